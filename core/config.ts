@@ -1,0 +1,124 @@
+// ZenMonitor's application environment (`:zen_monitor` app env): every key of the spec's
+// §9 under its upstream snake_case name, with the upstream defaults.
+//
+// Mirrors the `Application.get_env(:zen_monitor, key, @default)` getters spread over
+// Connector, Batcher, Dispatcher, Local and ZenMonitor (gen_module), and the Truncator's
+// compile-time settings. Rules: components read `env.config` on every use and never
+// cache a value, so a change takes effect at the next sweep or demand tick, as upstream;
+// `setZenConfig` is the only writer and rejects unknown keys and ill-typed values.
+
+export interface ZenConfig {
+  /** ms between Connector sweeps. */
+  connector_sweep_interval: number;
+  /** Instructions per Connector sweep. */
+  connector_chunk_size: number;
+  /** ms between Batcher sweeps. */
+  batcher_sweep_interval: number;
+  /** Death certificates per Batcher sweep. */
+  batcher_chunk_size: number;
+  /** ms the Proxy waits to look up or start a Batcher (GenRegistry.lookup_or_start). */
+  batcher_lookup_timeout: number;
+  /** ms between Dispatcher demands. */
+  demand_interval: number;
+  /** Events the Dispatcher asks Local for at each tick. */
+  demand_amount: number;
+  /** Local hibernates each time it has handed over its whole queue this many times. */
+  hibernation_threshold: number;
+  /** Truncator: longest binary that passes untouched (compile time upstream). */
+  max_binary_size: number;
+  /** Truncator: nesting depth kept (compile time upstream). */
+  truncation_depth: number;
+  /** Module used for calls and casts by the Connector (GenServer upstream). */
+  gen_module: string;
+}
+
+export type ZenConfigKey = keyof ZenConfig;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function defaultZenConfig(): ZenConfig {
+  return {
+    connector_sweep_interval: 100,
+    connector_chunk_size: 5000,
+    batcher_sweep_interval: 100,
+    batcher_chunk_size: 5000,
+    batcher_lookup_timeout: 30_000,
+    demand_interval: 100,
+    demand_amount: 1000,
+    hibernation_threshold: 1000,
+    max_binary_size: 1024,
+    truncation_depth: 3,
+    gen_module: 'GenServer',
+  };
+}
+
+/** Each key's value rule: a description for error messages and its check. */
+type Rule = { readonly expects: string; readonly ok: (value: unknown) => boolean };
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const intAtLeast = (min: number): Rule => ({
+  expects: min === 1 ? 'a positive integer' : `an integer >= ${min}`,
+  ok: (v) => isInt(v) && v >= min,
+});
+const moduleName: Rule = {
+  expects: 'an Elixir module name such as "GenServer"',
+  ok: (v) => typeof v === 'string' && /^[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*$/.test(v),
+};
+
+// Intervals, chunk sizes and demand must be >= 1: with 0 upstream stalls (a chunk of 0
+// never drains, `ask(0)` asks nothing) or spins (send_after 0 re-arms at once).
+const RULES: { readonly [K in ZenConfigKey]: Rule } = {
+  connector_sweep_interval: intAtLeast(1),
+  connector_chunk_size: intAtLeast(1),
+  batcher_sweep_interval: intAtLeast(1),
+  batcher_chunk_size: intAtLeast(1),
+  batcher_lookup_timeout: intAtLeast(1),
+  demand_interval: intAtLeast(1),
+  demand_amount: intAtLeast(1),
+  hibernation_threshold: intAtLeast(1),
+  // The Truncator keeps `max_binary_size - 3` bytes plus "...".
+  max_binary_size: intAtLeast(3),
+  truncation_depth: intAtLeast(0),
+  gen_module: moduleName,
+};
+
+/** The configuration keys, in the order of the spec's §9 table. */
+export const ZEN_CONFIG_KEYS: readonly ZenConfigKey[] = Object.keys(RULES) as ZenConfigKey[];
+
+export function isZenConfigKey(key: string): key is ZenConfigKey {
+  return Object.prototype.hasOwnProperty.call(RULES, key);
+}
+
+/**
+ * `Application.put_env(:zen_monitor, key, value)`, validated: an unknown key or a value of
+ * the wrong type or range throws a ConfigError naming the key (and the value).
+ */
+export function setZenConfig(cfg: ZenConfig, key: string, value: unknown): void {
+  if (!isZenConfigKey(key)) {
+    throw new ConfigError(key, `unknown zen_monitor config key "${key}" (known: ${ZEN_CONFIG_KEYS.join(', ')})`);
+  }
+  const rule = RULES[key];
+  if (!rule.ok(value)) {
+    throw new ConfigError(key, `zen_monitor config "${key}" must be ${rule.expects}, got ${describe(value)}`);
+  }
+  (cfg as unknown as Record<ZenConfigKey, unknown>)[key] = value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

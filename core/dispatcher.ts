@@ -1,0 +1,71 @@
+// The Dispatcher: the singleton GenStage consumer (manual demand) that delivers down
+// dispatches to subscribers at a bounded rate.
+//
+// Mirrors ZenMonitor.Local.Dispatcher (lib/zen_monitor/local/dispatcher.ex, v2.1.0).
+// Rules kept: every `demand_interval` ms it asks Local for `demand_amount` events and
+// re-arms after handling; each event is delivered only if its `{subscriber, ref}` row
+// could be *taken* from References (a demonitored ref is dropped here, and a ref is
+// never delivered twice); after a batch it asks again at once for
+// `min(delivered, demand_amount) - sent` (if positive) so dropped events do not eat the
+// rate. Maximum rate: `demand_amount * 1000 / demand_interval` events per second.
+
+import type { Pid, Ref } from './terms.js';
+import type { Effect, Env, Init } from './effects.js';
+import { metric } from './effects.js';
+import type { Dispatch, DispatcherInput } from './messages.js';
+import { invariant } from './invariant.js';
+
+const METRIC_PREFIX = 'zen_monitor.local.dispatcher';
+
+export interface DispatcherState {
+  /** The producer (Local) this consumer is subscribed to. */
+  readonly producer: Pid;
+  /** The GenStage subscription reference (tags demand and events). */
+  readonly subscription: Ref;
+}
+
+/**
+ * `init/1` + `handle_subscribe/4`: subscribed to `producer` in manual mode; the demand loop
+ * starts with the first `:generate_demand` one interval later.
+ */
+export function initDispatcher(producer: Pid, env: Env): Init<DispatcherState> {
+  return { state: { producer, subscription: env.makeRef() }, effects: [scheduleDemand(env)] };
+}
+
+export function dispatcherStep(state: DispatcherState, input: DispatcherInput, env: Env): Effect[] {
+  switch (input.kind) {
+    case 'generate_demand': {
+      const effects = ask(state, env.config.demand_amount, env);
+      effects.push(scheduleDemand(env));
+      return effects;
+    }
+    case 'events':
+      invariant(input.from.tag.uid === state.subscription.uid, 'Dispatcher: events from an unknown subscription');
+      return handleEvents(state, input.events, env);
+  }
+}
+
+/** `handle_events/3`: deliver what is still monitored, then refill the unfulfilled demand. */
+function handleEvents(state: DispatcherState, events: readonly Dispatch[], env: Env): Effect[] {
+  const effects: Effect[] = [metric(METRIC_PREFIX, 'events.delivered', events.length)];
+  let sent = 0;
+  for (const { subscriber, down } of events) {
+    if (env.tables.references.take(subscriber, down.ref) === undefined) continue;
+    effects.push({ kind: 'send', to: subscriber, msg: down });
+    sent++;
+  }
+  effects.push(metric(METRIC_PREFIX, 'events.processed', sent));
+  const unfulfilled = Math.min(events.length, env.config.demand_amount) - sent;
+  effects.push(...ask(state, unfulfilled, env));
+  return effects;
+}
+
+/** `ask/2`: `GenStage.ask(producer, n)` unless n <= 0. */
+function ask(state: DispatcherState, n: number, env: Env): Effect[] {
+  if (n <= 0) return [];
+  return [{ kind: 'send', to: state.producer, msg: { kind: 'ask', n, from: { pid: env.self, tag: state.subscription } } }];
+}
+
+function scheduleDemand(env: Env): Effect {
+  return { kind: 'send_after', ms: env.config.demand_interval, msg: { kind: 'generate_demand' } };
+}

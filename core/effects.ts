@@ -1,0 +1,131 @@
+// What a ZenMonitor component asks the world to do, and what the world lends it while it
+// handles one input. The closed union of effects is the whole interface between core/
+// (pure state machines) and any runtime that executes them (the simulator in sim/).
+//
+// Mirrors the side effects ZenMonitor 2.1.0 performs through OTP: GenServer/GenStage
+// casts and calls, GenRegistry get-or-start, Process.monitor, Node.monitor,
+// Process.send_after, `receive` flushes, hibernation and stops. Rules: effects are
+// executed in list order, each at the CPU time it happens; ETS tables are not effects
+// (they are shared by a node's processes and read/written synchronously through
+// `env.tables`); time comes in as `env.nowMs` and timers go out as `send_after`.
+
+import type { Pid, Ref, Term } from './terms.js';
+import type { ZenConfig } from './config.js';
+import type { ZenTables } from './tables.js';
+import type {
+  BatcherInput,
+  CallRequest,
+  ConnectorInput,
+  From,
+  Msg,
+  RegName,
+  Target,
+} from './messages.js';
+
+/** The world as a component sees it while handling one input. */
+export interface Env {
+  /** Monotonic time in integer ms (`ZenMonitor.now/0`). */
+  readonly nowMs: number;
+  /** This node's name (`node()`). */
+  readonly node: string;
+  /** The pid of the process handling the input (`self()`). */
+  readonly self: Pid;
+  /** The `:zen_monitor` app env of this node, read on every use. */
+  readonly config: ZenConfig;
+  /** This node's ZenMonitor ETS tables. */
+  readonly tables: ZenTables;
+  /** `make_ref()`. */
+  makeRef(): Ref;
+  /** Whether `node` is in `Node.list()` (connected now). */
+  isConnected(node: string): boolean;
+}
+
+/** `send(to, msg)`; with `noconnect`, dropped silently if `to`'s node is not connected. */
+export type SendEffect = { readonly kind: 'send'; readonly to: Pid; readonly msg: Msg; readonly noconnect?: true };
+/** `send({name, node}, msg)` (GenServer.cast / GenStage.cast to a registered name). */
+export type SendNamedEffect = { readonly kind: 'send_named'; readonly name: RegName; readonly node: string; readonly msg: Msg };
+/**
+ * `GenServer.cast(Connector.get_for_node(node), msg)`: the runtime gets or starts this
+ * node's Connector for `node` (GenRegistry, keyed by node) and casts to it.
+ */
+export type CastConnectorEffect = { readonly kind: 'cast_connector'; readonly node: string; readonly msg: ConnectorInput };
+/**
+ * `Batcher.get(connector) |> Batcher.enqueue(...)`: the runtime gets or starts this node's
+ * Batcher for `connector` (GenRegistry.lookup_or_start with `lookupTimeoutMs`) and casts.
+ */
+export type CastBatcherEffect = {
+  readonly kind: 'cast_batcher';
+  readonly connector: Pid;
+  readonly msg: BatcherInput;
+  readonly lookupTimeoutMs: number;
+};
+/**
+ * `GenServer.call({name, node}, request, timeoutMs)`. The process blocks (selective receive)
+ * until the reply, the timeout or the callee's DOWN, then is fed
+ * `{kind: 'call_result', tag, result}`: `{ok: reply}`, or `{exit: reason}` with reason
+ * `:timeout`, or `callExitReason(downReason, node)` (`{:nodedown, node}` for
+ * `:noconnection`, `:noproc` when the name is not registered). The callee receives
+ * `callMessage(request, from)` with a `from` the runtime makes.
+ */
+export type CallEffect = {
+  readonly kind: 'call';
+  readonly to: { readonly name: RegName; readonly node: string };
+  readonly msg: CallRequest;
+  readonly timeoutMs: number;
+  readonly tag: string;
+};
+/** `GenServer.call(Connector.get_for_node(node), :connect, timeoutMs)`; as `call` otherwise. */
+export type CallConnectorEffect = {
+  readonly kind: 'call_connector';
+  readonly node: string;
+  readonly msg: CallRequest;
+  readonly timeoutMs: number;
+  readonly tag: string;
+};
+/** `GenServer.reply(from, value)`: the caller gets `{kind: 'reply', tag: from.tag, value}`. */
+export type ReplyEffect = { readonly kind: 'reply'; readonly to: From; readonly value: Term };
+/**
+ * `Process.monitor(target)` under the given ref. A name monitor's DOWN names its object
+ * `{name, node}` (ERTS), even when a bare atom was monitored.
+ */
+export type MonitorEffect = { readonly kind: 'monitor'; readonly ref: Ref; readonly target: Target };
+/** `Node.monitor(node, true)`: `{:nodedown, node}` when the connection goes down. */
+export type MonitorNodeEffect = { readonly kind: 'monitor_node'; readonly node: string };
+/** `Process.send_after(self(), msg, ms)`. */
+export type SendAfterEffect = { readonly kind: 'send_after'; readonly ms: number; readonly msg: Msg };
+/** `receive do {:DOWN, ^ref, _, _, _} -> nil after 0 -> nil end` in the calling process. */
+export type FlushDownEffect = { readonly kind: 'flush_down'; readonly ref: Ref };
+/** The process hibernates after this input (a CPU cost; no semantic effect). */
+export type HibernateEffect = { readonly kind: 'hibernate' };
+/** The process exits with `reason` after this input. */
+export type StopEffect = { readonly kind: 'stop'; readonly reason: Term };
+/** An instruments counter increment (`increment(name, value, tags)`); no semantic effect. */
+export type MetricEffect = { readonly kind: 'metric'; readonly name: string; readonly value: number; readonly tags?: readonly string[] };
+
+export type Effect =
+  | SendEffect
+  | SendNamedEffect
+  | CastConnectorEffect
+  | CastBatcherEffect
+  | CallEffect
+  | CallConnectorEffect
+  | ReplyEffect
+  | MonitorEffect
+  | MonitorNodeEffect
+  | SendAfterEffect
+  | FlushDownEffect
+  | HibernateEffect
+  | StopEffect
+  | MetricEffect;
+
+/** A component's initial state and the effects of its `init/1`. */
+export type Init<S> = { readonly state: S; readonly effects: Effect[] };
+
+/** The default `GenServer.call/2` timeout, ms. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+
+/** `increment(prefix <> "." <> name, value, tags)`. */
+export function metric(prefix: string, name: string, value = 1, tags?: readonly string[]): MetricEffect {
+  const fullName = `${prefix}.${name}`;
+  return tags === undefined ? { kind: 'metric', name: fullName, value } : { kind: 'metric', name: fullName, value, tags };
+}

@@ -1,0 +1,93 @@
+// Local: the singleton GenStage producer on every node. It monitors each subscriber once
+// (to clean up after it dies) and holds the FIFO of down dispatches that the Dispatcher
+// drains on demand.
+//
+// Mirrors ZenMonitor.Local's server side (lib/zen_monitor/local.ex, v2.1.0) and the
+// GenStage producer machinery it relies on. Rules kept: `{:enqueue, dispatches}` only
+// appends (a producer emits nothing outside `handle_demand`); a demand of n hands over the
+// whole batch if `length <= n`, else its first n; an empty hand-over sends nothing; every
+// time the whole batch is handed over a counter grows, and on reaching
+// `hibernation_threshold` the process hibernates and the counter restarts.
+
+import type { Effect, Env, Init } from './effects.js';
+import { metric } from './effects.js';
+import type { AskMsg, Dispatch, DownMsg, LocalInput } from './messages.js';
+import { targetNode } from './messages.js';
+import { Fifo } from './fifo.js';
+import { invariant } from './invariant.js';
+
+const METRIC_PREFIX = 'zen_monitor.local';
+
+export interface LocalState {
+  /** Down dispatches awaiting demand (`batch`, `length`). */
+  readonly batch: Fifo<Dispatch>;
+  /** Times the whole batch was handed over since the last hibernation (`queue_emptied`). */
+  queueEmptied: number;
+}
+
+/** `init/1`: an empty producer. */
+export function initLocal(_env: Env): Init<LocalState> {
+  return { state: { batch: new Fifo(), queueEmptied: 0 }, effects: [] };
+}
+
+export function localStep(state: LocalState, input: LocalInput, env: Env): Effect[] {
+  switch (input.kind) {
+    case 'monitor_subscriber':
+      return env.tables.localSubscribers.insertNew(input.subscriber)
+        ? [{ kind: 'monitor', ref: env.makeRef(), target: input.subscriber }]
+        : [];
+    case 'DOWN':
+      return subscriberDown(input, env);
+    case 'enqueue':
+      state.batch.pushAll(input.dispatches);
+      return [metric(METRIC_PREFIX, 'enqueue', input.dispatches.length)];
+    case 'ask':
+      return handleDemand(state, input, env);
+  }
+}
+
+/** `ZenMonitor.Local.enqueue/1`, used by Connectors: one cast, none when empty. */
+export function enqueueWithLocal(env: Env, dispatches: Dispatch[]): Effect[] {
+  if (dispatches.length === 0) return [];
+  return [{ kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'enqueue', dispatches } }];
+}
+
+/** A subscriber died: drop its references and demonitor each through its Connector. */
+function subscriberDown(input: DownMsg, env: Env): Effect[] {
+  const subscriber = input.object;
+  if (subscriber.t !== 'pid') return [];
+  const effects: Effect[] = [];
+  for (const row of env.tables.references.rowsOf(subscriber)) {
+    env.tables.references.take(subscriber, row.ref);
+    effects.push({
+      kind: 'cast_connector',
+      node: targetNode(row.target, env.node),
+      msg: { kind: 'demonitor', target: row.target, ref: row.ref },
+    });
+  }
+  env.tables.localSubscribers.delete(subscriber);
+  return effects;
+}
+
+/** `handle_demand/2`, and GenStage's delivery of the events to the consumer. */
+function handleDemand(state: LocalState, { n, from }: AskMsg, env: Env): Effect[] {
+  invariant(Number.isSafeInteger(n) && n > 0, () => `Local: demand must be a positive integer, got ${n}`);
+  let events: Dispatch[];
+  let hibernate = false;
+  if (state.batch.length <= n) {
+    events = state.batch.takeAll();
+    state.queueEmptied++;
+    if (state.queueEmptied >= env.config.hibernation_threshold) {
+      state.queueEmptied = 0;
+      hibernate = true;
+    }
+  } else {
+    events = state.batch.take(n);
+  }
+  const effects: Effect[] = [];
+  if (events.length > 0) {
+    effects.push({ kind: 'send', to: from.pid, msg: { kind: 'events', events, from: { pid: env.self, tag: from.tag } } });
+  }
+  if (hibernate) effects.push({ kind: 'hibernate' });
+  return effects;
+}

@@ -1,0 +1,427 @@
+// The messages ZenMonitor's processes exchange, as TypeScript data, and what each one
+// costs: heap words in a mailbox and external-format bytes on the wire.
+//
+// Mirrors the message shapes of ZenMonitor 2.1.0 (lib/zen_monitor/**) and of the OTP
+// machinery it rides on (GenServer casts/calls, GenStage demand/events, ERTS DOWN and
+// nodedown). Each message kind is named after its Elixir message; `msgToTerm` gives the
+// Erlang term a message stands for. Rules: `msgHeapWords` / `msgWireBytes` /
+// `msgOffHeapBytes` never build that term (they run in O(size of the message)) and are
+// exactly equal to measuring `msgToTerm(msg)` with core/terms.ts.
+
+import type { Atom, Pid, Ref, Term } from './terms.js';
+import { atom, externalBytes, heapWords, ilist, int, list, offHeapBytes, tuple } from './terms.js';
+
+// ---------------------------------------------------------------------------------------
+// Targets (ZenMonitor.destination)
+
+/** `{name, node}`: a process registered as `name` on `node`. */
+export type NamedTarget = { readonly t: 'tuple'; readonly v: readonly [Atom, Atom] };
+/** What can be monitored: a pid, a locally registered name, or `{name, node}`. */
+export type Target = Pid | Atom | NamedTarget;
+
+/** Whether `term` is a well-formed destination (pid, atom, or `{atom, atom}`). */
+export function isTarget(term: Term): term is Target {
+  if (term.t === 'pid' || term.t === 'atom') return true;
+  return term.t === 'tuple' && term.v.length === 2 && term.v[0]?.t === 'atom' && term.v[1]?.t === 'atom';
+}
+
+/** `ZenMonitor.find_node/1`: the node a destination lives on. */
+export function targetNode(target: Target, localNode: string): string {
+  switch (target.t) {
+    case 'pid':
+      return target.node;
+    case 'atom':
+      return localNode;
+    case 'tuple':
+      return target.v[1].v;
+  }
+}
+
+/**
+ * A table key equal for equal targets and different otherwise: the pid's world-unique
+ * uid, or a string for names (`:name` for an atom, `{...}` for `{name, node}`).
+ */
+export function targetKey(target: Target): number | string {
+  switch (target.t) {
+    case 'pid':
+      return target.uid;
+    case 'atom':
+      return ':' + target.v;
+    case 'tuple':
+      return '{' + JSON.stringify([target.v[0].v, target.v[1].v]);
+  }
+}
+
+/** `{name, node}` as a target term. */
+export function namedTarget(name: string, node: string): NamedTarget {
+  return tuple(atom(name), atom(node)) as NamedTarget;
+}
+
+// ---------------------------------------------------------------------------------------
+// Registered names and gen machinery
+
+export type RegName = 'ZenMonitor.Proxy' | 'ZenMonitor.Local' | 'ZenMonitor.Local.Dispatcher';
+
+/**
+ * The atom a ZenMonitor process is registered under. Registered names are spelled as
+ * `RegName` (the Elixir alias without its `Elixir.` prefix) everywhere in zensim, so a
+ * `{name, node}` target built from it resolves in the runtime's registry.
+ */
+export function regNameAtom(name: RegName): Atom {
+  return atom(name);
+}
+
+/** A gen call's `from`: the caller and the call's tag (`{pid, [:alias | ref]}` in OTP 25). */
+export type From = { readonly pid: Pid; readonly tag: Ref };
+
+/** What a blocked caller is resumed with: the reply, or the reason `:gen.call` exits with. */
+export type CallResult = { readonly ok: Term } | { readonly exit: Term };
+
+/**
+ * The exit reason of `GenServer.call` (inside its `{reason, {GenServer, :call, args}}`
+ * wrapper, which the Connector ignores) when the callee went `DOWN` with `downReason`
+ * during the call: `:noconnection` becomes `{:nodedown, node}` (as `:gen.do_call`
+ * does); anything else (`:noproc` for an unregistered name, ...) is passed through.
+ * A call that times out exits with `:timeout`.
+ */
+export function callExitReason(downReason: Term, calleeNode: string): Term {
+  if (downReason.t === 'atom' && downReason.v === 'noconnection') return tuple(atom('nodedown'), atom(calleeNode));
+  return downReason;
+}
+
+/** The requests ZenMonitor makes with `GenServer.call`: `:ping` (Proxy) and `:connect` (Connector). */
+export type CallRequest = { readonly kind: 'ping' } | { readonly kind: 'connect' };
+
+// ---------------------------------------------------------------------------------------
+// DOWN messages and dispatches
+
+/** `{:DOWN, ref, :process, object, reason}`: from ERTS, or from ZenMonitor to a subscriber. */
+export type DownMsg = { readonly kind: 'DOWN'; readonly ref: Ref; readonly object: Target; readonly reason: Term };
+/** A down dispatch: `{subscriber, {:DOWN, ref, :process, target, {:zen_monitor, reason}}}`. */
+export type Dispatch = { readonly subscriber: Pid; readonly down: DownMsg };
+
+/** `{:zen_monitor, reason}`: every reason ZenMonitor delivers is wrapped so. */
+export function zenReason(reason: Term): Term {
+  return tuple(atom('zen_monitor'), reason);
+}
+
+/** The ZenMonitor `:DOWN` for `ref` on `target` with the original `reason` (wrapped here). */
+export function zenDown(ref: Ref, target: Target, reason: Term): DownMsg {
+  return { kind: 'DOWN', ref, object: target, reason: zenReason(reason) };
+}
+
+/** `{:DOWN, ref, :process, object, reason}` as a term (for inspect and traces). */
+export function downToTerm(msg: DownMsg): Term {
+  return tuple(atom('DOWN'), msg.ref, atom('process'), msg.object, msg.reason);
+}
+
+// ---------------------------------------------------------------------------------------
+// Message kinds, per receiving component
+
+/** `{:subscribe | :unsubscribe, target}` in a Connector batch. */
+export type Instruction = { readonly op: 'subscribe' | 'unsubscribe'; readonly target: Target };
+/** A death certificate `{pid, reason}`; `pid` is the DOWN's object (a pid or `{name, node}`). */
+export type Certificate = { readonly pid: Target; readonly reason: Term };
+
+/** `{:"$gen_cast", {:monitor, target, ref, subscriber}}` */
+export type MonitorMsg = { readonly kind: 'monitor'; readonly target: Target; readonly ref: Ref; readonly subscriber: Pid };
+/** `{:"$gen_cast", {:demonitor, target, ref}}` */
+export type DemonitorMsg = { readonly kind: 'demonitor'; readonly target: Target; readonly ref: Ref };
+/** `:sweep` (timer) */
+export type SweepMsg = { readonly kind: 'sweep' };
+/** `{:"$gen_call", from, :connect}` */
+export type ConnectMsg = { readonly kind: 'connect'; readonly from: From };
+/** `{:nodedown, node}` (from `Node.monitor/2`) */
+export type NodedownMsg = { readonly kind: 'nodedown'; readonly node: string };
+/** `{:dead, node, [{pid, reason}, ...]}` (Batcher to Connector) */
+export type DeadMsg = { readonly kind: 'dead'; readonly node: string; readonly certificates: readonly Certificate[] };
+/** Any other message (a stray info); counted and ignored where upstream has a catch-all. */
+export type OtherMsg = { readonly kind: 'other'; readonly term: Term };
+
+/** `{:"$gen_cast", {:monitor_subscriber, pid}}` */
+export type MonitorSubscriberMsg = { readonly kind: 'monitor_subscriber'; readonly subscriber: Pid };
+/** `{:"$gen_cast", {:enqueue, [dispatch, ...]}}` (Connector to Local) */
+export type LocalEnqueueMsg = { readonly kind: 'enqueue'; readonly dispatches: readonly Dispatch[] };
+/** `{:"$gen_producer", {consumer, subscription_ref}, {:ask, n}}` (GenStage demand) */
+export type AskMsg = { readonly kind: 'ask'; readonly n: number; readonly from: From };
+
+/** `:generate_demand` (timer) */
+export type GenerateDemandMsg = { readonly kind: 'generate_demand' };
+/** `{:"$gen_consumer", {producer, subscription_ref}, [dispatch, ...]}` (GenStage events) */
+export type EventsMsg = { readonly kind: 'events'; readonly events: readonly Dispatch[]; readonly from: From };
+
+/** `{:"$gen_call", from, :ping}` */
+export type PingMsg = { readonly kind: 'ping'; readonly from: From };
+/** `{:"$gen_cast", {:process, connector, [instruction, ...]}}` */
+export type ProcessMsg = { readonly kind: 'process'; readonly connector: Pid; readonly instructions: readonly Instruction[] };
+/** `{:"$gen_cast", {:subscribe, connector, [target, ...]}}` (the pre-2.0 protocol) */
+export type SubscribeMsg = { readonly kind: 'subscribe'; readonly connector: Pid; readonly targets: readonly Target[] };
+
+/** `{:"$gen_cast", {:enqueue, pid, reason}}` (Proxy to Batcher) */
+export type BatcherEnqueueMsg = { readonly kind: 'enqueue'; readonly pid: Target; readonly reason: Term };
+
+/** A gen call's reply as the caller receives it: `{[:alias | ref], value}`. */
+export type ReplyMsg = { readonly kind: 'reply'; readonly tag: Ref; readonly value: Term };
+
+/** The runtime's resumption of a process blocked in a call (not a mailbox message). */
+export type CallResultInput = { readonly kind: 'call_result'; readonly tag: string; readonly result: CallResult };
+
+export type ConnectorInput =
+  | MonitorMsg
+  | DemonitorMsg
+  | SweepMsg
+  | ConnectMsg
+  | NodedownMsg
+  | DownMsg
+  | DeadMsg
+  | CallResultInput
+  | OtherMsg;
+export type LocalInput = MonitorSubscriberMsg | DownMsg | LocalEnqueueMsg | AskMsg;
+export type DispatcherInput = GenerateDemandMsg | EventsMsg;
+export type ProxyInput = PingMsg | ProcessMsg | SubscribeMsg | DownMsg;
+export type BatcherInput = BatcherEnqueueMsg | SweepMsg | DownMsg;
+
+/** Every message that can sit in a mailbox or cross the network. */
+export type Msg =
+  | Exclude<ConnectorInput, CallResultInput>
+  | LocalInput
+  | DispatcherInput
+  | ProxyInput
+  | BatcherInput
+  | ReplyMsg;
+
+/** The callee-side message of a call `request` made with `from`. */
+export function callMessage(request: CallRequest, from: From): PingMsg | ConnectMsg {
+  return { kind: request.kind, from };
+}
+
+// ---------------------------------------------------------------------------------------
+// The Erlang term each message stands for
+
+const A = {
+  DOWN: atom('DOWN'),
+  process: atom('process'),
+  zen_monitor: atom('zen_monitor'),
+  gen_cast: atom('$gen_cast'),
+  gen_call: atom('$gen_call'),
+  gen_producer: atom('$gen_producer'),
+  gen_consumer: atom('$gen_consumer'),
+  alias: atom('alias'),
+  ask: atom('ask'),
+  sweep: atom('sweep'),
+  generate_demand: atom('generate_demand'),
+  connect: atom('connect'),
+  ping: atom('ping'),
+  nodedown: atom('nodedown'),
+  dead: atom('dead'),
+  monitor: atom('monitor'),
+  demonitor: atom('demonitor'),
+  monitor_subscriber: atom('monitor_subscriber'),
+  enqueue: atom('enqueue'),
+  subscribe: atom('subscribe'),
+  unsubscribe: atom('unsubscribe'),
+  process_: atom('process'),
+} as const;
+
+/** `[:alias | ref]`, the tag of an OTP 25 gen call. */
+function aliasTag(ref: Ref): Term {
+  return ilist([A.alias], ref);
+}
+
+function cast(request: Term): Term {
+  return tuple(A.gen_cast, request);
+}
+
+function call(from: From, request: Term): Term {
+  return tuple(A.gen_call, tuple(from.pid, aliasTag(from.tag)), request);
+}
+
+function dispatchTerm(d: Dispatch): Term {
+  return tuple(d.subscriber, downToTerm(d.down));
+}
+
+function instructionTerm(i: Instruction): Term {
+  return tuple(i.op === 'subscribe' ? A.subscribe : A.unsubscribe, i.target);
+}
+
+/** The Erlang term `msg` stands for. O(size); for tests, traces and inspect. */
+export function msgToTerm(msg: Msg): Term {
+  switch (msg.kind) {
+    case 'monitor':
+      return cast(tuple(A.monitor, msg.target, msg.ref, msg.subscriber));
+    case 'demonitor':
+      return cast(tuple(A.demonitor, msg.target, msg.ref));
+    case 'sweep':
+      return A.sweep;
+    case 'connect':
+      return call(msg.from, A.connect);
+    case 'ping':
+      return call(msg.from, A.ping);
+    case 'nodedown':
+      return tuple(A.nodedown, atom(msg.node));
+    case 'DOWN':
+      return downToTerm(msg);
+    case 'dead':
+      return tuple(A.dead, atom(msg.node), list(msg.certificates.map((c) => tuple(c.pid, c.reason))));
+    case 'other':
+      return msg.term;
+    case 'monitor_subscriber':
+      return cast(tuple(A.monitor_subscriber, msg.subscriber));
+    case 'enqueue':
+      return 'dispatches' in msg
+        ? cast(tuple(A.enqueue, list(msg.dispatches.map(dispatchTerm))))
+        : cast(tuple(A.enqueue, msg.pid, msg.reason));
+    case 'ask':
+      return tuple(A.gen_producer, tuple(msg.from.pid, msg.from.tag), tuple(A.ask, int(msg.n)));
+    case 'generate_demand':
+      return A.generate_demand;
+    case 'events':
+      return tuple(A.gen_consumer, tuple(msg.from.pid, msg.from.tag), list(msg.events.map(dispatchTerm)));
+    case 'process':
+      return cast(tuple(A.process_, msg.connector, list(msg.instructions.map(instructionTerm))));
+    case 'subscribe':
+      return cast(tuple(A.subscribe, msg.connector, list([...msg.targets])));
+    case 'reply':
+      return tuple(aliasTag(msg.tag), msg.value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sizes, without building the terms
+//
+// A message is an envelope of constant size, possibly holding one long list (dispatches,
+// certificates, instructions, targets). The envelope is measured as a term with that
+// list left empty; the list adds its cells and its elements, each element summed from
+// the sizes of its leaves. The per-container constants are measured once with terms.ts,
+// whose sizes are additive (a container's size is its own overhead plus its elements').
+
+/** How one measure (heap words or external bytes) sizes terms and containers. */
+type Measure = {
+  readonly term: (t: Term) => number;
+  /** Size of a tuple's own overhead (an empty tuple). */
+  readonly tuple0: number;
+  /** Size of a proper list of `n` elements whose elements sum to `elements`. */
+  readonly list: (n: number, elements: number) => number;
+};
+
+const PROBE = atom('probe');
+const HEAP_TUPLE0 = heapWords(tuple());
+const HEAP_NIL = heapWords(list([]));
+const HEAP_CONS = heapWords(list([PROBE])) - HEAP_NIL - heapWords(PROBE);
+const WIRE_TUPLE0 = externalBytes(tuple());
+const WIRE_NIL = externalBytes(list([]));
+const WIRE_LIST = externalBytes(list([PROBE])) - externalBytes(PROBE);
+
+const heapMeasures = new Map<string, Measure>();
+
+function heapMeasure(localNode: string): Measure {
+  let m = heapMeasures.get(localNode);
+  if (m === undefined) {
+    m = {
+      term: (t) => heapWords(t, localNode),
+      tuple0: HEAP_TUPLE0,
+      list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
+    };
+    heapMeasures.set(localNode, m);
+  }
+  return m;
+}
+
+const wireMeasure: Measure = {
+  term: externalBytes,
+  tuple0: WIRE_TUPLE0,
+  // Our lists never hold small integers, so STRING_EXT never applies.
+  list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
+};
+
+/** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
+function measureDispatch(m: Measure, d: Dispatch): number {
+  const down = d.down;
+  return 2 * m.tuple0 + m.term(d.subscriber) + m.term(A.DOWN) + m.term(down.ref) + m.term(A.process) + m.term(down.object) + m.term(down.reason);
+}
+
+/** `{pid, reason}` */
+function measureCertificate(m: Measure, c: Certificate): number {
+  return m.tuple0 + m.term(c.pid) + m.term(c.reason);
+}
+
+/** `{:subscribe | :unsubscribe, target}` */
+function measureInstruction(m: Measure, i: Instruction): number {
+  return m.tuple0 + m.term(i.op === 'subscribe' ? A.subscribe : A.unsubscribe) + m.term(i.target);
+}
+
+function sumOf<T>(m: Measure, items: readonly T[], measure: (m: Measure, item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += measure(m, item);
+  return total;
+}
+
+/** The message's long list (as count and element sum) and the message with that list emptied. */
+function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: number } | undefined {
+  switch (msg.kind) {
+    case 'dead':
+      return { envelope: { ...msg, certificates: [] }, n: msg.certificates.length, elements: sumOf(m, msg.certificates, measureCertificate) };
+    case 'enqueue':
+      if (!('dispatches' in msg)) return undefined;
+      return { envelope: { ...msg, dispatches: [] }, n: msg.dispatches.length, elements: sumOf(m, msg.dispatches, measureDispatch) };
+    case 'events':
+      return { envelope: { ...msg, events: [] }, n: msg.events.length, elements: sumOf(m, msg.events, measureDispatch) };
+    case 'process':
+      return {
+        envelope: { ...msg, instructions: [] },
+        n: msg.instructions.length,
+        elements: sumOf(m, msg.instructions, measureInstruction),
+      };
+    case 'subscribe':
+      return { envelope: { ...msg, targets: [] }, n: msg.targets.length, elements: sumOf(m, msg.targets, (mm, t) => mm.term(t)) };
+    default:
+      return undefined;
+  }
+}
+
+function measureMsg(msg: Msg, m: Measure): number {
+  const split = splitList(msg, m);
+  if (split === undefined) return m.term(msgToTerm(msg));
+  return m.term(msgToTerm(split.envelope)) - m.list(0, 0) + m.list(split.n, split.elements);
+}
+
+/** Heap words of `msg` once copied into a mailbox on `localNode` (= heapWords(msgToTerm(msg))). O(size). */
+export function msgHeapWords(msg: Msg, localNode: string): number {
+  return measureMsg(msg, heapMeasure(localNode));
+}
+
+/**
+ * External-format bytes of `msg` as sent over distribution, version byte included
+ * (= `byte_size(term_to_binary(msg))` = externalBytesTop(msgToTerm(msg))). O(size).
+ */
+export function msgWireBytes(msg: Msg): number {
+  return 1 + measureMsg(msg, wireMeasure);
+}
+
+/** The terms of `msg` that may hold binaries (reasons, reply values, stray terms). */
+function binaryCarriers(msg: Msg): readonly Term[] {
+  switch (msg.kind) {
+    case 'DOWN':
+      return [msg.reason];
+    case 'other':
+      return [msg.term];
+    case 'reply':
+      return [msg.value];
+    case 'dead':
+      return msg.certificates.map((c) => c.reason);
+    case 'enqueue':
+      return 'dispatches' in msg ? msg.dispatches.map((d) => d.down.reason) : [msg.reason];
+    case 'events':
+      return msg.events.map((d) => d.down.reason);
+    default:
+      return [];
+  }
+}
+
+/** Bytes of refc binaries `msg` refers to, each counted once (= offHeapBytes(msgToTerm(msg))). */
+export function msgOffHeapBytes(msg: Msg): number {
+  const carriers = binaryCarriers(msg);
+  if (carriers.length === 0) return 0;
+  // Shared reason objects (one per dead target, or one :nodedown for all) are walked once.
+  return offHeapBytes(list([...new Set(carriers)]));
+}

@@ -1,0 +1,91 @@
+// The Proxy: the singleton registered as `ZenMonitor.Proxy` on every node. It holds one
+// ERTS monitor per local target that any remote Connector subscribed to, and turns each
+// target's death into one truncated death certificate per interested Connector.
+//
+// Mirrors ZenMonitor.Proxy (lib/zen_monitor/proxy.ex, v2.1.0). Rules kept: instructions
+// are split into runs of equal operation, in order; within a run the targets are handled
+// last-first, because upstream's `do_collect_targets` prepends (visible only in the order
+// of the ERTS monitors made); a subscribe run first records every `{target, connector}`
+// row, then monitors each target not yet monitored; unsubscribing never removes the ERTS
+// monitor (it lives until the target dies); a death truncates the reason once, then
+// removes that target's rows in key order (connector term order), one Batcher cast each.
+
+import type { Pid } from './terms.js';
+import { atom } from './terms.js';
+import type { Effect, Env, Init } from './effects.js';
+import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
+import { targetKey } from './messages.js';
+import { truncate } from './truncator.js';
+
+export interface ProxyState {
+  /** Targets the Proxy holds an ERTS monitor on (key: targetKey). */
+  readonly monitors: Map<number | string, Target>;
+}
+
+/** `init/1`: no monitors. */
+export function initProxy(_env: Env): Init<ProxyState> {
+  return { state: { monitors: new Map() }, effects: [] };
+}
+
+export function proxyStep(state: ProxyState, input: ProxyInput, env: Env): Effect[] {
+  switch (input.kind) {
+    case 'ping':
+      return [{ kind: 'reply', to: input.from, value: atom('pong') }];
+    case 'process':
+      return processInstructions(state, input.connector, input.instructions, env);
+    case 'subscribe':
+      return subscribe(state, input.connector, input.targets, env);
+    case 'DOWN':
+      return targetDown(state, input, env);
+  }
+}
+
+/** `partition_instructions/1` then `process_operation/4` per run. */
+function processInstructions(state: ProxyState, connector: Pid, instructions: readonly Instruction[], env: Env): Effect[] {
+  const effects: Effect[] = [];
+  let start = 0;
+  while (start < instructions.length) {
+    const op = (instructions[start] as Instruction).op;
+    let end = start + 1;
+    while (end < instructions.length && (instructions[end] as Instruction).op === op) end++;
+    const targets: Target[] = [];
+    for (let i = end - 1; i >= start; i--) targets.push((instructions[i] as Instruction).target);
+    if (op === 'subscribe') {
+      effects.push(...subscribe(state, connector, targets, env));
+    } else {
+      for (const target of targets) env.tables.proxySubscribers.delete(target, connector);
+    }
+    start = end;
+  }
+  return effects;
+}
+
+/** `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets. */
+function subscribe(state: ProxyState, connector: Pid, targets: readonly Target[], env: Env): Effect[] {
+  for (const target of targets) env.tables.proxySubscribers.insert(target, connector);
+  const effects: Effect[] = [];
+  for (const target of targets) {
+    const key = targetKey(target);
+    if (state.monitors.has(key)) continue;
+    state.monitors.set(key, target);
+    effects.push({ kind: 'monitor', ref: env.makeRef(), target });
+  }
+  return effects;
+}
+
+/** A monitored target died: one certificate per subscribed Connector, via its Batcher. */
+function targetDown(state: ProxyState, { object, reason }: DownMsg, env: Env): Effect[] {
+  const truncated = truncate(reason, env.config.truncation_depth);
+  const effects: Effect[] = [];
+  for (const row of env.tables.proxySubscribers.rowsFor(object)) {
+    env.tables.proxySubscribers.delete(object, row.connector);
+    effects.push({
+      kind: 'cast_batcher',
+      connector: row.connector,
+      msg: { kind: 'enqueue', pid: object, reason: truncated },
+      lookupTimeoutMs: env.config.batcher_lookup_timeout,
+    });
+  }
+  state.monitors.delete(targetKey(object));
+  return effects;
+}

@@ -1,0 +1,228 @@
+// The ETS tables ZenMonitor shares between the processes of one node (spec §2), as
+// deterministic data structures.
+//
+// Mirrors ZenMonitor.Local.Tables (Nodes: set; References: ordered_set keyed
+// {subscriber, ref}), ZenMonitor.Local's Subscribers set and ZenMonitor.Proxy.Tables
+// (Subscribers: ordered_set keyed {monitored, connector}). Rules: every operation a
+// component performs is O(1) or O(rows returned); iteration follows insertion order,
+// and where upstream walks an ordered_set the rows are sorted in Erlang term order when
+// read (never per insert); every table exposes its row count for memory accounting.
+
+import type { Pid, Ref } from './terms.js';
+import { compareTerms } from './terms.js';
+import type { Target } from './messages.js';
+import { targetKey } from './messages.js';
+
+/** A Nodes row's value: `:compatible | :unavailable | {:incompatible, enforce_until, attempt}`. */
+export type NodeStatus =
+  | { readonly kind: 'compatible' }
+  | { readonly kind: 'unavailable' }
+  | { readonly kind: 'incompatible'; readonly enforceUntilMs: number; readonly attempt: number };
+
+/** Nodes: remote node -> compatibility status. */
+export class NodesTable {
+  private readonly rows = new Map<string, NodeStatus>();
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get(node: string): NodeStatus | undefined {
+    return this.rows.get(node);
+  }
+
+  /** `:ets.insert` (overwrites). */
+  set(node: string, status: NodeStatus): void {
+    this.rows.set(node, status);
+  }
+
+  delete(node: string): void {
+    this.rows.delete(node);
+  }
+
+  /** All rows, in insertion order of their keys. */
+  entries(): [string, NodeStatus][] {
+    return [...this.rows];
+  }
+}
+
+/** A References row: `{{subscriber, ref}, target}`. */
+export type ReferenceRow = { readonly subscriber: Pid; readonly ref: Ref; readonly target: Target };
+
+/** References: `{subscriber, ref} -> target`, with O(1) take and per-subscriber listing. */
+export class ReferencesTable {
+  private readonly bySubscriber = new Map<number, Map<number, ReferenceRow>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** `:ets.insert({{subscriber, ref}, target})` (overwrites an existing key). */
+  insert(subscriber: Pid, ref: Ref, target: Target): void {
+    let rows = this.bySubscriber.get(subscriber.uid);
+    if (rows === undefined) {
+      rows = new Map();
+      this.bySubscriber.set(subscriber.uid, rows);
+    }
+    if (!rows.has(ref.uid)) this.count++;
+    rows.set(ref.uid, { subscriber, ref, target });
+  }
+
+  /** `:ets.member`. */
+  has(subscriber: Pid, ref: Ref): boolean {
+    return this.bySubscriber.get(subscriber.uid)?.has(ref.uid) ?? false;
+  }
+
+  get(subscriber: Pid, ref: Ref): ReferenceRow | undefined {
+    return this.bySubscriber.get(subscriber.uid)?.get(ref.uid);
+  }
+
+  /** `:ets.take`: removes and returns the row, if any. */
+  take(subscriber: Pid, ref: Ref): ReferenceRow | undefined {
+    const rows = this.bySubscriber.get(subscriber.uid);
+    const row = rows?.get(ref.uid);
+    if (rows === undefined || row === undefined) return undefined;
+    rows.delete(ref.uid);
+    if (rows.size === 0) this.bySubscriber.delete(subscriber.uid);
+    this.count--;
+    return row;
+  }
+
+  /** Rows of one subscriber in key order (ref term order), as `:ets.match` returns them. */
+  rowsOf(subscriber: Pid): ReferenceRow[] {
+    const rows = this.bySubscriber.get(subscriber.uid);
+    if (rows === undefined) return [];
+    return [...rows.values()].sort((a, b) => compareTerms(a.ref, b.ref));
+  }
+
+  /** Number of rows of one subscriber. */
+  countOf(subscriber: Pid): number {
+    return this.bySubscriber.get(subscriber.uid)?.size ?? 0;
+  }
+}
+
+/** A set of pids (ZenMonitor.Local's Subscribers table). */
+export class PidSet {
+  private readonly pids = new Map<number, Pid>();
+
+  get size(): number {
+    return this.pids.size;
+  }
+
+  has(pid: Pid): boolean {
+    return this.pids.has(pid.uid);
+  }
+
+  /** `:ets.insert_new`: true if the pid was not there. */
+  insertNew(pid: Pid): boolean {
+    if (this.pids.has(pid.uid)) return false;
+    this.pids.set(pid.uid, pid);
+    return true;
+  }
+
+  delete(pid: Pid): void {
+    this.pids.delete(pid.uid);
+  }
+
+  /** Members in insertion order. */
+  values(): Pid[] {
+    return [...this.pids.values()];
+  }
+}
+
+/** A Proxy Subscribers row: `{{monitored, connector}}`. */
+export type ProxySubscriberRow = { readonly monitored: Target; readonly connector: Pid };
+
+/** Proxy Subscribers: the set of `{monitored, connector}`, indexed both ways. */
+export class ProxySubscribersTable {
+  private readonly byTarget = new Map<number | string, Map<number, ProxySubscriberRow>>();
+  private readonly byConnector = new Map<number, Map<number | string, ProxySubscriberRow>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** `:ets.insert` of a key-only row (a duplicate adds nothing). */
+  insert(monitored: Target, connector: Pid): void {
+    const key = targetKey(monitored);
+    const forTarget = getOrMake(this.byTarget, key);
+    if (forTarget.has(connector.uid)) return;
+    const row = { monitored, connector };
+    forTarget.set(connector.uid, row);
+    getOrMake(this.byConnector, connector.uid).set(key, row);
+    this.count++;
+  }
+
+  has(monitored: Target, connector: Pid): boolean {
+    return this.byTarget.get(targetKey(monitored))?.has(connector.uid) ?? false;
+  }
+
+  /** `:ets.delete({monitored, connector})`. */
+  delete(monitored: Target, connector: Pid): void {
+    this.remove(targetKey(monitored), connector.uid);
+  }
+
+  /** Rows for one monitored target, in key order (connector pid term order). */
+  rowsFor(monitored: Target): ProxySubscriberRow[] {
+    const rows = this.byTarget.get(targetKey(monitored));
+    if (rows === undefined) return [];
+    return [...rows.values()].sort((a, b) => compareTerms(a.connector, b.connector));
+  }
+
+  /** Number of rows of one connector. */
+  countFor(connector: Pid): number {
+    return this.byConnector.get(connector.uid)?.size ?? 0;
+  }
+
+  /** `:ets.match_delete({{:_, connector}})`: removes every row of `connector`; returns how many. */
+  deleteConnector(connector: Pid): number {
+    const rows = this.byConnector.get(connector.uid);
+    if (rows === undefined) return 0;
+    const keys = [...rows.keys()];
+    for (const key of keys) this.remove(key, connector.uid);
+    return keys.length;
+  }
+
+  private remove(key: number | string, connectorUid: number): void {
+    const forTarget = this.byTarget.get(key);
+    if (forTarget === undefined || !forTarget.delete(connectorUid)) return;
+    if (forTarget.size === 0) this.byTarget.delete(key);
+    const forConnector = this.byConnector.get(connectorUid);
+    forConnector?.delete(key);
+    if (forConnector?.size === 0) this.byConnector.delete(connectorUid);
+    this.count--;
+  }
+}
+
+function getOrMake<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = map.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}
+
+/** The four ZenMonitor tables of one node. */
+export interface ZenTables {
+  readonly nodes: NodesTable;
+  readonly references: ReferencesTable;
+  readonly localSubscribers: PidSet;
+  readonly proxySubscribers: ProxySubscribersTable;
+}
+
+export function newZenTables(): ZenTables {
+  return {
+    nodes: new NodesTable(),
+    references: new ReferencesTable(),
+    localSubscribers: new PidSet(),
+    proxySubscribers: new ProxySubscribersTable(),
+  };
+}
+
+/** Total rows over the four tables (the simulator charges memory per row). */
+export function tableRowCount(tables: ZenTables): number {
+  return tables.nodes.size + tables.references.size + tables.localSubscribers.size + tables.proxySubscribers.size;
+}

@@ -1,0 +1,89 @@
+// A simulated BEAM node: name, creation (incarnation) number, a fixed number of
+// schedulers with one FIFO run queue, the registered-name table, and the running
+// totals its memory figure is made of. Mirrors beam.md "Processes and mailboxes".
+import type { Proc } from './process.js';
+
+/** Something on a node that holds rows (an ETS table): counted in the node's memory. */
+export type TableMemory = () => number;
+
+export class SimNode {
+  up = true;
+  creation = 1;
+  nextId = 0;
+  freeSchedulers: number;
+  readonly registered = new Map<string, Proc>();
+  /** Live processes of the current incarnation, in spawn order. */
+  readonly procs = new Set<Proc>();
+  private runQueue: Proc[] = [];
+  private runHead = 0;
+  /** Remote monitors held by this node's processes, per peer node (ref uid -> monitor). */
+  readonly remoteOut = new Map<string, Map<number, import('./process.js').Monitor>>();
+  /** Monitors held by other nodes' processes on this node's processes, per peer. */
+  readonly remoteIn = new Map<string, Map<number, import('./process.js').Monitor>>();
+  /** Processes that called monitor_node(peer), per peer (count per process). */
+  readonly nodeWatchers = new Map<string, Map<Proc, number>>();
+  /** Extra memory holders (ETS tables), as functions returning bytes. */
+  readonly tables = new Map<string, TableMemory>();
+  /** Running totals for the memory figure. */
+  mailboxWords = 0;
+  offHeapBytes = 0;
+  monitorBytes = 0;
+  /** CPU time spent handling messages, µs. */
+  busyUs = 0;
+  peakMemoryBytes = 0;
+  baselineMemoryBytes = -1;
+  peakMailbox = 0;
+  peakMailboxProc: Proc | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    readonly schedulers: number,
+  ) {
+    if (!Number.isInteger(schedulers) || schedulers < 1) {
+      throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${schedulers}`);
+    }
+    this.freeSchedulers = schedulers;
+  }
+
+  enqueueRunnable(p: Proc): void {
+    this.runQueue.push(p);
+  }
+
+  nextRunnable(): Proc | undefined {
+    if (this.runHead >= this.runQueue.length) return undefined;
+    const p = this.runQueue[this.runHead++] as Proc;
+    if (this.runHead > 1024 && this.runHead * 2 > this.runQueue.length) {
+      this.runQueue = this.runQueue.slice(this.runHead);
+      this.runHead = 0;
+    }
+    return p;
+  }
+
+  runQueueLength(): number {
+    return this.runQueue.length - this.runHead;
+  }
+
+  /** Forgets everything of the current incarnation (crash). */
+  reset(): void {
+    this.registered.clear();
+    this.procs.clear();
+    this.runQueue = [];
+    this.runHead = 0;
+    this.remoteOut.clear();
+    this.remoteIn.clear();
+    this.nodeWatchers.clear();
+    this.tables.clear();
+    this.mailboxWords = 0;
+    this.offHeapBytes = 0;
+    this.monitorBytes = 0;
+    this.freeSchedulers = this.schedulers;
+  }
+
+  /** Current memory: processes, mailboxes, off-heap binaries, monitors and tables. */
+  memoryBytes(processBytes: number): number {
+    let bytes = this.procs.size * processBytes + this.mailboxWords * 8 + this.offHeapBytes + this.monitorBytes;
+    for (const t of this.tables.values()) bytes += t();
+    return bytes;
+  }
+}

@@ -1,0 +1,74 @@
+// Typed scenario parameters: a default, a kind and a range for each, parsed from
+// `--set key=value` text or taken from code, and validated the same way, so bad input
+// ends in one clear line naming the key and the value.
+
+export type ParamSpec =
+  | { readonly kind: 'int'; readonly default: number; readonly min?: number; readonly max?: number; readonly doc: string }
+  | { readonly kind: 'number'; readonly default: number; readonly min?: number; readonly max?: number; readonly doc: string }
+  | { readonly kind: 'enum'; readonly default: string; readonly values: readonly string[]; readonly doc: string }
+  | { readonly kind: 'bool'; readonly default: boolean; readonly doc: string };
+
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+
+/** The resolved values of a scenario's parameters. */
+export type Params<S extends ParamSpecs> = {
+  [K in keyof S]: S[K] extends { kind: 'enum' } ? string : S[K] extends { kind: 'bool' } ? boolean : number;
+};
+
+/** Bad user input: the message is the one line the CLI prints. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+export const param = {
+  int: (def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec => ({ kind: 'int', default: def, doc, ...range }),
+  number: (def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec => ({ kind: 'number', default: def, doc, ...range }),
+  enum: (def: string, values: readonly string[], doc: string): ParamSpec => ({ kind: 'enum', default: def, values, doc }),
+  bool: (def: boolean, doc: string): ParamSpec => ({ kind: 'bool', default: def, doc }),
+};
+
+/** Parses `--set` text (or checks a value from code) against its spec. */
+export function parseParam(key: string, spec: ParamSpec, raw: unknown): number | string | boolean {
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      const v = typeof raw === 'string' ? Number(raw.replaceAll('_', '')) : raw;
+      if (typeof v !== 'number' || !Number.isFinite(v) || (typeof raw === 'string' && raw.trim() === '')) {
+        throw new InputError(`${key} must be a number, got '${String(raw)}'`);
+      }
+      if (spec.kind === 'int' && !Number.isInteger(v)) throw new InputError(`${key} must be an integer, got '${String(raw)}'`);
+      if (spec.min !== undefined && v < spec.min) throw new InputError(`${key} must be >= ${spec.min}, got ${v}`);
+      if (spec.max !== undefined && v > spec.max) throw new InputError(`${key} must be <= ${spec.max}, got ${v}`);
+      return v;
+    }
+    case 'enum': {
+      if (typeof raw !== 'string' || !spec.values.includes(raw)) {
+        throw new InputError(`${key} must be one of ${spec.values.join(', ')}, got '${String(raw)}'`);
+      }
+      return raw;
+    }
+    case 'bool': {
+      if (raw === true || raw === 'true') return true;
+      if (raw === false || raw === 'false') return false;
+      throw new InputError(`${key} must be true or false, got '${String(raw)}'`);
+    }
+    default:
+      return assertNeverSpec(spec);
+  }
+}
+
+/** Defaults overridden by `overrides` (each validated), in the specs' order. */
+export function resolveParams<S extends ParamSpecs>(specs: S, overrides: Readonly<Record<string, unknown>>): Params<S> {
+  for (const key of Object.keys(overrides)) {
+    if (!Object.hasOwn(specs, key)) throw new InputError(`unknown parameter '${key}' (known: ${Object.keys(specs).join(', ')})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    out[key] = Object.hasOwn(overrides, key) ? parseParam(key, spec, overrides[key]) : spec.default;
+  }
+  return out as Params<S>;
+}
+
+function assertNeverSpec(x: never): never {
+  throw new Error(`unknown parameter kind ${JSON.stringify(x)}`);
+}

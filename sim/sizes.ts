@@ -1,0 +1,62 @@
+// How big a message is: heap words once copied into a mailbox (with off-heap bytes
+// of large binaries counted apart), and external-format bytes on the wire. Terms are
+// measured by core/terms.ts; ZenMonitor's messages by core/messages.ts; the ERTS
+// signals this simulator adds (DOWN, nodedown, gen call envelopes) here, as the
+// Erlang terms they stand for.
+import { externalBytes, heapWords, offHeapBytes, type Term } from '../core/terms.js';
+import * as zmsg from '../core/messages.js';
+type Msg = any; const msgHeapWords = (m: Msg, n: string): number => (zmsg as any).msgHeapWords(m, n); const msgWireBytes = (m: Msg): number => (zmsg as any).msgWireBytes(m);
+import type { CallReply, CallRequest, DownSignal, NodedownSignal } from './process.js';
+
+/** A distributed send's control message (the `{SEND, ...}` tuple and headers), bytes. */
+export const DIST_HEADER_BYTES = 30;
+
+type Sig = DownSignal | NodedownSignal | CallRequest | CallReply;
+
+function isTerm(msg: unknown): msg is Term {
+  return typeof msg === 'object' && msg !== null && 't' in msg;
+}
+
+/** Heap words of `msg` in a mailbox on `localNode`. */
+export function wordsOf(msg: unknown, localNode: string): number {
+  if (isTerm(msg)) return heapWords(msg, localNode);
+  const s = msg as Sig;
+  switch (s.kind) {
+    case 'DOWN': // {:DOWN, ref, :process, object, reason}
+      return 6 + heapWords(s.ref, localNode) + heapWords(s.object, localNode) + heapWords(s.reason, localNode);
+    case 'nodedown': // {:nodedown, node}
+      return 3;
+    case '$gen_call': // {:"$gen_call", {pid, [:alias | ref]}, msg}
+      return 4 + 3 + heapWords(s.from.pid, localNode) + 2 + heapWords(s.from.tag, localNode) + wordsOf(s.msg, localNode);
+    case '$reply': // {[:alias | ref], value}
+      return 3 + 2 + heapWords(s.tag, localNode) + heapWords(s.value, localNode);
+    default:
+      return msgHeapWords(msg as Msg, localNode);
+  }
+}
+
+/** Off-heap bytes (binaries over 64 bytes) that `msg` references. */
+export function offHeapOf(msg: unknown): number {
+  if (isTerm(msg)) return offHeapBytes(msg);
+  const s = msg as Sig;
+  if (s.kind === 'DOWN') return offHeapBytes(s.reason);
+  return 0;
+}
+
+/** External-format bytes of `msg` (without the distribution header). */
+export function wireBytesOf(msg: unknown): number {
+  if (isTerm(msg)) return 1 + externalBytes(msg);
+  const s = msg as Sig;
+  switch (s.kind) {
+    case 'DOWN':
+      return 1 + 2 + 6 + externalBytes(s.ref) + 9 + externalBytes(s.object) + externalBytes(s.reason);
+    case 'nodedown':
+      return 1 + 2 + 10 + 3 + s.node.length;
+    case '$gen_call':
+      return 1 + 2 + 12 + 2 + externalBytes(s.from.pid) + externalBytes(s.from.tag) + wireBytesOf(s.msg);
+    case '$reply':
+      return 1 + 2 + externalBytes(s.tag) + externalBytes(s.value);
+    default:
+      return msgWireBytes(msg as Msg);
+  }
+}

@@ -1,0 +1,303 @@
+// The ZenMonitor application on simulated nodes: starts its processes (Local,
+// Dispatcher, Proxy; Connectors and Batchers on demand, as GenRegistry does), owns each
+// node's tables and app env, runs the pure state machines of core/ as process
+// behaviours, and executes the effects they return through the process context, each
+// at the CPU time it happens. Also the client API for simulated processes
+// (`ZenCluster.monitor(ctx, target)` …), which runs inside the calling process as
+// upstream's ZenMonitor module does. Mirrors zen_monitor's application.ex and
+// supervisors; the behaviour itself lives in core/.
+import { batcherStep, initBatcher, type BatcherState } from '../core/batcher.js';
+import * as client from '../core/client.js';
+import { defaultZenConfig, setZenConfig, type ZenConfig } from '../core/config.js';
+import { connectorStep, initConnector, type ConnectorState } from '../core/connector.js';
+import { dispatcherStep, initDispatcher, type DispatcherState } from '../core/dispatcher.js';
+import type { Effect, Env, Init } from '../core/effects.js';
+import { initLocal, localStep, type LocalState } from '../core/local.js';
+import { callMessage, type CallRequest, type RegName, type Target } from '../core/messages.js';
+import { initProxy, proxyStep, type ProxyState } from '../core/proxy.js';
+import { newZenTables, tableRowCount, type ZenTables } from '../core/tables.js';
+import { assertNever, atom, type Pid, type Ref } from '../core/terms.js';
+import type { CostModel } from './cost.js';
+import type { Behaviour, CallRequest as SimCall, CallResult, Ctx, Dest } from './process.js';
+import type { World } from './world.js';
+
+export const PROXY: RegName = 'ZenMonitor.Proxy';
+export const LOCAL: RegName = 'ZenMonitor.Local';
+export const DISPATCHER: RegName = 'ZenMonitor.Local.Dispatcher';
+const SHUTDOWN = atom('shutdown');
+
+/** One node's running ZenMonitor: its tables, app env and process registry. */
+export class ZenApp {
+  readonly tables: ZenTables = newZenTables();
+  readonly connectors = new Map<string, Pid>();
+  readonly batchers = new Map<number, Pid>();
+  readonly pids: Pid[] = [];
+  /** Instruments counters (`increment/3`), by name. */
+  readonly counters = new Map<string, number>();
+
+  constructor(
+    readonly cluster: ZenCluster,
+    readonly node: string,
+    readonly creation: number,
+    readonly config: ZenConfig,
+  ) {}
+}
+
+/** ZenMonitor across a simulated world: which nodes run it, and the client API. */
+export class ZenCluster {
+  private readonly apps = new Map<string, ZenApp>();
+  /** Core tags of calls in flight, by the runtime's call ref uid. */
+  readonly callTags = new Map<number, string>();
+
+  constructor(readonly world: World) {}
+
+  /** `Application.ensure_all_started(:zen_monitor)` on `node`, with app env overrides. */
+  start(nodeName: string, overrides: Partial<Record<string, unknown>> = {}): ZenApp {
+    const node = this.world.node(nodeName);
+    if (this.app(nodeName) !== undefined) throw new Error(`ZenMonitor is already running on ${nodeName}`);
+    const config = defaultZenConfig();
+    for (const [k, v] of Object.entries(overrides)) setZenConfig(config, k, v);
+    const app = new ZenApp(this, nodeName, node.creation, config);
+    this.apps.set(nodeName, app);
+    node.tables.set('zen_monitor', () => tableRowCount(app.tables) * this.world.cost.etsRowBytes);
+    app.pids.push(this.world.spawn(nodeName, component(app, PROXY_C), { name: PROXY }));
+    const local = this.world.spawn(nodeName, component(app, LOCAL_C), { name: LOCAL });
+    app.pids.push(local);
+    app.pids.push(this.world.spawn(nodeName, component(app, dispatcherC(local)), { name: DISPATCHER }));
+    return app;
+  }
+
+  /** `Application.stop(:zen_monitor)`: its processes exit with :shutdown, its tables go. */
+  stop(nodeName: string): void {
+    const app = this.app(nodeName);
+    if (app === undefined) return;
+    this.apps.delete(nodeName);
+    this.world.node(nodeName).tables.delete('zen_monitor');
+    const all = [...app.pids, ...app.connectors.values(), ...app.batchers.values()];
+    for (const pid of all) this.world.exit(pid, SHUTDOWN);
+  }
+
+  /** The running app on `node` (none after a crash until started again). */
+  app(nodeName: string): ZenApp | undefined {
+    const app = this.apps.get(nodeName);
+    const node = this.world.nodes.get(nodeName);
+    if (app === undefined || node === undefined || !node.up || node.creation !== app.creation) return undefined;
+    return app;
+  }
+
+  /** Sets an app env key on every node running ZenMonitor (effect at next use). */
+  setConfig(key: string, value: unknown): void {
+    for (const name of this.apps.keys()) {
+      const app = this.app(name);
+      if (app !== undefined) setZenConfig(app.config, key, value);
+    }
+  }
+
+  // ---- client API, run inside the calling process --------------------------------------
+
+  /** `ZenMonitor.monitor(target)`. */
+  monitor(ctx: Ctx, target: Target): Ref {
+    const app = this.callerApp(ctx);
+    const { ref, effects } = client.monitor(envFor(app, ctx), target);
+    run(app, ctx, effects);
+    return ref;
+  }
+
+  /** `ZenMonitor.demonitor(ref, opts)`: always true. */
+  demonitor(ctx: Ctx, ref: Ref, opts: ('flush' | 'info')[] = []): boolean {
+    const app = this.callerApp(ctx);
+    const { result, effects } = client.demonitor(envFor(app, ctx), ref, opts);
+    run(app, ctx, effects);
+    return result;
+  }
+
+  /** `ZenMonitor.compatibility(target)`. */
+  compatibility(ctx: Ctx, target: Target): 'compatible' | 'incompatible' {
+    return client.compatibility(envFor(this.callerApp(ctx), ctx), target);
+  }
+
+  /** `ZenMonitor.compatibility_for_node(node)`. */
+  compatibilityForNode(ctx: Ctx, remote: string): 'compatible' | 'incompatible' {
+    return client.compatibilityForNode(envFor(this.callerApp(ctx), ctx), remote);
+  }
+
+  /** `ZenMonitor.connect(node)`: a call; the caller is resumed with a `call_result`. */
+  connect(ctx: Ctx, remote: string): Ref {
+    const app = this.callerApp(ctx);
+    const { effects } = client.connect(envFor(app, ctx), remote);
+    return run(app, ctx, effects) as Ref;
+  }
+
+  private callerApp(ctx: Ctx): ZenApp {
+    const app = this.app(ctx.node);
+    // Upstream the client's first ETS access raises badarg: the caller crashes.
+    if (app === undefined) throw new Error(`ZenMonitor is not running on ${ctx.node}`);
+    return app;
+  }
+
+  /** Gets or starts this node's Connector for `remote` (GenRegistry). */
+  connectorFor(app: ZenApp, remote: string): Pid {
+    const known = app.connectors.get(remote);
+    if (known !== undefined && this.world.alive(known) !== undefined) return known;
+    const pid = this.world.spawn(app.node, component(app, connectorC(remote)));
+    app.connectors.set(remote, pid);
+    return pid;
+  }
+
+  /** Gets or starts this node's Batcher for `connector` (GenRegistry.lookup_or_start). */
+  batcherFor(app: ZenApp, connector: Pid): Pid {
+    const known = app.batchers.get(connector.uid);
+    if (known !== undefined && this.world.alive(known) !== undefined) return known;
+    const pid = this.world.spawn(app.node, component(app, batcherC(connector)));
+    app.batchers.set(connector.uid, pid);
+    return pid;
+  }
+}
+
+// ---- components as behaviours ----------------------------------------------------------
+
+/** A core state machine, as the runtime needs to drive it. */
+type Component<S, I> = {
+  readonly name: string;
+  init(env: Env): Init<S>;
+  step(state: S, input: I, env: Env): Effect[];
+};
+
+const PROXY_C: Component<ProxyState, never> = { name: 'proxy', init: initProxy, step: proxyStep as never };
+const LOCAL_C: Component<LocalState, never> = { name: 'local', init: initLocal, step: localStep as never };
+
+function dispatcherC(producer: Pid): Component<DispatcherState, never> {
+  return { name: 'dispatcher', init: (env) => initDispatcher(producer, env), step: dispatcherStep as never };
+}
+
+function connectorC(remote: string): Component<ConnectorState, never> {
+  return { name: 'connector', init: (env) => initConnector(remote, env), step: connectorStep as never };
+}
+
+function batcherC(connector: Pid): Component<BatcherState, never> {
+  return { name: 'batcher', init: (env) => initBatcher(connector, env), step: batcherStep as never };
+}
+
+/** A process running `comp`: translates ERTS messages into core inputs and runs effects. */
+function component<S>(app: ZenApp, comp: Component<S, never>): Behaviour {
+  let state: S;
+  return {
+    init(ctx) {
+      const init = comp.init(envFor(app, ctx));
+      state = init.state;
+      run(app, ctx, init.effects);
+    },
+    handle(ctx, msg) {
+      const input = toInput(app, msg);
+      chargeItems(ctx, app.cluster.world.cost, input);
+      const effects = comp.step(state, input as never, envFor(app, ctx));
+      run(app, ctx, effects);
+    },
+  };
+}
+
+function toInput(app: ZenApp, msg: unknown): unknown {
+  const m = msg as { kind?: string };
+  switch (m.kind) {
+    case '$gen_call': {
+      const c = msg as SimCall;
+      return callMessage(c.msg as CallRequest, c.from);
+    }
+    case 'call_result': {
+      const r = msg as CallResult;
+      const tag = app.cluster.callTags.get(r.tag.uid) ?? '';
+      app.cluster.callTags.delete(r.tag.uid);
+      return { kind: 'call_result', tag, result: r.result };
+    }
+    default:
+      return msg;
+  }
+}
+
+/** CPU for walking the lists an input carries (instructions, certificates, dispatches). */
+function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
+  const n = listLength(input);
+  if (n > 0) ctx.cpu(n * cost.batchItemUs);
+}
+
+function listLength(x: unknown): number {
+  const m = x as Partial<Record<'instructions' | 'certificates' | 'dispatches' | 'events' | 'targets', readonly unknown[]>>;
+  return (m.instructions ?? m.certificates ?? m.dispatches ?? m.events ?? m.targets ?? []).length;
+}
+
+function envFor(app: ZenApp, ctx: Ctx): Env {
+  return {
+    nowMs: Math.floor(ctx.nowUs() / 1000),
+    node: app.node,
+    self: ctx.self,
+    config: app.config,
+    tables: app.tables,
+    makeRef: () => ctx.makeRef(),
+    isConnected: (node) => ctx.isConnected(node),
+  };
+}
+
+/** Executes effects in order; returns the ref of a call it started, if any. */
+function run(app: ZenApp, ctx: Ctx, effects: readonly Effect[]): Ref | undefined {
+  let callRef: Ref | undefined;
+  const cost = app.cluster.world.cost;
+  for (const e of effects) {
+    switch (e.kind) {
+      case 'send':
+        ctx.send(e.to, e.msg, e.noconnect === true ? { noconnect: true } : undefined);
+        break;
+      case 'send_named':
+        ctx.send({ name: e.name, node: e.node }, e.msg);
+        break;
+      case 'cast_connector':
+        chargeItems(ctx, cost, e.msg);
+        ctx.send(app.cluster.connectorFor(app, e.node), e.msg);
+        break;
+      case 'cast_batcher':
+        ctx.send(app.cluster.batcherFor(app, e.connector), e.msg);
+        break;
+      case 'call':
+        callRef = ctx.call({ name: e.to.name, node: e.to.node }, e.msg, e.timeoutMs);
+        app.cluster.callTags.set(callRef.uid, e.tag);
+        break;
+      case 'call_connector':
+        callRef = ctx.call(app.cluster.connectorFor(app, e.node), e.msg, e.timeoutMs);
+        app.cluster.callTags.set(callRef.uid, e.tag);
+        break;
+      case 'reply':
+        ctx.reply(e.to, e.value);
+        break;
+      case 'monitor':
+        ctx.monitor(targetDest(e.target, app.node), e.ref);
+        break;
+      case 'monitor_node':
+        ctx.monitorNode(e.node);
+        break;
+      case 'send_after':
+        ctx.sendAfter(e.ms, e.msg);
+        break;
+      case 'flush_down':
+        ctx.flushDown(e.ref);
+        break;
+      case 'hibernate':
+        ctx.cpu(cost.receiveUs);
+        break;
+      case 'stop':
+        ctx.stop(e.reason);
+        break;
+      case 'metric':
+        app.counters.set(e.name, (app.counters.get(e.name) ?? 0) + e.value);
+        break;
+      default:
+        assertNever(e);
+    }
+  }
+  return callRef;
+}
+
+/** The ERTS destination of a ZenMonitor target: a pid, or `{name, node}`. */
+export function targetDest(target: Target, localNode: string): Dest {
+  if (target.t === 'pid') return target;
+  if (target.t === 'atom') return { name: target.v, node: localNode };
+  return { name: (target.v[0] as { v: string }).v, node: (target.v[1] as { v: string }).v };
+}
