@@ -327,8 +327,48 @@ function heapMeasure(localNode: string): Measure {
   return m;
 }
 
+/**
+ * externalBytes of a term, memoized for what repeats across the elements of a long list:
+ * atoms, pids and refs (whose encoded size depends only on their name or node's name), and
+ * shared compound terms such as one reason object for every ref of a dead target (terms
+ * are immutable, so a size cached by identity stays right).
+ */
+const wireLeafBytes = new Map<string, number>();
+const wireCompoundBytes = new WeakMap<Term, number>();
+function wireBytesOf(t: Term): number {
+  switch (t.t) {
+    case 'atom':
+      return cachedLeaf('a' + t.v, t);
+    case 'pid':
+    case 'ref':
+      return cachedLeaf(t.t + t.node, t);
+    case 'tuple':
+    case 'list':
+    case 'ilist':
+    case 'map': {
+      let n = wireCompoundBytes.get(t);
+      if (n === undefined) {
+        n = externalBytes(t);
+        wireCompoundBytes.set(t, n);
+      }
+      return n;
+    }
+    default:
+      return externalBytes(t);
+  }
+}
+
+function cachedLeaf(key: string, t: Term): number {
+  let n = wireLeafBytes.get(key);
+  if (n === undefined) {
+    n = externalBytes(t);
+    wireLeafBytes.set(key, n);
+  }
+  return n;
+}
+
 const wireMeasure: Measure = {
-  term: externalBytes,
+  term: wireBytesOf,
   tuple0: WIRE_TUPLE0,
   // Our lists never hold small integers, so STRING_EXT never applies.
   list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),

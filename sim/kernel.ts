@@ -13,7 +13,7 @@ export type Describe = (subject: number, arg: unknown) => Record<string, unknown
 /** One executed event, as written to a `--trace` file. */
 export type TraceSink = (line: string) => void;
 
-const REC = 4;
+const REC = 2;
 
 type Kind = { name: string; handler: Handler; describe: Describe | undefined };
 
@@ -50,13 +50,16 @@ export class Kernel {
   private seq = 0;
   private rank = 0;
   private size = 0;
-  private slotBits = INITIAL_SLOT_BITS;
   /** 2^slotBits: the number of slots, and the key's radix. */
   private capacity = 1 << INITIAL_SLOT_BITS;
+  /** The first rank that would not fit in a key beside a slot: 2^53 / capacity. */
+  private rankLimit = TWO53 / this.capacity;
   /** heap[2i] is entry i's time, heap[2i + 1] its key. */
   private heap = new Float64Array(2 * this.capacity);
-  /** Per slot, REC numbers: sequence, kind, subject, and 1 when `argOf` holds an argument. */
+  /** Per slot, REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
   private rec = new Float64Array(REC * this.capacity);
+  /** Per slot, the public sequence number (read only while some event is cancelled). */
+  private seqOf = new Float64Array(this.capacity);
   private argOf: unknown[] = new Array<unknown>(this.capacity).fill(undefined);
   /** Stack of free slots: free[0 .. freeCount) are free. */
   private free = freeSlots(0, this.capacity);
@@ -86,20 +89,19 @@ export class Kernel {
       throw badTime(atUs, this.nowUs);
     }
     if (this.size === this.capacity) this.grow();
-    if (this.rank === this.rankLimit()) this.renumber();
+    if (this.rank === this.rankLimit) this.renumber();
     const s = this.seq++;
     const slot = this.free[--this.freeCount] as number;
     const rec = this.rec;
     const r = REC * slot;
-    rec[r] = s;
-    rec[r + 1] = kind;
-    rec[r + 2] = subject;
+    rec[r] = subject;
     if (arg === undefined) {
-      rec[r + 3] = 0;
+      rec[r + 1] = 2 * kind;
     } else {
-      rec[r + 3] = 1;
+      rec[r + 1] = 2 * kind + 1;
       this.argOf[slot] = arg;
     }
+    this.seqOf[slot] = s;
     this.siftUp(this.size++, atUs, this.rank++ * this.capacity + slot);
     return s;
   }
@@ -154,20 +156,22 @@ export class Kernel {
     const heap = this.heap;
     const t = heap[0] as number;
     const key = heap[1] as number;
-    this.popRoot();
-    const slot = key - Math.floor(key / this.capacity) * this.capacity;
+    // ToInt32 keeps the key modulo 2^32 exactly, and the slot is its low bits.
+    const slot = key & (this.capacity - 1);
+    // The payload is read before the sift, so a cache miss on it overlaps the sift's work.
     const rec = this.rec;
     const r = REC * slot;
-    const s = rec[r] as number;
-    const kind = rec[r + 1] as number;
-    const subject = rec[r + 2] as number;
+    const subject = rec[r] as number;
+    const kindArg = rec[r + 1] as number;
+    this.popRoot();
+    const kind = kindArg >> 1;
     let arg: unknown;
-    if (rec[r + 3] !== 0) {
+    if ((kindArg & 1) !== 0) {
       arg = this.argOf[slot];
       this.argOf[slot] = undefined;
     }
     this.free[this.freeCount++] = slot;
-    if (this.cancelled.size > 0 && this.cancelled.delete(s)) return false;
+    if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOf[slot] as number)) return false;
     this.nowUs = t;
     this.executed++;
     this.mix(t, kind, subject);
@@ -241,11 +245,6 @@ export class Kernel {
     heap[2 * i + 1] = key;
   }
 
-  /** The first rank that would not fit in a key beside a slot. */
-  private rankLimit(): number {
-    return TWO53 / this.capacity;
-  }
-
   /** Doubles the slots (one more slot bit), re-encoding every pending key. */
   private grow(): void {
     const old = this.capacity;
@@ -261,13 +260,16 @@ export class Kernel {
     const rec = new Float64Array(REC * n);
     rec.set(this.rec);
     this.rec = rec;
+    const seqOf = new Float64Array(n);
+    seqOf.set(this.seqOf);
+    this.seqOf = seqOf;
     for (let i = old; i < n; i++) this.argOf.push(undefined);
     // Called only when full, so no slot is free and the stack is just the new slots.
     this.free = freeSlots(old, n);
     this.freeCount = n - old;
     this.capacity = n;
-    this.slotBits++;
-    if (this.rank >= this.rankLimit()) this.renumber();
+    this.rankLimit = TWO53 / n;
+    if (this.rank >= this.rankLimit) this.renumber();
   }
 
   /**
@@ -282,7 +284,7 @@ export class Kernel {
     keys.sort();
     for (let i = 0; i < this.size; i++) {
       const key = this.heap[2 * i + 1] as number;
-      const slot = key - Math.floor(key / cap) * cap;
+      const slot = key & (cap - 1);
       this.heap[2 * i + 1] = lowerBound(keys, key) * cap + slot;
     }
     this.rank = this.size;

@@ -11,6 +11,8 @@ export class SimNode {
   creation = 1;
   nextId = 0;
   freeSchedulers: number;
+  /** A scheduling pass is queued for this node (see World.makeRunnable). */
+  dispatchPending = false;
   readonly registered = new Map<string, Proc>();
   /** Live processes of the current incarnation, in spawn order. */
   readonly procs = new Set<Proc>();
@@ -27,6 +29,8 @@ export class SimNode {
   /** Running totals for the memory figure. */
   mailboxWords = 0;
   offHeapBytes = 0;
+  /** Refc binaries queued by local sends, by identity, with how many mailboxes hold each. */
+  readonly sharedBins = new Map<Uint8Array, number>();
   monitorBytes = 0;
   /** CPU time spent handling messages, µs. */
   busyUs = 0;
@@ -76,6 +80,7 @@ export class SimNode {
     this.tables.clear();
     this.mailboxWords = 0;
     this.offHeapBytes = 0;
+    this.sharedBins.clear();
     this.monitorBytes = 0;
     this.freeSchedulers = this.schedulers;
   }

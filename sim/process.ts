@@ -39,7 +39,17 @@ export type Monitor = {
 };
 
 /** One queued message and its accounted size. */
-export type Envelope = { readonly msg: unknown; readonly words: number; readonly offHeapBytes: number };
+export type Envelope = {
+  readonly msg: unknown;
+  readonly words: number;
+  readonly offHeapBytes: number;
+  /**
+   * A local message's refc binaries (over 64 bytes), shared with the sender rather than
+   * copied: the node counts each once however many mailboxes hold it. Absent for a
+   * message decoded from the wire, whose binaries are its own copies.
+   */
+  readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
+};
 
 export type Behaviour = {
   /** Called once, at spawn, in the new process. */

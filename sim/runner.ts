@@ -23,6 +23,8 @@ export type RunOptions = {
   onProgress?: (p: { mode: Mode; virtualUs: number; events: number }) => void;
   /** Hard cap on virtual time per run, ms (default 600_000). */
   maxVirtualMs?: number;
+  /** Called with each mode's world right after it is built, before anything runs (trace recorders hook in). */
+  attach?: (world: World, mode: Mode) => void;
 };
 
 export type ResultDoc = {
@@ -98,6 +100,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
   for (const mode of modes) {
     const world = new World({ seed, net: { ...cluster.net, ...o.net } as Partial<NetConfig>, cost: { ...cluster.cost, ...o.cost } });
     lastWorld = world;
+    opts.attach?.(world, mode);
     if (opts.trace !== undefined) {
       const sink = opts.trace;
       world.kernel.setTrace((line) => sink(`{"mode":"${mode}",${line.slice(1)}`));
@@ -145,10 +148,10 @@ const CHUNK_EVENTS = 250_000;
 
 function drive(world: World, run: Run, mode: Mode, opts: RunOptions): void {
   const capUs = (opts.maxVirtualMs ?? 600_000) * 1000;
+  // The script may set or move its end while the run goes on: read it live.
+  const until = () => world.kernel.peekUs() > run.endUs || (run.endCondition?.() ?? false);
   for (;;) {
-    const untilUs = Math.min(run.endUs, capUs);
-    const cond = run.endCondition;
-    const end = world.kernel.run({ untilUs, maxEvents: CHUNK_EVENTS, ...(cond !== undefined ? { until: cond } : {}) });
+    const end = world.kernel.run({ untilUs: capUs, maxEvents: CHUNK_EVENTS, until });
     opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
     if (end !== 'max_events') return;
   }

@@ -102,6 +102,7 @@ export class Run {
   trigger(): void {
     this.triggerUs = this.world.nowUs;
     this.recorder.markTrigger(this.world.nowUs);
+    this.world.onFault?.('trigger', '');
   }
 
   /** Declares how many DOWNs the subscribers should get in all. */
@@ -115,20 +116,56 @@ export class Run {
     this.endCondition = when;
   }
 
+  /** Polls `cond` every `everyMs` of virtual time from now; runs `fn` once it holds. */
+  when(cond: () => boolean, fn: () => void, everyMs = 10): void {
+    const poll = () => {
+      if (cond()) fn();
+      else this.world.at(this.world.nowUs + everyMs * 1000, poll);
+    };
+    this.world.at(this.world.nowUs, poll);
+  }
+
+  /**
+   * Monitors in place across nodes: ERTS remote monitors held on targets (vanilla), or
+   * ZenMonitor Proxy subscriptions (zen). A script waits for its count before the trigger.
+   */
+  established(): number {
+    let n = 0;
+    for (const node of this.world.nodes.values()) {
+      if (this.zen === null) for (const m of node.remoteIn.values()) n += m.size;
+      else n += this.zen.app(node.name)?.tables.proxySubscribers.size ?? 0;
+    }
+    return n;
+  }
+
+  /** `Node.connect(b)` from `a`: sets the connection up (ZenMonitor never connects by itself). */
+  connect(a: string, b: string): void {
+    if (!this.world.net.ensureConnected(a, b)) throw new Error(`cannot connect ${a} to ${b}: dist_auto_connect forbids it`);
+  }
+
+  /** Whether `a` sees `b` as connected now. */
+  connected(a: string, b: string): boolean {
+    return this.world.net.connected(a, b);
+  }
+
   crash(node: string): void {
     this.world.crash(node);
+    this.world.onFault?.('crash', node);
   }
 
   restart(node: string): void {
     this.world.restart(node);
+    this.world.onFault?.('restart', node);
   }
 
   partition(a: string, b: string, oneWay = false): void {
     this.world.net.partition(a, b, oneWay);
+    this.world.onFault?.('partition', oneWay ? `${a} -> ${b}` : `${a} <-> ${b}`);
   }
 
   heal(a: string, b: string): void {
     this.world.net.heal(a, b);
+    this.world.onFault?.('heal', `${a} <-> ${b}`);
   }
 
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */

@@ -4,8 +4,7 @@
 // signals this simulator adds (DOWN, nodedown, gen call envelopes) here, as the
 // Erlang terms they stand for.
 import { externalBytes, heapWords, offHeapBytes, type Term } from '../core/terms.js';
-import * as zmsg from '../core/messages.js';
-type Msg = any; const msgHeapWords = (m: Msg, n: string): number => (zmsg as any).msgHeapWords(m, n); const msgWireBytes = (m: Msg): number => (zmsg as any).msgWireBytes(m);
+import { msgHeapWords, msgWireBytes, type Msg } from '../core/messages.js';
 import type { CallReply, CallRequest, DownSignal, NodedownSignal } from './process.js';
 
 /** A distributed send's control message (the `{SEND, ...}` tuple and headers), bytes. */
@@ -26,8 +25,9 @@ export function wordsOf(msg: unknown, localNode: string): number {
       return 6 + heapWords(s.ref, localNode) + heapWords(s.object, localNode) + heapWords(s.reason, localNode);
     case 'nodedown': // {:nodedown, node}
       return 3;
-    case '$gen_call': // {:"$gen_call", {pid, [:alias | ref]}, msg}
-      return 4 + 3 + heapWords(s.from.pid, localNode) + 2 + heapWords(s.from.tag, localNode) + wordsOf(s.msg, localNode);
+    case '$gen_call': // {:"$gen_call", {pid, [:alias | ref]}, request}
+      if (isTerm(s.msg)) return 4 + 3 + heapWords(s.from.pid, localNode) + 2 + heapWords(s.from.tag, localNode) + heapWords(s.msg, localNode);
+      return msgHeapWords(asCoreCall(s), localNode);
     case '$reply': // {[:alias | ref], value}
       return 3 + 2 + heapWords(s.tag, localNode) + heapWords(s.value, localNode);
     default:
@@ -53,10 +53,16 @@ export function wireBytesOf(msg: unknown): number {
     case 'nodedown':
       return 1 + 2 + 10 + 3 + s.node.length;
     case '$gen_call':
-      return 1 + 2 + 12 + 2 + externalBytes(s.from.pid) + externalBytes(s.from.tag) + wireBytesOf(s.msg);
+      if (isTerm(s.msg)) return 1 + 2 + 12 + 2 + externalBytes(s.from.pid) + 5 + externalBytes(s.from.tag) + externalBytes(s.msg);
+      return msgWireBytes(asCoreCall(s));
     case '$reply':
       return 1 + 2 + externalBytes(s.tag) + externalBytes(s.value);
     default:
       return msgWireBytes(msg as Msg);
   }
+}
+
+/** A call of a ZenMonitor request: core sizes it as the whole `{:"$gen_call", from, request}`. */
+function asCoreCall(c: CallRequest): Msg {
+  return { ...(c.msg as object), from: c.from } as Msg;
 }

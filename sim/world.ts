@@ -10,7 +10,7 @@
 // (one message per scheduling, then the process goes to the back of the run queue);
 // exit signals other than :normal kill (no trap_exit); a late gen-call reply is
 // dropped (OTP 24+ aliases).
-import { atom, tuple, type Pid, type Ref, type Term } from '../core/terms.js';
+import { atom, HEAP_BINARY_MAX_BYTES, tuple, type Pid, type Ref, type Term } from '../core/terms.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { Kernel } from './kernel.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
@@ -73,8 +73,14 @@ export class World {
   private readonly kExit: number;
   private readonly kCallTimeout: number;
   private readonly kScript: number;
+  private readonly kDispatch: number;
+  private inHandler = false;
   /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
   onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
+  /** Called after each handled message with its start and CPU time, µs (trace writers hook in here). */
+  onSlice: ((p: Proc, startUs: number, durUs: number, msg: unknown) => void) | undefined;
+  /** Called by a scenario's faults (crash, restart, partition, heal) and its trigger. */
+  onFault: ((name: string, detail: string) => void) | undefined;
 
   constructor(opts: WorldOptions) {
     this.rng = new RngRoot(opts.seed);
@@ -93,6 +99,10 @@ export class World {
     this.kExit = k.defineKind('exit_signal', (uid, r) => this.exitSignal(this.procs[uid] as Proc, r as Term));
     this.kCallTimeout = k.defineKind('call_timeout', (uid, tag) => this.callTimeout(this.procs[uid] as Proc, tag as Ref));
     this.kScript = k.defineKind('script', (_s, fn) => (fn as () => void)());
+    this.kDispatch = k.defineKind('dispatch', (_s, node) => {
+      (node as SimNode).dispatchPending = false;
+      if ((node as SimNode).up) this.startNext(node as SimNode);
+    });
     this.net = new Network(
       {
         kernel: k,
@@ -197,7 +207,15 @@ export class World {
     p.status = 'runnable';
     const node = this.nodes.get(p.pid.node) as SimNode;
     node.enqueueRunnable(p);
-    if (node.freeSchedulers > 0) this.startNext(node);
+    if (node.freeSchedulers === 0) return;
+    // Inside a handler (a spawn, say), another process must not start running in the
+    // middle of it: a free scheduler picks it up in an event of its own.
+    if (this.inHandler) {
+      if (!node.dispatchPending) {
+        node.dispatchPending = true;
+        this.kernel.at(this.kernel.nowUs, this.kDispatch, node.index, node);
+      }
+    } else this.startNext(node);
   }
 
   private startNext(node: SimNode): void {
@@ -226,15 +244,21 @@ export class World {
     } else {
       const e = p.mailbox.shift() as Envelope;
       const node = this.nodes.get(p.pid.node) as SimNode;
-      node.mailboxWords -= e.words;
-      node.offHeapBytes -= e.offHeapBytes;
+      this.unaccount(node, e);
       msg = e.msg;
     }
     const ctx = this.ctx;
     ctx.enter(p, this.kernel.nowUs + this.cost.receiveUs);
-    if (msg === INIT) (p.behaviour.init as (c: Ctx) => void)(ctx);
-    else p.behaviour.handle(ctx, msg);
-    return Math.max(1, Math.ceil(ctx.leave() - this.kernel.nowUs));
+    this.inHandler = true;
+    try {
+      if (msg === INIT) (p.behaviour.init as (c: Ctx) => void)(ctx);
+      else p.behaviour.handle(ctx, msg);
+    } finally {
+      this.inHandler = false;
+    }
+    const durUs = Math.max(1, Math.ceil(ctx.leave() - this.kernel.nowUs));
+    if (this.onSlice !== undefined) this.onSlice(p, this.kernel.nowUs, durUs, msg);
+    return durUs;
   }
 
   private sliceDone(p: Proc, node: SimNode): void {
@@ -270,8 +294,52 @@ export class World {
     return bytes;
   }
 
-  private envelope(msg: unknown, node: string): Envelope {
-    return { msg, words: wordsOf(msg, node), offHeapBytes: offHeapOf(msg) };
+  /**
+   * A message as queued on `node`. `decoded` is true for one that came over the wire: its
+   * large binaries are fresh copies. A local message shares its refc binaries with the
+   * sender (beam.md: a local send copies only a handle).
+   */
+  private envelope(msg: unknown, node: string, decoded = false): Envelope {
+    const words = wordsOf(msg, node);
+    const offHeapBytes = offHeapOf(msg);
+    if (offHeapBytes === 0 || decoded) return { msg, words, offHeapBytes };
+    const shared = refcBinaries(msg);
+    // Only what the walk can name is shared; anything else stays a copy.
+    if (shared.reduce((n, [, size]) => n + size, 0) !== offHeapBytes) return { msg, words, offHeapBytes };
+    return { msg, words, offHeapBytes, shared };
+  }
+
+  // FIX (test/sim/world.test.ts "memory: a large binary sent remotely is one off-heap copy per
+  // message; a local send shares it"): a node's off-heap total used to add a large binary's
+  // bytes once per local delivery; now a shared binary counts once while any mailbox holds it.
+  private account(node: SimNode, e: Envelope): void {
+    node.mailboxWords += e.words;
+    if (e.offHeapBytes === 0) return;
+    if (e.shared === undefined) {
+      node.offHeapBytes += e.offHeapBytes;
+      return;
+    }
+    for (const [bytes, size] of e.shared) {
+      const holders = node.sharedBins.get(bytes) ?? 0;
+      if (holders === 0) node.offHeapBytes += size;
+      node.sharedBins.set(bytes, holders + 1);
+    }
+  }
+
+  private unaccount(node: SimNode, e: Envelope): void {
+    node.mailboxWords -= e.words;
+    if (e.offHeapBytes === 0) return;
+    if (e.shared === undefined) {
+      node.offHeapBytes -= e.offHeapBytes;
+      return;
+    }
+    for (const [bytes, size] of e.shared) {
+      const holders = node.sharedBins.get(bytes) ?? 0;
+      if (holders <= 1) {
+        node.sharedBins.delete(bytes);
+        node.offHeapBytes -= size;
+      } else node.sharedBins.set(bytes, holders - 1);
+    }
   }
 
   private resolveLocal(to: Dest): Proc | undefined {
@@ -289,8 +357,7 @@ export class World {
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
-    node.mailboxWords += e.words;
-    node.offHeapBytes += e.offHeapBytes;
+    this.account(node, e);
     const len = p.mailbox.length;
     if (len > p.mailboxPeak) {
       p.mailboxPeak = len;
@@ -330,7 +397,7 @@ export class World {
     switch (m.kind) {
       case 'send': {
         const p = this.resolveLocal(m.to);
-        if (p !== undefined) this.deliver(p, this.envelope(m.msg, to));
+        if (p !== undefined) this.deliver(p, this.envelope(m.msg, to, true));
         return;
       }
       case 'monitor':
@@ -343,7 +410,7 @@ export class World {
       case 'down': {
         const w = this.alive(m.watcher);
         const mon = w?.monitors.get(m.ref.uid);
-        if (mon !== undefined) this.fireMonitor(mon, m.reason, this.kernel.nowUs);
+        if (mon !== undefined) this.fireMonitor(mon, m.reason, this.kernel.nowUs, true);
         return;
       }
       case 'exit': {
@@ -452,8 +519,7 @@ export class World {
     const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref === ref);
     if (e === undefined) return false;
     const node = this.nodes.get(p.pid.node) as SimNode;
-    node.mailboxWords -= e.words;
-    node.offHeapBytes -= e.offHeapBytes;
+    this.unaccount(node, e);
     return true;
   }
 
@@ -462,26 +528,35 @@ export class World {
     if (!mon.active) return;
     mon.active = false;
     const w = mon.watcher;
+    if (mon.remote && mon.target !== null) {
+      // FIX (test/sim/world.test.ts "memory: monitors cost 130 bytes locally and 224 on each
+      // side remotely", test/sim/network.test.ts "partition: both sides get :noconnection"):
+      // a resolved remote monitor is the target node's copy. Dropping it (a demonitor
+      // signal, or the target's side of a lost connection) must touch only that node's books;
+      // it used to delete the watcher's monitor and charge the watcher's node too, so the
+      // watcher lost its :noconnection DOWN and its node's monitorBytes went negative.
+      const tNode = this.nodes.get(mon.target.pid.node) as SimNode;
+      mon.target.monitoredBy.delete(mon.ref.uid);
+      tNode.remoteIn.get(w.pid.node)?.delete(mon.ref.uid);
+      tNode.monitorBytes -= this.cost.remoteMonitorBytes;
+      return;
+    }
     w.monitors.delete(mon.ref.uid);
     mon.target?.monitoredBy.delete(mon.ref.uid);
     const wNode = this.nodes.get(w.pid.node) as SimNode;
     if (mon.remote) {
       wNode.remoteOut.get(mon.peer)?.delete(mon.ref.uid);
-      if (mon.target !== null) {
-        const tNode = this.nodes.get(mon.target.pid.node) as SimNode;
-        tNode.remoteIn.get(w.pid.node)?.delete(mon.ref.uid);
-        tNode.monitorBytes -= this.cost.remoteMonitorBytes;
-      }
       wNode.monitorBytes -= this.cost.remoteMonitorBytes;
     } else wNode.monitorBytes -= this.cost.localMonitorBytes;
   }
 
   /** The monitor fires: a DOWN reaches the watcher at `atUs` (a monitor fires once). */
-  private fireMonitor(mon: Monitor, reason: Term, atUs: number): void {
+  /** `decoded`: the reason came over the wire (a remote DOWN), so it is this DOWN's own copy. */
+  private fireMonitor(mon: Monitor, reason: Term, atUs: number, decoded = false): void {
     if (!mon.active) return;
     this.dropMonitor(mon);
     const down: DownSignal = { kind: 'DOWN', ref: mon.ref, object: mon.object, reason };
-    this.kernel.at(atUs, this.kDeliver, mon.watcher.uid, this.envelope(down, mon.watcher.pid.node));
+    this.kernel.at(atUs, this.kDeliver, mon.watcher.uid, this.envelope(down, mon.watcher.pid.node, decoded));
   }
 
   monitorNodeFrom(w: Proc, peer: string, atUs: number): void {
@@ -539,8 +614,8 @@ export class World {
           this.dist(now, node.name, wNode, { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason }, false, wireBytesOf(reason) + 60);
         }
       }
-      node.mailboxWords -= p.mailbox.words;
-      node.offHeapBytes -= p.mailbox.offHeapBytes;
+      if (p.mailbox.offHeapBytes === 0) node.mailboxWords -= p.mailbox.words;
+      else for (let e = p.mailbox.shift(); e !== undefined; e = p.mailbox.shift()) this.unaccount(node, e);
       node.procs.delete(p);
       for (const watchers of node.nodeWatchers.values()) watchers.delete(p);
     }
@@ -581,6 +656,9 @@ export class World {
 
   callFrom(p: Proc, to: Dest, msg: unknown, timeoutMs: number, atUs: number): Ref {
     if (p.awaiting !== null) throw new Error(`process ${p.uid} is already waiting on a call`);
+    // FIX (test/sim/world.test.ts "bad input: timers and calls"): a bad timeout used to fail
+    // in the kernel ("event time … is in the past") after the monitor and request had gone out.
+    if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new RangeError(`call timeout must be >= 0 ms (or Infinity), got ${timeoutMs}`);
     const tag = this.makeRef(p.pid.node);
     const monitorRef = this.monitorFrom(p, to, atUs);
     this.sendAt(atUs, p.pid.node, to, { kind: '$gen_call', from: { pid: p.pid, tag }, msg }, false);
@@ -788,4 +866,41 @@ function describeMsg(msg: unknown): string {
 
 function assertNeverDist(x: never): never {
   throw new Error(`unexpected distribution message ${JSON.stringify(x)}`);
+}
+
+/** The distinct refc binaries (over 64 bytes) a message references, with their sizes. */
+function refcBinaries(msg: unknown): [Uint8Array, number][] {
+  const found = new Map<Uint8Array, number>();
+  const walk = (t: Term): void => {
+    switch (t.t) {
+      case 'bin':
+      case 'bits': {
+        const n = t.t === 'bin' ? t.bytes.length : Math.ceil(t.bitSize / 8);
+        if (n > HEAP_BINARY_MAX_BYTES) found.set(t.bytes, n);
+        return;
+      }
+      case 'tuple':
+      case 'list':
+        for (const x of t.v) walk(x);
+        return;
+      case 'ilist':
+        for (const x of t.v) walk(x);
+        walk(t.tail);
+        return;
+      case 'map':
+        for (const [k, v] of t.v) {
+          walk(k);
+          walk(v);
+        }
+        return;
+      default:
+        return;
+    }
+  };
+  const m = msg as { t?: unknown; kind?: unknown };
+  if (typeof m === 'object' && m !== null) {
+    if (typeof m.t === 'string') walk(msg as Term);
+    else if (m.kind === 'DOWN') walk((msg as DownSignal).reason);
+  }
+  return [...found];
 }

@@ -90,3 +90,9 @@ export const NORMAL = atom('normal');
 export function spawnRecorder(w: World, node: string, log: Got[], opts: { name?: string } = {}): Pid {
   return w.spawn(node, recorder(log), opts);
 }
+
+/** Runs the world until it is idle; fails (rather than hangs) on a runaway. */
+export function drain(w: World, maxEvents = 2_000_000): void {
+  const end = w.kernel.run({ maxEvents });
+  if (end === 'max_events') throw new Error(`runaway: ${maxEvents} events by ${w.nowUs} µs`);
+}

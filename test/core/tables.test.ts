@@ -1,0 +1,103 @@
+// The shared ETS tables as deterministic structures: keys, counts, ordered reads.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { namedTarget } from '../../core/messages.js';
+import { newZenTables, tableRowCount } from '../../core/tables.js';
+import { atom } from '../../core/terms.js';
+import { A, B, C, pid, ref } from './zen_fixtures.js';
+
+test('nodes: insert overwrites, entries keep insertion order', () => {
+  const { nodes } = newZenTables();
+  nodes.set(C, { kind: 'unavailable' });
+  nodes.set(B, { kind: 'incompatible', enforceUntilMs: 10, attempt: 1 });
+  nodes.set(C, { kind: 'compatible' });
+  assert.is(nodes.size, 2);
+  assert.equal(nodes.entries(), [
+    [C, { kind: 'compatible' }],
+    [B, { kind: 'incompatible', enforceUntilMs: 10, attempt: 1 }],
+  ]);
+  nodes.delete(C);
+  assert.is(nodes.get(C), undefined);
+});
+
+test('references: insert, get, take once, count', () => {
+  const { references } = newZenTables();
+  const [sub, other] = [pid(A), pid(A)];
+  const [r1, r2] = [ref(), ref()];
+  const target = pid(B);
+  references.insert(sub, r1, target);
+  references.insert(sub, r1, target); // same key: overwrite
+  references.insert(other, r2, target);
+  assert.is(references.size, 2);
+  assert.equal(references.take(sub, r1), { subscriber: sub, ref: r1, target });
+  assert.is(references.take(sub, r1), undefined);
+  assert.is(references.take(sub, r2), undefined); // r2 belongs to `other`
+  assert.is(references.size, 1);
+  assert.ok(references.has(other, r2));
+});
+
+test('references: rows of one subscriber come in ref order', () => {
+  const { references } = newZenTables();
+  const sub = pid(A);
+  const refs = [ref(), ref(), ref(), ref()];
+  for (const i of [2, 0, 3, 1]) references.insert(sub, refs[i]!, atom(`t${i}`));
+  references.insert(pid(A), ref(), atom('other'));
+  assert.equal(
+    references.rowsOf(sub).map((r) => r.ref),
+    refs,
+  );
+  assert.is(references.countOf(sub), 4);
+  assert.equal(references.rowsOf(pid(A)), []);
+});
+
+test('local subscribers: insert_new semantics', () => {
+  const { localSubscribers } = newZenTables();
+  const p = pid(A);
+  assert.ok(localSubscribers.insertNew(p));
+  assert.not.ok(localSubscribers.insertNew(p));
+  assert.is(localSubscribers.size, 1);
+  localSubscribers.delete(p);
+  assert.not.ok(localSubscribers.has(p));
+});
+
+test('proxy subscribers: a set of {monitored, connector}, indexed both ways', () => {
+  const { proxySubscribers } = newZenTables();
+  const [c1, c2] = [pid(A), pid(C)];
+  const [t1, t2] = [pid(B), namedTarget('worker', B)];
+  proxySubscribers.insert(t1, c2);
+  proxySubscribers.insert(t1, c1);
+  proxySubscribers.insert(t1, c1);
+  proxySubscribers.insert(t2, c1);
+  assert.is(proxySubscribers.size, 3);
+  // Key order: connector pids in term order (node name, then id).
+  assert.equal(proxySubscribers.rowsFor(t1), [
+    { monitored: t1, connector: c1 },
+    { monitored: t1, connector: c2 },
+  ]);
+  assert.is(proxySubscribers.countFor(c1), 2);
+  proxySubscribers.delete(t1, c2);
+  assert.is(proxySubscribers.size, 2);
+  assert.is(proxySubscribers.deleteConnector(c1), 2);
+  assert.is(proxySubscribers.size, 0);
+  assert.equal(proxySubscribers.rowsFor(t1), []);
+  assert.is(proxySubscribers.deleteConnector(c1), 0);
+});
+
+test('atom and {name, node} targets are distinct keys', () => {
+  const { proxySubscribers } = newZenTables();
+  const c = pid(A);
+  proxySubscribers.insert(atom('worker'), c);
+  assert.not.ok(proxySubscribers.has(namedTarget('worker', B), c));
+  assert.ok(proxySubscribers.has(atom('worker'), c));
+});
+
+test('tableRowCount sums the four tables', () => {
+  const tables = newZenTables();
+  tables.nodes.set(B, { kind: 'compatible' });
+  tables.references.insert(pid(A), ref(), pid(B));
+  tables.localSubscribers.insertNew(pid(A));
+  tables.proxySubscribers.insert(pid(B), pid(A));
+  assert.is(tableRowCount(tables), 4);
+});
+
+test.run();
