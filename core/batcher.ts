@@ -10,7 +10,7 @@
 // `{:shutdown, {:subscriber_down, reason}}`.
 
 import type { Pid } from './terms.js';
-import { atom, tuple } from './terms.js';
+import { assertNever, atom, tuple } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { BatcherInput, Certificate, DownMsg } from './messages.js';
@@ -46,6 +46,8 @@ export function batcherStep(state: BatcherState, input: BatcherInput, env: Env):
     }
     case 'DOWN':
       return connectorDown(state, input, env);
+    default:
+      return assertNever(input);
   }
 }
 

@@ -12,7 +12,7 @@
 // term order, then ref order), sorted once when firing.
 
 import type { Pid, Ref, Term } from './terms.js';
-import { atom, compareTerms, isAtom } from './terms.js';
+import { assertNever, atom, compareTerms, isAtom } from './terms.js';
 import type {
   CallResultInput,
   Certificate,
@@ -89,6 +89,15 @@ export function connectorStep(state: ConnectorState, input: ConnectorInput, env:
     state.pending === null || input.kind === 'call_result',
     () => `Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`,
   );
+  const effects = handle(state, input, env);
+  invariant(
+    state.monitorCount >= state.monitors.size && (state.monitorCount === 0) === (state.monitors.size === 0),
+    () => `Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`,
+  );
+  return effects;
+}
+
+function handle(state: ConnectorState, input: ConnectorInput, env: Env): Effect[] {
   switch (input.kind) {
     case 'monitor':
       return monitor(state, input);
@@ -108,6 +117,8 @@ export function connectorStep(state: ConnectorState, input: ConnectorInput, env:
       return onCallResult(state, input, env);
     case 'other':
       return unhandled();
+    default:
+      return assertNever(input);
   }
 }
 
@@ -121,6 +132,8 @@ export function cachedCompatibility(tables: ZenTables, remote: string, nowMs: nu
       return status.kind;
     case 'incompatible':
       return status.enforceUntilMs < nowMs ? { expired: status.attempt } : 'incompatible';
+    default:
+      return assertNever(status);
   }
 }
 
@@ -228,6 +241,8 @@ function proceed(state: ConnectorState, env: Env, then: Continuation, compatibil
     }
     case 'reply':
       return [{ kind: 'reply', to: then.from, value: atom(compatibility) }];
+    default:
+      return assertNever(then);
   }
 }
 

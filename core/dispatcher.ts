@@ -10,6 +10,7 @@
 // rate. Maximum rate: `demand_amount * 1000 / demand_interval` events per second.
 
 import type { Pid, Ref } from './terms.js';
+import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { Dispatch, DispatcherInput } from './messages.js';
@@ -42,6 +43,8 @@ export function dispatcherStep(state: DispatcherState, input: DispatcherInput, e
     case 'events':
       invariant(input.from.tag.uid === state.subscription.uid, 'Dispatcher: events from an unknown subscription');
       return handleEvents(state, input.events, env);
+    default:
+      return assertNever(input);
   }
 }
 

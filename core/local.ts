@@ -9,6 +9,7 @@
 // time the whole batch is handed over a counter grows, and on reaching
 // `hibernation_threshold` the process hibernates and the counter restarts.
 
+import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { AskMsg, Dispatch, DownMsg, LocalInput } from './messages.js';
@@ -43,6 +44,8 @@ export function localStep(state: LocalState, input: LocalInput, env: Env): Effec
       return [metric(METRIC_PREFIX, 'enqueue', input.dispatches.length)];
     case 'ask':
       return handleDemand(state, input, env);
+    default:
+      return assertNever(input);
   }
 }
 

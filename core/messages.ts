@@ -9,7 +9,7 @@
 // exactly equal to measuring `msgToTerm(msg)` with core/terms.ts.
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
-import { atom, externalBytes, heapWords, ilist, int, list, offHeapBytes, tuple } from './terms.js';
+import { assertNever, atom, externalBytes, heapWords, ilist, int, list, offHeapBytes, tuple } from './terms.js';
 
 // ---------------------------------------------------------------------------------------
 // Targets (ZenMonitor.destination)
@@ -34,6 +34,8 @@ export function targetNode(target: Target, localNode: string): string {
       return localNode;
     case 'tuple':
       return target.v[1].v;
+    default:
+      return assertNever(target);
   }
 }
 
@@ -49,6 +51,8 @@ export function targetKey(target: Target): number | string {
       return ':' + target.v;
     case 'tuple':
       return '{' + JSON.stringify([target.v[0].v, target.v[1].v]);
+    default:
+      return assertNever(target);
   }
 }
 
@@ -283,6 +287,8 @@ export function msgToTerm(msg: Msg): Term {
       return cast(tuple(A.subscribe, msg.connector, list([...msg.targets])));
     case 'reply':
       return tuple(aliasTag(msg.tag), msg.value);
+    default:
+      return assertNever(msg);
   }
 }
 

@@ -11,7 +11,7 @@
 // removes that target's rows in key order (connector term order), one Batcher cast each.
 
 import type { Pid } from './terms.js';
-import { atom } from './terms.js';
+import { assertNever, atom } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
 import { targetKey } from './messages.js';
@@ -37,6 +37,8 @@ export function proxyStep(state: ProxyState, input: ProxyInput, env: Env): Effec
       return subscribe(state, input.connector, input.targets, env);
     case 'DOWN':
       return targetDown(state, input, env);
+    default:
+      return assertNever(input);
   }
 }
 

@@ -57,6 +57,8 @@ function parser(argv: string[]) {
 export function parseArgs(argv: string[]): Command {
   let failure: string | undefined;
   let output = '';
+  // yargs reads a lone '-' as a positional; `--json -` means stdout.
+  argv = argv.flatMap((a, i) => (a === '-' && argv[i - 1] === '--json' ? [] : a === '--json' && argv[i + 1] === '-' ? ['--json=-'] : [a]));
   const args = parser(argv)
     .fail((msg, err) => {
       failure = msg ?? err?.message ?? 'bad command line';

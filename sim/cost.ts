@@ -32,14 +32,14 @@ export type CostModel = {
 };
 
 export const defaultCostModel: Readonly<CostModel> = Object.freeze({
-  receiveUs: 0.5,
+  receiveUs: 1.0,
   sendLocalUs: 0.4,
-  sendRemoteUs: 1.5,
+  sendRemoteUs: 3.3,
   perByteUs: 0.0005,
   etsOpUs: 0.3,
   monitorUs: 0.4,
-  connLossPerMonitorUs: 0.6,
-  batchItemUs: 0.3,
+  connLossPerMonitorUs: 0.5,
+  batchItemUs: 0.75,
   processBytes: 2704,
   localMonitorBytes: 130,
   remoteMonitorBytes: 224,

@@ -6,4 +6,5 @@ export type { RunResult } from './recorder.js';
 export { World, type WorldOptions } from './world.js';
 export { ZenCluster, ZenApp } from './zen.js';
 export type { Behaviour, Ctx, Dest, DownSignal } from './process.js';
-export { atom, tuple, int, list, bin, type Term, type Pid, type Ref } from '../core/terms.js';
+export { atom, tuple, int, list, bin, mapOf, type Term, type Pid, type Ref } from '../core/terms.js';
+export { inspect } from '../core/inspect.js';

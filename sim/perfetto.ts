@@ -3,11 +3,12 @@
 // chrome://tracing open. One track group per simulated node and mode, one track per
 // process; every handled message is a complete slice ("X", name = message kind, ts and
 // dur in virtual µs); DOWN deliveries into a subscriber's mailbox are instant events on
-// its track; faults (crash, restart, partition, heal) and the trigger are global
-// instant events. Events are streamed to the sink as they happen, so a big run does not
-// hold its trace in memory; slices and DOWNs stop being recorded past `maxSlices`
-// (faults are kept) and the file says so. Recording reads the world and never changes
-// it: the traceHash of a run is the same with or without it.
+// its track (ZenMonitor's internal DOWNs are left out); faults (crash, restart,
+// partition, heal) and the trigger are global instant events. Events are streamed to
+// the sink as they happen, so a big run does not hold its trace in memory; slices and
+// DOWNs stop being recorded past `maxSlices` (faults are kept) and the file says so.
+// Recording reads the world and never changes it: a run's traceHash is the same with
+// or without it.
 import { inspect } from '../core/inspect.js';
 import type { Proc } from './process.js';
 import type { Mode } from './scenario.js';
@@ -65,7 +66,7 @@ export class PerfettoRecorder {
       const prev = world.onDeliver;
       deliverHook = (p, msg) => {
         if (prev !== undefined) prev(p, msg);
-        if (isDown(msg) && isSubscriber(p)) this.downDelivered(a, pidBase, p);
+        if (isSubscriberDown(p, msg)) this.downDelivered(a, pidBase, p);
       };
       world.onDeliver = deliverHook;
     };
@@ -154,13 +155,18 @@ export class PerfettoRecorder {
   }
 }
 
-function isDown(msg: unknown): boolean {
-  return typeof msg === 'object' && msg !== null && (msg as { kind?: unknown }).kind === 'DOWN';
-}
-
-/** Not one of ZenMonitor's own processes (its Proxy sees a DOWN per local target death). */
-function isSubscriber(p: Proc): boolean {
-  return p.registeredName === undefined || !p.registeredName.startsWith('ZenMonitor.');
+/**
+ * A DOWN for a subscriber, not one of ZenMonitor's own: those go to its registered
+ * processes (the Proxy gets one per local target death) or name one of them (a
+ * Connector's monitor on a remote Proxy).
+ */
+function isSubscriberDown(p: Proc, msg: unknown): boolean {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as { kind?: unknown; object?: { t?: unknown; v?: readonly { t?: unknown; v?: unknown }[] } };
+  if (m.kind !== 'DOWN') return false;
+  if (p.registeredName !== undefined && p.registeredName.startsWith('ZenMonitor.')) return false;
+  const name = m.object?.t === 'tuple' ? m.object.v?.[0] : undefined;
+  return !(name?.t === 'atom' && typeof name.v === 'string' && name.v.startsWith('ZenMonitor.'));
 }
 
 /** A slice's name: the handled message's kind (`DOWN`, `work`, `$gen_call:subscribe` …). */

@@ -165,6 +165,8 @@ export class Proc {
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
   mailboxPeak = 0;
+  /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
+  signalDebtUs = 0;
   /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */
   stopReason: Term | undefined;
   /** The peer whose busy connection suspends this process (busy_dist_port), if any. */

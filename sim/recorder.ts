@@ -29,6 +29,8 @@ export type RunResult = {
     sample: string | null;
   };
   work: { handled: number; latencyMs: Omit<Percentiles, 'p90'> } | null;
+  /** The watched subscriber processes: how many, and the largest mailbox any of them had. */
+  subscribers: { count: number; mailboxPeak: number };
   nodes: Record<
     string,
     {
@@ -157,6 +159,10 @@ export class Recorder {
         sample: this.sample === null ? null : inspectDown(this.sample, this.world),
       },
       work: this.workResult(t0, workWindowMs),
+      subscribers: {
+        count: this.watched.length,
+        mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeak ?? 0), 0),
+      },
       nodes: this.nodesResult(),
       network: this.networkResult(),
       series: {

@@ -50,7 +50,7 @@ export function renderReport(doc: ResultDoc): string {
 <p class="note">Time runs from each run's trigger${
     win.shownMs < win.totalMs ? `; the time charts show the first ${esc(fmtTick(win.shownMs / 1000))} s, where the activity is, of ${esc(fmtTick(win.totalMs / 1000))} s recorded` : ''
   }. Vanilla (plain ERTS monitors) in ${modeTag('vanilla')}, ZenMonitor in ${modeTag('zen')}; a logarithmic axis is marked “log”.</p>
-<div class="grid">
+<div class="chart-grid">
 ${figure(downsChart(doc.runs, win.shownMs), 'DOWN messages delivered to the subscribers per 100 ms bucket (the highest bucket where a line is thinned to fit).')}
 ${figure(mailboxChart(doc.runs, win.shownMs), "The subscriber's mailbox length, sampled every 10 ms.")}
 ${figure(memoryChart(doc.runs, win.shownMs), 'Memory of each node (processes, mailboxes, monitors, tables), sampled every 10 ms; a crashed node counts 0.')}
@@ -141,7 +141,17 @@ function figure(svg: string, caption: string): string {
 
 type Pt = [number, number];
 type Line = { label: string; colour: string; dash: string; points: Pt[] };
-type AxisSpec = { label: string; unit: string; log: boolean; zero: boolean; format?: (v: number) => string; max?: number; min?: number };
+type AxisSpec = {
+  label: string;
+  unit: string;
+  log: boolean;
+  zero: boolean;
+  /** Counts: no tick between integers. */
+  integer?: boolean;
+  format?: (v: number) => string;
+  max?: number;
+  min?: number;
+};
 type ChartSpec = { name: string; title: string; x: AxisSpec; y: AxisSpec; lines: Line[]; missing: string[] };
 
 function downsChart(runs: readonly RunResult[], shownMs: number): string {
@@ -166,7 +176,7 @@ function downsChart(runs: readonly RunResult[], shownMs: number): string {
     name: 'downs',
     title: 'DOWN deliveries over time',
     x: { ...time.axis, zero: true, max: shownMs / time.div },
-    y: { label: 'DOWNs per 100 ms', unit: '', log: spansDecades(lines), zero: true },
+    y: { label: 'DOWNs per 100 ms', unit: '', log: spansDecades(lines), zero: true, integer: true },
     lines: scaleX(lines, time.div),
     missing,
   });
@@ -189,7 +199,7 @@ function mailboxChart(runs: readonly RunResult[], shownMs: number): string {
     name: 'mailbox',
     title: "Subscriber's mailbox length",
     x: { ...time.axis, zero: true, max: shownMs / time.div },
-    y: { label: 'messages queued', unit: '', log: spansDecades(lines), zero: true },
+    y: { label: 'messages queued', unit: '', log: spansDecades(lines), zero: true, integer: true },
     lines: scaleX(lines, time.div),
     missing,
   });
@@ -412,12 +422,12 @@ function chart(spec: ChartSpec): string {
   const g: string[] = [];
   for (const t of xs.ticks) {
     const x = r1(X(t));
-    g.push(`<line class="grid" x1="${x}" y1="${py0}" x2="${x}" y2="${py1}"/><line class="tick" x1="${x}" y1="${py1}" x2="${x}" y2="${py1 + 5}"/><text class="tl" x="${x}" y="${py1 + 18}" text-anchor="middle">${esc(fx(t))}</text>`);
+    g.push(`<line class="gl" x1="${x}" y1="${py0}" x2="${x}" y2="${py1}"/><line class="tick" x1="${x}" y1="${py1}" x2="${x}" y2="${py1 + 5}"/><text class="tl" x="${x}" y="${py1 + 18}" text-anchor="middle">${esc(fx(t))}</text>`);
   }
   if (xs.zeroTick) g.push(`<text class="tl" x="${px0}" y="${py1 + 18}" text-anchor="middle">0</text>`);
   for (const t of ys.ticks) {
     const y = r1(Y(t));
-    g.push(`<line class="grid" x1="${px0}" y1="${y}" x2="${px1}" y2="${y}"/><line class="tick" x1="${px0 - 5}" y1="${y}" x2="${px0}" y2="${y}"/><text class="tl" x="${px0 - 8}" y="${y + 4}" text-anchor="end">${esc(fy(t))}</text>`);
+    g.push(`<line class="gl" x1="${px0}" y1="${y}" x2="${px1}" y2="${y}"/><line class="tick" x1="${px0 - 5}" y1="${y}" x2="${px0}" y2="${y}"/><text class="tl" x="${px0 - 8}" y="${y + 4}" text-anchor="end">${esc(fy(t))}</text>`);
   }
   if (ys.zeroTick) g.push(`<text class="tl" x="${px0 - 8}" y="${py1 + 4}" text-anchor="end">0</text>`);
   out.push(`<g class="axes">${g.join('')}</g>`);
@@ -475,7 +485,9 @@ function scale(values: readonly number[], axis: AxisSpec): Scale {
   if (axis.min !== undefined) lo = axis.min;
   if (axis.max !== undefined) hi = Math.max(hi, axis.max);
   if (hi <= lo) hi = lo + (lo === 0 ? 1 : Math.abs(lo) * 0.1);
-  const step = niceStep((hi - lo) / 5);
+  else if (axis.max === undefined) hi += (hi - lo) * 0.04; // a line at the top stays off the frame
+  let step = niceStep((hi - lo) / 5);
+  if (axis.integer === true && step < 10) step = step <= 1 ? 1 : step === 2.5 ? 2 : step;
   const nlo = axis.min !== undefined ? lo : Math.floor(lo / step + 1e-9) * step;
   const nhi = axis.max !== undefined && axis.max >= hi ? axis.max : Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
@@ -557,11 +569,11 @@ table.kv th, table.kv td { padding: 2px 10px 2px 0; text-align: left; font-weigh
 table.kv th { color: var(--muted); }
 table.summary, table.nodes { background: var(--bg); border: 1px solid var(--line); }
 table.summary th, table.summary td, table.nodes th, table.nodes td { border-bottom: 1px solid var(--line); padding: 6px 14px; }
-table.summary td, table.nodes td { text-align: right; }
+table.summary td, table.nodes td { text-align: right; white-space: nowrap; }
 table.summary tbody th, table.nodes tbody th { text-align: left; font-weight: 500; }
 table.summary thead th, table.nodes thead th { background: var(--panel); text-align: right; }
 table.nodes thead th { font-weight: 600; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; }
+.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 18px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 8px; background: var(--bg); }
 svg.chart { display: block; width: 100%; max-width: ${W}px; height: auto; margin: 0 auto; font-size: 12px; }
 svg.chart text { fill: var(--fg); }
@@ -570,7 +582,7 @@ svg.chart .tl { fill: var(--muted); font-size: 11px; }
 svg.chart .al { fill: var(--muted); font-size: 12px; }
 svg.chart .plot { fill: #fcfcfd; }
 svg.chart .frame { fill: none; stroke: #aab3bc; }
-svg.chart .grid { stroke: #e9ecef; }
+svg.chart .gl { stroke: #e9ecef; }
 svg.chart .tick { stroke: #aab3bc; }
 svg.chart .line { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
 svg.chart .nodata { fill: var(--muted); font-size: 16px; }

@@ -2,7 +2,7 @@
 // world for each mode from the same seed, lets the script drive it, and assembles the
 // result document of DESIGN.md ("Result document"). No wall clock here: the CLI
 // measures wall time; progress is reported in virtual time and events.
-import { ConfigError, defaultZenConfig, setZenConfig } from '../core/config.js';
+import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig } from '../core/config.js';
 import { defaultCostModel, setCost, type CostModel } from './cost.js';
 import type { TraceSink } from './kernel.js';
 import { defaultNetConfig, type NetConfig } from './network.js';
@@ -89,6 +89,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer, got ${seed}`);
   const o = splitOverrides(opts.set ?? []);
   const params = resolveParams(sc.params, { ...opts.params, ...o.params }) as Record<string, unknown>;
+  const invalid = sc.validate?.(params as never);
+  if (invalid !== undefined) throw new InputError(invalid);
   const cluster = sc.cluster(params as never);
   const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
   const runs: RunResult[] = [];
@@ -107,16 +109,20 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
     }
     for (const n of cluster.nodes) world.addNode(n.name, n.schedulers !== undefined ? { schedulers: n.schedulers } : {});
     const zen = mode === 'zen' ? new ZenCluster(world) : null;
+    // Nodes boot at seeded moments in the first BOOT_MS, so their timers (sweeps,
+    // demand ticks) run at phases that differ by seed, as on real nodes; the script
+    // starts once all have booted.
     if (zen !== null) {
       for (const n of cluster.nodes) {
         if (n.zen === false) continue;
-        const app = startZen(zen, n.name, cluster.zen ?? {}, o.zen);
-        zenConfig = { ...app.config };
+        zenConfig = { ...checkZen(cluster.zen ?? {}, o.zen) };
+        const atUs = Math.floor(world.rng.stream(`boot/${n.name}`).float() * BOOT_MS * 1000);
+        world.at(atUs, () => void startZen(zen, n.name, cluster.zen ?? {}, o.zen));
       }
     }
     const recorder = new Recorder(world);
     const run = new Run(world, zen, mode, recorder);
-    sc.script(run, params as never);
+    world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
     drive(world, run, mode, opts);
     runs.push(recorder.result(mode, run.expectedDowns, run.workWindowMs));
     hashes.push(world.kernel.traceHash());
@@ -135,13 +141,27 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
   };
 }
 
-function startZen(zen: ZenCluster, node: string, base: Readonly<Record<string, unknown>>, overrides: [string, string][]) {
+/** Nodes boot within this many ms of the start; the script runs when all have. */
+export const BOOT_MS = 100;
+
+function zenEnv(base: Readonly<Record<string, unknown>>, overrides: [string, string][]): Record<string, unknown> {
+  return { ...base, ...Object.fromEntries(overrides.map(([k, v]) => [k, coerce(v)])) };
+}
+
+/** The app env every ZenMonitor node gets, checked before the run starts. */
+function checkZen(base: Readonly<Record<string, unknown>>, overrides: [string, string][]): ZenConfig {
+  const config = defaultZenConfig();
   try {
-    return zen.start(node, { ...base, ...Object.fromEntries(overrides.map(([k, v]) => [k, coerce(v)])) });
+    for (const [k, v] of Object.entries(zenEnv(base, overrides))) setZenConfig(config, k, v);
   } catch (e) {
     if (e instanceof ConfigError) throw new InputError(e.message);
     throw e;
   }
+  return config;
+}
+
+function startZen(zen: ZenCluster, node: string, base: Readonly<Record<string, unknown>>, overrides: [string, string][]) {
+  return zen.start(node, zenEnv(base, overrides));
 }
 
 const CHUNK_EVENTS = 250_000;

@@ -36,6 +36,8 @@ export type ScenarioDef<S extends ParamSpecs> = {
   readonly name: string;
   readonly description: string;
   readonly params: S;
+  /** Checks that involve several parameters: a message naming the problem, or undefined. */
+  readonly validate?: (p: Params<S>) => string | undefined;
   readonly cluster: (p: Params<S>) => ClusterSpec;
   readonly script: (run: Run, p: Params<S>) => void;
 };

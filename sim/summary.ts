@@ -27,7 +27,8 @@ export const ROWS: Row[] = [
   ['first / last DOWN', (r) => `${fmt(r.downs.firstMs, ' ms')} / ${fmt(r.downs.lastMs, ' ms')}`],
   ['DOWN latency p50 / p99', (r) => `${fmt(r.downs.latencyMs.p50, ' ms')} / ${fmt(r.downs.latencyMs.p99, ' ms')}`],
   ['work latency p50 / p99 / max', (r) => (r.work === null ? '-' : `${fmt(r.work.latencyMs.p50, ' ms')} / ${fmt(r.work.latencyMs.p99, ' ms')} / ${fmt(r.work.latencyMs.max, ' ms')}`)],
-  ['peak mailbox (process)', (r) => {
+  ['subscriber mailbox peak', (r) => fmt(r.subscribers.mailboxPeak)],
+  ['node mailbox peak (process)', (r) => {
     const n = r.nodes[subscriberNode(r)];
     return n === undefined ? '-' : `${fmt(n.mailbox.peak)} (${n.mailbox.peakProcess ?? '-'})`;
   }],

@@ -181,17 +181,18 @@ function batcherC(connector: Pid): Component<BatcherState, never> {
 /** A process running `comp`: translates ERTS messages into core inputs and runs effects. */
 function component<S>(app: ZenApp, comp: Component<S, never>): Behaviour {
   let state: S;
+  let env: Env;
   return {
     init(ctx) {
-      const init = comp.init(envFor(app, ctx));
+      env = envFor(app, ctx);
+      const init = comp.init(env);
       state = init.state;
       run(app, ctx, init.effects);
     },
     handle(ctx, msg) {
       const input = toInput(app, msg);
       chargeItems(ctx, app.cluster.world.cost, input);
-      const effects = comp.step(state, input as never, envFor(app, ctx));
-      run(app, ctx, effects);
+      run(app, ctx, comp.step(state, input as never, env));
     },
   };
 }
@@ -214,7 +215,11 @@ function toInput(app: ZenApp, msg: unknown): unknown {
   }
 }
 
-/** CPU for walking the lists an input carries (instructions, certificates, dispatches). */
+/**
+ * CPU for walking the lists a message carries (instructions, certificates, dispatches,
+ * events): paid once by the component that builds the list and once by the one that
+ * takes it in.
+ */
 function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
   const n = listLength(input);
   if (n > 0) ctx.cpu(n * cost.batchItemUs);
@@ -225,16 +230,40 @@ function listLength(x: unknown): number {
   return (m.instructions ?? m.certificates ?? m.dispatches ?? m.events ?? m.targets ?? []).length;
 }
 
+/**
+ * The env of the process `ctx` is running now. The world's context is re-aimed at each
+ * handled message, so one env per process serves all its handlers: `nowMs` is read live.
+ */
 function envFor(app: ZenApp, ctx: Ctx): Env {
-  return {
-    nowMs: Math.floor(ctx.nowUs() / 1000),
-    node: app.node,
-    self: ctx.self,
-    config: app.config,
-    tables: app.tables,
-    makeRef: () => ctx.makeRef(),
-    isConnected: (node) => ctx.isConnected(node),
-  };
+  return new ProcessEnv(app, ctx, ctx.self);
+}
+
+class ProcessEnv implements Env {
+  readonly node: string;
+  readonly config: ZenConfig;
+  readonly tables: ZenTables;
+
+  constructor(
+    app: ZenApp,
+    private readonly ctx: Ctx,
+    readonly self: Pid,
+  ) {
+    this.node = app.node;
+    this.config = app.config;
+    this.tables = app.tables;
+  }
+
+  get nowMs(): number {
+    return Math.floor(this.ctx.nowUs() / 1000);
+  }
+
+  makeRef(): Ref {
+    return this.ctx.makeRef();
+  }
+
+  isConnected(node: string): boolean {
+    return this.ctx.isConnected(node);
+  }
 }
 
 /** Executes effects in order; returns the ref of a call it started, if any. */
@@ -244,9 +273,11 @@ function run(app: ZenApp, ctx: Ctx, effects: readonly Effect[]): Ref | undefined
   for (const e of effects) {
     switch (e.kind) {
       case 'send':
+        chargeItems(ctx, cost, e.msg);
         ctx.send(e.to, e.msg, e.noconnect === true ? { noconnect: true } : undefined);
         break;
       case 'send_named':
+        chargeItems(ctx, cost, e.msg);
         ctx.send({ name: e.name, node: e.node }, e.msg);
         break;
       case 'cast_connector':
@@ -254,6 +285,7 @@ function run(app: ZenApp, ctx: Ctx, effects: readonly Effect[]): Ref | undefined
         ctx.send(app.cluster.connectorFor(app, e.node), e.msg);
         break;
       case 'cast_batcher':
+        chargeItems(ctx, cost, e.msg);
         ctx.send(app.cluster.batcherFor(app, e.connector), e.msg);
         break;
       case 'call':

@@ -26,7 +26,7 @@ function enqueueAll(state: BatcherState, env: TestEnv, certs: Certificate[]): vo
 }
 
 function dead(env: TestEnv, connector: Pid, certs: Certificate[]): Effect {
-  return { kind: 'send', to: connector, msg: { kind: 'dead', node: B, certificates: certs }, noconnect: true };
+  return { kind: 'send', to: connector, msg: { kind: 'dead', node: env.node, certificates: certs }, noconnect: true };
 }
 
 function rearm(env: TestEnv): Effect {

@@ -4,7 +4,12 @@
 // compatibility tests of test/local/connector_test.exs where one exists.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { batcherStep, initBatcher } from '../../core/batcher.js';
 import * as client from '../../core/client.js';
+import { connectorStep, initConnector } from '../../core/connector.js';
+import { dispatcherStep, initDispatcher } from '../../core/dispatcher.js';
+import { initLocal, localStep } from '../../core/local.js';
+import { initProxy, proxyStep } from '../../core/proxy.js';
 import type { Effect } from '../../core/effects.js';
 import { namedTarget, type Target } from '../../core/messages.js';
 import { atom, int, tuple, type Ref, type Term } from '../../core/terms.js';
@@ -147,6 +152,55 @@ test('connect calls the Connector of the node and reads its reply', () => {
   assert.is(client.connectResult({ ok: atom('incompatible') }), 'incompatible');
   assert.throws(() => client.connectResult({ exit: atom('timeout') }), /timeout/);
   assert.ok(client.connect(env, B).tag !== tag);
+});
+
+// --- the whole path of one remote death, stepped by hand (no simulator) ---------------------
+
+function only<K extends Effect['kind']>(effects: Effect[], kind: K): Extract<Effect, { kind: K }> {
+  const found = effects.filter((e): e is Extract<Effect, { kind: K }> => e.kind === kind);
+  assert.is(found.length, 1, `one ${kind} effect in ${JSON.stringify(effects.map((e) => e.kind))}`);
+  return found[0]!;
+}
+
+test('Monitoring a remote process on a compatible node remote process returns a :DOWN message if it goes down', () => {
+  const subEnv = new TestEnv(A);
+  subEnv.connected.add(B);
+  const target = pid(B);
+  const { ref: r, effects } = client.monitor(subEnv, target);
+
+  // Node A: Local monitors the subscriber; the Connector for B queues and sweeps.
+  const localEnv = subEnv.as(pid(A));
+  const local = initLocal(localEnv).state;
+  localStep(local, { kind: 'monitor_subscriber', subscriber: subEnv.self }, localEnv);
+  const connectorEnv = subEnv.as(pid(A));
+  const connector = initConnector(B, connectorEnv).state;
+  connectorStep(connector, only(effects, 'cast_connector').msg, connectorEnv);
+  const ping = only(connectorStep(connector, { kind: 'sweep' }, connectorEnv), 'call');
+  const swept = connectorStep(connector, { kind: 'call_result', tag: ping.tag, result: { ok: atom('pong') } }, connectorEnv);
+  const subscribe = only(swept, 'send_named');
+
+  // Node B: the Proxy subscribes and monitors; the target dies; the Batcher sweeps.
+  const proxyEnv = new TestEnv(B);
+  const proxy = initProxy(proxyEnv).state;
+  assert.is(subscribe.msg.kind, 'process');
+  proxyStep(proxy, subscribe.msg as Parameters<typeof proxyStep>[1], proxyEnv);
+  const toBatcher = only(proxyStep(proxy, { kind: 'DOWN', ref: ref(B), object: target, reason: atom('killed') }, proxyEnv), 'cast_batcher');
+  const batcherEnv = proxyEnv.as(pid(B));
+  const batcher = initBatcher(toBatcher.connector, batcherEnv).state;
+  batcherStep(batcher, toBatcher.msg, batcherEnv);
+  const dead = only(batcherStep(batcher, { kind: 'sweep' }, batcherEnv), 'send');
+  assert.is(dead.to, connectorEnv.self);
+
+  // Node A: the Connector fans out, Local queues, the Dispatcher delivers.
+  const enqueued = only(connectorStep(connector, dead.msg as Parameters<typeof connectorStep>[1], connectorEnv), 'send_named');
+  localStep(local, enqueued.msg as Parameters<typeof localStep>[1], localEnv);
+  const dispatcherEnv = subEnv.as(pid(A));
+  const dispatcher = initDispatcher(localEnv.self, dispatcherEnv).state;
+  const asked = only(dispatcherStep(dispatcher, { kind: 'generate_demand' }, dispatcherEnv), 'send');
+  const delivered = only(localStep(local, asked.msg as Parameters<typeof localStep>[1], localEnv), 'send');
+  const sent = noMetrics(dispatcherStep(dispatcher, delivered.msg as Parameters<typeof dispatcherStep>[1], dispatcherEnv));
+  assert.equal(sent, [{ kind: 'send', to: subEnv.self, msg: { kind: 'DOWN', ref: r, object: target, reason: tuple(atom('zen_monitor'), atom('killed')) } }]);
+  assert.is(subEnv.tables.references.size, 0);
 });
 
 test.run();

@@ -19,7 +19,7 @@ function dispatches(n: number): Dispatch[] {
   return Array.from({ length: n }, () => dispatchOf(sub, ref(), pid(B), atom('killed')));
 }
 
-function ask(env: TestEnv, n: number, consumer = pid(A), tag = ref()) {
+function ask(n: number, consumer = pid(A), tag = ref()) {
   return { kind: 'ask' as const, n, from: { pid: consumer, tag } };
 }
 
@@ -101,7 +101,7 @@ test('demand larger than the batch hands over the whole batch', () => {
   const { env, state } = setup();
   const batch = dispatches(3);
   localStep(state, { kind: 'enqueue', dispatches: batch }, env);
-  const input = ask(env, 5);
+  const input = ask(5);
   assert.equal(localStep(state, input, env), [
     { kind: 'send', to: input.from.pid, msg: { kind: 'events', events: batch, from: { pid: env.self, tag: input.from.tag } } },
   ]);
@@ -112,7 +112,7 @@ test('demand larger than the batch hands over the whole batch', () => {
 test('demand equal to the batch hands over the whole batch', () => {
   const { env, state } = setup();
   localStep(state, { kind: 'enqueue', dispatches: dispatches(4) }, env);
-  localStep(state, ask(env, 4), env);
+  localStep(state, ask(4), env);
   assert.is(state.batch.length, 0);
   assert.is(state.queueEmptied, 1);
 });
@@ -121,7 +121,7 @@ test('demand smaller than the batch hands over its first n, in order', () => {
   const { env, state } = setup();
   const batch = dispatches(5);
   localStep(state, { kind: 'enqueue', dispatches: batch }, env);
-  const input = ask(env, 2);
+  const input = ask(2);
   assert.equal(localStep(state, input, env), [
     { kind: 'send', to: input.from.pid, msg: { kind: 'events', events: batch.slice(0, 2), from: { pid: env.self, tag: input.from.tag } } },
   ]);
@@ -131,7 +131,7 @@ test('demand smaller than the batch hands over its first n, in order', () => {
 
 test('demand on an empty batch sends nothing', () => {
   const { env, state } = setup();
-  assert.equal(localStep(state, ask(env, 10), env), []);
+  assert.equal(localStep(state, ask(10), env), []);
   assert.is(state.queueEmptied, 1);
 });
 
@@ -139,13 +139,13 @@ test('hibernates each time the whole batch has been handed over hibernation_thre
   const { env, state } = setup();
   env.config.hibernation_threshold = 3;
   const kinds = (effects: Effect[]) => effects.map((e) => e.kind);
-  assert.equal(kinds(localStep(state, ask(env, 10), env)), []);
+  assert.equal(kinds(localStep(state, ask(10), env)), []);
   localStep(state, { kind: 'enqueue', dispatches: dispatches(5) }, env);
-  assert.equal(kinds(localStep(state, ask(env, 2), env)), ['send']); // a partial hand-over does not count
-  assert.equal(kinds(localStep(state, ask(env, 10), env)), ['send']);
-  assert.equal(kinds(localStep(state, ask(env, 10), env)), ['hibernate']);
+  assert.equal(kinds(localStep(state, ask(2), env)), ['send']); // a partial hand-over does not count
+  assert.equal(kinds(localStep(state, ask(10), env)), ['send']);
+  assert.equal(kinds(localStep(state, ask(10), env)), ['hibernate']);
   assert.is(state.queueEmptied, 0);
-  assert.equal(kinds(localStep(state, ask(env, 10), env)), []);
+  assert.equal(kinds(localStep(state, ask(10), env)), []);
   assert.is(state.queueEmptied, 1);
 });
 
@@ -155,7 +155,7 @@ test('draining 100,000 dispatches in demands of 10 keeps order (O(n))', () => {
   localStep(state, { kind: 'enqueue', dispatches: batch }, env);
   let seen = 0;
   while (state.batch.length > 0) {
-    for (const e of localStep(state, ask(env, 10), env)) {
+    for (const e of localStep(state, ask(10), env)) {
       if (e.kind === 'send' && e.msg.kind === 'events') for (const d of e.msg.events) assert.ok(d === batch[seen++]);
     }
   }
@@ -164,7 +164,7 @@ test('draining 100,000 dispatches in demands of 10 keeps order (O(n))', () => {
 
 test('a demand that is not a positive integer is an invariant failure', () => {
   const { env, state } = setup();
-  assert.throws(() => localStep(state, ask(env, 0), env), /positive integer/);
+  assert.throws(() => localStep(state, ask(0), env), /positive integer/);
 });
 
 test.run();

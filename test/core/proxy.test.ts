@@ -187,6 +187,16 @@ test('a DOWN nobody subscribes to any more only forgets the monitor', () => {
   assert.is(state.monitors.size, 0);
 });
 
+test('after a death, a new subscription monitors the target again (ERTS answers :noproc)', () => {
+  const { env, state, connector } = setup();
+  const target = pid(B);
+  process(state, env, connector, [['subscribe', target]]);
+  proxyStep(state, ertsDown(ref(B), target, atom('killed')), env);
+  const effects = process(state, env, connector, [['subscribe', target]]);
+  assert.equal(monitoredTargets(effects), [target]);
+  assert.equal(proxyStep(state, ertsDown(ref(B), target, atom('noproc')), env), [enqueueTo(env, connector, target, atom('noproc'))]);
+});
+
 test('a {name, node} subscription is matched by the {name, node} DOWN object', () => {
   const { env, state, connector } = setup();
   const target = namedTarget('worker', B);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { atom, type Pid } from '../../core/terms.js';
 import * as assert from 'uvu/assert';
 import { main } from '../../sim/cli.js';
 import { param } from '../../sim/params.js';
@@ -23,15 +24,19 @@ const tiny = defineScenario({
   cluster: () => ({ nodes: [{ name: A }, { name: B }] }),
   script: (run, p) => {
     const targets = run.spawnMany(B, p.targets);
-    const sub = run.subscriber(A, {
-      name: 'subscriber',
-      downCostUs: 20,
-      setup: (ctx) => {
-        for (const t of targets) run.monitor(ctx, t);
-      },
+    // Connect a and b first: ZenMonitor treats a node it is not connected to as down.
+    run.world.send(targets[0] as Pid, atom('hello'), A);
+    run.at(100, () => {
+      const sub = run.subscriber(A, {
+        name: 'subscriber',
+        downCostUs: 20,
+        setup: (ctx) => {
+          for (const t of targets) run.monitor(ctx, t);
+        },
+      });
+      run.ticker(A, sub, 1);
     });
     run.expectDowns(p.targets);
-    run.ticker(A, sub, 1);
     run.at(CRASH_MS, () => {
       run.trigger();
       run.crash(B);

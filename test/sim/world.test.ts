@@ -470,8 +470,8 @@ test('monitors: demonitor with flush removes a queued DOWN for its own ref only'
   w.at(100, () => w.send(p, atom('busy'))); // runs 100..1100
   w.at(150, () => w.send(p, atom('flush'))); // queued first
   w.at(200, () => {
-    w.exit(t1, KILL); // both DOWNs queue behind 'flush'
-    w.exit(t2, KILL);
+    w.exit(t2, KILL); // both DOWNs queue behind 'flush', t2's first:
+    w.exit(t1, KILL); // the flush must skip it and take only t1's
   });
   w.at(300, () => w.send(p, atom('tail')));
   runUntil(w, 500);
@@ -789,6 +789,9 @@ test('memory: a remote DOWN carries its own copy of a large reason to every watc
     w.spawn(A, { init: (ctx) => void ctx.monitor(t), handle: (ctx) => ctx.cpu(10 * S) }),
   );
   runUntil(w, w.nowUs + 5000);
+  // One monitor signal over the connection per monitor call.
+  assert.is(w.net.traffic.get(`${A}->${B}`)?.messages, 5);
+  assert.is(w.node(B).monitorBytes, 5 * 224);
   const before = w.net.traffic.get(`${B}->${A}`) ?? { messages: 0, bytes: 0 };
   const beforeMsgs = before.messages;
   const beforeBytes = before.bytes;

@@ -1,0 +1,67 @@
+// A partition between `a` and `b`: neither side hears the other, so each declares the
+// connection down only by the tick timeout (net_ticktime, 45 to 75 s by default). The
+// subscriber's monitors fire (:noconnection, or {:zen_monitor, :nodedown}); after the
+// heal it reconnects, monitors the targets again, and the ones killed later are
+// reported with their real reason.
+import { atom, defineScenario, param, type Pid, type Ref } from 'zensim';
+
+const A = 'a@127.0.0.1';
+const B = 'b@127.0.0.1';
+
+export default defineScenario({
+  name: 'partition',
+  description: 'a partition, nodedown after the tick timeout, heal, reconnect and re-monitor',
+  params: {
+    targets: param.int(1000, 'processes on b monitored by the subscriber on a', { min: 1 }),
+    partitionAtMs: param.int(5000, 'when the partition starts, ms', { min: 0 }),
+    healAfterMs: param.int(90_000, 'how long the partition lasts, ms', { min: 1 }),
+    killAfterHealMs: param.int(5000, 'when, after the heal, some targets are killed, ms', { min: 1 }),
+    killed: param.int(100, 'targets killed after the heal', { min: 0 }),
+    netTicktimeS: param.int(60, 'kernel net_ticktime, s', { min: 1 }),
+  },
+  validate: (p) => (p.killed > p.targets ? `killed (${p.killed}) must be <= targets (${p.targets})` : undefined),
+  cluster: (p) => ({
+    nodes: [
+      { name: A, schedulers: 2 },
+      { name: B, schedulers: 2 },
+    ],
+    net: { netTicktimeS: p.netTicktimeS },
+  }),
+  script: (run, p) => {
+    const remonitor = atom('remonitor');
+    run.connect(A, B);
+    const targets = run.spawnMany(B, p.targets);
+    run.expectDowns(p.targets + p.killed);
+    let sub: Pid | undefined;
+    const refs: Ref[] = [];
+    run.when(
+      () => run.connected(A, B),
+      () => {
+        sub = run.world.spawn(A, {
+          init: (ctx) => {
+            for (const t of targets) refs.push(run.monitor(ctx, t));
+          },
+          handle: (ctx, msg) => {
+            if (msg === remonitor) for (const t of targets) run.monitor(ctx, t);
+            else if ((msg as { kind?: string }).kind === 'DOWN') run.recorder.down(ctx.nowUs(), msg as never);
+          },
+        });
+        run.recorder.watch(sub);
+      },
+    );
+    run.at(p.partitionAtMs, () => {
+      run.trigger();
+      run.partition(A, B);
+    });
+    const healMs = p.partitionAtMs + p.healAfterMs;
+    run.at(healMs, () => {
+      run.heal(A, B);
+      run.connect(A, B);
+    });
+    run.at(healMs + 1000, () => run.world.send(sub as Pid, remonitor, A));
+    run.at(healMs + p.killAfterHealMs, () => {
+      for (const t of targets.slice(0, p.killed)) run.world.exit(t, atom('kill'), B);
+    });
+    run.endAt(healMs + p.killAfterHealMs + 30_000, () => run.recorder.delivered >= p.targets + p.killed);
+  },
+});

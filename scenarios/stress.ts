@@ -1,0 +1,66 @@
+// The upstream stress test (test/stress_test.exs, "down messages are throttled";
+// calibration R1): one subscriber on `a` ZenMonitor-monitors `targets` processes on
+// `b` with throttled settings (connector 10 ms / 100,000, batcher 100 ms / 10,
+// dispatcher 100 ms / 10); a process on `a` kills `killed` of them in shuffled order,
+// over distribution. Upstream asserts 50 to 150 DOWNs within the next 1000 ms.
+import { defineScenario, param, atom, type Pid } from 'zensim';
+
+const A = 'a@127.0.0.1';
+const B = 'b@127.0.0.1';
+
+export default defineScenario({
+  name: 'stress',
+  description: 'the upstream stress test: 100k remote targets, 10k killed, throttled ZenMonitor settings',
+  params: {
+    targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1 }),
+    killed: param.int(10_000, 'targets killed at the trigger, in shuffled order', { min: 0 }),
+    windowMs: param.int(3000, 'how long DOWNs are recorded after the trigger, ms', { min: 1 }),
+  },
+  validate: (p) => (p.killed > p.targets ? `killed (${p.killed}) must be <= targets (${p.targets})` : undefined),
+  cluster: () => ({
+    nodes: [
+      { name: A, schedulers: 2 },
+      { name: B, schedulers: 2 },
+    ],
+    zen: {
+      connector_sweep_interval: 10,
+      connector_chunk_size: 100_000,
+      demand_interval: 100,
+      demand_amount: 10,
+      batcher_sweep_interval: 100,
+      batcher_chunk_size: 10,
+    },
+  }),
+  script: (run, p) => {
+    run.connect(A, B);
+    const targets = run.spawnMany(B, p.targets);
+    run.expectDowns(p.killed);
+    run.when(
+      () => run.connected(A, B),
+      () => {
+        run.subscriber(A, {
+          name: 'subscriber',
+          setup: (ctx) => {
+            for (const t of targets) run.monitor(ctx, t);
+          },
+        });
+      },
+    );
+    run.when(
+      () => run.established() >= p.targets,
+      // As R1: settle 300 ms, then one process on a kills the chosen targets in order.
+      () =>
+        run.at(run.world.nowUs / 1000 + 300, () => {
+          const victims: Pid[] = run.rng('victims').shuffle([...targets]).slice(0, p.killed);
+          run.trigger();
+          run.world.spawn(A, {
+            init: (ctx) => {
+              for (const v of victims) ctx.exit(v, atom('kill'));
+            },
+            handle() {},
+          });
+          run.endAt(run.world.nowUs / 1000 + p.windowMs);
+        }),
+    );
+  },
+});
