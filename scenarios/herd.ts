@@ -11,6 +11,7 @@ export default defineScenario({
     targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1 }),
     downCostUs: param.number(20, 'CPU the subscriber spends per DOWN it handles, µs (R4 busy-waits ~20 µs)', { min: 0 }),
     workEveryMs: param.int(1, 'the ticker sends {:work, sent_at} every this many ms', { min: 1 }),
+    work: param.bool(true, 'whether the subscriber also serves :work messages (false: an idle receive loop, as R3)'),
     schedulers: param.int(2, 'schedulers per node', { min: 1, max: 1024 }),
   },
   cluster: (p) => ({
@@ -42,7 +43,7 @@ export default defineScenario({
       () => {
         // As R4: the ticker runs 1 s before the trigger; recording lasts until every
         // DOWN is handled and at least 10.3 s (30 s cap).
-        run.ticker('a@127.0.0.1', sub, p.workEveryMs);
+        if (p.work) run.ticker('a@127.0.0.1', sub, p.workEveryMs);
         run.at(run.world.nowUs / 1000 + 1000, () => {
           run.trigger();
           run.crash('b@127.0.0.1');

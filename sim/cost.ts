@@ -31,18 +31,39 @@ export type CostModel = {
   etsRowBytes: number;
 };
 
+/**
+ * Defaults. "R1"/"R3"/"R4" are the calibration runs in shared/fixtures/calibration
+ * (OTP 25, 2 schedulers); test/calibration.test.ts checks the fit.
+ */
 export const defaultCostModel: Readonly<CostModel> = Object.freeze({
+  // Calibrated, R4 vanilla: 100,000 DOWNs plus ~2,200 :work messages drained in
+  // 2,150 ms by a handler that busy-waits 20 µs per DOWN: ~21 µs a message, 1 µs of it
+  // taking the message and dispatching to handle_info.
   receiveUs: 1.0,
+  // ERTS estimate: copying a small term into a local mailbox (plus perByteUs per byte).
   sendLocalUs: 0.4,
+  // Calibrated, R1: one process sent 10,000 remote exit signals in 29-37 ms (3.4 µs each).
   sendRemoteUs: 3.3,
+  // ERTS estimate: ~2 GB/s for copying or encoding terms.
   perByteUs: 0.0005,
+  // ERTS estimate: an ETS insert/take/lookup on a table of 10^5 rows.
   etsOpUs: 0.3,
+  // ERTS estimate: creating or removing a monitor (both sides' bookkeeping).
   monitorUs: 0.4,
+  // Calibrated, R4 vanilla: nodedown seen at 31-37 ms, 100,000 :noconnection DOWNs then
+  // queued together and handled from ~86 ms on: ~50 ms for the receiver to take in
+  // 100,000 signals (max message_queue_len 100,041).
   connLossPerMonitorUs: 0.5,
+  // Calibrated, R3/R4 zen: with nodedown seen at ~36 ms the first DOWN is handled at
+  // 173-273 ms: the Connector's 100,000-row match and list, and Local taking the list
+  // in, cost ~1.5 µs a row in all (paid once by the sender and once by the receiver).
   batchItemUs: 0.75,
+  // beam.md: an idle process is about 2.7 KB (PCB plus the 233-word heap and stack).
   processBytes: 2704,
+  // beam.md: ~130 bytes per local monitor, 200-250 bytes on each side for a remote one.
   localMonitorBytes: 130,
   remoteMonitorBytes: 224,
+  // ERTS estimate: per-object overhead of an ETS row beyond its terms.
   etsRowBytes: 80,
 });
 

@@ -42,6 +42,8 @@ export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
   jitterUs: 10,
   bandwidthBytesPerS: 1_000_000_000,
   netTicktimeS: 60,
+  // Calibrated: SIGKILL of a node holding 100,000 processes was seen by its peer after
+  // 31-90 ms (median of the nine R3/R4 runs: 36 ms).
   resetDelayUs: 36_000,
   setupUs: 1_000,
   netSetuptimeMs: 7_000,

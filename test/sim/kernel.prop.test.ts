@@ -104,10 +104,16 @@ function bothOrders(plans: Plan[]): { kernel: string[]; reference: string[] } {
 
   type Entry = { t: number; id: number; children: number[] };
   const queue: Entry[] = [];
+  // Stable: after every entry with the same or an earlier time.
   const insert = (e: Entry) => {
-    let i = queue.length;
-    while (i > 0 && (queue[i - 1] as Entry).t > e.t) i--;
-    queue.splice(i, 0, e);
+    let lo = 0;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((queue[mid] as Entry).t <= e.t) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, e);
   };
   const reference: string[] = [];
   let id = 0;
@@ -138,9 +144,10 @@ test('same-time events keep insertion order across queue growth', () => {
   fc.assert(
     fc.property(fc.array(planArb, { minLength: 1500, maxLength: 3000 }), (plans) => {
       const { kernel, reference } = bothOrders(plans);
-      assert.equal(kernel, reference);
+      return kernel.length === reference.length && kernel.every((x, i) => x === reference[i]);
     }),
-    { ...FC, numRuns: 10 },
+    // Shrinking thousands of events takes minutes; the seed and path replay a failure.
+    { ...FC, numRuns: 10, endOnFailure: true },
   );
 });
 
