@@ -150,14 +150,14 @@ export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly t
 export class Proc {
   status: ProcStatus = 'waiting';
   readonly mailbox = new Mailbox();
+  // The maps below are made on first use: most simulated processes (monitored targets
+  // sleeping forever) never need them, and a million processes would pay for them.
   /** Monitors this process holds, by ref uid (insertion ordered). */
-  readonly monitors = new Map<number, Monitor>();
+  monitors: Map<number, Monitor> | undefined;
   /** Monitors held on this process by others, by ref uid. */
-  readonly monitoredBy = new Map<number, Monitor>();
-  /** Nodes this process monitors with monitor_node, with a count per node. */
-  readonly nodeMonitors = new Map<string, number>();
+  monitoredBy: Map<number, Monitor> | undefined;
   /** Pending `send_after` timers: timer id -> kernel event seq. */
-  readonly timers = new Map<number, number>();
+  timers: Map<number, number> | undefined;
   awaiting: Awaiting | null = null;
   /** A call result ready to be handled before the mailbox. */
   resume: CallResult | null = null;
@@ -176,6 +176,18 @@ export class Proc {
     readonly pid: Pid,
     readonly behaviour: Behaviour,
   ) {}
+
+  monitorCount(): number {
+    return this.monitors?.size ?? 0;
+  }
+
+  monitoredByCount(): number {
+    return this.monitoredBy?.size ?? 0;
+  }
+
+  timerCount(): number {
+    return this.timers?.size ?? 0;
+  }
 
   get uid(): number {
     return this.pid.uid;

@@ -390,7 +390,7 @@ export class World {
   /** A monitor toward a node that cannot be reached fires at once with :noconnection. */
   private monitorUnreachable(m: { ref: Ref; watcher: Pid; target: Dest }): void {
     const w = this.alive(m.watcher);
-    const mon = w?.monitors.get(m.ref.uid);
+    const mon = w?.monitors?.get(m.ref.uid);
     if (w === undefined || mon === undefined) return;
     this.fireMonitor(mon, NOCONNECTION, this.kernel.nowUs);
   }
@@ -411,7 +411,7 @@ export class World {
       }
       case 'down': {
         const w = this.alive(m.watcher);
-        const mon = w?.monitors.get(m.ref.uid);
+        const mon = w?.monitors?.get(m.ref.uid);
         if (mon !== undefined) this.fireMonitor(mon, m.reason, this.kernel.nowUs, true);
         return;
       }
@@ -434,7 +434,7 @@ export class World {
     }
     const watcherProc = this.procs[m.watcher.uid] as Proc;
     const mon: Monitor = { ref: m.ref, watcher: watcherProc, object, target, remote: true, peer: to, active: true };
-    target.monitoredBy.set(m.ref.uid, mon);
+    (target.monitoredBy ??= new Map()).set(m.ref.uid, mon);
     const node = this.nodes.get(to) as SimNode;
     mapFor(node.remoteIn, from).set(m.ref.uid, mon);
     node.monitorBytes += this.cost.remoteMonitorBytes;
@@ -488,14 +488,14 @@ export class World {
     if (toNode === w.pid.node) {
       const t = this.resolveLocal(target);
       const mon: Monitor = { ref, watcher: w, object, target: t ?? null, remote: false, peer: toNode, active: true };
-      w.monitors.set(ref.uid, mon);
+      (w.monitors ??= new Map()).set(ref.uid, mon);
       node.monitorBytes += this.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
-      else t.monitoredBy.set(ref.uid, mon);
+      else (t.monitoredBy ??= new Map()).set(ref.uid, mon);
       return ref;
     }
     const mon: Monitor = { ref, watcher: w, object, target: null, remote: true, peer: toNode, active: true };
-    w.monitors.set(ref.uid, mon);
+    (w.monitors ??= new Map()).set(ref.uid, mon);
     mapFor(node.remoteOut, toNode).set(ref.uid, mon);
     node.monitorBytes += this.cost.remoteMonitorBytes;
     this.dist(atUs, w.pid.node, toNode, { kind: 'monitor', ref, watcher: w.pid, target }, false, 60);
@@ -504,7 +504,7 @@ export class World {
 
   /** `erlang:demonitor(ref)`: true. With flush, also removes a DOWN for ref already queued. */
   demonitorFrom(w: Proc, ref: Ref, flush: boolean, atUs: number): boolean {
-    const mon = w.monitors.get(ref.uid);
+    const mon = w.monitors?.get(ref.uid);
     if (mon !== undefined) this.demonitorSignal(mon, atUs);
     if (flush) this.flushDown(w, ref);
     return true;
@@ -540,13 +540,13 @@ export class World {
       // it used to delete the watcher's monitor and charge the watcher's node too, so the
       // watcher lost its :noconnection DOWN and its node's monitorBytes went negative.
       const tNode = this.nodes.get(mon.target.pid.node) as SimNode;
-      mon.target.monitoredBy.delete(mon.ref.uid);
+      mon.target.monitoredBy?.delete(mon.ref.uid);
       tNode.remoteIn.get(w.pid.node)?.delete(mon.ref.uid);
       tNode.monitorBytes -= this.cost.remoteMonitorBytes;
       return;
     }
-    w.monitors.delete(mon.ref.uid);
-    mon.target?.monitoredBy.delete(mon.ref.uid);
+    w.monitors?.delete(mon.ref.uid);
+    mon.target?.monitoredBy?.delete(mon.ref.uid);
     const wNode = this.nodes.get(w.pid.node) as SimNode;
     if (mon.remote) {
       wNode.remoteOut.get(mon.peer)?.delete(mon.ref.uid);
@@ -600,21 +600,21 @@ export class World {
     p.exitReason = reason;
     const node = this.nodes.get(p.pid.node) as SimNode;
     const now = this.kernel.nowUs;
-    for (const seq of p.timers.values()) this.kernel.cancel(seq);
-    p.timers.clear();
+    if (p.timers !== undefined) for (const seq of p.timers.values()) this.kernel.cancel(seq);
+    p.timers = undefined;
     if (p.awaiting !== null) this.kernel.cancel(p.awaiting.timerSeq);
-    for (const mon of [...p.monitors.values()]) {
+    for (const mon of p.monitors !== undefined ? [...p.monitors.values()] : []) {
       if (node.up) this.demonitorSignal(mon, now);
       else this.dropMonitor(mon);
     }
     if (node.up) {
-      for (const mon of [...p.monitoredBy.values()]) {
+      for (const mon of p.monitoredBy !== undefined ? [...p.monitoredBy.values()] : []) {
         if (!mon.remote) this.fireMonitor(mon, reason, now);
         else {
           const wNode = mon.watcher.pid.node;
           node.remoteIn.get(wNode)?.delete(mon.ref.uid);
           node.monitorBytes -= this.cost.remoteMonitorBytes;
-          p.monitoredBy.delete(mon.ref.uid);
+          p.monitoredBy?.delete(mon.ref.uid);
           this.dist(now, node.name, wNode, { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason }, false, wireBytesOf(reason) + 60);
         }
       }
@@ -634,19 +634,19 @@ export class World {
     // Erlang timers have millisecond granularity and never fire early.
     const fireAt = Math.ceil((atUs + ms * 1000) / 1000) * 1000;
     const id = ++this.timerIds;
-    p.timers.set(id, this.kernel.at(fireAt, this.kTimer, p.uid, { id, msg } satisfies TimerArg));
+    (p.timers ??= new Map()).set(id, this.kernel.at(fireAt, this.kTimer, p.uid, { id, msg } satisfies TimerArg));
     return id;
   }
 
   cancelTimerOf(p: Proc, id: number): void {
-    const seq = p.timers.get(id);
+    const seq = p.timers?.get(id);
     if (seq === undefined) return;
     this.kernel.cancel(seq);
-    p.timers.delete(id);
+    p.timers?.delete(id);
   }
 
   private fireTimer(p: Proc, t: TimerArg): void {
-    if (!p.alive || !p.timers.delete(t.id)) return;
+    if (!p.alive || p.timers?.delete(t.id) !== true) return;
     this.deliver(p, this.envelope(t.msg, p.pid.node));
   }
 

@@ -259,7 +259,7 @@ test('timers: cancelTimer prevents delivery', () => {
       [60_000, 'kept'],
     ],
   );
-  assert.is(w.proc(p)?.timers.size, 0);
+  assert.is(w.proc(p)?.timerCount(), 0);
 });
 
 test('timers: a dead process timers never fire', () => {
@@ -352,7 +352,7 @@ test('monitors: a dead pid or an unregistered name gives DOWN :noproc at once', 
   assert.is((d[0] as Got & { msg: DownSignal }).msg.object, dead);
   assert.ok(termEquals((d[1] as Got & { msg: DownSignal }).msg.object, tuple(atom('nobody'), atom(A))));
   // Fired and gone: nothing left in the watcher's or the node's books.
-  assert.is(w.proc(p)?.monitors.size, 0);
+  assert.is(w.proc(p)?.monitorCount(), 0);
   assert.is(w.node(A).monitorBytes, 0);
 });
 
@@ -443,13 +443,13 @@ test('monitors: demonitor means no DOWN and frees the monitor', () => {
   }, (ctx) => refs.push(ctx.monitor(t))));
   runUntil(w, 10);
   assert.is(w.node(A).monitorBytes, 130);
-  assert.is(w.proc(t)?.monitoredBy.size, 1);
+  assert.is(w.proc(t)?.monitoredByCount(), 1);
   w.send(p, atom('off'));
   w.at(100, () => w.exit(t, KILL));
   drain(w);
   assert.is(downs(log).length, 0);
   assert.is(w.node(A).monitorBytes, 0);
-  assert.is(w.proc(p)?.monitors.size, 0);
+  assert.is(w.proc(p)?.monitorCount(), 0);
 });
 
 test('monitors: demonitor with flush removes a queued DOWN for its own ref only', () => {
@@ -833,7 +833,7 @@ test('memory: monitors cost 130 bytes locally and 224 on each side remotely', ()
   drain(w);
   assert.is(w.node(A).monitorBytes, 0);
   assert.is(w.node(B).monitorBytes, 0);
-  assert.is(w.proc(remote)?.monitoredBy.size, 0);
+  assert.is(w.proc(remote)?.monitoredByCount(), 0);
 });
 
 // ---- bad input --------------------------------------------------------------------------
