@@ -59,20 +59,13 @@ export class PerfettoRecorder {
     const a: Attached = { world, mode, run: this.runs.length, seen: new Map() };
     this.runs.push(a);
     const pidBase = 1 + a.run * RUN_PID_OFFSET;
-    // DOWN deliveries come through `world.onDeliver`, which the run's metrics recorder
-    // sets after this attach: each slice re-checks that ours still wraps whoever set it.
-    let deliverHook: World['onDeliver'];
-    const chainDeliver = () => {
-      const prev = world.onDeliver;
-      deliverHook = (p, msg) => {
-        if (prev !== undefined) prev(p, msg);
-        if (isSubscriberDown(p, msg)) this.downDelivered(a, pidBase, p);
-      };
-      world.onDeliver = deliverHook;
+    // DOWN deliveries come through `world.onDeliver` (the run's recorder chains to it).
+    const prev = world.onDeliver;
+    world.onDeliver = (p, msg) => {
+      if (prev !== undefined) prev(p, msg);
+      if (isSubscriberDown(p, msg)) this.downDelivered(a, pidBase, p);
     };
-    chainDeliver();
     world.onSlice = (p, startUs, durUs, msg) => {
-      if (world.onDeliver !== deliverHook) chainDeliver();
       if (this.recorded >= this.maxSlices) return this.drop(world, a);
       this.recorded++;
       if (!a.seen.has(p.uid)) a.seen.set(p.uid, p);

@@ -65,7 +65,8 @@ export class Recorder {
 
   constructor(private readonly world: World) {
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
-    world.onDeliver = () => this.trackPeaks();
+    const prev = world.onDeliver;
+    world.onDeliver = prev === undefined ? () => this.trackPeaks() : (p, msg) => (prev(p, msg), this.trackPeaks());
   }
 
   /** Counts this process's DOWNs and samples its mailbox. */
