@@ -40,7 +40,7 @@ export type RunResult = {
     }
   >;
   network: { messages: number; bytes: number; links: Record<string, { messages: number; bytes: number }> };
-  /** Sampled every `bucketMs` from the trigger: for plots. */
+  /** Every `bucketMs` from the trigger, for plots: the subscriber mailbox is the largest in each bucket, memory a sample. */
   series: {
     bucketMs: number;
     subscriberMailbox: number[];
@@ -51,6 +51,9 @@ export type RunResult = {
 
 export class Recorder {
   private readonly watched: Pid[] = [];
+  private readonly watchedUids = new Set<number>();
+  /** Largest subscriber mailbox since the last sample: a sample is the bucket's maximum. */
+  private bucketMailboxMax = 0;
   private readonly downTimes = new Histogram();
   private readonly seenRefs = new Set<number>();
   private duplicates = 0;
@@ -66,12 +69,17 @@ export class Recorder {
   constructor(private readonly world: World) {
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
     const prev = world.onDeliver;
-    world.onDeliver = prev === undefined ? () => this.trackPeaks() : (p, msg) => (prev(p, msg), this.trackPeaks());
+    world.onDeliver = (p, msg) => {
+      if (prev !== undefined) prev(p, msg);
+      this.trackPeaks();
+      if (this.watchedUids.has(p.uid) && p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
+    };
   }
 
   /** Counts this process's DOWNs and samples its mailbox. */
   watch(pid: Pid): void {
     this.watched.push(pid);
+    this.watchedUids.add(pid.uid);
   }
 
   markTrigger(nowUs: number): void {
@@ -116,6 +124,9 @@ export class Recorder {
   private sampleNow(): void {
     let mailbox = 0;
     for (const pid of this.watched) mailbox = Math.max(mailbox, this.world.alive(pid)?.mailbox.length ?? 0);
+    const current = mailbox;
+    mailbox = Math.max(mailbox, this.bucketMailboxMax);
+    this.bucketMailboxMax = current;
     this.mailboxSeries.push(mailbox);
     for (const node of this.world.nodes.values()) {
       let s = this.memorySeries.get(node.name);

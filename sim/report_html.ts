@@ -52,7 +52,7 @@ export function renderReport(doc: ResultDoc): string {
   }. Vanilla (plain ERTS monitors) in ${modeTag('vanilla')}, ZenMonitor in ${modeTag('zen')}; a logarithmic axis is marked “log”.</p>
 <div class="chart-grid">
 ${figure(downsChart(doc.runs, win.shownMs), 'DOWN messages delivered to the subscribers per 100 ms bucket (the highest bucket where a line is thinned to fit).')}
-${figure(mailboxChart(doc.runs, win.shownMs), "The subscriber's mailbox length, sampled every 10 ms.")}
+${figure(mailboxChart(doc.runs, win.shownMs), "The subscriber's mailbox length: the largest in each 10 ms.")}
 ${figure(memoryChart(doc.runs, win.shownMs), 'Memory of each node (processes, mailboxes, monitors, tables), sampled every 10 ms; a crashed node counts 0.')}
 ${figure(workChart(doc.runs), 'Latency of every :work message the subscriber handled (cumulative distribution): how long real work waited.')}
 </div>
