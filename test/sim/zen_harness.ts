@@ -4,6 +4,7 @@
 // every message it handles with its virtual time and runs client calls inside itself,
 // now (`run`) or at a given virtual time (`at`).
 import { connectResult } from '../../core/client.js';
+import { inspect } from '../../core/inspect.js';
 import type { Compatibility } from '../../core/connector.js';
 import type { Target } from '../../core/messages.js';
 import { atom, int, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
@@ -75,6 +76,11 @@ export function runForMs(world: World, ms: number): void {
   runUntil(world, world.nowUs + Math.round(ms * MS));
 }
 
+/** A DOWN as one line: `{:DOWN, #Ref<uid>, :process, object, reason}` (for readable failures). */
+export function showDown(d: DownSignal): string {
+  return `{:DOWN, #Ref<${d.ref.uid}>, :process, ${inspect(d.object)}, ${inspect(d.reason)}}`;
+}
+
 /** One message a probe handled: the time its handler started (µs) and the message. */
 export type Rec = { readonly at: number; readonly msg: unknown };
 export type DownRec = { readonly at: number; readonly msg: DownSignal };
@@ -129,7 +135,10 @@ export class Probe {
     );
   }
 
-  /** Runs `fn` inside the probe at the current virtual time; returns its result or rethrows. */
+  /**
+   * Runs `fn` inside the probe now (or the µs it is free, a handler taking at least 1 µs);
+   * returns its result or rethrows what it threw.
+   */
   run<T>(fn: (ctx: Ctx) => T): T {
     let done = false;
     let out: T | undefined;
@@ -143,7 +152,9 @@ export class Probe {
       done = true;
     });
     this.world.send(this.pid, RUN);
-    runUntil(this.world, this.world.nowUs);
+    // A handler takes at least 1 µs: a probe that just ran gets to this one a µs later.
+    const start = this.world.nowUs;
+    for (let t = start; !done && t <= start + 100; t++) runUntil(this.world, t);
     if (!done) throw new Error(`probe ${this.pid.uid} did not run its code at ${this.world.nowUs} µs (blocked or dead?)`);
     if (err !== undefined) throw err;
     return out as T;
