@@ -91,8 +91,11 @@ export interface Ctx {
 }
 
 /** A FIFO with O(1) push and shift, and rare removal from the middle. */
+/** The array every empty mailbox starts with: most processes never get a message. */
+const NO_ITEMS: Envelope[] = [];
+
 export class Mailbox {
-  private items: Envelope[] = [];
+  private items: Envelope[] = NO_ITEMS;
   private head = 0;
   words = 0;
   offHeapBytes = 0;
@@ -102,6 +105,7 @@ export class Mailbox {
   }
 
   push(e: Envelope): void {
+    if (this.items === NO_ITEMS) this.items = [];
     this.items.push(e);
     this.words += e.words;
     this.offHeapBytes += e.offHeapBytes;
@@ -135,7 +139,7 @@ export class Mailbox {
   }
 
   clear(): void {
-    this.items = [];
+    this.items = NO_ITEMS;
     this.head = 0;
     this.words = 0;
     this.offHeapBytes = 0;

@@ -6,6 +6,7 @@ import { downToTerm, type DownMsg } from '../core/messages.js';
 import { inspect } from '../core/inspect.js';
 import type { Pid } from '../core/terms.js';
 import { Histogram } from './metrics.js';
+import type { SimNode } from './node.js';
 import type { DownSignal } from './process.js';
 import type { World } from './world.js';
 
@@ -71,7 +72,7 @@ export class Recorder {
     const prev = world.onDeliver;
     world.onDeliver = (p, msg) => {
       if (prev !== undefined) prev(p, msg);
-      this.trackPeaks();
+      this.trackPeak(this.world.nodes.get(p.pid.node) as SimNode);
       if (this.watchedUids.has(p.uid) && p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
     };
   }
@@ -112,12 +113,14 @@ export class Recorder {
   }
 
   private trackPeaks(): void {
-    const processBytes = this.world.cost.processBytes;
-    for (const node of this.world.nodes.values()) {
-      if (!node.up) continue;
-      const bytes = node.memoryBytes(processBytes);
-      if (bytes > node.peakMemoryBytes) node.peakMemoryBytes = bytes;
-    }
+    for (const node of this.world.nodes.values()) this.trackPeak(node);
+  }
+
+  /** A delivery changes only its own node's memory. */
+  private trackPeak(node: SimNode): void {
+    if (!node.up) return;
+    const bytes = node.memoryBytes(this.world.cost.processBytes);
+    if (bytes > node.peakMemoryBytes) node.peakMemoryBytes = bytes;
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
