@@ -425,7 +425,31 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
   }
 }
 
+/**
+ * Small fixed-shape messages (one per monitor, demonitor and delivered DOWN: the hot
+ * path), summed from their leaves without building the term.
+ */
+function measureSmall(msg: Msg, m: Measure): number | undefined {
+  const cast2 = 2 * m.tuple0 + m.term(A.gen_cast);
+  switch (msg.kind) {
+    case 'monitor':
+      return cast2 + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
+    case 'demonitor':
+      return cast2 + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
+    case 'monitor_subscriber':
+      return cast2 + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
+    case 'enqueue':
+      return 'dispatches' in msg ? undefined : cast2 + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
+    case 'DOWN':
+      return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + m.term(msg.reason);
+    default:
+      return undefined;
+  }
+}
+
 function measureMsg(msg: Msg, m: Measure): number {
+  const small = measureSmall(msg, m);
+  if (small !== undefined) return small;
   const split = splitList(msg, m);
   if (split === undefined) return m.term(msgToTerm(msg));
   return m.term(msgToTerm(split.envelope)) - m.list(0, 0) + m.list(split.n, split.elements);
