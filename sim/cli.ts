@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { checkWritable, PendingFile, writeAtomic } from './output.js';
 import { InputError } from './params.js';
 import { PerfettoRecorder } from './perfetto.js';
+import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan_run.js';
 import { runScenario, type ResultDoc } from './runner.js';
 import { isScenario, type Scenario } from './scenario.js';
 import { summaryTable } from './summary.js';
@@ -24,7 +25,7 @@ export type RunCommand = {
   perfetto?: string;
   quiet: boolean;
 };
-export type Command = RunCommand | { kind: 'print'; text: string };
+export type Command = RunCommand | PlanCommand | MergeCommand | { kind: 'print'; text: string };
 
 function parser(argv: string[]) {
   return yargs(argv)
@@ -46,7 +47,9 @@ function parser(argv: string[]) {
         .option('perfetto', { type: 'string', describe: 'write a Chrome trace-event JSON file for the Perfetto UI' })
         .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }),
     )
-    .demandCommand(1, 'name a command: run')
+    .command('plan <scenario>', 'sweep settings and cluster sizes over seeds, check constraints, recommend a configuration', planOptions)
+    .command('merge <dirs..>', 'combine the directories of a sharded plan (--shard i/n) into one report', mergeOptions)
+    .demandCommand(1, 'name a command: run, plan or merge')
     .strict()
     .help()
     .version(false)
@@ -69,6 +72,8 @@ export function parseArgs(argv: string[]): Command {
   if (failure !== undefined) throw new InputError(failure.split('\n')[0] as string);
   if (output !== '') return { kind: 'print', text: output };
   const cmd = (args._ as string[])[0];
+  if (cmd === 'plan') return planCommand(args);
+  if (cmd === 'merge') return mergeCommand(args);
   if (cmd !== 'run') throw new InputError(`unknown command '${String(cmd)}' (try: zensim --help)`);
   const seed = args.seed as number;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got ${String(seed)}`);
@@ -109,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${cmd.text}\n`);
       return 0;
     }
+    if (cmd.kind === 'plan') return await runPlanCommand(cmd);
+    if (cmd.kind === 'merge') return await runMergeCommand(cmd);
     return await runCommand(cmd);
   } catch (e) {
     if (e instanceof InputError) {
