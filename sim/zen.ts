@@ -43,13 +43,60 @@ export class ZenApp {
   ) {}
 }
 
+/**
+ * The step function of each component. A test may replace one (a deliberately broken
+ * variant, to show that a checker catches it); by default each is core's own.
+ */
+export type ComponentSteps = {
+  connector: typeof connectorStep;
+  local: typeof localStep;
+  dispatcher: typeof dispatcherStep;
+  proxy: typeof proxyStep;
+  batcher: typeof batcherStep;
+};
+
+export const CORE_STEPS: Readonly<ComponentSteps> = Object.freeze({
+  connector: connectorStep,
+  local: localStep,
+  dispatcher: dispatcherStep,
+  proxy: proxyStep,
+  batcher: batcherStep,
+});
+
+export type ZenClusterOptions = {
+  /** Replaces components' step functions (mutation tests); the rest stay core's. */
+  steps?: Partial<ComponentSteps>;
+};
+
 /** ZenMonitor across a simulated world: which nodes run it, and the client API. */
 export class ZenCluster {
   private readonly apps = new Map<string, ZenApp>();
   /** Core tags of calls in flight, by the runtime's call ref uid. */
   readonly callTags = new Map<number, string>();
+  readonly steps: Readonly<ComponentSteps>;
+  /** Each component process's state, by pid uid (read-only inspection by checkers). */
+  private readonly states = new Map<number, () => unknown>();
 
-  constructor(readonly world: World) {}
+  constructor(
+    readonly world: World,
+    opts: ZenClusterOptions = {},
+  ) {
+    this.steps = { ...CORE_STEPS, ...opts.steps };
+  }
+
+  /**
+   * The core state of a ZenMonitor process (a ConnectorState, LocalState, ...), for
+   * checkers to read; undefined for a pid that is not a live component. Do not mutate.
+   */
+  inspectState(pid: Pid): unknown {
+    if (this.world.alive(pid) === undefined) return undefined;
+    return this.states.get(pid.uid)?.();
+  }
+
+  /** Records how to read a component's state (called once, when it starts). */
+  registerState(pid: Pid, read: () => unknown): void {
+    this.states.set(pid.uid, read);
+  }
 
   /** `Application.ensure_all_started(:zen_monitor)` on `node`, with app env overrides. */
   start(nodeName: string, overrides: Partial<Record<string, unknown>> = {}): ZenApp {
@@ -156,43 +203,44 @@ export class ZenCluster {
 
 // ---- components as behaviours ----------------------------------------------------------
 
-/** A core state machine, as the runtime needs to drive it. */
-type Component<S, I> = {
-  readonly name: string;
+/** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
+type Component<S> = {
+  readonly name: keyof ComponentSteps;
   init(env: Env): Init<S>;
-  step(state: S, input: I, env: Env): Effect[];
 };
 
-const PROXY_C: Component<ProxyState, never> = { name: 'proxy', init: initProxy, step: proxyStep as never };
-const LOCAL_C: Component<LocalState, never> = { name: 'local', init: initLocal, step: localStep as never };
+const PROXY_C: Component<ProxyState> = { name: 'proxy', init: initProxy };
+const LOCAL_C: Component<LocalState> = { name: 'local', init: initLocal };
 
-function dispatcherC(producer: Pid): Component<DispatcherState, never> {
-  return { name: 'dispatcher', init: (env) => initDispatcher(producer, env), step: dispatcherStep as never };
+function dispatcherC(producer: Pid): Component<DispatcherState> {
+  return { name: 'dispatcher', init: (env) => initDispatcher(producer, env) };
 }
 
-function connectorC(remote: string): Component<ConnectorState, never> {
-  return { name: 'connector', init: (env) => initConnector(remote, env), step: connectorStep as never };
+function connectorC(remote: string): Component<ConnectorState> {
+  return { name: 'connector', init: (env) => initConnector(remote, env) };
 }
 
-function batcherC(connector: Pid): Component<BatcherState, never> {
-  return { name: 'batcher', init: (env) => initBatcher(connector, env), step: batcherStep as never };
+function batcherC(connector: Pid): Component<BatcherState> {
+  return { name: 'batcher', init: (env) => initBatcher(connector, env) };
 }
 
 /** A process running `comp`: translates ERTS messages into core inputs and runs effects. */
-function component<S>(app: ZenApp, comp: Component<S, never>): Behaviour {
+function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   let state: S;
   let env: Env;
+  const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Effect[];
   return {
     init(ctx) {
       env = envFor(app, ctx);
       const init = comp.init(env);
       state = init.state;
+      app.cluster.registerState(ctx.self, () => state);
       run(app, ctx, init.effects);
     },
     handle(ctx, msg) {
       const input = toInput(app, msg);
       chargeItems(ctx, app.cluster.world.cost, input);
-      run(app, ctx, comp.step(state, input as never, env));
+      run(app, ctx, step(state, input as never, env));
     },
   };
 }
@@ -234,9 +282,21 @@ function listLength(x: unknown): number {
  * The env of the process `ctx` is running now. The world's context is re-aimed at each
  * handled message, so one env per process serves all its handlers: `nowMs` is read live.
  */
+/**
+ * The env of whichever process `ctx` is running now. A world has one context, re-aimed
+ * at each handled message, and the env reads `self` and the time from it live: so one
+ * env per app and context serves every process (components and client callers alike).
+ */
 function envFor(app: ZenApp, ctx: Ctx): Env {
-  return new ProcessEnv(app, ctx, ctx.self);
+  let env = envs.get(app);
+  if (env === undefined || env.ctx !== ctx) {
+    env = new ProcessEnv(app, ctx);
+    envs.set(app, env);
+  }
+  return env;
 }
+
+const envs = new WeakMap<ZenApp, ProcessEnv>();
 
 class ProcessEnv implements Env {
   readonly node: string;
@@ -245,12 +305,15 @@ class ProcessEnv implements Env {
 
   constructor(
     app: ZenApp,
-    private readonly ctx: Ctx,
-    readonly self: Pid,
+    readonly ctx: Ctx,
   ) {
     this.node = app.node;
     this.config = app.config;
     this.tables = app.tables;
+  }
+
+  get self(): Pid {
+    return this.ctx.self;
   }
 
   get nowMs(): number {
