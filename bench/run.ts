@@ -2,7 +2,7 @@
 // keep the kernel last, so its `ratio kernel/bare-heap: X` line stays the last line.
 type BenchModule = { bench: () => void | Promise<void> };
 
-const benches: Array<() => Promise<BenchModule>> = [() => import('./kernel.bench.js')];
+const benches: Array<() => Promise<BenchModule>> = [() => import('./herd.bench.js'), () => import('./kernel.bench.js')];
 
 for (const load of benches) {
   const m = await load();
