@@ -402,14 +402,14 @@ async function execute(todo: { job: Job; point: Point }[], ctx: ExecContext): Pr
   const limitReached = () => ctx.hooks.maxJobs !== undefined && finished >= ctx.hooks.maxJobs;
   let interrupted = false;
   // On a terminal, the elapsed time and ETA move while long runs go on in the workers.
-  const ticker = setInterval(() => progress.update(finished), 1000);
+  const ticker = setInterval(() => progress.update(finished), 1000); // wall-clock: ok (the CLI progress bar)
   ticker.unref();
   try {
     progress.update(0);
     if (ctx.workers === 0) {
       for (let k = 0; k < todo.length; k++) {
         // Let a signal in between jobs (a job runs to completion in this thread).
-        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r)); // wall-clock: ok (yields to signals, not to simulated time)
         if (ctx.hooks.signal?.aborted === true || limitReached()) {
           interrupted = true;
           break;

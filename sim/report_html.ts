@@ -19,23 +19,31 @@ export const CHARTS = ['downs', 'mailbox', 'memory', 'work-latency'] as const;
 const NODE_DASHES = ['', '7 4', '2 3', '10 3 2 3', '4 2 4 6'];
 const MIB = 1024 * 1024;
 
-export function renderReport(doc: ResultDoc): string {
-  const win = timeWindow(doc.runs);
-  const title = `zensim: ${doc.scenario} (seed ${doc.seed})`;
-  const modes = doc.runs.map((r) => r.mode);
-  const parts: string[] = [];
-  parts.push(`<!doctype html>
+/**
+ * The opening of a self-contained page, up to `<main>`: nothing may load from outside
+ * (a Content-Security-Policy forbids it), only the inline `css`.
+ */
+export function pageHead(title: string, generator: string, css: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="zensim">
+<meta name="generator" content="${esc(generator)}">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${css}</style>
 </head>
 <body>
-<main>
+<main>`;
+}
+
+export function renderReport(doc: ResultDoc): string {
+  const win = timeWindow(doc.runs);
+  const title = `zensim: ${doc.scenario} (seed ${doc.seed})`;
+  const modes = doc.runs.map((r) => r.mode);
+  const parts: string[] = [];
+  parts.push(`${pageHead(title, 'zensim', CSS)}
 <header>
 <h1>zensim report: <span class="scenario">${esc(doc.scenario)}</span></h1>
 <p class="meta">seed <b>${esc(doc.seed)}</b> · traceHash <code>${esc(doc.traceHash)}</code> · ${esc(num(doc.events))} events · ${esc(num(doc.virtualMs))} virtual ms${

@@ -5,45 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
-import { atom, type Pid } from '../../core/terms.js';
 import * as assert from 'uvu/assert';
 import { main } from '../../sim/cli.js';
-import { param } from '../../sim/params.js';
 import { PerfettoRecorder, sliceName } from '../../sim/perfetto.js';
 import { runScenario, type RunOptions } from '../../sim/runner.js';
-import { defineScenario, type Scenario } from '../../sim/scenario.js';
+import { A, B, CRASH_MS, tinyHerd } from './tiny_herd.js';
 
-const A = 'a@h';
-const B = 'b@h';
-const CRASH_MS = 1000;
-
-const tiny = defineScenario({
-  name: 'tiny-herd',
-  description: 'a subscriber on a monitoring targets on b; b crashes',
-  params: { targets: param.int(200, 'targets on b', { min: 1 }) },
-  cluster: () => ({ nodes: [{ name: A }, { name: B }] }),
-  script: (run, p) => {
-    const targets = run.spawnMany(B, p.targets);
-    // Connect a and b first: ZenMonitor treats a node it is not connected to as down.
-    run.world.send(targets[0] as Pid, atom('hello'), A);
-    run.at(100, () => {
-      const sub = run.subscriber(A, {
-        name: 'subscriber',
-        downCostUs: 20,
-        setup: (ctx) => {
-          for (const t of targets) run.monitor(ctx, t);
-        },
-      });
-      run.ticker(A, sub, 1);
-    });
-    run.expectDowns(p.targets);
-    run.at(CRASH_MS, () => {
-      run.trigger();
-      run.crash(B);
-    });
-    run.endAt(CRASH_MS + 2000);
-  },
-}) as unknown as Scenario;
+const tiny = tinyHerd();
 
 type Ev = { ph: string; name: string; ts?: number; dur?: number; pid: number; tid: number; s?: string; cat?: string; args?: Record<string, unknown> };
 type Trace = { traceEvents: Ev[]; displayTimeUnit: string; otherData: Record<string, unknown> };

@@ -9,47 +9,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, type Pid } from '../../core/terms.js';
 import { param } from '../../sim/params.js';
 import type { RunResult } from '../../sim/recorder.js';
 import { CHARTS, downsampleMax, esc, fmtTick, MAX_POINTS, MODE_COLOURS, renderReport, timeWindow } from '../../sim/report_html.js';
 import { runScenario, type ResultDoc } from '../../sim/runner.js';
-import { defineScenario, type Scenario } from '../../sim/scenario.js';
+import { A, B, tinyHerd } from './tiny_herd.js';
 
-const A = 'a@h';
-const B = 'b@h';
 const NASTY = `<b>"tiny" & 'herd'</b>`;
 
-const tiny = defineScenario({
-  name: `tiny ${NASTY}`,
-  description: 'a subscriber on a monitoring targets on b; b crashes',
-  params: {
-    targets: param.int(200, 'targets on b', { min: 1 }),
-    label: param.enum(NASTY, [NASTY, 'plain'], 'a text parameter (escaping)'),
-  },
-  cluster: () => ({ nodes: [{ name: A }, { name: B }] }),
-  script: (run, p) => {
-    const targets = run.spawnMany(B, p.targets);
-    // Connect a and b first: ZenMonitor treats a node it is not connected to as down.
-    run.world.send(targets[0] as Pid, atom('hello'), A);
-    run.at(100, () => {
-      const sub = run.subscriber(A, {
-        name: 'subscriber',
-        downCostUs: 20,
-        setup: (ctx) => {
-          for (const t of targets) run.monitor(ctx, t);
-        },
-      });
-      run.ticker(A, sub, 1);
-    });
-    run.expectDowns(p.targets);
-    run.at(1000, () => {
-      run.trigger();
-      run.crash(B);
-    });
-    run.endAt(3000);
-  },
-}) as unknown as Scenario;
+const tiny = tinyHerd(`tiny ${NASTY}`, { label: param.enum(NASTY, [NASTY, 'plain'], 'a text parameter (escaping)') });
 
 const doc = runScenario(tiny, { seed: 7 });
 const html = renderReport(doc);
