@@ -6,11 +6,12 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
+import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check.js';
 import { checkWritable, PendingFile, writeAtomic } from './output.js';
 import { InputError } from './params.js';
 import { PerfettoRecorder } from './perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan_run.js';
-import { runScenario, type ResultDoc } from './runner.js';
+import { prepareRun, runScenario, type ResultDoc } from './runner.js';
 import { isScenario, type Scenario } from './scenario.js';
 import { summaryTable } from './summary.js';
 
@@ -25,7 +26,7 @@ export type RunCommand = {
   perfetto?: string;
   quiet: boolean;
 };
-export type Command = RunCommand | PlanCommand | MergeCommand | { kind: 'print'; text: string };
+export type Command = RunCommand | PlanCommand | MergeCommand | CheckCommand | { kind: 'print'; text: string };
 
 function parser(argv: string[]) {
   return yargs(argv)
@@ -49,7 +50,8 @@ function parser(argv: string[]) {
     )
     .command('plan <scenario>', 'sweep settings and cluster sizes over seeds, check constraints, recommend a configuration', planOptions)
     .command('merge <dirs..>', 'combine the directories of a sharded plan (--shard i/n) into one report', mergeOptions)
-    .demandCommand(1, 'name a command: run, plan or merge')
+    .command('check', "check ZenMonitor's guarantees against random workloads and faults (shrinks failures; --replay runs one schedule)", checkOptions)
+    .demandCommand(1, 'name a command: run, plan, merge or check')
     .strict()
     .help()
     .version(false)
@@ -74,6 +76,7 @@ export function parseArgs(argv: string[]): Command {
   const cmd = (args._ as string[])[0];
   if (cmd === 'plan') return planCommand(args);
   if (cmd === 'merge') return mergeCommand(args);
+  if (cmd === 'check') return checkCommand(args);
   if (cmd !== 'run') throw new InputError(`unknown command '${String(cmd)}' (try: zensim --help)`);
   const seed = args.seed as number;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got ${String(seed)}`);
@@ -116,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd.kind === 'plan') return await runPlanCommand(cmd);
     if (cmd.kind === 'merge') return await runMergeCommand(cmd);
+    if (cmd.kind === 'check') return await runCheckCommand(cmd);
     return await runCommand(cmd);
   } catch (e) {
     if (e instanceof InputError) {
@@ -132,6 +136,7 @@ async function runCommand(cmd: RunCommand): Promise<number> {
     if (f !== undefined && !(key === 'json' && f === '-')) checkWritable(f, `--${key}`);
   }
   const sc = await loadScenario(cmd.scenario);
+  prepareRun(sc, { seed: cmd.seed, set: cmd.set });
   const say = (s: string) => {
     if (!cmd.quiet) process.stderr.write(s);
   };

@@ -5,10 +5,10 @@
 import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig } from '../core/config.js';
 import { defaultCostModel, setCost, type CostModel } from './cost.js';
 import type { TraceSink } from './kernel.js';
-import { defaultNetConfig, type NetConfig } from './network.js';
+import { defaultNetConfig, validateNetConfig, type NetConfig } from './network.js';
 import { InputError, resolveParams } from './params.js';
 import { Recorder, round3, type RunResult } from './recorder.js';
-import { Run, type Mode, type Scenario } from './scenario.js';
+import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { World } from './world.js';
 import { ZenCluster } from './zen.js';
 
@@ -84,7 +84,14 @@ function coerce(v: string): unknown {
   return v.trim() !== '' && Number.isFinite(n) ? n : v;
 }
 
-export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
+type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec };
+
+/**
+ * Checks everything a run will use (seed, `--set` keys and values, parameters, the
+ * scenario's own cross-checks, the ZenMonitor app env) without running anything: bad
+ * input fails here, before any output.
+ */
+export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   const seed = opts.seed ?? 1;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer, got ${seed}`);
   const o = splitOverrides(opts.set ?? []);
@@ -92,6 +99,18 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
   const invalid = sc.validate?.(params as never);
   if (invalid !== undefined) throw new InputError(invalid);
   const cluster = sc.cluster(params as never);
+  checkZen(cluster.zen ?? {}, o.zen);
+  try {
+    validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
+    for (const [k, v] of Object.entries({ ...cluster.cost, ...o.cost })) setCost({ ...defaultCostModel }, k, v);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  return { seed, o, params, cluster };
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
+  const { seed, o, params, cluster } = prepareRun(sc, opts);
   const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
   const runs: RunResult[] = [];
   const hashes: string[] = [];
