@@ -30,17 +30,40 @@ export type RunEnd = 'time' | 'idle' | 'condition' | 'max_events';
 const TWO32 = 4294967296;
 const TWO53 = 9007199254740992;
 const INITIAL_SLOT_BITS = 10;
+const PRUNE_MIN = 1024;
+/** Bucket 0 (unused: those events are in `due`) and one per bit of a 53-bit time. */
+const BUCKETS = 54;
+const INITIAL_NUMBERS = 64;
+/** An emptied bucket (or `due`) longer than this may be given back to the GC… */
+const SPARE_NUMBERS = 1 << 15;
+/**
+ * …when the buckets' total length passes this many numbers per pending event. Steady
+ * workloads settle near 20 (bucket peaks and doubling slack); 64 stops the churn of
+ * regrowing buckets there while bounding what a past burst leaves behind (512 bytes per
+ * pending event).
+ */
+const ROOM_PER_EVENT = 64;
 
 /**
- * The queue is a binary min-heap of (time, key) pairs interleaved in one Float64Array,
- * so a sift moves two adjacent numbers and compares no more than that. The key packs an
- * insertion rank above a slot number (`rank * 2^slotBits + slot`): ranks grow with every
- * insertion, so comparing keys breaks ties on time by insertion order, and the slot
- * finds the payload (sequence, kind, subject, argument), which stays put in per-slot
- * arrays. A new event has the highest rank, so sifting it up needs no tie check: an
- * equal-time parent was always scheduled first. The rank is internal: the public
- * sequence number (for `cancel`) is kept in the payload, and when ranks would run out
- * of the 53 bits they are renumbered in the same order.
+ * The queue is a radix heap, which fits a simulator's clock: nothing is ever scheduled
+ * before the last event run, so every pending time is at least a `base` (the time of
+ * that event, or earlier). Events at exactly `base` wait in `due`; any other event waits
+ * in the bucket of the highest bit in which its time differs from `base`. When `due`
+ * runs dry, the lowest non-empty bucket's earliest time becomes the new `base` and that
+ * bucket's events move to `due` or to lower buckets. An event moves at most once per
+ * bit, and only by sequential reads and appends, so a pop costs a few appends instead
+ * of a sift through a heap's random memory.
+ *
+ * Same-time order needs no comparisons: the events of one time always share a bucket
+ * (it depends on the time and `base` only), join it in the order they are scheduled and
+ * keep that order when a refill moves them, so they reach `due`, and run, in insertion
+ * order. An event scheduled at `base` itself is appended to `due`, after all the others.
+ *
+ * An event is stored as (time, key). The key packs an insertion rank above the slot
+ * that holds its payload (`rank * capacity + slot`; kind, subject and argument stay put
+ * in per-slot arrays). The rank advances with the public sequence number, so `cancel`'s
+ * number is recovered from the key rather than stored; when ranks would outgrow the 53
+ * bits they are renumbered in order.
  */
 export class Kernel {
   /** Virtual time in integer microseconds. */
@@ -50,24 +73,49 @@ export class Kernel {
   private seq = 0;
   private rank = 0;
   private size = 0;
-  /** 2^slotBits: the number of slots, and the key's radix. */
+  /** The number of slots, a power of two: the key's radix. */
   private capacity = 1 << INITIAL_SLOT_BITS;
   /** The first rank that would not fit in a key beside a slot: 2^53 / capacity. */
   private rankLimit = TWO53 / this.capacity;
-  /** heap[2i] is entry i's time, heap[2i + 1] its key. */
-  private heap = new Float64Array(2 * this.capacity);
+  /** No pending event is earlier; moves only to the time of an event being run. */
+  private base = 0;
+  /** Keys of the events at time `base`, in insertion order; [dueHead, dueLen) are pending. */
+  private due: Float64Array = new Float64Array(INITIAL_NUMBERS);
+  private dueHead = 0;
+  private dueLen = 0;
+  /** Bucket b holds the (time, key) pairs whose highest bit differing from `base` is b - 1. */
+  private readonly buckets: Float64Array[] = Array.from({ length: BUCKETS }, () => new Float64Array(INITIAL_NUMBERS));
+  /** Numbers used in each bucket (two per event). */
+  private readonly bucketLen = new Int32Array(BUCKETS);
+  /** The buckets' total length, kept within a few times what the pending events need. */
+  private bucketRoom = BUCKETS * INITIAL_NUMBERS;
+  /** Bit b (b < 32) of lowMask, or b - 32 of highMask, is set when bucket b is not empty. */
+  private lowMask = 0;
+  private highMask = 0;
+  /** The earliest time in each bucket (Infinity when empty). */
+  private readonly bucketMin = new Float64Array(BUCKETS).fill(Infinity);
   /** Per slot, REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
   private rec = new Float64Array(REC * this.capacity);
-  /** Per slot, the public sequence number (read only while some event is cancelled). */
-  private seqOf = new Float64Array(this.capacity);
+  /**
+   * The public sequence number of a rank (needed only to check cancellations): ranks
+   * below `renumbered` were given by the last renumbering to events with sequence
+   * numbers `seqOfRank[rank]`; later ranks and sequence numbers advance together.
+   */
+  private seqOfRank = new Float64Array(0);
+  private renumbered = 0;
+  /** seq - rank, for ranks at or above `renumbered`. */
+  private seqMinusRank = 0;
   private argOf: unknown[] = new Array<unknown>(this.capacity).fill(undefined);
   /** Stack of free slots: free[0 .. freeCount) are free. */
   private free = freeSlots(0, this.capacity);
   private freeCount = this.capacity;
   private readonly handlers: Handler[] = [];
   private readonly kinds: Kind[] = [];
-  private readonly cancelled = new Set<number>();
-  private h1 = 0x811c9dc5;
+  /** Sequence numbers of cancelled events, pending or (until pruned) already run. */
+  private cancelled = new Set<number>();
+  private pruneAt = PRUNE_MIN;
+  // Kept as int32 (the hash only ever uses their 32 bits), so the fields stay small integers.
+  private h1 = 0x811c9dc5 | 0;
   private h2 = 0x01000193;
   private trace: TraceSink | undefined;
 
@@ -101,8 +149,8 @@ export class Kernel {
       rec[r + 1] = 2 * kind + 1;
       this.argOf[slot] = arg;
     }
-    this.seqOf[slot] = s;
-    this.siftUp(this.size++, atUs, this.rank++ * this.capacity + slot);
+    this.insert(atUs, this.rank++ * this.capacity + slot);
+    this.size++;
     return s;
   }
 
@@ -113,7 +161,9 @@ export class Kernel {
 
   /** Cancels a scheduled event; it will be skipped and not hashed. */
   cancel(seq: number): void {
+    if (!(seq >= 0 && seq < this.seq)) return;
     this.cancelled.add(seq);
+    if (this.cancelled.size > this.pruneAt) this.pruneCancelled();
   }
 
   /** Number of scheduled events (cancelled ones included until they are reached). */
@@ -123,7 +173,7 @@ export class Kernel {
 
   /** Time of the next event, or Infinity when idle. */
   peekUs(): number {
-    return this.size > 0 ? (this.heap[0] as number) : Infinity;
+    return this.size > 0 ? this.nextTime() : Infinity;
   }
 
   run(limit: RunLimit = {}): RunEnd {
@@ -136,7 +186,7 @@ export class Kernel {
         if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
         return 'idle';
       }
-      if ((this.heap[0] as number) > untilUs) {
+      if (this.nextTime() > untilUs) {
         this.nowUs = Math.max(this.nowUs, untilUs);
         return 'time';
       }
@@ -153,17 +203,20 @@ export class Kernel {
 
   /** Pops and executes one event; false when it was cancelled. */
   private step(): boolean {
-    const heap = this.heap;
-    const t = heap[0] as number;
-    const key = heap[1] as number;
+    if (this.dueHead === this.dueLen) this.refill();
+    const t = this.base;
+    const key = this.due[this.dueHead++] as number;
+    if (this.dueHead === this.dueLen) {
+      this.dueHead = this.dueLen = 0;
+      if (this.due.length > SPARE_NUMBERS && this.due.length > 4 * this.size) this.due = new Float64Array(INITIAL_NUMBERS);
+    }
+    this.size--;
     // ToInt32 keeps the key modulo 2^32 exactly, and the slot is its low bits.
     const slot = key & (this.capacity - 1);
-    // The payload is read before the sift, so a cache miss on it overlaps the sift's work.
     const rec = this.rec;
     const r = REC * slot;
     const subject = rec[r] as number;
     const kindArg = rec[r + 1] as number;
-    this.popRoot();
     const kind = kindArg >> 1;
     let arg: unknown;
     if ((kindArg & 1) !== 0) {
@@ -171,7 +224,7 @@ export class Kernel {
       this.argOf[slot] = undefined;
     }
     this.free[this.freeCount++] = slot;
-    if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOf[slot] as number)) return false;
+    if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOfKey(key))) return false;
     this.nowUs = t;
     this.executed++;
     this.mix(t, kind, subject);
@@ -181,8 +234,12 @@ export class Kernel {
   }
 
   private mix(t: number, kind: number, subject: number): void {
-    const hi = Math.floor(t / TWO32);
-    const lo = t - hi * TWO32;
+    let lo = t;
+    let hi = 0;
+    if (t >= TWO32) {
+      hi = Math.floor(t / TWO32);
+      lo = t - hi * TWO32;
+    }
     let a = this.h1;
     let b = this.h2;
     a = Math.imul(a ^ lo, 0x01000193);
@@ -199,70 +256,145 @@ export class Kernel {
     (this.trace as TraceSink)(JSON.stringify({ us: t, event: k.name, subject, ...detail }));
   }
 
-  /** Places (t, key) by moving the hole at `i` up; the key is the newest, so ties stay below. */
-  private siftUp(i: number, t: number, key: number): void {
-    const heap = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pt = heap[2 * p] as number;
-      if (pt <= t) break;
-      heap[2 * i] = pt;
-      heap[2 * i + 1] = heap[2 * p + 1] as number;
-      i = p;
+  /** Files an event; its time is at least `nowUs`. */
+  private insert(t: number, key: number): void {
+    if (t < this.base) this.rebase();
+    if (t === this.base) {
+      this.pushDue(key);
+      return;
     }
-    heap[2 * i] = t;
-    heap[2 * i + 1] = key;
+    this.pushBucket(bucketOf(t, this.base), t, key);
   }
 
-  /** Removes the root: the last entry sinks from the root's hole, ordered by (time, key). */
-  private popRoot(): void {
-    const last = --this.size;
-    if (last === 0) return;
-    const heap = this.heap;
-    const t = heap[2 * last] as number;
-    const key = heap[2 * last + 1] as number;
-    const half = last >> 1;
-    let i = 0;
-    while (i < half) {
-      let c = 2 * i + 1;
-      let ct = heap[2 * c] as number;
-      let ck = heap[2 * c + 1] as number;
-      const r = c + 1;
-      if (r < last) {
-        const rt = heap[2 * r] as number;
-        if (rt < ct || (rt === ct && (heap[2 * r + 1] as number) < ck)) {
-          c = r;
-          ct = rt;
-          ck = heap[2 * r + 1] as number;
-        }
-      }
-      if (t < ct || (t === ct && key < ck)) break;
-      heap[2 * i] = ct;
-      heap[2 * i + 1] = ck;
-      i = c;
+  private pushDue(key: number): void {
+    if (this.dueLen === this.due.length) this.due = grown(this.due);
+    this.due[this.dueLen++] = key;
+  }
+
+  private pushBucket(b: number, t: number, key: number): void {
+    let a = this.buckets[b] as Float64Array;
+    const n = this.bucketLen[b] as number;
+    if (n === a.length) {
+      this.bucketRoom += a.length;
+      a = grown(a);
+      this.buckets[b] = a;
     }
-    heap[2 * i] = t;
-    heap[2 * i + 1] = key;
+    a[n] = t;
+    a[n + 1] = key;
+    this.bucketLen[b] = n + 2;
+    if (t < (this.bucketMin[b] as number)) this.bucketMin[b] = t;
+    if (b < 32) this.lowMask |= 1 << b;
+    else this.highMask |= 1 << (b - 32);
+  }
+
+  /** The time of the next event (there is one), without moving anything. */
+  private nextTime(): number {
+    return this.dueHead < this.dueLen ? this.base : (this.bucketMin[this.lowestBucket()] as number);
+  }
+
+  /** The lowest non-empty bucket (there is one). */
+  private lowestBucket(): number {
+    const low = this.lowMask;
+    if (low !== 0) return 31 - Math.clz32(low & -low);
+    const high = this.highMask;
+    return 63 - Math.clz32(high & -high);
+  }
+
+  /** `due` is empty: the earliest time becomes `base`, and its bucket is redistributed. */
+  private refill(): void {
+    const b = this.lowestBucket();
+    const m = this.bucketMin[b] as number;
+    const a = this.buckets[b] as Float64Array;
+    const n = this.bucketLen[b] as number;
+    this.bucketLen[b] = 0;
+    this.bucketMin[b] = Infinity;
+    // A burst moving down through the buckets would otherwise leave each as big as the
+    // burst; past a generous room per pending event, emptied buckets start small again.
+    if (a.length > SPARE_NUMBERS && this.bucketRoom > ROOM_PER_EVENT * this.size + SPARE_NUMBERS) {
+      this.buckets[b] = new Float64Array(INITIAL_NUMBERS);
+      this.bucketRoom += INITIAL_NUMBERS - a.length;
+    }
+    if (b < 32) this.lowMask &= ~(1 << b);
+    else this.highMask &= ~(1 << (b - 32));
+    this.base = m;
+    for (let i = 0; i < n; i += 2) {
+      const t = a[i] as number;
+      if (t === m) this.pushDue(a[i + 1] as number);
+      else this.pushBucket(bucketOf(t, m), t, a[i + 1] as number);
+    }
+  }
+
+  /**
+   * Someone schedules before `base`: possible only after `run` returned having popped a
+   * cancelled event later than the clock (every pending event is later still). Refiles
+   * everything against `base = nowUs`, so this happens at most once per return from `run`.
+   */
+  private rebase(): void {
+    const entries = this.entries();
+    this.dueHead = this.dueLen = 0;
+    this.bucketLen.fill(0);
+    this.bucketMin.fill(Infinity);
+    this.lowMask = this.highMask = 0;
+    this.base = this.nowUs;
+    for (let i = 0; i < entries.length; i += 2) {
+      const t = entries[i] as number;
+      this.pushBucket(bucketOf(t, this.base), t, entries[i + 1] as number);
+    }
+  }
+
+  /** Every pending (time, key), in no particular order. */
+  private entries(): Float64Array {
+    const out = new Float64Array(2 * this.size);
+    let j = 0;
+    for (let i = this.dueHead; i < this.dueLen; i++) {
+      out[j++] = this.base;
+      out[j++] = this.due[i] as number;
+    }
+    for (let b = 1; b < BUCKETS; b++) {
+      const a = this.buckets[b] as Float64Array;
+      const n = this.bucketLen[b] as number;
+      for (let i = 0; i < n; i++) out[j++] = a[i] as number;
+    }
+    return out;
+  }
+
+  /** Replaces every pending key k by f(k); f must keep the keys' order. */
+  private mapKeys(f: (key: number) => number): void {
+    for (let i = this.dueHead; i < this.dueLen; i++) this.due[i] = f(this.due[i] as number);
+    for (let b = 1; b < BUCKETS; b++) {
+      const a = this.buckets[b] as Float64Array;
+      const n = this.bucketLen[b] as number;
+      for (let i = 1; i < n; i += 2) a[i] = f(a[i] as number);
+    }
+  }
+
+  /**
+   * Forgets cancellations of events that already ran (a timer cancelled after it fired),
+   * so they cannot pile up. Runs after at least max(PRUNE_MIN, pending) cancels, so its
+   * scan of the queue costs O(1) per cancel.
+   */
+  private pruneCancelled(): void {
+    const live = new Set<number>();
+    const entries = this.entries();
+    for (let i = 1; i < entries.length; i += 2) {
+      const s = this.seqOfKey(entries[i] as number);
+      if (this.cancelled.has(s)) live.add(s);
+    }
+    this.cancelled = live;
+    this.pruneAt = live.size + Math.max(PRUNE_MIN, this.size);
   }
 
   /** Doubles the slots (one more slot bit), re-encoding every pending key. */
   private grow(): void {
     const old = this.capacity;
     const n = old * 2;
-    const heap = new Float64Array(2 * n);
-    for (let i = 0; i < this.size; i++) {
-      const key = this.heap[2 * i + 1] as number;
+    this.mapKeys((key) => {
       const rank = Math.floor(key / old);
-      heap[2 * i] = this.heap[2 * i] as number;
-      heap[2 * i + 1] = rank * n + (key - rank * old);
-    }
-    this.heap = heap;
+      return rank * n + (key - rank * old);
+    });
     const rec = new Float64Array(REC * n);
     rec.set(this.rec);
     this.rec = rec;
-    const seqOf = new Float64Array(n);
-    seqOf.set(this.seqOf);
-    this.seqOf = seqOf;
     for (let i = old; i < n; i++) this.argOf.push(undefined);
     // Called only when full, so no slot is free and the stack is just the new slots.
     this.free = freeSlots(old, n);
@@ -274,21 +406,46 @@ export class Kernel {
 
   /**
    * Gives the pending events ranks 0 .. size-1 in their present rank order, so ranks can
-   * keep growing. Order is unchanged, so the heap stays valid. Runs once per 2^(53 -
-   * slotBits) insertions at most (2^33 with a million slots).
+   * keep growing, and remembers their sequence numbers. Runs once per 2^53 / capacity
+   * insertions at most (2^33 with a million slots).
    */
   private renumber(): void {
     const cap = this.capacity;
+    const entries = this.entries();
     const keys = new Float64Array(this.size);
-    for (let i = 0; i < this.size; i++) keys[i] = this.heap[2 * i + 1] as number;
+    for (let i = 0; i < this.size; i++) keys[i] = entries[2 * i + 1] as number;
     keys.sort();
-    for (let i = 0; i < this.size; i++) {
-      const key = this.heap[2 * i + 1] as number;
-      const slot = key & (cap - 1);
-      this.heap[2 * i + 1] = lowerBound(keys, key) * cap + slot;
-    }
+    const seqOfRank = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) seqOfRank[i] = this.seqOfKey(keys[i] as number);
+    this.mapKeys((key) => lowerBound(keys, key) * cap + (key & (cap - 1)));
+    this.seqOfRank = seqOfRank;
+    this.renumbered = this.size;
     this.rank = this.size;
+    this.seqMinusRank = this.seq - this.rank;
   }
+
+  /** The public sequence number of the event with this key. */
+  private seqOfKey(key: number): number {
+    const rank = Math.floor(key / this.capacity);
+    return rank < this.renumbered ? (this.seqOfRank[rank] as number) : rank + this.seqMinusRank;
+  }
+}
+
+/** The bucket of time t > base: one plus the index of the highest bit where they differ. */
+function bucketOf(t: number, base: number): number {
+  if (t >= TWO32 || base >= TWO32) {
+    const th = Math.floor(t / TWO32);
+    const bh = Math.floor(base / TWO32);
+    if (th !== bh) return 64 - Math.clz32(th ^ bh);
+  }
+  // ToInt32 keeps each time's low 32 bits exactly.
+  return 32 - Math.clz32(t ^ base);
+}
+
+function grown(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Index of `x` in the sorted array `a` (which holds it). */

@@ -226,6 +226,7 @@ export class Metrics {
   sampleUpTo(nowUs: number): void {
     const s = this.sampling;
     if (s === null) return;
+    if (Number.isNaN(nowUs) || nowUs === Infinity) throw new RangeError(`cannot sample up to ${nowUs} µs`);
     while (s.nextUs < nowUs) {
       s.tUs.push(s.nextUs);
       for (const [name, g] of this.gauges) (this.series.get(name) as Doubles).push(g.value);

@@ -151,4 +151,139 @@ test('same-time events keep insertion order across queue growth', () => {
   );
 });
 
+/** What a test does to the kernel between runs. */
+type Op =
+  | { op: 'at'; delayUs: number; children: number[] }
+  | { op: 'cancel'; pick: number }
+  | { op: 'run'; untilDeltaUs: number | null; maxEvents: number | null; stopAtPending: number | null };
+
+const delayArb = fc.oneof(
+  { weight: 4, arbitrary: fc.nat({ max: 5 }) },
+  { weight: 1, arbitrary: fc.nat({ max: 2 ** 36 }) },
+);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('at' as const), delayUs: delayArb, children: fc.array(delayArb, { maxLength: 2 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('run' as const),
+      untilDeltaUs: fc.option(fc.oneof(fc.nat({ max: 10 }), fc.nat({ max: 2 ** 37 }))),
+      maxEvents: fc.option(fc.nat({ max: 5 })),
+      stopAtPending: fc.option(fc.nat({ max: 5 })),
+    }),
+  },
+);
+
+/**
+ * The reference: a list kept sorted by time (stable, so ties stay in insertion order),
+ * a set of cancelled sequence numbers, and `run` written from the kernel's contract.
+ */
+class ReferenceQueue {
+  nowUs = 0;
+  executed = 0;
+  readonly log: string[] = [];
+  private seq = 0;
+  private nextId = 0;
+  private readonly queue: { t: number; seq: number; id: number; children: number[] }[] = [];
+  private readonly cancelled = new Set<number>();
+
+  at(t: number, children: number[]): number {
+    const e = { t, seq: this.seq++, id: this.nextId++, children };
+    let i = this.queue.length;
+    while (i > 0 && (this.queue[i - 1] as { t: number }).t > t) i--;
+    this.queue.splice(i, 0, e);
+    return e.seq;
+  }
+
+  cancel(seq: number): void {
+    if (this.queue.some((e) => e.seq === seq)) this.cancelled.add(seq);
+  }
+
+  pending(): number {
+    return this.queue.length;
+  }
+
+  peekUs(): number {
+    return this.queue.length > 0 ? (this.queue[0] as { t: number }).t : Infinity;
+  }
+
+  run(untilUs: number, maxEvents: number, until: (() => boolean) | undefined): string {
+    let n = 0;
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
+        return 'idle';
+      }
+      if (this.peekUs() > untilUs) {
+        this.nowUs = Math.max(this.nowUs, untilUs);
+        return 'time';
+      }
+      if (n >= maxEvents) return 'max_events';
+      const e = this.queue.shift() as { t: number; seq: number; id: number; children: number[] };
+      if (this.cancelled.delete(e.seq)) {
+        if (until !== undefined && until()) return 'condition';
+        continue;
+      }
+      this.nowUs = e.t;
+      this.executed++;
+      n++;
+      this.log.push(`${e.id}@${e.t}`);
+      for (const d of e.children) this.at(this.nowUs + d, []);
+      if (until !== undefined && until()) return 'condition';
+    }
+  }
+}
+
+/** Applies the ops to a kernel and to the reference; returns where they first disagree. */
+function disagreement(ops: Op[]): string | null {
+  const k = new Kernel();
+  const log: string[] = [];
+  let nextId = 0;
+  const kind = k.defineKind('e', (id, arg) => {
+    log.push(`${id}@${k.nowUs}`);
+    for (const d of arg as number[]) k.after(d, kind, nextId++, []);
+  });
+  const ref = new ReferenceQueue();
+  const seqs: number[] = [];
+  for (const [i, o] of ops.entries()) {
+    if (o.op === 'at') {
+      const a = k.at(k.nowUs + o.delayUs, kind, nextId++, o.children);
+      const b = ref.at(ref.nowUs + o.delayUs, o.children);
+      if (a !== b) return `op ${i}: seq ${a} vs ${b}`;
+      seqs.push(a);
+    } else if (o.op === 'cancel') {
+      if (seqs.length === 0) continue;
+      const seq = seqs[o.pick % seqs.length] as number;
+      k.cancel(seq);
+      ref.cancel(seq);
+    } else {
+      const untilUs = o.untilDeltaUs === null ? Infinity : k.nowUs + o.untilDeltaUs;
+      const maxEvents = o.maxEvents ?? Infinity;
+      const stop = o.stopAtPending;
+      const a = k.run({
+        untilUs,
+        maxEvents,
+        ...(stop === null ? {} : { until: () => k.pending() <= stop }),
+      });
+      const b = ref.run(untilUs, maxEvents, stop === null ? undefined : () => ref.pending() <= stop);
+      if (a !== b) return `op ${i}: run ended ${a} vs ${b}`;
+    }
+    const got = [k.nowUs, k.executed, k.pending(), k.peekUs(), log.join(' ')];
+    const want = [ref.nowUs, ref.executed, ref.pending(), ref.peekUs(), ref.log.join(' ')];
+    if (got.some((x, j) => x !== want[j])) return `op ${i}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`;
+  }
+  return null;
+}
+
+test('matches a reference queue under scheduling, cancels and run limits, interleaved', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
+      const d = disagreement(ops);
+      if (d !== null) throw new Error(d);
+    }),
+    FC,
+  );
+});
+
 test.run();

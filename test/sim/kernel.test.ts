@@ -104,6 +104,32 @@ test('cancelling an event that already ran changes nothing', () => {
   assert.equal(log, ['1@1', '2@2']);
 });
 
+test('cancelling a sequence number not yet handed out does nothing', () => {
+  const { k, kind, log } = logging();
+  k.cancel(0);
+  k.cancel(-1);
+  k.at(1, kind, 1);
+  k.run();
+  assert.equal(log, ['1@1']);
+});
+
+test('cancelling events that already ran does not pile up', () => {
+  const { k, kind, log } = logging();
+  for (let round = 1; round <= 10; round++) {
+    const ran: number[] = [];
+    for (let i = 0; i < 1000; i++) ran.push(k.at(round * 10, kind, i));
+    const later = k.at(round * 10 + 5, kind, -round);
+    k.run({ untilUs: round * 10 });
+    for (const seq of ran) k.cancel(seq);
+    k.cancel(later);
+    k.run({ untilUs: round * 10 + 9 });
+  }
+  assert.is(log.length, 10_000);
+  assert.not.ok(log.some((l) => l.startsWith('-')));
+  // 10,000 cancels of events that had run: pruning keeps no more than about 1024 of them.
+  assert.ok((k as unknown as { cancelled: Set<number> }).cancelled.size <= 1024);
+});
+
 test('run({untilUs}) runs events up to and including untilUs, then sets the clock to it', () => {
   const { k, kind, log } = logging();
   for (const t of [10, 50, 100, 101, 200]) k.at(t, kind, t);
@@ -149,6 +175,52 @@ test('run({maxEvents}) executes exactly that many events', () => {
   assert.is(log.length, 3);
   assert.is(k.run({ maxEvents: 100 }), 'idle');
   assert.is(k.executed, 10);
+});
+
+test('after a run that stopped just past a cancelled event, earlier times can still be scheduled', () => {
+  const { k, kind, log } = logging();
+  k.at(10, kind, 1);
+  k.cancel(k.at(50, kind, 2));
+  k.at(100, kind, 3);
+  k.at(200, kind, 4);
+  // Stops right after the cancelled event at 50 is dropped, with the clock still at 10.
+  assert.is(k.run({ until: () => k.pending() <= 2 }), 'condition');
+  assert.is(k.nowUs, 10);
+  assert.is(k.peekUs(), 100);
+  k.at(10, kind, 5);
+  k.at(30, kind, 6);
+  k.at(100, kind, 7);
+  k.at(20, kind, 8);
+  assert.is(k.peekUs(), 10);
+  k.run();
+  assert.equal(log, ['1@10', '5@10', '8@20', '6@30', '3@100', '7@100', '4@200']);
+});
+
+test('times far apart and beyond 2^32 µs keep (time, insertion) order', () => {
+  const { k, kind, log } = logging();
+  const times = [2 ** 32, 5, 2 ** 53 - 1, 2 ** 32 - 1, 2 ** 40, 2 ** 32 + 1, 5, 2 ** 33 + 7, 2 ** 32, 0, 2 ** 53 - 1];
+  times.forEach((t, i) => k.at(t, kind, i));
+  k.run();
+  const expected = times
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map(({ t, i }) => `${i}@${t}`);
+  assert.equal(log, expected);
+  assert.is(k.nowUs, 2 ** 53 - 1);
+});
+
+test('a burst of 50,000 events at one time runs in insertion order amid other traffic', () => {
+  const k = new Kernel();
+  const seen: number[] = [];
+  const kind = k.defineKind('x', (s) => void seen.push(s));
+  for (let i = 0; i < 50_000; i++) {
+    k.at(1_000_000, kind, i);
+    if (i % 1000 === 0) k.at(999_000 + i / 100, kind, -i - 1);
+  }
+  k.run();
+  const early = seen.slice(0, 50);
+  assert.equal(early, Array.from({ length: 50 }, (_, j) => -j * 1000 - 1));
+  assert.equal(seen.slice(50), Array.from({ length: 50_000 }, (_, i) => i));
 });
 
 test('an empty kernel is idle and its clock stays put', () => {
@@ -289,6 +361,43 @@ test('order and hash hold across queue growth (10,000 pending events, many ties)
   k.run();
   const expected = Array.from({ length: 10_000 }, (_, i) => i).sort((a, b) => ((a * 37) % 100) - ((b * 37) % 100) || a - b);
   assert.equal(seen, expected);
+});
+
+/**
+ * Moves the kernel's internal rank counter to `margin` below its limit (2^53 / 1024
+ * slots), as 2^43 insertions would (reaching it for real takes hours). Only valid when
+ * no pending event has a rank above the last renumbering's.
+ */
+function nearRankLimit(k: Kernel, margin: number): void {
+  const inner = k as unknown as { rank: number; seq: number; seqMinusRank: number };
+  inner.rank = 2 ** 43 - margin;
+  inner.seqMinusRank = inner.seq - inner.rank;
+}
+
+test('ranks that run out of bits are renumbered without changing order or cancellation', () => {
+  const { k, kind, log } = logging();
+  nearRankLimit(k, 10);
+  const a: number[] = [];
+  for (let i = 0; i < 10; i++) a.push(k.at(100, kind, i));
+  k.cancel(a[1] as number); // before the renumbering
+  const b: number[] = [];
+  for (let i = 10; i < 30; i++) b.push(k.at(i % 3, kind, i)); // the first one renumbers
+  k.cancel(a[2] as number); // after it: an event it renumbered
+  k.cancel(b[0] as number); // after it: an event scheduled after it
+  k.run({ untilUs: 50 }); // leaves only the renumbered events
+  nearRankLimit(k, 5);
+  const c: number[] = [];
+  for (let i = 30; i < 40; i++) c.push(k.at(100, kind, i)); // the sixth renumbers again
+  k.cancel(a[3] as number);
+  k.cancel(c[0] as number);
+  k.cancel(c[9] as number);
+  k.run();
+  const cancelled = new Set([1, 2, 10, 3, 30, 39]);
+  const expected: string[] = [];
+  for (const t of [0, 1, 2]) for (let i = 10; i < 30; i++) if (i % 3 === t && !cancelled.has(i)) expected.push(`${i}@${t}`);
+  for (let i = 0; i < 40; i++) if (!(i >= 10 && i < 30) && !cancelled.has(i)) expected.push(`${i}@100`);
+  assert.equal(log, expected);
+  assert.ok((k as unknown as { rank: number }).rank < 100);
 });
 
 test.run();
