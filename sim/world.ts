@@ -81,6 +81,10 @@ export class World {
   onSlice: ((p: Proc, startUs: number, durUs: number, msg: unknown) => void) | undefined;
   /** Called by a scenario's faults (crash, restart, partition, heal) and its trigger. */
   onFault: ((name: string, detail: string) => void) | undefined;
+  /** Called when a process dies, with its exit reason (checkers hook in here; observe only). */
+  onExit: ((p: Proc, reason: Term) => void) | undefined;
+  /** Called when `node` sees its connection to `peer` go up or down (checkers hook in here; observe only). */
+  onConnection: ((node: string, peer: string, up: boolean) => void) | undefined;
 
   constructor(opts: WorldOptions) {
     this.rng = new RngRoot(opts.seed);
@@ -110,6 +114,10 @@ export class World {
         knows: (n) => this.nodes.has(n),
         arrive: (from, to, p) => this.arrive(from, to, p as DistMsg),
         connectionDown: (n, peer) => this.connectionDown(n, peer),
+        connectionUp: (n, peer) => {
+          this.onConnection?.(n, peer, true);
+          this.onConnection?.(peer, n, true);
+        },
         unbusy: (n, peer) => this.unbusy(n, peer),
       },
       this.rng.stream('network'),
@@ -443,6 +451,7 @@ export class World {
   private connectionDown(nodeName: string, peer: string): void {
     const node = this.nodes.get(nodeName);
     if (node?.up !== true) return;
+    this.onConnection?.(nodeName, peer, false);
     const now = this.kernel.nowUs;
     const watchers = node.nodeWatchers.get(peer);
     if (watchers !== undefined) {
@@ -598,6 +607,7 @@ export class World {
     if (!p.alive) return;
     p.status = 'dead';
     p.exitReason = reason;
+    this.onExit?.(p, reason);
     const node = this.nodes.get(p.pid.node) as SimNode;
     const now = this.kernel.nowUs;
     if (p.timers !== undefined) for (const seq of p.timers.values()) this.kernel.cancel(seq);

@@ -1,6 +1,6 @@
 // Small helpers shared by the sim/ tests: a world with exact (integer, or zero) costs
 // and no jitter so expected times can be computed by hand, and a recording behaviour.
-import { atom, type Pid, type Term } from '../../core/terms.js';
+import { atom, type Term } from '../../core/terms.js';
 import type { CostModel } from '../../sim/cost.js';
 import type { NetConfig } from '../../sim/network.js';
 import type { Behaviour, Ctx, DownSignal } from '../../sim/process.js';
@@ -86,10 +86,6 @@ export function isAtomTerm(t: unknown, name: string): boolean {
 export const KILL = atom('kill');
 export const NORMAL = atom('normal');
 
-/** Pid of a process started on `node` from outside any process. */
-export function spawnRecorder(w: World, node: string, log: Got[], opts: { name?: string } = {}): Pid {
-  return w.spawn(node, recorder(log), opts);
-}
 
 /** Runs the world until it is idle; fails (rather than hangs) on a runaway. */
 export function drain(w: World, maxEvents = 2_000_000): void {

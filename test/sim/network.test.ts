@@ -18,7 +18,6 @@ import {
   downs,
   drain,
   isAtomTerm,
-  KILL,
   makeWorld,
   recorder,
   runUntil,
@@ -238,6 +237,40 @@ test('partition: one-way cut holds one direction only; the deaf side notices by 
   assert.ok(tb >= P + 45 * S && tb <= P + 75 * S + 50, `b saw nodedown at ${tb - P} µs after the cut`);
   // b closes the socket; the reset reaches a over the open direction one latency later.
   assert.is((da[0] as { at: number }).at, tb + 50);
+});
+
+test('partition: a side that has not noticed the loss yet believes it is connected; connecting sets up nothing until its own tick timeout', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const wa: Got[] = [];
+  const wb: Got[] = [];
+  w.send(nodeWatcher(w, A, B, wa), atom('watch'));
+  w.send(nodeWatcher(w, B, A, wb), atom('watch'));
+  w.at(1 * S, () => w.net.partition(A, B));
+  // Run until the first side gives up; heal then, while the other still believes.
+  w.kernel.run({ until: () => nodedowns(wa).length + nodedowns(wb).length > 0, untilUs: 200 * S });
+  const [first, other, otherLog] = nodedowns(wa).length > 0 ? [A, B, wb] : [B, A, wa];
+  assert.is(nodedowns(otherLog).length, 0, 'the other side has not noticed yet');
+  w.net.heal(A, B);
+  assert.ok(w.net.connected(other, first), 'it still believes it is connected');
+  assert.ok(w.net.ensureConnected(other, first));
+  runUntil(w, w.nowUs + 2 * MS);
+  assert.ok(w.net.connected(other, first) && !w.net.connected(first, other), 'no new connection was made');
+  // Its own tick timeout comes: one nodedown; then connecting works.
+  runUntil(w, w.nowUs + 100 * S);
+  assert.is(nodedowns(otherLog).length, 1);
+  assert.ok(w.net.ensureConnected(other, first));
+  runUntil(w, w.nowUs + 2 * MS);
+  assert.ok(w.net.connected(A, B) && w.net.connected(B, A));
+  const log: Got[] = [];
+  const target = w.spawn(first, sleeper);
+  const watcher = w.spawn(other, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'go')) ctx.monitor(target);
+  }));
+  w.send(watcher, atom('go'));
+  runUntil(w, w.nowUs + 200 * S);
+  assert.equal(downs(log), [], 'no stale :noconnection on the new connection');
+  assert.is(nodedowns(otherLog).length, 1);
 });
 
 test('partition: naming an unknown node throws', () => {
@@ -700,5 +733,4 @@ test('prevent_overlapping_partitions: turned off, c stays connected to both', ()
   assert.not.ok(w.net.connected(A, B));
 });
 
-void KILL;
 test.run();

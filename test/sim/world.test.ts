@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, externalBytes, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
-import type { CallResult, Ctx, DownSignal } from '../../sim/process.js';
+import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From } from '../../sim/process.js';
 import { World } from '../../sim/world.js';
 import {
   A,
@@ -571,23 +571,22 @@ function caller(log: CallLog, to: () => Pid | { name: string; node: string }, ti
   });
 }
 
-function server(replyDelayMs = 0, value: Term = atom('pong')) {
+/** A gen server that replies `value` to each call, at once or `replyDelayMs` later. */
+function server(replyDelayMs = 0, value: Term = atom('pong')): Behaviour {
+  let pending: From | undefined;
   return {
-    handle(ctx: Ctx, msg: unknown) {
-      const m = msg as { kind?: string; from?: { pid: Pid; tag: Ref } };
-      if (m.kind === '$gen_call' && m.from !== undefined) {
-        const from = m.from;
-        if (replyDelayMs === 0) ctx.reply(from, value);
-        else ctx.sendAfter(replyDelayMs, tuple(atom('reply_later'), from.pid, { t: 'ref', uid: from.tag.uid, node: from.tag.node }));
-        pendingFrom.set(ctx.self.uid, from);
-      } else if ((msg as Term).t === 'tuple') {
-        const f = pendingFrom.get(ctx.self.uid);
-        if (f !== undefined) ctx.reply(f, value);
-      }
+    handle(ctx, msg) {
+      const m = msg as CallRequest;
+      if (m.kind === '$gen_call') {
+        if (replyDelayMs === 0) ctx.reply(m.from, value);
+        else {
+          pending = m.from;
+          ctx.sendAfter(replyDelayMs, atom('reply_now'));
+        }
+      } else if (isAtomTerm(msg, 'reply_now') && pending !== undefined) ctx.reply(pending, value);
     },
   };
 }
-const pendingFrom = new Map<number, { pid: Pid; tag: Ref }>();
 
 test('gen call: a reply resumes the caller with {ok}', () => {
   const w = makeWorld({ net: { latencyUs: 200 } });
