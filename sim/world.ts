@@ -210,6 +210,22 @@ export class World {
     return node;
   }
 
+  /**
+   * A destination must be a pid this world made (of a process alive or dead) or a
+   * `{name, node}` on a node it knows; anything else is a bug in the caller.
+   */
+  private checkDest(d: Dest, what: string): void {
+    if (typeof d !== 'object' || d === null) throw new RangeError(`${what} a malformed destination: ${String(d)}`);
+    if ('t' in d) {
+      const p = d.t === 'pid' && Number.isInteger(d.uid) ? this.procs[d.uid] : undefined;
+      if (p === undefined || p.pid.node !== d.node || p.pid.id !== d.id || p.pid.creation !== d.creation) {
+        throw new RangeError(`${what} a malformed pid: ${JSON.stringify(d)}`);
+      }
+    } else if (typeof d.name !== 'string' || d.name === '' || !this.nodes.has(d.node)) {
+      throw new RangeError(`${what} a malformed name: ${JSON.stringify(d)} (a {name, node} on a known node)`);
+    }
+  }
+
   // ---- scheduling ---------------------------------------------------------------------
 
   private makeRunnable(p: Proc): void {
@@ -291,6 +307,7 @@ export class World {
    * copied (heap words × 8 locally, the encoded size remotely) for the sender's CPU cost.
    */
   sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
+    this.checkDest(to, 'send to');
     const toNode = destNode(to);
     if (toNode === fromNode) {
       const target = this.resolveLocal(to);
@@ -490,6 +507,7 @@ export class World {
 
   /** `erlang:monitor(process, target)` by `w` at CPU time `atUs`. */
   monitorFrom(w: Proc, target: Dest, atUs: number, given?: Ref): Ref {
+    this.checkDest(target, 'monitor of');
     const ref = given ?? this.makeRef(w.pid.node);
     const toNode = destNode(target);
     const object = destTerm(target);
@@ -587,6 +605,7 @@ export class World {
   // ---- exits ------------------------------------------------------------------------------
 
   exitAt(atUs: number, fromNode: string, pid: Pid, reason: Term): void {
+    this.checkDest(pid, 'exit signal to');
     if (pid.node === fromNode) {
       const p = this.alive(pid);
       if (p !== undefined) this.kernel.at(atUs, this.kExit, p.uid, reason);

@@ -899,4 +899,21 @@ test('bad input: restart of a running node and registering a taken name', () => 
   assert.throws(() => w.spawn(A, sleeper, { name: 'srv' }), /'srv'.*already registered/);
 });
 
+test('bad input: a send, monitor or exit to a malformed destination names it', () => {
+  const w = makeWorld();
+  const real = w.spawn(A, sleeper);
+  const forged = { ...real, uid: 9999 };
+  const wrongNode = { ...real, node: 'zz@h' };
+  assert.throws(() => w.send(forged, atom('x'), A), /send to a malformed pid: .*9999/);
+  assert.throws(() => w.send(wrongNode, atom('x'), A), /send to a malformed pid: .*zz@h/);
+  assert.throws(() => w.send({ name: 'srv', node: 'nowhere@h' }, atom('x'), A), /send to a malformed name: .*nowhere@h/);
+  assert.throws(() => w.send({ name: '', node: A }, atom('x'), A), /malformed name/);
+  assert.throws(() => w.exit(forged, atom('kill'), A), /exit signal to a malformed pid/);
+  // A well-formed pid of a dead process is fine: the send is silently dropped.
+  w.exit(real, atom('kill'), A);
+  w.kernel.run();
+  w.send(real, atom('x'), A);
+  w.kernel.run();
+});
+
 test.run();
