@@ -1,6 +1,5 @@
 // inspect/1 as Elixir 1.14 prints terms: checked against every inspect string in the
 // measured truncator vectors, plus hand-written cases for the rules they do not reach.
-import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, bits, float, ilist, int, list, mapOf, tuple } from '../../core/terms.js';
@@ -11,10 +10,9 @@ import { truncate } from '../../core/truncator.js';
 import { fwriteG, inspect, inspectFloat } from '../../core/inspect.js';
 import type { InspectOptions } from '../../core/inspect.js';
 
-type Output = { term: unknown; inspect: string };
-type Vector = { id: string; input: unknown; input_inspect: string; outputs: Record<string, Output> };
-const FIXTURE_URL = new URL('../../../shared/fixtures/truncator-vectors.json', import.meta.url);
-const vectors = (JSON.parse(readFileSync(FIXTURE_URL, 'utf8')) as { vectors: Vector[] }).vectors;
+import { truncatorFixture } from './truncator_vectors.js';
+
+const vectors = truncatorFixture.vectors;
 
 /** What the fixture driver did: big binaries shown as a placeholder; T.* modules loaded. */
 const FIXTURE_OPTS: InspectOptions = {

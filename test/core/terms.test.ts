@@ -1,5 +1,4 @@
 // Terms: the JSON fixture encoding, Erlang term order, exact equality and the sizes.
-import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -24,9 +23,9 @@ import type { Pid, Ref, Term } from '../../core/terms.js';
 import { fixtureText, fromJSON, toJSON } from '../../core/term_json.js';
 import type { Labels } from '../../core/term_json.js';
 
-type Vector = { id: string; input: unknown; outputs: Record<string, { term: unknown }> };
-const FIXTURE_URL = new URL('../../../shared/fixtures/truncator-vectors.json', import.meta.url);
-const vectors = (JSON.parse(readFileSync(FIXTURE_URL, 'utf8')) as { vectors: Vector[] }).vectors;
+import { truncatorFixture } from './truncator_vectors.js';
+
+const vectors = truncatorFixture.vectors;
 
 const a = atom;
 const str = (s: string): Term => bin(Buffer.from(s, 'latin1'));

@@ -1,6 +1,5 @@
 // ZenMonitor.Truncator against the vectors measured on the real library
 // (shared/fixtures/truncator-vectors.json) and the examples of spec §8.
-import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, bits, ilist, int, list, mapOf, tuple } from '../../core/terms.js';
@@ -10,12 +9,8 @@ import type { Labels } from '../../core/term_json.js';
 import { MAX_BINARY_SIZE, TRUNCATION_DEPTH, truncate } from '../../core/truncator.js';
 import { inspect } from '../../core/inspect.js';
 
-type Output = { term: unknown; inspect: string; identical_to_input: boolean };
-type Vector = { id: string; input: unknown; input_inspect: string; outputs: Record<string, Output> };
-type Fixture = { truncator_compile_time_config: { max_binary_size: number; truncation_depth: number }; vectors: Vector[] };
+import { truncatorFixture as fixture } from './truncator_vectors.js';
 
-const FIXTURE_URL = new URL('../../../shared/fixtures/truncator-vectors.json', import.meta.url);
-const fixture = JSON.parse(readFileSync(FIXTURE_URL, 'utf8')) as Fixture;
 
 function depthOf(outputKey: string): number | undefined {
   if (outputKey === 'default') return undefined;
