@@ -762,6 +762,29 @@ test('Dispatcher: delivery never exceeds demand_amount per demand interval (10 p
   within(downs[0], tk + INTERVAL, tk + INTERVAL + 100 * MS + SLACK, 'first burst');
 });
 
+test('config: demand_amount changed at run time takes effect at the next demand tick', () => {
+  const env = setup({ zen: { ...FAST, demand_amount: 10, demand_interval: 100 } });
+  const targets = Array.from({ length: 45 }, () => env.world.spawn(B, sleeper));
+  for (const t of targets) env.probe.monitor(t);
+  settle(env, B, 45);
+  for (const t of targets) kill(env.world, t);
+  // Upstream reads the app env at every use: after the second burst of 10, ask for 20.
+  while (env.probe.downs().length < 20) runForMs(env.world, 1);
+  env.zen.setConfig('demand_amount', 20);
+  assert.is(env.zen.app(A)?.config.demand_amount, 20);
+  runForMs(env.world, 10 * QUIET_MS);
+  const bursts: number[] = [];
+  let last = -Infinity;
+  for (const d of env.probe.downs()) {
+    if (d.at - last < 50 * MS) bursts[bursts.length - 1] = (bursts.at(-1) as number) + 1;
+    else bursts.push(1);
+    last = d.at;
+  }
+  assert.equal(bursts, [10, 10, 20, 5]);
+  assert.throws(() => env.zen.setConfig('demand_amount', 0), /demand_amount/);
+  assert.throws(() => env.zen.setConfig('no_such_key', 1), /no_such_key/);
+});
+
 test('Dispatcher: demonitored refs do not eat the rate', () => {
   const env = setup({ zen: { ...FAST, demand_amount: 10, demand_interval: 100 } });
   const targets = Array.from({ length: 20 }, () => env.world.spawn(B, sleeper));
