@@ -1,7 +1,9 @@
 // Memory amplification: `subscribers` processes on `a` monitor one process on `b` that
 // exits with a large reason, {:boom, <<binary>>, %{map}, [list]}. Plain monitors send
 // one DOWN per monitor over the wire, each carrying the whole reason and decoded into
-// its own copy on `a`; ZenMonitor sends one truncated death certificate.
+// its own copy on `a`; ZenMonitor sends one truncated death certificate. Each subscriber
+// keeps the DOWN it got (as a process that records why its peer died), so `a`'s memory
+// shows every copy.
 import { atom, bin, defineScenario, int, list, mapOf, param, tuple, type Term } from 'zensim';
 
 const A = 'a@127.0.0.1';
@@ -41,7 +43,7 @@ export default defineScenario({
       () => run.connected(A, B),
       () => {
         for (let i = 0; i < p.subscribers; i++) {
-          run.subscriber(A, { downCostUs: p.downCostUs, setup: (ctx) => void run.monitor(ctx, victim) });
+          run.subscriber(A, { downCostUs: p.downCostUs, keepDowns: true, setup: (ctx) => void run.monitor(ctx, victim) });
         }
       },
     );

@@ -84,6 +84,8 @@ export interface Ctx {
   makeRef(): Ref;
   /** Removes one DOWN for `ref` from this process's mailbox; true if one was there. */
   flushDown(ref: Ref): boolean;
+  /** Keeps the message being handled in the process's state: its memory stays counted. */
+  keep(): void;
   /** Exits this process with `reason` once the handler returns. */
   stop(reason: Term): void;
   /** Whether `node` is connected now (`node in Node.list()`), or is this node. */
@@ -169,6 +171,8 @@ export class Proc {
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
   mailboxPeak = 0;
+  /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
+  kept: Envelope | undefined;
   /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
   signalDebtUs = 0;
   /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */

@@ -195,12 +195,14 @@ export class Run {
 
   /**
    * Spawns a subscriber: it runs `setup` first (to monitor its targets), then handles
-   * each DOWN (recorded, then `downCostUs` of CPU, like R4's 20 µs busy-wait) and each
-   * `{:work, sent_at}` (its latency recorded).
+   * each DOWN (recorded, then `downCostUs` of CPU, like R4's 20 µs busy-wait; with
+   * `keepDowns` it keeps the last one in its state) and each `{:work, sent_at}` (its
+   * latency recorded).
    */
-  subscriber(node: string, opts: { name?: string; downCostUs?: number; setup?: (ctx: Ctx) => void }): Pid {
+  subscriber(node: string, opts: { name?: string; downCostUs?: number; keepDowns?: boolean; setup?: (ctx: Ctx) => void }): Pid {
     const recorder = this.recorder;
     const downCostUs = opts.downCostUs ?? 0;
+    const keepDowns = opts.keepDowns === true;
     const pid = this.world.spawn(
       node,
       {
@@ -210,6 +212,7 @@ export class Run {
           if ('kind' in m && m.kind === 'DOWN') {
             recorder.down(ctx.nowUs(), m);
             ctx.cpu(downCostUs);
+            if (keepDowns) ctx.keep();
           } else if ('t' in m && m.t === 'tuple' && m.v[0] === WORK) {
             recorder.work(ctx.nowUs() - Number((m.v[1] as { v: bigint }).v));
           } else if ('t' in m && m.t === 'tuple' && m.v[0] === SPIN) {

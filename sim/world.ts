@@ -75,6 +75,8 @@ export class World {
   private readonly kScript: number;
   private readonly kDispatch: number;
   private inHandler = false;
+  /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
+  private handling: Envelope | undefined;
   /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
   onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
   /** Called after each handled message with its start and CPU time, µs (trace writers hook in here). */
@@ -271,6 +273,7 @@ export class World {
       const node = this.nodes.get(p.pid.node) as SimNode;
       this.unaccount(node, e);
       msg = e.msg;
+      this.handling = e;
     }
     const ctx = this.ctx;
     ctx.enter(p, this.kernel.nowUs + this.cost.receiveUs + p.signalDebtUs);
@@ -281,6 +284,7 @@ export class World {
       else p.behaviour.handle(ctx, msg);
     } finally {
       this.inHandler = false;
+      this.handling = undefined;
     }
     const durUs = Math.max(1, Math.ceil(ctx.leave() - this.kernel.nowUs));
     if (this.onSlice !== undefined) this.onSlice(p, this.kernel.nowUs, durUs, msg);
@@ -546,6 +550,20 @@ export class World {
     this.dropMonitor(mon);
   }
 
+  /**
+   * The handler keeps the message it is handling in its state (replacing what it kept
+   * before): its memory stays counted on the node, refc binaries shared as in mailboxes.
+   * Process heaps are not modelled otherwise (no GC model).
+   */
+  keep(p: Proc): void {
+    const e = this.handling;
+    if (e === undefined) return;
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    if (p.kept !== undefined) this.unaccount(node, p.kept);
+    this.account(node, e);
+    p.kept = e;
+  }
+
   flushDown(p: Proc, ref: Ref): boolean {
     const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref === ref);
     if (e === undefined) return false;
@@ -647,6 +665,7 @@ export class World {
           this.dist(now, node.name, wNode, { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason }, false, wireBytesOf(reason) + 60);
         }
       }
+      if (p.kept !== undefined) this.unaccount(node, p.kept);
       if (p.mailbox.offHeapBytes === 0) node.mailboxWords -= p.mailbox.words;
       else for (let e = p.mailbox.shift(); e !== undefined; e = p.mailbox.shift()) this.unaccount(node, e);
       node.procs.delete(p);
@@ -846,6 +865,10 @@ class HandlerCtx implements Ctx {
 
   flushDown(ref: Ref): boolean {
     return this.w.flushDown(this.p, ref);
+  }
+
+  keep(): void {
+    this.w.keep(this.p);
   }
 
   stop(reason: Term): void {

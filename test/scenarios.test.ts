@@ -49,6 +49,10 @@ test('amplification: vanilla sends the reason once per monitor, zen once; zen tr
   assert.ok(bytes(vanilla) > 100 * 100_000, `vanilla b->a ${bytes(vanilla)}`);
   assert.ok(bytes(zen) < 20_000, `zen b->a ${bytes(zen)}`);
   assert.match(zen?.downs.sample ?? '', /\{:zen_monitor, \{:boom, "abc.*\.\.\.", :truncated, :truncated\}\}\}$/);
+  // Each subscriber keeps its DOWN: vanilla holds 100 decoded copies of the reason on a.
+  const grown = (r: typeof vanilla) => (r?.nodes['a@127.0.0.1']?.memory.peakBytes ?? 0) - (r?.nodes['a@127.0.0.1']?.memory.baselineBytes ?? 0);
+  assert.ok(grown(vanilla) > 100 * 100_000, `vanilla a grew ${grown(vanilla)} bytes`);
+  assert.ok(grown(zen) < 1_000_000, `zen a grew ${grown(zen)} bytes`);
 });
 
 test('partition: nodedown only after the tick timeout, then re-monitored targets report their real reason', () => {

@@ -899,6 +899,33 @@ test('bad input: restart of a running node and registering a taken name', () => 
   assert.throws(() => w.spawn(A, sleeper, { name: 'srv' }), /'srv'.*already registered/);
 });
 
+test('memory: ctx.keep() keeps the handled message counted until the next keep or death', () => {
+  const w = makeWorld();
+  const big = bin(new Uint8Array(100_000));
+  const keeper = w.spawn(A, { handle: (ctx) => ctx.keep() });
+  const forgetter = w.spawn(A, sleeper);
+  const a = w.node(A);
+  w.send(forgetter, tuple(atom('x'), big));
+  drain(w);
+  assert.is(a.offHeapBytes, 0, 'a handled message is released');
+  assert.is(a.mailboxWords, 0);
+  w.send(keeper, tuple(atom('x'), big));
+  drain(w);
+  assert.is(a.offHeapBytes, 100_000, 'a kept message stays counted');
+  assert.is(a.mailboxWords, 2 + 1 + 7); // {:x, <<...>>}: tuple 2 + atom 1 + refc binary 7
+  // Keeping another replaces it; the same refc binary locally is counted once.
+  w.send(keeper, tuple(atom('y'), big));
+  drain(w);
+  assert.is(a.offHeapBytes, 100_000);
+  w.send(keeper, atom('small'));
+  drain(w);
+  assert.is(a.offHeapBytes, 0);
+  assert.is(a.mailboxWords, 1);
+  w.exit(keeper, KILL);
+  drain(w);
+  assert.is(a.mailboxWords, 0, 'released at death');
+});
+
 test('bad input: a send, monitor or exit to a malformed destination names it', () => {
   const w = makeWorld();
   const real = w.spawn(A, sleeper);
