@@ -17,16 +17,7 @@ export const SCHEDULE_VERSION = 1;
 /** One node: its schedulers and whether it runs ZenMonitor (at boot and after a restart). */
 export type NodeShape = { readonly schedulers: number; readonly zen: boolean };
 
-/** The ZenMonitor app env keys a schedule sets (the rest keep their defaults). */
-export const SETTING_KEYS = [
-  'connector_sweep_interval',
-  'connector_chunk_size',
-  'batcher_sweep_interval',
-  'batcher_chunk_size',
-  'demand_interval',
-  'demand_amount',
-  'truncation_depth',
-] as const satisfies readonly ZenConfigKey[];
+/** The ZenMonitor app env a schedule sets (the rest keep their defaults). */
 export type ZenSettings = Partial<Record<ZenConfigKey, number | string>>;
 
 type At = { readonly atMs: number };
@@ -59,9 +50,6 @@ export type Step = At &
     | { readonly op: 'connect'; readonly a: number; readonly b: number }
   );
 export type Op = Step['op'];
-
-export const WORKLOAD_OPS = ['spawn', 'monitor', 'demonitor', 'demonitor_flush', 'kill', 'subscriber_exit'] as const;
-export const FAULT_OPS = ['crash', 'restart', 'partition', 'partition_one_way', 'heal', 'latency', 'stop_zen', 'start_zen', 'connect'] as const;
 
 export type Schedule = {
   readonly version: typeof SCHEDULE_VERSION;
