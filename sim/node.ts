@@ -1,6 +1,7 @@
 // A simulated BEAM node: name, creation (incarnation) number, a fixed number of
 // schedulers with one FIFO run queue, the registered-name table, and the running
 // totals its memory figure is made of. Mirrors beam.md "Processes and mailboxes".
+import type { EtsTable } from './ets.js';
 import type { Proc } from './process.js';
 
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
@@ -24,6 +25,8 @@ export class SimNode {
   readonly remoteIn = new Map<string, Map<number, import('./process.js').Monitor>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */
   readonly nodeWatchers = new Map<string, Map<Proc, number>>();
+  /** ETS-like tables of this node's processes, by name. */
+  readonly ets = new Map<string, EtsTable>();
   /** Extra memory holders (ETS tables), as functions returning bytes. */
   readonly tables = new Map<string, TableMemory>();
   /** Running totals for the memory figure. */
@@ -78,6 +81,7 @@ export class SimNode {
     this.remoteIn.clear();
     this.nodeWatchers.clear();
     this.tables.clear();
+    this.ets.clear();
     this.mailboxWords = 0;
     this.offHeapBytes = 0;
     this.sharedBins.clear();

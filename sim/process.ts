@@ -3,6 +3,7 @@
 // Mirrors the parts of an ERTS process that matter to monitoring: selective receive
 // is modelled only for call replies (gen:call), which is all ZenMonitor needs.
 import type { Pid, Ref, Term } from '../core/terms.js';
+import type { EtsTable, EtsType } from './ets.js';
 
 /** A registered name on a node (`{name, node}` in Erlang). */
 export type Named = { readonly name: string; readonly node: string };
@@ -86,6 +87,10 @@ export interface Ctx {
   flushDown(ref: Ref): boolean;
   /** Keeps the message being handled in the process's state: its memory stays counted. */
   keep(): void;
+  /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
+  etsNew(name: string, type?: EtsType): EtsTable;
+  /** The named ETS table of this node (throws, as badarg, when there is none). */
+  ets(name: string): EtsTable;
   /** Exits this process with `reason` once the handler returns. */
   stop(reason: Term): void;
   /** Whether `node` is connected now (`node in Node.list()`), or is this node. */

@@ -12,6 +12,7 @@
 // dropped (OTP 24+ aliases).
 import { atom, HEAP_BINARY_MAX_BYTES, tuple, type Pid, type Ref, type Term } from '../core/terms.js';
 import { defaultCostModel, type CostModel } from './cost.js';
+import { EtsTable, type EtsType } from './ets.js';
 import { Kernel } from './kernel.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
@@ -564,6 +565,34 @@ export class World {
     p.kept = e;
   }
 
+  /** `:ets.new(name, [type, :named_table, :public])` by `p`: the table dies with its owner. */
+  etsNew(p: Proc, name: string, type: EtsType): EtsTable {
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    if (typeof name !== 'string' || name === '') throw new RangeError(`ets table name must be a non-empty string, got ${String(name)}`);
+    if (type !== 'set' && type !== 'ordered_set') throw new RangeError(`ets table type must be set or ordered_set, got ${String(type)}`);
+    if (node.ets.has(name)) throw new Error(`ets table '${name}' already exists on ${node.name}`);
+    const table = new EtsTable(name, type, p.uid, node.name, this.cost.etsRowBytes);
+    node.ets.set(name, table);
+    node.tables.set(`ets:${name}`, () => table.bytes());
+    return table;
+  }
+
+  /** The named table on `p`'s node; a missing one is badarg, as in ETS. */
+  etsTable(p: Proc, name: string): EtsTable {
+    const table = this.nodes.get(p.pid.node)?.ets.get(name);
+    if (table === undefined) throw new Error(`no ets table '${name}' on ${p.pid.node} (badarg)`);
+    return table;
+  }
+
+  private dropTablesOf(p: Proc, node: SimNode): void {
+    if (node.ets.size === 0) return;
+    for (const [name, table] of [...node.ets]) {
+      if (table.ownerUid !== p.uid) continue;
+      node.ets.delete(name);
+      node.tables.delete(`ets:${name}`);
+    }
+  }
+
   flushDown(p: Proc, ref: Ref): boolean {
     const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref === ref);
     if (e === undefined) return false;
@@ -669,6 +698,7 @@ export class World {
       if (p.mailbox.offHeapBytes === 0) node.mailboxWords -= p.mailbox.words;
       else for (let e = p.mailbox.shift(); e !== undefined; e = p.mailbox.shift()) this.unaccount(node, e);
       node.procs.delete(p);
+      this.dropTablesOf(p, node);
       for (const watchers of node.nodeWatchers.values()) watchers.delete(p);
     }
     p.mailbox.clear();
@@ -869,6 +899,14 @@ class HandlerCtx implements Ctx {
 
   keep(): void {
     this.w.keep(this.p);
+  }
+
+  etsNew(name: string, type: EtsType = 'set'): EtsTable {
+    return this.w.etsNew(this.p, name, type);
+  }
+
+  ets(name: string): EtsTable {
+    return this.w.etsTable(this.p, name);
   }
 
   stop(reason: Term): void {
