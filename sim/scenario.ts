@@ -13,7 +13,7 @@ import type { Behaviour, Ctx, DownSignal } from './process.js';
 import type { Recorder } from './recorder.js';
 import type { Rng } from './rng.js';
 import type { World } from './world.js';
-import type { ZenCluster } from './zen.js';
+import { targetDest, type ZenCluster } from './zen.js';
 
 export type Mode = 'zen' | 'vanilla';
 
@@ -179,12 +179,7 @@ export class Run {
 
   /** Monitors `target` from inside a process: ERTS monitor or ZenMonitor, per mode. */
   monitor(ctx: Ctx, target: Target): Ref {
-    if (this.zen === null) {
-      if (target.t === 'pid') return ctx.monitor(target);
-      if (target.t === 'atom') return ctx.monitor({ name: target.v, node: ctx.node });
-      return ctx.monitor({ name: (target.v[0] as { v: string }).v, node: (target.v[1] as { v: string }).v });
-    }
-    return this.zen.monitor(ctx, target);
+    return this.zen === null ? ctx.monitor(targetDest(target, ctx.node)) : this.zen.monitor(ctx, target);
   }
 
   /** Demonitors `ref` from inside a process, per mode. */

@@ -1,16 +1,16 @@
 // How big a message is: heap words once copied into a mailbox (with off-heap bytes
 // of large binaries counted apart), and external-format bytes on the wire. Terms are
-// measured by core/terms.ts; ZenMonitor's messages by core/messages.ts; the ERTS
-// signals this simulator adds (DOWN, nodedown, gen call envelopes) here, as the
-// Erlang terms they stand for.
+// measured by core/terms.ts; ZenMonitor's messages, and the DOWN and nodedown signals
+// they share a shape with, by core/messages.ts; the gen call envelopes this simulator
+// adds, here, as the Erlang terms they stand for.
 import { externalBytes, heapWords, offHeapBytes, type Term } from '../core/terms.js';
 import { msgHeapWords, msgWireBytes, type Msg } from '../core/messages.js';
-import type { CallReply, CallRequest, DownSignal, NodedownSignal } from './process.js';
+import type { CallReply, CallRequest, DownSignal } from './process.js';
 
 /** A distributed send's control message (the `{SEND, ...}` tuple and headers), bytes. */
 export const DIST_HEADER_BYTES = 30;
 
-type Sig = DownSignal | NodedownSignal | CallRequest | CallReply;
+type Sig = DownSignal | CallRequest | CallReply;
 
 function isTerm(msg: unknown): msg is Term {
   return typeof msg === 'object' && msg !== null && 't' in msg;
@@ -21,10 +21,6 @@ export function wordsOf(msg: unknown, localNode: string): number {
   if (isTerm(msg)) return heapWords(msg, localNode);
   const s = msg as Sig;
   switch (s.kind) {
-    case 'DOWN': // {:DOWN, ref, :process, object, reason}
-      return 6 + heapWords(s.ref, localNode) + heapWords(s.object, localNode) + heapWords(s.reason, localNode);
-    case 'nodedown': // {:nodedown, node}
-      return 3;
     case '$gen_call': // {:"$gen_call", {pid, [:alias | ref]}, request}
       if (isTerm(s.msg)) return 4 + 3 + heapWords(s.from.pid, localNode) + 2 + heapWords(s.from.tag, localNode) + heapWords(s.msg, localNode);
       return msgHeapWords(asCoreCall(s), localNode);
@@ -48,10 +44,6 @@ export function wireBytesOf(msg: unknown): number {
   if (isTerm(msg)) return 1 + externalBytes(msg);
   const s = msg as Sig;
   switch (s.kind) {
-    case 'DOWN':
-      return 1 + 2 + 6 + externalBytes(s.ref) + 9 + externalBytes(s.object) + externalBytes(s.reason);
-    case 'nodedown':
-      return 1 + 2 + 10 + 3 + s.node.length;
     case '$gen_call':
       if (isTerm(s.msg)) return 1 + 2 + 12 + 2 + externalBytes(s.from.pid) + 5 + externalBytes(s.from.tag) + externalBytes(s.msg);
       return msgWireBytes(asCoreCall(s));

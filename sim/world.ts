@@ -645,7 +645,7 @@ export class World {
       this.kernel.at(atUs, this.kDeliver, w.uid, this.envelope({ kind: 'nodedown', node: peer }, w.pid.node));
       return;
     }
-    const watchers = mapFor2(node.nodeWatchers, peer);
+    const watchers = mapFor(node.nodeWatchers, peer);
     watchers.set(w, (watchers.get(w) ?? 0) + 1);
   }
 
@@ -933,16 +933,7 @@ function destNodeOfTerm(t: Term): string {
   return '';
 }
 
-function mapFor<V>(m: Map<string, Map<number, V>>, key: string): Map<number, V> {
-  let inner = m.get(key);
-  if (inner === undefined) {
-    inner = new Map();
-    m.set(key, inner);
-  }
-  return inner;
-}
-
-function mapFor2<K, V>(m: Map<string, Map<K, V>>, key: string): Map<K, V> {
+function mapFor<K, V>(m: Map<string, Map<K, V>>, key: string): Map<K, V> {
   let inner = m.get(key);
   if (inner === undefined) {
     inner = new Map();
