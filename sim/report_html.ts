@@ -179,15 +179,7 @@ function downsChart(runs: readonly RunResult[], shownMs: number): string {
     pts.push([(groups[groups.length - 1]?.to ?? 0) * b, 0]);
     lines.push({ label: r.mode, colour: MODE_COLOURS[r.mode], dash: '', points: pts });
   }
-  const time = timeAxis(shownMs);
-  return chart({
-    name: 'downs',
-    title: 'DOWN deliveries over time',
-    x: { ...time.axis, zero: true, max: shownMs / time.div },
-    y: { label: 'DOWNs per 100 ms', unit: '', log: spansDecades(lines), zero: true, integer: true },
-    lines: scaleX(lines, time.div),
-    missing,
-  });
+  return timeChart('downs', 'DOWN deliveries over time', { label: 'DOWNs per 100 ms', unit: '', log: spansDecades(lines), zero: true, integer: true }, lines, missing, shownMs);
 }
 
 function mailboxChart(runs: readonly RunResult[], shownMs: number): string {
@@ -202,15 +194,7 @@ function mailboxChart(runs: readonly RunResult[], shownMs: number): string {
     }
     lines.push({ label: r.mode, colour: MODE_COLOURS[r.mode], dash: '', points: downsampleMax(s, MAX_POINTS).map((g) => [g.at * b, g.y]) });
   }
-  const time = timeAxis(shownMs);
-  return chart({
-    name: 'mailbox',
-    title: "Subscriber's mailbox length",
-    x: { ...time.axis, zero: true, max: shownMs / time.div },
-    y: { label: 'messages queued', unit: '', log: spansDecades(lines), zero: true, integer: true },
-    lines: scaleX(lines, time.div),
-    missing,
-  });
+  return timeChart('mailbox', "Subscriber's mailbox length", { label: 'messages queued', unit: '', log: spansDecades(lines), zero: true, integer: true }, lines, missing, shownMs);
 }
 
 function memoryChart(runs: readonly RunResult[], shownMs: number): string {
@@ -232,15 +216,7 @@ function memoryChart(runs: readonly RunResult[], shownMs: number): string {
     }
     if (!any) missing.push(r.mode);
   }
-  const time = timeAxis(shownMs);
-  return chart({
-    name: 'memory',
-    title: 'Node memory',
-    x: { ...time.axis, zero: true, max: shownMs / time.div },
-    y: { label: 'memory', unit: 'MiB', log: false, zero: true },
-    lines: scaleX(lines, time.div),
-    missing,
-  });
+  return timeChart('memory', 'Node memory', { label: 'memory', unit: 'MiB', log: false, zero: true }, lines, missing, shownMs);
 }
 
 function workChart(runs: readonly RunResult[]): string {
@@ -316,6 +292,12 @@ function activeEnd(s: readonly number[]): number {
   if (thr === 0) return 0;
   for (let i = n - 1; i >= 0; i--) if (Math.abs((s[i] as number) - last) > thr) return i + 1;
   return 0;
+}
+
+/** A chart over the time since the trigger, shown up to `shownMs`. */
+function timeChart(name: string, title: string, y: ChartSpec['y'], lines: Line[], missing: string[], shownMs: number): string {
+  const time = timeAxis(shownMs);
+  return chart({ name, title, x: { ...time.axis, zero: true, max: shownMs / time.div }, y, lines: scaleX(lines, time.div), missing });
 }
 
 function timeAxis(maxMs: number): { axis: Omit<AxisSpec, 'zero'>; div: number } {

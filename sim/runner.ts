@@ -84,7 +84,7 @@ function coerce(v: string): unknown {
   return v.trim() !== '' && Number.isFinite(n) ? n : v;
 }
 
-type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec };
+type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec; zenConfig: ZenConfig };
 
 /**
  * Checks everything a run will use (seed, `--set` keys and values, parameters, the
@@ -99,25 +99,24 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   const invalid = sc.validate?.(params as never);
   if (invalid !== undefined) throw new InputError(invalid);
   const cluster = sc.cluster(params as never);
-  checkZen(cluster.zen ?? {}, o.zen);
+  const zenConfig = checkZen(cluster.zen ?? {}, o.zen);
   try {
     validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
     for (const [k, v] of Object.entries({ ...cluster.cost, ...o.cost })) setCost({ ...defaultCostModel }, k, v);
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-  return { seed, o, params, cluster };
+  return { seed, o, params, cluster, zenConfig };
 }
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
-  const { seed, o, params, cluster } = prepareRun(sc, opts);
+  const { seed, o, params, cluster, zenConfig } = prepareRun(sc, opts);
   const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
   const runs: RunResult[] = [];
   const hashes: string[] = [];
   let events = 0;
   let virtualUs = 0;
   let lastWorld: World | undefined;
-  let zenConfig: Record<string, unknown> = {};
   for (const mode of modes) {
     const world = new World({ seed, net: { ...cluster.net, ...o.net } as Partial<NetConfig>, cost: { ...cluster.cost, ...o.cost } });
     lastWorld = world;
@@ -134,7 +133,6 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
     if (zen !== null) {
       for (const n of cluster.nodes) {
         if (n.zen === false) continue;
-        zenConfig = { ...checkZen(cluster.zen ?? {}, o.zen) };
         const atUs = Math.floor(world.rng.stream(`boot/${n.name}`).float() * BOOT_MS * 1000);
         world.at(atUs, () => void startZen(zen, n.name, cluster.zen ?? {}, o.zen));
       }
@@ -152,7 +150,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
     scenario: sc.name,
     seed,
     params,
-    config: { zen: zenConfig, cost: (lastWorld as World).cost, net: (lastWorld as World).net.config },
+    config: { zen: modes.includes('zen') && cluster.nodes.some((n) => n.zen !== false) ? { ...zenConfig } : {}, cost: (lastWorld as World).cost, net: (lastWorld as World).net.config },
     traceHash: combineHashes(hashes),
     events,
     virtualMs: round3(virtualUs / 1000),

@@ -919,7 +919,7 @@ class HandlerCtx implements Ctx {
 }
 
 export function destNode(d: Dest): string {
-  return isNamed(d) ? d.node : d.node;
+  return d.node;
 }
 
 /** The term a DOWN names for a monitored destination: the pid, or `{name, node}`. */
