@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import herd from '../scenarios/herd.js';
-import { runScenario } from '../sim/runner.js';
+import { runScenario } from '../sim/run/runner.js';
 
 const ROUNDS = 3;
 

@@ -1,4 +1,4 @@
-// Hold-model benchmark of the event kernel (sim/kernel.ts) against a bare typed-array
+// Hold-model benchmark of the event kernel (sim/engine/kernel.ts) against a bare typed-array
 // binary heap. The hold model is the classic priority-queue benchmark for simulators:
 // prefill N pending events, then repeatedly pop the earliest and schedule one at
 // now + a random (exponential) increment, so the queue stays at N. Both sides draw the
@@ -9,8 +9,8 @@
 // Wall time is measured here (bench/ only) with performance.now(); each case is warmed
 // up, then the two are timed in alternating slices until each has run for `MIN_MS`.
 import { performance } from 'node:perf_hooks';
-import { Kernel } from '../sim/kernel.js';
-import { Rng } from '../sim/rng.js';
+import { Kernel } from '../sim/engine/kernel.js';
+import { Rng } from '../sim/engine/rng.js';
 
 const SIZES = [1_000, 100_000];
 const MEAN_INCREMENT_US = 1_000;

@@ -2,18 +2,15 @@
 // and a `main()` that only wires parsed commands to the library. Bad input ends with
 // one line naming the problem and exit code 2; nothing half-written is left behind.
 // The wall clock is read here only, for `wallMs` and progress (wall-clock: ok).
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
-import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check.js';
-import { checkWritable, PendingFile, writeAtomic } from './output.js';
-import { InputError } from './params.js';
-import { PerfettoRecorder } from './perfetto.js';
-import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan_run.js';
-import { prepareRun, runScenario, type ResultDoc } from './runner.js';
-import { isScenario, type Scenario } from './scenario.js';
-import { summaryTable } from './summary.js';
+import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check/command.js';
+import { checkWritable, PendingFile, writeAtomic } from './report/output.js';
+import { InputError } from './run/params.js';
+import { PerfettoRecorder } from './report/perfetto.js';
+import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
+import { prepareRun, runScenario, type ResultDoc } from './run/runner.js';
+import { loadScenario } from './run/load.js';
+import { summaryTable } from './run/summary.js';
 
 export type RunCommand = {
   kind: 'run';
@@ -96,20 +93,6 @@ export function parseArgs(argv: string[]): Command {
   return out;
 }
 
-/** Imports a scenario file; one clear line when it is missing or not a scenario. */
-export async function loadScenario(file: string): Promise<Scenario> {
-  const abs = resolve(file);
-  if (!existsSync(abs) || !statSync(abs).isFile()) throw new InputError(`scenario file not found: ${file}`);
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
-  } catch (e) {
-    throw new InputError(`cannot load scenario ${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (!isScenario(mod.default)) throw new InputError(`${file} is not a scenario: its default export must be defineScenario({...})`);
-  return mod.default;
-}
-
 export async function main(argv: string[]): Promise<number> {
   try {
     const cmd = parseArgs(argv);
@@ -181,7 +164,7 @@ async function writeOutputs(cmd: RunCommand, doc: ResultDoc): Promise<void> {
   if (cmd.json === '-') process.stdout.write(json);
   else if (cmd.json !== undefined) writeAtomic(cmd.json, json);
   if (cmd.report !== undefined) {
-    const { renderReport } = await import('./report_html.js');
+    const { renderReport } = await import('./report/html.js');
     writeAtomic(cmd.report, renderReport(doc));
   }
 }

@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import herd from '../scenarios/herd.js';
 import stress from '../scenarios/stress.js';
-import { runScenario } from '../sim/runner.js';
-import type { RunResult } from '../sim/recorder.js';
+import { runScenario } from '../sim/run/runner.js';
+import type { RunResult } from '../sim/run/recorder.js';
 
 type Stat = { median: number; min: number; max: number };
 const fixture = (name: string) =>

@@ -8,8 +8,8 @@ import fanout from '../scenarios/fanout.js';
 import herd from '../scenarios/herd.js';
 import partition from '../scenarios/partition.js';
 import stress from '../scenarios/stress.js';
-import { runScenario } from '../sim/runner.js';
-import type { Scenario } from '../sim/scenario.js';
+import { runScenario } from '../sim/run/runner.js';
+import type { Scenario } from '../sim/run/scenario.js';
 
 const SMALL: [Scenario, Record<string, unknown>][] = [
   [herd as never, { targets: 500 }],

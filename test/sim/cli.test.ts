@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main, parseArgs } from '../../sim/cli.js';
-import { InputError } from '../../sim/params.js';
+import { InputError } from '../../sim/run/params.js';
 
 const herd = new URL('../../scenarios/herd.ts', import.meta.url).pathname;
 

@@ -1,10 +1,10 @@
 // Small helpers shared by the sim/ tests: a world with exact (integer, or zero) costs
 // and no jitter so expected times can be computed by hand, and a recording behaviour.
 import { atom, type Term } from '../../core/terms.js';
-import type { CostModel } from '../../sim/cost.js';
-import type { NetConfig } from '../../sim/network.js';
-import type { Behaviour, Ctx, DownSignal } from '../../sim/process.js';
-import { World } from '../../sim/world.js';
+import type { CostModel } from '../../sim/beam/cost.js';
+import type { NetConfig } from '../../sim/beam/network.js';
+import type { Behaviour, Ctx, DownSignal } from '../../sim/beam/process.js';
+import { World } from '../../sim/beam/world.js';
 
 export const A = 'a@h';
 export const B = 'b@h';

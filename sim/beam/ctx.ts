@@ -1,0 +1,134 @@
+// The process context: what a behaviour's handler can do (process.ts `Ctx`), charged to
+// its CPU time. One context per world, re-aimed at each handled message; its cursor is
+// the CPU time the handler has reached, and every effect (a send, a monitor, an exit, a
+// timer, a call) happens at that time, so processes on different schedulers race as
+// they do on a real node. Costs come from the cost model (cost.ts).
+import type { Pid, Ref, Term } from '../../core/terms.js';
+import { etsNew, etsTable, type EtsTable, type EtsType } from './ets.js';
+import type { Behaviour, Ctx, Dest, From, Proc } from './process.js';
+import { destNode, type World } from './world.js';
+
+export class HandlerCtx implements Ctx {
+  private p!: Proc;
+  private cursorUs = 0;
+
+  constructor(private readonly w: World) {}
+
+  enter(p: Proc, startUs: number): void {
+    this.p = p;
+    this.cursorUs = startUs;
+  }
+
+  leave(): number {
+    return this.cursorUs;
+  }
+
+  get self(): Pid {
+    return this.p.pid;
+  }
+
+  get node(): string {
+    return this.p.pid.node;
+  }
+
+  nowUs(): number {
+    return Math.ceil(this.cursorUs);
+  }
+
+  cpu(us: number): void {
+    this.cursorUs += us;
+  }
+
+  send(to: Dest, msg: unknown, opts?: { noconnect?: boolean }): void {
+    const remote = destNode(to) !== this.p.pid.node;
+    const cost = this.w.cost;
+    this.cursorUs += remote ? cost.sendRemoteUs : cost.sendLocalUs;
+    const bytes = this.w.sendAt(this.nowUs(), this.p.pid.node, to, msg, opts?.noconnect === true);
+    this.cursorUs += bytes * cost.perByteUs;
+    if (remote) this.w.dist.checkBusy(this.p, destNode(to));
+  }
+
+  monitor(target: Dest, ref?: Ref): Ref {
+    this.cursorUs += this.w.cost.monitorUs;
+    return this.w.signals.monitorFrom(this.p, target, this.nowUs(), ref);
+  }
+
+  demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
+    this.cursorUs += this.w.cost.monitorUs;
+    return this.w.signals.demonitorFrom(this.p, ref, opts?.flush === true, this.nowUs());
+  }
+
+  monitorNode(node: string): void {
+    this.cursorUs += this.w.cost.monitorUs;
+    this.w.signals.monitorNodeFrom(this.p, node, this.nowUs());
+  }
+
+  sendAfter(ms: number, msg: unknown): number {
+    return this.w.calls.sendAfterFrom(this.p, ms, msg, this.nowUs());
+  }
+
+  cancelTimer(id: number): void {
+    this.w.calls.cancelTimerOf(this.p, id);
+  }
+
+  exit(pid: Pid, reason: Term): void {
+    this.cursorUs += this.sendCost(pid.node);
+    this.w.signals.exitAt(this.nowUs(), this.p.pid.node, pid, reason);
+  }
+
+  spawn(behaviour: Behaviour, opts?: { name?: string }): Pid {
+    return this.w.spawn(this.p.pid.node, behaviour, opts);
+  }
+
+  call(to: Dest, msg: unknown, timeoutMs: number): Ref {
+    this.cursorUs += this.sendCost(destNode(to));
+    return this.w.calls.callFrom(this.p, to, msg, timeoutMs, this.nowUs());
+  }
+
+  reply(from: From, value: Term): void {
+    this.cursorUs += this.sendCost(from.pid.node);
+    this.w.calls.replyFrom(this.p, from, value, this.nowUs());
+  }
+
+  register(name: string): void {
+    this.w.register(this.p, name);
+  }
+
+  whereis(name: string): Pid | undefined {
+    const p = this.w.node(this.p.pid.node).registered.get(name);
+    return p?.alive === true ? p.pid : undefined;
+  }
+
+  makeRef(): Ref {
+    return this.w.makeRef(this.p.pid.node);
+  }
+
+  flushDown(ref: Ref): boolean {
+    return this.w.signals.flushDown(this.p, ref);
+  }
+
+  keep(): void {
+    this.w.keep(this.p);
+  }
+
+  etsNew(name: string, type: EtsType = 'set'): EtsTable {
+    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost.etsRowBytes);
+  }
+
+  ets(name: string): EtsTable {
+    return etsTable(this.w.node(this.p.pid.node), name);
+  }
+
+  stop(reason: Term): void {
+    this.p.stopReason = reason;
+  }
+
+  isConnected(node: string): boolean {
+    return node === this.p.pid.node || this.w.net.connected(this.p.pid.node, node);
+  }
+
+  /** CPU to send a signal to a process on `node` (an exit, a call, a reply). */
+  private sendCost(node: string): number {
+    return node !== this.p.pid.node ? this.w.cost.sendRemoteUs : this.w.cost.sendLocalUs;
+  }
+}

@@ -1,0 +1,218 @@
+// A simulated Erlang process: pid, FIFO mailbox (length and heap words tracked),
+// behaviour, monitors it holds and monitors held on it, and what it is blocked on.
+// Mirrors the parts of an ERTS process that matter to monitoring: selective receive
+// is modelled only for call replies (gen:call), which is all ZenMonitor needs.
+import type { Pid, Ref, Term } from '../../core/terms.js';
+import type { EtsTable, EtsType } from './ets.js';
+
+/** A registered name on a node (`{name, node}` in Erlang). */
+export type Named = { readonly name: string; readonly node: string };
+export type Dest = Pid | Named;
+/** The `from` of a gen call: the caller and the call's tag. */
+export type From = { readonly pid: Pid; readonly tag: Ref };
+
+/** ERTS's `{:DOWN, ref, :process, object, reason}`. */
+export type DownSignal = { readonly kind: 'DOWN'; readonly ref: Ref; readonly object: Term; readonly reason: Term };
+/** ERTS's `{:nodedown, node}` from `monitor_node/2`. */
+export type NodedownSignal = { readonly kind: 'nodedown'; readonly node: string };
+/** A gen call request as the callee receives it. */
+export type CallRequest = { readonly kind: '$gen_call'; readonly from: From; readonly msg: unknown };
+/** A gen call reply as the caller receives it. */
+export type CallReply = { readonly kind: '$reply'; readonly tag: Ref; readonly value: Term };
+/** What a blocked caller is resumed with. */
+export type CallResult = {
+  readonly kind: 'call_result';
+  readonly tag: Ref;
+  readonly result: { readonly ok: Term } | { readonly exit: Term };
+};
+
+export type Monitor = {
+  readonly ref: Ref;
+  readonly watcher: Proc;
+  /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
+  readonly object: Term;
+  /** The target process once resolved (null until then, or when it was dead). */
+  target: Proc | null;
+  readonly remote: boolean;
+  /** The node of the monitored object. */
+  readonly peer: string;
+  active: boolean;
+};
+
+/** One queued message and its accounted size. */
+export type Envelope = {
+  readonly msg: unknown;
+  readonly words: number;
+  readonly offHeapBytes: number;
+  /**
+   * A local message's refc binaries (over 64 bytes), shared with the sender rather than
+   * copied: the node counts each once however many mailboxes hold it. Absent for a
+   * message decoded from the wire, whose binaries are its own copies.
+   */
+  readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
+};
+
+export type Behaviour = {
+  /** Called once, at spawn, in the new process. */
+  init?(ctx: Ctx): void;
+  /** Handles one message taken from the mailbox (or a call result). */
+  handle(ctx: Ctx, msg: unknown): void;
+};
+
+/** What a behaviour can do while it handles a message. Effects happen at the CPU time reached. */
+export interface Ctx {
+  readonly self: Pid;
+  readonly node: string;
+  /** Virtual time reached by this handler so far (start + CPU charged), integer µs. */
+  nowUs(): number;
+  /** Charges CPU time to this handler. */
+  cpu(us: number): void;
+  send(to: Dest, msg: unknown, opts?: { noconnect?: boolean }): void;
+  /** `erlang:monitor(process, target)`; `ref` when the caller made the ref already. */
+  monitor(target: Dest, ref?: Ref): Ref;
+  demonitor(ref: Ref, opts?: { flush?: boolean }): boolean;
+  monitorNode(node: string): void;
+  /** `Process.send_after(self(), msg, ms)`; returns a timer id. */
+  sendAfter(ms: number, msg: unknown): number;
+  cancelTimer(id: number): void;
+  exit(pid: Pid, reason: Term): void;
+  spawn(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  /** Starts a gen call; the process blocks after this handler until a `call_result`. */
+  call(to: Dest, msg: unknown, timeoutMs: number): Ref;
+  reply(from: From, value: Term): void;
+  register(name: string): void;
+  whereis(name: string): Pid | undefined;
+  makeRef(): Ref;
+  /** Removes one DOWN for `ref` from this process's mailbox; true if one was there. */
+  flushDown(ref: Ref): boolean;
+  /** Keeps the message being handled in the process's state: its memory stays counted. */
+  keep(): void;
+  /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
+  etsNew(name: string, type?: EtsType): EtsTable;
+  /** The named ETS table of this node (throws, as badarg, when there is none). */
+  ets(name: string): EtsTable;
+  /** Exits this process with `reason` once the handler returns. */
+  stop(reason: Term): void;
+  /** Whether `node` is connected now (`node in Node.list()`), or is this node. */
+  isConnected(node: string): boolean;
+}
+
+/** A FIFO with O(1) push and shift, and rare removal from the middle. */
+/** The array every empty mailbox starts with: most processes never get a message. */
+const NO_ITEMS: Envelope[] = [];
+
+export class Mailbox {
+  private items: Envelope[] = NO_ITEMS;
+  private head = 0;
+  words = 0;
+  offHeapBytes = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(e: Envelope): void {
+    if (this.items === NO_ITEMS) this.items = [];
+    this.items.push(e);
+    this.words += e.words;
+    this.offHeapBytes += e.offHeapBytes;
+  }
+
+  shift(): Envelope | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const e = this.items[this.head] as Envelope;
+    this.items[this.head++] = undefined as unknown as Envelope;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.words -= e.words;
+    this.offHeapBytes -= e.offHeapBytes;
+    return e;
+  }
+
+  /** Removes and returns the first envelope whose message satisfies `pred`. */
+  take(pred: (msg: unknown) => boolean): Envelope | undefined {
+    for (let i = this.head; i < this.items.length; i++) {
+      const e = this.items[i] as Envelope;
+      if (pred(e.msg)) {
+        this.items.splice(i, 1);
+        this.words -= e.words;
+        this.offHeapBytes -= e.offHeapBytes;
+        return e;
+      }
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.items = NO_ITEMS;
+    this.head = 0;
+    this.words = 0;
+    this.offHeapBytes = 0;
+  }
+}
+
+export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
+
+/** A pending gen call. */
+export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };
+
+export class Proc {
+  status: ProcStatus = 'waiting';
+  readonly mailbox = new Mailbox();
+  // The maps below are made on first use: most simulated processes (monitored targets
+  // sleeping forever) never need them, and a million processes would pay for them.
+  /** Monitors this process holds, by ref uid (insertion ordered). */
+  monitors: Map<number, Monitor> | undefined;
+  /** Monitors held on this process by others, by ref uid. */
+  monitoredBy: Map<number, Monitor> | undefined;
+  /** Pending `send_after` timers: timer id -> kernel event seq. */
+  timers: Map<number, number> | undefined;
+  awaiting: Awaiting | null = null;
+  /** A call result ready to be handled before the mailbox. */
+  resume: CallResult | null = null;
+  registeredName: string | undefined;
+  exitReason: Term | undefined;
+  /** Largest mailbox length seen. */
+  mailboxPeak = 0;
+  /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
+  kept: Envelope | undefined;
+  /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
+  signalDebtUs = 0;
+  /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */
+  stopReason: Term | undefined;
+  /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
+  suspended: string | undefined;
+
+  constructor(
+    readonly pid: Pid,
+    readonly behaviour: Behaviour,
+  ) {}
+
+  monitorCount(): number {
+    return this.monitors?.size ?? 0;
+  }
+
+  monitoredByCount(): number {
+    return this.monitoredBy?.size ?? 0;
+  }
+
+  timerCount(): number {
+    return this.timers?.size ?? 0;
+  }
+
+  get uid(): number {
+    return this.pid.uid;
+  }
+
+  get alive(): boolean {
+    return this.status !== 'dead';
+  }
+
+  /** Whether the process has something it can handle now. */
+  hasWork(): boolean {
+    if (this.resume !== null) return true;
+    return this.awaiting === null && this.mailbox.length > 0;
+  }
+}

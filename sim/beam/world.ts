@@ -1,0 +1,405 @@
+// The simulated cluster (sim/beam, the simulated ERTS and its distribution): nodes,
+// processes and ERTS semantics on top of the event kernel (sim/engine) and the network.
+// This layer may import core/ (terms, message sizes) and sim/engine/ only; it knows
+// nothing of ZenMonitor's runtime, scenarios, reports, checks or plans.
+//
+// A process handles one message at a time on one of its node's schedulers; a handler's
+// CPU time is the cost model's, and what it does (sends, exits, timers) happens at the
+// CPU time reached when it does it (ctx.ts), so two processes on different schedulers
+// can race as they do on a real node. Mirrors beam.md: send/monitor/demonitor(:flush)/
+// monitor_node/exit/send_after/registered names/gen calls, :noproc and :noconnection,
+// crash and restart with a new creation. The world is split by seam: this file holds
+// nodes, spawning, scheduling and local delivery; signals.ts monitors and exits;
+// calls.ts gen calls and timers; dist.ts the distribution glue; memory.ts the memory
+// books of queued and kept messages; ctx.ts the process context.
+//
+// Simplifications (README, "Model and its limits"): a handler runs to completion
+// (one message per scheduling, then the process goes to the back of the run queue);
+// exit signals other than :normal kill (no trap_exit); a late gen-call reply is
+// dropped (OTP 24+ aliases).
+import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { Calls, type TimerArg } from './calls.js';
+import { defaultCostModel, type CostModel } from './cost.js';
+import { HandlerCtx } from './ctx.js';
+import { Distribution, type DistMsg, type DistSend } from './dist.js';
+import { Kernel } from '../engine/kernel.js';
+import { account, envelope, unaccount } from './memory.js';
+import { defaultNetConfig, Network, type NetConfig } from './network.js';
+import { SimNode } from './node.js';
+import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Named } from './process.js';
+import { RngRoot } from '../engine/rng.js';
+import { Signals } from './signals.js';
+import { wireBytesOf } from './sizes.js';
+
+export type WorldOptions = {
+  seed: number | string;
+  net?: Partial<NetConfig>;
+  cost?: Partial<CostModel>;
+};
+
+/** The world's kernel event kinds (defined in this order: the trace hash mixes their codes). */
+export type WorldKinds = {
+  readonly deliver: number;
+  readonly done: number;
+  readonly timer: number;
+  readonly dist: number;
+  readonly exit: number;
+  readonly callTimeout: number;
+  readonly script: number;
+  readonly dispatch: number;
+};
+
+export function isNamed(d: Dest): d is Named {
+  return !('t' in d);
+}
+
+export class World {
+  readonly kernel = new Kernel();
+  readonly rng: RngRoot;
+  readonly net: Network;
+  readonly cost: CostModel;
+  readonly nodes = new Map<string, SimNode>();
+  /** Every process ever spawned, by pid uid (internal to sim/beam). */
+  readonly procs: Proc[] = [];
+  readonly kinds: WorldKinds;
+  readonly signals = new Signals(this);
+  readonly calls = new Calls(this);
+  readonly dist = new Distribution(this);
+  private refs = 0;
+  private readonly ctx: HandlerCtx;
+  private inHandler = false;
+  /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
+  private handling: Envelope | undefined;
+  /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
+  onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
+  /** Called after each handled message with its start and CPU time, µs (trace writers hook in here). */
+  onSlice: ((p: Proc, startUs: number, durUs: number, msg: unknown) => void) | undefined;
+  /** Called by a scenario's faults (crash, restart, partition, heal) and its trigger. */
+  onFault: ((name: string, detail: string) => void) | undefined;
+  /** Called when a process dies, with its exit reason (checkers hook in here; observe only). */
+  onExit: ((p: Proc, reason: Term) => void) | undefined;
+  /** Called when `node` sees its connection to `peer` go up or down (checkers hook in here; observe only). */
+  onConnection: ((node: string, peer: string, up: boolean) => void) | undefined;
+
+  constructor(opts: WorldOptions) {
+    this.rng = new RngRoot(opts.seed);
+    this.cost = { ...defaultCostModel, ...opts.cost };
+    for (const [k, v] of Object.entries(this.cost)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`cost.${k} must be a number >= 0, got ${String(v)}`);
+    }
+    const k = this.kernel;
+    const proc = (uid: number) => this.procs[uid] as Proc;
+    this.kinds = {
+      deliver: k.defineKind('deliver', (uid, e) => this.deliver(proc(uid), e as Envelope), (uid, e) => ({
+        to: uid,
+        msg: describeMsg((e as Envelope).msg),
+      })),
+      done: k.defineKind('slice_done', (uid, node) => this.sliceDone(proc(uid), node as SimNode)),
+      timer: k.defineKind('timer', (uid, t) => this.calls.fireTimer(proc(uid), t as TimerArg)),
+      dist: k.defineKind('dist_send', (_s, a) => this.dist.sendNow(a as DistSend)),
+      exit: k.defineKind('exit_signal', (uid, r) => this.signals.exitSignal(proc(uid), r as Term)),
+      callTimeout: k.defineKind('call_timeout', (uid, tag) => this.calls.callTimeout(proc(uid), tag as Ref)),
+      script: k.defineKind('script', (_s, fn) => (fn as () => void)()),
+      dispatch: k.defineKind('dispatch', (_s, node) => {
+        (node as SimNode).dispatchPending = false;
+        if ((node as SimNode).up) this.startNext(node as SimNode);
+      }),
+    };
+    this.net = new Network(
+      {
+        kernel: k,
+        nodeUp: (n) => this.nodes.get(n)?.up === true,
+        knows: (n) => this.nodes.has(n),
+        arrive: (from, to, p) => this.dist.arrive(from, to, p as DistMsg),
+        connectionDown: (n, peer) => this.dist.connectionDown(n, peer),
+        connectionUp: (n, peer) => {
+          this.onConnection?.(n, peer, true);
+          this.onConnection?.(peer, n, true);
+        },
+        unbusy: (n, peer) => this.dist.unbusy(n, peer),
+      },
+      this.rng.stream('network'),
+      { ...defaultNetConfig, ...opts.net },
+    );
+    this.ctx = new HandlerCtx(this);
+  }
+
+  get nowUs(): number {
+    return this.kernel.nowUs;
+  }
+
+  addNode(name: string, opts: { schedulers?: number } = {}): SimNode {
+    if (!/^[A-Za-z0-9_.@-]+$/.test(name)) throw new RangeError(`node name must be a plain atom like a@host, got '${name}'`);
+    if (this.nodes.has(name)) throw new RangeError(`node '${name}' already exists`);
+    const node = new SimNode(name, this.nodes.size, opts.schedulers ?? 2);
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  node(name: string): SimNode {
+    const n = this.nodes.get(name);
+    if (n === undefined) throw new RangeError(`unknown node '${name}'`);
+    return n;
+  }
+
+  proc(pid: Pid): Proc | undefined {
+    const p = this.procs[pid.uid];
+    return p !== undefined && p.pid === pid ? p : undefined;
+  }
+
+  /** The live process a pid names, if any. */
+  alive(pid: Pid): Proc | undefined {
+    const p = this.proc(pid);
+    return p !== undefined && p.alive ? p : undefined;
+  }
+
+  makeRef(node: string): Ref {
+    return { t: 'ref', uid: ++this.refs, node };
+  }
+
+  /** Runs `fn` at virtual time `atUs` (a step of a scenario script). */
+  at(atUs: number, fn: () => void): void {
+    this.kernel.at(atUs, this.kinds.script, 0, fn);
+  }
+
+  /** Spawns a process on `node` now, from outside any process. */
+  spawn(nodeName: string, behaviour: Behaviour, opts: { name?: string } = {}): Pid {
+    const node = this.node(nodeName);
+    if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
+    const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
+    const p = new Proc(pid, behaviour);
+    this.procs.push(p);
+    node.procs.add(p);
+    if (opts.name !== undefined) this.register(p, opts.name);
+    if (behaviour.init !== undefined) {
+      p.resume = INIT;
+      this.makeRunnable(p);
+    }
+    return pid;
+  }
+
+  /** Sends `msg` to `to` from outside any process (a scenario driver on `fromNode`). */
+  send(to: Dest, msg: unknown, fromNode?: string): void {
+    this.sendAt(this.kernel.nowUs, fromNode ?? destNode(to), to, msg, false);
+  }
+
+  /** Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`. */
+  exit(pid: Pid, reason: Term, fromNode?: string): void {
+    this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
+  }
+
+  /** SIGKILL of a node's OS process: everything on it is gone; peers notice by reset. */
+  crash(nodeName: string): void {
+    const node = this.node(nodeName);
+    if (!node.up) return;
+    node.up = false;
+    for (const p of node.procs) this.signals.bury(p, KILLED);
+    node.reset();
+    this.net.nodeCrashed(nodeName);
+  }
+
+  /** Starts a crashed node again under the same name, with a new creation. */
+  restart(nodeName: string): SimNode {
+    const node = this.node(nodeName);
+    if (node.up) throw new RangeError(`cannot restart node '${nodeName}': it is running`);
+    node.up = true;
+    node.creation++;
+    node.nextId = 0;
+    return node;
+  }
+
+  /**
+   * A destination must be a pid this world made (of a process alive or dead) or a
+   * `{name, node}` on a node it knows; anything else is a bug in the caller.
+   */
+  checkDest(d: Dest, what: string): void {
+    if (typeof d !== 'object' || d === null) throw new RangeError(`${what} a malformed destination: ${String(d)}`);
+    if ('t' in d) {
+      const p = d.t === 'pid' && Number.isInteger(d.uid) ? this.procs[d.uid] : undefined;
+      if (p === undefined || p.pid.node !== d.node || p.pid.id !== d.id || p.pid.creation !== d.creation) {
+        throw new RangeError(`${what} a malformed pid: ${JSON.stringify(d)}`);
+      }
+    } else if (typeof d.name !== 'string' || d.name === '' || !this.nodes.has(d.node)) {
+      throw new RangeError(`${what} a malformed name: ${JSON.stringify(d)} (a {name, node} on a known node)`);
+    }
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------
+
+  /** Queues `p` on its node's run queue (internal to sim/beam). */
+  makeRunnable(p: Proc): void {
+    p.status = 'runnable';
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    node.enqueueRunnable(p);
+    if (node.freeSchedulers === 0) return;
+    // Inside a handler (a spawn, say), another process must not start running in the
+    // middle of it: a free scheduler picks it up in an event of its own.
+    if (this.inHandler) {
+      if (!node.dispatchPending) {
+        node.dispatchPending = true;
+        this.kernel.at(this.kernel.nowUs, this.kinds.dispatch, node.index, node);
+      }
+    } else this.startNext(node);
+  }
+
+  private startNext(node: SimNode): void {
+    while (node.freeSchedulers > 0) {
+      const p = node.nextRunnable();
+      if (p === undefined) return;
+      if (p.status !== 'runnable') continue;
+      if (!p.hasWork() || p.suspended) {
+        p.status = 'waiting';
+        continue;
+      }
+      node.freeSchedulers--;
+      const durationUs = this.runOne(p);
+      node.busyUs += durationUs;
+      this.kernel.at(this.kernel.nowUs + durationUs, this.kinds.done, p.uid, node);
+    }
+  }
+
+  /** Handles one message of `p`; returns the CPU time it took, whole µs (at least 1). */
+  private runOne(p: Proc): number {
+    p.status = 'running';
+    let msg: unknown;
+    if (p.resume !== null) {
+      msg = p.resume;
+      p.resume = null;
+    } else {
+      const e = p.mailbox.shift() as Envelope;
+      unaccount(this.nodes.get(p.pid.node) as SimNode, e);
+      msg = e.msg;
+      this.handling = e;
+    }
+    const ctx = this.ctx;
+    ctx.enter(p, this.kernel.nowUs + this.cost.receiveUs + p.signalDebtUs);
+    p.signalDebtUs = 0;
+    this.inHandler = true;
+    try {
+      if (msg === INIT) (p.behaviour.init as (c: Ctx) => void)(ctx);
+      else p.behaviour.handle(ctx, msg);
+    } finally {
+      this.inHandler = false;
+      this.handling = undefined;
+    }
+    const durUs = Math.max(1, Math.ceil(ctx.leave() - this.kernel.nowUs));
+    if (this.onSlice !== undefined) this.onSlice(p, this.kernel.nowUs, durUs, msg);
+    return durUs;
+  }
+
+  private sliceDone(p: Proc, node: SimNode): void {
+    if (!node.up || (this.nodes.get(p.pid.node) as SimNode) !== node || p.pid.creation !== node.creation) return;
+    node.freeSchedulers++;
+    if (p.status === 'running') {
+      if (p.stopReason !== undefined) this.signals.bury(p, p.stopReason);
+      else if (p.hasWork() && !p.suspended) {
+        p.status = 'runnable';
+        node.enqueueRunnable(p);
+      } else p.status = 'waiting';
+    }
+    this.startNext(node);
+  }
+
+  // ---- messages -------------------------------------------------------------------------
+
+  /**
+   * Sends at CPU time `atUs` from a process (or driver) on `fromNode`; returns the bytes
+   * copied (heap words × 8 locally, the encoded size remotely) for the sender's CPU cost.
+   */
+  sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
+    this.checkDest(to, 'send to');
+    const toNode = destNode(to);
+    if (toNode === fromNode) {
+      const target = this.resolveLocal(to);
+      if (target === undefined) return 0;
+      const e = envelope(msg, toNode);
+      this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
+      return e.words * 8;
+    }
+    const bytes = wireBytesOf(msg);
+    this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect, bytes);
+    return bytes;
+  }
+
+  /** The live process a local destination names, if any. */
+  resolveLocal(to: Dest): Proc | undefined {
+    if (isNamed(to)) {
+      const node = this.nodes.get(to.node);
+      return node?.up === true ? node.registered.get(to.name) : undefined;
+    }
+    return this.alive(to);
+  }
+
+  /** Puts `e` in `p`'s mailbox now (or hands it to the call `p` is blocked in). */
+  deliver(p: Proc, e: Envelope): void {
+    if (!p.alive) return;
+    const msg = e.msg as { kind?: unknown };
+    if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
+    if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
+    p.mailbox.push(e);
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    account(node, e);
+    const len = p.mailbox.length;
+    if (len > p.mailboxPeak) {
+      p.mailboxPeak = len;
+      if (len > node.peakMailbox) {
+        node.peakMailbox = len;
+        node.peakMailboxProc = p;
+      }
+    }
+    if (p.status === 'waiting' && p.hasWork() && !p.suspended) this.makeRunnable(p);
+    if (this.onDeliver !== undefined) this.onDeliver(p, e.msg);
+  }
+
+  /**
+   * The handler keeps the message it is handling in its state (replacing what it kept
+   * before): its memory stays counted on the node, refc binaries shared as in mailboxes.
+   * Process heaps are not modelled otherwise (no GC model).
+   */
+  keep(p: Proc): void {
+    const e = this.handling;
+    if (e === undefined) return;
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    if (p.kept !== undefined) unaccount(node, p.kept);
+    account(node, e);
+    p.kept = e;
+  }
+
+  register(p: Proc, name: string): void {
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    const holder = node.registered.get(name);
+    if (holder !== undefined && holder.alive) throw new Error(`name '${name}' is already registered on ${node.name}`);
+    node.registered.set(name, p);
+    p.registeredName = name;
+  }
+}
+
+const KILLED = atom('killed');
+
+const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
+
+export function destNode(d: Dest): string {
+  return d.node;
+}
+
+/** The term a DOWN names for a monitored destination: the pid, or `{name, node}`. */
+export function destTerm(d: Dest): Term {
+  return isNamed(d) ? tuple(atom(d.name), atom(d.node)) : d;
+}
+
+/** The inner map of `m` for `key`, made on first use. */
+export function mapFor<K, V>(m: Map<string, Map<K, V>>, key: string): Map<K, V> {
+  let inner = m.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    m.set(key, inner);
+  }
+  return inner;
+}
+
+function describeMsg(msg: unknown): string {
+  if (typeof msg !== 'object' || msg === null) return String(msg);
+  if ('kind' in msg) return String((msg as { kind: unknown }).kind);
+  if ('t' in msg) return String((msg as { t: unknown }).t);
+  return 'message';
+}

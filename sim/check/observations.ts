@@ -1,0 +1,209 @@
+// What a check run observed, as plain data for the properties (properties.ts): every
+// monitor, demonitor, DOWN, death, fault, connection and ZenMonitor up/down interval,
+// Dispatcher rate window, and each node's ZenMonitor tables and processes once the run
+// is quiet (`nodeEnd`, read through ZenCluster.inspectState, never mutated).
+import { listMonitors, type ConnectorState } from '../../core/connector.js';
+import type { BatcherState } from '../../core/batcher.js';
+import type { LocalState } from '../../core/local.js';
+import type { ProxyState } from '../../core/proxy.js';
+import type { ZenConfig } from '../../core/config.js';
+import type { Pid, Ref, Term } from '../../core/terms.js';
+import type { ZenApp, ZenCluster } from '../zen/cluster.js';
+import type { Schedule, Step } from './schedule.js';
+
+export type MonitorObs = {
+  readonly id: number;
+  readonly sub: number;
+  readonly subNode: number;
+  readonly target: number;
+  readonly targetNode: number;
+  readonly targetPid: Pid;
+  readonly ref: Ref;
+  readonly atUs: number;
+  readonly seq: number;
+};
+export type DemonitorObs = {
+  readonly monitor: number;
+  readonly flush: boolean;
+  readonly atUs: number;
+  readonly seq: number;
+  /** DOWNs for the ref in the subscriber's mailbox right after demonitor returned. */
+  readonly downsInMailboxAfter: number;
+};
+export type DownObs = {
+  readonly proc: number;
+  readonly refUid: number;
+  readonly object: Term;
+  readonly reason: Term;
+  readonly deliveredUs: number;
+  readonly deliveredSeq: number;
+  handledUs: number | null;
+  handledSeq: number | null;
+  inMailboxAtEnd: boolean;
+};
+export type DeathObs = {
+  readonly proc: number;
+  readonly atUs: number;
+  readonly seq: number;
+  readonly reason: Term;
+  /** Died with its node (a crash): no Proxy was left to report it. */
+  readonly crash: boolean;
+};
+/** A stretch of time when a node pair was disturbed, from `fromUs` to `toUs` (Infinity: to the end). */
+export type Interval = { fromUs: number; toUs: number };
+export type FaultObs = { readonly atUs: number; readonly op: Step['op']; readonly detail: string };
+export type RateWindow = { readonly node: number; readonly tickUs: number; delivered: number };
+
+/** The ZenMonitor tables and component states of one node at the end (processes by index). */
+export type NodeEnd = {
+  readonly node: number;
+  /** References rows: subscriber process index (-1 for a process that is not a probe), ref, target. */
+  readonly references: { sub: number; refUid: number; target: number }[];
+  readonly referencesSize: number;
+  /** Local's subscriber set. */
+  readonly localSubscribers: { proc: number; alive: boolean }[];
+  /** Proxy subscriber rows, by target process. */
+  readonly proxyRows: { target: number; targetAlive: boolean; connector: Pid; connectorNode: number; connectorAlive: boolean; connectorHolds: boolean }[];
+  readonly proxyRowsSize: number;
+  /** ERTS monitors the Proxy holds on targets no row subscribes to (upstream keeps them after unsubscribe). */
+  readonly proxyMonitorsKept: number;
+  readonly connectors: {
+    remote: number;
+    monitors: { target: number; targetAlive: boolean; refUid: number; sub: number; subAlive: boolean; inReferences: boolean }[];
+    batch: number;
+    blocked: boolean;
+  }[];
+  readonly batchers: { connector: Pid; connectorAlive: boolean; batch: number }[];
+  readonly localBatch: number;
+};
+
+export type Observations = {
+  readonly schedule: Schedule;
+  readonly config: ZenConfig;
+  readonly procs: { readonly node: number; readonly pid: Pid }[];
+  readonly monitors: MonitorObs[];
+  readonly demonitors: DemonitorObs[];
+  readonly downs: DownObs[];
+  readonly deaths: DeathObs[];
+  readonly faults: FaultObs[];
+  /** Per ordered pair `s>t`: when s's connection to t was down. */
+  readonly connDown: Map<string, Interval[]>;
+  /** Per ordered pair `a>b`: when the direction a -> b was cut. */
+  readonly cuts: Map<string, Interval[]>;
+  /** Per node: when ZenMonitor was not running there. */
+  readonly zenDown: Map<number, Interval[]>;
+  /** Per node: its Dispatcher's demand windows (tick to tick) with the DOWNs delivered in each. */
+  readonly rate: RateWindow[];
+  /** Largest one-way latency set on each pair `a>b` (both orders), µs. */
+  readonly maxLatencyUs: Map<string, number>;
+  readonly scriptStartUs: number;
+  readonly faultsEndUs: number;
+  readonly endUs: number;
+  readonly quiet: boolean;
+  readonly ends: NodeEnd[];
+  readonly traceHash: string;
+  readonly events: number;
+};
+
+export function pairKey(a: number, b: number): string {
+  return `${a}>${b}`;
+}
+
+/** What the end-of-run snapshot needs to know of a run: its cluster and its processes by index. */
+export type RunView = {
+  readonly zen: ZenCluster;
+  /** Node names by index. */
+  readonly names: readonly string[];
+  readonly procs: readonly { readonly pid: Pid }[];
+  indexOf(pid: Pid): number;
+  isAlive(pid: Pid): boolean;
+};
+
+export function nodeEnd(v: RunView, n: number): NodeEnd | undefined {
+  const app = v.zen.app(v.names[n] as string);
+  if (app === undefined) return undefined;
+  const t = app.tables;
+  const references: NodeEnd['references'] = [];
+  for (const { pid } of v.procs) {
+    for (const row of t.references.rowsOf(pid)) {
+      references.push({ sub: v.indexOf(pid), refUid: row.ref.uid, target: row.target.t === 'pid' ? v.indexOf(row.target) : -1 });
+    }
+  }
+  const { rows: proxyRows, kept } = proxyEnd(v, app);
+  const batchers: NodeEnd['batchers'] = [];
+  for (const pid of app.batchers.values()) {
+    const st = v.zen.inspectState(pid) as BatcherState | undefined;
+    if (st !== undefined) batchers.push({ connector: st.connector, connectorAlive: v.isAlive(st.connector), batch: st.batch.length });
+  }
+  const local = v.zen.inspectState(app.pids[1] as Pid) as LocalState | undefined;
+  return {
+    node: n,
+    references,
+    referencesSize: t.references.size,
+    localSubscribers: t.localSubscribers.values().map((pid) => ({ proc: v.indexOf(pid), alive: v.isAlive(pid) })),
+    proxyRows,
+    proxyRowsSize: t.proxySubscribers.size,
+    proxyMonitorsKept: kept,
+    connectors: connectorsEnd(v, app),
+    batchers,
+    localBatch: local?.batch.length ?? 0,
+  };
+}
+
+/** Each live Connector of `app`: its monitors (by process index) and pending instructions. */
+function connectorsEnd(v: RunView, app: ZenApp): NodeEnd['connectors'] {
+  const out: NodeEnd['connectors'] = [];
+  for (const [remote, pid] of app.connectors) {
+    const st = v.zen.inspectState(pid) as ConnectorState | undefined;
+    if (st === undefined) continue;
+    out.push({
+      remote: v.names.indexOf(remote),
+      monitors: listMonitors(st).map((r) => ({
+        target: r.target.t === 'pid' ? v.indexOf(r.target) : -1,
+        targetAlive: r.target.t === 'pid' && v.isAlive(r.target),
+        refUid: r.ref.uid,
+        sub: v.indexOf(r.subscriber),
+        subAlive: v.isAlive(r.subscriber),
+        inReferences: app.tables.references.has(r.subscriber, r.ref),
+      })),
+      batch: st.batch.length,
+      blocked: st.pending !== null,
+    });
+  }
+  return out;
+}
+
+/** The Proxy subscriber rows of `app`'s node, and the ERTS monitors its Proxy keeps without one. */
+function proxyEnd(v: RunView, app: ZenApp): { rows: NodeEnd['proxyRows']; kept: number } {
+  const rows: NodeEnd['proxyRows'] = [];
+  const rowTargets = new Set<number>();
+  const holds = new Map<number, Set<number>>();
+  for (const { pid } of v.procs) {
+    for (const row of app.tables.proxySubscribers.rowsFor(pid)) {
+      rowTargets.add(pid.uid);
+      rows.push({
+        target: v.indexOf(pid),
+        targetAlive: v.isAlive(pid),
+        connector: row.connector,
+        connectorNode: v.names.indexOf(row.connector.node),
+        connectorAlive: v.isAlive(row.connector),
+        connectorHolds: connectorHolds(v, row.connector, pid, holds),
+      });
+    }
+  }
+  const proxy = v.zen.inspectState(app.pids[0] as Pid) as ProxyState | undefined;
+  let kept = 0;
+  for (const target of proxy?.monitors.values() ?? []) if (target.t === 'pid' && !rowTargets.has(target.uid)) kept++;
+  return { rows, kept };
+}
+
+/** Whether the Connector `connector` (on any node) still holds a monitor of `target`. */
+function connectorHolds(v: RunView, connector: Pid, target: Pid, cache: Map<number, Set<number>>): boolean {
+  let set = cache.get(connector.uid);
+  if (set === undefined) {
+    const st = v.zen.inspectState(connector) as ConnectorState | undefined;
+    set = new Set(st === undefined ? [] : listMonitors(st).map((r) => (r.target.t === 'pid' ? r.target.uid : -1)));
+    cache.set(connector.uid, set);
+  }
+  return set.has(target.uid);
+}

@@ -1,0 +1,486 @@
+// The engine layer (sim/engine): the event kernel, seeded random streams (rng.ts) and
+// the metrics registry (metrics.ts). It knows nothing of BEAM, ZenMonitor or scenarios
+// and imports no other layer (core/ included); every layer above runs on it.
+//
+// The discrete-event kernel: an integer-microsecond virtual clock and one event queue
+// ordered by (time, insertion sequence), so same-time events run in the order they
+// were scheduled (as sinon's fake timers do). Every executed event is folded into a
+// 64-bit trace hash; a run's `traceHash` is the fingerprint the determinism tests and
+// the CLI print. Event kinds are registered once with their handler, so an event is
+// four numbers and an argument (no closure per event) and a trace line can name it.
+//
+// Rules: time never goes backwards; an event cannot be scheduled in the past or at a
+// fractional microsecond; nothing here reads the wall clock.
+
+export type Handler = (subject: number, arg: unknown) => void;
+export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
+/** One executed event, as written to a `--trace` file. */
+export type TraceSink = (line: string) => void;
+
+const REC = 2;
+
+type Kind = { name: string; handler: Handler; describe: Describe | undefined };
+
+export type RunLimit = {
+  /** Stop before the first event later than this virtual time; the clock ends at it. */
+  untilUs?: number;
+  /** Stop as soon as this returns true (checked after every event). */
+  until?: () => boolean;
+  /** Stop after this many events (a guard against runaway scenarios). */
+  maxEvents?: number;
+};
+export type RunEnd = 'time' | 'idle' | 'condition' | 'max_events';
+
+const TWO32 = 4294967296;
+const TWO53 = 9007199254740992;
+const INITIAL_SLOT_BITS = 10;
+const PRUNE_MIN = 1024;
+/** Bucket 0 (unused: those events are in `due`) and one per bit of a 53-bit time. */
+const BUCKETS = 54;
+const INITIAL_NUMBERS = 64;
+/** An emptied bucket (or `due`) longer than this may be given back to the GC… */
+const SPARE_NUMBERS = 1 << 15;
+/**
+ * …when the buckets' total length passes this many numbers per pending event. Steady
+ * workloads settle near 20 (bucket peaks and doubling slack); 64 stops the churn of
+ * regrowing buckets there while bounding what a past burst leaves behind (512 bytes per
+ * pending event).
+ */
+const ROOM_PER_EVENT = 64;
+
+/**
+ * The queue is a radix heap, which fits a simulator's clock: nothing is ever scheduled
+ * before the last event run, so every pending time is at least a `base` (the time of
+ * that event, or earlier). Events at exactly `base` wait in `due`; any other event waits
+ * in the bucket of the highest bit in which its time differs from `base`. When `due`
+ * runs dry, the lowest non-empty bucket's earliest time becomes the new `base` and that
+ * bucket's events move to `due` or to lower buckets. An event moves at most once per
+ * bit, and only by sequential reads and appends, so a pop costs a few appends instead
+ * of a sift through a heap's random memory.
+ *
+ * Same-time order needs no comparisons: the events of one time always share a bucket
+ * (it depends on the time and `base` only), join it in the order they are scheduled and
+ * keep that order when a refill moves them, so they reach `due`, and run, in insertion
+ * order. An event scheduled at `base` itself is appended to `due`, after all the others.
+ *
+ * An event is stored as (time, key). The key packs an insertion rank above the slot
+ * that holds its payload (`rank * capacity + slot`; kind, subject and argument stay put
+ * in per-slot arrays). The rank advances with the public sequence number, so `cancel`'s
+ * number is recovered from the key rather than stored; when ranks would outgrow the 53
+ * bits they are renumbered in order.
+ */
+export class Kernel {
+  /** Virtual time in integer microseconds. */
+  nowUs = 0;
+  /** Events executed so far. */
+  executed = 0;
+  private seq = 0;
+  private rank = 0;
+  private size = 0;
+  /** The number of slots, a power of two: the key's radix. */
+  private capacity = 1 << INITIAL_SLOT_BITS;
+  /** The first rank that would not fit in a key beside a slot: 2^53 / capacity. */
+  private rankLimit = TWO53 / this.capacity;
+  /** No pending event is earlier; moves only to the time of an event being run. */
+  private base = 0;
+  /** Keys of the events at time `base`, in insertion order; [dueHead, dueLen) are pending. */
+  private due: Float64Array = new Float64Array(INITIAL_NUMBERS);
+  private dueHead = 0;
+  private dueLen = 0;
+  /** Bucket b holds the (time, key) pairs whose highest bit differing from `base` is b - 1. */
+  private readonly buckets: Float64Array[] = Array.from({ length: BUCKETS }, () => new Float64Array(INITIAL_NUMBERS));
+  /** Numbers used in each bucket (two per event). */
+  private readonly bucketLen = new Int32Array(BUCKETS);
+  /** The buckets' total length, kept within a few times what the pending events need. */
+  private bucketRoom = BUCKETS * INITIAL_NUMBERS;
+  /** Bit b (b < 32) of lowMask, or b - 32 of highMask, is set when bucket b is not empty. */
+  private lowMask = 0;
+  private highMask = 0;
+  /** The earliest time in each bucket (Infinity when empty). */
+  private readonly bucketMin = new Float64Array(BUCKETS).fill(Infinity);
+  /** Per slot, REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
+  private rec = new Float64Array(REC * this.capacity);
+  /**
+   * The public sequence number of a rank (needed only to check cancellations): ranks
+   * below `renumbered` were given by the last renumbering to events with sequence
+   * numbers `seqOfRank[rank]`; later ranks and sequence numbers advance together.
+   */
+  private seqOfRank = new Float64Array(0);
+  private renumbered = 0;
+  /** seq - rank, for ranks at or above `renumbered`. */
+  private seqMinusRank = 0;
+  private argOf: unknown[] = new Array<unknown>(this.capacity).fill(undefined);
+  /** Stack of free slots: free[0 .. freeCount) are free. */
+  private free = freeSlots(0, this.capacity);
+  private freeCount = this.capacity;
+  private readonly handlers: Handler[] = [];
+  private readonly kinds: Kind[] = [];
+  /** Sequence numbers of cancelled events, pending or (until pruned) already run. */
+  private cancelled = new Set<number>();
+  private pruneAt = PRUNE_MIN;
+  // Kept as int32 (the hash only ever uses their 32 bits), so the fields stay small integers.
+  private h1 = 0x811c9dc5 | 0;
+  private h2 = 0x01000193;
+  private trace: TraceSink | undefined;
+
+  /** Registers an event kind; returns its code for `at`/`after`. */
+  defineKind(name: string, handler: Handler, describe?: Describe): number {
+    this.kinds.push({ name, handler, describe });
+    this.handlers.push(handler);
+    return this.kinds.length - 1;
+  }
+
+  /** Writes one JSON line per executed event to `sink` from now on. */
+  setTrace(sink: TraceSink | undefined): void {
+    this.trace = sink;
+  }
+
+  /** Schedules an event at absolute time `atUs`; returns its sequence number (for `cancel`). */
+  at(atUs: number, kind: number, subject: number, arg?: unknown): number {
+    if (!(atUs >= this.nowUs) || atUs !== Math.floor(atUs) || atUs > Number.MAX_SAFE_INTEGER) {
+      throw badTime(atUs, this.nowUs);
+    }
+    if (this.size === this.capacity) this.grow();
+    if (this.rank === this.rankLimit) this.renumber();
+    const s = this.seq++;
+    const slot = this.free[--this.freeCount] as number;
+    const rec = this.rec;
+    const r = REC * slot;
+    rec[r] = subject;
+    if (arg === undefined) {
+      rec[r + 1] = 2 * kind;
+    } else {
+      rec[r + 1] = 2 * kind + 1;
+      this.argOf[slot] = arg;
+    }
+    this.insert(atUs, this.rank++ * this.capacity + slot);
+    this.size++;
+    return s;
+  }
+
+  /** Schedules an event `delayUs` after now. */
+  after(delayUs: number, kind: number, subject: number, arg?: unknown): number {
+    return this.at(this.nowUs + delayUs, kind, subject, arg);
+  }
+
+  /** Cancels a scheduled event; it will be skipped and not hashed. */
+  cancel(seq: number): void {
+    if (!(seq >= 0 && seq < this.seq)) return;
+    this.cancelled.add(seq);
+    if (this.cancelled.size > this.pruneAt) this.pruneCancelled();
+  }
+
+  /** Number of scheduled events (cancelled ones included until they are reached). */
+  pending(): number {
+    return this.size;
+  }
+
+  /** Time of the next event, or Infinity when idle. */
+  peekUs(): number {
+    return this.size > 0 ? this.nextTime() : Infinity;
+  }
+
+  run(limit: RunLimit = {}): RunEnd {
+    const untilUs = limit.untilUs ?? Infinity;
+    const maxEvents = limit.maxEvents ?? Infinity;
+    const until = limit.until;
+    let n = 0;
+    for (;;) {
+      if (this.size === 0) {
+        if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
+        return 'idle';
+      }
+      if (this.nextTime() > untilUs) {
+        this.nowUs = Math.max(this.nowUs, untilUs);
+        return 'time';
+      }
+      if (n >= maxEvents) return 'max_events';
+      if (this.step()) n++;
+      if (until !== undefined && until()) return 'condition';
+    }
+  }
+
+  /** The 64-bit trace hash over every executed event, as 16 hex digits. */
+  traceHash(): string {
+    return hex32(this.h2) + hex32(this.h1);
+  }
+
+  /** Pops and executes one event; false when it was cancelled. */
+  private step(): boolean {
+    if (this.dueHead === this.dueLen) this.refill();
+    const t = this.base;
+    const key = this.due[this.dueHead++] as number;
+    if (this.dueHead === this.dueLen) {
+      this.dueHead = this.dueLen = 0;
+      if (this.due.length > SPARE_NUMBERS && this.due.length > 4 * this.size) this.due = new Float64Array(INITIAL_NUMBERS);
+    }
+    this.size--;
+    // ToInt32 keeps the key modulo 2^32 exactly, and the slot is its low bits.
+    const slot = key & (this.capacity - 1);
+    const rec = this.rec;
+    const r = REC * slot;
+    const subject = rec[r] as number;
+    const kindArg = rec[r + 1] as number;
+    const kind = kindArg >> 1;
+    let arg: unknown;
+    if ((kindArg & 1) !== 0) {
+      arg = this.argOf[slot];
+      this.argOf[slot] = undefined;
+    }
+    this.free[this.freeCount++] = slot;
+    if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOfKey(key))) return false;
+    this.nowUs = t;
+    this.executed++;
+    this.mix(t, kind, subject);
+    if (this.trace !== undefined) this.writeTrace(t, this.kinds[kind] as Kind, subject, arg);
+    (this.handlers[kind] as Handler)(subject, arg);
+    return true;
+  }
+
+  private mix(t: number, kind: number, subject: number): void {
+    let lo = t;
+    let hi = 0;
+    if (t >= TWO32) {
+      hi = Math.floor(t / TWO32);
+      lo = t - hi * TWO32;
+    }
+    let a = this.h1;
+    let b = this.h2;
+    a = Math.imul(a ^ lo, 0x01000193);
+    b = Math.imul(b ^ hi ^ (kind << 20), 0x5bd1e995);
+    a = Math.imul(a ^ subject, 0x85ebca6b);
+    b = Math.imul(b ^ (a >>> 13), 0xc2b2ae35);
+    a ^= b >>> 15;
+    this.h1 = a;
+    this.h2 = b;
+  }
+
+  private writeTrace(t: number, k: Kind, subject: number, arg: unknown): void {
+    const detail = k.describe !== undefined ? k.describe(subject, arg) : undefined;
+    (this.trace as TraceSink)(JSON.stringify({ us: t, event: k.name, subject, ...detail }));
+  }
+
+  /** Files an event; its time is at least `nowUs`. */
+  private insert(t: number, key: number): void {
+    if (t < this.base) this.rebase();
+    if (t === this.base) {
+      this.pushDue(key);
+      return;
+    }
+    this.pushBucket(bucketOf(t, this.base), t, key);
+  }
+
+  private pushDue(key: number): void {
+    if (this.dueLen === this.due.length) this.due = grown(this.due);
+    this.due[this.dueLen++] = key;
+  }
+
+  private pushBucket(b: number, t: number, key: number): void {
+    let a = this.buckets[b] as Float64Array;
+    const n = this.bucketLen[b] as number;
+    if (n === a.length) {
+      this.bucketRoom += a.length;
+      a = grown(a);
+      this.buckets[b] = a;
+    }
+    a[n] = t;
+    a[n + 1] = key;
+    this.bucketLen[b] = n + 2;
+    if (t < (this.bucketMin[b] as number)) this.bucketMin[b] = t;
+    if (b < 32) this.lowMask |= 1 << b;
+    else this.highMask |= 1 << (b - 32);
+  }
+
+  /** The time of the next event (there is one), without moving anything. */
+  private nextTime(): number {
+    return this.dueHead < this.dueLen ? this.base : (this.bucketMin[this.lowestBucket()] as number);
+  }
+
+  /** The lowest non-empty bucket (there is one). */
+  private lowestBucket(): number {
+    const low = this.lowMask;
+    if (low !== 0) return 31 - Math.clz32(low & -low);
+    const high = this.highMask;
+    return 63 - Math.clz32(high & -high);
+  }
+
+  /** `due` is empty: the earliest time becomes `base`, and its bucket is redistributed. */
+  private refill(): void {
+    const b = this.lowestBucket();
+    const m = this.bucketMin[b] as number;
+    const a = this.buckets[b] as Float64Array;
+    const n = this.bucketLen[b] as number;
+    this.bucketLen[b] = 0;
+    this.bucketMin[b] = Infinity;
+    // A burst moving down through the buckets would otherwise leave each as big as the
+    // burst; past a generous room per pending event, emptied buckets start small again.
+    if (a.length > SPARE_NUMBERS && this.bucketRoom > ROOM_PER_EVENT * this.size + SPARE_NUMBERS) {
+      this.buckets[b] = new Float64Array(INITIAL_NUMBERS);
+      this.bucketRoom += INITIAL_NUMBERS - a.length;
+    }
+    if (b < 32) this.lowMask &= ~(1 << b);
+    else this.highMask &= ~(1 << (b - 32));
+    this.base = m;
+    for (let i = 0; i < n; i += 2) {
+      const t = a[i] as number;
+      if (t === m) this.pushDue(a[i + 1] as number);
+      else this.pushBucket(bucketOf(t, m), t, a[i + 1] as number);
+    }
+  }
+
+  /**
+   * Someone schedules before `base`: possible only after `run` returned having popped a
+   * cancelled event later than the clock (every pending event is later still). Refiles
+   * everything against `base = nowUs`, so this happens at most once per return from `run`.
+   */
+  private rebase(): void {
+    const entries = this.entries();
+    this.dueHead = this.dueLen = 0;
+    this.bucketLen.fill(0);
+    this.bucketMin.fill(Infinity);
+    this.lowMask = this.highMask = 0;
+    this.base = this.nowUs;
+    for (let i = 0; i < entries.length; i += 2) {
+      const t = entries[i] as number;
+      this.pushBucket(bucketOf(t, this.base), t, entries[i + 1] as number);
+    }
+  }
+
+  /** Every pending (time, key), in no particular order. */
+  private entries(): Float64Array {
+    const out = new Float64Array(2 * this.size);
+    let j = 0;
+    for (let i = this.dueHead; i < this.dueLen; i++) {
+      out[j++] = this.base;
+      out[j++] = this.due[i] as number;
+    }
+    for (let b = 1; b < BUCKETS; b++) {
+      const a = this.buckets[b] as Float64Array;
+      const n = this.bucketLen[b] as number;
+      for (let i = 0; i < n; i++) out[j++] = a[i] as number;
+    }
+    return out;
+  }
+
+  /** Replaces every pending key k by f(k); f must keep the keys' order. */
+  private mapKeys(f: (key: number) => number): void {
+    for (let i = this.dueHead; i < this.dueLen; i++) this.due[i] = f(this.due[i] as number);
+    for (let b = 1; b < BUCKETS; b++) {
+      const a = this.buckets[b] as Float64Array;
+      const n = this.bucketLen[b] as number;
+      for (let i = 1; i < n; i += 2) a[i] = f(a[i] as number);
+    }
+  }
+
+  /**
+   * Forgets cancellations of events that already ran (a timer cancelled after it fired),
+   * so they cannot pile up. Runs after at least max(PRUNE_MIN, pending) cancels, so its
+   * scan of the queue costs O(1) per cancel.
+   */
+  private pruneCancelled(): void {
+    const live = new Set<number>();
+    const entries = this.entries();
+    for (let i = 1; i < entries.length; i += 2) {
+      const s = this.seqOfKey(entries[i] as number);
+      if (this.cancelled.has(s)) live.add(s);
+    }
+    this.cancelled = live;
+    this.pruneAt = live.size + Math.max(PRUNE_MIN, this.size);
+  }
+
+  /** Doubles the slots (one more slot bit), re-encoding every pending key. */
+  private grow(): void {
+    const old = this.capacity;
+    const n = old * 2;
+    this.mapKeys((key) => {
+      const rank = Math.floor(key / old);
+      return rank * n + (key - rank * old);
+    });
+    const rec = new Float64Array(REC * n);
+    rec.set(this.rec);
+    this.rec = rec;
+    for (let i = old; i < n; i++) this.argOf.push(undefined);
+    // Called only when full, so no slot is free and the stack is just the new slots.
+    this.free = freeSlots(old, n);
+    this.freeCount = n - old;
+    this.capacity = n;
+    this.rankLimit = TWO53 / n;
+    if (this.rank >= this.rankLimit) this.renumber();
+  }
+
+  /**
+   * Gives the pending events ranks 0 .. size-1 in their present rank order, so ranks can
+   * keep growing, and remembers their sequence numbers. Runs once per 2^53 / capacity
+   * insertions at most (2^33 with a million slots).
+   */
+  private renumber(): void {
+    const cap = this.capacity;
+    const entries = this.entries();
+    const keys = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) keys[i] = entries[2 * i + 1] as number;
+    keys.sort();
+    const seqOfRank = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) seqOfRank[i] = this.seqOfKey(keys[i] as number);
+    this.mapKeys((key) => lowerBound(keys, key) * cap + (key & (cap - 1)));
+    this.seqOfRank = seqOfRank;
+    this.renumbered = this.size;
+    this.rank = this.size;
+    this.seqMinusRank = this.seq - this.rank;
+  }
+
+  /** The public sequence number of the event with this key. */
+  private seqOfKey(key: number): number {
+    const rank = Math.floor(key / this.capacity);
+    return rank < this.renumbered ? (this.seqOfRank[rank] as number) : rank + this.seqMinusRank;
+  }
+}
+
+/** The bucket of time t > base: one plus the index of the highest bit where they differ. */
+function bucketOf(t: number, base: number): number {
+  if (t >= TWO32 || base >= TWO32) {
+    const th = Math.floor(t / TWO32);
+    const bh = Math.floor(base / TWO32);
+    if (th !== bh) return 64 - Math.clz32(th ^ bh);
+  }
+  // ToInt32 keeps each time's low 32 bits exactly.
+  return 32 - Math.clz32(t ^ base);
+}
+
+function grown(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Index of `x` in the sorted array `a` (which holds it). */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((a[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A stack holding the slots [from, to), the lowest on top. */
+function freeSlots(from: number, to: number): Int32Array {
+  const stack = new Int32Array(to);
+  for (let i = 0; i < to - from; i++) stack[i] = to - 1 - i;
+  return stack;
+}
+
+function badTime(atUs: number, nowUs: number): RangeError {
+  const why =
+    atUs < nowUs
+      ? `is in the past (now ${nowUs} µs)`
+      : Number.isFinite(atUs) && atUs <= Number.MAX_SAFE_INTEGER
+        ? 'is not a whole number of microseconds'
+        : 'is not a finite time below 2^53 µs';
+  return new RangeError(`event time ${atUs} µs ${why}`);
+}
+
+function hex32(x: number): string {
+  return (x >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,219 @@
+// Running a plan's jobs: in this thread or on a pool of worker threads (each loads the
+// scenario once and runs many jobs), appending each result line whole and in job order
+// to results.jsonl (nothing finished is lost on an interrupt), with a progress bar and
+// ETA. The wall clock is read here only, for the progress bar (marked wall-clock: ok);
+// nothing it reads reaches the results or the report.
+import { openSync, closeSync, readFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../run/params.js';
+import { type Job, type JobResult, type Point, pointText, runSettings } from './sweep.js';
+import { runJob, type WorkerJob, type WorkerReply } from './worker.js';
+
+
+export type PlanHooks = {
+  /** Stop, as an interruption would, once this many jobs have finished in this session (tests). */
+  maxJobs?: number;
+  /** Aborting interrupts the sweep: running jobs are dropped, finished ones kept. */
+  signal?: AbortSignal;
+  /** Progress and notes (default: stderr unless quiet). */
+  err?: (s: string) => void;
+  /** The summary (default: stdout unless quiet). */
+  out?: (s: string) => void;
+  /** Whether err is a terminal (a redrawn progress bar) or a log (a line per 10%). */
+  tty?: boolean;
+};
+
+export type ExecContext = {
+  scenario: string;
+  set: readonly (readonly [string, string])[];
+  /** 0: run in this thread. */
+  workers: number;
+  file: string;
+  hooks: PlanHooks;
+  err: (s: string) => void;
+};
+
+/**
+ * Runs the jobs; appends each result line to the file, whole, in job order (a result
+ * that finishes early waits for the ones before it, and is written at once if the
+ * sweep is interrupted, so nothing finished is lost).
+ */
+export async function execute(todo: { job: Job; point: Point }[], ctx: ExecContext): Promise<{ interrupted: boolean; finished: number }> {
+  if (todo.length === 0) return { interrupted: false, finished: 0 };
+  const fd = openSync(ctx.file, 'a');
+  const held: (JobResult | undefined)[] = new Array(todo.length);
+  let written = 0;
+  let finished = 0;
+  const progress = new Progress(todo.length, ctx.err, ctx.hooks.tty ?? (process.stderr.isTTY === true));
+  const write = (r: JobResult) => writeSync(fd, `${JSON.stringify(r)}\n`);
+  const accept = (k: number, r: JobResult) => {
+    held[k] = r;
+    finished++;
+    while (written < todo.length && held[written] !== undefined) {
+      write(held[written] as JobResult);
+      held[written] = undefined;
+      written++;
+    }
+    progress.update(finished);
+  };
+  const flushHeld = () => {
+    for (let k = written; k < todo.length; k++) if (held[k] !== undefined) write(held[k] as JobResult);
+  };
+  const jobOf = (k: number): WorkerJob => {
+    const t = todo[k] as { job: Job; point: Point };
+    return { k, scenario: ctx.scenario, set: runSettings({ set: ctx.set }, t.point), job: t.job, point: t.point };
+  };
+  const limitReached = () => ctx.hooks.maxJobs !== undefined && finished >= ctx.hooks.maxJobs;
+  let interrupted = false;
+  // On a terminal, the elapsed time and ETA move while long runs go on in the workers.
+  const ticker = setInterval(() => progress.update(finished), 1000); // wall-clock: ok (the CLI progress bar)
+  ticker.unref();
+  try {
+    progress.update(0);
+    if (ctx.workers === 0) {
+      for (let k = 0; k < todo.length; k++) {
+        // Let a signal in between jobs (a job runs to completion in this thread).
+        await new Promise((r) => setImmediate(r)); // wall-clock: ok (yields to signals, not to simulated time)
+        if (ctx.hooks.signal?.aborted === true || limitReached()) {
+          interrupted = true;
+          break;
+        }
+        const reply = await runJob(jobOf(k));
+        if (!reply.ok) throw jobError(reply, todo[k] as { job: Job; point: Point });
+        accept(k, reply.result);
+      }
+      if (limitReached() && finished < todo.length) interrupted = true;
+    } else {
+      interrupted = await pool(todo, ctx, jobOf, accept, limitReached);
+    }
+  } finally {
+    clearInterval(ticker);
+    flushHeld();
+    closeSync(fd);
+    progress.end();
+  }
+  return { interrupted, finished };
+}
+
+function jobError(reply: Extract<WorkerReply, { ok: false }>, t: { job: Job; point: Point }): Error {
+  const what = `run ${t.job.index + 1} (point ${pointText(t.point)}, seed ${t.job.seed})`;
+  return reply.input ? new InputError(`${what}: ${reply.message}`) : new Error(`${what} failed:\n${reply.message}`);
+}
+
+/**
+ * The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found from tsx's
+ * package.json so it works whether this module runs as ESM (the CLI) or was compiled to
+ * CommonJS by tsx (uvu -r tsx), where import.meta.resolve is missing.
+ */
+function tsxEsmApi(): string {
+  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } } | string> };
+  const entry = pkg.exports?.['./esm/api'];
+  const target = typeof entry === 'object' && typeof entry.import?.default === 'string' ? entry.import.default : './dist/esm/api/index.mjs';
+  return pathToFileURL(join(dirname(pkgFile), target)).href;
+}
+
+/** A worker thread running plan_worker.ts, with tsx registered in it first. */
+function startWorker(): Worker {
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: { zensimPlanWorker: true } });
+}
+
+function pool(
+  todo: readonly { job: Job; point: Point }[],
+  ctx: ExecContext,
+  jobOf: (k: number) => WorkerJob,
+  accept: (k: number, r: JobResult) => void,
+  limitReached: () => boolean,
+): Promise<boolean> {
+  return new Promise<boolean>((resolveP, rejectP) => {
+    const workers: Worker[] = [];
+    const busy = new Map<Worker, number>();
+    let next = 0;
+    let settled = false;
+    const settle = (interrupted: boolean, error?: Error) => {
+      if (settled) return;
+      settled = true;
+      ctx.hooks.signal?.removeEventListener('abort', onAbort);
+      void Promise.all(workers.map((w) => w.terminate())).then(() => (error !== undefined ? rejectP(error) : resolveP(interrupted)));
+    };
+    const onAbort = () => settle(true);
+    const give = (w: Worker) => {
+      if (next >= todo.length) {
+        if (busy.size === 0) settle(false);
+        return;
+      }
+      const k = next++;
+      busy.set(w, k);
+      w.postMessage(jobOf(k));
+    };
+    if (ctx.hooks.signal?.aborted === true) return settle(true);
+    ctx.hooks.signal?.addEventListener('abort', onAbort);
+    for (let i = 0; i < ctx.workers; i++) {
+      const w = startWorker();
+      workers.push(w);
+      w.on('message', (reply: WorkerReply) => {
+        if (settled) return;
+        busy.delete(w);
+        if (!reply.ok) return settle(false, jobError(reply, todo[reply.k] as { job: Job; point: Point }));
+        accept(reply.k, reply.result);
+        if (limitReached()) return settle(next < todo.length || busy.size > 0);
+        give(w);
+      });
+      w.on('error', (e) => settle(false, new Error(`a plan worker failed: ${e.stack ?? String(e)}`)));
+      w.on('exit', (code) => {
+        if (!settled) settle(false, new Error(`a plan worker exited (code ${code})`));
+      });
+      give(w);
+    }
+  });
+}
+
+/** The progress bar and ETA (stderr): redrawn on a terminal, a line per 10% in a log. */
+class Progress {
+  private readonly t0 = performance.now(); // wall-clock: ok
+  private shown = -1;
+  private drawnAt = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly say: (s: string) => void,
+    private readonly tty: boolean,
+  ) {}
+
+  update(done: number): void {
+    const now = performance.now(); // wall-clock: ok
+    const elapsed = (now - this.t0) / 1000;
+    const pct = Math.floor((done / this.total) * 100);
+    const eta = done === 0 ? '…' : clock((elapsed / done) * (this.total - done));
+    if (this.tty) {
+      if (done < this.total && now - this.drawnAt < 100) return;
+      this.drawnAt = now;
+      const width = 24;
+      const fill = Math.round((done / this.total) * width);
+      this.say(`\r  [${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${done}/${this.total} runs ${String(pct).padStart(3)}%  elapsed ${clock(elapsed)}  ETA ${eta}   `);
+      this.shown = done;
+    } else {
+      const step = Math.floor(pct / 10);
+      if (step <= this.shown || done === 0) return;
+      this.shown = step;
+      this.say(`  ${done}/${this.total} runs (${pct}%), elapsed ${clock(elapsed)}, ETA ${eta}\n`);
+    }
+  }
+
+  end(): void {
+    if (this.tty && this.shown >= 0) this.say('\n');
+  }
+}
+
+function clock(s: number): string {
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const ss = String(t % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

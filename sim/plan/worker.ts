@@ -1,0 +1,44 @@
+// A `zensim plan` worker thread: loads the scenario once, then runs the jobs the driver
+// (command.ts, pool.ts) posts, one at a time, and posts back each job's compact result line.
+// The driver starts it with tsx registered (workers do not inherit the main thread's
+// loader), see `startWorker` in pool.ts. `runJob` is also what the driver calls
+// when it runs jobs in its own thread (`--jobs 1`).
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadScenario } from '../run/load.js';
+import { jobResult, type Job, type JobResult, type Point } from './sweep.js';
+import { InputError } from '../run/params.js';
+import { runScenario } from '../run/runner.js';
+import type { Scenario } from '../run/scenario.js';
+
+export type WorkerJob = { k: number; scenario: string; set: [string, string][]; job: Job; point: Point };
+export type WorkerReply = { k: number; ok: true; result: JobResult } | { k: number; ok: false; message: string; input: boolean };
+
+const loaded = new Map<string, Promise<Scenario>>();
+
+async function load(file: string): Promise<Scenario> {
+  let p = loaded.get(file);
+  if (p === undefined) {
+    p = loadScenario(file);
+    loaded.set(file, p);
+  }
+  return p;
+}
+
+/** Runs one job; never throws (a failure is a reply). */
+export async function runJob(j: WorkerJob): Promise<WorkerReply> {
+  try {
+    const sc = await load(j.scenario);
+    const doc = runScenario(sc, { seed: j.job.seed, set: j.set });
+    return { k: j.k, ok: true, result: jobResult(j.job, j.point, doc) };
+  } catch (e) {
+    const err = e as Error;
+    return { k: j.k, ok: false, message: err instanceof InputError ? err.message : (err.stack ?? String(err)), input: err instanceof InputError };
+  }
+}
+
+if (parentPort !== null && (workerData as { zensimPlanWorker?: boolean } | null)?.zensimPlanWorker === true) {
+  const port = parentPort;
+  port.on('message', (j: WorkerJob) => {
+    void runJob(j).then((reply) => port.postMessage(reply));
+  });
+}

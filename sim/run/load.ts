@@ -1,0 +1,22 @@
+// Loading a scenario file: the user's TypeScript module, imported through the loader the
+// CLI registered (tsx), whose default export must be `defineScenario({...})`. Shared by
+// `zensim run`, the plan driver and its workers; bad input is one line (InputError).
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InputError } from './params.js';
+import { isScenario, type Scenario } from './scenario.js';
+
+/** Imports a scenario file; one clear line when it is missing or not a scenario. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  const abs = resolve(file);
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw new InputError(`scenario file not found: ${file}`);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+  } catch (e) {
+    throw new InputError(`cannot load scenario ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!isScenario(mod.default)) throw new InputError(`${file} is not a scenario: its default export must be defineScenario({...})`);
+  return mod.default;
+}

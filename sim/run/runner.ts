@@ -1,0 +1,211 @@
+// The run layer (sim/run): the scenario API (scenario.ts), parameters and `--set`
+// overrides (params.ts), loading a scenario file (load.ts), running it (this file),
+// recording its metrics (recorder.ts) and the summary table (summary.ts). It may import
+// core/, engine/, beam/ and zen/; never report/, check/, plan/ or the CLI.
+//
+// Runs a scenario: resolves its parameters and the `--set` overrides, builds the
+// world for each mode from the same seed, lets the script drive it, and assembles the
+// result document of DESIGN.md ("Result document"). No wall clock here: the CLI
+// measures wall time; progress is reported in virtual time and events.
+import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig } from '../../core/config.js';
+import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
+import type { TraceSink } from '../engine/kernel.js';
+import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
+import { InputError, resolveParams } from './params.js';
+import { Recorder, round3, type RunResult } from './recorder.js';
+import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
+import { World } from '../beam/world.js';
+import { ZenCluster } from '../zen/cluster.js';
+
+export type RunOptions = {
+  seed?: number;
+  /** `--set key=value` pairs, in order. */
+  set?: readonly (readonly [string, string])[];
+  /** Parameter values from code (validated like `--set`). */
+  params?: Readonly<Record<string, unknown>>;
+  trace?: TraceSink;
+  /** Called every few hundred thousand events with the virtual time reached. */
+  onProgress?: (p: { mode: Mode; virtualUs: number; events: number }) => void;
+  /** Hard cap on virtual time per run, ms (default 600_000). */
+  maxVirtualMs?: number;
+  /** Called with each mode's world right after it is built, before anything runs (trace recorders hook in). */
+  attach?: (world: World, mode: Mode) => void;
+};
+
+export type ResultDoc = {
+  scenario: string;
+  seed: number;
+  params: Record<string, unknown>;
+  config: { zen: Record<string, unknown>; cost: CostModel; net: NetConfig };
+  traceHash: string;
+  events: number;
+  virtualMs: number;
+  wallMs?: number;
+  runs: RunResult[];
+};
+
+type Overrides = {
+  params: Record<string, unknown>;
+  zen: [string, string][];
+  cost: Partial<CostModel>;
+  net: Partial<Record<keyof NetConfig, unknown>>;
+};
+
+/** Splits `--set` pairs into parameters and `zen.`, `cost.`, `net.` overrides, validating each. */
+export function splitOverrides(set: readonly (readonly [string, string])[]): Overrides {
+  const o: Overrides = { params: {}, zen: [], cost: {}, net: {} };
+  for (const [key, value] of set) {
+    const [ns, ...rest] = key.split('.');
+    const sub = rest.join('.');
+    if (rest.length === 0) o.params[key] = value;
+    else if (ns === 'zen') {
+      try {
+        setZenConfig(defaultZenConfig(), sub, coerce(value));
+      } catch (e) {
+        throw new InputError(`--set ${key}: ${(e as Error).message}`);
+      }
+      o.zen.push([sub, value]);
+    } else if (ns === 'cost') {
+      try {
+        setCost({ ...defaultCostModel }, sub, Number(value));
+      } catch (e) {
+        throw new InputError(`--set ${key}: ${(e as Error).message}`);
+      }
+      (o.cost as Record<string, number>)[sub] = Number(value);
+    } else if (ns === 'net') {
+      if (!Object.hasOwn(defaultNetConfig, sub)) {
+        throw new InputError(`--set ${key}: unknown network key '${sub}' (known: ${Object.keys(defaultNetConfig).join(', ')})`);
+      }
+      o.net[sub as keyof NetConfig] = coerce(value);
+    } else throw new InputError(`unknown --set key '${key}' (use a parameter name, zen.<key>, cost.<key> or net.<key>)`);
+  }
+  return o;
+}
+
+function coerce(v: string): unknown {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  const n = Number(v.replaceAll('_', ''));
+  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+}
+
+type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec; zenConfig: ZenConfig };
+
+/**
+ * Checks everything a run will use (seed, `--set` keys and values, parameters, the
+ * scenario's own cross-checks, the ZenMonitor app env) without running anything: bad
+ * input fails here, before any output.
+ */
+export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
+  const seed = opts.seed ?? 1;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer, got ${seed}`);
+  const o = splitOverrides(opts.set ?? []);
+  const params = resolveParams(sc.params, { ...opts.params, ...o.params }) as Record<string, unknown>;
+  const invalid = sc.validate?.(params as never);
+  if (invalid !== undefined) throw new InputError(invalid);
+  const cluster = sc.cluster(params as never);
+  const zenConfig = checkZen(cluster.zen ?? {}, o.zen);
+  try {
+    validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
+    for (const [k, v] of Object.entries({ ...cluster.cost, ...o.cost })) setCost({ ...defaultCostModel }, k, v);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  return { seed, o, params, cluster, zenConfig };
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
+  const { seed, o, params, cluster, zenConfig } = prepareRun(sc, opts);
+  const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
+  const runs: RunResult[] = [];
+  const hashes: string[] = [];
+  let events = 0;
+  let virtualUs = 0;
+  let lastWorld: World | undefined;
+  for (const mode of modes) {
+    const world = new World({ seed, net: { ...cluster.net, ...o.net } as Partial<NetConfig>, cost: { ...cluster.cost, ...o.cost } });
+    lastWorld = world;
+    opts.attach?.(world, mode);
+    if (opts.trace !== undefined) {
+      const sink = opts.trace;
+      world.kernel.setTrace((line) => sink(`{"mode":"${mode}",${line.slice(1)}`));
+    }
+    for (const n of cluster.nodes) world.addNode(n.name, n.schedulers !== undefined ? { schedulers: n.schedulers } : {});
+    const zen = mode === 'zen' ? new ZenCluster(world) : null;
+    // Nodes boot at seeded moments in the first BOOT_MS, so their timers (sweeps,
+    // demand ticks) run at phases that differ by seed, as on real nodes; the script
+    // starts once all have booted.
+    if (zen !== null) {
+      for (const n of cluster.nodes) {
+        if (n.zen === false) continue;
+        const atUs = Math.floor(world.rng.stream(`boot/${n.name}`).float() * BOOT_MS * 1000);
+        world.at(atUs, () => void startZen(zen, n.name, cluster.zen ?? {}, o.zen));
+      }
+    }
+    const recorder = new Recorder(world);
+    const run = new Run(world, zen, mode, recorder);
+    world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
+    drive(world, run, mode, opts);
+    runs.push(recorder.result(mode, run.expectedDowns, run.workWindowMs));
+    hashes.push(world.kernel.traceHash());
+    events += world.kernel.executed;
+    virtualUs = Math.max(virtualUs, world.nowUs);
+  }
+  return {
+    scenario: sc.name,
+    seed,
+    params,
+    config: { zen: modes.includes('zen') && cluster.nodes.some((n) => n.zen !== false) ? { ...zenConfig } : {}, cost: (lastWorld as World).cost, net: (lastWorld as World).net.config },
+    traceHash: combineHashes(hashes),
+    events,
+    virtualMs: round3(virtualUs / 1000),
+    runs,
+  };
+}
+
+/** Nodes boot within this many ms of the start; the script runs when all have. */
+export const BOOT_MS = 100;
+
+function zenEnv(base: Readonly<Record<string, unknown>>, overrides: [string, string][]): Record<string, unknown> {
+  return { ...base, ...Object.fromEntries(overrides.map(([k, v]) => [k, coerce(v)])) };
+}
+
+/** The app env every ZenMonitor node gets, checked before the run starts. */
+function checkZen(base: Readonly<Record<string, unknown>>, overrides: [string, string][]): ZenConfig {
+  const config = defaultZenConfig();
+  try {
+    for (const [k, v] of Object.entries(zenEnv(base, overrides))) setZenConfig(config, k, v);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(e.message);
+    throw e;
+  }
+  return config;
+}
+
+function startZen(zen: ZenCluster, node: string, base: Readonly<Record<string, unknown>>, overrides: [string, string][]) {
+  return zen.start(node, zenEnv(base, overrides));
+}
+
+const CHUNK_EVENTS = 250_000;
+
+function drive(world: World, run: Run, mode: Mode, opts: RunOptions): void {
+  const capUs = (opts.maxVirtualMs ?? 600_000) * 1000;
+  // The script may set or move its end while the run goes on: read it live.
+  const until = () => world.kernel.peekUs() > run.endUs || (run.endCondition?.() ?? false);
+  for (;;) {
+    const end = world.kernel.run({ untilUs: capUs, maxEvents: CHUNK_EVENTS, until });
+    opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
+    if (end !== 'max_events') return;
+  }
+}
+
+/** One hash over several runs' hashes (FNV-1a 64 over their text), 16 hex digits. */
+export function combineHashes(hashes: readonly string[]): string {
+  if (hashes.length === 1) return hashes[0] as string;
+  let h = 0xcbf29ce484222325n;
+  for (const ch of hashes.join('/')) {
+    h ^= BigInt(ch.charCodeAt(0));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
+}

@@ -1,0 +1,946 @@
+// ERTS semantics of sim/beam/world.ts against shared/spec/beam.md: scheduling and CPU time,
+// mailboxes, send_after timers, monitors and demonitor(:flush), exit signals, gen calls,
+// the memory figure, and input validation. Expected times are computed by hand from
+// the cost model (tests zero or fix the costs they depend on and turn jitter off).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { atom, bin, externalBytes, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
+import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From } from '../../../sim/beam/process.js';
+import { World } from '../../../sim/beam/world.js';
+import {
+  A,
+  B,
+  connect,
+  drain,
+  downs,
+  isAtomTerm,
+  KILL,
+  makeWorld,
+  NORMAL,
+  recorder,
+  runUntil,
+  sleeper,
+  type Got,
+} from '../helpers.js';
+
+const MS = 1000;
+const S = 1_000_000;
+
+function spin(us: number) {
+  return (ctx: Ctx) => ctx.cpu(us);
+}
+
+// ---- scheduling -------------------------------------------------------------------------
+
+test('scheduling: one scheduler runs two busy processes one message at a time', () => {
+  // receive 2 µs + 98 µs of work = 100 µs per message; 3 messages each.
+  const w = makeWorld({ schedulers: 1, cost: { receiveUs: 2 } });
+  const logP: Got[] = [];
+  const logQ: Got[] = [];
+  const p = w.spawn(A, recorder(logP, spin(98)));
+  const q = w.spawn(A, recorder(logQ, spin(98)));
+  for (let i = 0; i < 3; i++) w.send(p, int(i));
+  for (let i = 0; i < 3; i++) w.send(q, int(i));
+  drain(w);
+  // p takes the scheduler first; each time it yields it goes behind q in the run queue.
+  assert.equal(logP.map((g) => g.at), [2, 202, 402]);
+  assert.equal(logQ.map((g) => g.at), [102, 302, 502]);
+  assert.is(w.nowUs, 600);
+  assert.is(w.node(A).busyUs, 600);
+});
+
+test('scheduling: with two schedulers two busy processes overlap', () => {
+  const w = makeWorld({ schedulers: 2, cost: { receiveUs: 2 } });
+  const logP: Got[] = [];
+  const logQ: Got[] = [];
+  const p = w.spawn(A, recorder(logP, spin(98)));
+  const q = w.spawn(A, recorder(logQ, spin(98)));
+  for (let i = 0; i < 3; i++) w.send(p, int(i));
+  for (let i = 0; i < 3; i++) w.send(q, int(i));
+  drain(w);
+  assert.equal(logP.map((g) => g.at), [2, 102, 202]);
+  assert.equal(logQ.map((g) => g.at), [2, 102, 202]);
+  assert.is(w.nowUs, 300);
+  assert.is(w.node(A).busyUs, 600);
+});
+
+test('scheduling: a third runnable process waits for a free scheduler', () => {
+  const w = makeWorld({ schedulers: 2 });
+  const logs: Got[][] = [[], [], []];
+  const pids = logs.map((l) => w.spawn(A, recorder(l, spin(500))));
+  for (const p of pids) w.send(p, atom('go'));
+  drain(w);
+  assert.equal(logs.map((l) => l[0]?.at), [0, 0, 500]);
+});
+
+test('scheduling: a handler takes at least 1 µs and fractional CPU rounds up', () => {
+  const w = makeWorld({ schedulers: 1, cost: { receiveUs: 0.3 } });
+  const log: Got[] = [];
+  const p = w.spawn(A, recorder(log, spin(10.2)));
+  w.send(p, int(1));
+  w.send(p, int(2));
+  drain(w);
+  // 0.3 + 10.2 = 10.5 µs → 11 µs per message; nowUs() on entry is ceil(start + 0.3).
+  assert.equal(log.map((g) => g.at), [1, 12]);
+  assert.is(w.node(A).busyUs, 22);
+
+  const w2 = makeWorld({ schedulers: 1 });
+  const log2: Got[] = [];
+  const p2 = w2.spawn(A, recorder(log2));
+  for (let i = 0; i < 3; i++) w2.send(p2, int(i));
+  drain(w2);
+  assert.equal(log2.map((g) => g.at), [0, 1, 2]);
+});
+
+test('scheduling: a mailbox is FIFO', () => {
+  const w = makeWorld();
+  const log: Got[] = [];
+  const p = w.spawn(A, recorder(log, spin(7)));
+  const sender = w.spawn(A, {
+    handle(ctx) {
+      for (let i = 0; i < 200; i++) {
+        ctx.cpu(1);
+        ctx.send(p, int(i));
+      }
+    },
+  });
+  for (let i = 0; i < 50; i++) w.at(i * 3, () => w.send(p, int(1000 + i)));
+  w.send(sender, atom('go'));
+  drain(w);
+  const got = log.map((g) => Number((g.msg as { v: bigint }).v));
+  assert.is(got.length, 250);
+  // Each sender's messages in its own order...
+  assert.equal(
+    got.filter((v) => v < 1000),
+    Array.from({ length: 200 }, (_, i) => i),
+  );
+  assert.equal(
+    got.filter((v) => v >= 1000),
+    Array.from({ length: 50 }, (_, i) => 1000 + i),
+  );
+  // ... and overall in arrival order: sender's i-th message arrives at i+1 µs, the driver's
+  // j-th at 3j µs (the driver's sends are scheduled first, so they win ties).
+  const arrival = (v: number) => (v >= 1000 ? 3 * (v - 1000) : v + 1);
+  const times = got.map(arrival);
+  assert.equal(
+    times,
+    [...times].sort((x, y) => x - y),
+  );
+});
+
+test('scheduling: mailbox peak per process and per node', () => {
+  const w = makeWorld({ schedulers: 2 });
+  const p = w.spawn(A, recorder([], spin(100)));
+  const q = w.spawn(A, recorder([], spin(100)));
+  for (let i = 0; i < 10; i++) w.send(p, int(i));
+  for (let i = 0; i < 4; i++) w.send(q, int(i));
+  drain(w);
+  // The first message goes straight to a scheduler; the other 9 queue behind it.
+  assert.is(w.proc(p)?.mailboxPeak, 9);
+  assert.is(w.proc(q)?.mailboxPeak, 3);
+  assert.is(w.node(A).peakMailbox, 9);
+  assert.is(w.node(A).peakMailboxProc?.pid, p);
+  assert.is(w.proc(p)?.mailbox.length, 0);
+});
+
+test('scheduling: a handler effect happens at the CPU time reached', () => {
+  const w = makeWorld({ cost: { receiveUs: 1, sendLocalUs: 1 } });
+  const log: Got[] = [];
+  const sink = w.spawn(A, recorder(log));
+  const p = w.spawn(A, {
+    handle(ctx) {
+      ctx.send(sink, atom('before'));
+      ctx.cpu(100);
+      assert.is(ctx.nowUs(), 1000 + 1 + 1 + 100);
+      ctx.send(sink, atom('after'));
+    },
+  });
+  w.at(1000, () => w.send(p, atom('go')));
+  drain(w);
+  // start 1000, receive +1, send +1 → 1002; +100 cpu, send +1 → 1103; sink's receive +1.
+  assert.equal(
+    log.map((g) => [g.at, (g.msg as { v: string }).v]),
+    [
+      [1003, 'before'],
+      [1104, 'after'],
+    ],
+  );
+  assert.ok((log[1] as Got).at - (log[0] as Got).at >= 100);
+});
+
+test('scheduling: a process spawned with init runs init before any message', () => {
+  const w = makeWorld({ schedulers: 1 });
+  const hog = w.spawn(A, recorder([], spin(1000)));
+  w.send(hog, atom('hog')); // the only scheduler is busy until 1000
+  runUntil(w, 10);
+  const log: Got[] = [];
+  const p = w.spawn(A, recorder(log, undefined, (ctx) => log.push({ at: ctx.nowUs(), msg: atom('init') })));
+  w.send(p, atom('from_driver'));
+  drain(w);
+  assert.equal(
+    log.map((g) => [g.at, (g.msg as { v: string }).v]),
+    [
+      [1000, 'init'], // init waits for a scheduler like any work
+      [1001, 'from_driver'],
+    ],
+  );
+});
+
+// ---- timers -----------------------------------------------------------------------------
+
+/** When a timer set at `setAtUs` for `ms` delivers its message into the mailbox. */
+function timerWorld(setAtUs: number, ms: number) {
+  const w = makeWorld();
+  const p = w.spawn(A, {
+    handle(ctx, msg) {
+      if (isAtomTerm(msg, 'arm')) ctx.sendAfter(ms, atom('tick'));
+    },
+  });
+  const delivered: number[] = [];
+  w.onDeliver = (_p, msg) => {
+    if (isAtomTerm(msg, 'tick')) delivered.push(w.nowUs);
+  };
+  w.at(setAtUs, () => w.send(p, atom('arm')));
+  drain(w);
+  return delivered;
+}
+
+test('timers: send_after has ms granularity and never fires early', () => {
+  assert.equal(timerWorld(5300, 100), [106_000]);
+  assert.equal(timerWorld(5000, 100), [105_000]);
+  assert.equal(timerWorld(5001, 100), [106_000]);
+  assert.equal(timerWorld(5999, 0), [6000]);
+  assert.equal(timerWorld(6000, 0), [6000]);
+});
+
+test('timers: a timer re-armed after each handling drifts to 101 ms periods', () => {
+  // Default costs: handling takes a few µs, so the re-armed timer lands just past a ms
+  // boundary and rounds up to the next one (fixtures/README.md, "Period drift").
+  const w = new World({ seed: 1, net: { jitterUs: 0 } });
+  w.addNode(A);
+  const fires: number[] = [];
+  w.spawn(A, {
+    init(ctx) {
+      ctx.sendAfter(100, atom('sweep'));
+    },
+    handle(ctx) {
+      fires.push(ctx.nowUs());
+      ctx.cpu(3);
+      ctx.sendAfter(100, atom('sweep'));
+    },
+  });
+  w.kernel.run({ untilUs: 10 * S });
+  assert.is(fires.length, 99);
+  // nowUs() on entry is the fire time rounded up past the 0.5 µs receive cost.
+  fires.forEach((t, i) => assert.is(t, (i + 1) * 101_000 + 1));
+  const periods = fires.slice(1).map((t, i) => t - (fires[i] as number));
+  assert.ok(periods.every((d) => d === 101_000));
+});
+
+test('timers: cancelTimer prevents delivery', () => {
+  const w = makeWorld();
+  const log: Got[] = [];
+  let id = -1;
+  const p = w.spawn(A, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'arm')) {
+      id = ctx.sendAfter(50, atom('never'));
+      ctx.sendAfter(60, atom('kept'));
+    }
+    if (isAtomTerm(msg, 'cancel')) ctx.cancelTimer(id);
+  }));
+  w.send(p, atom('arm'));
+  w.at(10 * MS, () => w.send(p, atom('cancel')));
+  drain(w);
+  assert.equal(
+    log.map((g) => [g.at, (g.msg as { v: string }).v]),
+    [
+      [0, 'arm'],
+      [10_000, 'cancel'],
+      [60_000, 'kept'],
+    ],
+  );
+  assert.is(w.proc(p)?.timerCount(), 0);
+});
+
+test('timers: a dead process timers never fire', () => {
+  const w = makeWorld();
+  const p = w.spawn(A, {
+    init(ctx) {
+      ctx.sendAfter(50, atom('t1'));
+      ctx.sendAfter(500, atom('t2'));
+    },
+    handle() {},
+  });
+  const events: string[] = [];
+  w.kernel.setTrace((line) => events.push((JSON.parse(line) as { event: string }).event));
+  w.at(10 * MS, () => w.exit(p, KILL));
+  drain(w);
+  assert.is(w.alive(p), undefined);
+  assert.not.ok(events.includes('timer'), 'a timer event ran for a dead process');
+  assert.ok(w.nowUs < 50 * MS, 'the cancelled timers left the clock behind');
+});
+
+// ---- monitors ---------------------------------------------------------------------------
+
+function watcher(log: Got[], targets: () => (Pid | { name: string; node: string })[], refs: Ref[]) {
+  return recorder(log, undefined, (ctx) => {
+    for (const t of targets()) refs.push(ctx.monitor(t));
+  });
+}
+
+test('monitors: a local monitor of a live process gives DOWN with the exit reason', () => {
+  const w = makeWorld();
+  const target = w.spawn(A, sleeper);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  w.spawn(A, watcher(log, () => [target], refs));
+  const reason = tuple(atom('shutdown'), atom('bye'));
+  w.at(1000, () => w.exit(target, reason));
+  drain(w);
+  const d = downs(log);
+  assert.is(d.length, 1);
+  const first = d[0] as Got & { msg: DownSignal };
+  assert.is(first.at, 1000);
+  assert.is(first.msg.ref, refs[0]);
+  assert.is(first.msg.object, target);
+  assert.ok(termEquals(first.msg.reason, reason));
+  assert.is(w.alive(target), undefined);
+  assert.ok(termEquals(w.proc(target)?.exitReason as Term, reason));
+});
+
+test('monitors: a process that stops gives DOWN with its stop reason after its handler', () => {
+  const w = makeWorld();
+  const target = w.spawn(A, {
+    handle(ctx) {
+      ctx.cpu(40);
+      ctx.stop(atom('done'));
+    },
+  });
+  const log: Got[] = [];
+  w.spawn(A, watcher(log, () => [target], []));
+  w.at(100, () => w.send(target, atom('go')));
+  drain(w);
+  assert.equal(
+    downs(log).map((g) => [g.at, (g.msg.reason as { v: string }).v]),
+    [[140, 'done']],
+  );
+});
+
+test('monitors: a dead pid or an unregistered name gives DOWN :noproc at once', () => {
+  const w = makeWorld();
+  const dead = w.spawn(A, sleeper);
+  w.exit(dead, KILL);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  const p = w.spawn(A, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'go')) {
+      refs.push(ctx.monitor(dead));
+      refs.push(ctx.monitor({ name: 'nobody', node: A }));
+    }
+  }));
+  w.at(5000, () => w.send(p, atom('go')));
+  drain(w);
+  const d = downs(log);
+  assert.equal(
+    d.map((g) => [g.at, (g.msg.reason as { v: string }).v]),
+    [
+      [5001, 'noproc'],
+      [5002, 'noproc'],
+    ],
+  );
+  assert.is((d[0] as Got & { msg: DownSignal }).msg.ref, refs[0]);
+  assert.is((d[0] as Got & { msg: DownSignal }).msg.object, dead);
+  assert.ok(termEquals((d[1] as Got & { msg: DownSignal }).msg.object, tuple(atom('nobody'), atom(A))));
+  // Fired and gone: nothing left in the watcher's or the node's books.
+  assert.is(w.proc(p)?.monitorCount(), 0);
+  assert.is(w.node(A).monitorBytes, 0);
+});
+
+test('monitors: a registered name is resolved when monitored', () => {
+  const w = makeWorld();
+  const named = w.spawn(A, sleeper, { name: 'srv' });
+  const log: Got[] = [];
+  w.spawn(A, watcher(log, () => [{ name: 'srv', node: A }], []));
+  w.at(100, () => w.exit(named, atom('boom')));
+  drain(w);
+  const d = downs(log);
+  assert.is(d.length, 1);
+  assert.ok(termEquals((d[0] as Got & { msg: DownSignal }).msg.object, tuple(atom('srv'), atom(A))));
+  assert.ok(isAtomTerm((d[0] as Got & { msg: DownSignal }).msg.reason, 'boom'));
+  assert.is(w.node(A).registered.has('srv'), false);
+});
+
+test('monitors: a remote monitor of a dead remote pid gives :noproc after a round trip', () => {
+  const w = makeWorld({ net: { latencyUs: 500 } });
+  connect(w, A, B);
+  const dead = w.spawn(B, sleeper);
+  w.exit(dead, KILL);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  const p = w.spawn(A, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'go')) refs.push(ctx.monitor(dead));
+  }));
+  w.at(10_000, () => w.send(p, atom('go')));
+  drain(w);
+  // monitor signal: 30 + 60 bytes → 1 µs on the wire + 500; DOWN back the same.
+  const d = downs(log);
+  assert.equal(
+    d.map((g) => [g.at, (g.msg.reason as { v: string }).v]),
+    [[10_000 + 2 * 501, 'noproc']],
+  );
+  assert.is((d[0] as Got & { msg: DownSignal }).msg.ref, refs[0]);
+  assert.is((d[0] as Got & { msg: DownSignal }).msg.object, dead);
+  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(B).monitorBytes, 0);
+});
+
+test('monitors: kill gives :killed, and a :normal exit signal is ignored', () => {
+  const w = makeWorld();
+  const t1 = w.spawn(A, sleeper);
+  const log1: Got[] = [];
+  const t2 = w.spawn(A, recorder(log1));
+  const log: Got[] = [];
+  w.spawn(A, watcher(log, () => [t1, t2], []));
+  w.at(100, () => w.exit(t1, KILL));
+  w.at(100, () => w.exit(t2, NORMAL));
+  w.at(200, () => w.send(t2, atom('still_here')));
+  drain(w);
+  assert.equal(
+    downs(log).map((g) => [g.at, g.msg.object, (g.msg.reason as { v: string }).v]),
+    [[100, t1, 'killed']],
+  );
+  assert.ok(w.alive(t2));
+  assert.equal(
+    log1.map((g) => [g.at, (g.msg as { v: string }).v]),
+    [[200, 'still_here']],
+  );
+});
+
+test('monitors: an exit signal to a running process takes effect when its handler ends', () => {
+  const w = makeWorld();
+  const log: Got[] = [];
+  const t = w.spawn(A, recorder(log, spin(1000)));
+  const wlog: Got[] = [];
+  w.spawn(A, watcher(wlog, () => [t], []));
+  w.at(10, () => w.send(t, atom('work')));
+  w.at(10, () => w.send(t, atom('more')));
+  w.at(500, () => w.exit(t, KILL));
+  drain(w);
+  assert.equal(log.length, 1, 'the queued message is never handled');
+  assert.equal(
+    downs(wlog).map((g) => [g.at, (g.msg.reason as { v: string }).v]),
+    [[1010, 'killed']],
+  );
+});
+
+test('monitors: demonitor means no DOWN and frees the monitor', () => {
+  const w = makeWorld();
+  const t = w.spawn(A, sleeper);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  const p = w.spawn(A, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'off')) assert.is(ctx.demonitor(refs[0] as Ref), true);
+  }, (ctx) => refs.push(ctx.monitor(t))));
+  runUntil(w, 10);
+  assert.is(w.node(A).monitorBytes, 130);
+  assert.is(w.proc(t)?.monitoredByCount(), 1);
+  w.send(p, atom('off'));
+  w.at(100, () => w.exit(t, KILL));
+  drain(w);
+  assert.is(downs(log).length, 0);
+  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.proc(p)?.monitorCount(), 0);
+});
+
+test('monitors: demonitor with flush removes a queued DOWN for its own ref only', () => {
+  const w = makeWorld();
+  const t1 = w.spawn(A, sleeper);
+  const t2 = w.spawn(A, sleeper);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  const p = w.spawn(A, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'busy')) ctx.cpu(1000);
+    if (isAtomTerm(msg, 'flush')) {
+      assert.is(ctx.demonitor(refs[0] as Ref, { flush: true }), true);
+    }
+  }, (ctx) => {
+    refs.push(ctx.monitor(t1));
+    refs.push(ctx.monitor(t2));
+  }));
+  w.at(100, () => w.send(p, atom('busy'))); // runs 100..1100
+  w.at(150, () => w.send(p, atom('flush'))); // queued first
+  w.at(200, () => {
+    w.exit(t2, KILL); // both DOWNs queue behind 'flush', t2's first:
+    w.exit(t1, KILL); // the flush must skip it and take only t1's
+  });
+  w.at(300, () => w.send(p, atom('tail')));
+  runUntil(w, 500);
+  assert.is(w.proc(p)?.mailbox.length, 4);
+  const wordsBefore = w.node(A).mailboxWords;
+  assert.ok(wordsBefore > 0);
+  drain(w);
+  assert.equal(
+    log.map((g) => (isAtomTerm(g.msg, 'busy') || isAtomTerm(g.msg, 'flush') || isAtomTerm(g.msg, 'tail') ? (g.msg as { v: string }).v : (g.msg as DownSignal).ref)),
+    ['busy', 'flush', refs[1], 'tail'],
+  );
+  assert.is(w.node(A).mailboxWords, 0);
+  assert.is(w.node(A).monitorBytes, 0);
+});
+
+test('monitors: demonitor with flush and no DOWN queued leaves the mailbox alone', () => {
+  const w = makeWorld();
+  const t = w.spawn(A, sleeper);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  const p = w.spawn(A, recorder(log, (ctx, msg) => {
+    if (isAtomTerm(msg, 'busy')) ctx.cpu(1000);
+    if (isAtomTerm(msg, 'flush')) ctx.demonitor(refs[0] as Ref, { flush: true });
+  }, (ctx) => refs.push(ctx.monitor(t))));
+  w.at(100, () => w.send(p, atom('busy')));
+  w.at(150, () => w.send(p, atom('flush')));
+  w.at(200, () => w.send(p, atom('a')));
+  w.at(201, () => w.send(p, atom('b')));
+  w.at(5000, () => w.exit(t, KILL));
+  drain(w);
+  assert.equal(
+    log.map((g) => (g.msg as { v: string }).v),
+    ['busy', 'flush', 'a', 'b'],
+  );
+});
+
+test('monitors: a monitor fires once', () => {
+  const w = makeWorld();
+  const t = w.spawn(A, sleeper);
+  const log: Got[] = [];
+  w.spawn(A, watcher(log, () => [t], []));
+  w.at(100, () => w.exit(t, atom('first')));
+  w.at(100, () => w.exit(t, atom('second')));
+  w.at(200, () => w.exit(t, KILL));
+  drain(w);
+  assert.equal(
+    downs(log).map((g) => (g.msg.reason as { v: string }).v),
+    ['first'],
+  );
+});
+
+test('monitors: a remote monitor fires once when the target dies and then its node crashes', () => {
+  const w = makeWorld({ net: { latencyUs: 5000 } });
+  connect(w, A, B);
+  const t = w.spawn(B, sleeper);
+  const log: Got[] = [];
+  w.spawn(A, watcher(log, () => [t], []));
+  w.at(100_000, () => w.exit(t, atom('first')));
+  w.at(101_000, () => w.crash(B)); // the DOWN is in flight; the connection goes down later
+  drain(w);
+  const reasons = downs(log).map((g) => (g.msg.reason as { v: string }).v);
+  assert.is(reasons.length, 1);
+  // The DOWN in flight is lost with the connection, so the monitor fires as :noconnection.
+  assert.equal(reasons, ['noconnection']);
+});
+
+test('monitors: several monitors on one process each fire', () => {
+  const w = makeWorld();
+  const t = w.spawn(A, sleeper);
+  const logs: Got[][] = [[], [], []];
+  const refs: Ref[][] = [[], [], []];
+  w.spawn(A, watcher(logs[0] as Got[], () => [t], refs[0] as Ref[]));
+  w.spawn(A, watcher(logs[1] as Got[], () => [t, t], refs[1] as Ref[]));
+  w.spawn(B, watcher(logs[2] as Got[], () => [t], refs[2] as Ref[]));
+  w.at(50_000, () => w.exit(t, atom('boom')));
+  drain(w);
+  for (let i = 0; i < 3; i++) {
+    const d = downs(logs[i] as Got[]);
+    assert.equal(
+      d.map((g) => g.msg.ref),
+      refs[i],
+    );
+    for (const g of d) assert.ok(isAtomTerm(g.msg.reason, 'boom'));
+  }
+  assert.is(new Set(refs.flat().map((r) => r.uid)).size, 4);
+});
+
+// ---- gen calls --------------------------------------------------------------------------
+
+type CallLog = { at: number; res: CallResult['result'] }[];
+
+function caller(log: CallLog, to: () => Pid | { name: string; node: string }, timeoutMs: number, other?: Got[]) {
+  return recorder(other ?? [], (ctx, msg) => {
+    const m = msg as { kind?: string };
+    if (m.kind === 'call_result') log.push({ at: ctx.nowUs(), res: (msg as CallResult).result });
+    else if (isAtomTerm(msg, 'call')) ctx.call(to(), atom('ping'), timeoutMs);
+  });
+}
+
+/** A gen server that replies `value` to each call, at once or `replyDelayMs` later. */
+function server(replyDelayMs = 0, value: Term = atom('pong')): Behaviour {
+  let pending: From | undefined;
+  return {
+    handle(ctx, msg) {
+      const m = msg as CallRequest;
+      if (m.kind === '$gen_call') {
+        if (replyDelayMs === 0) ctx.reply(m.from, value);
+        else {
+          pending = m.from;
+          ctx.sendAfter(replyDelayMs, atom('reply_now'));
+        }
+      } else if (isAtomTerm(msg, 'reply_now') && pending !== undefined) ctx.reply(pending, value);
+    },
+  };
+}
+
+test('gen call: a reply resumes the caller with {ok}', () => {
+  const w = makeWorld({ net: { latencyUs: 200 } });
+  connect(w, A, B);
+  w.spawn(B, server(0, atom('pong')), { name: 'srv' });
+  const log: CallLog = [];
+  const other: Got[] = [];
+  const c = w.spawn(A, caller(log, () => ({ name: 'srv', node: B }), 5000, other));
+  w.at(10_000, () => w.send(c, atom('call')));
+  w.at(10_010, () => w.send(c, atom('waits'))); // selective receive: handled after the result
+  drain(w);
+  assert.is(log.length, 1);
+  const r = (log[0] as CallLog[number]).res;
+  assert.ok('ok' in r && isAtomTerm(r.ok, 'pong'));
+  // The request goes out behind the call's monitor signal (1 µs each on the wire), then
+  // 200 µs latency; the reply takes 1 + 200 µs back.
+  assert.is((log[0] as CallLog[number]).at, 10_000 + 202 + 201);
+  const order = other.map((g) => ((g.msg as { kind?: string }).kind ?? (g.msg as { v: string }).v));
+  assert.equal(order, ['call', 'call_result', 'waits']);
+  // The call's monitor is gone on both sides.
+  assert.is(w.node(A).monitorBytes, 0);
+  runUntil(w, w.nowUs + 1000);
+  assert.is(w.node(B).monitorBytes, 0);
+  assert.is(w.proc(c)?.mailbox.length, 0);
+});
+
+test('gen call: the callee node down gives {exit, {nodedown, node}}', () => {
+  // Unreachable from the start: the connection attempt is refused after a round trip.
+  const w = makeWorld({ net: { latencyUs: 300 } });
+  w.crash(B);
+  const log: CallLog = [];
+  const c = w.spawn(A, caller(log, () => ({ name: 'srv', node: B }), 5000));
+  w.at(1000, () => w.send(c, atom('call')));
+  drain(w);
+  assert.is(log.length, 1);
+  const first = log[0] as CallLog[number];
+  assert.is(first.at, 1000 + 600);
+  assert.ok('exit' in first.res && termEquals(first.res.exit, tuple(atom('nodedown'), atom(B))));
+
+  // Crashing while the call is outstanding: noticed after the reset delay.
+  const w2 = makeWorld();
+  connect(w2, A, B);
+  w2.spawn(B, { handle() {} }, { name: 'srv' }); // never replies
+  const log2: CallLog = [];
+  const c2 = w2.spawn(A, caller(log2, () => ({ name: 'srv', node: B }), 60_000));
+  w2.at(10_000, () => w2.send(c2, atom('call')));
+  w2.at(20_000, () => w2.crash(B));
+  drain(w2);
+  assert.is(log2.length, 1);
+  const r2 = log2[0] as CallLog[number];
+  assert.is(r2.at, 20_000 + w2.net.config.resetDelayUs);
+  assert.ok('exit' in r2.res && termEquals(r2.res.exit, tuple(atom('nodedown'), atom(B))));
+});
+
+test('gen call: no such name gives {exit, noproc}', () => {
+  const w = makeWorld({ net: { latencyUs: 100 } });
+  connect(w, A, B);
+  const log: CallLog = [];
+  const c = w.spawn(A, caller(log, () => ({ name: 'nobody', node: A }), 5000));
+  const log2: CallLog = [];
+  const c2 = w.spawn(A, caller(log2, () => ({ name: 'nobody', node: B }), 5000));
+  w.at(3000, () => w.send(c, atom('call')));
+  w.at(3000, () => w.send(c2, atom('call')));
+  drain(w);
+  assert.is(log.length, 1);
+  const l = log[0] as CallLog[number];
+  // The DOWN :noproc is there at once, at 3000; the caller resumes when its handler ends.
+  assert.is(l.at, 3001);
+  assert.ok('exit' in l.res && isAtomTerm(l.res.exit, 'noproc'));
+  const r = log2[0] as CallLog[number];
+  assert.is(r.at, 3000 + 101 + 101); // monitor signal there, DOWN :noproc back
+  assert.ok('exit' in r.res && isAtomTerm(r.res.exit, 'noproc'));
+});
+
+test('gen call: a timeout gives {exit, timeout} at exactly the timeout, and a late reply is dropped', () => {
+  for (const [startUs, expectedUs] of [
+    [7000, 7000 + 5 * S],
+    [7300, 8000 + 5 * S],
+  ] as const) {
+    const w = makeWorld();
+    w.spawn(B, server(6000), { name: 'slow' }); // replies after 6 s
+    const log: CallLog = [];
+    const other: Got[] = [];
+    const c = w.spawn(A, caller(log, () => ({ name: 'slow', node: B }), 5000, other));
+    w.at(startUs, () => w.send(c, atom('call')));
+    drain(w);
+    assert.is(log.length, 1);
+    const r = log[0] as CallLog[number];
+    assert.is(r.at, expectedUs);
+    assert.ok('exit' in r.res && isAtomTerm(r.res.exit, 'timeout'));
+    assert.ok(w.nowUs > startUs + 6 * S, 'the late reply was sent');
+    // The reply that came after the timeout never reached the mailbox.
+    assert.equal(
+      other.map((g) => (g.msg as { kind?: string }).kind ?? (g.msg as { v: string }).v),
+      ['call', 'call_result'],
+    );
+    assert.is(w.proc(c)?.mailbox.length, 0);
+    assert.is(w.proc(c)?.mailboxPeak, 1); // only the 'call' message ever queued
+  }
+});
+
+// ---- memory -----------------------------------------------------------------------------
+
+test('memory: processes count processBytes each', () => {
+  const w = makeWorld();
+  const node = w.node(A);
+  const pb = w.cost.processBytes;
+  assert.is(node.memoryBytes(pb), 0);
+  const pids = Array.from({ length: 10 }, () => w.spawn(A, sleeper));
+  assert.is(node.memoryBytes(pb), 10 * 2704);
+  w.exit(pids[0] as Pid, KILL);
+  drain(w);
+  assert.is(node.memoryBytes(pb), 9 * 2704);
+});
+
+/** A node with one scheduler held for 10 s by a hog, so messages stay in mailboxes. */
+function hoggedWorld(latencyUs = 50) {
+  const w = makeWorld({ schedulers: 1, net: { latencyUs } });
+  const hog = w.spawn(A, { handle: (ctx) => ctx.cpu(10 * S) });
+  const hogB = w.spawn(B, { handle: (ctx) => ctx.cpu(10 * S) });
+  w.send(hog, atom('hog'));
+  w.send(hogB, atom('hog'));
+  return w;
+}
+
+test('memory: queued messages count their heap words x 8', () => {
+  const w = hoggedWorld();
+  const node = w.node(A);
+  const pb = w.cost.processBytes;
+  const p = w.spawn(A, sleeper);
+  const base = node.memoryBytes(pb);
+  assert.is(base, 2 * pb);
+  w.send(p, tuple(atom('a'), int(1))); // 2 + 1 + 1 = 4 words
+  w.send(p, list([int(1), int(2), int(3)])); // 1 + 3 + 3 = 7 words
+  w.send(p, bin(new Uint8Array(20))); // 1 + 2 + ceil(20 / 8) = 6 words
+  runUntil(w, 10);
+  assert.is(node.mailboxWords, 17);
+  assert.is(node.offHeapBytes, 0);
+  assert.is(node.memoryBytes(pb), base + 17 * 8);
+  // Dying frees the mailbox.
+  w.exit(p, KILL);
+  runUntil(w, 20);
+  assert.is(node.mailboxWords, 0);
+  assert.is(node.memoryBytes(pb), pb);
+});
+
+test('memory: a binary over 64 bytes lives off-heap; 64 bytes or less is on the heap', () => {
+  const w = hoggedWorld();
+  const node = w.node(A);
+  const p = w.spawn(A, sleeper);
+  w.send(p, bin(new Uint8Array(64))); // 1 + 2 + 8 = 11 words, nothing off-heap
+  runUntil(w, 10);
+  assert.is(node.mailboxWords, 11);
+  assert.is(node.offHeapBytes, 0);
+  w.send(p, bin(new Uint8Array(65))); // a ProcBin handle (1 + 6 words) + 65 bytes off-heap
+  runUntil(w, 20);
+  assert.is(node.mailboxWords, 11 + 7);
+  assert.is(node.offHeapBytes, 65);
+});
+
+test('memory: a large binary sent remotely is one off-heap copy per message; a local send shares it', () => {
+  const payload = bin(new Uint8Array(100_000));
+  // Remote: 10 processes on b each get their own decoded copy.
+  const w = hoggedWorld();
+  connect(w, A, B);
+  const rs = Array.from({ length: 10 }, () => w.spawn(B, sleeper));
+  // Sent from a; b's one scheduler is held by its hog, so the messages stay queued.
+  w.at(2000, () => rs.forEach((r) => w.send(r, payload, A)));
+  runUntil(w, 1 * S);
+  const b = w.node(B);
+  assert.is(b.offHeapBytes, 1_000_000);
+  for (const r of rs) assert.is(w.proc(r)?.mailbox.offHeapBytes, 100_000);
+  assert.is(b.mailboxWords, 10 * 7);
+
+  // Local: 10 processes on the sender's node share one refc binary.
+  const w2 = hoggedWorld();
+  const ls = Array.from({ length: 10 }, () => w2.spawn(A, sleeper));
+  w2.at(5, () => ls.forEach((r) => w2.send(r, payload)));
+  runUntil(w2, 10);
+  const a = w2.node(A);
+  assert.is(a.mailboxWords, 10 * 7);
+  assert.is(a.offHeapBytes, 100_000);
+  // The shared binary stays counted while any mailbox holds it.
+  ls.slice(0, 9).forEach((r) => w2.exit(r, KILL));
+  runUntil(w2, 20);
+  assert.is(a.offHeapBytes, 100_000);
+  w2.exit(ls[9] as Pid, KILL);
+  runUntil(w2, 30);
+  assert.is(a.offHeapBytes, 0);
+  assert.is(a.mailboxWords, 0);
+});
+
+test('memory: a remote DOWN carries its own copy of a large reason to every watcher', () => {
+  const w = makeWorld({ schedulers: 1, net: { latencyUs: 100 } });
+  connect(w, A, B);
+  const reason = tuple(atom('error'), bin(new Uint8Array(10_000)));
+  const t = w.spawn(B, sleeper);
+  const ws = Array.from({ length: 5 }, () =>
+    w.spawn(A, { init: (ctx) => void ctx.monitor(t), handle: (ctx) => ctx.cpu(10 * S) }),
+  );
+  runUntil(w, w.nowUs + 5000);
+  // One monitor signal over the connection per monitor call.
+  assert.is(w.net.traffic.get(`${A}->${B}`)?.messages, 5);
+  assert.is(w.node(B).monitorBytes, 5 * 224);
+  const before = w.net.traffic.get(`${B}->${A}`) ?? { messages: 0, bytes: 0 };
+  const beforeMsgs = before.messages;
+  const beforeBytes = before.bytes;
+  // One scheduler on a: the first watcher runs 10 s, the rest wait; every DOWN stays queued.
+  for (const p of ws) w.send(p, atom('busy'));
+  w.at(w.nowUs + 1000, () => w.exit(t, reason));
+  runUntil(w, w.nowUs + 5000);
+  const a = w.node(A);
+  for (const p of ws) assert.is(w.proc(p)?.mailbox.offHeapBytes, 10_000);
+  assert.is(a.offHeapBytes, 5 * 10_000);
+  const after = w.net.traffic.get(`${B}->${A}`) as { messages: number; bytes: number };
+  assert.is(after.messages - beforeMsgs, 5, 'one DOWN signal per monitor');
+  const perDown = (after.bytes - beforeBytes) / 5;
+  assert.ok(perDown >= externalBytes(reason) && perDown < externalBytes(reason) + 200, `${perDown} bytes per DOWN`);
+});
+
+test('memory: monitors cost 130 bytes locally and 224 on each side remotely', () => {
+  const w = makeWorld({ net: { latencyUs: 100 } });
+  connect(w, A, B);
+  const local = w.spawn(A, sleeper);
+  const remote = w.spawn(B, sleeper);
+  const refs: Ref[] = [];
+  const p = w.spawn(A, {
+    init(ctx) {
+      refs.push(ctx.monitor(local));
+      refs.push(ctx.monitor(remote));
+    },
+    handle(ctx, msg) {
+      if (isAtomTerm(msg, 'off')) for (const r of refs) ctx.demonitor(r);
+    },
+  });
+  runUntil(w, w.nowUs + 5000);
+  assert.is(w.node(A).monitorBytes, 130 + 224);
+  assert.is(w.node(B).monitorBytes, 224);
+  const pb = w.cost.processBytes;
+  assert.is(w.node(A).memoryBytes(pb), 2 * pb + 130 + 224);
+  assert.is(w.node(B).memoryBytes(pb), pb + 224);
+  w.send(p, atom('off'));
+  drain(w);
+  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(B).monitorBytes, 0);
+  assert.is(w.proc(remote)?.monitoredByCount(), 0);
+});
+
+// ---- bad input --------------------------------------------------------------------------
+
+test('bad input: schedulers must be a whole number >= 1', () => {
+  const w = new World({ seed: 1 });
+  assert.throws(() => w.addNode('x@h', { schedulers: 0 }), /schedulers.*0/);
+  assert.throws(() => w.addNode('y@h', { schedulers: 1.5 }), /schedulers.*1\.5/);
+  assert.throws(() => w.addNode('z@h', { schedulers: -2 }), /schedulers.*-2/);
+});
+
+test('bad input: node names', () => {
+  const w = new World({ seed: 1 });
+  w.addNode(A);
+  assert.throws(() => w.addNode(A), /a@h.*already exists/);
+  assert.throws(() => w.addNode('bad name'), /node name.*'bad name'/);
+  assert.throws(() => w.addNode(''), /node name.*''/);
+  assert.throws(() => w.spawn('nope@h', sleeper), /unknown node 'nope@h'/);
+});
+
+test('bad input: network and cost parameters', () => {
+  assert.throws(() => new World({ seed: 1, net: { latencyUs: -1 } }), /latencyUs.*-1/);
+  assert.throws(() => new World({ seed: 1, net: { bandwidthBytesPerS: 0 } }), /bandwidthBytesPerS.*0/);
+  assert.throws(() => new World({ seed: 1, net: { netTicktimeS: Number.NaN } }), /netTicktimeS.*NaN/);
+  assert.throws(() => new World({ seed: 1, net: { autoConnect: 'sometimes' as 'never' } }), /autoConnect.*sometimes/);
+  assert.throws(() => new World({ seed: 1, cost: { receiveUs: -0.5 } }), /receiveUs.*-0\.5/);
+  const w = makeWorld();
+  assert.throws(() => w.net.setLatency(A, B, -3), /latencyUs.*-3/);
+});
+
+test('bad input: scheduling in the past or at a fractional time', () => {
+  const w = makeWorld();
+  runUntil(w, 1000);
+  assert.throws(() => w.at(999, () => {}), /999.*past.*1000/);
+  assert.throws(() => w.at(1000.5, () => {}), /1000\.5.*whole number/);
+  assert.throws(() => w.at(Number.NaN, () => {}), /NaN/);
+});
+
+test('bad input: timers and calls', () => {
+  const w = makeWorld();
+  const errors: string[] = [];
+  const p = w.spawn(A, {
+    handle(ctx, msg) {
+      try {
+        if (isAtomTerm(msg, 'timer')) ctx.sendAfter(-5, atom('x'));
+        if (isAtomTerm(msg, 'call')) ctx.call({ name: 'x', node: A }, atom('x'), -1);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    },
+  });
+  w.send(p, atom('timer'));
+  w.send(p, atom('call'));
+  drain(w);
+  assert.is(errors.length, 2);
+  assert.match(errors[0] as string, /send_after.*-5/);
+  assert.match(errors[1] as string, /timeout.*-1/);
+});
+
+test('bad input: restart of a running node and registering a taken name', () => {
+  const w = makeWorld();
+  assert.throws(() => w.restart(A), /restart.*a@h.*running/);
+  w.spawn(A, sleeper, { name: 'srv' });
+  assert.throws(() => w.spawn(A, sleeper, { name: 'srv' }), /'srv'.*already registered/);
+});
+
+test('memory: ctx.keep() keeps the handled message counted until the next keep or death', () => {
+  const w = makeWorld();
+  const big = bin(new Uint8Array(100_000));
+  const keeper = w.spawn(A, { handle: (ctx) => ctx.keep() });
+  const forgetter = w.spawn(A, sleeper);
+  const a = w.node(A);
+  w.send(forgetter, tuple(atom('x'), big));
+  drain(w);
+  assert.is(a.offHeapBytes, 0, 'a handled message is released');
+  assert.is(a.mailboxWords, 0);
+  w.send(keeper, tuple(atom('x'), big));
+  drain(w);
+  assert.is(a.offHeapBytes, 100_000, 'a kept message stays counted');
+  assert.is(a.mailboxWords, 2 + 1 + 7); // {:x, <<...>>}: tuple 2 + atom 1 + refc binary 7
+  // Keeping another replaces it; the same refc binary locally is counted once.
+  w.send(keeper, tuple(atom('y'), big));
+  drain(w);
+  assert.is(a.offHeapBytes, 100_000);
+  w.send(keeper, atom('small'));
+  drain(w);
+  assert.is(a.offHeapBytes, 0);
+  assert.is(a.mailboxWords, 1);
+  w.exit(keeper, KILL);
+  drain(w);
+  assert.is(a.mailboxWords, 0, 'released at death');
+});
+
+test('bad input: a send, monitor or exit to a malformed destination names it', () => {
+  const w = makeWorld();
+  const real = w.spawn(A, sleeper);
+  const forged = { ...real, uid: 9999 };
+  const wrongNode = { ...real, node: 'zz@h' };
+  assert.throws(() => w.send(forged, atom('x'), A), /send to a malformed pid: .*9999/);
+  assert.throws(() => w.send(wrongNode, atom('x'), A), /send to a malformed pid: .*zz@h/);
+  assert.throws(() => w.send({ name: 'srv', node: 'nowhere@h' }, atom('x'), A), /send to a malformed name: .*nowhere@h/);
+  assert.throws(() => w.send({ name: '', node: A }, atom('x'), A), /malformed name/);
+  assert.throws(() => w.exit(forged, atom('kill'), A), /exit signal to a malformed pid/);
+  // A well-formed pid of a dead process is fine: the send is silently dropped.
+  w.exit(real, atom('kill'), A);
+  w.kernel.run();
+  w.send(real, atom('x'), A);
+  w.kernel.run();
+});
+
+test.run();

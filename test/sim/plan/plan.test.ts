@@ -1,0 +1,387 @@
+// `zensim plan` and `zensim merge`: bad input refused before any work, the pure parts
+// (constraints, jobs, shards, margins, the recommendation), and small real sweeps of
+// the herd (targets 1000, no work ticker, zen only) whose answer is known in closed form:
+// same inputs give the same bytes, an interrupted sweep resumes and ends equal to an
+// uninterrupted one, and shards merged equal the single-machine result.
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseArgs } from '../../../sim/cli.js';
+import { InputError } from '../../../sim/run/params.js';
+import { compactRun, jobId, parseShard, shardJobs, sweepJobs, sweepPoints, type JobResult, type SweepDef } from '../../../sim/plan/sweep.js';
+import { renderHtml, renderMarkdown } from '../../../sim/plan/report.js';
+import { runMerge, runPlan, type PlanCommand } from '../../../sim/plan/command.js';
+import type { PlanHooks } from '../../../sim/plan/pool.js';
+import { runScenario } from '../../../sim/run/runner.js';
+import { loadScenario } from '../../../sim/run/load.js';
+import { LINK_PATHS, margin, metricValue, NODE_PATHS, parseConstraint, parseMetricPath, SCALAR_PATHS } from '../../../sim/plan/constraints.js';
+import { planData } from '../../../sim/plan/recommend.js';
+
+const HERD = fileURLToPath(new URL('../../../scenarios/herd.ts', import.meta.url));
+const TMP = mkdtempSync(join(tmpdir(), 'zensim-plan-test-'));
+const quiet: PlanHooks = { err: () => {}, out: () => {} };
+
+/** The closed-form sweep: N = 1000 DOWNs on a nodedown, demand_amount 10, 100, 1000 (demand_interval 100 ms). */
+const N = 1000;
+const AMOUNTS = [10, 100, 1000];
+const LAST_LIMIT = 5000;
+const MAILBOX_LIMIT = 500;
+
+function planCmd(out: string, extra: Partial<PlanCommand> = {}): PlanCommand {
+  return {
+    kind: 'plan',
+    scenario: HERD,
+    vary: [{ key: 'zen.demand_amount', values: AMOUNTS.map(String) }],
+    set: [
+      ['targets', String(N)],
+      ['work', 'false'],
+      ['mode', 'zen'],
+    ],
+    seeds: 2,
+    seedBase: 1,
+    constraints: [`downs.lastMs<=${LAST_LIMIT}`, `subscribers.mailboxPeak<=${MAILBOX_LIMIT}`],
+    out,
+    jobs: 1,
+    maxPoints: 500,
+    quiet: true,
+    ...extra,
+  };
+}
+
+const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8');
+const lines = (dir: string) => read(dir, 'results.jsonl').split('\n').filter((l) => l !== '');
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, InputError, `an InputError, got ${String(e)}`);
+    assert.match((e as Error).message, re);
+    assert.not.match((e as Error).message, /\n/, 'one line');
+    return;
+  }
+  assert.unreachable(`expected an InputError matching ${re}`);
+}
+
+function parseThrows(argv: string[], re: RegExp): void {
+  try {
+    parseArgs(argv);
+  } catch (e) {
+    assert.instance(e, InputError);
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected ${argv.join(' ')} to be refused (${re})`);
+}
+
+// ---- pure parts -------------------------------------------------------------------------
+
+test('constraints: grammar, modes, node and link paths, margins', () => {
+  const c = parseConstraint('downs.latencyMs.p99<=5_000');
+  assert.equal([c.mode, c.path, c.op, c.limit], [null, 'downs.latencyMs.p99', '<=', 5000]);
+  const v = parseConstraint(' vanilla: nodes.a.mailbox.peak < 10000 ');
+  assert.equal([v.mode, v.metric], ['vanilla', { kind: 'node', node: 'a', rest: 'mailbox.peak' }]);
+  assert.equal(parseConstraint('nodes.a@127.0.0.1.memory.peakBytes>=1').metric, { kind: 'node', node: 'a@127.0.0.1', rest: 'memory.peakBytes' });
+  assert.equal(parseConstraint('network.links.b->a.bytes>0').metric, { kind: 'link', from: 'b', to: 'a', rest: 'bytes' });
+  assert.is(margin({ op: '<=', limit: 200 }, 150), 0.25);
+  assert.is(margin({ op: '>=', limit: 200 }, 150), -0.25);
+  assert.is(margin({ op: '<=', limit: 0 }, 3), -3);
+  for (const bad of ['downs.lastMs', 'downs.lastMs<=', 'downs.lastMs<=abc', 'downs.lastMs=<5', 'foo:downs.lastMs<=1', 'downs.nope<=1', 'nodes.a.mailbox<=1', 'network.links.a.bytes<=1']) {
+    assert.throws(() => parseConstraint(bad), (e: unknown) => e instanceof InputError && !(e as Error).message.includes('\n'), bad);
+  }
+});
+
+test('the metric path list matches a real run result', async () => {
+  const sc = await loadScenario(HERD);
+  const doc = runScenario(sc, { seed: 1, set: [['targets', '200'], ['mode', 'zen']] });
+  const run = compactRun(doc.runs[0] as NonNullable<(typeof doc.runs)[0]>);
+  /** The dotted paths of every number in `o`. */
+  const numbers = (o: unknown, path = ''): string[] =>
+    typeof o === 'number' ? [path] : o !== null && typeof o === 'object' ? Object.entries(o).flatMap(([k, x]) => numbers(x, path === '' ? k : `${path}.${k}`)) : [];
+  assert.ok(run.work !== null, 'the run has work figures');
+  const { nodes, network, ...rest } = run;
+  const scalars = [...numbers(rest), ...numbers({ messages: network.messages, bytes: network.bytes }, 'network')];
+  assert.equal(scalars.sort(), [...SCALAR_PATHS].sort(), 'every scalar number of a run result, and only those');
+  assert.equal(numbers(nodes['a@127.0.0.1']).sort(), [...NODE_PATHS].sort());
+  assert.equal(numbers(Object.values(network.links)[0]).sort(), [...LINK_PATHS].sort());
+  for (const p of [...SCALAR_PATHS, ...NODE_PATHS.map((x) => `nodes.a.${x}`), ...LINK_PATHS.map((x) => `network.links.a->b.${x}`)]) {
+    assert.type(metricValue(run, parseMetricPath(p)), 'number', p);
+  }
+  assert.is(metricValue(run, parseMetricPath('nodes.a.mailbox.peak')), run.nodes['a@127.0.0.1']?.mailbox.peak);
+});
+
+test('points, jobs, ids and shards are deterministic', () => {
+  const s: SweepDef = {
+    version: 1,
+    scenario: 'scenarios/herd.ts',
+    scenarioName: 'herd',
+    scenarioSha256: 'x',
+    vary: [
+      { key: 'targets', values: ['1', '2'] },
+      { key: 'zen.demand_amount', values: ['10', '20', '30'] },
+    ],
+    set: [['work', 'false']],
+    seeds: 2,
+    seedBase: 5,
+    constraints: [],
+  };
+  assert.equal(
+    sweepPoints(s).map((p) => p.settings.map(([k, v]) => `${k}=${v}`).join(' ')),
+    ['targets=1 zen.demand_amount=10', 'targets=1 zen.demand_amount=20', 'targets=1 zen.demand_amount=30', 'targets=2 zen.demand_amount=10', 'targets=2 zen.demand_amount=20', 'targets=2 zen.demand_amount=30'],
+  );
+  const jobs = sweepJobs(s);
+  assert.is(jobs.length, 12);
+  assert.equal(jobs.slice(0, 3).map((j) => [j.point, j.seed]), [[0, 5], [0, 6], [1, 5]]);
+  assert.is(new Set(jobs.map((j) => j.id)).size, 12);
+  assert.is(jobId('a.ts', [['x', '1'], ['y', '2']], 1), jobId('a.ts', [['y', '2'], ['x', '1']], 1), 'settings are sorted');
+  assert.is.not(jobId('a.ts', [['x', '1']], 1), jobId('a.ts', [['x', '1']], 2));
+  const shards = [1, 2, 3, 4, 5].map((i) => shardJobs(jobs, { i, n: 5 }));
+  assert.equal(shards.flat().map((j) => j.index).sort((a, b) => a - b), jobs.map((j) => j.index), 'the shards partition the jobs');
+  assert.equal(shards[1]?.map((j) => j.index), [1, 6, 11]);
+  assert.equal(parseShard('3/4'), { i: 3, n: 4 });
+  for (const bad of ['0/4', '5/4', '1/0', 'a/b', '2']) assert.throws(() => parseShard(bad), (e: unknown) => e instanceof InputError, bad);
+});
+
+/** A result line with the given figures (the rest zero): for tests of the pure report data. */
+function fakeResult(sweep: SweepDef, job: { id: string; index: number; point: number; seed: number }, f: { lastMs: number; workP99: number }): JobResult {
+  const p = sweepPoints(sweep)[job.point] as { settings: readonly (readonly [string, string])[] };
+  const lat = { p50: 0, p90: 0, p99: f.lastMs, max: f.lastMs };
+  return {
+    id: job.id,
+    job: job.index,
+    point: job.point,
+    seed: job.seed,
+    settings: p.settings.map(([k, v]) => [k, v]),
+    traceHash: '0'.repeat(16),
+    events: 0,
+    virtualMs: 0,
+    params: {},
+    zen: {},
+    runs: [
+      {
+        mode: 'zen',
+        triggerMs: 0,
+        downs: { expected: 1, delivered: 1, duplicates: 0, missing: 0, latencyMs: lat, firstMs: 0, lastMs: f.lastMs },
+        work: { handled: 1, latencyMs: { p50: 0, p99: f.workP99, max: f.workP99 } },
+        subscribers: { count: 1, mailboxPeak: 0 },
+        nodes: {},
+        network: { messages: 0, bytes: 0, links: {} },
+      },
+    ],
+  };
+}
+
+test('settings are recommended across the cases (the other varied keys), not point by point', () => {
+  // The README's example, with the model's figures: a drain of ⌈N/a⌉·101 ms, work waiting a·20 µs.
+  const sweep: SweepDef = {
+    version: 1,
+    scenario: 'scenarios/herd.ts',
+    scenarioName: 'herd',
+    scenarioSha256: 'x',
+    vary: [
+      { key: 'zen.demand_amount', values: ['250', '500', '1000', '2000'] },
+      { key: 'targets', values: ['10000', '100000'] },
+    ],
+    set: [],
+    seeds: 1,
+    seedBase: 1,
+    constraints: ['work.latencyMs.p99<=50', 'downs.lastMs<=20000'],
+  };
+  const results = sweepJobs(sweep).map((j) => {
+    const [[, a], [, n]] = sweepPoints(sweep)[j.point]?.settings as [[string, string], [string, string]];
+    return fakeResult(sweep, j, { lastMs: Math.ceil(Number(n) / Number(a)) * 101, workP99: (Number(a) * 20) / 1000 });
+  });
+  const d = planData(sweep, results);
+  assert.equal([d.settingKeys, d.caseKeys], [['zen.demand_amount'], ['targets']]);
+  assert.equal(d.choices.map((c) => [c.settings, c.points]), [
+    [[['zen.demand_amount', '250']], [0, 1]],
+    [[['zen.demand_amount', '500']], [2, 3]],
+    [[['zen.demand_amount', '1000']], [4, 5]],
+    [[['zen.demand_amount', '2000']], [6, 7]],
+  ]);
+  // 250 and 500 cannot drain 100,000 DOWNs in 20 s; 2000 makes work wait 40 ms (margin 20%);
+  // 1000 drains in 10.1 s (margin 49.5%) with work at 20 ms (60%): 1000 has the most margin.
+  assert.equal(d.choices.map((c) => c.pass), [false, false, true, true]);
+  assert.equal(d.recommendation, { kind: 'recommended', choice: 2, minMargin: 0.495 });
+  assert.is(d.choices[2]?.constraints[1]?.at, 5, 'the drain is worst at targets=100000');
+  // Point by point, 500 at targets=10000 would have had more margin (89.9%), but an operator cannot choose the cluster size.
+  assert.ok((d.points[2]?.minMargin as number) > 0.495 && d.points[2]?.pass === true);
+  const md = renderMarkdown(d);
+  assert.match(md, /\*\*Recommended: zen.demand_amount=1000\*\* \(setting 3\)\. It meets every constraint in every case and every seed with the most margin: its smallest margin is \+49.5%, on `downs.lastMs<=20000` at targets=100000/);
+  assert.match(md, /## Settings across the cases/);
+  // None meets a tighter drain: it binds first (fails at all four settings); the closest is the fastest.
+  const none = planData({ ...sweep, constraints: ['work.latencyMs.p99<=50', 'downs.lastMs<=2000'] }, results);
+  assert.equal(none.recommendation, { kind: 'none', binding: { text: 'downs.lastMs<=2000', failsAt: 4, of: 4, worstMargin: -19.2 }, closest: 3 });
+});
+
+// ---- bad input, refused before any work ------------------------------------------------
+
+test('command-line syntax errors are one line', () => {
+  parseThrows(['plan', HERD], /empty sweep/);
+  parseThrows(['plan', HERD, '--vary', 'targets='], /empty sweep: --vary targets has no values/);
+  parseThrows(['plan', HERD, '--vary', 'targets'], /--vary takes key=v1,v2/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1,,2'], /empty value/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1,1'], /given twice/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--vary', 'targets=2'], /given twice/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--set', 'targets=2'], /both varied/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--constraint', 'downs.lastMs<5ms'], /not a number/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--constraint', 'downs.last<5'], /unknown metric 'downs.last'/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--seeds', '0'], /--seeds must be an integer >= 1/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--shard', '3/2'], /--shard takes i\/n/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--jobs', '0'], /--jobs/);
+  parseThrows(['merge', 'a'], /--out DIR is required/);
+  const ok = parseArgs(['plan', HERD, '--vary', 'zen.demand_amount=1,2', '--seeds', '4', '--seed-base', '7', '--constraint', 'work.latencyMs.p99<=50', '--shard', '2/3', '--jobs', '2', '--max-points', '9']);
+  assert.equal(ok, {
+    kind: 'plan',
+    scenario: HERD,
+    vary: [{ key: 'zen.demand_amount', values: ['1', '2'] }],
+    set: [],
+    seeds: 4,
+    seedBase: 7,
+    constraints: ['work.latencyMs.p99<=50'],
+    maxPoints: 9,
+    quiet: false,
+    jobs: 2,
+    shard: { i: 2, n: 3 },
+  });
+  assert.equal(parseArgs(['merge', 'x', 'y', '--out', 'z']), { kind: 'merge', dirs: ['x', 'y'], out: 'z', quiet: false });
+});
+
+test('scenario-dependent bad input is refused before any work (no directory written)', async () => {
+  const out = join(TMP, 'refused');
+  const cmd = (extra: Partial<PlanCommand>) => runPlan(planCmd(out, extra), quiet);
+  await rejects(cmd({ vary: [{ key: 'nosuch', values: ['1'] }] }), /^--vary nosuch: unknown parameter 'nosuch'/);
+  await rejects(cmd({ vary: [{ key: 'zen.nosuch', values: ['1'] }] }), /^--vary zen.nosuch: unknown zen_monitor config key/);
+  await rejects(cmd({ vary: [{ key: 'zen.demand_amount', values: ['100', '0'] }] }), /demand_amount" must be a positive integer, got 0/);
+  await rejects(cmd({ vary: [{ key: 'downCostUs', values: ['many'] }] }), /^--vary downCostUs: downCostUs must be a number/);
+  await rejects(cmd({ vary: [{ key: 'net.nosuch', values: ['1'] }] }), /unknown network key/);
+  await rejects(cmd({ set: [['nosuch', '1']] }), /^--set: unknown parameter 'nosuch'/);
+  await rejects(cmd({ seeds: 200 }), /^this sweep has 600 runs; --max-points is 500$/);
+  await rejects(cmd({ maxPoints: 5 }), /^this sweep has 6 runs; --max-points is 5$/);
+  await rejects(cmd({ shard: { i: 1, n: 2 }, maxPoints: 2 }), /^this sweep has 6 runs \(3 in shard 1\/2\); --max-points is 2$/);
+  await rejects(cmd({ constraints: ['nodes.c.mailbox.peak<=5'] }), /no node 'c' \(nodes: a@127.0.0.1, b@127.0.0.1\)/);
+  await rejects(cmd({ constraints: ['vanilla:downs.lastMs<=5'] }), /does not run vanilla/);
+  await rejects(cmd({ scenario: join(TMP, 'nosuch.ts') }), /scenario file not found/);
+  assert.not.ok(existsSync(out), 'nothing was written');
+});
+
+// ---- real sweeps ------------------------------------------------------------------------
+
+const REF = join(TMP, 'ref');
+
+test('a closed-form sweep: the recommendation is the point the model says has the most margin', async () => {
+  const r = await runPlan(planCmd(REF), quiet);
+  assert.is(r.status, 'complete');
+  assert.is(r.ran, 6);
+  const d = r.data as NonNullable<typeof r.data>;
+  // The model: ⌈N/a⌉ ticks of (demand_interval + 1) ms to drain; the subscriber's mailbox
+  // peaks near one tick's hand-over (a, or N when a >= N).
+  const model = AMOUNTS.map((a) => ({ a, last: Math.ceil(N / a) * 101, mailbox: Math.min(a, N) }));
+  const passing = model.filter((m) => m.last <= LAST_LIMIT && m.mailbox <= MAILBOX_LIMIT);
+  assert.equal(passing.map((m) => m.a), [100], 'the model: only demand_amount=100 meets both');
+  assert.equal(d.points.map((p) => p.pass), AMOUNTS.map((a) => passing.some((m) => m.a === a)), 'the simulation agrees point by point');
+  assert.equal(d.recommendation.kind, 'recommended');
+  assert.equal([d.settingKeys, d.caseKeys], [['zen.demand_amount'], []], 'only settings varied: each point is a choice');
+  assert.equal(d.choices[(d.recommendation as { choice: number }).choice]?.settings, [['zen.demand_amount', '100']]);
+  for (const p of d.points) {
+    const e = p.estimate as NonNullable<typeof p.estimate>;
+    assert.is(e.n, N);
+    assert.is(e.dispatcherRate, (Number(p.settings[0]?.[1]) * 1000) / 100);
+    // Where the drain is many ticks, the simple model holds to a few percent.
+    if (e.drainDriftedMs >= 1000) assert.ok(Math.abs((e.ratioDrifted as number) - 1) < 0.05, `${p.settings[0]?.[1]}: sim/model ${e.ratioDrifted}`);
+  }
+  // The most margin among several passing points: with the mailbox limit at 2000, 100 and
+  // 1000 both pass; by the model 100's smallest margin is 1 - 1010/5000 ≈ 0.80 (drain),
+  // 1000's is 1 - 1000/2000 = 0.5 (mailbox): 100 is recommended.
+  const results = lines(REF).map((l) => JSON.parse(l) as JobResult);
+  const loose = planData({ ...d.sweep, constraints: ['downs.lastMs<=5000', 'subscribers.mailboxPeak<=2000'] }, results);
+  assert.equal(loose.points.map((p) => p.pass), [false, true, true]);
+  const modelMargin = model.map((x) => Math.min(1 - x.last / 5000, 1 - x.mailbox / 2000));
+  assert.ok((modelMargin[1] as number) > (modelMargin[2] as number));
+  assert.is(loose.recommendation.kind, 'recommended');
+  assert.is((loose.recommendation as { choice: number }).choice, 1);
+  for (const i of [1, 2]) assert.ok(Math.abs((loose.points[i]?.minMargin as number) - (modelMargin[i] as number)) < 0.05, `margin of point ${i + 1} near the model's`);
+  // None passes: the constraint failing at the most points binds first; the closest point has the largest smallest margin.
+  const none = planData({ ...d.sweep, constraints: ['downs.lastMs<=50', 'subscribers.mailboxPeak<=50'] }, results);
+  assert.is(none.recommendation.kind, 'none');
+  const rec = none.recommendation as Extract<typeof none.recommendation, { kind: 'none' }>;
+  assert.equal([rec.binding.text, rec.binding.failsAt, rec.binding.of], ['downs.lastMs<=50', 3, 3]);
+  const closest = none.points.reduce((a, b) => ((b.minMargin as number) > (a.minMargin as number) ? b : a));
+  assert.is(rec.closest, closest.index);
+  assert.match(renderMarkdown(none), /No point meets every constraint.*binds first is `downs.lastMs<=50`: it fails at 3 of 3 points/);
+  // No constraints: tables and plots, no recommendation.
+  const free = planData({ ...d.sweep, constraints: [] }, results);
+  assert.equal(free.recommendation, { kind: 'no-constraints' });
+  assert.match(renderMarkdown(free), /nothing is recommended/);
+  // The report: the recommendation, the closed form beside the simulation, the plots, every command.
+  const md = read(REF, 'report.md');
+  assert.match(md, /\*\*Recommended: zen.demand_amount=100\*\*/);
+  assert.match(md, /Closed-form estimates beside the simulation/);
+  assert.match(md, /npx zensim run \S+herd.ts --seed S --set targets=1000 --set work=false --set mode=zen --set zen.demand_amount=10`/);
+  assert.match(md, /!\[last DOWN \(ms\) vs zen.demand_amount\]\(plots\/downs.lastMs--zen.demand_amount.svg\)/);
+  assert.ok(existsSync(join(REF, 'plots', 'downs.lastMs--zen.demand_amount.svg')));
+  const html = read(REF, 'report.html');
+  assert.match(html, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.not.match(html, /<script|https?:\/\/(?!www.w3.org\/2000\/svg)/, 'self-contained');
+  assert.is(html, renderHtml(planData(JSON.parse(read(REF, 'sweep.json')) as SweepDef, results)), 'the report comes from the files alone');
+});
+
+test('same inputs give the same results and the same report, byte for byte', async () => {
+  const again = join(TMP, 'again');
+  await runPlan(planCmd(again), quiet);
+  for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(again, f), read(REF, f), f);
+  // Rerunning in the same directory runs nothing and renders the same report.
+  const r = await runPlan(planCmd(again), quiet);
+  assert.equal([r.ran, r.skipped], [0, 6]);
+  assert.is(read(again, 'report.md'), read(REF, 'report.md'));
+  // A different sweep is not mixed into it.
+  await rejects(runPlan(planCmd(again, { seeds: 3 }), quiet), /holds a different sweep \(its seeds differs\)/);
+});
+
+test('an interrupted sweep resumes where it stopped and ends equal to an uninterrupted one', async () => {
+  const dir = join(TMP, 'resume');
+  const first = await runPlan(planCmd(dir), { ...quiet, maxJobs: 3 });
+  assert.equal([first.status, first.ran], ['interrupted', 3]);
+  assert.is(lines(dir).length, 3);
+  assert.not.ok(existsSync(join(dir, 'report.md')), 'no report before the sweep is complete');
+  // The machine died while writing the fourth line.
+  const fourth = lines(REF)[3] as string;
+  appendFileSync(join(dir, 'results.jsonl'), fourth.slice(0, 40));
+  const notes: string[] = [];
+  const second = await runPlan(planCmd(dir), { err: (s) => notes.push(s), out: () => {} });
+  assert.equal([second.status, second.ran, second.skipped], ['complete', 3, 3], 'only the missing jobs ran');
+  assert.match(notes.join(''), /ignoring a partly written last line/);
+  for (const f of ['results.jsonl', 'report.json', 'report.md']) assert.is(read(dir, f), read(REF, f), f);
+});
+
+test('shards 1/2 and 2/2 (one on worker threads) merged equal the single-machine result', async () => {
+  const s1 = join(TMP, 'shard1');
+  const s2 = join(TMP, 'shard2');
+  const r1 = await runPlan(planCmd(s1, { shard: { i: 1, n: 2 }, jobs: 2 }), quiet);
+  assert.equal([r1.status, r1.ran, r1.workers], ['shard-done', 3, 2], 'shard 1 ran on two worker threads');
+  assert.not.ok(existsSync(join(s1, 'report.md')));
+  const r2 = await runPlan(planCmd(s2, { shard: { i: 2, n: 2 } }), quiet);
+  assert.equal([r2.status, r2.ran], ['shard-done', 3]);
+  assert.equal(lines(s1).map((l) => (JSON.parse(l) as JobResult).job), [0, 2, 4]);
+  const merged = join(TMP, 'merged');
+  const m = await runMerge({ kind: 'merge', dirs: [s2, s1], out: merged, quiet: true }, quiet);
+  assert.is(m.status, 'complete');
+  for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(merged, f), read(REF, f), f);
+  // Merging one shard alone: the report says it is incomplete.
+  const part = join(TMP, 'part');
+  const p = await runMerge({ kind: 'merge', dirs: [s1], out: part, quiet: true }, quiet);
+  assert.is(p.status, 'incomplete');
+  assert.match(read(part, 'report.md'), /incomplete: 3 of 6 runs have results/);
+  // Shards of different sweeps are not merged.
+  const other = join(TMP, 'other');
+  mkdirSync(other);
+  writeFileSync(join(other, 'sweep.json'), JSON.stringify({ ...(JSON.parse(read(s1, 'sweep.json')) as SweepDef), seedBase: 2 }));
+  await rejects(runMerge({ kind: 'merge', dirs: [s1, other], out: join(TMP, 'm2'), quiet: true }, quiet), /holds a different sweep than .* \(its seedBase differs\)/);
+});
+
+test.after(() => rmSync(TMP, { recursive: true, force: true }));
+
+test.run();
