@@ -20,7 +20,7 @@ import {
   tuple,
 } from '../../core/terms.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { fixtureText, fromJSON, toJSON } from '../../core/term_json.js';
+import { fixtureText, fromJSON, sha256Hex, toJSON } from '../../core/term_json.js';
 import type { Labels } from '../../core/term_json.js';
 
 import { truncatorFixture } from './truncator_vectors.js';
@@ -68,6 +68,21 @@ test('long bitstrings are rebuilt as a prefix of the fixture text', () => {
   const long = bits(bytes, 1025 * 8 + 3);
   const json = toJSON(long);
   assert.equal(fromJSON(json), long);
+});
+
+test('a long bitstring given by bit_size and sha256 alone is the fixture text with its own trailing bits, never zeros', () => {
+  // <<text::binary-size(1025), 5::size(3)>>: the trailing bits are not the text's.
+  const bytes = new Uint8Array(1026);
+  bytes.set(fixtureText(1025));
+  bytes[1025] = 0xa0;
+  const built = fromJSON({ t: 'bits', bit_size: 1025 * 8 + 3, sha256: sha256Hex(bytes) });
+  assert.equal(built, bits(bytes, 1025 * 8 + 3));
+  // A digest that matches no candidate still gives the fixture text (and its digest back).
+  const unknown = { t: 'bits', bit_size: 1025 * 8 + 3, sha256: 'ab'.repeat(32) } as const;
+  const rebuilt = fromJSON(unknown);
+  assert.ok(rebuilt.t === 'bits' && rebuilt.bytes.length === 1026);
+  assert.equal(rebuilt.t === 'bits' ? rebuilt.bytes.subarray(0, 1025) : null, fixtureText(1025));
+  assert.equal(toJSON(rebuilt), unknown);
 });
 
 test('labels: one vector shares identities, new identities get fresh labels', () => {
