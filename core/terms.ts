@@ -506,7 +506,7 @@ export function offHeapBytes(term: Term): number {
 }
 
 // External term format (ERTS "External Term Format" chapter); beam.md "Sizes".
-/** ATOM_UTF8_EXT: tag + 2-byte length + UTF-8 text. The dist atom cache is modelled elsewhere. */
+/** ATOM_UTF8_EXT: tag + 2-byte length + UTF-8 text. The dist atom cache is sim/beam/wire.ts. */
 const ATOM_EXT_OVERHEAD = 3;
 /** NEW_PID_EXT: tag + node atom + id (4) + serial (4) + creation (4). */
 const PID_EXT_FIXED = 13;
@@ -521,7 +521,7 @@ const STRING_EXT_MAX = 65535;
 
 const utf8 = new TextEncoder();
 
-function atomExtBytes(name: string): number {
+export function atomExtBytes(name: string): number {
   return ATOM_EXT_OVERHEAD + utf8.encode(name).length;
 }
 
@@ -540,17 +540,24 @@ function isByteList(l: List): boolean {
   );
 }
 
-function sumExt(ts: readonly Term[]): number {
+/** How an atom is encoded: its full text (term_to_binary), or a reference into an atom cache. */
+export type AtomBytes = (name: string) => number;
+
+function sumExt(ts: readonly Term[], atomBytes: AtomBytes): number {
   let n = 0;
-  for (const t of ts) n += externalBytes(t);
+  for (const t of ts) n += externalBytes(t, atomBytes);
   return n;
 }
 
-/** Bytes of the term in the external term format, without the leading version byte. */
-export function externalBytes(term: Term): number {
+/**
+ * Bytes of the term in the external term format, without the leading version byte. Atoms
+ * (and the node names inside pids, refs and ports) cost `atomBytes` each: their full text
+ * by default, as `term_to_binary` writes them; the distribution passes its atom cache.
+ */
+export function externalBytes(term: Term, atomBytes: AtomBytes = atomExtBytes): number {
   switch (term.t) {
     case 'atom':
-      return atomExtBytes(term.v);
+      return atomBytes(term.v);
     case 'int':
       return intExtBytes(term.v);
     case 'float':
@@ -560,21 +567,21 @@ export function externalBytes(term: Term): number {
     case 'bits':
       return 6 + Math.ceil(term.bitSize / 8); // BIT_BINARY_EXT
     case 'tuple':
-      return (term.v.length <= 255 ? 2 : 5) + sumExt(term.v); // SMALL_/LARGE_TUPLE_EXT
+      return (term.v.length <= 255 ? 2 : 5) + sumExt(term.v, atomBytes); // SMALL_/LARGE_TUPLE_EXT
     case 'list':
       if (term.v.length === 0) return 1; // NIL_EXT
       if (isByteList(term)) return 3 + term.v.length; // STRING_EXT
-      return 5 + sumExt(term.v) + 1; // LIST_EXT ... NIL_EXT
+      return 5 + sumExt(term.v, atomBytes) + 1; // LIST_EXT ... NIL_EXT
     case 'ilist':
-      return 5 + sumExt(term.v) + externalBytes(term.tail);
+      return 5 + sumExt(term.v, atomBytes) + externalBytes(term.tail, atomBytes);
     case 'map':
-      return 5 + term.v.reduce((acc, [k, v]) => acc + externalBytes(k) + externalBytes(v), 0); // MAP_EXT
+      return 5 + term.v.reduce((acc, [k, v]) => acc + externalBytes(k, atomBytes) + externalBytes(v, atomBytes), 0); // MAP_EXT
     case 'pid':
-      return PID_EXT_FIXED + atomExtBytes(term.node);
+      return PID_EXT_FIXED + atomBytes(term.node);
     case 'ref':
-      return REF_EXT_FIXED + atomExtBytes(term.node);
+      return REF_EXT_FIXED + atomBytes(term.node);
     case 'port':
-      return PORT_EXT_FIXED + atomExtBytes(term.node);
+      return PORT_EXT_FIXED + atomBytes(term.node);
     case 'fun':
       return FUN_EXT_BYTES;
     default:

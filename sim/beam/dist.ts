@@ -2,25 +2,26 @@
 // "Distribution connections"): what crosses a connection (sends, monitor and demonitor
 // signals, DOWN signals, exit signals), what happens when one arrives, and what a node
 // does when a connection goes down (`{:nodedown, peer}` to its node monitors, every
-// remote monitor across it fires `:noconnection`) or stops being busy. Sizes on the
-// wire are the distribution header plus the encoded payload (sizes.ts).
+// remote monitor across it fires `:noconnection`) or stops being busy. A message is
+// measured when it is sent and framed (header, atom cache) when it goes on the wire, in
+// send order, through its connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, Monitor, Proc } from './process.js';
-import { DIST_HEADER_BYTES } from './sizes.js';
+import { encode, frameBytes, type Encoded } from './wire.js';
 import { destTerm, mapFor, type World } from './world.js';
 
 /** What travels between nodes. */
 export type DistMsg =
   | { kind: 'send'; to: Dest; msg: unknown }
   | { kind: 'monitor'; ref: Ref; watcher: Pid; target: Dest }
-  | { kind: 'demonitor'; ref: Ref; target: Pid }
+  | { kind: 'demonitor'; ref: Ref; watcher: Pid; object: Term }
   | { kind: 'down'; ref: Ref; watcher: Pid; object: Term; reason: Term }
   | { kind: 'exit'; to: Pid; reason: Term };
 
-/** A send handed to the network at a later CPU time (a kernel event's argument). */
-export type DistSend = { from: string; to: string; m: DistMsg; noconnect: boolean; bytes: number };
+/** A send handed to the network (at a later CPU time: a kernel event's argument), measured. */
+export type DistSend = { from: string; to: string; m: DistMsg; noconnect: boolean; enc: Encoded };
 
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
@@ -28,17 +29,22 @@ const NOCONNECTION = atom('noconnection');
 export class Distribution {
   constructor(private readonly w: World) {}
 
-  /** Hands `m` to the network at CPU time `atUs` (now, or in an event of its own). */
-  send(atUs: number, from: string, to: string, m: DistMsg, noconnect: boolean, payloadBytes: number): void {
-    const arg: DistSend = { from, to, m, noconnect, bytes: DIST_HEADER_BYTES + payloadBytes };
+  /**
+   * Hands `m` to the network at CPU time `atUs` (now, or in an event of its own); returns
+   * the bytes the sender encodes (control message and payload) for its CPU cost.
+   */
+  send(atUs: number, from: string, to: string, m: DistMsg, noconnect: boolean): number {
+    const enc = encode(m, from);
+    const arg: DistSend = { from, to, m, noconnect, enc };
     if (atUs === this.w.kernel.nowUs) this.sendNow(arg);
     else this.w.kernel.at(atUs, this.w.kinds.dist, 0, arg);
+    return enc.control + enc.payload;
   }
 
   sendNow(a: DistSend): void {
     const fromNode = this.w.nodes.get(a.from);
     if (fromNode?.up !== true) return;
-    const r = this.w.net.send(a.from, a.to, a.m, a.bytes, a.noconnect);
+    const r = this.w.net.send(a.from, a.to, a, (cache) => frameBytes(a.enc, cache, fromNode.atoms), a.noconnect);
     if (r === 'dropped' && a.m.kind === 'monitor') this.monitorUnreachable(a.m);
   }
 
@@ -50,8 +56,9 @@ export class Distribution {
     this.w.signals.fireMonitor(mon, NOCONNECTION, this.w.kernel.nowUs);
   }
 
-  arrive(from: string, to: string, m: DistMsg): void {
+  arrive(from: string, to: string, a: DistSend): void {
     const w = this.w;
+    const m = a.m;
     switch (m.kind) {
       case 'send': {
         const p = w.resolveLocal(m.to);
@@ -86,7 +93,7 @@ export class Distribution {
     const target = w.resolveLocal(m.target);
     const object = destTerm(m.target);
     if (target === undefined) {
-      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: m.ref, watcher: m.watcher, object, reason: NOPROC }, false, 60);
+      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: m.ref, watcher: m.watcher, object, reason: NOPROC }, false);
       return;
     }
     const watcherProc = w.procs[m.watcher.uid] as Proc;

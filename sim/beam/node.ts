@@ -3,6 +3,7 @@
 // totals its memory figure is made of. Mirrors beam.md "Processes and mailboxes".
 import type { EtsTable } from './ets.js';
 import type { Proc } from './process.js';
+import { AtomTable } from './wire.js';
 
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
 export type TableMemory = () => number;
@@ -25,6 +26,8 @@ export class SimNode {
   readonly remoteIn = new Map<string, Map<number, import('./process.js').Monitor>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */
   readonly nodeWatchers = new Map<string, Map<Proc, number>>();
+  /** This incarnation's atom table (its order indexes the distribution's atom caches). */
+  atoms = new AtomTable();
   /** ETS-like tables of this node's processes, by name. */
   readonly ets = new Map<string, EtsTable>();
   /** Extra memory holders (ETS tables), as functions returning bytes. */
@@ -82,6 +85,7 @@ export class SimNode {
     this.nodeWatchers.clear();
     this.tables.clear();
     this.ets.clear();
+    this.atoms = new AtomTable();
     this.mailboxWords = 0;
     this.offHeapBytes = 0;
     this.sharedBins.clear();

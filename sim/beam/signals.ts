@@ -9,7 +9,6 @@ import { dropTablesOf } from './ets.js';
 import { envelope, unaccount } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, DownSignal, Monitor, Proc } from './process.js';
-import { wireBytesOf } from './sizes.js';
 import { destNode, destTerm, mapFor, type World } from './world.js';
 
 const NORMAL = atom('normal');
@@ -41,7 +40,7 @@ export class Signals {
     (watcher.monitors ??= new Map()).set(ref.uid, mon);
     mapFor(node.remoteOut, toNode).set(ref.uid, mon);
     node.monitorBytes += w.cost.remoteMonitorBytes;
-    w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false, 60);
+    w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
     return ref;
   }
 
@@ -57,7 +56,7 @@ export class Signals {
   private demonitorSignal(mon: Monitor, atUs: number): void {
     const w = mon.watcher;
     if (mon.remote && mon.active) {
-      this.w.dist.send(atUs, w.pid.node, mon.peer, { kind: 'demonitor', ref: mon.ref, target: w.pid }, true, 40);
+      this.w.dist.send(atUs, w.pid.node, mon.peer, { kind: 'demonitor', ref: mon.ref, watcher: w.pid, object: mon.object }, true);
     }
     this.dropMonitor(mon);
   }
@@ -129,7 +128,7 @@ export class Signals {
     if (pid.node === fromNode) {
       const p = w.alive(pid);
       if (p !== undefined) w.kernel.at(atUs, w.kinds.exit, p.uid, reason);
-    } else w.dist.send(atUs, fromNode, pid.node, { kind: 'exit', to: pid, reason }, false, 20);
+    } else w.dist.send(atUs, fromNode, pid.node, { kind: 'exit', to: pid, reason }, false);
   }
 
   exitSignal(p: Proc, reason: Term): void {
@@ -166,7 +165,7 @@ export class Signals {
           node.monitorBytes -= w.cost.remoteMonitorBytes;
           p.monitoredBy?.delete(mon.ref.uid);
           const down = { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason } as const;
-          w.dist.send(now, node.name, wNode, down, false, wireBytesOf(reason) + 60);
+          w.dist.send(now, node.name, wNode, down, false);
         }
       }
       if (p.kept !== undefined) unaccount(node, p.kept);

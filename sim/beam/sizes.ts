@@ -1,14 +1,12 @@
 // How big a message is: heap words once copied into a mailbox (with off-heap bytes
-// of large binaries counted apart), and external-format bytes on the wire. Terms are
+// of large binaries counted apart), and its bytes as a distribution payload (wire.ts adds
+// the header, the control message and the framing). Terms are
 // measured by core/terms.ts; ZenMonitor's messages, and the DOWN and nodedown signals
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
-import { externalBytes, heapWords, offHeapBytes, type Term } from '../../core/terms.js';
-import { msgHeapWords, msgWireBytes, type Msg } from '../../core/messages.js';
-import type { CallReply, CallRequest, DownSignal } from './process.js';
-
-/** A distributed send's control message (the `{SEND, ...}` tuple and headers), bytes. */
-export const DIST_HEADER_BYTES = 30;
+import { atom, heapWords, ilist, offHeapBytes, tuple, type Ref, type Term } from '../../core/terms.js';
+import { distTermBytes, msgDistBytes, msgHeapWords, type Msg } from '../../core/messages.js';
+import type { CallReply, CallRequest, DownSignal, From } from './process.js';
 
 type Sig = DownSignal | CallRequest | CallReply;
 
@@ -21,11 +19,11 @@ export function wordsOf(msg: unknown, localNode: string): number {
   if (isTerm(msg)) return heapWords(msg, localNode);
   const s = msg as Sig;
   switch (s.kind) {
-    case '$gen_call': // {:"$gen_call", {pid, [:alias | ref]}, request}
-      if (isTerm(s.msg)) return 4 + 3 + heapWords(s.from.pid, localNode) + 2 + heapWords(s.from.tag, localNode) + heapWords(s.msg, localNode);
+    case '$gen_call':
+      if (isTerm(s.msg)) return heapWords(callTerm(s.from, s.msg), localNode);
       return msgHeapWords(asCoreCall(s), localNode);
-    case '$reply': // {[:alias | ref], value}
-      return 3 + 2 + heapWords(s.tag, localNode) + heapWords(s.value, localNode);
+    case '$reply':
+      return heapWords(replyTerm(s), localNode);
     default:
       return msgHeapWords(msg as Msg, localNode);
   }
@@ -39,19 +37,39 @@ export function offHeapOf(msg: unknown): number {
   return 0;
 }
 
-/** External-format bytes of `msg` (without the distribution header). */
-export function wireBytesOf(msg: unknown): number {
-  if (isTerm(msg)) return 1 + externalBytes(msg);
+/**
+ * Bytes of `msg` as a distribution payload: atoms are references into the connection's
+ * atom cache (wire.ts), collected into `atoms` for the header. No version byte.
+ */
+export function distBytesOf(msg: unknown, atoms: Set<string>): number {
+  if (isTerm(msg)) return distTermBytes(msg, atoms);
   const s = msg as Sig;
   switch (s.kind) {
     case '$gen_call':
-      if (isTerm(s.msg)) return 1 + 2 + 12 + 2 + externalBytes(s.from.pid) + 5 + externalBytes(s.from.tag) + externalBytes(s.msg);
-      return msgWireBytes(asCoreCall(s));
+      if (isTerm(s.msg)) return distTermBytes(callTerm(s.from, s.msg), atoms);
+      return msgDistBytes(asCoreCall(s), atoms);
     case '$reply':
-      return 1 + 2 + externalBytes(s.tag) + externalBytes(s.value);
+      return distTermBytes(replyTerm(s), atoms);
     default:
-      return msgWireBytes(msg as Msg);
+      return msgDistBytes(msg as Msg, atoms);
   }
+}
+
+const GEN_CALL = atom('$gen_call');
+const ALIAS = atom('alias');
+
+/** `{:"$gen_call", {pid, [:alias | ref]}, request}`, an OTP 25 gen call. */
+function callTerm(from: From, request: Term): Term {
+  return tuple(GEN_CALL, tuple(from.pid, aliasTag(from.tag)), request);
+}
+
+/** `{[:alias | ref], value}`, its reply. */
+function replyTerm(r: CallReply): Term {
+  return tuple(aliasTag(r.tag), r.value);
+}
+
+function aliasTag(tag: Ref): Term {
+  return ilist([ALIAS], tag);
 }
 
 /** A call of a ZenMonitor request: core sizes it as the whole `{:"$gen_call", from, request}`. */

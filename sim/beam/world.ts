@@ -21,7 +21,7 @@ import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js'
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
-import { Distribution, type DistMsg, type DistSend } from './dist.js';
+import { Distribution, type DistSend } from './dist.js';
 import { Kernel } from '../engine/kernel.js';
 import { account, envelope, unaccount } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
@@ -29,7 +29,6 @@ import { SimNode } from './node.js';
 import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Named } from './process.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
-import { wireBytesOf } from './sizes.js';
 
 export type WorldOptions = {
   seed: number | string;
@@ -110,7 +109,7 @@ export class World {
         kernel: k,
         nodeUp: (n) => this.nodes.get(n)?.up === true,
         knows: (n) => this.nodes.has(n),
-        arrive: (from, to, p) => this.dist.arrive(from, to, p as DistMsg),
+        arrive: (from, to, p) => this.dist.arrive(from, to, p as DistSend),
         connectionDown: (n, peer) => this.dist.connectionDown(n, peer),
         connectionUp: (n, peer) => {
           this.onConnection?.(n, peer, true);
@@ -316,9 +315,7 @@ export class World {
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
       return e.words * 8;
     }
-    const bytes = wireBytesOf(msg);
-    this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect, bytes);
-    return bytes;
+    return this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect);
   }
 
   /** The live process a local destination names, if any. */
