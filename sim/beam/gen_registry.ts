@@ -35,16 +35,16 @@ const LOOKUP_OR_START = atom('lookup_or_start');
 /** The upstream default `lookup_or_start` timeout, ms. */
 export const LOOKUP_OR_START_TIMEOUT_MS = 5_000;
 
-/** A GenRegistry process (started by its supervisor; see `genRegistryChild`). */
-export function genRegistry(spec: GenRegistrySpec): Behaviour {
+/** A GenRegistry process (started by its supervisor: see `childSpec`). Meant to be imported as a namespace, `GenRegistry.behaviour`. */
+export function behaviour(spec: GenRegistrySpec): Behaviour {
   if (typeof spec.name !== 'string' || spec.name === '') throw new RangeError(`GenRegistry name must be a non-empty string, got ${String(spec.name)}`);
   if (typeof spec.start !== 'function') throw new RangeError(`GenRegistry ${spec.name}: start must be a function returning a behaviour`);
   return new GenRegistry(spec);
 }
 
 /** `GenRegistry.Spec.child_spec(worker_module)`: a supervisor-type child registered under the module's name. */
-export function genRegistryChild(spec: GenRegistrySpec): ChildSpec {
-  return { id: spec.name, start: () => genRegistry(spec), type: 'supervisor', name: spec.name };
+export function childSpec(spec: GenRegistrySpec): ChildSpec {
+  return { id: spec.name, start: () => behaviour(spec), type: 'supervisor', name: spec.name };
 }
 
 /** `GenRegistry.lookup(table, id)`: the table read in the caller, no message (badarg, thrown, if the registry is gone). */

@@ -119,8 +119,12 @@ export function whichChildren(w: World, pid: Pid): ChildInfo[] | undefined {
   return w.alive(pid) === undefined ? undefined : running.get(pid)?.which();
 }
 
-/** Each running supervisor by its pid (the object itself: pids are unique per world). */
-const running = new WeakMap<Pid, Supervisor>();
+/**
+ * Each running supervisor by its pid (the object itself: pids are unique per world).
+ * Kept on a global symbol so that two copies of this module (a scenario file loaded by
+ * its own loader, say) see the same supervisors; never iterated.
+ */
+const running: WeakMap<Pid, { which(): ChildInfo[] }> = ((globalThis as Record<symbol, unknown>)[Symbol.for('zensim.supervisors')] ??= new WeakMap()) as WeakMap<Pid, { which(): ChildInfo[] }>;
 
 class Supervisor extends GenServer {
   readonly acksStart = true;

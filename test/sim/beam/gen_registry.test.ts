@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspect } from '../../../core/inspect.js';
 import { atom, type Pid, type Term } from '../../../core/terms.js';
-import { genRegistryChild, lookup, lookupOrStart, lookupOrStartResult, type GenRegistrySpec } from '../../../sim/beam/gen_registry.js';
+import { childSpec, lookup, lookupOrStart, lookupOrStartResult, type GenRegistrySpec } from '../../../sim/beam/gen_registry.js';
 import type { Behaviour, CallResult, Ctx } from '../../../sim/beam/process.js';
 import { supervisor } from '../../../sim/beam/supervisor.js';
 import type { World } from '../../../sim/beam/world.js';
@@ -33,7 +33,7 @@ function registrySpec(t: Tree, initUs = 0): GenRegistrySpec {
 function started(initUs = 0): { w: World; t: Tree; sup: Pid } {
   const w = makeWorld();
   const t = new Tree(w);
-  const reg = genRegistryChild(registrySpec(t, initUs));
+  const reg = childSpec(registrySpec(t, initUs));
   const sup = w.spawn(A, supervisor({ strategy: 'one_for_one', children: [{ ...reg, start: () => t.named('registry', reg.start()) }] }));
   runUntil(w, 1_000);
   return { w, t, sup };
@@ -132,7 +132,7 @@ test('lookup_or_start: a registry busier than the timeout makes the call exit wi
 test('shutdown by its supervisor: the registry unlinks and kills its workers, then exits; its table goes with it', () => {
   const w = makeWorld();
   const t = new Tree(w);
-  const reg = genRegistryChild(registrySpec(t));
+  const reg = childSpec(registrySpec(t));
   const sup = w.spawn(A, t.named('top', supervisor({ strategy: 'one_for_one', intensity: 0, children: [
     { ...reg, start: () => t.named('registry', reg.start()) },
     { id: 'other', start: t.child('other') },
@@ -170,7 +170,7 @@ test('a killed supervisor: its registry, told by the link, kills its workers and
 test('under rest_for_one, a killed registry comes back empty after its Tables sibling kept its rows; its workers died with it', () => {
   const w = makeWorld();
   const t = new Tree(w);
-  const reg = genRegistryChild(registrySpec(t));
+  const reg = childSpec(registrySpec(t));
   w.spawn(A, supervisor({ strategy: 'rest_for_one', children: [
     { id: 'tables', start: t.child('tables', { init: (ctx) => ctx.etsNew('Nodes').insert(atom('b@h'), atom('compatible')) }) },
     { ...reg, start: () => t.named('registry', reg.start()) },

@@ -70,6 +70,23 @@ test('links: exit(pid, :kill) is untrappable and kills with :killed; the links c
   ]);
 });
 
+test('links: a process that exits with reason :kill itself sends :kill through its links, and that one is trappable (erlang:exit/1 docs)', () => {
+  const w = makeWorld();
+  const died = deaths(w);
+  const k = w.spawn(A, { handle: (ctx) => ctx.stop(KILL) });
+  const log: Got[] = [];
+  const trapping = w.spawn(A, linker(log, () => [k], true));
+  const plain = w.spawn(A, linker([], () => [k]));
+  w.at(100, () => w.send(k, atom('go')));
+  drain(w);
+  assert.equal(exits(log), [[101, k.uid, ':kill']]);
+  assert.equal(died, [
+    [k.uid, 101, ':kill'],
+    [plain.uid, 101, ':kill'],
+  ]);
+  assert.ok(w.alive(trapping));
+});
+
 test('trap_exit: exit signals become {:EXIT, from, reason} messages, :normal included; a trapped link is gone after it fired', () => {
   const w = makeWorld();
   const died = deaths(w);

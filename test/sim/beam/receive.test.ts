@@ -198,4 +198,35 @@ test('startLink: a behaviour that acks itself (acksStart) is started when it cal
   assert.ok('ok' in (results[0] as StartResult));
 });
 
+test('bad input: a receive with a negative or NaN timeout, a second wait, a link to a malformed pid name the problem', () => {
+  const w = makeWorld();
+  const errors: string[] = [];
+  const r = w.spawn(A, {
+    handle(ctx: Ctx) {
+      for (const f of [
+        () => ctx.receive(() => true, -1),
+        () => ctx.receive(() => true, Number.NaN),
+        () => ctx.link({ t: 'pid', uid: 999, node: A, id: 0, creation: 1 }),
+        () => {
+          ctx.receive(() => false, Infinity);
+          ctx.receive(() => false, Infinity);
+        },
+      ]) {
+        try {
+          f();
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+    },
+  });
+  w.send(r, atom('go'));
+  drain(w);
+  assert.is(errors.length, 4);
+  assert.match(errors[0] as string, /receive timeout must be >= 0 ms/);
+  assert.match(errors[1] as string, /receive timeout must be >= 0 ms/);
+  assert.match(errors[2] as string, /link to a malformed pid/);
+  assert.match(errors[3] as string, /already waiting/);
+});
+
 test.run();
