@@ -7,7 +7,8 @@
 // its children are up). A child whose init stops acknowledges `{:error, reason}` and then
 // exits (gen_server's `{:stop, reason}` in OTP 25), so a trapping parent later gets its
 // `:EXIT` too. A registered name still held by a live process fails the start with
-// `{:error, {:already_started, holder}}` and spawns nothing.
+// `{:error, {:already_started, holder}}` and spawns nothing. Simplified: a plain
+// behaviour acknowledges when its init handler returns, even if it left a call pending.
 import { atom, tuple, type Pid, type Term } from '../../core/terms.js';
 import type { Behaviour, ExitMessage, Proc, Received } from './process.js';
 import type { World } from './world.js';

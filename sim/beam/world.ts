@@ -191,7 +191,10 @@ export class World {
     this.sendAt(this.kernel.nowUs, fromNode ?? destNode(to), to, msg, false);
   }
 
-  /** Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`. */
+  /**
+   * Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`, by
+   * no process: a trapping `pid` gets `{:EXIT, from, reason}` with `from` undefined.
+   */
   exit(pid: Pid, reason: Term, fromNode?: string): void {
     this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
   }
@@ -343,8 +346,8 @@ export class World {
     if (!p.alive) return;
     const msg = e.msg as { kind?: unknown };
     if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
-    if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
+    if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
     account(node, e);
