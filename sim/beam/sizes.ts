@@ -6,9 +6,14 @@
 // adds, here, as the Erlang terms they stand for.
 import { atom, heapWords, ilist, offHeapBytes, tuple, type Ref, type Term } from '../../core/terms.js';
 import { distTermBytes, msgDistBytes, msgHeapWords, type Msg } from '../../core/messages.js';
-import type { CallReply, CallRequest, DownSignal, From } from './process.js';
+import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
 
-type Sig = DownSignal | CallRequest | CallReply;
+type Sig = DownSignal | CallRequest | CallReply | ExitMessage;
+
+/** A trapped exit as the term it stands for (a scenario driver's signal names `:undefined` as its sender). */
+function exitTerm(s: ExitMessage): Term {
+  return tuple(atom('EXIT'), s.from ?? atom('undefined'), s.reason);
+}
 
 function isTerm(msg: unknown): msg is Term {
   return typeof msg === 'object' && msg !== null && 't' in msg;
@@ -24,6 +29,8 @@ export function wordsOf(msg: unknown, localNode: string): number {
       return msgHeapWords(asCoreCall(s), localNode);
     case '$reply':
       return heapWords(replyTerm(s), localNode);
+    case 'EXIT':
+      return heapWords(exitTerm(s), localNode);
     default:
       return msgHeapWords(msg as Msg, localNode);
   }
@@ -33,7 +40,7 @@ export function wordsOf(msg: unknown, localNode: string): number {
 export function offHeapOf(msg: unknown): number {
   if (isTerm(msg)) return offHeapBytes(msg);
   const s = msg as Sig;
-  if (s.kind === 'DOWN') return offHeapBytes(s.reason);
+  if (s.kind === 'DOWN' || s.kind === 'EXIT') return offHeapBytes(s.reason);
   return 0;
 }
 
@@ -50,6 +57,8 @@ export function distBytesOf(msg: unknown, atoms: Set<string>): number {
       return msgDistBytes(asCoreCall(s), atoms);
     case '$reply':
       return distTermBytes(replyTerm(s), atoms);
+    case 'EXIT':
+      return distTermBytes(exitTerm(s), atoms);
     default:
       return msgDistBytes(msg as Msg, atoms);
   }

@@ -12,8 +12,8 @@
 //   ATOM_CACHE_REF. A message uses at most 255 cache references; further atoms go inline.
 //   A new connection starts with empty caches (network.ts makes them per connection).
 // - Control messages are the OTP 25 ones for the flags a 25 node negotiates: SEND_SENDER,
-//   REG_SEND, ALIAS_SEND, MONITOR_P, DEMONITOR_P, and the PAYLOAD_ variants of
-//   MONITOR_P_EXIT and EXIT2 (the reason travels as the payload).
+//   REG_SEND, ALIAS_SEND, MONITOR_P, DEMONITOR_P, LINK, UNLINK_ID, and the PAYLOAD_
+//   variants of MONITOR_P_EXIT, EXIT and EXIT2 (the reason travels as the payload).
 // - A message of 64 KiB or more (control and payload) is cut into fragments of 64 KiB;
 //   every fragment is its own packet and carries an 18-byte fragment header.
 // Checked against shared/fixtures/calibration/w1_wire_sizes.json (test/calibration_wire.test.ts).
@@ -121,9 +121,15 @@ export function encode(m: DistMsg, fromNode: string): Encoded {
       control = controlBytes(procBytes(m.object, atoms), distTermBytes(m.watcher, atoms), distTermBytes(m.ref, atoms));
       payload = distTermBytes(m.reason, atoms);
       break;
-    case 'exit':
-      control = controlBytes(pidOf(fromNode), distTermBytes(m.to, atoms));
+    case 'exit': // PAYLOAD_EXIT (a link's) or PAYLOAD_EXIT2 (exit/2), from the runtime's pid for a driver
+      control = controlBytes(m.from !== undefined ? distTermBytes(m.from, atoms) : pidOf(fromNode), distTermBytes(m.to, atoms));
       payload = distTermBytes(m.reason, atoms);
+      break;
+    case 'link':
+      control = controlBytes(distTermBytes(m.from, atoms), distTermBytes(m.to, atoms));
+      break;
+    case 'unlink': // UNLINK_ID: its id is a 64-bit integer (SMALL_BIG_EXT)
+      control = controlBytes(UNLINK_ID_BYTES, distTermBytes(m.from, atoms), distTermBytes(m.to, atoms));
       break;
     default:
       return assertNeverMsg(m);
@@ -165,6 +171,8 @@ function procBytes(object: Term | { name: string; node: string }, atoms: Set<str
 }
 
 const EMPTY_ATOM: Term = { t: 'atom', v: '' };
+/** An unlink id: a 64-bit integer, SMALL_BIG_EXT (tag, length, sign, 8 bytes). */
+const UNLINK_ID_BYTES = 11;
 
 function assertNeverMsg(x: never): never {
   throw new Error(`unexpected distribution message ${JSON.stringify(x)}`);

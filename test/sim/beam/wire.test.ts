@@ -9,7 +9,7 @@ import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
 const pidOn = (node: string, id = 1): Pid => ({ t: 'pid', uid: id, node, id, creation: 1 });
 const refOn = (node: string): Ref => ({ t: 'ref', uid: 9, node });
 
-test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 + reason, EXIT2 34 + reason, REG_SEND 23', () => {
+test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 + reason, EXIT2 34 + reason, REG_SEND 23, LINK 34, UNLINK_ID 45', () => {
   const watcher = pidOn(A);
   const target = pidOn(B);
   const ref = refOn(A);
@@ -19,18 +19,21 @@ test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 
   assert.equal(named, { control: 2 + 2 + 15 + 2 + 21, payload: 0, atoms: [A, 'reg'] }, 'a named target is its atom');
   const down = encode({ kind: 'down', ref, watcher, object: target, reason: atom('killed') }, B);
   assert.equal(down, { control: 55, payload: 2, atoms: [B, A, 'killed'] });
-  assert.equal(encode({ kind: 'exit', to: target, reason: atom('kill') }, A), { control: 34, payload: 2, atoms: [A, B, 'kill'] });
+  assert.equal(encode({ kind: 'exit', to: target, from: undefined, reason: atom('kill'), link: false }, A), { control: 34, payload: 2, atoms: [A, B, 'kill'] });
   assert.equal(encode({ kind: 'send', to: { name: 'some_name', node: B }, msg: atom('hello') }, A), {
     control: 2 + 2 + 15 + 2 + 2,
     payload: 2,
     atoms: [A, '', 'some_name', 'hello'],
   });
+  assert.equal(encode({ kind: 'link', from: watcher, to: target }, A).control, 34);
+  assert.equal(encode({ kind: 'unlink', from: watcher, to: target }, A).control, 45);
+  assert.equal(encode({ kind: 'exit', to: target, from: watcher, reason: atom('normal'), link: true }, A).control, 34);
 });
 
 test('header: 131, 68, count, half a byte of flags per reference; a new entry writes its text once', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
-  const e = encode({ kind: 'exit', to: pidOn(B), reason: atom('kill') }, A);
+  const e = encode({ kind: 'exit', to: pidOn(B), from: undefined, reason: atom('kill'), link: false }, A);
   // First: 4 + 2 + 1 + flags 2 + three new entries (index, length, text: 1 + 1 + 3, 1 + 1 + 3, 1 + 1 + 4) + 36.
   assert.is(frameBytes(e, cache, table), 4 + 2 + 1 + 2 + 5 + 5 + 6 + 36);
   assert.is(frameBytes(e, cache, table), 4 + 2 + 1 + 2 + 3 + 36, 'then one byte per cached reference');
