@@ -5,12 +5,12 @@
 // machinery it rides on (GenServer casts/calls, GenStage demand/events, ERTS DOWN and
 // nodedown). Each message kind is named after its Elixir message; `msgToTerm` gives the
 // Erlang term a message stands for. Rules: `msgHeapWords` / `msgDistBytes` /
-// `msgOffHeapBytes` never build that term (they run in O(size of the message)) and are
+// `msgRefcBinaries` never build that term (they run in O(size of the message)) and are
 // exactly equal to measuring `msgToTerm(msg)` with core/terms.ts (`distTermBytes` for the
 // distribution's encoding, whose atoms are references into its atom cache).
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
-import { assertNever, atom, externalBytes, heapWords, ilist, int, list, offHeapBytes, tuple } from './terms.js';
+import { assertNever, atom, externalBytes, heapWords, ilist, int, list, refcBinaries, tuple } from './terms.js';
 
 // ---------------------------------------------------------------------------------------
 // Targets (ZenMonitor.destination)
@@ -493,10 +493,17 @@ function binaryCarriers(msg: Msg): readonly Term[] {
   }
 }
 
-/** Bytes of refc binaries `msg` refers to, each counted once (= offHeapBytes(msgToTerm(msg))). */
-export function msgOffHeapBytes(msg: Msg): number {
+/** The refc binaries `msg` refers to, with their sizes (= refcBinaries(msgToTerm(msg))); undefined when none. */
+export function msgRefcBinaries(msg: Msg): Map<Uint8Array, number> | undefined {
   const carriers = binaryCarriers(msg);
-  if (carriers.length === 0) return 0;
+  if (carriers.length === 0) return undefined;
   // Shared reason objects (one per dead target, or one :nodedown for all) are walked once.
-  return offHeapBytes(list([...new Set(carriers)]));
+  let found: Map<Uint8Array, number> | undefined;
+  let last: Term | undefined;
+  for (const t of carriers) {
+    if (t === last || t.t === 'atom') continue;
+    last = t;
+    found = refcBinaries(t, found);
+  }
+  return found;
 }

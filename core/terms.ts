@@ -429,7 +429,7 @@ function isRemote(node: string, localNode: string | undefined): boolean {
  * Words the term takes on a process heap once copied there (a message in a mailbox),
  * including the word that holds it. A pid, port or reference counts as remote when
  * `localNode` is given and differs from its node; without `localNode` all are local.
- * Off-heap bytes of refc binaries are not included: see `offHeapBytes`.
+ * Off-heap bytes of refc binaries are not included: see `refcBinaries`.
  */
 export function heapWords(term: Term, localNode?: string): number {
   switch (term.t) {
@@ -468,22 +468,28 @@ export function heapWords(term: Term, localNode?: string): number {
   }
 }
 
-function collectOffHeap(term: Term, seen: Set<Uint8Array>): number {
+/**
+ * The refc (off-heap) binaries of the term, every binary over 64 bytes, by identity (the
+ * same `bytes` object is one refc binary), with its size in bytes: added to `found`, made
+ * at the first one (most terms have none, and get no map).
+ */
+export function refcBinaries(term: Term, found?: Map<Uint8Array, number>): Map<Uint8Array, number> | undefined {
   switch (term.t) {
     case 'bin':
     case 'bits': {
       const n = term.t === 'bin' ? term.bytes.length : Math.ceil(term.bitSize / 8);
-      if (n <= HEAP_BINARY_MAX_BYTES || seen.has(term.bytes)) return 0;
-      seen.add(term.bytes);
-      return n;
+      return n > HEAP_BINARY_MAX_BYTES ? (found ?? new Map()).set(term.bytes, n) : found;
     }
     case 'tuple':
     case 'list':
-      return term.v.reduce((acc, t) => acc + collectOffHeap(t, seen), 0);
+      for (const t of term.v) found = refcBinaries(t, found);
+      return found;
     case 'ilist':
-      return term.v.reduce((acc, t) => acc + collectOffHeap(t, seen), 0) + collectOffHeap(term.tail, seen);
+      for (const t of term.v) found = refcBinaries(t, found);
+      return refcBinaries(term.tail, found);
     case 'map':
-      return term.v.reduce((acc, [k, v]) => acc + collectOffHeap(k, seen) + collectOffHeap(v, seen), 0);
+      for (const [k, v] of term.v) found = refcBinaries(v, refcBinaries(k, found));
+      return found;
     case 'atom':
     case 'int':
     case 'float':
@@ -491,18 +497,10 @@ function collectOffHeap(term: Term, seen: Set<Uint8Array>): number {
     case 'ref':
     case 'port':
     case 'fun':
-      return 0;
+      return found;
     default:
       return assertNever(term);
   }
-}
-
-/**
- * Bytes of refc (off-heap) binaries in the term: every binary over 64 bytes. A binary
- * that occurs several times (the same `bytes` object) is one refc binary, counted once.
- */
-export function offHeapBytes(term: Term): number {
-  return collectOffHeap(term, new Set());
 }
 
 // External term format (ERTS "External Term Format" chapter); beam.md "Sizes".
@@ -521,7 +519,7 @@ const STRING_EXT_MAX = 65535;
 
 const utf8 = new TextEncoder();
 
-export function atomExtBytes(name: string): number {
+function atomExtBytes(name: string): number {
   return ATOM_EXT_OVERHEAD + utf8.encode(name).length;
 }
 

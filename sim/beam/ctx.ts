@@ -160,8 +160,24 @@ export class HandlerCtx implements Ctx {
     this.w.keep(this.p);
   }
 
+  absorb(): void {
+    this.w.keep(this.p, true);
+  }
+
+  allocate(words: number, count = 1): void {
+    this.cursorUs += this.w.mem.allocate(this.p, words, count);
+  }
+
+  holdState(words: number): void {
+    this.cursorUs += this.w.mem.setState(this.p, words);
+  }
+
+  hibernate(): void {
+    this.cursorUs += this.w.mem.hibernate(this.p);
+  }
+
   etsNew(name: string, type: EtsType = 'set'): EtsTable {
-    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost.etsRowBytes);
+    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost);
   }
 
   ets(name: string): EtsTable {

@@ -68,7 +68,7 @@ export class Distribution {
     switch (m.kind) {
       case 'send': {
         const p = w.resolveLocal(m.to);
-        if (p !== undefined) w.deliver(p, envelope(m.msg, to, true));
+        if (p !== undefined) w.deliver(p, envelope(m.msg, to, a.enc.payload));
         return;
       }
       case 'monitor':
@@ -81,7 +81,7 @@ export class Distribution {
       case 'down': {
         const watcher = w.alive(m.watcher);
         const mon = watcher?.monitors?.get(m.ref.uid);
-        if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, true);
+        if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, a.enc.payload);
         return;
       }
       case 'link':
@@ -90,7 +90,7 @@ export class Distribution {
         return w.links.unlinkArrives(m.from, m.to);
       case 'exit': {
         const p = w.alive(m.to);
-        if (p !== undefined) w.signals.exitSignal(p, m, true);
+        if (p !== undefined) w.signals.exitSignal(p, m, a.enc.payload);
         return;
       }
       default:
@@ -111,7 +111,7 @@ export class Distribution {
     (target.monitoredBy ??= new Map()).set(m.ref.uid, mon);
     const node = w.nodes.get(to) as SimNode;
     mapFor(node.remoteIn, from).set(m.ref.uid, mon);
-    node.monitorBytes += w.cost.remoteMonitorBytes;
+    node.books.monitorBytes += w.cost.remoteMonitorBytes;
   }
 
   connectionDown(nodeName: string, peer: string): void {

@@ -1,14 +1,25 @@
 // ETS-like tables for simulated processes: named per node and shared by all of that
 // node's processes, a `set` (insertion order) or an `ordered_set` (Erlang term order),
 // owned by the process that created them and deleted when it dies (ETS without an
-// heir). Reads and writes are synchronous, as ETS calls are. Rows count in the node's
-// memory: their terms' heap words plus a per-row overhead (cost model `etsRowBytes`).
-// ZenMonitor's own tables are typed structures in core/tables.ts, owned by sim/zen/cluster.ts.
+// heir). Reads and writes are synchronous, as ETS calls are. A table counts in the node's
+// `ets` memory as `ets:info(T, memory)` does: the empty table, and per object its
+// `{key, value}` tuple plus the object's own words (a hash entry, or a tree node; cost
+// model `etsSetObjectWords`, `etsOrderedSetObjectWords`). ZenMonitor's own tables are
+// typed structures in core/tables.ts, counted the same way by sim/zen/tables_memory.ts.
 import { assertNever, compareTerms, heapWords, type Term } from '../../core/terms.js';
+import type { CostModel } from './cost.js';
 import type { SimNode } from './node.js';
 import type { Proc } from './process.js';
 
 export type EtsType = 'set' | 'ordered_set';
+
+/** Words of an empty table (M1, `ets:info(T, memory)` of a plain set and ordered_set). */
+export const EMPTY_TABLE_WORDS: Readonly<Record<EtsType, number>> = { set: 305, ordered_set: 133 };
+
+/** Words an object of a table of `type` costs beyond its tuple. */
+export function objectWords(type: EtsType, cost: CostModel): number {
+  return type === 'set' ? cost.etsSetObjectWords : cost.etsOrderedSetObjectWords;
+}
 
 type Row = { readonly key: Term; readonly value: Term; readonly words: number };
 
@@ -21,16 +32,16 @@ export class EtsTable {
     readonly type: EtsType,
     readonly ownerUid: number,
     private readonly node: string,
-    private readonly rowBytes: number,
+    private readonly objectWords: number,
   ) {}
 
   get size(): number {
     return this.rows.size;
   }
 
-  /** Bytes this table holds. */
+  /** Bytes this table holds (`ets:info(T, memory)` × 8). */
   bytes(): number {
-    return this.rows.size * this.rowBytes + this.words * 8;
+    return 8 * (EMPTY_TABLE_WORDS[this.type] + this.rows.size * this.objectWords + this.words);
   }
 
   /** `:ets.insert(table, {key, value})`: replaces the row with an equal key. */
@@ -38,7 +49,8 @@ export class EtsTable {
     const k = canonicalKey(key);
     const old = this.rows.get(k);
     if (old !== undefined) this.words -= old.words;
-    const words = heapWords(key, this.node) + heapWords(value, this.node);
+    // The {key, value} tuple, flat: its header and arity word, then each element's words.
+    const words = 1 + heapWords(key, this.node) + heapWords(value, this.node);
     this.rows.set(k, { key, value, words });
     this.words += words;
   }
@@ -110,11 +122,11 @@ export function canonicalKey(t: Term): string {
 }
 
 /** `:ets.new(name, [type, :named_table, :public])` by `p` on `node`: the table dies with its owner. */
-export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, rowBytes: number): EtsTable {
+export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost: CostModel): EtsTable {
   if (typeof name !== 'string' || name === '') throw new RangeError(`ets table name must be a non-empty string, got ${String(name)}`);
   if (type !== 'set' && type !== 'ordered_set') throw new RangeError(`ets table type must be set or ordered_set, got ${String(type)}`);
   if (node.ets.has(name)) throw new Error(`ets table '${name}' already exists on ${node.name}`);
-  const table = new EtsTable(name, type, p.uid, node.name, rowBytes);
+  const table = new EtsTable(name, type, p.uid, node.name, objectWords(type, cost));
   node.ets.set(name, table);
   node.tables.set(`ets:${name}`, () => table.bytes());
   return table;

@@ -1,7 +1,8 @@
 // A simulated BEAM node: name, creation (incarnation) number, a fixed number of
-// schedulers with one FIFO run queue, the registered-name table, and the running
-// totals its memory figure is made of. Mirrors beam.md "Processes and mailboxes".
+// schedulers with one FIFO run queue, the registered-name table, and its memory books
+// (memory.ts), by `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
 import type { EtsTable } from './ets.js';
+import { MemoryBooks, type MemoryByCategory } from './memory.js';
 import type { Proc } from './process.js';
 import { AtomTable } from './wire.js';
 
@@ -32,14 +33,10 @@ export class SimNode {
   atoms = new AtomTable();
   /** ETS-like tables of this node's processes, by name. */
   readonly ets = new Map<string, EtsTable>();
-  /** Extra memory holders (ETS tables), as functions returning bytes. */
+  /** Memory of ETS tables (this node's and ZenMonitor's), as functions returning bytes. */
   readonly tables = new Map<string, TableMemory>();
-  /** Running totals for the memory figure. */
-  mailboxWords = 0;
-  offHeapBytes = 0;
-  /** Refc binaries queued by local sends, by identity, with how many mailboxes hold each. */
-  readonly sharedBins = new Map<Uint8Array, number>();
-  monitorBytes = 0;
+  /** Processes, refc binaries and monitors, as running totals. */
+  readonly books = new MemoryBooks();
   /** CPU time spent handling messages, µs. */
   busyUs = 0;
   peakMemoryBytes = 0;
@@ -89,16 +86,22 @@ export class SimNode {
     this.tables.clear();
     this.ets.clear();
     this.atoms = new AtomTable();
-    this.mailboxWords = 0;
-    this.offHeapBytes = 0;
-    this.sharedBins.clear();
-    this.monitorBytes = 0;
+    this.books.clear();
     this.freeSchedulers = this.schedulers;
   }
 
-  /** Current memory: processes, mailboxes, off-heap binaries, monitors and tables. */
-  memoryBytes(processBytes: number): number {
-    let bytes = this.procs.size * processBytes + this.mailboxWords * 8 + this.offHeapBytes + this.monitorBytes;
+  /** `:erlang.memory/0` now, by category. */
+  memory(): MemoryByCategory {
+    let ets = 0;
+    for (const t of this.tables.values()) ets += t();
+    const b = this.books;
+    const system = b.monitorBytes + ets + b.binaryBytes;
+    return { processes: b.processBytes, system, ets, binary: b.binaryBytes, total: b.processBytes + system };
+  }
+
+  /** `:erlang.memory(:total)` now. */
+  memoryBytes(): number {
+    let bytes = this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes;
     for (const t of this.tables.values()) bytes += t();
     return bytes;
   }

@@ -4,8 +4,8 @@
 // measured by core/terms.ts; ZenMonitor's messages, and the DOWN and nodedown signals
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
-import { atom, heapWords, ilist, offHeapBytes, tuple, type Ref, type Term } from '../../core/terms.js';
-import { distTermBytes, msgDistBytes, msgHeapWords, type Msg } from '../../core/messages.js';
+import { atom, heapWords, ilist, refcBinaries, tuple, type Ref, type Term } from '../../core/terms.js';
+import { distTermBytes, msgDistBytes, msgHeapWords, msgRefcBinaries, type Msg } from '../../core/messages.js';
 import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
 
 type Sig = DownSignal | CallRequest | CallReply | ExitMessage;
@@ -36,12 +36,21 @@ export function wordsOf(msg: unknown, localNode: string): number {
   }
 }
 
-/** Off-heap bytes (binaries over 64 bytes) that `msg` references. */
-export function offHeapOf(msg: unknown): number {
-  if (isTerm(msg)) return offHeapBytes(msg);
+/** The refc binaries (over 64 bytes) `msg` references, by identity, with their sizes; undefined when none. */
+export function refcBinariesOf(msg: unknown): Map<Uint8Array, number> | undefined {
+  if (isTerm(msg)) return refcBinaries(msg);
   const s = msg as Sig;
-  if (s.kind === 'DOWN' || s.kind === 'EXIT') return offHeapBytes(s.reason);
-  return 0;
+  switch (s.kind) {
+    case 'DOWN':
+    case 'EXIT':
+      return refcBinaries(s.reason);
+    case '$gen_call':
+      return isTerm(s.msg) ? refcBinaries(s.msg) : undefined;
+    case '$reply':
+      return refcBinaries(s.value);
+    default:
+      return msgRefcBinaries(msg as Msg);
+  }
 }
 
 /**

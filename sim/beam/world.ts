@@ -26,7 +26,7 @@ import { HandlerCtx } from './ctx.js';
 import { Distribution, type DistSend } from './dist.js';
 import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
-import { account, envelope, unaccount } from './memory.js';
+import { envelope, ProcessMemory } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
 import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Named } from './process.js';
@@ -77,6 +77,10 @@ export class World {
   private inHandler = false;
   /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
   private handling: Envelope | undefined;
+  /** It stays after its handler (kept or absorbed into the state). */
+  private handlingStays = false;
+  /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */
+  readonly mem = new ProcessMemory(this);
   /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
   onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
   /** Called after each handled message with its start and CPU time, µs (trace writers hook in here). */
@@ -169,14 +173,23 @@ export class World {
     this.kernel.at(atUs, this.kinds.script, 0, fn);
   }
 
-  /** Spawns a process on `node` now, from outside any process. */
-  spawn(nodeName: string, behaviour: Behaviour, opts: { name?: string } = {}): Pid {
+  /** The node a process lives on. */
+  nodeOf(p: Proc): SimNode {
+    return this.nodes.get(p.pid.node) as SimNode;
+  }
+
+  /**
+   * Spawns a process on `node` now, from outside any process. `offHeapQueue`:
+   * `message_queue_data` `off_heap` (its queued messages stay out of its heap).
+   */
+  spawn(nodeName: string, behaviour: Behaviour, opts: { name?: string; offHeapQueue?: boolean } = {}): Pid {
     const node = this.node(nodeName);
     if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = new Proc(pid, behaviour);
     this.procs.push(p);
     node.procs.add(p);
+    this.mem.spawned(p, opts.offHeapQueue === true);
     if (opts.name !== undefined) this.register(p, opts.name);
     if (behaviour.init !== undefined) {
       p.resume = INIT;
@@ -272,17 +285,18 @@ export class World {
   private runOne(p: Proc): number {
     p.status = 'running';
     let msg: unknown;
+    let gcUs = 0;
     if (p.resume !== null) {
       msg = p.resume;
       p.resume = null;
     } else {
       const e = p.mailbox.shift() as Envelope;
-      unaccount(this.nodes.get(p.pid.node) as SimNode, e);
+      gcUs = this.mem.take(p, e);
       msg = e.msg;
       this.handling = e;
     }
     const ctx = this.ctx;
-    ctx.enter(p, this.kernel.nowUs + this.cost.receiveUs + p.signalDebtUs);
+    ctx.enter(p, this.kernel.nowUs + this.cost.receiveUs + p.signalDebtUs + gcUs);
     p.signalDebtUs = 0;
     this.inHandler = true;
     try {
@@ -290,7 +304,9 @@ export class World {
       else p.behaviour.handle(ctx, msg);
     } finally {
       this.inHandler = false;
+      this.mem.handlerDone(p, this.handling, this.handlingStays);
       this.handling = undefined;
+      this.handlingStays = false;
     }
     const durUs = Math.max(1, Math.ceil(ctx.leave() - this.kernel.nowUs));
     if (this.onSlice !== undefined) this.onSlice(p, this.kernel.nowUs, durUs, msg);
@@ -347,7 +363,7 @@ export class World {
     if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
-    account(node, e);
+    this.mem.arrive(p, e);
     const len = p.mailbox.length;
     if (len > p.mailboxPeak) {
       p.mailboxPeak = len;
@@ -361,17 +377,15 @@ export class World {
   }
 
   /**
-   * The handler keeps the message it is handling in its state (replacing what it kept
-   * before): its memory stays counted on the node, refc binaries shared as in mailboxes.
-   * Process heaps are not modelled otherwise (no GC model).
+   * The handler keeps the message it is handling in its state, replacing what it kept
+   * before (`absorb`: adds it to the state instead): it stays live on the process's heap.
    */
-  keep(p: Proc): void {
+  keep(p: Proc, absorb = false): void {
     const e = this.handling;
-    if (e === undefined) return;
-    const node = this.nodes.get(p.pid.node) as SimNode;
-    if (p.kept !== undefined) unaccount(node, p.kept);
-    account(node, e);
-    p.kept = e;
+    if (e === undefined || this.handlingStays) return;
+    this.handlingStays = true;
+    if (absorb) this.mem.absorb(p, e);
+    else this.mem.keep(p, e);
   }
 
   register(p: Proc, name: string): void {

@@ -86,7 +86,7 @@ export class Recorder {
   markTrigger(nowUs: number): void {
     this.triggerUs = nowUs;
     for (const node of this.world.nodes.values()) {
-      const bytes = node.memoryBytes(this.world.cost.processBytes);
+      const bytes = node.memoryBytes();
       this.baseline.set(node.name, bytes);
       node.peakMemoryBytes = Math.max(node.peakMemoryBytes, bytes);
     }
@@ -119,7 +119,7 @@ export class Recorder {
   /** A delivery changes only its own node's memory. */
   private trackPeak(node: SimNode): void {
     if (!node.up) return;
-    const bytes = node.memoryBytes(this.world.cost.processBytes);
+    const bytes = node.memoryBytes();
     if (bytes > node.peakMemoryBytes) node.peakMemoryBytes = bytes;
   }
 
@@ -137,7 +137,7 @@ export class Recorder {
         s = [];
         this.memorySeries.set(node.name, s);
       }
-      s.push(node.up ? node.memoryBytes(this.world.cost.processBytes) : 0);
+      s.push(node.up ? node.memoryBytes() : 0);
     }
     this.trackPeaks();
     if (this.world.kernel.pending() > 0) this.world.kernel.after(SERIES_BUCKET_MS * 1000, this.kSample, 0);

@@ -18,11 +18,12 @@ import { dispatcherStep } from '../../core/dispatcher.js';
 import { localStep } from '../../core/local.js';
 import type { RegName, Target } from '../../core/messages.js';
 import { proxyStep } from '../../core/proxy.js';
-import { newZenTables, tableRowCount, type ZenTables } from '../../core/tables.js';
+import { newZenTables, type ZenTables } from '../../core/tables.js';
 import { atom, type Pid, type Ref } from '../../core/terms.js';
 import type { Ctx } from '../beam/process.js';
 import type { World } from '../beam/world.js';
 import { batcherC, component, connectorC, dispatcherC, envFor, LOCAL_C, PROXY_C, run } from './component.js';
+import { zenTablesBytes } from './memory.js';
 
 export const PROXY: RegName = 'ZenMonitor.Proxy';
 export const LOCAL: RegName = 'ZenMonitor.Local';
@@ -109,11 +110,12 @@ export class ZenCluster {
     for (const [k, v] of Object.entries(overrides)) setZenConfig(config, k, v);
     const app = new ZenApp(this, nodeName, node.creation, config);
     this.apps.set(nodeName, app);
-    node.tables.set('zen_monitor', () => tableRowCount(app.tables) * this.world.cost.etsRowBytes);
+    node.tables.set('zen_monitor', () => zenTablesBytes(app, this.world.cost));
     app.pids.push(this.world.spawn(nodeName, component(app, PROXY_C), { name: PROXY }));
-    const local = this.world.spawn(nodeName, component(app, LOCAL_C), { name: LOCAL });
+    // Local and the Dispatcher set message_queue_data to off_heap in their init.
+    const local = this.world.spawn(nodeName, component(app, LOCAL_C), { name: LOCAL, offHeapQueue: true });
     app.pids.push(local);
-    app.pids.push(this.world.spawn(nodeName, component(app, dispatcherC(local)), { name: DISPATCHER }));
+    app.pids.push(this.world.spawn(nodeName, component(app, dispatcherC(local)), { name: DISPATCHER, offHeapQueue: true }));
     return app;
   }
 

@@ -17,6 +17,7 @@ import { assertNever, type Pid, type Ref } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
 import type { Behaviour, CallRequest as SimCall, CallResult, Ctx, Dest } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
+import { ComponentHeap } from './memory.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -45,6 +46,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   let state: S;
   let env: Env;
   const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Effect[];
+  const heap = new ComponentHeap(comp.name, app.node);
   return {
     init(ctx) {
       env = envFor(app, ctx);
@@ -56,7 +58,9 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
     handle(ctx, msg) {
       const input = toInput(app, msg);
       chargeItems(ctx, app.cluster.world.cost, input);
-      run(app, ctx, step(state, input as never, env));
+      const effects = step(state, input as never, env);
+      run(app, ctx, effects);
+      heap.handled(ctx, input, effects, (state as { batch?: { length: number } }).batch?.length ?? 0);
     },
   };
 }
@@ -192,6 +196,7 @@ export function run(app: ZenApp, ctx: Ctx, effects: readonly Effect[]): Ref | un
         break;
       case 'hibernate':
         ctx.cpu(cost.receiveUs);
+        ctx.hibernate();
         break;
       case 'stop':
         ctx.stop(e.reason);

@@ -8,7 +8,7 @@ import {
   downToTerm,
   isTarget,
   msgHeapWords,
-  msgOffHeapBytes,
+  msgRefcBinaries,
   msgToTerm,
   msgDistBytes,
   distTermBytes,
@@ -30,7 +30,7 @@ import {
   int,
   list,
   mapOf,
-  offHeapBytes,
+  refcBinaries,
   termEquals,
   tuple,
   type Term,
@@ -194,14 +194,15 @@ test('distTermBytes: a pid is 15 bytes, a ref 21, an atom 2, with the node names
   assert.equal([...atoms], [B, A, 'killed']);
 });
 
-test('msgOffHeapBytes equals offHeapBytes of the built term (a shared binary counts once)', () => {
+test('msgRefcBinaries equals refcBinaries of the built term (a shared binary counts once)', () => {
   for (const msg of sampleMessages()) {
-    assert.is(msgOffHeapBytes(msg), offHeapBytes(msgToTerm(msg)), msg.kind);
+    assert.equal(msgRefcBinaries(msg), refcBinaries(msgToTerm(msg)), msg.kind);
   }
   const shared = { kind: 'enqueue', dispatches: dispatches(5, tuple(atom('shutdown'), big)) } as const;
-  assert.is(msgOffHeapBytes(shared), 1024);
+  assert.equal([...(msgRefcBinaries(shared)?.values() ?? [])], [1024]);
   const distinct: Msg = { kind: 'dead', node: B, certificates: [{ pid: pid(B), reason: bin(new Uint8Array(100)) }, { pid: pid(B), reason: bin(new Uint8Array(100)) }] };
-  assert.is(msgOffHeapBytes(distinct), 200);
+  assert.equal([...(msgRefcBinaries(distinct)?.values() ?? [])], [100, 100]);
+  assert.is(msgRefcBinaries({ kind: 'sweep' }), undefined);
 });
 
 test('sizes of a 20,000-dispatch enqueue match the term', () => {

@@ -15,7 +15,7 @@ import {
   int,
   list,
   mapOf,
-  offHeapBytes,
+  refcBinaries,
   termEquals,
   tuple,
 } from '../../core/terms.js';
@@ -278,18 +278,19 @@ test('the 64-byte rule: heap binaries up to 64 bytes, refc binaries (6-word Proc
   const b64 = bin(fixtureText(64));
   const b65 = bin(fixtureText(65));
   assert.is(heapWords(b64), 1 + 2 + 8);
-  assert.is(offHeapBytes(b64), 0);
+  assert.is(refcBinaries(b64), undefined);
   assert.is(heapWords(b65), 1 + 6);
-  assert.is(offHeapBytes(b65), 65);
+  assert.equal(refcBinaries(b65), new Map([[(b65 as { bytes: Uint8Array }).bytes, 65]]));
 });
 
-test('offHeapBytes sums refc binaries, counting a shared one once', () => {
+test('refcBinaries finds each refc binary once, by identity, with its size', () => {
+  const sizes = (t: Term) => [...(refcBinaries(t)?.values() ?? [])];
   const big = bin(fixtureText(100));
-  assert.is(offHeapBytes(tuple(big, list([big]))), 100);
-  assert.is(offHeapBytes(tuple(big, bin(fixtureText(100)), str('small'))), 200);
-  assert.is(offHeapBytes(mapOf([[a('k'), big]])), 100);
-  assert.is(offHeapBytes(bits(fixtureText(200), 199 * 8 + 1)), 200);
-  assert.is(offHeapBytes(a('x')), 0);
+  assert.equal(sizes(tuple(big, list([big]))), [100]);
+  assert.equal(sizes(tuple(big, bin(fixtureText(100)), str('small'))), [100, 100]);
+  assert.equal(sizes(mapOf([[a('k'), big]])), [100]);
+  assert.equal(sizes(bits(fixtureText(200), 199 * 8 + 1)), [200]);
+  assert.equal(sizes(a('x')), []);
 });
 
 test.run();

@@ -333,8 +333,8 @@ test('partition: both sides get :noconnection for the monitors they hold across 
     w.spawn(A, recorder(la, undefined, (ctx) => void ctx.monitor(tb)));
     w.spawn(B, recorder(lb, undefined, (ctx) => void ctx.monitor(ta)));
     runUntil(w, 10 * MS);
-    assert.is(w.node(A).monitorBytes, 2 * 224);
-    assert.is(w.node(B).monitorBytes, 2 * 224);
+    assert.is(w.node(A).books.monitorBytes, 2 * 200);
+    assert.is(w.node(B).books.monitorBytes, 2 * 200);
     w.at(1 * S, () => w.net.partition(A, B));
     runUntil(w, 200 * S);
     for (const [log, target] of [
@@ -346,8 +346,8 @@ test('partition: both sides get :noconnection for the monitors they hold across 
       assert.is((d[0] as Got & { msg: DownSignal }).msg.object, target);
       assert.ok(isAtomTerm((d[0] as Got & { msg: DownSignal }).msg.reason, 'noconnection'));
     }
-    assert.is(w.node(A).monitorBytes, 0, `seed ${seed}`);
-    assert.is(w.node(B).monitorBytes, 0, `seed ${seed}`);
+    assert.is(w.node(A).books.monitorBytes, 0, `seed ${seed}`);
+    assert.is(w.node(B).books.monitorBytes, 0, `seed ${seed}`);
     assert.is(w.proc(ta)?.monitoredByCount(), 0);
     assert.is(w.proc(tb)?.monitoredByCount(), 0);
   }
@@ -379,7 +379,7 @@ test('crash: every monitor across the lost connection fires :noconnection', () =
   const ta = w.spawn(A, sleeper);
   for (let i = 0; i < 3; i++) w.spawn(B, { init: (ctx) => void ctx.monitor(ta), handle() {} });
   runUntil(w, 10 * MS);
-  assert.is(w.node(A).monitorBytes, 103 * 224);
+  assert.is(w.node(A).books.monitorBytes, 103 * 200);
   assert.is(w.proc(ta)?.monitoredByCount(), 3);
   const T = 20 * MS;
   w.at(T, () => w.crash(B));
@@ -404,7 +404,7 @@ test('crash: every monitor across the lost connection fires :noconnection', () =
   // ... and taking the 100 signals in costs the watcher 2 µs each before it handles any.
   assert.ok((d[0] as Got).at >= T + 36_000 + 100 * 2, `first DOWN handled at ${(d[0] as Got).at}`);
   assert.ok((d[99] as Got).at < T + 36_000 + 100 * 2 + 100 + 10);
-  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
   assert.is(w.proc(ta)?.monitoredByCount(), 0);
 });
 
@@ -520,7 +520,7 @@ test("restart: a quick restart's new connection is not torn down by the old one'
     ],
   );
   assert.ok(w.net.connected(A, B) && w.alive(fresh as Pid) !== undefined);
-  assert.is(w.node(A).monitorBytes, 224);
+  assert.is(w.node(A).books.monitorBytes, 200);
 });
 
 // ---- monitor_node -------------------------------------------------------------------------------
