@@ -35,7 +35,7 @@ export type CostModel = {
   localMonitorBytes: number;
   /** Bytes of one remote monitor on each side (the watcher's process shows 88, the target's 96), in `system`. */
   remoteMonitorBytes: number;
-  /** Words of an ETS `set` object beyond its tuple (the hash entry and its share of the bucket array). */
+  /** Words of an ETS `set` object beyond its tuple (its hash entry; the buckets are counted apart). */
   etsSetObjectWords: number;
   /** Words of an ETS `ordered_set` object beyond its tuple (the tree node). */
   etsOrderedSetObjectWords: number;
@@ -86,8 +86,8 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   localMonitorBytes: 128,
   // M1: `system` grew by 196-210 bytes per plain remote monitor on the watcher's node.
   remoteMonitorBytes: 200,
-  // M1 (ets:info memory): a 1-tuple {pid} row costs 8.3 words at 1000 rows, 7.1 at 4000.
-  etsSetObjectWords: 6,
+  // M1 (ets:info memory): a table of one {pid} row (2 words) grows by 6 words.
+  etsSetObjectWords: 4,
   // M1: a {{pid, ref}, remote pid} row (13 words) costs 18 words.
   etsOrderedSetObjectWords: 5,
 });

@@ -168,6 +168,10 @@ export class HandlerCtx implements Ctx {
     this.cursorUs += this.w.mem.allocate(this.p, words, count);
   }
 
+  discard(words: number): void {
+    this.w.mem.discard(this.p, words);
+  }
+
   holdState(words: number): void {
     this.cursorUs += this.w.mem.setState(this.p, words);
   }

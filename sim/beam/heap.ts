@@ -243,6 +243,19 @@ export class ProcHeap {
     return reds;
   }
 
+  /** `words` of what the handler built are garbage already (a list it has walked), the oldest first. */
+  discard(words: number): void {
+    let left = words;
+    while (left > 0 && this.temps.length > 0) {
+      const t = this.temps[0] as [number, number];
+      const n = Math.min(left, t[1]);
+      this.dropLive(this.region({ born: t[0], place: Place.Heap }), n);
+      t[1] -= n;
+      left -= n;
+      if (t[1] === 0) this.temps.shift();
+    }
+  }
+
   /** The handler returned: what it built is garbage now. */
   endHandler(): void {
     for (const [born, words] of this.temps) this.dropLive(this.region({ born, place: Place.Heap }), words);

@@ -32,9 +32,13 @@ export function refcBinBytes(size: number): number {
   return Math.ceil((size + BINARY_STRUCT_BYTES) / 8) * 8 + ALLOC_HEADER_BYTES;
 }
 
-/** A message on its way to a process on `node`; `payload`: its bytes on the wire when it was decoded from there. */
+/**
+ * A message on its way to a process on `node`; `payload`: its bytes on the wire when it was
+ * decoded from there. Its words are its flat size (`erts_debug:flat_size`): what a heap
+ * fragment holds (the word that points at it is the queue's).
+ */
 export function envelope(msg: unknown, node: string, payload = 0): Envelope {
-  return { msg, words: wordsOf(msg, node), payload, bins: undefined, buffer: 0, born: 0, place: Place.Heap };
+  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, buffer: 0, born: 0, place: Place.Heap };
 }
 
 /** Binaries and buffers of a node's messages; the node's `system` share of monitors and tables. */
@@ -151,6 +155,10 @@ export class ProcessMemory {
 
   allocate(p: Proc, words: number, count: number): number {
     return this.cpu(this.heap(p).allocate(words, count));
+  }
+
+  discard(p: Proc, words: number): void {
+    this.heap(p).discard(words);
   }
 
   absorb(p: Proc, e: Envelope): void {

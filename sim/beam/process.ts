@@ -137,6 +137,8 @@ export interface Ctx {
   absorb(): void;
   /** The handler builds `count` terms of `words` heap words each (garbage once it returns); a full heap is collected. */
   allocate(words: number, count?: number): void;
+  /** `words` of what this handler built are garbage already (a list it has walked through), the oldest first. */
+  discard(words: number): void;
   /** The process's state now holds `words` heap words: growth is built on its heap, a shrink leaves garbage (oldest first). */
   holdState(words: number): void;
   /** `erlang:hibernate`: the heap is compacted to its live data (the process's CPU pays the collection). */

@@ -10,6 +10,7 @@
 import type { Effect } from '../../core/effects.js';
 import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
 import type { CostModel } from '../beam/cost.js';
+import { setBucketWords } from '../beam/ets.js';
 import type { Ctx } from '../beam/process.js';
 import type { ZenApp } from './cluster.js';
 
@@ -34,29 +35,49 @@ const ROW = {
   pid: 2,
   /** {{monitored, connector}}: the connector is a remote pid. */
   proxySubscriber: 2 + 3 + 4,
-  /** {node, status}; a status is an atom or a 3-tuple. */
-  node: 3 + 4,
+  /** {node, status} with an atom status (`{:incompatible, until, attempt}` adds 4). */
+  node: 3,
   /** GenRegistry's {key, pid}. */
   registry: 3,
 } as const;
 
-/** Bytes of one node's ZenMonitor tables, shared and private. */
-export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
+/** `ets:info(T, memory)` of each of one node's ZenMonitor tables, words (the Connectors' summed). */
+export type ZenTableWords = {
+  references: number;
+  nodes: number;
+  localSubscribers: number;
+  registries: number;
+  connectorMonitors: number;
+  proxySubscribers: number;
+  proxyMonitors: number;
+};
+
+export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
   const set = cost.etsSetObjectWords;
   const ordered = cost.etsOrderedSetObjectWords;
+  const setOf = (rows: number, row: number) => rows * (row + set) + setBucketWords(rows);
   const t = app.tables;
-  let words =
-    EMPTY.references + t.references.size * (ROW.reference + ordered) +
-    EMPTY.nodes + t.nodes.size * (ROW.node + set) +
-    EMPTY.localSubscribers + t.localSubscribers.size * (ROW.pid + set) +
-    EMPTY.proxySubscribers + t.proxySubscribers.size * (ROW.proxySubscriber + ordered) +
-    2 * EMPTY.genRegistry + (app.connectors.size + app.batchers.size) * (ROW.registry + set);
+  let connectorMonitors = 0;
   for (const pid of app.connectors.values()) {
     const s = app.cluster.inspectState(pid) as { monitorCount: number } | undefined;
-    if (s !== undefined) words += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + ordered);
+    if (s !== undefined) connectorMonitors += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + ordered);
   }
   const proxy = app.pids[0] !== undefined ? (app.cluster.inspectState(app.pids[0]) as { monitors: Map<unknown, unknown> } | undefined) : undefined;
-  if (proxy !== undefined) words += EMPTY.proxyMonitors + proxy.monitors.size * (ROW.pid + set);
+  return {
+    references: EMPTY.references + t.references.size * (ROW.reference + ordered),
+    nodes: EMPTY.nodes + setOf(t.nodes.size, ROW.node),
+    localSubscribers: EMPTY.localSubscribers + setOf(t.localSubscribers.size, ROW.pid),
+    registries: 2 * EMPTY.genRegistry + setOf(app.connectors.size, ROW.registry) + setOf(app.batchers.size, ROW.registry),
+    connectorMonitors,
+    proxySubscribers: EMPTY.proxySubscribers + t.proxySubscribers.size * (ROW.proxySubscriber + ordered),
+    proxyMonitors: proxy !== undefined ? EMPTY.proxyMonitors + setOf(proxy.monitors.size, ROW.pid) : 0,
+  };
+}
+
+/** Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`). */
+export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
+  let words = 0;
+  for (const w of Object.values(zenTableWords(app, cost))) words += w;
   return 8 * words;
 }
 
@@ -66,24 +87,32 @@ type Name = 'connector' | 'local' | 'dispatcher' | 'proxy' | 'batcher';
 const STRUCT_WORDS = 12;
 /** A queued instruction {op, target}: cons, 2-tuple, remote pid. */
 const INSTRUCTION_WORDS = 2 + 3 + 4;
-/**
- * Per row of a certificate (connector.ex, messages_for_death_certificates): the
- * `:ets.match` result `[ref, subscriber]` (outer cons, two cons cells, the ref), the
- * dispatch `{sub, {:DOWN, ref, :process, pid, {:zen_monitor, reason}}}` with its cons,
- * and Enum.reverse's cons.
- */
-const DEAD_ROW_WORDS = 2 + 4 + 3 + (2 + 3 + 6 + 3) + 2;
-/** Per monitor of do_down: `:ets.match(monitors, :"$1")` gives `[row]` (cons, list, the row copied), then the dispatch. */
-const DOWN_ROW_WORDS = 2 + 2 + (3 + 3 + 4 + 3) + (2 + 3 + 6 + 3);
-/** Per event (dispatcher.ex, handle_events): `:ets.take` gives `[{{sub, ref}, target}]`, and the comprehension's cons. */
-const EVENT_WORDS = 2 + ROW.reference + 2;
+/** A dispatch `{sub, {:DOWN, ref, :process, pid, {:zen_monitor, reason}}}` and its cons cell. */
+const DISPATCH_WORDS = 2 + 3 + 6 + 3;
+/** An `:ets.match(monitors, {{pid, :"$1"}, :"$2"})` result `[ref, subscriber]`: outer cons, two cons cells, the ref. */
+const MATCH_REF_SUB_WORDS = 2 + 4 + 3;
+/** An `:ets.match(monitors, :"$1")` result `[row]`: cons, a one-element list, the row copied. */
+const MATCH_ROW_WORDS = 2 + 2 + (3 + 3 + 4 + 3);
+/** The key tuple `{pid, ref}` of each `:ets.delete` in messages_for_death_certificates. */
+const DELETE_KEY_WORDS = 3;
+/** Items a handler walks between two looks at what is garbage. */
+const WALK_CHUNK = 64;
+/** Objects a select BIF handles before it traps (erl_db: MAX_SELECT_ITERATIONS). */
+const BIF_CHUNK = 1000;
+/** Per event (dispatcher.ex, handle_events): `:ets.take` gives `[{{sub, ref}, target}]`, garbage once checked. */
+const TAKE_WORDS = 2 + ROW.reference;
 /** Per item Local queues (`Enum.reduce` with `:queue.in`): the queue's cons (kept), a new queue tuple and accumulator (garbage). */
 const ENQUEUE_GARBAGE_WORDS = 3 + 3;
 const QUEUE_CELL_WORDS = 2;
 /** Per item Local hands over (`:queue.to_list` / `:queue.split`, GenStage's split of the events). */
 const DEMAND_WORDS = 4;
-/** A small handler's own terms (a lookup, a match with limit 1, a cast tuple). */
-const SMALL_WORDS = 12;
+/**
+ * What every handler builds besides its own terms: the gen_server/GenStage loop's tuples,
+ * the callback's return and new state struct, an `Application.get_env` (an ETS read), and
+ * an Instruments `increment` (statix builds a statsd packet and hands it to a UDP port; M1
+ * ran with instruments on). Estimate.
+ */
+const HANDLER_WORDS = 60;
 
 /**
  * What one ZenMonitor process holds on its heap between messages, and what it builds
@@ -100,6 +129,7 @@ export class ComponentHeap {
 
   handled(ctx: Ctx, input: unknown, effects: readonly Effect[], batchLength: number): void {
     const m = input as Msg;
+    ctx.allocate(HANDLER_WORDS);
     switch (this.name) {
       case 'connector':
         this.connector(ctx, m, effects, batchLength);
@@ -108,11 +138,12 @@ export class ComponentHeap {
         this.local(ctx, m, effects);
         break;
       case 'dispatcher':
-        if (m.kind === 'events') ctx.allocate(EVENT_WORDS, m.events.length);
-        else ctx.allocate(SMALL_WORDS);
+        // Each event: a take (garbage at once) and the comprehension's cons (live until the end).
+        if (m.kind === 'events') buildWhileWalking(ctx, m.events.length, TAKE_WORDS + QUEUE_CELL_WORDS, TAKE_WORDS);
         break;
       case 'proxy':
-        ctx.allocate(SMALL_WORDS, 1 + sent(effects));
+        // Per death certificate it casts: a Proxy.Tables row read and the cast's tuples.
+        ctx.allocate(ROW.proxySubscriber + 2 + 6, casts(effects));
         break;
       case 'batcher':
         this.batcher(ctx, m, effects);
@@ -122,10 +153,14 @@ export class ComponentHeap {
   }
 
   private connector(ctx: Ctx, m: Msg, effects: readonly Effect[], batchLength: number): void {
-    const dispatches = enqueued(effects);
-    // {:dead, ...} matches its certificates' rows; anything else that enqueues is do_down (every row).
-    if (dispatches > 0) ctx.allocate(m.kind === 'dead' ? DEAD_ROW_WORDS : DOWN_ROW_WORDS, dispatches);
-    else ctx.allocate(SMALL_WORDS);
+    const n = enqueued(effects);
+    if (n > 0 && m.kind === 'dead') {
+      // messages_for_death_certificates: match the rows, delete each, accumulate the
+      // dispatches, then Enum.reverse them (a new list; the accumulator's cells die).
+      walkList(ctx, n, MATCH_REF_SUB_WORDS, DISPATCH_WORDS + DELETE_KEY_WORDS);
+      ctx.allocate(QUEUE_CELL_WORDS, n);
+      ctx.discard(QUEUE_CELL_WORDS * n);
+    } else if (n > 0) walkList(ctx, n, MATCH_ROW_WORDS, DISPATCH_WORDS); // do_down: every row
     const swept = instructionsSent(effects);
     if (swept > 0) ctx.allocate(QUEUE_CELL_WORDS, swept);
     this.stateWords = STRUCT_WORDS + batchLength * INSTRUCTION_WORDS;
@@ -136,29 +171,48 @@ export class ComponentHeap {
       ctx.absorb();
       const n = m.dispatches.length;
       ctx.allocate(ENQUEUE_GARBAGE_WORDS, n);
-      this.stateWords += msgHeapWords(m, this.node) + n * QUEUE_CELL_WORDS;
+      this.stateWords += flatWords(m, this.node) + n * QUEUE_CELL_WORDS;
       return;
     }
     const events = handedOver(effects);
     if (events !== undefined) {
       ctx.allocate(DEMAND_WORDS, events.length);
       this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - dispatchWords(events, this.node) - events.length * QUEUE_CELL_WORDS);
-    } else ctx.allocate(SMALL_WORDS);
+    }
   }
 
   private batcher(ctx: Ctx, m: Msg, effects: readonly Effect[]): void {
     if (m.kind === 'enqueue' && !('dispatches' in m)) {
       // The cast's terms become the certificate {pid, reason} in the queue.
       ctx.absorb();
-      this.stateWords += msgHeapWords(m, this.node) + QUEUE_CELL_WORDS;
+      this.stateWords += flatWords(m, this.node) + QUEUE_CELL_WORDS;
       return;
     }
     const dead = effects.find((e) => e.kind === 'send' && e.msg.kind === 'dead');
     if (dead !== undefined && dead.kind === 'send' && dead.msg.kind === 'dead') {
       const n = dead.msg.certificates.length;
       ctx.allocate(QUEUE_CELL_WORDS, n);
-      this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - msgHeapWords(dead.msg, this.node));
-    } else ctx.allocate(SMALL_WORDS);
+      this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - flatWords(dead.msg, this.node));
+    }
+  }
+}
+
+/**
+ * A handler gets a list of `n` items of `listWords` each from a BIF (an `:ets.match`
+ * result: ERTS builds it in one piece per 1000 objects, trapping between them) and walks
+ * it, building `builtWords` an item (live until it returns); the walked cells are garbage.
+ */
+function walkList(ctx: Ctx, n: number, listWords: number, builtWords: number): void {
+  for (let done = 0; done < n; done += BIF_CHUNK) ctx.allocate(listWords * Math.min(BIF_CHUNK, n - done));
+  buildWhileWalking(ctx, n, builtWords, listWords);
+}
+
+/** For each of `n` items the handler builds `words`, of which `dead` (an item it walked past, a value it checked) are garbage at once. */
+function buildWhileWalking(ctx: Ctx, n: number, words: number, dead: number): void {
+  for (let done = 0; done < n; done += WALK_CHUNK) {
+    const k = Math.min(WALK_CHUNK, n - done);
+    ctx.allocate(words, k);
+    ctx.discard(dead * k);
   }
 }
 
@@ -174,7 +228,7 @@ function instructionsSent(effects: readonly Effect[]): number {
   return 0;
 }
 
-function sent(effects: readonly Effect[]): number {
+function casts(effects: readonly Effect[]): number {
   return effects.filter((e) => e.kind === 'cast_batcher').length;
 }
 
@@ -182,6 +236,11 @@ function sent(effects: readonly Effect[]): number {
 function handedOver(effects: readonly Effect[]): readonly Dispatch[] | undefined {
   for (const e of effects) if (e.kind === 'send' && e.msg.kind === 'events') return e.msg.events;
   return undefined;
+}
+
+/** A message's flat size, as the envelope it came in counts it. */
+function flatWords(m: Msg, node: string): number {
+  return msgHeapWords(m, node) - 1;
 }
 
 /** Heap words of these dispatches in a list (the envelope of a message holding them aside). */

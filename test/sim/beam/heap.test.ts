@@ -59,11 +59,11 @@ test('M1: a 13-word DOWN that fits stays in its fragment: total heap 246 words, 
   const p = w.proc(sub) as Proc;
   w.mem.collect(p);
   const t = w.spawn(B, { handle() {} });
-  // {:DOWN, ref, :process, pid, :boom} as a message from b: 2 + 1 + 4 + 1 + 5 + 1 = 14 words, 13 flat.
+  // {:DOWN, ref, :process, pid, :boom} as a message from b: 13 words flat (M1's held_down_message_flat_size_words).
   w.send(sub, tuple(atom('DOWN'), { t: 'ref', uid: 1, node: A }, atom('process'), t as Pid, atom('boom')), B);
   drain(w);
-  assert.is(p.heap?.words, 233 + 14);
-  assert.is(w.mem.processInfoBytes(p), 776 + 8 * (233 + 14));
+  assert.is(p.heap?.words, 233 + 13);
+  assert.is(w.mem.processInfoBytes(p), 2744, 'M1 vanilla atom, after_down_settled_1s');
 });
 
 test('minor GC: live data that survived one GC goes to the old heap (made one size up from the young usage); the rest to a new young heap', () => {

@@ -719,17 +719,17 @@ test('memory: a local message is built on an idle receiver\'s heap while it fits
   const node = w.node(A);
   const p = w.spawn(A, sleeper);
   const base = node.memory().processes;
-  w.send(p, tuple(atom('a'), int(1))); // 2 + 1 + 1 = 4 words
-  w.send(p, list([int(1), int(2), int(3)])); // 1 + 3 + 3 = 7 words
+  w.send(p, tuple(atom('a'), int(1))); // flat: 1 + 2 = 3 words
+  w.send(p, list([int(1), int(2), int(3)])); // flat: 3 cons cells, 6 words
   runUntil(w, 10);
   const h = w.proc(p)?.heap as ProcHeap;
-  assert.is(h.htop, 10 + 4 + 7, 'on the heap, after the 10 words of its state');
+  assert.is(h.htop, 10 + 3 + 6, 'on the heap, after the 10 words of its state');
   assert.is(node.memory().processes, base, 'the heap was there already');
-  const big = list(Array.from({ length: 150 }, (_, i) => int(i))); // 1 + 150 + 150 = 301 words: no room
+  const big = list(Array.from({ length: 150 }, (_, i) => int(i))); // 300 words: no room
   w.send(p, big);
   runUntil(w, 20);
-  assert.is(h.queued, 301);
-  assert.is(node.memory().processes, base + 301 * 8);
+  assert.is(h.queued, 300);
+  assert.is(node.memory().processes, base + 300 * 8);
   // Dying frees the process, heap and fragments.
   w.exit(p, KILL);
   runUntil(w, 30);
@@ -740,12 +740,12 @@ test('memory: a binary over 64 bytes is a refc binary in binary (struct and allo
   const w = hoggedWorld();
   const node = w.node(A);
   const p = w.spawn(A, sleeper);
-  w.send(p, bin(new Uint8Array(64))); // 1 + 2 + 8 = 11 words, nothing off-heap
+  w.send(p, bin(new Uint8Array(64))); // a heap binary: 2 + 8 = 10 words, nothing off-heap
   runUntil(w, 10);
   assert.is(node.memory().binary, 0);
-  w.send(p, bin(new Uint8Array(65))); // a ProcBin handle (1 + 6 words) + 65 bytes off-heap
+  w.send(p, bin(new Uint8Array(65))); // a ProcBin handle (6 words) + 65 bytes off-heap
   runUntil(w, 20);
-  assert.is((w.proc(p)?.heap as ProcHeap).htop, 10 + 11 + 7);
+  assert.is((w.proc(p)?.heap as ProcHeap).htop, 10 + 10 + 6);
   assert.is(node.memory().binary, refcBinBytes(65));
   assert.is(refcBinBytes(65), 112, '65 + 32 rounded to 8, + 8');
   assert.is(refcBinBytes(1009), 1056, 'M1: a 1009-byte binary counts 1056');
@@ -763,7 +763,7 @@ test('memory: a large binary sent remotely is one copy per message, the whole pa
   const b = w.node(B);
   assert.is(b.memory().binary, 10 * refcBinBytes(100_005));
   // Each also holds its distribution buffer's bookkeeping until it collects.
-  assert.is(b.memory().processes, 11 * 2640 + 10 * (7 * 8 + w.cost.remoteMessageBufferBytes), 'the hog and 10 receivers');
+  assert.is(b.memory().processes, 11 * 2640 + 10 * (6 * 8 + w.cost.remoteMessageBufferBytes), 'the hog and 10 receivers, each a 6-word ProcBin');
 
   // Local: 10 processes on the sender's node share one refc binary.
   const w2 = hoggedWorld();
@@ -929,7 +929,7 @@ test('memory: ctx.keep() keeps the handled message live; what a process drops is
   w.mem.collect(w.proc(keeper) as Proc);
   assert.is(a.memory().binary, refcBinBytes(100_000), 'a kept message stays');
   const h = w.proc(keeper)?.heap as ProcHeap;
-  assert.is(h.htop, 10 + 2 + 1 + 7, 'after a major GC: the state and {:x, <<...>>} (tuple 2, atom 1, ProcBin 7)');
+  assert.is(h.htop, 10 + 3 + 6, 'after a major GC: the state and {:x, <<...>>} (tuple 3, ProcBin 6)');
   // Keeping another replaces it; the same refc binary locally is one.
   w.send(keeper, tuple(atom('y'), big));
   drain(w);
@@ -938,7 +938,7 @@ test('memory: ctx.keep() keeps the handled message live; what a process drops is
   drain(w);
   w.mem.collect(w.proc(keeper) as Proc);
   assert.is(a.memory().binary, 0);
-  assert.is(h.htop, 10 + 1);
+  assert.is(h.htop, 10, ':small is an immediate');
   w.exit(keeper, KILL);
   drain(w);
   assert.is(a.memory().processes, 2640, 'released at death; the forgetter remains');
