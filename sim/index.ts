@@ -5,7 +5,7 @@ export { runScenario, type ResultDoc, type RunOptions } from './run/runner.js';
 export type { RunResult } from './run/recorder.js';
 export { World, type WorldOptions } from './beam/world.js';
 export { ZenCluster, ZenApp } from './zen/cluster.js';
-export type { Behaviour, Ctx, Dest, DownSignal } from './beam/process.js';
+export type { Behaviour, Ctx, Dest, DownSignal, Handling, Steps, Yielded } from './beam/process.js';
 export { atom, tuple, int, list, bin, mapOf, type Term, type Pid, type Ref } from '../core/terms.js';
 export { inspect } from '../core/inspect.js';
 export { runCheck, replaySchedule, type CheckOptions, type CheckReport, type PropertyOutcome } from './check/command.js';

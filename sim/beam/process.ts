@@ -52,12 +52,49 @@ export type Envelope = {
   readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
 };
 
+/** What a generator handler yields: `undefined` (a synchronisation point) or the tag of a call it waits for. */
+export type Yielded = Ref | undefined;
+/** A handler that runs step by step: what a generator handler (`function*`) returns. */
+export type Handling = Iterator<Yielded, unknown, unknown>;
+/** Steps a generator handler runs with `yield*`, giving back an R (ZenCluster's `timed` client API). */
+export type Steps<R> = Iterable<Yielded, R, unknown>;
+
+/**
+ * A process's code. A handler that returns nothing runs to completion in one go: what it
+ * does happens at the CPU time it reaches (sends, monitors, exits, timers are scheduled
+ * at that time), but what it reads (tables, mailboxes, liveness) is read when the
+ * handling starts. A handler may instead be a generator: each bare `yield` is a
+ * synchronisation point, where the world first runs every event earlier than the
+ * handler's CPU time, so what the handler does next happens at that time, seen by the
+ * other processes and racing with them as on a real node; `yield tag`, with the tag of a
+ * call started by `ctx.call`, blocks the process (off its scheduler) until the call's
+ * result, which the `yield` returns (`{ok: reply}` or `{exit: reason}`) instead of a
+ * `call_result` message. A process killed while paused at a synchronisation point dies
+ * at once and does nothing more.
+ */
 export type Behaviour = {
   /** Called once, at spawn, in the new process. */
-  init?(ctx: Ctx): void;
+  init?(ctx: Ctx): void | Handling;
   /** Handles one message taken from the mailbox (or a call result). */
-  handle(ctx: Ctx, msg: unknown): void;
+  handle(ctx: Ctx, msg: unknown): void | Handling;
 };
+
+/** A generator handler in progress while it is paused (world.ts drives it). */
+export class Slice {
+  /** The CPU time it had reached (µs, fractional) when it paused. */
+  cursorUs = 0;
+  /** The call it is blocked in (off its scheduler), or null at a synchronisation point. */
+  call: Ref | null = null;
+
+  constructor(
+    readonly it: Handling,
+    /** When its current stretch on a scheduler began, µs, and the message that began it. */
+    public startUs: number,
+    public msg: unknown,
+    /** The envelope being handled, for `ctx.keep()` (none for a call result). */
+    public envelope: Envelope | undefined,
+  ) {}
+}
 
 /** What a behaviour can do while it handles a message. Effects happen at the CPU time reached. */
 export interface Ctx {
@@ -77,7 +114,10 @@ export interface Ctx {
   cancelTimer(id: number): void;
   exit(pid: Pid, reason: Term): void;
   spawn(behaviour: Behaviour, opts?: { name?: string }): Pid;
-  /** Starts a gen call; the process blocks after this handler until a `call_result`. */
+  /**
+   * Starts a gen call and returns its tag. The process blocks after this handler until a
+   * `call_result` message, or, in a generator handler, at `yield tag`, which returns the result.
+   */
   call(to: Dest, msg: unknown, timeoutMs: number): Ref;
   reply(from: From, value: Term): void;
   register(name: string): void;
@@ -89,7 +129,10 @@ export interface Ctx {
   keep(): void;
   /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
   etsNew(name: string, type?: EtsType): EtsTable;
-  /** The named ETS table of this node (throws, as badarg, when there is none). */
+  /**
+   * The named ETS table of this node (throws, as badarg, when there is none). Each call
+   * counts as one table operation (`cost.etsOpUs`): look the table up for every operation.
+   */
   ets(name: string): EtsTable;
   /** Exits this process with `reason` once the handler returns. */
   stop(reason: Term): void;
@@ -184,6 +227,8 @@ export class Proc {
   stopReason: Term | undefined;
   /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
   suspended: string | undefined;
+  /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
+  slice: Slice | null = null;
 
   constructor(
     readonly pid: Pid,
@@ -208,6 +253,11 @@ export class Proc {
 
   get alive(): boolean {
     return this.status !== 'dead';
+  }
+
+  /** Paused at a synchronisation point: it holds its scheduler, and a kill takes effect at once. */
+  pausedAtSync(): boolean {
+    return this.slice !== null && this.slice.call === null;
   }
 
   /** Whether the process has something it can handle now. */

@@ -134,7 +134,8 @@ export class Signals {
 
   exitSignal(p: Proc, reason: Term): void {
     if (!p.alive || reason === NORMAL) return;
-    if (p.status === 'running') {
+    // A running handler stops at its end; one paused at a synchronisation point dies now.
+    if (p.status === 'running' && !p.pausedAtSync()) {
       p.stopReason = reason === KILL ? KILLED : reason;
       return;
     }

@@ -3,11 +3,16 @@
 // Test names mirror upstream test/proxy/batcher_test.exs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { batcherStep, initBatcher, type BatcherState } from '../../core/batcher.js';
+import { batcherStep as batcherSteps, initBatcher, type BatcherState } from '../../core/batcher.js';
 import type { Effect } from '../../core/effects.js';
-import type { Certificate } from '../../core/messages.js';
+import type { Certificate, BatcherInput } from '../../core/messages.js';
 import { atom, tuple, type Pid } from '../../core/terms.js';
-import { A, B, TestEnv, ertsDown, noMetrics, pid, ref } from './zen_fixtures.js';
+import { A, B, TestEnv, ertsDown, noMetrics, pid, ref, effectsOf } from './zen_fixtures.js';
+
+/** The Batcher's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function batcherStep(state: BatcherState, input: BatcherInput, env: TestEnv): Effect[] {
+  return effectsOf(batcherSteps(state, input, env), env);
+}
 
 const SWEEP = { kind: 'sweep' } as const;
 

@@ -4,10 +4,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Effect } from '../../core/effects.js';
-import { namedTarget, type Instruction, type Target } from '../../core/messages.js';
-import { initProxy, proxyStep, type ProxyState } from '../../core/proxy.js';
+import { namedTarget, type Instruction, type Target, type ProxyInput } from '../../core/messages.js';
+import { initProxy, proxyStep as proxySteps, type ProxyState } from '../../core/proxy.js';
 import { atom, list, tuple, type Pid, type Term } from '../../core/terms.js';
-import { A, B, TestEnv, ertsDown, pid, ref } from './zen_fixtures.js';
+import { A, B, TestEnv, ertsDown, pid, ref, effectsOf } from './zen_fixtures.js';
+
+/** The Proxy's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function proxyStep(state: ProxyState, input: ProxyInput, env: TestEnv): Effect[] {
+  return effectsOf(proxySteps(state, input, env), env);
+}
 
 function setup(): { env: TestEnv; state: ProxyState; connector: Pid } {
   const env = new TestEnv(B);
