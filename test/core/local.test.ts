@@ -7,7 +7,7 @@ import type { Effect } from '../../core/effects.js';
 import { enqueueWithLocal, initLocal, localStep as localSteps, type LocalState } from '../../core/local.js';
 import { namedTarget, type Dispatch, type LocalInput } from '../../core/messages.js';
 import { atom } from '../../core/terms.js';
-import { A, B, C, TestEnv, dispatchOf, ertsDown, pid, ref, effectsOf } from './zen_fixtures.js';
+import { A, B, C, TestEnv, dispatchOf, ertsDown, pid, ref, effectsOf, runStep } from './zen_fixtures.js';
 
 /** Local's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
 function localStep(state: LocalState, input: LocalInput, env: TestEnv): Effect[] {
@@ -72,6 +72,19 @@ test('Handles subscriber down cleans up references', () => {
   assert.is(env.tables.references.countOf(sub), 0);
   assert.ok(env.tables.references.has(other, r5));
   assert.not.ok(env.tables.localSubscribers.has(sub));
+});
+
+test("a subscriber's DOWN: one match, then each row deleted and demonitored in turn, then the subscriber forgotten", () => {
+  const { env, state } = setup();
+  const sub = pid(A);
+  effectsOf(localSteps(state, { kind: 'monitor_subscriber', subscriber: sub }, env), env);
+  env.tables.references.insert(sub, ref(), pid(B));
+  env.tables.references.insert(sub, ref(), pid(C));
+  const ran = runStep(localSteps(state, ertsDown(ref(), sub, atom('killed')), env), env);
+  assert.equal(
+    ran.ops.map((o) => o.kind),
+    ['references.match', 'references.delete', 'cast_connector', 'references.delete', 'cast_connector', 'subscribers.delete'],
+  );
 });
 
 test('a subscriber that comes back after its DOWN is monitored again', () => {
