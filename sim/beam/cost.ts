@@ -13,7 +13,11 @@ export type CostModel = {
   sendRemoteUs: number;
   /** CPU to encode/copy one byte of a message (local copy or distribution encoding). */
   perByteUs: number;
-  /** CPU of one ETS operation (insert, take, lookup, delete). */
+  /**
+   * CPU of one ETS operation (insert, take, lookup, member, delete; a call that reads or
+   * writes several rows costs this per row): ZenMonitor's shared-table operations, each
+   * GenRegistry lookup of a Connector or Batcher, and each `ctx.ets(name)` access.
+   */
   etsOpUs: number;
   /** CPU to set up or remove one ERTS monitor. */
   monitorUs: number;
@@ -48,7 +52,10 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   sendRemoteUs: 3.3,
   // ERTS estimate: ~2 GB/s for copying or encoding terms.
   perByteUs: 0.0005,
-  // ERTS estimate: an ETS insert/take/lookup on a table of 10^5 rows.
+  // ERTS estimate: an ETS insert/take/lookup on a table of 10^5 rows (a few hundred ns:
+  // hash or tree walk plus copying a small row in or out). Charged since the operations
+  // run at their CPU time; R1/R3/R4 stay within tolerance without re-fitting it (the
+  // DOWN path adds one take per DOWN: 1000 per Dispatcher batch, 0.3 ms in 100 ms).
   etsOpUs: 0.3,
   // ERTS estimate: creating or removing a monitor (both sides' bookkeeping).
   monitorUs: 0.4,

@@ -80,21 +80,18 @@ export type Behaviour = {
 };
 
 /** A generator handler in progress while it is paused (world.ts drives it). */
-export class Slice {
+export type Slice = {
+  readonly it: Handling;
+  /** When its current stretch on a scheduler began, µs, and the message that began it. */
+  startUs: number;
+  msg: unknown;
+  /** The envelope being handled, for `ctx.keep()` (none for a call result). */
+  envelope: Envelope | undefined;
   /** The CPU time it had reached (µs, fractional) when it paused. */
-  cursorUs = 0;
+  cursorUs: number;
   /** The call it is blocked in (off its scheduler), or null at a synchronisation point. */
-  call: Ref | null = null;
-
-  constructor(
-    readonly it: Handling,
-    /** When its current stretch on a scheduler began, µs, and the message that began it. */
-    public startUs: number,
-    public msg: unknown,
-    /** The envelope being handled, for `ctx.keep()` (none for a call result). */
-    public envelope: Envelope | undefined,
-  ) {}
-}
+  call: Ref | null;
+};
 
 /** What a behaviour can do while it handles a message. Effects happen at the CPU time reached. */
 export interface Ctx {

@@ -6,7 +6,11 @@
 // A process handles one message at a time on one of its node's schedulers; a handler's
 // CPU time is the cost model's, and what it does (sends, exits, timers) happens at the
 // CPU time reached when it does it (ctx.ts), so two processes on different schedulers
-// can race as they do on a real node. Mirrors beam.md: send/monitor/demonitor(:flush)/
+// can race as they do on a real node. A generator handler also reads and writes at that
+// time: at each synchronisation point it yields, the events due by its CPU time run
+// first (the kernel's clock moves to it when none is due; otherwise the handler pauses,
+// holding its scheduler, until a `handler_resume` event at that time), and a call's tag
+// yielded blocks it off its scheduler until the result. Mirrors beam.md: send/monitor/demonitor(:flush)/
 // monitor_node/exit/send_after/registered names/gen calls, :noproc and :noconnection,
 // crash and restart with a new creation. The world is split by seam: this file holds
 // nodes, spawning, scheduling and local delivery; signals.ts monitors and exits;
@@ -14,7 +18,8 @@
 // books of queued and kept messages; ctx.ts the process context.
 //
 // Simplifications (README, "Model and its limits"): a handler runs to completion
-// (one message per scheduling, then the process goes to the back of the run queue);
+// (one message per scheduling, then the process goes to the back of the run queue), and
+// a plain (non-generator) one reads the world as its handling began;
 // exit signals other than :normal kill (no trap_exit); a late gen-call reply is
 // dropped (OTP 24+ aliases).
 import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
@@ -26,7 +31,7 @@ import { Kernel } from '../engine/kernel.js';
 import { account, envelope, unaccount } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
-import { Proc, Slice, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named } from './process.js';
+import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Slice } from './process.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
 import { wireBytesOf } from './sizes.js';
@@ -304,7 +309,7 @@ export class World {
       this.handling = undefined;
     }
     if (r === undefined || typeof (r as Partial<Handling>).next !== 'function') this.endSlice(p, node, startUs, ctx.leave(), msg);
-    else this.drive(p, node, new Slice(r, startUs, msg, e), ctx.leave(), undefined);
+    else this.drive(p, node, { it: r, startUs, msg, envelope: e, cursorUs: 0, call: null }, ctx.leave(), undefined);
   }
 
   /**
