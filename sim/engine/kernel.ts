@@ -74,6 +74,8 @@ export class Kernel {
   nowUs = 0;
   /** Events executed so far. */
   executed = 0;
+  /** The sum, over executed events, of the events pending when each ran (itself included): a mean queue length. */
+  pendingTotal = 0;
   private seq = 0;
   private rank = 0;
   private size = 0;
@@ -231,6 +233,7 @@ export class Kernel {
     if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOfKey(key))) return false;
     this.nowUs = t;
     this.executed++;
+    this.pendingTotal += this.size + 1;
     this.mix(t, kind, subject);
     if (this.trace !== undefined) this.writeTrace(t, this.kinds[kind] as Kind, subject, arg);
     (this.handlers[kind] as Handler)(subject, arg);
