@@ -124,10 +124,8 @@ export async function freshDist(root = ROOT) {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  try {
-    await build();
-  } catch (e) {
-    // An install must not fail for want of a build: the CLI builds or runs the sources.
+  // An install must not fail for want of a build: the CLI builds or runs the sources.
+  build().catch((e) => {
     process.stderr.write(`zensim: no precompiled build (${String(e?.message ?? e).split('\n')[0]}); the CLI will build it or run the TypeScript sources\n`);
-  }
+  });
 }
