@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import herd from '../scenarios/herd.js';
-import type { ResultDoc } from '../sim/run/runner.js';
+import type { ResultDoc, RunOptions } from '../sim/run/runner.js';
 import { runScenario } from '../sim/run/runner.js';
 import { bareCase, workload } from './hold.js';
 import { fmtInt, measure, type Measured } from './measure.js';
@@ -17,10 +17,10 @@ const ROUNDS = 3;
 
 type Herd = { doc: ResultDoc; meanPending: number };
 
-function herdRun(targets: number): Measured<Herd> {
+function herdRun(targets: number, onProgress?: RunOptions['onProgress']): Measured<Herd> {
   let pendingTotal = 0;
   const kernels: { pendingTotal: number }[] = [];
-  const m = measure(() => runScenario(herd as never, { params: { targets }, attach: (w) => void kernels.push(w.kernel) }));
+  const m = measure(() => runScenario(herd as never, { params: { targets }, attach: (w) => void kernels.push(w.kernel), ...(onProgress ? { onProgress } : {}) }));
   for (const k of kernels) pendingTotal += k.pendingTotal;
   return { ...m, value: { doc: m.value, meanPending: pendingTotal / m.value.events } };
 }
@@ -58,7 +58,13 @@ function million(): void {
 }
 
 if (process.argv.includes('--million')) {
-  const m = herdRun(1_000_000);
+  // A long run shows progress (stderr): every 2,000,000 events, the mode and virtual time reached.
+  let shown = 0;
+  const m = herdRun(1_000_000, ({ mode, virtualUs, events }) => {
+    if (events - shown < 2_000_000 && events >= shown) return;
+    shown = events;
+    process.stderr.write(`  1M herd: ${mode}, virtual ${(virtualUs / 1e6).toFixed(1)} s, ${fmtInt(events)} events\n`);
+  });
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   const drained = m.value.doc.runs.every((r) => r.downs.delivered === r.downs.expected);
   console.log(`${describe('herd 1,000,000 targets, both modes', m)}, peak RSS ${fmtInt(rssMiB)} MiB`);
