@@ -11,7 +11,7 @@ import * as startup from './startup.bench.js';
 const h = herd.bench();
 const k = kernel.bench();
 const s = startup.bench();
-console.log(`GC share of the herd's CPU: ${(100 * h.gcShare).toFixed(1)}%`);
+console.log(`GC share of the herd's run time (pauses ÷ wall): ${(100 * h.gcShare).toFixed(1)}%`);
 console.log(`ratio kernel/bare-heap: ${k.toFixed(2)}`);
 console.log(`ratio herd/limit: ${h.limitRatio.toFixed(2)}`);
 console.log(`bytes allocated per event: ${Math.round(h.bytesPerEvent)}`);
