@@ -63,7 +63,7 @@ class BareHeap {
 
   push(time: number, subject: number, arg: unknown): void {
     if (this.size === this.t.length) this.grow();
-    const { t, s, sub } = this;
+    const { t, s } = this;
     const seq = this.seq++;
     let i = this.size++;
     while (i > 0) {
@@ -73,10 +73,7 @@ class BareHeap {
       this.move(p, i);
       i = p;
     }
-    t[i] = time;
-    s[i] = seq;
-    sub[i] = subject;
-    this.arg[i] = arg;
+    this.put(i, time, seq, subject, arg);
   }
 
   /** Removes the earliest event; returns its time (its payload in `subject`, `popped`). */
@@ -106,11 +103,15 @@ class BareHeap {
       this.move(c, i);
       i = c;
     }
-    t[i] = lt;
-    s[i] = ls;
-    sub[i] = lsub;
-    this.arg[i] = larg;
+    this.put(i, lt, ls, lsub, larg);
     return top;
+  }
+
+  private put(i: number, time: number, seq: number, subject: number, arg: unknown): void {
+    this.t[i] = time;
+    this.s[i] = seq;
+    this.sub[i] = subject;
+    this.arg[i] = arg;
   }
 
   private move(from: number, to: number): void {
