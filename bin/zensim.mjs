@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // zensim command-line entry: runs the precompiled CLI (dist/, built by npm's install
-// step), rebuilding it first if the sources changed since (scripts/build.mjs: a stale
+// step), rebuilding it first if the sources changed since (bin/build.mjs: a stale
 // build never runs). Where dist/ cannot be written (a read-only install), it runs the
 // TypeScript sources through tsx instead: slower to start, same results.
-import { freshDist } from '../scripts/build.mjs';
+import { freshDist } from './build.mjs';
 
 const dist = await freshDist();
 let cli;

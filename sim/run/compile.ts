@@ -1,5 +1,5 @@
 // Compiling a user's scenario file: the only TypeScript transpiled at run time (the CLI
-// and the plan workers run the precompiled build, see scripts/build.mjs). esbuild bundles
+// and the plan workers run the precompiled build, see bin/build.mjs). esbuild bundles
 // the file with whatever it imports (helper modules, packages) into one ES module, in
 // which `zensim` and `zensim/core` name the very modules this process runs, wherever
 // the file lives: a scenario outside the repository, without a package.json or

@@ -1,4 +1,4 @@
-// Types of scripts/build.mjs (plain JavaScript: it runs before anything is built).
+// Types of bin/build.mjs (plain JavaScript: it runs before anything is built).
 /** Whether `root`/dist was built from the sources as they are now. */
 export function isFresh(root?: string): boolean;
 /** Builds `root`/dist afresh (swapped in whole); throws when it cannot. */

@@ -18,7 +18,7 @@ const MANIFEST = 'manifest.json';
 const ENTRIES = { cli: 'sim/cli.ts', index: 'sim/index.ts', core: 'core/index.ts', worker: 'sim/plan/worker.ts' };
 /** The folders built, and the files beside them whose change makes the build stale. */
 const FOLDERS = ['core', 'sim'];
-const ALSO = ['scripts/build.mjs', 'package.json', 'node_modules/.package-lock.json'];
+const ALSO = ['bin/build.mjs', 'package.json', 'node_modules/.package-lock.json'];
 const FORMAT = 1;
 
 /** Every source file the build reads, relative to the root, in path order. */

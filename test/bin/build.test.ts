@@ -1,4 +1,4 @@
-// The build (scripts/build.mjs) on a copy of the sources: a build is fresh until a source
+// The build (bin/build.mjs) on a copy of the sources: a build is fresh until a source
 // file's content changes or a file appears (a touch alone keeps it fresh), and
 // freshDist() rebuilds a stale one; the bundle it makes runs the CLI.
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { build, freshDist, isFresh } from '../../scripts/build.mjs';
+import { build, freshDist, isFresh } from '../../bin/build.mjs';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'zensim-build-test-'));
-for (const f of ['core', 'sim', 'scripts', 'package.json']) cpSync(join(repo, f), join(root, f), { recursive: true });
+for (const f of ['core', 'sim', 'bin', 'package.json']) cpSync(join(repo, f), join(root, f), { recursive: true });
 symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
 const kernel = join(root, 'sim/engine/kernel.ts');
 
