@@ -9,29 +9,35 @@
 // can race as they do on a real node. A generator handler also reads and writes at that
 // time: at each synchronisation point it yields, the events due by its CPU time run
 // first (the kernel's clock moves to it when none is due; otherwise the handler pauses,
-// holding its scheduler, until a `handler_resume` event at that time), and a call's tag
-// yielded blocks it off its scheduler until the result. Mirrors beam.md: send/monitor/demonitor(:flush)/
-// monitor_node/exit/send_after/registered names/gen calls, :noproc and :noconnection,
-// crash and restart with a new creation. The world is split by seam: this file holds
-// nodes, spawning, scheduling and local delivery; signals.ts monitors and exits;
-// calls.ts gen calls and timers; dist.ts the distribution glue; memory.ts the memory
-// books of queued and kept messages; ctx.ts the process context.
+// holding its scheduler, until a `handler_resume` event at that time), and the tag of a
+// call or receive yielded blocks it off its scheduler until the result. Mirrors beam.md:
+// send/monitor/demonitor(:flush)/monitor_node/exit/send_after/registered names/gen calls,
+// links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
+// The world is split by seam: this file holds nodes, spawning, scheduling (generator
+// handlers included) and local delivery; signals.ts monitors and exits; links.ts links;
+// calls.ts gen calls and timers; receive.ts selective receive; proc_lib.ts synchronous
+// starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
+// messages; ctx.ts the process context. OTP's supervisor and GenRegistry are behaviours
+// on top (supervisor.ts, gen_registry.ts).
 //
 // Simplifications (README, "Model and its limits"): a handler runs to completion
 // (one message per scheduling, then the process goes to the back of the run queue), and
-// a plain (non-generator) one reads the world as its handling began;
-// exit signals other than :normal kill (no trap_exit); a late gen-call reply is
-// dropped (OTP 24+ aliases).
+// a plain (non-generator) one reads the world as its handling began; an exit signal that
+// kills a running process takes effect when its handler ends (at once if it is paused at
+// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases).
 import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
 import { Distribution, type DistMsg, type DistSend } from './dist.js';
 import { Kernel } from '../engine/kernel.js';
+import { Links, type ExitSig } from './links.js';
 import { account, envelope, unaccount } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
-import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Slice } from './process.js';
+import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Received, type Slice } from './process.js';
+import { ProcLib } from './proc_lib.js';
+import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
 import { wireBytesOf } from './sizes.js';
@@ -71,6 +77,9 @@ export class World {
   readonly signals = new Signals(this);
   readonly calls = new Calls(this);
   readonly dist = new Distribution(this);
+  readonly links = new Links(this);
+  readonly receives = new Receives(this);
+  readonly procLib = new ProcLib(this);
   private refs = 0;
   private readonly ctx: HandlerCtx;
   private inHandler = false;
@@ -108,7 +117,7 @@ export class World {
       done: k.defineKind('slice_done', (uid, node) => this.sliceDone(proc(uid), node as SimNode)),
       timer: k.defineKind('timer', (uid, t) => this.calls.fireTimer(proc(uid), t as TimerArg)),
       dist: k.defineKind('dist_send', (_s, a) => this.dist.sendNow(a as DistSend)),
-      exit: k.defineKind('exit_signal', (uid, r) => this.signals.exitSignal(proc(uid), r as Term)),
+      exit: k.defineKind('exit_signal', (uid, s) => this.signals.exitSignal(proc(uid), s as ExitSig)),
       callTimeout: k.defineKind('call_timeout', (uid, tag) => this.calls.callTimeout(proc(uid), tag as Ref)),
       script: k.defineKind('script', (_s, fn) => (fn as () => void)()),
       dispatch: k.defineKind('dispatch', (_s, node) => {
@@ -195,7 +204,10 @@ export class World {
     this.sendAt(this.kernel.nowUs, fromNode ?? destNode(to), to, msg, false);
   }
 
-  /** Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`. */
+  /**
+   * Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`, by
+   * no process: a trapping `pid` gets `{:EXIT, from, reason}` with `from` undefined.
+   */
   exit(pid: Pid, reason: Term, fromNode?: string): void {
     this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
   }
@@ -287,14 +299,15 @@ export class World {
     this.onSliceStart?.(p, startUs, msg);
     const blocked = p.slice;
     if (blocked !== null) {
-      // A generator handler blocked in a call: this is the call's result.
-      if ((msg as CallResult).tag !== blocked.call) throw new Error(`process ${p.uid} is blocked in a call but was resumed with ${JSON.stringify(msg)}`);
+      // A generator handler blocked in a call or a receive: this is its result.
+      const r = msg as CallResult | Received;
+      if (r.tag !== blocked.call) throw new Error(`process ${p.uid} is blocked in a call but was resumed with ${JSON.stringify(msg)}`);
       p.slice = null;
       blocked.call = null;
       blocked.startUs = startUs;
       blocked.msg = msg;
       blocked.envelope = undefined;
-      this.drive(p, node, blocked, cursorUs, (msg as CallResult).result);
+      this.drive(p, node, blocked, cursorUs, answerOf(r));
       return;
     }
     const ctx = this.ctx;
@@ -308,7 +321,7 @@ export class World {
       this.inHandler = false;
       this.handling = undefined;
     }
-    if (r === undefined || typeof (r as Partial<Handling>).next !== 'function') this.endSlice(p, node, startUs, ctx.leave(), msg);
+    if (!isHandling(r)) this.endSlice(p, node, startUs, ctx.leave(), msg);
     else this.drive(p, node, { it: r, startUs, msg, envelope: e, cursorUs: 0, call: null }, ctx.leave(), undefined);
   }
 
@@ -337,12 +350,14 @@ export class World {
         }
         const ready = p.resume;
         if (ready !== null && ready.tag === y) {
-          // The call was answered while the handler was paused: go on with its result.
+          // Answered already (while the handler was paused, or a receive found its message): go on.
           p.resume = null;
-          input = ready.result;
+          input = answerOf(ready);
           continue;
         }
-        if (p.awaiting?.tag !== y) throw new Error(`process ${p.uid} yielded ${JSON.stringify(y)}, which is not the tag of a call in flight`);
+        if (p.awaiting?.tag !== y && p.ext?.receiving?.tag !== y) {
+          throw new Error(`process ${p.uid} yielded ${JSON.stringify(y)}, which is not the tag of a call or receive in flight`);
+        }
         s.call = y;
         p.slice = s;
         break;
@@ -427,6 +442,7 @@ export class World {
     const msg = e.msg as { kind?: unknown };
     if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
+    if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
     account(node, e);
@@ -466,6 +482,11 @@ export class World {
 }
 
 const KILLED = atom('killed');
+
+/** What a generator handler's `yield tag` returns: a call's result, or the message a receive took. */
+function answerOf(r: CallResult | Received): unknown {
+  return r.kind === 'call_result' ? r.result : r.msg;
+}
 
 const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
 

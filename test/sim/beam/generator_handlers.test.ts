@@ -5,8 +5,9 @@
 // result; a kill while paused takes effect at once. Expected times are computed by hand.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, int, type Term } from '../../../core/terms.js';
-import type { CallRequest, CallResult, DownSignal } from '../../../sim/beam/process.js';
+import { atom, int, type Pid, type Term } from '../../../core/terms.js';
+import type { CallRequest, CallResult, Ctx, DownSignal, Received } from '../../../sim/beam/process.js';
+import { startResult, type StartResult } from '../../../sim/beam/proc_lib.js';
 import { A, drain, isAtomTerm, KILL, makeWorld, recorder, runUntil, sleeper, type Got } from '../helpers.js';
 
 const K = atom('k');
@@ -211,7 +212,61 @@ test("a call that times out returns {exit, :timeout} at the yield, at exactly th
   assert.is(got.at, 11_000);
 });
 
-test('yielding a ref that is no call in flight is a bug in the handler: it throws, naming the process', () => {
+test("yielding a receive's tag waits for the matching message and returns it; what arrived meanwhile waits for after", () => {
+  const w = makeWorld();
+  const got: [string, number][] = [];
+  const p = w.spawn(A, {
+    *handle(ctx, msg) {
+      if (!isAtomTerm(msg, 'wait')) {
+        got.push([(msg as { v: string }).v, ctx.nowUs()]);
+        return;
+      }
+      const m = (yield ctx.receive((x) => isAtomTerm(x, 'wanted'), Infinity)) as Term;
+      got.push([`received ${(m as { v: string }).v}`, ctx.nowUs()]);
+      const none = (yield ctx.receive((x) => isAtomTerm(x, 'never'), 5)) as Term | undefined;
+      got.push([`then ${String(none)}`, ctx.nowUs()]);
+    },
+  });
+  w.at(1000, () => w.send(p, atom('wait')));
+  w.at(2000, () => {
+    w.send(p, atom('other'));
+    w.send(p, atom('wanted'));
+  });
+  drain(w);
+  assert.equal(got, [
+    ['received wanted', 2000],
+    ['then undefined', 7000],
+    ['other', 7001],
+  ]);
+});
+
+test('a generator init started with startLink acknowledges its parent when it ends, not when it pauses', () => {
+  const w = makeWorld();
+  let initEnd = -1;
+  const acks: [number, StartResult][] = [];
+  const child = {
+    *init(ctx: Ctx) {
+      ctx.cpu(10);
+      w.send(ctx.self, atom('due')); // an event due before the init's CPU time: it pauses
+      yield;
+      initEnd = w.nowUs;
+    },
+    handle() {},
+  };
+  let kid: Pid | undefined;
+  const parent = w.spawn(A, {
+    handle(ctx, msg) {
+      if (isAtomTerm(msg, 'start')) kid = ctx.startLink(child);
+      else if ((msg as { kind?: unknown }).kind === 'received') acks.push([ctx.nowUs(), startResult((msg as Received).msg, kid as Pid)]);
+    },
+  });
+  w.at(1000, () => w.send(parent, atom('start')));
+  drain(w);
+  assert.is(initEnd, 1010);
+  assert.equal(acks, [[1010, { ok: kid as Pid }]]);
+});
+
+test('yielding a ref that is no call or receive in flight is a bug in the handler: it throws, naming the process', () => {
   const w = makeWorld();
   const p = w.spawn(A, {
     *handle(ctx) {
@@ -219,7 +274,7 @@ test('yielding a ref that is no call in flight is a bug in the handler: it throw
     },
   });
   w.send(p, GO);
-  assert.throws(() => drain(w), /yielded .* not the tag of a call in flight/);
+  assert.throws(() => drain(w), /yielded .* not the tag of a call or receive in flight/);
 });
 
 test('a handler that runs past the end of a run pauses there: the clock stops at the end, and the next run goes on', () => {
