@@ -95,9 +95,9 @@ const RACE_SPIN_MS = 5_000;
 
 const TEMPLATE = new URL('./exunit.template.exs', import.meta.url);
 
-/** The ExUnit module for `s`, as Elixir source text. */
+/** The ExUnit module for `s`, as Elixir source text: its generated part, then the runtime. */
 export function exportExunit(s: Schedule, o: ExunitOptions): string {
-  return `${generated(s, o)}\n${readFileSync(TEMPLATE, 'utf8')}end\n`;
+  return `${exunitHead(s, o)}\n${readFileSync(TEMPLATE, 'utf8')}end\n`;
 }
 
 export type ExunitItem = { readonly schedule: Schedule; readonly source: string; readonly property?: PropertyName | undefined };
@@ -131,7 +131,8 @@ export function exunitModule(file: string): string {
   return `ZensimExport.${moduleSegment(basename(file))}Test`;
 }
 
-function generated(s: Schedule, o: ExunitOptions): string {
+/** What an export of `s` holds of its own: the header, the schedule and the steps (the rest is the template). */
+export function exunitHead(s: Schedule, o: ExunitOptions): string {
   const config = scheduleConfig(s);
   const props = PROPERTIES.filter((p) => o.property === undefined || p.name === o.property);
   const judged = props.filter((p) => ELIXIR_CHECKS[p.name] !== undefined);

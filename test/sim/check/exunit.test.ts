@@ -14,10 +14,10 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { scheduleArb } from '../../../sim/check/arbitraries.js';
 import { elixirTerm, moduleSegment } from '../../../sim/check/elixir.js';
-import { exportExunit, exunitModule, stepCall } from '../../../sim/check/exunit.js';
+import { exportExunit, exunitModule, findingExports, stepCall } from '../../../sim/check/exunit.js';
 import { REASONS, type Op, type Schedule, type Step } from '../../../sim/check/schedule.js';
 import { cli } from '../helpers.js';
-import { expectedExports, load } from './exunit/regen.js';
+import { expectedExports, goldenExports, load } from './exunit/regen.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'zensim-exunit-test-'));
 const TEMPLATE = readFileSync('sim/check/exunit.template.exs', 'utf8');
@@ -101,7 +101,7 @@ test('a schedule with faults: a fresh cluster per trial, zensim\'s settle time, 
   for (const word of ['SIGKILL', 'wrong cookie', 'loopback has no latency control', 'Application.stop(:zen_monitor)']) assert.ok(text.includes(word), word);
 });
 
-test('the checked-in exports (each finding\'s, two golden schedules) are what the exporter writes (npm run export:exunit)', () => {
+test('the checked-in exports (each finding\'s; two golden schedules\' own parts) are what the exporter writes (npm run export:exunit)', () => {
   for (const { file, text } of expectedExports()) {
     assert.ok(existsSync(file), `${file} is missing: run npm run export:exunit`);
     assert.ok(readFileSync(file, 'utf8') === text, `${file} is stale: run npm run export:exunit and review the diff`);
@@ -121,14 +121,16 @@ test('zensim check --replay FILE --export-exunit OUT.exs writes the test; a bad 
 });
 
 test('the generated Elixir compiles without a warning against the ZenMonitor API stub (one elixir run for every file)', () => {
-  const files = expectedExports().map((e) => join(process.cwd(), e.file));
-  // And a few random schedules, as a failing check would export them.
-  const random = fc.sample(scheduleArb(), { seed: 15, numRuns: 2 }) as Schedule[];
-  random.forEach((s, i) => {
-    const file = join(TMP, `random-${i}.exs`);
-    writeFileSync(file, exportExunit(s, { source: `random ${i}`, file }));
-    files.push(file);
-  });
+  const files = findingExports(load).map((e) => join(process.cwd(), e.file));
+  // The golden schedules and a random one, as a failing check would export them.
+  const random = (fc.sample(scheduleArb(), { seed: 15, numRuns: 1 }) as Schedule[]).map((s, i) => ({
+    file: `random-${i}.exs`,
+    text: exportExunit(s, { source: `random ${i}`, file: `random-${i}.exs` }),
+  }));
+  for (const { file, text } of [...goldenExports(), ...random]) {
+    writeFileSync(join(TMP, file), text);
+    files.push(join(TMP, file));
+  }
   const r = spawnSync('elixir', ['compile_check.exs', ...files], { cwd: 'test/sim/check/exunit', encoding: 'utf8' });
   if (r.error !== undefined) assert.unreachable(`elixir could not run (${r.error.message}): install Debian's elixir package (apt-get install elixir; .ci/run does)`);
   assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
