@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { scheduleArb } from '../../../sim/check/arbitraries.js';
 import { elixirTerm, moduleSegment } from '../../../sim/check/elixir.js';
-import { exportExunit, exunitModule, findingExports, stepCall } from '../../../sim/check/exunit.js';
+import { exportExunit, exunitModule, findingExports, stepCall, writeExunitExports } from '../../../sim/check/exunit.js';
 import { REASONS, type Op, type Schedule, type Step } from '../../../sim/check/schedule.js';
 import { cli } from '../helpers.js';
 import { expectedExports, goldenExports, load } from './exunit/regen.js';
@@ -118,6 +118,19 @@ test('zensim check --replay FILE --export-exunit OUT.exs writes the test; a bad 
   assert.is(bad.code, 2);
   assert.is(bad.err.trim().split('\n').length, 1, bad.err);
   assert.ok(bad.err.includes('--export-exunit'));
+});
+
+test('a failing check with several failing properties writes one test per property, named after it', () => {
+  const s = load('docs/findings/flush-race.json');
+  const out = join(TMP, 'failed.exs');
+  const files = writeExunitExports(out, [
+    { schedule: s, source: 'a.json', property: 'no-down-after-flush' },
+    { schedule: s, source: 'b.json', property: 'no-leaks-when-quiet' },
+  ]);
+  assert.equal(files, [join(TMP, 'failed-no-down-after-flush.exs'), join(TMP, 'failed-no-leaks-when-quiet.exs')]);
+  assert.ok(readFileSync(files[1] as string, 'utf8').includes('defmodule ZensimExport.FailedNoLeaksWhenQuietTest do'));
+  assert.ok(readFileSync(files[1] as string, 'utf8').includes('&no_leaks_when_quiet/1}\n    ])'));
+  assert.equal(writeExunitExports(out, [{ schedule: s, source: 'a.json' }]), [out], 'one schedule: the file named');
 });
 
 test('the generated Elixir compiles without a warning against the ZenMonitor API stub (one elixir run for every file)', () => {
