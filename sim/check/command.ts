@@ -342,6 +342,7 @@ export async function runCheckCommand(cmd: CheckCommand): Promise<number> {
   if (cmd.exportExunit !== undefined) {
     const failed = report.outcomes.flatMap((o) => (o.failure === undefined ? [] : [{ schedule: o.failure.schedule, source: o.failure.replayFile ?? `check --seed ${cmd.seed}`, property: o.name }]));
     for (const f of writeExunitExports(cmd.exportExunit, failed)) out(`ExUnit test: ${f}  (mix test ${f})`);
+    if (failed.length === 0) say(`no property failed: no ExUnit test written to ${cmd.exportExunit}`);
   }
   return report.ok ? 0 : 1;
 }

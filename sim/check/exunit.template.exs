@@ -151,12 +151,17 @@
         refs
       end
 
-      # The racing flush: spin on this probe's References row and call demonitor(ref, [:flush])
-      # the moment the Dispatcher has taken it (its send of the DOWN comes right after).
-      defp act({:race_flush, id, spin_ms}, refs) do
+      # The racing flush. zensim runs it delay_us µs after the Dispatcher begins the batch that
+      # carries the DOWN; here the probe watches the Dispatcher's mailbox for that batch (a GenStage
+      # events message) and flushes delay_us µs after it sees it there. Had the batch come and gone
+      # between two looks (its References row taken), it flushes at once.
+      defp act({:race_flush, id, delay_us, spin_ms}, refs) do
         with %{^id => ref} <- refs, true <- zen_running?() do
-          case spin(ZenMonitor.Local.Tables.references(), {self(), ref}, now() + spin_ms * 1000) do
-            :taken -> demonitor(id, ref, true)
+          dispatcher = Process.whereis(ZenMonitor.Local.Dispatcher)
+
+          case watch(dispatcher, ZenMonitor.Local.Tables.references(), ref, now() + spin_ms * 1000) do
+            :batch_seen -> race(id, ref, :batch_seen, delay_us)
+            :taken -> race(id, ref, :taken, 0)
             missed -> event({:race_missed, id, missed, now()})
           end
         end
@@ -166,13 +171,35 @@
 
       defp act({:exit, reason}, _refs), do: exit(reason)
 
-      defp spin(table, key, deadline) do
+      defp watch(dispatcher, table, ref, deadline) do
         cond do
-          not member?(table, key) -> :taken
+          carried?(dispatcher, ref) -> :batch_seen
+          not member?(table, {self(), ref}) -> :taken
           now() > deadline -> :timeout
-          true -> spin(table, key, deadline)
+          true -> watch(dispatcher, table, ref, deadline)
         end
       end
+
+      defp carried?(nil, _ref), do: false
+
+      defp carried?(dispatcher, ref) do
+        case Process.info(dispatcher, :messages) do
+          {:messages, messages} -> Enum.any?(messages, &batch_with?(&1, ref))
+          nil -> false
+        end
+      end
+
+      defp batch_with?({:"$gen_consumer", _, events}, ref) when is_list(events), do: Enum.any?(events, &match?({_, {:DOWN, ^ref, _, _, _}}, &1))
+      defp batch_with?(_message, _ref), do: false
+
+      defp race(id, ref, how, delay_us) do
+        until = :erlang.monotonic_time(:microsecond) + delay_us
+        wait_until(until)
+        demonitor(id, ref, true)
+        event({:race, id, how, delay_us})
+      end
+
+      defp wait_until(t), do: if(:erlang.monotonic_time(:microsecond) < t, do: wait_until(t), else: :ok)
 
       # ZenMonitor stopped while we spun: its table is gone.
       defp member?(table, key) do
@@ -196,6 +223,7 @@
   @call_timeout_ms 5_000
   @max_penalty_ms 60_000
   @quiet_ms 1_000
+  @race_sweep_us 50
   @max_quiet_wait_ms 60_000
   @forever Bitwise.bsl(1, 62)
 
@@ -208,7 +236,7 @@
 
     {results, cluster} =
       Enum.map_reduce(1..trials, nil, fn i, cluster ->
-        {verdicts, run} = trial(cluster, properties)
+        {verdicts, run} = trial(cluster, properties, i)
         broken = for {name, {:fail, _, _}} <- verdicts, do: name
         IO.puts("  trial #{i}/#{trials}: " <> if(broken == [], do: "every property held", else: "broke " <> Enum.join(broken, ", ")))
         {{i, verdicts, run.notes}, if(@reuse_cluster, do: run.cluster, else: stop_cluster(run.cluster))}
@@ -247,21 +275,21 @@
   defp describe_step(nil), do: "after the last step"
   defp describe_step(i), do: "steps[#{i}] of #{@source} (#{Map.fetch!(@steps_text, i)})"
 
-  defp trial(cluster, properties) do
+  defp trial(cluster, properties, i) do
     cluster = cluster || start_cluster()
     # What a reused cluster recorded before (the last trial's probes going) is not this trial's.
     for {_, %{peer: peer}} <- cluster.peers, do: :peer.call(peer, @probe_module, :dump, [])
-    run = %{new_run(cluster) | t0: now() + 10_000}
+    run = %{new_run(cluster) | t0: now() + 10_000, trial: i}
     run = Enum.reduce(@procs, run, &spawn(&2, &1))
     run = sleep_until(run, 0) |> play() |> finish()
     obs = observe(run)
-    missed = for {id, why} <- obs.races_missed, do: "the racing flush of monitor #{id} did not run (#{why}: the Dispatcher never took its reference)"
-    {for({name, _, check} <- properties, do: {name, check.(obs)}), cleanup(%{run | notes: run.notes ++ missed})}
+    {for({name, _, check} <- properties, do: {name, check.(obs)}), cleanup(%{run | notes: run.notes ++ obs.races})}
   end
 
   defp new_run(cluster) do
     %{
       cluster: cluster,
+      trial: 1,
       t0: 0,
       step: nil,
       procs: %{},
@@ -440,12 +468,14 @@
   def demonitor_flush(run, monitor), do: demonitor(run, monitor, true)
 
   # zensim runs this flush `race_us` µs after the subscriber's Dispatcher begins the batch that
-  # carries the DOWN; real BEAM has no such hook, so the probe spins on its References row and
-  # flushes the moment the Dispatcher has taken it, which is the same race.
-  def demonitor_flush_racing(run, monitor, _race_us) do
+  # carries the DOWN. Real BEAM has no such hook: the probe watches the Dispatcher's mailbox for
+  # that batch and flushes race_us µs after it sees it, plus the trial's sweep offset (0, 1, 2 …
+  # @race_sweep_us µs, one per trial), since a wake-up and a call here last microseconds where
+  # the race window lasts less than one.
+  def demonitor_flush_racing(run, monitor, race_us) do
     case monitor_index(run, monitor) do
       nil -> run
-      id -> run |> note_demonitor(id) |> inside(run.monitors[id].sub, {:race_flush, id, @race_spin_ms})
+      id -> run |> note_demonitor(id) |> inside(run.monitors[id].sub, {:race_flush, id, race_us + rem(run.trial - 1, @race_sweep_us), @race_spin_ms})
     end
   end
 
@@ -659,11 +689,16 @@
       downs: for({seq, {:down, pid, ref, object, reason, at}} <- events, do: %{proc: index[pid], ref: ref, object: object, reason: reason, at: rel.(at), seq: seq}),
       deaths: deaths |> Enum.reverse() |> Map.new(),
       conn_down: connections(run, events),
-      races_missed: for({_, {:race_missed, id, why, _}} <- events, do: {id, why}),
+      races: for({_, e} <- events, note <- race_note(e), do: note),
       ends: for(n <- Map.keys(run.cluster.peers), t <- [rpc(run, n, @probe_module, :tables, [])], t != nil, do: Map.put(t, :node, n)),
       alive: liveness(run)
     }
   end
+
+  defp race_note({:race, id, :batch_seen, _}), do: ["the racing flush of monitor #{id} saw its batch in the Dispatcher's mailbox"]
+  defp race_note({:race, id, :taken, _}), do: ["the racing flush of monitor #{id} found its reference already taken by the Dispatcher"]
+  defp race_note({:race_missed, id, why, _}), do: ["the racing flush of monitor #{id} did not run (#{why}: no batch carried its DOWN)"]
+  defp race_note(_event), do: []
 
   # Per ordered pair {s, t}: when s saw its connection to t down.
   defp connections(run, events) do
