@@ -78,11 +78,12 @@ defmodule ZensimExport.ProxyRowsDeadConnectorTest do
       end
 
       # A partition here refuses the handshake (a wrong cookie for that peer): not an error.
-      def drop_partition_noise(%{msg: {format, _args}}, _) when is_list(format) or is_binary(format) do
-        if :string.find(format, "Invalid challenge reply") == :nomatch, do: :ignore, else: :stop
-      end
+      # dist_util logs it through error_logger: {:report, %{format: …}} or {format, args}.
+      def drop_partition_noise(%{msg: msg}, _), do: if(refused_handshake?(msg), do: :stop, else: :ignore)
 
-      def drop_partition_noise(_event, _), do: :ignore
+      defp refused_handshake?({:report, %{format: format}}), do: refused_handshake?({format, []})
+      defp refused_handshake?({format, _}) when is_list(format) or is_binary(format), do: :string.find(format, "Invalid challenge reply") != :nomatch
+      defp refused_handshake?(_msg), do: false
 
       defp recorder_init do
         :net_kernel.monitor_nodes(true)
@@ -406,12 +407,26 @@ defmodule ZensimExport.ProxyRowsDeadConnectorTest do
 
     [name, _] = cluster |> node_name(n) |> Atom.to_string() |> String.split("@")
     opts = %{name: String.to_atom(name), host: ~c"127.0.0.1", longnames: true, connection: :standard_io, args: args, wait_boot: 60_000}
-    {:ok, peer, _node} = :peer.start_link(opts)
+    peer = start_peer(opts, 20)
     {:module, _} = :peer.call(peer, :code, :load_binary, [@probe_module, ~c"zensim_probe", @probe_binary])
     :ok = :peer.call(peer, @probe_module, :init_node, [])
     os_pid = :peer.call(peer, :os, :getpid, [])
     cluster = put_in(cluster.peers[n], %{peer: peer, os_pid: os_pid})
     if zen, do: start_zen_on(cluster, n), else: cluster
+  end
+
+  # A node restarted right after a kill -9 may find its name still registered with epmd.
+  defp start_peer(opts, tries) do
+    case :peer.start_link(opts) do
+      {:ok, peer, _node} ->
+        peer
+
+      {:error, reason} ->
+        if tries <= 1, do: flunk("could not start the peer #{opts.name}: #{inspect(reason)}")
+        flush_exits()
+        Process.sleep(250)
+        start_peer(opts, tries - 1)
+    end
   end
 
   defp start_zen_on(cluster, n) do
@@ -632,7 +647,7 @@ defmodule ZensimExport.ProxyRowsDeadConnectorTest do
 
     if a == b,
       do: run,
-      else: %{run | notes: ["step #{run.step} (latency #{ms} ms between n#{a} and n#{b}) not reproduced: loopback has no latency control" | run.notes]}
+      else: %{run | notes: ["steps[#{run.step}] (latency #{ms} ms between n#{a} and n#{b}) not reproduced: loopback has no latency control" | run.notes]}
   end
 
   def stop_zen(run, node) do
