@@ -4,9 +4,10 @@
 # Run it in a Mix project that depends on zen_monitor 2.1:  mix test flush-race.exs
 # It starts the schedule's nodes as OTP :peer nodes on 127.0.0.1 (distribution on loopback, this
 # project's code path), sets ZenMonitor's app env on each before starting it, spawns the
-# processes, plays the steps at their times (50 trials; ZENSIM_TRIALS=N sets another count) and judges,
-# on what the real processes received and on ZenMonitor's public tables:
-#   no-down-after-flush: after demonitor(ref, [:flush]) returns, no DOWN for ref is in the mailbox, then or later
+# processes, plays the steps at their times (50 trials; ZENSIM_TRIALS=N sets another count) and
+# judges, on what the real processes received and on ZenMonitor's public tables:
+#   no-down-after-flush: after demonitor(ref, [:flush]) returns, no DOWN for ref is in the
+#     mailbox, then or later
 # It fails when real ZenMonitor breaks a guarantee (the counterexample reproduces), naming the
 # property, the trial and the step, and says in how many trials it broke; it passes when every
 # guarantee held in every trial.

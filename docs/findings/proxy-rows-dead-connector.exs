@@ -4,9 +4,13 @@
 # Run it in a Mix project that depends on zen_monitor 2.1:  mix test proxy-rows-dead-connector.exs
 # It starts the schedule's nodes as OTP :peer nodes on 127.0.0.1 (distribution on loopback, this
 # project's code path), sets ZenMonitor's app env on each before starting it, spawns the
-# processes, plays the steps at their times (one trial) and judges,
-# on what the real processes received and on ZenMonitor's public tables:
-#   no-leaks-when-quiet: once quiet, References, Local subscribers, Connector monitors and batches, Proxy subscriber rows, Batchers and Local's queue hold nothing for dead subscribers, dead targets, dead Connectors or monitors no longer needed
+# processes, plays the steps at their times (one trial) and judges, on what the real processes
+# received and on ZenMonitor's public tables:
+#   no-leaks-when-quiet: once quiet, References, Local subscribers, Connector monitors and
+#     batches, Proxy subscriber rows, Batchers and Local's queue hold nothing for dead
+#     subscribers, dead targets, dead Connectors or monitors no longer needed (here: the public
+#     tables only, References, Local's subscribers, the Proxy's rows and Local's queue; Connector
+#     and Batcher state is private to them)
 # It fails when real ZenMonitor breaks a guarantee (the counterexample reproduces), naming the
 # property, the trial and the step, and says in how many trials it broke; it passes when every
 # guarantee held in every trial.

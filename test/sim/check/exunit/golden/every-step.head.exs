@@ -4,14 +4,26 @@
 # Run it in a Mix project that depends on zen_monitor 2.1:  mix test every-step.exs
 # It starts the schedule's nodes as OTP :peer nodes on 127.0.0.1 (distribution on loopback, this
 # project's code path), sets ZenMonitor's app env on each before starting it, spawns the
-# processes, plays the steps at their times (50 trials; ZENSIM_TRIALS=N sets another count) and judges,
-# on what the real processes received and on ZenMonitor's public tables:
-#   exactly-one-down-per-undemonitored-monitor: every monitor that is not demonitored gets exactly one DOWN once the system is quiet, {:DOWN, ref, :process, target, {:zen_monitor, R}} with R the truncated exit reason, :noproc or :nodedown as the situation requires; no monitor ever gets two
-#   no-down-after-demonitor: a monitor demonitored before its target died (or its node was lost) gets no DOWN
-#   no-down-after-flush: after demonitor(ref, [:flush]) returns, no DOWN for ref is in the mailbox, then or later
-#   no-leaks-when-quiet: once quiet, References, Local subscribers, Connector monitors and batches, Proxy subscriber rows, Batchers and Local's queue hold nothing for dead subscribers, dead targets, dead Connectors or monitors no longer needed
-#   dispatcher-rate-bounded: a node's Dispatcher delivers at most demand_amount DOWNs per demand interval (its refills included)
-# Not judged here (the simulation replays a schedule exactly; real BEAM does not): same-seed-same-trace.
+# processes, plays the steps at their times (50 trials; ZENSIM_TRIALS=N sets another count) and
+# judges, on what the real processes received and on ZenMonitor's public tables:
+#   exactly-one-down-per-undemonitored-monitor: every monitor that is not demonitored gets exactly
+#     one DOWN once the system is quiet, {:DOWN, ref, :process, target, {:zen_monitor, R}} with R
+#     the truncated exit reason, :noproc or :nodedown as the situation requires; no monitor ever
+#     gets two
+#   no-down-after-demonitor: a monitor demonitored before its target died (or its node was lost)
+#     gets no DOWN
+#   no-down-after-flush: after demonitor(ref, [:flush]) returns, no DOWN for ref is in the
+#     mailbox, then or later
+#   no-leaks-when-quiet: once quiet, References, Local subscribers, Connector monitors and
+#     batches, Proxy subscriber rows, Batchers and Local's queue hold nothing for dead
+#     subscribers, dead targets, dead Connectors or monitors no longer needed (here: the public
+#     tables only, References, Local's subscribers, the Proxy's rows and Local's queue; Connector
+#     and Batcher state is private to them)
+#   dispatcher-rate-bounded: a node's Dispatcher delivers at most demand_amount DOWNs per demand
+#     interval (its refills included) (here: DOWNs a node's processes receive in any half demand
+#     interval, the Dispatcher's ticks being out of sight)
+# Not judged here (the simulation replays a schedule exactly; real BEAM does not):
+# same-seed-same-trace.
 # It fails when real ZenMonitor breaks a guarantee (the counterexample reproduces), naming the
 # property, the trial and the step, and says in how many trials it broke; it passes when every
 # guarantee held in every trial.
