@@ -13,10 +13,10 @@
 # guarantee held in every trial.
 #
 # Where real BEAM is not driven exactly like the simulation:
-#   - a racing demonitor_flush (raceUs) has no hook into the real Dispatcher: the probe watches
-#     the Dispatcher's mailbox for the batch carrying its DOWN and calls demonitor(ref, [:flush])
-#     raceUs µs after it sees it, plus 0, 1, 2 … 49 µs in successive trials (a scan across the
-#     window); other flushes run at their time
+#   - a racing demonitor_flush (raceUs) has no hook into the real Dispatcher: the probe traces
+#     what the Dispatcher receives (erlang:trace/3, :receive) and calls demonitor(ref, [:flush])
+#     raceUs µs after the batch carrying its DOWN arrives, plus 0, 1, 2 … 49 µs in successive
+#     trials (a scan across the window); other flushes run at their time
 #
 # schedule: {"version":1,"seed":1,"nodes":[{"schedulers":2,"zen":true},{"schedulers":2,"zen":true}],"zen":{},"procs":[0,1],"steps":[{"atMs":0,"op":"monitor","sub":0,"target":1},{"atMs":500,"op":"kill","proc":1,"reason":0},{"atMs":501,"op":"demonitor_flush","monitor":0,"raceUs":1}],"faultsEndMs":1000}
 defmodule ZensimExport.FlushRaceTest do
@@ -212,18 +212,22 @@ defmodule ZensimExport.FlushRaceTest do
       end
 
       # The racing flush. zensim runs it delay_us µs after the Dispatcher begins the batch that
-      # carries the DOWN; here the probe watches the Dispatcher's mailbox for that batch (a GenStage
-      # events message) and flushes delay_us µs after it sees it there. Had the batch come and gone
-      # between two looks (its References row taken), it flushes at once.
+      # carries the DOWN; here the probe traces what the Dispatcher receives (or, when another
+      # process traces it already, looks at its mailbox) and flushes delay_us µs after that batch
+      # (a GenStage events message) arrives. Had the batch come and gone unseen (its References
+      # row taken), it flushes at once.
       defp act({:race_flush, id, delay_us, spin_ms}, refs) do
         with %{^id => ref} <- refs, true <- zen_running?() do
           dispatcher = Process.whereis(ZenMonitor.Local.Dispatcher)
+          traced = trace(dispatcher, true)
 
-          case watch(dispatcher, ZenMonitor.Local.Tables.references(), ref, now() + spin_ms * 1000) do
+          case watch(dispatcher, traced, ZenMonitor.Local.Tables.references(), ref, now() + spin_ms * 1000) do
             :batch_seen -> race(id, ref, :batch_seen, delay_us)
             :taken -> race(id, ref, :taken, 0)
             missed -> event({:race_missed, id, missed, now()})
           end
+
+          if traced, do: trace(dispatcher, false)
         end
 
         refs
@@ -231,12 +235,36 @@ defmodule ZensimExport.FlushRaceTest do
 
       defp act({:exit, reason}, _refs), do: exit(reason)
 
-      defp watch(dispatcher, table, ref, deadline) do
+      defp trace(dispatcher, on) do
+        :erlang.trace(dispatcher, on, [:receive])
+        if not on, do: drain_traces()
+        true
+      rescue
+        ArgumentError -> false
+      end
+
+      defp drain_traces do
+        receive do
+          {:trace, _, :receive, _} -> drain_traces()
+        after
+          0 -> :ok
+        end
+      end
+
+      defp watch(dispatcher, traced, table, ref, deadline) do
         cond do
-          carried?(dispatcher, ref) -> :batch_seen
+          if(traced, do: traced_batch?(ref), else: carried?(dispatcher, ref)) -> :batch_seen
           not member?(table, {self(), ref}) -> :taken
           now() > deadline -> :timeout
-          true -> watch(dispatcher, table, ref, deadline)
+          true -> watch(dispatcher, traced, table, ref, deadline)
+        end
+      end
+
+      defp traced_batch?(ref) do
+        receive do
+          {:trace, _, :receive, message} -> batch_with?(message, ref) or traced_batch?(ref)
+        after
+          0 -> false
         end
       end
 
@@ -542,8 +570,8 @@ defmodule ZensimExport.FlushRaceTest do
   def demonitor_flush(run, monitor), do: demonitor(run, monitor, true)
 
   # zensim runs this flush `race_us` µs after the subscriber's Dispatcher begins the batch that
-  # carries the DOWN. Real BEAM has no such hook: the probe watches the Dispatcher's mailbox for
-  # that batch and flushes race_us µs after it sees it, plus the trial's sweep offset (0, 1, 2 …
+  # carries the DOWN. Real BEAM has no such hook: the probe traces the Dispatcher's receives for
+  # that batch and flushes race_us µs after it arrives, plus the trial's sweep offset (0, 1, 2 …
   # @race_sweep_us µs, one per trial), since a wake-up and a call here last microseconds where
   # the race window lasts less than one.
   def demonitor_flush_racing(run, monitor, race_us) do
@@ -769,7 +797,7 @@ defmodule ZensimExport.FlushRaceTest do
     }
   end
 
-  defp race_note({:race, id, :batch_seen, _}), do: ["the racing flush of monitor #{id} saw its batch in the Dispatcher's mailbox"]
+  defp race_note({:race, id, :batch_seen, _}), do: ["the racing flush of monitor #{id} saw its batch reach the Dispatcher"]
   defp race_note({:race, id, :taken, _}), do: ["the racing flush of monitor #{id} found its reference already taken by the Dispatcher"]
   defp race_note({:race_missed, id, why, _}), do: ["the racing flush of monitor #{id} did not run (#{why}: no batch carried its DOWN)"]
   defp race_note(_event), do: []

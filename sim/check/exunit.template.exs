@@ -153,18 +153,22 @@
       end
 
       # The racing flush. zensim runs it delay_us µs after the Dispatcher begins the batch that
-      # carries the DOWN; here the probe watches the Dispatcher's mailbox for that batch (a GenStage
-      # events message) and flushes delay_us µs after it sees it there. Had the batch come and gone
-      # between two looks (its References row taken), it flushes at once.
+      # carries the DOWN; here the probe traces what the Dispatcher receives (or, when another
+      # process traces it already, looks at its mailbox) and flushes delay_us µs after that batch
+      # (a GenStage events message) arrives. Had the batch come and gone unseen (its References
+      # row taken), it flushes at once.
       defp act({:race_flush, id, delay_us, spin_ms}, refs) do
         with %{^id => ref} <- refs, true <- zen_running?() do
           dispatcher = Process.whereis(ZenMonitor.Local.Dispatcher)
+          traced = trace(dispatcher, true)
 
-          case watch(dispatcher, ZenMonitor.Local.Tables.references(), ref, now() + spin_ms * 1000) do
+          case watch(dispatcher, traced, ZenMonitor.Local.Tables.references(), ref, now() + spin_ms * 1000) do
             :batch_seen -> race(id, ref, :batch_seen, delay_us)
             :taken -> race(id, ref, :taken, 0)
             missed -> event({:race_missed, id, missed, now()})
           end
+
+          if traced, do: trace(dispatcher, false)
         end
 
         refs
@@ -172,12 +176,36 @@
 
       defp act({:exit, reason}, _refs), do: exit(reason)
 
-      defp watch(dispatcher, table, ref, deadline) do
+      defp trace(dispatcher, on) do
+        :erlang.trace(dispatcher, on, [:receive])
+        if not on, do: drain_traces()
+        true
+      rescue
+        ArgumentError -> false
+      end
+
+      defp drain_traces do
+        receive do
+          {:trace, _, :receive, _} -> drain_traces()
+        after
+          0 -> :ok
+        end
+      end
+
+      defp watch(dispatcher, traced, table, ref, deadline) do
         cond do
-          carried?(dispatcher, ref) -> :batch_seen
+          if(traced, do: traced_batch?(ref), else: carried?(dispatcher, ref)) -> :batch_seen
           not member?(table, {self(), ref}) -> :taken
           now() > deadline -> :timeout
-          true -> watch(dispatcher, table, ref, deadline)
+          true -> watch(dispatcher, traced, table, ref, deadline)
+        end
+      end
+
+      defp traced_batch?(ref) do
+        receive do
+          {:trace, _, :receive, message} -> batch_with?(message, ref) or traced_batch?(ref)
+        after
+          0 -> false
         end
       end
 
@@ -483,8 +511,8 @@
   def demonitor_flush(run, monitor), do: demonitor(run, monitor, true)
 
   # zensim runs this flush `race_us` µs after the subscriber's Dispatcher begins the batch that
-  # carries the DOWN. Real BEAM has no such hook: the probe watches the Dispatcher's mailbox for
-  # that batch and flushes race_us µs after it sees it, plus the trial's sweep offset (0, 1, 2 …
+  # carries the DOWN. Real BEAM has no such hook: the probe traces the Dispatcher's receives for
+  # that batch and flushes race_us µs after it arrives, plus the trial's sweep offset (0, 1, 2 …
   # @race_sweep_us µs, one per trial), since a wake-up and a call here last microseconds where
   # the race window lasts less than one.
   def demonitor_flush_racing(run, monitor, race_us) do
@@ -710,7 +738,7 @@
     }
   end
 
-  defp race_note({:race, id, :batch_seen, _}), do: ["the racing flush of monitor #{id} saw its batch in the Dispatcher's mailbox"]
+  defp race_note({:race, id, :batch_seen, _}), do: ["the racing flush of monitor #{id} saw its batch reach the Dispatcher"]
   defp race_note({:race, id, :taken, _}), do: ["the racing flush of monitor #{id} found its reference already taken by the Dispatcher"]
   defp race_note({:race_missed, id, why, _}), do: ["the racing flush of monitor #{id} did not run (#{why}: no batch carried its DOWN)"]
   defp race_note(_event), do: []

@@ -78,7 +78,7 @@ const DIFFERENCES: Readonly<Record<Op, string | undefined>> = {
   monitor: undefined,
   demonitor: undefined,
   demonitor_flush:
-    'a racing demonitor_flush (raceUs) has no hook into the real Dispatcher: the probe watches the Dispatcher\'s mailbox for the batch carrying its DOWN and calls demonitor(ref, [:flush]) raceUs µs after it sees it, plus 0, 1, 2 … 49 µs in successive trials (a scan across the window); other flushes run at their time',
+    'a racing demonitor_flush (raceUs) has no hook into the real Dispatcher: the probe traces what the Dispatcher receives (erlang:trace/3, :receive) and calls demonitor(ref, [:flush]) raceUs µs after the batch carrying its DOWN arrives, plus 0, 1, 2 … 49 µs in successive trials (a scan across the window); other flushes run at their time',
   kill: undefined,
   subscriber_exit: undefined,
   crash: 'crash is a SIGKILL of the node\'s OS process (kill -9), as in the fixtures\' R3',

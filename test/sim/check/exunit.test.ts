@@ -84,7 +84,7 @@ test('an export names its source, its properties and its trials, and says where 
   assert.ok(!text.includes('&no_leaks_when_quiet/1'), 'one property asked, one judged');
   assert.ok(text.includes('_ -> 50 end)'), 'a racing flush runs 50 trials by default');
   assert.ok(text.includes('@reuse_cluster true'), 'no faults: the nodes serve every trial');
-  assert.ok(text.includes('watches the Dispatcher'), 'the racing flush is explained');
+  assert.ok(text.includes('traces what the Dispatcher receives'), 'the racing flush is explained');
   const all = exportExunit(s, { source: 'flush-race.json', file: 'f1.exs', trials: 3 });
   assert.ok(all.includes('_ -> 3 end)'));
   assert.match(all, /# Not judged here \(the simulation replays a schedule exactly; real BEAM does not\):\s+(# )?same-seed-same-trace\./);

@@ -30,10 +30,10 @@
 #
 # Where real BEAM is not driven exactly like the simulation:
 #   - crash is a SIGKILL of the node's OS process (kill -9), as in the fixtures' R3
-#   - a racing demonitor_flush (raceUs) has no hook into the real Dispatcher: the probe watches
-#     the Dispatcher's mailbox for the batch carrying its DOWN and calls demonitor(ref, [:flush])
-#     raceUs µs after it sees it, plus 0, 1, 2 … 49 µs in successive trials (a scan across the
-#     window); other flushes run at their time
+#   - a racing demonitor_flush (raceUs) has no hook into the real Dispatcher: the probe traces
+#     what the Dispatcher receives (erlang:trace/3, :receive) and calls demonitor(ref, [:flush])
+#     raceUs µs after the batch carrying its DOWN arrives, plus 0, 1, 2 … 49 µs in successive
+#     trials (a scan across the window); other flushes run at their time
 #   - heal restores the cookies and does not reconnect (as in zensim: the next connect, or
 #     traffic, does)
 #   - latency is not reproduced (loopback has no latency control): the test prints a note and
