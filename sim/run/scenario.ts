@@ -8,6 +8,7 @@ import type { Target } from '../../core/messages.js';
 import { atom, tuple, int, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
 import type { NetConfig } from '../beam/network.js';
+import { checkFootprint } from './footprint.js';
 import { param, type Params, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal } from '../beam/process.js';
 import type { Recorder } from './recorder.js';
@@ -79,6 +80,10 @@ export class Run {
   /** Virtual time of the trigger, µs (-1 until `trigger()`). */
   triggerUs = -1;
   expectedDowns = 0;
+  /** Processes spawned by spawnMany, for the up-front memory estimate (footprint.ts). */
+  private spawned = 0;
+  /** Every mode the scenario runs in this time (set by the runner; the estimate takes the most demanding). */
+  modesOfRun: readonly Mode[] | undefined;
   endUs = Infinity;
   endCondition: (() => boolean) | undefined;
   /** Work latency counts messages sent in [trigger, trigger + this), ms. */
@@ -111,6 +116,7 @@ export class Run {
   /** Declares how many DOWNs the subscribers should get in all. */
   expectDowns(n: number): void {
     this.expectedDowns = n;
+    checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode]);
   }
 
   /** Ends the run at `ms` (virtual), or earlier when `when` holds. */
@@ -173,6 +179,8 @@ export class Run {
 
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */
   spawnMany(node: string, n: number, behaviour: Behaviour = sleeper): Pid[] {
+    this.spawned += n;
+    checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode]); // before the work, not minutes into it
     const pids: Pid[] = new Array(n);
     for (let i = 0; i < n; i++) pids[i] = this.world.spawn(node, behaviour);
     return pids;
