@@ -38,7 +38,7 @@ export function refcBinBytes(size: number): number {
  * fragment holds (the word that points at it is the queue's).
  */
 export function envelope(msg: unknown, node: string, payload = 0): Envelope {
-  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, buffer: 0, born: 0, place: Place.Heap };
+  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, buffer: 0, born: 0, place: Place.Heap, held: false };
 }
 
 /** Binaries and buffers of a node's messages; the node's `system` share of monitors and tables. */
@@ -140,16 +140,17 @@ export class ProcessMemory {
   }
 
   /** The handler of `handled` returned; it is garbage unless the process kept or absorbed it. */
-  handlerDone(p: Proc, handled: Envelope | undefined, stays: boolean): void {
+  handlerDone(p: Proc, handled: Envelope | undefined): void {
     const h = p.heap;
     if (h === undefined) return;
-    if (handled !== undefined && !stays) h.dies(handled);
+    if (handled !== undefined && !handled.held) h.dies(handled);
     h.endHandler();
   }
 
   /** `p` keeps `e` in its state instead of what it kept before. */
   keep(p: Proc, e: Envelope): void {
     if (p.kept !== undefined && p.kept !== e) this.drop(p, p.kept);
+    e.held = true;
     p.kept = e;
   }
 
@@ -162,6 +163,7 @@ export class ProcessMemory {
   }
 
   absorb(p: Proc, e: Envelope): void {
+    e.held = true;
     this.heap(p).absorb(e);
   }
 

@@ -7,7 +7,7 @@
 //
 // Simplification (README, "Model and its limits"): every References and Connector row is
 // sized with a remote pid as its target (a local pid or a name is a few words less).
-import type { Effect } from '../../core/effects.js';
+import type { Op } from '../../core/ops.js';
 import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
 import type { CostModel } from '../beam/cost.js';
 import { setBucketWords } from '../beam/ets.js';
@@ -127,7 +127,7 @@ export class ComponentHeap {
     private readonly node: string,
   ) {}
 
-  handled(ctx: Ctx, input: unknown, effects: readonly Effect[], batchLength: number): void {
+  handled(ctx: Ctx, input: unknown, effects: readonly Op[], batchLength: number): void {
     const m = input as Msg;
     ctx.allocate(HANDLER_WORDS);
     switch (this.name) {
@@ -152,7 +152,7 @@ export class ComponentHeap {
     ctx.holdState(this.stateWords);
   }
 
-  private connector(ctx: Ctx, m: Msg, effects: readonly Effect[], batchLength: number): void {
+  private connector(ctx: Ctx, m: Msg, effects: readonly Op[], batchLength: number): void {
     const n = enqueued(effects);
     if (n > 0 && m.kind === 'dead') {
       // messages_for_death_certificates: match the rows, delete each, accumulate the
@@ -166,7 +166,7 @@ export class ComponentHeap {
     this.stateWords = STRUCT_WORDS + batchLength * INSTRUCTION_WORDS;
   }
 
-  private local(ctx: Ctx, m: Msg, effects: readonly Effect[]): void {
+  private local(ctx: Ctx, m: Msg, effects: readonly Op[]): void {
     if (m.kind === 'enqueue' && 'dispatches' in m) {
       ctx.absorb();
       const n = m.dispatches.length;
@@ -181,7 +181,7 @@ export class ComponentHeap {
     }
   }
 
-  private batcher(ctx: Ctx, m: Msg, effects: readonly Effect[]): void {
+  private batcher(ctx: Ctx, m: Msg, effects: readonly Op[]): void {
     if (m.kind === 'enqueue' && !('dispatches' in m)) {
       // The cast's terms become the certificate {pid, reason} in the queue.
       ctx.absorb();
@@ -217,23 +217,23 @@ function buildWhileWalking(ctx: Ctx, n: number, words: number, dead: number): vo
 }
 
 /** Dispatches a Connector handed to Local in this step (its one `{:enqueue, dispatches}` cast). */
-function enqueued(effects: readonly Effect[]): number {
+function enqueued(effects: readonly Op[]): number {
   for (const e of effects) if (e.kind === 'send_named' && e.msg.kind === 'enqueue' && 'dispatches' in e.msg) return e.msg.dispatches.length;
   return 0;
 }
 
 /** Instructions a Connector's sweep sent to the Proxy (`:queue.to_list` of its chunk). */
-function instructionsSent(effects: readonly Effect[]): number {
+function instructionsSent(effects: readonly Op[]): number {
   for (const e of effects) if (e.kind === 'send_named' && e.msg.kind === 'process') return e.msg.instructions.length;
   return 0;
 }
 
-function casts(effects: readonly Effect[]): number {
+function casts(effects: readonly Op[]): number {
   return effects.filter((e) => e.kind === 'cast_batcher').length;
 }
 
 /** The events Local handed to the Dispatcher in this step, if any. */
-function handedOver(effects: readonly Effect[]): readonly Dispatch[] | undefined {
+function handedOver(effects: readonly Op[]): readonly Dispatch[] | undefined {
   for (const e of effects) if (e.kind === 'send' && e.msg.kind === 'events') return e.msg.events;
   return undefined;
 }
