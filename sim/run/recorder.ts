@@ -6,6 +6,7 @@ import { downToTerm, type DownMsg } from '../../core/messages.js';
 import { inspect } from '../../core/inspect.js';
 import type { Pid } from '../../core/terms.js';
 import { Histogram } from '../engine/metrics.js';
+import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
 import type { DownSignal } from '../beam/process.js';
 import type { World } from '../beam/world.js';
@@ -35,7 +36,8 @@ export type RunResult = {
   nodes: Record<
     string,
     {
-      memory: { baselineBytes: number; peakBytes: number };
+      /** `byCategory`: `:erlang.memory/0`'s categories at the peak (`system` includes `ets` and `binary`; processes + system = peakBytes). */
+      memory: { baselineBytes: number; peakBytes: number; byCategory: MemoryCategories };
       mailbox: { peak: number; peakProcess: string | null };
       cpu: { busyMs: number; utilization: number };
     }
@@ -46,9 +48,18 @@ export type RunResult = {
     bucketMs: number;
     subscriberMailbox: number[];
     memoryBytes: Record<string, number[]>;
+    /** Each node's memory by category, sampled with `memoryBytes`. */
+    memoryCategories: Record<string, Record<keyof MemoryCategories, number[]>>;
     workLatencyMs: number[];
   };
 };
+
+/** `:erlang.memory/0` by category, bytes (`system` includes `ets` and `binary`). */
+export type MemoryCategories = { processes: number; binary: number; ets: number; system: number };
+
+function categories(m: MemoryByCategory): MemoryCategories {
+  return { processes: m.processes, binary: m.binary, ets: m.ets, system: m.system };
+}
 
 export class Recorder {
   private readonly watched: Pid[] = [];
@@ -65,6 +76,9 @@ export class Recorder {
   private readonly baseline = new Map<string, number>();
   private readonly mailboxSeries: number[] = [];
   private readonly memorySeries = new Map<string, number[]>();
+  private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
+  /** Each node's categories when it reached its peak. */
+  private readonly peakCategories = new Map<string, MemoryCategories>();
   private readonly kSample: number;
 
   constructor(private readonly world: World) {
@@ -86,9 +100,8 @@ export class Recorder {
   markTrigger(nowUs: number): void {
     this.triggerUs = nowUs;
     for (const node of this.world.nodes.values()) {
-      const bytes = node.memoryBytes();
-      this.baseline.set(node.name, bytes);
-      node.peakMemoryBytes = Math.max(node.peakMemoryBytes, bytes);
+      this.baseline.set(node.name, node.memoryBytes());
+      this.trackPeak(node);
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -120,7 +133,9 @@ export class Recorder {
   private trackPeak(node: SimNode): void {
     if (!node.up) return;
     const bytes = node.memoryBytes();
-    if (bytes > node.peakMemoryBytes) node.peakMemoryBytes = bytes;
+    if (bytes <= node.peakMemoryBytes && this.peakCategories.has(node.name)) return;
+    node.peakMemoryBytes = Math.max(node.peakMemoryBytes, bytes);
+    this.peakCategories.set(node.name, categories(node.memory()));
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
@@ -138,6 +153,13 @@ export class Recorder {
         this.memorySeries.set(node.name, s);
       }
       s.push(node.up ? node.memoryBytes() : 0);
+      let c = this.categorySeries.get(node.name);
+      if (c === undefined) {
+        c = { processes: [], binary: [], ets: [], system: [] };
+        this.categorySeries.set(node.name, c);
+      }
+      const m: MemoryCategories = node.up ? node.memory() : { processes: 0, binary: 0, ets: 0, system: 0 };
+      for (const k of CATEGORY_KEYS) c[k].push(m[k]);
     }
     this.trackPeaks();
     if (this.world.kernel.pending() > 0) this.world.kernel.after(SERIES_BUCKET_MS * 1000, this.kSample, 0);
@@ -184,6 +206,7 @@ export class Recorder {
         bucketMs: SERIES_BUCKET_MS,
         subscriberMailbox: this.mailboxSeries,
         memoryBytes: Object.fromEntries(this.memorySeries),
+        memoryCategories: Object.fromEntries(this.categorySeries),
         workLatencyMs: this.workLatencyUs.map((us) => round3(us / 1000)),
       },
     };
@@ -210,7 +233,11 @@ export class Recorder {
     for (const node of this.world.nodes.values()) {
       const peakProc = node.peakMailboxProc;
       out[node.name] = {
-        memory: { baselineBytes: this.baseline.get(node.name) ?? 0, peakBytes: node.peakMemoryBytes },
+        memory: {
+          baselineBytes: this.baseline.get(node.name) ?? 0,
+          peakBytes: node.peakMemoryBytes,
+          byCategory: this.peakCategories.get(node.name) ?? categories(node.memory()),
+        },
         mailbox: {
           peak: node.peakMailbox,
           peakProcess: peakProc === null ? null : peakProc.registeredName ?? inspect(peakProc.pid, { localNode: node.name }),
@@ -238,6 +265,8 @@ function inspectDown(d: DownSignal, world: World): string {
   const localNode = [...world.nodes.keys()][0];
   return inspect(downToTerm(d as unknown as DownMsg), localNode !== undefined ? { localNode } : {});
 }
+
+const CATEGORY_KEYS: readonly (keyof MemoryCategories)[] = ['processes', 'binary', 'ets', 'system'];
 
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
