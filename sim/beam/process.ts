@@ -2,6 +2,7 @@
 // behaviour, monitors it holds and monitors held on it, and what it is blocked on.
 // Mirrors the parts of an ERTS process that matter to monitoring: selective receive
 // is modelled only for call replies (gen:call), which is all ZenMonitor needs.
+import { inspect } from '../../core/inspect.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsTable, EtsType } from './ets.js';
 
@@ -154,6 +155,19 @@ export class Mailbox {
 }
 
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
+
+/** Names shown for unregistered processes that have a known one (a GenRegistry key): kept aside, so a process pays nothing for it. */
+const labels = new WeakMap<Proc, string>();
+
+/** Gives `p` a name to show in reports (never one to send to). */
+export function labelProcess(p: Proc, label: string): void {
+  labels.set(p, label);
+}
+
+/** How reports name a process: its registered name, else its label, else its pid. */
+export function displayName(p: Proc): string {
+  return p.registeredName ?? labels.get(p) ?? inspect(p.pid, { localNode: p.pid.node });
+}
 
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };

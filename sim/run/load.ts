@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from './params.js';
 import { isScenario, type Scenario } from './scenario.js';
+import { scriptLocation } from './runner.js';
 
 /** Imports a scenario file; one clear line when it is missing or not a scenario. */
 export async function loadScenario(file: string): Promise<Scenario> {
@@ -15,8 +16,9 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (e) {
-    throw new InputError(`cannot load scenario ${file}: ${(e as Error).message.split('\n')[0]}`);
+    const loc = scriptLocation((e as Error).stack ?? '', abs);
+    throw new InputError(`cannot load scenario ${loc ?? file}: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
   if (!isScenario(mod.default)) throw new InputError(`${file} is not a scenario: its default export must be defineScenario({...})`);
-  return mod.default;
+  return { ...mod.default, file: abs };
 }

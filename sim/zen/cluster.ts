@@ -20,7 +20,7 @@ import type { RegName, Target } from '../../core/messages.js';
 import { proxyStep } from '../../core/proxy.js';
 import { newZenTables, tableRowCount, type ZenTables } from '../../core/tables.js';
 import { atom, type Pid, type Ref } from '../../core/terms.js';
-import type { Ctx } from '../beam/process.js';
+import { labelProcess, type Ctx, type Proc } from '../beam/process.js';
 import type { World } from '../beam/world.js';
 import { batcherC, component, connectorC, dispatcherC, envFor, LOCAL_C, PROXY_C, run } from './component.js';
 
@@ -190,6 +190,7 @@ export class ZenCluster {
     const known = app.connectors.get(remote);
     if (known !== undefined && this.world.alive(known) !== undefined) return known;
     const pid = this.world.spawn(app.node, component(app, connectorC(remote)));
+    labelProcess(this.world.proc(pid) as Proc, `ZenMonitor.Local.Connector for ${remote}`);
     app.connectors.set(remote, pid);
     return pid;
   }
@@ -199,6 +200,7 @@ export class ZenCluster {
     const known = app.batchers.get(connector.uid);
     if (known !== undefined && this.world.alive(known) !== undefined) return known;
     const pid = this.world.spawn(app.node, component(app, batcherC(connector)));
+    labelProcess(this.world.proc(pid) as Proc, `ZenMonitor.Proxy.Batcher for ${connector.node}`);
     app.batchers.set(connector.uid, pid);
     return pid;
   }
