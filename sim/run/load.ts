@@ -16,8 +16,12 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (e) {
+    const message = String((e as Error).message ?? e);
+    // A syntax error (esbuild) reads `Transform failed with 1 error:\n/path/x.ts:3:0: ERROR: …`.
+    const syntax = /^(\/\S+?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+    if (syntax !== null) throw new InputError(`cannot load scenario ${file}:${syntax[2]}:${syntax[3]}: ${syntax[4]}`);
     const loc = scriptLocation((e as Error).stack ?? '', abs);
-    throw new InputError(`cannot load scenario ${loc ?? file}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    throw new InputError(`cannot load scenario ${loc ?? file}: ${message.split('\n')[0]}`);
   }
   if (!isScenario(mod.default)) throw new InputError(`${file} is not a scenario: its default export must be defineScenario({...})`);
   return { ...mod.default, file: abs };

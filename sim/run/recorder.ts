@@ -159,10 +159,10 @@ export class Recorder {
     this.downTimes.add(nowUs);
   }
 
-  /** A watched process (`pid`) handles a :work message sent at `sentAtUs`. */
-  work(pid: Pid, sentAtUs: number): void {
+  /** A watched process (`pid`) handles, at `nowUs` (its CPU time), a :work message sent at `sentAtUs`. */
+  work(pid: Pid, sentAtUs: number, nowUs: number): void {
     this.workSentAt.push(sentAtUs);
-    this.workLatencyUs.push(this.world.nowUs - sentAtUs);
+    this.workLatencyUs.push(nowUs - sentAtUs);
     const q = this.workQueued.get(pid.uid);
     if (q === undefined || q.length === 0) return;
     q.take(1);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { atom, bin, type Pid } from '../../../core/terms.js';
 import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
 import { param } from '../../../sim/run/params.js';
-import { runScenario } from '../../../sim/run/runner.js';
+import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
 import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
 import { summaryTable } from '../../../sim/run/summary.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
@@ -155,6 +155,22 @@ test('a DOWN that can never come: missing, the world idle, not truncated', () =>
   assert.is(r.truncated, false);
   assert.equal([r.downs.delivered, r.downs.missing], [1, 1]);
   assert.is(r.downs.latencyMs.p99, null);
+});
+
+test('a script that never sets its end stops at the setup limit, reported: no-end, truncated, a warning', () => {
+  const doc = runScenario(
+    oneNode((run) => {
+      run.expectDowns(1);
+      run.trigger();
+      run.when(() => false, () => {}, 1000);
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  const r = doc.runs[0];
+  assert.ok(r !== undefined);
+  assert.equal([r.end, r.truncated, r.pending], ['no-end', true, { downs: 1, work: 0 }]);
+  assert.ok(r.endMs <= SETUP_LIMIT_MS && r.endMs > SETUP_LIMIT_MS - 1100, `ended at ${r.endMs}`);
+  assert.match(summaryTable(doc), /warning: the vanilla run was cut short because the scenario never set its end: 1 of 1 DOWNs not delivered/);
 });
 
 test('memory peaks count from the trigger: a peak before it is not the run\'s', () => {
