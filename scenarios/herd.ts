@@ -2,13 +2,13 @@
 // processes on `b` and also serves a `:work` message every `workEveryMs`; `b` is
 // SIGKILLed. With plain monitors every DOWN lands in the subscriber's mailbox at once
 // and work waits behind them; ZenMonitor hands them over 1000 per ~100 ms.
-import { defineScenario, MAX_PROCESSES, MAX_TIMER_MS, param, type Pid } from 'zensim';
+import { defineScenario, MAX_COUNT, MAX_TIMER_MS, param, type Pid } from 'zensim';
 
 export default defineScenario({
   name: 'herd',
   description: 'one subscriber monitoring many processes on a node that crashes, while serving :work messages',
   params: {
-    targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_PROCESSES }),
+    targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_COUNT }),
     downCostUs: param.number(20, 'CPU the subscriber spends per DOWN it handles, µs (R4 busy-waits ~20 µs)', { min: 0, max: 1_000_000 }),
     workEveryMs: param.int(1, 'the ticker sends {:work, sent_at} every this many ms', { min: 1, max: MAX_TIMER_MS }),
     work: param.bool(true, 'whether the subscriber also serves :work messages (false: an idle receive loop, as R3)'),
@@ -23,8 +23,8 @@ export default defineScenario({
   script: (run, p) => {
     // As in R4, a's rpc to b (spawning the targets) connected the two nodes first.
     run.connect('a@127.0.0.1', 'b@127.0.0.1');
+    run.expectDowns(p.targets); // first, so a run too big for memory is refused before spawning
     const targets = run.spawnMany('b@127.0.0.1', p.targets);
-    run.expectDowns(p.targets);
     let sub: Pid;
     run.when(
       () => run.connected('a@127.0.0.1', 'b@127.0.0.1'),

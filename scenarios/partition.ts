@@ -3,7 +3,7 @@
 // subscriber's monitors fire (:noconnection, or {:zen_monitor, :nodedown}); after the
 // heal it reconnects, monitors the targets again, and the ones killed later are
 // reported with their real reason.
-import { atom, defineScenario, MAX_PROCESSES, MAX_TIMER_MS, param, type Pid, type Ref } from 'zensim';
+import { atom, defineScenario, MAX_COUNT, MAX_TIMER_MS, param, type Pid, type Ref } from 'zensim';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -12,11 +12,11 @@ export default defineScenario({
   name: 'partition',
   description: 'a partition, nodedown after the tick timeout, heal, reconnect and re-monitor',
   params: {
-    targets: param.int(1000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_PROCESSES }),
+    targets: param.int(1000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_COUNT }),
     partitionAtMs: param.int(5000, 'when the partition starts, ms', { min: 100, max: MAX_TIMER_MS }),
     healAfterMs: param.int(90_000, 'how long the partition lasts, ms (longer than the tick timeout, so the nodedown fires)', { min: 1, max: MAX_TIMER_MS }),
     killAfterHealMs: param.int(5000, 'when, after the heal, some targets are killed, ms (after the re-monitor at 1 s)', { min: 1001, max: MAX_TIMER_MS }),
-    killed: param.int(100, 'targets killed after the heal', { min: 0, max: MAX_PROCESSES }),
+    killed: param.int(100, 'targets killed after the heal', { min: 0, max: MAX_COUNT }),
     netTicktimeS: param.int(60, 'kernel net_ticktime, s', { min: 1, max: 86_400 }),
   },
   validate: (p) => {

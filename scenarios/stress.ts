@@ -5,7 +5,7 @@
 // over distribution. Upstream asserts 50 to 150 DOWNs within the next 1000 ms; the
 // window (`windowMs`, R1's 3 s) is a measurement window, not the end: the run goes on
 // until every killed target's DOWN is delivered (10,000 at 10 per ~101 ms: ~101 s).
-import { atom, defineScenario, MAX_PROCESSES, MAX_TIMER_MS, param, type Pid } from 'zensim';
+import { atom, defineScenario, MAX_COUNT, MAX_TIMER_MS, param, type Pid } from 'zensim';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -14,8 +14,8 @@ export default defineScenario({
   name: 'stress',
   description: 'the upstream stress test: 100k remote targets, 10k killed, throttled ZenMonitor settings',
   params: {
-    targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_PROCESSES }),
-    killed: param.int(10_000, 'targets killed at the trigger, in shuffled order', { min: 0, max: MAX_PROCESSES }),
+    targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_COUNT }),
+    killed: param.int(10_000, 'targets killed at the trigger, in shuffled order', { min: 0, max: MAX_COUNT }),
     windowMs: param.int(3000, 'the measurement window after the trigger, ms: downs.inWindow counts the DOWNs in it (R1: 3 s); the run goes on until every DOWN is delivered', { min: 1, max: MAX_TIMER_MS }),
   },
   validate: (p) => (p.killed > p.targets ? `killed (${p.killed}) must be <= targets (${p.targets})` : undefined),

@@ -1,7 +1,8 @@
 // A simulated Erlang process: pid, FIFO mailbox (length and heap words tracked),
-// behaviour, monitors it holds and monitors held on it, and what it is blocked on.
-// Mirrors the parts of an ERTS process that matter to monitoring: selective receive
-// is modelled only for call replies (gen:call), which is all ZenMonitor needs.
+// behaviour, monitors it holds and monitors held on it, links and trap_exit, and what it
+// is blocked on. Mirrors the parts of an ERTS process that matter to monitoring and
+// supervision: selective receive is modelled for call replies (gen:call) and for an
+// explicit `ctx.receive` (what proc_lib and supervisor.erl wait on).
 import { inspect } from '../../core/inspect.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsTable, EtsType } from './ets.js';
@@ -20,6 +21,13 @@ export type NodedownSignal = { readonly kind: 'nodedown'; readonly node: string 
 export type CallRequest = { readonly kind: '$gen_call'; readonly from: From; readonly msg: unknown };
 /** A gen call reply as the caller receives it. */
 export type CallReply = { readonly kind: '$reply'; readonly tag: Ref; readonly value: Term };
+/**
+ * An exit signal turned into a message by `trap_exit`: `{:EXIT, from, reason}`. `from` is
+ * undefined for an exit signal sent by a scenario driver (`World.exit`), outside any process.
+ */
+export type ExitMessage = { readonly kind: 'EXIT'; readonly from: Pid | undefined; readonly reason: Term };
+/** What a process blocked in `ctx.receive` is resumed with: the message taken, or none at the timeout. */
+export type Received = { readonly kind: 'received'; readonly tag: Ref; readonly msg: unknown };
 /** What a blocked caller is resumed with. */
 export type CallResult = {
   readonly kind: 'call_result';
@@ -56,6 +64,12 @@ export type Envelope = {
 export type Behaviour = {
   /** Called once, at spawn, in the new process. */
   init?(ctx: Ctx): void;
+  /**
+   * Started with `ctx.startLink`, this behaviour acknowledges its own start with
+   * `ctx.initAck` (a supervisor does, once its children are up). Otherwise the start is
+   * acknowledged when `init` returns, as gen_server's is.
+   */
+  readonly acksStart?: boolean;
   /** Handles one message taken from the mailbox (or a call result). */
   handle(ctx: Ctx, msg: unknown): void;
 };
@@ -78,6 +92,33 @@ export interface Ctx {
   cancelTimer(id: number): void;
   exit(pid: Pid, reason: Term): void;
   spawn(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  /** `spawn_link`: spawns and links at once (the link exists before the child runs). */
+  spawnLink(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  /** `link(pid)`: bidirectional; to a dead process it gives this one a `:noproc` exit signal. */
+  link(pid: Pid): void;
+  /** `unlink(pid)`: no exit signal of that link reaches this process afterwards (a trapped one already queued stays). */
+  unlink(pid: Pid): void;
+  /** `process_flag(:trap_exit, on)`: exit signals (but `:kill`) become `{:EXIT, from, reason}` messages. Returns the old value. */
+  trapExit(on: boolean): boolean;
+  /**
+   * `proc_lib:start_link`: spawns `behaviour` linked to this process, as its parent, and
+   * blocks after this handler until the child acknowledges its start (when its `init`
+   * returns, or with `ctx.initAck`) or exits; resumed with a `received` whose message is
+   * `{:ack, pid, result}` or the child's `{:EXIT, ...}` (when trapping exits). See proc_lib.ts.
+   */
+  startLink(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  /** `proc_lib:init_ack`: tells the parent this process started (`{:ok, self}`), or failed (`{:error, reason}`). */
+  initAck(error?: Term): void;
+  /** The process that started this one with `startLink` (proc_lib's parent), if any. */
+  parent(): Pid | undefined;
+  /**
+   * A selective receive: blocks after this handler until a message `match` accepts is
+   * in the mailbox (the first such, wherever it is) or `timeoutMs` passes (Infinity: never);
+   * resumed with a `received` carrying that message, or `undefined` at the timeout.
+   */
+  receive(match: (msg: unknown) => boolean, timeoutMs: number): Ref;
+  /** `receive Pattern -> ... after 0`: takes the first message `match` accepts out of the mailbox now, if any. */
+  take(match: (msg: unknown) => boolean): unknown;
   /** Starts a gen call; the process blocks after this handler until a `call_result`. */
   call(to: Dest, msg: unknown, timeoutMs: number): Ref;
   reply(from: From, value: Term): void;
@@ -94,6 +135,8 @@ export interface Ctx {
   ets(name: string): EtsTable;
   /** Exits this process with `reason` once the handler returns. */
   stop(reason: Term): void;
+  /** The reason this process will exit with once the handler returns (a `stop`, or a kill meanwhile), if any. */
+  stopping(): Term | undefined;
   /** Whether `node` is connected now (`node in Node.list()`), or is this node. */
   isConnected(node: string): boolean;
 }
@@ -169,6 +212,21 @@ export function displayName(p: Proc): string {
   return p.registeredName ?? labels.get(p) ?? inspect(p.pid, { localNode: p.pid.node });
 }
 
+/** A pending selective receive (`ctx.receive`): what it accepts and its timeout timer. */
+export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => boolean; readonly timerId: number | undefined };
+
+/**
+ * The rarer parts of a process, made on first use (a million sleeping targets never
+ * need them): its links (by the linked process's uid), trap_exit, the parent that
+ * started it with `startLink`, and a selective receive it is blocked in.
+ */
+export type ProcExt = {
+  links: Map<number, Proc> | undefined;
+  trapExit: boolean;
+  parent: Pid | undefined;
+  receiving: Receiving | null;
+};
+
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };
 
@@ -184,8 +242,10 @@ export class Proc {
   /** Pending `send_after` timers: timer id -> kernel event seq. */
   timers: Map<number, number> | undefined;
   awaiting: Awaiting | null = null;
-  /** A call result ready to be handled before the mailbox. */
-  resume: CallResult | null = null;
+  /** A call result (or a selective receive's message) ready to be handled before the mailbox. */
+  resume: CallResult | Received | null = null;
+  /** Links, trap_exit, parent and a pending selective receive (see ProcExt); undefined until used. */
+  ext: ProcExt | undefined;
   registeredName: string | undefined;
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
@@ -227,6 +287,11 @@ export class Proc {
   /** Whether the process has something it can handle now. */
   hasWork(): boolean {
     if (this.resume !== null) return true;
-    return this.awaiting === null && this.mailbox.length > 0;
+    return this.awaiting === null && this.mailbox.length > 0 && (this.ext === undefined || this.ext.receiving === null);
+  }
+
+  /** The rarer parts (links, trap_exit, parent, receive), made on first use. */
+  extra(): ProcExt {
+    return (this.ext ??= { links: undefined, trapExit: false, parent: undefined, receiving: null });
   }
 }

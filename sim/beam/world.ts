@@ -7,26 +7,31 @@
 // CPU time is the cost model's, and what it does (sends, exits, timers) happens at the
 // CPU time reached when it does it (ctx.ts), so two processes on different schedulers
 // can race as they do on a real node. Mirrors beam.md: send/monitor/demonitor(:flush)/
-// monitor_node/exit/send_after/registered names/gen calls, :noproc and :noconnection,
-// crash and restart with a new creation. The world is split by seam: this file holds
-// nodes, spawning, scheduling and local delivery; signals.ts monitors and exits;
-// calls.ts gen calls and timers; dist.ts the distribution glue; memory.ts the memory
-// books of queued and kept messages; ctx.ts the process context.
+// monitor_node/exit/send_after/registered names/gen calls, links and trap_exit, :noproc
+// and :noconnection, crash and restart with a new creation. The world is split by seam:
+// this file holds nodes, spawning, scheduling and local delivery; signals.ts monitors and
+// exits; links.ts links; calls.ts gen calls and timers; receive.ts selective receive;
+// proc_lib.ts synchronous starts; dist.ts the distribution glue; memory.ts the memory
+// books of queued and kept messages; ctx.ts the process context. OTP's supervisor and
+// GenRegistry are behaviours on top (supervisor.ts, gen_registry.ts).
 //
 // Simplifications (README, "Model and its limits"): a handler runs to completion
 // (one message per scheduling, then the process goes to the back of the run queue);
-// exit signals other than :normal kill (no trap_exit); a late gen-call reply is
-// dropped (OTP 24+ aliases).
+// an exit signal that kills a running process takes effect when its handler ends; a
+// late gen-call reply is dropped (OTP 24+ aliases).
 import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
 import { Distribution, type DistMsg, type DistSend } from './dist.js';
 import { Kernel } from '../engine/kernel.js';
+import { Links, type ExitSig } from './links.js';
 import { account, envelope, unaccount } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
 import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Named } from './process.js';
+import { ProcLib } from './proc_lib.js';
+import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
 import { wireBytesOf } from './sizes.js';
@@ -65,6 +70,9 @@ export class World {
   readonly signals = new Signals(this);
   readonly calls = new Calls(this);
   readonly dist = new Distribution(this);
+  readonly links = new Links(this);
+  readonly receives = new Receives(this);
+  readonly procLib = new ProcLib(this);
   private refs = 0;
   private readonly ctx: HandlerCtx;
   private inHandler = false;
@@ -97,7 +105,7 @@ export class World {
       done: k.defineKind('slice_done', (uid, node) => this.sliceDone(proc(uid), node as SimNode)),
       timer: k.defineKind('timer', (uid, t) => this.calls.fireTimer(proc(uid), t as TimerArg)),
       dist: k.defineKind('dist_send', (_s, a) => this.dist.sendNow(a as DistSend)),
-      exit: k.defineKind('exit_signal', (uid, r) => this.signals.exitSignal(proc(uid), r as Term)),
+      exit: k.defineKind('exit_signal', (uid, s) => this.signals.exitSignal(proc(uid), s as ExitSig)),
       callTimeout: k.defineKind('call_timeout', (uid, tag) => this.calls.callTimeout(proc(uid), tag as Ref)),
       script: k.defineKind('script', (_s, fn) => (fn as () => void)()),
       dispatch: k.defineKind('dispatch', (_s, node) => {
@@ -183,7 +191,10 @@ export class World {
     this.sendAt(this.kernel.nowUs, fromNode ?? destNode(to), to, msg, false);
   }
 
-  /** Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`. */
+  /**
+   * Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`, by
+   * no process: a trapping `pid` gets `{:EXIT, from, reason}` with `from` undefined.
+   */
   exit(pid: Pid, reason: Term, fromNode?: string): void {
     this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
   }
@@ -336,6 +347,7 @@ export class World {
     const msg = e.msg as { kind?: unknown };
     if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
+    if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
     account(node, e);

@@ -22,6 +22,7 @@ import fc from 'fast-check';
 import { scheduleArb, type ArbOptions } from './arbitraries.js';
 import { knownFinding, type Finding } from './findings.js';
 import { Facts, PROPERTIES, PROPERTY_NAMES, propertyByName, type Property, type PropertyName, type Verdict } from './properties.js';
+import { writeExunitExports } from './exunit.js';
 import { runSchedule } from './run.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from './schedule.js';
 import { checkWritable, PendingFile, writeAtomic } from '../report/output.js';
@@ -207,6 +208,8 @@ export type CheckCommand = {
   arb: { faults: boolean; racing: boolean };
   replay?: { file: string } | { inline: string };
   trace?: string;
+  /** Write the schedule (a replay's, or each failing property's minimal one) as an ExUnit test. */
+  exportExunit?: string;
   quiet: boolean;
 };
 
@@ -221,6 +224,7 @@ export function checkOptions<T>(y: Argv<T>) {
     .option('replay', { type: 'string', describe: 'run exactly the schedule in FILE (written by a failing check) and check it' })
     .option('replay-inline', { type: 'string', describe: 'as --replay, the schedule given inline (base64url JSON, printed by a failing check)' })
     .option('trace', { type: 'string', describe: 'with --replay: write every executed event, one JSON object per line, to FILE' })
+    .option('export-exunit', { type: 'string', describe: 'write the schedule (with --replay) or each failing property\'s minimal schedule as an ExUnit test, OUT.exs, to run on real BEAM nodes (mix test OUT.exs)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but failures and errors' });
 }
 
@@ -255,6 +259,11 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
     if (String(args.trace) === '') throw new InputError('--trace needs a file name');
     cmd.trace = String(args.trace);
   }
+  const exunit = args['export-exunit'] ?? args.exportExunit;
+  if (exunit !== undefined) {
+    if (!String(exunit).endsWith('.exs')) throw new InputError(`--export-exunit takes a file name ending in .exs, got '${String(exunit)}'`);
+    cmd.exportExunit = String(exunit);
+  }
   return cmd;
 }
 
@@ -288,6 +297,7 @@ export async function runCheckCommand(cmd: CheckCommand): Promise<number> {
   const sets = cmd.zen.map(([k, v]) => ` --set zen.${k}=${String(v)}`).join('');
   if (cmd.replay !== undefined) {
     if (cmd.trace !== undefined) checkWritable(cmd.trace, '--trace');
+    if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
     const schedule = withSettings(await loadReplay(cmd.replay), cmd.zen);
     const rep = replaySchedule(schedule, { ...(cmd.property !== undefined ? { property: cmd.property } : {}), ...(cmd.trace !== undefined ? { trace: cmd.trace } : {}) });
     say(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})  traceHash ${rep.traceHash}  ${rep.events} events`);
@@ -300,10 +310,15 @@ export async function runCheckCommand(cmd: CheckCommand): Promise<number> {
       }
     }
     if (cmd.trace !== undefined) say(`trace: ${cmd.trace}`);
+    if (cmd.exportExunit !== undefined) {
+      const source = 'file' in cmd.replay ? cmd.replay.file : '--replay-inline';
+      for (const f of writeExunitExports(cmd.exportExunit, [{ schedule, source, property: cmd.property }])) say(`ExUnit test: ${f}  (mix test ${f})`);
+    }
     return rep.ok ? 0 : 1;
   }
   const flags = `${cmd.arb.faults ? '' : ' --no-faults'}${cmd.arb.racing ? '' : ' --no-racing'}`;
   say(`zensim check --runs ${cmd.runs} --seed ${cmd.seed}${cmd.property !== undefined ? ` --property ${cmd.property}` : ''}${flags}${sets}`);
+  if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
   const report = runCheck({
     runs: cmd.runs,
     seed: cmd.seed,
@@ -323,6 +338,11 @@ export async function runCheckCommand(cmd: CheckCommand): Promise<number> {
     out(`replay: ${f.command}`);
     if (f.replayFile !== undefined) out(`  (or anywhere: npx zensim check --property ${o.name} --replay-inline ${f.inline})`);
     if (f.finding !== undefined) out(`known: this is documented upstream behaviour, ${f.finding.id}: ${f.finding.title} (${f.finding.doc})`);
+  }
+  if (cmd.exportExunit !== undefined) {
+    const failed = report.outcomes.flatMap((o) => (o.failure === undefined ? [] : [{ schedule: o.failure.schedule, source: o.failure.replayFile ?? `check --seed ${cmd.seed}`, property: o.name }]));
+    for (const f of writeExunitExports(cmd.exportExunit, failed)) out(`ExUnit test: ${f}  (mix test ${f})`);
+    if (failed.length === 0) say(`no property failed: no ExUnit test written to ${cmd.exportExunit}`);
   }
   return report.ok ? 0 : 1;
 }

@@ -20,7 +20,7 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-/** A parameter's kind, default and range as help texts show them: `int, default 100000, 1 to 1000000`. */
+/** A parameter's kind, default and range as help texts show them: `int, default 100000, 1 to 4294967295`. */
 export function paramRangeText(spec: ParamSpec): string {
   switch (spec.kind) {
     case 'int':

@@ -16,7 +16,7 @@ import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { World } from '../beam/world.js';
 import { ZenCluster } from '../zen/cluster.js';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type RunOptions = {
@@ -162,6 +162,7 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
     }
     const recorder = new Recorder(world);
     const run = new Run(world, zen, mode, recorder, zenConfig);
+    run.modesOfRun = modes;
     world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
     let end: EndKind;
     try {
@@ -248,18 +249,17 @@ function scriptError(sc: Scenario, e: unknown, where: string): unknown {
   return new InputError(`${loc}: ${e.message.split('\n')[0] as string} (${where})`);
 }
 
-const ZENSIM_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `file:line:column` of the first stack frame in the scenario file (or, not knowing it, outside zensim's own code). */
+/**
+ * `file:line:column` of the first stack frame in the scenario file (a helper it calls
+ * that throws is reported at the line calling it); undefined when none is.
+ */
 export function scriptLocation(stack: string, file: string | undefined): string | undefined {
-  for (const m of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?\s*$/gm)) {
-    const path = (m[1] as string).startsWith('file:') ? fileURLToPath(m[1] as string) : (m[1] as string);
-    const ours = ['sim/', 'core/', 'node_modules/'].some((d) => path.startsWith(join(ZENSIM_ROOT, d)));
-    if (file !== undefined ? path === file : !ours && !path.includes('/node_modules/')) {
-      return `${relative(process.cwd(), path) || path}:${m[2]}:${m[3]}`;
-    }
-  }
-  return undefined;
+  const frames = [...stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?\s*$/gm)].map((m) => ({
+    path: (m[1] as string).startsWith('file:') ? fileURLToPath(m[1] as string) : (m[1] as string),
+    at: `${m[2]}:${m[3]}`,
+  }));
+  const frame = file === undefined ? undefined : frames.find((f) => f.path === file);
+  return frame === undefined ? undefined : `${relative(process.cwd(), frame.path) || frame.path}:${frame.at}`;
 }
 
 /** One hash over several runs' hashes (FNV-1a 64 over their text), 16 hex digits. */

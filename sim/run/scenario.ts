@@ -16,6 +16,7 @@ import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
 import { MAX_TIMER_MS } from '../beam/calls.js';
 import type { NetConfig } from '../beam/network.js';
+import { checkFootprint } from './footprint.js';
 import { param, type Params, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal } from '../beam/process.js';
 import { workMsg, workSentUs, type EndKind, type Recorder } from './recorder.js';
@@ -82,11 +83,11 @@ export const sleeper: Behaviour = { handle() {} };
 export { workMsg };
 
 /**
- * The most simulated processes a scenario parameter should allow: Node's default heap
- * is 4 GB, and the herd at 1,000,000 targets (both modes, drained) peaks at 3.1 GB of
- * resident memory; beyond, a run could die of heap exhaustion instead of saying why.
+ * The largest count a scenario parameter should allow (2^32 - 1, as ZenMonitor's own
+ * counts): whether a run of that size fits in memory is checked when it starts
+ * (footprint.ts), with the memory it would need.
  */
-export const MAX_PROCESSES = 1_000_000;
+export const MAX_COUNT = 4_294_967_295;
 
 export { MAX_TIMER_MS };
 
@@ -106,6 +107,10 @@ export class Run {
   /** The measurement window from the trigger, ms (null: none). */
   windowMs: number | null = null;
   private endSpec: EndSpec | undefined;
+  /** Processes spawned by spawnMany, for the up-front memory estimate (footprint.ts). */
+  private spawned = 0;
+  /** Every mode the scenario runs in this time (set by the runner; the estimate takes the most demanding). */
+  modesOfRun: readonly Mode[] | undefined;
 
   constructor(
     readonly world: World,
@@ -146,6 +151,7 @@ export class Run {
   expectDowns(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${String(n)}): not a count`);
     this.expectedDowns = n;
+    checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode]);
   }
 
   /**
@@ -273,6 +279,8 @@ export class Run {
 
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */
   spawnMany(node: string, n: number, behaviour: Behaviour = sleeper): Pid[] {
+    this.spawned += n;
+    checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode]); // before the work, not minutes into it
     const pids: Pid[] = new Array(n);
     for (let i = 0; i < n; i++) pids[i] = this.world.spawn(node, behaviour);
     return pids;

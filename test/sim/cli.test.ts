@@ -130,7 +130,7 @@ test('--version, -h, and run <scenario> --help listing its parameters with defau
   assert.is(help.code, 0);
   assert.match(help.out, /--seed/);
   assert.match(help.out, /Scenario herd: one subscriber monitoring many processes/);
-  assert.match(help.out, /\n  targets +processes on b monitored by the subscriber on a \(int, default 100000, 1 to 1000000\)\n/);
+  assert.match(help.out, /\n  targets +processes on b monitored by the subscriber on a \(int, default 100000, 1 to 4294967295\)\n/);
   assert.match(help.out, /\n  work +whether the subscriber also serves :work messages .*\(true or false; default true\)\n/);
   assert.match(help.out, /\n  mode +.*\(one of both, zen, vanilla; default both\)\n/);
   assert.match(help.out, /zen\.demand_interval=100 +\(a positive integer, at most 4294967295 \(ms, erlang:send_after's limit\)\)/);

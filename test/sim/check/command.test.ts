@@ -11,11 +11,11 @@ import * as assert from 'uvu/assert';
 import { loadReplay, replaySchedule, runCheck } from '../../../sim/check/command.js';
 import { runSchedule } from '../../../sim/check/run.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from '../../../sim/check/schedule.js';
-import { main, parseArgs } from '../../../sim/cli.js';
+import { parseArgs } from '../../../sim/cli.js';
 import { InputError } from '../../../sim/run/params.js';
 import { inspect } from '../../../core/inspect.js';
 import { atom } from '../../../core/terms.js';
-import { A, B, connect, makeWorld, runUntil, sleeper } from '../helpers.js';
+import { A, B, cli, connect, makeWorld, runUntil, sleeper } from '../helpers.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'zensim-check-test-'));
 
@@ -37,22 +37,6 @@ const SMALL: Schedule = {
   ],
   faultsEndMs: 1000,
 };
-
-/** Runs `main(argv)` capturing stdout and stderr. */
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
 
 test('parseArgs: check with its options; defaults 100 runs, seed 1, faults and racing flushes on', () => {
   assert.equal(parseArgs(['check']), { kind: 'check', runs: 100, seed: 1, zen: [], arb: { faults: true, racing: true }, quiet: false });

@@ -400,4 +400,20 @@ test('ranks that run out of bits are renumbered without changing order or cancel
   assert.ok((k as unknown as { rank: number }).rank < 100);
 });
 
+test('the queue grows while ranks are too high for one more slot bit: renumbered first, order and cancellation kept', () => {
+  const { k, kind, log } = logging();
+  // 2^43 - 1500 is past 2^53 / 2048, the rank limit once the 1024 slots double.
+  nearRankLimit(k, 1500);
+  const seqs: number[] = [];
+  for (let i = 0; i < 1100; i++) seqs.push(k.at((i * 7) % 10, kind, i)); // the 1025th grows the queue
+  for (const i of [3, 1023, 1024, 1099]) k.cancel(seqs[i] as number);
+  k.run();
+  const cancelled = new Set([3, 1023, 1024, 1099]);
+  const expected = Array.from({ length: 1100 }, (_, i) => i)
+    .filter((i) => !cancelled.has(i))
+    .sort((a, b) => ((a * 7) % 10) - ((b * 7) % 10) || a - b)
+    .map((i) => `${i}@${(i * 7) % 10}`);
+  assert.equal(log, expected);
+});
+
 test.run();
