@@ -32,8 +32,8 @@ export default defineScenario({
         sub = run.subscriber('a@127.0.0.1', {
           name: 'subscriber',
           downCostUs: p.downCostUs,
-          setup: (ctx) => {
-            for (const t of targets) run.monitor(ctx, t);
+          setup: function* (ctx) {
+            for (const t of targets) yield* run.timed.monitor(ctx, t);
           },
         });
       },

@@ -6,7 +6,7 @@ export type { EndKind, RunResult } from './run/recorder.js';
 export type { DrainCase } from './run/drain.js';
 export { World, type WorldOptions } from './beam/world.js';
 export { ZenCluster, ZenApp } from './zen/cluster.js';
-export type { Behaviour, CallResult, Ctx, Dest, DownSignal, ExitMessage, Received } from './beam/process.js';
+export type { Behaviour, CallResult, Ctx, Dest, DownSignal, ExitMessage, Handling, Received, Steps, Yielded } from './beam/process.js';
 export { supervisor, whichChildren, type ChildInfo, type ChildSpec, type RestartType, type Shutdown, type Strategy, type SupervisorSpec } from './beam/supervisor.js';
 export * as GenRegistry from './beam/gen_registry.js';
 export { isExitMessage, startResult, type StartResult } from './beam/proc_lib.js';

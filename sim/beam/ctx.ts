@@ -165,6 +165,7 @@ export class HandlerCtx implements Ctx {
   }
 
   ets(name: string): EtsTable {
+    this.cursorUs += this.w.cost.etsOpUs;
     return etsTable(this.w.node(this.p.pid.node), name);
   }
 

@@ -10,7 +10,7 @@
 // `{:error, {:already_started, holder}}` and spawns nothing. Simplified: a plain
 // behaviour acknowledges when its init handler returns, even if it left a call pending.
 import { atom, tuple, type Pid, type Term } from '../../core/terms.js';
-import type { Behaviour, ExitMessage, Proc, Received } from './process.js';
+import { isHandling, type Behaviour, type Ctx, type ExitMessage, type Handling, type Proc, type Received, type Yielded } from './process.js';
 import type { World } from './world.js';
 
 const ACK = atom('ack');
@@ -47,15 +47,23 @@ export class ProcLib {
   }
 }
 
-/** A behaviour that acknowledges its start when its init returns (gen_server's way). */
+/** A behaviour that acknowledges its start when its init returns (gen_server's way; a generator init: when it ends). */
 function acksOnInit(b: Behaviour): Behaviour {
   return {
     init(ctx) {
-      b.init?.(ctx);
+      const running = b.init?.(ctx);
+      if (isHandling(running)) return ackAfter(running, ctx);
       ctx.initAck(ctx.stopping());
     },
     handle: (ctx, msg) => b.handle(ctx, msg),
   };
+}
+
+/** Runs a generator init to its end (passing its yields through), then acknowledges. */
+function* ackAfter(init: Handling, ctx: Ctx): Generator<Yielded, void, unknown> {
+  let answer: unknown;
+  for (let r = init.next(); r.done !== true; r = init.next(answer)) answer = yield r.value;
+  ctx.initAck(ctx.stopping());
 }
 
 /** `{:ack, pid, {:ok, pid}}`, or `{:ack, pid, {:error, error}}`. */

@@ -2,7 +2,8 @@
 // behaviour, monitors it holds and monitors held on it, links and trap_exit, and what it
 // is blocked on. Mirrors the parts of an ERTS process that matter to monitoring and
 // supervision: selective receive is modelled for call replies (gen:call) and for an
-// explicit `ctx.receive` (what proc_lib and supervisor.erl wait on).
+// explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
+// can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsTable, EtsType } from './ets.js';
@@ -61,17 +62,56 @@ export type Envelope = {
   readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
 };
 
+/** What a generator handler yields: `undefined` (a synchronisation point) or the tag of a call or receive it waits for. */
+export type Yielded = Ref | undefined;
+/** A handler that runs step by step: what a generator handler (`function*`) returns. */
+export type Handling = Iterator<Yielded, unknown, unknown>;
+/** Whether a handler returned a generator (a `Handling`) rather than nothing. */
+export function isHandling(r: unknown): r is Handling {
+  return typeof (r as Partial<Handling> | undefined)?.next === 'function';
+}
+/** Steps a generator handler runs with `yield*`, giving back an R (ZenCluster's `timed` client API). */
+export type Steps<R> = Iterable<Yielded, R, unknown>;
+
+/**
+ * A process's code. A handler that returns nothing runs to completion in one go: what it
+ * does happens at the CPU time it reaches (sends, monitors, exits, timers are scheduled
+ * at that time), but what it reads (tables, mailboxes, liveness) is read when the
+ * handling starts. A handler may instead be a generator: each bare `yield` is a
+ * synchronisation point, where the world first runs every event earlier than the
+ * handler's CPU time, so what the handler does next happens at that time, seen by the
+ * other processes and racing with them as on a real node; `yield tag`, with the tag of a
+ * call started by `ctx.call` (or of a `ctx.receive`), blocks the process (off its
+ * scheduler) until the call's result, which the `yield` returns (`{ok: reply}` or
+ * `{exit: reason}`; the message received) instead of a `call_result` (`received`)
+ * message. A process killed while paused at a synchronisation point dies at once and
+ * does nothing more.
+ */
 export type Behaviour = {
   /** Called once, at spawn, in the new process. */
-  init?(ctx: Ctx): void;
+  init?(ctx: Ctx): void | Handling;
   /**
    * Started with `ctx.startLink`, this behaviour acknowledges its own start with
    * `ctx.initAck` (a supervisor does, once its children are up). Otherwise the start is
-   * acknowledged when `init` returns, as gen_server's is.
+   * acknowledged when `init` returns (a generator `init`: when it ends), as gen_server's is.
    */
   readonly acksStart?: boolean;
   /** Handles one message taken from the mailbox (or a call result). */
-  handle(ctx: Ctx, msg: unknown): void;
+  handle(ctx: Ctx, msg: unknown): void | Handling;
+};
+
+/** A generator handler in progress while it is paused (world.ts drives it). */
+export type Slice = {
+  readonly it: Handling;
+  /** When its current stretch on a scheduler began, µs, and the message that began it. */
+  startUs: number;
+  msg: unknown;
+  /** The envelope being handled, for `ctx.keep()` (none for a call result). */
+  envelope: Envelope | undefined;
+  /** The CPU time it had reached (µs, fractional) when it paused. */
+  cursorUs: number;
+  /** The call or receive it is blocked in (off its scheduler), or null at a synchronisation point. */
+  call: Ref | null;
 };
 
 /** What a behaviour can do while it handles a message. Effects happen at the CPU time reached. */
@@ -114,12 +154,16 @@ export interface Ctx {
   /**
    * A selective receive: blocks after this handler until a message `match` accepts is
    * in the mailbox (the first such, wherever it is) or `timeoutMs` passes (Infinity: never);
-   * resumed with a `received` carrying that message, or `undefined` at the timeout.
+   * resumed with a `received` carrying that message, or `undefined` at the timeout. In a
+   * generator handler, `yield tag` blocks at once and returns that message (or undefined).
    */
   receive(match: (msg: unknown) => boolean, timeoutMs: number): Ref;
   /** `receive Pattern -> ... after 0`: takes the first message `match` accepts out of the mailbox now, if any. */
   take(match: (msg: unknown) => boolean): unknown;
-  /** Starts a gen call; the process blocks after this handler until a `call_result`. */
+  /**
+   * Starts a gen call and returns its tag. The process blocks after this handler until a
+   * `call_result` message, or, in a generator handler, at `yield tag`, which returns the result.
+   */
   call(to: Dest, msg: unknown, timeoutMs: number): Ref;
   reply(from: From, value: Term): void;
   register(name: string): void;
@@ -131,7 +175,10 @@ export interface Ctx {
   keep(): void;
   /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
   etsNew(name: string, type?: EtsType): EtsTable;
-  /** The named ETS table of this node (throws, as badarg, when there is none). */
+  /**
+   * The named ETS table of this node (throws, as badarg, when there is none). Each call
+   * counts as one table operation (`cost.etsOpUs`): look the table up for every operation.
+   */
   ets(name: string): EtsTable;
   /** Exits this process with `reason` once the handler returns. */
   stop(reason: Term): void;
@@ -258,6 +305,8 @@ export class Proc {
   stopReason: Term | undefined;
   /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
   suspended: string | undefined;
+  /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
+  slice: Slice | null = null;
 
   constructor(
     readonly pid: Pid,
@@ -282,6 +331,11 @@ export class Proc {
 
   get alive(): boolean {
     return this.status !== 'dead';
+  }
+
+  /** Paused at a synchronisation point: it holds its scheduler, and a kill takes effect at once. */
+  pausedAtSync(): boolean {
+    return this.slice !== null && this.slice.call === null;
   }
 
   /** Whether the process has something it can handle now. */

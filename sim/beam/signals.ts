@@ -152,9 +152,12 @@ export class Signals {
     if (!sig.link && sig.from?.uid === p.uid) this.kill(p, NORMAL);
   }
 
-  /** `p` exits with `reason`: now, or when the handler it is running ends. */
+  /**
+   * `p` exits with `reason`: now, or when the handler it is running ends (a handler paused
+   * at a synchronisation point dies now: it does nothing more).
+   */
   private kill(p: Proc, reason: Term): void {
-    if (p.status === 'running') p.stopReason = reason;
+    if (p.status === 'running' && !p.pausedAtSync()) p.stopReason = reason;
     else this.bury(p, reason);
   }
 

@@ -16,7 +16,7 @@ import { defaultZenConfig, setZenConfig } from '../../core/config.js';
 import type { EventsMsg } from '../../core/messages.js';
 import { atom, type Pid, type Term } from '../../core/terms.js';
 import type { TraceSink } from '../engine/kernel.js';
-import type { Ctx, DownSignal, Proc } from '../beam/process.js';
+import type { Ctx, DownSignal, Handling, Proc } from '../beam/process.js';
 import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, type NodeShape, type Schedule, type Step } from './schedule.js';
 import { World } from '../beam/world.js';
 import { ZenCluster, type ComponentSteps } from '../zen/cluster.js';
@@ -58,7 +58,7 @@ export function runSchedule(s: Schedule, opts: RunOptions = {}): Observations {
   return new CheckRun(s, opts).run();
 }
 
-type Action = (ctx: Ctx) => void;
+type Action = (ctx: Ctx) => void | Handling;
 
 class CheckRun implements RunView {
   private readonly world: World;
@@ -167,7 +167,7 @@ class CheckRun implements RunView {
       const win = this.lastWindow.get(this.procs[proc]?.node ?? -1);
       if (win !== undefined) win.delivered++;
     };
-    w.onSlice = (p, startUs, _dur, msg) => {
+    w.onSliceStart = (p, startUs, msg) => {
       const node = this.dispatchers.get(p.uid);
       if (node === undefined) return;
       const kind = (msg as { kind?: unknown }).kind;
@@ -351,8 +351,7 @@ class CheckRun implements RunView {
       handle: (ctx, msg) => {
         if (msg === RUN) {
           const fn = this.queues.get(ctx.self.uid)?.shift();
-          if (fn !== undefined) fn(ctx);
-          return;
+          return fn?.(ctx);
         }
         if ((msg as { kind?: unknown }).kind !== 'DOWN') return;
         const list = this.pendingDowns.get(msg);
@@ -386,19 +385,20 @@ class CheckRun implements RunView {
     if (sub === undefined || target === undefined) return;
     const subProc = subIndex % this.procs.length;
     const targetProc = targetIndex % this.procs.length;
-    this.inside(sub.pid, (ctx) => {
-      if (this.zen.app(ctx.node) === undefined) return;
-      const ref = this.zen.monitor(ctx, target.pid);
-      this.monitors.push({
-        id: this.monitors.length,
+    const check = this;
+    this.inside(sub.pid, function* (ctx) {
+      if (check.zen.app(ctx.node) === undefined) return;
+      const ref = yield* check.zen.timed.monitor(ctx, target.pid);
+      check.monitors.push({
+        id: check.monitors.length,
         sub: subProc,
         subNode: sub.node,
         target: targetProc,
         targetNode: target.node,
         targetPid: target.pid,
         ref,
-        atUs: this.world.nowUs,
-        seq: ++this.seq,
+        atUs: check.world.nowUs,
+        seq: ++check.seq,
       });
     });
   }
@@ -426,15 +426,16 @@ class CheckRun implements RunView {
     if (this.monitors.length === 0) return;
     const m = this.monitors[monitorIndex % this.monitors.length] as MonitorObs;
     const sub = this.procs[m.sub] as { pid: Pid };
-    this.inside(sub.pid, (ctx) => {
-      if (this.zen.app(ctx.node) === undefined) return;
-      this.zen.demonitor(ctx, m.ref, flush ? ['flush'] : []);
-      const p = this.world.proc(sub.pid) as Proc;
-      this.demonitors.push({
+    const check = this;
+    this.inside(sub.pid, function* (ctx) {
+      if (check.zen.app(ctx.node) === undefined) return;
+      yield* check.zen.timed.demonitor(ctx, m.ref, flush ? ['flush'] : []);
+      const p = check.world.proc(sub.pid) as Proc;
+      check.demonitors.push({
         monitor: m.id,
         flush,
-        atUs: this.world.nowUs,
-        seq: ++this.seq,
+        atUs: check.world.nowUs,
+        seq: ++check.seq,
         downsInMailboxAfter: countDowns(p, m.ref.uid),
       });
     });

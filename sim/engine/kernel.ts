@@ -10,7 +10,9 @@
 // four numbers and an argument (no closure per event) and a trace line can name it.
 //
 // Rules: time never goes backwards; an event cannot be scheduled in the past or at a
-// fractional microsecond; nothing here reads the wall clock.
+// fractional microsecond; the clock moves to each event's time, and forward inside an
+// event only to a time no pending event precedes or shares (`advanceTo`); nothing here
+// reads the wall clock.
 
 export type Handler = (subject: number, arg: unknown) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
@@ -124,6 +126,8 @@ export class Kernel {
   private h1 = 0x811c9dc5 | 0;
   private h2 = 0x01000193;
   private trace: TraceSink | undefined;
+  /** The `untilUs` of the run in progress (-Infinity outside one): `advanceTo` never passes it. */
+  private horizonUs = -Infinity;
 
   /** Registers an event kind; returns its code for `at`/`after`. */
   defineKind(name: string, handler: Handler, describe?: Describe): number {
@@ -184,6 +188,33 @@ export class Kernel {
 
   run(limit: RunLimit = {}): RunEnd {
     const untilUs = limit.untilUs ?? Infinity;
+    const outer = this.horizonUs;
+    this.horizonUs = untilUs;
+    try {
+      return this.loop(untilUs, limit);
+    } finally {
+      this.horizonUs = outer;
+    }
+  }
+
+  /**
+   * Moves the clock forward to `atUs` from inside an event, when no pending event is due
+   * at or before it and the run in progress reaches that far: true when the clock is then
+   * at `atUs` (or past it), false when the caller must instead wait for an event of its
+   * own at `atUs`, which runs after those. A process whose handler has run ahead of the
+   * clock (its CPU time) uses it to bring the world to its own time without an event;
+   * what it does then comes after everything already scheduled for that time, as
+   * same-time events do. Outside `run` the clock never moves.
+   */
+  advanceTo(atUs: number): boolean {
+    if (this.size > 0 && this.nextTime() <= atUs) return false;
+    if (atUs <= this.nowUs) return true;
+    if (atUs > this.horizonUs) return false;
+    this.nowUs = atUs;
+    return true;
+  }
+
+  private loop(untilUs: number, limit: RunLimit): RunEnd {
     const maxEvents = limit.maxEvents ?? Infinity;
     const until = limit.until;
     let n = 0;

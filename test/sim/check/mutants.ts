@@ -4,9 +4,9 @@
 import { batcherStep } from '../../../core/batcher.js';
 import { connectorStep } from '../../../core/connector.js';
 import { dispatcherStep } from '../../../core/dispatcher.js';
-import type { Effect, Env } from '../../../core/effects.js';
 import { localStep } from '../../../core/local.js';
-import type { ReferencesTable, ZenTables } from '../../../core/tables.js';
+import type { Op, Step } from '../../../core/ops.js';
+import type { ReferenceRow } from '../../../core/tables.js';
 import type { PropertyName } from '../../../sim/check/properties.js';
 import type { ComponentSteps } from '../../../sim/zen/cluster.js';
 
@@ -19,19 +19,17 @@ export type Mutant = {
   readonly steps: Partial<ComponentSteps>;
 };
 
-/** `env` with other tables (the rest of it, getters included, read through). */
-function withTables(env: Env, tables: ZenTables): Env {
-  return Object.create(env, { tables: { value: tables } }) as Env;
-}
-
-/** References whose `take` reads without deleting, and answers even for a missing row. */
-function nonTakingReferences(real: ReferencesTable): ReferencesTable {
-  return Object.create(real, {
-    take: {
-      value: (subscriber: Parameters<ReferencesTable['take']>[0], ref: Parameters<ReferencesTable['take']>[1]) =>
-        real.get(subscriber, ref) ?? { subscriber, ref, target: subscriber },
-    },
-  }) as ReferencesTable;
+/**
+ * `step` with every References take answered with a row, without performing it: the row
+ * stays, and the caller goes on as if it had taken it.
+ */
+function* withoutTakes(step: Step): Step {
+  let answer: unknown;
+  for (let r = step.next(); r.done !== true; r = step.next(answer)) {
+    const op: Op = r.value;
+    if (op.kind === 'references.take') answer = { subscriber: op.subscriber, ref: op.ref, target: op.subscriber } satisfies ReferenceRow;
+    else answer = yield op;
+  }
 }
 
 export const MUTANTS: readonly Mutant[] = [
@@ -40,8 +38,7 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: 'the Dispatcher delivers every event without taking its References row: demonitored refs get DOWNs, rows stay',
     caughtBy: 'no-leaks-when-quiet',
     steps: {
-      dispatcher: (state, input, env) =>
-        dispatcherStep(state, input, withTables(env, { ...env.tables, references: nonTakingReferences(env.tables.references) })),
+      dispatcher: (state, input, env) => withoutTakes(dispatcherStep(state, input, env)),
     },
   },
   {
@@ -49,15 +46,14 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: "the Connector drops the :unsubscribe its last demonitor of a target queues: the Proxy's row stays",
     caughtBy: 'no-leaks-when-quiet',
     steps: {
-      connector: (state, input, env): Effect[] => {
+      connector: function* (state, input, env) {
         const before = state.batch.length;
-        const effects = connectorStep(state, input, env);
+        yield* connectorStep(state, input, env);
         if (input.kind === 'demonitor' && state.batch.length > before) {
           const items = state.batch.takeAll();
           items.pop();
           state.batch.pushAll(items);
         }
-        return effects;
       },
     },
   },
@@ -66,7 +62,7 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: 'a Batcher sweep that would empty the batch sends nothing: those deaths are never reported',
     caughtBy: 'exactly-one-down-per-undemonitored-monitor',
     steps: {
-      batcher: (state, input, env): Effect[] => {
+      batcher: (state, input, env) => {
         if (input.kind === 'sweep' && state.batch.length > 0 && state.batch.length <= env.config.batcher_chunk_size) state.batch.clear();
         return batcherStep(state, input, env);
       },
