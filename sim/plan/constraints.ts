@@ -11,10 +11,17 @@ import { round6, type RunMetrics } from './sweep.js';
 /** Every scalar path of a run result (RunResult without series, per-node and per-link figures). */
 export const SCALAR_PATHS: readonly string[] = [
   'triggerMs',
+  'endMs',
+  'drainEstimateMs',
+  'capMs',
+  'pending.downs',
+  'pending.work',
+  'windowMs',
   'downs.expected',
   'downs.delivered',
   'downs.duplicates',
   'downs.missing',
+  'downs.inWindow',
   'downs.latencyMs.p50',
   'downs.latencyMs.p90',
   'downs.latencyMs.p99',
@@ -31,7 +38,17 @@ export const SCALAR_PATHS: readonly string[] = [
   'network.bytes',
 ];
 /** After `nodes.<node>.`: a node is named in full (`a@127.0.0.1`) or by its short name (`a`). */
-export const NODE_PATHS: readonly string[] = ['memory.baselineBytes', 'memory.peakBytes', 'mailbox.peak', 'cpu.busyMs', 'cpu.utilization'];
+export const NODE_PATHS: readonly string[] = [
+  'memory.baselineBytes',
+  'memory.peakBytes',
+  'memory.byCategory.processes',
+  'memory.byCategory.binary',
+  'memory.byCategory.ets',
+  'memory.byCategory.system',
+  'mailbox.peak',
+  'cpu.busyMs',
+  'cpu.utilization',
+];
 /** After `network.links.<from>-><to>.`. */
 export const LINK_PATHS: readonly string[] = ['messages', 'bytes'];
 
