@@ -371,13 +371,18 @@ export function distTermBytes(t: Term, atoms: Set<string>): number {
 const cacheRef = (): number => ATOM_CACHE_REF_BYTES;
 const distCompounds = new WeakMap<Term, { readonly bytes: number; readonly atoms: readonly string[] }>();
 
+/** The one dist measure (measures do not nest), pointed at each message's atom set in turn. */
+let distAtoms = new Set<string>();
+const DIST_MEASURE: Measure = {
+  term: (t) => distTermBytes(t, distAtoms),
+  tuple0: WIRE_TUPLE0,
+  // Our lists never hold small integers, so STRING_EXT never applies.
+  list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
+};
+
 function distMeasure(atoms: Set<string>): Measure {
-  return {
-    term: (t) => distTermBytes(t, atoms),
-    tuple0: WIRE_TUPLE0,
-    // Our lists never hold small integers, so STRING_EXT never applies.
-    list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
-  };
+  distAtoms = atoms;
+  return DIST_MEASURE;
 }
 
 /** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
@@ -430,22 +435,25 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
  * path), summed from their leaves without building the term.
  */
 function measureSmall(msg: Msg, m: Measure): number | undefined {
-  // `{:"$gen_cast", {...}}`: measured only for casts (a measure may collect what it meets).
-  const cast2 = (): number => 2 * m.tuple0 + m.term(A.gen_cast);
   switch (msg.kind) {
     case 'monitor':
-      return cast2() + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
+      return cast2(m) + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
     case 'demonitor':
-      return cast2() + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
+      return cast2(m) + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
     case 'monitor_subscriber':
-      return cast2() + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
+      return cast2(m) + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
     case 'enqueue':
-      return 'dispatches' in msg ? undefined : cast2() + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
+      return 'dispatches' in msg ? undefined : cast2(m) + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
     case 'DOWN':
       return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + m.term(msg.reason);
     default:
       return undefined;
   }
+}
+
+/** `{:"$gen_cast", {...}}`: measured only for casts (a measure may collect what it meets). */
+function cast2(m: Measure): number {
+  return 2 * m.tuple0 + m.term(A.gen_cast);
 }
 
 function measureMsg(msg: Msg, m: Measure): number {

@@ -136,6 +136,8 @@ test("M1: ZenMonitor's bytes per monitor on both sides within 15%: its tables' r
     const got = sim(key);
     const tablesA = got.after.tablesA as NonNullable<M1Run['after']['tablesA']>;
     const before = got.before.tablesA as NonNullable<M1Run['after']['tablesA']>;
+    const sum = (t: object) => Object.values(t).reduce((x: number, y: number) => x + y, 0);
+    assert.is(got.after.tablesBytesA, 8 * sum(tablesA), 'the tables\' bytes the node counts are their words summed');
     const perRow = (name: string, simWords: number, simBefore: number) => {
       const after = (a.after_monitors[`ets.${name}.memory_words`] as Stat).median;
       const empty = (a.before_monitors_ets_words[name] as Stat | undefined)?.median ?? (a.settled_1s[`ets.${name}.memory_words`] as Stat).median;

@@ -12,7 +12,7 @@ import type { MemoryByCategory } from '../sim/beam/memory.js';
 import type { Ctx, Proc } from '../sim/beam/process.js';
 import { World } from '../sim/beam/world.js';
 import { ZenCluster } from '../sim/zen/cluster.js';
-import { zenTableWords, type ZenTableWords } from '../sim/zen/memory.js';
+import { zenTablesBytes, zenTableWords, type ZenTableWords } from '../sim/zen/memory.js';
 
 export const A = 'a@127.0.0.1';
 export const B = 'b@127.0.0.1';
@@ -45,6 +45,8 @@ export type M1Snapshot = {
   /** ets:info(T, memory) of ZenMonitor's tables on a and b, words. */
   tablesA: ZenTableWords | undefined;
   tablesB: ZenTableWords | undefined;
+  /** zenTablesBytes of a: what node a counts in its `ets`. */
+  tablesBytesA: number | undefined;
 };
 
 export type M1Run = {
@@ -105,6 +107,7 @@ export function runM1(mode: 'vanilla' | 'zen', n: number, reason: M1Reason, seed
       sampler: info(sampler !== undefined ? w.alive(sampler) : undefined),
       tablesA: appA !== undefined ? zenTableWords(appA, w.cost) : undefined,
       tablesB: zenB !== undefined ? zenTableWords(zenB, w.cost) : undefined,
+      tablesBytesA: appA !== undefined ? zenTablesBytes(appA, w.cost) : undefined,
     };
   };
   const collectAll = () => {

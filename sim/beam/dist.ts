@@ -25,7 +25,8 @@ export type DistMsg =
   | { kind: 'exit'; to: Pid; from: Pid | undefined; reason: Term; link: boolean };
 
 /** A send handed to the network (at a later CPU time: a kernel event's argument), measured. */
-export type DistSend = { from: string; to: string; m: DistMsg; noconnect: boolean; enc: Encoded };
+/** A message on its way to the wire, measured (Encoded's fields: it is held until it arrives). */
+export type DistSend = Encoded & { from: string; to: string; m: DistMsg; noconnect: boolean };
 
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
@@ -39,7 +40,7 @@ export class Distribution {
    */
   send(atUs: number, from: string, to: string, m: DistMsg, noconnect: boolean): number {
     const enc = encode(m, from);
-    const arg: DistSend = { from, to, m, noconnect, enc };
+    const arg: DistSend = { from, to, m, noconnect, control: enc.control, payload: enc.payload, atoms: enc.atoms };
     if (atUs === this.w.kernel.nowUs) this.sendNow(arg);
     else this.w.kernel.at(atUs, this.w.kinds.dist, 0, arg);
     return enc.control + enc.payload;
@@ -48,7 +49,7 @@ export class Distribution {
   sendNow(a: DistSend): void {
     const fromNode = this.w.nodes.get(a.from);
     if (fromNode?.up !== true) return;
-    const r = this.w.net.send(a.from, a.to, a, (cache) => frameBytes(a.enc, cache, fromNode.atoms), a.noconnect);
+    const r = this.w.net.send(a.from, a.to, a, (cache) => frameBytes(a, cache, fromNode.atoms), a.noconnect);
     if (r !== 'dropped') return;
     if (a.m.kind === 'monitor') this.monitorUnreachable(a.m);
     else if (a.m.kind === 'link') this.w.links.unreachable(a.m.from, a.m.to);
@@ -68,7 +69,7 @@ export class Distribution {
     switch (m.kind) {
       case 'send': {
         const p = w.resolveLocal(m.to);
-        if (p !== undefined) w.deliver(p, envelope(m.msg, to, a.enc.payload));
+        if (p !== undefined) w.deliver(p, envelope(m.msg, to, a.payload));
         return;
       }
       case 'monitor':
@@ -81,7 +82,7 @@ export class Distribution {
       case 'down': {
         const watcher = w.alive(m.watcher);
         const mon = watcher?.monitors?.get(m.ref.uid);
-        if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, a.enc.payload);
+        if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, a.payload);
         return;
       }
       case 'link':
@@ -90,7 +91,7 @@ export class Distribution {
         return w.links.unlinkArrives(m.from, m.to);
       case 'exit': {
         const p = w.alive(m.to);
-        if (p !== undefined) w.signals.exitSignal(p, m, a.enc.payload);
+        if (p !== undefined) w.signals.exitSignal(p, m, a.payload);
         return;
       }
       default:

@@ -104,8 +104,10 @@ export class ProcHeap {
   private minorsSinceMajor = 0;
   private heapGrow = false;
   private garbageBins: RefcBin[] = [];
-  /** What the current handler built: [born, words], merged by GC count. */
-  private temps: [number, number][] = [];
+  /** What the current handler built: flat (born, words) pairs, merged by GC count. */
+  private temps: number[] = [];
+  /** The first pair of `temps` still live. */
+  private tempsHead = 0;
   /** The state, oldest chunk first (from `stateHead` on). */
   private state: Held[] = [];
   private stateHead = 0;
@@ -246,20 +248,23 @@ export class ProcHeap {
   /** `words` of what the handler built are garbage already (a list it has walked), the oldest first. */
   discard(words: number): void {
     let left = words;
-    while (left > 0 && this.temps.length > 0) {
-      const t = this.temps[0] as [number, number];
-      const n = Math.min(left, t[1]);
-      this.dropLive(this.region({ born: t[0], place: Place.Heap }), n);
-      t[1] -= n;
+    const t = this.temps;
+    while (left > 0 && this.tempsHead < t.length) {
+      const i = this.tempsHead;
+      const n = Math.min(left, t[i + 1] as number);
+      this.dropLive(this.heapRegion(t[i] as number), n);
+      t[i + 1] = (t[i + 1] as number) - n;
       left -= n;
-      if (t[1] === 0) this.temps.shift();
+      if (t[i + 1] === 0) this.tempsHead += 2;
     }
   }
 
   /** The handler returned: what it built is garbage now. */
   endHandler(): void {
-    for (const [born, words] of this.temps) this.dropLive(this.region({ born, place: Place.Heap }), words);
-    this.temps = [];
+    const t = this.temps;
+    for (let i = this.tempsHead; i < t.length; i += 2) this.dropLive(this.heapRegion(t[i] as number), t[i + 1] as number);
+    t.length = 0;
+    this.tempsHead = 0;
   }
 
   /** A held term (a handled message, a replaced kept one) is garbage now. */
@@ -417,6 +422,13 @@ export class ProcHeap {
     return m.place === Place.Queued && !this.offHeapQueue && this.gcs > m.born;
   }
 
+  /** The region of a term the process built on its heap at GC count `born`. */
+  private heapRegion(born: number): Region {
+    const n = this.gcs - born;
+    if (n === 0) return 'young';
+    return this.lastMajor || n === 1 ? 'mature' : 'old';
+  }
+
   private region(m: { born: number; place: Place }): Region {
     let born = m.born;
     if (m.place === Place.Queued) {
@@ -443,9 +455,9 @@ export class ProcHeap {
   }
 
   private addTemp(words: number): void {
-    const last = this.temps[this.temps.length - 1];
-    if (last !== undefined && last[0] === this.gcs) last[1] += words;
-    else this.temps.push([this.gcs, words]);
+    const t = this.temps;
+    if (t.length > this.tempsHead && t[t.length - 2] === this.gcs) t[t.length - 1] = (t[t.length - 1] as number) + words;
+    else t.push(this.gcs, words);
   }
 
   private report(): void {

@@ -17,7 +17,7 @@
 // - A message of 64 KiB or more (control and payload) is cut into fragments of 64 KiB;
 //   every fragment is its own packet and carries an 18-byte fragment header.
 // Checked against shared/fixtures/calibration/w1_wire_sizes.json (test/calibration_wire.test.ts).
-import { distTermBytes } from '../../core/messages.js';
+import { ATOM_CACHE_REF_BYTES, distTermBytes } from '../../core/messages.js';
 import type { Term } from '../../core/terms.js';
 import type { DistMsg } from './dist.js';
 import { distBytesOf } from './sizes.js';
@@ -44,7 +44,7 @@ export type Encoded = {
   /** The payload (a sent message, a DOWN's or exit's reason); 0 when there is none. */
   readonly payload: number;
   /** Distinct atoms of control and payload, in first-use order (the header's cache references). */
-  readonly atoms: readonly string[];
+  readonly atoms: ReadonlySet<string>;
 };
 
 /** A node's atom table: the index of each atom, in the order the node met it. */
@@ -67,17 +67,22 @@ export class AtomCache {
 
   /**
    * Bytes of the header after its tag (count, flags, one entry per cache reference) for a
-   * message using `atoms`, and the inline bytes of atoms past the 255th; updates the cache
+   * message using `atoms`, plus the inline bytes of atoms past the 255th; updates the cache
    * as the sender does (new entries take their slot).
    */
-  refer(atoms: readonly string[], table: AtomTable): { header: number; inline: number } {
-    const n = Math.min(atoms.length, MAX_CACHE_REFS);
+  refer(atoms: ReadonlySet<string>, table: AtomTable): number {
+    const n = Math.min(atoms.size, MAX_CACHE_REFS);
     let entries = 0;
     let newTextBytes = 0;
     let newEntries = 0;
     let long = false;
-    for (let i = 0; i < n; i++) {
-      const name = atoms[i] as string;
+    let inline = 0;
+    for (const name of atoms) {
+      if (entries === n) {
+        // SMALL_ATOM_UTF8_EXT (tag, length, text) instead of a 2-byte reference: counted once per atom.
+        inline += utf8.encode(name).length;
+        continue;
+      }
       const slot = table.of(name) % ATOM_CACHE_SLOTS;
       entries++; // internal segment index
       if (this.slots.get(slot) === name) continue;
@@ -88,26 +93,41 @@ export class AtomCache {
       if (len > 255) long = true;
     }
     const flags = n > 0 ? (n >> 1) + 1 : 0;
-    const header = 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes;
-    let inline = 0;
-    // SMALL_ATOM_UTF8_EXT (tag, length, text) instead of a 2-byte reference: counted once per atom.
-    for (let i = n; i < atoms.length; i++) inline += utf8.encode(atoms[i] as string).length;
-    return { header, inline };
+    return 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes + inline;
   }
+}
+
+/** The atoms of the message being measured (encode does not nest). */
+const scratch = new Set<string>();
+/** Atom sets of up to INTERNED_ATOMS atoms, one object per distinct set: messages in flight share them. */
+const interned = new Map<string, ReadonlySet<string>>();
+const INTERNED_ATOMS = 4;
+const INTERNED_SETS = 10_000;
+
+function internAtoms(atoms: Set<string>): ReadonlySet<string> {
+  if (atoms.size > INTERNED_ATOMS) return new Set(atoms);
+  let key = '';
+  for (const a of atoms) key += `${a}\u0000`;
+  let set = interned.get(key);
+  if (set === undefined) {
+    set = new Set(atoms);
+    if (interned.size < INTERNED_SETS) interned.set(key, set);
+  }
+  return set;
 }
 
 /** Measures `m`, sent from a process (or the runtime) on `fromNode`. */
 export function encode(m: DistMsg, fromNode: string): Encoded {
-  const atoms = new Set<string>();
-  const pidOf = (node: string) => pidBytes(node, atoms);
+  const atoms = scratch;
+  atoms.clear();
   let control = 0;
   let payload = 0;
   switch (m.kind) {
     case 'send': {
       const s = m.msg as { kind?: unknown };
-      if (s.kind === '$reply') control = controlBytes(pidOf(fromNode), distTermBytes((m.msg as { tag: Term }).tag, atoms));
-      else if (!('t' in m.to)) control = controlBytes(pidOf(fromNode), distTermBytes(EMPTY_ATOM, atoms), atomBytes(m.to.name, atoms));
-      else control = controlBytes(pidOf(fromNode), distTermBytes(m.to, atoms));
+      if (s.kind === '$reply') control = controlBytes(pidBytes(fromNode, atoms), distTermBytes((m.msg as { tag: Term }).tag, atoms));
+      else if (!('t' in m.to)) control = controlBytes(pidBytes(fromNode, atoms), distTermBytes(EMPTY_ATOM, atoms), atomBytes(m.to.name, atoms));
+      else control = controlBytes(pidBytes(fromNode, atoms), distTermBytes(m.to, atoms));
       payload = distBytesOf(m.msg, atoms);
       break;
     }
@@ -122,7 +142,7 @@ export function encode(m: DistMsg, fromNode: string): Encoded {
       payload = distTermBytes(m.reason, atoms);
       break;
     case 'exit': // PAYLOAD_EXIT (a link's) or PAYLOAD_EXIT2 (exit/2), from the runtime's pid for a driver
-      control = controlBytes(m.from !== undefined ? distTermBytes(m.from, atoms) : pidOf(fromNode), distTermBytes(m.to, atoms));
+      control = controlBytes(m.from !== undefined ? distTermBytes(m.from, atoms) : pidBytes(fromNode, atoms), distTermBytes(m.to, atoms));
       payload = distTermBytes(m.reason, atoms);
       break;
     case 'link':
@@ -134,7 +154,7 @@ export function encode(m: DistMsg, fromNode: string): Encoded {
     default:
       return assertNeverMsg(m);
   }
-  return { control, payload, atoms: [...atoms] };
+  return { control, payload, atoms: internAtoms(atoms) };
 }
 
 /** Bytes on the wire of an encoded message sent now through `cache` (updated as it is used). */
@@ -142,23 +162,28 @@ export function frameBytes(e: Encoded, cache: AtomCache, table: AtomTable): numb
   const data = e.control + e.payload;
   // Only a message with a compound payload can reach 64 KiB, so the immediate case needs no test.
   const fragments = Math.floor(data / FRAGMENT_BYTES) + 1;
-  const { header, inline } = cache.refer(e.atoms, table);
+  const header = cache.refer(e.atoms, table);
   const tag = fragments > 1 ? FRAGMENT_HEADER_BYTES : HEADER_TAG_BYTES;
-  return fragments * PACKET_LENGTH_BYTES + tag + header + (fragments - 1) * FRAGMENT_HEADER_BYTES + data + inline;
+  return fragments * PACKET_LENGTH_BYTES + tag + header + (fragments - 1) * FRAGMENT_HEADER_BYTES + data;
 }
 
 /** `{op, fields...}`: a small tuple, the operation a small integer. */
-function controlBytes(...fields: number[]): number {
-  return 2 + 2 + fields.reduce((a, b) => a + b, 0);
+function controlBytes(a: number, b: number, c = 0, d = 0): number {
+  return 2 + 2 + a + b + c + d;
 }
 
-/** A pid of `node` (NEW_PID_EXT): what a send's or exit's sender field costs. */
+/** NEW_PID_EXT with its node as a cache reference. */
+const PID_BYTES = distTermBytes({ t: 'pid', uid: -1, node: '', id: 0, creation: 0 }, new Set());
+
+/** A pid of `node`: what a send's or exit's sender field costs. */
 function pidBytes(node: string, atoms: Set<string>): number {
-  return distTermBytes({ t: 'pid', uid: -1, node, id: 0, creation: 0 }, atoms);
+  atoms.add(node);
+  return PID_BYTES;
 }
 
 function atomBytes(name: string, atoms: Set<string>): number {
-  return distTermBytes({ t: 'atom', v: name }, atoms);
+  atoms.add(name);
+  return ATOM_CACHE_REF_BYTES;
 }
 
 /** A monitored process as a control message names it: its pid, or its registered name. */

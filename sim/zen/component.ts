@@ -15,7 +15,7 @@ import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
 import { initLocal, type LocalState } from '../../core/local.js';
 import { callMessage, type CallRequest, type Target } from '../../core/messages.js';
-import { applyTableOp, isTableOp, tableOpRows, type Op, type Step } from '../../core/ops.js';
+import { applyTableOp, tableOpRows, type Op, type Step } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import type { Pid, Ref } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
@@ -50,8 +50,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   let state: S;
   let env: Env;
   const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
-  const heap = new ComponentHeap(comp.name, app.node);
-  const batchLength = () => (state as { batch?: { length: number } }).batch?.length ?? 0;
+  const heap = new ComponentHeap(comp.name, app.node, () => (state as { batch?: { length: number } }).batch?.length ?? 0);
   return {
     init(ctx) {
       env = envFor(app, ctx);
@@ -64,7 +63,8 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
       const input = toInput(msg);
       chargeItems(ctx, app.cluster.world.cost, input);
       // Once the step ends, what it built and keeps on the process's heap (memory.ts).
-      return new StepRun(app, ctx, step(state, input as never, env), (ops) => heap.handled(ctx, input, ops, batchLength()));
+      heap.begin(input);
+      return new StepRun(app, ctx, step(state, input as never, env), heap);
     },
   };
 }
@@ -130,6 +130,9 @@ class ProcessEnv implements Env {
   }
 }
 
+/** What watches a step run: each operation it performs, and its end. */
+export type StepObserver = { seen(op: Op): void; done(ctx: Ctx): void };
+
 /** A synchronisation point (shared: nothing reads it but its `done`). */
 const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
 
@@ -145,15 +148,13 @@ export class StepRun<R> implements Handling, Steps<R> {
   private due: Op | undefined = undefined;
   /** Waiting for a call's result (the answer to the tag yielded). */
   private calling = false;
-  /** The effects performed so far, for `onDone`. */
-  private readonly done: Op[] = [];
 
   constructor(
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
     private readonly step: Iterator<Op, R, unknown>,
-    /** Told the effects the step performed, when it ends. */
-    private readonly onDone?: (effects: readonly Op[]) => void,
+    /** Told each operation the step performs, and when it ends. */
+    private readonly observer?: StepObserver,
   ) {}
 
   [Symbol.iterator](): this {
@@ -177,7 +178,7 @@ export class StepRun<R> implements Handling, Steps<R> {
     for (;;) {
       const r = this.step.next(result);
       if (r.done === true) {
-        this.onDone?.(this.done);
+        this.observer?.done(this.ctx);
         return r;
       }
       const op = r.value;
@@ -190,7 +191,7 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   private perform(op: Op): unknown {
-    if (this.onDone !== undefined && !isTableOp(op)) this.done.push(op);
+    this.observer?.seen(op);
     return perform(this.app, this.ctx, op);
   }
 }

@@ -54,30 +54,57 @@ export type ZenTableWords = {
 
 export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
   const set = cost.etsSetObjectWords;
-  const ordered = cost.etsOrderedSetObjectWords;
-  const setOf = (rows: number, row: number) => rows * (row + set) + setBucketWords(rows);
   const t = app.tables;
-  let connectorMonitors = 0;
-  for (const pid of app.connectors.values()) {
-    const s = app.cluster.inspectState(pid) as { monitorCount: number } | undefined;
-    if (s !== undefined) connectorMonitors += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + ordered);
-  }
-  const proxy = app.pids[0] !== undefined ? (app.cluster.inspectState(app.pids[0]) as { monitors: Map<unknown, unknown> } | undefined) : undefined;
   return {
-    references: EMPTY.references + t.references.size * (ROW.reference + ordered),
-    nodes: EMPTY.nodes + setOf(t.nodes.size, ROW.node),
-    localSubscribers: EMPTY.localSubscribers + setOf(t.localSubscribers.size, ROW.pid),
-    registries: 2 * EMPTY.genRegistry + setOf(app.connectors.size, ROW.registry) + setOf(app.batchers.size, ROW.registry),
-    connectorMonitors,
-    proxySubscribers: EMPTY.proxySubscribers + t.proxySubscribers.size * (ROW.proxySubscriber + ordered),
-    proxyMonitors: proxy !== undefined ? EMPTY.proxyMonitors + setOf(proxy.monitors.size, ROW.pid) : 0,
+    references: EMPTY.references + t.references.size * (ROW.reference + cost.etsOrderedSetObjectWords),
+    nodes: EMPTY.nodes + setWords(t.nodes.size, ROW.node, set),
+    localSubscribers: EMPTY.localSubscribers + setWords(t.localSubscribers.size, ROW.pid, set),
+    registries: 2 * EMPTY.genRegistry + setWords(app.connectors.size, ROW.registry, set) + setWords(app.batchers.size, ROW.registry, set),
+    connectorMonitors: connectorMonitorWords(app, cost),
+    proxySubscribers: EMPTY.proxySubscribers + t.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords),
+    proxyMonitors: proxyMonitorWords(app, cost),
   };
 }
 
-/** Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`). */
-export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
+/** Words of a set of `rows` objects of `row` words. */
+function setWords(rows: number, row: number, objectWords: number): number {
+  return rows * (row + objectWords) + setBucketWords(rows);
+}
+
+function connectorMonitorWords(app: ZenApp, cost: CostModel): number {
   let words = 0;
-  for (const w of Object.values(zenTableWords(app, cost))) words += w;
+  for (const pid of app.connectors.values()) {
+    const s = app.cluster.inspectState(pid) as { monitorCount: number } | undefined;
+    if (s !== undefined) words += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + cost.etsOrderedSetObjectWords);
+  }
+  return words;
+}
+
+function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
+  const pid = app.pids[0];
+  const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as { monitors: Map<unknown, unknown> } | undefined) : undefined;
+  return proxy !== undefined ? EMPTY.proxyMonitors + setWords(proxy.monitors.size, ROW.pid, cost.etsSetObjectWords) : 0;
+}
+
+/** Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`); = the sum of zenTableWords, unallocated (read at every delivery). */
+export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
+  const set = cost.etsSetObjectWords;
+  const ordered = cost.etsOrderedSetObjectWords;
+  const t = app.tables;
+  const words =
+    EMPTY.references +
+    t.references.size * (ROW.reference + ordered) +
+    EMPTY.nodes +
+    setWords(t.nodes.size, ROW.node, set) +
+    EMPTY.localSubscribers +
+    setWords(t.localSubscribers.size, ROW.pid, set) +
+    2 * EMPTY.genRegistry +
+    setWords(app.connectors.size, ROW.registry, set) +
+    setWords(app.batchers.size, ROW.registry, set) +
+    connectorMonitorWords(app, cost) +
+    EMPTY.proxySubscribers +
+    t.proxySubscribers.size * (ROW.proxySubscriber + ordered) +
+    proxyMonitorWords(app, cost);
   return 8 * words;
 }
 
@@ -114,25 +141,63 @@ const DEMAND_WORDS = 4;
  */
 const HANDLER_WORDS = 60;
 
+/** What a step did that its heap use depends on, seen operation by operation. */
+type Effects = {
+  /** Dispatches a Connector handed to Local (its one `{:enqueue, dispatches}` cast). */
+  enqueued: number;
+  /** Instructions a Connector's sweep sent to the Proxy (`:queue.to_list` of its chunk). */
+  instructions: number;
+  /** Casts to a Batcher (a Proxy's death certificates). */
+  casts: number;
+  /** The events Local handed to the Dispatcher. */
+  events: readonly Dispatch[] | undefined;
+  /** The certificates a Batcher sent. */
+  dead: Msg | undefined;
+};
+
 /**
  * What one ZenMonitor process holds on its heap between messages, and what it builds
- * while handling one: called after each step with its input and effects.
+ * while handling one: told the input (`begin`), each operation the step performs
+ * (`seen`), and the step's end (`done`).
  */
 export class ComponentHeap {
   /** The state's words: the struct, and the batch a Local or Batcher holds (the messages it took in). */
   private stateWords = STRUCT_WORDS;
+  private input: Msg | undefined = undefined;
+  private readonly effects: Effects = { enqueued: 0, instructions: 0, casts: 0, events: undefined, dead: undefined };
 
   constructor(
     private readonly name: Name,
     private readonly node: string,
+    /** The length of the batch a Connector's state holds now. */
+    private readonly batchLength: () => number,
   ) {}
 
-  handled(ctx: Ctx, input: unknown, effects: readonly Op[], batchLength: number): void {
-    const m = input as Msg;
+  begin(input: unknown): void {
+    this.input = input as Msg;
+    const e = this.effects;
+    e.enqueued = e.instructions = e.casts = 0;
+    e.events = e.dead = undefined;
+  }
+
+  seen(op: Op): void {
+    const e = this.effects;
+    if (op.kind === 'send_named' && op.msg.kind === 'enqueue' && 'dispatches' in op.msg && e.enqueued === 0) e.enqueued = op.msg.dispatches.length;
+    else if (op.kind === 'send_named' && op.msg.kind === 'process' && e.instructions === 0) e.instructions = op.msg.instructions.length;
+    else if (op.kind === 'cast_batcher') e.casts++;
+    else if (op.kind === 'send' && op.msg.kind === 'events') e.events ??= op.msg.events;
+    else if (op.kind === 'send' && op.msg.kind === 'dead') e.dead ??= op.msg;
+  }
+
+  done(ctx: Ctx): void {
+    const m = this.input;
+    if (m === undefined) return;
+    this.input = undefined;
+    const effects = this.effects;
     ctx.allocate(HANDLER_WORDS);
     switch (this.name) {
       case 'connector':
-        this.connector(ctx, m, effects, batchLength);
+        this.connector(ctx, m, effects);
         break;
       case 'local':
         this.local(ctx, m, effects);
@@ -143,7 +208,7 @@ export class ComponentHeap {
         break;
       case 'proxy':
         // Per death certificate it casts: a Proxy.Tables row read and the cast's tuples.
-        ctx.allocate(ROW.proxySubscriber + 2 + 6, casts(effects));
+        ctx.allocate(ROW.proxySubscriber + 2 + 6, effects.casts);
         break;
       case 'batcher':
         this.batcher(ctx, m, effects);
@@ -152,8 +217,8 @@ export class ComponentHeap {
     ctx.holdState(this.stateWords);
   }
 
-  private connector(ctx: Ctx, m: Msg, effects: readonly Op[], batchLength: number): void {
-    const n = enqueued(effects);
+  private connector(ctx: Ctx, m: Msg, effects: Effects): void {
+    const n = effects.enqueued;
     if (n > 0 && m.kind === 'dead') {
       // messages_for_death_certificates: match the rows, delete each, accumulate the
       // dispatches, then Enum.reverse them (a new list; the accumulator's cells die).
@@ -161,12 +226,12 @@ export class ComponentHeap {
       ctx.allocate(QUEUE_CELL_WORDS, n);
       ctx.discard(QUEUE_CELL_WORDS * n);
     } else if (n > 0) walkList(ctx, n, MATCH_ROW_WORDS, DISPATCH_WORDS); // do_down: every row
-    const swept = instructionsSent(effects);
+    const swept = effects.instructions;
     if (swept > 0) ctx.allocate(QUEUE_CELL_WORDS, swept);
-    this.stateWords = STRUCT_WORDS + batchLength * INSTRUCTION_WORDS;
+    this.stateWords = STRUCT_WORDS + this.batchLength() * INSTRUCTION_WORDS;
   }
 
-  private local(ctx: Ctx, m: Msg, effects: readonly Op[]): void {
+  private local(ctx: Ctx, m: Msg, effects: Effects): void {
     if (m.kind === 'enqueue' && 'dispatches' in m) {
       ctx.absorb();
       const n = m.dispatches.length;
@@ -174,25 +239,24 @@ export class ComponentHeap {
       this.stateWords += flatWords(m, this.node) + n * QUEUE_CELL_WORDS;
       return;
     }
-    const events = handedOver(effects);
+    const events = effects.events;
     if (events !== undefined) {
       ctx.allocate(DEMAND_WORDS, events.length);
       this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - dispatchWords(events, this.node) - events.length * QUEUE_CELL_WORDS);
     }
   }
 
-  private batcher(ctx: Ctx, m: Msg, effects: readonly Op[]): void {
+  private batcher(ctx: Ctx, m: Msg, effects: Effects): void {
     if (m.kind === 'enqueue' && !('dispatches' in m)) {
       // The cast's terms become the certificate {pid, reason} in the queue.
       ctx.absorb();
       this.stateWords += flatWords(m, this.node) + QUEUE_CELL_WORDS;
       return;
     }
-    const dead = effects.find((e) => e.kind === 'send' && e.msg.kind === 'dead');
-    if (dead !== undefined && dead.kind === 'send' && dead.msg.kind === 'dead') {
-      const n = dead.msg.certificates.length;
-      ctx.allocate(QUEUE_CELL_WORDS, n);
-      this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - flatWords(dead.msg, this.node));
+    const dead = effects.dead;
+    if (dead !== undefined && dead.kind === 'dead') {
+      ctx.allocate(QUEUE_CELL_WORDS, dead.certificates.length);
+      this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - flatWords(dead, this.node));
     }
   }
 }
@@ -214,28 +278,6 @@ function buildWhileWalking(ctx: Ctx, n: number, words: number, dead: number): vo
     ctx.allocate(words, k);
     ctx.discard(dead * k);
   }
-}
-
-/** Dispatches a Connector handed to Local in this step (its one `{:enqueue, dispatches}` cast). */
-function enqueued(effects: readonly Op[]): number {
-  for (const e of effects) if (e.kind === 'send_named' && e.msg.kind === 'enqueue' && 'dispatches' in e.msg) return e.msg.dispatches.length;
-  return 0;
-}
-
-/** Instructions a Connector's sweep sent to the Proxy (`:queue.to_list` of its chunk). */
-function instructionsSent(effects: readonly Op[]): number {
-  for (const e of effects) if (e.kind === 'send_named' && e.msg.kind === 'process') return e.msg.instructions.length;
-  return 0;
-}
-
-function casts(effects: readonly Op[]): number {
-  return effects.filter((e) => e.kind === 'cast_batcher').length;
-}
-
-/** The events Local handed to the Dispatcher in this step, if any. */
-function handedOver(effects: readonly Op[]): readonly Dispatch[] | undefined {
-  for (const e of effects) if (e.kind === 'send' && e.msg.kind === 'events') return e.msg.events;
-  return undefined;
 }
 
 /** A message's flat size, as the envelope it came in counts it. */

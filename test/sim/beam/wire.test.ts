@@ -3,24 +3,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, list, type Pid, type Ref } from '../../../core/terms.js';
-import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS } from '../../../sim/beam/wire.js';
+import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS, type Encoded } from '../../../sim/beam/wire.js';
 import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
 
 const pidOn = (node: string, id = 1): Pid => ({ t: 'pid', uid: id, node, id, creation: 1 });
 const refOn = (node: string): Ref => ({ t: 'ref', uid: 9, node });
+/** An encoded message with its atoms as a list, in first-use order. */
+const plain = (e: Encoded) => ({ ...e, atoms: [...e.atoms] });
 
 test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 + reason, EXIT2 34 + reason, REG_SEND 23, LINK 34, UNLINK_ID 45', () => {
   const watcher = pidOn(A);
   const target = pidOn(B);
   const ref = refOn(A);
-  assert.equal(encode({ kind: 'monitor', ref, watcher, target }, A), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
+  assert.equal(plain(encode({ kind: 'monitor', ref, watcher, target }, A)), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
   assert.equal(encode({ kind: 'demonitor', ref, watcher, object: target }, A).control, 55);
   const named = encode({ kind: 'monitor', ref, watcher, target: { name: 'reg', node: B } }, A);
-  assert.equal(named, { control: 2 + 2 + 15 + 2 + 21, payload: 0, atoms: [A, 'reg'] }, 'a named target is its atom');
+  assert.equal(plain(named), { control: 2 + 2 + 15 + 2 + 21, payload: 0, atoms: [A, 'reg'] }, 'a named target is its atom');
   const down = encode({ kind: 'down', ref, watcher, object: target, reason: atom('killed') }, B);
-  assert.equal(down, { control: 55, payload: 2, atoms: [B, A, 'killed'] });
-  assert.equal(encode({ kind: 'exit', to: target, from: undefined, reason: atom('kill'), link: false }, A), { control: 34, payload: 2, atoms: [A, B, 'kill'] });
-  assert.equal(encode({ kind: 'send', to: { name: 'some_name', node: B }, msg: atom('hello') }, A), {
+  assert.equal(plain(down), { control: 55, payload: 2, atoms: [B, A, 'killed'] });
+  assert.equal(plain(encode({ kind: 'exit', to: target, from: undefined, reason: atom('kill'), link: false }, A)), { control: 34, payload: 2, atoms: [A, B, 'kill'] });
+  assert.equal(plain(encode({ kind: 'send', to: { name: 'some_name', node: B }, msg: atom('hello') }, A)), {
     control: 2 + 2 + 15 + 2 + 2,
     payload: 2,
     atoms: [A, '', 'some_name', 'hello'],
@@ -37,7 +39,7 @@ test('header: 131, 68, count, half a byte of flags per reference; a new entry wr
   // First: 4 + 2 + 1 + flags 2 + three new entries (index, length, text: 1 + 1 + 3, 1 + 1 + 3, 1 + 1 + 4) + 36.
   assert.is(frameBytes(e, cache, table), 4 + 2 + 1 + 2 + 5 + 5 + 6 + 36);
   assert.is(frameBytes(e, cache, table), 4 + 2 + 1 + 2 + 3 + 36, 'then one byte per cached reference');
-  const none = { control: 10, payload: 0, atoms: [] };
+  const none = { control: 10, payload: 0, atoms: new Set<string>() };
   assert.is(frameBytes(none, cache, table), 4 + 3 + 10, 'no references: no flags');
 });
 
@@ -46,7 +48,7 @@ test('atom cache: two atoms sharing a slot push each other out, so each use writ
   const table = new AtomTable();
   for (let i = 0; i < ATOM_CACHE_SLOTS; i++) table.of(`filler${i}`);
   table.of('x'); // index 2039: slot 0, the slot of filler0
-  const uses = (name: string) => cache.refer([name], table).header;
+  const uses = (name: string) => cache.refer(new Set([name]), table);
   assert.is(uses('x'), 1 + 1 + 1 + 1 + 1, 'count, flags, index, length, text');
   assert.is(uses('x'), 3);
   assert.is(uses('filler0'), 1 + 1 + 1 + 1 + 7);
@@ -56,22 +58,23 @@ test('atom cache: two atoms sharing a slot push each other out, so each use writ
 test('atom cache: at most 255 references a message; the rest are written inline each time', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
-  const atoms = Array.from({ length: MAX_CACHE_REFS + 2 }, (_, i) => `k${i}`);
-  const { inline } = cache.refer(atoms, table);
-  assert.is(inline, 'k255'.length + 'k256'.length);
-  assert.is(cache.refer(atoms, table).header, 1 + (255 >> 1) + 1 + 255);
+  const atoms = new Set(Array.from({ length: MAX_CACHE_REFS + 2 }, (_, i) => `k${i}`));
+  const inline = 'k255'.length + 'k256'.length;
+  const texts = [...atoms].slice(0, MAX_CACHE_REFS).reduce((n, a) => n + 1 + a.length, 0);
+  assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + texts + inline, 'new: each entry writes its length and text');
+  assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + inline, 'cached: the two past the 255th are inline again');
 });
 
 test('atom cache: an atom longer than 255 bytes makes every new entry take a 2-byte length', () => {
   const cache = new AtomCache();
   const long = 'a'.repeat(300);
-  assert.is(cache.refer(['b', long], new AtomTable()).header, 1 + 2 + 2 + 2 * 2 + 1 + 300);
+  assert.is(cache.refer(new Set(['b', long]), new AtomTable()), 1 + 2 + 2 + 2 * 2 + 1 + 300);
 });
 
 test('fragments: a message of 64 KiB or more travels as 64 KiB fragments, each a packet with an 18-byte header', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
-  cache.refer([A, B], table);
+  cache.refer(new Set([A, B]), table);
   const send = (bytes: number) => encode({ kind: 'send', to: pidOn(B), msg: bin(new Uint8Array(bytes)) }, A);
   const small = send(65_536 - 34 - 5 - 1);
   assert.is(small.control + small.payload, 65_535);
