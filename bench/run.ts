@@ -1,10 +1,18 @@
-// `npm run bench`: runs every benchmark module in order. Add new modules to the list;
-// keep the kernel last, so its `ratio kernel/bare-heap: X` line stays the last line.
-type BenchModule = { bench: () => void | Promise<void> };
+// `npm run bench`: runs every benchmark module in order, then prints the headline
+// figures as its last lines, in this order and form (scripts read them):
+//   ratio kernel/bare-heap: X      kernel events per CPU s ÷ the bare heap's (hold model, the smaller of two sizes)
+//   ratio herd/limit: Y            CPU of the 100k herd ÷ CPU of the bare heap running its events at its mean queue length
+//   bytes allocated per event: Z   the 100k herd's JS-heap allocation ÷ its events
+//   startup cpu ms: H help, R run  `zensim --help`, `zensim run` of a 10-target herd (whole command, median)
+import * as herd from './herd.bench.js';
+import * as kernel from './kernel.bench.js';
+import * as startup from './startup.bench.js';
 
-const benches: Array<() => Promise<BenchModule>> = [() => import('./herd.bench.js'), () => import('./kernel.bench.js')];
-
-for (const load of benches) {
-  const m = await load();
-  await m.bench();
-}
+const h = herd.bench();
+const k = kernel.bench();
+const s = startup.bench();
+console.log(`GC share of the herd's run time (pauses ÷ wall): ${(100 * h.gcShare).toFixed(1)}%`);
+console.log(`ratio kernel/bare-heap: ${k.toFixed(2)}`);
+console.log(`ratio herd/limit: ${h.limitRatio.toFixed(2)}`);
+console.log(`bytes allocated per event: ${Math.round(h.bytesPerEvent)}`);
+console.log(`startup cpu ms: ${Math.round(s.help as number)} help, ${Math.round(s.run as number)} run`);

@@ -7,13 +7,15 @@
 // certificates from the head as `{:dead, node(), certificates}` with `:noconnect` (dropped
 // silently if the Connector's node is not connected at that moment); when its Connector
 // goes DOWN it deletes every Proxy subscribers row of that Connector and stops with
-// `{:shutdown, {:subscriber_down, reason}}`.
+// `{:shutdown, {:subscriber_down, reason}}`. The Proxy Subscribers table it cleans is
+// shared, used through operations (ops.ts).
 
 import type { Pid } from './terms.js';
 import { assertNever, atom, tuple } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { BatcherInput, Certificate, DownMsg } from './messages.js';
+import type { Step } from './ops.js';
 import { Fifo } from './fifo.js';
 import { invariant } from './invariant.js';
 
@@ -34,38 +36,36 @@ export function initBatcher(connector: Pid, env: Env): Init<BatcherState> {
   };
 }
 
-export function batcherStep(state: BatcherState, input: BatcherInput, env: Env): Effect[] {
+export function* batcherStep(state: BatcherState, input: BatcherInput, env: Env): Step {
   switch (input.kind) {
     case 'enqueue':
       state.batch.push({ pid: input.pid, reason: input.reason });
-      return [metric(METRIC_PREFIX, 'enqueue')];
-    case 'sweep': {
-      const effects = sweep(state, env);
-      effects.push(scheduleSweep(env));
-      return effects;
-    }
+      yield metric(METRIC_PREFIX, 'enqueue');
+      return;
+    case 'sweep':
+      yield* sweep(state, env);
+      yield scheduleSweep(env);
+      return;
     case 'DOWN':
-      return connectorDown(state, input, env);
+      return yield* connectorDown(state, input);
     default:
       return assertNever(input);
   }
 }
 
 /** `do_sweep/1`. */
-function sweep(state: BatcherState, env: Env): Effect[] {
-  if (state.batch.length === 0) return [];
+function* sweep(state: BatcherState, env: Env): Step {
+  if (state.batch.length === 0) return;
   const certificates = state.batch.take(env.config.batcher_chunk_size);
-  return [
-    metric(METRIC_PREFIX, 'sweep', certificates.length),
-    { kind: 'send', to: state.connector, msg: { kind: 'dead', node: env.node, certificates }, noconnect: true },
-  ];
+  yield metric(METRIC_PREFIX, 'sweep', certificates.length);
+  yield { kind: 'send', to: state.connector, msg: { kind: 'dead', node: env.node, certificates }, noconnect: true };
 }
 
-function connectorDown(state: BatcherState, { object, reason }: DownMsg, env: Env): Effect[] {
+function* connectorDown(state: BatcherState, { object, reason }: DownMsg): Step {
   // The Batcher monitors nothing else; upstream would crash on any other DOWN.
   invariant(object.t === 'pid' && object.uid === state.connector.uid, 'Batcher: DOWN of a process other than its Connector');
-  env.tables.proxySubscribers.deleteConnector(state.connector);
-  return [{ kind: 'stop', reason: tuple(atom('shutdown'), tuple(atom('subscriber_down'), reason)) }];
+  yield { kind: 'proxy_subscribers.match_delete', connector: state.connector };
+  yield { kind: 'stop', reason: tuple(atom('shutdown'), tuple(atom('subscriber_down'), reason)) };
 }
 
 function scheduleSweep(env: Env): Effect {

@@ -8,15 +8,20 @@
 // node included) and asks Local to monitor the caller only if it is not yet in the
 // subscriber set; `demonitor` takes the row and, only when it was already gone, flushes
 // one DOWN for the ref if asked to; the compatibility reads touch the Nodes table only.
+// Each is a step (ops.ts): its table reads and writes, casts and calls are operations,
+// performed in the caller at the CPU time it reaches them, so `monitor` sees Local's
+// insert of the caller as soon as Local has made it, and stops casting.
 
 import type { Ref, Term } from './terms.js';
 import { isAtom } from './terms.js';
-import type { Effect, Env } from './effects.js';
+import type { Env } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { CallResult, Target } from './messages.js';
 import { isTarget, targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
-import { cachedCompatibility as readCache } from './connector.js';
+import { cachedFromStatus } from './connector.js';
+import type { Step } from './ops.js';
+import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
@@ -24,72 +29,51 @@ const METRIC_PREFIX = 'zen_monitor.local';
 export type DemonitorOption = 'flush' | 'info';
 
 /** `ZenMonitor.monitor(target)`; throws (as the caller would crash) on a malformed target. */
-export function monitor(env: Env, target: Term): { ref: Ref; effects: Effect[] } {
+export function* monitor(env: Env, target: Term): Step<Ref> {
   if (!isTarget(target)) {
     throw new Error(`ZenMonitor.monitor: malformed destination ${inspect(target)} (expected a pid, an atom or {name, node})`);
   }
+  yield metric(METRIC_PREFIX, 'monitor');
   const ref = env.makeRef();
-  env.tables.references.insert(env.self, ref, target);
-  const effects: Effect[] = [
-    metric(METRIC_PREFIX, 'monitor'),
-    {
-      kind: 'cast_connector',
-      node: targetNode(target, env.node),
-      msg: { kind: 'monitor', target, ref, subscriber: env.self },
-    },
-  ];
-  if (!env.tables.localSubscribers.has(env.self)) {
-    effects.push({
-      kind: 'send_named',
-      name: 'ZenMonitor.Local',
-      node: env.node,
-      msg: { kind: 'monitor_subscriber', subscriber: env.self },
-    });
+  const self = env.self;
+  yield { kind: 'references.insert', subscriber: self, ref, target };
+  yield { kind: 'cast_connector', node: targetNode(target, env.node), msg: { kind: 'monitor', target, ref, subscriber: self } };
+  if (!((yield { kind: 'subscribers.member', subscriber: self }) as boolean)) {
+    yield { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } };
   }
-  return { ref, effects };
+  return ref;
 }
 
 /** `ZenMonitor.demonitor(ref, opts)`: always true; `:info` is accepted and ignored. */
-export function demonitor(env: Env, ref: Ref, opts: readonly DemonitorOption[] = []): { result: true; effects: Effect[] } {
-  const effects: Effect[] = [metric(METRIC_PREFIX, 'demonitor')];
-  const row = env.tables.references.take(env.self, ref);
+export function* demonitor(env: Env, ref: Ref, opts: readonly DemonitorOption[] = []): Step<true> {
+  yield metric(METRIC_PREFIX, 'demonitor');
+  const row = (yield { kind: 'references.take', subscriber: env.self, ref }) as ReferenceRow | undefined;
   if (row !== undefined) {
-    effects.push({
-      kind: 'cast_connector',
-      node: targetNode(row.target, env.node),
-      msg: { kind: 'demonitor', target: row.target, ref },
-    });
+    yield { kind: 'cast_connector', node: targetNode(row.target, env.node), msg: { kind: 'demonitor', target: row.target, ref } };
   } else if (opts.includes('flush')) {
-    effects.push({ kind: 'flush_down', ref });
+    yield { kind: 'flush_down', ref };
   }
-  return { result: true, effects };
+  return true;
 }
 
 /** `ZenMonitor.compatibility(target)`. */
-export function compatibility(env: Env, target: Target): Compatibility {
+export function compatibility(env: Env, target: Target): Step<Compatibility> {
   return compatibilityForNode(env, targetNode(target, env.node));
 }
 
 /** `ZenMonitor.compatibility_for_node(node)`: `:compatible` only on a positive cache row. */
-export function compatibilityForNode(env: Env, node: string): Compatibility {
-  return cachedCompatibility(env, node) === 'compatible' ? 'compatible' : 'incompatible';
+export function* compatibilityForNode(env: Env, node: string): Step<Compatibility> {
+  return (yield* cachedCompatibility(env, node)) === 'compatible' ? 'compatible' : 'incompatible';
 }
 
 /** `Connector.cached_compatibility(node)`: the raw cache state (`:miss`, `{:expired, n}`, ...). */
-export function cachedCompatibility(env: Env, node: string): CachedCompatibility {
-  return readCache(env.tables, node, env.nowMs);
+export function* cachedCompatibility(env: Env, node: string): Step<CachedCompatibility> {
+  return cachedFromStatus((yield { kind: 'nodes.lookup', node }) as NodeStatus | undefined, env.nowMs);
 }
 
-/**
- * `ZenMonitor.connect(node)`: a call to this node's Connector for `node`. The caller blocks
- * until `{kind: 'call_result', tag, result}`; `connectResult(result)` reads it.
- */
-export function connect(env: Env, node: string): { tag: string; effects: Effect[] } {
-  const tag = `zen_connect:${node}:${env.makeRef().uid}`;
-  return {
-    tag,
-    effects: [{ kind: 'call_connector', node, msg: { kind: 'connect' }, timeoutMs: DEFAULT_CALL_TIMEOUT_MS, tag }],
-  };
+/** `ZenMonitor.connect(node)`: a call to this node's Connector for `node`; the caller blocks until it returns. */
+export function* connect(node: string): Step<Compatibility> {
+  return connectResult((yield { kind: 'call_connector', node, msg: { kind: 'connect' }, timeoutMs: DEFAULT_CALL_TIMEOUT_MS }) as CallResult);
 }
 
 /** The answer of `connect`: the Connector's reply; a call exit crashes the caller, so throws. */

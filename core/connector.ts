@@ -8,20 +8,22 @@
 // unsubscription only when its last monitor goes (or when an unknown target is
 // demonitored); a sweep re-arms itself after it is handled; the compatibility check
 // consults the Nodes cache first and blocks in a `:ping` call only on a miss, an expired
-// penalty or `:unavailable`; "fire everything" walks the monitors in key order (target
-// term order, then ref order), sorted once when firing.
+// penalty or `:unavailable` (the sweep, or the `:connect` call being served, goes on
+// with its result); "fire everything" walks the monitors in key order (target term
+// order, then ref order), sorted once when firing. The monitors table is private
+// upstream, so it is plain state here; the Nodes table is shared, read and written
+// through operations (ops.ts).
 
 import type { Pid, Ref, Term } from './terms.js';
 import { assertNever, atom, compareTerms, isAtom } from './terms.js';
 import type {
-  CallResultInput,
+  CallResult,
   Certificate,
   ConnectorInput,
   DeadMsg,
   DemonitorMsg,
   Dispatch,
   DownMsg,
-  From,
   Instruction,
   MonitorMsg,
   Target,
@@ -29,7 +31,8 @@ import type {
 import { namedTarget, regNameAtom, targetKey, zenReason } from './messages.js';
 import type { Effect, Env, Init } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
-import type { ZenTables } from './tables.js';
+import type { Step } from './ops.js';
+import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
 import { invariant } from './invariant.js';
 import { enqueueWithLocal } from './local.js';
@@ -39,6 +42,8 @@ const BASE_PENALTY_MS = 1_000;
 const MAXIMUM_PENALTY_MS = 60_000;
 /** `:math.ceil(:math.log2(@maximum_penalty))` = 16. */
 const MAX_ATTEMPT = Math.ceil(Math.log2(MAXIMUM_PENALTY_MS));
+const COMPATIBLE: NodeStatus = Object.freeze({ kind: 'compatible' });
+const UNAVAILABLE: NodeStatus = Object.freeze({ kind: 'unavailable' });
 
 export type Compatibility = 'compatible' | 'incompatible';
 /** `Connector.cached_compatibility/1`. */
@@ -49,11 +54,8 @@ export type MonitorRow = { readonly target: Target; readonly ref: Ref; readonly 
 
 type TargetMonitors = { readonly target: Target; readonly rows: Map<number, MonitorRow> };
 
-/** What to do once the compatibility of the remote is known. */
-type Continuation = { readonly kind: 'sweep' } | { readonly kind: 'reply'; readonly from: From };
-
-/** A `:ping` call in flight: the Connector is blocked until its `call_result`. */
-type PendingPing = { readonly tag: string; readonly attempt: number; readonly then: Continuation };
+/** A `:ping` call in flight: the Connector is blocked in it (attempt: the connect attempt). */
+type PendingPing = { readonly attempt: number };
 
 export interface ConnectorState {
   readonly remote: string;
@@ -64,9 +66,8 @@ export interface ConnectorState {
   readonly batch: Fifo<Instruction>;
   remoteNodeMonitored: boolean;
   remoteProxyRef: Ref | null;
+  /** The `:ping` call the Connector is blocked in, if any. */
   pending: PendingPing | null;
-  /** Calls made so far (names their tags). */
-  calls: number;
 }
 
 /** `init/1`: an empty Connector for `remote`, with its first sweep scheduled. */
@@ -79,52 +80,56 @@ export function initConnector(remote: string, env: Env): Init<ConnectorState> {
     remoteNodeMonitored: false,
     remoteProxyRef: null,
     pending: null,
-    calls: 0,
   };
   return { state, effects: [scheduleSweep(env)] };
 }
 
-export function connectorStep(state: ConnectorState, input: ConnectorInput, env: Env): Effect[] {
-  invariant(
-    state.pending === null || input.kind === 'call_result',
-    () => `Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`,
-  );
-  const effects = handle(state, input, env);
+export function* connectorStep(state: ConnectorState, input: ConnectorInput, env: Env): Step {
+  invariant(state.pending === null, () => `Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`);
+  switch (input.kind) {
+    case 'monitor': {
+      const enqueued = monitor(state, input);
+      if (enqueued !== undefined) yield enqueued;
+      break;
+    }
+    case 'demonitor': {
+      const enqueued = demonitor(state, input);
+      if (enqueued !== undefined) yield enqueued;
+      break;
+    }
+    case 'sweep':
+      yield* sweepTick(state, env);
+      break;
+    case 'connect': {
+      const compatibility = yield* doCompatibility(state, env);
+      yield { kind: 'reply', to: input.from, value: atom(compatibility) };
+      break;
+    }
+    case 'nodedown':
+      if (input.node === state.remote) yield* nodedown(state, env);
+      else yield unhandled();
+      break;
+    case 'DOWN':
+      yield* onDown(state, input, env);
+      break;
+    case 'dead':
+      if (input.node === state.remote) yield* dead(state, input, env);
+      else yield unhandled();
+      break;
+    case 'other':
+      yield unhandled();
+      break;
+    default:
+      assertNever(input);
+  }
   invariant(
     state.monitorCount >= state.monitors.size && (state.monitorCount === 0) === (state.monitors.size === 0),
     () => `Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`,
   );
-  return effects;
 }
 
-function handle(state: ConnectorState, input: ConnectorInput, env: Env): Effect[] {
-  switch (input.kind) {
-    case 'monitor':
-      return monitor(state, input);
-    case 'demonitor':
-      return demonitor(state, input);
-    case 'sweep':
-      return withCompatibility(state, env, { kind: 'sweep' });
-    case 'connect':
-      return withCompatibility(state, env, { kind: 'reply', from: input.from });
-    case 'nodedown':
-      return input.node === state.remote ? nodedown(state, env) : unhandled();
-    case 'DOWN':
-      return onDown(state, input, env);
-    case 'dead':
-      return input.node === state.remote ? dead(state, input, env) : unhandled();
-    case 'call_result':
-      return onCallResult(state, input, env);
-    case 'other':
-      return unhandled();
-    default:
-      return assertNever(input);
-  }
-}
-
-/** `Connector.cached_compatibility/1`: reads the Nodes table only. */
-export function cachedCompatibility(tables: ZenTables, remote: string, nowMs: number): CachedCompatibility {
-  const status = tables.nodes.get(remote);
+/** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */
+export function cachedFromStatus(status: NodeStatus | undefined, nowMs: number): CachedCompatibility {
   if (status === undefined) return 'miss';
   switch (status.kind) {
     case 'compatible':
@@ -135,6 +140,11 @@ export function cachedCompatibility(tables: ZenTables, remote: string, nowMs: nu
     default:
       return assertNever(status);
   }
+}
+
+/** `Connector.cached_compatibility/1` on plain tables (tests and inspection). */
+export function cachedCompatibility(tables: ZenTables, remote: string, nowMs: number): CachedCompatibility {
+  return cachedFromStatus(tables.nodes.get(remote), nowMs);
 }
 
 /** `penalty/1`: 2 s, 4 s, 8 s, ... capped at 60 s. */
@@ -152,7 +162,8 @@ export function listMonitors(state: ConnectorState): MonitorRow[] {
 
 // --- monitor bookkeeping ------------------------------------------------------------
 
-function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg): Effect[] {
+/** Records the monitor; the metric of the `:subscribe` it queues for a new target. */
+function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg): Effect | undefined {
   const key = targetKey(target);
   let group = state.monitors.get(key);
   const unknownTarget = group === undefined;
@@ -162,17 +173,18 @@ function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg)
   }
   if (!group.rows.has(ref.uid)) state.monitorCount++;
   group.rows.set(ref.uid, { target, ref, subscriber });
-  return unknownTarget ? [enqueueInstruction(state, 'subscribe', target)] : [];
+  return unknownTarget ? enqueueInstruction(state, 'subscribe', target) : undefined;
 }
 
-function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect[] {
+/** Drops the monitor; the metric of the `:unsubscribe` it queues when its target has no more. */
+function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect | undefined {
   const key = targetKey(target);
   const group = state.monitors.get(key);
   if (group?.rows.delete(ref.uid)) {
     state.monitorCount--;
     if (group.rows.size === 0) state.monitors.delete(key);
   }
-  return state.monitors.has(key) ? [] : [enqueueInstruction(state, 'unsubscribe', target)];
+  return state.monitors.has(key) ? undefined : enqueueInstruction(state, 'unsubscribe', target);
 }
 
 function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target: Target): Effect {
@@ -182,49 +194,28 @@ function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target
 
 // --- compatibility --------------------------------------------------------------------
 
-/** `do_compatibility/1` followed by `then`; may block the Connector in a `:ping` call. */
-function withCompatibility(state: ConnectorState, env: Env, then: Continuation): Effect[] {
-  const cached = cachedCompatibility(env.tables, state.remote, env.nowMs);
-  if (cached === 'compatible' || cached === 'incompatible') return proceed(state, env, then, cached);
-  const attempt = typeof cached === 'object' ? cached.expired + 1 : 1;
-  return connect(state, env, attempt, then);
+/** `do_compatibility/1`: the cached answer, or a connect attempt (which may block in a `:ping`). */
+function* doCompatibility(state: ConnectorState, env: Env): Step<Compatibility> {
+  const status = (yield { kind: 'nodes.lookup', node: state.remote }) as NodeStatus | undefined;
+  const cached = cachedFromStatus(status, env.nowMs);
+  if (cached === 'compatible' || cached === 'incompatible') return cached;
+  return yield* doConnect(state, env, typeof cached === 'object' ? cached.expired + 1 : 1);
 }
 
 /** `do_connect/2`: never opens a connection itself; pings the remote Proxy if connected. */
-function connect(state: ConnectorState, env: Env, attempt: number, then: Continuation): Effect[] {
-  if (state.remote !== env.node && !env.isConnected(state.remote)) {
-    markUnavailable(state, env);
-    return proceed(state, env, then, 'incompatible');
-  }
-  const tag = `zen_connector_ping:${state.remote}:${++state.calls}`;
-  state.pending = { tag, attempt, then };
-  return [
-    {
-      kind: 'call',
-      to: { name: 'ZenMonitor.Proxy', node: state.remote },
-      msg: { kind: 'ping' },
-      timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
-      tag,
-    },
-  ];
-}
-
-function onCallResult(state: ConnectorState, input: CallResultInput, env: Env): Effect[] {
-  const pending = state.pending;
-  invariant(pending !== null && pending.tag === input.tag, () => `Connector(${state.remote}): unexpected call_result ${input.tag}`);
+function* doConnect(state: ConnectorState, env: Env, attempt: number): Step<Compatibility> {
+  if (!((yield { kind: 'known_node', node: state.remote }) as boolean)) return yield* markUnavailable(state);
+  state.pending = { attempt };
+  const result = (yield {
+    kind: 'call',
+    to: { name: 'ZenMonitor.Proxy', node: state.remote },
+    msg: { kind: 'ping' },
+    timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+  }) as CallResult;
   state.pending = null;
-  const effects: Effect[] = [];
-  const result = input.result;
-  let compatibility: Compatibility;
-  if ('ok' in result && isAtom(result.ok, 'pong')) {
-    compatibility = markCompatible(state, env, effects);
-  } else if ('exit' in result && isNodedownExit(result.exit)) {
-    compatibility = markUnavailable(state, env);
-  } else {
-    compatibility = markIncompatible(state, env, pending.attempt, effects);
-  }
-  effects.push(...proceed(state, env, pending.then, compatibility));
-  return effects;
+  if ('ok' in result && isAtom(result.ok, 'pong')) return yield* markCompatible(state, env);
+  if ('exit' in result && isNodedownExit(result.exit)) return yield* markUnavailable(state);
+  return yield* markIncompatible(state, env, attempt);
 }
 
 /** `catch :exit, {{:nodedown, _node}, _}`: the call's own reason is `{:nodedown, node}`. */
@@ -232,45 +223,31 @@ function isNodedownExit(reason: Term): boolean {
   return reason.t === 'tuple' && reason.v.length === 2 && reason.v[0] !== undefined && isAtom(reason.v[0], 'nodedown');
 }
 
-function proceed(state: ConnectorState, env: Env, then: Continuation, compatibility: Compatibility): Effect[] {
-  switch (then.kind) {
-    case 'sweep': {
-      const effects = compatibility === 'compatible' ? sweep(state, env) : fireEverything(state, env);
-      effects.push(scheduleSweep(env));
-      return effects;
-    }
-    case 'reply':
-      return [{ kind: 'reply', to: then.from, value: atom(compatibility) }];
-    default:
-      return assertNever(then);
-  }
-}
-
-function markCompatible(state: ConnectorState, env: Env, effects: Effect[]): Compatibility {
-  monitorRemoteNode(state, effects);
+function* markCompatible(state: ConnectorState, env: Env): Step<Compatibility> {
+  yield* monitorRemoteNode(state);
   if (state.remoteProxyRef === null) {
     state.remoteProxyRef = env.makeRef();
-    effects.push({ kind: 'monitor', ref: state.remoteProxyRef, target: remoteProxy(state.remote) });
+    yield { kind: 'monitor', ref: state.remoteProxyRef, target: remoteProxy(state.remote) };
   }
-  env.tables.nodes.set(state.remote, { kind: 'compatible' });
+  yield { kind: 'nodes.insert', node: state.remote, status: COMPATIBLE };
   return 'compatible';
 }
 
-function markIncompatible(state: ConnectorState, env: Env, attempt: number, effects: Effect[]): Compatibility {
-  monitorRemoteNode(state, effects);
-  env.tables.nodes.set(state.remote, { kind: 'incompatible', enforceUntilMs: env.nowMs + penaltyMs(attempt), attempt });
+function* markIncompatible(state: ConnectorState, env: Env, attempt: number): Step<Compatibility> {
+  yield* monitorRemoteNode(state);
+  yield { kind: 'nodes.insert', node: state.remote, status: { kind: 'incompatible', enforceUntilMs: env.nowMs + penaltyMs(attempt), attempt } };
   return 'incompatible';
 }
 
-function markUnavailable(state: ConnectorState, env: Env): Compatibility {
-  env.tables.nodes.set(state.remote, { kind: 'unavailable' });
+function* markUnavailable(state: ConnectorState): Step<Compatibility> {
+  yield { kind: 'nodes.insert', node: state.remote, status: UNAVAILABLE };
   return 'incompatible';
 }
 
-function monitorRemoteNode(state: ConnectorState, effects: Effect[]): void {
+function* monitorRemoteNode(state: ConnectorState): Step {
   if (state.remoteNodeMonitored) return;
   state.remoteNodeMonitored = true;
-  effects.push({ kind: 'monitor_node', node: state.remote });
+  yield { kind: 'monitor_node', node: state.remote };
 }
 
 /** `{ZenMonitor.Proxy, remote}`. */
@@ -284,23 +261,23 @@ function scheduleSweep(env: Env): Effect {
   return { kind: 'send_after', ms: env.config.connector_sweep_interval, msg: { kind: 'sweep' } };
 }
 
+/** `handle_info(:sweep)`: sweep if compatible, else fire everything; then re-arm. */
+function* sweepTick(state: ConnectorState, env: Env): Step {
+  if ((yield* doCompatibility(state, env)) === 'compatible') yield* sweep(state, env);
+  else yield* fireEverything(state, env);
+  yield scheduleSweep(env);
+}
+
 /** `do_sweep/1`: up to `connector_chunk_size` instructions from the head, to the Proxy. */
-function sweep(state: ConnectorState, env: Env): Effect[] {
+function* sweep(state: ConnectorState, env: Env): Step {
   const instructions = state.batch.take(env.config.connector_chunk_size);
-  const effects: Effect[] = [metric(METRIC_PREFIX, 'sweep', instructions.length)];
-  if (instructions.length > 0) {
-    effects.push({
-      kind: 'send_named',
-      name: 'ZenMonitor.Proxy',
-      node: state.remote,
-      msg: { kind: 'process', connector: env.self, instructions },
-    });
-  }
-  return effects;
+  yield metric(METRIC_PREFIX, 'sweep', instructions.length);
+  if (instructions.length === 0) return;
+  yield { kind: 'send_named', name: 'ZenMonitor.Proxy', node: state.remote, msg: { kind: 'process', connector: env.self, instructions } };
 }
 
 /** `do_down/1`: every monitor fires with `{:zen_monitor, :nodedown}`; monitors and batch cleared. */
-function fireEverything(state: ConnectorState, env: Env): Effect[] {
+function* fireEverything(state: ConnectorState, env: Env): Step {
   const reason = zenReason(atom('nodedown'));
   const dispatches: Dispatch[] = [];
   for (const row of listMonitors(state)) {
@@ -309,33 +286,33 @@ function fireEverything(state: ConnectorState, env: Env): Effect[] {
   state.monitors.clear();
   state.monitorCount = 0;
   state.batch.clear();
-  return enqueueWithLocal(env, dispatches);
+  const enqueue = enqueueWithLocal(env, dispatches);
+  if (enqueue !== undefined) yield enqueue;
 }
 
-function nodedown(state: ConnectorState, env: Env): Effect[] {
-  markUnavailable(state, env);
+function* nodedown(state: ConnectorState, env: Env): Step {
+  yield* markUnavailable(state);
   state.remoteNodeMonitored = false;
-  return fireEverything(state, env);
+  yield* fireEverything(state, env);
 }
 
-function onDown(state: ConnectorState, input: DownMsg, env: Env): Effect[] {
-  if (state.remoteProxyRef === null || input.ref.uid !== state.remoteProxyRef.uid) return unhandled();
-  const effects: Effect[] = [];
-  if (isAtom(input.reason, 'noconnection')) {
-    markUnavailable(state, env);
-  } else {
-    markIncompatible(state, env, 1, effects);
+function* onDown(state: ConnectorState, input: DownMsg, env: Env): Step {
+  if (state.remoteProxyRef === null || input.ref.uid !== state.remoteProxyRef.uid) {
+    yield unhandled();
+    return;
   }
+  if (isAtom(input.reason, 'noconnection')) yield* markUnavailable(state);
+  else yield* markIncompatible(state, env, 1);
   state.remoteProxyRef = null;
-  effects.push(...fireEverything(state, env));
-  return effects;
+  yield* fireEverything(state, env);
 }
 
 /** `{:dead, remote, certificates}`: consume each dead target's monitors, in order. */
-function dead(state: ConnectorState, input: DeadMsg, env: Env): Effect[] {
+function* dead(state: ConnectorState, input: DeadMsg, env: Env): Step {
   const dispatches: Dispatch[] = [];
   for (const certificate of input.certificates) consumeTarget(state, certificate, dispatches);
-  return enqueueWithLocal(env, dispatches);
+  const enqueue = enqueueWithLocal(env, dispatches);
+  if (enqueue !== undefined) yield enqueue;
 }
 
 function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out: Dispatch[]): void {
@@ -356,6 +333,6 @@ function rowsInOrder(group: TargetMonitors): MonitorRow[] {
   return rows;
 }
 
-function unhandled(): Effect[] {
-  return [metric(METRIC_PREFIX, 'unhandled_info')];
+function unhandled(): Effect {
+  return metric(METRIC_PREFIX, 'unhandled_info');
 }

@@ -7,13 +7,16 @@
 // could be *taken* from References (a demonitored ref is dropped here, and a ref is
 // never delivered twice); after a batch it asks again at once for
 // `min(delivered, demand_amount) - sent` (if positive) so dropped events do not eat the
-// rate. Maximum rate: `demand_amount * 1000 / demand_interval` events per second.
+// rate. Maximum rate: `demand_amount * 1000 / demand_interval` events per second. Each
+// event's take and send are operations of their own (ops.ts): a subscriber on another
+// scheduler can demonitor between them (finding F1).
 
 import type { Pid, Ref } from './terms.js';
 import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { Dispatch, DispatcherInput } from './messages.js';
+import type { Step } from './ops.js';
 import { invariant } from './invariant.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.dispatcher';
@@ -33,40 +36,41 @@ export function initDispatcher(producer: Pid, env: Env): Init<DispatcherState> {
   return { state: { producer, subscription: env.makeRef() }, effects: [scheduleDemand(env)] };
 }
 
-export function dispatcherStep(state: DispatcherState, input: DispatcherInput, env: Env): Effect[] {
+export function* dispatcherStep(state: DispatcherState, input: DispatcherInput, env: Env): Step {
   switch (input.kind) {
     case 'generate_demand': {
-      const effects = ask(state, env.config.demand_amount, env);
-      effects.push(scheduleDemand(env));
-      return effects;
+      const asked = ask(state, env.config.demand_amount, env);
+      if (asked !== undefined) yield asked;
+      yield scheduleDemand(env);
+      return;
     }
     case 'events':
       invariant(input.from.tag.uid === state.subscription.uid, 'Dispatcher: events from an unknown subscription');
-      return handleEvents(state, input.events, env);
+      return yield* handleEvents(state, input.events, env);
     default:
       return assertNever(input);
   }
 }
 
 /** `handle_events/3`: deliver what is still monitored, then refill the unfulfilled demand. */
-function handleEvents(state: DispatcherState, events: readonly Dispatch[], env: Env): Effect[] {
-  const effects: Effect[] = [metric(METRIC_PREFIX, 'events.delivered', events.length)];
+function* handleEvents(state: DispatcherState, events: readonly Dispatch[], env: Env): Step {
+  yield metric(METRIC_PREFIX, 'events.delivered', events.length);
   let sent = 0;
   for (const { subscriber, down } of events) {
-    if (env.tables.references.take(subscriber, down.ref) === undefined) continue;
-    effects.push({ kind: 'send', to: subscriber, msg: down });
+    // `still_monitored?/2`: `:ets.take(references, {subscriber, ref}) != []`, then the send.
+    if ((yield { kind: 'references.take', subscriber, ref: down.ref }) === undefined) continue;
+    yield { kind: 'send', to: subscriber, msg: down };
     sent++;
   }
-  effects.push(metric(METRIC_PREFIX, 'events.processed', sent));
-  const unfulfilled = Math.min(events.length, env.config.demand_amount) - sent;
-  effects.push(...ask(state, unfulfilled, env));
-  return effects;
+  yield metric(METRIC_PREFIX, 'events.processed', sent);
+  const asked = ask(state, Math.min(events.length, env.config.demand_amount) - sent, env);
+  if (asked !== undefined) yield asked;
 }
 
 /** `ask/2`: `GenStage.ask(producer, n)` unless n <= 0. */
-function ask(state: DispatcherState, n: number, env: Env): Effect[] {
-  if (n <= 0) return [];
-  return [{ kind: 'send', to: state.producer, msg: { kind: 'ask', n, from: { pid: env.self, tag: state.subscription } } }];
+function ask(state: DispatcherState, n: number, env: Env): Effect | undefined {
+  if (n <= 0) return undefined;
+  return { kind: 'send', to: state.producer, msg: { kind: 'ask', n, from: { pid: env.self, tag: state.subscription } } };
 }
 
 function scheduleDemand(env: Env): Effect {

@@ -1,17 +1,17 @@
 // What a ZenMonitor component asks the world to do, and what the world lends it while it
-// handles one input. The closed union of effects is the whole interface between core/
-// (pure state machines) and any runtime that executes them (the simulator in sim/).
+// handles one input. The closed union of effects, with the table operations of ops.ts,
+// is the whole interface between core/ (pure state machines) and any runtime that
+// executes them (the simulator in sim/).
 //
 // Mirrors the side effects ZenMonitor 2.1.0 performs through OTP: GenServer/GenStage
 // casts and calls, GenRegistry get-or-start, Process.monitor, Node.monitor,
-// Process.send_after, `receive` flushes, hibernation and stops. Rules: effects are
-// executed in list order, each at the CPU time it happens; ETS tables are not effects
-// (they are shared by a node's processes and read/written synchronously through
-// `env.tables`); time comes in as `env.nowMs` and timers go out as `send_after`.
+// Process.send_after, `receive` flushes, hibernation and stops. Rules: a step yields its
+// effects one at a time, in program order (ops.ts), each performed at the CPU time it
+// happens; a call blocks the step until its result; time comes in as `env.nowMs` (read
+// when used) and timers go out as `send_after`.
 
 import type { Pid, Ref, Term } from './terms.js';
 import type { ZenConfig } from './config.js';
-import type { ZenTables } from './tables.js';
 import type {
   BatcherInput,
   CallRequest,
@@ -32,12 +32,8 @@ export interface Env {
   readonly self: Pid;
   /** The `:zen_monitor` app env of this node, read on every use. */
   readonly config: ZenConfig;
-  /** This node's ZenMonitor ETS tables. */
-  readonly tables: ZenTables;
   /** `make_ref()`. */
   makeRef(): Ref;
-  /** Whether `node` is in `Node.list()` (connected now). */
-  isConnected(node: string): boolean;
 }
 
 /** `send(to, msg)`; with `noconnect`, dropped silently if `to`'s node is not connected. */
@@ -60,19 +56,18 @@ export type CastBatcherEffect = {
   readonly lookupTimeoutMs: number;
 };
 /**
- * `GenServer.call({name, node}, request, timeoutMs)`. The process blocks (selective receive)
- * until the reply, the timeout or the callee's DOWN, then is fed
- * `{kind: 'call_result', tag, result}`: `{ok: reply}`, or `{exit: reason}` with reason
- * `:timeout`, or `callExitReason(downReason, node)` (`{:nodedown, node}` for
- * `:noconnection`, `:noproc` when the name is not registered). The callee receives
- * `callMessage(request, from)` with a `from` the runtime makes.
+ * `GenServer.call({name, node}, request, timeoutMs)`. The step blocks (selective receive)
+ * until the reply, the timeout or the callee's DOWN, and the `yield` answers a
+ * `CallResult`: `{ok: reply}`, or `{exit: reason}` with reason `:timeout`, or
+ * `callExitReason(downReason, node)` (`{:nodedown, node}` for `:noconnection`, `:noproc`
+ * when the name is not registered). The callee receives `callMessage(request, from)`
+ * with a `from` the runtime makes.
  */
 export type CallEffect = {
   readonly kind: 'call';
   readonly to: { readonly name: RegName; readonly node: string };
   readonly msg: CallRequest;
   readonly timeoutMs: number;
-  readonly tag: string;
 };
 /** `GenServer.call(Connector.get_for_node(node), :connect, timeoutMs)`; as `call` otherwise. */
 export type CallConnectorEffect = {
@@ -80,7 +75,6 @@ export type CallConnectorEffect = {
   readonly node: string;
   readonly msg: CallRequest;
   readonly timeoutMs: number;
-  readonly tag: string;
 };
 /** `GenServer.reply(from, value)`: the caller gets `{kind: 'reply', tag: from.tag, value}`. */
 export type ReplyEffect = { readonly kind: 'reply'; readonly to: From; readonly value: Term };

@@ -9,6 +9,7 @@ export * from './inspect.js';
 export * from './config.js';
 export * from './messages.js';
 export * from './effects.js';
+export * from './ops.js';
 export * from './tables.js';
 export * from './fifo.js';
 export * from './invariant.js';
@@ -16,6 +17,7 @@ export {
   initConnector,
   connectorStep,
   cachedCompatibility,
+  cachedFromStatus,
   penaltyMs,
   listMonitors,
   type Compatibility,

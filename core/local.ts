@@ -7,13 +7,17 @@
 // appends (a producer emits nothing outside `handle_demand`); a demand of n hands over the
 // whole batch if `length <= n`, else its first n; an empty hand-over sends nothing; every
 // time the whole batch is handed over a counter grows, and on reaching
-// `hibernation_threshold` the process hibernates and the counter restarts.
+// `hibernation_threshold` the process hibernates and the counter restarts. Its
+// Subscribers table (protected upstream: Local writes, callers read) and References are
+// shared tables, used through operations (ops.ts).
 
 import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { AskMsg, Dispatch, DownMsg, LocalInput } from './messages.js';
 import { targetNode } from './messages.js';
+import type { Step } from './ops.js';
+import type { ReferenceRow } from './tables.js';
 import { Fifo } from './fifo.js';
 import { invariant } from './invariant.js';
 
@@ -31,45 +35,43 @@ export function initLocal(_env: Env): Init<LocalState> {
   return { state: { batch: new Fifo(), queueEmptied: 0 }, effects: [] };
 }
 
-export function localStep(state: LocalState, input: LocalInput, env: Env): Effect[] {
+export function* localStep(state: LocalState, input: LocalInput, env: Env): Step {
   switch (input.kind) {
     case 'monitor_subscriber':
-      return env.tables.localSubscribers.insertNew(input.subscriber)
-        ? [{ kind: 'monitor', ref: env.makeRef(), target: input.subscriber }]
-        : [];
+      if ((yield { kind: 'subscribers.insert_new', subscriber: input.subscriber }) as boolean) {
+        yield { kind: 'monitor', ref: env.makeRef(), target: input.subscriber };
+      }
+      return;
     case 'DOWN':
-      return subscriberDown(input, env);
+      return yield* subscriberDown(input, env);
     case 'enqueue':
       state.batch.pushAll(input.dispatches);
-      return [metric(METRIC_PREFIX, 'enqueue', input.dispatches.length)];
+      yield metric(METRIC_PREFIX, 'enqueue', input.dispatches.length);
+      return;
     case 'ask':
-      return handleDemand(state, input, env);
+      for (const effect of handleDemand(state, input, env)) yield effect;
+      return;
     default:
       return assertNever(input);
   }
 }
 
 /** `ZenMonitor.Local.enqueue/1`, used by Connectors: one cast, none when empty. */
-export function enqueueWithLocal(env: Env, dispatches: Dispatch[]): Effect[] {
-  if (dispatches.length === 0) return [];
-  return [{ kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'enqueue', dispatches } }];
+export function enqueueWithLocal(env: Env, dispatches: Dispatch[]): Effect | undefined {
+  if (dispatches.length === 0) return undefined;
+  return { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'enqueue', dispatches } };
 }
 
-/** A subscriber died: drop its references and demonitor each through its Connector. */
-function subscriberDown(input: DownMsg, env: Env): Effect[] {
+/** A subscriber died: delete each of its references and demonitor it through its Connector. */
+function* subscriberDown(input: DownMsg, env: Env): Step {
   const subscriber = input.object;
-  if (subscriber.t !== 'pid') return [];
-  const effects: Effect[] = [];
-  for (const row of env.tables.references.rowsOf(subscriber)) {
-    env.tables.references.take(subscriber, row.ref);
-    effects.push({
-      kind: 'cast_connector',
-      node: targetNode(row.target, env.node),
-      msg: { kind: 'demonitor', target: row.target, ref: row.ref },
-    });
+  if (subscriber.t !== 'pid') return;
+  const rows = (yield { kind: 'references.match', subscriber }) as readonly ReferenceRow[];
+  for (const row of rows) {
+    yield { kind: 'references.delete', subscriber, ref: row.ref };
+    yield { kind: 'cast_connector', node: targetNode(row.target, env.node), msg: { kind: 'demonitor', target: row.target, ref: row.ref } };
   }
-  env.tables.localSubscribers.delete(subscriber);
-  return effects;
+  yield { kind: 'subscribers.delete', subscriber };
 }
 
 /** `handle_demand/2`, and GenStage's delivery of the events to the consumer. */

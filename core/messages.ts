@@ -167,9 +167,6 @@ export type BatcherEnqueueMsg = { readonly kind: 'enqueue'; readonly pid: Target
 /** A gen call's reply as the caller receives it: `{[:alias | ref], value}`. */
 export type ReplyMsg = { readonly kind: 'reply'; readonly tag: Ref; readonly value: Term };
 
-/** The runtime's resumption of a process blocked in a call (not a mailbox message). */
-export type CallResultInput = { readonly kind: 'call_result'; readonly tag: string; readonly result: CallResult };
-
 export type ConnectorInput =
   | MonitorMsg
   | DemonitorMsg
@@ -178,7 +175,6 @@ export type ConnectorInput =
   | NodedownMsg
   | DownMsg
   | DeadMsg
-  | CallResultInput
   | OtherMsg;
 export type LocalInput = MonitorSubscriberMsg | DownMsg | LocalEnqueueMsg | AskMsg;
 export type DispatcherInput = GenerateDemandMsg | EventsMsg;
@@ -187,7 +183,7 @@ export type BatcherInput = BatcherEnqueueMsg | SweepMsg | DownMsg;
 
 /** Every message that can sit in a mailbox or cross the network. */
 export type Msg =
-  | Exclude<ConnectorInput, CallResultInput>
+  | ConnectorInput
   | LocalInput
   | DispatcherInput
   | ProxyInput

@@ -9,12 +9,17 @@
 // row, then monitors each target not yet monitored; unsubscribing never removes the ERTS
 // monitor (it lives until the target dies); a death truncates the reason once, then
 // removes that target's rows in key order (connector term order), one Batcher cast each.
+// Its `monitors` table is private upstream (plain state here); the Subscribers table is
+// shared with the Batchers, used through operations (ops.ts): a subscribe run's rows go in
+// with one `:ets.insert` of the list.
 
 import type { Pid } from './terms.js';
 import { assertNever, atom } from './terms.js';
-import type { Effect, Env, Init } from './effects.js';
+import type { Env, Init } from './effects.js';
 import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
 import { targetKey } from './messages.js';
+import type { Step } from './ops.js';
+import type { ProxySubscriberRow } from './tables.js';
 import { truncate } from './truncator.js';
 
 export interface ProxyState {
@@ -27,24 +32,24 @@ export function initProxy(_env: Env): Init<ProxyState> {
   return { state: { monitors: new Map() }, effects: [] };
 }
 
-export function proxyStep(state: ProxyState, input: ProxyInput, env: Env): Effect[] {
+export function* proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step {
   switch (input.kind) {
     case 'ping':
-      return [{ kind: 'reply', to: input.from, value: atom('pong') }];
+      yield { kind: 'reply', to: input.from, value: atom('pong') };
+      return;
     case 'process':
-      return processInstructions(state, input.connector, input.instructions, env);
+      return yield* processInstructions(state, input.connector, input.instructions, env);
     case 'subscribe':
-      return subscribe(state, input.connector, input.targets, env);
+      return yield* subscribe(state, input.connector, input.targets, env);
     case 'DOWN':
-      return targetDown(state, input, env);
+      return yield* targetDown(state, input, env);
     default:
       return assertNever(input);
   }
 }
 
 /** `partition_instructions/1` then `process_operation/4` per run. */
-function processInstructions(state: ProxyState, connector: Pid, instructions: readonly Instruction[], env: Env): Effect[] {
-  const effects: Effect[] = [];
+function* processInstructions(state: ProxyState, connector: Pid, instructions: readonly Instruction[], env: Env): Step {
   let start = 0;
   while (start < instructions.length) {
     const op = (instructions[start] as Instruction).op;
@@ -53,41 +58,37 @@ function processInstructions(state: ProxyState, connector: Pid, instructions: re
     const targets: Target[] = [];
     for (let i = end - 1; i >= start; i--) targets.push((instructions[i] as Instruction).target);
     if (op === 'subscribe') {
-      effects.push(...subscribe(state, connector, targets, env));
+      yield* subscribe(state, connector, targets, env);
     } else {
-      for (const target of targets) env.tables.proxySubscribers.delete(target, connector);
+      for (const target of targets) yield { kind: 'proxy_subscribers.delete', target, connector };
     }
     start = end;
   }
-  return effects;
 }
 
 /** `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets. */
-function subscribe(state: ProxyState, connector: Pid, targets: readonly Target[], env: Env): Effect[] {
-  for (const target of targets) env.tables.proxySubscribers.insert(target, connector);
-  const effects: Effect[] = [];
+function* subscribe(state: ProxyState, connector: Pid, targets: readonly Target[], env: Env): Step {
+  yield { kind: 'proxy_subscribers.insert', targets, connector };
   for (const target of targets) {
     const key = targetKey(target);
     if (state.monitors.has(key)) continue;
     state.monitors.set(key, target);
-    effects.push({ kind: 'monitor', ref: env.makeRef(), target });
+    yield { kind: 'monitor', ref: env.makeRef(), target };
   }
-  return effects;
 }
 
 /** A monitored target died: one certificate per subscribed Connector, via its Batcher. */
-function targetDown(state: ProxyState, { object, reason }: DownMsg, env: Env): Effect[] {
+function* targetDown(state: ProxyState, { object, reason }: DownMsg, env: Env): Step {
   const truncated = truncate(reason, env.config.truncation_depth);
-  const effects: Effect[] = [];
-  for (const row of env.tables.proxySubscribers.rowsFor(object)) {
-    env.tables.proxySubscribers.delete(object, row.connector);
-    effects.push({
+  const rows = (yield { kind: 'proxy_subscribers.match', target: object }) as readonly ProxySubscriberRow[];
+  for (const row of rows) {
+    yield { kind: 'proxy_subscribers.delete', target: object, connector: row.connector };
+    yield {
       kind: 'cast_batcher',
       connector: row.connector,
       msg: { kind: 'enqueue', pid: object, reason: truncated },
       lookupTimeoutMs: env.config.batcher_lookup_timeout,
-    });
+    };
   }
   state.monitors.delete(targetKey(object));
-  return effects;
 }

@@ -43,7 +43,13 @@ export default defineScenario({
       () => run.connected(A, B),
       () => {
         for (let i = 0; i < p.subscribers; i++) {
-          run.subscriber(A, { downCostUs: p.downCostUs, keepDowns: true, setup: (ctx) => void run.monitor(ctx, victim) });
+          run.subscriber(A, {
+            downCostUs: p.downCostUs,
+            keepDowns: true,
+            setup: function* (ctx) {
+              yield* run.timed.monitor(ctx, victim);
+            },
+          });
         }
       },
     );

@@ -28,7 +28,12 @@ export default defineScenario({
       () => {
         for (const n of watcherNodes) {
           for (let i = 0; i < p.watchersPerNode; i++) {
-            run.subscriber(n, { downCostUs: p.downCostUs, setup: (ctx) => void run.monitor(ctx, victim) });
+            run.subscriber(n, {
+              downCostUs: p.downCostUs,
+              setup: function* (ctx) {
+                yield* run.timed.monitor(ctx, victim);
+              },
+            });
           }
         }
       },

@@ -23,8 +23,8 @@ export default defineScenario({
   script: (run, p) => {
     // As in R4, a's rpc to b (spawning the targets) connected the two nodes first.
     run.connect('a@127.0.0.1', 'b@127.0.0.1');
+    run.expectDowns(p.targets); // first, so a run too big for memory is refused before spawning
     const targets = run.spawnMany('b@127.0.0.1', p.targets);
-    run.expectDowns(p.targets);
     let sub: Pid;
     run.when(
       () => run.connected('a@127.0.0.1', 'b@127.0.0.1'),
@@ -32,8 +32,8 @@ export default defineScenario({
         sub = run.subscriber('a@127.0.0.1', {
           name: 'subscriber',
           downCostUs: p.downCostUs,
-          setup: (ctx) => {
-            for (const t of targets) run.monitor(ctx, t);
+          setup: function* (ctx) {
+            for (const t of targets) yield* run.timed.monitor(ctx, t);
           },
         });
       },

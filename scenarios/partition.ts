@@ -38,11 +38,11 @@ export default defineScenario({
       () => run.connected(A, B),
       () => {
         sub = run.world.spawn(A, {
-          init: (ctx) => {
-            for (const t of targets) refs.push(run.monitor(ctx, t));
+          init: function* (ctx) {
+            for (const t of targets) refs.push(yield* run.timed.monitor(ctx, t));
           },
-          handle: (ctx, msg) => {
-            if (msg === remonitor) for (const t of targets) run.monitor(ctx, t);
+          handle: function* (ctx, msg) {
+            if (msg === remonitor) for (const t of targets) yield* run.timed.monitor(ctx, t);
             else if ((msg as { kind?: string }).kind === 'DOWN') run.recorder.down(ctx.nowUs(), msg as never);
           },
         });

@@ -40,8 +40,8 @@ export default defineScenario({
       () => {
         run.subscriber(A, {
           name: 'subscriber',
-          setup: (ctx) => {
-            for (const t of targets) run.monitor(ctx, t);
+          setup: function* (ctx) {
+            for (const t of targets) yield* run.timed.monitor(ctx, t);
           },
         });
       },

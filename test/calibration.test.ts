@@ -70,6 +70,15 @@ test('R4 zen: subscriber mailbox peak within 10%, work p99 within 30%, last DOWN
   within(zen.downs.lastMs as number, r4.zen.last_down_handled_ms!.median, 0.03, 'R4 zen last DOWN ms');
 });
 
+test("R4 zen: the subscriber node's largest mailbox is the subscriber's (about 1,000), not Local's or a Connector's", () => {
+  // ZenMonitor.monitor/1 casts :monitor_subscriber only while Local's Subscribers table
+  // lacks the caller: Local inserts it microseconds into the subscriber's monitor loop.
+  const a = zen.nodes['a@127.0.0.1'];
+  assert.ok(a !== undefined);
+  assert.is(a.mailbox.peakProcess, 'subscriber');
+  within(a.mailbox.peak, r4.zen.max_subscriber_mql!.median, 0.1, 'R4 zen node a mailbox peak');
+});
+
 test('R4: crash noticed within the measured range, and the herd (vanilla) vs the throttle (zen) shape', () => {
   const first = r4.zen.first_down_handled_ms as Stat;
   assert.ok((zen.downs.firstMs as number) >= first.min - 20 && (zen.downs.firstMs as number) <= first.max + 20, `zen first DOWN ${zen.downs.firstMs}`);

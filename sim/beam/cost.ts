@@ -13,14 +13,20 @@ export type CostModel = {
   sendRemoteUs: number;
   /** CPU to encode/copy one byte of a message (local copy or distribution encoding). */
   perByteUs: number;
-  /** CPU of one ETS operation (insert, take, lookup, delete). */
+  /**
+   * CPU of one ETS operation (insert, take, lookup, member, delete; a call that reads or
+   * writes several rows costs this per row): ZenMonitor's shared-table operations, each
+   * GenRegistry lookup of a Connector or Batcher, and each `ctx.ets(name)` access.
+   */
   etsOpUs: number;
   /** CPU to set up or remove one ERTS monitor. */
   monitorUs: number;
   /** CPU spent by ERTS per monitor it fires when a connection goes down. */
   connLossPerMonitorUs: number;
-  /** CPU per element when a ZenMonitor component walks a batch (sweep, dispatch, fire). */
+  /** CPU per element when a ZenMonitor component builds or takes in a list of DOWN work (dispatches, events, certificates). */
   batchItemUs: number;
+  /** CPU per element when a Connector splits its instructions off for a sweep, or the Proxy partitions them. */
+  instructionItemUs: number;
   /** Bytes of an idle process: PCB plus its initial 233-word heap and stack (beam.md). */
   processBytes: number;
   /** Bytes of one local monitor (beam.md: about 130). */
@@ -46,7 +52,10 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   sendRemoteUs: 3.3,
   // ERTS estimate: ~2 GB/s for copying or encoding terms.
   perByteUs: 0.0005,
-  // ERTS estimate: an ETS insert/take/lookup on a table of 10^5 rows.
+  // ERTS estimate: an ETS insert/take/lookup on a table of 10^5 rows (a few hundred ns:
+  // hash or tree walk plus copying a small row in or out). Charged since the operations
+  // run at their CPU time; R1/R3/R4 stay within tolerance without re-fitting it (the
+  // DOWN path adds one take per DOWN: 1000 per Dispatcher batch, 0.3 ms in 100 ms).
   etsOpUs: 0.3,
   // ERTS estimate: creating or removing a monitor (both sides' bookkeeping).
   monitorUs: 0.4,
@@ -58,6 +67,11 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   // 173-273 ms: the Connector's 100,000-row match and list, and Local taking the list
   // in, cost ~1.5 µs a row in all (paid once by the sender and once by the receiver).
   batchItemUs: 0.75,
+  // ERTS estimate: a sweep's instructions were queued one by one as the monitors came in;
+  // sending them is a `:queue.split` and `to_list` (the Proxy walks them once more to
+  // partition the runs), tens of ns per list cell; their encoding is perByteUs. Not the
+  // calibrated batchItemUs, whose rows are built and taken in whole, on the DOWN path.
+  instructionItemUs: 0.05,
   // beam.md: an idle process is about 2.7 KB (PCB plus the 233-word heap and stack).
   processBytes: 2704,
   // beam.md: ~130 bytes per local monitor, 200-250 bytes on each side for a remote one.

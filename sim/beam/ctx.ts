@@ -73,11 +73,60 @@ export class HandlerCtx implements Ctx {
 
   exit(pid: Pid, reason: Term): void {
     this.cursorUs += this.sendCost(pid.node);
-    this.w.signals.exitAt(this.nowUs(), this.p.pid.node, pid, reason);
+    this.w.signals.exitAt(this.nowUs(), this.p.pid.node, pid, reason, this.p.pid);
   }
 
   spawn(behaviour: Behaviour, opts?: { name?: string }): Pid {
     return this.w.spawn(this.p.pid.node, behaviour, opts);
+  }
+
+  // Links, trap_exit, proc_lib starts and selective receive (links.ts, proc_lib.ts,
+  // receive.ts). A link or unlink costs what a monitor does (the same ERTS bookkeeping).
+
+  spawnLink(behaviour: Behaviour, opts?: { name?: string }): Pid {
+    const pid = this.w.spawn(this.p.pid.node, behaviour, opts);
+    this.link(pid);
+    return pid;
+  }
+
+  link(pid: Pid): void {
+    this.cursorUs += this.w.cost.monitorUs;
+    this.w.links.link(this.p, pid, this.nowUs());
+  }
+
+  unlink(pid: Pid): void {
+    this.cursorUs += this.w.cost.monitorUs;
+    this.w.links.unlink(this.p, pid, this.nowUs());
+  }
+
+  trapExit(on: boolean): boolean {
+    const x = this.p.extra();
+    const old = x.trapExit;
+    x.trapExit = on;
+    return old;
+  }
+
+  startLink(behaviour: Behaviour, opts: { name?: string } = {}): Pid {
+    this.cursorUs += this.w.cost.monitorUs;
+    return this.w.procLib.startLinkFrom(this.p, behaviour, opts, this.nowUs());
+  }
+
+  initAck(error?: Term): void {
+    if (this.p.ext?.parent === undefined) return;
+    this.cursorUs += this.w.cost.sendLocalUs;
+    this.cursorUs += this.w.procLib.initAckFrom(this.p, error, this.nowUs()) * this.w.cost.perByteUs;
+  }
+
+  parent(): Pid | undefined {
+    return this.p.ext?.parent;
+  }
+
+  receive(match: (msg: unknown) => boolean, timeoutMs: number): Ref {
+    return this.w.receives.receiveFrom(this.p, match, timeoutMs, this.nowUs());
+  }
+
+  take(match: (msg: unknown) => boolean): unknown {
+    return this.w.receives.takeFrom(this.p, match);
   }
 
   call(to: Dest, msg: unknown, timeoutMs: number): Ref {
@@ -116,11 +165,16 @@ export class HandlerCtx implements Ctx {
   }
 
   ets(name: string): EtsTable {
+    this.cursorUs += this.w.cost.etsOpUs;
     return etsTable(this.w.node(this.p.pid.node), name);
   }
 
   stop(reason: Term): void {
     this.p.stopReason = reason;
+  }
+
+  stopping(): Term | undefined {
+    return this.p.stopReason;
   }
 
   isConnected(node: string): boolean {

@@ -1,9 +1,10 @@
 // The distribution glue between the world's processes and the network (beam.md
 // "Distribution connections"): what crosses a connection (sends, monitor and demonitor
-// signals, DOWN signals, exit signals), what happens when one arrives, and what a node
-// does when a connection goes down (`{:nodedown, peer}` to its node monitors, every
-// remote monitor across it fires `:noconnection`) or stops being busy. Sizes on the
-// wire are the distribution header plus the encoded payload (sizes.ts).
+// signals, DOWN signals, link and unlink signals, exit signals), what happens when one
+// arrives, and what a node does when a connection goes down (`{:nodedown, peer}` to its
+// node monitors, every remote monitor across it fires `:noconnection`, every link across
+// it breaks with `:noconnection`) or stops being busy. Sizes on the wire are the
+// distribution header plus the encoded payload (sizes.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
@@ -17,7 +18,10 @@ export type DistMsg =
   | { kind: 'monitor'; ref: Ref; watcher: Pid; target: Dest }
   | { kind: 'demonitor'; ref: Ref; target: Pid }
   | { kind: 'down'; ref: Ref; watcher: Pid; object: Term; reason: Term }
-  | { kind: 'exit'; to: Pid; reason: Term };
+  | { kind: 'link'; from: Pid; to: Pid }
+  | { kind: 'unlink'; from: Pid; to: Pid }
+  /** An exit signal: erlang:exit/2's (`from` undefined for a scenario driver), or a link's. */
+  | { kind: 'exit'; to: Pid; from: Pid | undefined; reason: Term; link: boolean };
 
 /** A send handed to the network at a later CPU time (a kernel event's argument). */
 export type DistSend = { from: string; to: string; m: DistMsg; noconnect: boolean; bytes: number };
@@ -39,7 +43,9 @@ export class Distribution {
     const fromNode = this.w.nodes.get(a.from);
     if (fromNode?.up !== true) return;
     const r = this.w.net.send(a.from, a.to, a.m, a.bytes, a.noconnect);
-    if (r === 'dropped' && a.m.kind === 'monitor') this.monitorUnreachable(a.m);
+    if (r !== 'dropped') return;
+    if (a.m.kind === 'monitor') this.monitorUnreachable(a.m);
+    else if (a.m.kind === 'link') this.w.links.unreachable(a.m.from, a.m.to);
   }
 
   /** A monitor toward a node that cannot be reached fires at once with :noconnection. */
@@ -71,9 +77,13 @@ export class Distribution {
         if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, true);
         return;
       }
+      case 'link':
+        return w.links.linkArrives(m.from, m.to);
+      case 'unlink':
+        return w.links.unlinkArrives(m.from, m.to);
       case 'exit': {
         const p = w.alive(m.to);
-        if (p !== undefined) w.signals.exitSignal(p, m.reason);
+        if (p !== undefined) w.signals.exitSignal(p, m, true);
         return;
       }
       default:
@@ -114,6 +124,7 @@ export class Distribution {
     if (incoming !== undefined) {
       for (const mon of incoming.values()) w.signals.dropMonitor(mon);
     }
+    w.links.connectionDown(node, peer);
     const out = node.remoteOut.get(peer);
     if (out !== undefined) {
       // Every DOWN is signalled at once; each watcher then spends CPU taking its

@@ -5,7 +5,7 @@
 // state so that it stays counted. Used by the world, its signals and its distribution.
 import { HEAP_BINARY_MAX_BYTES, type Term } from '../../core/terms.js';
 import type { SimNode } from './node.js';
-import type { DownSignal, Envelope } from './process.js';
+import type { DownSignal, Envelope, ExitMessage } from './process.js';
 import { offHeapOf, wordsOf } from './sizes.js';
 
 /**
@@ -88,7 +88,7 @@ function refcBinaries(msg: unknown): [Uint8Array, number][] {
   const m = msg as { t?: unknown; kind?: unknown };
   if (typeof m === 'object' && m !== null) {
     if (typeof m.t === 'string') walk(msg as Term);
-    else if (m.kind === 'DOWN') walk((msg as DownSignal).reason);
+    else if (m.kind === 'DOWN' || m.kind === 'EXIT') walk((msg as DownSignal | ExitMessage).reason);
   }
   return [...found];
 }

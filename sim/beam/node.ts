@@ -23,6 +23,8 @@ export class SimNode {
   readonly remoteOut = new Map<string, Map<number, import('./process.js').Monitor>>();
   /** Monitors held by other nodes' processes on this node's processes, per peer. */
   readonly remoteIn = new Map<string, Map<number, import('./process.js').Monitor>>();
+  /** Processes of this node with a link to a process on `peer`, per peer (may hold stale entries; links.ts checks). */
+  readonly linkedTo = new Map<string, Set<Proc>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */
   readonly nodeWatchers = new Map<string, Map<Proc, number>>();
   /** ETS-like tables of this node's processes, by name. */
@@ -80,6 +82,7 @@ export class SimNode {
     this.remoteOut.clear();
     this.remoteIn.clear();
     this.nodeWatchers.clear();
+    this.linkedTo.clear();
     this.tables.clear();
     this.ets.clear();
     this.mailboxWords = 0;

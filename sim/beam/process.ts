@@ -1,7 +1,9 @@
 // A simulated Erlang process: pid, FIFO mailbox (length and heap words tracked),
-// behaviour, monitors it holds and monitors held on it, and what it is blocked on.
-// Mirrors the parts of an ERTS process that matter to monitoring: selective receive
-// is modelled only for call replies (gen:call), which is all ZenMonitor needs.
+// behaviour, monitors it holds and monitors held on it, links and trap_exit, and what it
+// is blocked on. Mirrors the parts of an ERTS process that matter to monitoring and
+// supervision: selective receive is modelled for call replies (gen:call) and for an
+// explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
+// can pause mid-way (Behaviour, Slice).
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsTable, EtsType } from './ets.js';
 
@@ -19,6 +21,13 @@ export type NodedownSignal = { readonly kind: 'nodedown'; readonly node: string 
 export type CallRequest = { readonly kind: '$gen_call'; readonly from: From; readonly msg: unknown };
 /** A gen call reply as the caller receives it. */
 export type CallReply = { readonly kind: '$reply'; readonly tag: Ref; readonly value: Term };
+/**
+ * An exit signal turned into a message by `trap_exit`: `{:EXIT, from, reason}`. `from` is
+ * undefined for an exit signal sent by a scenario driver (`World.exit`), outside any process.
+ */
+export type ExitMessage = { readonly kind: 'EXIT'; readonly from: Pid | undefined; readonly reason: Term };
+/** What a process blocked in `ctx.receive` is resumed with: the message taken, or none at the timeout. */
+export type Received = { readonly kind: 'received'; readonly tag: Ref; readonly msg: unknown };
 /** What a blocked caller is resumed with. */
 export type CallResult = {
   readonly kind: 'call_result';
@@ -52,11 +61,56 @@ export type Envelope = {
   readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
 };
 
+/** What a generator handler yields: `undefined` (a synchronisation point) or the tag of a call or receive it waits for. */
+export type Yielded = Ref | undefined;
+/** A handler that runs step by step: what a generator handler (`function*`) returns. */
+export type Handling = Iterator<Yielded, unknown, unknown>;
+/** Whether a handler returned a generator (a `Handling`) rather than nothing. */
+export function isHandling(r: unknown): r is Handling {
+  return typeof (r as Partial<Handling> | undefined)?.next === 'function';
+}
+/** Steps a generator handler runs with `yield*`, giving back an R (ZenCluster's `timed` client API). */
+export type Steps<R> = Iterable<Yielded, R, unknown>;
+
+/**
+ * A process's code. A handler that returns nothing runs to completion in one go: what it
+ * does happens at the CPU time it reaches (sends, monitors, exits, timers are scheduled
+ * at that time), but what it reads (tables, mailboxes, liveness) is read when the
+ * handling starts. A handler may instead be a generator: each bare `yield` is a
+ * synchronisation point, where the world first runs every event earlier than the
+ * handler's CPU time, so what the handler does next happens at that time, seen by the
+ * other processes and racing with them as on a real node; `yield tag`, with the tag of a
+ * call started by `ctx.call` (or of a `ctx.receive`), blocks the process (off its
+ * scheduler) until the call's result, which the `yield` returns (`{ok: reply}` or
+ * `{exit: reason}`; the message received) instead of a `call_result` (`received`)
+ * message. A process killed while paused at a synchronisation point dies at once and
+ * does nothing more.
+ */
 export type Behaviour = {
   /** Called once, at spawn, in the new process. */
-  init?(ctx: Ctx): void;
+  init?(ctx: Ctx): void | Handling;
+  /**
+   * Started with `ctx.startLink`, this behaviour acknowledges its own start with
+   * `ctx.initAck` (a supervisor does, once its children are up). Otherwise the start is
+   * acknowledged when `init` returns (a generator `init`: when it ends), as gen_server's is.
+   */
+  readonly acksStart?: boolean;
   /** Handles one message taken from the mailbox (or a call result). */
-  handle(ctx: Ctx, msg: unknown): void;
+  handle(ctx: Ctx, msg: unknown): void | Handling;
+};
+
+/** A generator handler in progress while it is paused (world.ts drives it). */
+export type Slice = {
+  readonly it: Handling;
+  /** When its current stretch on a scheduler began, µs, and the message that began it. */
+  startUs: number;
+  msg: unknown;
+  /** The envelope being handled, for `ctx.keep()` (none for a call result). */
+  envelope: Envelope | undefined;
+  /** The CPU time it had reached (µs, fractional) when it paused. */
+  cursorUs: number;
+  /** The call or receive it is blocked in (off its scheduler), or null at a synchronisation point. */
+  call: Ref | null;
 };
 
 /** What a behaviour can do while it handles a message. Effects happen at the CPU time reached. */
@@ -77,7 +131,38 @@ export interface Ctx {
   cancelTimer(id: number): void;
   exit(pid: Pid, reason: Term): void;
   spawn(behaviour: Behaviour, opts?: { name?: string }): Pid;
-  /** Starts a gen call; the process blocks after this handler until a `call_result`. */
+  /** `spawn_link`: spawns and links at once (the link exists before the child runs). */
+  spawnLink(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  /** `link(pid)`: bidirectional; to a dead process it gives this one a `:noproc` exit signal. */
+  link(pid: Pid): void;
+  /** `unlink(pid)`: no exit signal of that link reaches this process afterwards (a trapped one already queued stays). */
+  unlink(pid: Pid): void;
+  /** `process_flag(:trap_exit, on)`: exit signals (but `:kill`) become `{:EXIT, from, reason}` messages. Returns the old value. */
+  trapExit(on: boolean): boolean;
+  /**
+   * `proc_lib:start_link`: spawns `behaviour` linked to this process, as its parent, and
+   * blocks after this handler until the child acknowledges its start (when its `init`
+   * returns, or with `ctx.initAck`) or exits; resumed with a `received` whose message is
+   * `{:ack, pid, result}` or the child's `{:EXIT, ...}` (when trapping exits). See proc_lib.ts.
+   */
+  startLink(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  /** `proc_lib:init_ack`: tells the parent this process started (`{:ok, self}`), or failed (`{:error, reason}`). */
+  initAck(error?: Term): void;
+  /** The process that started this one with `startLink` (proc_lib's parent), if any. */
+  parent(): Pid | undefined;
+  /**
+   * A selective receive: blocks after this handler until a message `match` accepts is
+   * in the mailbox (the first such, wherever it is) or `timeoutMs` passes (Infinity: never);
+   * resumed with a `received` carrying that message, or `undefined` at the timeout. In a
+   * generator handler, `yield tag` blocks at once and returns that message (or undefined).
+   */
+  receive(match: (msg: unknown) => boolean, timeoutMs: number): Ref;
+  /** `receive Pattern -> ... after 0`: takes the first message `match` accepts out of the mailbox now, if any. */
+  take(match: (msg: unknown) => boolean): unknown;
+  /**
+   * Starts a gen call and returns its tag. The process blocks after this handler until a
+   * `call_result` message, or, in a generator handler, at `yield tag`, which returns the result.
+   */
   call(to: Dest, msg: unknown, timeoutMs: number): Ref;
   reply(from: From, value: Term): void;
   register(name: string): void;
@@ -89,10 +174,15 @@ export interface Ctx {
   keep(): void;
   /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
   etsNew(name: string, type?: EtsType): EtsTable;
-  /** The named ETS table of this node (throws, as badarg, when there is none). */
+  /**
+   * The named ETS table of this node (throws, as badarg, when there is none). Each call
+   * counts as one table operation (`cost.etsOpUs`): look the table up for every operation.
+   */
   ets(name: string): EtsTable;
   /** Exits this process with `reason` once the handler returns. */
   stop(reason: Term): void;
+  /** The reason this process will exit with once the handler returns (a `stop`, or a kill meanwhile), if any. */
+  stopping(): Term | undefined;
   /** Whether `node` is connected now (`node in Node.list()`), or is this node. */
   isConnected(node: string): boolean;
 }
@@ -155,6 +245,21 @@ export class Mailbox {
 
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
 
+/** A pending selective receive (`ctx.receive`): what it accepts and its timeout timer. */
+export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => boolean; readonly timerId: number | undefined };
+
+/**
+ * The rarer parts of a process, made on first use (a million sleeping targets never
+ * need them): its links (by the linked process's uid), trap_exit, the parent that
+ * started it with `startLink`, and a selective receive it is blocked in.
+ */
+export type ProcExt = {
+  links: Map<number, Proc> | undefined;
+  trapExit: boolean;
+  parent: Pid | undefined;
+  receiving: Receiving | null;
+};
+
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };
 
@@ -170,8 +275,10 @@ export class Proc {
   /** Pending `send_after` timers: timer id -> kernel event seq. */
   timers: Map<number, number> | undefined;
   awaiting: Awaiting | null = null;
-  /** A call result ready to be handled before the mailbox. */
-  resume: CallResult | null = null;
+  /** A call result (or a selective receive's message) ready to be handled before the mailbox. */
+  resume: CallResult | Received | null = null;
+  /** Links, trap_exit, parent and a pending selective receive (see ProcExt); undefined until used. */
+  ext: ProcExt | undefined;
   registeredName: string | undefined;
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
@@ -184,6 +291,8 @@ export class Proc {
   stopReason: Term | undefined;
   /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
   suspended: string | undefined;
+  /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
+  slice: Slice | null = null;
 
   constructor(
     readonly pid: Pid,
@@ -210,9 +319,19 @@ export class Proc {
     return this.status !== 'dead';
   }
 
+  /** Paused at a synchronisation point: it holds its scheduler, and a kill takes effect at once. */
+  pausedAtSync(): boolean {
+    return this.slice !== null && this.slice.call === null;
+  }
+
   /** Whether the process has something it can handle now. */
   hasWork(): boolean {
     if (this.resume !== null) return true;
-    return this.awaiting === null && this.mailbox.length > 0;
+    return this.awaiting === null && this.mailbox.length > 0 && (this.ext === undefined || this.ext.receiving === null);
+  }
+
+  /** The rarer parts (links, trap_exit, parent, receive), made on first use. */
+  extra(): ProcExt {
+    return (this.ext ??= { links: undefined, trapExit: false, parent: undefined, receiving: null });
   }
 }

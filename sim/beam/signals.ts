@@ -1,14 +1,19 @@
-// Monitors and exit signals between simulated processes (beam.md "Monitors"): local and
-// remote `erlang:monitor/2` with `:noproc` at once for a dead or unregistered target,
-// `demonitor/2` with `:flush`, `monitor_node/2`, exit signals (any reason but `:normal`
-// kills, `:kill` reports `:killed`; no trap_exit), and what a death does: the process's
-// monitors fire (a remote one as a DOWN signal over the connection), its timers, name
-// and tables go. A monitor fires once and is then gone.
+// Monitors and exit signals between simulated processes (beam.md "Monitors"; the Erlang
+// reference manual, "Processes", on receiving exit signals): local and remote
+// `erlang:monitor/2` with `:noproc` at once for a dead or unregistered target,
+// `demonitor/2` with `:flush`, `monitor_node/2`, exit signals, and what a death does: the
+// process's monitors fire (a remote one as a DOWN signal over the connection), its links
+// carry its exit reason (links.ts), its timers, name and tables go. A monitor fires once
+// and is then gone. An exit signal (erlang:exit/2 or a link's): `exit(pid, :kill)` kills
+// unconditionally with `:killed`; otherwise a process trapping exits gets
+// `{:EXIT, from, reason}` in its mailbox; otherwise `:normal` is ignored (unless a process
+// sent it to itself with exit/2) and any other reason kills with that reason.
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
+import type { ExitSig } from './links.js';
 import { envelope, unaccount } from './memory.js';
 import type { SimNode } from './node.js';
-import type { Dest, DownSignal, Monitor, Proc } from './process.js';
+import type { Dest, DownSignal, ExitMessage, Monitor, Proc } from './process.js';
 import { wireBytesOf } from './sizes.js';
 import { destNode, destTerm, mapFor, type World } from './world.js';
 
@@ -123,22 +128,37 @@ export class Signals {
 
   // ---- exits ------------------------------------------------------------------------------
 
-  exitAt(atUs: number, fromNode: string, pid: Pid, reason: Term): void {
+  /** `exit(pid, reason)` (erlang:exit/2) sent at `atUs` by `from` on `fromNode` (no `from`: a scenario driver). */
+  exitAt(atUs: number, fromNode: string, pid: Pid, reason: Term, from?: Pid): void {
     const w = this.w;
     w.checkDest(pid, 'exit signal to');
     if (pid.node === fromNode) {
       const p = w.alive(pid);
-      if (p !== undefined) w.kernel.at(atUs, w.kinds.exit, p.uid, reason);
-    } else w.dist.send(atUs, fromNode, pid.node, { kind: 'exit', to: pid, reason }, false, 20);
+      if (p !== undefined) w.kernel.at(atUs, w.kinds.exit, p.uid, { reason, from, link: false } satisfies ExitSig);
+    } else w.dist.send(atUs, fromNode, pid.node, { kind: 'exit', to: pid, from, reason, link: false }, false, 20);
   }
 
-  exitSignal(p: Proc, reason: Term): void {
-    if (!p.alive || reason === NORMAL) return;
-    if (p.status === 'running') {
-      p.stopReason = reason === KILL ? KILLED : reason;
-      return;
+  /** An exit signal reaches `p` (`decoded`: it came over the wire, so a trapped reason is this message's own copy). */
+  exitSignal(p: Proc, sig: ExitSig, decoded = false): void {
+    if (!p.alive) return;
+    if (sig.link && !this.w.links.take(p, sig.from)) return;
+    const reason = sig.reason;
+    if (reason === KILL && !sig.link) return this.kill(p, KILLED);
+    if (p.ext?.trapExit === true) {
+      const msg: ExitMessage = { kind: 'EXIT', from: sig.from, reason };
+      return this.w.deliver(p, envelope(msg, p.pid.node, decoded));
     }
-    this.bury(p, reason === KILL ? KILLED : reason);
+    if (reason !== NORMAL) return this.kill(p, reason);
+    if (!sig.link && sig.from?.uid === p.uid) this.kill(p, NORMAL);
+  }
+
+  /**
+   * `p` exits with `reason`: now, or when the handler it is running ends (a handler paused
+   * at a synchronisation point dies now: it does nothing more).
+   */
+  private kill(p: Proc, reason: Term): void {
+    if (p.status === 'running' && !p.pausedAtSync()) p.stopReason = reason;
+    else this.bury(p, reason);
   }
 
   /** The process is dead: its monitors fire, its name and timers go. */
@@ -169,6 +189,7 @@ export class Signals {
           w.dist.send(now, node.name, wNode, down, false, wireBytesOf(reason) + 60);
         }
       }
+      this.w.links.died(p, reason);
       if (p.kept !== undefined) unaccount(node, p.kept);
       if (p.mailbox.offHeapBytes === 0) node.mailboxWords -= p.mailbox.words;
       else for (let e = p.mailbox.shift(); e !== undefined; e = p.mailbox.shift()) unaccount(node, e);

@@ -3,14 +3,19 @@
 // measured by core/terms.ts; ZenMonitor's messages, and the DOWN and nodedown signals
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
-import { externalBytes, heapWords, offHeapBytes, type Term } from '../../core/terms.js';
+import { atom, externalBytes, heapWords, offHeapBytes, tuple, type Term } from '../../core/terms.js';
 import { msgHeapWords, msgWireBytes, type Msg } from '../../core/messages.js';
-import type { CallReply, CallRequest, DownSignal } from './process.js';
+import type { CallReply, CallRequest, DownSignal, ExitMessage } from './process.js';
 
 /** A distributed send's control message (the `{SEND, ...}` tuple and headers), bytes. */
 export const DIST_HEADER_BYTES = 30;
 
-type Sig = DownSignal | CallRequest | CallReply;
+type Sig = DownSignal | CallRequest | CallReply | ExitMessage;
+
+/** A trapped exit as the term it stands for (a scenario driver's signal names `:undefined` as its sender). */
+function exitTerm(s: ExitMessage): Term {
+  return tuple(atom('EXIT'), s.from ?? atom('undefined'), s.reason);
+}
 
 function isTerm(msg: unknown): msg is Term {
   return typeof msg === 'object' && msg !== null && 't' in msg;
@@ -26,6 +31,8 @@ export function wordsOf(msg: unknown, localNode: string): number {
       return msgHeapWords(asCoreCall(s), localNode);
     case '$reply': // {[:alias | ref], value}
       return 3 + 2 + heapWords(s.tag, localNode) + heapWords(s.value, localNode);
+    case 'EXIT':
+      return heapWords(exitTerm(s), localNode);
     default:
       return msgHeapWords(msg as Msg, localNode);
   }
@@ -35,7 +42,7 @@ export function wordsOf(msg: unknown, localNode: string): number {
 export function offHeapOf(msg: unknown): number {
   if (isTerm(msg)) return offHeapBytes(msg);
   const s = msg as Sig;
-  if (s.kind === 'DOWN') return offHeapBytes(s.reason);
+  if (s.kind === 'DOWN' || s.kind === 'EXIT') return offHeapBytes(s.reason);
   return 0;
 }
 
@@ -49,6 +56,8 @@ export function wireBytesOf(msg: unknown): number {
       return msgWireBytes(asCoreCall(s));
     case '$reply':
       return 1 + 2 + externalBytes(s.tag) + externalBytes(s.value);
+    case 'EXIT':
+      return 1 + externalBytes(exitTerm(s));
     default:
       return msgWireBytes(msg as Msg);
   }

@@ -6,27 +6,38 @@
 // A process handles one message at a time on one of its node's schedulers; a handler's
 // CPU time is the cost model's, and what it does (sends, exits, timers) happens at the
 // CPU time reached when it does it (ctx.ts), so two processes on different schedulers
-// can race as they do on a real node. Mirrors beam.md: send/monitor/demonitor(:flush)/
-// monitor_node/exit/send_after/registered names/gen calls, :noproc and :noconnection,
-// crash and restart with a new creation. The world is split by seam: this file holds
-// nodes, spawning, scheduling and local delivery; signals.ts monitors and exits;
-// calls.ts gen calls and timers; dist.ts the distribution glue; memory.ts the memory
-// books of queued and kept messages; ctx.ts the process context.
+// can race as they do on a real node. A generator handler also reads and writes at that
+// time: at each synchronisation point it yields, the events due by its CPU time run
+// first (the kernel's clock moves to it when none is due; otherwise the handler pauses,
+// holding its scheduler, until a `handler_resume` event at that time), and the tag of a
+// call or receive yielded blocks it off its scheduler until the result. Mirrors beam.md:
+// send/monitor/demonitor(:flush)/monitor_node/exit/send_after/registered names/gen calls,
+// links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
+// The world is split by seam: this file holds nodes, spawning, scheduling (generator
+// handlers included) and local delivery; signals.ts monitors and exits; links.ts links;
+// calls.ts gen calls and timers; receive.ts selective receive; proc_lib.ts synchronous
+// starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
+// messages; ctx.ts the process context. OTP's supervisor and GenRegistry are behaviours
+// on top (supervisor.ts, gen_registry.ts).
 //
 // Simplifications (README, "Model and its limits"): a handler runs to completion
-// (one message per scheduling, then the process goes to the back of the run queue);
-// exit signals other than :normal kill (no trap_exit); a late gen-call reply is
-// dropped (OTP 24+ aliases).
+// (one message per scheduling, then the process goes to the back of the run queue), and
+// a plain (non-generator) one reads the world as its handling began; an exit signal that
+// kills a running process takes effect when its handler ends (at once if it is paused at
+// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases).
 import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
 import { Distribution, type DistMsg, type DistSend } from './dist.js';
 import { Kernel } from '../engine/kernel.js';
+import { Links, type ExitSig } from './links.js';
 import { account, envelope, unaccount } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
-import { Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Named } from './process.js';
+import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Received, type Slice } from './process.js';
+import { ProcLib } from './proc_lib.js';
+import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
 import { wireBytesOf } from './sizes.js';
@@ -47,6 +58,7 @@ export type WorldKinds = {
   readonly callTimeout: number;
   readonly script: number;
   readonly dispatch: number;
+  readonly resume: number;
 };
 
 export function isNamed(d: Dest): d is Named {
@@ -65,6 +77,9 @@ export class World {
   readonly signals = new Signals(this);
   readonly calls = new Calls(this);
   readonly dist = new Distribution(this);
+  readonly links = new Links(this);
+  readonly receives = new Receives(this);
+  readonly procLib = new ProcLib(this);
   private refs = 0;
   private readonly ctx: HandlerCtx;
   private inHandler = false;
@@ -72,8 +87,13 @@ export class World {
   private handling: Envelope | undefined;
   /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
   onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
-  /** Called after each handled message with its start and CPU time, µs (trace writers hook in here). */
+  /**
+   * Called after each handled message with its start and CPU time, µs (trace writers hook
+   * in here); a generator handler's once it has ended, or blocked in a call.
+   */
   onSlice: ((p: Proc, startUs: number, durUs: number, msg: unknown) => void) | undefined;
+  /** Called as a process begins handling a message, before its handler runs (checkers hook in here; observe only). */
+  onSliceStart: ((p: Proc, startUs: number, msg: unknown) => void) | undefined;
   /** Called by a scenario's faults (crash, restart, partition, heal) and its trigger. */
   onFault: ((name: string, detail: string) => void) | undefined;
   /** Called when a process dies, with its exit reason (checkers hook in here; observe only). */
@@ -97,13 +117,14 @@ export class World {
       done: k.defineKind('slice_done', (uid, node) => this.sliceDone(proc(uid), node as SimNode)),
       timer: k.defineKind('timer', (uid, t) => this.calls.fireTimer(proc(uid), t as TimerArg)),
       dist: k.defineKind('dist_send', (_s, a) => this.dist.sendNow(a as DistSend)),
-      exit: k.defineKind('exit_signal', (uid, r) => this.signals.exitSignal(proc(uid), r as Term)),
+      exit: k.defineKind('exit_signal', (uid, s) => this.signals.exitSignal(proc(uid), s as ExitSig)),
       callTimeout: k.defineKind('call_timeout', (uid, tag) => this.calls.callTimeout(proc(uid), tag as Ref)),
       script: k.defineKind('script', (_s, fn) => (fn as () => void)()),
       dispatch: k.defineKind('dispatch', (_s, node) => {
         (node as SimNode).dispatchPending = false;
         if ((node as SimNode).up) this.startNext(node as SimNode);
       }),
+      resume: k.defineKind('handler_resume', (uid, s) => this.resumeSlice(proc(uid), s as Slice)),
     };
     this.net = new Network(
       {
@@ -183,7 +204,10 @@ export class World {
     this.sendAt(this.kernel.nowUs, fromNode ?? destNode(to), to, msg, false);
   }
 
-  /** Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`. */
+  /**
+   * Sends an exit signal to `pid` now, as `Process.exit(pid, reason)` from `fromNode`, by
+   * no process: a trapping `pid` gets `{:EXIT, from, reason}` with `from` undefined.
+   */
   exit(pid: Pid, reason: Term, fromNode?: string): void {
     this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
   }
@@ -252,39 +276,121 @@ export class World {
         continue;
       }
       node.freeSchedulers--;
-      const durationUs = this.runOne(p);
-      node.busyUs += durationUs;
-      this.kernel.at(this.kernel.nowUs + durationUs, this.kinds.done, p.uid, node);
+      this.runOne(p, node);
     }
   }
 
-  /** Handles one message of `p`; returns the CPU time it took, whole µs (at least 1). */
-  private runOne(p: Proc): number {
+  /** Handles one message of `p` on a scheduler of `node` (a generator handler may pause). */
+  private runOne(p: Proc, node: SimNode): void {
     p.status = 'running';
     let msg: unknown;
+    let e: Envelope | undefined;
     if (p.resume !== null) {
       msg = p.resume;
       p.resume = null;
     } else {
-      const e = p.mailbox.shift() as Envelope;
-      unaccount(this.nodes.get(p.pid.node) as SimNode, e);
+      e = p.mailbox.shift() as Envelope;
+      unaccount(node, e);
       msg = e.msg;
-      this.handling = e;
+    }
+    const startUs = this.kernel.nowUs;
+    const cursorUs = startUs + this.cost.receiveUs + p.signalDebtUs;
+    p.signalDebtUs = 0;
+    this.onSliceStart?.(p, startUs, msg);
+    const blocked = p.slice;
+    if (blocked !== null) {
+      // A generator handler blocked in a call or a receive: this is its result.
+      const r = msg as CallResult | Received;
+      if (r.tag !== blocked.call) throw new Error(`process ${p.uid} is blocked in a call but was resumed with ${JSON.stringify(msg)}`);
+      p.slice = null;
+      blocked.call = null;
+      blocked.startUs = startUs;
+      blocked.msg = msg;
+      blocked.envelope = undefined;
+      this.drive(p, node, blocked, cursorUs, answerOf(r));
+      return;
     }
     const ctx = this.ctx;
-    ctx.enter(p, this.kernel.nowUs + this.cost.receiveUs + p.signalDebtUs);
-    p.signalDebtUs = 0;
+    ctx.enter(p, cursorUs);
+    this.handling = e;
     this.inHandler = true;
+    let r: void | Handling;
     try {
-      if (msg === INIT) (p.behaviour.init as (c: Ctx) => void)(ctx);
-      else p.behaviour.handle(ctx, msg);
+      r = msg === INIT ? (p.behaviour.init as (c: Ctx) => void | Handling)(ctx) : p.behaviour.handle(ctx, msg);
     } finally {
       this.inHandler = false;
       this.handling = undefined;
     }
-    const durUs = Math.max(1, Math.ceil(ctx.leave() - this.kernel.nowUs));
-    if (this.onSlice !== undefined) this.onSlice(p, this.kernel.nowUs, durUs, msg);
-    return durUs;
+    if (!isHandling(r)) this.endSlice(p, node, startUs, ctx.leave(), msg);
+    else this.drive(p, node, { it: r, startUs, msg, envelope: e, cursorUs: 0, call: null }, ctx.leave(), undefined);
+  }
+
+  /**
+   * Runs a generator handler from `cursorUs` until it ends, pauses at a synchronisation
+   * point that some earlier event must precede (it holds its scheduler; a `resume` event
+   * at its CPU time goes on), or blocks in a call (it leaves its scheduler).
+   */
+  private drive(p: Proc, node: SimNode, s: Slice, cursorUs: number, input: unknown): void {
+    const ctx = this.ctx;
+    ctx.enter(p, cursorUs);
+    this.handling = s.envelope;
+    this.inHandler = true;
+    try {
+      for (let r = s.it.next(input); r.done !== true; r = s.it.next(input)) {
+        const y = r.value;
+        if (y === undefined) {
+          // A synchronisation point: every event due by the handler's CPU time runs first.
+          const atUs = ctx.nowUs();
+          input = undefined;
+          if (this.kernel.advanceTo(atUs)) continue;
+          s.cursorUs = ctx.leave();
+          p.slice = s;
+          this.kernel.at(Math.max(atUs, this.kernel.nowUs), this.kinds.resume, p.uid, s);
+          return;
+        }
+        const ready = p.resume;
+        if (ready !== null && ready.tag === y) {
+          // Answered already (while the handler was paused, or a receive found its message): go on.
+          p.resume = null;
+          input = answerOf(ready);
+          continue;
+        }
+        if (p.awaiting?.tag !== y && p.ext?.receiving?.tag !== y) {
+          throw new Error(`process ${p.uid} yielded ${JSON.stringify(y)}, which is not the tag of a call or receive in flight`);
+        }
+        s.call = y;
+        p.slice = s;
+        break;
+      }
+    } finally {
+      this.inHandler = false;
+      this.handling = undefined;
+    }
+    this.endSlice(p, node, s.startUs, ctx.leave(), s.msg);
+  }
+
+  /** A paused generator handler's CPU time has come: it goes on (or, killed meanwhile, frees its scheduler). */
+  private resumeSlice(p: Proc, s: Slice): void {
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    if (!node.up || p.pid.creation !== node.creation || p.slice !== s) return;
+    p.slice = null;
+    if (p.alive) {
+      this.drive(p, node, s, s.cursorUs, undefined);
+      return;
+    }
+    const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
+    node.busyUs += durUs;
+    this.onSlice?.(p, s.startUs, durUs, s.msg);
+    node.freeSchedulers++;
+    this.startNext(node);
+  }
+
+  /** The handling that began at `startUs` has reached `cursorUs`: its scheduler is free then. */
+  private endSlice(p: Proc, node: SimNode, startUs: number, cursorUs: number, msg: unknown): void {
+    const durUs = Math.max(1, Math.ceil(cursorUs - startUs));
+    node.busyUs += durUs;
+    if (this.onSlice !== undefined) this.onSlice(p, startUs, durUs, msg);
+    this.kernel.at(startUs + durUs, this.kinds.done, p.uid, node);
   }
 
   private sliceDone(p: Proc, node: SimNode): void {
@@ -336,6 +442,7 @@ export class World {
     const msg = e.msg as { kind?: unknown };
     if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
+    if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
     account(node, e);
@@ -375,6 +482,11 @@ export class World {
 }
 
 const KILLED = atom('killed');
+
+/** What a generator handler's `yield tag` returns: a call's result, or the message a receive took. */
+function answerOf(r: CallResult | Received): unknown {
+  return r.kind === 'call_result' ? r.result : r.msg;
+}
 
 const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
 

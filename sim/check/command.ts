@@ -3,17 +3,19 @@
 // recovery.ts) and what it observed (observations.ts), the properties (properties.ts,
 // world_properties.ts, with the rules they share in facts.ts and the checker's own
 // Truncator in oracle.ts), the known findings and their signatures (findings.ts), the
-// suite (suite.ts) and the command (this file). It may import report/, run/, zen/,
+// suite (suite.ts), the ExUnit export (exunit.ts, elixir.ts) and the command (this file). It may import report/, run/, zen/,
 // beam/, engine/ and core/; never plan/ or the CLI.
 //
 // `zensim check`: ZenMonitor's guarantees, and the simulated ERTS's own, checked with
 // fast-check against random schedules of workload and faults; every failing class
 // shrunk to a minimal schedule, written to a replay file and printed with the one
-// command that replays it exactly (and writes its trace); `--replay` runs one schedule.
+// command that replays it exactly (and writes its trace); `--replay` runs one schedule;
+// `--export-exunit` writes a schedule as an ExUnit test for real BEAM nodes (exunit.ts).
 // Exit 0 when every property holds, 1 when one fails (a documented finding included,
 // unless --allow-known) or a run crashes, 2 on bad input, 130/143 when interrupted
 // (after printing what was found). On a terminal it shows progress.
 import type { Argv } from 'yargs';
+import { writeExunitExports } from './exunit.js';
 import { Facts } from './facts.js';
 import { classify } from './findings.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from './schedule.js';
@@ -35,6 +37,8 @@ export type CheckCommand = {
   arb: { faults: boolean; racing: boolean };
   replay?: { file: string } | { inline: string };
   trace?: string;
+  /** Write the schedule (a replay's, or each failing property's minimal one) as an ExUnit test. */
+  exportExunit?: string;
   quiet: boolean;
   /** Exit 0 when the only failures are documented findings. */
   allowKnown: boolean;
@@ -56,6 +60,7 @@ export function checkOptions<T>(y: Argv<T>) {
     .option('replay', { type: 'string', describe: 'run exactly the schedule in FILE (written by a failing check) and check it' })
     .option('replay-inline', { type: 'string', describe: 'as --replay, the schedule given inline (base64url JSON, printed by a failing check)' })
     .option('trace', { type: 'string', describe: 'with --replay: write every executed event, one JSON object per line, to FILE' })
+    .option('export-exunit', { type: 'string', describe: "write the schedule (with --replay) or each failing property's minimal schedule as an ExUnit test, OUT.exs, to run on real BEAM nodes (mix test OUT.exs)" })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but failures and errors' });
 }
 
@@ -121,6 +126,11 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
   if (trace !== undefined) {
     if (cmd.replay === undefined) throw new InputError('--trace needs --replay (the trace of one schedule)');
     cmd.trace = String(trace);
+  }
+  const exunit = single(args, 'export-exunit', 'a file name ending in .exs');
+  if (exunit !== undefined) {
+    if (!String(exunit).endsWith('.exs')) throw new InputError(`--export-exunit takes a file name ending in .exs, got '${String(exunit)}'`);
+    cmd.exportExunit = String(exunit);
   }
   return cmd;
 }
@@ -197,6 +207,7 @@ async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number>
   const sets = cmd.zen.map(([k, v]) => ` --set zen.${k}=${String(v)}`).join('');
   const flags = `${cmd.arb.faults ? '' : ' --no-faults'}${cmd.arb.racing ? '' : ' --no-racing'}${cmd.shrink ? '' : ' --no-shrink'}${cmd.bail ? ' --bail' : ''}`;
   say(`zensim check --runs ${cmd.runs} --seed ${cmd.seed}${cmd.property !== undefined ? ` --property ${cmd.property}` : ''}${flags}${sets}`);
+  if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
   const progress = new ProgressLine(!cmd.quiet && process.stderr.isTTY === true);
   const report = await runCheck({
     runs: cmd.runs,
@@ -214,6 +225,7 @@ async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number>
   });
   progress.clear();
   for (const line of reportLines(report)) out(line);
+  if (cmd.exportExunit !== undefined) exportFailures(cmd, cmd.exportExunit, report, out, say);
   if (stop.code !== undefined) return stop.code;
   return report.clean || (report.ok && cmd.allowKnown) ? 0 : 1;
 }
@@ -242,6 +254,16 @@ export function reportLines(r: CheckReport): string[] {
     `result: ${r.completed} runs completed, ${crashed} crashed${firstCrash !== undefined ? ` (first at run ${firstCrash + 1})` : ''}, ${r.newRuns} with new failures${r.firstNewRun !== undefined ? ` (first at run ${r.firstNewRun + 1})` : ''}, ${r.knownRuns} with documented findings only${known !== '' ? ` (${known})` : ''}`,
   );
   return lines;
+}
+
+/** Each failing property's example (its first new class's, else its first known one's) as an ExUnit test. */
+function exportFailures(cmd: CheckCommand, file: string, r: CheckReport, out: (s: string) => void, say: (s: string) => void): void {
+  const failed = r.outcomes.flatMap((o) => {
+    const c = o.classes.find((x) => x.kind === 'new') ?? o.classes[0];
+    return c?.example === undefined ? [] : [{ schedule: c.example.schedule, source: c.example.replayFile ?? `check --seed ${cmd.seed}`, property: o.name }];
+  });
+  for (const f of writeExunitExports(file, failed)) out(`ExUnit test: ${f}  (mix test ${f})`);
+  if (failed.length === 0) say(`no property failed: no ExUnit test written to ${file}`);
 }
 
 function exampleLines(c: FailureClass): string[] {
@@ -292,6 +314,7 @@ function eta(elapsedMs: number, done: number, of: number): string {
 async function replayCommand(cmd: CheckCommand, source: { file: string } | { inline: string }, stop: Interrupt): Promise<number> {
   const { out, say } = printer(cmd);
   if (cmd.trace !== undefined) checkWritable(cmd.trace, '--trace');
+  if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
   const schedule = withSettings(await loadReplay(source), cmd.zen);
   const trace = cmd.trace !== undefined ? new PendingFile(cmd.trace) : undefined;
   const rep = replaySchedule(schedule, {
@@ -308,6 +331,10 @@ async function replayCommand(cmd: CheckCommand, source: { file: string } | { inl
   say(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})  traceHash ${rep.traceHash}  ${rep.events} events`);
   const onlyKnown = replayLines(rep, out, say);
   if (cmd.trace !== undefined && stop.code === undefined) say(`trace: ${cmd.trace}`);
+  if (cmd.exportExunit !== undefined && stop.code === undefined) {
+    const from = 'file' in source ? source.file : '--replay-inline';
+    for (const f of writeExunitExports(cmd.exportExunit, [{ schedule, source: from, property: cmd.property }])) say(`ExUnit test: ${f}  (mix test ${f})`);
+  }
   if (stop.code !== undefined) return stop.code;
   return rep.ok || (onlyKnown && cmd.allowKnown) ? 0 : 1;
 }

@@ -33,14 +33,14 @@ export const FINDINGS: readonly Finding[] = [
     property: 'no-down-after-flush',
     doc: 'docs/findings.md#f1-a-down-after-demonitorref-flush',
     schedule: 'docs/findings/flush-race.json',
-    // Dispatcher.handle_events/3 took {sub, ref} from References at the start of the batch
-    // carrying this DOWN; the flush ran while it handled that batch, its take found
-    // nothing (so it scanned the mailbox, and found nothing either); and the send of that
-    // same handling delivered the DOWN afterwards.
+    // Dispatcher.handle_events/3 took {sub, ref} from References while handling the batch
+    // carrying this DOWN; the flush ran during that handling and its take found nothing
+    // (no demonitor of the ref ever reached the Connector), so it scanned the mailbox and
+    // found nothing either; and the send of that same handling delivered the DOWN afterwards.
     matches: (v, facts) => {
       if (v.code !== 'delivered-after-flush' || v.evidence?.kind !== 'late-down') return false;
       const { monitor, flush, down } = v.evidence;
-      if (flush.rowFound) return false;
+      if (facts.obs.connectorDemonitors.has(monitor.ref.uid)) return false;
       return facts.obs.dispatcherSlices.some(
         (sl) =>
           sl.node === monitor.subNode &&

@@ -35,8 +35,6 @@ export type DemonitorObs = {
   readonly seq: number;
   /** DOWNs for the ref in the subscriber's mailbox right after demonitor returned. */
   readonly downsInMailboxAfter: number;
-  /** Whether the References row of the ref was still there when demonitor took it. */
-  readonly rowFound: boolean;
 };
 export type DownObs = {
   readonly proc: number;
@@ -164,6 +162,8 @@ export type Observations = {
   readonly handOvers: HandOverSlice[];
   readonly eventsIn: EventsObs[];
   readonly chunks: ChunkObs[];
+  /** Refs (uids) whose demonitor reached a Connector: a demonitor that found the References row casts one. */
+  readonly connectorDemonitors: ReadonlySet<number>;
   readonly fires: FireObs[];
   readonly ertsMonitors: ErtsMonitorObs[];
   readonly ertsDowns: ErtsDownObs[];

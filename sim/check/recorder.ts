@@ -9,7 +9,7 @@
 // Rules: it only reads (the world, ZenMonitor's tables and component states); what it
 // records is plain data ordered by `seq`, the order in which things happened.
 import type { ConnectorState } from '../../core/connector.js';
-import type { AskMsg, DeadMsg, EventsMsg, ProcessMsg } from '../../core/messages.js';
+import type { AskMsg, DeadMsg, DemonitorMsg, EventsMsg, ProcessMsg } from '../../core/messages.js';
 import type { Pid, Term } from '../../core/terms.js';
 import type { DownSignal, Proc } from '../beam/process.js';
 import type { World } from '../beam/world.js';
@@ -53,6 +53,7 @@ export class Recorder {
   readonly handOvers: HandOverSlice[] = [];
   readonly eventsIn: EventsObs[] = [];
   readonly chunks: ChunkObs[] = [];
+  readonly connectorDemonitors = new Set<number>();
   readonly fires: FireObs[] = [];
   readonly ertsDowns: ErtsDownObs[] = [];
   /** Process index by pid uid. */
@@ -155,6 +156,8 @@ export class Recorder {
         const subscribes = m.instructions.flatMap((ins) => (ins.op === 'subscribe' && ins.target.t === 'pid' ? [ins.target.uid] : []));
         return void this.chunks.push({ kind: 'process', node: this.names.indexOf(p.pid.node), size: m.instructions.length, atUs: w.nowUs, connector: m.connector.uid, subscribes });
       }
+      case 'demonitor':
+        return void this.connectorDemonitors.add((msg as DemonitorMsg).ref.uid);
       case 'dead':
         return void this.chunks.push({ kind: 'dead', node: this.names.indexOf(p.pid.node), size: (msg as DeadMsg).certificates.length, atUs: w.nowUs });
       default: {

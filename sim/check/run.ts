@@ -22,7 +22,7 @@ import { defaultZenConfig, setZenConfig } from '../../core/config.js';
 import type { EventsMsg } from '../../core/messages.js';
 import { assertNever, atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
 import type { TraceSink } from '../engine/kernel.js';
-import type { Ctx, DownSignal, Proc } from '../beam/process.js';
+import type { Ctx, DownSignal, Handling, Proc, Steps } from '../beam/process.js';
 import { World } from '../beam/world.js';
 import { ZenCluster, type ComponentSteps } from '../zen/cluster.js';
 import { type DemonitorObs, type ErtsMonitorObs, type FaultObs, type MessageObs, type MonitorObs, nodeEnd, type NodeEnd, type Observations, pairKey, type RecoveryObs, type RunView, type TimerObs } from './observations.js';
@@ -68,7 +68,7 @@ export function runSchedule(s: Schedule, opts: RunOptions = {}): Observations {
   return new CheckRun(s, opts).run();
 }
 
-type Action = (ctx: Ctx) => void;
+type Action = (ctx: Ctx) => void | Handling;
 
 class CheckRun implements RunView {
   private readonly world: World;
@@ -109,9 +109,9 @@ class CheckRun implements RunView {
     s.nodes.forEach((shape, i) => this.world.addNode(this.names[i] as string, { schedulers: shape.schedulers }));
     this.rec = new Recorder(this.world, this.zen, this.names, (proc) => this.procs[proc]?.node ?? -1, (uid) => this.queues.delete(uid));
     this.rec.install();
-    this.world.onSlice = chainSlice(this.world.onSlice, (p, startUs, msg) => {
+    this.world.onSliceStart = (p, startUs, msg) => {
       if (this.races.size > 0 && this.rec.dispatchers.has(p.uid) && (msg as { kind?: unknown }).kind === 'events') this.startRaces(msg as EventsMsg, startUs);
-    });
+    };
     opts.attach?.(this.world, this.zen);
   }
 
@@ -365,7 +365,7 @@ class CheckRun implements RunView {
         const uid = (msg as DownSignal).ref.uid;
         if (this.rec.ertsRefs.has(uid)) return;
         this.rec.handledDown(msg);
-        this.flushesOnDown(ctx, uid);
+        return this.flushOnDown.delete(uid) ? this.flushOthers(ctx, uid) : undefined;
       },
     });
     this.procs.push({ node: n, pid });
@@ -388,25 +388,27 @@ class CheckRun implements RunView {
   // ---- ZenMonitor's client API, inside the probes ------------------------------------------------
 
   private monitor(subProc: number, targetProc: number, then?: (m: MonitorObs) => void): void {
-    this.inside((this.procs[subProc] as { pid: Pid }).pid, (ctx) => {
-      if (this.zen.app(ctx.node) === undefined) return;
-      const m = this.monitorInside(ctx, subProc, targetProc);
+    const check = this;
+    this.inside((this.procs[subProc] as { pid: Pid }).pid, function* (ctx) {
+      if (check.zen.app(ctx.node) === undefined) return;
+      const m = yield* check.monitorInside(ctx, subProc, targetProc);
       then?.(m);
     });
   }
 
   /** `count` monitors by one subscriber, of the processes from `target` on, in one handler (as a herd's subscriber makes them). */
   private monitorBurst(subProc: number, target: number, count: number): void {
-    this.inside((this.procs[subProc] as { pid: Pid }).pid, (ctx) => {
-      if (this.zen.app(ctx.node) === undefined) return;
-      for (let k = 0; k < count; k++) this.monitorInside(ctx, subProc, (target + k) % this.procs.length);
+    const check = this;
+    this.inside((this.procs[subProc] as { pid: Pid }).pid, function* (ctx) {
+      if (check.zen.app(ctx.node) === undefined) return;
+      for (let k = 0; k < count; k++) yield* check.monitorInside(ctx, subProc, (target + k) % check.procs.length);
     });
   }
 
-  private monitorInside(ctx: Ctx, subProc: number, targetProc: number): MonitorObs {
+  private *monitorInside(ctx: Ctx, subProc: number, targetProc: number): Steps<MonitorObs> {
     const sub = this.procs[subProc] as { node: number; pid: Pid };
     const target = this.procs[targetProc] as { node: number; pid: Pid };
-    const ref = this.zen.monitor(ctx, target.pid);
+    const ref = yield* this.zen.timed.monitor(ctx, target.pid);
     const m: MonitorObs = {
       id: this.monitors.length,
       sub: subProc,
@@ -443,16 +445,15 @@ class CheckRun implements RunView {
   private demonitor(monitor: number, flush: boolean): void {
     const m = this.monitors[monitor] as MonitorObs;
     const sub = this.procs[m.sub] as { pid: Pid };
-    this.inside(sub.pid, (ctx) => {
-      if (this.zen.app(ctx.node) !== undefined) this.demonitorInside(ctx, m, flush);
+    const check = this;
+    this.inside(sub.pid, function* (ctx) {
+      if (check.zen.app(ctx.node) !== undefined) yield* check.demonitorInside(ctx, m, flush);
     });
   }
 
-  private demonitorInside(ctx: Ctx, m: MonitorObs, flush: boolean): void {
-    const rowFound = this.zen.app(ctx.node)?.tables.references.has(ctx.self, m.ref) === true;
-    this.zen.demonitor(ctx, m.ref, flush ? ['flush'] : []);
+  private *demonitorInside(ctx: Ctx, m: MonitorObs, flush: boolean): Steps<void> {
+    yield* this.zen.timed.demonitor(ctx, m.ref, flush ? ['flush'] : []);
     this.demonitors.push({
-      rowFound,
       monitor: m.id,
       flush,
       atUs: this.world.nowUs,
@@ -461,21 +462,22 @@ class CheckRun implements RunView {
     });
   }
 
-  /** On the DOWN of ref `uid`, if so armed: demonitor(ref, [:flush]) on every other monitor of the handling process. */
-  private flushesOnDown(ctx: Ctx, uid: number): void {
-    if (!this.flushOnDown.delete(uid) || this.zen.app(ctx.node) === undefined) return;
+  /** On the DOWN of ref `uid` (so armed): demonitor(ref, [:flush]) on every other monitor of the handling process. */
+  private *flushOthers(ctx: Ctx, uid: number): Handling {
+    if (this.zen.app(ctx.node) === undefined) return;
     const sub = this.rec.procIndex.get(ctx.self.uid);
-    for (const m of this.monitors) if (m.sub === sub && m.ref.uid !== uid) this.demonitorInside(ctx, m, true);
+    for (const m of this.monitors) if (m.sub === sub && m.ref.uid !== uid) yield* this.demonitorInside(ctx, m, true);
   }
 
   /** demonitor(ref) and at once monitor(target) again, in one handler: both instructions land in one sweep. */
   private remonitor(monitor: number): void {
     const m = this.monitors[monitor] as MonitorObs;
     const sub = this.procs[m.sub] as { pid: Pid };
-    this.inside(sub.pid, (ctx) => {
-      if (this.zen.app(ctx.node) === undefined) return;
-      this.demonitorInside(ctx, m, false);
-      this.monitorInside(ctx, m.sub, m.target);
+    const check = this;
+    this.inside(sub.pid, function* (ctx) {
+      if (check.zen.app(ctx.node) === undefined) return;
+      yield* check.demonitorInside(ctx, m, false);
+      yield* check.monitorInside(ctx, m.sub, m.target);
     });
   }
 
@@ -590,6 +592,7 @@ class CheckRun implements RunView {
       handOvers: r.handOvers,
       eventsIn: r.eventsIn,
       chunks: r.chunks,
+      connectorDemonitors: r.connectorDemonitors,
       fires: r.fires,
       ertsMonitors: this.ertsMonitors,
       ertsDowns: r.ertsDowns,
@@ -628,12 +631,4 @@ function countDowns(p: Proc, uid: number): number {
     return false;
   });
   return n;
-}
-
-/** Chains a second onSlice observer after the first. */
-function chainSlice(first: World['onSlice'], then: (p: Proc, startUs: number, msg: unknown) => void): World['onSlice'] {
-  return (p, startUs, durUs, msg) => {
-    first?.(p, startUs, durUs, msg);
-    then(p, startUs, msg);
-  };
 }

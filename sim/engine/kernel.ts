@@ -10,7 +10,9 @@
 // four numbers and an argument (no closure per event) and a trace line can name it.
 //
 // Rules: time never goes backwards; an event cannot be scheduled in the past or at a
-// fractional microsecond; nothing here reads the wall clock.
+// fractional microsecond; the clock moves to each event's time, and forward inside an
+// event only to a time no pending event precedes or shares (`advanceTo`); nothing here
+// reads the wall clock.
 
 export type Handler = (subject: number, arg: unknown) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
@@ -74,6 +76,8 @@ export class Kernel {
   nowUs = 0;
   /** Events executed so far. */
   executed = 0;
+  /** The sum, over executed events, of the events pending when each ran (itself included): a mean queue length. */
+  pendingTotal = 0;
   private seq = 0;
   private rank = 0;
   private size = 0;
@@ -122,6 +126,8 @@ export class Kernel {
   private h1 = 0x811c9dc5 | 0;
   private h2 = 0x01000193;
   private trace: TraceSink | undefined;
+  /** The `untilUs` of the run in progress (-Infinity outside one): `advanceTo` never passes it. */
+  private horizonUs = -Infinity;
 
   /** Registers an event kind; returns its code for `at`/`after`. */
   defineKind(name: string, handler: Handler, describe?: Describe): number {
@@ -182,6 +188,33 @@ export class Kernel {
 
   run(limit: RunLimit = {}): RunEnd {
     const untilUs = limit.untilUs ?? Infinity;
+    const outer = this.horizonUs;
+    this.horizonUs = untilUs;
+    try {
+      return this.loop(untilUs, limit);
+    } finally {
+      this.horizonUs = outer;
+    }
+  }
+
+  /**
+   * Moves the clock forward to `atUs` from inside an event, when no pending event is due
+   * at or before it and the run in progress reaches that far: true when the clock is then
+   * at `atUs` (or past it), false when the caller must instead wait for an event of its
+   * own at `atUs`, which runs after those. A process whose handler has run ahead of the
+   * clock (its CPU time) uses it to bring the world to its own time without an event;
+   * what it does then comes after everything already scheduled for that time, as
+   * same-time events do. Outside `run` the clock never moves.
+   */
+  advanceTo(atUs: number): boolean {
+    if (this.size > 0 && this.nextTime() <= atUs) return false;
+    if (atUs <= this.nowUs) return true;
+    if (atUs > this.horizonUs) return false;
+    this.nowUs = atUs;
+    return true;
+  }
+
+  private loop(untilUs: number, limit: RunLimit): RunEnd {
     const maxEvents = limit.maxEvents ?? Infinity;
     const until = limit.until;
     let n = 0;
@@ -231,6 +264,7 @@ export class Kernel {
     if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOfKey(key))) return false;
     this.nowUs = t;
     this.executed++;
+    this.pendingTotal += this.size + 1;
     this.mix(t, kind, subject);
     if (this.trace !== undefined) this.writeTrace(t, this.kinds[kind] as Kind, subject, arg);
     (this.handlers[kind] as Handler)(subject, arg);
@@ -362,13 +396,18 @@ export class Kernel {
     return out;
   }
 
-  /** Replaces every pending key k by f(k); f must keep the keys' order. */
-  private mapKeys(f: (key: number) => number): void {
-    for (let i = this.dueHead; i < this.dueLen; i++) this.due[i] = f(this.due[i] as number);
+  /**
+   * Re-encodes every pending key in place for `newCapacity` slots, keeping its slot: its
+   * rank stays (growing), or becomes its index in `sortedKeys` (renumbering).
+   */
+  private rekey(newCapacity: number, sortedKeys?: Float64Array): void {
+    const cap = this.capacity;
+    const due = this.due;
+    for (let i = this.dueHead; i < this.dueLen; i++) due[i] = rekeyed(due[i] as number, cap, newCapacity, sortedKeys);
     for (let b = 1; b < BUCKETS; b++) {
       const a = this.buckets[b] as Float64Array;
       const n = this.bucketLen[b] as number;
-      for (let i = 1; i < n; i += 2) a[i] = f(a[i] as number);
+      for (let i = 1; i < n; i += 2) a[i] = rekeyed(a[i] as number, cap, newCapacity, sortedKeys);
     }
   }
 
@@ -392,10 +431,9 @@ export class Kernel {
   private grow(): void {
     const old = this.capacity;
     const n = old * 2;
-    this.mapKeys((key) => {
-      const rank = Math.floor(key / old);
-      return rank * n + (key - rank * old);
-    });
+    // Ranks that would not fit beside one more slot bit are renumbered first (to 0 .. size-1).
+    if (this.rank >= TWO53 / n) this.renumber();
+    this.rekey(n);
     const rec = new Float64Array(REC * n);
     rec.set(this.rec);
     this.rec = rec;
@@ -405,7 +443,6 @@ export class Kernel {
     this.freeCount = n - old;
     this.capacity = n;
     this.rankLimit = TWO53 / n;
-    if (this.rank >= this.rankLimit) this.renumber();
   }
 
   /**
@@ -414,14 +451,13 @@ export class Kernel {
    * insertions at most (2^33 with a million slots).
    */
   private renumber(): void {
-    const cap = this.capacity;
     const entries = this.entries();
     const keys = new Float64Array(this.size);
     for (let i = 0; i < this.size; i++) keys[i] = entries[2 * i + 1] as number;
     keys.sort();
     const seqOfRank = new Float64Array(this.size);
     for (let i = 0; i < this.size; i++) seqOfRank[i] = this.seqOfKey(keys[i] as number);
-    this.mapKeys((key) => lowerBound(keys, key) * cap + (key & (cap - 1)));
+    this.rekey(this.capacity, keys);
     this.seqOfRank = seqOfRank;
     this.renumbered = this.size;
     this.rank = this.size;
@@ -444,6 +480,16 @@ function bucketOf(t: number, base: number): number {
   }
   // ToInt32 keeps each time's low 32 bits exactly.
   return 32 - Math.clz32(t ^ base);
+}
+
+/**
+ * A key (rank * capacity + slot) re-encoded for `newCapacity` slots: same slot, same rank,
+ * or the rank of its index in `sortedKeys` when given.
+ */
+function rekeyed(key: number, capacity: number, newCapacity: number, sortedKeys: Float64Array | undefined): number {
+  const slot = key & (capacity - 1);
+  const rank = sortedKeys !== undefined ? lowerBound(sortedKeys, key) : (key - slot) / capacity;
+  return rank * newCapacity + slot;
 }
 
 function grown(a: Float64Array): Float64Array {

@@ -105,8 +105,8 @@ function jobError(reply: Extract<WorkerReply, { ok: false }>, t: { job: Job; poi
 
 /**
  * The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found from tsx's
- * package.json so it works whether this module runs as ESM (the CLI) or was compiled to
- * CommonJS by tsx (uvu -r tsx), where import.meta.resolve is missing.
+ * package.json so it works whether this module runs as ESM or was compiled to CommonJS
+ * by tsx (uvu -r tsx), where import.meta.resolve is missing.
  */
 function tsxEsmApi(): string {
   const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
@@ -116,11 +116,18 @@ function tsxEsmApi(): string {
   return pathToFileURL(join(dirname(pkgFile), target)).href;
 }
 
-/** A worker thread running plan_worker.ts, with tsx registered in it first. */
+/**
+ * A worker thread running worker.ts's job loop. From the build (dist/, where this module
+ * is bundled beside worker.js) it runs the precompiled worker directly; from the sources
+ * (tests, or a CLI that could not build) it registers tsx first, as workers do not
+ * inherit the main thread's loader.
+ */
 function startWorker(): Worker {
+  const workerData = { zensimPlanWorker: true };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const entry = new URL('./worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, workerData: { zensimPlanWorker: true } });
+  return new Worker(code, { eval: true, workerData });
 }
 
 function pool(

@@ -1,9 +1,9 @@
-// Loading a scenario file: the user's TypeScript module, imported through the loader the
-// CLI registered (tsx), whose default export must be `defineScenario({...})`. Shared by
+// Loading a scenario file: the user's TypeScript module, compiled to one ES module
+// (compile.ts, cached), whose default export must be `defineScenario({...})`. Shared by
 // `zensim run`, the plan driver and its workers; bad input is one line (InputError).
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { compileScenario } from './compile.js';
 import { InputError } from './params.js';
 import { isScenario, type Scenario } from './scenario.js';
 
@@ -13,7 +13,9 @@ export async function loadScenario(file: string): Promise<Scenario> {
   if (!existsSync(abs) || !statSync(abs).isFile()) throw new InputError(`scenario file not found: ${file}`);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    const url = await compileScenario(abs);
+    process.setSourceMapsEnabled(true); // errors in the scenario name its own lines
+    mod = (await import(url)) as { default?: unknown };
   } catch (e) {
     throw new InputError(`cannot load scenario ${file}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -144,6 +144,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
     }
     const recorder = new Recorder(world);
     const run = new Run(world, zen, mode, recorder);
+    run.modesOfRun = modes;
     world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
     drive(world, run, mode, opts);
     runs.push(recorder.result(mode, run.expectedDowns, run.workWindowMs));

@@ -1,15 +1,17 @@
 // The scenario API: a scenario is one exported definition with a name, a description,
 // typed parameters with defaults, the cluster it needs, and a script that drives the
 // workload in virtual time. A script reads like the incident it reproduces:
-// `run.at(5_000, () => run.crash('b'))`, `run.monitor(ctx, pid)`. The same script runs
-// with plain ERTS monitors (`vanilla`) and with ZenMonitor (`zen`): `run.monitor`
-// picks the one the mode asks for.
+// `run.at(5_000, () => run.crash('b'))`, `yield* run.timed.monitor(ctx, pid)`. The same
+// script runs with plain ERTS monitors (`vanilla`) and with ZenMonitor (`zen`):
+// `run.timed.monitor` (in a generator handler) and `run.monitor` (in a plain one) pick
+// the one the mode asks for.
 import type { Target } from '../../core/messages.js';
 import { atom, tuple, int, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
 import type { NetConfig } from '../beam/network.js';
+import { checkFootprint } from './footprint.js';
 import { param, type Params, type ParamSpecs } from './params.js';
-import type { Behaviour, Ctx, DownSignal } from '../beam/process.js';
+import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
 import type { Recorder } from './recorder.js';
 import type { Rng } from '../engine/rng.js';
 import type { World } from '../beam/world.js';
@@ -69,6 +71,12 @@ const SPIN = atom('spin');
 /** A process that never does anything (a monitored target sleeping forever). */
 export const sleeper: Behaviour = { handle() {} };
 
+/** `f()` at the CPU time a generator handler reaches it (after a synchronisation point). */
+function* atCpuTime<R>(f: () => R): Generator<undefined, R, unknown> {
+  yield;
+  return f();
+}
+
 /** `{:work, sent_at_us}`: the unit of real work a subscriber also serves. */
 export function workMsg(sentAtUs: number): Term {
   return tuple(WORK, int(sentAtUs));
@@ -79,6 +87,10 @@ export class Run {
   /** Virtual time of the trigger, µs (-1 until `trigger()`). */
   triggerUs = -1;
   expectedDowns = 0;
+  /** Processes spawned by spawnMany, for the up-front memory estimate (footprint.ts). */
+  private spawned = 0;
+  /** Every mode the scenario runs in this time (set by the runner; the estimate takes the most demanding). */
+  modesOfRun: readonly Mode[] | undefined;
   endUs = Infinity;
   endCondition: (() => boolean) | undefined;
   /** Work latency counts messages sent in [trigger, trigger + this), ms. */
@@ -111,6 +123,7 @@ export class Run {
   /** Declares how many DOWNs the subscribers should get in all. */
   expectDowns(n: number): void {
     this.expectedDowns = n;
+    checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode]);
   }
 
   /** Ends the run at `ms` (virtual), or earlier when `when` holds. */
@@ -173,29 +186,49 @@ export class Run {
 
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */
   spawnMany(node: string, n: number, behaviour: Behaviour = sleeper): Pid[] {
+    this.spawned += n;
+    checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode]); // before the work, not minutes into it
     const pids: Pid[] = new Array(n);
     for (let i = 0; i < n; i++) pids[i] = this.world.spawn(node, behaviour);
     return pids;
   }
 
-  /** Monitors `target` from inside a process: ERTS monitor or ZenMonitor, per mode. */
+  /**
+   * Monitoring from a generator handler, per mode (ERTS monitor or ZenMonitor):
+   * `const ref = yield* run.timed.monitor(ctx, target)`. Each happens at the CPU time the
+   * handler reaches it, its table reads and writes included (see `Behaviour`).
+   */
+  readonly timed = {
+    /** Monitors `target`. */
+    monitor: (ctx: Ctx, target: Target): Steps<Ref> =>
+      this.zen === null ? atCpuTime(() => ctx.monitor(targetDest(target, ctx.node))) : this.zen.timed.monitor(ctx, target),
+    /** Demonitors `ref` (with `flush`, also drops a DOWN for it already queued). */
+    demonitor: (ctx: Ctx, ref: Ref, flush = false): Steps<boolean> =>
+      this.zen === null ? atCpuTime(() => ctx.demonitor(ref, { flush })) : this.zen.timed.demonitor(ctx, ref, flush ? ['flush'] : []),
+  };
+
+  /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */
   monitor(ctx: Ctx, target: Target): Ref {
     return this.zen === null ? ctx.monitor(targetDest(target, ctx.node)) : this.zen.monitor(ctx, target);
   }
 
-  /** Demonitors `ref` from inside a process, per mode. */
+  /** Demonitors `ref` from a plain handler, per mode. */
   demonitor(ctx: Ctx, ref: Ref, flush = false): boolean {
     if (this.zen === null) return ctx.demonitor(ref, { flush });
     return this.zen.demonitor(ctx, ref, flush ? ['flush'] : []);
   }
 
   /**
-   * Spawns a subscriber: it runs `setup` first (to monitor its targets), then handles
-   * each DOWN (recorded, then `downCostUs` of CPU, like R4's 20 µs busy-wait; with
+   * Spawns a subscriber: it runs `setup` first (to monitor its targets; a generator, as
+   * `function* (ctx) { yield* run.timed.monitor(ctx, t) }`, or a plain function), then
+   * handles each DOWN (recorded, then `downCostUs` of CPU, like R4's 20 µs busy-wait; with
    * `keepDowns` it keeps the last one in its state) and each `{:work, sent_at}` (its
    * latency recorded).
    */
-  subscriber(node: string, opts: { name?: string; downCostUs?: number; keepDowns?: boolean; setup?: (ctx: Ctx) => void }): Pid {
+  subscriber(
+    node: string,
+    opts: { name?: string; downCostUs?: number; keepDowns?: boolean; setup?: (ctx: Ctx) => void | Handling },
+  ): Pid {
     const recorder = this.recorder;
     const downCostUs = opts.downCostUs ?? 0;
     const keepDowns = opts.keepDowns === true;

@@ -6,23 +6,28 @@
 // Dispatcher, Proxy; Connectors and Batchers on demand, as GenRegistry does), owns each
 // node's tables and app env, runs the pure state machines of core/ as process
 // behaviours, and executes the effects they return through the process context, each
-// at the CPU time it happens. Also the client API for simulated processes
-// (`ZenCluster.monitor(ctx, target)` …), which runs inside the calling process as
-// upstream's ZenMonitor module does. Mirrors zen_monitor's application.ex and
-// supervisors; the behaviour itself lives in core/.
+// at the CPU time it happens. Also the client API for simulated processes, which runs
+// inside the calling process as upstream's ZenMonitor module does: `zen.timed.monitor(ctx,
+// target)` … for a generator handler (`yield*`: each table read and write, cast and call
+// at the CPU time the caller reaches it), and `zen.monitor(ctx, target)` … for a plain
+// handler (all at once: its reads see the tables as the handling began). Mirrors
+// zen_monitor's application.ex and supervisors; the behaviour itself lives in core/.
 import { batcherStep } from '../../core/batcher.js';
 import * as client from '../../core/client.js';
 import { defaultZenConfig, setZenConfig, type ZenConfig } from '../../core/config.js';
+import type { Env } from '../../core/effects.js';
 import { connectorStep } from '../../core/connector.js';
 import { dispatcherStep } from '../../core/dispatcher.js';
 import { localStep } from '../../core/local.js';
 import type { RegName, Target } from '../../core/messages.js';
 import { proxyStep } from '../../core/proxy.js';
 import { newZenTables, tableRowCount, type ZenTables } from '../../core/tables.js';
+import type { Compatibility } from '../../core/connector.js';
+import type { Op } from '../../core/ops.js';
 import { atom, type Pid, type Ref } from '../../core/terms.js';
-import type { Ctx } from '../beam/process.js';
+import type { Ctx, Steps } from '../beam/process.js';
 import type { World } from '../beam/world.js';
-import { batcherC, component, connectorC, dispatcherC, envFor, LOCAL_C, PROXY_C, run } from './component.js';
+import { batcherC, component, connectorC, dispatcherC, envFor, LOCAL_C, PROXY_C, runAtOnce, StepRun } from './component.js';
 
 export const PROXY: RegName = 'ZenMonitor.Proxy';
 export const LOCAL: RegName = 'ZenMonitor.Local';
@@ -74,8 +79,6 @@ export type ZenClusterOptions = {
 /** ZenMonitor across a simulated world: which nodes run it, and the client API. */
 export class ZenCluster {
   private readonly apps = new Map<string, ZenApp>();
-  /** Core tags of calls in flight, by the runtime's call ref uid. */
-  readonly callTags = new Map<number, string>();
   readonly steps: Readonly<ComponentSteps>;
   /** Each component process's state, by pid uid (read-only inspection by checkers). */
   private readonly states = new Map<number, () => unknown>();
@@ -153,37 +156,67 @@ export class ZenCluster {
 
   // ---- client API, run inside the calling process --------------------------------------
 
-  /** `ZenMonitor.monitor(target)`. */
+  /**
+   * The client API for a generator handler: `const ref = yield* zen.timed.monitor(ctx, t)`.
+   * Each table read and write, cast and call happens at the CPU time the caller reaches it,
+   * as upstream's does, so (say) `monitor` stops asking Local to monitor the caller as
+   * soon as Local has inserted it; `connect` blocks the caller until the Connector replies.
+   */
+  readonly timed = {
+    /** `ZenMonitor.monitor(target)`. */
+    monitor: (ctx: Ctx, target: Target): Steps<Ref> => this.timedSteps(ctx, (env) => client.monitor(env, target)),
+    /** `ZenMonitor.demonitor(ref, opts)`: always true. */
+    demonitor: (ctx: Ctx, ref: Ref, opts: ('flush' | 'info')[] = []): Steps<boolean> =>
+      this.timedSteps(ctx, (env) => client.demonitor(env, ref, opts)),
+    /** `ZenMonitor.compatibility(target)`. */
+    compatibility: (ctx: Ctx, target: Target): Steps<Compatibility> => this.timedSteps(ctx, (env) => client.compatibility(env, target)),
+    /** `ZenMonitor.compatibility_for_node(node)`. */
+    compatibilityForNode: (ctx: Ctx, remote: string): Steps<Compatibility> =>
+      this.timedSteps(ctx, (env) => client.compatibilityForNode(env, remote)),
+    /** `ZenMonitor.connect(node)`: the caller blocks until the Connector replies. */
+    connect: (ctx: Ctx, remote: string): Steps<Compatibility> => this.timedSteps(ctx, () => client.connect(remote)),
+  };
+
+  /** `ZenMonitor.monitor(target)` from a plain handler: its reads see the tables as the handling began. */
   monitor(ctx: Ctx, target: Target): Ref {
-    const app = this.callerApp(ctx);
-    const { ref, effects } = client.monitor(envFor(app, ctx), target);
-    run(app, ctx, effects);
-    return ref;
+    return this.atOnce(ctx, (env) => client.monitor(env, target));
   }
 
-  /** `ZenMonitor.demonitor(ref, opts)`: always true. */
+  /** `ZenMonitor.demonitor(ref, opts)` from a plain handler: always true. */
   demonitor(ctx: Ctx, ref: Ref, opts: ('flush' | 'info')[] = []): boolean {
-    const app = this.callerApp(ctx);
-    const { result, effects } = client.demonitor(envFor(app, ctx), ref, opts);
-    run(app, ctx, effects);
-    return result;
+    return this.atOnce(ctx, (env) => client.demonitor(env, ref, opts));
   }
 
-  /** `ZenMonitor.compatibility(target)`. */
-  compatibility(ctx: Ctx, target: Target): 'compatible' | 'incompatible' {
-    return client.compatibility(envFor(this.callerApp(ctx), ctx), target);
+  /** `ZenMonitor.compatibility(target)` from a plain handler. */
+  compatibility(ctx: Ctx, target: Target): Compatibility {
+    return this.atOnce(ctx, (env) => client.compatibility(env, target));
   }
 
-  /** `ZenMonitor.compatibility_for_node(node)`. */
-  compatibilityForNode(ctx: Ctx, remote: string): 'compatible' | 'incompatible' {
-    return client.compatibilityForNode(envFor(this.callerApp(ctx), ctx), remote);
+  /** `ZenMonitor.compatibility_for_node(node)` from a plain handler. */
+  compatibilityForNode(ctx: Ctx, remote: string): Compatibility {
+    return this.atOnce(ctx, (env) => client.compatibilityForNode(env, remote));
   }
 
-  /** `ZenMonitor.connect(node)`: a call; the caller is resumed with a `call_result`. */
+  /**
+   * `ZenMonitor.connect(node)` from a plain handler: starts the call and returns its tag;
+   * the caller is resumed with a `call_result` (`client.connectResult` reads it).
+   */
   connect(ctx: Ctx, remote: string): Ref {
+    const r = runAtOnce(this.callerApp(ctx), ctx, client.connect(remote));
+    if (!('call' in r)) throw new Error('ZenMonitor.connect returned without a call');
+    return r.call;
+  }
+
+  private timedSteps<R>(ctx: Ctx, make: (env: Env) => Iterator<Op, R, unknown>): Steps<R> {
     const app = this.callerApp(ctx);
-    const { effects } = client.connect(envFor(app, ctx), remote);
-    return run(app, ctx, effects) as Ref;
+    return new StepRun(app, ctx, make(envFor(app, ctx)));
+  }
+
+  private atOnce<R>(ctx: Ctx, make: (env: Env) => Iterator<Op, R, unknown>): R {
+    const app = this.callerApp(ctx);
+    const r = runAtOnce(app, ctx, make(envFor(app, ctx)));
+    if (!('done' in r)) throw new Error('a client function that makes a call must run in a generator handler');
+    return r.done;
   }
 
   private callerApp(ctx: Ctx): ZenApp {

@@ -1,21 +1,25 @@
 // ZenMonitor's processes as simulated process behaviours: each runs one of core's pure
 // state machines (Local, Dispatcher, Proxy, Connector, Batcher), translating ERTS
-// messages into core inputs and executing the effects the step returns through the
-// process context, each at the CPU time it happens (GenServer casts and calls,
-// GenRegistry get-or-start, monitors, timers, flushes, stops). The client API of
-// cluster.ts runs core's client functions through the same executor.
+// messages into core inputs and performing the operations its step yields (core/ops.ts:
+// table reads and writes, GenServer casts and calls, GenRegistry get-or-start,
+// monitors, timers, flushes, stops) through the process context, each at the CPU time
+// the step reaches it. A step runs as a generator handler of the world (sim/beam
+// process.ts): before every operation another process can see or race with, it yields
+// a synchronisation point, so the world runs every earlier event first; a call blocks
+// the process until its result. The client API of cluster.ts runs core's client
+// functions the same way inside the caller (`timed`), or all at once (plain handlers).
 import { initBatcher, type BatcherState } from '../../core/batcher.js';
 import type { ZenConfig } from '../../core/config.js';
 import { initConnector, type ConnectorState } from '../../core/connector.js';
 import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
-import type { Effect, Env, Init } from '../../core/effects.js';
+import type { Env, Init } from '../../core/effects.js';
 import { initLocal, type LocalState } from '../../core/local.js';
 import { callMessage, type CallRequest, type Target } from '../../core/messages.js';
+import { applyTableOp, tableOpRows, type Op, type Step } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
-import type { ZenTables } from '../../core/tables.js';
-import { assertNever, type Pid, type Ref } from '../../core/terms.js';
+import type { Pid, Ref } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
-import type { Behaviour, CallRequest as SimCall, CallResult, Ctx, Dest } from '../beam/process.js';
+import type { Behaviour, CallRequest as SimCall, Ctx, Dest, Handling, Steps, Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 
 
@@ -40,64 +44,47 @@ export function batcherC(connector: Pid): Component<BatcherState> {
   return { name: 'batcher', init: (env) => initBatcher(connector, env) };
 }
 
-/** A process running `comp`: translates ERTS messages into core inputs and runs effects. */
+/** A process running `comp`: translates ERTS messages into core inputs and runs its steps. */
 export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   let state: S;
   let env: Env;
-  const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Effect[];
+  const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
   return {
     init(ctx) {
       env = envFor(app, ctx);
       const init = comp.init(env);
       state = init.state;
       app.cluster.registerState(ctx.self, () => state);
-      run(app, ctx, init.effects);
+      return new StepRun(app, ctx, init.effects.values());
     },
     handle(ctx, msg) {
-      const input = toInput(app, msg);
+      const input = toInput(msg);
       chargeItems(ctx, app.cluster.world.cost, input);
-      run(app, ctx, step(state, input as never, env));
+      return new StepRun(app, ctx, step(state, input as never, env));
     },
   };
 }
 
-function toInput(app: ZenApp, msg: unknown): unknown {
-  const m = msg as { kind?: string };
-  switch (m.kind) {
-    case '$gen_call': {
-      const c = msg as SimCall;
-      return callMessage(c.msg as CallRequest, c.from);
-    }
-    case 'call_result': {
-      const r = msg as CallResult;
-      const tag = app.cluster.callTags.get(r.tag.uid) ?? '';
-      app.cluster.callTags.delete(r.tag.uid);
-      return { kind: 'call_result', tag, result: r.result };
-    }
-    default:
-      return msg;
-  }
+function toInput(msg: unknown): unknown {
+  if ((msg as { kind?: string }).kind !== '$gen_call') return msg;
+  const c = msg as SimCall;
+  return callMessage(c.msg as CallRequest, c.from);
 }
 
 /**
- * CPU for walking the lists a message carries (instructions, certificates, dispatches,
- * events): paid once by the component that builds the list and once by the one that
- * takes it in.
+ * CPU for walking the lists a message carries: paid once by the component that builds or
+ * splits off the list and once by the one that takes it in. DOWN work (certificates,
+ * dispatches, events) costs `batchItemUs` an element, subscription instructions
+ * (instructions, targets) `instructionItemUs`.
  */
 function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
-  const n = listLength(input);
-  if (n > 0) ctx.cpu(n * cost.batchItemUs);
+  const m = input as Partial<Record<'instructions' | 'certificates' | 'dispatches' | 'events' | 'targets', readonly unknown[]>>;
+  const down = (m.certificates ?? m.dispatches ?? m.events)?.length ?? 0;
+  const instructions = (m.instructions ?? m.targets)?.length ?? 0;
+  if (down > 0) ctx.cpu(down * cost.batchItemUs);
+  if (instructions > 0) ctx.cpu(instructions * cost.instructionItemUs);
 }
 
-function listLength(x: unknown): number {
-  const m = x as Partial<Record<'instructions' | 'certificates' | 'dispatches' | 'events' | 'targets', readonly unknown[]>>;
-  return (m.instructions ?? m.certificates ?? m.dispatches ?? m.events ?? m.targets ?? []).length;
-}
-
-/**
- * The env of the process `ctx` is running now. The world's context is re-aimed at each
- * handled message, so one env per process serves all its handlers: `nowMs` is read live.
- */
 /**
  * The env of whichever process `ctx` is running now. A world has one context, re-aimed
  * at each handled message, and the env reads `self` and the time from it live: so one
@@ -117,7 +104,6 @@ const envs = new WeakMap<ZenApp, ProcessEnv>();
 class ProcessEnv implements Env {
   readonly node: string;
   readonly config: ZenConfig;
-  readonly tables: ZenTables;
 
   constructor(
     app: ZenApp,
@@ -125,7 +111,6 @@ class ProcessEnv implements Env {
   ) {
     this.node = app.node;
     this.config = app.config;
-    this.tables = app.tables;
   }
 
   get self(): Pid {
@@ -139,71 +124,141 @@ class ProcessEnv implements Env {
   makeRef(): Ref {
     return this.ctx.makeRef();
   }
+}
 
-  isConnected(node: string): boolean {
-    return this.ctx.isConnected(node);
+/** A synchronisation point (shared: nothing reads it but its `done`). */
+const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
+
+/**
+ * One core step run inside the process `ctx` is running, as a generator handler the world
+ * drives (and what the client API's `timed` form returns, for `yield*` in a caller's own
+ * generator handler). Each operation the step yields is performed at the CPU time the
+ * process has reached; before each one another process can see or race with, it yields a
+ * synchronisation point; a call yields its tag, and the world answers with its result.
+ */
+export class StepRun<R> implements Handling, Steps<R> {
+  /** The operation a synchronisation point was yielded for, performed on the next `next`. */
+  private due: Op | undefined = undefined;
+  /** Waiting for a call's result (the answer to the tag yielded). */
+  private calling = false;
+
+  constructor(
+    private readonly app: ZenApp,
+    private readonly ctx: Ctx,
+    private readonly step: Iterator<Op, R, unknown>,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(answer?: unknown): IteratorResult<Yielded, R> {
+    let result: unknown;
+    if (this.calling) {
+      this.calling = false;
+      result = answer;
+    } else if (this.due !== undefined) {
+      const op = this.due;
+      this.due = undefined;
+      result = perform(this.app, this.ctx, op);
+      if (isCall(op)) {
+        this.calling = true;
+        return { done: false, value: result as Ref };
+      }
+    }
+    for (;;) {
+      const r = this.step.next(result);
+      if (r.done === true) return r;
+      const op = r.value;
+      if (synchronises(op)) {
+        this.due = op;
+        return SYNC;
+      }
+      result = perform(this.app, this.ctx, op);
+    }
   }
 }
 
-/** Executes effects in order; returns the ref of a call it started, if any. */
-export function run(app: ZenApp, ctx: Ctx, effects: readonly Effect[]): Ref | undefined {
-  let callRef: Ref | undefined;
+/**
+ * Runs a step at once, all of it (or up to its first call, which it starts): the form for
+ * a plain handler, which cannot pause. Its operations happen in program order, its sends
+ * and monitors at the CPU time reached, but its reads see the tables as the handling began.
+ */
+export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknown>): { done: R } | { call: Ref } {
+  let result: unknown;
+  for (;;) {
+    const r = step.next(result);
+    if (r.done === true) return { done: r.value };
+    result = perform(app, ctx, r.value);
+    if (isCall(r.value)) return { call: result as Ref };
+  }
+}
+
+function isCall(op: Op): boolean {
+  return op.kind === 'call' || op.kind === 'call_connector';
+}
+
+/** Whether another process can see `op`, or race with it: all but counters, hibernation and the stop at the end. */
+function synchronises(op: Op): boolean {
+  return op.kind !== 'metric' && op.kind !== 'hibernate' && op.kind !== 'stop';
+}
+
+/** Performs one operation now, at the CPU time reached; returns its result (a call's tag for a call). */
+function perform(app: ZenApp, ctx: Ctx, op: Op): unknown {
   const cost = app.cluster.world.cost;
-  for (const e of effects) {
-    switch (e.kind) {
-      case 'send':
-        chargeItems(ctx, cost, e.msg);
-        ctx.send(e.to, e.msg, e.noconnect === true ? { noconnect: true } : undefined);
-        break;
-      case 'send_named':
-        chargeItems(ctx, cost, e.msg);
-        ctx.send({ name: e.name, node: e.node }, e.msg);
-        break;
-      case 'cast_connector':
-        chargeItems(ctx, cost, e.msg);
-        ctx.send(app.cluster.connectorFor(app, e.node), e.msg);
-        break;
-      case 'cast_batcher':
-        chargeItems(ctx, cost, e.msg);
-        ctx.send(app.cluster.batcherFor(app, e.connector), e.msg);
-        break;
-      case 'call':
-        callRef = ctx.call({ name: e.to.name, node: e.to.node }, e.msg, e.timeoutMs);
-        app.cluster.callTags.set(callRef.uid, e.tag);
-        break;
-      case 'call_connector':
-        callRef = ctx.call(app.cluster.connectorFor(app, e.node), e.msg, e.timeoutMs);
-        app.cluster.callTags.set(callRef.uid, e.tag);
-        break;
-      case 'reply':
-        ctx.reply(e.to, e.value);
-        break;
-      case 'monitor':
-        ctx.monitor(targetDest(e.target, app.node), e.ref);
-        break;
-      case 'monitor_node':
-        ctx.monitorNode(e.node);
-        break;
-      case 'send_after':
-        ctx.sendAfter(e.ms, e.msg);
-        break;
-      case 'flush_down':
-        ctx.flushDown(e.ref);
-        break;
-      case 'hibernate':
-        ctx.cpu(cost.receiveUs);
-        break;
-      case 'stop':
-        ctx.stop(e.reason);
-        break;
-      case 'metric':
-        app.counters.set(e.name, (app.counters.get(e.name) ?? 0) + e.value);
-        break;
-      default:
-        assertNever(e);
+  switch (op.kind) {
+    case 'send':
+      chargeItems(ctx, cost, op.msg);
+      ctx.send(op.to, op.msg, op.noconnect === true ? { noconnect: true } : undefined);
+      return undefined;
+    case 'send_named':
+      chargeItems(ctx, cost, op.msg);
+      ctx.send({ name: op.name, node: op.node }, op.msg);
+      return undefined;
+    case 'cast_connector':
+      chargeItems(ctx, cost, op.msg);
+      ctx.send(registryLookup(ctx, cost, app.cluster.connectorFor(app, op.node)), op.msg);
+      return undefined;
+    case 'cast_batcher':
+      chargeItems(ctx, cost, op.msg);
+      ctx.send(registryLookup(ctx, cost, app.cluster.batcherFor(app, op.connector)), op.msg);
+      return undefined;
+    case 'call':
+      return ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs);
+    case 'call_connector':
+      return ctx.call(registryLookup(ctx, cost, app.cluster.connectorFor(app, op.node)), op.msg, op.timeoutMs);
+    case 'reply':
+      return ctx.reply(op.to, op.value);
+    case 'monitor':
+      return ctx.monitor(targetDest(op.target, app.node), op.ref);
+    case 'monitor_node':
+      return ctx.monitorNode(op.node);
+    case 'send_after':
+      return ctx.sendAfter(op.ms, op.msg);
+    case 'flush_down':
+      return ctx.flushDown(op.ref);
+    case 'hibernate':
+      return ctx.cpu(cost.receiveUs);
+    case 'stop':
+      return ctx.stop(op.reason);
+    case 'metric':
+      app.counters.set(op.name, (app.counters.get(op.name) ?? 0) + op.value);
+      return undefined;
+    case 'known_node':
+      return ctx.isConnected(op.node);
+    default: {
+      // A table operation: it takes effect as it begins; its CPU is charged per row touched.
+      const result = applyTableOp(app.tables, op);
+      ctx.cpu(cost.etsOpUs * tableOpRows(op, result));
+      return result;
     }
   }
-  return callRef;
+}
+
+/** `GenRegistry.lookup/2`, an `:ets.lookup` on the registry's table (started on a miss, as `lookup_or_start`). */
+function registryLookup(ctx: Ctx, cost: CostModel, pid: Pid): Pid {
+  ctx.cpu(cost.etsOpUs);
+  return pid;
 }
 
 /** The ERTS destination of a ZenMonitor target: a pid, or `{name, node}`. */

@@ -3,11 +3,16 @@
 // Test names mirror upstream test/proxy/batcher_test.exs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { batcherStep, initBatcher, type BatcherState } from '../../core/batcher.js';
+import { batcherStep as batcherSteps, initBatcher, type BatcherState } from '../../core/batcher.js';
 import type { Effect } from '../../core/effects.js';
-import type { Certificate } from '../../core/messages.js';
+import type { Certificate, BatcherInput } from '../../core/messages.js';
 import { atom, tuple, type Pid } from '../../core/terms.js';
-import { A, B, TestEnv, ertsDown, noMetrics, pid, ref } from './zen_fixtures.js';
+import { A, B, TestEnv, ertsDown, noMetrics, pid, ref, effectsOf, runStep } from './zen_fixtures.js';
+
+/** The Batcher's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function batcherStep(state: BatcherState, input: BatcherInput, env: TestEnv): Effect[] {
+  return effectsOf(batcherSteps(state, input, env), env);
+}
 
 const SWEEP = { kind: 'sweep' } as const;
 
@@ -113,6 +118,12 @@ test('Handling Subscriber Down batcher cleans up subscriptions', () => {
 test('a DOWN for anything but its connector is an invariant failure', () => {
   const { env, state } = setup();
   assert.throws(() => batcherStep(state, ertsDown(ref(B), pid(A), atom('normal')), env), /other than its Connector/);
+});
+
+test("its Connector's DOWN: one match_delete of the Connector's rows, then the stop", () => {
+  const { env, state, connector } = setup();
+  const ran = runStep(batcherSteps(state, ertsDown(ref(B), connector, atom('noconnection')), env), env);
+  assert.equal(ran.ops.map((o) => o.kind), ['proxy_subscribers.match_delete', 'stop']);
 });
 
 test.run();

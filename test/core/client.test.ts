@@ -13,7 +13,30 @@ import { initProxy, proxyStep } from '../../core/proxy.js';
 import type { Effect } from '../../core/effects.js';
 import { namedTarget, type Target } from '../../core/messages.js';
 import { atom, int, tuple, type Ref, type Term } from '../../core/terms.js';
-import { A, B, C, TestEnv, noMetrics, pid, ref } from './zen_fixtures.js';
+import { A, B, C, TestEnv, effectsOf, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
+
+// The client functions run by hand against `env` (zen_fixtures' runStep).
+function monitor(env: TestEnv, target: Term): { ref: Ref; effects: Effect[] } {
+  const ran = runStep(client.monitor(env, target), env);
+  return { ref: ran.value as Ref, effects: ran.effects };
+}
+
+function demonitor(env: TestEnv, r: Ref, opts: client.DemonitorOption[] = []): { result: boolean; effects: Effect[] } {
+  const ran = runStep(client.demonitor(env, r, opts), env);
+  return { result: ran.value as boolean, effects: ran.effects };
+}
+
+function compatibilityForNode(env: TestEnv, node: string): string | undefined {
+  return runStep(client.compatibilityForNode(env, node), env).value;
+}
+
+function compatibility(env: TestEnv, target: Target): string | undefined {
+  return runStep(client.compatibility(env, target), env).value;
+}
+
+function cachedCompatibility(env: TestEnv, node: string): unknown {
+  return runStep(client.cachedCompatibility(env, node), env).value;
+}
 
 function monitorEffects(env: TestEnv, node: string, target: Target, r: Ref, withSubscriber: boolean): Effect[] {
   const effects: Effect[] = [
@@ -29,7 +52,7 @@ function monitorEffects(env: TestEnv, node: string, target: Target, r: Ref, with
 test('monitor inserts the reference row, casts to the target node Connector and asks Local to monitor the caller', () => {
   const env = new TestEnv(A);
   const target = pid(B);
-  const { ref: r, effects } = client.monitor(env, target);
+  const { ref: r, effects } = monitor(env, target);
   assert.equal(r, env.made[0]);
   assert.equal(effects, monitorEffects(env, B, target, r, true));
   assert.equal(env.tables.references.get(env.self, r), { subscriber: env.self, ref: r, target });
@@ -37,12 +60,12 @@ test('monitor inserts the reference row, casts to the target node Connector and 
 
 test('monitor asks for monitor_subscriber only while the caller is not in the subscriber set', () => {
   const env = new TestEnv(A);
-  client.monitor(env, pid(B));
-  const again = client.monitor(env, pid(B));
+  monitor(env, pid(B));
+  const again = monitor(env, pid(B));
   assert.is(again.effects.filter((e) => e.kind === 'send_named').length, 1); // Local has not run yet
   env.tables.localSubscribers.insertNew(env.self);
   const target = pid(B);
-  const third = client.monitor(env, target);
+  const third = monitor(env, target);
   assert.equal(third.effects, monitorEffects(env, B, target, third.ref, false));
 });
 
@@ -56,7 +79,7 @@ test('monitor routes each destination to the Connector of its node (the local no
     [namedTarget('worker', B), B],
   ];
   for (const [target, node] of cases) {
-    const { ref: r, effects } = client.monitor(env, target);
+    const { ref: r, effects } = monitor(env, target);
     assert.equal(effects, monitorEffects(env, node, target, r, false));
   }
   assert.is(env.tables.references.size, 4);
@@ -65,17 +88,17 @@ test('monitor routes each destination to the Connector of its node (the local no
 test('monitor of a malformed destination throws, naming it', () => {
   const env = new TestEnv(A);
   const bad: Term[] = [int(42), tuple(atom('a'), atom('b'), atom('c')), tuple(atom('name'), int(1)), ref()];
-  for (const target of bad) assert.throws(() => client.monitor(env, target), /malformed destination/);
-  assert.throws(() => client.monitor(env, int(42)), /42/);
+  for (const target of bad) assert.throws(() => monitor(env, target), /malformed destination/);
+  assert.throws(() => monitor(env, int(42)), /42/);
   assert.is(env.tables.references.size, 0);
 });
 
 test('Demonitoring a reference demonitored references are consumed from the references table', () => {
   const env = new TestEnv(A);
   const target = pid(B);
-  const { ref: r } = client.monitor(env, target);
+  const { ref: r } = monitor(env, target);
   assert.ok(env.tables.references.has(env.self, r));
-  const { result, effects } = client.demonitor(env, r);
+  const { result, effects } = demonitor(env, r);
   assert.is(result, true);
   assert.not.ok(env.tables.references.has(env.self, r));
   assert.equal(effects, [
@@ -86,7 +109,7 @@ test('Demonitoring a reference demonitored references are consumed from the refe
 
 test('Demonitoring a reference demonitor without flush does not clear already delivered :DOWN message', () => {
   const env = new TestEnv(A);
-  const { result, effects } = client.demonitor(env, ref());
+  const { result, effects } = demonitor(env, ref());
   assert.is(result, true);
   assert.equal(noMetrics(effects), []);
 });
@@ -94,16 +117,16 @@ test('Demonitoring a reference demonitor without flush does not clear already de
 test('Demonitoring a reference demonitor with flush will clear already delivered :DOWN message', () => {
   const env = new TestEnv(A);
   const r = ref();
-  assert.equal(noMetrics(client.demonitor(env, r, ['flush']).effects), [{ kind: 'flush_down', ref: r }]);
-  assert.equal(noMetrics(client.demonitor(env, r, ['info', 'flush']).effects), [{ kind: 'flush_down', ref: r }]);
-  assert.equal(noMetrics(client.demonitor(env, r, ['info']).effects), []);
+  assert.equal(noMetrics(demonitor(env, r, ['flush']).effects), [{ kind: 'flush_down', ref: r }]);
+  assert.equal(noMetrics(demonitor(env, r, ['info', 'flush']).effects), [{ kind: 'flush_down', ref: r }]);
+  assert.equal(noMetrics(demonitor(env, r, ['info']).effects), []);
 });
 
 test('demonitor with flush of a ref still monitored only demonitors (the DOWN cannot have been sent)', () => {
   const env = new TestEnv(A);
   const target = pid(B);
-  const { ref: r } = client.monitor(env, target);
-  assert.equal(noMetrics(client.demonitor(env, r, ['flush']).effects), [
+  const { ref: r } = monitor(env, target);
+  assert.equal(noMetrics(demonitor(env, r, ['flush']).effects), [
     { kind: 'cast_connector', node: B, msg: { kind: 'demonitor', target, ref: r } },
   ]);
 });
@@ -111,21 +134,21 @@ test('demonitor with flush of a ref still monitored only demonitors (the DOWN ca
 test('demonitor touches only its own ref', () => {
   const env = new TestEnv(A);
   const target = pid(B);
-  const a = client.monitor(env, target).ref;
-  const b = client.monitor(env, target).ref;
-  client.demonitor(env, a, ['flush']);
+  const a = monitor(env, target).ref;
+  const b = monitor(env, target).ref;
+  demonitor(env, a, ['flush']);
   assert.ok(env.tables.references.has(env.self, b));
   // Another process cannot demonitor the caller's ref.
   const other = env.as(pid(A));
-  assert.equal(noMetrics(client.demonitor(other, b).effects), []);
+  assert.equal(noMetrics(demonitor(other, b).effects), []);
   assert.ok(env.tables.references.has(env.self, b));
 });
 
 test('Compatibility checking all nodes start off incompatible', () => {
   const env = new TestEnv(A);
-  assert.is(client.compatibilityForNode(env, B), 'incompatible');
-  assert.is(client.compatibility(env, pid(B)), 'incompatible');
-  assert.is(client.cachedCompatibility(env, B), 'miss');
+  assert.is(compatibilityForNode(env, B), 'incompatible');
+  assert.is(compatibility(env, pid(B)), 'incompatible');
+  assert.is(cachedCompatibility(env, B), 'miss');
 });
 
 test('Compatibility For Node: only a :compatible row reads compatible', () => {
@@ -133,25 +156,37 @@ test('Compatibility For Node: only a :compatible row reads compatible', () => {
   env.nowMs = 5_000;
   env.tables.nodes.set(B, { kind: 'compatible' });
   env.tables.nodes.set(C, { kind: 'unavailable' });
-  assert.is(client.compatibilityForNode(env, B), 'compatible');
-  assert.is(client.compatibility(env, namedTarget('worker', B)), 'compatible');
-  assert.is(client.compatibilityForNode(env, C), 'incompatible');
-  assert.is(client.cachedCompatibility(env, C), 'unavailable');
+  assert.is(compatibilityForNode(env, B), 'compatible');
+  assert.is(compatibility(env, namedTarget('worker', B)), 'compatible');
+  assert.is(compatibilityForNode(env, C), 'incompatible');
+  assert.is(cachedCompatibility(env, C), 'unavailable');
   env.tables.nodes.set(C, { kind: 'incompatible', enforceUntilMs: 6_000, attempt: 2 });
-  assert.is(client.cachedCompatibility(env, C), 'incompatible');
+  assert.is(cachedCompatibility(env, C), 'incompatible');
   env.nowMs = 6_001;
-  assert.equal(client.cachedCompatibility(env, C), { expired: 2 });
-  assert.is(client.compatibilityForNode(env, C), 'incompatible');
+  assert.equal(cachedCompatibility(env, C), { expired: 2 });
+  assert.is(compatibilityForNode(env, C), 'incompatible');
 });
 
-test('connect calls the Connector of the node and reads its reply', () => {
+test('connect calls the Connector of the node, blocks, and reads its reply', () => {
   const env = new TestEnv(A);
-  const { tag, effects } = client.connect(env, B);
-  assert.equal(effects, [{ kind: 'call_connector', node: B, msg: { kind: 'connect' }, timeoutMs: 5000, tag }]);
+  const ran = runStep(client.connect(B), env);
+  assert.equal(ran.effects, [{ kind: 'call_connector', node: B, msg: { kind: 'connect' }, timeoutMs: 5000 }]);
+  assert.is(ran.value, undefined);
+  assert.is(ran.resume({ ok: atom('compatible') }).value, 'compatible');
+  assert.is(runStep(client.connect(B), env).resume({ ok: atom('incompatible') }).value, 'incompatible');
+  assert.throws(() => runStep(client.connect(B), env).resume({ exit: atom('timeout') }), /timeout/);
   assert.is(client.connectResult({ ok: atom('compatible') }), 'compatible');
   assert.is(client.connectResult({ ok: atom('incompatible') }), 'incompatible');
-  assert.throws(() => client.connectResult({ exit: atom('timeout') }), /timeout/);
-  assert.ok(client.connect(env, B).tag !== tag);
+  assert.throws(() => client.connectResult({ ok: atom('maybe') }), /unexpected reply :maybe/);
+});
+
+test('monitor inserts its row before the cast and reads the subscriber set after it (its operations in order)', () => {
+  const env = new TestEnv(A);
+  const target = pid(B);
+  const ran = runStep(client.monitor(env, target), env);
+  assert.equal(ran.ops.map((o) => o.kind), ['metric', 'references.insert', 'cast_connector', 'subscribers.member', 'send_named']);
+  const again = runStep(client.demonitor(env, ran.value as Ref, ['flush']), env);
+  assert.equal(again.ops.map((o) => o.kind), ['metric', 'references.take', 'cast_connector']);
 });
 
 // --- the whole path of one remote death, stepped by hand (no simulator) ---------------------
@@ -166,39 +201,40 @@ test('Monitoring a remote process on a compatible node remote process returns a 
   const subEnv = new TestEnv(A);
   subEnv.connected.add(B);
   const target = pid(B);
-  const { ref: r, effects } = client.monitor(subEnv, target);
+  const { ref: r, effects } = monitor(subEnv, target);
 
   // Node A: Local monitors the subscriber; the Connector for B queues and sweeps.
   const localEnv = subEnv.as(pid(A));
   const local = initLocal(localEnv).state;
-  localStep(local, { kind: 'monitor_subscriber', subscriber: subEnv.self }, localEnv);
+  effectsOf(localStep(local, { kind: 'monitor_subscriber', subscriber: subEnv.self }, localEnv), localEnv);
   const connectorEnv = subEnv.as(pid(A));
   const connector = initConnector(B, connectorEnv).state;
-  connectorStep(connector, only(effects, 'cast_connector').msg, connectorEnv);
-  const ping = only(connectorStep(connector, { kind: 'sweep' }, connectorEnv), 'call');
-  const swept = connectorStep(connector, { kind: 'call_result', tag: ping.tag, result: { ok: atom('pong') } }, connectorEnv);
+  effectsOf(connectorStep(connector, only(effects, 'cast_connector').msg, connectorEnv), connectorEnv);
+  const sweep = runStep(connectorStep(connector, { kind: 'sweep' }, connectorEnv), connectorEnv);
+  only(sweep.effects, 'call');
+  const swept = sweep.resume({ ok: atom('pong') }).effects;
   const subscribe = only(swept, 'send_named');
 
   // Node B: the Proxy subscribes and monitors; the target dies; the Batcher sweeps.
   const proxyEnv = new TestEnv(B);
   const proxy = initProxy(proxyEnv).state;
   assert.is(subscribe.msg.kind, 'process');
-  proxyStep(proxy, subscribe.msg as Parameters<typeof proxyStep>[1], proxyEnv);
-  const toBatcher = only(proxyStep(proxy, { kind: 'DOWN', ref: ref(B), object: target, reason: atom('killed') }, proxyEnv), 'cast_batcher');
+  effectsOf(proxyStep(proxy, subscribe.msg as Parameters<typeof proxyStep>[1], proxyEnv), proxyEnv);
+  const toBatcher = only(effectsOf(proxyStep(proxy, { kind: 'DOWN', ref: ref(B), object: target, reason: atom('killed') }, proxyEnv), proxyEnv), 'cast_batcher');
   const batcherEnv = proxyEnv.as(pid(B));
   const batcher = initBatcher(toBatcher.connector, batcherEnv).state;
-  batcherStep(batcher, toBatcher.msg, batcherEnv);
-  const dead = only(batcherStep(batcher, { kind: 'sweep' }, batcherEnv), 'send');
+  effectsOf(batcherStep(batcher, toBatcher.msg, batcherEnv), batcherEnv);
+  const dead = only(effectsOf(batcherStep(batcher, { kind: 'sweep' }, batcherEnv), batcherEnv), 'send');
   assert.is(dead.to, connectorEnv.self);
 
   // Node A: the Connector fans out, Local queues, the Dispatcher delivers.
-  const enqueued = only(connectorStep(connector, dead.msg as Parameters<typeof connectorStep>[1], connectorEnv), 'send_named');
-  localStep(local, enqueued.msg as Parameters<typeof localStep>[1], localEnv);
+  const enqueued = only(effectsOf(connectorStep(connector, dead.msg as Parameters<typeof connectorStep>[1], connectorEnv), connectorEnv), 'send_named');
+  effectsOf(localStep(local, enqueued.msg as Parameters<typeof localStep>[1], localEnv), localEnv);
   const dispatcherEnv = subEnv.as(pid(A));
   const dispatcher = initDispatcher(localEnv.self, dispatcherEnv).state;
-  const asked = only(dispatcherStep(dispatcher, { kind: 'generate_demand' }, dispatcherEnv), 'send');
-  const delivered = only(localStep(local, asked.msg as Parameters<typeof localStep>[1], localEnv), 'send');
-  const sent = noMetrics(dispatcherStep(dispatcher, delivered.msg as Parameters<typeof dispatcherStep>[1], dispatcherEnv));
+  const asked = only(effectsOf(dispatcherStep(dispatcher, { kind: 'generate_demand' }, dispatcherEnv), dispatcherEnv), 'send');
+  const delivered = only(effectsOf(localStep(local, asked.msg as Parameters<typeof localStep>[1], localEnv), localEnv), 'send');
+  const sent = noMetrics(effectsOf(dispatcherStep(dispatcher, delivered.msg as Parameters<typeof dispatcherStep>[1], dispatcherEnv), dispatcherEnv));
   assert.equal(sent, [{ kind: 'send', to: subEnv.self, msg: { kind: 'DOWN', ref: r, object: target, reason: tuple(atom('zen_monitor'), atom('killed')) } }]);
   assert.is(subEnv.tables.references.size, 0);
 });

@@ -5,16 +5,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   cachedCompatibility,
-  connectorStep,
+  connectorStep as connectorSteps,
   initConnector,
   listMonitors,
   penaltyMs,
   type ConnectorState,
 } from '../../core/connector.js';
 import type { Effect } from '../../core/effects.js';
-import { namedTarget, type ConnectorInput, type Target } from '../../core/messages.js';
+import { namedTarget, type CallResult, type ConnectorInput, type Target } from '../../core/messages.js';
 import { atom, tuple, type Pid, type Ref } from '../../core/terms.js';
-import { A, B, C, TestEnv, dispatchOf, noMetrics, pid, ref } from './zen_fixtures.js';
+import { A, B, C, TestEnv, dispatchOf, noMetrics, pid, ref, runStep, type Ran } from './zen_fixtures.js';
 
 const PROXY_B = { name: 'ZenMonitor.Proxy', node: B } as const;
 const SWEEP = { kind: 'sweep' } as const;
@@ -27,8 +27,25 @@ function setup(remote = B): { env: TestEnv; state: ConnectorState; sub: Pid } {
   return { env, state, sub: pid(A) };
 }
 
+/** Steps blocked in their `:ping`, by Connector (answered with `answer`). */
+const blocked = new WeakMap<ConnectorState, Ran<void>>();
+
+/** The Connector's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
 function step(state: ConnectorState, input: ConnectorInput, env: TestEnv): Effect[] {
-  return connectorStep(state, input, env);
+  return track(state, runStep(connectorSteps(state, input, env), env));
+}
+
+/** The result of the `:ping` the Connector is blocked in: its step goes on; the effects that follow. */
+function answer(state: ConnectorState, result: CallResult): Effect[] {
+  const ran = blocked.get(state);
+  assert.ok(ran !== undefined && state.pending !== null, 'the Connector should be blocked in a call');
+  blocked.delete(state);
+  return track(state, ran.resume(result));
+}
+
+function track(state: ConnectorState, ran: Ran<void>): Effect[] {
+  if (ran.blocked !== null) blocked.set(state, ran);
+  return ran.effects;
 }
 
 function monitor(state: ConnectorState, env: TestEnv, target: Target, r: Ref, sub: Pid): Effect[] {
@@ -442,13 +459,8 @@ function connectInput(env: TestEnv) {
   return { kind: 'connect' as const, from: { pid: env.self, tag: ref() } };
 }
 
-function pingCall(tag: string): Effect {
-  return { kind: 'call', to: PROXY_B, msg: { kind: 'ping' }, timeoutMs: 5000, tag };
-}
-
-function pendingTag(state: ConnectorState): string {
-  assert.ok(state.pending !== null, 'the Connector should be blocked in a call');
-  return state.pending.tag;
+function pingCall(): Effect {
+  return { kind: 'call', to: PROXY_B, msg: { kind: 'ping' }, timeoutMs: 5000 };
 }
 
 test('Connect status caching miss when never connected', () => {
@@ -460,9 +472,9 @@ test('Performing a connect connecting to a compatible remote node', () => {
   const { env, state } = setup();
   const input = connectInput(env);
   const call = step(state, input, env);
-  const tag = pendingTag(state);
-  assert.equal(call, [pingCall(tag)]);
-  const effects = step(state, { kind: 'call_result', tag, result: { ok: atom('pong') } }, env);
+  assert.equal(call, [pingCall()]);
+  assert.equal(state.pending, { attempt: 1 });
+  const effects = answer(state, { ok: atom('pong') });
   const proxyRef = env.made.at(-1)!;
   assert.equal(effects, [
     { kind: 'monitor_node', node: B },
@@ -480,7 +492,7 @@ test('Performing a connect connecting to an incompatible remote node', () => {
   env.nowMs = 1_000;
   const input = connectInput(env);
   step(state, input, env);
-  const effects = step(state, { kind: 'call_result', tag: pendingTag(state), result: { exit: atom('noproc') } }, env);
+  const effects = answer(state, { exit: atom('noproc') });
   assert.equal(effects, [{ kind: 'monitor_node', node: B }, { kind: 'reply', to: input.from, value: atom('incompatible') }]);
   assert.equal(env.tables.nodes.get(B), { kind: 'incompatible', enforceUntilMs: 3_000, attempt: 1 });
   assert.is(cachedCompatibility(env.tables, B, env.nowMs), 'incompatible');
@@ -499,7 +511,7 @@ test('a reply other than :pong, and a call timeout, read as incompatible', () =>
   for (const result of [{ ok: atom('pang') }, { exit: atom('timeout') }]) {
     const { env, state } = setup();
     step(state, connectInput(env), env);
-    step(state, { kind: 'call_result', tag: pendingTag(state), result }, env);
+    answer(state, result);
     assert.equal(env.tables.nodes.get(B), { kind: 'incompatible', enforceUntilMs: 2_000, attempt: 1 });
   }
 });
@@ -509,7 +521,7 @@ test('a call that exits with {:nodedown, node} marks the node unavailable and mo
   const input = connectInput(env);
   step(state, input, env);
   const exit = tuple(atom('nodedown'), atom(B));
-  const effects = step(state, { kind: 'call_result', tag: pendingTag(state), result: { exit } }, env);
+  const effects = answer(state, { exit });
   assert.equal(effects, [{ kind: 'reply', to: input.from, value: atom('incompatible') }]);
   assert.is(cachedCompatibility(env.tables, B, env.nowMs), 'unavailable');
   assert.is(state.remoteNodeMonitored, false);
@@ -518,7 +530,7 @@ test('a call that exits with {:nodedown, node} marks the node unavailable and mo
 test('Connect status caching compatible hit after successful connection (no second ping)', () => {
   const { env, state } = setup();
   step(state, connectInput(env), env);
-  step(state, { kind: 'call_result', tag: pendingTag(state), result: { ok: atom('pong') } }, env);
+  answer(state, { ok: atom('pong') });
   const input = connectInput(env);
   assert.equal(step(state, input, env), [{ kind: 'reply', to: input.from, value: atom('compatible') }]);
 });
@@ -527,7 +539,7 @@ test('Connect status caching incompatible cache entries expire (and the next att
   const { env, state, sub } = setup();
   env.nowMs = 500;
   step(state, connectInput(env), env);
-  step(state, { kind: 'call_result', tag: pendingTag(state), result: { exit: atom('noproc') } }, env);
+  answer(state, { exit: atom('noproc') });
   assert.is(cachedCompatibility(env.tables, B, 2_500), 'incompatible'); // until 2_500, inclusive
   assert.equal(cachedCompatibility(env.tables, B, 2_501), { expired: 1 });
 
@@ -541,8 +553,8 @@ test('Connect status caching incompatible cache entries expire (and the next att
   // After expiry the sweep connects again, as attempt 2.
   env.nowMs = 2_501;
   const call = step(state, SWEEP, env);
-  assert.equal(call, [pingCall(pendingTag(state))]);
-  const effects = step(state, { kind: 'call_result', tag: pendingTag(state), result: { exit: atom('timeout') } }, env);
+  assert.equal(call, [pingCall()]);
+  const effects = answer(state, { exit: atom('timeout') });
   assert.equal(effects, [rearm(env)]); // node already monitored; nothing to fire
   assert.equal(env.tables.nodes.get(B), { kind: 'incompatible', enforceUntilMs: 2_501 + 4_000, attempt: 2 });
 });
@@ -550,11 +562,11 @@ test('Connect status caching incompatible cache entries expire (and the next att
 test('Connect status caching remote node crash causes an unavailable cache; the next sweep reconnects', () => {
   const { env, state } = setup();
   step(state, connectInput(env), env);
-  step(state, { kind: 'call_result', tag: pendingTag(state), result: { ok: atom('pong') } }, env);
+  answer(state, { ok: atom('pong') });
   step(state, { kind: 'nodedown', node: B }, env);
   assert.is(cachedCompatibility(env.tables, B, env.nowMs), 'unavailable');
   step(state, SWEEP, env);
-  const effects = step(state, { kind: 'call_result', tag: pendingTag(state), result: { ok: atom('pong') } }, env);
+  const effects = answer(state, { ok: atom('pong') });
   // Node.monitor again (the flag was cleared); the Proxy monitor is still held.
   assert.equal(noMetrics(effects), [{ kind: 'monitor_node', node: B }, rearm(env)]);
 });
@@ -564,9 +576,9 @@ test('a sweep that must connect blocks, then sweeps, then re-arms', () => {
   const t = pid(B);
   monitor(state, env, t, ref(), sub);
   const call = step(state, SWEEP, env);
-  assert.equal(call, [pingCall(pendingTag(state))]);
+  assert.equal(call, [pingCall()]);
   assert.throws(() => step(state, SWEEP, env), /blocked in a call/);
-  const effects = step(state, { kind: 'call_result', tag: pendingTag(state), result: { ok: atom('pong') } }, env);
+  const effects = answer(state, { ok: atom('pong') });
   assert.equal(noMetrics(effects).slice(2), [processCast(env, [['subscribe', t]]), rearm(env)]);
 });
 
@@ -583,10 +595,8 @@ test('a sweep to a node that is not connected fires everything without a call', 
 test('the local node counts as known: its Connector pings the local Proxy', () => {
   const env = new TestEnv(A);
   const { state } = initConnector(A, env);
-  const effects = connectorStep(state, SWEEP, env);
-  assert.equal(effects, [
-    { kind: 'call', to: { name: 'ZenMonitor.Proxy', node: A }, msg: { kind: 'ping' }, timeoutMs: 5000, tag: pendingTag(state) },
-  ]);
+  const effects = step(state, SWEEP, env);
+  assert.equal(effects, [{ kind: 'call', to: { name: 'ZenMonitor.Proxy', node: A }, msg: { kind: 'ping' }, timeoutMs: 5000 }]);
 });
 
 test('penalty: 2 s, 4 s, 8 s, ... capped at 60 s', () => {
@@ -597,8 +607,8 @@ test('penalty: 2 s, 4 s, 8 s, ... capped at 60 s', () => {
 
 function connected(): { env: TestEnv; state: ConnectorState; sub: Pid; proxyRef: Ref } {
   const s = setup();
-  connectorStep(s.state, connectInput(s.env), s.env);
-  connectorStep(s.state, { kind: 'call_result', tag: pendingTag(s.state), result: { ok: atom('pong') } }, s.env);
+  step(s.state, connectInput(s.env), s.env);
+  answer(s.state, { ok: atom('pong') });
   return { ...s, proxyRef: s.state.remoteProxyRef! };
 }
 
@@ -635,9 +645,17 @@ test('a DOWN for another ref, and any other message, are counted and ignored', (
   assert.is(cachedCompatibility(env.tables, B, env.nowMs), 'compatible');
 });
 
-test('a call_result nobody waits for is an invariant failure', () => {
-  const { env, state } = setup();
-  assert.throws(() => step(state, { kind: 'call_result', tag: 'nope', result: { ok: atom('pong') } }, env), /unexpected call_result/);
+test('a sweep on a miss reads Nodes, checks the connection, pings, and only then writes Nodes and subscribes (its operations in order)', () => {
+  const { env, state, sub } = setup();
+  const t = pid(B);
+  step(state, { kind: 'monitor', target: t, ref: ref(), subscriber: sub }, env);
+  const ran = runStep(connectorSteps(state, SWEEP, env), env);
+  assert.equal(ran.ops.map((o) => o.kind), ['nodes.lookup', 'known_node', 'call']);
+  assert.is(env.tables.nodes.get(B), undefined, 'nothing is written while the ping is out');
+  const after = ran.resume({ ok: atom('pong') });
+  assert.equal(after.ops.map((o) => o.kind), ['monitor_node', 'monitor', 'nodes.insert', 'metric', 'send_named', 'send_after']);
+  assert.is(state.pending, null);
+  assert.throws(() => after.resume({ ok: atom('pong') }), /not blocked/);
 });
 
 test.run();

@@ -2,12 +2,22 @@
 // refs still in References (taken before sending), refill of dropped demand, max rate.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dispatcherStep, initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
+import { dispatcherStep as dispatcherSteps, initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Effect } from '../../core/effects.js';
-import { initLocal, localStep } from '../../core/local.js';
-import type { Dispatch, DispatcherInput, Msg } from '../../core/messages.js';
+import { initLocal, localStep as localSteps, type LocalState } from '../../core/local.js';
+import type { Dispatch, DispatcherInput, Msg, LocalInput } from '../../core/messages.js';
 import { atom, type Pid } from '../../core/terms.js';
-import { A, B, TestEnv, dispatchOf, noMetrics, pid, ref } from './zen_fixtures.js';
+import { A, B, TestEnv, dispatchOf, noMetrics, pid, ref, effectsOf, runStep } from './zen_fixtures.js';
+
+/** The Dispatcher's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function dispatcherStep(state: DispatcherState, input: DispatcherInput, env: TestEnv): Effect[] {
+  return effectsOf(dispatcherSteps(state, input, env), env);
+}
+
+/** Local's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function localStep(state: LocalState, input: LocalInput, env: TestEnv): Effect[] {
+  return effectsOf(localSteps(state, input, env), env);
+}
 
 const GENERATE = { kind: 'generate_demand' } as const;
 
@@ -61,6 +71,17 @@ test('Event Dispatch a message is dispatched for every still-monitored event, ta
     { kind: 'metric', name: 'zen_monitor.local.dispatcher.events.processed', value: 3 },
   ]);
   assert.is(env.tables.references.size, 0);
+});
+
+test("each event's take and send are operations of their own, in turn: a demonitor can come between them (finding F1)", () => {
+  const { env, state } = setup();
+  const sub = pid(A);
+  const list = monitored(env, sub, 2);
+  const ran = runStep(dispatcherSteps(state, events(state, list), env), env);
+  assert.equal(
+    ran.ops.map((o) => o.kind),
+    ['metric', 'references.take', 'send', 'references.take', 'send', 'metric'],
+  );
 });
 
 test('demonitored refs are dropped and their demand is asked again at once', () => {

@@ -4,10 +4,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Effect } from '../../core/effects.js';
-import { enqueueWithLocal, initLocal, localStep, type LocalState } from '../../core/local.js';
-import { namedTarget, type Dispatch } from '../../core/messages.js';
+import { enqueueWithLocal, initLocal, localStep as localSteps, type LocalState } from '../../core/local.js';
+import { namedTarget, type Dispatch, type LocalInput } from '../../core/messages.js';
 import { atom } from '../../core/terms.js';
-import { A, B, C, TestEnv, dispatchOf, ertsDown, pid, ref } from './zen_fixtures.js';
+import { A, B, C, TestEnv, dispatchOf, ertsDown, pid, ref, effectsOf, runStep } from './zen_fixtures.js';
+
+/** Local's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function localStep(state: LocalState, input: LocalInput, env: TestEnv): Effect[] {
+  return effectsOf(localSteps(state, input, env), env);
+}
 
 function setup(): { env: TestEnv; state: LocalState } {
   const env = new TestEnv(A);
@@ -69,6 +74,19 @@ test('Handles subscriber down cleans up references', () => {
   assert.not.ok(env.tables.localSubscribers.has(sub));
 });
 
+test("a subscriber's DOWN: one match, then each row deleted and demonitored in turn, then the subscriber forgotten", () => {
+  const { env, state } = setup();
+  const sub = pid(A);
+  effectsOf(localSteps(state, { kind: 'monitor_subscriber', subscriber: sub }, env), env);
+  env.tables.references.insert(sub, ref(), pid(B));
+  env.tables.references.insert(sub, ref(), pid(C));
+  const ran = runStep(localSteps(state, ertsDown(ref(), sub, atom('killed')), env), env);
+  assert.equal(
+    ran.ops.map((o) => o.kind),
+    ['references.match', 'references.delete', 'cast_connector', 'references.delete', 'cast_connector', 'subscribers.delete'],
+  );
+});
+
 test('a subscriber that comes back after its DOWN is monitored again', () => {
   const { env, state } = setup();
   const sub = pid(A);
@@ -90,11 +108,9 @@ test('enqueue appends and emits nothing but its counter', () => {
 
 test('Local.enqueue suppresses the cast of an empty list', () => {
   const env = new TestEnv(A);
-  assert.equal(enqueueWithLocal(env, []), []);
+  assert.is(enqueueWithLocal(env, []), undefined);
   const batch = dispatches(1);
-  assert.equal(enqueueWithLocal(env, batch), [
-    { kind: 'send_named', name: 'ZenMonitor.Local', node: A, msg: { kind: 'enqueue', dispatches: batch } },
-  ]);
+  assert.equal(enqueueWithLocal(env, batch), { kind: 'send_named', name: 'ZenMonitor.Local', node: A, msg: { kind: 'enqueue', dispatches: batch } });
 });
 
 test('demand larger than the batch hands over the whole batch', () => {

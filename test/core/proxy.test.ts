@@ -4,10 +4,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Effect } from '../../core/effects.js';
-import { namedTarget, type Instruction, type Target } from '../../core/messages.js';
-import { initProxy, proxyStep, type ProxyState } from '../../core/proxy.js';
+import { namedTarget, type Instruction, type Target, type ProxyInput } from '../../core/messages.js';
+import { initProxy, proxyStep as proxySteps, type ProxyState } from '../../core/proxy.js';
 import { atom, list, tuple, type Pid, type Term } from '../../core/terms.js';
-import { A, B, TestEnv, ertsDown, pid, ref } from './zen_fixtures.js';
+import { A, B, TestEnv, ertsDown, pid, ref, effectsOf, runStep } from './zen_fixtures.js';
+
+/** The Proxy's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
+function proxyStep(state: ProxyState, input: ProxyInput, env: TestEnv): Effect[] {
+  return effectsOf(proxySteps(state, input, env), env);
+}
 
 function setup(): { env: TestEnv; state: ProxyState; connector: Pid } {
   const env = new TestEnv(B);
@@ -134,6 +139,21 @@ test('Process ERTS monitors persist after unsubscribe', () => {
   assert.is(state.monitors.size, 1);
   // A later subscription reuses it: no second monitor.
   assert.equal(process(state, env, connector, [['subscribe', target]]), []);
+});
+
+test('a subscribe run inserts its rows with one table call, then monitors; a death matches, then deletes and casts row by row', () => {
+  const { env, state, connector } = setup();
+  const other = pid(A);
+  const [t1, t2] = [pid(B), pid(B)];
+  const ran = runStep(proxySteps(state, { kind: 'process', connector, instructions: [{ op: 'subscribe', target: t1 }, { op: 'subscribe', target: t2 }] }, env), env);
+  assert.equal(ran.ops.map((o) => o.kind), ['proxy_subscribers.insert', 'monitor', 'monitor']);
+  assert.equal(ran.ops[0], { kind: 'proxy_subscribers.insert', targets: [t2, t1], connector });
+  effectsOf(proxySteps(state, { kind: 'subscribe', connector: other, targets: [t1] }, env), env);
+  const died = runStep(proxySteps(state, ertsDown(ref(B), t1, atom('killed')), env), env);
+  assert.equal(
+    died.ops.map((o) => o.kind),
+    ['proxy_subscribers.match', 'proxy_subscribers.delete', 'cast_batcher', 'proxy_subscribers.delete', 'cast_batcher'],
+  );
 });
 
 test('the older {:subscribe, connector, targets} protocol subscribes in the given order', () => {

@@ -14,11 +14,11 @@ import { loadReplay, replaySchedule, runCheck } from '../../../sim/check/command
 import { runSchedule } from '../../../sim/check/run.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from '../../../sim/check/schedule.js';
 import { connectorStep } from '../../../core/connector.js';
-import { main, parseArgs } from '../../../sim/cli.js';
+import { parseArgs } from '../../../sim/cli.js';
 import { InputError } from '../../../sim/run/params.js';
 import { inspect } from '../../../core/inspect.js';
 import { atom } from '../../../core/terms.js';
-import { A, B, connect, makeWorld, runUntil, sleeper } from '../helpers.js';
+import { A, B, cli, connect, makeWorld, runUntil, sleeper } from '../helpers.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'zensim-check-test-'));
 /** Runs of no-leaks-when-quiet (seed 1) that meet finding F2 at least once. */
@@ -46,30 +46,6 @@ const SMALL: Schedule = {
   ],
   faultsEndMs: 1000,
 };
-
-/** Runs `main(argv)` capturing stdout and stderr (in `cwd` if given; stderr a terminal if asked). */
-async function cli(argv: string[], opts: { cwd?: string; tty?: boolean; during?: () => void } = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  const cwd = process.cwd();
-  const tty = process.stderr.isTTY;
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  if (opts.cwd !== undefined) process.chdir(opts.cwd);
-  if (opts.tty !== undefined) process.stderr.isTTY = opts.tty;
-  try {
-    const running = main(argv);
-    opts.during?.();
-    return { code: await running, out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.chdir(cwd);
-    process.stderr.isTTY = tty;
-  }
-}
 
 function dir(name: string): string {
   return mkdtempSync(join(TMP, `${name}-`));

@@ -177,6 +177,32 @@ test('run({maxEvents}) executes exactly that many events', () => {
   assert.is(k.executed, 10);
 });
 
+test('advanceTo moves the clock inside an event only when nothing is due by then, and never past the run', () => {
+  const k = new Kernel();
+  const got: [number, boolean, number][] = [];
+  const probe = k.defineKind('probe', (to) => void got.push([to, k.advanceTo(to), k.nowUs]));
+  const other = k.defineKind('other', () => {});
+  k.at(10, probe, 15); // nothing due by 15: the clock moves to 15
+  k.at(20, probe, 30); // an event is due at 30 (the same time): it must run first
+  k.at(30, other, 0);
+  k.at(40, probe, 35); // already past: the clock stays
+  k.at(50, probe, 200); // beyond the run's end (100): no
+  k.at(60, probe, 70); // a cancelled event at 65 still counts as due (conservative)
+  k.cancel(k.at(65, other, 0));
+  assert.is(k.run({ untilUs: 100 }), 'idle');
+  assert.equal(got, [
+    [15, true, 15],
+    [30, false, 20],
+    [35, true, 40],
+    [200, false, 50],
+    [70, false, 60],
+  ]);
+  assert.is(k.nowUs, 100);
+  assert.is(k.advanceTo(150), false, 'outside run the clock never moves');
+  assert.is(k.advanceTo(100), true);
+  assert.is(k.nowUs, 100);
+});
+
 test('after a run that stopped just past a cancelled event, earlier times can still be scheduled', () => {
   const { k, kind, log } = logging();
   k.at(10, kind, 1);
@@ -398,6 +424,22 @@ test('ranks that run out of bits are renumbered without changing order or cancel
   for (let i = 0; i < 40; i++) if (!(i >= 10 && i < 30) && !cancelled.has(i)) expected.push(`${i}@100`);
   assert.equal(log, expected);
   assert.ok((k as unknown as { rank: number }).rank < 100);
+});
+
+test('the queue grows while ranks are too high for one more slot bit: renumbered first, order and cancellation kept', () => {
+  const { k, kind, log } = logging();
+  // 2^43 - 1500 is past 2^53 / 2048, the rank limit once the 1024 slots double.
+  nearRankLimit(k, 1500);
+  const seqs: number[] = [];
+  for (let i = 0; i < 1100; i++) seqs.push(k.at((i * 7) % 10, kind, i)); // the 1025th grows the queue
+  for (const i of [3, 1023, 1024, 1099]) k.cancel(seqs[i] as number);
+  k.run();
+  const cancelled = new Set([3, 1023, 1024, 1099]);
+  const expected = Array.from({ length: 1100 }, (_, i) => i)
+    .filter((i) => !cancelled.has(i))
+    .sort((a, b) => ((a * 7) % 10) - ((b * 7) % 10) || a - b)
+    .map((i) => `${i}@${(i * 7) % 10}`);
+  assert.equal(log, expected);
 });
 
 test.run();

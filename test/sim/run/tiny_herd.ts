@@ -23,8 +23,8 @@ export function tinyHerd(name = 'tiny-herd', extraParams: Record<string, ParamSp
         const sub = run.subscriber(A, {
           name: 'subscriber',
           downCostUs: 20,
-          setup: (ctx) => {
-            for (const t of targets) run.monitor(ctx, t);
+          setup: function* (ctx) {
+            for (const t of targets) yield* run.timed.monitor(ctx, t);
           },
         });
         run.ticker(A, sub, 1);

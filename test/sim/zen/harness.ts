@@ -2,7 +2,8 @@
 // World (zero CPU costs, no jitter: times can be computed by hand) with its nodes
 // connected and ZenMonitor started where asked, and `Probe` is a process that records
 // every message it handles with its virtual time and runs client calls inside itself,
-// now (`run`) or at a given virtual time (`at`).
+// now (`run`, a plain handler; `runTimed`, a generator handler whose operations happen
+// at its CPU time) or at a given virtual time (`at`).
 import { connectResult } from '../../../core/client.js';
 import { inspect } from '../../../core/inspect.js';
 import type { Compatibility } from '../../../core/connector.js';
@@ -10,7 +11,7 @@ import type { Target } from '../../../core/messages.js';
 import { atom, int, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { CostModel } from '../../../sim/beam/cost.js';
 import type { NetConfig } from '../../../sim/beam/network.js';
-import type { Behaviour, CallRequest as SimCallRequest, CallResult, Ctx, DownSignal, Envelope, From } from '../../../sim/beam/process.js';
+import type { Behaviour, CallRequest as SimCallRequest, CallResult, Ctx, DownSignal, Envelope, From, Handling, Steps } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
 import { ZenCluster } from '../../../sim/zen/cluster.js';
 import { A, B, C, connect as connectNodes, makeWorld, runUntil } from '../helpers.js';
@@ -100,7 +101,7 @@ export function isDownMsg(msg: unknown): msg is DownSignal {
 export class Probe {
   readonly log: Rec[] = [];
   readonly pid: Pid;
-  private readonly queue: ((ctx: Ctx) => void)[] = [];
+  private readonly queue: ((ctx: Ctx) => void | Handling)[] = [];
   /** Code to run when a call the probe made returns, by call tag uid. */
   private readonly onReturn = new Map<number, (ctx: Ctx) => void>();
   private gate: Pid | undefined;
@@ -115,11 +116,7 @@ export class Probe {
       node,
       {
         handle: (ctx, msg) => {
-          if (msg === RUN) {
-            const fn = this.queue.shift();
-            if (fn !== undefined) fn(ctx);
-            return;
-          }
+          if (msg === RUN) return this.queue.shift()?.(ctx);
           if (isCallResult(msg)) {
             const then = this.onReturn.get(msg.tag.uid);
             if (then !== undefined) {
@@ -158,6 +155,25 @@ export class Probe {
     if (!done) throw new Error(`probe ${this.pid.uid} did not run its code at ${this.world.nowUs} µs (blocked or dead?)`);
     if (err !== undefined) throw err;
     return out as T;
+  }
+
+  /**
+   * Runs the generator `fn` inside the probe as a generator handler (its client calls
+   * through `zen.timed`, each at the CPU time reached), starting now; runs the world until
+   * it returns (at most `maxMs`); gives what it returned and the virtual time (µs) then.
+   */
+  runTimed<T>(fn: (ctx: Ctx) => Steps<T>, maxMs = 10_000): { value: T; at: number } {
+    let out: { value: T; at: number } | undefined;
+    const world = this.world;
+    this.queue.push(function* (ctx) {
+      const value = yield* fn(ctx);
+      out = { value, at: world.nowUs };
+    });
+    world.send(this.pid, RUN);
+    const deadline = world.nowUs + maxMs * MS;
+    while (out === undefined && world.nowUs < deadline) runUntil(world, Math.min(deadline, world.nowUs + 100));
+    if (out === undefined) throw new Error(`probe ${this.pid.uid}: its code did not return within ${maxMs} ms`);
+    return out;
   }
 
   /** Runs `fn` inside the probe at virtual time `ms` (the world must be run to get there). */

@@ -1,0 +1,131 @@
+// The build: core/ and sim/ bundled by esbuild into a few ES modules in dist/ (the entry
+// points below and the chunks they share; the dependencies are bundled too, so a start
+// reads a handful of files instead of hundreds), and dist/manifest.json with a
+// fingerprint of the sources and installed packages it came from.
+// Run by npm's install step (postinstall) and `npm run build`; bin/zensim.mjs calls
+// `freshDist()` on every start, which rebuilds a dist/ whose sources changed since (a
+// stale build never runs) and answers null where dist/ cannot be written (the CLI then
+// runs the sources). The check is cheap: one stat per source file, contents hashed only
+// for files whose size or time changed. Plain JavaScript: it runs before anything is built.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MANIFEST = 'manifest.json';
+/** dist/<name>.js for each entry point; they sit side by side (pool.ts finds ./worker.js). */
+const ENTRIES = { cli: 'sim/cli.ts', index: 'sim/index.ts', core: 'core/index.ts', worker: 'sim/plan/worker.ts' };
+/** The folders built, and the files beside them whose change makes the build stale. */
+const FOLDERS = ['core', 'sim'];
+const ALSO = ['bin/build.mjs', 'package.json', 'node_modules/.package-lock.json'];
+const FORMAT = 1;
+
+/** Every source file the build reads, relative to the root, in path order. */
+function sources(root) {
+  const out = ALSO.filter((f) => existsSync(join(root, f)));
+  for (const dir of FOLDERS) {
+    for (const f of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (f.endsWith('.ts')) out.push(`${dir}/${f.split('\\').join('/')}`);
+    }
+  }
+  return out.sort();
+}
+
+const sha = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+const stamp = (path) => {
+  const s = statSync(path);
+  return `${s.size}:${s.mtimeMs}`;
+};
+
+/** The manifest of a build of these sources: per file its stat stamp and content hash. */
+function fingerprint(root, files) {
+  const entry = (f) => ({ stamp: stamp(join(root, f)), sha: sha(readFileSync(join(root, f))) });
+  return { format: FORMAT, files: Object.fromEntries(files.map((f) => [f, entry(f)])) };
+}
+
+/** Whether `root`/dist was built from the sources as they are now. */
+export function isFresh(root = ROOT) {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(root, 'dist', MANIFEST), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (manifest?.format !== FORMAT) return false;
+  const files = sources(root);
+  const built = manifest.files ?? {};
+  if (files.length !== Object.keys(built).length) return false;
+  for (const f of files) {
+    const b = built[f];
+    if (b === undefined) return false;
+    if (stamp(join(root, f)) !== b.stamp && sha(readFileSync(join(root, f))) !== b.sha) return false;
+  }
+  return true;
+}
+
+/**
+ * Builds dist/ afresh: into a temporary folder first, then swapped in whole, so a
+ * reader never sees half a build. Throws when the folder cannot be written.
+ */
+export async function build(root = ROOT) {
+  const { build: esbuild } = await import('esbuild');
+  const files = sources(root);
+  const dist = join(root, 'dist');
+  const tmp = `${dist}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const entryPoints = Object.fromEntries(Object.entries(ENTRIES).map(([name, f]) => [name, join(root, f)]));
+    await esbuild({
+      entryPoints,
+      outdir: tmp,
+      bundle: true,
+      splitting: true,
+      chunkNames: '[name]-[hash]',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      // Loaded only to compile a scenario file that is not in the cache (sim/run/compile.ts).
+      external: ['esbuild'],
+      logLevel: 'error',
+    });
+    writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(fingerprint(root, files))}\n`);
+    swapIn(tmp, dist);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function swapIn(tmp, dist) {
+  const old = `${dist}.old-${process.pid}`;
+  try {
+    renameSync(dist, old);
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+  }
+  renameSync(tmp, dist);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * The folder of a build that is fresh, rebuilt first if it was stale, or null when it
+ * cannot be (a read-only install, esbuild missing): the caller then runs the sources.
+ */
+export async function freshDist(root = ROOT) {
+  const dist = join(root, 'dist');
+  if (isFresh(root)) return dist;
+  try {
+    await build(root);
+    return dist;
+  } catch {
+    return isFresh(root) ? dist : null; // another process may have built it meanwhile
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // An install must not fail for want of a build: the CLI builds or runs the sources.
+  build().catch((e) => {
+    process.stderr.write(`zensim: no precompiled build (${String(e?.message ?? e).split('\n')[0]}); the CLI will build it or run the TypeScript sources\n`);
+  });
+}

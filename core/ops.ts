@@ -1,0 +1,133 @@
+// A ZenMonitor step, one operation at a time. A step (a component handling one input, or
+// a client function inside its caller) is a generator: it yields each operation it
+// performs, in program order (a read or write of a shared table, a send, a call, a
+// monitor, a timer, ...), and the runtime answers each with its result. So a runtime can
+// perform every operation at the CPU time the code reaches it, interleaved with the other
+// processes of the node as upstream's are, while core stays pure: a test steps the
+// generator by hand against plain tables (`applyTableOp`).
+//
+// Mirrors the `:ets` calls ZenMonitor 2.1.0 makes on the tables its processes share
+// (ZenMonitor.Local.Tables' Nodes and References, Local's Subscribers,
+// ZenMonitor.Proxy.Tables' Subscribers; spec §2), one operation per call, and
+// `known_node?/1`'s read of the node's connections. Private tables (the Connector's and
+// the Proxy's `monitors`) are component state, not operations: no other process sees them.
+
+import type { Pid, Ref } from './terms.js';
+import { assertNever } from './terms.js';
+import type { Target } from './messages.js';
+import type { Effect } from './effects.js';
+import type { NodeStatus, ProxySubscriberRow, ReferenceRow, ZenTables } from './tables.js';
+
+/** One `:ets` call on a shared ZenMonitor table; the comment gives what it returns. */
+export type TableOp =
+  /** `:ets.lookup(nodes, node)`: the status, or undefined. */
+  | { readonly kind: 'nodes.lookup'; readonly node: string }
+  /** `:ets.insert(nodes, {node, status})`. */
+  | { readonly kind: 'nodes.insert'; readonly node: string; readonly status: NodeStatus }
+  /** `:ets.insert(references, {{subscriber, ref}, target})`. */
+  | { readonly kind: 'references.insert'; readonly subscriber: Pid; readonly ref: Ref; readonly target: Target }
+  /** `:ets.take(references, {subscriber, ref})`: the row, or undefined. */
+  | { readonly kind: 'references.take'; readonly subscriber: Pid; readonly ref: Ref }
+  /** `:ets.delete(references, {subscriber, ref})`. */
+  | { readonly kind: 'references.delete'; readonly subscriber: Pid; readonly ref: Ref }
+  /** `:ets.match(references, {{subscriber, :"$1"}, :"$2"})`: the subscriber's rows, in key order. */
+  | { readonly kind: 'references.match'; readonly subscriber: Pid }
+  /** `:ets.member(subscribers, pid)` on Local's Subscribers: a boolean. */
+  | { readonly kind: 'subscribers.member'; readonly subscriber: Pid }
+  /** `:ets.insert_new(subscribers, {pid})`: true if it was not there. */
+  | { readonly kind: 'subscribers.insert_new'; readonly subscriber: Pid }
+  /** `:ets.delete(subscribers, pid)`. */
+  | { readonly kind: 'subscribers.delete'; readonly subscriber: Pid }
+  /** `:ets.insert(proxy_subscribers, [{{target, connector}} ...])`: one call for the list. */
+  | { readonly kind: 'proxy_subscribers.insert'; readonly targets: readonly Target[]; readonly connector: Pid }
+  /** `:ets.delete(proxy_subscribers, {target, connector})`. */
+  | { readonly kind: 'proxy_subscribers.delete'; readonly target: Target; readonly connector: Pid }
+  /** `:ets.match(proxy_subscribers, {{target, :"$1"}})`: the target's rows, in key order. */
+  | { readonly kind: 'proxy_subscribers.match'; readonly target: Target }
+  /** `:ets.match_delete(proxy_subscribers, {{:_, connector}})`: how many rows went. */
+  | { readonly kind: 'proxy_subscribers.match_delete'; readonly connector: Pid };
+
+/** `known_node?(node)`: `node == node() or node in Node.list()`, a boolean. */
+export type KnownNodeOp = { readonly kind: 'known_node'; readonly node: string };
+
+/**
+ * Everything a step can yield. Effects other than calls answer `undefined`; a `call` or
+ * `call_connector` answers the call's `CallResult` once it returns (the caller blocks).
+ */
+export type Op = Effect | TableOp | KnownNodeOp;
+
+/** A step: yields operations, is answered with their results, returns R. */
+export type Step<R = void> = Generator<Op, R, unknown>;
+
+/** The number of rows an operation touches (its cost is per row): 1 for single-row calls. */
+export function tableOpRows(op: TableOp, result: unknown): number {
+  switch (op.kind) {
+    case 'proxy_subscribers.insert':
+      return Math.max(1, op.targets.length);
+    case 'references.match':
+    case 'proxy_subscribers.match':
+      return Math.max(1, (result as readonly unknown[]).length);
+    case 'proxy_subscribers.match_delete':
+      return Math.max(1, result as number);
+    default:
+      return 1;
+  }
+}
+
+const TABLE_OP_KINDS: ReadonlySet<string> = new Set(
+  Object.keys({
+    'nodes.lookup': true,
+    'nodes.insert': true,
+    'references.insert': true,
+    'references.take': true,
+    'references.delete': true,
+    'references.match': true,
+    'subscribers.member': true,
+    'subscribers.insert_new': true,
+    'subscribers.delete': true,
+    'proxy_subscribers.insert': true,
+    'proxy_subscribers.delete': true,
+    'proxy_subscribers.match': true,
+    'proxy_subscribers.match_delete': true,
+  } satisfies Record<TableOp['kind'], true>),
+);
+
+/** Whether `op` is a table operation. */
+export function isTableOp(op: Op): op is TableOp {
+  return TABLE_OP_KINDS.has(op.kind);
+}
+
+/** Performs a table operation on `tables` and returns its result (what the `:ets` call returns). */
+export function applyTableOp(tables: ZenTables, op: TableOp): unknown {
+  switch (op.kind) {
+    case 'nodes.lookup':
+      return tables.nodes.get(op.node);
+    case 'nodes.insert':
+      return tables.nodes.set(op.node, op.status);
+    case 'references.insert':
+      return tables.references.insert(op.subscriber, op.ref, op.target);
+    case 'references.take':
+      return tables.references.take(op.subscriber, op.ref);
+    case 'references.delete':
+      return void tables.references.take(op.subscriber, op.ref);
+    case 'references.match':
+      return tables.references.rowsOf(op.subscriber) satisfies ReferenceRow[];
+    case 'subscribers.member':
+      return tables.localSubscribers.has(op.subscriber);
+    case 'subscribers.insert_new':
+      return tables.localSubscribers.insertNew(op.subscriber);
+    case 'subscribers.delete':
+      return tables.localSubscribers.delete(op.subscriber);
+    case 'proxy_subscribers.insert':
+      for (const target of op.targets) tables.proxySubscribers.insert(target, op.connector);
+      return undefined;
+    case 'proxy_subscribers.delete':
+      return tables.proxySubscribers.delete(op.target, op.connector);
+    case 'proxy_subscribers.match':
+      return tables.proxySubscribers.rowsFor(op.target) satisfies ProxySubscriberRow[];
+    case 'proxy_subscribers.match_delete':
+      return tables.proxySubscribers.deleteConnector(op.connector);
+    default:
+      return assertNever(op);
+  }
+}

@@ -1,0 +1,105 @@
+// Compiling a user's scenario file: the only TypeScript transpiled at run time (the CLI
+// and the plan workers run the precompiled build, see bin/build.mjs). esbuild bundles
+// the file with whatever it imports (helper modules, packages) into one ES module, in
+// which `zensim` and `zensim/core` name the very modules this process runs, wherever
+// the file lives: a scenario outside the repository, without a package.json or
+// `"type": "module"`, loads like one inside it. The result is cached by content (a
+// cached bundle is used while every file it came from is unchanged, so a warm start
+// loads no compiler), with an inline source map so that errors name the scenario's own
+// lines. Simplification: `import.meta.url` in any file of the bundle names the scenario file.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The public API's modules as this process runs them: the build's, or the sources'. */
+function apiUrls(): Record<string, string> {
+  const here = import.meta.url;
+  const built = !here.endsWith('.ts');
+  return {
+    zensim: new URL(built ? './index.js' : '../index.ts', here).href,
+    'zensim/core': new URL(built ? './core.js' : '../../core/index.ts', here).href,
+  };
+}
+
+type CacheEntry = { out: string; inputs: Record<string, string> };
+
+const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex').slice(0, 20);
+
+function cacheDir(): string {
+  const dir = join(tmpdir(), `zensim-${process.getuid?.() ?? 'user'}`, 'scenarios');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The cached bundle of `file` if every file it came from is unchanged. */
+function cached(dir: string, key: string): string | undefined {
+  let entry: CacheEntry;
+  try {
+    entry = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as CacheEntry;
+    for (const [f, h] of Object.entries(entry.inputs)) if (sha(readFileSync(f)) !== h) return undefined;
+  } catch {
+    return undefined;
+  }
+  return join(dir, entry.out);
+}
+
+/** Writes a file whole (a reader in another process never sees part of it). */
+function writeWhole(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** The URL of `file` compiled to one ES module that this process can import. */
+export async function compileScenario(file: string): Promise<string> {
+  const api = apiUrls();
+  const dir = cacheDir();
+  const key = sha(`${file}\0${api.zensim}`);
+  const hit = cached(dir, key);
+  if (hit !== undefined) return pathToFileURL(hit).href;
+  const { build } = await import('esbuild');
+  let result;
+  try {
+    result = await build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(file).href) },
+    plugins: [
+      {
+        name: 'zensim-api',
+        setup(b) {
+          b.onResolve({ filter: /^zensim(\/core)?$/ }, (a) => ({ path: api[a.path] as string, external: true }));
+        },
+      },
+    ],
+    });
+  } catch (e) {
+    throw new Error(buildError(e));
+  }
+  const code = (result.outputFiles[0] as { text: string }).text;
+  const inputs: Record<string, string> = {};
+  for (const f of Object.keys(result.metafile.inputs)) inputs[resolve(f)] = sha(readFileSync(resolve(f)));
+  const out = `${key}-${sha(code)}.mjs`;
+  writeWhole(join(dir, out), code);
+  writeWhole(join(dir, `${key}.json`), JSON.stringify({ out, inputs } satisfies CacheEntry));
+  return pathToFileURL(join(dir, out)).href;
+}
+
+type EsbuildMessage = { text: string; location: { file: string; line: number; column: number } | null };
+
+/** esbuild's first error as one line: `file:line:column: text`. */
+function buildError(e: unknown): string {
+  const first = (e as { errors?: EsbuildMessage[] }).errors?.[0];
+  if (first === undefined) return (e as Error).message;
+  const at = first.location !== null ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+  return `${at}${first.text}`;
+}

@@ -1,0 +1,45 @@
+// The memory a run will need, estimated up front from measured footprints, so that a run
+// too big for this process's heap is refused at its start with the figure it would need,
+// instead of dying minutes later in V8's out-of-memory crash. The estimate counts the
+// processes a script spawns and the DOWNs it expects (each from one monitor), at the
+// bytes each costs at the run's peak: the live JS heap after a collection, measured on
+// herd.ts at 200,000 and 400,000 targets per mode (`npm run bench:footprint` measures
+// them again; the growth between the two sizes is what one more target costs).
+import { getHeapStatistics } from 'node:v8';
+import type { Mode } from './scenario.js';
+import { InputError } from './params.js';
+
+export const FOOTPRINT = {
+  /** A spawned process that does nothing (a monitored target). */
+  processBytes: 80,
+  /**
+   * One monitor, both sides and its DOWN, at the peak: with plain monitors, every DOWN
+   * waiting in the subscriber's mailbox; with ZenMonitor, the subscriptions, References
+   * rows and dispatch queue.
+   */
+  monitorBytes: { vanilla: 1_250, zen: 3_000 } as Record<Mode, number>,
+  /** The simulator itself, its code and a small cluster. */
+  baseBytes: 64 * 2 ** 20,
+};
+
+const GIB = 2 ** 30;
+
+/** Bytes a run with this many processes and expected DOWNs needs at its peak. */
+export function footprintBytes(processes: number, downs: number, mode: Mode): number {
+  return FOOTPRINT.baseBytes + processes * FOOTPRINT.processBytes + downs * FOOTPRINT.monitorBytes[mode];
+}
+
+/**
+ * Refuses (InputError) a run whose estimated peak, in the most demanding of its modes
+ * (they run one after the other), does not fit this process's heap limit.
+ */
+export function checkFootprint(processes: number, downs: number, modes: readonly Mode[], limitBytes = getHeapStatistics().heap_size_limit): void {
+  const mode = modes.reduce((a, b) => (FOOTPRINT.monitorBytes[b] > FOOTPRINT.monitorBytes[a] ? b : a));
+  const need = footprintBytes(processes, downs, mode);
+  if (need <= limitBytes) return;
+  const count = (n: number) => n.toLocaleString('en-US');
+  throw new InputError(
+    `this run needs about ${(need / GIB).toFixed(1)} GB of memory in ${mode} mode (${count(processes)} processes, ${count(downs)} expected DOWNs at ~${count(FOOTPRINT.monitorBytes[mode])} bytes each, measured), ` +
+      `more than this process may use (${(limitBytes / GIB).toFixed(1)} GB): give it more with NODE_OPTIONS=--max-old-space-size=${Math.ceil((need * 1.1) / 2 ** 20)} on a machine with that much memory, or run fewer`,
+  );
+}

@@ -1,0 +1,46 @@
+// The build (bin/build.mjs) on a copy of the sources: a build is fresh until a source
+// file's content changes or a file appears (a touch alone keeps it fresh), and
+// freshDist() rebuilds a stale one; the bundle it makes runs the CLI.
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { build, freshDist, isFresh } from '../../bin/build.mjs';
+
+const repo = new URL('../../', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'zensim-build-test-'));
+for (const f of ['core', 'sim', 'bin', 'package.json']) cpSync(join(repo, f), join(root, f), { recursive: true });
+symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+const kernel = join(root, 'sim/engine/kernel.ts');
+
+test('no build is not fresh; a build is', async () => {
+  assert.is(isFresh(root), false);
+  await build(root);
+  assert.is(isFresh(root), true);
+});
+
+test('a touched file with the same content keeps the build fresh', () => {
+  utimesSync(kernel, new Date(2001, 1, 1), new Date(2001, 1, 1));
+  assert.is(isFresh(root), true);
+});
+
+test('a changed or added source file makes it stale; freshDist rebuilds it', async () => {
+  writeFileSync(kernel, `${readFileSync(kernel, 'utf8')}\n// changed\n`);
+  assert.is(isFresh(root), false);
+  assert.is(await freshDist(root), join(root, 'dist'));
+  assert.is(isFresh(root), true);
+  writeFileSync(join(root, 'sim/engine/extra.ts'), 'export const x = 1;\n');
+  assert.is(isFresh(root), false);
+  await freshDist(root);
+  assert.is(isFresh(root), true);
+});
+
+test('the bundle runs the command line', async () => {
+  const { parseArgs } = (await import(pathToFileURL(join(root, 'dist/cli.js')).href)) as { parseArgs: (argv: string[]) => { kind: string } };
+  assert.is(parseArgs(['run', 'x.ts']).kind, 'run');
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,107 @@
+// ZenMonitor's runtime (sim/zen/component.ts) performs each operation a step yields at the
+// CPU time the process reaches it: table reads and writes race with the node's other
+// processes as upstream's ETS calls do, each costs `etsOpUs`, and a call blocks its
+// caller. Driven through the client API, timed (a generator handler) and plain.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { namedTarget } from '../../../core/messages.js';
+import { atom, type Pid } from '../../../core/terms.js';
+import { defaultCostModel } from '../../../sim/beam/cost.js';
+import { sleeper } from '../helpers.js';
+import { A, B, C, cluster, Probe, runForMs, zenDown } from './harness.js';
+
+const FAST = { connector_sweep_interval: 10, batcher_sweep_interval: 10, demand_interval: 10 };
+
+/** Counts the messages of `kind` delivered to `to` from now on. */
+function countDeliveries(world: ReturnType<typeof cluster>['world'], to: Pid, kind: string): { n: number } {
+  const c = { n: 0 };
+  const before = world.onDeliver;
+  world.onDeliver = (p, msg) => {
+    before?.(p, msg);
+    if (p.pid === to && (msg as { kind?: unknown }).kind === kind) c.n++;
+  };
+  return c;
+}
+
+test("monitor from a generator handler asks Local to monitor the caller only until Local has inserted it; from a plain handler, once per monitor", () => {
+  const { world, zen } = cluster({ cost: defaultCostModel });
+  const local = zen.app(A)?.pids[1] as Pid;
+  const targets = Array.from({ length: 2000 }, () => world.spawn(B, sleeper));
+  const timed = new Probe(world, zen, A);
+  const casts = countDeliveries(world, local, 'monitor_subscriber');
+  timed.runTimed(function* (ctx) {
+    for (const t of targets) yield* zen.timed.monitor(ctx, t);
+  });
+  runForMs(world, 10);
+  // Local inserts the caller about 2 µs after the first cast reaches it; the loop makes a
+  // monitor every ~1.4 µs, so a few casts go out before the caller sees the row.
+  assert.ok(casts.n >= 1 && casts.n <= 5, `${casts.n} monitor_subscriber casts`);
+  const plain = new Probe(world, zen, A);
+  const plainCasts = countDeliveries(world, local, 'monitor_subscriber');
+  plain.run((ctx) => targets.forEach((t) => zen.monitor(ctx, t)));
+  runForMs(world, 10);
+  assert.is(plainCasts.n, 2000, 'a plain handler reads the subscriber set as its handling began');
+  assert.is(zen.app(A)?.tables.references.size, 4000);
+});
+
+test('a subscriber killed while paused in its monitor loop makes no more monitors', () => {
+  const { world, zen } = cluster({ cost: defaultCostModel });
+  const targets = Array.from({ length: 1000 }, () => world.spawn(B, sleeper));
+  const sub = new Probe(world, zen, A);
+  let monitored = 0;
+  world.at(world.nowUs + 300, () => world.exit(sub.pid, atom('kill')));
+  assert.throws(
+    () =>
+      sub.runTimed(function* (ctx) {
+        for (const t of targets) {
+          yield* zen.timed.monitor(ctx, t);
+          monitored++;
+        }
+      }, 5),
+    /did not return/,
+  );
+  assert.ok(monitored > 0 && monitored < 1000, `${monitored} monitors made before the kill`);
+  assert.is(world.alive(sub.pid), undefined);
+});
+
+test('each References take costs etsOpUs: the Dispatcher handles a batch of n DOWNs in n × etsOpUs (other costs zero)', () => {
+  const { world, zen } = cluster({ zen: FAST, cost: { etsOpUs: 2 } });
+  const dispatcher = zen.app(A)?.pids[2] as Pid;
+  const durations: number[] = [];
+  world.onSlice = (p, _start, dur, msg) => {
+    if (p.pid === dispatcher && (msg as { kind?: unknown }).kind === 'events') durations.push(dur);
+  };
+  const probe = new Probe(world, zen, A);
+  const targets = [0, 1, 2].map(() => world.spawn(B, sleeper));
+  const refs = probe.runTimed(function* (ctx) {
+    const out = [];
+    for (const t of targets) out.push(yield* zen.timed.monitor(ctx, t));
+    return out;
+  }).value;
+  runForMs(world, 50);
+  for (const t of targets) world.exit(t, atom('kill'), B);
+  runForMs(world, 50);
+  assert.equal(
+    probe.downMsgs().map((d) => d.ref),
+    refs,
+  );
+  assert.equal(durations, [3 * 2]);
+  assert.equal(probe.downMsgs()[0], zenDown(refs[0]!, targets[0]!, 'killed'));
+});
+
+test('timed.connect blocks the caller until its Connector replies: :compatible for a ZenMonitor node, :incompatible for one without', () => {
+  const { world, zen } = cluster({ nodes: [A, B, C], without: [C], zen: FAST, cost: defaultCostModel });
+  const probe = new Probe(world, zen, A);
+  const start = world.nowUs;
+  const b = probe.runTimed(function* (ctx) {
+    return yield* zen.timed.connect(ctx, B);
+  });
+  assert.is(b.value, 'compatible');
+  assert.ok(b.at > start + 2 * world.net.config.latencyUs, 'after a ping round trip to b');
+  assert.is(probe.runTimed((ctx) => zen.timed.connect(ctx, C)).value, 'incompatible');
+  assert.is(probe.runTimed((ctx) => zen.timed.compatibilityForNode(ctx, B)).value, 'compatible');
+  assert.is(probe.runTimed((ctx) => zen.timed.compatibility(ctx, namedTarget('worker', C))).value, 'incompatible');
+  assert.equal(probe.log, [], 'the probe handled no message meanwhile');
+});
+
+test.run();
