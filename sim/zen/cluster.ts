@@ -25,7 +25,7 @@ import { newZenTables, tableRowCount, type ZenTables } from '../../core/tables.j
 import type { Compatibility } from '../../core/connector.js';
 import type { Op } from '../../core/ops.js';
 import { atom, type Pid, type Ref } from '../../core/terms.js';
-import type { Ctx, Steps } from '../beam/process.js';
+import { labelProcess, type Ctx, type Proc, type Steps } from '../beam/process.js';
 import type { World } from '../beam/world.js';
 import { batcherC, component, connectorC, dispatcherC, envFor, LOCAL_C, PROXY_C, runAtOnce, StepRun } from './component.js';
 
@@ -231,6 +231,7 @@ export class ZenCluster {
     const known = app.connectors.get(remote);
     if (known !== undefined && this.world.alive(known) !== undefined) return known;
     const pid = this.world.spawn(app.node, component(app, connectorC(remote)));
+    labelProcess(this.world.proc(pid) as Proc, `ZenMonitor.Local.Connector for ${remote}`);
     app.connectors.set(remote, pid);
     return pid;
   }
@@ -240,6 +241,7 @@ export class ZenCluster {
     const known = app.batchers.get(connector.uid);
     if (known !== undefined && this.world.alive(known) !== undefined) return known;
     const pid = this.world.spawn(app.node, component(app, batcherC(connector)));
+    labelProcess(this.world.proc(pid) as Proc, `ZenMonitor.Proxy.Batcher for ${connector.node}`);
     app.batchers.set(connector.uid, pid);
     return pid;
   }
