@@ -64,32 +64,24 @@ export function checkOptions<T>(y: Argv<T>) {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but failures and errors' });
 }
 
-/** A single-valued flag: given once, with a value. */
-function single(args: Record<string, unknown>, key: string, what: string): unknown {
-  const v = args[key];
-  if (Array.isArray(v)) throw new InputError(`--${key} given ${v.length} times; give it once`);
-  if (v === '' || (typeof v === 'number' && Number.isNaN(v))) throw new InputError(`--${key} needs ${what}`);
-  return v;
-}
-
-/** An integer flag (yargs reads it as a string, so that a flag without a value is seen). */
-function integer(args: Record<string, unknown>, key: string, fallback: number, [min, max]: readonly [number, number]): number {
-  const range = `an integer from ${min} to ${max}`;
-  const raw = single(args, key, `a value (${range})`);
+/** An integer flag (yargs reads it as a string, so that one without a value is refused: sim/cli.ts). */
+function integer(args: Record<string, unknown>, key: string, fallback: number, what: string, max: number): number {
+  const raw = args[key];
   if (raw === undefined) return fallback;
   const n = Number(String(raw).replaceAll('_', ''));
-  if (String(raw).trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${key} must be ${range}, got '${String(raw)}'`);
+  const min = what === 'a positive integer' ? 1 : 0;
+  if (String(raw).trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${key} must be ${what} (at most ${max}), got '${String(raw)}'`);
   return n;
 }
 
 /** fast-check seeds are 32-bit; a run count beyond this is not a check anyone waits for. */
-const SEED_RANGE = [0, 2 ** 31 - 1] as const;
-const RUNS_RANGE = [1, 10_000_000] as const;
+const MAX_SEED = 2 ** 31 - 1;
+const MAX_RUNS = 10_000_000;
 
 export function checkCommand(args: Record<string, unknown>): CheckCommand {
-  const runs = integer(args, 'runs', 100, RUNS_RANGE);
-  const seed = integer(args, 'seed', 1, SEED_RANGE);
-  const flag = (k: string) => single(args, k, 'no value') !== false;
+  const runs = integer(args, 'runs', 100, 'a positive integer', MAX_RUNS);
+  const seed = integer(args, 'seed', 1, 'a non-negative integer', MAX_SEED);
+  const flag = (k: string) => args[k] !== false && args[k] !== undefined;
   const cmd: CheckCommand = {
     kind: 'check',
     runs,
@@ -101,33 +93,30 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
     shrink: flag('shrink'),
     bail: flag('bail'),
   };
-  const property = single(args, 'property', `a property name (${PROPERTY_NAMES.join(', ')})`);
+  const property = args.property;
   if (property !== undefined) {
     if (!(PROPERTY_NAMES as readonly string[]).includes(String(property))) throw new InputError(`unknown property '${String(property)}' (known: ${PROPERTY_NAMES.join(', ')})`);
     cmd.property = property as PropertyName;
   }
-  const set = args.set as string[] | undefined;
-  if (set !== undefined && set.length === 0) throw new InputError('--set needs a value: zen.<key>=value');
-  for (const kv of set ?? []) {
+  for (const kv of (args.set as string[] | undefined) ?? []) {
     const i = kv.indexOf('=');
-    if (kv === '') throw new InputError('--set needs a value: zen.<key>=value');
     if (i <= 0) throw new InputError(`--set takes zen.<key>=value, got '${kv}'`);
     const key = kv.slice(0, i);
     if (!key.startsWith('zen.')) throw new InputError(`--set ${key}: zensim check takes ZenMonitor settings only (zen.<key>=value)`);
     cmd.zen.push([key.slice(4), coerce(kv.slice(i + 1))]);
   }
   withSettings({ version: 1, seed: 0, nodes: [], zen: {}, procs: [], steps: [], faultsEndMs: 0 }, cmd.zen);
-  const file = single(args, 'replay', 'a file name');
-  const inline = single(args, 'replay-inline', 'the schedule (base64url JSON, as a failing check prints it)');
+  const file = args.replay;
+  const inline = args['replay-inline'];
   if (file !== undefined && inline !== undefined) throw new InputError('give --replay FILE or --replay-inline DATA, not both');
   if (file !== undefined) cmd.replay = { file: String(file) };
   else if (inline !== undefined) cmd.replay = { inline: String(inline) };
-  const trace = single(args, 'trace', 'a file name');
+  const trace = args.trace;
   if (trace !== undefined) {
     if (cmd.replay === undefined) throw new InputError('--trace needs --replay (the trace of one schedule)');
     cmd.trace = String(trace);
   }
-  const exunit = single(args, 'export-exunit', 'a file name ending in .exs');
+  const exunit = args['export-exunit'];
   if (exunit !== undefined) {
     if (!String(exunit).endsWith('.exs')) throw new InputError(`--export-exunit takes a file name ending in .exs, got '${String(exunit)}'`);
     cmd.exportExunit = String(exunit);
