@@ -1,9 +1,18 @@
 // The documented findings (docs/findings.md): guarantees that real ZenMonitor 2.1.0
-// breaks, each with the property that catches it and a test of whether a failing
-// verdict is that finding. The properties stay strict (a finding still fails the check);
-// `zensim check` uses this list only to say "this is documented upstream behaviour", and
-// the property tests to tell a known finding from a new failure.
-import type { Facts, PropertyName, Verdict } from './properties.js';
+// breaks, each with the property that catches it and its signature: a test, over the
+// evidence of one violation and the run it happened in, of whether that violation comes
+// from the finding's code path. A failing run is "known" only when every violation its
+// property reports matches a finding's signature; anything else is new, and new failures
+// are what `zensim check` exits non-zero on. Shrinking keeps a failure's class.
+//
+// Adding a finding: a Finding below (its signature reads only evidence the observations
+// carry; add the evidence where the property reports the violation), its schedule under
+// docs/findings/, its section in docs/findings.md, and test/sim/check/findings.test.ts
+// replays it.
+import { assertNever } from '../../core/terms.js';
+import type { Facts } from './facts.js';
+import { pairKey } from './observations.js';
+import type { PropertyName, Verdict, Violation } from './verdict.js';
 
 export type Finding = {
   readonly id: string;
@@ -13,15 +22,9 @@ export type Finding = {
   readonly doc: string;
   /** Its minimal schedule (replay with `zensim check --replay`). */
   readonly schedule: string;
-  /** Whether this failing verdict (of the run `facts` describes) is this finding, and nothing else. */
-  explains(v: Extract<Verdict, { ok: false }>, facts: Facts): boolean;
+  /** The signature: whether this violation, in the run `facts` describes, comes from the finding's code path. */
+  matches(v: Violation, facts: Facts): boolean;
 };
-
-/**
- * A DOWN the Dispatcher sent in the batch it was handling when the flush ran arrives
- * within its handling time: a few µs in this model (see the finding's fidelity note).
- */
-const RACE_WINDOW_US = 50;
 
 export const FINDINGS: readonly Finding[] = [
   {
@@ -30,7 +33,23 @@ export const FINDINGS: readonly Finding[] = [
     property: 'no-down-after-flush',
     doc: 'docs/findings.md#f1-a-down-after-demonitorref-flush',
     schedule: 'docs/findings/flush-race.json',
-    explains: (v) => v.code === 'delivered-after-flush' && v.gapUs !== undefined && v.gapUs <= RACE_WINDOW_US,
+    // Dispatcher.handle_events/3 took {sub, ref} from References while handling the batch
+    // carrying this DOWN; the flush ran during that handling and its take found nothing
+    // (no demonitor of the ref ever reached the Connector), so it scanned the mailbox and
+    // found nothing either; and the send of that same handling delivered the DOWN afterwards.
+    matches: (v, facts) => {
+      if (v.code !== 'delivered-after-flush' || v.evidence?.kind !== 'late-down') return false;
+      const { monitor, flush, down } = v.evidence;
+      if (facts.obs.connectorDemonitors.has(monitor.ref.uid)) return false;
+      return facts.obs.dispatcherSlices.some(
+        (sl) =>
+          sl.node === monitor.subNode &&
+          sl.startUs <= flush.atUs &&
+          flush.atUs <= down.deliveredUs &&
+          down.deliveredUs <= sl.endUs &&
+          (sl.events ?? []).some((e) => e.refUid === monitor.ref.uid),
+      );
+    },
   },
   {
     id: 'F2',
@@ -38,24 +57,59 @@ export const FINDINGS: readonly Finding[] = [
     property: 'no-leaks-when-quiet',
     doc: 'docs/findings.md#f2-proxy-subscriptions-outlive-their-connector',
     schedule: 'docs/findings/proxy-rows-dead-connector.json',
-    // A Connector is dead when its node crashed or stopped ZenMonitor; one drops its monitors
-    // without unsubscribing when it fires them all (its node lost the connection, or the
-    // Proxy's node stopped answering): a disturbance of the pair, in either case.
-    explains: (v, facts) =>
-      (v.leaks ?? []).length > 0 &&
-      (v.leaks ?? []).every(
-        (l) =>
-          (l.code === 'proxy-row-dead-connector' || l.code === 'proxy-row-unneeded') &&
-          l.pair !== undefined &&
-          (l.code === 'proxy-row-dead-connector'
-            ? (facts.obs.zenDown.get(l.pair[0]) ?? []).some((iv) => iv.fromUs > facts.obs.scriptStartUs)
-            : facts.disturbances(l.pair[0], l.pair[1]).length > 0),
-      ),
+    // A row {target, connector} is deleted only by an unsubscribe, the target's death, or
+    // the Batcher of that Connector seeing it go DOWN. Dead Connector: the Proxy's node never
+    // started a Batcher for it, so nobody watched it die. Live Connector: its unsubscribe
+    // never came, because it ran do_down/1 (fired every monitor and cleared its batch,
+    // pending :unsubscribes included) while it held the target, or because the connection
+    // between the two nodes went down after the row's first subscription (an unsubscribe
+    // on it is lost, and no Batcher of that Connector was there to clean up).
+    matches: (v, facts) => {
+      if (v.evidence?.kind !== 'proxy-row') return false;
+      const { row, proxyNode } = v.evidence;
+      if (v.code === 'proxy-row-dead-connector') return !row.batcherStarted;
+      if (v.code !== 'proxy-row-unneeded') return false;
+      if (facts.obs.fires.some((fire) => fire.connector === row.connector.uid && fire.targets.includes(row.targetUid))) return true;
+      const subscribed = facts.obs.chunks.find((c) => c.connector === row.connector.uid && c.subscribes?.includes(row.targetUid) === true);
+      const pairs = [pairKey(row.connectorNode, proxyNode), pairKey(proxyNode, row.connectorNode)];
+      return subscribed !== undefined && pairs.some((k) => (facts.obs.connEvents.get(k) ?? []).some((e) => !e.up && e.atUs >= subscribed.atUs));
+    },
   },
 ];
 
-/** The documented finding a failing verdict of `property` on the run `facts` describes is, if it is one. */
+/** How a property's verdict on one run classifies: it held, every violation is a documented finding, or something new. */
+export type Classification =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'known'; readonly findings: readonly Finding[] }
+  | { readonly kind: 'new'; readonly violation: Violation };
+
+export function classify(property: PropertyName, v: Verdict, facts: Facts): Classification {
+  if (v.ok) return { kind: 'pass' };
+  const found: Finding[] = [];
+  for (const violation of v.violations) {
+    const f = FINDINGS.find((x) => x.property === property && x.matches(violation, facts));
+    if (f === undefined) return { kind: 'new', violation };
+    if (!found.includes(f)) found.push(f);
+  }
+  return { kind: 'known', findings: found };
+}
+
+/** A class as a stable key: `known:F1`, `new:missing-down` (shrinking keeps it). */
+export function classKey(c: Classification): string {
+  switch (c.kind) {
+    case 'pass':
+      return 'pass';
+    case 'known':
+      return `known:${c.findings.map((f) => f.id).join('+')}`;
+    case 'new':
+      return `new:${c.violation.code}`;
+    default:
+      return assertNever(c);
+  }
+}
+
+/** The documented finding a failing verdict is, when all its violations are that one finding. */
 export function knownFinding(property: PropertyName, v: Verdict, facts: Facts): Finding | undefined {
-  if (v.ok) return undefined;
-  return FINDINGS.find((f) => f.property === property && f.explains(v, facts));
+  const c = classify(property, v, facts);
+  return c.kind === 'known' && c.findings.length === 1 ? c.findings[0] : undefined;
 }

@@ -122,14 +122,22 @@ export class ZenCluster {
     return app;
   }
 
-  /** `Application.stop(:zen_monitor)`: its processes exit with :shutdown, its tables go. */
+  /**
+   * `Application.stop(:zen_monitor)`: its processes exit with :shutdown, its tables go.
+   * Synchronous, as upstream's is (each supervisor waits for its children to exit): the
+   * processes are dead when it returns, so a `start` right after it, at the same instant,
+   * registers its names afresh instead of meeting the old Proxy still alive.
+   */
   stop(nodeName: string): void {
     const app = this.app(nodeName);
     if (app === undefined) return;
     this.apps.delete(nodeName);
     this.world.node(nodeName).tables.delete('zen_monitor');
     const all = [...app.pids, ...app.connectors.values(), ...app.batchers.values()];
-    for (const pid of all) this.world.exit(pid, SHUTDOWN);
+    for (const pid of all) {
+      const p = this.world.alive(pid);
+      if (p !== undefined) this.world.signals.bury(p, SHUTDOWN);
+    }
   }
 
   /** The running app on `node` (none after a crash until started again). */
