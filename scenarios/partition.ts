@@ -49,7 +49,7 @@ export default defineScenario({
           },
           handle: function* (ctx, msg) {
             if (msg === remonitor) for (const t of targets) yield* run.timed.monitor(ctx, t);
-            else if ((msg as { kind?: string }).kind === 'DOWN') run.recorder.down(ctx.nowUs(), msg as never);
+            else if ((msg as { kind?: string }).kind === 'DOWN') run.recorder.down(ctx.nowUs(), msg as never, ctx.node);
           },
         });
         run.recorder.watch(sub);

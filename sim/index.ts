@@ -1,5 +1,5 @@
 // zensim's public API: what scenario files and other tools import (`from 'zensim'`).
-export { defineScenario, isScenario, MAX_COUNT, MAX_TIMER_MS, MAX_VIRTUAL_MS, Run, sleeper, workMsg, type ClusterSpec, type Mode, type NodeSpec, type Scenario, type ScenarioDef } from './run/scenario.js';
+export { defineScenario, isScenario, MAX_COUNT, MAX_TIMER_MS, MAX_VIRTUAL_MS, Run, sleeper, workMsg, type ClusterSpec, type HostSpec, type Mode, type NodeSpec, type Scenario, type ScenarioDef } from './run/scenario.js';
 export { param, InputError, type ParamSpec, type ParamSpecs, type Params } from './run/params.js';
 export { runScenario, type ResultDoc, type RunOptions } from './run/runner.js';
 export type { EndKind, RunResult } from './run/recorder.js';

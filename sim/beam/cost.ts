@@ -23,6 +23,8 @@ export type CostModel = {
   monitorUs: number;
   /** CPU spent by ERTS per monitor it fires when a connection goes down. */
   connLossPerMonitorUs: number;
+  /** CPU of an exiting process per monitor on it that it fires (a local DOWN message, or a remote DOWN signal queued on its connection, plus perByteUs of its encoding). */
+  exitSignalUs: number;
   /** CPU per element when a ZenMonitor component builds or takes in a list of DOWN work (dispatches, events, certificates). */
   batchItemUs: number;
   /** CPU per element when a Connector splits its instructions off for a sweep, or the Proxy partitions them. */
@@ -73,6 +75,11 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   // queued together and handled from ~86 ms on: ~50 ms for the receiver to take in
   // 100,000 signals (max message_queue_len 100,041).
   connLossPerMonitorUs: 0.5,
+  // F2 (vanilla): the target's first exit slice, 4000 remote DOWN signals before any
+  // receiver was busy, took 6.0 to 6.5 ms in two of three runs (11.5 ms in the third,
+  // shared with other threads): 1.5 µs a DOWN; B's whole runtime for 40,000 was 96-124 ms,
+  // its dist output port's writes included.
+  exitSignalUs: 1.5,
   // Calibrated, R3/R4 zen: with nodedown seen at ~36 ms the first DOWN is handled at
   // 173-273 ms: the Connector's 100,000-row match and list, and Local taking the list
   // in, cost ~1.5 µs a row in all (paid once by the sender and once by the receiver).

@@ -39,11 +39,21 @@ export class Distribution {
    * the bytes the sender encodes (control message and payload) for its CPU cost.
    */
   send(atUs: number, from: string, to: string, m: DistMsg, noconnect: boolean): number {
+    const arg = this.prepare(from, to, m, noconnect);
+    this.sendAt(atUs, arg);
+    return arg.control + arg.payload;
+  }
+
+  /** `m` encoded (measured) for sending from `from` to `to`: `sendAt` hands it to the network. */
+  prepare(from: string, to: string, m: DistMsg, noconnect: boolean): DistSend {
     const enc = encode(m, from);
-    const arg: DistSend = { from, to, m, noconnect, control: enc.control, payload: enc.payload, atoms: enc.atoms };
+    return { from, to, m, noconnect, control: enc.control, payload: enc.payload, atoms: enc.atoms };
+  }
+
+  /** Hands a prepared message to the network at `atUs` (now, or in an event of its own). */
+  sendAt(atUs: number, arg: DistSend): void {
     if (atUs === this.w.kernel.nowUs) this.sendNow(arg);
     else this.w.kernel.at(atUs, this.w.kinds.dist, 0, arg);
-    return enc.control + enc.payload;
   }
 
   sendNow(a: DistSend): void {

@@ -344,10 +344,12 @@ export class Network {
     const k = this.host.kernel;
     const d = c.dirs.get(from) as Dir;
     const start = Math.max(k.nowUs, d.busyUntilUs);
-    const done = start + Math.ceil((bytes * 1_000_000) / this.config.bandwidthBytesPerS);
+    // The wire time is the bytes over the bandwidth, kept fractional: a burst of small
+    // messages (an exit's DOWNs) packs on the wire; only the arrival is a whole µs.
+    const done = start + (bytes * 1_000_000) / this.config.bandwidthBytesPerS;
     d.busyUntilUs = done;
     const jitter = this.config.jitterUs > 0 ? Math.floor(this.rng.float() * this.config.jitterUs) : 0;
-    const at = Math.max(d.lastArrivalUs, done + this.latency(from, to) + jitter);
+    const at = Math.max(d.lastArrivalUs, Math.ceil(done + this.latency(from, to) + jitter));
     d.lastArrivalUs = at;
     k.at(at, this.kArrive, 0, { conn: c, epoch: c.epoch, from, to, payload } satisfies Arrival);
     if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(c, from, to);

@@ -1,7 +1,9 @@
 // A simulated BEAM node: name, creation (incarnation) number, a fixed number of
-// schedulers with one FIFO run queue, the registered-name table, and its memory books
-// (memory.ts), by `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
+// schedulers with one FIFO run queue, the host whose cores its schedulers run on
+// (host.ts), the registered-name table, and its memory books (memory.ts), by
+// `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
 import type { EtsTable } from './ets.js';
+import type { Host } from './host.js';
 import { MemoryBooks, type MemoryByCategory } from './memory.js';
 import type { Proc } from './process.js';
 import { AtomTable } from './wire.js';
@@ -39,6 +41,14 @@ export class SimNode {
   readonly books = new MemoryBooks();
   /** CPU time spent handling messages, µs. */
   busyUs = 0;
+  /** Cores of its host its scheduler threads hold: running a handling, or kept between two (`keptCores`). */
+  coresHeld = 0;
+  /** When each core kept between two handlings was taken, µs: the next handling goes on with its time slice. */
+  readonly keptCores: number[] = [];
+  /** Its scheduler threads waiting for a core of its host. */
+  waitingThreads = 0;
+  /** Time its scheduler threads have waited for a core of its host, µs (summed over threads). */
+  coreWaitUs = 0;
   peakMemoryBytes = 0;
   baselineMemoryBytes = -1;
   peakMailbox = 0;
@@ -48,6 +58,8 @@ export class SimNode {
     readonly name: string,
     readonly index: number,
     readonly schedulers: number,
+    /** The machine its schedulers run on (its own, with one core per scheduler, unless shared). */
+    readonly host: Host,
   ) {
     if (!Number.isInteger(schedulers) || schedulers < 1) {
       throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${schedulers}`);
@@ -59,14 +71,18 @@ export class SimNode {
     this.runQueue.push(p);
   }
 
-  nextRunnable(): Proc | undefined {
-    if (this.runHead >= this.runQueue.length) return undefined;
-    const p = this.runQueue[this.runHead++] as Proc;
+  /** The process at the head of the run queue, left there. */
+  peekRunnable(): Proc | undefined {
+    return this.runHead < this.runQueue.length ? (this.runQueue[this.runHead] as Proc) : undefined;
+  }
+
+  /** Takes the head of the run queue off it. */
+  dropRunnable(): void {
+    this.runHead++;
     if (this.runHead > 1024 && this.runHead * 2 > this.runQueue.length) {
       this.runQueue = this.runQueue.slice(this.runHead);
       this.runHead = 0;
     }
-    return p;
   }
 
   runQueueLength(): number {
@@ -88,6 +104,9 @@ export class SimNode {
     this.atoms = new AtomTable();
     this.books.clear();
     this.freeSchedulers = this.schedulers;
+    this.coresHeld = 0;
+    this.keptCores.length = 0;
+    this.waitingThreads = 0;
   }
 
   /** `:erlang.memory/0` now, by category. */

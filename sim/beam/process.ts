@@ -51,6 +51,12 @@ export type Monitor = {
   active: boolean;
 };
 
+/**
+ * A dead process's exit in progress (signals.ts): the monitors on it it still has to fire,
+ * in ERTS's order, the next one's index, and the reason their DOWNs carry.
+ */
+export type Exiting = { readonly reason: Term; readonly monitors: readonly Monitor[]; next: number };
+
 /** One message on its way to, or in, a process (memory.ts makes it, heap.ts places it). */
 export type Envelope = {
   readonly msg: unknown;
@@ -321,6 +327,10 @@ export class Proc {
   suspended: string | undefined;
   /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
   slice: Slice | null = null;
+  /** Its exit, while the monitors on it are still being fired (dead, and queued to run its exit's slices). */
+  exiting: Exiting | undefined;
+  /** When the scheduler thread running its current handling got its host's core, µs (its OS time slice). */
+  coreSinceUs = 0;
 
   constructor(
     readonly pid: Pid,

@@ -30,6 +30,7 @@ import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
 import { Distribution, type DistSend } from './dist.js';
+import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
 import { envelope, ProcessMemory } from './memory.js';
@@ -70,6 +71,8 @@ export class World {
   readonly net: Network;
   readonly cost: CostModel;
   readonly nodes = new Map<string, SimNode>();
+  /** Hosts declared with `addHost` (several nodes on one machine); a node added without one has its own. */
+  readonly hosts = new Map<string, Host>();
   /** Every process ever spawned, by pid uid (internal to sim/beam). */
   readonly procs: Proc[] = [];
   readonly kinds: WorldKinds;
@@ -150,10 +153,30 @@ export class World {
     return this.kernel.nowUs;
   }
 
-  addNode(name: string, opts: { schedulers?: number } = {}): SimNode {
+  /** A machine with `cores` CPU cores that nodes added with `{host: name}` share (host.ts). */
+  addHost(name: string, opts: HostOptions): Host {
+    if (this.hosts.has(name)) throw new RangeError(`host '${name}' already exists`);
+    const host = new Host(name, opts);
+    this.hosts.set(name, host);
+    return host;
+  }
+
+  /**
+   * Adds a node with `schedulers` scheduler threads (default 2), on the host named `host`
+   * (declared with `addHost`), or on a host of its own with one core per scheduler.
+   */
+  addNode(name: string, opts: { schedulers?: number; host?: string } = {}): SimNode {
     if (!/^[A-Za-z0-9_.@-]+$/.test(name)) throw new RangeError(`node name must be a plain atom like a@host, got '${name}'`);
     if (this.nodes.has(name)) throw new RangeError(`node '${name}' already exists`);
-    const node = new SimNode(name, this.nodes.size, opts.schedulers ?? 2);
+    const schedulers = opts.schedulers ?? 2;
+    let host: Host;
+    if (opts.host === undefined) host = new Host(name, { cores: Number.isInteger(schedulers) && schedulers >= 1 ? Math.min(schedulers, 1024) : 1 });
+    else {
+      const h = this.hosts.get(opts.host);
+      if (h === undefined) throw new RangeError(`node '${name}': unknown host '${opts.host}'`);
+      host = h;
+    }
+    const node = new SimNode(name, this.nodes.size, schedulers, host);
     this.nodes.set(name, node);
     return node;
   }
@@ -228,6 +251,9 @@ export class World {
     if (!node.up) return;
     node.up = false;
     for (const p of node.procs) this.signals.bury(p, KILLED);
+    // Its threads are gone: the cores they held serve the host's other nodes.
+    node.keptCores.length = 0;
+    for (let n = node.coresHeld; n > 0; n--) this.releaseCore(node);
     node.reset();
     this.net.nodeCrashed(nodeName);
   }
@@ -260,11 +286,23 @@ export class World {
 
   // ---- scheduling ---------------------------------------------------------------------
 
+  /** Queues a dead process's exit (its monitors to fire, signals.ts) on its node's run queue, unless it is queued already. */
+  scheduleExit(p: Proc, queued: boolean): void {
+    const node = this.nodes.get(p.pid.node) as SimNode;
+    if (!queued) node.enqueueRunnable(p);
+    this.wake(node);
+  }
+
   /** Queues `p` on its node's run queue (internal to sim/beam). */
   makeRunnable(p: Proc): void {
     p.status = 'runnable';
     const node = this.nodes.get(p.pid.node) as SimNode;
     node.enqueueRunnable(p);
+    this.wake(node);
+  }
+
+  /** Something was queued on `node`'s run queue: a free scheduler picks it up. */
+  private wake(node: SimNode): void {
     if (node.freeSchedulers === 0) return;
     // Inside a handler (a spawn, say), another process must not start running in the
     // middle of it: a free scheduler picks it up in an event of its own.
@@ -276,18 +314,54 @@ export class World {
     } else this.startNext(node);
   }
 
+  /**
+   * Starts handlings on `node`'s free schedulers while it has runnable processes and its
+   * threads get a core of its host (one kept from the handling before, else a free one);
+   * a thread that finds none waits for one. A core kept and not used goes back to the host.
+   */
   private startNext(node: SimNode): void {
     while (node.freeSchedulers > 0) {
-      const p = node.nextRunnable();
-      if (p === undefined) return;
-      if (p.status !== 'runnable') continue;
-      if (!p.hasWork() || p.suspended) {
-        p.status = 'waiting';
-        continue;
+      const p = node.peekRunnable();
+      if (p === undefined) break;
+      if (p.exiting === undefined) {
+        if (p.status !== 'runnable') {
+          node.dropRunnable();
+          continue;
+        }
+        if (!p.hasWork() || p.suspended) {
+          node.dropRunnable();
+          p.status = 'waiting';
+          continue;
+        }
       }
+      const since = node.host.take(node, this.kernel.nowUs);
+      if (since < 0) {
+        node.host.waitFor(node, this.kernel.nowUs);
+        break;
+      }
+      node.dropRunnable();
       node.freeSchedulers--;
-      this.runOne(p, node);
+      p.coreSinceUs = since;
+      if (p.exiting !== undefined) this.runExit(p, node);
+      else this.runOne(p, node);
     }
+    while (node.keptCores.length > 0) {
+      node.keptCores.pop();
+      this.releaseCore(node);
+    }
+  }
+
+  /** `node` gives a core back (host.ts); the thread it goes to starts at once. */
+  private releaseCore(node: SimNode): void {
+    const next = node.host.release(node, this.kernel.nowUs);
+    if (next !== undefined) this.startNext(next);
+  }
+
+  /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
+  private threadDone(p: Proc, node: SimNode): void {
+    node.freeSchedulers++;
+    const next = node.host.handlingEnded(node, p.coreSinceUs, this.kernel.nowUs);
+    if (next !== undefined) this.startNext(next);
   }
 
   /** Handles one message of `p` on a scheduler of `node` (a generator handler may pause). */
@@ -397,8 +471,14 @@ export class World {
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
     node.busyUs += durUs;
     this.onSlice?.(p, s.startUs, durUs, s.msg);
-    node.freeSchedulers++;
+    this.threadDone(p, node);
     this.startNext(node);
+  }
+
+  /** One slice of a dead process's exit on a scheduler of `node`: it fires its next monitors (signals.ts). */
+  private runExit(p: Proc, node: SimNode): void {
+    const startUs = this.kernel.nowUs;
+    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs), EXITING);
   }
 
   /** The handling that began at `startUs` has reached `cursorUs`: its scheduler is free then. */
@@ -411,8 +491,13 @@ export class World {
 
   private sliceDone(p: Proc, node: SimNode): void {
     if (!node.up || (this.nodes.get(p.pid.node) as SimNode) !== node || p.pid.creation !== node.creation) return;
-    node.freeSchedulers++;
-    if (p.status === 'running') {
+    this.threadDone(p, node);
+    const x = p.exiting;
+    if (x !== undefined) {
+      // An exit that has monitors left goes to the back of the run queue, as ERTS's does.
+      if (x.next < x.monitors.length) node.enqueueRunnable(p);
+      else p.exiting = undefined;
+    } else if (p.status === 'running') {
       if (p.stopReason !== undefined) this.signals.bury(p, p.stopReason);
       else if (p.hasWork() && !p.suspended) {
         p.status = 'runnable';
@@ -493,6 +578,8 @@ export class World {
 }
 
 const KILLED = atom('killed');
+/** What a slice of a dead process's exit handles (trace writers name the slice by its kind). */
+const EXITING = Object.freeze({ kind: 'exiting' });
 
 /** What a generator handler's `yield tag` returns: a call's result, or the message a receive took. */
 function answerOf(r: CallResult | Received): unknown {

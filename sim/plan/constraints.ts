@@ -48,6 +48,10 @@ export const NODE_PATHS: readonly string[] = [
   'mailbox.peak',
   'cpu.busyMs',
   'cpu.utilization',
+  'cpu.coreWaitMs',
+  'downs.delivered',
+  'downs.firstMs',
+  'downs.lastMs',
 ];
 /** After `network.links.<from>-><to>.`. */
 export const LINK_PATHS: readonly string[] = ['messages', 'bytes'];

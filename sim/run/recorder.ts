@@ -72,7 +72,13 @@ export type RunResult = {
       /** `byCategory`: `:erlang.memory/0`'s categories at the peak (`system` includes `ets` and `binary`; processes + system = peakBytes). */
       memory: { baselineBytes: number; peakBytes: number; byCategory: MemoryCategories };
       mailbox: { peak: number; peakProcess: string | null };
-      cpu: { busyMs: number; utilization: number };
+      /**
+       * `coreWaitMs`: how long its scheduler threads waited for a core of the host it
+       * shares with other nodes (summed over threads; 0 on a host of its own).
+       */
+      cpu: { busyMs: number; utilization: number; coreWaitMs: number };
+      /** The DOWNs the watched subscribers on this node handled: how many, the first and the last (ms after the trigger; null for none). */
+      downs: { delivered: number; firstMs: number | null; lastMs: number | null };
     }
   >;
   network: { messages: number; bytes: number; links: Record<string, { messages: number; bytes: number }> };
@@ -114,6 +120,8 @@ export class Recorder {
   /** Largest subscriber mailbox since the last sample: a sample is the bucket's maximum. */
   private bucketMailboxMax = 0;
   private readonly downTimes = new Histogram();
+  /** Per node of the subscribers, the DOWNs handled there: count, first and last, µs. */
+  private readonly nodeDowns = new Map<string, { delivered: number; firstUs: number; lastUs: number }>();
   private readonly seenRefs = new Set<number>();
   private duplicates = 0;
   private sample: DownSignal | null = null;
@@ -164,7 +172,8 @@ export class Recorder {
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
 
-  down(nowUs: number, msg: DownSignal): void {
+  /** A watched subscriber on `node` handles `msg` at `nowUs` (its CPU time). */
+  down(nowUs: number, msg: DownSignal, node: string): void {
     if (this.seenRefs.has(msg.ref.uid)) {
       this.duplicates++;
       return;
@@ -172,6 +181,12 @@ export class Recorder {
     this.seenRefs.add(msg.ref.uid);
     if (this.sample === null) this.sample = msg;
     this.downTimes.add(nowUs);
+    const n = this.nodeDowns.get(node);
+    if (n === undefined) this.nodeDowns.set(node, { delivered: 1, firstUs: nowUs, lastUs: nowUs });
+    else {
+      n.delivered++;
+      n.lastUs = Math.max(n.lastUs, nowUs);
+    }
   }
 
   /** A watched process (`pid`) handles, at `nowUs` (its CPU time), a :work message sent at `sentAtUs`. */
@@ -297,7 +312,7 @@ export class Recorder {
         count: this.watched.length,
         mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeak ?? 0), 0),
       },
-      nodes: this.nodesResult(),
+      nodes: this.nodesResult(ms),
       network: this.networkResult(),
       series: {
         bucketMs: SERIES_BUCKET_MS,
@@ -332,12 +347,13 @@ export class Recorder {
     };
   }
 
-  private nodesResult(): RunResult['nodes'] {
+  private nodesResult(ms: (us: number) => number): RunResult['nodes'] {
     const out: RunResult['nodes'] = {};
     const elapsedUs = Math.max(1, this.world.nowUs);
     for (const node of this.world.nodes.values()) {
       const peakProc = node.peakMailboxProc;
       const baselineBytes = this.baseline.get(node.name) ?? 0;
+      const d = this.nodeDowns.get(node.name);
       out[node.name] = {
         memory: {
           baselineBytes,
@@ -348,7 +364,12 @@ export class Recorder {
           peak: node.peakMailbox,
           peakProcess: peakProc === null ? null : displayName(peakProc),
         },
-        cpu: { busyMs: round3(node.busyUs / 1000), utilization: round3(node.busyUs / (elapsedUs * node.schedulers)) },
+        cpu: {
+          busyMs: round3(node.busyUs / 1000),
+          utilization: round3(node.busyUs / (elapsedUs * node.schedulers)),
+          coreWaitMs: round3(node.coreWaitUs / 1000),
+        },
+        downs: d === undefined ? { delivered: 0, firstMs: null, lastMs: null } : { delivered: d.delivered, firstMs: ms(d.firstUs), lastMs: ms(d.lastUs) },
       };
     }
     return out;

@@ -11,6 +11,7 @@ import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig } from '../
 import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
 import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
 import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
+import { checkHostOptions } from '../beam/host.js';
 import { InputError, resolveParams } from './params.js';
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
@@ -113,10 +114,22 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   try {
     validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
     for (const [k, v] of Object.entries({ ...cluster.cost, ...o.cost })) setCost({ ...defaultCostModel }, k, v);
+    checkHosts(cluster);
   } catch (e) {
     throw new InputError((e as Error).message);
   }
   return { seed, o, params, cluster, zenConfig };
+}
+
+/** Each declared host is valid and declared once, and each node's host is declared. */
+function checkHosts(cluster: ClusterSpec): void {
+  const names = new Set<string>();
+  for (const h of cluster.hosts ?? []) {
+    if (names.has(h.name)) throw new RangeError(`host '${h.name}' is declared twice`);
+    checkHostOptions(h.name, h);
+    names.add(h.name);
+  }
+  for (const n of cluster.nodes) if (n.host !== undefined && !names.has(n.host)) throw new RangeError(`node '${n.name}': unknown host '${n.host}' (declare it in the cluster's hosts)`);
 }
 
 /** Runs a scenario to its end in every mode it asks for. */
@@ -148,7 +161,8 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
       const sink = opts.trace;
       world.kernel.setTrace((line) => sink(`{"mode":"${mode}",${line.slice(1)}`));
     }
-    for (const n of cluster.nodes) world.addNode(n.name, n.schedulers !== undefined ? { schedulers: n.schedulers } : {});
+    for (const h of cluster.hosts ?? []) world.addHost(h.name, h);
+    for (const n of cluster.nodes) world.addNode(n.name, { ...(n.schedulers !== undefined ? { schedulers: n.schedulers } : {}), ...(n.host !== undefined ? { host: n.host } : {}) });
     const zen = mode === 'zen' ? new ZenCluster(world) : null;
     // Nodes boot at seeded moments in the first BOOT_MS, so their timers (sweeps,
     // demand ticks) run at phases that differ by seed, as on real nodes; the script

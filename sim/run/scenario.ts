@@ -32,12 +32,24 @@ export type Mode = 'zen' | 'vanilla';
 export type NodeSpec = {
   readonly name: string;
   readonly schedulers?: number;
+  /** The host (of `ClusterSpec.hosts`) whose cores its schedulers share; default: a host of its own, one core per scheduler. */
+  readonly host?: string;
   /** Whether this node runs ZenMonitor in zen mode (default true). */
   readonly zen?: boolean;
 };
 
+/** A machine several nodes run on: their scheduler threads share its cores (sim/beam/host.ts). */
+export type HostSpec = {
+  readonly name: string;
+  readonly cores: number;
+  /** The OS scheduler's targeted latency and minimum granularity, µs (default: Linux CFS's for that many cores). */
+  readonly latencyUs?: number;
+  readonly minGranularityUs?: number;
+};
+
 export type ClusterSpec = {
   readonly nodes: readonly NodeSpec[];
+  readonly hosts?: readonly HostSpec[];
   readonly net?: Partial<NetConfig>;
   /** ZenMonitor app env on every node that runs it. */
   readonly zen?: Readonly<Record<string, number | string>>;
@@ -340,7 +352,7 @@ export class Run {
           const m = msg as DownSignal | Term;
           const sent = workSentUs(m);
           if ('kind' in m && m.kind === 'DOWN') {
-            recorder.down(ctx.nowUs(), m);
+            recorder.down(ctx.nowUs(), m, ctx.node);
             ctx.cpu(downCostUs);
             if (keepDowns) ctx.keep();
           } else if (sent !== undefined) {

@@ -20,6 +20,7 @@ export const ZERO_CPU: Partial<CostModel> = {
   etsOpUs: 0,
   monitorUs: 0,
   connLossPerMonitorUs: 0,
+  exitSignalUs: 0,
   batchItemUs: 0,
   gcReductionUs: 0,
   instructionItemUs: 0,
