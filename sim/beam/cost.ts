@@ -15,8 +15,10 @@ export type CostModel = {
   perByteUs: number;
   /**
    * CPU of one ETS operation (insert, take, lookup, member, delete; a call that reads or
-   * writes several rows costs this per row): ZenMonitor's shared-table operations, each
-   * GenRegistry lookup of a Connector or Batcher, and each `ctx.ets(name)` access.
+   * writes several rows costs this per row): ZenMonitor's shared-table operations, the
+   * calls on the Connector's and the Proxy's private `monitors` tables, each instruments
+   * counter increment (an `:ets.update_counter`), each GenRegistry lookup of a Connector
+   * or Batcher, and each `ctx.ets(name)` access.
    */
   etsOpUs: number;
   /** CPU to set up or remove one ERTS monitor. */
@@ -68,6 +70,10 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   // hash or tree walk plus copying a small row in or out). Charged since the operations
   // run at their CPU time; R1/R3/R4 stay within tolerance without re-fitting it (the
   // DOWN path adds one take per DOWN: 1000 per Dispatcher batch, 0.3 ms in 100 ms).
+  // Also each ZenMonitor `increment`: instruments 2.1.1's FastCounter is an
+  // :ets.update_counter on the scheduler's own table, reported to statsd by one process
+  // every 10 s (lib/fast_counter.ex), not a UDP send per increment; and the Connector's
+  // and Proxy's calls on their private tables (sim/zen/component.ts, privateTableOps).
   etsOpUs: 0.3,
   // ERTS estimate: creating or removing a monitor (both sides' bookkeeping).
   monitorUs: 0.4,

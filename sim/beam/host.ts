@@ -67,10 +67,14 @@ export class Host {
    */
   take(node: SimNode, nowUs: number): number {
     const kept = node.keptCores.pop();
-    if (kept !== undefined) return kept;
+    if (kept !== undefined) {
+      node.takenFreeUs = node.keptFreeUs.pop() as number;
+      return kept;
+    }
     if (this.freeCores === 0) return -1;
     this.freeCores--;
     node.coresHeld++;
+    node.takenFreeUs = nowUs;
     return nowUs;
   }
 
@@ -93,18 +97,20 @@ export class Host {
     }
     next.coresHeld++;
     next.keptCores.push(nowUs);
+    next.keptFreeUs.push(nowUs);
     return next;
   }
 
   /**
-   * A handling on `node` that ran on a core since `sinceUs` ended: its thread keeps the
-   * core for the node's next handling, unless its time slice is used up and another
-   * thread waits; then the core goes to that one (whose node is returned: it starts at
-   * once), and this thread waits again if its node has work.
+   * A handling on `node` that ran on a core since `sinceUs` ended, its CPU time at
+   * `freeUs`: its thread keeps the core for the node's next handling, unless its time
+   * slice is used up and another thread waits; then the core goes to that one (whose node
+   * is returned: it starts at once), and this thread waits again if its node has work.
    */
-  handlingEnded(node: SimNode, sinceUs: number, nowUs: number): SimNode | undefined {
+  handlingEnded(node: SimNode, sinceUs: number, freeUs: number, nowUs: number): SimNode | undefined {
     if (this.waitingThreads() > 0 && nowUs - sinceUs >= this.sliceUs()) return this.release(node, nowUs);
     node.keptCores.push(sinceUs);
+    node.keptFreeUs.push(freeUs);
     return undefined;
   }
 

@@ -45,6 +45,10 @@ export class SimNode {
   coresHeld = 0;
   /** When each core kept between two handlings was taken, µs: the next handling goes on with its time slice. */
   readonly keptCores: number[] = [];
+  /** The CPU time (fractional µs) at which the thread of each kept core ended its handling. */
+  readonly keptFreeUs: number[] = [];
+  /** Set by `Host.take`: the CPU time the thread of the core just taken is free from (its kept end, or now). */
+  takenFreeUs = 0;
   /** Its scheduler threads waiting for a core of its host. */
   waitingThreads = 0;
   /** Time its scheduler threads have waited for a core of its host, µs (summed over threads). */
@@ -106,6 +110,7 @@ export class SimNode {
     this.freeSchedulers = this.schedulers;
     this.coresHeld = 0;
     this.keptCores.length = 0;
+    this.keptFreeUs.length = 0;
     this.waitingThreads = 0;
   }
 

@@ -331,6 +331,9 @@ export class Proc {
   exiting: Exiting | undefined;
   /** When the scheduler thread running its current handling got its host's core, µs (its OS time slice). */
   coreSinceUs = 0;
+  /** The CPU time its current (or last) handling began at, and reached when it ended, µs (fractional). */
+  runFromUs = 0;
+  cpuEndUs = 0;
 
   constructor(
     readonly pid: Pid,

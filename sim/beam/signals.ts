@@ -23,7 +23,7 @@ import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Monitor, Proc } from './process.js';
-import { destNode, destTerm, mapFor, type World } from './world.js';
+import { destNode, destTerm, handlingEndUs, mapFor, type World } from './world.js';
 
 const NORMAL = atom('normal');
 const KILL = atom('kill');
@@ -212,16 +212,16 @@ export class Signals {
   }
 
   /**
-   * One slice of `p`'s exit, begun at `startUs` on a scheduler: it fires up to
+   * One slice of `p`'s exit, begun at `startUs` on a scheduler (its CPU time from `fromUs`): it fires up to
    * EXIT_MONITORS_PER_SLICE of the monitors left; returns the CPU time reached. A local
    * DOWN is sent at the CPU time its monitor is fired, the remote ones when the slice ends.
    */
-  exitSlice(p: Proc, startUs: number): number {
+  exitSlice(p: Proc, startUs: number, fromUs: number): number {
     const w = this.w;
     const x = p.exiting as Exiting;
     const node = w.nodes.get(p.pid.node) as SimNode;
     const cost = w.cost;
-    let cursorUs = startUs;
+    let cursorUs = fromUs;
     const wire: DistSend[] = [];
     const last = Math.min(x.monitors.length, x.next + EXIT_MONITORS_PER_SLICE);
     for (; x.next < last; x.next++) {
@@ -242,7 +242,7 @@ export class Signals {
       cursorUs += (d.control + d.payload) * cost.perByteUs;
       wire.push(d);
     }
-    const endUs = startUs + Math.max(1, Math.ceil(cursorUs - startUs));
+    const endUs = handlingEndUs(startUs, cursorUs);
     for (const d of wire) w.dist.sendAt(endUs, d);
     return cursorUs;
   }

@@ -253,6 +253,7 @@ export class World {
     for (const p of node.procs) this.signals.bury(p, KILLED);
     // Its threads are gone: the cores they held serve the host's other nodes.
     node.keptCores.length = 0;
+    node.keptFreeUs.length = 0;
     for (let n = node.coresHeld; n > 0; n--) this.releaseCore(node);
     node.reset();
     this.net.nodeCrashed(nodeName);
@@ -342,11 +343,14 @@ export class World {
       node.dropRunnable();
       node.freeSchedulers--;
       p.coreSinceUs = since;
+      // The thread's CPU time goes on from where its last handling ended, within the µs.
+      p.runFromUs = Math.max(node.takenFreeUs, this.kernel.nowUs - MAX_CARRY_US);
       if (p.exiting !== undefined) this.runExit(p, node);
       else this.runOne(p, node);
     }
     while (node.keptCores.length > 0) {
       node.keptCores.pop();
+      node.keptFreeUs.pop();
       this.releaseCore(node);
     }
   }
@@ -360,7 +364,7 @@ export class World {
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
   private threadDone(p: Proc, node: SimNode): void {
     node.freeSchedulers++;
-    const next = node.host.handlingEnded(node, p.coreSinceUs, this.kernel.nowUs);
+    const next = node.host.handlingEnded(node, p.coreSinceUs, p.cpuEndUs, this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
@@ -379,7 +383,7 @@ export class World {
       msg = e.msg;
     }
     const startUs = this.kernel.nowUs;
-    const cursorUs = startUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
+    const cursorUs = p.runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
     p.signalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg);
     const blocked = p.slice;
@@ -469,7 +473,8 @@ export class World {
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
-    node.busyUs += durUs;
+    node.busyUs += this.kernel.nowUs - p.runFromUs;
+    p.cpuEndUs = this.kernel.nowUs;
     this.onSlice?.(p, s.startUs, durUs, s.msg);
     this.threadDone(p, node);
     this.startNext(node);
@@ -478,15 +483,21 @@ export class World {
   /** One slice of a dead process's exit on a scheduler of `node`: it fires its next monitors (signals.ts). */
   private runExit(p: Proc, node: SimNode): void {
     const startUs = this.kernel.nowUs;
-    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs), EXITING);
+    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs, p.runFromUs), EXITING);
   }
 
-  /** The handling that began at `startUs` has reached `cursorUs`: its scheduler is free then. */
+  /**
+   * The handling that began at `startUs` (its CPU time from `p.runFromUs`) has reached
+   * `cursorUs`: its CPU counts as it is, and its scheduler is free at the next whole µs
+   * (at least 1 µs after it began: the clock moves on), its next handling going on from
+   * `cursorUs` (`handlingEndUs`).
+   */
   private endSlice(p: Proc, node: SimNode, startUs: number, cursorUs: number, msg: unknown): void {
-    const durUs = Math.max(1, Math.ceil(cursorUs - startUs));
-    node.busyUs += durUs;
-    if (this.onSlice !== undefined) this.onSlice(p, startUs, durUs, msg);
-    this.kernel.at(startUs + durUs, this.kinds.done, p.uid, node);
+    const doneUs = handlingEndUs(startUs, cursorUs);
+    node.busyUs += cursorUs - p.runFromUs;
+    p.cpuEndUs = cursorUs;
+    if (this.onSlice !== undefined) this.onSlice(p, startUs, doneUs - startUs, msg);
+    this.kernel.at(doneUs, this.kinds.done, p.uid, node);
   }
 
   private sliceDone(p: Proc, node: SimNode): void {
@@ -578,6 +589,19 @@ export class World {
 }
 
 const KILLED = atom('killed');
+
+/**
+ * A scheduler thread's CPU time is continuous: a handling begins where the thread's last
+ * one ended, if that was within this much of the clock (whole µs), so handlings of
+ * fractional CPU (a 1.3 µs cast) are not rounded up one by one; at most one handling
+ * begins per thread and µs.
+ */
+const MAX_CARRY_US = 0.999;
+
+/** When a handling that began at `startUs` and reached `cursorUs` frees its scheduler: the next whole µs, at least 1 µs on. */
+export function handlingEndUs(startUs: number, cursorUs: number): number {
+  return Math.max(startUs + 1, Math.ceil(cursorUs));
+}
 /** What a slice of a dead process's exit handles (trace writers name the slice by its kind). */
 const EXITING = Object.freeze({ kind: 'exiting' });
 

@@ -50,7 +50,8 @@ export function drainEstimateMs(mode: Mode, c: DrainCase, s: DrainSettings): num
   const handleMs = (perNode * (s.cost.receiveUs + c.downCostUs + s.cost.perByteUs * bytes)) / 1000;
   const detectMs = c.cause === 'nodedown' ? s.net.resetDelayUs / 1000 : s.net.latencyUs / 1000;
   if (mode === 'vanilla') {
-    const signalMs = c.cause === 'nodedown' ? (perNode * s.cost.connLossPerMonitorUs) / 1000 : (c.downs * s.cost.sendRemoteUs) / 1000;
+    // A connection loss fires the monitors at once; a dying process fires its own, exitSignalUs each, in its exit's slices.
+    const signalMs = c.cause === 'nodedown' ? (perNode * s.cost.connLossPerMonitorUs) / 1000 : (c.downs * s.cost.exitSignalUs) / 1000;
     const wireMs = (c.downs * bytes * 1000) / s.net.bandwidthBytesPerS;
     return detectMs + Math.max(signalMs, wireMs) + handleMs;
   }

@@ -114,8 +114,9 @@ export class ZenCluster {
     const app = new ZenApp(this, nodeName, node.creation, config);
     this.apps.set(nodeName, app);
     node.tables.set('zen_monitor', () => zenTablesBytes(app, this.world.cost));
-    app.pids.push(this.world.spawn(nodeName, component(app, PROXY_C), { name: PROXY }));
-    // Local and the Dispatcher set message_queue_data to off_heap in their init.
+    // The Proxy, Local and the Dispatcher set message_queue_data to off_heap in their init
+    // (proxy.ex, local.ex, dispatcher.ex); the Connectors and Batchers keep it on the heap.
+    app.pids.push(this.world.spawn(nodeName, component(app, PROXY_C), { name: PROXY, offHeapQueue: true }));
     const local = this.world.spawn(nodeName, component(app, LOCAL_C), { name: LOCAL, offHeapQueue: true });
     app.pids.push(local);
     app.pids.push(this.world.spawn(nodeName, component(app, dispatcherC(local)), { name: DISPATCHER, offHeapQueue: true }));

@@ -61,7 +61,9 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
     },
     handle(ctx, msg) {
       const input = toInput(msg);
-      chargeItems(ctx, app.cluster.world.cost, input);
+      const cost = app.cluster.world.cost;
+      chargeItems(ctx, cost, input);
+      ctx.cpu(privateTableOps(comp.name, input) * cost.etsOpUs);
       // Once the step ends, what it built and keeps on the process's heap (memory.ts).
       heap.begin(input);
       return new StepRun(app, ctx, step(state, input as never, env), heap);
@@ -87,6 +89,29 @@ function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
   const instructions = (m.instructions ?? m.targets)?.length ?? 0;
   if (down > 0) ctx.cpu(down * cost.batchItemUs);
   if (instructions > 0) ctx.cpu(instructions * cost.instructionItemUs);
+}
+
+/**
+ * The `:ets` calls a component makes on its private `monitors` table for `input` (the
+ * table is core state: no other process sees it, so they are counted, not performed), as
+ * upstream makes them: the Connector's monitor cast (`unknown_target?`'s match, then the
+ * insert) and demonitor cast (the delete, then the match); the Proxy's `insert_new` of
+ * each target it subscribes to, and the delete of a target that died.
+ */
+function privateTableOps(name: keyof ComponentSteps, input: unknown): number {
+  const m = input as { kind?: string; instructions?: readonly { op: string }[]; targets?: readonly unknown[] };
+  if (name === 'connector') return m.kind === 'monitor' || m.kind === 'demonitor' ? 2 : 0;
+  if (name !== 'proxy') return 0;
+  switch (m.kind) {
+    case 'process':
+      return (m.instructions ?? []).filter((i) => i.op === 'subscribe').length;
+    case 'subscribe':
+      return m.targets?.length ?? 0;
+    case 'DOWN':
+      return 1;
+    default:
+      return 0;
+  }
 }
 
 /**
@@ -260,6 +285,9 @@ function perform(app: ZenApp, ctx: Ctx, op: Op): unknown {
     case 'stop':
       return ctx.stop(op.reason);
     case 'metric':
+      // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
+      // (reported to statsd every 10 s by one process, not per increment).
+      ctx.cpu(cost.etsOpUs);
       app.counters.set(op.name, (app.counters.get(op.name) ?? 0) + op.value);
       return undefined;
     case 'known_node':

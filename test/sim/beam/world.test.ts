@@ -75,16 +75,19 @@ test('scheduling: a third runnable process waits for a free scheduler', () => {
   assert.equal(logs.map((l) => l[0]?.at), [0, 0, 500]);
 });
 
-test('scheduling: a handler takes at least 1 µs and fractional CPU rounds up', () => {
+test('scheduling: a handler takes at least 1 µs on the clock; fractional CPU carries over to the next handling', () => {
   const w = makeWorld({ schedulers: 1, cost: { receiveUs: 0.3 } });
   const log: Got[] = [];
   const p = w.spawn(A, recorder(log, spin(10.2)));
   w.send(p, int(1));
   w.send(p, int(2));
   drain(w);
-  // 0.3 + 10.2 = 10.5 µs → 11 µs per message; nowUs() on entry is ceil(start + 0.3).
-  assert.equal(log.map((g) => g.at), [1, 12]);
-  assert.is(w.node(A).busyUs, 22);
+  // 0.3 + 10.2 = 10.5 µs a message: the first ends at 10.5 (its scheduler free at 11, the
+  // next whole µs), the second goes on from 10.5: nowUs() on entry ceil(10.5 + 0.3) = 11,
+  // and it ends at 21 (not rounded up message by message to 11 µs each).
+  assert.equal(log.map((g) => g.at), [1, 11]);
+  assert.is(w.node(A).busyUs, 21);
+  assert.is(w.nowUs, 21);
 
   const w2 = makeWorld({ schedulers: 1 });
   const log2: Got[] = [];
