@@ -13,12 +13,12 @@ export default defineScenario({
     workEveryMs: param.int(1, 'the ticker sends {:work, sent_at} every this many ms', { min: 1, max: MAX_TIMER_MS }),
     work: param.bool(true, 'whether the subscriber also serves :work messages (false: an idle receive loop, as R3)'),
     schedulers: param.int(2, 'schedulers per node', { min: 1, max: 1024 }),
+    sharedHost: param.bool(true, 'a and b share one host of hostCores cores, as in the calibration runs (false: each node has its own)'),
+    hostCores: param.int(2, 'cores of the shared host (with sharedHost)', { min: 1, max: 1024 }),
   },
   cluster: (p) => ({
-    nodes: [
-      { name: 'a@127.0.0.1', schedulers: p.schedulers },
-      { name: 'b@127.0.0.1', schedulers: p.schedulers },
-    ],
+    hosts: p.sharedHost ? [{ name: 'host', cores: p.hostCores }] : [],
+    nodes: ['a@127.0.0.1', 'b@127.0.0.1'].map((name) => ({ name, schedulers: p.schedulers, ...(p.sharedHost ? { host: 'host' } : {}) })),
   }),
   script: (run, p) => {
     // As in R4, a's rpc to b (spawning the targets) connected the two nodes first.

@@ -17,13 +17,13 @@ export default defineScenario({
     targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_COUNT }),
     killed: param.int(10_000, 'targets killed at the trigger, in shuffled order', { min: 0, max: MAX_COUNT }),
     windowMs: param.int(3000, 'the measurement window after the trigger, ms: downs.inWindow counts the DOWNs in it (R1: 3 s); the run goes on until every DOWN is delivered', { min: 1, max: MAX_TIMER_MS }),
+    sharedHost: param.bool(true, 'a and b share one host of hostCores cores, as in R1 (false: each node has its own)'),
+    hostCores: param.int(2, 'cores of the shared host (with sharedHost)', { min: 1, max: 1024 }),
   },
   validate: (p) => (p.killed > p.targets ? `killed (${p.killed}) must be <= targets (${p.targets})` : undefined),
-  cluster: () => ({
-    nodes: [
-      { name: A, schedulers: 2 },
-      { name: B, schedulers: 2 },
-    ],
+  cluster: (p) => ({
+    hosts: p.sharedHost ? [{ name: 'host', cores: p.hostCores }] : [],
+    nodes: [A, B].map((name) => ({ name, schedulers: 2, ...(p.sharedHost ? { host: 'host' } : {}) })),
     zen: {
       connector_sweep_interval: 10,
       connector_chunk_size: 100_000,

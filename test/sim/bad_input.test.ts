@@ -41,6 +41,8 @@ const UNKNOWN_NODE = scenario('unknown_node', { script: "run.spawnMany('c@h', 3)
 const PAST = scenario('past', { script: 'run.at(50, () => {});' });
 const BAD_END = scenario('bad_end', { script: 'run.endWhenDrained(Number.NaN);' });
 const CLUSTER_THROWS = scenario('cluster_throws', { cluster: "throw new Error('no cluster today');" });
+const UNKNOWN_HOST = scenario('unknown_host', { cluster: "return { nodes: [{ name: 'a@h', host: 'box' }] };" });
+const BAD_HOST = scenario('bad_host', { cluster: "return { hosts: [{ name: 'box', cores: 0 }], nodes: [{ name: 'a@h', host: 'box' }] };" });
 const IMPORT_THROWS = scenario('import_throws', { top: "throw new Error('broken at import');" });
 const SYNTAX = join(FIX, 'syntax.ts');
 writeFileSync(SYNTAX, "import { defineScenario } from 'zensim';\nexport default defineScenario({ name: \n");
@@ -93,8 +95,11 @@ const TABLE: [string, string[], RegExp][] = [
   ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],
   ['a script giving a bad estimate', ['run', BAD_END], /bad_end\.ts:8:\d+: run\.endWhenDrained\(NaN\)/],
   ['a cluster() that throws', ['run', CLUSTER_THROWS], /cluster_throws\.ts:7:\d+: no cluster today \(checking its parameters\)/],
+  ['a node on a host the cluster does not declare', ['run', UNKNOWN_HOST], /^node 'a@h': unknown host 'box' \(declare it in the cluster's hosts\)$/],
+  ['a host with no cores', ['run', BAD_HOST], /^host box: cores must be an integer from 1 to 1024, got 0$/],
+  ['a shared host with no cores', run('--set', 'hostCores=0'), /hostCores/],
   // scenario parameters
-  ['an unknown parameter', run('--set', 'bogus=1'), /unknown parameter 'bogus' \(known: targets, downCostUs, workEveryMs, work, schedulers, mode\)/],
+  ['an unknown parameter', run('--set', 'bogus=1'), /unknown parameter 'bogus' \(known: targets, downCostUs, workEveryMs, work, schedulers, sharedHost, hostCores, mode\)/],
   ['an unknown namespace', run('--set', 'foo.bar=1'), /unknown --set key 'foo\.bar'/],
   ['a parameter of the wrong type', run('--set', 'targets=lots'), /targets must be a number, got 'lots'/],
   ['a parameter below its range', run('--set', 'targets=0'), /targets must be >= 1, got 0/],
