@@ -3,8 +3,10 @@
 // This layer may import core/ (terms, message sizes) and sim/engine/ only; it knows
 // nothing of ZenMonitor's runtime, scenarios, reports, checks or plans.
 //
-// A process handles one message at a time on one of its node's schedulers; a handler's
-// CPU time is the cost model's, and what it does (sends, exits, timers) happens at the
+// A process handles one message at a time on one of its node's schedulers, which need a
+// core of the node's host to run (host.ts: nodes may share a machine); a handler's CPU
+// time is the cost model's (a scheduler's CPU time goes on from one handling to the next,
+// the clock counting whole µs), and what it does (sends, exits, timers) happens at the
 // CPU time reached when it does it (ctx.ts), so two processes on different schedulers
 // can race as they do on a real node. A generator handler also reads and writes at that
 // time: at each synchronisation point it yields, the events due by its CPU time run
@@ -14,9 +16,9 @@
 // send/monitor/demonitor(:flush)/monitor_node/exit/send_after/registered names/gen calls,
 // links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
 // The world is split by seam: this file holds nodes, spawning, scheduling (generator
-// handlers included) and local delivery; signals.ts monitors and exits; links.ts links;
-// calls.ts gen calls and timers; receive.ts selective receive; proc_lib.ts synchronous
-// starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
+// handlers included) and local delivery; host.ts the cores; signals.ts monitors and
+// exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
+// timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
 // messages; ctx.ts the process context. OTP's supervisor and GenRegistry are behaviours
 // on top (supervisor.ts, gen_registry.ts).
 //
