@@ -4,7 +4,7 @@
 // timer, a call) happens at that time, so processes on different schedulers race as
 // they do on a real node. Costs come from the cost model (cost.ts).
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { etsNew, etsTable, type EtsTable, type EtsType } from './ets.js';
+import { etsNew, etsNewTyped, etsTable, type EtsTable, type EtsType, type TableBody } from './ets.js';
 import type { Behaviour, Ctx, Dest, From, Proc } from './process.js';
 import { destNode, type World } from './world.js';
 
@@ -162,6 +162,10 @@ export class HandlerCtx implements Ctx {
 
   etsNew(name: string, type: EtsType = 'set'): EtsTable {
     return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost.etsRowBytes);
+  }
+
+  etsNewTyped<T extends TableBody>(name: string, body: T): T {
+    return etsNewTyped(this.w.node(this.p.pid.node), this.p, name, body, this.w.cost.etsRowBytes);
   }
 
   ets(name: string): EtsTable {

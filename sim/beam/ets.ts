@@ -3,16 +3,43 @@
 // owned by the process that created them and deleted when it dies (ETS without an
 // heir). Reads and writes are synchronous, as ETS calls are. Rows count in the node's
 // memory: their terms' heap words plus a per-row overhead (cost model `etsRowBytes`).
-// ZenMonitor's own tables are typed structures in core/tables.ts, owned by sim/zen/cluster.ts.
-import { assertNever, compareTerms, heapWords, type Term } from '../../core/terms.js';
+// A table may also have a typed body of its own (`TypedTable`: ZenMonitor's tables are
+// core/tables.ts structures), owned and counted the same way. Using a table that does
+// not exist is badarg: the calling process crashes (ProcessCrash).
+import { assertNever, atom, compareTerms, heapWords, list, tuple, type Term } from '../../core/terms.js';
 import type { SimNode } from './node.js';
-import type { Proc } from './process.js';
+import { ProcessCrash, type Proc } from './process.js';
 
 export type EtsType = 'set' | 'ordered_set';
 
+/** A named table on a node, owned by a process: it goes when its owner dies. */
+export interface OwnedTable {
+  readonly name: string;
+  readonly ownerUid: number;
+  /** Bytes it holds (counted in its node's memory). */
+  bytes(): number;
+}
+
+/** What a typed table's body must tell: its row count (each row costs `etsRowBytes`). */
+export type TableBody = { readonly size: number };
+
+/** A table whose rows live in a typed structure of its own (`body`) rather than as terms. */
+export class TypedTable<T extends TableBody> implements OwnedTable {
+  constructor(
+    readonly name: string,
+    readonly ownerUid: number,
+    readonly body: T,
+    private readonly rowBytes: number,
+  ) {}
+
+  bytes(): number {
+    return this.body.size * this.rowBytes;
+  }
+}
+
 type Row = { readonly key: Term; readonly value: Term; readonly words: number };
 
-export class EtsTable {
+export class EtsTable implements OwnedTable {
   private readonly rows = new Map<string, Row>();
   private words = 0;
 
@@ -111,28 +138,55 @@ export function canonicalKey(t: Term): string {
 
 /** `:ets.new(name, [type, :named_table, :public])` by `p` on `node`: the table dies with its owner. */
 export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, rowBytes: number): EtsTable {
-  if (typeof name !== 'string' || name === '') throw new RangeError(`ets table name must be a non-empty string, got ${String(name)}`);
   if (type !== 'set' && type !== 'ordered_set') throw new RangeError(`ets table type must be set or ordered_set, got ${String(type)}`);
-  if (node.ets.has(name)) throw new Error(`ets table '${name}' already exists on ${node.name}`);
-  const table = new EtsTable(name, type, p.uid, node.name, rowBytes);
+  const table = new EtsTable(checkName(node, name), type, p.uid, node.name, rowBytes);
   node.ets.set(name, table);
   node.tables.set(`ets:${name}`, () => table.bytes());
   return table;
 }
 
-/** The named table on `node`; a missing one is badarg, as in ETS. */
+/** `:ets.new(name, [:named_table, ...])` by `p` whose rows live in `body` (a typed structure): the table dies with its owner. */
+export function etsNewTyped<T extends TableBody>(node: SimNode, p: Proc, name: string, body: T, rowBytes: number): T {
+  const table = new TypedTable(checkName(node, name), p.uid, body, rowBytes);
+  node.typedEts.set(name, table);
+  node.tables.set(`ets:${name}`, () => table.bytes());
+  return body;
+}
+
+function checkName(node: SimNode, name: string): string {
+  if (typeof name !== 'string' || name === '') throw new RangeError(`ets table name must be a non-empty string, got ${String(name)}`);
+  if (node.ets.has(name) || node.typedEts.has(name)) throw new Error(`ets table '${name}' already exists on ${node.name}`);
+  return name;
+}
+
+/** The named table on `node`; a missing one is badarg, as in ETS: the caller crashes. */
 export function etsTable(node: SimNode, name: string): EtsTable {
   const table = node.ets.get(name);
-  if (table === undefined) throw new Error(`no ets table '${name}' on ${node.name} (badarg)`);
+  if (table === undefined) throw etsBadarg(node, name, 'lookup');
   return table;
+}
+
+/** The body of the typed table `name` on `node`; a missing one is badarg (the caller crashes). */
+export function typedTable<T extends TableBody>(node: SimNode, name: string, fn: string): T {
+  const table = node.typedEts.get(name);
+  if (table === undefined) throw etsBadarg(node, name, fn);
+  return table.body as T;
+}
+
+/** `{:badarg, [{:ets, fn, [table, ...], []}]}`: what a call on a table that is gone raises. */
+export function etsBadarg(node: SimNode, name: string, fn: string): ProcessCrash {
+  const reason = tuple(atom('badarg'), list([tuple(atom('ets'), atom(fn), list([atom(name)]), list([]))]));
+  return new ProcessCrash(reason, `no ets table '${name}' on ${node.name} (badarg)`);
 }
 
 /** Deletes the tables `p` owns (it died; ETS without an heir). */
 export function dropTablesOf(p: Proc, node: SimNode): void {
-  if (node.ets.size === 0) return;
-  for (const [name, table] of [...node.ets]) {
-    if (table.ownerUid !== p.uid) continue;
-    node.ets.delete(name);
-    node.tables.delete(`ets:${name}`);
+  for (const tables of [node.ets, node.typedEts] as Map<string, OwnedTable>[]) {
+    if (tables.size === 0) continue;
+    for (const [name, table] of [...tables]) {
+      if (table.ownerUid !== p.uid) continue;
+      tables.delete(name);
+      node.tables.delete(`ets:${name}`);
+    }
   }
 }

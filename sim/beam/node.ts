@@ -1,7 +1,7 @@
 // A simulated BEAM node: name, creation (incarnation) number, a fixed number of
 // schedulers with one FIFO run queue, the registered-name table, and the running
 // totals its memory figure is made of. Mirrors beam.md "Processes and mailboxes".
-import type { EtsTable } from './ets.js';
+import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Proc } from './process.js';
 
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
@@ -29,6 +29,8 @@ export class SimNode {
   readonly nodeWatchers = new Map<string, Map<Proc, number>>();
   /** ETS-like tables of this node's processes, by name. */
   readonly ets = new Map<string, EtsTable>();
+  /** Tables whose rows live in typed structures (ZenMonitor's), by name: one namespace with `ets`. */
+  readonly typedEts = new Map<string, TypedTable<TableBody>>();
   /** Extra memory holders (ETS tables), as functions returning bytes. */
   readonly tables = new Map<string, TableMemory>();
   /** Running totals for the memory figure. */
@@ -85,6 +87,7 @@ export class SimNode {
     this.linkedTo.clear();
     this.tables.clear();
     this.ets.clear();
+    this.typedEts.clear();
     this.mailboxWords = 0;
     this.offHeapBytes = 0;
     this.sharedBins.clear();

@@ -5,7 +5,7 @@
 // explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
 // can pause mid-way (Behaviour, Slice).
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import type { EtsTable, EtsType } from './ets.js';
+import type { EtsTable, EtsType, TableBody } from './ets.js';
 
 /** A registered name on a node (`{name, node}` in Erlang). */
 export type Named = { readonly name: string; readonly node: string };
@@ -60,6 +60,23 @@ export type Envelope = {
    */
   readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
 };
+
+/**
+ * An Erlang exception raised in a process and not caught there (a BIF's badarg, a failed
+ * match, a function clause, a call's exit): thrown by a handler (or by what it calls), it
+ * ends the process with `reason` at the CPU time reached, as an uncaught exception ends an
+ * Erlang process (for an error in a gen_server callback, `{reason, stacktrace}`: the
+ * thrower gives the whole exit reason). Whatever the handler did before it stays done.
+ */
+export class ProcessCrash extends Error {
+  constructor(
+    readonly reason: Term,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProcessCrash';
+  }
+}
 
 /** What a generator handler yields: `undefined` (a synchronisation point) or the tag of a call or receive it waits for. */
 export type Yielded = Ref | undefined;
@@ -174,6 +191,12 @@ export interface Ctx {
   keep(): void;
   /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
   etsNew(name: string, type?: EtsType): EtsTable;
+  /**
+   * `:ets.new(name, [:named_table, ...])` whose rows live in `body`, a typed structure of
+   * the caller's (ZenMonitor's tables): owned by this process, deleted when it dies,
+   * `etsRowBytes` a row in the node's memory. Returns `body`.
+   */
+  etsNewTyped<T extends TableBody>(name: string, body: T): T;
   /**
    * The named ETS table of this node (throws, as badarg, when there is none). Each call
    * counts as one table operation (`cost.etsOpUs`): look the table up for every operation.

@@ -24,7 +24,9 @@
 // (one message per scheduling, then the process goes to the back of the run queue), and
 // a plain (non-generator) one reads the world as its handling began; an exit signal that
 // kills a running process takes effect when its handler ends (at once if it is paused at
-// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases).
+// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases). An
+// Erlang exception a handler does not catch (a ProcessCrash: badarg, badmatch, …) ends
+// its process with that reason when the handling ends.
 import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
@@ -35,7 +37,7 @@ import { Links, type ExitSig } from './links.js';
 import { account, envelope, unaccount } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
-import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Received, type Slice } from './process.js';
+import { isHandling, Proc, ProcessCrash, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
@@ -314,9 +316,11 @@ export class World {
     ctx.enter(p, cursorUs);
     this.handling = e;
     this.inHandler = true;
-    let r: void | Handling;
+    let r: void | Handling = undefined;
     try {
       r = msg === INIT ? (p.behaviour.init as (c: Ctx) => void | Handling)(ctx) : p.behaviour.handle(ctx, msg);
+    } catch (e) {
+      crashed(p, e);
     } finally {
       this.inHandler = false;
       this.handling = undefined;
@@ -362,6 +366,9 @@ export class World {
         p.slice = s;
         break;
       }
+    } catch (e) {
+      crashed(p, e);
+      p.slice = null;
     } finally {
       this.inHandler = false;
       this.handling = undefined;
@@ -482,6 +489,12 @@ export class World {
 }
 
 const KILLED = atom('killed');
+
+/** A handler threw: a ProcessCrash ends the process when the handling ends (a kill that came first wins); anything else is a bug. */
+function crashed(p: Proc, e: unknown): void {
+  if (!(e instanceof ProcessCrash)) throw e;
+  p.stopReason ??= e.reason;
+}
 
 /** What a generator handler's `yield tag` returns: a call's result, or the message a receive took. */
 function answerOf(r: CallResult | Received): unknown {

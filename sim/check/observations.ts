@@ -8,7 +8,7 @@ import type { LocalState } from '../../core/local.js';
 import type { ProxyState } from '../../core/proxy.js';
 import type { ZenConfig } from '../../core/config.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import type { ZenApp, ZenCluster } from '../zen/cluster.js';
+import { LOCAL, PROXY, type ZenApp, type ZenCluster } from '../zen/cluster.js';
 import type { Schedule, Step } from './schedule.js';
 
 export type MonitorObs = {
@@ -135,7 +135,7 @@ export function nodeEnd(v: RunView, n: number): NodeEnd | undefined {
     const st = v.zen.inspectState(pid) as BatcherState | undefined;
     if (st !== undefined) batchers.push({ connector: st.connector, connectorAlive: v.isAlive(st.connector), batch: st.batch.length });
   }
-  const local = v.zen.inspectState(app.pids[1] as Pid) as LocalState | undefined;
+  const local = v.zen.inspectState(app.whereis(LOCAL) as Pid) as LocalState | undefined;
   return {
     node: n,
     references,
@@ -191,7 +191,7 @@ function proxyEnd(v: RunView, app: ZenApp): { rows: NodeEnd['proxyRows']; kept: 
       });
     }
   }
-  const proxy = v.zen.inspectState(app.pids[0] as Pid) as ProxyState | undefined;
+  const proxy = v.zen.inspectState(app.whereis(PROXY) as Pid) as ProxyState | undefined;
   let kept = 0;
   for (const target of proxy?.monitors.values() ?? []) if (target.t === 'pid' && !rowTargets.has(target.uid)) kept++;
   return { rows, kept };

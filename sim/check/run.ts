@@ -19,7 +19,7 @@ import type { TraceSink } from '../engine/kernel.js';
 import type { Ctx, DownSignal, Handling, Proc } from '../beam/process.js';
 import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, type NodeShape, type Schedule, type Step } from './schedule.js';
 import { World } from '../beam/world.js';
-import { ZenCluster, type ComponentSteps } from '../zen/cluster.js';
+import { DISPATCHER, ZenCluster, type ComponentSteps } from '../zen/cluster.js';
 import { type DeathObs, type DemonitorObs, type DownObs, type FaultObs, type Interval, type MonitorObs, type NodeEnd, nodeEnd, type Observations, pairKey, type RateWindow, type RunView } from './observations.js';
 
 /** ZenMonitor boots on each node within this many µs; the script starts then. */
@@ -84,7 +84,6 @@ class CheckRun implements RunView {
   private readonly zenDown = new Map<number, Interval[]>();
   private readonly rate: RateWindow[] = [];
   private readonly lastWindow = new Map<number, RateWindow>();
-  private readonly dispatchers = new Map<number, number>();
   private readonly maxLatencyUs = new Map<string, number>();
   private lastActivityUs = 0;
   /** Racing flushes armed, by ref uid. */
@@ -168,8 +167,8 @@ class CheckRun implements RunView {
       if (win !== undefined) win.delivered++;
     };
     w.onSliceStart = (p, startUs, msg) => {
-      const node = this.dispatchers.get(p.uid);
-      if (node === undefined) return;
+      if (p.registeredName !== DISPATCHER) return;
+      const node = this.names.indexOf(p.pid.node);
       const kind = (msg as { kind?: unknown }).kind;
       if (kind === 'events' && this.races.size > 0) this.startRaces(msg as EventsMsg, startUs);
       if (kind !== 'generate_demand') return;
@@ -334,8 +333,7 @@ class CheckRun implements RunView {
   }
 
   private startZen(n: number): void {
-    const app = this.zen.start(this.name(n), this.s.zen);
-    this.dispatchers.set((app.pids[2] as Pid).uid, n);
+    this.zen.start(this.name(n), this.s.zen);
     closeInterval(this.zenDown, n, this.world.nowUs);
   }
 
