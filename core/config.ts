@@ -60,14 +60,21 @@ export function defaultZenConfig(): ZenConfig {
   };
 }
 
-/** Each key's value rule: a description for error messages and its check. */
-type Rule = { readonly expects: string; readonly ok: (value: unknown) => boolean };
+/** Each key's value rule: a description for error messages and its check; a number rule also names its upper limit. */
+type Rule = { readonly expects: string; readonly ok: (value: unknown) => boolean; readonly max?: { readonly value: number; readonly why: string } };
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const intAtLeast = (min: number): Rule => ({
+/** The longest `Process.send_after` ERTS accepts (2^32 - 1 ms, about 49.7 days): intervals and timeouts. */
+export const MAX_INTERVAL_MS = 4_294_967_295;
+/** Counts (chunk sizes, demand, thresholds) stay below 2^32 so every product with an interval is exact. */
+export const MAX_COUNT = 4_294_967_295;
+const intAtLeast = (min: number, max: number, why: string): Rule => ({
   expects: min === 1 ? 'a positive integer' : `an integer >= ${min}`,
-  ok: (v) => isInt(v) && v >= min,
+  ok: (v) => isInt(v) && v >= min && v <= max,
+  max: { value: max, why },
 });
+const interval = (): Rule => intAtLeast(1, MAX_INTERVAL_MS, "ms, erlang:send_after's limit");
+const count = (min: number): Rule => intAtLeast(min, MAX_COUNT, '2^32 - 1');
 const moduleName: Rule = {
   expects: 'an Elixir module name such as "GenServer"',
   ok: (v) => typeof v === 'string' && /^[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*$/.test(v),
@@ -76,19 +83,25 @@ const moduleName: Rule = {
 // Intervals, chunk sizes and demand must be >= 1: with 0 upstream stalls (a chunk of 0
 // never drains, `ask(0)` asks nothing) or spins (send_after 0 re-arms at once).
 const RULES: { readonly [K in ZenConfigKey]: Rule } = {
-  connector_sweep_interval: intAtLeast(1),
-  connector_chunk_size: intAtLeast(1),
-  batcher_sweep_interval: intAtLeast(1),
-  batcher_chunk_size: intAtLeast(1),
-  batcher_lookup_timeout: intAtLeast(1),
-  demand_interval: intAtLeast(1),
-  demand_amount: intAtLeast(1),
-  hibernation_threshold: intAtLeast(1),
+  connector_sweep_interval: interval(),
+  connector_chunk_size: count(1),
+  batcher_sweep_interval: interval(),
+  batcher_chunk_size: count(1),
+  batcher_lookup_timeout: interval(),
+  demand_interval: interval(),
+  demand_amount: count(1),
+  hibernation_threshold: count(1),
   // The Truncator keeps `max_binary_size - 3` bytes plus "...".
-  max_binary_size: intAtLeast(3),
-  truncation_depth: intAtLeast(0),
+  max_binary_size: count(3),
+  truncation_depth: count(0),
   gen_module: moduleName,
 };
+
+/** What a key accepts, as help texts say it. */
+export function zenConfigExpects(key: ZenConfigKey): string {
+  const r = RULES[key];
+  return r.max === undefined ? r.expects : `${r.expects}, at most ${r.max.value} (${r.max.why})`;
+}
 
 /** The configuration keys, in the order of the spec's §9 table. */
 export const ZEN_CONFIG_KEYS: readonly ZenConfigKey[] = Object.keys(RULES) as ZenConfigKey[];
@@ -107,7 +120,9 @@ export function setZenConfig(cfg: ZenConfig, key: string, value: unknown): void 
   }
   const rule = RULES[key];
   if (!rule.ok(value)) {
-    throw new ConfigError(key, `zen_monitor config "${key}" must be ${rule.expects}, got ${describe(value)}`);
+    const over = rule.max !== undefined && typeof value === 'number' && value > rule.max.value;
+    const must = over ? `at most ${rule.max?.value} (${rule.max?.why})` : rule.expects;
+    throw new ConfigError(key, `zen_monitor config "${key}" must be ${must}, got ${describe(value)}`);
   }
   (cfg as unknown as Record<ZenConfigKey, unknown>)[key] = value;
 }

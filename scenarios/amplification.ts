@@ -4,7 +4,7 @@
 // its own copy on `a`; ZenMonitor sends one truncated death certificate. Each subscriber
 // keeps the DOWN it got (as a process that records why its peer died), so `a`'s memory
 // shows every copy.
-import { atom, bin, defineScenario, int, list, mapOf, param, tuple, type Term } from 'zensim';
+import { atom, bin, defineScenario, int, list, mapOf, MAX_COUNT, param, tuple, type Term } from 'zensim';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -23,11 +23,11 @@ export default defineScenario({
   name: 'amplification',
   description: 'a process with a huge exit reason monitored by thousands: bytes on the wire and memory, vanilla vs zen',
   params: {
-    subscribers: param.int(2000, 'processes on a monitoring the one process on b', { min: 1 }),
-    reasonBinaryBytes: param.int(100_000, 'size of the binary in the exit reason, bytes', { min: 0 }),
-    reasonMapKeys: param.int(100, 'keys of the map in the exit reason', { min: 0 }),
-    reasonListLength: param.int(1000, 'integers in the list in the exit reason', { min: 0 }),
-    downCostUs: param.number(50, 'CPU each subscriber spends on its DOWN, µs', { min: 0 }),
+    subscribers: param.int(2000, 'processes on a monitoring the one process on b', { min: 1, max: MAX_COUNT }),
+    reasonBinaryBytes: param.int(100_000, 'size of the binary in the exit reason, bytes', { min: 0, max: 100_000_000 }),
+    reasonMapKeys: param.int(100, 'keys of the map in the exit reason', { min: 0, max: 1_000_000 }),
+    reasonListLength: param.int(1000, 'integers in the list in the exit reason', { min: 0, max: 1_000_000 }),
+    downCostUs: param.number(50, 'CPU each subscriber spends on its DOWN, µs', { min: 0, max: 1_000_000 }),
   },
   cluster: () => ({
     nodes: [
@@ -59,8 +59,8 @@ export default defineScenario({
         run.at(run.world.nowUs / 1000 + 300, () => {
           run.trigger();
           run.world.exit(victim, bigReason(p.reasonBinaryBytes, p.reasonMapKeys, p.reasonListLength), B);
-          const t0 = run.world.nowUs;
-          run.endAt(t0 / 1000 + 10_000, () => run.recorder.delivered >= p.subscribers);
+          const downBytes = p.reasonBinaryBytes + 16 * (p.reasonMapKeys + p.reasonListLength);
+          run.endWhenDrained(run.drainEstimateMs({ downs: p.subscribers, downCostUs: p.downCostUs, cause: 'deaths', deaths: 1, downBytes }));
         }),
     );
   },

@@ -2,7 +2,7 @@
 // process on `t` that dies. With plain monitors `t` sends one DOWN signal per monitor
 // over its connections; with ZenMonitor its Proxy gets one DOWN and its Batchers send
 // one certificate per remote Connector.
-import { atom, defineScenario, param } from 'zensim';
+import { atom, defineScenario, MAX_COUNT, param } from 'zensim';
 
 const T = 't@127.0.0.1';
 
@@ -11,8 +11,8 @@ export default defineScenario({
   description: 'many processes on many nodes monitoring one process that dies',
   params: {
     nodes: param.int(4, 'nodes holding watchers', { min: 1, max: 64 }),
-    watchersPerNode: param.int(25_000, 'watching processes on each of those nodes', { min: 1 }),
-    downCostUs: param.number(5, 'CPU each watcher spends on its DOWN, µs', { min: 0 }),
+    watchersPerNode: param.int(25_000, 'watching processes on each of those nodes', { min: 1, max: MAX_COUNT }),
+    downCostUs: param.number(5, 'CPU each watcher spends on its DOWN, µs', { min: 0, max: 1_000_000 }),
   },
   cluster: (p) => ({
     nodes: [{ name: T, schedulers: 2 }, ...Array.from({ length: p.nodes }, (_, i) => ({ name: `w${i + 1}@127.0.0.1`, schedulers: 2 }))],
@@ -44,7 +44,7 @@ export default defineScenario({
         run.at(run.world.nowUs / 1000 + 300, () => {
           run.trigger();
           run.world.exit(victim, atom('shutdown_hard'), T);
-          run.endAt(run.world.nowUs / 1000 + 60_000, () => run.recorder.delivered >= total);
+          run.endWhenDrained(run.drainEstimateMs({ downs: total, downCostUs: p.downCostUs, cause: 'deaths', deaths: 1, receivingNodes: p.nodes }));
         }),
     );
   },

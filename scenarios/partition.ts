@@ -3,7 +3,7 @@
 // subscriber's monitors fire (:noconnection, or {:zen_monitor, :nodedown}); after the
 // heal it reconnects, monitors the targets again, and the ones killed later are
 // reported with their real reason.
-import { atom, defineScenario, param, type Pid, type Ref } from 'zensim';
+import { atom, defineScenario, MAX_COUNT, MAX_TIMER_MS, param, type Pid, type Ref } from 'zensim';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -12,14 +12,20 @@ export default defineScenario({
   name: 'partition',
   description: 'a partition, nodedown after the tick timeout, heal, reconnect and re-monitor',
   params: {
-    targets: param.int(1000, 'processes on b monitored by the subscriber on a', { min: 1 }),
-    partitionAtMs: param.int(5000, 'when the partition starts, ms', { min: 0 }),
-    healAfterMs: param.int(90_000, 'how long the partition lasts, ms', { min: 1 }),
-    killAfterHealMs: param.int(5000, 'when, after the heal, some targets are killed, ms', { min: 1 }),
-    killed: param.int(100, 'targets killed after the heal', { min: 0 }),
-    netTicktimeS: param.int(60, 'kernel net_ticktime, s', { min: 1 }),
+    targets: param.int(1000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_COUNT }),
+    partitionAtMs: param.int(5000, 'when the partition starts, ms', { min: 100, max: MAX_TIMER_MS }),
+    healAfterMs: param.int(90_000, 'how long the partition lasts, ms (longer than the tick timeout, so the nodedown fires)', { min: 1, max: MAX_TIMER_MS }),
+    killAfterHealMs: param.int(5000, 'when, after the heal, some targets are killed, ms (after the re-monitor at 1 s)', { min: 1001, max: MAX_TIMER_MS }),
+    killed: param.int(100, 'targets killed after the heal', { min: 0, max: MAX_COUNT }),
+    netTicktimeS: param.int(60, 'kernel net_ticktime, s', { min: 1, max: 86_400 }),
   },
-  validate: (p) => (p.killed > p.targets ? `killed (${p.killed}) must be <= targets (${p.targets})` : undefined),
+  validate: (p) => {
+    if (p.killed > p.targets) return `killed (${p.killed}) must be <= targets (${p.targets})`;
+    // A side declares the connection down 0.75 to 1.25 × net_ticktime after it last heard the other.
+    const latestMs = p.netTicktimeS * 1250;
+    if (p.healAfterMs <= latestMs) return `healAfterMs (${p.healAfterMs}) must be > ${latestMs} (1.25 × net_ticktime: the latest the partition is noticed), or no nodedown fires`;
+    return undefined;
+  },
   cluster: (p) => ({
     nodes: [
       { name: A, schedulers: 2 },
@@ -62,6 +68,8 @@ export default defineScenario({
     run.at(healMs + p.killAfterHealMs, () => {
       for (const t of targets.slice(0, p.killed)) run.world.exit(t, atom('kill'), B);
     });
-    run.endAt(healMs + p.killAfterHealMs + 30_000, () => run.recorder.delivered >= p.targets + p.killed);
+    // Drained once the nodedown DOWNs (during the partition) and the kills' DOWNs are in.
+    const killMs = healMs + p.killAfterHealMs;
+    run.endWhenDrained(killMs - run.world.nowUs / 1000 + run.drainEstimateMs({ downs: p.killed, downCostUs: 0, cause: 'deaths' }));
   },
 });

@@ -1,16 +1,23 @@
 // The zensim command line: a pure `parseArgs(argv)` (yargs) that tests call directly,
 // and a `main()` that only wires parsed commands to the library. Bad input ends with
-// one line naming the problem and exit code 2; nothing half-written is left behind.
+// one line naming the problem and exit code 2 (a flag without its value, a single-valued
+// flag given twice, a value out of range, a scenario that throws); nothing half-written
+// is left behind, also when the run is interrupted (SIGINT, SIGTERM: temporaries removed,
+// exit 130 or 143). `--json -` puts only the result document on stdout (the summary goes
+// to stderr); a reader that closes the pipe early (`| head`) ends the command quietly.
 // The wall clock is read here only, for `wallMs` and progress (wall-clock: ok).
-import yargs from 'yargs';
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
 import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check/command.js';
-import { checkWritable, PendingFile, writeAtomic } from './report/output.js';
+import { checkWritable, discardPending, PendingFile, writeAtomic } from './report/output.js';
 import { InputError } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
-import { prepareRun, runScenario, type ResultDoc } from './run/runner.js';
+import { prepareRun, runSteps, type ResultDoc } from './run/runner.js';
 import { loadScenario } from './run/load.js';
+import type { Scenario } from './run/scenario.js';
 import { summaryTable } from './run/summary.js';
+import { scenarioHelp } from './run/help.js';
 
 export type RunCommand = {
   kind: 'run';
@@ -23,58 +30,101 @@ export type RunCommand = {
   perfetto?: string;
   quiet: boolean;
 };
-export type Command = RunCommand | PlanCommand | MergeCommand | CheckCommand | { kind: 'print'; text: string };
+/** Text to print; with `scenario`, that scenario's parameters follow (`run <scenario> --help`). */
+export type PrintCommand = { kind: 'print'; text: string; scenario?: string };
+export type Command = RunCommand | PlanCommand | MergeCommand | CheckCommand | PrintCommand;
 
-function parser(argv: string[]) {
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The options of the command being parsed: those taking one value may be given once, each with its value. */
+type Seen = { single: string[] };
+
+/** Makes every value option of a command require its value (`--seed` alone is refused) and records the single-valued ones. */
+function strictValues<T, U>(build: (y: Argv<T>) => Argv<U>, seen: Seen): (y: Argv<T>) => Argv<U> {
+  return (y) => {
+    const b = build(y);
+    const o = (b as unknown as { getOptions(): { string: string[]; number: string[]; boolean: string[]; array: string[] } }).getOptions();
+    const positional = new Set(['scenario', 'dirs']);
+    const valued = [...o.string, ...o.number].filter((k) => !positional.has(k));
+    seen.single = [...valued, ...o.boolean].filter((k) => !o.array.includes(k) && k !== 'help' && k !== 'version');
+    return b.requiresArg(valued);
+  };
+}
+
+function parser(argv: string[], seen: Seen) {
   return yargs(argv)
     .scriptName('zensim')
     .usage('$0 <command> [options]\n\nDeterministic simulation of BEAM clusters running ZenMonitor.')
-    .command('run <scenario>', 'run a scenario file (vanilla ERTS monitors vs ZenMonitor)', (y) =>
-      y
-        .positional('scenario', { type: 'string', describe: 'scenario file, e.g. scenarios/herd.ts' })
-        .option('seed', { type: 'number', default: 1, describe: 'seed of every random stream (same seed, same traceHash)' })
-        .option('set', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'override: a scenario parameter (targets=200000), zen.<key>, cost.<key> or net.<key>; repeatable',
-        })
-        .option('json', { type: 'string', describe: 'write the result document to FILE (- for stdout)' })
-        .option('report', { type: 'string', describe: 'write a self-contained HTML report to FILE.html' })
-        .option('trace', { type: 'string', describe: 'write every executed event, one JSON object per line, to FILE' })
-        .option('perfetto', { type: 'string', describe: 'write a Chrome trace-event JSON file for the Perfetto UI' })
-        .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }),
-    )
-    .command('plan <scenario>', 'sweep settings and cluster sizes over seeds, check constraints, recommend a configuration', planOptions)
-    .command('merge <dirs..>', 'combine the directories of a sharded plan (--shard i/n) into one report', mergeOptions)
-    .command('check', "check ZenMonitor's guarantees against random workloads and faults (shrinks failures; --replay runs one schedule)", checkOptions)
+    .command('run <scenario>', 'run a scenario file (vanilla ERTS monitors vs ZenMonitor); with --help, also lists its parameters', strictValues(runOptions, seen))
+    .command('plan <scenario>', 'sweep settings and cluster sizes over seeds, check constraints, recommend a configuration', strictValues(planOptions, seen))
+    .command('merge <dirs..>', 'combine the directories of a sharded plan (--shard i/n) into one report', strictValues(mergeOptions, seen))
+    .command('check', "check ZenMonitor's guarantees against random workloads and faults (shrinks failures; --replay runs one schedule)", strictValues(checkOptions, seen))
     .demandCommand(1, 'name a command: run, plan, merge or check')
     .strict()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    .version(VERSION)
     .exitProcess(false);
+}
+
+function runOptions<T>(y: Argv<T>) {
+  return y
+    .positional('scenario', { type: 'string', describe: 'scenario file, e.g. scenarios/herd.ts' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of every random stream (same seed, same traceHash)' })
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'override: a scenario parameter (targets=200000), zen.<key>, cost.<key> or net.<key>; repeatable (zensim run <scenario> --help lists them)',
+    })
+    .option('json', { type: 'string', describe: 'write the result document to FILE (- for stdout: the summary then goes to stderr)' })
+    .option('report', { type: 'string', describe: 'write a self-contained HTML report to FILE.html' })
+    .option('trace', { type: 'string', describe: 'write every executed event, one JSON object per line, to FILE' })
+    .option('perfetto', { type: 'string', describe: 'write a Chrome trace-event JSON file for the Perfetto UI' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
+}
+
+/** yargs's messages for a missing value, as the one line zensim prints. */
+function failureLine(msg: string): string {
+  const m = /^Not enough arguments following: (\S+)/.exec(msg);
+  if (m !== null) return `--${m[1]} needs a value`;
+  return msg.split('\n')[0] as string;
 }
 
 /** Parses the command line; throws InputError with one line on bad input. */
 export function parseArgs(argv: string[]): Command {
   let failure: string | undefined;
   let output = '';
+  const empty = argv.find((a) => /^--[\w-]+=$/.test(a));
+  if (empty !== undefined) throw new InputError(`${empty.slice(0, -1)} needs a value`);
   // yargs reads a lone '-' as a positional; `--json -` means stdout.
   argv = argv.flatMap((a, i) => (a === '-' && argv[i - 1] === '--json' ? [] : a === '--json' && argv[i + 1] === '-' ? ['--json=-'] : [a]));
-  const args = parser(argv)
+  const seen: Seen = { single: [] };
+  const args = parser(argv, seen)
     .fail((msg, err) => {
       failure = msg ?? err?.message ?? 'bad command line';
     })
     .parse(argv, {}, (_err, _argv, out) => {
       output = out;
     }) as Record<string, unknown>;
-  if (failure !== undefined) throw new InputError(failure.split('\n')[0] as string);
-  if (output !== '') return { kind: 'print', text: output };
+  if (failure !== undefined) throw new InputError(failureLine(failure));
+  if (output !== '') {
+    // `run <scenario> --help` (or plan's): yargs stops before the positionals, so take it from argv.
+    const at = argv.findIndex((a) => a === 'run' || a === 'plan');
+    const scenario = at === 0 ? argv.slice(1).find((a) => !a.startsWith('-')) : undefined;
+    return scenario !== undefined ? { kind: 'print', text: output, scenario } : { kind: 'print', text: output };
+  }
   const cmd = (args._ as string[])[0];
+  const twice = seen.single.find((k) => Array.isArray(args[k]));
+  if (twice !== undefined) throw new InputError(`--${twice} is given more than once (it takes one value)`);
   if (cmd === 'plan') return planCommand(args);
   if (cmd === 'merge') return mergeCommand(args);
   if (cmd === 'check') return checkCommand(args);
   if (cmd !== 'run') throw new InputError(`unknown command '${String(cmd)}' (try: zensim --help)`);
+  return runCommandOf(args);
+}
+
+function runCommandOf(args: Record<string, unknown>): RunCommand {
   const seed = args.seed as number;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got ${String(seed)}`);
   const set = (args.set as string[]).map((kv): [string, string] => {
@@ -90,14 +140,34 @@ export function parseArgs(argv: string[]): Command {
       out[key] = v;
     }
   }
+  const files = (['json', 'report', 'trace', 'perfetto'] as const).filter((k) => out[k] !== undefined && out[k] !== '-');
+  const clash = files.find((k, i) => files.findIndex((j) => out[j] === out[k]) !== i);
+  if (clash !== undefined) throw new InputError(`--${clash} ${out[clash]}: the same file is named by another output option`);
   return out;
 }
 
+let pipesGuarded = false;
+
+/** A reader that closed our stdout or stderr (`zensim … | head`) ends the command quietly. */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      discardPending();
+      process.exit(0);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  guardPipes();
   try {
     const cmd = parseArgs(argv);
     if (cmd.kind === 'print') {
-      process.stdout.write(`${cmd.text}\n`);
+      const extra = cmd.scenario !== undefined ? `\n${scenarioHelp(await loadScenario(cmd.scenario))}\n` : '';
+      process.stdout.write(`${cmd.text}\n${extra}`);
       return 0;
     }
     if (cmd.kind === 'plan') return await runPlanCommand(cmd);
@@ -113,6 +183,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Interrupted by a signal: the exit code says which (128 + its number). */
+class Interrupted extends Error {
+  constructor(readonly code: number) {
+    super('interrupted');
+  }
+}
+
 async function runCommand(cmd: RunCommand): Promise<number> {
   for (const key of ['json', 'report', 'trace', 'perfetto'] as const) {
     const f = cmd[key];
@@ -123,15 +200,37 @@ async function runCommand(cmd: RunCommand): Promise<number> {
   const say = (s: string) => {
     if (!cmd.quiet) process.stderr.write(s);
   };
+  try {
+    return await withSignals(async (signalled) => {
+      const doc = await simulate(cmd, sc, say, signalled);
+      await writeOutputs(cmd, doc);
+      // With the document on stdout, the summary goes to stderr.
+      if (!cmd.quiet) (cmd.json === '-' ? process.stderr : process.stdout).write(`${summaryTable(doc)}\n`);
+      return 0;
+    });
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    process.stderr.write('\nzensim: interrupted; no output file written\n');
+    return e.code;
+  }
+}
+
+/** Runs the scenario, yielding to signals between chunks of events; trace files are written whole or not at all. */
+async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void, signalled: () => number): Promise<ResultDoc> {
   const trace = cmd.trace !== undefined ? new PendingFile(cmd.trace) : undefined;
   const perfettoFile = cmd.perfetto !== undefined ? new PendingFile(cmd.perfetto) : undefined;
   const perfetto = perfettoFile !== undefined ? new PerfettoRecorder(perfettoFile) : undefined;
   const started = performance.now(); // wall-clock: ok
   let lastShown = started;
-  let doc: ResultDoc;
+  // The command line (seed and settings: how to replay it) is printed with the first
+  // progress line or the summary, so a run refused early prints one line only.
+  let echoed = false;
+  const echo = () => {
+    if (!echoed) say(`zensim run ${cmd.scenario} --seed ${cmd.seed}${cmd.set.map(([k, v]) => ` --set ${k}=${v}`).join('')}\n`);
+    echoed = true;
+  };
   try {
-    say(`zensim run ${cmd.scenario} --seed ${cmd.seed}${cmd.set.map(([k, v]) => ` --set ${k}=${v}`).join('')}\n`);
-    doc = runScenario(sc, {
+    const steps = runSteps(sc, {
       seed: cmd.seed,
       set: cmd.set,
       ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
@@ -140,23 +239,53 @@ async function runCommand(cmd: RunCommand): Promise<number> {
         const now = performance.now(); // wall-clock: ok
         if (now - started < 1000 || now - lastShown < 250) return;
         lastShown = now;
+        echo();
         const rate = Math.round(events / ((now - started) / 1000));
         say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
       },
     });
+    let step = steps.next();
+    while (step.done !== true) {
+      await new Promise((r) => setImmediate(r)); // wall-clock: ok (lets signals in between chunks of events)
+      if (signalled() !== 0) throw new Interrupted(signalled());
+      step = steps.next();
+    }
+    const doc = step.value;
     if (lastShown !== started) say('\n');
+    echo();
     doc.wallMs = Math.round(performance.now() - started); // wall-clock: ok
     trace?.commit();
     perfetto?.finish();
     perfettoFile?.commit();
+    return doc;
   } catch (e) {
     trace?.discard();
     perfettoFile?.discard();
     throw e;
   }
-  await writeOutputs(cmd, doc);
-  if (!cmd.quiet) process.stdout.write(`${summaryTable(doc)}\n`);
-  return 0;
+}
+
+/**
+ * Runs `f` with SIGINT and SIGTERM caught: the first asks it to stop (it polls
+ * `signalled()`, the exit code to use), a second one removes the temporaries and exits.
+ */
+async function withSignals<T>(f: (signalled: () => number) => Promise<T>): Promise<T> {
+  let code = 0;
+  const on = (signal: NodeJS.Signals) => {
+    if (code !== 0) {
+      discardPending();
+      process.exit(code);
+    }
+    code = signal === 'SIGINT' ? 130 : 143;
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  try {
+    return await f(() => code);
+  } finally {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  }
 }
 
 async function writeOutputs(cmd: RunCommand, doc: ResultDoc): Promise<void> {

@@ -12,6 +12,9 @@ const NOCONNECTION = atom('noconnection');
 const TIMEOUT = atom('timeout');
 
 /** A pending `send_after` (a kernel event's argument). */
+/** The longest timer ERTS accepts (`erlang:send_after/3`: 2^32 - 1 ms, about 49.7 days). */
+export const MAX_TIMER_MS = 4_294_967_295;
+
 export type TimerArg = { id: number; msg: unknown };
 
 export class Calls {
@@ -21,6 +24,7 @@ export class Calls {
 
   sendAfterFrom(p: Proc, ms: number, msg: unknown, atUs: number): number {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`send_after time must be >= 0 ms, got ${ms}`);
+    if (ms > MAX_TIMER_MS) throw new RangeError(`send_after time must be <= ${MAX_TIMER_MS} ms (erlang:send_after's limit, badarg beyond), got ${ms}`);
     // Erlang timers have millisecond granularity and never fire early.
     const fireAt = Math.ceil((atUs + ms * 1000) / 1000) * 1000;
     const id = ++this.timerIds;

@@ -81,13 +81,16 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   etsRowBytes: 80,
 });
 
+/** The largest cost value accepted: 1e9 µs (about 17 minutes of CPU per operation) or 1e9 bytes. */
+export const MAX_COST = 1e9;
+
 /** Validates and sets one cost value; throws naming the key and value when invalid. */
 export function setCost(model: CostModel, key: string, value: unknown): void {
   if (!Object.hasOwn(defaultCostModel, key)) {
     throw new Error(`unknown cost model key '${key}' (known: ${Object.keys(defaultCostModel).join(', ')})`);
   }
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(`cost.${key} must be a finite number >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_COST) {
+    throw new Error(`cost.${key} must be a number from 0 to ${MAX_COST} (µs or bytes: beyond, the clock or the memory counts overflow), got ${String(value)}`);
   }
   model[key as keyof CostModel] = value;
 }

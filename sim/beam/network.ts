@@ -525,17 +525,36 @@ function dirKey(from: string, to: string): string {
 }
 
 /** Checks every value; throws naming the parameter and the bad value. */
+/** Each numeric network setting's range: a duration may not pass send_after's limit, nor a rate make one. */
+const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string } } = {
+  latencyUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
+  jitterUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
+  resetDelayUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
+  setupUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
+  netSetuptimeMs: { min: 0, open: true, max: 4_294_967_295, unit: 'ms' },
+  netTicktimeS: { min: 0, open: true, max: 4_294_967, unit: 's' },
+  bandwidthBytesPerS: { min: 1000, open: false, max: 1e15, unit: 'bytes/s' },
+  distBufBusyLimitBytes: { min: 0, open: true, max: 1e15, unit: 'bytes' },
+};
+
+/** A network setting's accepted range, as errors and help texts say it. */
+export function netRangeText(key: keyof NetConfig): string | undefined {
+  const r = NET_RANGES[key];
+  if (r === undefined) return undefined;
+  return `a number ${r.open ? `> ${r.min}` : `>= ${r.min}`} and <= ${r.max} ${r.unit}`;
+}
+
 export function validateNetConfig(c: NetConfig): NetConfig {
-  const nonNeg = ['latencyUs', 'jitterUs', 'resetDelayUs', 'setupUs'] as const;
-  for (const key of nonNeg) {
-    if (!Number.isFinite(c[key]) || c[key] < 0) throw new RangeError(`network.${key} must be a number >= 0, got ${c[key]}`);
-  }
-  const pos = ['bandwidthBytesPerS', 'netTicktimeS', 'netSetuptimeMs', 'distBufBusyLimitBytes'] as const;
-  for (const key of pos) {
-    if (!Number.isFinite(c[key]) || c[key] <= 0) throw new RangeError(`network.${key} must be a number > 0, got ${c[key]}`);
+  for (const [key, r] of Object.entries(NET_RANGES) as [keyof NetConfig, NonNullable<(typeof NET_RANGES)[keyof NetConfig]>][]) {
+    const v = c[key] as unknown;
+    const ok = typeof v === 'number' && Number.isFinite(v) && (r.open ? v > r.min : v >= r.min) && v <= r.max;
+    if (!ok) throw new RangeError(`network.${key} must be ${netRangeText(key) as string} (durations stop at erlang:send_after's 2^32 - 1 ms), got ${String(v)}`);
   }
   if (!['always', 'once', 'never'].includes(c.autoConnect)) {
     throw new RangeError(`network.autoConnect must be always, once or never, got ${String(c.autoConnect)}`);
+  }
+  if (typeof c.preventOverlappingPartitions !== 'boolean') {
+    throw new RangeError(`network.preventOverlappingPartitions must be true or false, got ${String(c.preventOverlappingPartitions)}`);
   }
   return c;
 }

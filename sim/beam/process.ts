@@ -4,6 +4,7 @@
 // supervision: selective receive is modelled for call replies (gen:call) and for an
 // explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
 // can pause mid-way (Behaviour, Slice).
+import { inspect } from '../../core/inspect.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsTable, EtsType, TableBody } from './ets.js';
 
@@ -267,6 +268,19 @@ export class Mailbox {
 }
 
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
+
+/** Names shown for unregistered processes that have a known one (a GenRegistry key): kept aside, so a process pays nothing for it. */
+const labels = new WeakMap<Proc, string>();
+
+/** Gives `p` a name to show in reports (never one to send to). */
+export function labelProcess(p: Proc, label: string): void {
+  labels.set(p, label);
+}
+
+/** How reports name a process: its registered name, else its label, else its pid. */
+export function displayName(p: Proc): string {
+  return p.registeredName ?? labels.get(p) ?? inspect(p.pid, { localNode: p.pid.node });
+}
 
 /** A pending selective receive (`ctx.receive`): what it accepts and its timeout timer. */
 export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => boolean; readonly timerId: number | undefined };

@@ -517,13 +517,16 @@ function freeSlots(from: number, to: number): Int32Array {
   return stack;
 }
 
+/** An event scheduled past the end of the virtual clock (2^53 µs): settings too large for a run. */
+export class ClockOverflow extends RangeError {
+  override readonly name = 'ClockOverflow';
+}
+
 function badTime(atUs: number, nowUs: number): RangeError {
-  const why =
-    atUs < nowUs
-      ? `is in the past (now ${nowUs} µs)`
-      : Number.isFinite(atUs) && atUs <= Number.MAX_SAFE_INTEGER
-        ? 'is not a whole number of microseconds'
-        : 'is not a finite time below 2^53 µs';
+  if (atUs >= nowUs && !(Number.isFinite(atUs) && atUs <= Number.MAX_SAFE_INTEGER)) {
+    return new ClockOverflow(`event time ${atUs} µs is not a finite time below 2^53 µs`);
+  }
+  const why = atUs < nowUs ? `is in the past (now ${nowUs} µs)` : 'is not a whole number of microseconds';
   return new RangeError(`event time ${atUs} µs ${why}`);
 }
 

@@ -122,14 +122,19 @@ export class Histogram {
     return this.count > 0 ? this.hi : NaN;
   }
 
-  /** Nearest-rank percentile, `p` in (0, 100]; NaN when empty. */
-  percentile(p: number): number {
+  /**
+   * Nearest-rank percentile, `p` in (0, 100]; NaN when empty. With `outOf` > count, the
+   * rank is taken among `outOf` values of which the ones never recorded (censored: not
+   * observed by the end, so larger than any recorded one) rank last: NaN when the rank
+   * falls among them.
+   */
+  percentile(p: number, outOf = this.count): number {
     if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${p}`);
-    const n = this.count;
+    const n = Math.max(outOf, this.count);
     if (n === 0) return NaN;
     // p * n / 100 rather than p / 100 * n: exact for whole percents (0.07 * 100 is 7.000000000000001).
     const rank = Math.max(1, Math.ceil((p * n) / 100));
-    return this.sortedValues()[rank - 1] as number;
+    return rank > this.count ? NaN : (this.sortedValues()[rank - 1] as number);
   }
 
   /** The values in the order they were added (a view: do not keep it across `add`). */

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, tru
 import { availableParallelism } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { checkWritable, writeAtomic } from '../report/output.js';
+import { checkWritable, discardPending, writeAtomic } from '../report/output.js';
 import { InputError, resolveParams } from '../run/params.js';
 import { checkAxes, type Job, type JobResult, parseResults, parseShard, parseVary, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints, type VaryAxis } from './sweep.js';
 import { planPlots, planSummary, renderHtml, renderMarkdown } from './report.js';
@@ -40,10 +40,15 @@ export type PlanCommand = {
   jobs?: number;
   shard?: Shard;
   maxPoints: number;
+  /** Let a point whose runs leave DOWNs undelivered be recommended. */
+  allowMissing: boolean;
   quiet: boolean;
 };
 
-export type MergeCommand = { kind: 'merge'; dirs: string[]; out: string; constraints?: string[]; quiet: boolean };
+export type MergeCommand = { kind: 'merge'; dirs: string[]; out: string; constraints?: string[]; allowMissing?: boolean; quiet: boolean };
+
+const ALLOW_MISSING_HELP =
+  'let a point whose runs leave DOWNs undelivered (lost, or still pending when a run was cut short) be recommended; by default such a point never is';
 
 // ---- command line -------------------------------------------------------------------------
 
@@ -67,6 +72,7 @@ export function planOptions<T>(y: Argv<T>) {
     .option('jobs', { type: 'number', describe: 'worker threads (default: the available cores); 1 runs the jobs in this thread' })
     .option('shard', { type: 'string', describe: 'run only slice i of n (1-based): the jobs whose index mod n is i-1; combine the shard directories with zensim merge' })
     .option('max-points', { type: 'number', default: 500, describe: 'refuse a sweep of more runs (points × seeds; in this shard with --shard) than this' })
+    .option('allow-missing', { type: 'boolean', default: false, describe: ALLOW_MISSING_HELP })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
 }
 
@@ -75,6 +81,7 @@ export function mergeOptions<T>(y: Argv<T>) {
     .positional('dirs', { type: 'string', array: true, describe: 'directories written by zensim plan (--shard i/n) for the same sweep' })
     .option('out', { type: 'string', describe: 'output directory for the merged results.jsonl and the report (may be one of the inputs)' })
     .option('constraint', { type: 'string', array: true, describe: `${CONSTRAINT_HELP}; default: the shards' constraints` })
+    .option('allow-missing', { type: 'boolean', describe: `${ALLOW_MISSING_HELP}; default: as the shards were run` })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
 }
 
@@ -106,6 +113,7 @@ export function planCommand(args: Record<string, unknown>): PlanCommand {
     seedBase: intOption('seed-base', args.seedBase ?? args['seed-base'], 0),
     constraints,
     maxPoints: intOption('max-points', args.maxPoints ?? args['max-points'], 1),
+    allowMissing: (args.allowMissing ?? args['allow-missing']) === true,
     quiet: args.quiet === true,
   };
   if (args.jobs !== undefined) cmd.jobs = intOption('jobs', args.jobs, 1);
@@ -123,6 +131,8 @@ export function mergeCommand(args: Record<string, unknown>): MergeCommand {
   if (args.out === undefined || String(args.out) === '') throw new InputError('merge: --out DIR is required');
   const cmd: MergeCommand = { kind: 'merge', dirs, out: String(args.out), quiet: args.quiet === true };
   if (args.constraint !== undefined) cmd.constraints = (args.constraint as string[]).map((c) => parseConstraint(c).text);
+  const allow = args.allowMissing ?? args['allow-missing'];
+  if (typeof allow === 'boolean') cmd.allowMissing = allow;
   return cmd;
 }
 
@@ -284,6 +294,7 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
     seeds: cmd.seeds,
     seedBase: cmd.seedBase,
     constraints: cmd.constraints,
+    ...(cmd.allowMissing ? { allowMissing: true } : {}),
   };
   checkSweep(sc, sweep, cmd.shard, cmd.maxPoints);
   const dir = cmd.out ?? (cmd.shard !== undefined ? `plan-${sc.name}-shard-${cmd.shard.i}-of-${cmd.shard.n}` : `plan-${sc.name}`);
@@ -348,7 +359,9 @@ export async function runMerge(cmd: MergeCommand, hooks: PlanHooks = {}): Promis
     if (differ >= 0) throw new InputError(`merge: ${cmd.dirs[differ]} and ${cmd.dirs[0]} have different --constraint lists; give --constraint to merge`);
     constraints = [...first.constraints];
   }
-  const sweep: SweepDef = { ...first, constraints };
+  const allowMissing = cmd.allowMissing ?? sweeps.every((s) => s.allowMissing === true);
+  const { allowMissing: _shards, ...base } = first;
+  const sweep: SweepDef = { ...base, constraints, ...(allowMissing ? { allowMissing: true } : {}) };
   const jobs = sweepJobs(sweep);
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const all = new Map<string, JobResult>();
@@ -393,7 +406,10 @@ async function withSignals(f: (signal: AbortSignal) => Promise<number>): Promise
   let count = 0;
   const onSignal = () => {
     count++;
-    if (count > 1) process.exit(130);
+    if (count > 1) {
+      discardPending();
+      process.exit(130);
+    }
     process.stderr.write('\nzensim: interrupting (the finished runs are kept; again to quit at once)\n');
     ac.abort();
   };
@@ -407,16 +423,19 @@ async function withSignals(f: (signal: AbortSignal) => Promise<number>): Promise
   }
 }
 
-/** `zensim plan`: exit 0 when done (or the shard is), 130 when interrupted. */
-export function runPlanCommand(cmd: PlanCommand): Promise<number> {
-  return withSignals(async (signal) => {
-    const r = await runPlan(cmd, { signal });
-    return r.status === 'interrupted' ? 130 : r.status === 'incomplete' ? 1 : 0;
-  });
+/** The exit code of a finished plan or merge: 1 when runs are missing or nothing meets the constraints (the report is written either way). */
+function exitCode(r: PlanOutcome): number {
+  if (r.status === 'interrupted') return 130;
+  if (r.status === 'incomplete' || r.data?.recommendation.kind === 'none') return 1;
+  return 0;
 }
 
-/** `zensim merge`: exit 0 when the merged sweep is complete, 1 when runs are missing (the report is written). */
+/** `zensim plan`: exit 0 when done (or the shard is), 1 when nothing meets the constraints, 130 when interrupted. */
+export function runPlanCommand(cmd: PlanCommand): Promise<number> {
+  return withSignals(async (signal) => exitCode(await runPlan(cmd, { signal })));
+}
+
+/** `zensim merge`: exit 0 when the merged sweep is complete, 1 when runs are missing or nothing meets the constraints. */
 export async function runMergeCommand(cmd: MergeCommand): Promise<number> {
-  const r = await runMerge(cmd);
-  return r.status === 'complete' ? 0 : 1;
+  return exitCode(await runMerge(cmd));
 }

@@ -11,10 +11,17 @@ import { round6, type RunMetrics } from './sweep.js';
 /** Every scalar path of a run result (RunResult without series, per-node and per-link figures). */
 export const SCALAR_PATHS: readonly string[] = [
   'triggerMs',
+  'endMs',
+  'drainEstimateMs',
+  'capMs',
+  'pending.downs',
+  'pending.work',
+  'windowMs',
   'downs.expected',
   'downs.delivered',
   'downs.duplicates',
   'downs.missing',
+  'downs.inWindow',
   'downs.latencyMs.p50',
   'downs.latencyMs.p90',
   'downs.latencyMs.p99',

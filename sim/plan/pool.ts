@@ -3,12 +3,13 @@
 // to results.jsonl (nothing finished is lost on an interrupt), with a progress bar and
 // ETA. The wall clock is read here only, for the progress bar (marked wall-clock: ok);
 // nothing it reads reaches the results or the report.
-import { openSync, closeSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../run/params.js';
+import { AppendFile } from '../report/output.js';
 import { type Job, type JobResult, type Point, pointText, runSettings } from './sweep.js';
 import { runJob, type WorkerJob, type WorkerReply } from './worker.js';
 
@@ -43,12 +44,12 @@ export type ExecContext = {
  */
 export async function execute(todo: { job: Job; point: Point }[], ctx: ExecContext): Promise<{ interrupted: boolean; finished: number }> {
   if (todo.length === 0) return { interrupted: false, finished: 0 };
-  const fd = openSync(ctx.file, 'a');
+  const results = new AppendFile(ctx.file);
   const held: (JobResult | undefined)[] = new Array(todo.length);
   let written = 0;
   let finished = 0;
   const progress = new Progress(todo.length, ctx.err, ctx.hooks.tty ?? (process.stderr.isTTY === true));
-  const write = (r: JobResult) => writeSync(fd, `${JSON.stringify(r)}\n`);
+  const write = (r: JobResult) => results.append(`${JSON.stringify(r)}\n`);
   const accept = (k: number, r: JobResult) => {
     held[k] = r;
     finished++;
@@ -91,9 +92,12 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
     }
   } finally {
     clearInterval(ticker);
-    flushHeld();
-    closeSync(fd);
-    progress.end();
+    try {
+      flushHeld();
+    } finally {
+      results.close();
+      progress.end();
+    }
   }
   return { interrupted, finished };
 }
@@ -167,7 +171,11 @@ function pool(
         if (settled) return;
         busy.delete(w);
         if (!reply.ok) return settle(false, jobError(reply, todo[reply.k] as { job: Job; point: Point }));
-        accept(reply.k, reply.result);
+        try {
+          accept(reply.k, reply.result);
+        } catch (e) {
+          return settle(false, e as Error); // results.jsonl could not be written: stop, one line
+        }
         if (limitReached()) return settle(next < todo.length || busy.size > 0);
         give(w);
       });

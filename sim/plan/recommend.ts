@@ -4,6 +4,7 @@
 // closed-form estimates printed beside the simulation. Pure: computed from `sweep.json`
 // and the result lines alone, so merged shards give the same report.
 import type { Mode } from '../run/scenario.js';
+import { batcherDrainMs, dispatcherDrainMs } from '../run/drain.js';
 import { type JobResult, round6, type RunMetrics, type SweepDef, sweepJobs, sweepPoints } from './sweep.js';
 import { constraintMode, isUpper, margin, meets, type MetricPath, metricValue, parseConstraint, parseMetricPath } from './constraints.js';
 
@@ -70,6 +71,10 @@ export type PointData = {
   seeds: number[];
   complete: boolean;
   modes: Mode[];
+  /** Per mode, the most DOWNs any seed's run left undelivered (lost, or pending when the run was cut short). */
+  missing: Partial<Record<Mode, number>>;
+  /** Runs (over seeds and modes) cut short with something pending. */
+  truncated: number;
   /** Per mode, per shown metric path. */
   metrics: Partial<Record<Mode, Record<string, Agg | null>>>;
   constraints: ConstraintResult[];
@@ -95,6 +100,8 @@ export type Choice = {
   /** Each constraint at its worst over the choice's points (`at`: the point where it is worst). */
   constraints: (ConstraintResult & { at: number })[];
   minMargin: number | null;
+  /** The most DOWNs a run of this choice left undelivered, over its points, seeds and modes. */
+  missing: number;
   pass: boolean;
 };
 
@@ -121,7 +128,14 @@ export type PlanData = {
   caseKeys: string[];
   choices: Choice[];
   recommendation: Recommendation;
+  /** Whether points with DOWNs missing may be recommended (`--allow-missing`). */
+  allowMissing: boolean;
+  /** Whether any run of the sweep left DOWNs undelivered: the tables and plots then show how many. */
+  anyMissing: boolean;
 };
+
+/** The pseudo-constraint every recommendation meets unless `--allow-missing`: no run leaves a DOWN undelivered. */
+export const NO_MISSING = 'no DOWN missing (every run drained)';
 
 /** The headline metrics every report shows. */
 export const DEFAULT_METRICS: readonly string[] = ['downs.lastMs', 'downs.latencyMs.p99', 'work.latencyMs.p99', 'subscribers.mailboxPeak'];
@@ -129,6 +143,7 @@ export const DEFAULT_METRICS: readonly string[] = ['downs.lastMs', 'downs.latenc
 /** Everything the report shows, from the sweep and its result lines alone. */
 export function planData(sweep: SweepDef, results: Iterable<JobResult>): PlanData {
   const constraints = sweep.constraints.map(parseConstraint);
+  const allowMissing = sweep.allowMissing === true;
   const jobs = sweepJobs(sweep);
   const byId = new Map<string, JobResult>();
   for (const r of results) if (!byId.has(r.id)) byId.set(r.id, r);
@@ -163,16 +178,20 @@ export function planData(sweep: SweepDef, results: Iterable<JobResult>): PlanDat
       };
     });
     const minMargin = cres.length === 0 ? null : cres.some((c) => c.margin === null) ? null : Math.min(...cres.map((c) => c.margin as number));
+    const missing = Object.fromEntries(modes.map((m) => [m, Math.max(0, ...runsOf(m).map((x) => x?.downs.missing ?? 0))])) as PointData['missing'];
+    const drained = allowMissing || Object.values(missing).every((n) => n === 0);
     points.push({
       index: p.index,
       settings: p.settings.map(([k, v]) => [k, v]),
       seeds: rs.map((r) => r.seed),
       complete: rs.length === sweep.seeds,
       modes,
+      missing,
+      truncated: rs.reduce((n, r) => n + r.runs.filter((x) => x.truncated === true).length, 0),
       metrics: metricsByMode,
       constraints: cres,
       minMargin,
-      pass: rs.length === sweep.seeds && cres.every((c) => c.pass),
+      pass: rs.length === sweep.seeds && cres.every((c) => c.pass) && drained,
       estimate: estimate(rs),
       traceHashes: rs.map((r) => r.traceHash),
     });
@@ -181,6 +200,7 @@ export function planData(sweep: SweepDef, results: Iterable<JobResult>): PlanDat
   const grouped = keys.some(isSettingKey) && !keys.every(isSettingKey);
   const settingKeys = grouped ? keys.filter(isSettingKey) : keys;
   const choices = groupChoices(points, settingKeys, constraints.length);
+  const anyMissing = points.some((p) => Object.values(p.missing).some((n) => n > 0));
   return {
     sweep,
     totalRuns: jobs.length,
@@ -192,7 +212,9 @@ export function planData(sweep: SweepDef, results: Iterable<JobResult>): PlanDat
     settingKeys,
     caseKeys: grouped ? keys.filter((k) => !isSettingKey(k)) : [],
     choices,
-    recommendation: recommend(choices, constraints.length),
+    recommendation: recommend(choices, constraints.length, allowMissing),
+    allowMissing,
+    anyMissing,
   };
 }
 
@@ -221,6 +243,7 @@ export function groupChoices(points: readonly PointData[], settingKeys: readonly
       complete: ps.every((p) => p.complete),
       constraints: cres,
       minMargin,
+      missing: Math.max(0, ...ps.flatMap((p) => Object.values(p.missing))),
       pass: ps.every((p) => p.pass),
     };
   });
@@ -230,11 +253,12 @@ const MODE_ORDER: Record<Mode, number> = { vanilla: 0, zen: 1 };
 
 /**
  * The complete choice meeting every constraint with the largest smallest margin (ties:
- * the earlier); if none does, the constraint failing at the most choices (ties: the
- * largest violation) binds first, and the closest choice is the one with the largest
- * smallest margin.
+ * the earlier), among those whose runs all drained unless `allowMissing`; if none
+ * does, the constraint failing at the most choices (ties: the largest violation; the
+ * drain counts as one, NO_MISSING) binds first, and the closest choice is the one
+ * with the largest smallest margin.
  */
-export function recommend(choices: readonly Choice[], nConstraints: number): Recommendation {
+export function recommend(choices: readonly Choice[], nConstraints: number, allowMissing = false): Recommendation {
   if (nConstraints === 0) return { kind: 'no-constraints' };
   const eligible = choices.filter((p) => p.complete);
   if (eligible.length === 0) return { kind: 'no-data' };
@@ -257,7 +281,9 @@ export function recommend(choices: readonly Choice[], nConstraints: number): Rec
       binding = { text: (eligible[0]?.constraints[c] as ConstraintResult).text, failsAt: fails.length, of: eligible.length, worstMargin };
     }
   }
-  return { kind: 'none', binding: binding as NonNullable<typeof binding>, closest: best(eligible).index };
+  const undrained = allowMissing ? 0 : eligible.filter((p) => p.missing > 0).length;
+  if (binding === undefined || undrained > binding.failsAt) binding = { text: NO_MISSING, failsAt: undrained, of: eligible.length, worstMargin: null };
+  return { kind: 'none', binding, closest: best(eligible).index };
 }
 
 /** The closed-form model of one point (from its zen runs), or null when zen did not run. */
@@ -280,8 +306,8 @@ export function estimate(rs: readonly JobResult[]): Estimate | null {
   const R = (a * 1000) / di;
   const Rb = (bc * 1000) / bi;
   const Rc = (cc * 1000) / ci;
-  const drifted = Math.ceil(n / a) * (di + 1);
-  const remote = Math.max(drifted, Math.ceil(n / bc) * (bi + 1));
+  const drifted = dispatcherDrainMs(n, a, di);
+  const remote = Math.max(drifted, batcherDrainMs(n, bc, bi));
   const cost = first.params.downCostUs;
   const downCostUs = typeof cost === 'number' ? cost : null;
   const simLast = aggregate(zenRuns.map((x) => x.downs.lastMs));

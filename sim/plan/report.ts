@@ -10,7 +10,7 @@
 import { planCommandLine, runCommandLine } from './sweep.js';
 import type { Mode } from '../run/scenario.js';
 import { esc, fmtTick, MODE_COLOURS, pageHead } from '../report/html.js';
-import type { Agg, Choice, Estimate, PlanData, PointData } from './recommend.js';
+import { NO_MISSING, type Agg, type Choice, type Estimate, type PlanData, type PointData } from './recommend.js';
 import { parseConstraint } from './constraints.js';
 
 // ---- the document model ---------------------------------------------------------------
@@ -81,10 +81,24 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
   const constraintTable = (c: Choice): Block => ({
     kind: 'table',
     header: ['constraint', grouped ? 'worst over cases and seeds' : 'worst over seeds', ...(grouped ? ['at'] : []), 'limit', 'margin', 'result'],
-    rows: c.constraints.map((x) => [`\`${x.text}\``, fmt(x.worst), ...(grouped ? [caseText(pointAt(x.at))] : []), fmt(x.limit), fmtMargin(x.margin), x.pass ? 'meets' : '**fails**']),
+    rows: [
+      ...c.constraints.map((x) => [`\`${x.text}\``, fmt(x.worst), ...(grouped ? [caseText(pointAt(x.at))] : []), fmt(x.limit), fmtMargin(x.margin), x.pass ? 'meets' : '**fails**']),
+      ...(d.allowMissing || !d.anyMissing
+        ? []
+        : [[NO_MISSING, `${fmt(c.missing)} DOWNs missing`, ...(grouped ? [''] : []), '0', '', c.missing === 0 ? 'meets' : '**fails**']]),
+    ],
     left: 1,
   });
   const commands = (c: Choice): Block => ({ kind: 'code', text: c.points.map((i) => runCommandLine(s, pointAt(i), s.seedBase)).join('\n') });
+  const undrained = d.choices.filter((c) => c.complete && c.missing > 0).length;
+  if (undrained > 0) {
+    b.push({
+      kind: 'p',
+      text: d.allowMissing
+        ? `**${undrained} ${what}${undrained === 1 ? '' : 's'} left DOWNs undelivered** (lost, or pending when a run was cut short); \`--allow-missing\` lets them be recommended: read their DOWN figures as incomplete.`
+        : `**${undrained} ${what}${undrained === 1 ? '' : 's'} left DOWNs undelivered** (lost, or pending when a run was cut short) and ${undrained === 1 ? 'is' : 'are'} never recommended (\`--allow-missing\` to consider them).`,
+    });
+  }
   if (rec.kind === 'no-constraints') b.push({ kind: 'p', text: 'No constraints were given, so nothing is recommended: the tables and plots below show every point.' });
   else if (rec.kind === 'no-data') b.push({ kind: 'p', text: `No ${what} has results for all its runs yet.` });
   else if (rec.kind === 'recommended') {
@@ -116,11 +130,12 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
     b.push({ kind: 'p', text: 'Each constraint at its worst over the cases and the seeds, its margin, and the case where it is worst.' });
     b.push({
       kind: 'table',
-      header: ['#', ...d.settingKeys.map(code), ...s.constraints.map(code), 'smallest margin', 'meets all'],
+      header: ['#', ...d.settingKeys.map(code), ...s.constraints.map(code), ...(d.anyMissing ? ['DOWNs missing'] : []), 'smallest margin', 'meets all'],
       rows: d.choices.map((c) => [
         String(c.index + 1),
         ...c.settings.map(([, v]) => v),
         ...c.constraints.map((x) => `${fmt(x.worst)} (${fmtMargin(x.margin)}) at ${caseText(pointAt(x.at))}${x.pass ? '' : ' ✗'}`),
+        ...(d.anyMissing ? [`${fmt(c.missing)}${c.missing > 0 && !d.allowMissing ? ' ✗' : ''}`] : []),
         fmtMargin(c.minMargin),
         !c.complete ? 'incomplete' : c.pass ? (rec.kind === 'recommended' && rec.choice === c.index ? '**yes, recommended**' : 'yes') : 'no',
       ]),
@@ -135,11 +150,12 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
     b.push({ kind: 'p', text: 'Worst value over the seeds, and its margin.' });
     b.push({
       kind: 'table',
-      header: ['#', ...keys.map(code), ...s.constraints.map(code), 'smallest margin', 'meets all'],
+      header: ['#', ...keys.map(code), ...s.constraints.map(code), ...(d.anyMissing ? ['DOWNs missing'] : []), 'smallest margin', 'meets all'],
       rows: d.points.map((p) => [
         String(p.index + 1),
         ...settingCells(p),
         ...p.constraints.map((c) => `${fmt(c.worst)} (${fmtMargin(c.margin)})${c.pass ? '' : ' ✗'}`),
+        ...(d.anyMissing ? [missingText(p, !d.allowMissing)] : []),
         fmtMargin(p.minMargin),
         !p.complete ? `incomplete (${p.seeds.length}/${s.seeds})` : p.pass ? (recPoint === p.index ? '**yes, recommended**' : 'yes') : 'no',
       ]),
@@ -153,8 +169,13 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
     b.push({ kind: 'p', text: `Median over the seeds [smallest – largest]. ${mode === 'vanilla' ? 'Plain ERTS monitors: the ZenMonitor settings do not apply.' : 'ZenMonitor.'}` });
     b.push({
       kind: 'table',
-      header: ['#', ...keys.map(code), ...d.metrics.map(metricLabel)],
-      rows: d.points.map((p) => [String(p.index + 1), ...settingCells(p), ...d.metrics.map((m) => fmtAgg(p.metrics[mode]?.[m] ?? null))]),
+      header: ['#', ...keys.map(code), ...d.metrics.map(metricLabel), ...(d.anyMissing ? ['DOWNs missing (most in a seed)'] : [])],
+      rows: d.points.map((p) => [
+        String(p.index + 1),
+        ...settingCells(p),
+        ...d.metrics.map((m) => fmtAgg(p.metrics[mode]?.[m] ?? null)),
+        ...(d.anyMissing ? [fmt(p.missing[mode] ?? null)] : []),
+      ]),
       left: 0,
     });
   }
@@ -241,6 +262,13 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
 }
 
 const code = (s: string): string => `\`${s}\``;
+
+/** A point's missing DOWNs per mode (`zen 360`), marked when they keep it from being recommended. */
+function missingText(p: PointData, excludes: boolean): string {
+  const parts = Object.entries(p.missing).filter(([, n]) => n > 0);
+  if (parts.length === 0) return '0';
+  return `${parts.map(([m, n]) => `${m} ${fmt(n)}`).join(', ')}${excludes ? ' ✗' : ''}`;
+}
 
 function seedList(base: number, n: number): string {
   return n <= 4 ? Array.from({ length: n }, (_, i) => base + i).join(', ') : `${base}–${base + n - 1}`;
@@ -366,13 +394,17 @@ export function planPlots(d: PlanData): Plot[] {
         groups.set(g, [...(groups.get(g) ?? []), p]);
       }
       const series: PlotSeries[] = [];
+      const flags: PlotSpec['flags'] = [];
       let gi = 0;
       for (const [g, ps] of groups) {
         const colourOf = (mode: Mode) => (groups.size === 1 ? MODE_COLOURS[mode] : (PALETTE[gi % PALETTE.length] as string));
         for (const mode of d.modes) {
           const pts = ps.flatMap((p) => {
             const a = p.metrics[mode]?.[metric] ?? null;
-            return a === null ? [] : [{ x: valueOf(p, axis.key), lo: a.min, mid: a.median, hi: a.max }];
+            const missing = p.missing[mode] ?? 0;
+            // No seed has a value, because DOWNs never arrived: flagged at the top instead.
+            if (a === null && missing > 0) flags.push({ x: valueOf(p, axis.key), label: `${mode}${g !== '' ? `, ${g}` : ''}: ${fmt(missing)} DOWNs missing, no value` });
+            return a === null ? [] : [{ x: valueOf(p, axis.key), lo: a.min, mid: a.median, hi: a.max, missing }];
           });
           if (pts.length === 0) continue;
           series.push({ label: `${d.modes.length > 1 ? mode : ''}${d.modes.length > 1 && g !== '' ? ', ' : ''}${g}` || mode, colour: colourOf(mode), dash: mode === 'vanilla' ? '7 4' : '', points: pts, thin: false });
@@ -384,11 +416,11 @@ export function planPlots(d: PlanData): Plot[] {
         gi++;
       }
       // Nothing simulated to show (e.g. no work in this scenario): no plot.
-      if (!series.some((x) => !x.thin)) continue;
+      if (!series.some((x) => !x.thin) && flags.length === 0) continue;
       const hlines = constraints.filter((c) => c.path === metric).map((c) => ({ y: c.limit, label: c.text }));
       const file = `${slug(metric)}--${slug(axis.key)}.svg`;
       const title = `${metricLabel(metric)} vs ${axis.key}`;
-      plots.push({ file, title, svg: svgPlot({ title, xLabel: axis.key, yLabel: metricLabel(metric), xValues: [...axis.values], series, hlines }) });
+      plots.push({ file, title, svg: svgPlot({ title, xLabel: axis.key, yLabel: metricLabel(metric), xValues: [...axis.values], series, hlines, flags }) });
     }
   }
   return plots;
@@ -400,8 +432,10 @@ function valueOf(p: PointData, key: string): string {
 
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
 
-export type PlotSeries = { label: string; colour: string; dash: string; thin: boolean; points: { x: string; lo: number; mid: number; hi: number }[] };
-export type PlotSpec = { title: string; xLabel: string; yLabel: string; xValues: string[]; series: PlotSeries[]; hlines: { y: number; label: string }[] };
+/** A point's `missing`: DOWNs a seed's run left undelivered (the point is ringed in red). */
+export type PlotSeries = { label: string; colour: string; dash: string; thin: boolean; points: { x: string; lo: number; mid: number; hi: number; missing?: number }[] };
+/** `flags`: x values where a series has no value because DOWNs never arrived (a red mark at the top). */
+export type PlotSpec = { title: string; xLabel: string; yLabel: string; xValues: string[]; series: PlotSeries[]; hlines: { y: number; label: string }[]; flags?: { x: string; label: string }[] };
 
 const W = 640;
 const H = 380;
@@ -422,7 +456,12 @@ export function svgPlot(spec: PlotSpec): string {
   const legend: string[] = [];
   let lx = ML;
   let ly = 44;
-  const entries = [...spec.series.map((s) => ({ label: s.label, colour: s.colour, dash: s.dash, w: s.thin ? 1.2 : 2.2 })), ...spec.hlines.map((h) => ({ label: `limit ${h.label}`, colour: LIMIT_COLOUR, dash: '5 3', w: 1.5 }))];
+  const anyMissing = (spec.flags?.length ?? 0) > 0 || spec.series.some((s) => s.points.some((p) => (p.missing ?? 0) > 0));
+  const entries = [
+    ...spec.series.map((s) => ({ label: s.label, colour: s.colour, dash: s.dash, w: s.thin ? 1.2 : 2.2 })),
+    ...spec.hlines.map((h) => ({ label: `limit ${h.label}`, colour: LIMIT_COLOUR, dash: '5 3', w: 1.5 })),
+    ...(anyMissing ? [{ label: 'red ring or ▼: DOWNs missing', colour: LIMIT_COLOUR, dash: '1 3', w: 2.2 }] : []),
+  ];
   for (const e of entries) {
     const w = 30 + e.label.length * 6.8 + 18;
     if (lx + w > W - MR && lx > ML) {
@@ -502,13 +541,19 @@ export function svgPlot(spec: PlotSpec): string {
     if (s.thin) continue;
     for (const p of pts) {
       const x = r1(X(p.x));
-      const tip = `${s.label}: ${p.x} → ${fmt(p.mid)}${p.lo !== p.hi ? ` [${fmt(p.lo)} – ${fmt(p.hi)}]` : ''}`;
+      const missing = p.missing ?? 0;
+      const tip = `${s.label}: ${p.x} → ${fmt(p.mid)}${p.lo !== p.hi ? ` [${fmt(p.lo)} – ${fmt(p.hi)}]` : ''}${missing > 0 ? `; ${fmt(missing)} DOWNs missing` : ''}`;
+      if (missing > 0) o.push(`<circle cx="${x}" cy="${r1(Y(p.mid))}" r="7" fill="none" stroke="${LIMIT_COLOUR}" stroke-width="2"><title>${esc(tip)}</title></circle>`);
       o.push(
         `<g><title>${esc(tip)}</title>${p.lo !== p.hi ? `<line x1="${x}" y1="${r1(Y(p.lo))}" x2="${x}" y2="${r1(Y(p.hi))}" stroke="${s.colour}" stroke-width="1.5"/><line x1="${x - 4}" y1="${r1(Y(p.lo))}" x2="${x + 4}" y2="${r1(Y(p.lo))}" stroke="${s.colour}" stroke-width="1.5"/><line x1="${x - 4}" y1="${r1(Y(p.hi))}" x2="${x + 4}" y2="${r1(Y(p.hi))}" stroke="${s.colour}" stroke-width="1.5"/>` : ''}<circle cx="${x}" cy="${r1(Y(p.mid))}" r="3.5" fill="${s.colour}"/></g>`,
       );
     }
   }
-  if (spec.series.length === 0) o.push(`<text x="${(px0 + px1) / 2}" y="${(py0 + py1) / 2}" text-anchor="middle" fill="#5f6b76" font-size="15">no data</text>`);
+  for (const f of spec.flags ?? []) {
+    const x = r1(X(f.x));
+    o.push(`<path d="M${x - 6} ${py0 + 3}L${x + 6} ${py0 + 3}L${x} ${py0 + 13}Z" fill="${LIMIT_COLOUR}"><title>${esc(f.label)}</title></path>`);
+  }
+  if (spec.series.length === 0 && (spec.flags?.length ?? 0) === 0) o.push(`<text x="${(px0 + px1) / 2}" y="${(py0 + py1) / 2}" text-anchor="middle" fill="#5f6b76" font-size="15">no data</text>`);
   o.push('</svg>');
   return o.join('\n');
 }
@@ -538,10 +583,12 @@ function group(n: number): string {
   return `${n < 0 || Object.is(n, -0) ? '-' : ''}${s.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
 }
 
+/** Median [min – max] over the seeds with a value; seeds without one (a DOWN never delivered, work never served) are counted. */
 export function fmtAgg(a: Agg | null): string {
   if (a === null) return '-';
   const [lo, mid, hi] = [fmt(a.min), fmt(a.median), fmt(a.max)];
-  return lo === hi ? mid : `${mid} [${lo} – ${hi}]`;
+  const none = a.nulls > 0 ? ` (no value in ${a.nulls} of ${a.n + a.nulls} seeds)` : '';
+  return `${lo === hi ? mid : `${mid} [${lo} – ${hi}]`}${none}`;
 }
 
 export function fmtMargin(m: number | null): string {
@@ -562,8 +609,11 @@ export function planSummary(d: PlanData): string {
       return 'no constraints given: nothing recommended (see the report)';
     case 'no-data':
       return 'no point has results for all its seeds yet';
-    case 'recommended':
-      return `recommended: ${txt(d.choices[r.choice] as Choice)} (smallest margin ${fmtMargin(r.minMargin)}${d.caseKeys.length > 0 ? `, across ${d.caseKeys.join(', ')}` : ''})`;
+    case 'recommended': {
+      const undrained = d.choices.filter((c) => c.complete && c.missing > 0).length;
+      const note = undrained === 0 ? '' : d.allowMissing ? `; ${undrained} left DOWNs undelivered (allowed by --allow-missing)` : `; ${undrained} left DOWNs undelivered and ${undrained === 1 ? 'was' : 'were'} not considered`;
+      return `recommended: ${txt(d.choices[r.choice] as Choice)} (smallest margin ${fmtMargin(r.minMargin)}${d.caseKeys.length > 0 ? `, across ${d.caseKeys.join(', ')}` : ''}${note})`;
+    }
     case 'none': {
       const what = d.caseKeys.length > 0 ? 'setting' : 'point';
       const c = d.choices[r.closest] as Choice;

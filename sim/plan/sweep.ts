@@ -28,6 +28,8 @@ export type SweepDef = {
   readonly seedBase: number;
   /** Constraint texts; not part of the sweep's identity (changing them only re-renders). */
   readonly constraints: readonly string[];
+  /** Whether a point with DOWNs missing may be recommended (`--allow-missing`); not part of the identity either. */
+  readonly allowMissing?: boolean;
 };
 
 export const SWEEP_VERSION = 1;
@@ -226,6 +228,7 @@ export function planCommandLine(sweep: SweepDef): string {
   w.push(`--seeds ${sweep.seeds}`);
   if (sweep.seedBase !== 1) w.push(`--seed-base ${sweep.seedBase}`);
   for (const c of sweep.constraints) w.push(`--constraint ${shellWord(c)}`);
+  if (sweep.allowMissing === true) w.push('--allow-missing');
   return w.join(' ');
 }
 

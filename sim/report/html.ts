@@ -7,7 +7,7 @@
 // the subscriber's mailbox, node memory, work latency CDF), and per-node figures.
 import type { RunResult } from '../run/recorder.js';
 import type { ResultDoc } from '../run/runner.js';
-import { ROWS } from '../run/summary.js';
+import { ROWS, warnings } from '../run/summary.js';
 
 /** Fixed colours of the two modes, everywhere in the report. */
 export const MODE_COLOURS: Readonly<Record<RunResult['mode'], string>> = { vanilla: '#e8590c', zen: '#1c7ed6' };
@@ -109,6 +109,7 @@ function summarySection(doc: ResultDoc): string {
 ${doc.runs.length === 0 ? '<p class="empty">This document has no runs.</p>' : `<table class="summary"><thead>${head}</thead><tbody>
 ${body}
 </tbody></table>`}
+${warnings(doc).map((w) => `<p class="warning"><b>${esc(w)}</b></p>`).join('\n')}
 </section>
 `;
 }
@@ -548,6 +549,7 @@ h2 { font-size: 17px; margin: 26px 0 10px; font-weight: 600; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: var(--panel); padding: 1px 5px; border-radius: 4px; }
 .meta { color: var(--muted); margin: 0; }
 .note, figcaption, footer, .empty { color: var(--muted); font-size: 13px; }
+.warning { color: #c92a2a; }
 .mode { display: inline-flex; align-items: center; gap: 5px; font-weight: 600; color: var(--c); }
 .mode i { display: inline-block; width: 14px; height: 4px; border-radius: 2px; background: var(--c); }
 details.settings { margin: 16px 0 0; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; }

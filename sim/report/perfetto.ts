@@ -9,8 +9,7 @@
 // DOWNs stop being recorded past `maxSlices` (faults are kept) and the file says so.
 // Recording reads the world and never changes it: a run's traceHash is the same with
 // or without it.
-import { inspect } from '../../core/inspect.js';
-import type { Proc } from '../beam/process.js';
+import { displayName, type Proc } from '../beam/process.js';
 import type { Mode } from '../run/scenario.js';
 import type { World } from '../beam/world.js';
 
@@ -98,7 +97,7 @@ export class PerfettoRecorder {
       const procs = [...a.seen.values()].sort((x, y) => x.uid - y.uid);
       for (const p of procs) {
         const pid = pidBase + (a.world.nodes.get(p.pid.node)?.index ?? 0);
-        const name = p.registeredName ?? inspect(p.pid, { localNode: p.pid.node });
+        const name = displayName(p);
         this.meta('thread_name', pid, p.uid + 1, { name });
         this.meta('thread_sort_index', pid, p.uid + 1, { sort_index: p.uid + 1 });
       }

@@ -60,9 +60,13 @@ export async function compileScenario(file: string): Promise<string> {
   const hit = cached(dir, key);
   if (hit !== undefined) return pathToFileURL(hit).href;
   const { build } = await import('esbuild');
+  const cwd = process.cwd();
   let result;
   try {
     result = await build({
+    // Explicit: esbuild's own default is the cwd when its service started, and the
+    // metafile's paths below are relative to it (a process may have changed directory since).
+    absWorkingDir: cwd,
     entryPoints: [file],
     bundle: true,
     write: false,
@@ -71,6 +75,9 @@ export async function compileScenario(file: string): Promise<string> {
     platform: 'node',
     target: 'node20',
     sourcemap: 'inline',
+    // The map's sources are relative to the working directory; the bundle lives in the
+    // cache, so they are resolved from here, and a stack frame names the real file.
+    sourceRoot: `${pathToFileURL(cwd).href}/`,
     logLevel: 'silent',
     define: { 'import.meta.url': JSON.stringify(pathToFileURL(file).href) },
     plugins: [
@@ -87,7 +94,7 @@ export async function compileScenario(file: string): Promise<string> {
   }
   const code = (result.outputFiles[0] as { text: string }).text;
   const inputs: Record<string, string> = {};
-  for (const f of Object.keys(result.metafile.inputs)) inputs[resolve(f)] = sha(readFileSync(resolve(f)));
+  for (const f of Object.keys(result.metafile.inputs)) inputs[resolve(cwd, f)] = sha(readFileSync(resolve(cwd, f)));
   const out = `${key}-${sha(code)}.mjs`;
   writeWhole(join(dir, out), code);
   writeWhole(join(dir, `${key}.json`), JSON.stringify({ out, inputs } satisfies CacheEntry));
@@ -100,6 +107,6 @@ type EsbuildMessage = { text: string; location: { file: string; line: number; co
 function buildError(e: unknown): string {
   const first = (e as { errors?: EsbuildMessage[] }).errors?.[0];
   if (first === undefined) return (e as Error).message;
-  const at = first.location !== null ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+  const at = first.location !== null ? `${resolve(first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : '';
   return `${at}${first.text}`;
 }

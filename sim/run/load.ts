@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { compileScenario } from './compile.js';
 import { InputError } from './params.js';
 import { isScenario, type Scenario } from './scenario.js';
+import { scriptLocation } from './runner.js';
 
 /** Imports a scenario file; one clear line when it is missing or not a scenario. */
 export async function loadScenario(file: string): Promise<Scenario> {
@@ -17,8 +18,10 @@ export async function loadScenario(file: string): Promise<Scenario> {
     process.setSourceMapsEnabled(true); // errors in the scenario name its own lines
     mod = (await import(url)) as { default?: unknown };
   } catch (e) {
-    throw new InputError(`cannot load scenario ${file}: ${(e as Error).message.split('\n')[0]}`);
+    // A syntax error names its own line (compile.ts); a throw at import, the frame in the file.
+    const loc = scriptLocation((e as Error).stack ?? '', abs);
+    throw new InputError(`cannot load scenario ${loc ?? file}: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
   if (!isScenario(mod.default)) throw new InputError(`${file} is not a scenario: its default export must be defineScenario({...})`);
-  return mod.default;
+  return { ...mod.default, file: abs };
 }

@@ -20,6 +20,23 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
+/** A parameter's kind, default and range as help texts show them: `int, default 100000, 1 to 4294967295`. */
+export function paramRangeText(spec: ParamSpec): string {
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      const range = spec.min !== undefined && spec.max !== undefined ? `${spec.min} to ${spec.max}` : spec.min !== undefined ? `>= ${spec.min}` : spec.max !== undefined ? `<= ${spec.max}` : 'any';
+      return `${spec.kind}, default ${spec.default}, ${range}`;
+    }
+    case 'enum':
+      return `one of ${spec.values.join(', ')}; default ${spec.default}`;
+    case 'bool':
+      return `true or false; default ${spec.default}`;
+    default:
+      return assertNeverSpec(spec);
+  }
+}
+
 export const param = {
   int: (def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec => ({ kind: 'int', default: def, doc, ...range }),
   number: (def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec => ({ kind: 'number', default: def, doc, ...range }),
@@ -39,6 +56,7 @@ export function parseParam(key: string, spec: ParamSpec, raw: unknown): number |
       if (spec.kind === 'int' && !Number.isInteger(v)) throw new InputError(`${key} must be an integer, got '${String(raw)}'`);
       if (spec.min !== undefined && v < spec.min) throw new InputError(`${key} must be >= ${spec.min}, got ${v}`);
       if (spec.max !== undefined && v > spec.max) throw new InputError(`${key} must be <= ${spec.max}, got ${v}`);
+      if (spec.kind === 'int' && !Number.isSafeInteger(v)) throw new InputError(`${key} must be an integer within ±${Number.MAX_SAFE_INTEGER} (2^53 - 1), got ${v}`);
       return v;
     }
     case 'enum': {

@@ -2,27 +2,60 @@
 // one sample), work latency, per-node memory, mailbox and CPU, network traffic, and
 // the time series the HTML report plots. It turns them into one `runs[]` entry of
 // the result document (DESIGN.md, "Result document").
+//
+// Rules: every figure counts what did not happen. A DOWN never delivered and a :work
+// message still queued at the end rank above every observed latency (a percentile that
+// falls among them is null: it is longer than the run); memory peaks count from the
+// trigger, over the baseline taken there.
 import { downToTerm, type DownMsg } from '../../core/messages.js';
+import { Fifo } from '../../core/fifo.js';
 import { inspect } from '../../core/inspect.js';
-import type { Pid } from '../../core/terms.js';
+import { atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
 import { Histogram } from '../engine/metrics.js';
 import type { SimNode } from '../beam/node.js';
-import type { DownSignal } from '../beam/process.js';
+import { displayName, type DownSignal } from '../beam/process.js';
 import type { World } from '../beam/world.js';
 
 export const TIMELINE_BUCKET_MS = 100;
 export const SERIES_BUCKET_MS = 10;
 
-export type Percentiles = { p50: number; p90: number; p99: number; max: number };
+/** Null: the value is a DOWN never delivered (or work never served) by the end of the run. */
+export type Percentiles = { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+
+/**
+ * How a run ended: `drained` (every expected DOWN delivered, the window closed and the
+ * work queued by then served), `condition` (the script's own end condition), `time`
+ * (the end time the script set), `cap` (the cap derived from the closed-form drain,
+ * reached first), `idle` (nothing left to happen), `no-end` (the script never said when
+ * to end and the run reached the setup limit).
+ */
+export type EndKind = 'drained' | 'condition' | 'time' | 'cap' | 'idle' | 'no-end';
+
+/** What the run knows of its own end, for the result. */
+export type RunEnd = { kind: EndKind; expected: number; windowMs: number | null; estimateMs: number | null; capMs: number | null };
 
 export type RunResult = {
   mode: 'zen' | 'vanilla';
   triggerMs: number;
+  /** When the run ended, ms after the trigger, and why. */
+  endMs: number;
+  end: EndKind;
+  /** The closed-form drain the scenario derived its cap from, and the cap (ms after the trigger); null without. */
+  drainEstimateMs: number | null;
+  capMs: number | null;
+  /** True when the run stopped with DOWNs or work still pending (see `pending`): its figures are incomplete. */
+  truncated: boolean;
+  /** At the end: expected DOWNs not delivered, and :work messages sent in the window still queued. */
+  pending: { downs: number; work: number };
+  /** The measurement window from the trigger (work latency counts messages sent in it), ms; null: until the last DOWN. */
+  windowMs: number | null;
   downs: {
     expected: number;
     delivered: number;
     duplicates: number;
     missing: number;
+    /** DOWNs delivered within the measurement window (null without one). */
+    inWindow: number | null;
     latencyMs: Percentiles;
     firstMs: number | null;
     lastMs: number | null;
@@ -50,6 +83,20 @@ export type RunResult = {
   };
 };
 
+const WORK = atom('work');
+
+/** `{:work, sent_at_us}`: the unit of real work a subscriber also serves. */
+export function workMsg(sentAtUs: number): Term {
+  return tuple(WORK, int(sentAtUs));
+}
+
+/** The send time of a `{:work, sent_at_us}` message, or undefined for any other message. */
+export function workSentUs(msg: unknown): number | undefined {
+  const m = msg as Term;
+  if (typeof m !== 'object' || m === null || m.t !== 'tuple' || m.v[0] !== WORK) return undefined;
+  return Number((m.v[1] as { v: bigint }).v);
+}
+
 export class Recorder {
   private readonly watched: Pid[] = [];
   private readonly watchedUids = new Set<number>();
@@ -59,10 +106,16 @@ export class Recorder {
   private readonly seenRefs = new Set<number>();
   private duplicates = 0;
   private sample: DownSignal | null = null;
-  private readonly workSentUs: number[] = [];
+  private readonly workSentAt: number[] = [];
   private readonly workLatencyUs: number[] = [];
+  /** Per watched process, the send times of the :work messages in its mailbox, oldest first. */
+  private readonly workQueued = new Map<number, Fifo<number>>();
+  /** Per process, how many of its queued :work messages must still be served before the run is drained. */
+  private workOwed: Map<number, number> | null = null;
   private triggerUs = -1;
   private readonly baseline = new Map<string, number>();
+  /** Per node, the most memory it held since the trigger (since the start before it). */
+  private readonly peaks = new Map<string, number>();
   private readonly mailboxSeries: number[] = [];
   private readonly memorySeries = new Map<string, number[]>();
   private readonly kSample: number;
@@ -73,7 +126,10 @@ export class Recorder {
     world.onDeliver = (p, msg) => {
       if (prev !== undefined) prev(p, msg);
       this.trackPeak(this.world.nodes.get(p.pid.node) as SimNode);
-      if (this.watchedUids.has(p.uid) && p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
+      if (!this.watchedUids.has(p.uid)) return;
+      if (p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
+      const sent = workSentUs(msg);
+      if (sent !== undefined) this.queueOf(p.uid).push(sent);
     };
   }
 
@@ -86,9 +142,9 @@ export class Recorder {
   markTrigger(nowUs: number): void {
     this.triggerUs = nowUs;
     for (const node of this.world.nodes.values()) {
-      const bytes = node.memoryBytes(this.world.cost.processBytes);
+      const bytes = node.up ? node.memoryBytes(this.world.cost.processBytes) : 0;
       this.baseline.set(node.name, bytes);
-      node.peakMemoryBytes = Math.max(node.peakMemoryBytes, bytes);
+      this.peaks.set(node.name, bytes);
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -103,13 +159,42 @@ export class Recorder {
     this.downTimes.add(nowUs);
   }
 
-  work(latencyUs: number, sentAtUs = this.world.nowUs - latencyUs): void {
-    this.workSentUs.push(sentAtUs);
-    this.workLatencyUs.push(latencyUs);
+  /** A watched process (`pid`) handles, at `nowUs` (its CPU time), a :work message sent at `sentAtUs`. */
+  work(pid: Pid, sentAtUs: number, nowUs: number): void {
+    this.workSentAt.push(sentAtUs);
+    this.workLatencyUs.push(nowUs - sentAtUs);
+    const q = this.workQueued.get(pid.uid);
+    if (q === undefined || q.length === 0) return;
+    q.take(1);
+    const owed = this.workOwed?.get(pid.uid);
+    if (owed === undefined) return;
+    if (owed <= 1) this.workOwed?.delete(pid.uid);
+    else this.workOwed?.set(pid.uid, owed - 1);
   }
 
   get delivered(): number {
     return this.downTimes.count;
+  }
+
+  /**
+   * Whether the :work queued at the first call has all been served (the first call
+   * takes the snapshot: every live watched process owes what its mailbox holds now).
+   */
+  workServed(): boolean {
+    if (this.workOwed === null) {
+      this.workOwed = new Map();
+      for (const [uid, q] of this.workQueued) if (q.length > 0 && this.world.procs[uid]?.alive === true) this.workOwed.set(uid, q.length);
+    }
+    return this.workOwed.size === 0;
+  }
+
+  private queueOf(uid: number): Fifo<number> {
+    let q = this.workQueued.get(uid);
+    if (q === undefined) {
+      q = new Fifo<number>();
+      this.workQueued.set(uid, q);
+    }
+    return q;
   }
 
   private trackPeaks(): void {
@@ -120,7 +205,7 @@ export class Recorder {
   private trackPeak(node: SimNode): void {
     if (!node.up) return;
     const bytes = node.memoryBytes(this.world.cost.processBytes);
-    if (bytes > node.peakMemoryBytes) node.peakMemoryBytes = bytes;
+    if (bytes > (this.peaks.get(node.name) ?? 0)) this.peaks.set(node.name, bytes);
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
@@ -143,7 +228,7 @@ export class Recorder {
     if (this.world.kernel.pending() > 0) this.world.kernel.after(SERIES_BUCKET_MS * 1000, this.kSample, 0);
   }
 
-  result(mode: 'zen' | 'vanilla', expected: number, workWindowMs: number): RunResult {
+  result(mode: 'zen' | 'vanilla', end: RunEnd): RunResult {
     const t0 = Math.max(0, this.triggerUs);
     const ms = (us: number) => round3((us - t0) / 1000);
     const counts: number[] = [];
@@ -154,26 +239,36 @@ export class Recorder {
       counts[b] = (counts[b] as number) + 1;
     }
     const delivered = this.downTimes.count;
+    const missing = Math.max(0, end.expected - delivered);
+    const outOf = delivered + missing;
+    const pct = (p: number) => orNull(ms(this.downTimes.percentile(p, outOf)));
+    const windowEndUs = end.windowMs !== null ? t0 + end.windowMs * 1000 : missing === 0 && delivered > 0 ? this.downTimes.max + 1 : Infinity;
+    const work = this.workResult(t0, windowEndUs);
+    const pendingWork = work?.queued ?? 0;
     return {
       mode,
       triggerMs: round3(t0 / 1000),
+      // A handler records at the CPU time it reached, a little past the event's own time.
+      endMs: ms(Math.max(this.world.nowUs, delivered > 0 ? this.downTimes.max : 0)),
+      end: end.kind,
+      drainEstimateMs: end.estimateMs === null ? null : round3(end.estimateMs),
+      capMs: end.capMs === null ? null : round3(end.capMs),
+      truncated: end.kind !== 'idle' && (missing > 0 || pendingWork > 0),
+      pending: { downs: missing, work: pendingWork },
+      windowMs: end.windowMs,
       downs: {
-        expected,
+        expected: end.expected,
         delivered,
         duplicates: this.duplicates,
-        missing: Math.max(0, expected - delivered),
-        latencyMs: {
-          p50: ms(this.downTimes.percentile(50)),
-          p90: ms(this.downTimes.percentile(90)),
-          p99: ms(this.downTimes.percentile(99)),
-          max: ms(this.downTimes.max),
-        },
+        missing,
+        inWindow: end.windowMs === null ? null : countBelow(times, windowEndUs),
+        latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: missing > 0 ? null : orNull(ms(this.downTimes.max)) },
         firstMs: delivered > 0 ? ms(this.downTimes.min) : null,
-        lastMs: delivered > 0 ? ms(this.downTimes.max) : null,
+        lastMs: delivered > 0 && missing === 0 ? ms(this.downTimes.max) : null,
         timeline: { bucketMs: TIMELINE_BUCKET_MS, counts },
         sample: this.sample === null ? null : inspectDown(this.sample, this.world),
       },
-      work: this.workResult(t0, workWindowMs),
+      work: work === null ? null : { handled: work.handled, latencyMs: work.latencyMs },
       subscribers: {
         count: this.watched.length,
         mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeak ?? 0), 0),
@@ -189,18 +284,26 @@ export class Recorder {
     };
   }
 
-  private workResult(t0: number, windowMs: number): RunResult['work'] {
-    if (this.workSentUs.length === 0) return null;
+  /**
+   * Latency of the :work messages sent in [t0, windowEnd): those handled, and those
+   * still queued in a live watched mailbox at the end (ranked above every handled one).
+   */
+  private workResult(t0: number, windowEndUs: number): (NonNullable<RunResult['work']> & { queued: number }) | null {
+    if (this.workSentAt.length === 0 && this.workQueued.size === 0) return null;
     const h = new Histogram();
-    const end = t0 + windowMs * 1000;
-    for (let i = 0; i < this.workSentUs.length; i++) {
-      const sent = this.workSentUs[i] as number;
-      if (sent >= t0 && sent < end) h.add(this.workLatencyUs[i] as number);
+    const inWindow = (sent: number) => sent >= t0 && sent < windowEndUs;
+    for (let i = 0; i < this.workSentAt.length; i++) if (inWindow(this.workSentAt[i] as number)) h.add(this.workLatencyUs[i] as number);
+    let queued = 0;
+    for (const [uid, q] of this.workQueued) {
+      if (this.world.procs[uid]?.alive !== true) continue;
+      for (const sent of q.toArray()) if (inWindow(sent)) queued++;
     }
-    const ms = (us: number) => round3(us / 1000);
+    const ms = (us: number) => orNull(round3(us / 1000));
+    const outOf = h.count + queued;
     return {
       handled: h.count,
-      latencyMs: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
+      queued,
+      latencyMs: { p50: ms(h.percentile(50, outOf)), p99: ms(h.percentile(99, outOf)), max: queued > 0 ? null : ms(h.max) },
     };
   }
 
@@ -209,11 +312,12 @@ export class Recorder {
     const elapsedUs = Math.max(1, this.world.nowUs);
     for (const node of this.world.nodes.values()) {
       const peakProc = node.peakMailboxProc;
+      const baselineBytes = this.baseline.get(node.name) ?? 0;
       out[node.name] = {
-        memory: { baselineBytes: this.baseline.get(node.name) ?? 0, peakBytes: node.peakMemoryBytes },
+        memory: { baselineBytes, peakBytes: Math.max(baselineBytes, this.peaks.get(node.name) ?? 0) },
         mailbox: {
           peak: node.peakMailbox,
-          peakProcess: peakProc === null ? null : peakProc.registeredName ?? inspect(peakProc.pid, { localNode: node.name }),
+          peakProcess: peakProc === null ? null : displayName(peakProc),
         },
         cpu: { busyMs: round3(node.busyUs / 1000), utilization: round3(node.busyUs / (elapsedUs * node.schedulers)) },
       };
@@ -232,6 +336,17 @@ export class Recorder {
     }
     return { messages, bytes, links };
   }
+}
+
+/** NaN (no such value) as null. */
+function orNull(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+function countBelow(values: ArrayLike<number>, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if ((values[i] as number) < limit) n++;
+  return n;
 }
 
 function inspectDown(d: DownSignal, world: World): string {

@@ -9,13 +9,15 @@
 // measures wall time; progress is reported in virtual time and events.
 import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig } from '../../core/config.js';
 import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
-import type { TraceSink } from '../engine/kernel.js';
+import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
 import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
 import { InputError, resolveParams } from './params.js';
-import { Recorder, round3, type RunResult } from './recorder.js';
+import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { World } from '../beam/world.js';
 import { ZenCluster } from '../zen/cluster.js';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export type RunOptions = {
   seed?: number;
@@ -26,8 +28,6 @@ export type RunOptions = {
   trace?: TraceSink;
   /** Called every few hundred thousand events with the virtual time reached. */
   onProgress?: (p: { mode: Mode; virtualUs: number; events: number }) => void;
-  /** Hard cap on virtual time per run, ms (default 600_000). */
-  maxVirtualMs?: number;
   /** Called with each mode's world right after it is built, before anything runs (trace recorders hook in). */
   attach?: (world: World, mode: Mode) => void;
 };
@@ -101,9 +101,14 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer, got ${seed}`);
   const o = splitOverrides(opts.set ?? []);
   const params = resolveParams(sc.params, { ...opts.params, ...o.params }) as Record<string, unknown>;
-  const invalid = sc.validate?.(params as never);
-  if (invalid !== undefined) throw new InputError(invalid);
-  const cluster = sc.cluster(params as never);
+  let cluster: ClusterSpec;
+  try {
+    const invalid = sc.validate?.(params as never);
+    if (invalid !== undefined) throw new InputError(invalid);
+    cluster = sc.cluster(params as never);
+  } catch (e) {
+    throw scriptError(sc, e, 'checking its parameters');
+  }
   const zenConfig = checkZen(cluster.zen ?? {}, o.zen);
   try {
     validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
@@ -114,7 +119,20 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   return { seed, o, params, cluster, zenConfig };
 }
 
+/** Runs a scenario to its end in every mode it asks for. */
 export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
+  const steps = runSteps(sc, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/**
+ * `runScenario` in steps: yields between chunks of events, so a driver can let signals
+ * and I/O in (the CLI awaits there) and stop a run by not resuming it.
+ */
+export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, ResultDoc> {
   const { seed, o, params, cluster, zenConfig } = prepareRun(sc, opts);
   const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
   const runs: RunResult[] = [];
@@ -143,11 +161,16 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ResultDoc {
       }
     }
     const recorder = new Recorder(world);
-    const run = new Run(world, zen, mode, recorder);
+    const run = new Run(world, zen, mode, recorder, zenConfig);
     run.modesOfRun = modes;
     world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
-    drive(world, run, mode, opts);
-    runs.push(recorder.result(mode, run.expectedDowns, run.workWindowMs));
+    let end: EndKind;
+    try {
+      end = yield* drive(world, run, mode, opts);
+    } catch (e) {
+      throw scriptError(sc, e, `${mode} run, at ${round3(world.nowUs / 1000)} virtual ms`);
+    }
+    runs.push(recorder.result(mode, { kind: end, expected: run.expectedDowns, ...run.endFigures() }));
     hashes.push(world.kernel.traceHash());
     events += world.kernel.executed;
     virtualUs = Math.max(virtualUs, world.nowUs);
@@ -189,15 +212,54 @@ function startZen(zen: ZenCluster, node: string, base: Readonly<Record<string, u
 
 const CHUNK_EVENTS = 250_000;
 
-function drive(world: World, run: Run, mode: Mode, opts: RunOptions): void {
-  const capUs = (opts.maxVirtualMs ?? 600_000) * 1000;
+/**
+ * A script that has not said when its run ends (`endWhenDrained`, `endAt`) by this
+ * virtual time is stopped there, reported as `no-end` (a safety net for a script stuck
+ * waiting, not a measurement cap: once an end is set, it alone governs).
+ */
+export const SETUP_LIMIT_MS = 3_600_000;
+
+function* drive(world: World, run: Run, mode: Mode, opts: RunOptions): Generator<void, EndKind> {
+  const limitUs = () => {
+    const l = run.limitUs();
+    return l === Infinity ? SETUP_LIMIT_MS * 1000 : l;
+  };
+  let reached = false;
   // The script may set or move its end while the run goes on: read it live.
-  const until = () => world.kernel.peekUs() > run.endUs || (run.endCondition?.() ?? false);
+  const over = () => (reached = run.endReached()) || world.kernel.peekUs() > limitUs();
   for (;;) {
-    const end = world.kernel.run({ untilUs: capUs, maxEvents: CHUNK_EVENTS, until });
+    const end = world.kernel.run({ untilUs: limitUs(), maxEvents: CHUNK_EVENTS, until: over });
     opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
-    if (end !== 'max_events') return;
+    if (end !== 'max_events') return run.endKind(world.kernel.pending() === 0, reached);
+    yield;
   }
+}
+
+/**
+ * An error a scenario's own code threw (or an API misuse it made: an unknown node, a
+ * time in the past) as one line naming the scenario file and line; any other error
+ * (a fault in zensim itself) is returned unchanged, with its stack.
+ */
+function scriptError(sc: Scenario, e: unknown, where: string): unknown {
+  if (e instanceof InputError) return e;
+  if (!(e instanceof Error)) return new InputError(`scenario ${sc.name} threw ${String(e)} (${where})`);
+  const loc = scriptLocation(e.stack ?? '', sc.file);
+  if (loc === undefined && e instanceof ClockOverflow) return new InputError(`the virtual clock overflowed (${e.message}; ${where}): a time, rate or cost setting is too large for this run`);
+  if (loc === undefined) return e;
+  return new InputError(`${loc}: ${e.message.split('\n')[0] as string} (${where})`);
+}
+
+/**
+ * `file:line:column` of the first stack frame in the scenario file (a helper it calls
+ * that throws is reported at the line calling it); undefined when none is.
+ */
+export function scriptLocation(stack: string, file: string | undefined): string | undefined {
+  const frames = [...stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?\s*$/gm)].map((m) => ({
+    path: (m[1] as string).startsWith('file:') ? fileURLToPath(m[1] as string) : (m[1] as string),
+    at: `${m[2]}:${m[3]}`,
+  }));
+  const frame = file === undefined ? undefined : frames.find((f) => f.path === file);
+  return frame === undefined ? undefined : `${relative(process.cwd(), frame.path) || frame.path}:${frame.at}`;
 }
 
 /** One hash over several runs' hashes (FNV-1a 64 over their text), 16 hex digits. */

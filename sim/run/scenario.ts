@@ -5,14 +5,23 @@
 // script runs with plain ERTS monitors (`vanilla`) and with ZenMonitor (`zen`):
 // `run.timed.monitor` (in a generator handler) and `run.monitor` (in a plain one) pick
 // the one the mode asks for.
+//
+// A run ends when the script says: `endWhenDrained(estimateMs)` (when every expected DOWN
+// is delivered, the measurement window has closed and the work queued by then is served;
+// cut short, and marked so, at a cap derived from the scenario's closed-form drain),
+// or `endAt(ms, cond?)` (a fixed end). Times a script gives are checked: one in the
+// past, or beyond the virtual clock, is an error naming it.
+import type { ZenConfig } from '../../core/config.js';
 import type { Target } from '../../core/messages.js';
-import { atom, tuple, int, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
+import { MAX_TIMER_MS } from '../beam/calls.js';
 import type { NetConfig } from '../beam/network.js';
 import { checkFootprint } from './footprint.js';
 import { param, type Params, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
-import type { Recorder } from './recorder.js';
+import { workMsg, workSentUs, type EndKind, type Recorder } from './recorder.js';
+import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
 import type { World } from '../beam/world.js';
 import { type ZenCluster } from '../zen/cluster.js';
@@ -50,6 +59,8 @@ export const MODE_PARAM = param.enum('both', ['both', 'zen', 'vanilla'], 'plain 
 
 export type Scenario<S extends ParamSpecs = ParamSpecs> = ScenarioDef<S & { mode: typeof MODE_PARAM }> & {
   readonly kind: 'zensim-scenario';
+  /** The file it was loaded from (absolute; set by loadScenario): errors in its script name their line there. */
+  readonly file?: string;
 };
 
 /** Declares a scenario (the default export of a scenario file). */
@@ -65,7 +76,6 @@ export function isScenario(x: unknown): x is Scenario {
   return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'zensim-scenario';
 }
 
-const WORK = atom('work');
 const SPIN = atom('spin');
 
 /** A process that never does anything (a monitored target sleeping forever). */
@@ -77,30 +87,45 @@ function* atCpuTime<R>(f: () => R): Generator<undefined, R, unknown> {
   return f();
 }
 
-/** `{:work, sent_at_us}`: the unit of real work a subscriber also serves. */
-export function workMsg(sentAtUs: number): Term {
-  return tuple(WORK, int(sentAtUs));
-}
+export { workMsg };
+
+/**
+ * The largest count a scenario parameter should allow (2^32 - 1, as ZenMonitor's own
+ * counts): whether a run of that size fits in memory is checked when it starts
+ * (footprint.ts), with the memory it would need.
+ */
+export const MAX_COUNT = 4_294_967_295;
+
+export { MAX_TIMER_MS };
+
+/** The latest virtual time a script may name, ms: the clock counts µs in a safe integer. */
+export const MAX_VIRTUAL_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+/** A script's end: a fixed time (with an optional condition), or drained with a cap. */
+type EndSpec =
+  | { readonly kind: 'at'; readonly atUs: number; readonly when: (() => boolean) | undefined }
+  | { readonly kind: 'drained'; readonly fromUs: number; readonly estimateMs: number };
 
 /** What a script drives: the world of one run, in one mode. */
 export class Run {
   /** Virtual time of the trigger, µs (-1 until `trigger()`). */
   triggerUs = -1;
   expectedDowns = 0;
+  /** The measurement window from the trigger, ms (null: none). */
+  windowMs: number | null = null;
+  private endSpec: EndSpec | undefined;
   /** Processes spawned by spawnMany, for the up-front memory estimate (footprint.ts). */
   private spawned = 0;
   /** Every mode the scenario runs in this time (set by the runner; the estimate takes the most demanding). */
   modesOfRun: readonly Mode[] | undefined;
-  endUs = Infinity;
-  endCondition: (() => boolean) | undefined;
-  /** Work latency counts messages sent in [trigger, trigger + this), ms. */
-  workWindowMs = 10_000;
 
   constructor(
     readonly world: World,
     readonly zen: ZenCluster | null,
     readonly mode: Mode,
     readonly recorder: Recorder,
+    /** The ZenMonitor app env every ZenMonitor node starts with (also in vanilla mode, for estimates). */
+    readonly zenConfig: Readonly<ZenConfig>,
   ) {}
 
   /** A named random stream of this run (same names, same numbers, in both modes). */
@@ -108,9 +133,18 @@ export class Run {
     return this.world.rng.stream(`scenario/${name}`);
   }
 
-  /** Runs `fn` at virtual time `ms`. */
+  /** Runs `fn` at virtual time `ms` (not in the past). */
   at(ms: number, fn: () => void): void {
-    this.world.at(Math.round(ms * 1000), fn);
+    this.world.at(this.checkTime('run.at', ms), fn);
+  }
+
+  /** `ms` as µs; an error naming `what` when it is in the past or beyond the clock. */
+  private checkTime(what: string, ms: number): number {
+    if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`${what}(${String(ms)}): not a time in ms`);
+    if (ms > MAX_VIRTUAL_MS) throw new RangeError(`${what}(${ms}): beyond the virtual clock's limit of ${MAX_VIRTUAL_MS} ms`);
+    const us = Math.round(ms * 1000);
+    if (us < this.world.nowUs) throw new RangeError(`${what}(${ms}): ${ms} ms is in the past (now ${this.world.nowUs / 1000} ms)`);
+    return us;
   }
 
   /** Marks now as the trigger: latencies and timelines count from here. */
@@ -122,14 +156,80 @@ export class Run {
 
   /** Declares how many DOWNs the subscribers should get in all. */
   expectDowns(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${String(n)}): not a count`);
     this.expectedDowns = n;
     checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode]);
   }
 
-  /** Ends the run at `ms` (virtual), or earlier when `when` holds. */
+  /**
+   * The measurement window, from the trigger: work latency counts the :work messages sent
+   * in it, `downs.inWindow` the DOWNs delivered in it, and a drained run lasts at least
+   * this long. Without one, work counts until the last expected DOWN.
+   */
+  measureFor(ms: number): void {
+    if (!(ms > 0 && ms <= MAX_VIRTUAL_MS)) throw new RangeError(`run.measureFor(${String(ms)}): not a window in ms`);
+    this.windowMs = ms;
+  }
+
+  /** Ends the run at `ms` (virtual), or earlier when `when` holds: a fixed end, by design. */
   endAt(ms: number, when?: () => boolean): void {
-    this.endUs = Math.round(ms * 1000);
-    this.endCondition = when;
+    this.endSpec = { kind: 'at', atUs: this.checkTime('run.endAt', ms), when };
+  }
+
+  /**
+   * Ends the run once it is drained: every expected DOWN delivered, the measurement
+   * window closed, and the work queued by then served. If that has not happened by the
+   * cap (`drainCapMs`: twice the larger of `estimateMs`, the scenario's closed-form drain
+   * time from now, and the window, plus 10 s), the run stops there, marked truncated.
+   */
+  endWhenDrained(estimateMs: number): void {
+    if (!(estimateMs >= 0 && estimateMs <= MAX_VIRTUAL_MS)) throw new RangeError(`run.endWhenDrained(${String(estimateMs)}): not a time in ms`);
+    this.endSpec = { kind: 'drained', fromUs: this.world.nowUs, estimateMs };
+  }
+
+  /** The closed-form drain of `c` in this run's mode and settings, ms (see drain.ts). */
+  drainEstimateMs(c: DrainCase): number {
+    return drainEstimateMs(this.mode, c, { zen: this.zenConfig, cost: this.world.cost, net: this.world.net.config });
+  }
+
+  /** The virtual time the run may not pass, µs: its end time or cap; Infinity until the script sets one. */
+  limitUs(): number {
+    const e = this.endSpec;
+    if (e === undefined) return Infinity;
+    if (e.kind === 'at') return e.atUs;
+    return Math.min(Number.MAX_SAFE_INTEGER, e.fromUs + Math.round(this.capMs() * 1000));
+  }
+
+  private capMs(): number {
+    const e = this.endSpec;
+    return e?.kind === 'drained' ? drainCapMs(e.estimateMs, this.windowMs ?? 0) : 0;
+  }
+
+  /** Whether the script's end condition holds (checked after every event: cheap until the DOWNs are in). */
+  endReached(): boolean {
+    const e = this.endSpec;
+    if (e === undefined) return false;
+    if (e.kind === 'at') return e.when?.() ?? false;
+    if (this.recorder.delivered < this.expectedDowns || this.triggerUs < 0) return false;
+    if (this.windowMs !== null && this.world.nowUs < this.triggerUs + this.windowMs * 1000) return false;
+    return this.recorder.workServed();
+  }
+
+  /** How the run ended, once it has stopped (`idle`: the kernel ran out of events). */
+  endKind(idle: boolean, reached: boolean): EndKind {
+    const e = this.endSpec;
+    if (reached) return e?.kind === 'drained' ? 'drained' : 'condition';
+    if (idle) return 'idle';
+    if (e === undefined) return 'no-end';
+    return e.kind === 'drained' ? 'cap' : 'time';
+  }
+
+  /** The end figures the result reports (ms after the trigger). */
+  endFigures(): { windowMs: number | null; estimateMs: number | null; capMs: number | null } {
+    const e = this.endSpec;
+    if (e?.kind !== 'drained') return { windowMs: this.windowMs, estimateMs: null, capMs: null };
+    const fromMs = (e.fromUs - Math.max(0, this.triggerUs)) / 1000;
+    return { windowMs: this.windowMs, estimateMs: fromMs + e.estimateMs, capMs: fromMs + this.capMs() };
   }
 
   /** Polls `cond` every `everyMs` of virtual time from now; runs `fn` once it holds. */
@@ -238,12 +338,13 @@ export class Run {
         init: (ctx) => opts.setup?.(ctx),
         handle: (ctx, msg) => {
           const m = msg as DownSignal | Term;
+          const sent = workSentUs(m);
           if ('kind' in m && m.kind === 'DOWN') {
             recorder.down(ctx.nowUs(), m);
             ctx.cpu(downCostUs);
             if (keepDowns) ctx.keep();
-          } else if ('t' in m && m.t === 'tuple' && m.v[0] === WORK) {
-            recorder.work(ctx.nowUs() - Number((m.v[1] as { v: bigint }).v));
+          } else if (sent !== undefined) {
+            recorder.work(ctx.self, sent, ctx.nowUs());
           } else if ('t' in m && m.t === 'tuple' && m.v[0] === SPIN) {
             ctx.cpu(Number((m.v[1] as { v: bigint }).v));
           }
@@ -260,6 +361,7 @@ export class Run {
    * ticks; a late tick is skipped, not caught up (as R4's ticker).
    */
   ticker(node: string, to: Pid, everyMs: number): Pid {
+    if (!(everyMs > 0 && everyMs <= MAX_TIMER_MS)) throw new RangeError(`run.ticker(…, ${String(everyMs)}): the interval must be in (0, ${MAX_TIMER_MS}] ms`);
     const tick = atom('tick');
     return this.world.spawn(node, {
       init: (ctx) => void ctx.sendAfter(everyMs, tick),

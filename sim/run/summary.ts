@@ -1,5 +1,7 @@
 // The human summary a run prints: one column per mode, one row per headline figure,
-// so vanilla and zen read side by side.
+// so vanilla and zen read side by side; then a warning line per run that was cut short,
+// saying what was still pending. A latency that is a DOWN never delivered reads
+// `>T ms` (longer than the run, T ms after the trigger); one over work still queued, `n/a*`.
 import type { ResultDoc } from './runner.js';
 import type { RunResult } from './recorder.js';
 
@@ -8,6 +10,11 @@ export type Row = [string, (r: RunResult) => string];
 const fmt = (x: number | null | undefined, unit = ''): string =>
   x === null || x === undefined ? '-' : `${Number.isInteger(x) ? x.toLocaleString('en-US') : x.toFixed(1)}${unit}`;
 const mib = (b: number): string => `${(b / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** A DOWN latency: null with DOWNs missing means longer than the run. */
+const downMs = (r: RunResult, x: number | null): string => (x === null && r.downs.missing > 0 ? `>${fmt(r.endMs, ' ms')}` : fmt(x, ' ms'));
+/** A work latency: null with work still queued is unknown. */
+const workMs = (r: RunResult, x: number | null): string => (x === null && r.pending.work > 0 ? 'n/a*' : fmt(x, ' ms'));
 
 function subscriberNode(r: RunResult): string {
   let best = '';
@@ -21,12 +28,21 @@ function subscriberNode(r: RunResult): string {
   return best;
 }
 
+const END_TEXT: Record<RunResult['end'], string> = {
+  drained: 'drained',
+  condition: 'end condition',
+  time: 'end time',
+  cap: 'CUT SHORT at the cap',
+  idle: 'idle',
+  'no-end': 'CUT SHORT: no end set',
+};
+
 export const ROWS: Row[] = [
   ['DOWNs delivered / expected', (r) => `${fmt(r.downs.delivered)} / ${fmt(r.downs.expected)}`],
   ['duplicates / missing', (r) => `${fmt(r.downs.duplicates)} / ${fmt(r.downs.missing)}`],
-  ['first / last DOWN', (r) => `${fmt(r.downs.firstMs, ' ms')} / ${fmt(r.downs.lastMs, ' ms')}`],
-  ['DOWN latency p50 / p99', (r) => `${fmt(r.downs.latencyMs.p50, ' ms')} / ${fmt(r.downs.latencyMs.p99, ' ms')}`],
-  ['work latency p50 / p99 / max', (r) => (r.work === null ? '-' : `${fmt(r.work.latencyMs.p50, ' ms')} / ${fmt(r.work.latencyMs.p99, ' ms')} / ${fmt(r.work.latencyMs.max, ' ms')}`)],
+  ['first / last DOWN', (r) => `${fmt(r.downs.firstMs, ' ms')} / ${downMs(r, r.downs.lastMs)}`],
+  ['DOWN latency p50 / p99', (r) => `${downMs(r, r.downs.latencyMs.p50)} / ${downMs(r, r.downs.latencyMs.p99)}`],
+  ['work latency p50 / p99 / max', (r) => (r.work === null ? '-' : `${workMs(r, r.work.latencyMs.p50)} / ${workMs(r, r.work.latencyMs.p99)} / ${workMs(r, r.work.latencyMs.max)}`)],
   ['subscriber mailbox peak', (r) => fmt(r.subscribers.mailboxPeak)],
   ['node mailbox peak (process)', (r) => {
     const n = r.nodes[subscriberNode(r)];
@@ -37,7 +53,25 @@ export const ROWS: Row[] = [
     return n === undefined ? '-' : mib(n.memory.peakBytes - n.memory.baselineBytes);
   }],
   ['network messages / bytes', (r) => `${fmt(r.network.messages)} / ${mib(r.network.bytes)}`],
+  ['run ended (after the trigger)', (r) => `${fmt(r.endMs, ' ms')}, ${END_TEXT[r.end]}`],
 ];
+
+/** One line per run cut short with something pending, naming what. */
+export function warnings(doc: ResultDoc): string[] {
+  return doc.runs.flatMap((r) => {
+    if (!r.truncated) return [];
+    const why =
+      r.end === 'cap'
+        ? `at its cap, ${fmt(r.capMs, ' ms')} after the trigger (twice the closed-form drain of ${fmt(r.drainEstimateMs, ' ms')}, plus 10 s)`
+        : r.end === 'no-end'
+          ? 'because the scenario never set its end'
+          : `at ${fmt(r.endMs, ' ms')} after the trigger, before everything was delivered`;
+    const what = [r.pending.downs > 0 ? `${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs not delivered` : '', r.pending.work > 0 ? `${fmt(r.pending.work)} :work messages still queued` : '']
+      .filter((x) => x !== '')
+      .join(', ');
+    return [`warning: the ${r.mode} run was cut short ${why}: ${what}; its latency figures are incomplete (>T: longer than the run; n/a*: unknown)`];
+  });
+}
 
 export function summaryTable(doc: ResultDoc): string {
   const header = ['', ...doc.runs.map((r) => r.mode)];
@@ -45,6 +79,6 @@ export function summaryTable(doc: ResultDoc): string {
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   const out = [`${doc.scenario} (seed ${doc.seed})  traceHash ${doc.traceHash}  ${doc.events.toLocaleString('en-US')} events  ${doc.virtualMs} virtual ms${doc.wallMs !== undefined ? `  ${doc.wallMs} wall ms` : ''}`];
-  out.push(...rows.map(line));
+  out.push(...rows.map(line), ...warnings(doc));
   return out.join('\n');
 }

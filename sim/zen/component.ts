@@ -31,7 +31,7 @@ import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../cor
 import type { CostModel } from '../beam/cost.js';
 import { typedTable } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
-import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
+import { labelProcess, ProcessCrash, type Behaviour, type Proc, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
 
@@ -41,6 +41,8 @@ type Component<S> = {
   readonly name: keyof ComponentSteps;
   /** `init/1`, in the new process (`ctx`): its state and first effects. */
   init(env: Env, ctx: Ctx, app: ZenApp): Init<S>;
+  /** How reports name an unregistered one (a Connector, a Batcher). */
+  readonly label?: string;
 };
 
 export const PROXY_C: Component<ProxyState> = { name: 'proxy', init: initProxy };
@@ -69,11 +71,11 @@ export const DISPATCHER_C: Component<DispatcherState> = {
 };
 
 export function connectorC(remote: string): Component<ConnectorState> {
-  return { name: 'connector', init: (env) => initConnector(remote, env) };
+  return { name: 'connector', init: (env) => initConnector(remote, env), label: `ZenMonitor.Local.Connector for ${remote}` };
 }
 
 export function batcherC(connector: Pid): Component<BatcherState> {
-  return { name: 'batcher', init: (env) => initBatcher(connector, env) };
+  return { name: 'batcher', init: (env) => initBatcher(connector, env), label: `ZenMonitor.Proxy.Batcher for ${connector.node}` };
 }
 
 /** A process running `comp`: translates ERTS messages into core inputs and runs its steps. */
@@ -84,6 +86,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   return {
     init(ctx) {
       env = envFor(app, ctx);
+      if (comp.label !== undefined) labelProcess(app.cluster.world.proc(ctx.self) as Proc, comp.label);
       const init = comp.init(env, ctx, app);
       state = init.state;
       app.cluster.registerState(ctx.self, () => state);

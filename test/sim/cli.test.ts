@@ -1,5 +1,6 @@
 // The command line: `parseArgs` is pure and tested directly; `main` turns bad input into
 // one line on stderr and exit code 2, before any output, and leaves no file behind.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,64 @@ test('a small run writes the result document and the trace, atomically', async (
     assert.ok(lines.every((l) => typeof JSON.parse(l).us === 'number'));
     assert.equal(readdirSync(dir).sort(), ['out.json', 'trace.jsonl']);
     assert.ok(!existsSync(`${json}.tmp`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--json - puts only the document on stdout; the summary goes to stderr', async () => {
+  const r = await cli(['run', herd, '--set', 'targets=200', '--set', 'work=false', '--json', '-']);
+  assert.is(r.code, 0);
+  const doc = JSON.parse(r.out);
+  assert.is(doc.scenario, 'herd');
+  assert.match(r.err, /^zensim run .*herd\.ts --seed 1 --set targets=200 --set work=false\n/);
+  assert.match(r.err, /DOWNs delivered \/ expected +200 \/ 200 +200 \/ 200/);
+});
+
+test('--version, -h, and run <scenario> --help listing its parameters with defaults, ranges and descriptions', async () => {
+  const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  assert.equal(await cli(['--version']), { code: 0, out: `${version}\n`, err: '' });
+  const h = await cli(['-h']);
+  assert.is(h.code, 0);
+  assert.match(h.out, /zensim run <scenario>/);
+  const help = await cli(['run', herd, '--help']);
+  assert.is(help.code, 0);
+  assert.match(help.out, /--seed/);
+  assert.match(help.out, /Scenario herd: one subscriber monitoring many processes/);
+  assert.match(help.out, /\n  targets +processes on b monitored by the subscriber on a \(int, default 100000, 1 to 4294967295\)\n/);
+  assert.match(help.out, /\n  work +whether the subscriber also serves :work messages .*\(true or false; default true\)\n/);
+  assert.match(help.out, /\n  mode +.*\(one of both, zen, vanilla; default both\)\n/);
+  assert.match(help.out, /zen\.demand_interval=100 +\(a positive integer, at most 4294967295 \(ms, erlang:send_after's limit\)\)/);
+  assert.match(help.out, /net\.latencyUs=50 +\(a number >= 0 and <= 4294967295000 µs\)/);
+  const stress = await cli(['run', new URL('../../scenarios/stress.ts', import.meta.url).pathname, '-h']);
+  assert.match(stress.out, /zen\.demand_amount=10 /, "the scenario's own ZenMonitor values");
+});
+
+const bin = new URL('../../bin/zensim.mjs', import.meta.url).pathname;
+
+test('a reader that closes the pipe (| head) ends the run quietly', async () => {
+  const child = spawn(process.execPath, [bin, 'run', herd, '--set', 'targets=3000', '--json', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += String(d)));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.is(code, 0, err);
+  assert.not.match(err, /EPIPE|Error|at /);
+});
+
+test('an interrupted run (SIGINT) removes its temporary files and exits 130', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zensim-cli-'));
+  try {
+    const child = spawn(process.execPath, [bin, 'run', herd, '--trace', join(dir, 't.jsonl'), '--perfetto', join(dir, 'p.json'), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    // Once the run has opened its temporaries, interrupt it.
+    while (readdirSync(dir).filter((f) => f.endsWith('.tmp')).length < 2) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    assert.is(await closed, 130, err);
+    assert.equal(readdirSync(dir), []);
+    assert.match(err, /zensim: interrupted; no output file written/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

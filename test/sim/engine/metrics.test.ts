@@ -202,4 +202,18 @@ test('snapshot is plain JSON with names sorted', () => {
   assert.equal(JSON.parse(JSON.stringify(sampled)), sampled);
 });
 
+test('percentiles out of a larger population: values never recorded rank last (NaN where the rank falls among them)', () => {
+  const h = new Histogram();
+  for (let i = 1; i <= 60; i++) h.add(i);
+  // 60 recorded of 100: ranks 1..60 are values, 61..100 were never observed.
+  assert.is(h.percentile(50, 100), 50);
+  assert.is(h.percentile(60, 100), 60);
+  assert.ok(Number.isNaN(h.percentile(61, 100)));
+  assert.ok(Number.isNaN(h.percentile(99, 100)));
+  // A population no larger than what was recorded changes nothing.
+  assert.is(h.percentile(99, 10), h.percentile(99));
+  assert.ok(Number.isNaN(new Histogram().percentile(50, 0)));
+  assert.ok(Number.isNaN(new Histogram().percentile(50, 3)));
+});
+
 test.run();

@@ -13,7 +13,7 @@ import { parseArgs } from '../../../sim/cli.js';
 import { InputError } from '../../../sim/run/params.js';
 import { compactRun, jobId, parseShard, shardJobs, sweepJobs, sweepPoints, type JobResult, type SweepDef } from '../../../sim/plan/sweep.js';
 import { renderHtml, renderMarkdown } from '../../../sim/plan/report.js';
-import { runMerge, runPlan, type PlanCommand } from '../../../sim/plan/command.js';
+import { runMerge, runMergeCommand, runPlan, runPlanCommand, type PlanCommand } from '../../../sim/plan/command.js';
 import type { PlanHooks } from '../../../sim/plan/pool.js';
 import { runScenario } from '../../../sim/run/runner.js';
 import { loadScenario } from '../../../sim/run/load.js';
@@ -46,6 +46,7 @@ function planCmd(out: string, extra: Partial<PlanCommand> = {}): PlanCommand {
     out,
     jobs: 1,
     maxPoints: 500,
+    allowMissing: false,
     quiet: true,
     ...extra,
   };
@@ -146,7 +147,7 @@ test('points, jobs, ids and shards are deterministic', () => {
 });
 
 /** A result line with the given figures (the rest zero): for tests of the pure report data. */
-function fakeResult(sweep: SweepDef, job: { id: string; index: number; point: number; seed: number }, f: { lastMs: number; workP99: number }): JobResult {
+function fakeResult(sweep: SweepDef, job: { id: string; index: number; point: number; seed: number }, f: { lastMs: number; workP99: number; missing?: number }): JobResult {
   const p = sweepPoints(sweep)[job.point] as { settings: readonly (readonly [string, string])[] };
   const lat = { p50: 0, p90: 0, p99: f.lastMs, max: f.lastMs };
   return {
@@ -164,7 +165,14 @@ function fakeResult(sweep: SweepDef, job: { id: string; index: number; point: nu
       {
         mode: 'zen',
         triggerMs: 0,
-        downs: { expected: 1, delivered: 1, duplicates: 0, missing: 0, latencyMs: lat, firstMs: 0, lastMs: f.lastMs },
+        endMs: f.lastMs,
+        end: f.missing ? 'cap' : 'drained',
+        drainEstimateMs: null,
+        capMs: null,
+        truncated: (f.missing ?? 0) > 0,
+        pending: { downs: f.missing ?? 0, work: 0 },
+        windowMs: null,
+        downs: { expected: 1 + (f.missing ?? 0), delivered: 1, duplicates: 0, missing: f.missing ?? 0, inWindow: null, latencyMs: lat, firstMs: 0, lastMs: f.lastMs },
         work: { handled: 1, latencyMs: { p50: 0, p99: f.workP99, max: f.workP99 } },
         subscribers: { count: 1, mailboxPeak: 0 },
         nodes: {},
@@ -174,22 +182,20 @@ function fakeResult(sweep: SweepDef, job: { id: string; index: number; point: nu
   };
 }
 
+/** A herd sweep definition for the tests of the pure report data. */
+function herdSweep(vary: SweepDef['vary'], over: Partial<SweepDef>): SweepDef {
+  return { version: 1, scenario: 'scenarios/herd.ts', scenarioName: 'herd', scenarioSha256: 'x', vary, set: [], seeds: 1, seedBase: 1, constraints: [], ...over };
+}
+
 test('settings are recommended across the cases (the other varied keys), not point by point', () => {
   // The README's example, with the model's figures: a drain of ⌈N/a⌉·101 ms, work waiting a·20 µs.
-  const sweep: SweepDef = {
-    version: 1,
-    scenario: 'scenarios/herd.ts',
-    scenarioName: 'herd',
-    scenarioSha256: 'x',
-    vary: [
+  const sweep = herdSweep(
+    [
       { key: 'zen.demand_amount', values: ['250', '500', '1000', '2000'] },
       { key: 'targets', values: ['10000', '100000'] },
     ],
-    set: [],
-    seeds: 1,
-    seedBase: 1,
-    constraints: ['work.latencyMs.p99<=50', 'downs.lastMs<=20000'],
-  };
+    { constraints: ['work.latencyMs.p99<=50', 'downs.lastMs<=20000'] },
+  );
   const results = sweepJobs(sweep).map((j) => {
     const [[, a], [, n]] = sweepPoints(sweep)[j.point]?.settings as [[string, string], [string, string]];
     return fakeResult(sweep, j, { lastMs: Math.ceil(Number(n) / Number(a)) * 101, workP99: (Number(a) * 20) / 1000 });
@@ -215,6 +221,37 @@ test('settings are recommended across the cases (the other varied keys), not poi
   // None meets a tighter drain: it binds first (fails at all four settings); the closest is the fastest.
   const none = planData({ ...sweep, constraints: ['work.latencyMs.p99<=50', 'downs.lastMs<=2000'] }, results);
   assert.equal(none.recommendation, { kind: 'none', binding: { text: 'downs.lastMs<=2000', failsAt: 4, of: 4, worstMargin: -19.2 }, closest: 3 });
+});
+
+test('a point whose runs left DOWNs undelivered is never recommended unless --allow-missing, and every table and plot shows the loss', () => {
+  // Three choices; the one with the most margin (50) left 40 DOWNs undelivered in one seed.
+  const sweep = herdSweep([{ key: 'zen.demand_amount', values: ['50', '100', '200'] }], { seeds: 2, constraints: ['work.latencyMs.p99<=10'] });
+  const results = sweepJobs(sweep).map((j) => {
+    const a = Number(sweepPoints(sweep)[j.point]?.settings[0]?.[1]);
+    return fakeResult(sweep, j, { lastMs: 1000, workP99: a / 40, missing: a === 50 && j.seed === 2 ? 40 : 0 });
+  });
+  const d = planData(sweep, results);
+  assert.equal(d.points.map((p) => p.missing), [{ zen: 40 }, { zen: 0 }, { zen: 0 }]);
+  assert.equal(d.points.map((p) => p.truncated), [1, 0, 0]);
+  assert.equal(d.points.map((p) => p.pass), [false, true, true]);
+  assert.equal(d.recommendation, { kind: 'recommended', choice: 1, minMargin: 0.75 });
+  const md = renderMarkdown(d);
+  assert.match(md, /\*\*1 point left DOWNs undelivered\*\* \(lost, or pending when a run was cut short\) and is never recommended \(`--allow-missing` to consider them\)/);
+  assert.match(md, /\| # \| `zen.demand_amount` \| `work.latencyMs.p99<=10` \| DOWNs missing \| smallest margin \| meets all \|/);
+  assert.match(md, /\| 1 \| 50 \| 1.25 \(\+87.5%\) \| zen 40 ✗ \| \+87.5% \| no \|/);
+  assert.match(md, /\| DOWNs missing \(most in a seed\) \|\n\|[-:|]+\|\n\| 1 \| 50 \| .* \| 40 \|/);
+  assert.match(md, /\| no DOWN missing \(every run drained\) \| 0 DOWNs missing \| 0 \|  \| meets \|/);
+  assert.match(md, /\| 1 \| 50 \| 1 \| .* \| 1,000 \(40 missing\) \|/, 'the closed-form table');
+  const plot = d.metrics.includes('work.latencyMs.p99') ? renderHtml(d) : '';
+  assert.match(plot, /stroke="#c92a2a" stroke-width="2"><title>zen: 50 → 1.25; 40 DOWNs missing<\/title>/, 'the point is ringed in the plots');
+  assert.match(plot, /red ring or ▼: DOWNs missing/);
+  // --allow-missing: the point with the most margin is recommended, and the report says what that means.
+  const allowed = planData({ ...sweep, allowMissing: true }, results);
+  assert.equal(allowed.recommendation, { kind: 'recommended', choice: 0, minMargin: 0.875 });
+  assert.match(renderMarkdown(allowed), /`--allow-missing` lets them be recommended: read their DOWN figures as incomplete/);
+  // When only the loss stands in the way, it is what binds first.
+  const lossOnly = planData({ ...sweep, constraints: ['work.latencyMs.p99<=1.3'] }, results.filter((r) => r.point === 0));
+  assert.equal(lossOnly.recommendation, { kind: 'none', binding: { text: 'no DOWN missing (every run drained)', failsAt: 1, of: 1, worstMargin: null }, closest: 0 });
 });
 
 // ---- bad input, refused before any work ------------------------------------------------
@@ -243,6 +280,7 @@ test('command-line syntax errors are one line', () => {
     seedBase: 7,
     constraints: ['work.latencyMs.p99<=50'],
     maxPoints: 9,
+    allowMissing: false,
     quiet: false,
     jobs: 2,
     shard: { i: 2, n: 3 },
@@ -327,6 +365,15 @@ test('a closed-form sweep: the recommendation is the point the model says has th
   assert.match(html, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.not.match(html, /<script|https?:\/\/(?!www.w3.org\/2000\/svg)/, 'self-contained');
   assert.is(html, renderHtml(planData(JSON.parse(read(REF, 'sweep.json')) as SweepDef, results)), 'the report comes from the files alone');
+});
+
+test('plan exits 1 when nothing meets the constraints, with the report written; 0 when something does', async () => {
+  const none = join(TMP, 'none');
+  assert.is(await runPlanCommand(planCmd(none, { seeds: 1, constraints: ['downs.lastMs<=50'] })), 1);
+  assert.match(read(none, 'report.md'), /No point meets every constraint/);
+  assert.is(await runMergeCommand({ kind: 'merge', dirs: [none], out: none, quiet: true }), 1, 'merge agrees');
+  const some = join(TMP, 'some');
+  assert.is(await runPlanCommand(planCmd(some, { seeds: 1 })), 0);
 });
 
 test('same inputs give the same results and the same report, byte for byte', async () => {

@@ -1,0 +1,70 @@
+// Closed-form drain times: how long after the trigger the DOWNs of one failure take to
+// reach their subscribers, from the settings alone (the stages of spec §10 and the cost
+// model). A scenario derives the cap of its run from them (`run.endWhenDrained`), so a
+// run is never cut by a fixed guess; the plan report prints the same formulas beside
+// the simulation. Estimates, not bounds: each stage is taken at its nominal rate, the
+// slowest pipelined stage sets the pace, and the margin of the cap absorbs queueing.
+import type { ZenConfig } from '../../core/config.js';
+import type { CostModel } from '../beam/cost.js';
+import type { NetConfig } from '../beam/network.js';
+import type { Mode } from './scenario.js';
+
+/** What fails and who gets the DOWNs. */
+export type DrainCase = {
+  /** DOWNs to deliver in all. */
+  readonly downs: number;
+  /** CPU each subscriber spends on a DOWN, µs. */
+  readonly downCostUs: number;
+  /**
+   * `nodedown`: the targets die with their node (vanilla: one connection loss; zen: the
+   * Connector fires every monitor at once); `deaths`: they die one by one and each death
+   * passes the Proxy's Batcher (zen) or sends its own DOWN signals (vanilla).
+   */
+  readonly cause: 'nodedown' | 'deaths';
+  /** Processes that die (certificates through the Batcher); default `downs`. */
+  readonly deaths?: number;
+  /** Nodes the DOWNs are spread over, each with its own Dispatcher; default 1. */
+  readonly receivingNodes?: number;
+  /** Bytes of one DOWN on the wire (vanilla: each carries the whole exit reason); default 70. */
+  readonly downBytes?: number;
+};
+
+export type DrainSettings = { readonly zen: ZenConfig; readonly cost: CostModel; readonly net: NetConfig };
+
+/** ⌈n / demand_amount⌉ demand ticks of demand_interval + 1 ms (each is re-armed after it is handled). */
+export function dispatcherDrainMs(n: number, demandAmount: number, demandIntervalMs: number): number {
+  return Math.ceil(n / demandAmount) * (demandIntervalMs + 1);
+}
+
+/** ⌈n / batcher_chunk_size⌉ Batcher sweeps of batcher_sweep_interval + 1 ms. */
+export function batcherDrainMs(n: number, chunk: number, intervalMs: number): number {
+  return Math.ceil(n / chunk) * (intervalMs + 1);
+}
+
+/** The closed-form drain of `c` in `mode`, ms after the trigger. */
+export function drainEstimateMs(mode: Mode, c: DrainCase, s: DrainSettings): number {
+  const nodes = Math.max(1, c.receivingNodes ?? 1);
+  const perNode = Math.ceil(c.downs / nodes);
+  const bytes = c.downBytes ?? 70;
+  // Every subscriber of a node handles its share of DOWNs; counted serially (an upper bound with several).
+  const handleMs = (perNode * (s.cost.receiveUs + c.downCostUs + s.cost.perByteUs * bytes)) / 1000;
+  const detectMs = c.cause === 'nodedown' ? s.net.resetDelayUs / 1000 : s.net.latencyUs / 1000;
+  if (mode === 'vanilla') {
+    const signalMs = c.cause === 'nodedown' ? (perNode * s.cost.connLossPerMonitorUs) / 1000 : (c.downs * s.cost.sendRemoteUs) / 1000;
+    const wireMs = (c.downs * bytes * 1000) / s.net.bandwidthBytesPerS;
+    return detectMs + Math.max(signalMs, wireMs) + handleMs;
+  }
+  const z = s.zen;
+  const dispatcher = dispatcherDrainMs(perNode, z.demand_amount, z.demand_interval);
+  const batcher = c.cause === 'deaths' ? batcherDrainMs(c.deaths ?? c.downs, z.batcher_chunk_size, z.batcher_sweep_interval) : 0;
+  // The Connector walks its monitors once and Local takes the list in: batchItemUs each, twice.
+  const fireMs = (perNode * 2 * s.cost.batchItemUs) / 1000;
+  // A death waits for a Batcher sweep before the Dispatcher's ticks start to count.
+  const firstSweepMs = c.cause === 'deaths' ? z.batcher_sweep_interval : 0;
+  return detectMs + fireMs + firstSweepMs + Math.max(dispatcher, batcher, handleMs);
+}
+
+/** A drained run's cap: twice the larger of the estimate and the measurement window, plus 10 s. */
+export function drainCapMs(estimateMs: number, windowMs: number): number {
+  return 2 * Math.max(estimateMs, windowMs) + 10_000;
+}

@@ -1,0 +1,206 @@
+// Bad input everywhere gives one line and exit 2: every row is an invocation of `run`,
+// `plan`, `merge` or `check` that must be refused with exactly one line on stderr
+// (`zensim: …` naming the problem), nothing on stdout, and no file left in the working
+// directory. The scenario scripts that throw or misuse the API live in a scratch folder
+// inside the repository (so `from 'zensim'` resolves to this package).
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { main } from '../../sim/cli.js';
+
+const repo = new URL('../../', import.meta.url).pathname;
+const scn = (name: string) => join(repo, 'scenarios', `${name}.ts`);
+const HERD = scn('herd');
+const FIX = mkdtempSync(join(repo, 'out-badinput-'));
+
+/** A scenario file in the scratch folder; its script is `script` (a function body of `run`). */
+function scenario(name: string, body: { script?: string; cluster?: string; top?: string }): string {
+  const file = join(FIX, `${name}.ts`);
+  writeFileSync(
+    file,
+    [
+      "import { defineScenario } from 'zensim';",
+      body.top ?? '',
+      'export default defineScenario({',
+      `  name: '${name}',`,
+      "  description: 'a scenario for the bad-input table',",
+      '  params: {},',
+      `  cluster: () => { ${body.cluster ?? "return { nodes: [{ name: 'a@h' }] };"} },`,
+      `  script: (run) => { ${body.script ?? ''} },`,
+      '});',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+const THROWS = scenario('throws', { script: "run.at(200, () => { throw new Error('boom from the script'); });" });
+const UNKNOWN_NODE = scenario('unknown_node', { script: "run.spawnMany('c@h', 3);" });
+const PAST = scenario('past', { script: 'run.at(50, () => {});' });
+const BAD_END = scenario('bad_end', { script: 'run.endWhenDrained(Number.NaN);' });
+const CLUSTER_THROWS = scenario('cluster_throws', { cluster: "throw new Error('no cluster today');" });
+const IMPORT_THROWS = scenario('import_throws', { top: "throw new Error('broken at import');" });
+const SYNTAX = join(FIX, 'syntax.ts');
+writeFileSync(SYNTAX, "import { defineScenario } from 'zensim';\nexport default defineScenario({ name: \n");
+const NOT_SCENARIO = join(FIX, 'not_scenario.ts');
+writeFileSync(NOT_SCENARIO, "export default { name: 'x' };\n");
+const EMPTY_DIR = join(FIX, 'empty');
+mkdirSync(EMPTY_DIR);
+const BAD_SWEEP = join(FIX, 'bad-sweep');
+mkdirSync(BAD_SWEEP);
+writeFileSync(join(BAD_SWEEP, 'sweep.json'), '{"version": 99}');
+
+const run = (...a: string[]) => ['run', HERD, ...a];
+const plan = (...a: string[]) => ['plan', HERD, '--vary', 'zen.demand_amount=500,1000', ...a];
+
+/** [what, argv, the one line it must print]. */
+const TABLE: [string, string[], RegExp][] = [
+  // the command line
+  ['no command', [], /name a command: run, plan, merge or check/],
+  ['an unknown command', ['frob'], /Unknown argument: frob/],
+  ['run without a scenario', ['run'], /Missing required argument: scenario/],
+  ['an unknown option', run('--frob'), /Unknown argument: frob/],
+  ['a boolean given a value', run('--quiet', 'yes'), /Unknown argument: yes/],
+  ['--seed without a value', run('--seed'), /^--seed needs a value$/],
+  ['--seed followed by a flag', run('--seed', '--quiet'), /^--seed needs a value$/],
+  ['--seed= (empty)', run('--seed='), /^--seed needs a value$/],
+  ['--seed negative', run('--seed', '-1'), /--seed must be a non-negative integer, got -1/],
+  ['--seed fractional', run('--seed', '1.5'), /--seed must be a non-negative integer, got 1.5/],
+  ['--seed not a number', run('--seed', 'abc'), /--seed must be a non-negative integer, got NaN/],
+  ['--seed twice', run('--seed', '1', '--seed', '2'), /--seed is given more than once/],
+  ['--set without a value', run('--set'), /^--set needs a value$/],
+  ['--set without =', run('--set', 'targets'), /--set takes key=value, got 'targets'/],
+  ['--set without a key', run('--set', '=3'), /--set takes key=value, got '=3'/],
+  ['--json without a value', run('--json'), /^--json needs a value$/],
+  ['--json twice', run('--json', 'a.json', '--json', 'b.json'), /--json is given more than once/],
+  ['--report twice', run('--report', 'a.html', '--report', 'b.html'), /--report is given more than once/],
+  ['--trace twice', run('--trace', 'a.jsonl', '--trace', 'b.jsonl'), /--trace is given more than once/],
+  ['--perfetto twice', run('--perfetto', 'a.json', '--perfetto', 'b.json'), /--perfetto is given more than once/],
+  ['two outputs to one file', run('--json', 'x.out', '--report', 'x.out'), /--report x\.out: the same file is named by another output option/],
+  ['an output in a missing directory', run('--json', '/nonexistent/dir/out.json'), /--json \/nonexistent\/dir\/out\.json: directory \/nonexistent\/dir does not exist/],
+  ['an output that is a directory', run('--trace', FIX), /--trace .*: is a directory/],
+  // scenario files
+  ['a missing scenario file', ['run', '/nonexistent/herd.ts'], /scenario file not found: \/nonexistent\/herd\.ts/],
+  ['a directory as the scenario', ['run', FIX], /scenario file not found/],
+  ['a file that is not a scenario', ['run', join(repo, 'package.json')], /package\.json is not a scenario/],
+  ['a default export that is not a scenario', ['run', NOT_SCENARIO], /not_scenario\.ts is not a scenario: its default export must be defineScenario/],
+  ['a scenario with a syntax error', ['run', SYNTAX], /cannot load scenario .*syntax\.ts: .*syntax\.ts:3:1: Unexpected end of file/],
+  ['a scenario that throws on import', ['run', IMPORT_THROWS], /cannot load scenario .*import_throws\.ts:2:\d+: broken at import/],
+  ['a script that throws', ['run', THROWS], /throws\.ts:8:\d+: boom from the script \(vanilla run, at 200 virtual ms\)/],
+  ['a script naming an unknown node', ['run', UNKNOWN_NODE], /unknown_node\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
+  ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],
+  ['a script giving a bad estimate', ['run', BAD_END], /bad_end\.ts:8:\d+: run\.endWhenDrained\(NaN\)/],
+  ['a cluster() that throws', ['run', CLUSTER_THROWS], /cluster_throws\.ts:7:\d+: no cluster today \(checking its parameters\)/],
+  // scenario parameters
+  ['an unknown parameter', run('--set', 'bogus=1'), /unknown parameter 'bogus' \(known: targets, downCostUs, workEveryMs, work, schedulers, mode\)/],
+  ['an unknown namespace', run('--set', 'foo.bar=1'), /unknown --set key 'foo\.bar'/],
+  ['a parameter of the wrong type', run('--set', 'targets=lots'), /targets must be a number, got 'lots'/],
+  ['a parameter below its range', run('--set', 'targets=0'), /targets must be >= 1, got 0/],
+  ['a parameter above its range', run('--set', 'targets=1e10'), /targets must be <= 4294967295, got 10000000000/],
+  ['a run too big for the heap', run('--set', 'targets=5000000'), /this run needs about 1[0-9]\.\d GB of memory in zen mode .*NODE_OPTIONS=--max-old-space-size=/],
+  ['a fractional count', run('--set', 'targets=1.5'), /targets must be an integer, got '1\.5'/],
+  ['a period that overflows the clock', run('--set', 'workEveryMs=1e15'), /workEveryMs must be <= 4294967295, got 1000000000000000/],
+  ['a negative cost per DOWN', run('--set', 'downCostUs=-1'), /downCostUs must be >= 0, got -1/],
+  ['a cost per DOWN beyond its range', run('--set', 'downCostUs=1e300'), /downCostUs must be <= 1000000, got 1e\+300/],
+  ['an unknown mode', run('--set', 'mode=both2'), /mode must be one of both, zen, vanilla, got 'both2'/],
+  ['a bool that is not one', run('--set', 'work=maybe'), /work must be true or false, got 'maybe'/],
+  ['parameters the scenario rejects together', ['run', scn('stress'), '--set', 'targets=10', '--set', 'killed=20'], /killed \(20\) must be <= targets \(10\)/],
+  ['a partition healed before it is noticed', ['run', scn('partition'), '--set', 'healAfterMs=1000'], /healAfterMs \(1000\) must be > 75000/],
+  ['more watchers than the heap holds', ['run', scn('fanout'), '--set', 'nodes=64', '--set', 'watchersPerNode=100000'], /this run needs about .* GB of memory in zen mode \(0 processes, 6,400,000 expected DOWNs/],
+  ['a partition at the start', ['run', scn('partition'), '--set', 'partitionAtMs=10'], /partitionAtMs must be >= 100, got 10/],
+  // ZenMonitor, network and cost settings
+  ['a negative zen value', run('--set', 'zen.demand_amount=-3'), /"demand_amount" must be a positive integer, got -3/],
+  ['a zen interval that overflows the clock', run('--set', 'zen.demand_interval=9007199254740991'), /"demand_interval" must be at most 4294967295 \(ms, erlang:send_after's limit\), got 9007199254740991/],
+  ['a zen count beyond 2^32', run('--set', 'zen.connector_chunk_size=1e12'), /"connector_chunk_size" must be at most 4294967295 \(2\^32 - 1\)/],
+  ['an unknown zen key', run('--set', 'zen.nope=1'), /unknown zen_monitor config key "nope"/],
+  ['a zen module that is not one', run('--set', 'zen.gen_module=gen_server'), /"gen_module" must be an Elixir module name/],
+  ['a latency that overflows the clock', run('--set', 'net.latencyUs=1e300'), /network\.latencyUs must be a number >= 0 and <= 4294967295000 µs .*got 1e\+300/],
+  ['a negative latency', run('--set', 'net.latencyUs=-1'), /network\.latencyUs must be a number >= 0/],
+  ['a bandwidth of nothing', run('--set', 'net.bandwidthBytesPerS=0'), /network\.bandwidthBytesPerS must be a number >= 1000/],
+  ['a tick time beyond the timers', run('--set', 'net.netTicktimeS=1e12'), /network\.netTicktimeS must be a number > 0 and <= 4294967 s/],
+  ['an unknown network key', run('--set', 'net.nope=1'), /unknown network key 'nope'/],
+  ['an unknown auto-connect mode', run('--set', 'net.autoConnect=sometimes'), /network\.autoConnect must be always, once or never/],
+  ['a cost that overflows the clock', run('--set', 'cost.receiveUs=1e300'), /cost\.receiveUs must be a number from 0 to 1000000000/],
+  ['a negative cost', run('--set', 'cost.receiveUs=-2'), /cost\.receiveUs must be a number from 0 to 1000000000 .*got -2/],
+  ['an unknown cost key', run('--set', 'cost.nope=1'), /unknown cost model key 'nope'/],
+  // plan
+  ['plan without --vary', ['plan', HERD], /empty sweep: give at least one --vary/],
+  ['plan --vary without values', ['plan', HERD, '--vary', 'targets'], /--vary takes key=v1,v2/],
+  ['plan --vary of an unknown key', ['plan', HERD, '--vary', 'nosuch=1,2'], /--vary nosuch: unknown parameter 'nosuch'/],
+  ['plan --vary out of range', ['plan', HERD, '--vary', 'targets=0,1'], /--vary targets: targets must be >= 1, got 0/],
+  ['plan --vary of a zen value that overflows', ['plan', HERD, '--vary', 'zen.demand_interval=100,9007199254740991'], /--vary zen\.demand_interval: .*at most 4294967295/],
+  ['plan --out twice', plan('--out', 'x', '--out', 'y'), /--out is given more than once/],
+  ['plan --seeds 0', plan('--seeds', '0'), /--seeds must be an integer >= 1, got 0/],
+  ['plan --seeds without a value', plan('--seeds'), /^--seeds needs a value$/],
+  ['plan --constraint on an unknown metric', plan('--constraint', 'downs.nope<=1'), /unknown metric 'downs\.nope'/],
+  ['plan --constraint in an unknown mode', plan('--constraint', 'foo:downs.lastMs<=1'), /unknown mode 'foo'/],
+  ['plan --constraint on an unknown node', plan('--constraint', 'nodes.c.mailbox.peak<=1'), /no node 'c'/],
+  ['plan --shard out of range', plan('--shard', '3/2'), /--shard takes i\/n with 1 <= i <= n/],
+  ['plan over --max-points', plan('--max-points', '3'), /this sweep has 6 runs; --max-points is 3/],
+  ['plan --jobs 0', plan('--jobs', '0'), /--jobs must be an integer >= 1, got 0/],
+  ['plan of a missing scenario', ['plan', '/nonexistent/x.ts', '--vary', 'targets=1,2'], /scenario file not found/],
+  // merge
+  ['merge without directories', ['merge'], /Not enough non-option arguments/],
+  ['merge without --out', ['merge', EMPTY_DIR], /merge: --out DIR is required/],
+  ['merge of a missing directory', ['merge', '/nonexistent/shard', '--out', 'm'], /merge: \/nonexistent\/shard is not a directory/],
+  ['merge of a directory with no sweep', ['merge', EMPTY_DIR, '--out', 'm'], /holds no sweep\.json \(not a plan directory\)/],
+  ['merge of a corrupt sweep', ['merge', BAD_SWEEP, '--out', 'm'], /sweep\.json is not a zensim sweep definition/],
+  ['merge --out twice', ['merge', EMPTY_DIR, '--out', 'a', '--out', 'b'], /--out is given more than once/],
+  ['merge --constraint unparsable', ['merge', EMPTY_DIR, '--out', 'm', '--constraint', 'downs.lastMs=<5'], /cannot parse constraint/],
+  // check (its own cases are in test/sim/check)
+  ['check --runs 0', ['check', '--runs', '0'], /--runs must be a positive integer/],
+  ['check --runs without a value', ['check', '--runs'], /^--runs needs a value$/],
+  ['check --seed twice', ['check', '--seed', '1', '--seed', '2'], /--seed is given more than once/],
+  ['check of an unknown property', ['check', '--property', 'nope'], /unknown property 'nope'/],
+  ['check with a scenario parameter', ['check', '--set', 'targets=3'], /zensim check takes ZenMonitor settings only/],
+  ['check with a zen value that overflows', ['check', '--set', 'zen.demand_interval=9007199254740991'], /at most 4294967295/],
+  ['check --trace without --replay', ['check', '--trace', 't.jsonl'], /--trace needs --replay/],
+  ['check with two replays', ['check', '--replay', 'a', '--replay-inline', 'b'], /not both/],
+];
+
+/** Runs `main` in `cwd` with stdout and stderr captured. */
+async function cli(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  const here = process.cwd();
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  process.chdir(cwd);
+  try {
+    return { code: await main(argv), out: out.join(''), err: err.join('') };
+  } finally {
+    process.chdir(here);
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+test(`the table has at least 60 bad invocations across run, plan, merge and check (${TABLE.length})`, () => {
+  assert.ok(TABLE.length >= 60);
+  for (const cmd of ['run', 'plan', 'merge', 'check']) assert.ok(TABLE.some(([, argv]) => argv[0] === cmd), cmd);
+});
+
+for (const [what, argv, message] of TABLE) {
+  test(`bad input, ${what}: one line, exit 2, nothing written`, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'zensim-bad-'));
+    try {
+      const r = await cli(argv, cwd);
+      assert.is(r.code, 2, `exit code for ${argv.join(' ')}: ${r.err}`);
+      assert.is(r.out, '');
+      assert.is(r.err.split('\n').length, 2, `one line: ${JSON.stringify(r.err)}`);
+      assert.match(r.err, /^zensim: /);
+      assert.match(r.err.slice('zensim: '.length).trimEnd(), message, r.err);
+      assert.equal(readdirSync(cwd), []);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+}
+
+test.after(() => rmSync(FIX, { recursive: true, force: true }));
+
+test.run();

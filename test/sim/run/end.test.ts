@@ -1,0 +1,217 @@
+// How a run ends and what its figures count: a run ends when drained (every expected
+// DOWN delivered, the window closed, the work queued by then served) or, cut short, at
+// the cap derived from its closed-form drain, and then says so (truncated, pending,
+// end kind, null latencies where the rank is a DOWN never delivered); work still
+// queued at the end counts; a DOWN that can never come (the world is idle) is missing
+// but the run is not truncated; memory peaks count from the trigger.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { atom, bin, type Pid } from '../../../core/terms.js';
+import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
+import { param } from '../../../sim/run/params.js';
+import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
+import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
+import { summaryTable } from '../../../sim/run/summary.js';
+import { defaultCostModel } from '../../../sim/beam/cost.js';
+import { defaultNetConfig } from '../../../sim/beam/network.js';
+import { defaultZenConfig } from '../../../core/config.js';
+
+const A = 'a@h';
+const B = 'b@h';
+
+/**
+ * `targets` on b monitored from a subscriber on a; b crashes at 1000 ms. `end` picks
+ * the end: drained with the given estimate, or a fixed time after the trigger.
+ * With `work`, a ticker sends :work every ms and the window is `windowMs`.
+ */
+function crashScenario(end: { drainedEstimateMs?: number; atMs?: number }, zen: Record<string, number> = {}): Scenario {
+  return defineScenario({
+    name: 'crash',
+    description: 'b crashes under a subscriber on a',
+    params: {
+      targets: param.int(300, 'targets on b', { min: 1 }),
+      downCostUs: param.number(20, 'CPU per DOWN, µs', { min: 0 }),
+      work: param.bool(false, 'a :work ticker'),
+      windowMs: param.int(0, 'measurement window, ms (0: none)', { min: 0 }),
+    },
+    cluster: () => ({ nodes: [{ name: A }, { name: B }], zen }),
+    script: (run, p) => {
+      run.connect(A, B);
+      const targets = run.spawnMany(B, p.targets as number);
+      run.expectDowns(p.targets as number);
+      let sub: Pid;
+      run.when(
+        () => run.connected(A, B),
+        () => {
+          sub = run.subscriber(A, { name: 'subscriber', downCostUs: p.downCostUs as number, setup: (ctx) => targets.forEach((t) => run.monitor(ctx, t)) });
+          if (p.work) run.ticker(A, sub, 1);
+        },
+      );
+      run.at(1000, () => {
+        run.trigger();
+        run.crash(B);
+        if ((p.windowMs as number) > 0) run.measureFor(p.windowMs as number);
+        if (end.atMs !== undefined) run.endAt(1000 + end.atMs);
+        else run.endWhenDrained(end.drainedEstimateMs ?? 0);
+      });
+    },
+  }) as unknown as Scenario;
+}
+
+test('a run that drains ends drained: nothing pending, not truncated, every latency a value', () => {
+  for (const r of runScenario(crashScenario({ drainedEstimateMs: 1000 }), { seed: 1 }).runs) {
+    assert.is(r.end, 'drained', r.mode);
+    assert.is(r.truncated, false);
+    assert.equal(r.pending, { downs: 0, work: 0 });
+    assert.is(r.downs.missing, 0);
+    assert.ok(r.downs.latencyMs.p99 !== null && r.downs.lastMs !== null && r.downs.latencyMs.max === r.downs.lastMs);
+    // It ends at the last DOWN (nothing else to wait for), well before the cap.
+    assert.is(r.endMs, r.downs.lastMs, `${r.mode} ended at ${r.endMs}, last DOWN ${r.downs.lastMs}`);
+    assert.is(r.capMs, drainCapMs(1000, 0));
+  }
+});
+
+test('a run cut at its cap says so: truncated, what was pending, null latencies beyond the run, a warning line', () => {
+  // 300 DOWNs at 1 per 100 ms need 30 s; an estimate of 0 makes the cap 10 s.
+  const doc = runScenario(crashScenario({ drainedEstimateMs: 0 }, { demand_amount: 1 }), { seed: 1, set: [['mode', 'zen']] });
+  const r = doc.runs[0];
+  assert.ok(r !== undefined);
+  assert.is(r.end, 'cap');
+  assert.is(r.truncated, true);
+  assert.is(r.capMs, 10_000);
+  assert.ok(r.endMs <= 10_000 && r.endMs > 9_900, `ended at ${r.endMs}`);
+  const delivered = r.downs.delivered;
+  assert.ok(delivered > 90 && delivered < 110, `${delivered} delivered in 10 s at 1 per ~101 ms`);
+  assert.equal(r.pending, { downs: 300 - delivered, work: 0 });
+  assert.is(r.downs.missing, 300 - delivered);
+  // Over the 300 expected, p50 and p99 are DOWNs never delivered: longer than the run.
+  assert.equal([r.downs.latencyMs.p50, r.downs.latencyMs.p90, r.downs.latencyMs.p99, r.downs.latencyMs.max, r.downs.lastMs], [null, null, null, null, null]);
+  const summary = summaryTable(doc);
+  assert.match(summary, /DOWN latency p50 \/ p99 +>\d[\d,.]* ms \/ >\d[\d,.]* ms/);
+  assert.match(summary, /\nwarning: the zen run was cut short at its cap, 10,000 ms after the trigger \(twice the closed-form drain of 0 ms, plus 10 s\): \d+ of 300 DOWNs not delivered;/);
+});
+
+test('a percentile over delivered DOWNs stays a value while its rank is delivered', () => {
+  // 300 DOWNs at 10 per ~101 ms: all in ~3 s; a fixed end at 2 s leaves about a third out.
+  const r = runScenario(crashScenario({ atMs: 2000 }, { demand_amount: 10 }), { seed: 1, set: [['mode', 'zen']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.is(r.end, 'time');
+  assert.is(r.truncated, true);
+  const missing = r.downs.missing;
+  assert.ok(missing > 50 && missing < 150, `${missing} missing`);
+  assert.ok(r.downs.latencyMs.p50 !== null, 'p50 falls among the delivered DOWNs');
+  assert.is(r.downs.latencyMs.p99, null, 'p99 falls among the missing ones');
+});
+
+test(':work still queued counts: the run waits for what was queued when the DOWNs were in; cut short, the rest is pending and unknown', () => {
+  // Vanilla: 300 DOWNs of 20 ms each keep the subscriber busy 6 s, while :work arrives every ms.
+  const herd = crashScenario({ drainedEstimateMs: 6000 });
+  const set: [string, string][] = [['mode', 'vanilla'], ['work', 'true'], ['downCostUs', '20000']];
+  const drained = runScenario(herd, { seed: 1, set }).runs[0];
+  assert.ok(drained !== undefined && drained.work !== null);
+  assert.is(drained.end, 'drained');
+  assert.is(drained.pending.work, 0);
+  // Every :work sent from the trigger to the last DOWN was served and counted (~6,000), the latest after waiting behind the herd.
+  assert.ok(drained.work.handled > 5900, `${drained.work.handled} handled`);
+  assert.ok((drained.work.latencyMs.p99 as number) > 5000, `p99 ${drained.work.latencyMs.p99}`);
+  assert.ok(drained.endMs > (drained.downs.lastMs as number), 'served after the last DOWN');
+  // With a fixed end at 3 s, half the DOWNs and every :work since the trigger are still queued.
+  const cut = runScenario(crashScenario({ atMs: 3000 }), { seed: 1, set }).runs[0];
+  assert.ok(cut !== undefined && cut.work !== null);
+  assert.is(cut.truncated, true);
+  assert.ok(cut.pending.work > 2900, `${cut.pending.work} :work pending`);
+  assert.equal([cut.work.latencyMs.p50, cut.work.latencyMs.p99, cut.work.latencyMs.max], [null, null, null]);
+  assert.match(summaryTable({ ...runScenario(crashScenario({ atMs: 3000 }), { seed: 1, set }) }), /work latency p50 \/ p99 \/ max +n\/a\* \/ n\/a\* \/ n\/a\*/);
+});
+
+test('a measurement window: work counts the messages sent in it; the drained run lasts at least as long', () => {
+  const r = runScenario(crashScenario({ drainedEstimateMs: 1000 }), { seed: 1, set: [['mode', 'vanilla'], ['work', 'true'], ['windowMs', '4000']] }).runs[0];
+  assert.ok(r !== undefined && r.work !== null);
+  assert.is(r.windowMs, 4000);
+  assert.ok(r.endMs >= 4000 && r.endMs < 4010, `ended at ${r.endMs}`);
+  // One :work per ms in [trigger, trigger + 4 s).
+  assert.ok(r.work.handled >= 3990 && r.work.handled <= 4000, `${r.work.handled} handled`);
+  assert.is(r.downs.inWindow, 300);
+});
+
+/** A scenario of one node `a@h` with no parameters, driven by `script`. */
+const oneNode = (script: (run: Parameters<Scenario['script']>[0]) => void): Scenario =>
+  defineScenario({ name: 'one-node', description: 'one node', params: {}, cluster: () => ({ nodes: [{ name: A }] }), script }) as unknown as Scenario;
+
+test('a DOWN that can never come: missing, the world idle, not truncated', () => {
+  const sc = oneNode((run) => {
+    const [t] = run.spawnMany(A, 1);
+    run.expectDowns(2);
+    run.subscriber(A, { setup: (ctx) => void run.monitor(ctx, t as Pid) });
+    run.at(200, () => {
+      run.trigger();
+      run.world.exit(t as Pid, atom('kill'), A);
+      run.endWhenDrained(100);
+    });
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.is(r.end, 'idle');
+  assert.is(r.truncated, false);
+  assert.equal([r.downs.delivered, r.downs.missing], [1, 1]);
+  assert.is(r.downs.latencyMs.p99, null);
+});
+
+test('a script that never sets its end stops at the setup limit, reported: no-end, truncated, a warning', () => {
+  const doc = runScenario(
+    oneNode((run) => {
+      run.expectDowns(1);
+      run.trigger();
+      run.when(() => false, () => {}, 1000);
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  const r = doc.runs[0];
+  assert.ok(r !== undefined);
+  assert.equal([r.end, r.truncated, r.pending], ['no-end', true, { downs: 1, work: 0 }]);
+  assert.ok(r.endMs <= SETUP_LIMIT_MS && r.endMs > SETUP_LIMIT_MS - 1100, `ended at ${r.endMs}`);
+  assert.match(summaryTable(doc), /warning: the vanilla run was cut short because the scenario never set its end: 1 of 1 DOWNs not delivered/);
+});
+
+test('memory peaks count from the trigger: a peak before it is not the run\'s', () => {
+  let before = 0;
+  // A process holding a large message exits before the trigger.
+  const sc = oneNode((run) => {
+    const hog = run.world.spawn(A, { handle: (ctx) => ctx.keep() });
+    run.world.send(hog, bin(new Uint8Array(5_000_000)), A);
+    run.at(300, () => {
+      before = (run.world.nodes.get(A) as { memoryBytes(p: number): number }).memoryBytes(run.world.cost.processBytes);
+      run.world.exit(hog, atom('kill'), A);
+    });
+    run.at(500, () => {
+      run.trigger();
+      run.endAt(1000);
+    });
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  const mem = r?.nodes[A]?.memory;
+  assert.ok(mem !== undefined);
+  assert.ok(before > mem.baselineBytes + 4_000_000, `${before} held before, baseline ${mem.baselineBytes}`);
+  assert.is(mem.peakBytes, mem.baselineBytes, 'nothing rose after the trigger');
+});
+
+test('the closed-form drain: dispatcher ticks for a nodedown, the Batcher for remote deaths, the subscriber when slower', () => {
+  const s = { zen: defaultZenConfig(), cost: { ...defaultCostModel }, net: { ...defaultNetConfig } };
+  // 100,000 on a nodedown: 100 ticks of 101 ms, plus detection (36 ms) and the Connector's walk (0.15 s).
+  assert.is(Math.round(drainEstimateMs('zen', { downs: 100_000, downCostUs: 0, cause: 'nodedown' }, s)), 10_100 + 36 + 150);
+  // 10 certificates per 101 ms through the Batcher: 10,000 deaths take 101 s.
+  const slowBatcher = { ...s, zen: { ...s.zen, batcher_chunk_size: 10 } };
+  assert.ok(drainEstimateMs('zen', { downs: 10_000, downCostUs: 0, cause: 'deaths' }, slowBatcher) >= 101_000);
+  // A subscriber spending 1 ms per DOWN is slower than 1000 per 101 ms.
+  assert.ok(drainEstimateMs('zen', { downs: 100_000, downCostUs: 1000, cause: 'nodedown' }, s) >= 100_000);
+  // Vanilla: every DOWN handled by the one subscriber (1 µs receive + 20 µs) after a connection loss.
+  assert.is(Math.round(drainEstimateMs('vanilla', { downs: 100_000, downCostUs: 20, cause: 'nodedown' }, s)), 36 + 50 + 2100 + 4);
+});
+
+test('times a script names are checked: in the past, or beyond the clock, is an error naming the call', () => {
+  assert.throws(() => runScenario(oneNode((run) => run.at(50, () => {}))), /run\.at\(50\): 50 ms is in the past \(now 100 ms\)/);
+  assert.throws(() => runScenario(oneNode((run) => run.endAt(1e13))), /run\.endAt\(10000000000000\): beyond the virtual clock's limit/);
+  assert.throws(() => runScenario(oneNode((run) => run.endWhenDrained(-1))), /run\.endWhenDrained\(-1\)/);
+});
+
+test.run();
