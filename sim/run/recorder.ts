@@ -34,6 +34,9 @@ export type EndKind = 'drained' | 'condition' | 'time' | 'cap' | 'idle' | 'no-en
 /** What the run knows of its own end, for the result. */
 export type RunEnd = { kind: EndKind; expected: number; windowMs: number | null; estimateMs: number | null; capMs: number | null };
 
+/** A value a scenario records in its result (`run.note`): plain JSON. */
+export type NoteValue = string | number | boolean | null | readonly NoteValue[] | { readonly [key: string]: NoteValue };
+
 export type RunResult = {
   mode: 'zen' | 'vanilla';
   triggerMs: number;
@@ -74,6 +77,8 @@ export type RunResult = {
     }
   >;
   network: { messages: number; bytes: number; links: Record<string, { messages: number; bytes: number }> };
+  /** Figures of the scenario's own (`run.note`), by name; absent when it recorded none. */
+  notes?: Record<string, NoteValue>;
   /** Every `bucketMs` from the trigger, for plots: the subscriber mailbox is the largest in each bucket, memory a sample. */
   series: {
     bucketMs: number;
@@ -119,6 +124,7 @@ export class Recorder {
   private readonly mailboxSeries: number[] = [];
   private readonly memorySeries = new Map<string, number[]>();
   private readonly kSample: number;
+  private readonly notes = new Map<string, NoteValue>();
 
   constructor(private readonly world: World) {
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
@@ -131,6 +137,11 @@ export class Recorder {
       const sent = workSentUs(msg);
       if (sent !== undefined) this.queueOf(p.uid).push(sent);
     };
+  }
+
+  /** Records a figure of the scenario's own under `key` (a later note of the same key replaces it). */
+  note(key: string, value: NoteValue): void {
+    this.notes.set(key, value);
   }
 
   /** Counts this process's DOWNs and samples its mailbox. */
@@ -275,6 +286,7 @@ export class Recorder {
       },
       nodes: this.nodesResult(),
       network: this.networkResult(),
+      ...(this.notes.size > 0 ? { notes: Object.fromEntries(this.notes) } : {}),
       series: {
         bucketMs: SERIES_BUCKET_MS,
         subscriberMailbox: this.mailboxSeries,

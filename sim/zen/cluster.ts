@@ -23,7 +23,7 @@ import { localStep } from '../../core/local.js';
 import type { Target } from '../../core/messages.js';
 import { proxyStep } from '../../core/proxy.js';
 import { NodesTable, PidSet, ProxySubscribersTable, ReferencesTable, type ZenTables } from '../../core/tables.js';
-import type { Compatibility } from '../../core/connector.js';
+import { cachedFromStatus, type CachedCompatibility, type Compatibility } from '../../core/connector.js';
 import type { Op } from '../../core/ops.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { SimNode } from '../beam/node.js';
@@ -266,6 +266,18 @@ export class ZenCluster {
     const pid = this.pidOf(nodeName, which, peer);
     if (pid !== undefined) this.world.exit(pid, KILL, fromNode);
     return pid;
+  }
+
+  /**
+   * What `Connector.compatibility/1` and `cached_compatibility/1` say on `node` about
+   * `remote` now (a read of its Nodes table, as the calibration's sampler did); undefined
+   * where ZenMonitor is not running.
+   */
+  compatibilityOf(nodeName: string, remote: string): { compatibility: Compatibility; cached: CachedCompatibility } | undefined {
+    const app = this.app(nodeName);
+    if (app === undefined) return undefined;
+    const cached = cachedFromStatus(app.tables.nodes.get(remote), Math.floor(this.world.nowUs / 1000));
+    return { compatibility: cached === 'compatible' ? 'compatible' : 'incompatible', cached };
   }
 
   /** Sets an app env key on every node running ZenMonitor (effect at next use). */
