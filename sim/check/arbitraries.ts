@@ -2,13 +2,13 @@
 // 6 nodes, some without ZenMonitor), ZenMonitor settings, workloads (spawn, monitor,
 // demonitor with and without :flush, kills with varied reasons, subscribers exiting) and
 // faults (crash, restart, one-way and two-way partitions, heal, latency spikes, stopping
-// and starting ZenMonitor, connecting nodes).
+// and starting ZenMonitor, connecting nodes, killing one of ZenMonitor's own processes).
 //
 // Rules: sizes stay small (≤ 6 nodes, ≤ 30 processes, ≤ 40 steps) so a run takes
 // milliseconds and shrinking is effective; every choice shrinks toward the simplest
 // value (ZenMonitor on every node, default settings, fewer steps, earlier indices).
 import fc from 'fast-check';
-import { MAX_PROCS, REASONS, SCHEDULE_VERSION, type NodeShape, type Schedule, type Step, type ZenSettings } from './schedule.js';
+import { MAX_PROCS, REASONS, SCHEDULE_VERSION, ZEN_COMPONENTS, type NodeShape, type Schedule, type Step, type ZenSettings } from './schedule.js';
 
 export type ArbOptions = {
   /** Include faults (default true); false gives workloads on a healthy cluster. */
@@ -69,6 +69,7 @@ function stepArb(o: Required<ArbOptions>): fc.Arbitrary<Step> {
     w(1, fc.record({ atMs, op: fc.constant('stop_zen' as const), node })),
     w(1, fc.record({ atMs, op: fc.constant('start_zen' as const), node })),
     w(1, fc.record({ atMs, op: fc.constant('connect' as const), ...pair })),
+    w(2, fc.record({ atMs, op: fc.constant('kill_zen' as const), node, component: fc.nat({ max: ZEN_COMPONENTS.length - 1 }), peer: node })),
   ];
   return fc.oneof(...workload, ...faults);
 }

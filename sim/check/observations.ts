@@ -8,7 +8,7 @@ import type { LocalState } from '../../core/local.js';
 import type { ProxyState } from '../../core/proxy.js';
 import type { ZenConfig } from '../../core/config.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { LOCAL, PROXY, type ZenApp, type ZenCluster } from '../zen/cluster.js';
+import { LOCAL, PROXY, type ZenApp, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import type { Schedule, Step } from './schedule.js';
 
 export type MonitorObs = {
@@ -52,6 +52,8 @@ export type DeathObs = {
 /** A stretch of time when a node pair was disturbed, from `fromUs` to `toUs` (Infinity: to the end). */
 export type Interval = { fromUs: number; toUs: number };
 export type FaultObs = { readonly atUs: number; readonly op: Step['op']; readonly detail: string };
+/** A component fault: which of ZenMonitor's processes was killed on `node` (the Connector for `peer`, the Batcher for `peer`'s Connector), and when. */
+export type ZenKillObs = { readonly atUs: number; readonly node: number; readonly which: ZenProcess; readonly peer: number };
 export type RateWindow = { readonly node: number; readonly tickUs: number; delivered: number };
 
 /** The ZenMonitor tables and component states of one node at the end (processes by index). */
@@ -92,6 +94,8 @@ export type Observations = {
   readonly cuts: Map<string, Interval[]>;
   /** Per node: when ZenMonitor was not running there. */
   readonly zenDown: Map<number, Interval[]>;
+  /** Each of ZenMonitor's processes killed by a `kill_zen` step, in order. */
+  readonly zenKills: readonly ZenKillObs[];
   /** Per node: its Dispatcher's demand windows (tick to tick) with the DOWNs delivered in each. */
   readonly rate: RateWindow[];
   /** Largest one-way latency set on each pair `a>b` (both orders), µs. */

@@ -46,10 +46,12 @@ export type Verdict =
       readonly gapUs?: number;
       /** For no-leaks-when-quiet: every leak found, the first one being `code`/`why`. */
       readonly leaks?: readonly Leak[];
+      /** For a missing DOWN: the monitor (its id) that got none. */
+      readonly monitor?: number;
     };
 
-/** One leak: what, and for a Proxy row the nodes of its Connector and its Proxy. */
-export type Leak = { readonly code: string; readonly why: string; readonly pair?: readonly [connectorNode: number, proxyNode: number] };
+/** One leak: what, for a Proxy row the nodes of its Connector and its Proxy, for a References row its ref. */
+export type Leak = { readonly code: string; readonly why: string; readonly pair?: readonly [connectorNode: number, proxyNode: number]; readonly refUid?: number };
 
 export type Property = {
   readonly name: PropertyName;
@@ -106,8 +108,8 @@ export function propertyByName(name: string): Property | undefined {
   return PROPERTIES.find((p) => p.name === name);
 }
 
-function fail(code: string, why: string, gapUs?: number): Verdict {
-  return gapUs === undefined ? { ok: false, code, why } : { ok: false, code, why, gapUs };
+function fail(code: string, why: string, extra: { gapUs?: number; monitor?: number } = {}): Verdict {
+  return { ok: false, code, why, ...extra };
 }
 
 /** Indexes over one run's observations, and the rules shared by the properties. */
@@ -162,9 +164,15 @@ export class Facts {
 
   /** The disturbances of the pair (subscriber node s, target node t), each with its grace. */
   disturbances(s: number, t: number): { iv: Interval; graceUs: number; what: string }[] {
-    if (s === t) return [];
     const o = this.obs;
     const out: { iv: Interval; graceUs: number; what: string }[] = [];
+    // A Proxy killed: every Connector watching it (its own node's too) fires :nodedown and holds a 2 s penalty.
+    for (const k of o.zenKills) {
+      if (k.which !== 'proxy' || k.node !== t) continue;
+      const iv = { fromUs: k.atUs, toUs: k.atUs };
+      out.push({ iv, graceUs: this.zenGraceUs(iv), what: `the Proxy on ${nodeName(t)} was killed` });
+    }
+    if (s === t) return out;
     const conn = this.connGraceUs();
     for (const iv of o.connDown.get(pairKey(s, t)) ?? []) out.push({ iv, graceUs: conn, what: `${nodeName(s)} lost its connection to ${nodeName(t)}` });
     for (const k of [pairKey(s, t), pairKey(t, s)]) for (const iv of o.cuts.get(k) ?? []) out.push({ iv, graceUs: conn, what: `a cut ${k.replace('>', ' -> ')}` });
@@ -255,10 +263,10 @@ function exactlyOne(f: Facts): Verdict {
     }
     if (downs.length === 1 || f.demonitorsByMonitor.has(m.id) || f.voidReason(m) !== undefined) continue;
     const death = f.deathOf.get(m.target);
-    if (death !== undefined) return fail('missing-down', `${f.describe(m)} got no DOWN, though ${f.showDeath(death)} and it was never demonitored`);
+    if (death !== undefined) return fail('missing-down', `${f.describe(m)} got no DOWN, though ${f.showDeath(death)} and it was never demonitored`, { monitor: m.id });
     if (f.disturbedAtEnd(m.subNode, m.targetNode)) {
       const why = f.disturbances(m.subNode, m.targetNode).find(({ iv }) => iv.toUs === Infinity)?.what ?? '';
-      return fail('missing-nodedown', `${f.describe(m)} got no DOWN, though at the end ${why}: a {:zen_monitor, :nodedown} was due`);
+      return fail('missing-nodedown', `${f.describe(m)} got no DOWN, though at the end ${why}: a {:zen_monitor, :nodedown} was due`, { monitor: m.id });
     }
   }
   return OK;
@@ -302,7 +310,7 @@ function noDownAfterFlush(f: Facts): Verdict {
       }
       const late = (f.downsByRef.get(m.ref.uid) ?? []).find((d) => d.deliveredSeq > dm.seq);
       if (late !== undefined) {
-        return fail('delivered-after-flush', `${f.describe(m)}: demonitor(ref, [:flush]) returned at ${f.ms(dm.atUs)}, then ${f.showDown(late)}`, late.deliveredUs - dm.atUs);
+        return fail('delivered-after-flush', `${f.describe(m)}: demonitor(ref, [:flush]) returned at ${f.ms(dm.atUs)}, then ${f.showDown(late)}`, { gapUs: late.deliveredUs - dm.atUs });
       }
     }
   }
@@ -319,7 +327,7 @@ function noLeaks(f: Facts): Verdict {
   let kept = 0;
   for (const e of o.ends) {
     kept += e.proxyMonitorsKept;
-    leaksOf(f, e, (code, why, pair) => leaks.push(pair === undefined ? { code, why } : { code, why, pair }));
+    leaksOf(f, e, (code, why, more) => leaks.push({ code, why, ...more }));
   }
   const first = leaks[0];
   if (first !== undefined) {
@@ -330,7 +338,7 @@ function noLeaks(f: Facts): Verdict {
   return { ok: true, notes };
 }
 
-function leaksOf(f: Facts, e: NodeEnd, leak: (code: string, why: string, pair?: readonly [number, number]) => void): void {
+function leaksOf(f: Facts, e: NodeEnd, leak: (code: string, why: string, more?: Pick<Leak, 'pair' | 'refUid'>) => void): void {
   const node = nodeName(e.node);
   const active = (refUid: number): string | undefined => {
     const m = f.monitorByRef.get(refUid);
@@ -344,7 +352,7 @@ function leaksOf(f: Facts, e: NodeEnd, leak: (code: string, why: string, pair?: 
     const gone = active(r.refUid);
     if (r.sub < 0) leak('references-row', `${what}: its subscriber is not a known process`);
     else if (f.deathOf.has(r.sub)) leak('references-row', `${what}, but the subscriber is dead (${f.ms((f.deathOf.get(r.sub) as DeathObs).atUs)})`);
-    else if (r.target >= 0 && f.deathOf.has(r.target)) leak('references-row', `${what}, but its target ${f.proc(r.target)} is dead (${f.showDeath(f.deathOf.get(r.target))})`);
+    else if (r.target >= 0 && f.deathOf.has(r.target)) leak('references-row', `${what}, but its target ${f.proc(r.target)} is dead (${f.showDeath(f.deathOf.get(r.target))})`, { refUid: r.refUid });
     else if (gone !== undefined) leak('references-row', `${what}: ${gone}`);
   }
   if (e.referencesSize !== e.references.length) leak('references-row', `References on ${node} hold ${e.referencesSize - e.references.length} row(s) of processes that are not probes`);
@@ -361,9 +369,9 @@ function leaksOf(f: Facts, e: NodeEnd, leak: (code: string, why: string, pair?: 
   }
   for (const r of e.proxyRows) {
     const row = `the Proxy on ${node} keeps the subscription of ${inspect(r.connector)} to ${f.proc(r.target)}`;
-    if (!r.targetAlive) leak('proxy-row-dead-target', `${row}, but the target is dead`);
-    else if (!r.connectorAlive) leak('proxy-row-dead-connector', `${row}, but that Connector is dead`, [r.connectorNode, e.node]);
-    else if (!r.connectorHolds) leak('proxy-row-unneeded', `${row}, but that Connector holds no monitor of it any more`, [r.connectorNode, e.node]);
+    if (!r.targetAlive) leak('proxy-row-dead-target', `${row}, but the target is dead`, { pair: [r.connectorNode, e.node] });
+    else if (!r.connectorAlive) leak('proxy-row-dead-connector', `${row}, but that Connector is dead`, { pair: [r.connectorNode, e.node] });
+    else if (!r.connectorHolds) leak('proxy-row-unneeded', `${row}, but that Connector holds no monitor of it any more`, { pair: [r.connectorNode, e.node] });
   }
   if (e.proxyRowsSize !== e.proxyRows.length) leak('proxy-row-unknown', `the Proxy on ${node} keeps ${e.proxyRowsSize - e.proxyRows.length} subscription(s) of processes that are not probes`);
   for (const b of e.batchers) {

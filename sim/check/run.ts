@@ -17,10 +17,10 @@ import type { EventsMsg } from '../../core/messages.js';
 import { atom, type Pid, type Term } from '../../core/terms.js';
 import type { TraceSink } from '../engine/kernel.js';
 import type { Ctx, DownSignal, Handling, Proc } from '../beam/process.js';
-import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, type NodeShape, type Schedule, type Step } from './schedule.js';
+import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, ZEN_COMPONENTS, type NodeShape, type Schedule, type Step } from './schedule.js';
 import { World } from '../beam/world.js';
-import { DISPATCHER, ZenCluster, type ComponentSteps } from '../zen/cluster.js';
-import { type DeathObs, type DemonitorObs, type DownObs, type FaultObs, type Interval, type MonitorObs, type NodeEnd, nodeEnd, type Observations, pairKey, type RateWindow, type RunView } from './observations.js';
+import { DISPATCHER, ZenCluster, type ComponentSteps, type ZenProcess } from '../zen/cluster.js';
+import { type DeathObs, type DemonitorObs, type DownObs, type FaultObs, type Interval, type MonitorObs, type NodeEnd, nodeEnd, type Observations, pairKey, type RateWindow, type RunView, type ZenKillObs } from './observations.js';
 
 /** ZenMonitor boots on each node within this many µs; the script starts then. */
 const BOOT_US = 100_000;
@@ -82,6 +82,7 @@ class CheckRun implements RunView {
   private readonly connDown = new Map<string, Interval[]>();
   private readonly cuts = new Map<string, Interval[]>();
   private readonly zenDown = new Map<number, Interval[]>();
+  private readonly zenKills: ZenKillObs[] = [];
   private readonly rate: RateWindow[] = [];
   private readonly lastWindow = new Map<number, RateWindow>();
   private readonly maxLatencyUs = new Map<string, number>();
@@ -291,6 +292,14 @@ class CheckRun implements RunView {
         w.net.ensureConnected(this.name(a), this.name(b));
         return detail(`${this.name(a)} -> ${this.name(b)}`);
       }
+      case 'kill_zen': {
+        const [n, peer] = [this.node(step.node), this.node(step.peer)];
+        const which = ZEN_COMPONENTS[step.component % ZEN_COMPONENTS.length] as ZenProcess;
+        const pid = this.zen.kill(this.name(n), which, this.name(peer));
+        if (pid === undefined) return;
+        this.zenKills.push({ atUs: w.nowUs, node: n, which, peer });
+        return detail(`${which}${which === 'connector' || which === 'batcher' ? ` for ${this.name(peer)}` : ''} on ${this.name(n)}`);
+      }
       default:
         throw new Error(`not a fault: ${step.op}`);
     }
@@ -472,6 +481,7 @@ class CheckRun implements RunView {
       connDown: this.connDown,
       cuts: this.cuts,
       zenDown: this.zenDown,
+      zenKills: this.zenKills,
       rate: this.rate,
       maxLatencyUs: this.maxLatencyUs,
       scriptStartUs: BOOT_US,

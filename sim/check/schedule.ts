@@ -11,6 +11,7 @@
 import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfigKey } from '../../core/config.js';
 import { atom, bin, int, list, mapOf, tuple, type Term } from '../../core/terms.js';
 import { InputError } from '../run/params.js';
+import type { ZenProcess } from '../zen/cluster.js';
 
 export const SCHEDULE_VERSION = 1;
 
@@ -48,6 +49,12 @@ export type Step = At &
     | { readonly op: 'stop_zen'; readonly node: number }
     | { readonly op: 'start_zen'; readonly node: number }
     | { readonly op: 'connect'; readonly a: number; readonly b: number }
+    /**
+     * A component fault: `Process.exit(pid, :kill)` of ZenMonitor's process
+     * `ZEN_COMPONENTS[component]` on `node` (the Connector for `peer`, the Batcher for
+     * `peer`'s Connector; `peer` is ignored by the others). Its supervisor restarts it.
+     */
+    | { readonly op: 'kill_zen'; readonly node: number; readonly component: number; readonly peer: number }
   );
 export type Op = Step['op'];
 
@@ -68,6 +75,9 @@ export type Schedule = {
    */
   readonly faultsEndMs: number;
 };
+
+/** The ZenMonitor processes a `kill_zen` step names by index. */
+export const ZEN_COMPONENTS: readonly ZenProcess[] = ['connector', 'local', 'dispatcher', 'proxy', 'batcher'];
 
 /** Processes a run spawns at most (initial ones and spawn steps); further spawns are skipped. */
 export const MAX_PROCS = 30;
@@ -144,6 +154,7 @@ const STEP_FIELDS: Readonly<Record<Op, readonly string[]>> = {
   stop_zen: ['node'],
   start_zen: ['node'],
   connect: ['a', 'b'],
+  kill_zen: ['node', 'component', 'peer'],
 };
 
 /** Reads a schedule from JSON text (a replay file); throws InputError with one line. */
