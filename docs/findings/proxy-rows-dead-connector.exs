@@ -707,6 +707,31 @@ defmodule ZensimExport.ProxyRowsDeadConnectorTest do
       else: %{run | notes: ["steps[#{run.step}] (latency #{ms} ms between n#{a} and n#{b}) not reproduced: loopback has no latency control" | run.notes]}
   end
 
+  # zensim makes these monitors in one handler of the subscriber; here one probe message each.
+  def monitor_burst(run, sub, target, count), do: Enum.reduce(0..(count - 1)//1, run, &monitor(&2, sub, target + &1))
+
+  # zensim demonitors and monitors again in one handler; here two probe messages, handled in a row.
+  def remonitor(run, monitor) do
+    case monitor_index(run, monitor) do
+      nil -> run
+      id -> run |> demonitor(id) |> monitor(run.monitors[id].sub, run.monitors[id].target)
+    end
+  end
+
+  def kill_burst(run, p, count, reason), do: Enum.reduce(0..(count - 1)//1, run, &kill(&2, p + &1, reason))
+
+  def restart_zen(run, node), do: run |> stop_zen(node) |> start_zen(node)
+
+  # The probes here do not react to a DOWN: the flushes zensim makes on it are not made.
+  def flush_others_on_down(run, monitor), do: not_played(run, "flush_others_on_down of monitor #{monitor}", "the probes here do not react to a DOWN")
+
+  # Plain ERTS traffic: zensim's checks of its own ERTS model; real BEAM needs none.
+  def send_messages(run, p, to, count), do: not_played(run, "send of #{count} message(s) from p#{p} to p#{to}", "plain ERTS traffic")
+  def erts_monitor(run, sub, target), do: not_played(run, "erts_monitor of p#{target} by p#{sub}", "plain ERTS traffic")
+  def send_after(run, p, ms), do: not_played(run, "send_after(#{ms}) by p#{p}", "plain ERTS traffic")
+
+  defp not_played(run, what, why), do: %{run | notes: ["steps[#{run.step}] (#{what}) not played: #{why}" | run.notes]}
+
   def stop_zen(run, node) do
     n = node_index(node)
 

@@ -1,8 +1,12 @@
 // fast-check arbitraries for check schedules (sim/check/schedule.ts): cluster shapes (2 to
-// 6 nodes, some without ZenMonitor), ZenMonitor settings, workloads (spawn, monitor,
-// demonitor with and without :flush, kills with varied reasons, subscribers exiting) and
-// faults (crash, restart, one-way and two-way partitions, heal, latency spikes, stopping
-// and starting ZenMonitor, connecting nodes, killing one of ZenMonitor's own processes).
+// 6 nodes, some without ZenMonitor), ZenMonitor settings, workloads (spawn, monitor one
+// process or several at once, demonitor with and without :flush, also of all the others
+// from the handler of one DOWN, demonitor and re-monitor within one sweep, kills with varied reasons,
+// alone or in bursts, subscribers exiting), plain ERTS traffic between the probes (bursts
+// of numbered messages, ERTS monitors, timers) and faults (crash, restart, one-way and
+// two-way partitions, heal, latency spikes, stopping, starting and restarting
+// ZenMonitor, connecting nodes). A quarter of the steps fall on five shared moments, so
+// that things happen in bursts (several deaths in one Batcher sweep).
 //
 // Rules: sizes stay small (≤ 6 nodes, ≤ 30 processes, ≤ 40 steps) so a run takes
 // milliseconds and shrinking is effective; every choice shrinks toward the simplest
@@ -41,7 +45,9 @@ export const settingsArb: fc.Arbitrary<ZenSettings> = fc.record({
 });
 
 function stepArb(o: Required<ArbOptions>): fc.Arbitrary<Step> {
-  const atMs = fc.integer({ min: 0, max: o.horizonMs });
+  // Some steps fall on a few shared moments, so that deaths, monitors and faults come in bursts.
+  const moments = [1, 2, 3, 4, 5].map((k) => Math.round((k * o.horizonMs) / 6));
+  const atMs = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: o.horizonMs }) }, { weight: 1, arbitrary: fc.constantFrom(...moments) });
   const node = fc.nat({ max: o.maxNodes - 1 });
   // Mostly the first few processes, so that targets are shared and deaths come in bursts.
   const proc = fc.oneof({ weight: 2, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat({ max: MAX_PROCS - 1 }) });
@@ -50,14 +56,23 @@ function stepArb(o: Required<ArbOptions>): fc.Arbitrary<Step> {
   const w = (weight: number, arbitrary: fc.Arbitrary<Step>) => ({ weight, arbitrary });
   const workload = [
     w(10, fc.record({ atMs, op: fc.constant('monitor' as const), sub: proc, target: proc })),
+    w(2, fc.record({ atMs, op: fc.constant('monitor_burst' as const), sub: proc, target: proc, count: fc.integer({ min: 2, max: 6 }) })),
     w(4, fc.record({ atMs, op: fc.constant('kill' as const), proc, reason })),
+    w(2, fc.record({ atMs, op: fc.constant('kill_burst' as const), proc, count: fc.integer({ min: 2, max: 6 }), reason })),
     w(2, fc.record({ atMs, op: fc.constant('spawn' as const), node })),
     w(2, fc.record({ atMs, op: fc.constant('demonitor' as const), monitor: fc.nat({ max: 39 }) })),
     w(2, fc.record({ atMs, op: fc.constant('demonitor_flush' as const), monitor: fc.nat({ max: 39 }) })),
     w(1, fc.record({ atMs, op: fc.constant('subscriber_exit' as const), proc, reason })),
+    w(2, fc.record({ atMs, op: fc.constant('remonitor' as const), monitor: fc.nat({ max: 39 }) })),
+    w(1, fc.record({ atMs, op: fc.constant('flush_others_on_down' as const), monitor: fc.nat({ max: 39 }) })),
+    w(1, fc.record({ atMs, op: fc.constant('send' as const), proc, to: proc, count: fc.integer({ min: 1, max: 4 }) })),
+    w(2, fc.record({ atMs, op: fc.constant('erts_monitor' as const), sub: proc, target: proc })),
+    w(1, fc.record({ atMs, op: fc.constant('send_after' as const), proc, ms: fc.integer({ min: 0, max: 50 }) })),
   ];
-  // A flush that races the Dispatcher, a few µs into the batch carrying the DOWN.
-  if (o.racing) workload.push(w(1, fc.record({ atMs, op: fc.constant('demonitor_flush' as const), monitor: fc.nat({ max: 39 }), raceUs: fc.nat({ max: 4 }) })));
+  // A flush that races the Dispatcher, a few µs into the batch carrying the DOWN (its
+  // take-to-send window), or a few tens (its DOWN and others for the same subscriber queued).
+  const raceUs = fc.oneof({ weight: 2, arbitrary: fc.nat({ max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 60 }) });
+  if (o.racing) workload.push(w(1, fc.record({ atMs, op: fc.constant('demonitor_flush' as const), monitor: fc.nat({ max: 39 }), raceUs })));
   if (!o.faults) return fc.oneof(...workload);
   const faults = [
     w(1, fc.record({ atMs, op: fc.constant('crash' as const), node })),
@@ -68,6 +83,7 @@ function stepArb(o: Required<ArbOptions>): fc.Arbitrary<Step> {
     w(1, fc.record({ atMs, op: fc.constant('latency' as const), ...pair, ms: fc.integer({ min: 1, max: 2000 }) })),
     w(1, fc.record({ atMs, op: fc.constant('stop_zen' as const), node })),
     w(1, fc.record({ atMs, op: fc.constant('start_zen' as const), node })),
+    w(1, fc.record({ atMs, op: fc.constant('restart_zen' as const), node })),
     w(1, fc.record({ atMs, op: fc.constant('connect' as const), ...pair })),
     w(2, fc.record({ atMs, op: fc.constant('kill_zen' as const), node, component: fc.nat({ max: ZEN_COMPONENTS.length - 1 }), peer: node })),
   ];

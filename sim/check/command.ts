@@ -1,202 +1,31 @@
 // The check layer (sim/check): schedules (schedule.ts), their fast-check arbitraries
-// (arbitraries.ts), running one on a simulated cluster (run.ts) and what it observed
-// (observations.ts), the properties (properties.ts), the known findings (findings.ts)
-// and the command (this file). It may import report/, run/, zen/, beam/, engine/ and
-// core/; never plan/ or the CLI.
+// (arbitraries.ts), running one on a simulated cluster (run.ts, recorder.ts,
+// recovery.ts) and what it observed (observations.ts), the properties (properties.ts,
+// world_properties.ts, with the rules they share in facts.ts and the checker's own
+// Truncator in oracle.ts), the known findings and their signatures (findings.ts), the
+// suite (suite.ts), the ExUnit export (exunit.ts, elixir.ts) and the command (this file). It may import report/, run/, zen/,
+// beam/, engine/ and core/; never plan/ or the CLI.
 //
-// `zensim check`: ZenMonitor's guarantees (sim/check/properties.ts) checked with
-// fast-check against random schedules of workload and faults (sim/check/arbitraries.ts)
-// run on the simulated cluster (sim/check/run.ts). A failing property is shrunk to a
-// minimal schedule, written to a replay file, and printed with the one command that
-// replays it exactly (and writes its trace); `--replay` runs that schedule alone.
-//
-// How a run of the suite goes: one pass over `runs` generated schedules checks every
-// selected property on each (a schedule is run once, or twice for the determinism
-// property); then each property that failed is shrunk on its own, by fast-check
-// replaying the failing run (its `path`) with that property alone, so shrinking keeps
-// the failure it started from. Same seed, same schedules, same verdicts.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// `zensim check`: ZenMonitor's guarantees, and the simulated ERTS's own, checked with
+// fast-check against random schedules of workload and faults; every failing class
+// shrunk to a minimal schedule, written to a replay file and printed with the one
+// command that replays it exactly (and writes its trace); `--replay` runs one schedule;
+// `--export-exunit` writes a schedule as an ExUnit test for real BEAM nodes (exunit.ts).
+// Exit 0 when every property holds, 1 when one fails (a documented finding included,
+// unless --allow-known) or a run crashes, 2 on bad input, 130/143 when interrupted
+// (after printing what was found). On a terminal it shows progress.
 import type { Argv } from 'yargs';
-import fc from 'fast-check';
-import { scheduleArb, type ArbOptions } from './arbitraries.js';
-import { knownFinding, type Finding } from './findings.js';
-import { Facts, PROPERTIES, PROPERTY_NAMES, propertyByName, type Property, type PropertyName, type Verdict } from './properties.js';
 import { writeExunitExports } from './exunit.js';
-import { runSchedule } from './run.js';
+import { Facts } from './facts.js';
+import { classify } from './findings.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from './schedule.js';
-import { checkWritable, PendingFile, writeAtomic } from '../report/output.js';
+import { runCheck, replaySchedule, type CheckReport, type FailureClass, type Progress, type ReplayReport } from './suite.js';
+import { PROPERTY_NAMES, type PropertyName } from './verdict.js';
+import { checkWritable, PendingFile } from '../report/output.js';
 import { InputError } from '../run/params.js';
-import type { ComponentSteps } from '../zen/cluster.js';
-import type { Observations } from './observations.js';
 
-export type CheckOptions = {
-  /** Schedules to try (default 100). */
-  runs?: number;
-  /** fast-check seed (default 1). */
-  seed?: number;
-  /** Check this property alone (default: all). */
-  property?: PropertyName;
-  /** `zen.<key>` overrides as (key without `zen.`, value) pairs: the user's own settings. */
-  zen?: readonly (readonly [string, unknown])[];
-  /** Replaced component step functions (mutation tests). */
-  steps?: Partial<ComponentSteps>;
-  arb?: ArbOptions;
-  /** Shrink failures to a minimal schedule (default true). */
-  shrink?: boolean;
-  /** Where replay files go (default `.zensim`); null writes none. */
-  replayDir?: string | null;
-  /** Progress and report lines. */
-  log?: (line: string) => void;
-};
-
-export type Failure = {
-  readonly why: string;
-  /** The documented upstream behaviour this failure is, if it is one (docs/findings.md). */
-  readonly finding: Finding | undefined;
-  readonly schedule: Schedule;
-  /** Index of the first failing run of the pass. */
-  readonly runIndex: number;
-  readonly shrinks: number;
-  readonly replayFile: string | undefined;
-  readonly command: string;
-  readonly inline: string;
-};
-export type PropertyOutcome = { readonly name: PropertyName; readonly ok: boolean; readonly failure?: Failure };
-export type CheckReport = {
-  readonly ok: boolean;
-  readonly seed: number;
-  readonly runs: number;
-  readonly outcomes: PropertyOutcome[];
-  /** ERTS monitors Proxies kept on live targets after unsubscribe, summed over the runs' ends (documented upstream). */
-  readonly proxyMonitorsKept: number;
-};
-
-/** Runs the suite; never throws on a failing property (see `ok`). */
-export function runCheck(opts: CheckOptions = {}): CheckReport {
-  const runs = opts.runs ?? 100;
-  const seed = opts.seed ?? 1;
-  const log = opts.log ?? (() => {});
-  const props = opts.property === undefined ? PROPERTIES : [propertyByName(opts.property) as Property];
-  const zen = opts.zen ?? [];
-  const arb = scheduleArb(opts.arb).map((s) => withSettings(s, zen));
-  const observe = observer(opts.steps);
-  const firstFailure = new Map<PropertyName, number>();
-  let kept = 0;
-  let index = 0;
-  fc.check(
-    fc.property(arb, (s) => {
-      const obs = observe(s);
-      for (const e of obs.ends) kept += e.proxyMonitorsKept;
-      for (const p of props) {
-        if (firstFailure.has(p.name)) continue;
-        if (!p.check(obs, () => observe(s, true)).ok) firstFailure.set(p.name, index);
-      }
-      index++;
-      return true;
-    }),
-    { seed, numRuns: runs },
-  );
-  const outcomes: PropertyOutcome[] = [];
-  for (const p of props) {
-    const at = firstFailure.get(p.name);
-    if (at === undefined) {
-      outcomes.push({ name: p.name, ok: true });
-      log(`  ok    ${p.name} (${runs} runs)`);
-      continue;
-    }
-    log(`  FAIL  ${p.name} (first at run ${at + 1} of ${runs})${opts.shrink === false ? '' : '; shrinking…'}`);
-    const failure = minimize(p, arb, observe, { seed, runs, at, shrink: opts.shrink !== false, replayDir: opts.replayDir === undefined ? '.zensim' : opts.replayDir });
-    outcomes.push({ name: p.name, ok: false, failure });
-  }
-  return { ok: outcomes.every((o) => o.ok), seed, runs, outcomes, proxyMonitorsKept: kept };
-}
-
-/** Runs schedules, remembering the last few (the pass and shrinking meet the same ones again). */
-function observer(steps: Partial<ComponentSteps> | undefined): (s: Schedule, fresh?: boolean) => Observations {
-  const cache = new Map<string, Observations>();
-  return (s, fresh = false) => {
-    const key = scheduleJson(s);
-    const hit = fresh ? undefined : cache.get(key);
-    if (hit !== undefined) return hit;
-    const obs = runSchedule(s, steps !== undefined ? { steps } : {});
-    if (!fresh) {
-      cache.set(key, obs);
-      if (cache.size > 64) cache.delete(cache.keys().next().value as string);
-    }
-    return obs;
-  };
-}
-
-function minimize(
-  p: Property,
-  arb: fc.Arbitrary<Schedule>,
-  observe: (s: Schedule, fresh?: boolean) => Observations,
-  o: { seed: number; runs: number; at: number; shrink: boolean; replayDir: string | null },
-): Failure {
-  const holds = (s: Schedule) => p.check(observe(s), () => observe(s, true)).ok;
-  const details = fc.check(fc.property(arb, holds), {
-    seed: o.seed,
-    numRuns: o.runs,
-    path: String(o.at),
-    endOnFailure: !o.shrink,
-  });
-  const found = details.counterexample?.[0];
-  if (!details.failed || found === undefined) throw new Error(`${p.name}: run ${o.at + 1} failed in the pass but not when replayed`);
-  const verdict = p.check(observe(found), () => observe(found, true)) as Extract<Verdict, { ok: false }>;
-  const inline = Buffer.from(scheduleJson(found)).toString('base64url');
-  let replayFile: string | undefined;
-  if (o.replayDir !== null) {
-    mkdirSync(o.replayDir, { recursive: true });
-    replayFile = join(o.replayDir, `check-${p.name}-seed${o.seed}.json`);
-    writeAtomic(replayFile, `${scheduleJson(found)}\n`);
-  }
-  const source = replayFile !== undefined ? `--replay ${replayFile}` : `--replay-inline ${inline}`;
-  return {
-    why: verdict.why,
-    finding: knownFinding(p.name, verdict, new Facts(observe(found))),
-    schedule: found,
-    runIndex: o.at,
-    shrinks: details.numShrinks,
-    replayFile,
-    command: `npx zensim check --property ${p.name} ${source} --trace trace.jsonl`,
-    inline,
-  };
-}
-
-export type ReplayOutcome = { readonly name: PropertyName; readonly verdict: Verdict };
-export type ReplayReport = {
-  readonly ok: boolean;
-  readonly outcomes: ReplayOutcome[];
-  readonly traceHash: string;
-  readonly events: number;
-  readonly observations: Observations;
-};
-
-/** Runs one schedule exactly and checks it (one property, or all); writes its trace if asked. */
-export function replaySchedule(
-  s: Schedule,
-  opts: { property?: PropertyName; trace?: string; steps?: Partial<ComponentSteps> } = {},
-): ReplayReport {
-  const trace = opts.trace !== undefined ? new PendingFile(opts.trace) : undefined;
-  let obs: Observations;
-  try {
-    obs = runSchedule(s, {
-      ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
-      ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
-    });
-    trace?.commit();
-  } catch (e) {
-    trace?.discard();
-    throw e;
-  }
-  const props = opts.property === undefined ? PROPERTIES : [propertyByName(opts.property) as Property];
-  const rerun = () => runSchedule(s, opts.steps !== undefined ? { steps: opts.steps } : {});
-  const outcomes = props.map((p) => ({ name: p.name, verdict: p.check(obs, rerun) }));
-  return { ok: outcomes.every((o) => o.verdict.ok), outcomes, traceHash: obs.traceHash, events: obs.events, observations: obs };
-}
-
-// ---- the command line --------------------------------------------------------------------------
+export { runCheck, replaySchedule } from './suite.js';
+export type { CheckOptions, CheckReport, Example, FailureClass, PropertyOutcome, ReplayReport } from './suite.js';
 
 export type CheckCommand = {
   kind: 'check';
@@ -211,33 +40,63 @@ export type CheckCommand = {
   /** Write the schedule (a replay's, or each failing property's minimal one) as an ExUnit test. */
   exportExunit?: string;
   quiet: boolean;
+  /** Exit 0 when the only failures are documented findings. */
+  allowKnown: boolean;
+  shrink: boolean;
+  bail: boolean;
 };
 
 export function checkOptions<T>(y: Argv<T>) {
   return y
-    .option('runs', { type: 'number', default: 100, describe: 'random schedules to try' })
-    .option('seed', { type: 'number', default: 1, describe: 'fast-check seed (same seed, same schedules, same verdicts)' })
+    .option('runs', { type: 'string', describe: 'random schedules to try (default 100)' })
+    .option('seed', { type: 'string', describe: 'fast-check seed: same seed, same schedules, same verdicts (default 1)' })
     .option('property', { type: 'string', describe: `check one property: ${PROPERTY_NAMES.join(', ')}` })
-    .option('set', { type: 'string', array: true, default: [] as string[], describe: "your ZenMonitor settings, zen.<key>=value (e.g. zen.demand_amount=500): they replace the generated ones (with --replay, the file's); repeatable" })
+    .option('set', { type: 'string', array: true, describe: "your ZenMonitor settings, zen.<key>=value (e.g. zen.demand_amount=500): they replace the generated ones (with --replay, the file's); repeatable" })
     .option('faults', { type: 'boolean', default: true, describe: 'generate faults (crashes, partitions, latency, ZenMonitor stops); --no-faults checks a healthy cluster' })
     .option('racing', { type: 'boolean', default: true, describe: 'generate demonitor(ref, [:flush]) calls that race the Dispatcher by a few µs; --no-racing leaves them out' })
+    .option('allow-known', { type: 'boolean', default: false, describe: 'exit 0 when the only failures are documented findings (docs/findings.md): for a CI gate' })
+    .option('shrink', { type: 'boolean', default: true, describe: 'shrink each failure to a minimal schedule; --no-shrink reports the first failing schedule as it is' })
+    .option('bail', { type: 'boolean', default: false, describe: 'stop at the first run with a new failure or a crash' })
     .option('replay', { type: 'string', describe: 'run exactly the schedule in FILE (written by a failing check) and check it' })
     .option('replay-inline', { type: 'string', describe: 'as --replay, the schedule given inline (base64url JSON, printed by a failing check)' })
     .option('trace', { type: 'string', describe: 'with --replay: write every executed event, one JSON object per line, to FILE' })
-    .option('export-exunit', { type: 'string', describe: 'write the schedule (with --replay) or each failing property\'s minimal schedule as an ExUnit test, OUT.exs, to run on real BEAM nodes (mix test OUT.exs)' })
+    .option('export-exunit', { type: 'string', describe: "write the schedule (with --replay) or each failing property's minimal schedule as an ExUnit test, OUT.exs, to run on real BEAM nodes (mix test OUT.exs)" })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but failures and errors' });
 }
 
+/** An integer flag (yargs reads it as a string, so that one without a value is refused: sim/cli.ts). */
+function integer(args: Record<string, unknown>, key: string, fallback: number, what: string, max: number): number {
+  const raw = args[key];
+  if (raw === undefined) return fallback;
+  const n = Number(String(raw).replaceAll('_', ''));
+  const min = what === 'a positive integer' ? 1 : 0;
+  if (String(raw).trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${key} must be ${what} (at most ${max}), got '${String(raw)}'`);
+  return n;
+}
+
+/** fast-check seeds are 32-bit; a run count beyond this is not a check anyone waits for. */
+const MAX_SEED = 2 ** 31 - 1;
+const MAX_RUNS = 10_000_000;
+
 export function checkCommand(args: Record<string, unknown>): CheckCommand {
-  const runs = args.runs as number;
-  if (!Number.isSafeInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, got ${String(runs)}`);
-  const seed = args.seed as number;
-  if (!Number.isSafeInteger(seed)) throw new InputError(`--seed must be an integer, got ${String(seed)}`);
-  const cmd: CheckCommand = { kind: 'check', runs, seed, zen: [], arb: { faults: args.faults !== false, racing: args.racing !== false }, quiet: args.quiet === true };
-  if (args.property !== undefined) {
-    const p = String(args.property);
-    if (propertyByName(p) === undefined) throw new InputError(`unknown property '${p}' (known: ${PROPERTY_NAMES.join(', ')})`);
-    cmd.property = p as PropertyName;
+  const runs = integer(args, 'runs', 100, 'a positive integer', MAX_RUNS);
+  const seed = integer(args, 'seed', 1, 'a non-negative integer', MAX_SEED);
+  const flag = (k: string) => args[k] !== false && args[k] !== undefined;
+  const cmd: CheckCommand = {
+    kind: 'check',
+    runs,
+    seed,
+    zen: [],
+    arb: { faults: flag('faults'), racing: flag('racing') },
+    quiet: flag('quiet'),
+    allowKnown: flag('allow-known'),
+    shrink: flag('shrink'),
+    bail: flag('bail'),
+  };
+  const property = args.property;
+  if (property !== undefined) {
+    if (!(PROPERTY_NAMES as readonly string[]).includes(String(property))) throw new InputError(`unknown property '${String(property)}' (known: ${PROPERTY_NAMES.join(', ')})`);
+    cmd.property = property as PropertyName;
   }
   for (const kv of (args.set as string[] | undefined) ?? []) {
     const i = kv.indexOf('=');
@@ -248,18 +107,16 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
   }
   withSettings({ version: 1, seed: 0, nodes: [], zen: {}, procs: [], steps: [], faultsEndMs: 0 }, cmd.zen);
   const file = args.replay;
-  const inline = args['replay-inline'] ?? args.replayInline;
+  const inline = args['replay-inline'];
   if (file !== undefined && inline !== undefined) throw new InputError('give --replay FILE or --replay-inline DATA, not both');
-  if (file !== undefined) {
-    if (String(file) === '') throw new InputError('--replay needs a file name');
-    cmd.replay = { file: String(file) };
-  } else if (inline !== undefined) cmd.replay = { inline: String(inline) };
-  if (args.trace !== undefined) {
+  if (file !== undefined) cmd.replay = { file: String(file) };
+  else if (inline !== undefined) cmd.replay = { inline: String(inline) };
+  const trace = args.trace;
+  if (trace !== undefined) {
     if (cmd.replay === undefined) throw new InputError('--trace needs --replay (the trace of one schedule)');
-    if (String(args.trace) === '') throw new InputError('--trace needs a file name');
-    cmd.trace = String(args.trace);
+    cmd.trace = String(trace);
   }
-  const exunit = args['export-exunit'] ?? args.exportExunit;
+  const exunit = args['export-exunit'];
   if (exunit !== undefined) {
     if (!String(exunit).endsWith('.exs')) throw new InputError(`--export-exunit takes a file name ending in .exs, got '${String(exunit)}'`);
     cmd.exportExunit = String(exunit);
@@ -279,70 +136,216 @@ export async function loadReplay(r: { file: string } | { inline: string }): Prom
     if (!existsSync(r.file) || !statSync(r.file).isFile()) throw new InputError(`--replay ${r.file}: no such file`);
     return parseSchedule(readFileSync(r.file, 'utf8'), r.file);
   }
-  let text: string;
-  try {
-    text = Buffer.from(r.inline, 'base64url').toString('utf8');
-  } catch {
-    throw new InputError('--replay-inline: not base64url');
-  }
-  return parseSchedule(text, '--replay-inline');
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(r.inline)) throw new InputError('--replay-inline: not base64url (as a failing check prints it)');
+  return parseSchedule(Buffer.from(r.inline, 'base64url').toString('utf8'), '--replay-inline');
 }
 
-/** `zensim check`: exit 0 when every property holds, 1 when one fails. */
-export async function runCheckCommand(cmd: CheckCommand): Promise<number> {
-  const out = (s: string) => process.stdout.write(`${s}\n`);
-  const say = (s: string) => {
-    if (!cmd.quiet) out(s);
-  };
-  const sets = cmd.zen.map(([k, v]) => ` --set zen.${k}=${String(v)}`).join('');
-  if (cmd.replay !== undefined) {
-    if (cmd.trace !== undefined) checkWritable(cmd.trace, '--trace');
-    if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
-    const schedule = withSettings(await loadReplay(cmd.replay), cmd.zen);
-    const rep = replaySchedule(schedule, { ...(cmd.property !== undefined ? { property: cmd.property } : {}), ...(cmd.trace !== undefined ? { trace: cmd.trace } : {}) });
-    say(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})  traceHash ${rep.traceHash}  ${rep.events} events`);
-    for (const o of rep.outcomes) {
-      if (o.verdict.ok) say(`  ok    ${o.name}${o.verdict.notes.map((n) => `\n        note: ${n}`).join('')}`);
-      else {
-        out(`  FAIL  ${o.name}\n        ${o.verdict.why}`);
-        const known = knownFinding(o.name, o.verdict, new Facts(rep.observations));
-        if (known !== undefined) out(`        known: documented upstream behaviour, ${known.id}: ${known.title} (${known.doc})`);
-      }
+// ---- running it -------------------------------------------------------------------------------
+
+/** SIGINT/SIGTERM while a check runs: stop where it is, report, exit 130/143; a second signal ends at once. */
+class Interrupt {
+  signal: NodeJS.Signals | undefined;
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+
+  constructor() {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const h = () => {
+        if (this.signal !== undefined) process.exit(exitCodeOf(sig));
+        this.signal = sig;
+      };
+      this.handlers.set(sig, h);
+      process.on(sig, h);
     }
-    if (cmd.trace !== undefined) say(`trace: ${cmd.trace}`);
-    if (cmd.exportExunit !== undefined) {
-      const source = 'file' in cmd.replay ? cmd.replay.file : '--replay-inline';
-      for (const f of writeExunitExports(cmd.exportExunit, [{ schedule, source, property: cmd.property }])) say(`ExUnit test: ${f}  (mix test ${f})`);
-    }
-    return rep.ok ? 0 : 1;
   }
-  const flags = `${cmd.arb.faults ? '' : ' --no-faults'}${cmd.arb.racing ? '' : ' --no-racing'}`;
+
+  release(): void {
+    for (const [sig, h] of this.handlers) process.off(sig, h);
+  }
+
+  get code(): number | undefined {
+    return this.signal === undefined ? undefined : exitCodeOf(this.signal);
+  }
+}
+
+function exitCodeOf(sig: NodeJS.Signals): number {
+  return sig === 'SIGINT' ? 130 : 143;
+}
+
+/** Lets a pending signal land (the pass is synchronous work between these awaits). */
+function yieldToSignals(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve)); // wall-clock: ok (no effect on results: only lets a signal handler run)
+}
+
+/** `zensim check`: see the module header for the exit codes. */
+export async function runCheckCommand(cmd: CheckCommand): Promise<number> {
+  const stop = new Interrupt();
+  try {
+    return cmd.replay !== undefined ? await replayCommand(cmd, cmd.replay, stop) : await suiteCommand(cmd, stop);
+  } finally {
+    stop.release();
+  }
+}
+
+function printer(cmd: CheckCommand) {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  return { out, say: (s: string) => (cmd.quiet ? undefined : out(s)) };
+}
+
+async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number> {
+  const { out, say } = printer(cmd);
+  const sets = cmd.zen.map(([k, v]) => ` --set zen.${k}=${String(v)}`).join('');
+  const flags = `${cmd.arb.faults ? '' : ' --no-faults'}${cmd.arb.racing ? '' : ' --no-racing'}${cmd.shrink ? '' : ' --no-shrink'}${cmd.bail ? ' --bail' : ''}`;
   say(`zensim check --runs ${cmd.runs} --seed ${cmd.seed}${cmd.property !== undefined ? ` --property ${cmd.property}` : ''}${flags}${sets}`);
   if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
-  const report = runCheck({
+  const progress = new ProgressLine(!cmd.quiet && process.stderr.isTTY === true);
+  const report = await runCheck({
     runs: cmd.runs,
     seed: cmd.seed,
     zen: cmd.zen,
     arb: cmd.arb,
+    shrink: cmd.shrink,
+    bail: cmd.bail,
     ...(cmd.property !== undefined ? { property: cmd.property } : {}),
-    log: say,
+    shouldStop: () => stop.signal !== undefined,
+    tick: async (p) => {
+      progress.show(p);
+      await yieldToSignals();
+    },
   });
-  if (report.proxyMonitorsKept > 0) {
-    say(`  note: Proxies kept ${report.proxyMonitorsKept} ERTS monitor(s) on live targets after unsubscribe (documented upstream behaviour; counted, not a failure)`);
+  progress.clear();
+  for (const line of reportLines(report)) out(line);
+  if (cmd.exportExunit !== undefined) exportFailures(cmd, cmd.exportExunit, report, out, say);
+  if (stop.code !== undefined) return stop.code;
+  return report.clean || (report.ok && cmd.allowKnown) ? 0 : 1;
+}
+
+/** The report: per property, runs passed, known failures per finding, new failures; then each class's example; then one closing line. */
+export function reportLines(r: CheckReport): string[] {
+  const lines: string[] = [];
+  const stopped = r.interrupted ? ` (interrupted after ${r.done})` : r.done < r.runs ? ` (stopped at the first new failure, run ${r.done})` : '';
+  const crashed = r.crashes.reduce((n, c) => n + c.runs, 0);
+  lines.push(`  ${r.completed} of ${r.runs} runs completed${stopped}, ${crashed} crashed`);
+  const width = Math.max(...r.outcomes.map((o) => o.name.length));
+  for (const o of r.outcomes) {
+    const known = o.classes.filter((c) => c.kind === 'known');
+    const fresh = o.classes.filter((c) => c.kind === 'new');
+    const tag = fresh.length > 0 ? 'FAIL ' : known.length > 0 ? 'known' : 'ok   ';
+    const parts = [`${o.passed} passed`, ...known.map((c) => `known ${c.findings.map((f) => f.id).join('+')} ×${c.runs} (first at run ${c.firstRun + 1})`), ...fresh.map((c) => `NEW ${c.key.slice(4)} ×${c.runs} (first at run ${c.firstRun + 1})`)];
+    lines.push(`  ${tag} ${o.name.padEnd(width)}  ${parts.join(', ')}`);
   }
-  for (const o of report.outcomes) {
-    const f = o.failure;
-    if (f === undefined) continue;
-    out(`\n${o.name} FAILS: ${f.why}`);
-    out(`minimal schedule (${f.shrinks} shrinks): ${scheduleJson(f.schedule)}`);
-    out(`replay: ${f.command}`);
-    if (f.replayFile !== undefined) out(`  (or anywhere: npx zensim check --property ${o.name} --replay-inline ${f.inline})`);
-    if (f.finding !== undefined) out(`known: this is documented upstream behaviour, ${f.finding.id}: ${f.finding.title} (${f.finding.doc})`);
+  for (const c of r.crashes) lines.push(`  CRASH ${c.runs} run(s) threw (first at run ${c.firstRun + 1}): ${c.why}`);
+  if (r.proxyMonitorsKept > 0) lines.push(`  note: Proxies kept ${r.proxyMonitorsKept} ERTS monitor(s) on live targets after unsubscribe (documented upstream behaviour; counted, not a failure)`);
+  for (const c of [...r.crashes, ...r.outcomes.flatMap((o) => o.classes)]) lines.push('', ...exampleLines(c));
+  const known = [...r.knownByFinding].map(([id, n]) => `${id} ${n}`).join(', ');
+  const firstCrash = r.crashes.length === 0 ? undefined : Math.min(...r.crashes.map((c) => c.firstRun));
+  lines.push(
+    '',
+    `result: ${r.completed} runs completed, ${crashed} crashed${firstCrash !== undefined ? ` (first at run ${firstCrash + 1})` : ''}, ${r.newRuns} with new failures${r.firstNewRun !== undefined ? ` (first at run ${r.firstNewRun + 1})` : ''}, ${r.knownRuns} with documented findings only${known !== '' ? ` (${known})` : ''}`,
+  );
+  return lines;
+}
+
+/** Each failing property's example (its first new class's, else its first known one's) as an ExUnit test. */
+function exportFailures(cmd: CheckCommand, file: string, r: CheckReport, out: (s: string) => void, say: (s: string) => void): void {
+  const failed = r.outcomes.flatMap((o) => {
+    const c = o.classes.find((x) => x.kind === 'new') ?? o.classes[0];
+    return c?.example === undefined ? [] : [{ schedule: c.example.schedule, source: c.example.replayFile ?? `check --seed ${cmd.seed}`, property: o.name }];
+  });
+  for (const f of writeExunitExports(file, failed)) out(`ExUnit test: ${f}  (mix test ${f})`);
+  if (failed.length === 0) say(`no property failed: no ExUnit test written to ${file}`);
+}
+
+function exampleLines(c: FailureClass): string[] {
+  const e = c.example;
+  const head =
+    c.kind === 'crash' ? `CRASH: ${c.why}` : c.kind === 'known' ? `${c.property} fails as documented, ${c.findings.map((f) => `${f.id}: ${f.title} (${f.doc})`).join('; ')}` : `${c.property} FAILS (new): ${c.why}`;
+  if (e === undefined) return [head];
+  const lines = [head];
+  if (c.kind === 'known' || e.why !== c.why) lines.push(`  this example: ${e.why}`);
+  lines.push(`${e.minimal ? `minimal schedule (${e.shrinks} shrinks)` : e.shrinks > 0 ? `schedule (shrinking stopped after ${e.shrinks} shrinks)` : 'schedule (not shrunk)'}: ${scheduleJson(e.schedule)}`);
+  lines.push(`replay: ${e.command}`);
+  if (e.replayFile !== undefined) lines.push(`  (or anywhere: npx zensim check${c.property !== undefined ? ` --property ${c.property}` : ''} --replay-inline ${e.inline})`);
+  if (e.writeError !== undefined) lines.push(`note: ${e.writeError}; replay it with the inline form above`);
+  return lines;
+}
+
+/** Progress on a terminal: one line, rewritten at most every 200 ms of wall time. */
+class ProgressLine {
+  private last = 0;
+  private shown = false;
+  private readonly started = performance.now(); // wall-clock: ok (progress display only)
+
+  constructor(private readonly on: boolean) {}
+
+  show(p: Progress): void {
+    if (!this.on) return;
+    const now = performance.now(); // wall-clock: ok (progress display only)
+    if (now - this.last < 200) return;
+    this.last = now;
+    this.shown = true;
+    const text =
+      p.phase === 'pass'
+        ? `run ${p.done}/${p.of}  new ${p.newRuns}  known ${p.knownRuns}  crashed ${p.crashed}  ETA ${eta(now - this.started, p.done, p.of)}`
+        : `shrinking ${p.what ?? ''}: ${p.done} schedules tried`;
+    process.stderr.write(`\r\x1b[K  ${text}`);
   }
-  if (cmd.exportExunit !== undefined) {
-    const failed = report.outcomes.flatMap((o) => (o.failure === undefined ? [] : [{ schedule: o.failure.schedule, source: o.failure.replayFile ?? `check --seed ${cmd.seed}`, property: o.name }]));
-    for (const f of writeExunitExports(cmd.exportExunit, failed)) out(`ExUnit test: ${f}  (mix test ${f})`);
-    if (failed.length === 0) say(`no property failed: no ExUnit test written to ${cmd.exportExunit}`);
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
   }
-  return report.ok ? 0 : 1;
+}
+
+function eta(elapsedMs: number, done: number, of: number): string {
+  const s = done === 0 ? 0 : Math.round(((of - done) * elapsedMs) / done / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+async function replayCommand(cmd: CheckCommand, source: { file: string } | { inline: string }, stop: Interrupt): Promise<number> {
+  const { out, say } = printer(cmd);
+  if (cmd.trace !== undefined) checkWritable(cmd.trace, '--trace');
+  if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
+  const schedule = withSettings(await loadReplay(source), cmd.zen);
+  const trace = cmd.trace !== undefined ? new PendingFile(cmd.trace) : undefined;
+  const rep = replaySchedule(schedule, {
+    ...(cmd.property !== undefined ? { property: cmd.property } : {}),
+    ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
+  });
+  await yieldToSignals();
+  if (stop.code !== undefined || rep.crashed) trace?.discard();
+  else trace?.commit();
+  if (rep.crashed) {
+    out(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})\n  CRASH the run threw: ${rep.why}`);
+    return stop.code ?? 1;
+  }
+  say(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})  traceHash ${rep.traceHash}  ${rep.events} events`);
+  const onlyKnown = replayLines(rep, out, say);
+  if (cmd.trace !== undefined && stop.code === undefined) say(`trace: ${cmd.trace}`);
+  if (cmd.exportExunit !== undefined && stop.code === undefined) {
+    const from = 'file' in source ? source.file : '--replay-inline';
+    for (const f of writeExunitExports(cmd.exportExunit, [{ schedule, source: from, property: cmd.property }])) say(`ExUnit test: ${f}  (mix test ${f})`);
+  }
+  if (stop.code !== undefined) return stop.code;
+  return rep.ok || (onlyKnown && cmd.allowKnown) ? 0 : 1;
+}
+
+/** Prints each property's verdict on the replayed run; true when every failure is a documented finding. */
+function replayLines(rep: Extract<ReplayReport, { crashed: false }>, out: (s: string) => void, say: (s: string) => void): boolean {
+  const facts = new Facts(rep.observations);
+  let onlyKnown = true;
+  for (const o of rep.outcomes) {
+    const v = o.verdict;
+    if (v.ok) {
+      say(`  ok    ${o.name}${v.notes.map((n) => `\n        note: ${n}`).join('')}`);
+      continue;
+    }
+    const c = classify(o.name, v, facts);
+    if (c.kind === 'known') {
+      out(`  known ${o.name}\n        ${v.why}\n        known: documented upstream behaviour, ${c.findings.map((f) => `${f.id}: ${f.title} (${f.doc})`).join('; ')}`);
+      continue;
+    }
+    onlyKnown = false;
+    const shown = c.kind === 'new' ? c.violation : v;
+    out(`  FAIL  ${o.name}\n        ${shown.why}${v.violations.length > 1 ? `\n        (${v.violations.length} violations in all: ${[...new Set(v.violations.map((x) => x.code))].join(', ')})` : ''}`);
+  }
+  return onlyKnown;
 }

@@ -1,11 +1,18 @@
 // The documented findings (docs/findings.md): guarantees that real ZenMonitor 2.1.0
-// breaks, each with the property that catches it and a test of whether a failing
-// verdict is that finding. The properties stay strict (a finding still fails the check);
-// `zensim check` uses this list only to say "this is documented upstream behaviour", and
-// the property tests to tell a known finding from a new failure.
-import { assertNever } from '../../core/terms.js';
-import type { MonitorObs } from './observations.js';
-import type { Facts, PropertyName, Verdict } from './properties.js';
+// breaks, each with the property that catches it and its signature: a test, over the
+// evidence of one violation and the run it happened in, of whether that violation comes
+// from the finding's code path. A failing run is "known" only when every violation its
+// property reports matches a finding's signature; anything else is new, and new failures
+// are what `zensim check` exits non-zero on. Shrinking keeps a failure's class.
+//
+// Adding a finding: a Finding below (its signature reads only evidence the observations
+// carry; add the evidence where the property reports the violation), its schedule under
+// docs/findings/, its section in docs/findings.md, and test/sim/check/findings.test.ts
+// replays it.
+import { assertNever, atom } from '../../core/terms.js';
+import type { Facts } from './facts.js';
+import { type MonitorObs, pairKey } from './observations.js';
+import type { PropertyName, Verdict, Violation } from './verdict.js';
 
 export type Finding = {
   readonly id: string;
@@ -17,15 +24,9 @@ export type Finding = {
   readonly doc: string;
   /** Its minimal schedule (replay with `zensim check --replay`). */
   readonly schedule: string;
-  /** Whether this failing verdict (of the run `facts` describes) is this finding, and nothing else. */
-  explains(v: Extract<Verdict, { ok: false }>, facts: Facts): boolean;
+  /** The signature: whether this violation, in the run `facts` describes, comes from the finding's code path. */
+  matches(v: Violation, facts: Facts): boolean;
 };
-
-/**
- * A DOWN the Dispatcher sent in the batch it was handling when the flush ran arrives
- * within its handling time: a few µs in this model (see the finding's fidelity note).
- */
-const RACE_WINDOW_US = 50;
 
 export const FINDINGS: readonly Finding[] = [
   {
@@ -34,7 +35,23 @@ export const FINDINGS: readonly Finding[] = [
     property: 'no-down-after-flush',
     doc: 'docs/findings.md#f1-a-down-after-demonitorref-flush',
     schedule: 'docs/findings/flush-race.json',
-    explains: (v) => v.code === 'delivered-after-flush' && v.gapUs !== undefined && v.gapUs <= RACE_WINDOW_US,
+    // Dispatcher.handle_events/3 took {sub, ref} from References while handling the batch
+    // carrying this DOWN; the flush ran during that handling and its take found nothing
+    // (no demonitor of the ref ever reached the Connector), so it scanned the mailbox and
+    // found nothing either; and the send of that same handling delivered the DOWN afterwards.
+    matches: (v, facts) => {
+      if (v.code !== 'delivered-after-flush' || v.evidence?.kind !== 'late-down') return false;
+      const { monitor, flush, down } = v.evidence;
+      if (facts.obs.connectorDemonitors.has(monitor.ref.uid)) return false;
+      return facts.obs.dispatcherSlices.some(
+        (sl) =>
+          sl.node === monitor.subNode &&
+          sl.startUs <= flush.atUs &&
+          flush.atUs <= down.deliveredUs &&
+          down.deliveredUs <= sl.endUs &&
+          (sl.events ?? []).some((e) => e.refUid === monitor.ref.uid),
+      );
+    },
   },
   {
     id: 'F2',
@@ -42,53 +59,50 @@ export const FINDINGS: readonly Finding[] = [
     property: 'no-leaks-when-quiet',
     doc: 'docs/findings.md#f2-proxy-subscriptions-outlive-their-connector',
     schedule: 'docs/findings/proxy-rows-dead-connector.json',
-    // A Connector is dead when its node crashed or stopped ZenMonitor; one drops its monitors
-    // without unsubscribing when it fires them all (its node lost the connection, or the
-    // Proxy's node stopped answering): a disturbance of the pair, in either case.
-    explains: (v, facts) =>
-      (v.leaks ?? []).length > 0 &&
-      (v.leaks ?? []).every(
-        (l) =>
-          (l.code === 'proxy-row-dead-connector' || l.code === 'proxy-row-unneeded') &&
-          l.pair !== undefined &&
-          (l.code === 'proxy-row-dead-connector'
-            ? (facts.obs.zenDown.get(l.pair[0]) ?? []).some((iv) => iv.fromUs > facts.obs.scriptStartUs)
-            : facts.disturbances(l.pair[0], l.pair[1]).length > 0),
-      ),
+    // A row {target, connector} is deleted only by an unsubscribe, the target's death, or
+    // the Batcher of that Connector seeing it go DOWN. Dead Connector: the Proxy's node never
+    // started a Batcher for it, so nobody watched it die. Live Connector: its unsubscribe
+    // never came, because it ran do_down/1 (fired every monitor and cleared its batch,
+    // pending :unsubscribes included) while it held the target, or because the connection
+    // between the two nodes went down after the row's first subscription (an unsubscribe
+    // on it is lost, and no Batcher of that Connector was there to clean up).
+    matches: (v, facts) => {
+      if (v.evidence?.kind !== 'proxy-row') return false;
+      const { row, proxyNode } = v.evidence;
+      if (v.code === 'proxy-row-dead-connector') return !row.batcherStarted;
+      if (v.code !== 'proxy-row-unneeded') return false;
+      if (facts.obs.fires.some((fire) => fire.connector === row.connector.uid && fire.targets.includes(row.targetUid))) return true;
+      const subscribed = facts.obs.chunks.find((c) => c.connector === row.connector.uid && c.subscribes?.includes(row.targetUid) === true);
+      const pairs = [pairKey(row.connectorNode, proxyNode), pairKey(proxyNode, row.connectorNode)];
+      return subscribed !== undefined && pairs.some((k) => (facts.obs.connEvents.get(k) ?? []).some((e) => !e.up && e.atUs >= subscribed.atUs));
+    },
   },
   {
     id: 'F3',
-    title: "a ZenMonitor process killed loses DOWNs for good: a restarted Connector knows none of the old monitors and never watches its node again",
+    title: 'a ZenMonitor process killed loses DOWNs for good: a restarted Connector knows none of the old monitors and never watches its node again',
     property: 'exactly-one-down-per-undemonitored-monitor',
     consequences: ['no-leaks-when-quiet'],
     doc: 'docs/findings.md#f3-a-killed-connector-loses-its-monitors-and-its-node',
     schedule: 'docs/findings/connector-killed.json',
-    // Missing DOWNs, each lost to a kill (lostToKill); what they leave behind: the References
-    // rows of those monitors, the Proxy rows of the killed Connectors (no Batcher watched
-    // them), and the rows a killed Proxy's successor never monitors (its dead targets' stay).
-    explains: (v, facts) => {
-      if (v.monitor !== undefined) {
-        const m = facts.obs.monitors[v.monitor];
-        return m !== undefined && lostToKill(facts, m, dueToNodeLoss(facts, m, v.code));
+    // A monitor with no DOWN whose DOWN was lost to a kill (lostToKill); and what such kills
+    // leave behind: that monitor's References row (its target is dead), the row of a caller
+    // that crashed on a table Local's restart had taken away, a killed Connector's Proxy rows
+    // when no Batcher ever watched it (F2's path, opened by the kill), and the rows a killed
+    // Proxy's successor never monitored, whose targets died since.
+    matches: (v, facts) => {
+      const e = v.evidence;
+      if (e?.kind === 'dead-subscriber-row') return crashedOnTableOfKilledLocal(facts, e.sub, e.node);
+      if (e?.kind === 'no-down') {
+        if (v.code !== 'missing-down' && v.code !== 'missing-nodedown' && v.code !== 'references-row') return false;
+        return lostToKill(facts, e.monitor, v.code === 'missing-nodedown' || facts.deathOf.get(e.monitor.target)?.crash === true);
       }
-      return (
-        (v.leaks ?? []).length > 0 &&
-        (v.leaks ?? []).every((l) => {
-          if (l.code === 'proxy-row-dead-connector') return l.pair !== undefined && killedConnectorOf(facts, l.pair[0], l.pair[1]);
-          if (l.code === 'proxy-row-dead-target') return l.pair !== undefined && facts.obs.zenKills.some((k) => k.which === 'proxy' && k.node === (l.pair as [number, number])[1]);
-          const m = l.refUid === undefined ? undefined : facts.monitorByRef.get(l.refUid);
-          return l.code === 'references-row' && m !== undefined && lostToKill(facts, m, dueToNodeLoss(facts, m, ''));
-        })
-      );
+      if (e?.kind !== 'proxy-row') return false;
+      const { row, proxyNode } = e;
+      if (v.code === 'proxy-row-dead-connector') return facts.obs.zenKills.some((k) => k.node === row.connectorNode && (k.which === 'local' || (k.which === 'connector' && k.peer === proxyNode)));
+      return v.code === 'proxy-row-dead-target' && facts.obs.zenKills.some((k) => k.which === 'proxy' && k.node === proxyNode);
     },
   },
 ];
-
-/** The documented finding a failing verdict of `property` on the run `facts` describes is, if it is one. */
-export function knownFinding(property: PropertyName, v: Verdict, facts: Facts): Finding | undefined {
-  if (v.ok) return undefined;
-  return FINDINGS.find((f) => (f.property === property || f.consequences?.includes(property) === true) && f.explains(v, facts));
-}
 
 /**
  * F3's code paths: whether the DOWN of `m` was lost to a kill of one of ZenMonitor's own
@@ -121,12 +135,56 @@ export function lostToKill(facts: Facts, m: MonitorObs, nodeLoss: boolean): bool
   });
 }
 
-/** Whether a Connector on `node` for `peer` was killed (itself, or with Local). */
-function killedConnectorOf(facts: Facts, node: number, peer: number): boolean {
-  return facts.obs.zenKills.some((k) => k.node === node && (k.which === 'local' || (k.which === 'connector' && k.peer === peer)));
+/**
+ * Whether the process `sub` (on `node`) crashed with badarg on one of ZenMonitor's tables (`{:badarg,
+ * [{:ets, _, [table], _}]}`) after Local on its node was killed: Local's Subscribers
+ * table (and the Connector registry's) are gone until the restart has made new ones, so
+ * a `monitor/1` then crashes its caller after its References row is in, and nothing will
+ * ever take that row.
+ */
+function crashedOnTableOfKilledLocal(facts: Facts, sub: number, node: number): boolean {
+  const death = facts.deathOf.get(sub);
+  if (death === undefined) return false;
+  const r = death.reason;
+  const frame = r.t === 'tuple' && r.v[0] === atom('badarg') && r.v[1]?.t === 'list' ? r.v[1].v[0] : undefined;
+  const table = frame?.t === 'tuple' && frame.v[0] === atom('ets') && frame.v[2]?.t === 'list' ? frame.v[2].v[0] : undefined;
+  if (table?.t !== 'atom' || !table.v.startsWith('ZenMonitor.')) return false;
+  return facts.obs.zenKills.some((k) => k.which === 'local' && k.node === node && k.atUs <= death.atUs);
 }
 
-/** Whether the missing DOWN of `m` was due to its target's node going away (a crash, or a :nodedown due at the end). */
-function dueToNodeLoss(facts: Facts, m: MonitorObs, code: string): boolean {
-  return code === 'missing-nodedown' || facts.deathOf.get(m.target)?.crash === true;
+/** How a property's verdict on one run classifies: it held, every violation is a documented finding, or something new. */
+export type Classification =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'known'; readonly findings: readonly Finding[] }
+  | { readonly kind: 'new'; readonly violation: Violation };
+
+export function classify(property: PropertyName, v: Verdict, facts: Facts): Classification {
+  if (v.ok) return { kind: 'pass' };
+  const found: Finding[] = [];
+  for (const violation of v.violations) {
+    const f = FINDINGS.find((x) => (x.property === property || x.consequences?.includes(property) === true) && x.matches(violation, facts));
+    if (f === undefined) return { kind: 'new', violation };
+    if (!found.includes(f)) found.push(f);
+  }
+  return { kind: 'known', findings: found };
+}
+
+/** A class as a stable key: `known:F1`, `new:missing-down` (shrinking keeps it). */
+export function classKey(c: Classification): string {
+  switch (c.kind) {
+    case 'pass':
+      return 'pass';
+    case 'known':
+      return `known:${c.findings.map((f) => f.id).join('+')}`;
+    case 'new':
+      return `new:${c.violation.code}`;
+    default:
+      return assertNever(c);
+  }
+}
+
+/** The documented finding a failing verdict is, when all its violations are that one finding. */
+export function knownFinding(property: PropertyName, v: Verdict, facts: Facts): Finding | undefined {
+  const c = classify(property, v, facts);
+  return c.kind === 'known' && c.findings.length === 1 ? c.findings[0] : undefined;
 }

@@ -1,7 +1,11 @@
-// What a check run observed, as plain data for the properties (properties.ts): every
-// monitor, demonitor, DOWN, death, fault, connection and ZenMonitor up/down interval,
-// Dispatcher rate window, and each node's ZenMonitor tables and processes once the run
-// is quiet (`nodeEnd`, read through ZenCluster.inspectState, never mutated).
+// What a check run observed, as plain data for the properties (properties.ts,
+// world_properties.ts): every monitor, demonitor, DOWN, death, fault, connection event and
+// ZenMonitor up/down interval; what ZenMonitor's processes passed each other (the demand
+// each Dispatcher asked, what Local handed over, the chunks Connectors and Batchers sent,
+// the moments a Connector fired all its monitors); the plain ERTS traffic between probes
+// (numbered sends, ERTS monitors and their DOWNs, timers); the recovery probes made once
+// the faults were over; and each node's ZenMonitor tables and processes once the run is
+// quiet (`nodeEnd`, read through ZenCluster.inspectState, never mutated).
 import { listMonitors, type ConnectorState } from '../../core/connector.js';
 import type { BatcherState } from '../../core/batcher.js';
 import type { LocalState } from '../../core/local.js';
@@ -11,17 +15,19 @@ import type { Pid, Ref, Term } from '../../core/terms.js';
 import { LOCAL, PROXY, type ZenApp, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import type { Schedule, Step } from './schedule.js';
 
-export type MonitorObs = {
+/** Who watched whom, from when: what a ZenMonitor monitor and a plain ERTS monitor share (processes by index). */
+type Watch = {
   readonly id: number;
   readonly sub: number;
   readonly subNode: number;
   readonly target: number;
   readonly targetNode: number;
   readonly targetPid: Pid;
-  readonly ref: Ref;
   readonly atUs: number;
   readonly seq: number;
 };
+/** A ZenMonitor monitor a probe made. */
+export type MonitorObs = Watch & { readonly ref: Ref };
 export type DemonitorObs = {
   readonly monitor: number;
   readonly flush: boolean;
@@ -49,6 +55,47 @@ export type DeathObs = {
   /** Died with its node (a crash): no Proxy was left to report it. */
   readonly crash: boolean;
 };
+/** A plain ERTS monitor a probe made (`erts_monitor` step). */
+export type ErtsMonitorObs = Watch & { readonly refUid: number };
+/** A DOWN of a plain ERTS monitor, as delivered. */
+export type ErtsDownObs = { readonly monitor: number; readonly object: Term; readonly reason: Term; readonly deliveredUs: number; readonly seq: number };
+/** A numbered message between probes: sent (`deliveredUs` null until it arrives). */
+export type MessageObs = { readonly from: number; readonly to: number; readonly n: number; readonly sentUs: number; deliveredUs: number | null; deliveredSeq: number | null };
+/** A `send_after` a probe set, and when its message arrived. */
+export type TimerObs = { readonly proc: number; readonly ms: number; readonly setUs: number; firedUs: number | null };
+/** A connection event as one side saw it. */
+export type ConnEvent = { readonly atUs: number; readonly up: boolean };
+/** A Dispatcher's handling of a demand tick or of a batch of events (`events`: subscriber process index, ref). */
+export type DispatcherSlice = {
+  readonly node: number;
+  readonly dispatcher: number;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly events: readonly { readonly sub: number; readonly refUid: number }[] | null;
+};
+/** A demand that reached Local (`ask`), by Dispatcher pid uid. */
+export type AskObs = { readonly dispatcher: number; readonly n: number; readonly atUs: number };
+/** Local handling an `ask` of `n` (its hand-over, if any, is sent within [startUs, endUs]). */
+export type HandOverSlice = { readonly node: number; readonly n: number; readonly startUs: number; readonly endUs: number };
+/** A batch of `k` events delivered to a Dispatcher. */
+export type EventsObs = { readonly node: number; readonly dispatcher: number; readonly k: number; readonly atUs: number };
+/**
+ * A chunk received: Connector instructions at a Proxy (from `connector`, a pid uid, with
+ * the targets it subscribes), or Batcher death certificates at a Connector.
+ */
+export type ChunkObs = {
+  readonly kind: 'process' | 'dead';
+  readonly node: number;
+  readonly size: number;
+  readonly atUs: number;
+  readonly connector?: number;
+  readonly subscribes?: readonly number[];
+};
+/** A Connector fired every monitor (`do_down`): the targets (pid uids) it dropped, monitored or with instructions pending. */
+export type FireObs = { readonly node: number; readonly remote: number; readonly connector: number; readonly atUs: number; readonly targets: readonly number[] };
+/** A recovery probe: a monitor made once the pair was settled, and the kill of its target. */
+export type RecoveryObs = { readonly monitor: number; readonly s: number; readonly t: number; readonly reason: Term; readonly killUs: number };
+
 /** A stretch of time when a node pair was disturbed, from `fromUs` to `toUs` (Infinity: to the end). */
 export type Interval = { fromUs: number; toUs: number };
 export type FaultObs = { readonly atUs: number; readonly op: Step['op']; readonly detail: string };
@@ -64,14 +111,24 @@ export type NodeEnd = {
   readonly referencesSize: number;
   /** Local's subscriber set. */
   readonly localSubscribers: { proc: number; alive: boolean }[];
-  /** Proxy subscriber rows, by target process. */
-  readonly proxyRows: { target: number; targetAlive: boolean; connector: Pid; connectorNode: number; connectorAlive: boolean; connectorHolds: boolean }[];
+  /** Proxy subscriber rows, by target process (`batcherStarted`: this node ever started a Batcher for that Connector). */
+  readonly proxyRows: {
+    target: number;
+    targetUid: number;
+    targetAlive: boolean;
+    connector: Pid;
+    connectorNode: number;
+    connectorAlive: boolean;
+    connectorHolds: boolean;
+    batcherStarted: boolean;
+  }[];
   readonly proxyRowsSize: number;
   /** ERTS monitors the Proxy holds on targets no row subscribes to (upstream keeps them after unsubscribe). */
   readonly proxyMonitorsKept: number;
   readonly connectors: {
+    pid: Pid;
     remote: number;
-    monitors: { target: number; targetAlive: boolean; refUid: number; sub: number; subAlive: boolean; inReferences: boolean }[];
+    monitors: { target: number; targetUid: number; targetAlive: boolean; refUid: number; sub: number; subAlive: boolean; inReferences: boolean }[];
     batch: number;
     blocked: boolean;
   }[];
@@ -81,6 +138,8 @@ export type NodeEnd = {
 
 export type Observations = {
   readonly schedule: Schedule;
+  /** The schedule with every index resolved as this run used it (steps that named nothing left out): what a replay file holds. */
+  readonly replayable: Schedule;
   readonly config: ZenConfig;
   readonly procs: { readonly node: number; readonly pid: Pid }[];
   readonly monitors: MonitorObs[];
@@ -100,6 +159,23 @@ export type Observations = {
   readonly rate: RateWindow[];
   /** Largest one-way latency set on each pair `a>b` (both orders), µs. */
   readonly maxLatencyUs: Map<string, number>;
+  /** Per ordered pair `s>t`: s's connection events toward t, in order. */
+  readonly connEvents: Map<string, ConnEvent[]>;
+  readonly dispatcherSlices: DispatcherSlice[];
+  readonly asks: AskObs[];
+  readonly handOvers: HandOverSlice[];
+  readonly eventsIn: EventsObs[];
+  readonly chunks: ChunkObs[];
+  /** Refs (uids) whose demonitor reached a Connector: a demonitor that found the References row casts one. */
+  readonly connectorDemonitors: ReadonlySet<number>;
+  readonly fires: FireObs[];
+  readonly ertsMonitors: ErtsMonitorObs[];
+  readonly ertsDowns: ErtsDownObs[];
+  readonly messages: MessageObs[];
+  readonly timers: TimerObs[];
+  readonly recovery: RecoveryObs[];
+  /** Node pairs `s>t` not probed after recovery, and why. */
+  readonly recoverySkipped: readonly string[];
   readonly scriptStartUs: number;
   readonly faultsEndUs: number;
   readonly endUs: number;
@@ -111,6 +187,13 @@ export type Observations = {
 
 export function pairKey(a: number, b: number): string {
   return `${a}>${b}`;
+}
+
+/** Appends `v` to the list of `k`, made on first use. */
+export function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [v]);
+  else list.push(v);
 }
 
 /** What the end-of-run snapshot needs to know of a run: its cluster and its processes by index. */
@@ -161,9 +244,11 @@ function connectorsEnd(v: RunView, app: ZenApp): NodeEnd['connectors'] {
     const st = v.zen.inspectState(pid) as ConnectorState | undefined;
     if (st === undefined) continue;
     out.push({
+      pid,
       remote: v.names.indexOf(remote),
       monitors: listMonitors(st).map((r) => ({
         target: r.target.t === 'pid' ? v.indexOf(r.target) : -1,
+        targetUid: r.target.t === 'pid' ? r.target.uid : -1,
         targetAlive: r.target.t === 'pid' && v.isAlive(r.target),
         refUid: r.ref.uid,
         sub: v.indexOf(r.subscriber),
@@ -187,11 +272,13 @@ function proxyEnd(v: RunView, app: ZenApp): { rows: NodeEnd['proxyRows']; kept: 
       rowTargets.add(pid.uid);
       rows.push({
         target: v.indexOf(pid),
+        targetUid: pid.uid,
         targetAlive: v.isAlive(pid),
         connector: row.connector,
         connectorNode: v.names.indexOf(row.connector.node),
         connectorAlive: v.isAlive(row.connector),
         connectorHolds: connectorHolds(v, row.connector, pid, holds),
+        batcherStarted: app.batchersStarted.has(row.connector.uid),
       });
     }
   }

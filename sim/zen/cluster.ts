@@ -59,6 +59,8 @@ export class ZenApp {
   readonly counters = new Map<string, number>();
   /** The application's top supervisor. */
   top: Pid | undefined;
+  /** The Connectors (pid uids) a Batcher was ever started for on this node (for checkers: the registry forgets a Batcher once it exits). */
+  readonly batchersStarted = new Set<number>();
 
   constructor(
     readonly cluster: ZenCluster,
@@ -229,7 +231,8 @@ export class ZenCluster {
     const app = this.apps.get(nodeName);
     const node = this.world.nodes.get(nodeName);
     if (app === undefined || node === undefined || !node.up || node.creation !== app.creation) return undefined;
-    return this.world.alive(app.top as Pid) === undefined ? undefined : app;
+    // `top` is set once its spawn returns: its init (the tree's first start) may run inside that spawn.
+    return app.top !== undefined && this.world.alive(app.top) === undefined ? undefined : app;
   }
 
   /**

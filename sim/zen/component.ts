@@ -75,7 +75,14 @@ export function connectorC(remote: string): Component<ConnectorState> {
 }
 
 export function batcherC(connector: Pid): Component<BatcherState> {
-  return { name: 'batcher', init: (env) => initBatcher(connector, env), label: `ZenMonitor.Proxy.Batcher for ${connector.node}` };
+  return {
+    name: 'batcher',
+    init: (env, _ctx, app) => {
+      app.batchersStarted.add(connector.uid);
+      return initBatcher(connector, env);
+    },
+    label: `ZenMonitor.Proxy.Batcher for ${connector.node}`,
+  };
 }
 
 /** A process running `comp`: translates ERTS messages into core inputs and runs its steps. */

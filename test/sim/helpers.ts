@@ -95,18 +95,31 @@ export function drain(w: World, maxEvents = 2_000_000): void {
   if (end === 'max_events') throw new Error(`runaway: ${maxEvents} events by ${w.nowUs} µs`);
 }
 
-/** Runs the CLI's `main(argv)` with stdout and stderr captured. */
-export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/**
+ * Runs the CLI's `main(argv)` with stdout and stderr captured; optionally in the folder
+ * `cwd`, with stderr posing as a terminal (`tty`), calling `during` once it has started.
+ */
+export async function cli(
+  argv: string[],
+  opts: { cwd?: string; tty?: boolean; during?: () => void } = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const w1 = process.stdout.write.bind(process.stdout);
   const w2 = process.stderr.write.bind(process.stderr);
+  const [cwd, tty] = [process.cwd(), process.stderr.isTTY];
   process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  if (opts.cwd !== undefined) process.chdir(opts.cwd);
+  if (opts.tty !== undefined) process.stderr.isTTY = opts.tty;
   try {
-    return { code: await main(argv), out, err };
+    const running = main(argv);
+    opts.during?.();
+    return { code: await running, out, err };
   } finally {
     process.stdout.write = w1;
     process.stderr.write = w2;
+    process.chdir(cwd);
+    process.stderr.isTTY = tty;
   }
 }

@@ -31,6 +31,12 @@ function onlyFails(v: Map<PropertyName, Verdict>, broken: PropertyName, also: re
   return b as Extract<Verdict, { ok: false }>;
 }
 
+/** The DOWNs and deaths of the schedule's own processes (not of the recovery probes the run adds at its end). */
+function scheduled(obs: Observations): { downs: Observations['downs']; deaths: Observations['deaths'] } {
+  const probes = new Set(obs.recovery.flatMap((r) => [obs.monitors[r.monitor]?.sub, obs.monitors[r.monitor]?.target]));
+  return { downs: obs.downs.filter((d) => !probes.has(d.proc)), deaths: obs.deaths.filter((d) => !probes.has(d.proc)) };
+}
+
 function allHold(v: Map<PropertyName, Verdict>): void {
   for (const [name, verdict] of v) assert.ok(verdict.ok, `${name}: ${verdict.ok ? '' : verdict.why}`);
 }
@@ -48,13 +54,24 @@ test('every finding names a checked-in schedule that reproduces it', () => {
   }
 });
 
+test("docs/findings.md quotes each finding's signature exactly as sim/check/findings.ts has it", () => {
+  const doc = readFileSync('docs/findings.md', 'utf8');
+  const code = readFileSync('sim/check/findings.ts', 'utf8');
+  const quoted = [...doc.matchAll(/\*\*Signature\*\*[\s\S]*?```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  assert.is(quoted.length, FINDINGS.length, 'one signature per finding');
+  for (const [i, q] of quoted.entries()) assert.ok(code.includes(q), `${FINDINGS[i]?.id}'s quoted signature is not the code:\n${q}`);
+});
+
 test('F1: demonitor(ref, [:flush]) run 1 µs into the Dispatcher batch carrying its DOWN is followed by that DOWN', () => {
   const s = load('docs/findings/flush-race.json');
   const { obs, v } = verdicts(s);
   const b = onlyFails(v, 'no-down-after-flush');
   assert.is(b.code, 'delivered-after-flush');
-  assert.is(b.gapUs, 0, 'the DOWN lands in the µs of the flush, right after it');
-  const [down] = obs.downs;
+  const ev = b.violations[0]?.evidence;
+  assert.ok(ev?.kind === 'late-down', 'the violation carries the flush and the DOWN');
+  const gapUs = ev.down.deliveredUs - ev.flush.atUs;
+  assert.is(gapUs, 0, 'the DOWN lands in the µs of the flush, right after it');
+  const [down] = scheduled(obs).downs;
   assert.ok(down !== undefined && down.handledUs !== null, 'the subscriber handled the DOWN');
   assert.is(inspect(down.reason), '{:zen_monitor, :killed}');
   // The window is the Dispatcher's take-to-send gap: a µs earlier the demonitor takes the
@@ -90,10 +107,23 @@ test("F2: after a partition fires its monitors with :nodedown, the Proxy keeps t
   const b = onlyFails(v, 'no-leaks-when-quiet');
   assert.is(b.code, 'proxy-row-unneeded');
   assert.equal(
-    obs.downs.map((d) => inspect(d.reason)),
+    scheduled(obs).downs.map((d) => inspect(d.reason)),
     ['{:zen_monitor, :nodedown}'],
     'the subscriber got its :nodedown',
   );
+  assert.ok(new Facts(obs).obs.fires.length > 0, 'the Connector fired its monitor (do_down)');
+});
+
+test('F2: an :unsubscribe sent on a connection that a partition then takes down is lost; the Proxy keeps the row (no Batcher to clean up)', () => {
+  const s = load('docs/findings/proxy-rows-unsubscribe-lost.json');
+  const { obs, v } = verdicts(s);
+  const b = onlyFails(v, 'no-leaks-when-quiet');
+  assert.is(b.code, 'proxy-row-unneeded');
+  assert.is(knownFinding('no-leaks-when-quiet', b, new Facts(obs))?.id, 'F2');
+  assert.equal(obs.fires, [], 'the Connector fired nothing: the unsubscribe was lost on the wire');
+  assert.equal(scheduled(obs).downs, [], 'the demonitored monitor got no DOWN');
+  // Without the partition, the unsubscribe arrives and nothing leaks.
+  allHold(verdicts({ ...s, steps: s.steps.filter((st) => st.op !== 'partition') }).v);
 });
 
 test('not a violation: Batcher :noconnect sends dropped around a reconnect lose no DOWN (the subscriber side saw nodedown first)', () => {
@@ -113,7 +143,7 @@ test('not a violation: Batcher :noconnect sends dropped around a reconnect lose 
   assert.ok(dropped >= 1, 'certificates were dropped by :noconnect');
   allHold(v);
   assert.equal(
-    obs.downs.map((d) => inspect(d.reason)),
+    scheduled(obs).downs.map((d) => inspect(d.reason)),
     ['{:zen_monitor, :nodedown}', '{:zen_monitor, :nodedown}', '{:zen_monitor, :nodedown}'],
   );
 });
@@ -129,7 +159,7 @@ test('not a violation: a monitor made while the node is marked unavailable fires
   const [d] = downOf(during.ref.uid);
   assert.ok(d !== undefined && inspect(d.reason) === '{:zen_monitor, :nodedown}', 'the monitor made while unavailable fired :nodedown');
   assert.ok(d.deliveredUs - during.atUs <= 2 * 100_000 + 10_000, 'within a Connector sweep and a demand interval');
-  assert.is(obs.deaths.length, 0, 'the target lives throughout');
+  assert.is(scheduled(obs).deaths.length, 0, 'the target lives throughout');
   assert.equal(downOf(after.ref.uid), [], 'once the nodes are connected again, a new monitor holds');
 });
 
@@ -146,7 +176,7 @@ test("F3: the Connector for the target's node killed after the monitor: the targ
     const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
     assert.is(b.code, 'missing-down');
     assert.is(knownFinding('exactly-one-down-per-undemonitored-monitor', b, new Facts(obs))?.id, 'F3');
-    assert.equal(obs.downs, [], 'no DOWN at all');
+    assert.equal(scheduled(obs).downs, [], 'no DOWN at all');
   }
 });
 
@@ -179,13 +209,13 @@ test('F3 is not every kill: a Dispatcher or a Batcher killed while nothing is in
   ] as const) {
     const { obs, v } = verdicts(f3With((st) => ({ ...st, component, node, peer })));
     allHold(v);
-    assert.is(obs.downs.length, 1);
+    assert.is(scheduled(obs).downs.length, 1);
   }
 });
 
 test("F3: a Proxy killed fires :nodedown for the monitors of its node (as it must), and its successor never monitors the targets whose rows outlived it in Proxy.Tables: a dead target's row stays", () => {
   const { obs, v } = verdicts(f3With((st) => ({ ...st, component: 3, node: 1, peer: 0 })));
-  assert.equal(obs.downs.map((d) => inspect(d.reason)), ['{:zen_monitor, :nodedown}']);
+  assert.equal(scheduled(obs).downs.map((d) => inspect(d.reason)), ['{:zen_monitor, :nodedown}']);
   const b = onlyFails(v, 'no-leaks-when-quiet');
   assert.is(b.code, 'proxy-row-dead-target');
   assert.is(knownFinding('no-leaks-when-quiet', b, new Facts(obs))?.id, 'F3');

@@ -13,6 +13,7 @@
 // also waits for the new Connector's first sweep (one interval after the monitor).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { inspect } from '../../../core/inspect.js';
 import { cachedCompatibility, penaltyMs } from '../../../core/connector.js';
 import { namedTarget } from '../../../core/messages.js';
 import { atom, bin, list, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
@@ -407,6 +408,37 @@ test('ZenMonitor started again on the remote: once the 2 s penalty expires the C
   runToMs(env.world, row.enforceUntilMs + 20);
   assert.equal(cached(env, B), 'compatible');
   assert.ok(env.world.nowUs - ts >= penaltyMs(1) * MS);
+  const again = env.probe.monitor(t);
+  settle(env, B, 1);
+  kill(env.world, t);
+  runForMs(env.world, QUIET_MS);
+  sameDowns(env.probe.downsFor(again).map((d) => d.msg), [zenDown(again, t, 'killed')]);
+});
+
+test('stop then start at one instant is Application.stop/1 then Application.start/1: the old processes are gone first, the new ones registered, monitors work again', () => {
+  const env = setup();
+  const t = env.world.spawn(B, sleeper);
+  const first = env.probe.monitor(t);
+  settle(env, B, 1);
+  const singletons = ['proxy', 'local', 'dispatcher'] as const;
+  const old = singletons.map((which) => env.zen.pidOf(B, which) as Pid);
+  env.zen.stop(B);
+  // Same instant: this used to throw "name 'ZenMonitor.Proxy' is already registered on b@h".
+  const app = env.zen.start(B, FAST);
+  for (const pid of old) assert.is(env.world.alive(pid), undefined, `old ${inspect(pid)} is dead when start returns`);
+  // The new tree comes up over the next µs, each process after the one before it.
+  runForMs(env.world, 1);
+  assert.ok(env.zen.started(B));
+  for (const [i, which] of singletons.entries()) {
+    const now = env.zen.pidOf(B, which);
+    assert.ok(now !== undefined && now !== old[i], `a new ${which}`);
+  }
+  assert.is(app.tables.proxySubscribers.size, 0, 'the new Proxy starts with empty tables');
+  // The subscriber's Connector sees its Proxy go down (:shutdown): the monitor fires :nodedown.
+  runForMs(env.world, QUIET_MS);
+  sameDowns(env.probe.downsFor(first).map((d) => d.msg), [zenDown(first, t, 'nodedown')]);
+  // After the 2 s penalty, a new monitor goes to the new Proxy and gets the real reason.
+  runForMs(env.world, penaltyMs(1));
   const again = env.probe.monitor(t);
   settle(env, B, 1);
   kill(env.world, t);
