@@ -9,7 +9,7 @@
 // carry; add the evidence where the property reports the violation), its schedule under
 // docs/findings/, its section in docs/findings.md, and test/sim/check/findings.test.ts
 // replays it.
-import { assertNever, atom } from '../../core/terms.js';
+import { assertNever } from '../../core/terms.js';
 import type { Facts } from './facts.js';
 import { type MonitorObs, pairKey } from './observations.js';
 import type { PropertyName, Verdict, Violation } from './verdict.js';
@@ -61,7 +61,9 @@ export const FINDINGS: readonly Finding[] = [
     schedule: 'docs/findings/proxy-rows-dead-connector.json',
     // A row {target, connector} is deleted only by an unsubscribe, the target's death, or
     // the Batcher of that Connector seeing it go DOWN. Dead Connector: the Proxy's node never
-    // started a Batcher for it, so nobody watched it die. Live Connector: its unsubscribe
+    // started a Batcher for it, so nobody watched it die; or its Batcher did, deleted its rows
+    // and stopped, and a subscription the Connector had sent arrived after (a late one, held
+    // on the wire by a cut): nobody watches it any more. Live Connector: its unsubscribe
     // never came, because it ran do_down/1 (fired every monitor and cleared its batch,
     // pending :unsubscribes included) while it held the target, or because the connection
     // between the two nodes went down after the row's first subscription (an unsubscribe
@@ -69,7 +71,7 @@ export const FINDINGS: readonly Finding[] = [
     matches: (v, facts) => {
       if (v.evidence?.kind !== 'proxy-row') return false;
       const { row, proxyNode } = v.evidence;
-      if (v.code === 'proxy-row-dead-connector') return !row.batcherStarted;
+      if (v.code === 'proxy-row-dead-connector') return !row.batcherStarted || row.batcherCleanedUp;
       if (v.code !== 'proxy-row-unneeded') return false;
       if (facts.obs.fires.some((fire) => fire.connector === row.connector.uid && fire.targets.includes(row.targetUid))) return true;
       const subscribed = facts.obs.chunks.find((c) => c.connector === row.connector.uid && c.subscribes?.includes(row.targetUid) === true);
@@ -85,16 +87,17 @@ export const FINDINGS: readonly Finding[] = [
     doc: 'docs/findings.md#f3-a-killed-connector-loses-its-monitors-and-its-node',
     schedule: 'docs/findings/connector-killed.json',
     // A monitor with no DOWN whose DOWN was lost to a kill (lostToKill); and what such kills
-    // leave behind: that monitor's References row (its target is dead), the row of a caller
-    // that crashed on a table Local's restart had taken away, a killed Connector's Proxy rows
+    // leave behind: that monitor's References row and its replacement Connector's row (its
+    // target is dead), the rows of a subscriber that died unwatched after Local restarted,
+    // a killed Connector's Proxy rows
     // when no Batcher ever watched it (F2's path, opened by the kill), and the rows a killed
     // Proxy's successor never monitored, whose targets died since.
     matches: (v, facts) => {
       const e = v.evidence;
-      if (e?.kind === 'dead-subscriber-row') return crashedOnTableOfKilledLocal(facts, e.sub, e.node);
+      if (e?.kind === 'dead-subscriber-row') return unwatchedAfterLocalRestart(facts, e.sub, e.node);
       if (e?.kind === 'no-down') {
-        if (v.code !== 'missing-down' && v.code !== 'missing-nodedown' && v.code !== 'references-row') return false;
-        return lostToKill(facts, e.monitor, v.code === 'missing-nodedown' || facts.deathOf.get(e.monitor.target)?.crash === true);
+        if (!['missing-down', 'missing-nodedown', 'references-row', 'connector-row'].includes(v.code)) return false;
+        return lostToKill(facts, e.monitor, v.code === 'missing-nodedown');
       }
       if (e?.kind !== 'proxy-row') return false;
       const { row, proxyNode } = e;
@@ -108,21 +111,24 @@ export const FINDINGS: readonly Finding[] = [
  * F3's code paths: whether the DOWN of `m` was lost to a kill of one of ZenMonitor's own
  * processes. A Connector for the target's node, or Local (whose restart kills every
  * Connector), killed on the subscriber's node after the monitor was made: the monitor went
- * with the Connector's private table; or before it, and the DOWN due was a node loss
- * (`nodeLoss`): the replacement found the node `:compatible` in the Nodes table and never
- * monitored it. A Dispatcher (subscriber's node), a Batcher for the subscriber's node or a
- * Proxy (target's node, its Batchers going with their registry) killed after the target
- * died: the DOWN they held went with them.
+ * with the Connector's private table; or before it, and the target's node was lost after
+ * the kill (`dueAtEnd`: a :nodedown still due at the end): the replacement found the node
+ * `:compatible` in the Nodes table, never monitored it, and missed the loss. A Dispatcher
+ * (subscriber's node), a Batcher for the subscriber's node or a Proxy (target's node, its
+ * Batchers going with their registry) killed after the target died: the DOWN they held
+ * went with them.
  */
-export function lostToKill(facts: Facts, m: MonitorObs, nodeLoss: boolean): boolean {
+export function lostToKill(facts: Facts, m: MonitorObs, dueAtEnd: boolean): boolean {
   const death = facts.deathOf.get(m.target);
+  const lost = facts.obs.connDown.get(pairKey(m.subNode, m.targetNode)) ?? [];
+  const nodeLostAfter = (atUs: number) => dueAtEnd || lost.some((iv) => iv.fromUs >= atUs) || (death?.crash === true && death.atUs >= atUs);
   return facts.obs.zenKills.some((k) => {
     const held = death !== undefined && death.atUs <= k.atUs;
     switch (k.which) {
       case 'connector':
-        return k.node === m.subNode && k.peer === m.targetNode && (k.atUs >= m.atUs || nodeLoss);
+        return k.node === m.subNode && k.peer === m.targetNode && (k.atUs >= m.atUs || nodeLostAfter(k.atUs));
       case 'local':
-        return k.node === m.subNode && (k.atUs >= m.atUs || nodeLoss);
+        return k.node === m.subNode && (k.atUs >= m.atUs || nodeLostAfter(k.atUs));
       case 'dispatcher':
         return k.node === m.subNode && held;
       case 'batcher':
@@ -136,20 +142,20 @@ export function lostToKill(facts: Facts, m: MonitorObs, nodeLoss: boolean): bool
 }
 
 /**
- * Whether the process `sub` (on `node`) crashed with badarg on one of ZenMonitor's tables (`{:badarg,
- * [{:ets, _, [table], _}]}`) after Local on its node was killed: Local's Subscribers
- * table (and the Connector registry's) are gone until the restart has made new ones, so
- * a `monitor/1` then crashes its caller after its References row is in, and nothing will
- * ever take that row.
+ * Whether the dead process `sub` (on `node`) was no longer watched by Local when it died:
+ * Local restarted on its node before that death (killed, or ZenMonitor restarted there),
+ * and `sub` completed no monitor after that (its next `monitor/1` would have had the new
+ * Local watch it). Local's monitors of its subscribers go with it, so nothing then cleans
+ * up after `sub`; and a `monitor/1` made while the tree restarts crashes its caller
+ * (badarg: Local's Subscribers table, or the Connector registry's, is not there yet),
+ * after its References row is in.
  */
-function crashedOnTableOfKilledLocal(facts: Facts, sub: number, node: number): boolean {
+function unwatchedAfterLocalRestart(facts: Facts, sub: number, node: number): boolean {
   const death = facts.deathOf.get(sub);
   if (death === undefined) return false;
-  const r = death.reason;
-  const frame = r.t === 'tuple' && r.v[0] === atom('badarg') && r.v[1]?.t === 'list' ? r.v[1].v[0] : undefined;
-  const table = frame?.t === 'tuple' && frame.v[0] === atom('ets') && frame.v[2]?.t === 'list' ? frame.v[2].v[0] : undefined;
-  if (table?.t !== 'atom' || !table.v.startsWith('ZenMonitor.')) return false;
-  return facts.obs.zenKills.some((k) => k.which === 'local' && k.node === node && k.atUs <= death.atUs);
+  const kills = facts.obs.zenKills.filter((k) => k.which === 'local' && k.node === node).map((k) => k.atUs);
+  const starts = (facts.obs.zenDown.get(node) ?? []).filter((iv) => iv.fromUs > 0).map((iv) => iv.toUs);
+  return [...kills, ...starts].some((atUs) => atUs <= death.atUs && !facts.obs.monitors.some((m) => m.sub === sub && m.atUs >= atUs));
 }
 
 /** How a property's verdict on one run classifies: it held, every violation is a documented finding, or something new. */

@@ -111,7 +111,11 @@ export type NodeEnd = {
   readonly referencesSize: number;
   /** Local's subscriber set. */
   readonly localSubscribers: { proc: number; alive: boolean }[];
-  /** Proxy subscriber rows, by target process (`batcherStarted`: this node ever started a Batcher for that Connector). */
+  /**
+   * Proxy subscriber rows, by target process (`batcherStarted`: this node ever started a
+   * Batcher for that Connector; `batcherCleanedUp`: one deleted that Connector's rows on its
+   * DOWN, so this row came after).
+   */
   readonly proxyRows: {
     target: number;
     targetUid: number;
@@ -121,6 +125,7 @@ export type NodeEnd = {
     connectorAlive: boolean;
     connectorHolds: boolean;
     batcherStarted: boolean;
+    batcherCleanedUp: boolean;
   }[];
   readonly proxyRowsSize: number;
   /** ERTS monitors the Proxy holds on targets no row subscribes to (upstream keeps them after unsubscribe). */
@@ -279,6 +284,7 @@ function proxyEnd(v: RunView, app: ZenApp): { rows: NodeEnd['proxyRows']; kept: 
         connectorAlive: v.isAlive(row.connector),
         connectorHolds: connectorHolds(v, row.connector, pid, holds),
         batcherStarted: app.batchersStarted.has(row.connector.uid),
+        batcherCleanedUp: app.batchersCleanedUp.has(row.connector.uid),
       });
     }
   }

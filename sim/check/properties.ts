@@ -209,7 +209,10 @@ function leaksOf(f: Facts, e: NodeEnd, report: Report): void {
     for (const r of c.monitors) {
       const row = `${conn} keeps the monitor of ${f.proc(r.target)} by ${f.proc(r.sub)} (ref #${r.refUid})`;
       if (!r.subAlive) report('connector-row', `${row}, but the subscriber is dead`);
-      else if (!r.targetAlive) report('connector-row', `${row}, but the target is dead (${f.showDeath(f.deathOf.get(r.target))})`);
+      else if (!r.targetAlive) {
+        const m = f.monitorByRef.get(r.refUid);
+        report('connector-row', `${row}, but the target is dead (${f.showDeath(f.deathOf.get(r.target))})`, m === undefined ? undefined : { kind: 'no-down', monitor: m });
+      }
       else if (!r.inReferences) report('connector-row', `${row}, but References no longer has it (${active(r.refUid) ?? 'row gone'})`);
     }
     if (c.batch > 0) report('connector-batch', `${conn} still has ${c.batch} instruction(s) it never sent`);

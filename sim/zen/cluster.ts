@@ -61,6 +61,8 @@ export class ZenApp {
   top: Pid | undefined;
   /** The Connectors (pid uids) a Batcher was ever started for on this node (for checkers: the registry forgets a Batcher once it exits). */
   readonly batchersStarted = new Set<number>();
+  /** The Connectors (pid uids) whose Proxy rows a Batcher deleted on their DOWN (for checkers: a row of theirs seen later came after). */
+  readonly batchersCleanedUp = new Set<number>();
 
   constructor(
     readonly cluster: ZenCluster,

@@ -314,6 +314,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp): unknown {
   typedTable(app.simNode, TABLE[TABLE_OF[op.kind]], ETS_FN[op.kind]);
   const result = applyTableOp(app.bodies, op);
+  if (op.kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
   return result;
 }

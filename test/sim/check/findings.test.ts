@@ -126,6 +126,18 @@ test('F2: an :unsubscribe sent on a connection that a partition then takes down 
   allHold(verdicts({ ...s, steps: s.steps.filter((st) => st.op !== 'partition') }).v);
 });
 
+test("F2: a dead Connector's :subscribe held on the wire by a cut arrives just after its Batcher cleaned up and stopped; the Proxy keeps that late row", () => {
+  const s = load('docs/findings/proxy-rows-late-subscription.json');
+  const { obs, v } = verdicts(s);
+  const b = v.get('no-leaks-when-quiet') as Extract<Verdict, { ok: false }>;
+  assert.not.ok(b.ok);
+  assert.ok(b.violations.every((x) => x.code === 'proxy-row-dead-connector'), b.why);
+  const late = b.violations.map((x) => x.evidence).filter((e) => e?.kind === 'proxy-row' && e.row.batcherStarted);
+  assert.is(late.length, 1, 'one row of a Connector a Batcher had watched (the other: one no Batcher ever watched)');
+  assert.ok(late[0]?.kind === 'proxy-row' && late[0].row.batcherCleanedUp, 'that Batcher had cleaned up and stopped before the row came');
+  assert.is(knownFinding('no-leaks-when-quiet', b, new Facts(obs))?.id, 'F2');
+});
+
 test('not a violation: Batcher :noconnect sends dropped around a reconnect lose no DOWN (the subscriber side saw nodedown first)', () => {
   const s = load('docs/findings/batcher-noconnect-reconnect.json');
   let dropped = 0;
