@@ -4,12 +4,13 @@
 // Mirrors the message shapes of ZenMonitor 2.1.0 (lib/zen_monitor/**) and of the OTP
 // machinery it rides on (GenServer casts/calls, GenStage demand/events, ERTS DOWN and
 // nodedown). Each message kind is named after its Elixir message; `msgToTerm` gives the
-// Erlang term a message stands for. Rules: `msgHeapWords` / `msgWireBytes` /
-// `msgOffHeapBytes` never build that term (they run in O(size of the message)) and are
-// exactly equal to measuring `msgToTerm(msg)` with core/terms.ts.
+// Erlang term a message stands for. Rules: `msgHeapWords` / `msgDistBytes` /
+// `msgRefcBinaries` never build that term (they run in O(size of the message)) and are
+// exactly equal to measuring `msgToTerm(msg)` with core/terms.ts (`distTermBytes` for the
+// distribution's encoding, whose atoms are references into its atom cache).
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
-import { assertNever, atom, externalBytes, heapWords, ilist, int, list, offHeapBytes, tuple } from './terms.js';
+import { assertNever, atom, externalBytes, heapWords, ilist, int, list, refcBinaries, tuple } from './terms.js';
 import { inspect } from './inspect.js';
 
 // ---------------------------------------------------------------------------------------
@@ -331,52 +332,60 @@ function heapMeasure(localNode: string): Measure {
   return m;
 }
 
+/** An atom as the distribution writes it with its atom cache on: ATOM_CACHE_REF, tag + index. */
+export const ATOM_CACHE_REF_BYTES = 2;
+
 /**
- * externalBytes of a term, memoized for what repeats across the elements of a long list:
- * atoms, pids and refs (whose encoded size depends only on their name or node's name), and
- * shared compound terms such as one reason object for every ref of a dead target (terms
- * are immutable, so a size cached by identity stays right).
+ * Bytes of `t` as the distribution encodes it with its atom cache on (OTP 25): every atom,
+ * and the node name inside a pid, ref or port, is a 2-byte ATOM_CACHE_REF whose text goes
+ * into the message's header (sim/beam/wire.ts); `atoms` collects the atoms met, in first-use
+ * order. Shared compound terms (one reason for every ref of a dead target) are measured
+ * once, by identity (terms are immutable, so a cached size stays right).
  */
-const wireLeafBytes = new Map<string, number>();
-const wireCompoundBytes = new WeakMap<Term, number>();
-function wireBytesOf(t: Term): number {
+export function distTermBytes(t: Term, atoms: Set<string>): number {
   switch (t.t) {
     case 'atom':
-      return cachedLeaf('a' + t.v, t);
+      atoms.add(t.v);
+      return ATOM_CACHE_REF_BYTES;
     case 'pid':
     case 'ref':
-      return cachedLeaf(t.t + t.node, t);
+    case 'port':
+      atoms.add(t.node);
+      return externalBytes(t, cacheRef);
     case 'tuple':
     case 'list':
     case 'ilist':
     case 'map': {
-      let n = wireCompoundBytes.get(t);
-      if (n === undefined) {
-        n = externalBytes(t);
-        wireCompoundBytes.set(t, n);
+      let c = distCompounds.get(t);
+      if (c === undefined) {
+        const found = new Set<string>();
+        c = { bytes: externalBytes(t, (a) => (found.add(a), ATOM_CACHE_REF_BYTES)), atoms: [...found] };
+        distCompounds.set(t, c);
       }
-      return n;
+      for (const a of c.atoms) atoms.add(a);
+      return c.bytes;
     }
     default:
       return externalBytes(t);
   }
 }
 
-function cachedLeaf(key: string, t: Term): number {
-  let n = wireLeafBytes.get(key);
-  if (n === undefined) {
-    n = externalBytes(t);
-    wireLeafBytes.set(key, n);
-  }
-  return n;
-}
+const cacheRef = (): number => ATOM_CACHE_REF_BYTES;
+const distCompounds = new WeakMap<Term, { readonly bytes: number; readonly atoms: readonly string[] }>();
 
-const wireMeasure: Measure = {
-  term: wireBytesOf,
+/** The one dist measure (measures do not nest), pointed at each message's atom set in turn. */
+let distAtoms = new Set<string>();
+const DIST_MEASURE: Measure = {
+  term: (t) => distTermBytes(t, distAtoms),
   tuple0: WIRE_TUPLE0,
   // Our lists never hold small integers, so STRING_EXT never applies.
   list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
 };
+
+function distMeasure(atoms: Set<string>): Measure {
+  distAtoms = atoms;
+  return DIST_MEASURE;
+}
 
 /** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
 function measureDispatch(m: Measure, d: Dispatch): number {
@@ -428,21 +437,25 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
  * path), summed from their leaves without building the term.
  */
 function measureSmall(msg: Msg, m: Measure): number | undefined {
-  const cast2 = 2 * m.tuple0 + m.term(A.gen_cast);
   switch (msg.kind) {
     case 'monitor':
-      return cast2 + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
+      return cast2(m) + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
     case 'demonitor':
-      return cast2 + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
+      return cast2(m) + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
     case 'monitor_subscriber':
-      return cast2 + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
+      return cast2(m) + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
     case 'enqueue':
-      return 'dispatches' in msg ? undefined : cast2 + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
+      return 'dispatches' in msg ? undefined : cast2(m) + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
     case 'DOWN':
       return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + m.term(msg.reason);
     default:
       return undefined;
   }
+}
+
+/** `{:"$gen_cast", {...}}`: measured only for casts (a measure may collect what it meets). */
+function cast2(m: Measure): number {
+  return 2 * m.tuple0 + m.term(A.gen_cast);
 }
 
 function measureMsg(msg: Msg, m: Measure): number {
@@ -459,11 +472,11 @@ export function msgHeapWords(msg: Msg, localNode: string): number {
 }
 
 /**
- * External-format bytes of `msg` as sent over distribution, version byte included
- * (= `byte_size(term_to_binary(msg))` = externalBytesTop(msgToTerm(msg))). O(size).
+ * Bytes of `msg` as the distribution encodes it (= distTermBytes(msgToTerm(msg))): atoms are
+ * cache references, collected into `atoms` for the header; no version byte. O(size).
  */
-export function msgWireBytes(msg: Msg): number {
-  return 1 + measureMsg(msg, wireMeasure);
+export function msgDistBytes(msg: Msg, atoms: Set<string>): number {
+  return measureMsg(msg, distMeasure(atoms));
 }
 
 /** The terms of `msg` that may hold binaries (reasons, reply values, stray terms). */
@@ -486,10 +499,17 @@ function binaryCarriers(msg: Msg): readonly Term[] {
   }
 }
 
-/** Bytes of refc binaries `msg` refers to, each counted once (= offHeapBytes(msgToTerm(msg))). */
-export function msgOffHeapBytes(msg: Msg): number {
+/** The refc binaries `msg` refers to, with their sizes (= refcBinaries(msgToTerm(msg))); undefined when none. */
+export function msgRefcBinaries(msg: Msg): Map<Uint8Array, number> | undefined {
   const carriers = binaryCarriers(msg);
-  if (carriers.length === 0) return 0;
+  if (carriers.length === 0) return undefined;
   // Shared reason objects (one per dead target, or one :nodedown for all) are walked once.
-  return offHeapBytes(list([...new Set(carriers)]));
+  let found: Map<Uint8Array, number> | undefined;
+  let last: Term | undefined;
+  for (const t of carriers) {
+    if (t === last || t.t === 'atom') continue;
+    last = t;
+    found = refcBinaries(t, found);
+  }
+  return found;
 }

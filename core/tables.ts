@@ -221,8 +221,3 @@ export function newZenTables(): ZenTables {
     proxySubscribers: new ProxySubscribersTable(),
   };
 }
-
-/** Total rows over the four tables (the simulator charges memory per row). */
-export function tableRowCount(tables: ZenTables): number {
-  return tables.nodes.size + tables.references.size + tables.localSubscribers.size + tables.proxySubscribers.size;
-}

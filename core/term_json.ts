@@ -8,9 +8,10 @@
 //   prefix ending in "...", and checked against the sha256; no match throws rather than
 //   yielding a term that is silently different.
 // - Bitstrings are rebuilt the same way (prefix, last byte masked to the bit size); short
-//   ones (<= 16 bits) that are not a prefix are found by trying every value. If neither
-//   works the Bits keeps its size with zeroed bytes and its digest is remembered, so
-//   `toJSON` still reproduces the input.
+//   ones (<= 16 bits) that are not a prefix are found by trying every value, long ones by
+//   trying every value of their trailing bits after whole bytes of the fixture text. If
+//   none works, a long Bits is still the fixture text (a short one zeros) and its digest
+//   is remembered, so `toJSON` still reproduces the input.
 // - Pids, refs, ports and funs are labels ("P1", "R1", "Port1", "F1"); a `labels` map
 //   shared by the calls for one vector makes equal labels the same object.
 // - `toJSON` sorts map pairs in map-key order and writes structs as {"t":"struct"}.
@@ -211,16 +212,36 @@ function* allBitstrings(bitSize: number): Generator<Uint8Array> {
 function decodeBits(o: Obj, where: string): Bits {
   const bitSize = field<number>(o, 'bit_size', 'number', where);
   const sha = field<string>(o, 'sha256', 'string', where);
-  const prefix = maskBits(fixtureText(Math.ceil(bitSize / 8)), bitSize);
+  const nBytes = Math.ceil(bitSize / 8);
+  const prefix = maskBits(fixtureText(nBytes), bitSize);
   if (sha256Hex(prefix) === sha) return { t: 'bits', bytes: prefix, bitSize };
-  if (bitSize <= BITS_SEARCH_MAX) {
-    for (const bytes of allBitstrings(bitSize)) {
-      if (sha256Hex(bytes) === sha) return { t: 'bits', bytes, bitSize };
-    }
+  const candidates = bitSize <= BITS_SEARCH_MAX ? allBitstrings(bitSize) : textWithTails(bitSize);
+  for (const bytes of candidates) {
+    if (sha256Hex(bytes) === sha) return { t: 'bits', bytes, bitSize };
   }
-  const unknown: Bits = { t: 'bits', bytes: new Uint8Array(Math.ceil(bitSize / 8)), bitSize };
+  // Unrecovered: the fixture text still (a large bitstring is one, as binaries are), with its digest remembered.
+  const unknown: Bits = { t: 'bits', bytes: bitSize <= BITS_SEARCH_MAX ? new Uint8Array(nBytes) : prefix, bitSize };
   unrecoveredBits.set(unknown, sha);
   return unknown;
+}
+
+/**
+ * A large bitstring as the oracle builds one: whole bytes of the fixture text followed by
+ * its trailing bits (`<<text::binary, tail::size(n)>>`), each possible tail, smallest first.
+ */
+function* textWithTails(bitSize: number): Generator<Uint8Array> {
+  const whole = Math.floor(bitSize / 8);
+  const rem = bitSize % 8;
+  if (rem === 0) {
+    yield fixtureText(whole);
+    return;
+  }
+  for (let v = 0; v < 2 ** rem; v++) {
+    const bytes = new Uint8Array(whole + 1);
+    bytes.set(fixtureText(whole));
+    bytes[whole] = (v << (8 - rem)) & 0xff;
+    yield bytes;
+  }
 }
 
 function labelNumber(label: string, kind: LabelKind, where: string): number {

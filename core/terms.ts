@@ -429,7 +429,7 @@ function isRemote(node: string, localNode: string | undefined): boolean {
  * Words the term takes on a process heap once copied there (a message in a mailbox),
  * including the word that holds it. A pid, port or reference counts as remote when
  * `localNode` is given and differs from its node; without `localNode` all are local.
- * Off-heap bytes of refc binaries are not included: see `offHeapBytes`.
+ * Off-heap bytes of refc binaries are not included: see `refcBinaries`.
  */
 export function heapWords(term: Term, localNode?: string): number {
   switch (term.t) {
@@ -468,22 +468,28 @@ export function heapWords(term: Term, localNode?: string): number {
   }
 }
 
-function collectOffHeap(term: Term, seen: Set<Uint8Array>): number {
+/**
+ * The refc (off-heap) binaries of the term, every binary over 64 bytes, by identity (the
+ * same `bytes` object is one refc binary), with its size in bytes: added to `found`, made
+ * at the first one (most terms have none, and get no map).
+ */
+export function refcBinaries(term: Term, found?: Map<Uint8Array, number>): Map<Uint8Array, number> | undefined {
   switch (term.t) {
     case 'bin':
     case 'bits': {
       const n = term.t === 'bin' ? term.bytes.length : Math.ceil(term.bitSize / 8);
-      if (n <= HEAP_BINARY_MAX_BYTES || seen.has(term.bytes)) return 0;
-      seen.add(term.bytes);
-      return n;
+      return n > HEAP_BINARY_MAX_BYTES ? (found ?? new Map()).set(term.bytes, n) : found;
     }
     case 'tuple':
     case 'list':
-      return term.v.reduce((acc, t) => acc + collectOffHeap(t, seen), 0);
+      for (const t of term.v) found = refcBinaries(t, found);
+      return found;
     case 'ilist':
-      return term.v.reduce((acc, t) => acc + collectOffHeap(t, seen), 0) + collectOffHeap(term.tail, seen);
+      for (const t of term.v) found = refcBinaries(t, found);
+      return refcBinaries(term.tail, found);
     case 'map':
-      return term.v.reduce((acc, [k, v]) => acc + collectOffHeap(k, seen) + collectOffHeap(v, seen), 0);
+      for (const [k, v] of term.v) found = refcBinaries(v, refcBinaries(k, found));
+      return found;
     case 'atom':
     case 'int':
     case 'float':
@@ -491,22 +497,14 @@ function collectOffHeap(term: Term, seen: Set<Uint8Array>): number {
     case 'ref':
     case 'port':
     case 'fun':
-      return 0;
+      return found;
     default:
       return assertNever(term);
   }
 }
 
-/**
- * Bytes of refc (off-heap) binaries in the term: every binary over 64 bytes. A binary
- * that occurs several times (the same `bytes` object) is one refc binary, counted once.
- */
-export function offHeapBytes(term: Term): number {
-  return collectOffHeap(term, new Set());
-}
-
 // External term format (ERTS "External Term Format" chapter); beam.md "Sizes".
-/** ATOM_UTF8_EXT: tag + 2-byte length + UTF-8 text. The dist atom cache is modelled elsewhere. */
+/** ATOM_UTF8_EXT: tag + 2-byte length + UTF-8 text. The dist atom cache is sim/beam/wire.ts. */
 const ATOM_EXT_OVERHEAD = 3;
 /** NEW_PID_EXT: tag + node atom + id (4) + serial (4) + creation (4). */
 const PID_EXT_FIXED = 13;
@@ -540,17 +538,24 @@ function isByteList(l: List): boolean {
   );
 }
 
-function sumExt(ts: readonly Term[]): number {
+/** How an atom is encoded: its full text (term_to_binary), or a reference into an atom cache. */
+export type AtomBytes = (name: string) => number;
+
+function sumExt(ts: readonly Term[], atomBytes: AtomBytes): number {
   let n = 0;
-  for (const t of ts) n += externalBytes(t);
+  for (const t of ts) n += externalBytes(t, atomBytes);
   return n;
 }
 
-/** Bytes of the term in the external term format, without the leading version byte. */
-export function externalBytes(term: Term): number {
+/**
+ * Bytes of the term in the external term format, without the leading version byte. Atoms
+ * (and the node names inside pids, refs and ports) cost `atomBytes` each: their full text
+ * by default, as `term_to_binary` writes them; the distribution passes its atom cache.
+ */
+export function externalBytes(term: Term, atomBytes: AtomBytes = atomExtBytes): number {
   switch (term.t) {
     case 'atom':
-      return atomExtBytes(term.v);
+      return atomBytes(term.v);
     case 'int':
       return intExtBytes(term.v);
     case 'float':
@@ -560,21 +565,21 @@ export function externalBytes(term: Term): number {
     case 'bits':
       return 6 + Math.ceil(term.bitSize / 8); // BIT_BINARY_EXT
     case 'tuple':
-      return (term.v.length <= 255 ? 2 : 5) + sumExt(term.v); // SMALL_/LARGE_TUPLE_EXT
+      return (term.v.length <= 255 ? 2 : 5) + sumExt(term.v, atomBytes); // SMALL_/LARGE_TUPLE_EXT
     case 'list':
       if (term.v.length === 0) return 1; // NIL_EXT
       if (isByteList(term)) return 3 + term.v.length; // STRING_EXT
-      return 5 + sumExt(term.v) + 1; // LIST_EXT ... NIL_EXT
+      return 5 + sumExt(term.v, atomBytes) + 1; // LIST_EXT ... NIL_EXT
     case 'ilist':
-      return 5 + sumExt(term.v) + externalBytes(term.tail);
+      return 5 + sumExt(term.v, atomBytes) + externalBytes(term.tail, atomBytes);
     case 'map':
-      return 5 + term.v.reduce((acc, [k, v]) => acc + externalBytes(k) + externalBytes(v), 0); // MAP_EXT
+      return 5 + term.v.reduce((acc, [k, v]) => acc + externalBytes(k, atomBytes) + externalBytes(v, atomBytes), 0); // MAP_EXT
     case 'pid':
-      return PID_EXT_FIXED + atomExtBytes(term.node);
+      return PID_EXT_FIXED + atomBytes(term.node);
     case 'ref':
-      return REF_EXT_FIXED + atomExtBytes(term.node);
+      return REF_EXT_FIXED + atomBytes(term.node);
     case 'port':
-      return PORT_EXT_FIXED + atomExtBytes(term.node);
+      return PORT_EXT_FIXED + atomBytes(term.node);
     case 'fun':
       return FUN_EXT_BYTES;
     default:

@@ -1,5 +1,5 @@
-// The cost model: CPU microseconds per handled message and per operation, and bytes
-// per process, monitor and table row. Every number lives here, under one name, with
+// The cost model: CPU microseconds per handled message, per operation and per GC
+// reduction, and bytes per process, monitor and table object. Every number lives here, under one name, with
 // where it comes from; a scenario or `--set cost.<name>=<value>` overrides any of them.
 // Values marked "calibrated" are fitted to shared/fixtures/calibration (see README,
 // "Model and its limits"); the rest are ERTS estimates from shared/spec/beam.md.
@@ -27,14 +27,24 @@ export type CostModel = {
   batchItemUs: number;
   /** CPU per element when a Connector splits its instructions off for a sweep, or the Proxy partitions them. */
   instructionItemUs: number;
-  /** Bytes of an idle process: PCB plus its initial 233-word heap and stack (beam.md). */
-  processBytes: number;
-  /** Bytes of one local monitor (beam.md: about 130). */
+  /** CPU of one reduction of garbage collection (gc_cost: one per 10 live words moved, one per 100 resized). */
+  gcReductionUs: number;
+  /** Bytes of a process besides its heaps: its PCB and what ERTS keeps with it. */
+  processStructBytes: number;
+  /** `min_heap_size`: the words of a new process's heap (and the least a heap shrinks to). */
+  minHeapWords: number;
+  /** Words a process keeps live when idle (its loop state and stack), unless it says otherwise. */
+  processBaseWords: number;
+  /** Bytes a message decoded from the wire keeps (its distribution buffer) until its receiver's next GC. */
+  remoteMessageBufferBytes: number;
+  /** Bytes of one local monitor, both ends (each end's process shows 64), in `system`. */
   localMonitorBytes: number;
-  /** Bytes of one remote monitor on each side (beam.md: 200-250). */
+  /** Bytes of one remote monitor on each side (the watcher's process shows 88, the target's 96), in `system`. */
   remoteMonitorBytes: number;
-  /** Bytes of one ETS row beyond its key/value terms (ETS per-object overhead). */
-  etsRowBytes: number;
+  /** Words of an ETS `set` object beyond its tuple (its hash entry; the buckets are counted apart). */
+  etsSetObjectWords: number;
+  /** Words of an ETS `ordered_set` object beyond its tuple (the tree node). */
+  etsOrderedSetObjectWords: number;
 };
 
 /**
@@ -72,13 +82,28 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   // partition the runs), tens of ns per list cell; their encoding is perByteUs. Not the
   // calibrated batchItemUs, whose rows are built and taken in whole, on the DOWN path.
   instructionItemUs: 0.05,
-  // beam.md: an idle process is about 2.7 KB (PCB plus the 233-word heap and stack).
-  processBytes: 2704,
-  // beam.md: ~130 bytes per local monitor, 200-250 bytes on each side for a remote one.
-  localMonitorBytes: 130,
-  remoteMonitorBytes: 224,
-  // ERTS estimate: per-object overhead of an ETS row beyond its terms.
-  etsRowBytes: 80,
+  // erl_gc.c gc_cost counts reductions; copying 10 words (80 bytes) takes ~0.05 µs at the
+  // ~2 GB/s of perByteUs. Estimate; R4 vanilla's copies of a 100,000-message on_heap
+  // queue stay within its tolerance.
+  gcReductionUs: 0.05,
+  // M1: an idle process measured 2640 bytes with its 233-word heap: 2640 - 233 × 8.
+  processStructBytes: 776,
+  // ERTS default min_heap_size.
+  minHeapWords: 233,
+  // Estimate: a receive loop's state and stack, a few words.
+  processBaseWords: 10,
+  // Calibrated, M1: plain-monitor subscribers still holding their decoded DOWN in a heap
+  // fragment cost ~390 bytes each in `processes` beyond their process_info (slope of the
+  // 1000- and 4000-subscriber runs), freed when the subscriber collects.
+  remoteMessageBufferBytes: 390,
+  // M1: 64 bytes at each end in process_info; `system` moved by ~128 per subscriber.
+  localMonitorBytes: 128,
+  // M1: `system` grew by 196-210 bytes per plain remote monitor on the watcher's node.
+  remoteMonitorBytes: 200,
+  // M1 (ets:info memory): a table of one {pid} row (2 words) grows by 6 words.
+  etsSetObjectWords: 4,
+  // M1: a {{pid, ref}, remote pid} row (13 words) costs 18 words.
+  etsOrderedSetObjectWords: 5,
 });
 
 /** The largest cost value accepted: 1e9 µs (about 17 minutes of CPU per operation) or 1e9 bytes. */

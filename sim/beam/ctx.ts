@@ -4,8 +4,8 @@
 // timer, a call) happens at that time, so processes on different schedulers race as
 // they do on a real node. Costs come from the cost model (cost.ts).
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { etsNew, etsNewTyped, etsTable, type EtsTable, type EtsType, type TableBody } from './ets.js';
-import type { Behaviour, Ctx, Dest, From, Proc } from './process.js';
+import { etsNew, etsNewTyped, etsTable, type EtsOpts, type EtsTable, type EtsType, type TableBody } from './ets.js';
+import type { Behaviour, Ctx, Dest, From, Proc, SpawnOpts } from './process.js';
 import { destNode, type World } from './world.js';
 
 export class HandlerCtx implements Ctx {
@@ -106,7 +106,7 @@ export class HandlerCtx implements Ctx {
     return old;
   }
 
-  startLink(behaviour: Behaviour, opts: { name?: string } = {}): Pid {
+  startLink(behaviour: Behaviour, opts: SpawnOpts = {}): Pid {
     this.cursorUs += this.w.cost.monitorUs;
     return this.w.procLib.startLinkFrom(this.p, behaviour, opts, this.nowUs());
   }
@@ -160,12 +160,32 @@ export class HandlerCtx implements Ctx {
     this.w.keep(this.p);
   }
 
-  etsNew(name: string, type: EtsType = 'set'): EtsTable {
-    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost.etsRowBytes);
+  absorb(): void {
+    this.w.keep(this.p, true);
+  }
+
+  allocate(words: number, count = 1): void {
+    this.cursorUs += this.w.mem.allocate(this.p, words, count);
+  }
+
+  discard(words: number): void {
+    this.w.mem.discard(this.p, words);
+  }
+
+  holdState(words: number): void {
+    this.cursorUs += this.w.mem.setState(this.p, words);
+  }
+
+  hibernate(): void {
+    this.cursorUs += this.w.mem.hibernate(this.p);
+  }
+
+  etsNew(name: string, type: EtsType = 'set', opts?: EtsOpts): EtsTable {
+    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost, opts);
   }
 
   etsNewTyped<T extends TableBody>(name: string, body: T): T {
-    return etsNewTyped(this.w.node(this.p.pid.node), this.p, name, body, this.w.cost.etsRowBytes);
+    return etsNewTyped(this.w.node(this.p.pid.node), this.p, name, body);
   }
 
   ets(name: string): EtsTable {

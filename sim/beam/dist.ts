@@ -3,28 +3,30 @@
 // signals, DOWN signals, link and unlink signals, exit signals), what happens when one
 // arrives, and what a node does when a connection goes down (`{:nodedown, peer}` to its
 // node monitors, every remote monitor across it fires `:noconnection`, every link across
-// it breaks with `:noconnection`) or stops being busy. Sizes on the wire are the
-// distribution header plus the encoded payload (sizes.ts).
+// it breaks with `:noconnection`) or stops being busy. A message is measured when it is
+// sent and framed (header, atom cache) when it goes on the wire, in send order, through its
+// connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, Monitor, Proc } from './process.js';
-import { DIST_HEADER_BYTES } from './sizes.js';
+import { encode, frameBytes, type Encoded } from './wire.js';
 import { destTerm, mapFor, type World } from './world.js';
 
 /** What travels between nodes. */
 export type DistMsg =
   | { kind: 'send'; to: Dest; msg: unknown }
   | { kind: 'monitor'; ref: Ref; watcher: Pid; target: Dest }
-  | { kind: 'demonitor'; ref: Ref; target: Pid }
+  | { kind: 'demonitor'; ref: Ref; watcher: Pid; object: Term }
   | { kind: 'down'; ref: Ref; watcher: Pid; object: Term; reason: Term }
   | { kind: 'link'; from: Pid; to: Pid }
   | { kind: 'unlink'; from: Pid; to: Pid }
   /** An exit signal: erlang:exit/2's (`from` undefined for a scenario driver), or a link's. */
   | { kind: 'exit'; to: Pid; from: Pid | undefined; reason: Term; link: boolean };
 
-/** A send handed to the network at a later CPU time (a kernel event's argument). */
-export type DistSend = { from: string; to: string; m: DistMsg; noconnect: boolean; bytes: number };
+/** A send handed to the network (at a later CPU time: a kernel event's argument), measured. */
+/** A message on its way to the wire, measured (Encoded's fields: it is held until it arrives). */
+export type DistSend = Encoded & { from: string; to: string; m: DistMsg; noconnect: boolean };
 
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
@@ -32,17 +34,22 @@ const NOCONNECTION = atom('noconnection');
 export class Distribution {
   constructor(private readonly w: World) {}
 
-  /** Hands `m` to the network at CPU time `atUs` (now, or in an event of its own). */
-  send(atUs: number, from: string, to: string, m: DistMsg, noconnect: boolean, payloadBytes: number): void {
-    const arg: DistSend = { from, to, m, noconnect, bytes: DIST_HEADER_BYTES + payloadBytes };
+  /**
+   * Hands `m` to the network at CPU time `atUs` (now, or in an event of its own); returns
+   * the bytes the sender encodes (control message and payload) for its CPU cost.
+   */
+  send(atUs: number, from: string, to: string, m: DistMsg, noconnect: boolean): number {
+    const enc = encode(m, from);
+    const arg: DistSend = { from, to, m, noconnect, control: enc.control, payload: enc.payload, atoms: enc.atoms };
     if (atUs === this.w.kernel.nowUs) this.sendNow(arg);
     else this.w.kernel.at(atUs, this.w.kinds.dist, 0, arg);
+    return enc.control + enc.payload;
   }
 
   sendNow(a: DistSend): void {
     const fromNode = this.w.nodes.get(a.from);
     if (fromNode?.up !== true) return;
-    const r = this.w.net.send(a.from, a.to, a.m, a.bytes, a.noconnect);
+    const r = this.w.net.send(a.from, a.to, a, (cache) => frameBytes(a, cache, fromNode.atoms), a.noconnect);
     if (r !== 'dropped') return;
     if (a.m.kind === 'monitor') this.monitorUnreachable(a.m);
     else if (a.m.kind === 'link') this.w.links.unreachable(a.m.from, a.m.to);
@@ -56,12 +63,13 @@ export class Distribution {
     this.w.signals.fireMonitor(mon, NOCONNECTION, this.w.kernel.nowUs);
   }
 
-  arrive(from: string, to: string, m: DistMsg): void {
+  arrive(from: string, to: string, a: DistSend): void {
     const w = this.w;
+    const m = a.m;
     switch (m.kind) {
       case 'send': {
         const p = w.resolveLocal(m.to);
-        if (p !== undefined) w.deliver(p, envelope(m.msg, to, true));
+        if (p !== undefined) w.deliver(p, envelope(m.msg, to, a.payload));
         return;
       }
       case 'monitor':
@@ -74,7 +82,7 @@ export class Distribution {
       case 'down': {
         const watcher = w.alive(m.watcher);
         const mon = watcher?.monitors?.get(m.ref.uid);
-        if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, true);
+        if (mon !== undefined) w.signals.fireMonitor(mon, m.reason, w.kernel.nowUs, a.payload);
         return;
       }
       case 'link':
@@ -83,7 +91,7 @@ export class Distribution {
         return w.links.unlinkArrives(m.from, m.to);
       case 'exit': {
         const p = w.alive(m.to);
-        if (p !== undefined) w.signals.exitSignal(p, m, true);
+        if (p !== undefined) w.signals.exitSignal(p, m, a.payload);
         return;
       }
       default:
@@ -96,7 +104,7 @@ export class Distribution {
     const target = w.resolveLocal(m.target);
     const object = destTerm(m.target);
     if (target === undefined) {
-      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: m.ref, watcher: m.watcher, object, reason: NOPROC }, false, 60);
+      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: m.ref, watcher: m.watcher, object, reason: NOPROC }, false);
       return;
     }
     const watcherProc = w.procs[m.watcher.uid] as Proc;
@@ -104,7 +112,7 @@ export class Distribution {
     (target.monitoredBy ??= new Map()).set(m.ref.uid, mon);
     const node = w.nodes.get(to) as SimNode;
     mapFor(node.remoteIn, from).set(m.ref.uid, mon);
-    node.monitorBytes += w.cost.remoteMonitorBytes;
+    node.books.monitorBytes += w.cost.remoteMonitorBytes;
   }
 
   connectionDown(nodeName: string, peer: string): void {

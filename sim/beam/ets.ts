@@ -1,26 +1,61 @@
 // ETS-like tables for simulated processes: named per node and shared by all of that
 // node's processes, a `set` (insertion order) or an `ordered_set` (Erlang term order),
 // owned by the process that created them and deleted when it dies (ETS without an
-// heir). Reads and writes are synchronous, as ETS calls are. Rows count in the node's
-// memory: their terms' heap words plus a per-row overhead (cost model `etsRowBytes`).
-// A table may also have a typed body of its own (`TypedTable`: ZenMonitor's tables are
-// core/tables.ts structures), owned and counted the same way. Using a table that does
-// not exist is badarg: the calling process crashes (ProcessCrash).
+// heir). Reads and writes are synchronous, as ETS calls are. A table counts in the node's
+// `ets` memory as `ets:info(T, memory)` does: the empty table, per object its `{key,
+// value}` tuple plus the object's own words (a hash entry, or a tree node; cost model
+// `etsSetObjectWords`, `etsOrderedSetObjectWords`), and a set's bucket segments. A table
+// may instead keep its rows in a typed structure of its own (`TypedTable`: ZenMonitor's
+// tables are core/tables.ts structures, counted by sim/zen/memory.ts), owned the same way.
+// Using a table that does not exist is badarg: the calling process crashes (ProcessCrash).
 import { assertNever, atom, compareTerms, heapWords, list, tuple, type Term } from '../../core/terms.js';
+import type { CostModel } from './cost.js';
 import type { SimNode } from './node.js';
 import { ProcessCrash, type Proc } from './process.js';
 
 export type EtsType = 'set' | 'ordered_set';
 
-/** A named table on a node, owned by a process: it goes when its owner dies. */
-export interface OwnedTable {
-  readonly name: string;
-  readonly ownerUid: number;
-  /** Bytes it holds (counted in its node's memory). */
-  bytes(): number;
+/** Words of an empty table (M1, `ets:info(T, memory)` of a plain set and ordered_set). */
+export const EMPTY_TABLE_WORDS: Readonly<Record<EtsType, number>> = { set: 305, ordered_set: 133 };
+
+/**
+ * Words `read_concurrency: true` adds to an empty table: a set's reader-group locks (M1:
+ * GenRegistry's tables and Local's Subscribers, both with it, weigh 337 words empty);
+ * nothing for an ordered_set (M1: References, with it, 133 as a plain one).
+ */
+export const READ_CONCURRENCY_WORDS: Readonly<Record<EtsType, number>> = { set: 337 - 305, ordered_set: 0 };
+
+/** Options of `:ets.new` the model tells apart. */
+export type EtsOpts = { readonly readConcurrency?: boolean };
+
+/** Buckets a hash table starts with (its first segment, counted in the empty table). */
+const FIRST_SEGMENT_BUCKETS = 256;
+/** Buckets of each further segment (erl_db_hash.c's EXT_SEGSZ). */
+const EXT_SEGMENT_BUCKETS = 2048;
+/** The segment table made with the first extension. */
+const SEGMENT_TABLE_WORDS = 262;
+
+/**
+ * Words a `set` adds for its buckets as it grows (about one bucket a row) past its first
+ * segment: a segment table and whole 2048-bucket segments. M1, ets:info(T, memory) of a
+ * table of {pid} rows: 2310 such words at 1000 rows, 4358 at 4000.
+ */
+export function setBucketWords(rows: number): number {
+  if (rows <= FIRST_SEGMENT_BUCKETS) return 0;
+  return SEGMENT_TABLE_WORDS + EXT_SEGMENT_BUCKETS * Math.ceil((rows - FIRST_SEGMENT_BUCKETS) / EXT_SEGMENT_BUCKETS);
 }
 
-/** What a typed table's body must tell: its row count (each row costs `etsRowBytes`). */
+/** Words an object of a table of `type` costs beyond its tuple. */
+export function objectWords(type: EtsType, cost: CostModel): number {
+  return type === 'set' ? cost.etsSetObjectWords : cost.etsOrderedSetObjectWords;
+}
+
+type Row = { readonly key: Term; readonly value: Term; readonly words: number };
+
+/** A named table on a node, owned by a process: it goes when its owner dies. */
+export type OwnedTable = { readonly name: string; readonly ownerUid: number };
+
+/** What a typed table's body must tell: its row count. */
 export type TableBody = { readonly size: number };
 
 /** A table whose rows live in a typed structure of its own (`body`) rather than as terms. */
@@ -29,15 +64,8 @@ export class TypedTable<T extends TableBody> implements OwnedTable {
     readonly name: string,
     readonly ownerUid: number,
     readonly body: T,
-    private readonly rowBytes: number,
   ) {}
-
-  bytes(): number {
-    return this.body.size * this.rowBytes;
-  }
 }
-
-type Row = { readonly key: Term; readonly value: Term; readonly words: number };
 
 export class EtsTable implements OwnedTable {
   private readonly rows = new Map<string, Row>();
@@ -48,16 +76,18 @@ export class EtsTable implements OwnedTable {
     readonly type: EtsType,
     readonly ownerUid: number,
     private readonly node: string,
-    private readonly rowBytes: number,
+    private readonly objectWords: number,
+    private readonly emptyWords: number = EMPTY_TABLE_WORDS[type],
   ) {}
 
   get size(): number {
     return this.rows.size;
   }
 
-  /** Bytes this table holds. */
+  /** Bytes this table holds (`ets:info(T, memory)` × 8). */
   bytes(): number {
-    return this.rows.size * this.rowBytes + this.words * 8;
+    const buckets = this.type === 'set' ? setBucketWords(this.rows.size) : 0;
+    return 8 * (this.emptyWords + this.rows.size * this.objectWords + this.words + buckets);
   }
 
   /** `:ets.insert(table, {key, value})`: replaces the row with an equal key. */
@@ -65,7 +95,8 @@ export class EtsTable implements OwnedTable {
     const k = canonicalKey(key);
     const old = this.rows.get(k);
     if (old !== undefined) this.words -= old.words;
-    const words = heapWords(key, this.node) + heapWords(value, this.node);
+    // The {key, value} tuple, flat: its header and arity word, then each element's words.
+    const words = 1 + heapWords(key, this.node) + heapWords(value, this.node);
     this.rows.set(k, { key, value, words });
     this.words += words;
   }
@@ -136,20 +167,19 @@ export function canonicalKey(t: Term): string {
   }
 }
 
-/** `:ets.new(name, [type, :named_table, :public])` by `p` on `node`: the table dies with its owner. */
-export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, rowBytes: number): EtsTable {
+/** `:ets.new(name, [type, :named_table, :public])` by `p` on `node` (`read_concurrency: true` with `opts.readConcurrency`): the table dies with its owner. */
+export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost: CostModel, opts: EtsOpts = {}): EtsTable {
   if (type !== 'set' && type !== 'ordered_set') throw new RangeError(`ets table type must be set or ordered_set, got ${String(type)}`);
-  const table = new EtsTable(checkName(node, name), type, p.uid, node.name, rowBytes);
+  const empty = EMPTY_TABLE_WORDS[type] + (opts.readConcurrency === true ? READ_CONCURRENCY_WORDS[type] : 0);
+  const table = new EtsTable(checkName(node, name), type, p.uid, node.name, objectWords(type, cost), empty);
   node.ets.set(name, table);
   node.tables.set(`ets:${name}`, () => table.bytes());
   return table;
 }
 
-/** `:ets.new(name, [:named_table, ...])` by `p` whose rows live in `body` (a typed structure): the table dies with its owner. */
-export function etsNewTyped<T extends TableBody>(node: SimNode, p: Proc, name: string, body: T, rowBytes: number): T {
-  const table = new TypedTable(checkName(node, name), p.uid, body, rowBytes);
-  node.typedEts.set(name, table);
-  node.tables.set(`ets:${name}`, () => table.bytes());
+/** `:ets.new(name, [:named_table, ...])` by `p` whose rows live in `body` (a typed structure, whose memory its maker counts): the table dies with its owner. */
+export function etsNewTyped<T extends TableBody>(node: SimNode, p: Proc, name: string, body: T): T {
+  node.typedEts.set(name, new TypedTable(checkName(node, name), p.uid, body));
   return body;
 }
 
@@ -173,7 +203,7 @@ export function typedTable<T extends TableBody>(node: SimNode, name: string, fn:
   return table.body as T;
 }
 
-/** `{:badarg, [{:ets, fn, [table, ...], []}]}`: what a call on a table that is gone raises. */
+/** `{:badarg, [{:ets, fn, [table], []}]}`: what a call on a table that is gone raises. */
 export function etsBadarg(node: SimNode, name: string, fn: string): ProcessCrash {
   const reason = tuple(atom('badarg'), list([tuple(atom('ets'), atom(fn), list([atom(name)]), list([]))]));
   return new ProcessCrash(reason, `no ets table '${name}' on ${node.name} (badarg)`);

@@ -104,7 +104,7 @@ class GenRegistry extends GenServer {
   protected *onInit(): Blocking {
     registries.set(this.ctx.self, this);
     this.ctx.trapExit(true);
-    this.ctx.etsNew(this.spec.name, 'set');
+    this.ctx.etsNew(this.spec.name, 'set', { readConcurrency: true });
   }
 
   /** See `lookupOrStartNow` (`self`: this registry's pid; its `ctx` is aimed at whoever runs now). */

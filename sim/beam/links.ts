@@ -12,15 +12,10 @@
 import { atom, type Pid, type Term } from '../../core/terms.js';
 import type { SimNode } from './node.js';
 import type { Proc } from './process.js';
-import { wireBytesOf } from './sizes.js';
 import type { World } from './world.js';
 
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
-
-/** Payload bytes of a link or unlink signal on the wire (as a monitor's: two pids and a tag). */
-const LINK_BYTES = 60;
-const UNLINK_BYTES = 40;
 
 /** An exit signal (erlang:exit/2, or a link's when `link` is true) as the receiver's node gets it. */
 export type ExitSig = { readonly reason: Term; readonly from: Pid | undefined; readonly link: boolean };
@@ -44,7 +39,7 @@ export class Links {
       return;
     }
     this.add(p, q);
-    w.dist.send(atUs, p.pid.node, to.node, { kind: 'link', from: p.pid, to }, false, LINK_BYTES);
+    w.dist.send(atUs, p.pid.node, to.node, { kind: 'link', from: p.pid, to }, false);
   }
 
   /** `unlink(to)` by `p` at CPU time `atUs`. */
@@ -52,7 +47,7 @@ export class Links {
     this.w.checkDest(to, 'unlink of');
     if (p.ext?.links?.delete(to.uid) !== true) return;
     if (to.node === p.pid.node) this.w.procs[to.uid]?.ext?.links?.delete(p.uid);
-    else this.w.dist.send(atUs, p.pid.node, to.node, { kind: 'unlink', from: p.pid, to }, false, UNLINK_BYTES);
+    else this.w.dist.send(atUs, p.pid.node, to.node, { kind: 'unlink', from: p.pid, to }, false);
   }
 
   /** A link signal from `from` arrives at `to`'s node: the link is made, or `:noproc` goes back. */
@@ -61,7 +56,7 @@ export class Links {
     const q = w.alive(to);
     if (q === undefined) {
       const m = { kind: 'exit', to: from, from: to, reason: NOPROC, link: true } as const;
-      w.dist.send(w.kernel.nowUs, to.node, from.node, m, false, exitBytes(NOPROC));
+      w.dist.send(w.kernel.nowUs, to.node, from.node, m, false);
       return;
     }
     this.add(q, w.procs[from.uid] as Proc);
@@ -93,7 +88,7 @@ export class Links {
       } else {
         node.linkedTo.get(q.pid.node)?.delete(p);
         const m = { kind: 'exit', to: q.pid, from: p.pid, reason, link: true } as const;
-        w.dist.send(now, p.pid.node, q.pid.node, m, false, exitBytes(reason));
+        w.dist.send(now, p.pid.node, q.pid.node, m, false);
       }
     }
   }
@@ -125,9 +120,4 @@ export class Links {
     if (holders === undefined) byPeer.set(q.pid.node, new Set([p]));
     else holders.add(p);
   }
-}
-
-/** Payload bytes of an exit signal through a link: the reason and two pids (`:kill` gives exit/2's 20). */
-export function exitBytes(reason: Term): number {
-  return 12 + wireBytesOf(reason);
 }

@@ -1,94 +1,212 @@
-// A node's memory books for what processes hold: each queued message (an envelope) adds
-// its heap words, and its refc binaries (over 64 bytes) count off-heap, once per copy
-// decoded from the wire but once for all local holders of the same binary (beam.md: a
-// local send copies only a handle). `keep` moves a handled message into the process's
-// state so that it stays counted. Used by the world, its signals and its distribution.
-import { HEAP_BINARY_MAX_BYTES, type Term } from '../../core/terms.js';
+// A node's memory books, by the categories of `:erlang.memory/0`: `processes` (each
+// process's PCB, heaps and heap fragments, heap.ts), `ets` (tables), `binary` (refc
+// binaries) and `system` (everything not a process's: monitors, ETS, binaries), with
+// `total` = processes + system as ERTS reports it. Also how a message's refc binaries are
+// held: a local send shares the sender's binary (only a handle is copied); a message
+// decoded from the wire refers to its own copy, the whole received payload buffer when
+// the binary is over a quarter of it (external.c, dec_term: the buffer is kept rather
+// than copied), else a binary of its own size. A binary lives while any holder, live or
+// garbage not yet collected, has a handle to it.
+import type { CostModel } from './cost.js';
+import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import type { DownSignal, Envelope, ExitMessage } from './process.js';
-import { offHeapOf, wordsOf } from './sizes.js';
+import type { Envelope, Proc } from './process.js';
+import { refcBinariesOf, wordsOf } from './sizes.js';
+
+/** A refc binary on a node: its size and how many handles point at it. */
+export type RefcBin = { readonly size: number; refs: number; readonly bytes: Uint8Array | undefined };
+
+/** `:erlang.memory/0` of a node, bytes. `system` includes `ets` and `binary`; `total` = processes + system. */
+export type MemoryByCategory = { processes: number; system: number; ets: number; binary: number; total: number };
+
+/** The Binary struct before the bytes (flags, refc, orig_size, apply data). */
+const BINARY_STRUCT_BYTES = 32;
+/** binary_alloc's block header. */
+const ALLOC_HEADER_BYTES = 8;
 
 /**
- * A message as queued on `node`. `decoded` is true for one that came over the wire: its
- * large binaries are fresh copies. A local message shares its refc binaries with the
- * sender (beam.md: a local send copies only a handle).
+ * What `:erlang.memory(:binary)` counts for a refc binary of `size` bytes: the struct and
+ * the bytes, 8-byte aligned, and the allocator's header (M1: 1009 bytes count 1056).
  */
-export function envelope(msg: unknown, node: string, decoded = false): Envelope {
-  const words = wordsOf(msg, node);
-  const offHeapBytes = offHeapOf(msg);
-  if (offHeapBytes === 0 || decoded) return { msg, words, offHeapBytes };
-  const shared = refcBinaries(msg);
-  // Only what the walk can name is shared; anything else stays a copy.
-  if (shared.reduce((n, [, size]) => n + size, 0) !== offHeapBytes) return { msg, words, offHeapBytes };
-  return { msg, words, offHeapBytes, shared };
+export function refcBinBytes(size: number): number {
+  return Math.ceil((size + BINARY_STRUCT_BYTES) / 8) * 8 + ALLOC_HEADER_BYTES;
 }
 
-// FIX (test/sim/beam/world.test.ts "memory: a large binary sent remotely is one off-heap copy per
-// message; a local send shares it"): a node's off-heap total used to add a large binary's
-// bytes once per local delivery; now a shared binary counts once while any mailbox holds it.
-export function account(node: SimNode, e: Envelope): void {
-  node.mailboxWords += e.words;
-  if (e.offHeapBytes === 0) return;
-  if (e.shared === undefined) {
-    node.offHeapBytes += e.offHeapBytes;
-    return;
-  }
-  for (const [bytes, size] of e.shared) {
-    const holders = node.sharedBins.get(bytes) ?? 0;
-    if (holders === 0) node.offHeapBytes += size;
-    node.sharedBins.set(bytes, holders + 1);
-  }
+/**
+ * A message on its way to a process on `node`; `payload`: its bytes on the wire when it was
+ * decoded from there. Its words are its flat size (`erts_debug:flat_size`): what a heap
+ * fragment holds (the word that points at it is the queue's).
+ */
+export function envelope(msg: unknown, node: string, payload = 0): Envelope {
+  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, buffer: 0, born: 0, place: Place.Heap, held: false };
 }
 
-export function unaccount(node: SimNode, e: Envelope): void {
-  node.mailboxWords -= e.words;
-  if (e.offHeapBytes === 0) return;
-  if (e.shared === undefined) {
-    node.offHeapBytes -= e.offHeapBytes;
-    return;
-  }
-  for (const [bytes, size] of e.shared) {
-    const holders = node.sharedBins.get(bytes) ?? 0;
-    if (holders <= 1) {
-      node.sharedBins.delete(bytes);
-      node.offHeapBytes -= size;
-    } else node.sharedBins.set(bytes, holders - 1);
-  }
-}
+/** Binaries and buffers of a node's messages; the node's `system` share of monitors and tables. */
+export class MemoryBooks {
+  processBytes = 0;
+  binaryBytes = 0;
+  monitorBytes = 0;
+  /** The refc binary a local send of these bytes shares (the latest made or decoded on this node). */
+  private readonly byBytes = new Map<Uint8Array, RefcBin>();
 
-/** The distinct refc binaries (over 64 bytes) a message references, with their sizes. */
-function refcBinaries(msg: unknown): [Uint8Array, number][] {
-  const found = new Map<Uint8Array, number>();
-  const walk = (t: Term): void => {
-    switch (t.t) {
-      case 'bin':
-      case 'bits': {
-        const n = t.t === 'bin' ? t.bytes.length : Math.ceil(t.bitSize / 8);
-        if (n > HEAP_BINARY_MAX_BYTES) found.set(t.bytes, n);
-        return;
-      }
-      case 'tuple':
-      case 'list':
-        for (const x of t.v) walk(x);
-        return;
-      case 'ilist':
-        for (const x of t.v) walk(x);
-        walk(t.tail);
-        return;
-      case 'map':
-        for (const [k, v] of t.v) {
-          walk(k);
-          walk(v);
-        }
-        return;
-      default:
-        return;
+  /**
+   * Gives `e` its refc binaries as it reaches a process (each gets a handle) and, when it
+   * was decoded from the wire, the distribution buffer it holds until its receiver's GC.
+   */
+  attach(e: Envelope, bufferBytes: number): void {
+    const found = refcBinariesOf(e.msg);
+    if (e.payload > 0) e.buffer = bufferBytes;
+    if (found === undefined) return;
+    const bins: RefcBin[] = [];
+    let buffer: RefcBin | undefined;
+    for (const [bytes, size] of found) {
+      let b: RefcBin;
+      if (e.payload === 0) b = this.byBytes.get(bytes) ?? this.made(bytes, size);
+      else if (size > e.payload / 4) b = buffer ??= this.made(undefined, e.payload);
+      else b = this.made(bytes, size);
+      if (e.payload > 0) this.byBytes.set(bytes, b);
+      if (!bins.includes(b)) bins.push(b);
     }
-  };
-  const m = msg as { t?: unknown; kind?: unknown };
-  if (typeof m === 'object' && m !== null) {
-    if (typeof m.t === 'string') walk(msg as Term);
-    else if (m.kind === 'DOWN' || m.kind === 'EXIT') walk((msg as DownSignal | ExitMessage).reason);
+    for (const b of bins) b.refs++;
+    e.bins = bins;
   }
-  return [...found];
+
+  /** Handles dropped (at their holder's GC or death): a binary with none left is freed. */
+  release(bins: readonly RefcBin[]): void {
+    for (const b of bins) {
+      if (--b.refs > 0) continue;
+      this.binaryBytes -= refcBinBytes(b.size);
+      if (b.bytes !== undefined && this.byBytes.get(b.bytes) === b) this.byBytes.delete(b.bytes);
+    }
+  }
+
+  /** Forgets everything (the node crashed). */
+  clear(): void {
+    this.processBytes = 0;
+    this.binaryBytes = 0;
+    this.monitorBytes = 0;
+    this.byBytes.clear();
+  }
+
+  private made(bytes: Uint8Array | undefined, size: number): RefcBin {
+    const b: RefcBin = { size, refs: 0, bytes };
+    this.binaryBytes += refcBinBytes(size);
+    if (bytes !== undefined) this.byBytes.set(bytes, b);
+    return b;
+  }
+}
+
+/** Each end's share of a monitor in its process's `process_info(:memory)`, bytes (M1: 64 local, 88 watcher, 96 target). */
+export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteTarget: 96 } as const;
+
+/** What the process memory glue needs of the world. */
+export interface MemoryHost {
+  readonly cost: CostModel;
+  nodeOf(p: Proc): SimNode;
+}
+
+/**
+ * The processes' side of the books: where each message is built (heap.ts), what a handler
+ * builds and keeps, what a collection costs, and what a death frees. Every GC it sets off
+ * returns its CPU time, µs, for the handler it happened in.
+ */
+export class ProcessMemory {
+  private cfg: HeapConfig | undefined;
+
+  constructor(private readonly w: MemoryHost) {}
+
+  /** A new process: its PCB and first heap; an off_heap message queue gets its heap now. */
+  spawned(p: Proc, offHeapQueue: boolean): void {
+    const node = this.w.nodeOf(p);
+    node.books.processBytes += ProcHeap.pristineBytes(this.config());
+    if (offHeapQueue) p.heap = new ProcHeap(node.books, this.config(), true);
+  }
+
+  /** `e` reaches `p`'s queue: built on its heap when it is local and `p` is not running, else in a fragment. */
+  arrive(p: Proc, e: Envelope): void {
+    const node = this.w.nodeOf(p);
+    node.books.attach(e, this.w.cost.remoteMessageBufferBytes);
+    this.heap(p).arrive(e, e.payload === 0 && p.status !== 'running');
+  }
+
+  /** `p` takes `e` out of its queue to handle it; returns the CPU of a GC that set off. */
+  take(p: Proc, e: Envelope): number {
+    return this.cpu(this.heap(p).receive(e));
+  }
+
+  /** `e` (taken, flushed or replaced) is garbage now. */
+  drop(p: Proc, e: Envelope): void {
+    this.heap(p).dies(e);
+  }
+
+  /** The handler of `handled` returned; it is garbage unless the process kept or absorbed it. */
+  handlerDone(p: Proc, handled: Envelope | undefined): void {
+    const h = p.heap;
+    if (h === undefined) return;
+    if (handled !== undefined && !handled.held) h.dies(handled);
+    h.endHandler();
+  }
+
+  /** `p` keeps `e` in its state instead of what it kept before. */
+  keep(p: Proc, e: Envelope): void {
+    if (p.kept !== undefined && p.kept !== e) this.drop(p, p.kept);
+    e.held = true;
+    p.kept = e;
+  }
+
+  allocate(p: Proc, words: number, count: number): number {
+    return this.cpu(this.heap(p).allocate(words, count));
+  }
+
+  discard(p: Proc, words: number): void {
+    this.heap(p).discard(words);
+  }
+
+  absorb(p: Proc, e: Envelope): void {
+    e.held = true;
+    this.heap(p).absorb(e);
+  }
+
+  setState(p: Proc, words: number): number {
+    return this.cpu(this.heap(p).setState(words));
+  }
+
+  /** `erlang:garbage_collect(pid)`: a major collection; returns its CPU. */
+  collect(p: Proc): number {
+    return this.cpu(this.heap(p).collect());
+  }
+
+  hibernate(p: Proc): number {
+    return this.cpu(this.heap(p).hibernate());
+  }
+
+  /** `p` died: its heap, fragments and handles go. */
+  died(p: Proc): void {
+    const node = this.w.nodeOf(p);
+    if (p.heap === undefined) node.books.processBytes -= ProcHeap.pristineBytes(this.config());
+    else p.heap.free(p.mailbox.values(), p.kept);
+    p.kept = undefined;
+  }
+
+  /** `process_info(pid, :memory)`: PCB, heaps, fragments and the process's share of its monitors. */
+  processInfoBytes(p: Proc): number {
+    let bytes = p.heap?.bytes ?? ProcHeap.pristineBytes(this.config());
+    bytes -= p.heap?.heldBufferBytes ?? 0;
+    for (const m of p.monitors?.values() ?? []) bytes += m.remote ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local;
+    for (const m of p.monitoredBy?.values() ?? []) bytes += m.remote ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local;
+    return bytes;
+  }
+
+  private heap(p: Proc): ProcHeap {
+    return (p.heap ??= new ProcHeap(this.w.nodeOf(p).books, this.config(), false));
+  }
+
+  private config(): HeapConfig {
+    const c = this.w.cost;
+    return (this.cfg ??= { minHeapWords: c.minHeapWords, structBytes: c.processStructBytes, baseWords: c.processBaseWords });
+  }
+
+  private cpu(reductions: number): number {
+    return reductions * this.w.cost.gcReductionUs;
+  }
 }

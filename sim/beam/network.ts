@@ -11,6 +11,10 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
+import { AtomCache } from './wire.js';
+
+/** A message's size on the wire: known, or computed with the sending direction's atom cache. */
+export type WireSize = number | ((cache: AtomCache) => number);
 
 export type AutoConnect = 'always' | 'once' | 'never';
 
@@ -70,6 +74,8 @@ export interface NetHost {
 }
 
 type Dir = {
+  /** The output atom cache of this direction (dist header), fresh with each connection. */
+  readonly atoms: AtomCache;
   /** When the transmitter is free again, µs. */
   busyUntilUs: number;
   /** Latest arrival scheduled (FIFO floor), µs. */
@@ -144,9 +150,10 @@ export class Network {
 
   /**
    * Sends `payload` from `from` to `to`. Sets a connection up on demand (unless
-   * `noconnect` or dist_auto_connect forbids it); a send that cannot go is dropped.
+   * `noconnect` or dist_auto_connect forbids it); a send that cannot go is dropped. The
+   * size is taken once the connection is chosen, through its direction's atom cache.
    */
-  send(from: string, to: string, payload: unknown, bytes: number, noconnect = false): SendResult {
+  send(from: string, to: string, payload: unknown, size: WireSize, noconnect = false): SendResult {
     let c = this.conns.get(pairKey(from, to));
     const believes = c !== undefined && c.upAt.get(from) === true;
     // A side that has not noticed its connection died writes into a dead socket.
@@ -156,8 +163,9 @@ export class Network {
       c = this.connect(from, to);
       if (c === undefined) return 'dropped';
     } else if (noconnect && c.state !== 'up') return 'dropped';
-    this.count(from, to, bytes);
     const d = c.dirs.get(from) as Dir;
+    const bytes = typeof size === 'number' ? size : size(d.atoms);
+    this.count(from, to, bytes);
     if (c.state === 'connecting' || this.cut.has(dirKey(from, to))) {
       d.held.push({ payload, bytes });
       d.heldBytes += bytes;
@@ -513,7 +521,7 @@ type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 type DirRef = { conn: Conn; from: string; to: string };
 
 function newDir(): Dir {
-  return { busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+  return { atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
 }
 
 function pairKey(a: string, b: string): string {

@@ -1,8 +1,10 @@
 // A simulated BEAM node: name, creation (incarnation) number, a fixed number of
-// schedulers with one FIFO run queue, the registered-name table, and the running
-// totals its memory figure is made of. Mirrors beam.md "Processes and mailboxes".
+// schedulers with one FIFO run queue, the registered-name table, and its memory books
+// (memory.ts), by `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
+import { MemoryBooks, type MemoryByCategory } from './memory.js';
 import type { Proc } from './process.js';
+import { AtomTable } from './wire.js';
 
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
 export type TableMemory = () => number;
@@ -27,18 +29,16 @@ export class SimNode {
   readonly linkedTo = new Map<string, Set<Proc>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */
   readonly nodeWatchers = new Map<string, Map<Proc, number>>();
+  /** This incarnation's atom table (its order indexes the distribution's atom caches). */
+  atoms = new AtomTable();
   /** ETS-like tables of this node's processes, by name. */
   readonly ets = new Map<string, EtsTable>();
-  /** Tables whose rows live in typed structures (ZenMonitor's), by name: one namespace with `ets`. */
+  /** Tables whose rows live in typed structures (ZenMonitor's, counted by sim/zen), by name: one namespace with `ets`. */
   readonly typedEts = new Map<string, TypedTable<TableBody>>();
-  /** Extra memory holders (ETS tables), as functions returning bytes. */
+  /** Memory of ETS tables (this node's and ZenMonitor's), as functions returning bytes. */
   readonly tables = new Map<string, TableMemory>();
-  /** Running totals for the memory figure. */
-  mailboxWords = 0;
-  offHeapBytes = 0;
-  /** Refc binaries queued by local sends, by identity, with how many mailboxes hold each. */
-  readonly sharedBins = new Map<Uint8Array, number>();
-  monitorBytes = 0;
+  /** Processes, refc binaries and monitors, as running totals. */
+  readonly books = new MemoryBooks();
   /** CPU time spent handling messages, µs. */
   busyUs = 0;
   peakMemoryBytes = 0;
@@ -88,16 +88,23 @@ export class SimNode {
     this.tables.clear();
     this.ets.clear();
     this.typedEts.clear();
-    this.mailboxWords = 0;
-    this.offHeapBytes = 0;
-    this.sharedBins.clear();
-    this.monitorBytes = 0;
+    this.atoms = new AtomTable();
+    this.books.clear();
     this.freeSchedulers = this.schedulers;
   }
 
-  /** Current memory: processes, mailboxes, off-heap binaries, monitors and tables. */
-  memoryBytes(processBytes: number): number {
-    let bytes = this.procs.size * processBytes + this.mailboxWords * 8 + this.offHeapBytes + this.monitorBytes;
+  /** `:erlang.memory/0` now, by category. */
+  memory(): MemoryByCategory {
+    let ets = 0;
+    for (const t of this.tables.values()) ets += t();
+    const b = this.books;
+    const system = b.monitorBytes + ets + b.binaryBytes;
+    return { processes: b.processBytes, system, ets, binary: b.binaryBytes, total: b.processBytes + system };
+  }
+
+  /** `:erlang.memory(:total)` now. */
+  memoryBytes(): number {
+    let bytes = this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes;
     for (const t of this.tables.values()) bytes += t();
     return bytes;
   }

@@ -6,7 +6,16 @@
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import type { EtsTable, EtsType, TableBody } from './ets.js';
+import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
+import type { Place, ProcHeap } from './heap.js';
+import type { RefcBin } from './memory.js';
+
+/**
+ * How a process is spawned: a name to register it under, and `message_queue_data`
+ * `off_heap` (`offHeapQueue`: its queued messages stay out of its heap; what an init that
+ * sets the flag first thing amounts to).
+ */
+export type SpawnOpts = { readonly name?: string; readonly offHeapQueue?: boolean };
 
 /** A registered name on a node (`{name, node}` in Erlang). */
 export type Named = { readonly name: string; readonly node: string };
@@ -49,17 +58,22 @@ export type Monitor = {
   active: boolean;
 };
 
-/** One queued message and its accounted size. */
+/** One message on its way to, or in, a process (memory.ts makes it, heap.ts places it). */
 export type Envelope = {
   readonly msg: unknown;
-  readonly words: number;
-  readonly offHeapBytes: number;
-  /**
-   * A local message's refc binaries (over 64 bytes), shared with the sender rather than
-   * copied: the node counts each once however many mailboxes hold it. Absent for a
-   * message decoded from the wire, whose binaries are its own copies.
-   */
-  readonly shared?: readonly (readonly [bytes: Uint8Array, size: number])[];
+  /** Its heap words on the receiver (a state chunk made of it may shrink). */
+  words: number;
+  /** Its bytes on the wire when it was decoded from there; 0 for a local message. */
+  readonly payload: number;
+  /** The refc binaries it holds handles to (set when it reaches its receiver). */
+  bins: readonly RefcBin[] | undefined;
+  /** The distribution buffer a decoded message holds until its receiver's next GC, bytes. */
+  buffer: number;
+  /** The receiver's GC count when it was placed, and where it was placed. */
+  born: number;
+  place: Place;
+  /** Its receiver kept it, or took it into its state: it outlives its handler. */
+  held: boolean;
 };
 
 /**
@@ -163,7 +177,7 @@ export interface Ctx {
    * returns, or with `ctx.initAck`) or exits; resumed with a `received` whose message is
    * `{:ack, pid, result}` or the child's `{:EXIT, ...}` (when trapping exits). See proc_lib.ts.
    */
-  startLink(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  startLink(behaviour: Behaviour, opts?: SpawnOpts): Pid;
   /** `proc_lib:init_ack`: tells the parent this process started (`{:ok, self}`), or failed (`{:error, reason}`). */
   initAck(error?: Term): void;
   /** The process that started this one with `startLink` (proc_lib's parent), if any. */
@@ -188,14 +202,24 @@ export interface Ctx {
   makeRef(): Ref;
   /** Removes one DOWN for `ref` from this process's mailbox; true if one was there. */
   flushDown(ref: Ref): boolean;
-  /** Keeps the message being handled in the process's state: its memory stays counted. */
+  /** Keeps the message being handled in the process's state (instead of what it kept before): it stays live on its heap. */
   keep(): void;
-  /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
-  etsNew(name: string, type?: EtsType): EtsTable;
+  /** The message being handled joins the process's state as it is (no copy): a queue that takes a batch in. */
+  absorb(): void;
+  /** The handler builds `count` terms of `words` heap words each (garbage once it returns); a full heap is collected. */
+  allocate(words: number, count?: number): void;
+  /** `words` of what this handler built are garbage already (a list it has walked through), the oldest first. */
+  discard(words: number): void;
+  /** The process's state now holds `words` heap words: growth is built on its heap, a shrink leaves garbage (oldest first). */
+  holdState(words: number): void;
+  /** `erlang:hibernate`: the heap is compacted to its live data (the process's CPU pays the collection). */
+  hibernate(): void;
+  /** `:ets.new(name, [type, :named_table, :public])` (with `read_concurrency: true` if `opts.readConcurrency`): a table of this node, owned by this process. */
+  etsNew(name: string, type?: EtsType, opts?: EtsOpts): EtsTable;
   /**
    * `:ets.new(name, [:named_table, ...])` whose rows live in `body`, a typed structure of
-   * the caller's (ZenMonitor's tables): owned by this process, deleted when it dies,
-   * `etsRowBytes` a row in the node's memory. Returns `body`.
+   * the caller's (ZenMonitor's tables, whose memory sim/zen counts): owned by this
+   * process, deleted when it dies. Returns `body`.
    */
   etsNewTyped<T extends TableBody>(name: string, body: T): T;
   /**
@@ -211,15 +235,13 @@ export interface Ctx {
   isConnected(node: string): boolean;
 }
 
-/** A FIFO with O(1) push and shift, and rare removal from the middle. */
 /** The array every empty mailbox starts with: most processes never get a message. */
 const NO_ITEMS: Envelope[] = [];
 
+/** A FIFO with O(1) push and shift, and rare removal from the middle. */
 export class Mailbox {
   private items: Envelope[] = NO_ITEMS;
   private head = 0;
-  words = 0;
-  offHeapBytes = 0;
 
   get length(): number {
     return this.items.length - this.head;
@@ -228,8 +250,6 @@ export class Mailbox {
   push(e: Envelope): void {
     if (this.items === NO_ITEMS) this.items = [];
     this.items.push(e);
-    this.words += e.words;
-    this.offHeapBytes += e.offHeapBytes;
   }
 
   shift(): Envelope | undefined {
@@ -240,8 +260,6 @@ export class Mailbox {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    this.words -= e.words;
-    this.offHeapBytes -= e.offHeapBytes;
     return e;
   }
 
@@ -251,19 +269,20 @@ export class Mailbox {
       const e = this.items[i] as Envelope;
       if (pred(e.msg)) {
         this.items.splice(i, 1);
-        this.words -= e.words;
-        this.offHeapBytes -= e.offHeapBytes;
         return e;
       }
     }
     return undefined;
   }
 
+  /** The queued envelopes, oldest first. */
+  values(): Envelope[] {
+    return this.items.slice(this.head);
+  }
+
   clear(): void {
     this.items = NO_ITEMS;
     this.head = 0;
-    this.words = 0;
-    this.offHeapBytes = 0;
   }
 }
 
@@ -322,6 +341,8 @@ export class Proc {
   mailboxPeak = 0;
   /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
   kept: Envelope | undefined;
+  /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */
+  heap: ProcHeap | undefined;
   /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
   signalDebtUs = 0;
   /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */

@@ -7,8 +7,6 @@
 // `receive ... after 0`. This is what proc_lib's synchronous start and supervisor.erl's
 // child shutdown wait on.
 import { atom, tuple, type Ref, type Term } from '../../core/terms.js';
-import { unaccount } from './memory.js';
-import type { SimNode } from './node.js';
 import type { Envelope, Proc, Received } from './process.js';
 import type { World } from './world.js';
 
@@ -38,7 +36,9 @@ export class Receives {
   takeFrom(p: Proc, match: (msg: unknown) => boolean): unknown {
     const e = p.mailbox.take(match);
     if (e === undefined) return undefined;
-    unaccount(this.w.nodes.get(p.pid.node) as SimNode, e);
+    // Taken and handled at once: a receive loop's messages are garbage once handled.
+    this.w.mem.take(p, e);
+    this.w.mem.drop(p, e);
     return e.msg;
   }
 

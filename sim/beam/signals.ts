@@ -11,10 +11,9 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
-import { envelope, unaccount } from './memory.js';
+import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, DownSignal, ExitMessage, Monitor, Proc } from './process.js';
-import { wireBytesOf } from './sizes.js';
 import { destNode, destTerm, mapFor, type World } from './world.js';
 
 const NORMAL = atom('normal');
@@ -37,7 +36,7 @@ export class Signals {
       const t = w.resolveLocal(target);
       const mon: Monitor = { ref, watcher, object, target: t ?? null, remote: false, peer: toNode, active: true };
       (watcher.monitors ??= new Map()).set(ref.uid, mon);
-      node.monitorBytes += w.cost.localMonitorBytes;
+      node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
       else (t.monitoredBy ??= new Map()).set(ref.uid, mon);
       return ref;
@@ -45,8 +44,8 @@ export class Signals {
     const mon: Monitor = { ref, watcher, object, target: null, remote: true, peer: toNode, active: true };
     (watcher.monitors ??= new Map()).set(ref.uid, mon);
     mapFor(node.remoteOut, toNode).set(ref.uid, mon);
-    node.monitorBytes += w.cost.remoteMonitorBytes;
-    w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false, 60);
+    node.books.monitorBytes += w.cost.remoteMonitorBytes;
+    w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
     return ref;
   }
 
@@ -62,7 +61,7 @@ export class Signals {
   private demonitorSignal(mon: Monitor, atUs: number): void {
     const w = mon.watcher;
     if (mon.remote && mon.active) {
-      this.w.dist.send(atUs, w.pid.node, mon.peer, { kind: 'demonitor', ref: mon.ref, target: w.pid }, true, 40);
+      this.w.dist.send(atUs, w.pid.node, mon.peer, { kind: 'demonitor', ref: mon.ref, watcher: w.pid, object: mon.object }, true);
     }
     this.dropMonitor(mon);
   }
@@ -70,7 +69,7 @@ export class Signals {
   flushDown(p: Proc, ref: Ref): boolean {
     const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref === ref);
     if (e === undefined) return false;
-    unaccount(this.w.nodes.get(p.pid.node) as SimNode, e);
+    this.w.mem.drop(p, e);
     return true;
   }
 
@@ -90,7 +89,7 @@ export class Signals {
       const tNode = this.w.nodes.get(mon.target.pid.node) as SimNode;
       mon.target.monitoredBy?.delete(mon.ref.uid);
       tNode.remoteIn.get(w.pid.node)?.delete(mon.ref.uid);
-      tNode.monitorBytes -= cost.remoteMonitorBytes;
+      tNode.books.monitorBytes -= cost.remoteMonitorBytes;
       return;
     }
     w.monitors?.delete(mon.ref.uid);
@@ -98,19 +97,19 @@ export class Signals {
     const wNode = this.w.nodes.get(w.pid.node) as SimNode;
     if (mon.remote) {
       wNode.remoteOut.get(mon.peer)?.delete(mon.ref.uid);
-      wNode.monitorBytes -= cost.remoteMonitorBytes;
-    } else wNode.monitorBytes -= cost.localMonitorBytes;
+      wNode.books.monitorBytes -= cost.remoteMonitorBytes;
+    } else wNode.books.monitorBytes -= cost.localMonitorBytes;
   }
 
   /**
    * The monitor fires: a DOWN reaches the watcher at `atUs` (a monitor fires once).
-   * `decoded`: the reason came over the wire (a remote DOWN), so it is this DOWN's own copy.
+   * `payload`: the reason's bytes on the wire when it came from there (a remote DOWN).
    */
-  fireMonitor(mon: Monitor, reason: Term, atUs: number, decoded = false): void {
+  fireMonitor(mon: Monitor, reason: Term, atUs: number, payload = 0): void {
     if (!mon.active) return;
     this.dropMonitor(mon);
     const down: DownSignal = { kind: 'DOWN', ref: mon.ref, object: mon.object, reason };
-    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelope(down, mon.watcher.pid.node, decoded));
+    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelope(down, mon.watcher.pid.node, payload));
   }
 
   monitorNodeFrom(watcher: Proc, peer: string, atUs: number): void {
@@ -135,18 +134,18 @@ export class Signals {
     if (pid.node === fromNode) {
       const p = w.alive(pid);
       if (p !== undefined) w.kernel.at(atUs, w.kinds.exit, p.uid, { reason, from, link: false } satisfies ExitSig);
-    } else w.dist.send(atUs, fromNode, pid.node, { kind: 'exit', to: pid, from, reason, link: false }, false, 20);
+    } else w.dist.send(atUs, fromNode, pid.node, { kind: 'exit', to: pid, from, reason, link: false }, false);
   }
 
-  /** An exit signal reaches `p` (`decoded`: it came over the wire, so a trapped reason is this message's own copy). */
-  exitSignal(p: Proc, sig: ExitSig, decoded = false): void {
+  /** An exit signal reaches `p` (`payload`: its reason's bytes on the wire when it came from there). */
+  exitSignal(p: Proc, sig: ExitSig, payload = 0): void {
     if (!p.alive) return;
     if (sig.link && !this.w.links.take(p, sig.from)) return;
     const reason = sig.reason;
     if (reason === KILL && !sig.link) return this.kill(p, KILLED);
     if (p.ext?.trapExit === true) {
       const msg: ExitMessage = { kind: 'EXIT', from: sig.from, reason };
-      return this.w.deliver(p, envelope(msg, p.pid.node, decoded));
+      return this.w.deliver(p, envelope(msg, p.pid.node, payload));
     }
     if (reason !== NORMAL) return this.kill(p, reason);
     if (!sig.link && sig.from?.uid === p.uid) this.kill(p, NORMAL);
@@ -183,16 +182,14 @@ export class Signals {
         else {
           const wNode = mon.watcher.pid.node;
           node.remoteIn.get(wNode)?.delete(mon.ref.uid);
-          node.monitorBytes -= w.cost.remoteMonitorBytes;
+          node.books.monitorBytes -= w.cost.remoteMonitorBytes;
           p.monitoredBy?.delete(mon.ref.uid);
           const down = { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason } as const;
-          w.dist.send(now, node.name, wNode, down, false, wireBytesOf(reason) + 60);
+          w.dist.send(now, node.name, wNode, down, false);
         }
       }
       this.w.links.died(p, reason);
-      if (p.kept !== undefined) unaccount(node, p.kept);
-      if (p.mailbox.offHeapBytes === 0) node.mailboxWords -= p.mailbox.words;
-      else for (let e = p.mailbox.shift(); e !== undefined; e = p.mailbox.shift()) unaccount(node, e);
+      w.mem.died(p);
       node.procs.delete(p);
       dropTablesOf(p, node);
       for (const watchers of node.nodeWatchers.values()) watchers.delete(p);

@@ -1,14 +1,12 @@
 // How big a message is: heap words once copied into a mailbox (with off-heap bytes
-// of large binaries counted apart), and external-format bytes on the wire. Terms are
+// of large binaries counted apart), and its bytes as a distribution payload (wire.ts adds
+// the header, the control message and the framing). Terms are
 // measured by core/terms.ts; ZenMonitor's messages, and the DOWN and nodedown signals
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
-import { atom, externalBytes, heapWords, offHeapBytes, tuple, type Term } from '../../core/terms.js';
-import { msgHeapWords, msgWireBytes, type Msg } from '../../core/messages.js';
-import type { CallReply, CallRequest, DownSignal, ExitMessage } from './process.js';
-
-/** A distributed send's control message (the `{SEND, ...}` tuple and headers), bytes. */
-export const DIST_HEADER_BYTES = 30;
+import { atom, heapWords, ilist, refcBinaries, tuple, type Ref, type Term } from '../../core/terms.js';
+import { distTermBytes, msgDistBytes, msgHeapWords, msgRefcBinaries, type Msg } from '../../core/messages.js';
+import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
 
 type Sig = DownSignal | CallRequest | CallReply | ExitMessage;
 
@@ -26,11 +24,11 @@ export function wordsOf(msg: unknown, localNode: string): number {
   if (isTerm(msg)) return heapWords(msg, localNode);
   const s = msg as Sig;
   switch (s.kind) {
-    case '$gen_call': // {:"$gen_call", {pid, [:alias | ref]}, request}
-      if (isTerm(s.msg)) return 4 + 3 + heapWords(s.from.pid, localNode) + 2 + heapWords(s.from.tag, localNode) + heapWords(s.msg, localNode);
+    case '$gen_call':
+      if (isTerm(s.msg)) return heapWords(callTerm(s.from, s.msg), localNode);
       return msgHeapWords(asCoreCall(s), localNode);
-    case '$reply': // {[:alias | ref], value}
-      return 3 + 2 + heapWords(s.tag, localNode) + heapWords(s.value, localNode);
+    case '$reply':
+      return heapWords(replyTerm(s), localNode);
     case 'EXIT':
       return heapWords(exitTerm(s), localNode);
     default:
@@ -38,29 +36,58 @@ export function wordsOf(msg: unknown, localNode: string): number {
   }
 }
 
-/** Off-heap bytes (binaries over 64 bytes) that `msg` references. */
-export function offHeapOf(msg: unknown): number {
-  if (isTerm(msg)) return offHeapBytes(msg);
+/** The refc binaries (over 64 bytes) `msg` references, by identity, with their sizes; undefined when none. */
+export function refcBinariesOf(msg: unknown): Map<Uint8Array, number> | undefined {
+  if (isTerm(msg)) return refcBinaries(msg);
   const s = msg as Sig;
-  if (s.kind === 'DOWN' || s.kind === 'EXIT') return offHeapBytes(s.reason);
-  return 0;
+  switch (s.kind) {
+    case 'DOWN':
+    case 'EXIT':
+      return refcBinaries(s.reason);
+    case '$gen_call':
+      return isTerm(s.msg) ? refcBinaries(s.msg) : undefined;
+    case '$reply':
+      return refcBinaries(s.value);
+    default:
+      return msgRefcBinaries(msg as Msg);
+  }
 }
 
-/** External-format bytes of `msg` (without the distribution header). */
-export function wireBytesOf(msg: unknown): number {
-  if (isTerm(msg)) return 1 + externalBytes(msg);
+/**
+ * Bytes of `msg` as a distribution payload: atoms are references into the connection's
+ * atom cache (wire.ts), collected into `atoms` for the header. No version byte.
+ */
+export function distBytesOf(msg: unknown, atoms: Set<string>): number {
+  if (isTerm(msg)) return distTermBytes(msg, atoms);
   const s = msg as Sig;
   switch (s.kind) {
     case '$gen_call':
-      if (isTerm(s.msg)) return 1 + 2 + 12 + 2 + externalBytes(s.from.pid) + 5 + externalBytes(s.from.tag) + externalBytes(s.msg);
-      return msgWireBytes(asCoreCall(s));
+      if (isTerm(s.msg)) return distTermBytes(callTerm(s.from, s.msg), atoms);
+      return msgDistBytes(asCoreCall(s), atoms);
     case '$reply':
-      return 1 + 2 + externalBytes(s.tag) + externalBytes(s.value);
+      return distTermBytes(replyTerm(s), atoms);
     case 'EXIT':
-      return 1 + externalBytes(exitTerm(s));
+      return distTermBytes(exitTerm(s), atoms);
     default:
-      return msgWireBytes(msg as Msg);
+      return msgDistBytes(msg as Msg, atoms);
   }
+}
+
+const GEN_CALL = atom('$gen_call');
+const ALIAS = atom('alias');
+
+/** `{:"$gen_call", {pid, [:alias | ref]}, request}`, an OTP 25 gen call. */
+function callTerm(from: From, request: Term): Term {
+  return tuple(GEN_CALL, tuple(from.pid, aliasTag(from.tag)), request);
+}
+
+/** `{[:alias | ref], value}`, its reply. */
+function replyTerm(r: CallReply): Term {
+  return tuple(aliasTag(r.tag), r.value);
+}
+
+function aliasTag(tag: Ref): Term {
+  return ilist([ALIAS], tag);
 }
 
 /** A call of a ZenMonitor request: core sizes it as the whole `{:"$gen_call", from, request}`. */

@@ -31,10 +31,10 @@ import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js'
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
-import { Distribution, type DistMsg, type DistSend } from './dist.js';
+import { Distribution, type DistSend } from './dist.js';
 import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
-import { account, envelope, unaccount } from './memory.js';
+import { envelope, ProcessMemory } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
 import { isHandling, Proc, ProcessCrash, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Received, type Slice } from './process.js';
@@ -42,7 +42,6 @@ import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
-import { wireBytesOf } from './sizes.js';
 
 export type WorldOptions = {
   seed: number | string;
@@ -87,6 +86,8 @@ export class World {
   private inHandler = false;
   /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
   private handling: Envelope | undefined;
+  /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */
+  readonly mem = new ProcessMemory(this);
   /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
   onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
   /**
@@ -133,7 +134,7 @@ export class World {
         kernel: k,
         nodeUp: (n) => this.nodes.get(n)?.up === true,
         knows: (n) => this.nodes.has(n),
-        arrive: (from, to, p) => this.dist.arrive(from, to, p as DistMsg),
+        arrive: (from, to, p) => this.dist.arrive(from, to, p as DistSend),
         connectionDown: (n, peer) => this.dist.connectionDown(n, peer),
         connectionUp: (n, peer) => {
           this.onConnection?.(n, peer, true);
@@ -185,14 +186,23 @@ export class World {
     this.kernel.at(atUs, this.kinds.script, 0, fn);
   }
 
-  /** Spawns a process on `node` now, from outside any process. */
-  spawn(nodeName: string, behaviour: Behaviour, opts: { name?: string } = {}): Pid {
+  /** The node a process lives on. */
+  nodeOf(p: Proc): SimNode {
+    return this.nodes.get(p.pid.node) as SimNode;
+  }
+
+  /**
+   * Spawns a process on `node` now, from outside any process. `offHeapQueue`:
+   * `message_queue_data` `off_heap` (its queued messages stay out of its heap).
+   */
+  spawn(nodeName: string, behaviour: Behaviour, opts: { name?: string; offHeapQueue?: boolean } = {}): Pid {
     const node = this.node(nodeName);
     if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = new Proc(pid, behaviour);
     this.procs.push(p);
     node.procs.add(p);
+    this.mem.spawned(p, opts.offHeapQueue === true);
     if (opts.name !== undefined) this.register(p, opts.name);
     if (behaviour.init !== undefined) {
       p.resume = INIT;
@@ -287,16 +297,17 @@ export class World {
     p.status = 'running';
     let msg: unknown;
     let e: Envelope | undefined;
+    let gcUs = 0;
     if (p.resume !== null) {
       msg = p.resume;
       p.resume = null;
     } else {
       e = p.mailbox.shift() as Envelope;
-      unaccount(node, e);
+      gcUs = this.mem.take(p, e);
       msg = e.msg;
     }
     const startUs = this.kernel.nowUs;
-    const cursorUs = startUs + this.cost.receiveUs + p.signalDebtUs;
+    const cursorUs = startUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
     p.signalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg);
     const blocked = p.slice;
@@ -325,7 +336,10 @@ export class World {
       this.inHandler = false;
       this.handling = undefined;
     }
-    if (!isHandling(r)) this.endSlice(p, node, startUs, ctx.leave(), msg);
+    if (!isHandling(r)) {
+      this.mem.handlerDone(p, e);
+      this.endSlice(p, node, startUs, ctx.leave(), msg);
+    }
     else this.drive(p, node, { it: r, startUs, msg, envelope: e, cursorUs: 0, call: null }, ctx.leave(), undefined);
   }
 
@@ -373,6 +387,8 @@ export class World {
       this.inHandler = false;
       this.handling = undefined;
     }
+    // Ended, or blocked in a call (the world lets go of the message it handles then).
+    this.mem.handlerDone(p, s.envelope);
     this.endSlice(p, node, s.startUs, ctx.leave(), s.msg);
   }
 
@@ -429,9 +445,7 @@ export class World {
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
       return e.words * 8;
     }
-    const bytes = wireBytesOf(msg);
-    this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect, bytes);
-    return bytes;
+    return this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect);
   }
 
   /** The live process a local destination names, if any. */
@@ -452,7 +466,7 @@ export class World {
     if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
     p.mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
-    account(node, e);
+    this.mem.arrive(p, e);
     const len = p.mailbox.length;
     if (len > p.mailboxPeak) {
       p.mailboxPeak = len;
@@ -466,17 +480,14 @@ export class World {
   }
 
   /**
-   * The handler keeps the message it is handling in its state (replacing what it kept
-   * before): its memory stays counted on the node, refc binaries shared as in mailboxes.
-   * Process heaps are not modelled otherwise (no GC model).
+   * The handler keeps the message it is handling in its state, replacing what it kept
+   * before (`absorb`: adds it to the state instead): it stays live on the process's heap.
    */
-  keep(p: Proc): void {
+  keep(p: Proc, absorb = false): void {
     const e = this.handling;
-    if (e === undefined) return;
-    const node = this.nodes.get(p.pid.node) as SimNode;
-    if (p.kept !== undefined) unaccount(node, p.kept);
-    account(node, e);
-    p.kept = e;
+    if (e === undefined || e.held) return;
+    if (absorb) this.mem.absorb(p, e);
+    else this.mem.keep(p, e);
   }
 
   register(p: Proc, name: string): void {

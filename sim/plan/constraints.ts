@@ -38,7 +38,17 @@ export const SCALAR_PATHS: readonly string[] = [
   'network.bytes',
 ];
 /** After `nodes.<node>.`: a node is named in full (`a@127.0.0.1`) or by its short name (`a`). */
-export const NODE_PATHS: readonly string[] = ['memory.baselineBytes', 'memory.peakBytes', 'mailbox.peak', 'cpu.busyMs', 'cpu.utilization'];
+export const NODE_PATHS: readonly string[] = [
+  'memory.baselineBytes',
+  'memory.peakBytes',
+  'memory.byCategory.processes',
+  'memory.byCategory.binary',
+  'memory.byCategory.ets',
+  'memory.byCategory.system',
+  'mailbox.peak',
+  'cpu.busyMs',
+  'cpu.utilization',
+];
 /** After `network.links.<from>-><to>.`. */
 export const LINK_PATHS: readonly string[] = ['messages', 'bytes'];
 

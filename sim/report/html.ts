@@ -14,7 +14,7 @@ export const MODE_COLOURS: Readonly<Record<RunResult['mode'], string>> = { vanil
 /** Points per drawn line at most (peaks survive: each group keeps its maximum). */
 export const MAX_POINTS = 2000;
 /** The charts, by their `data-chart` name. */
-export const CHARTS = ['downs', 'mailbox', 'memory', 'work-latency'] as const;
+export const CHARTS = ['downs', 'mailbox', 'memory', 'memory-categories', 'work-latency'] as const;
 
 const NODE_DASHES = ['', '7 4', '2 3', '10 3 2 3', '4 2 4 6'];
 const MIB = 1024 * 1024;
@@ -61,7 +61,8 @@ export function renderReport(doc: ResultDoc): string {
 <div class="chart-grid">
 ${figure(downsChart(doc.runs, win.shownMs), 'DOWN messages delivered to the subscribers per 100 ms bucket (the highest bucket where a line is thinned to fit).')}
 ${figure(mailboxChart(doc.runs, win.shownMs), "The subscriber's mailbox length: the largest in each 10 ms.")}
-${figure(memoryChart(doc.runs, win.shownMs), 'Memory of each node (processes, mailboxes, monitors, tables), sampled every 10 ms; a crashed node counts 0.')}
+${figure(memoryChart(doc.runs, win.shownMs), 'Memory of each node, as :erlang.memory(:total) counts it (processes and system), sampled every 10 ms; a crashed node counts 0.')}
+${figure(memoryCategoriesChart(doc.runs, win.shownMs), 'The node whose memory rose most, by :erlang.memory/0 category: processes (heaps and message fragments), binary (refc binaries), ets, and the rest of system (monitors).')}
 ${figure(workChart(doc.runs), 'Latency of every :work message the subscriber handled (cumulative distribution): how long real work waited.')}
 </div>
 </section>
@@ -218,6 +219,37 @@ function memoryChart(runs: readonly RunResult[], shownMs: number): string {
     if (!any) missing.push(r.mode);
   }
   return timeChart('memory', 'Node memory', { label: 'memory', unit: 'MiB', log: false, zero: true }, lines, missing, shownMs);
+}
+
+/** The parts `:erlang.memory/0`'s categories split a node's total into. */
+const PARTS = ['processes', 'binary', 'ets', 'other system'] as const;
+const PART_DASHES: Readonly<Record<(typeof PARTS)[number], string>> = { processes: '', binary: '7 4', ets: '2 3', 'other system': '10 3 2 3' };
+
+function memoryCategoriesChart(runs: readonly RunResult[], shownMs: number): string {
+  let node: string | undefined;
+  let rise = -Infinity;
+  for (const r of runs) {
+    for (const [name, n] of Object.entries(r.nodes ?? {})) {
+      const d = n.memory.peakBytes - n.memory.baselineBytes;
+      if (d > rise) [node, rise] = [name, d];
+    }
+  }
+  const lines: Line[] = [];
+  const missing: string[] = [];
+  for (const r of runs) {
+    const c = node !== undefined ? r.series?.memoryCategories?.[node] : undefined;
+    const b = r.series?.bucketMs ?? 10;
+    if (c === undefined || c.processes.length === 0) {
+      missing.push(r.mode);
+      continue;
+    }
+    for (const part of PARTS) {
+      const all = part === 'other system' ? c.system.map((v, i) => v - (c.ets[i] ?? 0) - (c.binary[i] ?? 0)) : c[part];
+      const s = all.slice(0, Math.floor(shownMs / b) + 1);
+      lines.push({ label: `${r.mode} ${part}`, colour: MODE_COLOURS[r.mode], dash: PART_DASHES[part], points: downsampleMax(s, MAX_POINTS).map((g) => [g.at * b, g.y / MIB]) });
+    }
+  }
+  return timeChart('memory-categories', `Memory of ${node ?? 'a node'} by category`, { label: 'memory', unit: 'MiB', log: false, zero: true }, lines, missing, shownMs);
 }
 
 function workChart(runs: readonly RunResult[]): string {

@@ -12,6 +12,7 @@ import { Fifo } from '../../core/fifo.js';
 import { inspect } from '../../core/inspect.js';
 import { atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
 import { Histogram } from '../engine/metrics.js';
+import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
 import { displayName, type DownSignal } from '../beam/process.js';
 import type { World } from '../beam/world.js';
@@ -71,7 +72,8 @@ export type RunResult = {
   nodes: Record<
     string,
     {
-      memory: { baselineBytes: number; peakBytes: number };
+      /** `byCategory`: `:erlang.memory/0`'s categories at the peak (`system` includes `ets` and `binary`; processes + system = peakBytes). */
+      memory: { baselineBytes: number; peakBytes: number; byCategory: MemoryCategories };
       mailbox: { peak: number; peakProcess: string | null };
       cpu: { busyMs: number; utilization: number };
     }
@@ -84,9 +86,18 @@ export type RunResult = {
     bucketMs: number;
     subscriberMailbox: number[];
     memoryBytes: Record<string, number[]>;
+    /** Each node's memory by category, sampled with `memoryBytes`. */
+    memoryCategories: Record<string, Record<keyof MemoryCategories, number[]>>;
     workLatencyMs: number[];
   };
 };
+
+/** `:erlang.memory/0` by category, bytes (`system` includes `ets` and `binary`). */
+export type MemoryCategories = { processes: number; binary: number; ets: number; system: number };
+
+function categories(m: MemoryByCategory): MemoryCategories {
+  return { processes: m.processes, binary: m.binary, ets: m.ets, system: m.system };
+}
 
 const WORK = atom('work');
 
@@ -123,6 +134,9 @@ export class Recorder {
   private readonly peaks = new Map<string, number>();
   private readonly mailboxSeries: number[] = [];
   private readonly memorySeries = new Map<string, number[]>();
+  private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
+  /** Each node's categories when it reached its peak. */
+  private readonly peakCategories = new Map<string, MemoryCategories>();
   private readonly kSample: number;
   private readonly notes = new Map<string, NoteValue>();
 
@@ -153,9 +167,10 @@ export class Recorder {
   markTrigger(nowUs: number): void {
     this.triggerUs = nowUs;
     for (const node of this.world.nodes.values()) {
-      const bytes = node.up ? node.memoryBytes(this.world.cost.processBytes) : 0;
+      const bytes = node.up ? node.memoryBytes() : 0;
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
+      if (node.up) this.peakCategories.set(node.name, categories(node.memory()));
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -215,8 +230,10 @@ export class Recorder {
   /** A delivery changes only its own node's memory. */
   private trackPeak(node: SimNode): void {
     if (!node.up) return;
-    const bytes = node.memoryBytes(this.world.cost.processBytes);
-    if (bytes > (this.peaks.get(node.name) ?? 0)) this.peaks.set(node.name, bytes);
+    const bytes = node.memoryBytes();
+    if (bytes <= (this.peaks.get(node.name) ?? 0)) return;
+    this.peaks.set(node.name, bytes);
+    this.peakCategories.set(node.name, categories(node.memory()));
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
@@ -233,7 +250,14 @@ export class Recorder {
         s = [];
         this.memorySeries.set(node.name, s);
       }
-      s.push(node.up ? node.memoryBytes(this.world.cost.processBytes) : 0);
+      s.push(node.up ? node.memoryBytes() : 0);
+      let c = this.categorySeries.get(node.name);
+      if (c === undefined) {
+        c = { processes: [], binary: [], ets: [], system: [] };
+        this.categorySeries.set(node.name, c);
+      }
+      const m: MemoryCategories = node.up ? node.memory() : { processes: 0, binary: 0, ets: 0, system: 0 };
+      for (const k of CATEGORY_KEYS) c[k].push(m[k]);
     }
     this.trackPeaks();
     if (this.world.kernel.pending() > 0) this.world.kernel.after(SERIES_BUCKET_MS * 1000, this.kSample, 0);
@@ -291,6 +315,7 @@ export class Recorder {
         bucketMs: SERIES_BUCKET_MS,
         subscriberMailbox: this.mailboxSeries,
         memoryBytes: Object.fromEntries(this.memorySeries),
+        memoryCategories: Object.fromEntries(this.categorySeries),
         workLatencyMs: this.workLatencyUs.map((us) => round3(us / 1000)),
       },
     };
@@ -326,7 +351,11 @@ export class Recorder {
       const peakProc = node.peakMailboxProc;
       const baselineBytes = this.baseline.get(node.name) ?? 0;
       out[node.name] = {
-        memory: { baselineBytes, peakBytes: Math.max(baselineBytes, this.peaks.get(node.name) ?? 0) },
+        memory: {
+          baselineBytes,
+          peakBytes: Math.max(baselineBytes, this.peaks.get(node.name) ?? 0),
+          byCategory: this.peakCategories.get(node.name) ?? categories(node.memory()),
+        },
         mailbox: {
           peak: node.peakMailbox,
           peakProcess: peakProc === null ? null : displayName(peakProc),
@@ -365,6 +394,8 @@ function inspectDown(d: DownSignal, world: World): string {
   const localNode = [...world.nodes.keys()][0];
   return inspect(downToTerm(d as unknown as DownMsg), localNode !== undefined ? { localNode } : {});
 }
+
+const CATEGORY_KEYS: readonly (keyof MemoryCategories)[] = ['processes', 'binary', 'ets', 'system'];
 
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

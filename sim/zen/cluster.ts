@@ -34,6 +34,7 @@ import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { envFor, lookupOrStart, runAtOnce, StepRun } from './component.js';
 import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
+import { zenTablesBytes } from './memory.js';
 
 export { DISPATCHER, LOCAL, PROXY } from './tree.js';
 const SHUTDOWN = atom('shutdown');
@@ -182,6 +183,7 @@ export class ZenCluster {
     for (const [k, v] of Object.entries(overrides)) setZenConfig(config, k, v);
     const app = new ZenApp(this, nodeName, node.creation, config, node);
     this.apps.set(nodeName, app);
+    node.tables.set('zen_monitor', () => zenTablesBytes(app, this.world.cost));
     app.top = this.world.spawn(nodeName, applicationTree(app));
     return app;
   }
@@ -205,6 +207,7 @@ export class ZenCluster {
     const app = this.app(nodeName);
     if (app === undefined) return;
     this.apps.delete(nodeName);
+    this.world.node(nodeName).tables.delete('zen_monitor');
     const procs: [Pid, Term][] = [];
     this.treeOf(app, app.top as Pid, procs);
     for (const [pid, reason] of procs.reverse()) {

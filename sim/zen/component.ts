@@ -34,6 +34,7 @@ import * as GenRegistry from '../beam/gen_registry.js';
 import { labelProcess, ProcessCrash, type Behaviour, type Proc, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
+import { ComponentHeap } from './memory.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -90,6 +91,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   let state: S;
   let env: Env;
   const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
+  const heap = new ComponentHeap(comp.name, app.node, () => (state as { batch?: { length: number } }).batch?.length ?? 0);
   return {
     init(ctx) {
       env = envFor(app, ctx);
@@ -102,7 +104,9 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
     handle(ctx, msg) {
       const input = toInput(msg);
       chargeItems(ctx, app.cluster.world.cost, input);
-      return new StepRun(app, ctx, step(state, input as never, env));
+      // Once the step ends, what it built and keeps on the process's heap (memory.ts).
+      heap.begin(input);
+      return new StepRun(app, ctx, step(state, input as never, env), heap);
     },
   };
 }
@@ -168,6 +172,9 @@ class ProcessEnv implements Env {
   }
 }
 
+/** What watches a step run: each operation it performs, and its end. */
+export type StepObserver = { seen(op: Op): void; done(ctx: Ctx): void };
+
 /** A synchronisation point (shared: nothing reads it but its `done`). */
 const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
 
@@ -189,6 +196,8 @@ export class StepRun<R> implements Handling, Steps<R> {
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
     private readonly step: Iterator<Op, R, unknown>,
+    /** Told each operation the step performs, and when it ends. */
+    private readonly observer?: StepObserver,
   ) {}
 
   [Symbol.iterator](): this {
@@ -211,7 +220,10 @@ export class StepRun<R> implements Handling, Steps<R> {
         result = r.value;
       }
       const r = this.step.next(result);
-      if (r.done === true) return r;
+      if (r.done === true) {
+        this.observer?.done(this.ctx);
+        return r;
+      }
       const op = r.value;
       if (synchronises(op)) {
         this.due = op;
@@ -222,6 +234,7 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   private perform(op: Op): unknown {
+    this.observer?.seen(op);
     const out = perform(this.app, this.ctx, op, true);
     if (!(out instanceof Waits)) return out;
     this.waiting = out.it;
@@ -295,7 +308,8 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
     case 'flush_down':
       return ctx.flushDown(op.ref);
     case 'hibernate':
-      return ctx.cpu(cost.receiveUs);
+      ctx.cpu(cost.receiveUs);
+      return ctx.hibernate();
     case 'stop':
       return ctx.stop(op.reason);
     case 'raise':

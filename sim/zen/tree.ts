@@ -55,9 +55,9 @@ function localSide(app: ZenApp): ChildSpec {
             app.bodies.references = ctx.etsNewTyped(TABLE.references, new ReferencesTable());
           }),
         ),
-        worker(LOCAL, () => component(app, LOCAL_C)),
+        worker(LOCAL, () => component(app, LOCAL_C), OFF_HEAP),
         GenRegistry.childSpec({ name: CONNECTOR_REGISTRY, start: ([remote]) => component(app, connectorC(atomName(remote))) }),
-        worker(DISPATCHER, () => component(app, DISPATCHER_C)),
+        worker(DISPATCHER, () => component(app, DISPATCHER_C), OFF_HEAP),
       ],
     }),
   );
@@ -90,9 +90,15 @@ function tablesOwner(make: (ctx: Ctx) => void): Behaviour {
   return { init: make, handle() {} };
 }
 
+/**
+ * Local and the Dispatcher set `Process.flag(:message_queue_data, :off_heap)` in their
+ * `init/1` (local.ex, dispatcher.ex): their queued messages stay off their heaps.
+ */
+const OFF_HEAP = { offHeapQueue: true } as const;
+
 /** A worker child registered under its module's name (`GenServer.start_link(..., name: __MODULE__)`). */
-function worker(name: string, start: () => Behaviour): ChildSpec {
-  return { id: name, name, start };
+function worker(name: string, start: () => Behaviour, opts: { offHeapQueue?: boolean } = {}): ChildSpec {
+  return { id: name, name, start, ...opts };
 }
 
 function sup(name: string, start: () => Behaviour): ChildSpec {

@@ -8,9 +8,10 @@ import {
   downToTerm,
   isDestination,
   msgHeapWords,
-  msgOffHeapBytes,
+  msgRefcBinaries,
   msgToTerm,
-  msgWireBytes,
+  msgDistBytes,
+  distTermBytes,
   namedTarget,
   targetKey,
   targetNode,
@@ -22,13 +23,14 @@ import { inspect } from '../../core/inspect.js';
 import {
   atom,
   bin,
+  externalBytes,
   externalBytesTop,
   float,
   heapWords,
   int,
   list,
   mapOf,
-  offHeapBytes,
+  refcBinaries,
   termEquals,
   tuple,
   type Term,
@@ -162,28 +164,52 @@ test('msgHeapWords equals heapWords of the built term, on the local and on a rem
   }
 });
 
-test('msgWireBytes equals term_to_binary size of the built term', () => {
+test('msgDistBytes equals the distribution encoding of the built term, atoms as 2-byte cache references, collected once each', () => {
   for (const msg of sampleMessages()) {
     const term = msgToTerm(msg);
-    assert.is(msgWireBytes(msg), externalBytesTop(term), `${msg.kind}: ${inspect(term)}`);
+    const fromMsg = new Set<string>();
+    const fromTerm = new Set<string>();
+    assert.is(msgDistBytes(msg, fromMsg), distTermBytes(term, fromTerm), `${msg.kind}: ${inspect(term)}`);
+    assert.equal([...fromMsg].sort(), [...fromTerm].sort(), msg.kind);
+    // Each atom occurrence is 2 bytes instead of its full text (term_to_binary, less its version byte).
+    let full = 0;
+    let refs = 0;
+    const count = (t: Term): void => {
+      if (t.t === 'atom') (full += externalBytes(t), (refs += 2));
+      else if (t.t === 'pid' || t.t === 'ref' || t.t === 'port') (full += externalBytes(atom(t.node)), (refs += 2));
+      else if (t.t === 'tuple' || t.t === 'list') t.v.forEach(count);
+      else if (t.t === 'ilist') (t.v.forEach(count), count(t.tail));
+      else if (t.t === 'map') t.v.forEach(([k, v]) => (count(k), count(v)));
+    };
+    count(term);
+    assert.is(distTermBytes(term, new Set()), externalBytesTop(term) - 1 - full + refs, msg.kind);
   }
 });
 
-test('msgOffHeapBytes equals offHeapBytes of the built term (a shared binary counts once)', () => {
+test('distTermBytes: a pid is 15 bytes, a ref 21, an atom 2, with the node names and atoms collected', () => {
+  const atoms = new Set<string>();
+  assert.is(distTermBytes(pid(B), atoms), 15, 'NEW_PID_EXT: tag, node ref, id, serial, creation');
+  assert.is(distTermBytes(ref(A), atoms), 21, 'NEWER_REFERENCE_EXT with 3 id words');
+  assert.is(distTermBytes(atom('killed'), atoms), 2);
+  assert.equal([...atoms], [B, A, 'killed']);
+});
+
+test('msgRefcBinaries equals refcBinaries of the built term (a shared binary counts once)', () => {
   for (const msg of sampleMessages()) {
-    assert.is(msgOffHeapBytes(msg), offHeapBytes(msgToTerm(msg)), msg.kind);
+    assert.equal(msgRefcBinaries(msg), refcBinaries(msgToTerm(msg)), msg.kind);
   }
   const shared = { kind: 'enqueue', dispatches: dispatches(5, tuple(atom('shutdown'), big)) } as const;
-  assert.is(msgOffHeapBytes(shared), 1024);
+  assert.equal([...(msgRefcBinaries(shared)?.values() ?? [])], [1024]);
   const distinct: Msg = { kind: 'dead', node: B, certificates: [{ pid: pid(B), reason: bin(new Uint8Array(100)) }, { pid: pid(B), reason: bin(new Uint8Array(100)) }] };
-  assert.is(msgOffHeapBytes(distinct), 200);
+  assert.equal([...(msgRefcBinaries(distinct)?.values() ?? [])], [100, 100]);
+  assert.is(msgRefcBinaries({ kind: 'sweep' }), undefined);
 });
 
 test('sizes of a 20,000-dispatch enqueue match the term', () => {
   const msg: Msg = { kind: 'enqueue', dispatches: dispatches(20_000, tuple(atom('zen_monitor'), atom('nodedown'))) };
   const term = msgToTerm(msg);
   assert.is(msgHeapWords(msg, A), heapWords(term, A));
-  assert.is(msgWireBytes(msg), externalBytesTop(term));
+  assert.is(msgDistBytes(msg, new Set()), distTermBytes(term, new Set()));
 });
 
 test.run();

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { namedTarget } from '../../core/messages.js';
-import { newZenTables, tableRowCount } from '../../core/tables.js';
+import { newZenTables } from '../../core/tables.js';
 import { atom } from '../../core/terms.js';
 import { A, B, C, pid, ref } from './zen_fixtures.js';
 
@@ -89,15 +89,6 @@ test('atom and {name, node} targets are distinct keys', () => {
   proxySubscribers.insert(atom('worker'), c);
   assert.not.ok(proxySubscribers.has(namedTarget('worker', B), c));
   assert.ok(proxySubscribers.has(atom('worker'), c));
-});
-
-test('tableRowCount sums the four tables', () => {
-  const tables = newZenTables();
-  tables.nodes.set(B, { kind: 'compatible' });
-  tables.references.insert(pid(A), ref(), pid(B));
-  tables.localSubscribers.insertNew(pid(A));
-  tables.proxySubscribers.insert(pid(B), pid(A));
-  assert.is(tableRowCount(tables), 4);
 });
 
 test.run();

@@ -15,12 +15,12 @@ import {
   int,
   list,
   mapOf,
-  offHeapBytes,
+  refcBinaries,
   termEquals,
   tuple,
 } from '../../core/terms.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { fixtureText, fromJSON, toJSON } from '../../core/term_json.js';
+import { fixtureText, fromJSON, sha256Hex, toJSON } from '../../core/term_json.js';
 import type { Labels } from '../../core/term_json.js';
 
 import { truncatorFixture } from './truncator_vectors.js';
@@ -68,6 +68,21 @@ test('long bitstrings are rebuilt as a prefix of the fixture text', () => {
   const long = bits(bytes, 1025 * 8 + 3);
   const json = toJSON(long);
   assert.equal(fromJSON(json), long);
+});
+
+test('a long bitstring given by bit_size and sha256 alone is the fixture text with its own trailing bits, never zeros', () => {
+  // <<text::binary-size(1025), 5::size(3)>>: the trailing bits are not the text's.
+  const bytes = new Uint8Array(1026);
+  bytes.set(fixtureText(1025));
+  bytes[1025] = 0xa0;
+  const built = fromJSON({ t: 'bits', bit_size: 1025 * 8 + 3, sha256: sha256Hex(bytes) });
+  assert.equal(built, bits(bytes, 1025 * 8 + 3));
+  // A digest that matches no candidate still gives the fixture text (and its digest back).
+  const unknown = { t: 'bits', bit_size: 1025 * 8 + 3, sha256: 'ab'.repeat(32) } as const;
+  const rebuilt = fromJSON(unknown);
+  assert.ok(rebuilt.t === 'bits' && rebuilt.bytes.length === 1026);
+  assert.equal(rebuilt.t === 'bits' ? rebuilt.bytes.subarray(0, 1025) : null, fixtureText(1025));
+  assert.equal(toJSON(rebuilt), unknown);
 });
 
 test('labels: one vector shares identities, new identities get fresh labels', () => {
@@ -263,18 +278,19 @@ test('the 64-byte rule: heap binaries up to 64 bytes, refc binaries (6-word Proc
   const b64 = bin(fixtureText(64));
   const b65 = bin(fixtureText(65));
   assert.is(heapWords(b64), 1 + 2 + 8);
-  assert.is(offHeapBytes(b64), 0);
+  assert.is(refcBinaries(b64), undefined);
   assert.is(heapWords(b65), 1 + 6);
-  assert.is(offHeapBytes(b65), 65);
+  assert.equal(refcBinaries(b65), new Map([[(b65 as { bytes: Uint8Array }).bytes, 65]]));
 });
 
-test('offHeapBytes sums refc binaries, counting a shared one once', () => {
+test('refcBinaries finds each refc binary once, by identity, with its size', () => {
+  const sizes = (t: Term) => [...(refcBinaries(t)?.values() ?? [])];
   const big = bin(fixtureText(100));
-  assert.is(offHeapBytes(tuple(big, list([big]))), 100);
-  assert.is(offHeapBytes(tuple(big, bin(fixtureText(100)), str('small'))), 200);
-  assert.is(offHeapBytes(mapOf([[a('k'), big]])), 100);
-  assert.is(offHeapBytes(bits(fixtureText(200), 199 * 8 + 1)), 200);
-  assert.is(offHeapBytes(a('x')), 0);
+  assert.equal(sizes(tuple(big, list([big]))), [100]);
+  assert.equal(sizes(tuple(big, bin(fixtureText(100)), str('small'))), [100, 100]);
+  assert.equal(sizes(mapOf([[a('k'), big]])), [100]);
+  assert.equal(sizes(bits(fixtureText(200), 199 * 8 + 1)), [200]);
+  assert.equal(sizes(a('x')), []);
 });
 
 test.run();

@@ -21,6 +21,7 @@ export const ZERO_CPU: Partial<CostModel> = {
   monitorUs: 0,
   connLossPerMonitorUs: 0,
   batchItemUs: 0,
+  gcReductionUs: 0,
   instructionItemUs: 0,
 };
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, float, int, tuple, type Pid, type Term } from '../../../core/terms.js';
-import { canonicalKey } from '../../../sim/beam/ets.js';
+import { canonicalKey, setBucketWords } from '../../../sim/beam/ets.js';
 import type { Ctx } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
 import { A, B, drain, makeWorld } from '../helpers.js';
@@ -74,21 +74,42 @@ test('set keeps insertion order, ordered_set term order; keys compare exactly; t
   assert.is.not(canonicalKey(tuple(int(1), int(2))), canonicalKey(tuple(int(12))));
 });
 
-test('rows count in node memory; the table goes when its owner dies', () => {
-  const w = makeWorld({ cost: { etsRowBytes: 80 } });
+test('a table counts in ets memory as ets:info(T, memory) does; it goes when its owner dies', () => {
+  const w = makeWorld();
   const owner = w.spawn(A, runner());
   const a = w.node(A);
-  const before = a.memoryBytes(w.cost.processBytes);
+  const before = a.memory();
   inside(w, owner, (ctx) => {
-    const t = ctx.etsNew('big');
-    for (let i = 0; i < 100; i++) t.insert(int(i), tuple(atom('x'), int(i)));
+    ctx.etsNew('big');
+    ctx.etsNew('tree', 'ordered_set');
   });
-  // Each row: 80 bytes + key 1 word + {:x, i} 2 + 1 + 1 words = 5 words.
-  assert.is(a.memoryBytes(w.cost.processBytes) - before, 100 * (80 + 5 * 8));
+  // Empty: a set 305 words, an ordered_set 133 (M1).
+  assert.is(a.memory().ets - before.ets, 8 * (305 + 133));
+  inside(w, owner, (ctx) => {
+    const t = ctx.ets('big');
+    for (let i = 0; i < 100; i++) t.insert(int(i), tuple(atom('x'), int(i)));
+    ctx.ets('tree').insert(int(1), atom('y'));
+  });
+  // Per object: its {key, value} tuple, flat ({i, {:x, i}}: 3 + 3 words), and the object's own
+  // words: a set's 4 (cost.etsSetObjectWords), an ordered_set's 5 ({1, :y}: 3 words).
+  const m = a.memory();
+  assert.is(m.ets - before.ets, 8 * (305 + 133 + 100 * (6 + 4) + (3 + 5)));
+  assert.is(m.system, m.ets + m.binary + a.books.monitorBytes, 'ets is part of system, as in :erlang.memory/0');
   w.exit(owner, KILL);
   drain(w);
   assert.not.ok(a.ets.has('big'));
-  assert.is(a.memoryBytes(w.cost.processBytes), before - w.cost.processBytes);
+  assert.is(a.memory().ets, before.ets);
+});
+
+test('a set grows by bucket segments past 256 rows: M1 measured 2310 words more at 1000 rows, 4358 at 4000', () => {
+  assert.is(setBucketWords(256), 0);
+  assert.is(setBucketWords(257), 262 + 2048);
+  assert.is(setBucketWords(1000), 2310);
+  assert.is(setBucketWords(4000), 4358);
+  // ZenMonitor.Local.Subscribers, {pid} rows (M1: 8647 words at 1000 rows, 28695 at 4000).
+  const words = (rows: number) => 337 + rows * (2 + 4) + setBucketWords(rows);
+  assert.is(words(1000), 8647);
+  assert.is(words(4000), 28_695);
 });
 
 test("a crash takes its node's tables; bad input names the problem", () => {

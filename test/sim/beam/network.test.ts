@@ -8,7 +8,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, externalBytes, int, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { Behaviour, DownSignal } from '../../../sim/beam/process.js';
-import { DIST_HEADER_BYTES } from '../../../sim/beam/sizes.js';
 import type { World } from '../../../sim/beam/world.js';
 import {
   A,
@@ -103,34 +102,39 @@ test('link: transfer time is latency plus size over bandwidth, behind what is qu
     w.send(r, int(7), A);
   });
   drain(w);
-  // 30 + 1 + 5 + 1_000_000 bytes at 1 GB/s: 1000.036 µs → 1001 µs, then 50 µs of latency.
-  const bigBytes = DIST_HEADER_BYTES + 1 + 5 + 1_000_000;
+  // SEND_SENDER {22, from, to} (34 bytes) + BINARY_EXT (5 + 1_000_000) = 1_000_039 bytes of
+  // data in 16 fragments of 64 KiB: 16 packet lengths (4), the first fragment's header (18 +
+  // count 1 + flags 2 + two new atom cache entries, a@h and b@h, of 1 + 1 + 3 bytes) and 15
+  // more fragment headers (18): 1_000_404 bytes at 1 GB/s, 1000.4 µs → 1001 µs, then 50 µs.
+  const bigBytes = 16 * 4 + 18 + (1 + 2 + 2 * 5) + 15 * 18 + 34 + 5 + 1_000_000;
+  assert.is(bigBytes, 1_000_404);
   assert.equal(
     log.map((g) => g.at),
     [t0 + 1001 + 50, t0 + 1001 + 1 + 50],
   );
   assert.ok((log[0] as Got).at - t0 >= 1000);
   const traffic = w.net.traffic.get(`${A}->${B}`);
-  assert.equal(traffic, { messages: 2, bytes: bigBytes + DIST_HEADER_BYTES + 1 + 2 });
+  // Then 4 + header 7 (131, 68, count, flags, two cached references) + 34 + SMALL_INTEGER_EXT 2.
+  assert.equal(traffic, { messages: 2, bytes: bigBytes + 4 + 7 + 34 + 2 });
 });
 
-test('link: a message is counted at its external-format size', () => {
+test('link: a message is counted at its distribution size, atoms through the atom cache', () => {
   const w = makeWorld();
   connect(w, A, B);
   const r = w.spawn(B, sleeper);
-  const terms: Term[] = [
-    tuple(atom('hello'), int(42)), // 2 + (3 + 5) + 2 = 12
-    int(1_000_000), // 5
-    bin(new Uint8Array(300)), // 5 + 300
-    tuple(r, atom('x')),
+  // Each: packet length 4 + header (131, 68, count, flags, entries) + SEND_SENDER 34 + payload.
+  const sends: [Term, number][] = [
+    // {hello, 42}: 2 + 2 + 2; a@h, b@h and hello are new entries: 2 + 1 + 2 + 3 + (1 + 3) * 2 + (1 + 5).
+    [tuple(atom('hello'), int(42)), 4 + 22 + 34 + 6],
+    [int(1_000_000), 4 + 7 + 34 + 5], // INTEGER_EXT; both node names cached now
+    [bin(new Uint8Array(300)), 4 + 7 + 34 + 305],
+    // {pid on b@h, x}: 2 + 15 + 2; x is new: 2 + 1 + 2 + 3 + (1 + 1).
+    [tuple(r, atom('x')), 4 + 10 + 34 + 19],
   ];
-  let expected = 0;
-  for (const t of terms) {
-    w.send(r, t, A);
-    expected += DIST_HEADER_BYTES + 1 + externalBytes(t);
-  }
-  assert.is(externalBytes(terms[0] as Term), 12);
+  for (const [t] of sends) w.send(r, t, A);
+  assert.is(externalBytes(atom('hello')), 8, 'term_to_binary would write the text of every atom each time');
   drain(w);
+  const expected = sends.reduce((sum, [, bytes]) => sum + bytes, 0);
   assert.equal(w.net.traffic.get(`${A}->${B}`), { messages: 4, bytes: expected });
   assert.is(w.net.traffic.get(`${B}->${A}`), undefined);
 });
@@ -329,8 +333,8 @@ test('partition: both sides get :noconnection for the monitors they hold across 
     w.spawn(A, recorder(la, undefined, (ctx) => void ctx.monitor(tb)));
     w.spawn(B, recorder(lb, undefined, (ctx) => void ctx.monitor(ta)));
     runUntil(w, 10 * MS);
-    assert.is(w.node(A).monitorBytes, 2 * 224);
-    assert.is(w.node(B).monitorBytes, 2 * 224);
+    assert.is(w.node(A).books.monitorBytes, 2 * 200);
+    assert.is(w.node(B).books.monitorBytes, 2 * 200);
     w.at(1 * S, () => w.net.partition(A, B));
     runUntil(w, 200 * S);
     for (const [log, target] of [
@@ -342,8 +346,8 @@ test('partition: both sides get :noconnection for the monitors they hold across 
       assert.is((d[0] as Got & { msg: DownSignal }).msg.object, target);
       assert.ok(isAtomTerm((d[0] as Got & { msg: DownSignal }).msg.reason, 'noconnection'));
     }
-    assert.is(w.node(A).monitorBytes, 0, `seed ${seed}`);
-    assert.is(w.node(B).monitorBytes, 0, `seed ${seed}`);
+    assert.is(w.node(A).books.monitorBytes, 0, `seed ${seed}`);
+    assert.is(w.node(B).books.monitorBytes, 0, `seed ${seed}`);
     assert.is(w.proc(ta)?.monitoredByCount(), 0);
     assert.is(w.proc(tb)?.monitoredByCount(), 0);
   }
@@ -375,7 +379,7 @@ test('crash: every monitor across the lost connection fires :noconnection', () =
   const ta = w.spawn(A, sleeper);
   for (let i = 0; i < 3; i++) w.spawn(B, { init: (ctx) => void ctx.monitor(ta), handle() {} });
   runUntil(w, 10 * MS);
-  assert.is(w.node(A).monitorBytes, 103 * 224);
+  assert.is(w.node(A).books.monitorBytes, 103 * 200);
   assert.is(w.proc(ta)?.monitoredByCount(), 3);
   const T = 20 * MS;
   w.at(T, () => w.crash(B));
@@ -400,7 +404,7 @@ test('crash: every monitor across the lost connection fires :noconnection', () =
   // ... and taking the 100 signals in costs the watcher 2 µs each before it handles any.
   assert.ok((d[0] as Got).at >= T + 36_000 + 100 * 2, `first DOWN handled at ${(d[0] as Got).at}`);
   assert.ok((d[99] as Got).at < T + 36_000 + 100 * 2 + 100 + 10);
-  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
   assert.is(w.proc(ta)?.monitoredByCount(), 0);
 });
 
@@ -516,7 +520,7 @@ test("restart: a quick restart's new connection is not torn down by the old one'
     ],
   );
   assert.ok(w.net.connected(A, B) && w.alive(fresh as Pid) !== undefined);
-  assert.is(w.node(A).monitorBytes, 224);
+  assert.is(w.node(A).books.monitorBytes, 200);
 });
 
 // ---- monitor_node -------------------------------------------------------------------------------
@@ -647,7 +651,7 @@ test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the q
   const lr: Got[] = [];
   const r = w.spawn(B, recorder(lr));
   const ls: Got[] = [];
-  const payload = bin(new Uint8Array(1000)); // 30 + 1 + 5 + 1000 = 1036 bytes: 1036 µs each
+  const payload = bin(new Uint8Array(1000));
   const s = w.spawn(A, recorder(ls, (ctx, msg) => {
     if (isAtomTerm(msg, 'burst')) for (let i = 0; i < 30; i++) ctx.send(r, tuple(int(i), payload));
   }));
@@ -656,10 +660,13 @@ test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the q
   w.at(T + 1 * MS, () => w.send(s, atom('ping')));
   w.at(T + 5 * MS, () => w.send(s, atom('ping2')));
   drain(w);
-  const each = DIST_HEADER_BYTES + 1 + externalBytes(tuple(int(0), payload));
-  assert.is(each, 1040); // 30 + 1 + 2 + 2 + (5 + 1000)
-  // 30 × 1040 µs on the wire; the sender runs again once under 10_000 bytes are left.
-  const unbusyAt = T + 30 * each - 10_000;
+  // 4 + header 7 + SEND_SENDER 34 + {i, <<1000 bytes>>} (2 + 2 + 5 + 1000) = 1054 bytes, 1054 µs
+  // each; the first adds the two node names to the atom cache (+ 2 × (1 + 3)).
+  const each = 4 + 7 + 34 + 1009;
+  const total = 30 * each + 8;
+  assert.is(w.net.traffic.get(`${A}->${B}`)?.bytes, total);
+  // The sender runs again once under 10_000 bytes are left on the wire.
+  const unbusyAt = T + total - 10_000;
   assert.equal(
     ls.map((g) => [g.at, (g.msg as { v: string }).v]),
     [
@@ -672,7 +679,7 @@ test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the q
     lr.map((g) => intOf((g.msg as { v: Term[] }).v[0])),
     Array.from({ length: 30 }, (_, i) => i),
   );
-  assert.is((lr[29] as Got).at, T + 30 * each + 50);
+  assert.is((lr[29] as Got).at, T + total + 50);
 });
 
 test('busy_dist_port: a sender under the limit is never suspended', () => {

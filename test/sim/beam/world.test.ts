@@ -4,8 +4,10 @@
 // the cost model (tests zero or fix the costs they depend on and turn jitter off).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, bin, externalBytes, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
-import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From } from '../../../sim/beam/process.js';
+import { atom, bin, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
+import type { ProcHeap } from '../../../sim/beam/heap.js';
+import { refcBinBytes } from '../../../sim/beam/memory.js';
+import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From, Proc } from '../../../sim/beam/process.js';
 import { World } from '../../../sim/beam/world.js';
 import {
   A,
@@ -353,7 +355,7 @@ test('monitors: a dead pid or an unregistered name gives DOWN :noproc at once', 
   assert.ok(termEquals((d[1] as Got & { msg: DownSignal }).msg.object, tuple(atom('nobody'), atom(A))));
   // Fired and gone: nothing left in the watcher's or the node's books.
   assert.is(w.proc(p)?.monitorCount(), 0);
-  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
 });
 
 test('monitors: a registered name is resolved when monitored', () => {
@@ -390,8 +392,8 @@ test('monitors: a remote monitor of a dead remote pid gives :noproc after a roun
   );
   assert.is((d[0] as Got & { msg: DownSignal }).msg.ref, refs[0]);
   assert.is((d[0] as Got & { msg: DownSignal }).msg.object, dead);
-  assert.is(w.node(A).monitorBytes, 0);
-  assert.is(w.node(B).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
+  assert.is(w.node(B).books.monitorBytes, 0);
 });
 
 test('monitors: kill gives :killed, and a :normal exit signal is ignored', () => {
@@ -442,13 +444,13 @@ test('monitors: demonitor means no DOWN and frees the monitor', () => {
     if (isAtomTerm(msg, 'off')) assert.is(ctx.demonitor(refs[0] as Ref), true);
   }, (ctx) => refs.push(ctx.monitor(t))));
   runUntil(w, 10);
-  assert.is(w.node(A).monitorBytes, 130);
+  assert.is(w.node(A).books.monitorBytes, 128);
   assert.is(w.proc(t)?.monitoredByCount(), 1);
   w.send(p, atom('off'));
   w.at(100, () => w.exit(t, KILL));
   drain(w);
   assert.is(downs(log).length, 0);
-  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
   assert.is(w.proc(p)?.monitorCount(), 0);
 });
 
@@ -476,15 +478,15 @@ test('monitors: demonitor with flush removes a queued DOWN for its own ref only'
   w.at(300, () => w.send(p, atom('tail')));
   runUntil(w, 500);
   assert.is(w.proc(p)?.mailbox.length, 4);
-  const wordsBefore = w.node(A).mailboxWords;
-  assert.ok(wordsBefore > 0);
+  // p was running when they came: they wait in heap fragments.
+  assert.ok((w.proc(p)?.heap?.queued ?? 0) > 0);
   drain(w);
   assert.equal(
     log.map((g) => (isAtomTerm(g.msg, 'busy') || isAtomTerm(g.msg, 'flush') || isAtomTerm(g.msg, 'tail') ? (g.msg as { v: string }).v : (g.msg as DownSignal).ref)),
     ['busy', 'flush', refs[1], 'tail'],
   );
-  assert.is(w.node(A).mailboxWords, 0);
-  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.proc(p)?.heap?.queued, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
 });
 
 test('monitors: demonitor with flush and no DOWN queued leaves the mailbox alone', () => {
@@ -607,9 +609,9 @@ test('gen call: a reply resumes the caller with {ok}', () => {
   const order = other.map((g) => ((g.msg as { kind?: string }).kind ?? (g.msg as { v: string }).v));
   assert.equal(order, ['call', 'call_result', 'waits']);
   // The call's monitor is gone on both sides.
-  assert.is(w.node(A).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
   runUntil(w, w.nowUs + 1000);
-  assert.is(w.node(B).monitorBytes, 0);
+  assert.is(w.node(B).books.monitorBytes, 0);
   assert.is(w.proc(c)?.mailbox.length, 0);
 });
 
@@ -690,16 +692,16 @@ test('gen call: a timeout gives {exit, timeout} at exactly the timeout, and a la
 
 // ---- memory -----------------------------------------------------------------------------
 
-test('memory: processes count processBytes each', () => {
+test('memory: a process costs its PCB and a 233-word heap, 2640 bytes (M1), in processes', () => {
   const w = makeWorld();
   const node = w.node(A);
-  const pb = w.cost.processBytes;
-  assert.is(node.memoryBytes(pb), 0);
+  assert.equal(node.memory(), { processes: 0, system: 0, ets: 0, binary: 0, total: 0 });
   const pids = Array.from({ length: 10 }, () => w.spawn(A, sleeper));
-  assert.is(node.memoryBytes(pb), 10 * 2704);
+  assert.is(node.memory().processes, 10 * 2640);
+  assert.is(w.mem.processInfoBytes(w.proc(pids[0] as Pid) as Proc), 2640);
   w.exit(pids[0] as Pid, KILL);
   drain(w);
-  assert.is(node.memoryBytes(pb), 9 * 2704);
+  assert.is(node.memoryBytes(), 9 * 2640);
 });
 
 /** A node with one scheduler held for 10 s by a hog, so messages stay in mailboxes. */
@@ -712,54 +714,56 @@ function hoggedWorld(latencyUs = 50) {
   return w;
 }
 
-test('memory: queued messages count their heap words x 8', () => {
+test('memory: a local message is built on an idle receiver\'s heap while it fits, then in fragments counted from arrival', () => {
   const w = hoggedWorld();
   const node = w.node(A);
-  const pb = w.cost.processBytes;
   const p = w.spawn(A, sleeper);
-  const base = node.memoryBytes(pb);
-  assert.is(base, 2 * pb);
-  w.send(p, tuple(atom('a'), int(1))); // 2 + 1 + 1 = 4 words
-  w.send(p, list([int(1), int(2), int(3)])); // 1 + 3 + 3 = 7 words
-  w.send(p, bin(new Uint8Array(20))); // 1 + 2 + ceil(20 / 8) = 6 words
+  const base = node.memory().processes;
+  w.send(p, tuple(atom('a'), int(1))); // flat: 1 + 2 = 3 words
+  w.send(p, list([int(1), int(2), int(3)])); // flat: 3 cons cells, 6 words
   runUntil(w, 10);
-  assert.is(node.mailboxWords, 17);
-  assert.is(node.offHeapBytes, 0);
-  assert.is(node.memoryBytes(pb), base + 17 * 8);
-  // Dying frees the mailbox.
+  const h = w.proc(p)?.heap as ProcHeap;
+  assert.is(h.htop, 10 + 3 + 6, 'on the heap, after the 10 words of its state');
+  assert.is(node.memory().processes, base, 'the heap was there already');
+  const big = list(Array.from({ length: 150 }, (_, i) => int(i))); // 300 words: no room
+  w.send(p, big);
+  runUntil(w, 20);
+  assert.is(h.queued, 300);
+  assert.is(node.memory().processes, base + 300 * 8);
+  // Dying frees the process, heap and fragments.
   w.exit(p, KILL);
-  runUntil(w, 20);
-  assert.is(node.mailboxWords, 0);
-  assert.is(node.memoryBytes(pb), pb);
+  runUntil(w, 30);
+  assert.is(node.memory().processes, base - 2640);
 });
 
-test('memory: a binary over 64 bytes lives off-heap; 64 bytes or less is on the heap', () => {
+test('memory: a binary over 64 bytes is a refc binary in binary (struct and allocator header); 64 bytes or less is on the heap', () => {
   const w = hoggedWorld();
   const node = w.node(A);
   const p = w.spawn(A, sleeper);
-  w.send(p, bin(new Uint8Array(64))); // 1 + 2 + 8 = 11 words, nothing off-heap
+  w.send(p, bin(new Uint8Array(64))); // a heap binary: 2 + 8 = 10 words, nothing off-heap
   runUntil(w, 10);
-  assert.is(node.mailboxWords, 11);
-  assert.is(node.offHeapBytes, 0);
-  w.send(p, bin(new Uint8Array(65))); // a ProcBin handle (1 + 6 words) + 65 bytes off-heap
+  assert.is(node.memory().binary, 0);
+  w.send(p, bin(new Uint8Array(65))); // a ProcBin handle (6 words) + 65 bytes off-heap
   runUntil(w, 20);
-  assert.is(node.mailboxWords, 11 + 7);
-  assert.is(node.offHeapBytes, 65);
+  assert.is((w.proc(p)?.heap as ProcHeap).htop, 10 + 10 + 6);
+  assert.is(node.memory().binary, refcBinBytes(65));
+  assert.is(refcBinBytes(65), 112, '65 + 32 rounded to 8, + 8');
+  assert.is(refcBinBytes(1009), 1056, 'M1: a 1009-byte binary counts 1056');
 });
 
-test('memory: a large binary sent remotely is one off-heap copy per message; a local send shares it', () => {
+test('memory: a large binary sent remotely is one copy per message, the whole payload buffer; a local send shares it', () => {
   const payload = bin(new Uint8Array(100_000));
-  // Remote: 10 processes on b each get their own decoded copy.
+  // Remote: 10 processes on b each get their own decoded copy: the binary is over a quarter
+  // of the payload, so the copy is the payload buffer (100_005 bytes: BINARY_EXT 5 + the bytes).
   const w = hoggedWorld();
   connect(w, A, B);
   const rs = Array.from({ length: 10 }, () => w.spawn(B, sleeper));
-  // Sent from a; b's one scheduler is held by its hog, so the messages stay queued.
   w.at(2000, () => rs.forEach((r) => w.send(r, payload, A)));
   runUntil(w, 1 * S);
   const b = w.node(B);
-  assert.is(b.offHeapBytes, 1_000_000);
-  for (const r of rs) assert.is(w.proc(r)?.mailbox.offHeapBytes, 100_000);
-  assert.is(b.mailboxWords, 10 * 7);
+  assert.is(b.memory().binary, 10 * refcBinBytes(100_005));
+  // Each also holds its distribution buffer's bookkeeping until it collects.
+  assert.is(b.memory().processes, 11 * 2640 + 10 * (6 * 8 + w.cost.remoteMessageBufferBytes), 'the hog and 10 receivers, each a 6-word ProcBin');
 
   // Local: 10 processes on the sender's node share one refc binary.
   const w2 = hoggedWorld();
@@ -767,16 +771,25 @@ test('memory: a large binary sent remotely is one off-heap copy per message; a l
   w2.at(5, () => ls.forEach((r) => w2.send(r, payload)));
   runUntil(w2, 10);
   const a = w2.node(A);
-  assert.is(a.mailboxWords, 10 * 7);
-  assert.is(a.offHeapBytes, 100_000);
-  // The shared binary stays counted while any mailbox holds it.
+  assert.is(a.memory().binary, refcBinBytes(100_000));
+  // The shared binary stays while any holder has a handle to it.
   ls.slice(0, 9).forEach((r) => w2.exit(r, KILL));
   runUntil(w2, 20);
-  assert.is(a.offHeapBytes, 100_000);
+  assert.is(a.memory().binary, refcBinBytes(100_000));
   w2.exit(ls[9] as Pid, KILL);
   runUntil(w2, 30);
-  assert.is(a.offHeapBytes, 0);
-  assert.is(a.mailboxWords, 0);
+  assert.is(a.memory().binary, 0);
+});
+
+test('memory: a small binary in a large payload is copied on its own, not the buffer', () => {
+  const w = hoggedWorld();
+  connect(w, A, B);
+  const r = w.spawn(B, sleeper);
+  const reason = tuple(bin(new Uint8Array(100)), list(Array.from({ length: 200 }, () => atom('x'))));
+  w.at(2000, () => w.send(r, reason, A));
+  runUntil(w, 1 * S);
+  // Payload 2 + (5 + 100) + (5 + 200 × 2 + 1) = 513 bytes: 100 is under a quarter of it.
+  assert.is(w.node(B).memory().binary, refcBinBytes(100));
 });
 
 test('memory: a remote DOWN carries its own copy of a large reason to every watcher', () => {
@@ -790,24 +803,22 @@ test('memory: a remote DOWN carries its own copy of a large reason to every watc
   runUntil(w, w.nowUs + 5000);
   // One monitor signal over the connection per monitor call.
   assert.is(w.net.traffic.get(`${A}->${B}`)?.messages, 5);
-  assert.is(w.node(B).monitorBytes, 5 * 224);
+  assert.is(w.node(B).books.monitorBytes, 5 * 200);
   const before = w.net.traffic.get(`${B}->${A}`) ?? { messages: 0, bytes: 0 };
-  const beforeMsgs = before.messages;
-  const beforeBytes = before.bytes;
   // One scheduler on a: the first watcher runs 10 s, the rest wait; every DOWN stays queued.
   for (const p of ws) w.send(p, atom('busy'));
   w.at(w.nowUs + 1000, () => w.exit(t, reason));
   runUntil(w, w.nowUs + 5000);
-  const a = w.node(A);
-  for (const p of ws) assert.is(w.proc(p)?.mailbox.offHeapBytes, 10_000);
-  assert.is(a.offHeapBytes, 5 * 10_000);
+  // The reason's payload: 2 + 2 (:error, cached) + 5 + 10_000 bytes, one buffer per DOWN.
+  assert.is(w.node(A).memory().binary, 5 * refcBinBytes(10_009));
   const after = w.net.traffic.get(`${B}->${A}`) as { messages: number; bytes: number };
-  assert.is(after.messages - beforeMsgs, 5, 'one DOWN signal per monitor');
-  const perDown = (after.bytes - beforeBytes) / 5;
-  assert.ok(perDown >= externalBytes(reason) && perDown < externalBytes(reason) + 200, `${perDown} bytes per DOWN`);
+  assert.is(after.messages - before.messages, 5, 'one DOWN signal per monitor');
+  // 4 + header (131, 68, count, flags, b@h, a@h, error: 2 + 1 + 2 + 3) + 55 + 10_009; the first
+  // DOWN on b->a writes the three atoms' text (1 + 3, 1 + 3, 1 + 5).
+  assert.is(after.bytes - before.bytes, 5 * (4 + 2 + 6 + 55 + 10_009) + (4 + 4 + 6));
 });
 
-test('memory: monitors cost 130 bytes locally and 224 on each side remotely', () => {
+test('memory: monitors live in system, 128 bytes locally and 200 on each side remotely; process_info shows each end\'s share', () => {
   const w = makeWorld({ net: { latencyUs: 100 } });
   connect(w, A, B);
   const local = w.spawn(A, sleeper);
@@ -823,15 +834,18 @@ test('memory: monitors cost 130 bytes locally and 224 on each side remotely', ()
     },
   });
   runUntil(w, w.nowUs + 5000);
-  assert.is(w.node(A).monitorBytes, 130 + 224);
-  assert.is(w.node(B).monitorBytes, 224);
-  const pb = w.cost.processBytes;
-  assert.is(w.node(A).memoryBytes(pb), 2 * pb + 130 + 224);
-  assert.is(w.node(B).memoryBytes(pb), pb + 224);
+  assert.is(w.node(A).books.monitorBytes, 128 + 200);
+  assert.is(w.node(B).books.monitorBytes, 200);
+  assert.is(w.node(A).memory().system, 128 + 200);
+  // M1: 64 at each end of a local monitor, 88 at the watcher of a remote one, 96 at its target.
+  const info = (pid: Pid) => w.mem.processInfoBytes(w.proc(pid) as Proc);
+  assert.is(info(p), 2640 + 64 + 88);
+  assert.is(info(local), 2640 + 64);
+  assert.is(info(remote), 2640 + 96);
   w.send(p, atom('off'));
   drain(w);
-  assert.is(w.node(A).monitorBytes, 0);
-  assert.is(w.node(B).monitorBytes, 0);
+  assert.is(w.node(A).books.monitorBytes, 0);
+  assert.is(w.node(B).books.monitorBytes, 0);
   assert.is(w.proc(remote)?.monitoredByCount(), 0);
 });
 
@@ -899,7 +913,7 @@ test('bad input: restart of a running node and registering a taken name', () => 
   assert.throws(() => w.spawn(A, sleeper, { name: 'srv' }), /'srv'.*already registered/);
 });
 
-test('memory: ctx.keep() keeps the handled message counted until the next keep or death', () => {
+test('memory: ctx.keep() keeps the handled message live; what a process drops is garbage until it collects', () => {
   const w = makeWorld();
   const big = bin(new Uint8Array(100_000));
   const keeper = w.spawn(A, { handle: (ctx) => ctx.keep() });
@@ -907,23 +921,27 @@ test('memory: ctx.keep() keeps the handled message counted until the next keep o
   const a = w.node(A);
   w.send(forgetter, tuple(atom('x'), big));
   drain(w);
-  assert.is(a.offHeapBytes, 0, 'a handled message is released');
-  assert.is(a.mailboxWords, 0);
+  assert.is(a.memory().binary, refcBinBytes(100_000), 'a dropped handle lives until its holder collects');
+  w.mem.collect(w.proc(forgetter) as Proc);
+  assert.is(a.memory().binary, 0, 'its GC releases it');
   w.send(keeper, tuple(atom('x'), big));
   drain(w);
-  assert.is(a.offHeapBytes, 100_000, 'a kept message stays counted');
-  assert.is(a.mailboxWords, 2 + 1 + 7); // {:x, <<...>>}: tuple 2 + atom 1 + refc binary 7
-  // Keeping another replaces it; the same refc binary locally is counted once.
+  w.mem.collect(w.proc(keeper) as Proc);
+  assert.is(a.memory().binary, refcBinBytes(100_000), 'a kept message stays');
+  const h = w.proc(keeper)?.heap as ProcHeap;
+  assert.is(h.htop, 10 + 3 + 6, 'after a major GC: the state and {:x, <<...>>} (tuple 3, ProcBin 6)');
+  // Keeping another replaces it; the same refc binary locally is one.
   w.send(keeper, tuple(atom('y'), big));
   drain(w);
-  assert.is(a.offHeapBytes, 100_000);
+  assert.is(a.memory().binary, refcBinBytes(100_000));
   w.send(keeper, atom('small'));
   drain(w);
-  assert.is(a.offHeapBytes, 0);
-  assert.is(a.mailboxWords, 1);
+  w.mem.collect(w.proc(keeper) as Proc);
+  assert.is(a.memory().binary, 0);
+  assert.is(h.htop, 10, ':small is an immediate');
   w.exit(keeper, KILL);
   drain(w);
-  assert.is(a.mailboxWords, 0, 'released at death');
+  assert.is(a.memory().processes, 2640, 'released at death; the forgetter remains');
 });
 
 test('bad input: a send, monitor or exit to a malformed destination names it', () => {

@@ -146,7 +146,7 @@ test('not a violation: Batcher :noconnect sends dropped around a reconnect lose 
       const send = world.net.send.bind(world.net);
       world.net.send = (from, to, payload, bytes, noconnect) => {
         const r = send(from, to, payload, bytes, noconnect);
-        const msg = (payload as { msg?: { kind?: unknown } }).msg;
+        const msg = (payload as { m?: { msg?: { kind?: unknown } } }).m?.msg;
         if (noconnect && r === 'dropped' && msg?.kind === 'dead') dropped++;
         return r;
       };

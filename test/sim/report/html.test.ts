@@ -84,7 +84,7 @@ test('the summary table has a column per mode and the terminal rows', () => {
   assert.ok(table.includes('200 / 200'));
 });
 
-test('four charts, each with a title, axes, ticks and both modes', () => {
+test('five charts, each with a title, axes, ticks and both modes', () => {
   const c = charts(html);
   assert.equal([...c.keys()], [...CHARTS]);
   for (const [name, svg] of c) {
@@ -98,6 +98,11 @@ test('four charts, each with a title, axes, ticks and both modes', () => {
   const memory = c.get('memory') as string;
   for (const label of [`vanilla ${A}`, `vanilla ${B}`, `zen ${A}`, `zen ${B}`]) assert.ok(memory.includes(`>${label}<`), `memory legend ${label}`);
   assert.match(memory, /memory \(MiB\)/);
+  const categories = c.get('memory-categories') as string;
+  assert.match(categories, /Memory of a@h by category/);
+  for (const mode of ['vanilla', 'zen']) {
+    for (const part of ['processes', 'binary', 'ets', 'other system']) assert.ok(categories.includes(`>${mode} ${part}<`), `categories legend ${mode} ${part}`);
+  }
   assert.match(c.get('work-latency') as string, /latency \(ms\)/);
   assert.match(c.get('downs') as string, /time since trigger \(ms\)/);
 });
@@ -129,13 +134,13 @@ test('a single-mode document and a run without work render, saying "no data"', (
 
   const empty: ResultDoc = { ...structuredClone(doc), runs: [] };
   const c2 = charts(renderReport(empty));
-  assert.is(c2.size, 4);
+  assert.is(c2.size, CHARTS.length);
   for (const svg of c2.values()) assert.match(svg, />no data</);
 
   const blank = structuredClone(doc);
   for (const r of blank.runs) {
     r.downs.timeline.counts = [];
-    r.series = { bucketMs: 10, subscriberMailbox: [], memoryBytes: {}, workLatencyMs: [] };
+    r.series = { bucketMs: 10, subscriberMailbox: [], memoryBytes: {}, memoryCategories: {}, workLatencyMs: [] };
     r.work = null;
   }
   const c3 = charts(renderReport(blank));

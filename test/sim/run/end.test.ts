@@ -180,7 +180,7 @@ test('memory peaks count from the trigger: a peak before it is not the run\'s', 
     const hog = run.world.spawn(A, { handle: (ctx) => ctx.keep() });
     run.world.send(hog, bin(new Uint8Array(5_000_000)), A);
     run.at(300, () => {
-      before = (run.world.nodes.get(A) as { memoryBytes(p: number): number }).memoryBytes(run.world.cost.processBytes);
+      before = (run.world.nodes.get(A) as { memoryBytes(): number }).memoryBytes();
       run.world.exit(hog, atom('kill'), A);
     });
     run.at(500, () => {

@@ -1,0 +1,468 @@
+// A process's heap as ERTS 13 (OTP 25) manages it, and its generational garbage
+// collector. Mirrors erts/emulator/beam/erl_gc.c (garbage_collect, minor_collection,
+// major_collection, adjust_after_fullsweep, erts_next_heap_size) and erl_message.c (where
+// a message is built).
+//
+// Rules kept here:
+// - A process starts with a young heap of `min_heap_size` words (233); heap sizes follow
+//   ERTS's table (12, 38, then Fibonacci plus one, then +20% a step).
+// - A message is built on the receiver's heap when it is local, the receiver is not
+//   running, its queue is on_heap and there is room; otherwise in a heap fragment, counted
+//   from arrival. Taking a message out of the queue attaches its fragment to the heap; a GC
+//   is due when the fragments outgrow the free heap. At a GC an on_heap queue's messages
+//   are copied into the new heap (above the high-water mark); an off_heap queue's stay.
+// - A minor collection moves the live data below the high-water mark (it survived one GC)
+//   to the old heap (made at first need, one size up from the young usage) and the rest of
+//   the live data to a new young heap sized for the whole young usage; it grows or shrinks
+//   that heap as erl_gc.c does. When the old heap cannot take the mature data, a major
+//   collection copies everything live to one new heap and frees the old one.
+// - A collection costs gc_cost reductions: one per 10 live words moved, one per 100 words
+//   moved again by a resize.
+// What is live is known by holder: a queued or handled message, the message a process
+// keeps, its state (in chunks, the oldest dropped first), and what a handler builds (live
+// until it returns). Each holder remembers the GC count when it was placed; its region
+// (fragment, young, mature, old) follows from the GCs since. Refc binaries a dead holder
+// referenced are released at the next collection, when ERTS sweeps their handles.
+// Simplification (README, "Model and its limits"): the stack is empty; binaries of a
+// process's state chunks are held until the chunk goes; the binary virtual heap does not
+// trigger collections.
+import type { RefcBin } from './memory.js';
+
+/** ERTS's heap sizes, words (erl_gc.c, erts_init_gc; 64-bit). */
+export const HEAP_SIZES: readonly number[] = (() => {
+  const s = [12, 38];
+  for (let i = 2; i < 23; i++) s.push((s[i - 1] as number) + (s[i - 2] as number) + 1);
+  while ((s[s.length - 1] as number) < 2 ** 50) s.push(Math.floor((s[s.length - 1] as number) * 1.2));
+  return s;
+})();
+
+/** erts_next_heap_size: the smallest heap size >= `size` (offset 0), or the one after it. */
+export function nextHeapSize(size: number, offset: 0 | 1): number {
+  if (size < (HEAP_SIZES[0] as number)) return HEAP_SIZES[0] as number;
+  let lo = 0;
+  let hi = HEAP_SIZES.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((HEAP_SIZES[mid] as number) < size) lo = mid + 1;
+    else hi = mid;
+  }
+  return HEAP_SIZES[Math.min(HEAP_SIZES.length - 1, lo + offset)] as number;
+}
+
+/** gc_cost: reductions of a collection that moved `live` words and then `resized` words. */
+export function gcReductions(live: number, resized: number): number {
+  return Math.max(1, Math.floor(live / 10) + Math.floor(resized / 100));
+}
+
+/** Where a holder's words are: on the heap, a queued message's fragment, a taken message's fragment. */
+export const enum Place {
+  Heap = 0,
+  Queued = 1,
+  Taken = 2,
+}
+
+/** Something that owns words on a process heap (a message, a state chunk, a handler's terms). */
+export interface Held {
+  words: number;
+  /** The owner's GC count when these words were placed. */
+  born: number;
+  place: Place;
+  /** Distribution buffer bytes a decoded message holds until its receiver's next GC. */
+  readonly buffer: number;
+  /** Refc binaries these words hold handles to. */
+  readonly bins: readonly RefcBin[] | undefined;
+}
+
+/** The node's books a heap reports its size changes to. */
+export interface HeapBooks {
+  processBytes: number;
+  release(bins: readonly RefcBin[]): void;
+}
+
+export type HeapConfig = { readonly minHeapWords: number; readonly structBytes: number; readonly baseWords: number };
+
+type Region = 'queued' | 'taken' | 'young' | 'mature' | 'old';
+
+/** ERTS's default fullsweep_after: a major collection after this many minor ones. */
+const FULLSWEEP_AFTER = 65_535;
+
+export class ProcHeap {
+  heapSz: number;
+  htop: number;
+  private hw = 0;
+  oldSz = 0;
+  private oldTop = 0;
+  /** Fragments of messages taken out of the queue (live and garbage), words. */
+  mbuf = 0;
+  /** Fragments of messages still queued, words (all live). */
+  queued = 0;
+  private live = { young: 0, mature: 0, old: 0, taken: 0 };
+  private buffersQueued = 0;
+  private buffersTaken = 0;
+  gcs = 0;
+  private lastMajor = false;
+  private minorsSinceMajor = 0;
+  private heapGrow = false;
+  private garbageBins: RefcBin[] = [];
+  /** What the current handler built: flat (born, words) pairs, merged by GC count. */
+  private temps: number[] = [];
+  /** The first pair of `temps` still live. */
+  private tempsHead = 0;
+  /** The state, oldest chunk first (from `stateHead` on). */
+  private state: Held[] = [];
+  private stateHead = 0;
+  stateWords = 0;
+  /** The process's `processes` bytes last reported to the books. */
+  reported: number;
+
+  constructor(
+    private readonly books: HeapBooks,
+    private readonly cfg: HeapConfig,
+    readonly offHeapQueue: boolean,
+  ) {
+    this.heapSz = cfg.minHeapWords;
+    this.htop = cfg.baseWords;
+    this.live.young = cfg.baseWords;
+    this.reported = ProcHeap.pristineBytes(cfg);
+  }
+
+  /** What a process that never got a message costs (its PCB and its first heap). */
+  static pristineBytes(cfg: HeapConfig): number {
+    return cfg.structBytes + 8 * cfg.minHeapWords;
+  }
+
+  /** The process's share of `:erlang.memory(:processes)`: PCB, heaps, fragments, held buffers. */
+  get bytes(): number {
+    return this.cfg.structBytes + 8 * this.words + this.buffersQueued + this.buffersTaken;
+  }
+
+  /** Distribution buffers held by decoded messages (in `processes`, not in `process_info`), bytes. */
+  get heldBufferBytes(): number {
+    return this.buffersQueued + this.buffersTaken;
+  }
+
+  /** Heap, old heap and fragments, words (`total_heap_size` plus queued fragments). */
+  get words(): number {
+    return this.heapSz + this.oldSz + this.mbuf + this.queued;
+  }
+
+  /** A message arrives: built on the heap (`onHeap`, if it fits) or in a fragment. */
+  arrive(m: Held, onHeap: boolean): void {
+    m.born = this.gcs;
+    if (onHeap && !this.offHeapQueue && this.heapSz - this.htop >= m.words) {
+      m.place = Place.Heap;
+      this.htop += m.words;
+      this.live.young += m.words;
+    } else {
+      m.place = Place.Queued;
+      this.queued += m.words;
+      this.buffersQueued += m.buffer;
+    }
+    this.report();
+  }
+
+  /** A message is taken out of the queue to be handled; returns the reductions of a GC it set off. */
+  receive(m: Held): number {
+    if (m.place === Place.Queued) {
+      if (this.movedAtGc(m)) {
+        m.place = Place.Heap;
+        m.born += 1;
+      } else {
+        this.queued -= m.words;
+        this.buffersQueued -= m.buffer;
+        this.buffersTaken += m.buffer;
+        this.mbuf += m.words;
+        this.live.taken += m.words;
+        m.place = Place.Taken;
+        m.born = this.gcs;
+      }
+    }
+    const reds = this.heapSz - this.htop < this.mbuf ? this.gc(0) : 0;
+    this.report();
+    return reds;
+  }
+
+  /** The handler builds `count` terms of `words` each (garbage once it returns); returns GC reductions. */
+  allocate(words: number, count = 1): number {
+    let reds = 0;
+    let left = count;
+    while (left > 0 && words > 0) {
+      const fit = Math.min(left, Math.floor((this.heapSz - this.htop) / words));
+      if (fit === 0) {
+        reds += this.gc(words);
+        continue;
+      }
+      this.place(fit * words);
+      this.addTemp(fit * words);
+      left -= fit;
+    }
+    this.report();
+    return reds;
+  }
+
+  /** The handled message becomes part of the state (its words stay live, no copy). */
+  absorb(m: Held): void {
+    this.state.push(m);
+    this.stateWords += m.words;
+  }
+
+  /** The state's chunks, oldest first. */
+  private stateChunks(): Held[] {
+    return this.state.slice(this.stateHead);
+  }
+
+  /** The state now holds `words`: growth is built on the heap, a shrink drops the oldest chunks. */
+  setState(words: number): number {
+    let reds = 0;
+    if (words > this.stateWords) {
+      const grow = words - this.stateWords;
+      if (this.heapSz - this.htop < grow) reds = this.gc(grow);
+      this.place(grow);
+      const last = this.state[this.state.length - 1];
+      // Growth since the last GC is one chunk: it is placed, and will die, together.
+      if (last !== undefined && this.state.length > this.stateHead && last.place === Place.Heap && last.born === this.gcs && last.bins === undefined) last.words += grow;
+      else this.state.push({ words: grow, born: this.gcs, place: Place.Heap, buffer: 0, bins: undefined });
+    }
+    let drop = this.stateWords - words;
+    while (drop > 0 && this.stateHead < this.state.length) {
+      const c = this.state[this.stateHead] as Held;
+      if (c.words <= drop) {
+        this.stateHead++;
+        drop -= c.words;
+        this.dies(c);
+      } else {
+        this.dropLive(this.region(c), drop);
+        c.words -= drop;
+        drop = 0;
+      }
+    }
+    if (this.stateHead > 1024 && this.stateHead * 2 > this.state.length) {
+      this.state = this.state.slice(this.stateHead);
+      this.stateHead = 0;
+    }
+    this.stateWords = words;
+    this.report();
+    return reds;
+  }
+
+  /** `words` of what the handler built are garbage already (a list it has walked), the oldest first. */
+  discard(words: number): void {
+    let left = words;
+    const t = this.temps;
+    while (left > 0 && this.tempsHead < t.length) {
+      const i = this.tempsHead;
+      const n = Math.min(left, t[i + 1] as number);
+      this.dropLive(this.heapRegion(t[i] as number), n);
+      t[i + 1] = (t[i + 1] as number) - n;
+      left -= n;
+      if (t[i + 1] === 0) this.tempsHead += 2;
+    }
+  }
+
+  /** The handler returned: what it built is garbage now. */
+  endHandler(): void {
+    const t = this.temps;
+    for (let i = this.tempsHead; i < t.length; i += 2) this.dropLive(this.heapRegion(t[i] as number), t[i + 1] as number);
+    t.length = 0;
+    this.tempsHead = 0;
+  }
+
+  /** A held term (a handled message, a replaced kept one) is garbage now. */
+  dies(m: Held): void {
+    const r = this.region(m);
+    this.dropLive(r, m.words);
+    if (r === 'queued') {
+      // A message flushed from the queue: its fragment goes with it.
+      this.queued -= m.words;
+      this.buffersQueued -= m.buffer;
+    }
+    if (m.bins !== undefined) for (const b of m.bins) this.garbageBins.push(b);
+    this.report();
+  }
+
+  /** `erlang:garbage_collect/1`: a major collection now; returns its reductions. */
+  collect(): number {
+    this.minorsSinceMajor = FULLSWEEP_AFTER;
+    const reds = this.gc(0);
+    this.report();
+    return reds;
+  }
+
+  /** `erlang:hibernate`: everything live in a heap of its exact size, no old heap. */
+  hibernate(): number {
+    const live = this.totalLive();
+    const reds = gcReductions(live, live);
+    this.promoteAll(live);
+    this.heapSz = Math.max(1, this.htop);
+    this.finishGc(true);
+    this.report();
+    return reds;
+  }
+
+  /** The process died: its bytes leave the books, its binaries are released. */
+  free(queued: Iterable<Held>, kept: Held | undefined): void {
+    this.books.processBytes -= this.reported;
+    this.reported = 0;
+    const bins = this.garbageBins;
+    for (const m of [...queued, ...this.stateChunks(), ...(kept !== undefined ? [kept] : [])]) if (m.bins !== undefined) bins.push(...m.bins);
+    this.garbageBins = [];
+    this.books.release(bins);
+  }
+
+  // ---- collection -------------------------------------------------------------------------
+
+  private gc(need: number): number {
+    const ygen = this.htop + this.mbuf + (this.offHeapQueue ? 0 : this.queued);
+    if (this.minorsSinceMajor < FULLSWEEP_AFTER) {
+      if (this.oldSz === 0 && this.hw > 0) this.oldSz = nextHeapSize(ygen, 1);
+      if (this.oldSz > 0 && this.hw <= this.oldSz - this.oldTop) return this.minor(ygen, need);
+    }
+    return this.major(ygen, need);
+  }
+
+  private minor(ygen: number, need: number): number {
+    const promoted = this.live.mature;
+    const young = this.live.young + this.live.taken;
+    this.oldTop += promoted;
+    this.live.old += promoted;
+    this.live.mature = young;
+    this.live.young = 0;
+    this.live.taken = 0;
+    this.htop = young;
+    this.hw = young;
+    this.heapSz = this.sized(ygen);
+    const movedMsgs = this.moveQueue();
+    this.minorsSinceMajor++;
+    const needAfter = this.htop + need;
+    let resized = 0;
+    if (this.heapSz > 3000 && 4 * needAfter < this.heapSz && (this.heapSz > 8000 || this.heapSz > this.oldSz)) {
+      let wanted = 3 * needAfter;
+      if (wanted * 9 < this.oldSz) wanted = Math.max(wanted, Math.floor(this.oldSz / 8));
+      wanted = wanted < this.cfg.minHeapWords ? this.cfg.minHeapWords : nextHeapSize(wanted, 0);
+      if (wanted < this.heapSz) {
+        this.heapSz = wanted;
+        resized = this.htop;
+      }
+    } else if (needAfter > this.heapSz) {
+      this.heapSz = this.sized(needAfter);
+      resized = this.htop;
+    }
+    this.finishGc(false);
+    return gcReductions(promoted + young + movedMsgs, resized);
+  }
+
+  private major(ygen: number, need: number): number {
+    let newSz = this.sized(ygen + this.oldTop);
+    if (newSz === this.heapSz && this.heapGrow) newSz = nextHeapSize(this.heapSz, 1);
+    this.heapGrow = false;
+    const live = this.totalLive();
+    this.promoteAll(live);
+    this.heapSz = newSz;
+    const movedMsgs = this.moveQueue();
+    const needAfter = this.htop + need;
+    let resized = 0;
+    if (this.heapSz < needAfter) {
+      this.heapSz = this.sized(needAfter);
+      resized = this.htop;
+    } else if (3 * this.heapSz < 4 * needAfter) {
+      this.heapGrow = true;
+    } else if (4 * needAfter < this.heapSz && this.heapSz > this.cfg.minHeapWords) {
+      const wanted = 2 * needAfter;
+      const sz = wanted < this.cfg.minHeapWords ? this.cfg.minHeapWords : nextHeapSize(wanted, 0);
+      if (sz < this.heapSz) {
+        this.heapSz = sz;
+        resized = this.htop;
+      }
+    }
+    this.finishGc(true);
+    return gcReductions(live + movedMsgs, resized);
+  }
+
+  /** next_heap_size: a heap size for `words`, never under min_heap_size. */
+  private sized(words: number): number {
+    return Math.max(this.cfg.minHeapWords, nextHeapSize(words, 0));
+  }
+
+  /** Everything live to one new heap, below the high-water mark; the old heap goes. */
+  private promoteAll(live: number): void {
+    this.live = { young: 0, mature: live, old: 0, taken: 0 };
+    this.htop = live;
+    this.hw = live;
+    this.oldSz = 0;
+    this.oldTop = 0;
+  }
+
+  /** An on_heap queue's messages are copied into the new heap, above the high-water mark. */
+  private moveQueue(): number {
+    if (this.offHeapQueue || this.queued === 0) return 0;
+    const moved = this.queued;
+    this.htop += moved;
+    this.live.young += moved;
+    this.queued = 0;
+    this.buffersQueued = 0;
+    return moved;
+  }
+
+  private finishGc(major: boolean): void {
+    this.mbuf = 0;
+    this.buffersTaken = 0;
+    this.gcs++;
+    this.lastMajor = major;
+    if (major) this.minorsSinceMajor = 0;
+    if (this.garbageBins.length > 0) {
+      this.books.release(this.garbageBins);
+      this.garbageBins = [];
+    }
+  }
+
+  // ---- regions ----------------------------------------------------------------------------
+
+  /** An on_heap queue's message in a fragment was copied into the heap at the first GC after it arrived. */
+  private movedAtGc(m: { born: number; place: Place }): boolean {
+    return m.place === Place.Queued && !this.offHeapQueue && this.gcs > m.born;
+  }
+
+  /** The region of a term the process built on its heap at GC count `born`. */
+  private heapRegion(born: number): Region {
+    const n = this.gcs - born;
+    if (n === 0) return 'young';
+    return this.lastMajor || n === 1 ? 'mature' : 'old';
+  }
+
+  private region(m: { born: number; place: Place }): Region {
+    let born = m.born;
+    if (m.place === Place.Queued) {
+      if (!this.movedAtGc(m)) return 'queued';
+      born += 1;
+    } else if (m.place === Place.Taken && born === this.gcs) return 'taken';
+    const n = this.gcs - born;
+    if (n === 0) return 'young';
+    return this.lastMajor || n === 1 ? 'mature' : 'old';
+  }
+
+  private dropLive(r: Region, words: number): void {
+    if (r !== 'queued') this.live[r] -= words;
+  }
+
+  private totalLive(): number {
+    const l = this.live;
+    return l.young + l.mature + l.old + l.taken;
+  }
+
+  private place(words: number): void {
+    this.htop += words;
+    this.live.young += words;
+  }
+
+  private addTemp(words: number): void {
+    const t = this.temps;
+    if (t.length > this.tempsHead && t[t.length - 2] === this.gcs) t[t.length - 1] = (t[t.length - 1] as number) + words;
+    else t.push(this.gcs, words);
+  }
+
+  private report(): void {
+    const bytes = this.bytes;
+    this.books.processBytes += bytes - this.reported;
+    this.reported = bytes;
+  }
+}

@@ -1,0 +1,204 @@
+// What a distribution message costs on the wire (OTP 25, `inet_tcp_dist`, the default
+// flags): a 4-byte packet length, the distribution header with its atom cache, the
+// control message and the payload. Mirrors erts/emulator/beam/dist.c and external.c
+// (`erts_encode_ext_dist_header_*`, `atom2cix`, the fragmented header of dist.h).
+//
+// Rules kept here:
+// - Each direction of a connection has its own output atom cache of 2039 slots
+//   (ERTS_USE_ATOM_CACHE_SIZE), indexed by the atom's index in the sending node's atom
+//   table. An atom of a message whose slot already holds it costs one byte in the
+//   header; one that is new (or whose slot another atom took) is written out once there,
+//   with its text; in the control message and payload every atom is a 2-byte
+//   ATOM_CACHE_REF. A message uses at most 255 cache references; further atoms go inline.
+//   A new connection starts with empty caches (network.ts makes them per connection).
+// - Control messages are the OTP 25 ones for the flags a 25 node negotiates: SEND_SENDER,
+//   REG_SEND, ALIAS_SEND, MONITOR_P, DEMONITOR_P, LINK, UNLINK_ID, and the PAYLOAD_
+//   variants of MONITOR_P_EXIT, EXIT and EXIT2 (the reason travels as the payload).
+// - A message of 64 KiB or more (control and payload) is cut into fragments of 64 KiB;
+//   every fragment is its own packet and carries an 18-byte fragment header.
+// Checked against shared/fixtures/calibration/w1_wire_sizes.json (test/calibration_wire.test.ts).
+import { ATOM_CACHE_REF_BYTES, distTermBytes } from '../../core/messages.js';
+import type { Term } from '../../core/terms.js';
+import type { DistMsg } from './dist.js';
+import { distBytesOf } from './sizes.js';
+
+/** ERTS_USE_ATOM_CACHE_SIZE: slots of a connection's output atom cache. */
+export const ATOM_CACHE_SLOTS = 2039;
+/** ERTS_MAX_INTERNAL_ATOM_CACHE_ENTRIES: cache references one message may use. */
+export const MAX_CACHE_REFS = 255;
+/** ERTS_DIST_FRAGMENT_SIZE. */
+export const FRAGMENT_BYTES = 64 * 1024;
+/** ERTS_DIST_FRAGMENT_HEADER_SIZE: magic, 'E'/'F', sequence id, fragment id. */
+export const FRAGMENT_HEADER_BYTES = 18;
+/** `inet_tcp_dist` frames every packet with a 4-byte length ({packet, 4}). */
+export const PACKET_LENGTH_BYTES = 4;
+/** Magic (131) and 'D' of an unfragmented distribution header. */
+const HEADER_TAG_BYTES = 2;
+
+const utf8 = new TextEncoder();
+
+/** A message measured once, when it is sent: everything but its header, and the atoms it uses. */
+export type Encoded = {
+  /** The control message, atoms as cache references. */
+  readonly control: number;
+  /** The payload (a sent message, a DOWN's or exit's reason); 0 when there is none. */
+  readonly payload: number;
+  /** Distinct atoms of control and payload, in first-use order (the header's cache references). */
+  readonly atoms: ReadonlySet<string>;
+};
+
+/** A node's atom table: the index of each atom, in the order the node met it. */
+export class AtomTable {
+  private readonly index = new Map<string, number>();
+
+  of(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.index.size;
+      this.index.set(name, i);
+    }
+    return i;
+  }
+}
+
+/** One direction's output atom cache: which atom each slot holds. */
+export class AtomCache {
+  private readonly slots = new Map<number, string>();
+
+  /**
+   * Bytes of the header after its tag (count, flags, one entry per cache reference) for a
+   * message using `atoms`, plus the inline bytes of atoms past the 255th; updates the cache
+   * as the sender does (new entries take their slot).
+   */
+  refer(atoms: ReadonlySet<string>, table: AtomTable): number {
+    const n = Math.min(atoms.size, MAX_CACHE_REFS);
+    let entries = 0;
+    let newTextBytes = 0;
+    let newEntries = 0;
+    let long = false;
+    let inline = 0;
+    for (const name of atoms) {
+      if (entries === n) {
+        // SMALL_ATOM_UTF8_EXT (tag, length, text) instead of a 2-byte reference: counted once per atom.
+        inline += utf8.encode(name).length;
+        continue;
+      }
+      const slot = table.of(name) % ATOM_CACHE_SLOTS;
+      entries++; // internal segment index
+      if (this.slots.get(slot) === name) continue;
+      this.slots.set(slot, name);
+      const len = utf8.encode(name).length;
+      newEntries++;
+      newTextBytes += len;
+      if (len > 255) long = true;
+    }
+    const flags = n > 0 ? (n >> 1) + 1 : 0;
+    return 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes + inline;
+  }
+}
+
+/** The atoms of the message being measured (encode does not nest). */
+const scratch = new Set<string>();
+/** Atom sets of up to INTERNED_ATOMS atoms, one object per distinct set: messages in flight share them. */
+const interned = new Map<string, ReadonlySet<string>>();
+const INTERNED_ATOMS = 4;
+const INTERNED_SETS = 10_000;
+
+function internAtoms(atoms: Set<string>): ReadonlySet<string> {
+  if (atoms.size > INTERNED_ATOMS) return new Set(atoms);
+  let key = '';
+  for (const a of atoms) key += `${a}\u0000`;
+  let set = interned.get(key);
+  if (set === undefined) {
+    set = new Set(atoms);
+    if (interned.size < INTERNED_SETS) interned.set(key, set);
+  }
+  return set;
+}
+
+/** Measures `m`, sent from a process (or the runtime) on `fromNode`. */
+export function encode(m: DistMsg, fromNode: string): Encoded {
+  const atoms = scratch;
+  atoms.clear();
+  let control = 0;
+  let payload = 0;
+  switch (m.kind) {
+    case 'send': {
+      const s = m.msg as { kind?: unknown };
+      if (s.kind === '$reply') control = controlBytes(pidBytes(fromNode, atoms), distTermBytes((m.msg as { tag: Term }).tag, atoms));
+      else if (!('t' in m.to)) control = controlBytes(pidBytes(fromNode, atoms), distTermBytes(EMPTY_ATOM, atoms), atomBytes(m.to.name, atoms));
+      else control = controlBytes(pidBytes(fromNode, atoms), distTermBytes(m.to, atoms));
+      payload = distBytesOf(m.msg, atoms);
+      break;
+    }
+    case 'monitor':
+      control = controlBytes(distTermBytes(m.watcher, atoms), procBytes(m.target, atoms), distTermBytes(m.ref, atoms));
+      break;
+    case 'demonitor':
+      control = controlBytes(distTermBytes(m.watcher, atoms), procBytes(m.object, atoms), distTermBytes(m.ref, atoms));
+      break;
+    case 'down':
+      control = controlBytes(procBytes(m.object, atoms), distTermBytes(m.watcher, atoms), distTermBytes(m.ref, atoms));
+      payload = distTermBytes(m.reason, atoms);
+      break;
+    case 'exit': // PAYLOAD_EXIT (a link's) or PAYLOAD_EXIT2 (exit/2), from the runtime's pid for a driver
+      control = controlBytes(m.from !== undefined ? distTermBytes(m.from, atoms) : pidBytes(fromNode, atoms), distTermBytes(m.to, atoms));
+      payload = distTermBytes(m.reason, atoms);
+      break;
+    case 'link':
+      control = controlBytes(distTermBytes(m.from, atoms), distTermBytes(m.to, atoms));
+      break;
+    case 'unlink': // UNLINK_ID: its id is a 64-bit integer (SMALL_BIG_EXT)
+      control = controlBytes(UNLINK_ID_BYTES, distTermBytes(m.from, atoms), distTermBytes(m.to, atoms));
+      break;
+    default:
+      return assertNeverMsg(m);
+  }
+  return { control, payload, atoms: internAtoms(atoms) };
+}
+
+/** Bytes on the wire of an encoded message sent now through `cache` (updated as it is used). */
+export function frameBytes(e: Encoded, cache: AtomCache, table: AtomTable): number {
+  const data = e.control + e.payload;
+  // Only a message with a compound payload can reach 64 KiB, so the immediate case needs no test.
+  const fragments = Math.floor(data / FRAGMENT_BYTES) + 1;
+  const header = cache.refer(e.atoms, table);
+  const tag = fragments > 1 ? FRAGMENT_HEADER_BYTES : HEADER_TAG_BYTES;
+  return fragments * PACKET_LENGTH_BYTES + tag + header + (fragments - 1) * FRAGMENT_HEADER_BYTES + data;
+}
+
+/** `{op, fields...}`: a small tuple, the operation a small integer. */
+function controlBytes(a: number, b: number, c = 0, d = 0): number {
+  return 2 + 2 + a + b + c + d;
+}
+
+/** NEW_PID_EXT with its node as a cache reference. */
+const PID_BYTES = distTermBytes({ t: 'pid', uid: -1, node: '', id: 0, creation: 0 }, new Set());
+
+/** A pid of `node`: what a send's or exit's sender field costs. */
+function pidBytes(node: string, atoms: Set<string>): number {
+  atoms.add(node);
+  return PID_BYTES;
+}
+
+function atomBytes(name: string, atoms: Set<string>): number {
+  atoms.add(name);
+  return ATOM_CACHE_REF_BYTES;
+}
+
+/** A monitored process as a control message names it: its pid, or its registered name. */
+function procBytes(object: Term | { name: string; node: string }, atoms: Set<string>): number {
+  if ('t' in object) {
+    if (object.t === 'tuple' && object.v[0]?.t === 'atom') return atomBytes(object.v[0].v, atoms);
+    return distTermBytes(object, atoms);
+  }
+  return atomBytes(object.name, atoms);
+}
+
+const EMPTY_ATOM: Term = { t: 'atom', v: '' };
+/** An unlink id: a 64-bit integer, SMALL_BIG_EXT (tag, length, sign, 8 bytes). */
+const UNLINK_ID_BYTES = 11;
+
+function assertNeverMsg(x: never): never {
+  throw new Error(`unexpected distribution message ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,287 @@
+// ZenMonitor's own memory: its ETS tables in the node's `ets` (as `ets:info(T, memory)`
+// counts them, checked against M1), and what each of its processes builds and keeps on
+// its heap while it handles a message, read from the upstream code (lib/zen_monitor,
+// v2.1.0) so that the heap model (sim/beam/heap.ts) grows and collects its heaps as ERTS
+// does. Word counts are flat sizes of the terms each handler makes; a remote pid is 4
+// words, a local ref 3, a cons cell 2, a tuple 1 + its arity.
+//
+// Simplification (README, "Model and its limits"): every References and Connector row is
+// sized with a remote pid as its target (a local pid or a name is a few words less).
+// GenRegistry's tables (the Connectors' and the Batchers') are not here: their GenRegistry
+// processes own them as plain ETS tables (sim/beam/ets.ts, `read_concurrency: true`), which
+// count themselves in the node's `ets`.
+import type { Op } from '../../core/ops.js';
+import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
+import type { CostModel } from '../beam/cost.js';
+import { setBucketWords } from '../beam/ets.js';
+import type { Ctx } from '../beam/process.js';
+import type { ZenApp } from './cluster.js';
+import { PROXY } from './tree.js';
+
+/** ets:info(T, memory) of ZenMonitor's tables when empty, words (M1). */
+const EMPTY = {
+  references: 133,
+  nodes: 1361,
+  localSubscribers: 337,
+  proxySubscribers: 133,
+  connectorMonitors: 139,
+  proxyMonitors: 305,
+} as const;
+
+/** Flat words of each table's tuple. */
+const ROW = {
+  /** {{subscriber, ref}, target}: two 2-tuples, a ref, a remote pid. */
+  reference: 3 + 3 + 3 + 4,
+  /** {{target, ref}, subscriber} in a Connector's private table. */
+  connectorMonitor: 3 + 3 + 4 + 3,
+  /** {pid} */
+  pid: 2,
+  /** {{monitored, connector}}: the connector is a remote pid. */
+  proxySubscriber: 2 + 3 + 4,
+  /** {node, status} with an atom status (`{:incompatible, until, attempt}` adds 4). */
+  node: 3,
+} as const;
+
+/** `ets:info(T, memory)` of each of one node's ZenMonitor tables but GenRegistry's, words (the Connectors' summed). */
+export type ZenTableWords = {
+  references: number;
+  nodes: number;
+  localSubscribers: number;
+  connectorMonitors: number;
+  proxySubscribers: number;
+  proxyMonitors: number;
+};
+
+export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
+  const set = cost.etsSetObjectWords;
+  const t = app.tables;
+  return {
+    references: EMPTY.references + t.references.size * (ROW.reference + cost.etsOrderedSetObjectWords),
+    nodes: EMPTY.nodes + setWords(t.nodes.size, ROW.node, set),
+    localSubscribers: EMPTY.localSubscribers + setWords(t.localSubscribers.size, ROW.pid, set),
+    connectorMonitors: connectorMonitorWords(app, cost),
+    proxySubscribers: EMPTY.proxySubscribers + t.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords),
+    proxyMonitors: proxyMonitorWords(app, cost),
+  };
+}
+
+/** Words of a set of `rows` objects of `row` words. */
+function setWords(rows: number, row: number, objectWords: number): number {
+  return rows * (row + objectWords) + setBucketWords(rows);
+}
+
+function connectorMonitorWords(app: ZenApp, cost: CostModel): number {
+  let words = 0;
+  for (const pid of app.connectors.values()) {
+    const s = app.cluster.inspectState(pid) as { monitorCount: number } | undefined;
+    if (s !== undefined) words += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + cost.etsOrderedSetObjectWords);
+  }
+  return words;
+}
+
+function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
+  const pid = app.whereis(PROXY);
+  const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as { monitors: Map<unknown, unknown> } | undefined) : undefined;
+  return proxy !== undefined ? EMPTY.proxyMonitors + setWords(proxy.monitors.size, ROW.pid, cost.etsSetObjectWords) : 0;
+}
+
+/** Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`); = the sum of zenTableWords, unallocated (read at every delivery). */
+export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
+  const set = cost.etsSetObjectWords;
+  const ordered = cost.etsOrderedSetObjectWords;
+  const t = app.tables;
+  const words =
+    EMPTY.references +
+    t.references.size * (ROW.reference + ordered) +
+    EMPTY.nodes +
+    setWords(t.nodes.size, ROW.node, set) +
+    EMPTY.localSubscribers +
+    setWords(t.localSubscribers.size, ROW.pid, set) +
+    connectorMonitorWords(app, cost) +
+    EMPTY.proxySubscribers +
+    t.proxySubscribers.size * (ROW.proxySubscriber + ordered) +
+    proxyMonitorWords(app, cost);
+  return 8 * words;
+}
+
+type Name = 'connector' | 'local' | 'dispatcher' | 'proxy' | 'batcher';
+
+/** A GenServer's state struct and its loop's own terms, words. */
+const STRUCT_WORDS = 12;
+/** A queued instruction {op, target}: cons, 2-tuple, remote pid. */
+const INSTRUCTION_WORDS = 2 + 3 + 4;
+/** A dispatch `{sub, {:DOWN, ref, :process, pid, {:zen_monitor, reason}}}` and its cons cell. */
+const DISPATCH_WORDS = 2 + 3 + 6 + 3;
+/** An `:ets.match(monitors, {{pid, :"$1"}, :"$2"})` result `[ref, subscriber]`: outer cons, two cons cells, the ref. */
+const MATCH_REF_SUB_WORDS = 2 + 4 + 3;
+/** An `:ets.match(monitors, :"$1")` result `[row]`: cons, a one-element list, the row copied. */
+const MATCH_ROW_WORDS = 2 + 2 + (3 + 3 + 4 + 3);
+/** The key tuple `{pid, ref}` of each `:ets.delete` in messages_for_death_certificates. */
+const DELETE_KEY_WORDS = 3;
+/** Items a handler walks between two looks at what is garbage. */
+const WALK_CHUNK = 64;
+/** Objects a select BIF handles before it traps (erl_db: MAX_SELECT_ITERATIONS). */
+const BIF_CHUNK = 1000;
+/** Per event (dispatcher.ex, handle_events): `:ets.take` gives `[{{sub, ref}, target}]`, garbage once checked. */
+const TAKE_WORDS = 2 + ROW.reference;
+/** Per item Local queues (`Enum.reduce` with `:queue.in`): the queue's cons (kept), a new queue tuple and accumulator (garbage). */
+const ENQUEUE_GARBAGE_WORDS = 3 + 3;
+const QUEUE_CELL_WORDS = 2;
+/** Per item Local hands over (`:queue.to_list` / `:queue.split`, GenStage's split of the events). */
+const DEMAND_WORDS = 4;
+/**
+ * What every handler builds besides its own terms: the gen_server/GenStage loop's tuples,
+ * the callback's return and new state struct, an `Application.get_env` (an ETS read), and
+ * an Instruments `increment` (statix builds a statsd packet and hands it to a UDP port; M1
+ * ran with instruments on). Estimate.
+ */
+const HANDLER_WORDS = 60;
+
+/** What a step did that its heap use depends on, seen operation by operation. */
+type Effects = {
+  /** Dispatches a Connector handed to Local (its one `{:enqueue, dispatches}` cast). */
+  enqueued: number;
+  /** Instructions a Connector's sweep sent to the Proxy (`:queue.to_list` of its chunk). */
+  instructions: number;
+  /** Casts to a Batcher (a Proxy's death certificates). */
+  casts: number;
+  /** The events Local handed to the Dispatcher. */
+  events: readonly Dispatch[] | undefined;
+  /** The certificates a Batcher sent. */
+  dead: Msg | undefined;
+};
+
+/**
+ * What one ZenMonitor process holds on its heap between messages, and what it builds
+ * while handling one: told the input (`begin`), each operation the step performs
+ * (`seen`), and the step's end (`done`).
+ */
+export class ComponentHeap {
+  /** The state's words: the struct, and the batch a Local or Batcher holds (the messages it took in). */
+  private stateWords = STRUCT_WORDS;
+  private input: Msg | undefined = undefined;
+  private readonly effects: Effects = { enqueued: 0, instructions: 0, casts: 0, events: undefined, dead: undefined };
+
+  constructor(
+    private readonly name: Name,
+    private readonly node: string,
+    /** The length of the batch a Connector's state holds now. */
+    private readonly batchLength: () => number,
+  ) {}
+
+  begin(input: unknown): void {
+    this.input = input as Msg;
+    const e = this.effects;
+    e.enqueued = e.instructions = e.casts = 0;
+    e.events = e.dead = undefined;
+  }
+
+  seen(op: Op): void {
+    const e = this.effects;
+    if (op.kind === 'send_named' && op.msg.kind === 'enqueue' && 'dispatches' in op.msg && e.enqueued === 0) e.enqueued = op.msg.dispatches.length;
+    else if (op.kind === 'send_named' && op.msg.kind === 'process' && e.instructions === 0) e.instructions = op.msg.instructions.length;
+    else if (op.kind === 'cast_batcher') e.casts++;
+    else if (op.kind === 'send' && op.msg.kind === 'events') e.events ??= op.msg.events;
+    else if (op.kind === 'send' && op.msg.kind === 'dead') e.dead ??= op.msg;
+  }
+
+  done(ctx: Ctx): void {
+    const m = this.input;
+    if (m === undefined) return;
+    this.input = undefined;
+    const effects = this.effects;
+    ctx.allocate(HANDLER_WORDS);
+    switch (this.name) {
+      case 'connector':
+        this.connector(ctx, m, effects);
+        break;
+      case 'local':
+        this.local(ctx, m, effects);
+        break;
+      case 'dispatcher':
+        // Each event: a take (garbage at once) and the comprehension's cons (live until the end).
+        if (m.kind === 'events') buildWhileWalking(ctx, m.events.length, TAKE_WORDS + QUEUE_CELL_WORDS, TAKE_WORDS);
+        break;
+      case 'proxy':
+        // Per death certificate it casts: a Proxy.Tables row read and the cast's tuples.
+        ctx.allocate(ROW.proxySubscriber + 2 + 6, effects.casts);
+        break;
+      case 'batcher':
+        this.batcher(ctx, m, effects);
+        break;
+    }
+    ctx.holdState(this.stateWords);
+  }
+
+  private connector(ctx: Ctx, m: Msg, effects: Effects): void {
+    const n = effects.enqueued;
+    if (n > 0 && m.kind === 'dead') {
+      // messages_for_death_certificates: match the rows, delete each, accumulate the
+      // dispatches, then Enum.reverse them (a new list; the accumulator's cells die).
+      walkList(ctx, n, MATCH_REF_SUB_WORDS, DISPATCH_WORDS + DELETE_KEY_WORDS);
+      ctx.allocate(QUEUE_CELL_WORDS, n);
+      ctx.discard(QUEUE_CELL_WORDS * n);
+    } else if (n > 0) walkList(ctx, n, MATCH_ROW_WORDS, DISPATCH_WORDS); // do_down: every row
+    const swept = effects.instructions;
+    if (swept > 0) ctx.allocate(QUEUE_CELL_WORDS, swept);
+    this.stateWords = STRUCT_WORDS + this.batchLength() * INSTRUCTION_WORDS;
+  }
+
+  private local(ctx: Ctx, m: Msg, effects: Effects): void {
+    if (m.kind === 'enqueue' && 'dispatches' in m) {
+      ctx.absorb();
+      const n = m.dispatches.length;
+      ctx.allocate(ENQUEUE_GARBAGE_WORDS, n);
+      this.stateWords += flatWords(m, this.node) + n * QUEUE_CELL_WORDS;
+      return;
+    }
+    const events = effects.events;
+    if (events !== undefined) {
+      ctx.allocate(DEMAND_WORDS, events.length);
+      this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - dispatchWords(events, this.node) - events.length * QUEUE_CELL_WORDS);
+    }
+  }
+
+  private batcher(ctx: Ctx, m: Msg, effects: Effects): void {
+    if (m.kind === 'enqueue' && !('dispatches' in m)) {
+      // The cast's terms become the certificate {pid, reason} in the queue.
+      ctx.absorb();
+      this.stateWords += flatWords(m, this.node) + QUEUE_CELL_WORDS;
+      return;
+    }
+    const dead = effects.dead;
+    if (dead !== undefined && dead.kind === 'dead') {
+      ctx.allocate(QUEUE_CELL_WORDS, dead.certificates.length);
+      this.stateWords = Math.max(STRUCT_WORDS, this.stateWords - flatWords(dead, this.node));
+    }
+  }
+}
+
+/**
+ * A handler gets a list of `n` items of `listWords` each from a BIF (an `:ets.match`
+ * result: ERTS builds it in one piece per 1000 objects, trapping between them) and walks
+ * it, building `builtWords` an item (live until it returns); the walked cells are garbage.
+ */
+function walkList(ctx: Ctx, n: number, listWords: number, builtWords: number): void {
+  for (let done = 0; done < n; done += BIF_CHUNK) ctx.allocate(listWords * Math.min(BIF_CHUNK, n - done));
+  buildWhileWalking(ctx, n, builtWords, listWords);
+}
+
+/** For each of `n` items the handler builds `words`, of which `dead` (an item it walked past, a value it checked) are garbage at once. */
+function buildWhileWalking(ctx: Ctx, n: number, words: number, dead: number): void {
+  for (let done = 0; done < n; done += WALK_CHUNK) {
+    const k = Math.min(WALK_CHUNK, n - done);
+    ctx.allocate(words, k);
+    ctx.discard(dead * k);
+  }
+}
+
+/** A message's flat size, as the envelope it came in counts it. */
+function flatWords(m: Msg, node: string): number {
+  return msgHeapWords(m, node) - 1;
+}
+
+/** Heap words of these dispatches in a list (the envelope of a message holding them aside). */
+function dispatchWords(events: readonly Dispatch[], node: string): number {
+  return msgHeapWords({ kind: 'enqueue', dispatches: events }, node) - msgHeapWords({ kind: 'enqueue', dispatches: [] }, node);
+}

@@ -1,0 +1,181 @@
+// The process heap and its generational GC (sim/beam/heap.ts) against erl_gc.c's rules and
+// the heaps M1 measured (shared/fixtures/calibration/m1_memory.json, sample subscribers).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { atom, int, list, tuple, type Pid } from '../../../core/terms.js';
+import { gcReductions, HEAP_SIZES, nextHeapSize, Place, ProcHeap, type Held, type HeapBooks } from '../../../sim/beam/heap.js';
+import type { RefcBin } from '../../../sim/beam/memory.js';
+import type { Proc } from '../../../sim/beam/process.js';
+import { A, B, connect, drain, makeWorld, runUntil } from '../helpers.js';
+
+const cfg = { minHeapWords: 233, structBytes: 776, baseWords: 10 };
+
+function books(): HeapBooks & { released: RefcBin[] } {
+  const released: RefcBin[] = [];
+  return { processBytes: 0, released, release: (bins) => void released.push(...bins) };
+}
+
+const msg = (words: number, bins?: RefcBin[]): Held => ({ words, born: 0, place: Place.Heap, buffer: 0, bins });
+
+test('heap sizes: 12, 38, then Fibonacci + 1 (233, 376, 610 ... 46422), then +20%; next size and the one after', () => {
+  assert.equal(HEAP_SIZES.slice(0, 17), [12, 38, 51, 90, 142, 233, 376, 610, 987, 1598, 2586, 4185, 6772, 10958, 17731, 28690, 46422]);
+  assert.is(HEAP_SIZES[23], Math.floor((HEAP_SIZES[22] as number) * 1.2));
+  assert.is(nextHeapSize(233, 0), 233);
+  assert.is(nextHeapSize(234, 0), 376);
+  assert.is(nextHeapSize(2026, 0), 2586);
+  assert.is(nextHeapSize(2026, 1), 4185);
+  assert.is(nextHeapSize(2586, 1), 4185);
+  assert.is(nextHeapSize(3, 0), 12);
+});
+
+test('gc_cost: a reduction per 10 live words moved and per 100 resized, at least 1', () => {
+  assert.is(gcReductions(0, 0), 1);
+  assert.is(gcReductions(2016, 0), 201);
+  assert.is(gcReductions(2016, 2016), 221);
+});
+
+test('M1: a subscriber that took a 2016-word DOWN after a GC has a 2586-word heap and a 4185-word old heap (54,944 bytes); a GC leaves 2586', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const sub = w.spawn(A, { handle: (ctx) => ctx.keep() });
+  const p = w.proc(sub) as Proc;
+  w.mem.collect(p); // the fixture GC'd every process before its snapshots
+  const reason = tuple(atom('boom'), list(Array.from({ length: 1000 }, (_, i) => int(i + 1))));
+  w.send(sub, tuple(atom('DOWN'), reason), B);
+  drain(w);
+  const h = p.heap as ProcHeap;
+  assert.is(h.heapSz, 2586);
+  assert.is(h.oldSz, 4185);
+  assert.is(w.mem.processInfoBytes(p), 776 + 8 * (2586 + 4185));
+  assert.is(w.mem.processInfoBytes(p), 54_944, 'M1 vanilla list1000, after_down_settled_1s');
+  w.mem.collect(p);
+  assert.is(w.mem.processInfoBytes(p), 21_464, 'M1, after_down_settled_after_gc');
+});
+
+test('M1: a 13-word DOWN that fits stays in its fragment: total heap 246 words, 2744 bytes', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const sub = w.spawn(A, { handle: (ctx) => ctx.keep() });
+  const p = w.proc(sub) as Proc;
+  w.mem.collect(p);
+  const t = w.spawn(B, { handle() {} });
+  // {:DOWN, ref, :process, pid, :boom} as a message from b: 13 words flat (M1's held_down_message_flat_size_words).
+  w.send(sub, tuple(atom('DOWN'), { t: 'ref', uid: 1, node: A }, atom('process'), t as Pid, atom('boom')), B);
+  drain(w);
+  assert.is(p.heap?.words, 233 + 13);
+  assert.is(w.mem.processInfoBytes(p), 2744, 'M1 vanilla atom, after_down_settled_1s');
+});
+
+test('minor GC: live data that survived one GC goes to the old heap (made one size up from the young usage); the rest to a new young heap', () => {
+  const b = books();
+  const h = new ProcHeap(b, cfg, false);
+  assert.is(b.processBytes, 0, 'a new heap reports its difference from a pristine process only');
+  h.allocate(100); // temps, 110 used
+  h.setState(110); // the state grows: live
+  h.endHandler(); // the temps are garbage
+  h.collect(); // major: live 10 + 110, all below the high-water mark
+  assert.equal([h.heapSz, h.htop, h.oldSz], [233, 120, 0]);
+  h.allocate(200); // 113 free: a minor GC; the 120 mature words go to an old heap of next(120, 1) = 233
+  assert.equal([h.heapSz, h.htop, h.oldSz], [233, 200, 233], 'young: min_heap_size, the 200 placed after');
+  h.endHandler();
+  h.allocate(300); // minor: nothing mature, nothing young live; the young heap grows to hold the need
+  assert.equal([h.heapSz, h.htop, h.oldSz], [376, 300, 233]);
+  assert.is(b.processBytes, 8 * (376 + 233 - 233));
+});
+
+test('major GC: when the old heap cannot take the mature data, everything live goes to one heap sized for all usage; the old heap goes', () => {
+  const h = new ProcHeap(books(), cfg, false);
+  h.setState(200); // 210 live
+  h.collect(); // major: all 210 mature, in 233 words (over 75% used: grow at the next major)
+  h.setState(400); // 200 more, no room: minor, the 210 to an old heap of next(210, 1) = 376
+  assert.equal([h.heapSz, h.htop, h.oldSz], [233, 200, 376]);
+  h.allocate(100); // minor: the 200 become mature; the young heap grows to 376 for the need
+  assert.equal([h.heapSz, h.htop, h.oldSz], [376, 300, 376]);
+  h.endHandler();
+  h.allocate(200); // 200 mature words, 166 free in the old heap: major, sized for 300 young + 210 old
+  assert.equal([h.heapSz, h.htop, h.oldSz], [610, 410 + 200, 0]);
+});
+
+test('on_heap queue: messages waiting in fragments are copied into the heap at a GC; off_heap: they stay out', () => {
+  for (const offHeap of [false, true]) {
+    const h = new ProcHeap(books(), cfg, offHeap);
+    const queued = msg(1000);
+    h.arrive(queued, false);
+    assert.is(h.queued, 1000);
+    h.allocate(300); // no room: a GC
+    assert.is(h.queued, offHeap ? 1000 : 0, offHeap ? 'off_heap' : 'on_heap');
+    assert.is(h.htop, offHeap ? 300 + 10 : 10 + 1000 + 300);
+    h.receive(queued);
+    h.dies(queued);
+    h.endHandler();
+    h.collect();
+    assert.is(h.htop, 10, 'only the state is live');
+    assert.is(h.mbuf + h.queued, 0);
+  }
+});
+
+test('a message built on an idle heap needs room; a running receiver gets a fragment', () => {
+  const h = new ProcHeap(books(), cfg, false);
+  const small = msg(20);
+  h.arrive(small, true);
+  assert.equal([small.place, h.htop, h.queued], [Place.Heap, 30, 0]);
+  const big = msg(300);
+  h.arrive(big, true);
+  assert.equal([big.place, h.queued], [Place.Queued, 300]);
+  const running = msg(5);
+  h.arrive(running, false);
+  assert.is(running.place, Place.Queued);
+});
+
+test('taking a message whose fragment outgrows the free heap sets off a GC, paid in reductions', () => {
+  const h = new ProcHeap(books(), cfg, false);
+  const m = msg(2016);
+  h.arrive(m, false);
+  const reds = h.receive(m);
+  assert.is(reds, gcReductions(10 + 2016, 0));
+  assert.is(h.heapSz, 2586);
+  assert.is(h.oldSz, 0, 'a process never collected has nothing mature: no old heap');
+});
+
+test('the state is a FIFO of chunks: absorbed messages and growth, the oldest dropped first, its binaries released at the next GC', () => {
+  const b = books();
+  const h = new ProcHeap(b, cfg, false);
+  const bin: RefcBin = { size: 1000, refs: 1, bytes: undefined };
+  const batch1 = msg(100, [bin]);
+  h.arrive(batch1, true);
+  h.receive(batch1);
+  h.absorb(batch1);
+  h.setState(100 + 20);
+  assert.is(h.stateWords, 120);
+  h.setState(20); // hands the first batch over
+  assert.equal(b.released, []);
+  h.collect();
+  assert.equal(b.released, [bin]);
+});
+
+test('hibernate: everything live in a heap of exactly its size, no old heap', () => {
+  const h = new ProcHeap(books(), cfg, false);
+  h.setState(500);
+  h.allocate(1000);
+  h.endHandler();
+  h.hibernate();
+  assert.equal([h.heapSz, h.htop, h.oldSz], [510, 510, 0]);
+});
+
+test('a GC inside a handler costs its process CPU: gcReductionUs per reduction', () => {
+  const w = makeWorld({ cost: { gcReductionUs: 1, receiveUs: 0 } });
+  const log: number[] = [];
+  const p = w.spawn(A, {
+    handle(ctx) {
+      const t0 = ctx.nowUs();
+      ctx.allocate(1000);
+      log.push(ctx.nowUs() - t0);
+    },
+  });
+  w.send(p, atom('go'));
+  runUntil(w, 1000);
+  // 233-word heap, 10 live: the GC moves 10 words (1 reduction) and grows the heap (0 resized: nothing to move).
+  assert.equal(log, [1]);
+});
+
+test.run();

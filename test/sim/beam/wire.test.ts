@@ -1,0 +1,109 @@
+// The distribution's framing (sim/beam/wire.ts): header and atom cache, control messages,
+// fragments. Expected sizes are worked out byte by byte from the OTP 25 formats.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { atom, bin, list, type Pid, type Ref } from '../../../core/terms.js';
+import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS, type Encoded } from '../../../sim/beam/wire.js';
+import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
+
+const pidOn = (node: string, id = 1): Pid => ({ t: 'pid', uid: id, node, id, creation: 1 });
+const refOn = (node: string): Ref => ({ t: 'ref', uid: 9, node });
+/** An encoded message with its atoms as a list, in first-use order. */
+const plain = (e: Encoded) => ({ ...e, atoms: [...e.atoms] });
+
+test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 + reason, EXIT2 34 + reason, REG_SEND 23, LINK 34, UNLINK_ID 45', () => {
+  const watcher = pidOn(A);
+  const target = pidOn(B);
+  const ref = refOn(A);
+  assert.equal(plain(encode({ kind: 'monitor', ref, watcher, target }, A)), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
+  assert.equal(encode({ kind: 'demonitor', ref, watcher, object: target }, A).control, 55);
+  const named = encode({ kind: 'monitor', ref, watcher, target: { name: 'reg', node: B } }, A);
+  assert.equal(plain(named), { control: 2 + 2 + 15 + 2 + 21, payload: 0, atoms: [A, 'reg'] }, 'a named target is its atom');
+  const down = encode({ kind: 'down', ref, watcher, object: target, reason: atom('killed') }, B);
+  assert.equal(plain(down), { control: 55, payload: 2, atoms: [B, A, 'killed'] });
+  assert.equal(plain(encode({ kind: 'exit', to: target, from: undefined, reason: atom('kill'), link: false }, A)), { control: 34, payload: 2, atoms: [A, B, 'kill'] });
+  assert.equal(plain(encode({ kind: 'send', to: { name: 'some_name', node: B }, msg: atom('hello') }, A)), {
+    control: 2 + 2 + 15 + 2 + 2,
+    payload: 2,
+    atoms: [A, '', 'some_name', 'hello'],
+  });
+  assert.equal(encode({ kind: 'link', from: watcher, to: target }, A).control, 34);
+  assert.equal(encode({ kind: 'unlink', from: watcher, to: target }, A).control, 45);
+  assert.equal(encode({ kind: 'exit', to: target, from: watcher, reason: atom('normal'), link: true }, A).control, 34);
+});
+
+test('header: 131, 68, count, half a byte of flags per reference; a new entry writes its text once', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  const e = encode({ kind: 'exit', to: pidOn(B), from: undefined, reason: atom('kill'), link: false }, A);
+  // First: 4 + 2 + 1 + flags 2 + three new entries (index, length, text: 1 + 1 + 3, 1 + 1 + 3, 1 + 1 + 4) + 36.
+  assert.is(frameBytes(e, cache, table), 4 + 2 + 1 + 2 + 5 + 5 + 6 + 36);
+  assert.is(frameBytes(e, cache, table), 4 + 2 + 1 + 2 + 3 + 36, 'then one byte per cached reference');
+  const none = { control: 10, payload: 0, atoms: new Set<string>() };
+  assert.is(frameBytes(none, cache, table), 4 + 3 + 10, 'no references: no flags');
+});
+
+test('atom cache: two atoms sharing a slot push each other out, so each use writes the text again', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  for (let i = 0; i < ATOM_CACHE_SLOTS; i++) table.of(`filler${i}`);
+  table.of('x'); // index 2039: slot 0, the slot of filler0
+  const uses = (name: string) => cache.refer(new Set([name]), table);
+  assert.is(uses('x'), 1 + 1 + 1 + 1 + 1, 'count, flags, index, length, text');
+  assert.is(uses('x'), 3);
+  assert.is(uses('filler0'), 1 + 1 + 1 + 1 + 7);
+  assert.is(uses('x'), 5, 'x was pushed out');
+});
+
+test('atom cache: at most 255 references a message; the rest are written inline each time', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  const atoms = new Set(Array.from({ length: MAX_CACHE_REFS + 2 }, (_, i) => `k${i}`));
+  const inline = 'k255'.length + 'k256'.length;
+  const texts = [...atoms].slice(0, MAX_CACHE_REFS).reduce((n, a) => n + 1 + a.length, 0);
+  assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + texts + inline, 'new: each entry writes its length and text');
+  assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + inline, 'cached: the two past the 255th are inline again');
+});
+
+test('atom cache: an atom longer than 255 bytes makes every new entry take a 2-byte length', () => {
+  const cache = new AtomCache();
+  const long = 'a'.repeat(300);
+  assert.is(cache.refer(new Set(['b', long]), new AtomTable()), 1 + 2 + 2 + 2 * 2 + 1 + 300);
+});
+
+test('fragments: a message of 64 KiB or more travels as 64 KiB fragments, each a packet with an 18-byte header', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  cache.refer(new Set([A, B]), table);
+  const send = (bytes: number) => encode({ kind: 'send', to: pidOn(B), msg: bin(new Uint8Array(bytes)) }, A);
+  const small = send(65_536 - 34 - 5 - 1);
+  assert.is(small.control + small.payload, 65_535);
+  assert.is(frameBytes(small, cache, table), 4 + 7 + 65_535);
+  const two = send(65_536 - 34 - 5);
+  assert.is(frameBytes(two, cache, table), 2 * 4 + 18 + 5 + 18 + 65_536);
+  const list100k = encode({ kind: 'send', to: pidOn(B), msg: list(Array.from({ length: 50_000 }, () => atom('z'))) }, A);
+  assert.is(list100k.control + list100k.payload, 34 + 5 + 100_000 + 1);
+  // Count 1, flags 2, three references, z new (length 1, text 1).
+  assert.is(frameBytes(list100k, cache, table), 2 * 4 + 18 + (1 + 2 + 3 + 1 + 1) + 18 + 100_040, 'z is new');
+});
+
+test('a new connection starts with empty atom caches: its first message writes the node names again', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const r = w.spawn(B, sleeper);
+  const sent = () => w.net.traffic.get(`${A}->${B}`)?.bytes ?? 0;
+  const runFor = (us: number) => w.kernel.run({ untilUs: w.nowUs + us });
+  w.send(r, atom('ping'), A);
+  w.send(r, atom('ping'), A);
+  runFor(10_000);
+  const cached = 4 + 2 + 1 + 2 + 3 + 34 + 2;
+  const fresh = cached + 2 * (1 + 3) + (1 + 4);
+  assert.is(sent(), fresh + cached);
+  w.net.disconnect(A, B);
+  connect(w, A, B);
+  w.send(r, atom('ping'), A);
+  runFor(10_000);
+  assert.is(sent(), 2 * fresh + cached);
+});
+
+test.run();
