@@ -5,7 +5,7 @@
 // they do on a real node. Costs come from the cost model (cost.ts).
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import { etsNew, etsNewTyped, etsTable, type EtsOpts, type EtsTable, type EtsType, type TableBody } from './ets.js';
-import type { Behaviour, Ctx, Dest, From, Proc, SpawnOpts } from './process.js';
+import { labelProcess, type Behaviour, type Ctx, type Dest, type From, type Proc, type SpawnOpts } from './process.js';
 import { destNode, type World } from './world.js';
 
 export class HandlerCtx implements Ctx {
@@ -182,6 +182,10 @@ export class HandlerCtx implements Ctx {
 
   etsNew(name: string, type: EtsType = 'set', opts?: EtsOpts): EtsTable {
     return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost, opts);
+  }
+
+  setLabel(label: string): void {
+    labelProcess(this.p, label);
   }
 
   etsNewTyped<T extends TableBody>(name: string, body: T): T {

@@ -103,6 +103,8 @@ class GenRegistry extends GenServer {
 
   protected *onInit(): Blocking {
     registries.set(this.ctx.self, this);
+    // A label for reports (upstream's sets none): it is registered under its workers' module's name.
+    this.ctx.setLabel('GenRegistry');
     this.ctx.trapExit(true);
     this.ctx.etsNew(this.spec.name, 'set', { readConcurrency: true });
   }

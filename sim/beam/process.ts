@@ -199,6 +199,8 @@ export interface Ctx {
   reply(from: From, value: Term): void;
   register(name: string): void;
   whereis(name: string): Pid | undefined;
+  /** `proc_lib:set_label/1`: a name reports show for this process (never one to send to). */
+  setLabel(label: string): void;
   makeRef(): Ref;
   /** Removes one DOWN for `ref` from this process's mailbox; true if one was there. */
   flushDown(ref: Ref): boolean;
@@ -288,7 +290,7 @@ export class Mailbox {
 
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
 
-/** Names shown for unregistered processes that have a known one (a GenRegistry key): kept aside, so a process pays nothing for it. */
+/** Labels of processes (`proc_lib:set_label/1`: a Connector's peer, a GenRegistry): kept aside, so a process pays nothing for it. */
 const labels = new WeakMap<Proc, string>();
 
 /** Gives `p` a name to show in reports (never one to send to). */
@@ -296,9 +298,15 @@ export function labelProcess(p: Proc, label: string): void {
   labels.set(p, label);
 }
 
-/** How reports name a process: its registered name, else its label, else its pid. */
+/**
+ * How reports name a process: its registered name, else its label, else its pid; a
+ * registered process with a label shows both (`ZenMonitor.Local.Connector (GenRegistry)`:
+ * the registry registered under its workers' module, not one of them).
+ */
 export function displayName(p: Proc): string {
-  return p.registeredName ?? labels.get(p) ?? inspect(p.pid, { localNode: p.pid.node });
+  const label = labels.get(p);
+  if (p.registeredName !== undefined) return label === undefined ? p.registeredName : `${p.registeredName} (${label})`;
+  return label ?? inspect(p.pid, { localNode: p.pid.node });
 }
 
 /** A pending selective receive (`ctx.receive`): what it accepts and its timeout timer. */

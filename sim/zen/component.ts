@@ -31,7 +31,7 @@ import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../cor
 import type { CostModel } from '../beam/cost.js';
 import { typedTable } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
-import { labelProcess, ProcessCrash, type Behaviour, type Proc, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
+import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
 import { ComponentHeap } from './memory.js';
@@ -95,7 +95,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   return {
     init(ctx) {
       env = envFor(app, ctx);
-      if (comp.label !== undefined) labelProcess(app.cluster.world.proc(ctx.self) as Proc, comp.label);
+      if (comp.label !== undefined) ctx.setLabel(comp.label);
       const init = comp.init(env, ctx, app);
       state = init.state;
       app.cluster.registerState(ctx.self, () => state);

@@ -73,7 +73,7 @@ function proxySide(app: ZenApp): ChildSpec {
             app.bodies.proxySubscribers = ctx.etsNewTyped(TABLE.proxySubscribers, new ProxySubscribersTable());
           }),
         ),
-        worker(PROXY, () => component(app, PROXY_C)),
+        worker(PROXY, () => component(app, PROXY_C), OFF_HEAP),
         GenRegistry.childSpec({ name: BATCHER_REGISTRY, start: ([connector]) => component(app, batcherC(connector as Pid)) }),
       ],
     }),
@@ -91,8 +91,9 @@ function tablesOwner(make: (ctx: Ctx) => void): Behaviour {
 }
 
 /**
- * Local and the Dispatcher set `Process.flag(:message_queue_data, :off_heap)` in their
- * `init/1` (local.ex, dispatcher.ex): their queued messages stay off their heaps.
+ * Local, the Dispatcher and the Proxy set `Process.flag(:message_queue_data, :off_heap)`
+ * in their `init/1` (local.ex, dispatcher.ex, proxy.ex): their queued messages stay off
+ * their heaps.
  */
 const OFF_HEAP = { offHeapQueue: true } as const;
 
