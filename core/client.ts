@@ -39,7 +39,7 @@ export function* monitor(env: Env, target: Target): Step<Ref> {
   const ref = env.makeRef();
   const self = env.self;
   yield { kind: 'references.insert', subscriber: self, ref, target };
-  yield* castToConnector(env, target, { kind: 'monitor', target, ref, subscriber: self });
+  yield castToConnector(env, target, { kind: 'monitor', target, ref, subscriber: self });
   if (!((yield { kind: 'subscribers.member', subscriber: self }) as boolean)) {
     yield { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } };
   }
@@ -51,7 +51,7 @@ export function* demonitor(env: Env, ref: Ref, opts: readonly DemonitorOption[] 
   yield metric(METRIC_PREFIX, 'demonitor');
   const row = (yield { kind: 'references.take', subscriber: env.self, ref }) as ReferenceRow | undefined;
   if (row !== undefined) {
-    yield* castToConnector(env, row.target, { kind: 'demonitor', target: row.target, ref });
+    yield castToConnector(env, row.target, { kind: 'demonitor', target: row.target, ref });
   } else if (opts.includes('flush')) {
     yield { kind: 'flush_down', ref };
   }

@@ -50,7 +50,8 @@ export function objectWords(type: EtsType, cost: CostModel): number {
   return type === 'set' ? cost.etsSetObjectWords : cost.etsOrderedSetObjectWords;
 }
 
-type Row = { readonly key: Term; readonly value: Term; readonly words: number };
+/** A row as a table holds it: its key, value and flat words. */
+export type EtsRow = { readonly key: Term; readonly value: Term; readonly words: number };
 
 /** A named table on a node, owned by a process: it goes when its owner dies. */
 export type OwnedTable = { readonly name: string; readonly ownerUid: number };
@@ -68,7 +69,7 @@ export class TypedTable<T extends TableBody> implements OwnedTable {
 }
 
 export class EtsTable implements OwnedTable {
-  private readonly rows = new Map<string, Row>();
+  private readonly rows = new Map<string, EtsRow>();
   private words = 0;
 
   constructor(
@@ -121,6 +122,11 @@ export class EtsTable implements OwnedTable {
 
   delete(key: Term): boolean {
     return this.take(key) !== undefined;
+  }
+
+  /** Its rows as it holds them, in insertion order (for a reader that must build nothing; do not mutate). */
+  heldRows(): IterableIterator<EtsRow> {
+    return this.rows.values();
   }
 
   /** Every key: insertion order for a set, term order for an ordered_set. */

@@ -77,12 +77,11 @@ export class ZenApp {
   get tables(): ZenTables {
     const b = this.bodies;
     const live = this.simNode.typedEts;
-    const empty = emptyBodies();
     return {
-      nodes: live.has(TABLE.nodes) ? b.nodes : empty.nodes,
-      references: live.has(TABLE.references) ? b.references : empty.references,
-      localSubscribers: live.has(TABLE.localSubscribers) ? b.localSubscribers : empty.localSubscribers,
-      proxySubscribers: live.has(TABLE.proxySubscribers) ? b.proxySubscribers : empty.proxySubscribers,
+      nodes: live.has(TABLE.nodes) ? b.nodes : NO_ROWS.nodes,
+      references: live.has(TABLE.references) ? b.references : NO_ROWS.references,
+      localSubscribers: live.has(TABLE.localSubscribers) ? b.localSubscribers : NO_ROWS.localSubscribers,
+      proxySubscribers: live.has(TABLE.proxySubscribers) ? b.proxySubscribers : NO_ROWS.proxySubscribers,
     };
   }
 
@@ -113,6 +112,9 @@ export class ZenApp {
     return table.keys().map((k) => [k, table.lookup(k) as Pid]);
   }
 }
+
+/** What a table whose owner is dead reads as (shared: `tables` is for reading). */
+const NO_ROWS: Readonly<TableBodies> = emptyBodies();
 
 function emptyBodies(): TableBodies {
   return { nodes: new NodesTable(), references: new ReferencesTable(), localSubscribers: new PidSet(), proxySubscribers: new ProxySubscribersTable() };

@@ -287,16 +287,25 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
       chargeItems(ctx, cost, op.msg);
       ctx.send({ name: op.name, node: op.node }, op.msg);
       return undefined;
-    case 'cast_connector':
+    case 'cast_connector': {
       chargeItems(ctx, cost, op.msg);
-      return withWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => ctx.send(pid, op.msg));
-    case 'cast_batcher':
+      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
+      if (known !== undefined) return ctx.send(known, op.msg);
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => ctx.send(pid, op.msg));
+    }
+    case 'cast_batcher': {
       chargeItems(ctx, cost, op.msg);
-      return withWorker(app, ctx, batcherRegistry(op.connector, op.lookupTimeoutMs), blocking, (pid) => ctx.send(pid, op.msg));
+      const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, op.connector);
+      if (known !== undefined) return ctx.send(known, op.msg);
+      return startWorker(app, ctx, batcherRegistry(op.connector, op.lookupTimeoutMs), blocking, (pid) => ctx.send(pid, op.msg));
+    }
     case 'call':
       return waitFor(ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs), blocking);
-    case 'call_connector':
-      return withWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => waitFor(ctx.call(pid, op.msg, op.timeoutMs), blocking));
+    case 'call_connector': {
+      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
+      if (known !== undefined) return waitFor(ctx.call(known, op.msg, op.timeoutMs), blocking);
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => waitFor(ctx.call(pid, op.msg, op.timeoutMs), blocking));
+    }
     case 'reply':
       return ctx.reply(op.to, op.value);
     case 'monitor':
@@ -377,14 +386,13 @@ function batcherRegistry(connector: Pid, timeoutMs: number): Registry {
 }
 
 /**
- * Gets `reg`'s worker (`Connector.get_for_node/1`, `Batcher.get/1`) and runs `then` with
- * it: at once on a registry hit (a table read in the caller, `etsOpUs`; the pid may be of
- * a worker that just died), else after a `lookup_or_start` call (`blocking`), or with
- * the worker started at once (a plain handler). Returns what `then` returns (or `Waits`).
+ * `Connector.get_for_node/1` and `Batcher.get/1` read their registry's table in the
+ * caller (`GenRegistry.lookup`, `etsOpUs`; the pid may be of a worker that just died) and
+ * use a worker found there at once. On a miss, this gets `reg`'s worker and runs `then`
+ * with it: after a `lookup_or_start` call (`blocking`), or with the worker started at once
+ * (a plain handler). Returns what `then` returns (or `Waits`).
  */
-function withWorker(app: ZenApp, ctx: Ctx, reg: Registry, blocking: boolean, then: (pid: Pid) => unknown): unknown {
-  const known = GenRegistry.lookup(ctx, reg.name, reg.key);
-  if (known !== undefined) return then(known);
+function startWorker(app: ZenApp, ctx: Ctx, reg: Registry, blocking: boolean, then: (pid: Pid) => unknown): unknown {
   if (!blocking) return then(startNow(app, ctx, reg));
   return new Waits(startThen(ctx, reg, then));
 }
