@@ -8,8 +8,8 @@
 // runs the sources). The check is cheap: one stat per source file, contents hashed only
 // for files whose size or time changed. Plain JavaScript: it runs before anything is built.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,7 +26,7 @@ function sources(root) {
   const out = ALSO.filter((f) => existsSync(join(root, f)));
   for (const dir of FOLDERS) {
     for (const f of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
-      if (f.endsWith('.ts')) out.push(`${dir}/${f.split('\\').join('/')}`);
+      if (f.endsWith('.ts') || f.endsWith('.exs')) out.push(`${dir}/${f.split('\\').join('/')}`);
     }
   }
   return out.sort();
@@ -89,6 +89,8 @@ export async function build(root = ROOT) {
       external: ['esbuild'],
       logLevel: 'error',
     });
+    // Files the code reads beside itself (the ExUnit export's template) go beside the bundle's chunks.
+    for (const f of files) if (f.endsWith('.exs')) copyFileSync(join(root, f), join(tmp, basename(f)));
     writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(fingerprint(root, files))}\n`);
     swapIn(tmp, dist);
   } catch (e) {

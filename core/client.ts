@@ -12,32 +12,34 @@
 // performed in the caller at the CPU time it reaches them, so `monitor` sees Local's
 // insert of the caller as soon as Local has made it, and stops casting.
 
-import type { Ref, Term } from './terms.js';
+import type { Ref } from './terms.js';
 import { isAtom } from './terms.js';
 import type { Env } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { CallResult, Target } from './messages.js';
-import { isTarget, targetNode } from './messages.js';
+import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
 import type { Step } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
+import { castToConnector } from './local.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
 
 export type DemonitorOption = 'flush' | 'info';
 
-/** `ZenMonitor.monitor(target)`; throws (as the caller would crash) on a malformed target. */
-export function* monitor(env: Env, target: Term): Step<Ref> {
-  if (!isTarget(target)) {
-    throw new Error(`ZenMonitor.monitor: malformed destination ${inspect(target)} (expected a pid, an atom or {name, node})`);
-  }
+/**
+ * `ZenMonitor.monitor(target)`. Any term is accepted, as upstream: a malformed target
+ * travels to a Proxy, whose `Process.monitor` of it crashes the Proxy; a 2-tuple whose
+ * second element is not an atom crashes the caller (after its References row is in).
+ */
+export function* monitor(env: Env, target: Target): Step<Ref> {
   yield metric(METRIC_PREFIX, 'monitor');
   const ref = env.makeRef();
   const self = env.self;
   yield { kind: 'references.insert', subscriber: self, ref, target };
-  yield { kind: 'cast_connector', node: targetNode(target, env.node), msg: { kind: 'monitor', target, ref, subscriber: self } };
+  yield castToConnector(env, target, { kind: 'monitor', target, ref, subscriber: self });
   if (!((yield { kind: 'subscribers.member', subscriber: self }) as boolean)) {
     yield { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } };
   }
@@ -49,16 +51,17 @@ export function* demonitor(env: Env, ref: Ref, opts: readonly DemonitorOption[] 
   yield metric(METRIC_PREFIX, 'demonitor');
   const row = (yield { kind: 'references.take', subscriber: env.self, ref }) as ReferenceRow | undefined;
   if (row !== undefined) {
-    yield { kind: 'cast_connector', node: targetNode(row.target, env.node), msg: { kind: 'demonitor', target: row.target, ref } };
+    yield castToConnector(env, row.target, { kind: 'demonitor', target: row.target, ref });
   } else if (opts.includes('flush')) {
     yield { kind: 'flush_down', ref };
   }
   return true;
 }
 
-/** `ZenMonitor.compatibility(target)`. */
-export function compatibility(env: Env, target: Target): Step<Compatibility> {
-  return compatibilityForNode(env, targetNode(target, env.node));
+/** `ZenMonitor.compatibility(target)` (a node that is no atom has no row: `:incompatible`). */
+export function* compatibility(env: Env, target: Target): Step<Compatibility> {
+  const node = targetNode(target, env.node);
+  return node === undefined ? 'incompatible' : yield* compatibilityForNode(env, node);
 }
 
 /** `ZenMonitor.compatibility_for_node(node)`: `:compatible` only on a positive cache row. */

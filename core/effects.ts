@@ -41,13 +41,16 @@ export type SendEffect = { readonly kind: 'send'; readonly to: Pid; readonly msg
 /** `send({name, node}, msg)` (GenServer.cast / GenStage.cast to a registered name). */
 export type SendNamedEffect = { readonly kind: 'send_named'; readonly name: RegName; readonly node: string; readonly msg: Msg };
 /**
- * `GenServer.cast(Connector.get_for_node(node), msg)`: the runtime gets or starts this
- * node's Connector for `node` (GenRegistry, keyed by node) and casts to it.
+ * `GenServer.cast(Connector.get_for_node(node), msg)`: the runtime reads this node's
+ * Connector registry (`GenRegistry.lookup`, keyed by `node`: the pid there may be of a
+ * Connector that just died, and the cast is then lost) and, on a miss, calls
+ * `GenRegistry.lookup_or_start` (the step blocks until the registry has started the
+ * Connector; `{:ok, pid} =` of anything else crashes the process), then casts to it.
  */
 export type CastConnectorEffect = { readonly kind: 'cast_connector'; readonly node: string; readonly msg: ConnectorInput };
 /**
- * `Batcher.get(connector) |> Batcher.enqueue(...)`: the runtime gets or starts this node's
- * Batcher for `connector` (GenRegistry.lookup_or_start with `lookupTimeoutMs`) and casts.
+ * `Batcher.get(connector) |> Batcher.enqueue(...)`: as `cast_connector`, on this node's
+ * Batcher registry keyed by `connector` (`lookup_or_start` with `lookupTimeoutMs`).
  */
 export type CastBatcherEffect = {
   readonly kind: 'cast_batcher';
@@ -69,7 +72,7 @@ export type CallEffect = {
   readonly msg: CallRequest;
   readonly timeoutMs: number;
 };
-/** `GenServer.call(Connector.get_for_node(node), :connect, timeoutMs)`; as `call` otherwise. */
+/** `GenServer.call(Connector.get_for_node(node), :connect, timeoutMs)`: the Connector as `cast_connector` gets it, then as `call`. */
 export type CallConnectorEffect = {
   readonly kind: 'call_connector';
   readonly node: string;
@@ -93,6 +96,11 @@ export type FlushDownEffect = { readonly kind: 'flush_down'; readonly ref: Ref }
 export type HibernateEffect = { readonly kind: 'hibernate' };
 /** The process exits with `reason` after this input. */
 export type StopEffect = { readonly kind: 'stop'; readonly reason: Term };
+/**
+ * An Erlang exception the step does not catch (core/raise.ts): the process crashes with
+ * `reason` there, at the CPU time reached; nothing after it runs (the runtime never answers it).
+ */
+export type RaiseEffect = { readonly kind: 'raise'; readonly reason: Term };
 /** An instruments counter increment (`increment(name, value, tags)`); no semantic effect. */
 export type MetricEffect = { readonly kind: 'metric'; readonly name: string; readonly value: number; readonly tags?: readonly string[] };
 
@@ -110,6 +118,7 @@ export type Effect =
   | FlushDownEffect
   | HibernateEffect
   | StopEffect
+  | RaiseEffect
   | MetricEffect;
 
 /** A component's initial state and the effects of its `init/1`. */

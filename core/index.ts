@@ -13,6 +13,7 @@ export * from './ops.js';
 export * from './tables.js';
 export * from './fifo.js';
 export * from './invariant.js';
+export * from './raise.js';
 export {
   initConnector,
   connectorStep,

@@ -11,15 +11,17 @@
 // Subscribers table (protected upstream: Local writes, callers read) and References are
 // shared tables, used through operations (ops.ts).
 
+import type { Term } from './terms.js';
 import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
-import type { AskMsg, Dispatch, DownMsg, LocalInput } from './messages.js';
+import type { AskMsg, ConnectorInput, Dispatch, DownMsg, LocalInput, Target } from './messages.js';
 import { targetNode } from './messages.js';
-import type { Step } from './ops.js';
+import type { Op, Step } from './ops.js';
 import type { ReferenceRow } from './tables.js';
 import { Fifo } from './fifo.js';
 import { invariant } from './invariant.js';
+import { functionClause, raise } from './raise.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
 
@@ -62,6 +64,17 @@ export function enqueueWithLocal(env: Env, dispatches: Dispatch[]): Effect | und
   return { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'enqueue', dispatches } };
 }
 
+/**
+ * `Connector.monitor/3` and `Connector.demonitor/2`: `target |> Connector.get() |>
+ * GenServer.cast(msg)`. A target whose node (`find_node/1`) is not an atom matches no
+ * clause of `get_for_node/1`: the operation is the raise that crashes the process there.
+ */
+export function castToConnector(env: Env, target: Target, msg: ConnectorInput): Op {
+  const node = targetNode(target, env.node);
+  if (node !== undefined) return { kind: 'cast_connector', node, msg };
+  return raise(functionClause('Elixir.ZenMonitor.Local.Connector', 'get_for_node', [target.t === 'tuple' ? (target.v[1] as Term) : target]));
+}
+
 /** A subscriber died: delete each of its references and demonitor it through its Connector. */
 function* subscriberDown(input: DownMsg, env: Env): Step {
   const subscriber = input.object;
@@ -69,7 +82,7 @@ function* subscriberDown(input: DownMsg, env: Env): Step {
   const rows = (yield { kind: 'references.match', subscriber }) as readonly ReferenceRow[];
   for (const row of rows) {
     yield { kind: 'references.delete', subscriber, ref: row.ref };
-    yield { kind: 'cast_connector', node: targetNode(row.target, env.node), msg: { kind: 'demonitor', target: row.target, ref: row.ref } };
+    yield castToConnector(env, row.target, { kind: 'demonitor', target: row.target, ref: row.ref });
   }
   yield { kind: 'subscribers.delete', subscriber };
 }

@@ -11,50 +11,52 @@
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
 import { assertNever, atom, externalBytes, heapWords, ilist, int, list, refcBinaries, tuple } from './terms.js';
+import { inspect } from './inspect.js';
 
 // ---------------------------------------------------------------------------------------
 // Targets (ZenMonitor.destination)
 
 /** `{name, node}`: a process registered as `name` on `node`. */
 export type NamedTarget = { readonly t: 'tuple'; readonly v: readonly [Atom, Atom] };
-/** What can be monitored: a pid, a locally registered name, or `{name, node}`. */
-export type Target = Pid | Atom | NamedTarget;
+/**
+ * What `ZenMonitor.monitor/1` is given (`ZenMonitor.destination`): a pid, a locally
+ * registered name, or `{name, node}` (`isDestination`). Upstream checks nothing, so any
+ * term travels from the caller to the Proxy, whose `Process.monitor` of a malformed one
+ * raises (the Proxy crashes).
+ */
+export type Target = Term;
 
-/** Whether `term` is a well-formed destination (pid, atom, or `{atom, atom}`). */
-export function isTarget(term: Term): term is Target {
+/** Whether `term` is a well-formed destination (pid, atom, or `{atom, atom}`): what `Process.monitor/1` accepts. */
+export function isDestination(term: Term): boolean {
   if (term.t === 'pid' || term.t === 'atom') return true;
   return term.t === 'tuple' && term.v.length === 2 && term.v[0]?.t === 'atom' && term.v[1]?.t === 'atom';
 }
 
-/** `ZenMonitor.find_node/1`: the node a destination lives on. */
-export function targetNode(target: Target, localNode: string): string {
-  switch (target.t) {
-    case 'pid':
-      return target.node;
-    case 'atom':
-      return localNode;
-    case 'tuple':
-      return target.v[1].v;
-    default:
-      return assertNever(target);
-  }
+/**
+ * The node whose Connector handles `target`: `ZenMonitor.find_node/1` (a pid's node, the
+ * second element of any 2-tuple, else this node), or undefined when that is not an atom
+ * (`Connector.get_for_node/1` then has no clause for it: the caller crashes).
+ */
+export function targetNode(target: Target, localNode: string): string | undefined {
+  if (target.t === 'pid') return target.node;
+  if (target.t !== 'tuple' || target.v.length !== 2) return localNode;
+  const node = target.v[1] as Term;
+  return node.t === 'atom' ? node.v : undefined;
 }
 
 /**
  * A table key equal for equal targets and different otherwise: the pid's world-unique
- * uid, or a string for names (`:name` for an atom, `{...}` for `{name, node}`).
+ * uid, or a string (`:name` for an atom, `{...}` for `{name, node}`, the inspected term
+ * for anything else).
  */
 export function targetKey(target: Target): number | string {
-  switch (target.t) {
-    case 'pid':
-      return target.uid;
-    case 'atom':
-      return ':' + target.v;
-    case 'tuple':
-      return '{' + JSON.stringify([target.v[0].v, target.v[1].v]);
-    default:
-      return assertNever(target);
+  if (target.t === 'pid') return target.uid;
+  if (target.t === 'atom') return ':' + target.v;
+  if (isDestination(target)) {
+    const [name, node] = (target as NamedTarget).v;
+    return '{' + JSON.stringify([name.v, node.v]);
   }
+  return '#' + inspect(target);
 }
 
 /** `{name, node}` as a target term. */

@@ -2,10 +2,10 @@
 export { defineScenario, isScenario, MAX_COUNT, MAX_TIMER_MS, MAX_VIRTUAL_MS, Run, sleeper, workMsg, type ClusterSpec, type HostSpec, type Mode, type NodeSpec, type Scenario, type ScenarioDef } from './run/scenario.js';
 export { param, InputError, type ParamSpec, type ParamSpecs, type Params } from './run/params.js';
 export { runScenario, type ResultDoc, type RunOptions } from './run/runner.js';
-export type { EndKind, RunResult } from './run/recorder.js';
+export type { EndKind, NoteValue, RunResult } from './run/recorder.js';
 export type { DrainCase } from './run/drain.js';
 export { World, type WorldOptions } from './beam/world.js';
-export { ZenCluster, ZenApp } from './zen/cluster.js';
+export { ZenCluster, ZenApp, ZEN_PROCESSES, type ZenProcess } from './zen/cluster.js';
 export type { Behaviour, CallResult, Ctx, Dest, DownSignal, ExitMessage, Handling, Received, Steps, Yielded } from './beam/process.js';
 export { supervisor, whichChildren, type ChildInfo, type ChildSpec, type RestartType, type Shutdown, type Strategy, type SupervisorSpec } from './beam/supervisor.js';
 export * as GenRegistry from './beam/gen_registry.js';

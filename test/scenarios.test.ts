@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import amplification from '../scenarios/amplification.js';
+import componentRestart from '../scenarios/component_restart.js';
 import fanout from '../scenarios/fanout.js';
 import herd from '../scenarios/herd.js';
 import partition from '../scenarios/partition.js';
@@ -17,6 +18,7 @@ const SMALL: [Scenario, Record<string, unknown>][] = [
   [amplification as never, { subscribers: 50, reasonBinaryBytes: 10_000 }],
   [fanout as never, { nodes: 3, watchersPerNode: 100 }],
   [partition as never, { targets: 50, killed: 5, netTicktimeS: 4, healAfterMs: 10_000 }],
+  [componentRestart as never, { kill: 'proxy' }],
 ];
 
 for (const [sc, params] of SMALL) {
@@ -63,6 +65,15 @@ test('partition: nodedown only after the tick timeout, then re-monitored targets
     assert.ok((r?.downs.firstMs ?? 0) >= 3000 && (r?.downs.firstMs ?? 0) <= 5100, `first DOWN ${r?.downs.firstMs}`);
   }
   assert.match(zen?.downs.sample ?? '', /:zen_monitor, :nodedown/);
+});
+
+test('component_restart: vanilla loses nothing (no ZenMonitor to kill); zen loses the monitor made before a Connector kill', () => {
+  const [vanilla, zen] = runScenario(componentRestart as never, { params: { kill: 'connector' } }).runs;
+  assert.is(vanilla?.downs.missing, 0);
+  assert.is(vanilla?.notes?.lost, 'none');
+  assert.is(zen?.downs.missing, 1);
+  assert.is(zen?.notes?.lost, 'T1');
+  assert.is(zen?.end, 'time');
 });
 
 test.run();

@@ -6,7 +6,8 @@
 import { atom, tuple, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { CallResult, Dest, DownSignal, From, Proc } from './process.js';
-import { destTerm, type World } from './world.js';
+import { type World } from './world.js';
+import { destTerm } from './dest.js';
 
 const NOCONNECTION = atom('noconnection');
 const TIMEOUT = atom('timeout');

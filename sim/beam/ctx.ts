@@ -4,9 +4,10 @@
 // timer, a call) happens at that time, so processes on different schedulers race as
 // they do on a real node. Costs come from the cost model (cost.ts).
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { etsNew, etsTable, type EtsTable, type EtsType } from './ets.js';
-import type { Behaviour, Ctx, Dest, From, Proc } from './process.js';
-import { destNode, type World } from './world.js';
+import { etsNew, etsNewTyped, etsTable, type EtsOpts, type EtsTable, type EtsType, type TableBody } from './ets.js';
+import { labelProcess, type Behaviour, type Ctx, type Dest, type From, type Proc, type SpawnOpts } from './process.js';
+import { type World } from './world.js';
+import { destNode } from './dest.js';
 
 export class HandlerCtx implements Ctx {
   private p!: Proc;
@@ -106,7 +107,7 @@ export class HandlerCtx implements Ctx {
     return old;
   }
 
-  startLink(behaviour: Behaviour, opts: { name?: string } = {}): Pid {
+  startLink(behaviour: Behaviour, opts: SpawnOpts = {}): Pid {
     this.cursorUs += this.w.cost.monitorUs;
     return this.w.procLib.startLinkFrom(this.p, behaviour, opts, this.nowUs());
   }
@@ -180,8 +181,16 @@ export class HandlerCtx implements Ctx {
     this.cursorUs += this.w.mem.hibernate(this.p);
   }
 
-  etsNew(name: string, type: EtsType = 'set'): EtsTable {
-    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost);
+  etsNew(name: string, type: EtsType = 'set', opts?: EtsOpts): EtsTable {
+    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost, opts);
+  }
+
+  setLabel(label: string): void {
+    labelProcess(this.p, label);
+  }
+
+  etsNewTyped<T extends TableBody>(name: string, body: T): T {
+    return etsNewTyped(this.w.node(this.p.pid.node), this.p, name, body);
   }
 
   ets(name: string): EtsTable {

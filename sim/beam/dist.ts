@@ -11,7 +11,8 @@ import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, Monitor, Proc } from './process.js';
 import { encode, frameBytes, type Encoded } from './wire.js';
-import { destTerm, mapFor, type World } from './world.js';
+import { type World } from './world.js';
+import { destTerm, mapFor } from './dest.js';
 
 /** What travels between nodes. */
 export type DistMsg =

@@ -4,17 +4,29 @@
 // heir). Reads and writes are synchronous, as ETS calls are. A table counts in the node's
 // `ets` memory as `ets:info(T, memory)` does: the empty table, per object its `{key,
 // value}` tuple plus the object's own words (a hash entry, or a tree node; cost model
-// `etsSetObjectWords`, `etsOrderedSetObjectWords`), and a set's bucket segments. ZenMonitor's own tables are
-// typed structures in core/tables.ts, counted the same way by sim/zen/tables_memory.ts.
-import { assertNever, compareTerms, heapWords, type Term } from '../../core/terms.js';
+// `etsSetObjectWords`, `etsOrderedSetObjectWords`), and a set's bucket segments. A table
+// may instead keep its rows in a typed structure of its own (`TypedTable`: ZenMonitor's
+// tables are core/tables.ts structures, counted by sim/zen/memory.ts), owned the same way.
+// Using a table that does not exist is badarg: the calling process crashes (ProcessCrash).
+import { assertNever, atom, compareTerms, heapWords, list, tuple, type Term } from '../../core/terms.js';
 import type { CostModel } from './cost.js';
 import type { SimNode } from './node.js';
-import type { Proc } from './process.js';
+import { ProcessCrash, type Proc } from './process.js';
 
 export type EtsType = 'set' | 'ordered_set';
 
 /** Words of an empty table (M1, `ets:info(T, memory)` of a plain set and ordered_set). */
 export const EMPTY_TABLE_WORDS: Readonly<Record<EtsType, number>> = { set: 305, ordered_set: 133 };
+
+/**
+ * Words `read_concurrency: true` adds to an empty table: a set's reader-group locks (M1:
+ * GenRegistry's tables and Local's Subscribers, both with it, weigh 337 words empty);
+ * nothing for an ordered_set (M1: References, with it, 133 as a plain one).
+ */
+export const READ_CONCURRENCY_WORDS: Readonly<Record<EtsType, number>> = { set: 337 - 305, ordered_set: 0 };
+
+/** Options of `:ets.new` the model tells apart. */
+export type EtsOpts = { readonly readConcurrency?: boolean };
 
 /** Buckets a hash table starts with (its first segment, counted in the empty table). */
 const FIRST_SEGMENT_BUCKETS = 256;
@@ -38,10 +50,26 @@ export function objectWords(type: EtsType, cost: CostModel): number {
   return type === 'set' ? cost.etsSetObjectWords : cost.etsOrderedSetObjectWords;
 }
 
-type Row = { readonly key: Term; readonly value: Term; readonly words: number };
+/** A row as a table holds it: its key, value and flat words. */
+export type EtsRow = { readonly key: Term; readonly value: Term; readonly words: number };
 
-export class EtsTable {
-  private readonly rows = new Map<string, Row>();
+/** A named table on a node, owned by a process: it goes when its owner dies. */
+export type OwnedTable = { readonly name: string; readonly ownerUid: number };
+
+/** What a typed table's body must tell: its row count. */
+export type TableBody = { readonly size: number };
+
+/** A table whose rows live in a typed structure of its own (`body`) rather than as terms. */
+export class TypedTable<T extends TableBody> implements OwnedTable {
+  constructor(
+    readonly name: string,
+    readonly ownerUid: number,
+    readonly body: T,
+  ) {}
+}
+
+export class EtsTable implements OwnedTable {
+  private readonly rows = new Map<string, EtsRow>();
   private words = 0;
 
   constructor(
@@ -50,6 +78,7 @@ export class EtsTable {
     readonly ownerUid: number,
     private readonly node: string,
     private readonly objectWords: number,
+    private readonly emptyWords: number = EMPTY_TABLE_WORDS[type],
   ) {}
 
   get size(): number {
@@ -59,7 +88,7 @@ export class EtsTable {
   /** Bytes this table holds (`ets:info(T, memory)` × 8). */
   bytes(): number {
     const buckets = this.type === 'set' ? setBucketWords(this.rows.size) : 0;
-    return 8 * (EMPTY_TABLE_WORDS[this.type] + this.rows.size * this.objectWords + this.words + buckets);
+    return 8 * (this.emptyWords + this.rows.size * this.objectWords + this.words + buckets);
   }
 
   /** `:ets.insert(table, {key, value})`: replaces the row with an equal key. */
@@ -93,6 +122,11 @@ export class EtsTable {
 
   delete(key: Term): boolean {
     return this.take(key) !== undefined;
+  }
+
+  /** Its rows as it holds them, in insertion order (for a reader that must build nothing; do not mutate). */
+  heldRows(): IterableIterator<EtsRow> {
+    return this.rows.values();
   }
 
   /** Every key: insertion order for a set, term order for an ordered_set. */
@@ -139,30 +173,56 @@ export function canonicalKey(t: Term): string {
   }
 }
 
-/** `:ets.new(name, [type, :named_table, :public])` by `p` on `node`: the table dies with its owner. */
-export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost: CostModel): EtsTable {
-  if (typeof name !== 'string' || name === '') throw new RangeError(`ets table name must be a non-empty string, got ${String(name)}`);
+/** `:ets.new(name, [type, :named_table, :public])` by `p` on `node` (`read_concurrency: true` with `opts.readConcurrency`): the table dies with its owner. */
+export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost: CostModel, opts: EtsOpts = {}): EtsTable {
   if (type !== 'set' && type !== 'ordered_set') throw new RangeError(`ets table type must be set or ordered_set, got ${String(type)}`);
-  if (node.ets.has(name)) throw new Error(`ets table '${name}' already exists on ${node.name}`);
-  const table = new EtsTable(name, type, p.uid, node.name, objectWords(type, cost));
+  const empty = EMPTY_TABLE_WORDS[type] + (opts.readConcurrency === true ? READ_CONCURRENCY_WORDS[type] : 0);
+  const table = new EtsTable(checkName(node, name), type, p.uid, node.name, objectWords(type, cost), empty);
   node.ets.set(name, table);
   node.tables.set(`ets:${name}`, () => table.bytes());
   return table;
 }
 
-/** The named table on `node`; a missing one is badarg, as in ETS. */
+/** `:ets.new(name, [:named_table, ...])` by `p` whose rows live in `body` (a typed structure, whose memory its maker counts): the table dies with its owner. */
+export function etsNewTyped<T extends TableBody>(node: SimNode, p: Proc, name: string, body: T): T {
+  node.typedEts.set(name, new TypedTable(checkName(node, name), p.uid, body));
+  return body;
+}
+
+function checkName(node: SimNode, name: string): string {
+  if (typeof name !== 'string' || name === '') throw new RangeError(`ets table name must be a non-empty string, got ${String(name)}`);
+  if (node.ets.has(name) || node.typedEts.has(name)) throw new Error(`ets table '${name}' already exists on ${node.name}`);
+  return name;
+}
+
+/** The named table on `node`; a missing one is badarg, as in ETS: the caller crashes. */
 export function etsTable(node: SimNode, name: string): EtsTable {
   const table = node.ets.get(name);
-  if (table === undefined) throw new Error(`no ets table '${name}' on ${node.name} (badarg)`);
+  if (table === undefined) throw etsBadarg(node, name, 'lookup');
   return table;
+}
+
+/** The body of the typed table `name` on `node`; a missing one is badarg (the caller crashes). */
+export function typedTable<T extends TableBody>(node: SimNode, name: string, fn: string): T {
+  const table = node.typedEts.get(name);
+  if (table === undefined) throw etsBadarg(node, name, fn);
+  return table.body as T;
+}
+
+/** `{:badarg, [{:ets, fn, [table], []}]}`: what a call on a table that is gone raises. */
+export function etsBadarg(node: SimNode, name: string, fn: string): ProcessCrash {
+  const reason = tuple(atom('badarg'), list([tuple(atom('ets'), atom(fn), list([atom(name)]), list([]))]));
+  return new ProcessCrash(reason, `no ets table '${name}' on ${node.name} (badarg)`);
 }
 
 /** Deletes the tables `p` owns (it died; ETS without an heir). */
 export function dropTablesOf(p: Proc, node: SimNode): void {
-  if (node.ets.size === 0) return;
-  for (const [name, table] of [...node.ets]) {
-    if (table.ownerUid !== p.uid) continue;
-    node.ets.delete(name);
-    node.tables.delete(`ets:${name}`);
+  for (const tables of [node.ets, node.typedEts] as Map<string, OwnedTable>[]) {
+    if (tables.size === 0) continue;
+    for (const [name, table] of [...tables]) {
+      if (table.ownerUid !== p.uid) continue;
+      tables.delete(name);
+      node.tables.delete(`ets:${name}`);
+    }
   }
 }

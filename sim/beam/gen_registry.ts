@@ -13,12 +13,15 @@
 // - an exit signal from its parent (its supervisor's shutdown) runs `terminate`: it
 //   unlinks and kills (`:kill`) every worker it started, then exits; its table goes with it;
 // - any other call is answered `{:error, GenRegistry}`; other messages are ignored.
-// `GenRegistry.stop/2`, `count/1` and `reduce/3` are not modelled.
-import { atom, list, tuple, type Pid, type Term } from '../../core/terms.js';
+// `GenRegistry.stop/2`, `count/1` and `reduce/3` are not modelled. A caller that cannot
+// block (a plain handler) may have its worker started at once (`lookupOrStartNow`).
+import { atom, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { etsTable } from './ets.js';
 import { GenServer, type Blocking } from './gen_server.js';
-import type { Behaviour, CallRequest, CallResult, Ctx, Dest } from './process.js';
+import type { Behaviour, CallRequest, CallResult, Ctx, Dest, Proc } from './process.js';
 import { isExitMessage, startResult } from './proc_lib.js';
 import type { ChildSpec } from './supervisor.js';
+import type { World } from './world.js';
 
 /** What a registry runs: its worker module's name and its `start_link(args)`. */
 export type GenRegistrySpec = {
@@ -52,18 +55,43 @@ export function lookup(ctx: Ctx, table: string, id: Term): Pid | undefined {
   return ctx.ets(table).lookup(id) as Pid | undefined;
 }
 
-/** `GenRegistry.lookup_or_start(registry, id, args, timeout)`: a call; the caller is resumed with a `call_result`. */
-export function lookupOrStart(ctx: Ctx, registry: Dest, id: Term, args: readonly Term[], timeoutMs = LOOKUP_OR_START_TIMEOUT_MS): void {
-  ctx.call(registry, tuple(LOOKUP_OR_START, id, list([...args])), timeoutMs);
+/**
+ * `GenRegistry.lookup_or_start(registry, id, args, timeout)`: a call; returns its tag. The
+ * caller is resumed with a `call_result` (a generator handler: `yield tag` gives its result).
+ */
+export function lookupOrStart(ctx: Ctx, registry: Dest, id: Term, args: readonly Term[], timeoutMs = LOOKUP_OR_START_TIMEOUT_MS): Ref {
+  return ctx.call(registry, lookupOrStartRequest(id, args), timeoutMs);
+}
+
+/** The request `lookup_or_start` sends: `{:lookup_or_start, id, args}`. */
+export function lookupOrStartRequest(id: Term, args: readonly Term[]): Term {
+  return tuple(LOOKUP_OR_START, id, list([...args]));
 }
 
 /** What a `lookupOrStart` call came to: the worker, or why not (`{:error, reason}`, or the call's exit). */
-export function lookupOrStartResult(r: CallResult): { ok: Pid } | { error: Term } {
-  if ('exit' in r.result) return { error: r.result.exit };
-  const v = r.result.ok;
+export function lookupOrStartResult(r: CallResult | CallResult['result']): { ok: Pid } | { error: Term } {
+  const result = 'result' in r ? r.result : r;
+  if ('exit' in result) return { error: result.exit };
+  const v = result.ok;
   if (v.t === 'tuple' && v.v[0] === OK && v.v[1]?.t === 'pid') return { ok: v.v[1] };
   return { error: v.t === 'tuple' && v.v[0] === ERROR ? (v.v[1] as Term) : v };
 }
+
+/**
+ * `lookup_or_start` answered at once, for a caller that cannot block (a plain handler):
+ * the live registry `registry` starts the worker for `id` now if its table has none
+ * (spawned and linked to the registry, its row inserted) and gives its pid. A
+ * simplification: upstream the caller waits while the registry starts the worker; here
+ * the worker's init runs after the caller's handling, as a spawned process's does.
+ */
+export function lookupOrStartNow(w: World, registry: Pid, id: Term, args: readonly Term[]): Pid {
+  const reg = w.alive(registry) === undefined ? undefined : registries.get(registry);
+  if (reg === undefined) throw new Error(`${JSON.stringify(registry)} is not a live GenRegistry`);
+  return reg.startNow(w, registry, id, args);
+}
+
+/** Each running registry by its pid (as supervisor.ts's `running`: a global symbol, never iterated). */
+const registries: WeakMap<Pid, GenRegistry> = ((globalThis as Record<symbol, unknown>)[Symbol.for('zensim.gen_registries')] ??= new WeakMap()) as WeakMap<Pid, GenRegistry>;
 
 class GenRegistry extends GenServer {
   /** The workers it started (its process dictionary: pid uid -> {pid, id}), in start order. */
@@ -74,8 +102,23 @@ class GenRegistry extends GenServer {
   }
 
   protected *onInit(): Blocking {
+    registries.set(this.ctx.self, this);
+    // A label for reports (upstream's sets none): it is registered under its workers' module's name.
+    this.ctx.setLabel('GenRegistry');
     this.ctx.trapExit(true);
-    this.ctx.etsNew(this.spec.name, 'set');
+    this.ctx.etsNew(this.spec.name, 'set', { readConcurrency: true });
+  }
+
+  /** See `lookupOrStartNow` (`self`: this registry's pid; its `ctx` is aimed at whoever runs now). */
+  startNow(w: World, self: Pid, id: Term, args: readonly Term[]): Pid {
+    const table = etsTable(w.node(self.node), this.spec.name);
+    const known = table.lookup(id);
+    if (known !== undefined) return known as Pid;
+    const pid = w.spawn(self.node, this.spec.start(args));
+    w.links.link(w.alive(self) as Proc, pid, w.nowUs);
+    table.insert(id, pid);
+    this.workers.set(pid.uid, { pid, id });
+    return pid;
   }
 
   protected *onMessage(msg: unknown): Blocking {

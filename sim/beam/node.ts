@@ -2,7 +2,7 @@
 // schedulers with one FIFO run queue, the host whose cores its schedulers run on
 // (host.ts), the registered-name table, and its memory books (memory.ts), by
 // `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
-import type { EtsTable } from './ets.js';
+import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
 import { MemoryBooks, type MemoryByCategory } from './memory.js';
 import type { Proc } from './process.js';
@@ -35,6 +35,8 @@ export class SimNode {
   atoms = new AtomTable();
   /** ETS-like tables of this node's processes, by name. */
   readonly ets = new Map<string, EtsTable>();
+  /** Tables whose rows live in typed structures (ZenMonitor's, counted by sim/zen), by name: one namespace with `ets`. */
+  readonly typedEts = new Map<string, TypedTable<TableBody>>();
   /** Memory of ETS tables (this node's and ZenMonitor's), as functions returning bytes. */
   readonly tables = new Map<string, TableMemory>();
   /** Processes, refc binaries and monitors, as running totals. */
@@ -105,6 +107,7 @@ export class SimNode {
     this.linkedTo.clear();
     this.tables.clear();
     this.ets.clear();
+    this.typedEts.clear();
     this.atoms = new AtomTable();
     this.books.clear();
     this.freeSchedulers = this.schedulers;

@@ -10,7 +10,7 @@
 // `{:error, {:already_started, holder}}` and spawns nothing. Simplified: a plain
 // behaviour acknowledges when its init handler returns, even if it left a call pending.
 import { atom, tuple, type Pid, type Term } from '../../core/terms.js';
-import { isHandling, type Behaviour, type Ctx, type ExitMessage, type Handling, type Proc, type Received, type Yielded } from './process.js';
+import { isHandling, type Behaviour, type Ctx, type ExitMessage, type Handling, type Proc, type Received, type SpawnOpts, type Yielded } from './process.js';
 import type { World } from './world.js';
 
 const ACK = atom('ack');
@@ -24,7 +24,7 @@ export class ProcLib {
   constructor(private readonly w: World) {}
 
   /** `proc_lib:start_link` by `p` at CPU time `atUs`: returns the child (or the name's holder). */
-  startLinkFrom(p: Proc, behaviour: Behaviour, opts: { name?: string }, atUs: number): Pid {
+  startLinkFrom(p: Proc, behaviour: Behaviour, opts: SpawnOpts, atUs: number): Pid {
     const w = this.w;
     const holder = opts.name === undefined ? undefined : w.node(p.pid.node).registered.get(opts.name);
     if (holder?.alive === true) {

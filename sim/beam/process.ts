@@ -6,9 +6,16 @@
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import type { EtsTable, EtsType } from './ets.js';
+import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
+
+/**
+ * How a process is spawned: a name to register it under, and `message_queue_data`
+ * `off_heap` (`offHeapQueue`: its queued messages stay out of its heap; what an init that
+ * sets the flag first thing amounts to).
+ */
+export type SpawnOpts = { readonly name?: string; readonly offHeapQueue?: boolean };
 
 /** A registered name on a node (`{name, node}` in Erlang). */
 export type Named = { readonly name: string; readonly node: string };
@@ -74,6 +81,23 @@ export type Envelope = {
   /** Its receiver kept it, or took it into its state: it outlives its handler. */
   held: boolean;
 };
+
+/**
+ * An Erlang exception raised in a process and not caught there (a BIF's badarg, a failed
+ * match, a function clause, a call's exit): thrown by a handler (or by what it calls), it
+ * ends the process with `reason` at the CPU time reached, as an uncaught exception ends an
+ * Erlang process (for an error in a gen_server callback, `{reason, stacktrace}`: the
+ * thrower gives the whole exit reason). Whatever the handler did before it stays done.
+ */
+export class ProcessCrash extends Error {
+  constructor(
+    readonly reason: Term,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProcessCrash';
+  }
+}
 
 /** What a generator handler yields: `undefined` (a synchronisation point) or the tag of a call or receive it waits for. */
 export type Yielded = Ref | undefined;
@@ -159,7 +183,7 @@ export interface Ctx {
    * returns, or with `ctx.initAck`) or exits; resumed with a `received` whose message is
    * `{:ack, pid, result}` or the child's `{:EXIT, ...}` (when trapping exits). See proc_lib.ts.
    */
-  startLink(behaviour: Behaviour, opts?: { name?: string }): Pid;
+  startLink(behaviour: Behaviour, opts?: SpawnOpts): Pid;
   /** `proc_lib:init_ack`: tells the parent this process started (`{:ok, self}`), or failed (`{:error, reason}`). */
   initAck(error?: Term): void;
   /** The process that started this one with `startLink` (proc_lib's parent), if any. */
@@ -181,6 +205,8 @@ export interface Ctx {
   reply(from: From, value: Term): void;
   register(name: string): void;
   whereis(name: string): Pid | undefined;
+  /** `proc_lib:set_label/1`: a name reports show for this process (never one to send to). */
+  setLabel(label: string): void;
   makeRef(): Ref;
   /** Removes one DOWN for `ref` from this process's mailbox; true if one was there. */
   flushDown(ref: Ref): boolean;
@@ -196,8 +222,14 @@ export interface Ctx {
   holdState(words: number): void;
   /** `erlang:hibernate`: the heap is compacted to its live data (the process's CPU pays the collection). */
   hibernate(): void;
-  /** `:ets.new(name, [type, :named_table, :public])`: a table of this node, owned by this process. */
-  etsNew(name: string, type?: EtsType): EtsTable;
+  /** `:ets.new(name, [type, :named_table, :public])` (with `read_concurrency: true` if `opts.readConcurrency`): a table of this node, owned by this process. */
+  etsNew(name: string, type?: EtsType, opts?: EtsOpts): EtsTable;
+  /**
+   * `:ets.new(name, [:named_table, ...])` whose rows live in `body`, a typed structure of
+   * the caller's (ZenMonitor's tables, whose memory sim/zen counts): owned by this
+   * process, deleted when it dies. Returns `body`.
+   */
+  etsNewTyped<T extends TableBody>(name: string, body: T): T;
   /**
    * The named ETS table of this node (throws, as badarg, when there is none). Each call
    * counts as one table operation (`cost.etsOpUs`): look the table up for every operation.
@@ -264,7 +296,7 @@ export class Mailbox {
 
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
 
-/** Names shown for unregistered processes that have a known one (a GenRegistry key): kept aside, so a process pays nothing for it. */
+/** Labels of processes (`proc_lib:set_label/1`: a Connector's peer, a GenRegistry): kept aside, so a process pays nothing for it. */
 const labels = new WeakMap<Proc, string>();
 
 /** Gives `p` a name to show in reports (never one to send to). */
@@ -272,9 +304,15 @@ export function labelProcess(p: Proc, label: string): void {
   labels.set(p, label);
 }
 
-/** How reports name a process: its registered name, else its label, else its pid. */
+/**
+ * How reports name a process: its registered name, else its label, else its pid; a
+ * registered process with a label shows both (`ZenMonitor.Local.Connector (GenRegistry)`:
+ * the registry registered under its workers' module, not one of them).
+ */
 export function displayName(p: Proc): string {
-  return p.registeredName ?? labels.get(p) ?? inspect(p.pid, { localNode: p.pid.node });
+  const label = labels.get(p);
+  if (p.registeredName !== undefined) return label === undefined ? p.registeredName : `${p.registeredName} (${label})`;
+  return label ?? inspect(p.pid, { localNode: p.pid.node });
 }
 
 /** A pending selective receive (`ctx.receive`): what it accepts and its timeout timer. */

@@ -23,7 +23,8 @@ import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Monitor, Proc } from './process.js';
-import { destNode, destTerm, handlingEndUs, mapFor, type World } from './world.js';
+import { handlingEndUs, type World } from './world.js';
+import { destNode, destTerm, mapFor } from './dest.js';
 
 const NORMAL = atom('normal');
 const KILL = atom('kill');

@@ -49,6 +49,8 @@ export type ChildSpec = {
   readonly type?: 'worker' | 'supervisor';
   /** A name the child is registered under (`start_link(..., name: name)`). */
   readonly name?: string;
+  /** The child's queued messages stay off its heap (its init sets `message_queue_data` to `off_heap`). */
+  readonly offHeapQueue?: boolean;
 };
 
 /** `Supervisor.init(children, strategy: ..., max_restarts: intensity, max_seconds: period)`. */
@@ -61,7 +63,7 @@ export type SupervisorSpec = {
   readonly children: readonly ChildSpec[];
 };
 
-type Resolved = Required<Omit<ChildSpec, 'name'>> & Pick<ChildSpec, 'name'>;
+type Resolved = Required<Omit<ChildSpec, 'name' | 'offHeapQueue'>> & Pick<ChildSpec, 'name' | 'offHeapQueue'>;
 
 /** A child as the supervisor tracks it: its spec, and its pid while it runs. */
 export type Child = { readonly spec: Resolved; pid: Pid | undefined; restarting: boolean };
@@ -196,7 +198,8 @@ class Supervisor extends GenServer {
   /** start_children/2: in order; stops at the first that fails to start. */
   private *startChildren(list: readonly Child[]): Blocking<{ child: Child; reason: Term } | undefined> {
     for (const child of list) {
-      const pid = this.ctx.startLink(child.spec.start(), child.spec.name === undefined ? {} : { name: child.spec.name });
+      const { name, offHeapQueue } = child.spec;
+      const pid = this.ctx.startLink(child.spec.start(), { ...(name === undefined ? {} : { name }), ...(offHeapQueue === true ? { offHeapQueue } : {}) });
       const got: unknown = yield;
       const r = startResult(got, pid);
       if ('error' in r) return { child, reason: r.error };
@@ -285,7 +288,7 @@ function checkSpec(spec: SupervisorSpec): Required<Omit<SupervisorSpec, 'childre
     const shutdown = c.shutdown ?? (type === 'worker' ? 5000 : 'infinity');
     const okShutdown = shutdown === 'brutal_kill' || shutdown === 'infinity' || (Number.isInteger(shutdown) && (shutdown as number) >= 0);
     if (!okShutdown) throw new RangeError(`child '${c.id}': shutdown must be ms >= 0, brutal_kill or infinity, got ${String(shutdown)}`);
-    return { id: c.id, start: c.start, restart, shutdown, type, ...(c.name === undefined ? {} : { name: c.name }) };
+    return { id: c.id, start: c.start, restart, shutdown, type, ...(c.name === undefined ? {} : { name: c.name }), ...(c.offHeapQueue === true ? { offHeapQueue: true } : {}) };
   });
   return { strategy, intensity, period, children: resolved };
 }

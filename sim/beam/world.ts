@@ -26,8 +26,10 @@
 // (one message per scheduling, then the process goes to the back of the run queue), and
 // a plain (non-generator) one reads the world as its handling began; an exit signal that
 // kills a running process takes effect when its handler ends (at once if it is paused at
-// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases).
-import { atom, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases). An
+// Erlang exception a handler does not catch (a ProcessCrash: badarg, badmatch, …) ends
+// its process with that reason when the handling ends.
+import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
@@ -38,11 +40,12 @@ import { Links, type ExitSig } from './links.js';
 import { envelope, ProcessMemory } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
-import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Named, type Received, type Slice } from './process.js';
+import { isHandling, Proc, ProcessCrash, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
+import { destNode, isNamed } from './dest.js';
 
 export type WorldOptions = {
   seed: number | string;
@@ -62,10 +65,6 @@ export type WorldKinds = {
   readonly dispatch: number;
   readonly resume: number;
 };
-
-export function isNamed(d: Dest): d is Named {
-  return !('t' in d);
-}
 
 export class World {
   readonly kernel = new Kernel();
@@ -405,9 +404,11 @@ export class World {
     ctx.enter(p, cursorUs);
     this.handling = e;
     this.inHandler = true;
-    let r: void | Handling;
+    let r: void | Handling = undefined;
     try {
       r = msg === INIT ? (p.behaviour.init as (c: Ctx) => void | Handling)(ctx) : p.behaviour.handle(ctx, msg);
+    } catch (e) {
+      crashed(p, e);
     } finally {
       this.inHandler = false;
       this.handling = undefined;
@@ -456,6 +457,9 @@ export class World {
         p.slice = s;
         break;
       }
+    } catch (e) {
+      crashed(p, e);
+      p.slice = null;
     } finally {
       this.inHandler = false;
       this.handling = undefined;
@@ -604,8 +608,15 @@ const MAX_CARRY_US = 0.999;
 export function handlingEndUs(startUs: number, cursorUs: number): number {
   return Math.max(startUs + 1, Math.ceil(cursorUs));
 }
+
 /** What a slice of a dead process's exit handles (trace writers name the slice by its kind). */
 const EXITING = Object.freeze({ kind: 'exiting' });
+
+/** A handler threw: a ProcessCrash ends the process when the handling ends (a kill that came first wins); anything else is a bug. */
+function crashed(p: Proc, e: unknown): void {
+  if (!(e instanceof ProcessCrash)) throw e;
+  p.stopReason ??= e.reason;
+}
 
 /** What a generator handler's `yield tag` returns: a call's result, or the message a receive took. */
 function answerOf(r: CallResult | Received): unknown {
@@ -613,25 +624,6 @@ function answerOf(r: CallResult | Received): unknown {
 }
 
 const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
-
-export function destNode(d: Dest): string {
-  return d.node;
-}
-
-/** The term a DOWN names for a monitored destination: the pid, or `{name, node}`. */
-export function destTerm(d: Dest): Term {
-  return isNamed(d) ? tuple(atom(d.name), atom(d.node)) : d;
-}
-
-/** The inner map of `m` for `key`, made on first use. */
-export function mapFor<K, V>(m: Map<string, Map<K, V>>, key: string): Map<K, V> {
-  let inner = m.get(key);
-  if (inner === undefined) {
-    inner = new Map();
-    m.set(key, inner);
-  }
-  return inner;
-}
 
 function describeMsg(msg: unknown): string {
   if (typeof msg !== 'object' || msg === null) return String(msg);

@@ -12,7 +12,7 @@
 // milliseconds and shrinking is effective; every choice shrinks toward the simplest
 // value (ZenMonitor on every node, default settings, fewer steps, earlier indices).
 import fc from 'fast-check';
-import { MAX_PROCS, REASONS, SCHEDULE_VERSION, type NodeShape, type Schedule, type Step, type ZenSettings } from './schedule.js';
+import { MAX_PROCS, REASONS, SCHEDULE_VERSION, ZEN_COMPONENTS, type NodeShape, type Schedule, type Step, type ZenSettings } from './schedule.js';
 
 export type ArbOptions = {
   /** Include faults (default true); false gives workloads on a healthy cluster. */
@@ -85,6 +85,7 @@ function stepArb(o: Required<ArbOptions>): fc.Arbitrary<Step> {
     w(1, fc.record({ atMs, op: fc.constant('start_zen' as const), node })),
     w(1, fc.record({ atMs, op: fc.constant('restart_zen' as const), node })),
     w(1, fc.record({ atMs, op: fc.constant('connect' as const), ...pair })),
+    w(2, fc.record({ atMs, op: fc.constant('kill_zen' as const), node, component: fc.nat({ max: ZEN_COMPONENTS.length - 1 }), peer: node })),
   ];
   return fc.oneof(...workload, ...faults);
 }

@@ -96,6 +96,30 @@
 
       def truncate(term), do: ZenMonitor.Truncator.truncate(term)
 
+      @doc """
+      Process.exit(pid, :kill) of one of ZenMonitor's processes on this node, found as the F3
+      calibration's driver found them: the Connector for `peer` and the Batcher for `peer`'s
+      Connector through their GenRegistry's table, the others by name. The pid, or nil.
+      """
+      def kill_zen(component, peer) do
+        pid =
+          case component do
+            :connector -> registry_pid(ZenMonitor.Local.Connector, fn id -> id == peer end)
+            :batcher -> registry_pid(ZenMonitor.Proxy.Batcher, fn id -> is_pid(id) and node(id) == peer end)
+            :local -> Process.whereis(ZenMonitor.Local)
+            :dispatcher -> Process.whereis(ZenMonitor.Local.Dispatcher)
+            :proxy -> Process.whereis(ZenMonitor.Proxy)
+          end
+
+        if pid != nil, do: Process.exit(pid, :kill)
+        pid
+      end
+
+      defp registry_pid(table, key?) do
+        rows = if :ets.whereis(table) == :undefined, do: [], else: :ets.tab2list(table)
+        Enum.find_value(rows, fn {id, pid} -> if key?.(id), do: pid end)
+      end
+
       def zen_running?, do: Process.whereis(ZenMonitor.Local) != nil
 
       def alive?(pid) do
@@ -327,6 +351,7 @@
       faults: [],
       cuts: %{},
       zen_down: %{},
+      proxy_kills: %{},
       crash_dumps: [],
       crash_deaths: [],
       recovered: false,
@@ -672,6 +697,18 @@
     end
   end
 
+  # A component fault (F3): its supervisor restarts the process as ZenMonitor's own trees do.
+  def kill_zen(run, node, component, peer) do
+    {n, p} = {node_index(node), node_index(peer)}
+
+    if zen?(run, n) and rpc(run, n, @probe_module, :kill_zen, [component, node_name(run.cluster, p)]) != nil do
+      run = if component == :proxy, do: Map.update!(run, :proxy_kills, &Map.update(&1, n, [elapsed(run)], fn ats -> ats ++ [elapsed(run)] end)), else: run
+      fault(run, :kill_zen)
+    else
+      run
+    end
+  end
+
   def connect(run, a, b) do
     {a, b} = {node_index(a), node_index(b)}
 
@@ -804,14 +841,17 @@
   defp upto(nil), do: @forever
   defp upto(to), do: to
 
-  defp disturbances(_o, s, s), do: []
+  # A Proxy killed: every Connector watching it (its own node's too) fires :nodedown and holds a 2 s penalty.
+  defp disturbances(o, s, s), do: proxy_kills(o, s)
 
   defp disturbances(o, s, t) do
     conn = for iv <- Map.get(o.conn_down, {s, t}, []), do: {iv, conn_grace(), "n#{s} lost its connection to n#{t}"}
     cuts = for k <- [{s, t}, {t, s}], iv <- Map.get(o.run.cuts, k, []), do: {iv, conn_grace(), "a cut between n#{s} and n#{t}"}
     zen = for iv <- Map.get(o.run.zen_down, t, []), do: {iv, zen_grace(iv), "ZenMonitor not running on n#{t}"}
-    conn ++ cuts ++ zen
+    proxy_kills(o, t) ++ conn ++ cuts ++ zen
   end
+
+  defp proxy_kills(o, t), do: for(at <- Map.get(o.run.proxy_kills, t, []), do: {{at, at}, zen_grace({at, at}), "the Proxy on n#{t} was killed"})
 
   defp disturbed?(o, s, t, from, to), do: Enum.any?(disturbances(o, s, t), fn {{a, b}, grace, _} -> a <= to and upto(b) + grace >= from end)
   defp disturbed_at_end(o, s, t), do: Enum.find(disturbances(o, s, t), fn {{_, b}, _, _} -> b == nil end)

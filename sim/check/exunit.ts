@@ -22,7 +22,7 @@ import { FINDINGS } from './findings.js';
 import { PROPERTIES, type Property, type PropertyName } from './properties.js';
 import { writeAtomic } from '../report/output.js';
 import { scheduleConfig } from './run.js';
-import { CHECK_NET_TICKTIME_S, REASONS, scheduleJson, type Op, type Schedule, type Step } from './schedule.js';
+import { CHECK_NET_TICKTIME_S, REASONS, scheduleJson, ZEN_COMPONENTS, type Op, type Schedule, type Step } from './schedule.js';
 
 export type ExunitOptions = {
   /** Where the schedule came from (a file name), shown in the test and its messages. */
@@ -87,6 +87,7 @@ const FAULT: Readonly<Record<Op, boolean>> = {
   stop_zen: true,
   start_zen: true,
   connect: true,
+  kill_zen: true,
 };
 
 /** Where real BEAM is not driven like the simulation, per step kind present. */
@@ -117,6 +118,8 @@ const DIFFERENCES: Readonly<Record<Op, string | undefined>> = {
     'stop_zen is Application.stop(:zen_monitor), then of :instruments, which keeps the names of the metrics probes ZenMonitor defines at start (zen_monitor 2.1.0 fails to start again while they are taken); start_zen sets the app env again and starts both',
   start_zen: undefined,
   connect: undefined,
+  kill_zen:
+    "kill_zen is Process.exit(pid, :kill) of the process found as the F3 calibration's driver found it (the Connector and the Batcher through their GenRegistry's table, the others by name), sent on its node; after a Proxy kill, :nodedown is accepted for that node's monitors within the grace period, as in zensim",
 };
 
 const COMPILE_TIME: readonly ZenConfigKey[] = ['truncation_depth', 'max_binary_size'];
@@ -300,6 +303,8 @@ export function stepCall(st: Step): string {
       return `${st.op}(&1, ${st.a}, ${st.b})`;
     case 'latency':
       return `latency(&1, ${st.a}, ${st.b}, ${st.ms})`;
+    case 'kill_zen':
+      return `kill_zen(&1, ${st.node}, :${ZEN_COMPONENTS[st.component]}, ${st.peer})`;
     default:
       return assertNever(st);
   }

@@ -23,7 +23,7 @@ import { inspect } from '../../core/inspect.js';
 import { atom, termEquals, type Term } from '../../core/terms.js';
 import { expectedTruncation } from './oracle.js';
 import { nodeName } from './schedule.js';
-import { type DeathObs, type DemonitorObs, type DownObs, type Interval, type MonitorObs, type Observations, pairKey, push } from './observations.js';
+import { type DeathObs, type DemonitorObs, type DownObs, type Interval, type MonitorObs, type Observations, pairKey, push, type ZenKillObs } from './observations.js';
 
 const CALL_TIMEOUT_MS = 5_000;
 const MAX_PENALTY_MS = 60_000;
@@ -33,6 +33,7 @@ export type DisturbanceLog = {
   readonly connDown: ReadonlyMap<string, readonly Interval[]>;
   readonly cuts: ReadonlyMap<string, readonly Interval[]>;
   readonly zenDown: ReadonlyMap<number, readonly Interval[]>;
+  readonly zenKills: readonly ZenKillObs[];
   readonly config: ZenConfig;
 };
 export type Disturbance = { readonly iv: Interval; readonly graceUs: number; readonly what: string };
@@ -50,8 +51,14 @@ export function zenGraceUs(iv: Interval, config: ZenConfig): number {
 
 /** The disturbances of the pair (subscriber node s, target node t), each with its grace. */
 export function disturbancesOf(log: DisturbanceLog, s: number, t: number): Disturbance[] {
-  if (s === t) return [];
   const out: Disturbance[] = [];
+  // The Proxy of t killed: every Connector watching it (t's own too) fires :nodedown and holds a 2 s penalty.
+  for (const k of log.zenKills) {
+    if (k.which !== 'proxy' || k.node !== t) continue;
+    const iv = { fromUs: k.atUs, toUs: k.atUs };
+    out.push({ iv, graceUs: zenGraceUs(iv, log.config), what: `the Proxy on ${nodeName(t)} was killed` });
+  }
+  if (s === t) return out;
   const conn = connGraceUs(log.config);
   for (const iv of log.connDown.get(pairKey(s, t)) ?? []) out.push({ iv, graceUs: conn, what: `${nodeName(s)} lost its connection to ${nodeName(t)}` });
   for (const k of [pairKey(s, t), pairKey(t, s)]) for (const iv of log.cuts.get(k) ?? []) out.push({ iv, graceUs: conn, what: `a cut ${k.replace('>', ' -> ')}` });
@@ -119,6 +126,10 @@ export class Facts implements DisturbanceLog {
 
   get zenDown(): ReadonlyMap<number, readonly Interval[]> {
     return this.obs.zenDown;
+  }
+
+  get zenKills(): readonly ZenKillObs[] {
+    return this.obs.zenKills;
   }
 
   get config(): ZenConfig {

@@ -11,13 +11,15 @@
 // replays it.
 import { assertNever } from '../../core/terms.js';
 import type { Facts } from './facts.js';
-import { pairKey } from './observations.js';
+import { type MonitorObs, pairKey } from './observations.js';
 import type { PropertyName, Verdict, Violation } from './verdict.js';
 
 export type Finding = {
   readonly id: string;
   readonly title: string;
   readonly property: PropertyName;
+  /** Other properties its schedules break by the same code path (what it leaves behind). */
+  readonly consequences?: readonly PropertyName[];
   /** Where it is written up. */
   readonly doc: string;
   /** Its minimal schedule (replay with `zensim check --replay`). */
@@ -59,7 +61,9 @@ export const FINDINGS: readonly Finding[] = [
     schedule: 'docs/findings/proxy-rows-dead-connector.json',
     // A row {target, connector} is deleted only by an unsubscribe, the target's death, or
     // the Batcher of that Connector seeing it go DOWN. Dead Connector: the Proxy's node never
-    // started a Batcher for it, so nobody watched it die. Live Connector: its unsubscribe
+    // started a Batcher for it, so nobody watched it die; or its Batcher did, deleted its rows
+    // and stopped, and a subscription the Connector had sent arrived after (a late one, held
+    // on the wire by a cut): nobody watches it any more. Live Connector: its unsubscribe
     // never came, because it ran do_down/1 (fired every monitor and cleared its batch,
     // pending :unsubscribes included) while it held the target, or because the connection
     // between the two nodes went down after the row's first subscription (an unsubscribe
@@ -67,7 +71,7 @@ export const FINDINGS: readonly Finding[] = [
     matches: (v, facts) => {
       if (v.evidence?.kind !== 'proxy-row') return false;
       const { row, proxyNode } = v.evidence;
-      if (v.code === 'proxy-row-dead-connector') return !row.batcherStarted;
+      if (v.code === 'proxy-row-dead-connector') return !row.batcherStarted || row.batcherCleanedUp;
       if (v.code !== 'proxy-row-unneeded') return false;
       if (facts.obs.fires.some((fire) => fire.connector === row.connector.uid && fire.targets.includes(row.targetUid))) return true;
       const subscribed = facts.obs.chunks.find((c) => c.connector === row.connector.uid && c.subscribes?.includes(row.targetUid) === true);
@@ -75,7 +79,84 @@ export const FINDINGS: readonly Finding[] = [
       return subscribed !== undefined && pairs.some((k) => (facts.obs.connEvents.get(k) ?? []).some((e) => !e.up && e.atUs >= subscribed.atUs));
     },
   },
+  {
+    id: 'F3',
+    title: 'a ZenMonitor process killed loses DOWNs for good: a restarted Connector knows none of the old monitors and never watches its node again',
+    property: 'exactly-one-down-per-undemonitored-monitor',
+    consequences: ['no-leaks-when-quiet'],
+    doc: 'docs/findings.md#f3-a-killed-connector-loses-its-monitors-and-its-node',
+    schedule: 'docs/findings/connector-killed.json',
+    // A monitor with no DOWN whose DOWN was lost to a kill (lostToKill); and what such kills
+    // leave behind: that monitor's References row and its replacement Connector's row (its
+    // target is dead), the rows of a subscriber that died unwatched after Local restarted,
+    // a killed Connector's Proxy rows
+    // when no Batcher ever watched it (F2's path, opened by the kill), and the rows a killed
+    // Proxy's successor never monitored, whose targets died since.
+    matches: (v, facts) => {
+      const e = v.evidence;
+      if (e?.kind === 'dead-subscriber-row') return unwatchedAfterLocalRestart(facts, e.sub, e.node);
+      if (e?.kind === 'no-down') {
+        if (!['missing-down', 'missing-nodedown', 'references-row', 'connector-row'].includes(v.code)) return false;
+        return lostToKill(facts, e.monitor, v.code === 'missing-nodedown');
+      }
+      if (e?.kind !== 'proxy-row') return false;
+      const { row, proxyNode } = e;
+      if (v.code === 'proxy-row-dead-connector') return facts.obs.zenKills.some((k) => k.node === row.connectorNode && (k.which === 'local' || (k.which === 'connector' && k.peer === proxyNode)));
+      return v.code === 'proxy-row-dead-target' && facts.obs.zenKills.some((k) => k.which === 'proxy' && k.node === proxyNode);
+    },
+  },
 ];
+
+/**
+ * F3's code paths: whether the DOWN of `m` was lost to a kill of one of ZenMonitor's own
+ * processes. A Connector for the target's node, or Local (whose restart kills every
+ * Connector), killed on the subscriber's node after the monitor was made: the monitor went
+ * with the Connector's private table; or before it, and the target's node was lost after
+ * the kill (`dueAtEnd`: a :nodedown still due at the end): the replacement found the node
+ * `:compatible` in the Nodes table, never monitored it, and missed the loss. A Dispatcher
+ * (subscriber's node), a Batcher for the subscriber's node or a Proxy (target's node, its
+ * Batchers going with their registry) killed after the target died: the DOWN they held
+ * went with them.
+ */
+export function lostToKill(facts: Facts, m: MonitorObs, dueAtEnd: boolean): boolean {
+  const death = facts.deathOf.get(m.target);
+  const lost = facts.obs.connDown.get(pairKey(m.subNode, m.targetNode)) ?? [];
+  const nodeLostAfter = (atUs: number) => dueAtEnd || lost.some((iv) => iv.fromUs >= atUs) || (death?.crash === true && death.atUs >= atUs);
+  return facts.obs.zenKills.some((k) => {
+    const held = death !== undefined && death.atUs <= k.atUs;
+    switch (k.which) {
+      case 'connector':
+        return k.node === m.subNode && k.peer === m.targetNode && (k.atUs >= m.atUs || nodeLostAfter(k.atUs));
+      case 'local':
+        return k.node === m.subNode && (k.atUs >= m.atUs || nodeLostAfter(k.atUs));
+      case 'dispatcher':
+        return k.node === m.subNode && held;
+      case 'batcher':
+        return k.node === m.targetNode && k.peer === m.subNode && held;
+      case 'proxy':
+        return k.node === m.targetNode && held;
+      default:
+        return assertNever(k.which);
+    }
+  });
+}
+
+/**
+ * Whether the dead process `sub` (on `node`) was no longer watched by Local when it died:
+ * Local restarted on its node before that death (killed, or ZenMonitor restarted there),
+ * and `sub` completed no monitor after that (its next `monitor/1` would have had the new
+ * Local watch it). Local's monitors of its subscribers go with it, so nothing then cleans
+ * up after `sub`; and a `monitor/1` made while the tree restarts crashes its caller
+ * (badarg: Local's Subscribers table, or the Connector registry's, is not there yet),
+ * after its References row is in.
+ */
+function unwatchedAfterLocalRestart(facts: Facts, sub: number, node: number): boolean {
+  const death = facts.deathOf.get(sub);
+  if (death === undefined) return false;
+  const kills = facts.obs.zenKills.filter((k) => k.which === 'local' && k.node === node).map((k) => k.atUs);
+  const starts = (facts.obs.zenDown.get(node) ?? []).filter((iv) => iv.fromUs > 0).map((iv) => iv.toUs);
+  return [...kills, ...starts].some((atUs) => atUs <= death.atUs && !facts.obs.monitors.some((m) => m.sub === sub && m.atUs >= atUs));
+}
 
 /** How a property's verdict on one run classifies: it held, every violation is a documented finding, or something new. */
 export type Classification =
@@ -87,7 +168,7 @@ export function classify(property: PropertyName, v: Verdict, facts: Facts): Clas
   if (v.ok) return { kind: 'pass' };
   const found: Finding[] = [];
   for (const violation of v.violations) {
-    const f = FINDINGS.find((x) => x.property === property && x.matches(violation, facts));
+    const f = FINDINGS.find((x) => (x.property === property || x.consequences?.includes(property) === true) && x.matches(violation, facts));
     if (f === undefined) return { kind: 'new', violation };
     if (!found.includes(f)) found.push(f);
   }

@@ -12,7 +12,7 @@ import type { LocalState } from '../../core/local.js';
 import type { ProxyState } from '../../core/proxy.js';
 import type { ZenConfig } from '../../core/config.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import type { ZenApp, ZenCluster } from '../zen/cluster.js';
+import { LOCAL, PROXY, type ZenApp, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import type { Schedule, Step } from './schedule.js';
 
 /** Who watched whom, from when: what a ZenMonitor monitor and a plain ERTS monitor share (processes by index). */
@@ -99,6 +99,8 @@ export type RecoveryObs = { readonly monitor: number; readonly s: number; readon
 /** A stretch of time when a node pair was disturbed, from `fromUs` to `toUs` (Infinity: to the end). */
 export type Interval = { fromUs: number; toUs: number };
 export type FaultObs = { readonly atUs: number; readonly op: Step['op']; readonly detail: string };
+/** A component fault: which of ZenMonitor's processes was killed on `node` (the Connector for `peer`, the Batcher for `peer`'s Connector), and when. */
+export type ZenKillObs = { readonly atUs: number; readonly node: number; readonly which: ZenProcess; readonly peer: number };
 export type RateWindow = { readonly node: number; readonly tickUs: number; delivered: number };
 
 /** The ZenMonitor tables and component states of one node at the end (processes by index). */
@@ -109,7 +111,11 @@ export type NodeEnd = {
   readonly referencesSize: number;
   /** Local's subscriber set. */
   readonly localSubscribers: { proc: number; alive: boolean }[];
-  /** Proxy subscriber rows, by target process (`batcherStarted`: this node ever started a Batcher for that Connector). */
+  /**
+   * Proxy subscriber rows, by target process (`batcherStarted`: this node ever started a
+   * Batcher for that Connector; `batcherCleanedUp`: one deleted that Connector's rows on its
+   * DOWN, so this row came after).
+   */
   readonly proxyRows: {
     target: number;
     targetUid: number;
@@ -119,6 +125,7 @@ export type NodeEnd = {
     connectorAlive: boolean;
     connectorHolds: boolean;
     batcherStarted: boolean;
+    batcherCleanedUp: boolean;
   }[];
   readonly proxyRowsSize: number;
   /** ERTS monitors the Proxy holds on targets no row subscribes to (upstream keeps them after unsubscribe). */
@@ -151,6 +158,8 @@ export type Observations = {
   readonly cuts: Map<string, Interval[]>;
   /** Per node: when ZenMonitor was not running there. */
   readonly zenDown: Map<number, Interval[]>;
+  /** Each of ZenMonitor's processes killed by a `kill_zen` step, in order. */
+  readonly zenKills: readonly ZenKillObs[];
   /** Per node: its Dispatcher's demand windows (tick to tick) with the DOWNs delivered in each. */
   readonly rate: RateWindow[];
   /** Largest one-way latency set on each pair `a>b` (both orders), µs. */
@@ -218,7 +227,7 @@ export function nodeEnd(v: RunView, n: number): NodeEnd | undefined {
     const st = v.zen.inspectState(pid) as BatcherState | undefined;
     if (st !== undefined) batchers.push({ connector: st.connector, connectorAlive: v.isAlive(st.connector), batch: st.batch.length });
   }
-  const local = v.zen.inspectState(app.pids[1] as Pid) as LocalState | undefined;
+  const local = v.zen.inspectState(app.whereis(LOCAL) as Pid) as LocalState | undefined;
   return {
     node: n,
     references,
@@ -274,11 +283,12 @@ function proxyEnd(v: RunView, app: ZenApp): { rows: NodeEnd['proxyRows']; kept: 
         connectorNode: v.names.indexOf(row.connector.node),
         connectorAlive: v.isAlive(row.connector),
         connectorHolds: connectorHolds(v, row.connector, pid, holds),
-        batcherStarted: app.batchers.has(row.connector.uid),
+        batcherStarted: app.batchersStarted.has(row.connector.uid),
+        batcherCleanedUp: app.batchersCleanedUp.has(row.connector.uid),
       });
     }
   }
-  const proxy = v.zen.inspectState(app.pids[0] as Pid) as ProxyState | undefined;
+  const proxy = v.zen.inspectState(app.whereis(PROXY) as Pid) as ProxyState | undefined;
   let kept = 0;
   for (const target of proxy?.monitors.values() ?? []) if (target.t === 'pid' && !rowTargets.has(target.uid)) kept++;
   return { rows, kept };

@@ -112,10 +112,11 @@ function exactlyOne(f: Facts, report: Report): void {
     }
     if (downs.length > 0 || f.demonitorsByMonitor.has(m.id) || f.voidReason(m) !== undefined) continue;
     const death = f.deathOf.get(m.target);
-    if (death !== undefined) report('missing-down', `${f.describe(m)} got no DOWN, though ${f.showDeath(death)} and it was never demonitored`);
+    const evidence = { kind: 'no-down', monitor: m } as const;
+    if (death !== undefined) report('missing-down', `${f.describe(m)} got no DOWN, though ${f.showDeath(death)} and it was never demonitored`, evidence);
     else if (f.disturbedAtEnd(m.subNode, m.targetNode)) {
       const why = f.disturbances(m.subNode, m.targetNode).find(({ iv }) => iv.toUs === Infinity)?.what ?? '';
-      report('missing-nodedown', `${f.describe(m)} got no DOWN, though at the end ${why}: a {:zen_monitor, :nodedown} was due`);
+      report('missing-nodedown', `${f.describe(m)} got no DOWN, though at the end ${why}: a {:zen_monitor, :nodedown} was due`, evidence);
     }
   }
 }
@@ -194,8 +195,11 @@ function leaksOf(f: Facts, e: NodeEnd, report: Report): void {
     const what = `References on ${node} keep ${f.proc(r.sub)}'s ref #${r.refUid}`;
     const gone = active(r.refUid);
     if (r.sub < 0) report('references-row', `${what}: its subscriber is not a known process`);
-    else if (f.deathOf.has(r.sub)) report('references-row', `${what}, but the subscriber is dead (${f.ms(f.deathOf.get(r.sub)?.atUs ?? 0)})`);
-    else if (r.target >= 0 && f.deathOf.has(r.target)) report('references-row', `${what}, but its target ${f.proc(r.target)} is dead (${f.showDeath(f.deathOf.get(r.target))})`);
+    else if (f.deathOf.has(r.sub)) report('references-row', `${what}, but the subscriber is dead (${f.ms(f.deathOf.get(r.sub)?.atUs ?? 0)})`, { kind: 'dead-subscriber-row', sub: r.sub, node: e.node });
+    else if (r.target >= 0 && f.deathOf.has(r.target)) {
+      const m = f.monitorByRef.get(r.refUid);
+      report('references-row', `${what}, but its target ${f.proc(r.target)} is dead (${f.showDeath(f.deathOf.get(r.target))})`, m === undefined ? undefined : { kind: 'no-down', monitor: m });
+    }
     else if (gone !== undefined) report('references-row', `${what}: ${gone}`);
   }
   if (e.referencesSize !== e.references.length) report('references-row', `References on ${node} hold ${e.referencesSize - e.references.length} row(s) of processes that are not probes`);
@@ -205,7 +209,10 @@ function leaksOf(f: Facts, e: NodeEnd, report: Report): void {
     for (const r of c.monitors) {
       const row = `${conn} keeps the monitor of ${f.proc(r.target)} by ${f.proc(r.sub)} (ref #${r.refUid})`;
       if (!r.subAlive) report('connector-row', `${row}, but the subscriber is dead`);
-      else if (!r.targetAlive) report('connector-row', `${row}, but the target is dead (${f.showDeath(f.deathOf.get(r.target))})`);
+      else if (!r.targetAlive) {
+        const m = f.monitorByRef.get(r.refUid);
+        report('connector-row', `${row}, but the target is dead (${f.showDeath(f.deathOf.get(r.target))})`, m === undefined ? undefined : { kind: 'no-down', monitor: m });
+      }
       else if (!r.inReferences) report('connector-row', `${row}, but References no longer has it (${active(r.refUid) ?? 'row gone'})`);
     }
     if (c.batch > 0) report('connector-batch', `${conn} still has ${c.batch} instruction(s) it never sent`);

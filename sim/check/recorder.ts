@@ -13,7 +13,7 @@ import type { AskMsg, DeadMsg, DemonitorMsg, EventsMsg, ProcessMsg } from '../..
 import type { Pid, Term } from '../../core/terms.js';
 import type { DownSignal, Proc } from '../beam/process.js';
 import type { World } from '../beam/world.js';
-import type { ZenCluster } from '../zen/cluster.js';
+import { DISPATCHER, LOCAL, type ZenCluster } from '../zen/cluster.js';
 import type {
   AskObs,
   ChunkObs,
@@ -29,6 +29,7 @@ import type {
   MessageObs,
   RateWindow,
   TimerObs,
+  ZenKillObs,
 } from './observations.js';
 import { pairKey, push } from './observations.js';
 
@@ -55,6 +56,8 @@ export class Recorder {
   readonly chunks: ChunkObs[] = [];
   readonly connectorDemonitors = new Set<number>();
   readonly fires: FireObs[] = [];
+  /** Each of ZenMonitor's processes killed by a `kill_zen` step (run.ts records them). */
+  readonly zenKills: ZenKillObs[] = [];
   readonly ertsDowns: ErtsDownObs[] = [];
   /** Process index by pid uid. */
   readonly procIndex = new Map<number, number>();
@@ -63,9 +66,6 @@ export class Recorder {
   /** Numbered messages and timer messages in flight, by message object. */
   readonly inFlight = new Map<Term, MessageObs>();
   readonly timersInFlight = new Map<Term, TimerObs>();
-  /** ZenMonitor's singletons by pid uid: node index. */
-  readonly dispatchers = new Map<number, number>();
-  readonly locals = new Map<number, number>();
   private readonly lastWindow = new Map<number, RateWindow>();
   /** DOWNs delivered and not handled yet, by message object (a list: one object may be sent twice). */
   private readonly pendingDowns = new Map<unknown, DownObs[]>();
@@ -143,11 +143,11 @@ export class Recorder {
         return this.down(p, msg as DownSignal);
       case 'ask': {
         const a = msg as AskMsg;
-        if (this.locals.has(p.uid)) this.asks.push({ dispatcher: a.from.pid.uid, n: a.n, atUs: w.nowUs });
+        if (this.singletonNode(p, LOCAL) !== undefined) this.asks.push({ dispatcher: a.from.pid.uid, n: a.n, atUs: w.nowUs });
         return;
       }
       case 'events': {
-        const node = this.dispatchers.get(p.uid);
+        const node = this.singletonNode(p, DISPATCHER);
         if (node !== undefined) this.eventsIn.push({ node, dispatcher: p.uid, k: (msg as EventsMsg).events.length, atUs: w.nowUs });
         return;
       }
@@ -212,9 +212,9 @@ export class Recorder {
 
   private slice(p: Proc, startUs: number, endUs: number, msg: unknown): void {
     const kind = (msg as { kind?: unknown }).kind;
-    const dispatcherNode = this.dispatchers.get(p.uid);
+    const dispatcherNode = this.singletonNode(p, DISPATCHER);
     if (dispatcherNode !== undefined) return this.dispatcherSlice(p.uid, dispatcherNode, startUs, endUs, kind, msg);
-    const localNode = this.locals.get(p.uid);
+    const localNode = this.singletonNode(p, LOCAL);
     if (localNode !== undefined) {
       if (kind === 'ask') this.handOvers.push({ node: localNode, n: (msg as AskMsg).n, startUs, endUs });
       return;
@@ -235,6 +235,11 @@ export class Recorder {
       const events = (msg as EventsMsg).events.map((e) => ({ sub: this.procIndex.get(e.subscriber.uid) ?? -1, refUid: e.down.ref.uid }));
       this.dispatcherSlices.push({ node, dispatcher: uid, startUs, endUs, events });
     }
+  }
+
+  /** The node index of ZenMonitor's singleton registered as `name`, if `p` is (or was) it: found by name, as a restart gives it a new pid. */
+  private singletonNode(p: Proc, name: string): number | undefined {
+    return p.registeredName === name ? this.names.indexOf(p.pid.node) : undefined;
   }
 
   private isConnector(p: Proc): boolean {

@@ -8,7 +8,7 @@
 // says which and why.
 import type { ZenConfig } from '../../core/config.js';
 import { type DisturbanceLog, settledFromUs } from './facts.js';
-import type { Interval } from './observations.js';
+import type { Interval, ZenKillObs } from './observations.js';
 import { nodeName } from './schedule.js';
 
 /** From a recovery probe's monitor to its target's exit. */
@@ -25,6 +25,7 @@ export type RecoveryView = {
   readonly connDown: ReadonlyMap<string, readonly Interval[]>;
   readonly cuts: ReadonlyMap<string, readonly Interval[]>;
   readonly zenDown: ReadonlyMap<number, readonly Interval[]>;
+  readonly zenKills: readonly ZenKillObs[];
 };
 
 /** The probes of a run whose settle time is `fromUs`, given which nodes are up and run ZenMonitor now. */

@@ -24,11 +24,11 @@ import { assertNever, atom, int, tuple, type Pid, type Term } from '../../core/t
 import type { TraceSink } from '../engine/kernel.js';
 import type { Ctx, DownSignal, Handling, Proc, Steps } from '../beam/process.js';
 import { World } from '../beam/world.js';
-import { ZenCluster, type ComponentSteps } from '../zen/cluster.js';
+import { DISPATCHER, ZenCluster, type ComponentSteps, type ZenProcess } from '../zen/cluster.js';
 import { type DemonitorObs, type ErtsMonitorObs, type FaultObs, type MessageObs, type MonitorObs, nodeEnd, type NodeEnd, type Observations, pairKey, type RecoveryObs, type RunView, type TimerObs } from './observations.js';
 import { closeInterval, openInterval, Recorder } from './recorder.js';
 import { planRecovery } from './recovery.js';
-import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, type NodeShape, type Schedule, type Step } from './schedule.js';
+import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, ZEN_COMPONENTS, type NodeShape, type Schedule, type Step } from './schedule.js';
 
 /** ZenMonitor boots on each node within this many µs; the script starts then. */
 const BOOT_US = 100_000;
@@ -110,7 +110,7 @@ class CheckRun implements RunView {
     this.rec = new Recorder(this.world, this.zen, this.names, (proc) => this.procs[proc]?.node ?? -1, (uid) => this.queues.delete(uid));
     this.rec.install();
     this.world.onSliceStart = (p, startUs, msg) => {
-      if (this.races.size > 0 && this.rec.dispatchers.has(p.uid) && (msg as { kind?: unknown }).kind === 'events') this.startRaces(msg as EventsMsg, startUs);
+      if (this.races.size > 0 && p.registeredName === DISPATCHER && (msg as { kind?: unknown }).kind === 'events') this.startRaces(msg as EventsMsg, startUs);
     };
     opts.attach?.(this.world, this.zen);
   }
@@ -176,6 +176,8 @@ class CheckRun implements RunView {
       case 'latency':
       case 'connect':
         return { ...step, a: this.node(step.a), b: this.node(step.b) };
+      case 'kill_zen':
+        return { ...step, node: this.node(step.node), component: step.component % ZEN_COMPONENTS.length, peer: this.node(step.peer) };
       case 'monitor':
       case 'monitor_burst':
       case 'erts_monitor': {
@@ -302,6 +304,12 @@ class CheckRun implements RunView {
         if (step.a === step.b || !up(step.a) || !up(step.b)) return;
         w.net.ensureConnected(this.name(step.a), this.name(step.b));
         return detail(`${this.name(step.a)} -> ${this.name(step.b)}`);
+      case 'kill_zen': {
+        const which = ZEN_COMPONENTS[step.component] as ZenProcess;
+        if (this.zen.kill(this.name(step.node), which, this.name(step.peer)) === undefined) return;
+        this.rec.zenKills.push({ atUs: w.nowUs, node: step.node, which, peer: step.peer });
+        return detail(`${which}${which === 'connector' || which === 'batcher' ? ` for ${this.name(step.peer)}` : ''} on ${this.name(step.node)}`);
+      }
       default:
         throw new Error(`not a fault: ${step.op}`);
     }
@@ -347,9 +355,7 @@ class CheckRun implements RunView {
   }
 
   private startZen(n: number): void {
-    const app = this.zen.start(this.name(n), this.s.zen);
-    this.rec.locals.set((app.pids[1] as Pid).uid, n);
-    this.rec.dispatchers.set((app.pids[2] as Pid).uid, n);
+    this.zen.start(this.name(n), this.s.zen);
     closeInterval(this.rec.zenDown, n, this.world.nowUs);
   }
 
@@ -585,6 +591,7 @@ class CheckRun implements RunView {
       connEvents: r.connEvents,
       cuts: r.cuts,
       zenDown: r.zenDown,
+      zenKills: r.zenKills,
       rate: r.rate,
       maxLatencyUs: this.maxLatencyUs,
       dispatcherSlices: r.dispatcherSlices,

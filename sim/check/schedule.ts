@@ -14,6 +14,7 @@
 import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfigKey } from '../../core/config.js';
 import { atom, bin, int, list, mapOf, tuple, type Term } from '../../core/terms.js';
 import { InputError } from '../run/params.js';
+import type { ZenProcess } from '../zen/cluster.js';
 
 export const SCHEDULE_VERSION = 1;
 
@@ -64,6 +65,12 @@ export type Step = At &
     /** `Application.stop(:zen_monitor)` then `Application.start(:zen_monitor)` at once (a restart of the app). */
     | { readonly op: 'restart_zen'; readonly node: number }
     | { readonly op: 'connect'; readonly a: number; readonly b: number }
+    /**
+     * A component fault: `Process.exit(pid, :kill)` of ZenMonitor's process
+     * `ZEN_COMPONENTS[component]` on `node` (the Connector for `peer`, the Batcher for
+     * `peer`'s Connector; the others ignore `peer`). Its supervisor restarts it.
+     */
+    | { readonly op: 'kill_zen'; readonly node: number; readonly component: number; readonly peer: number }
     // Plain ERTS traffic between probes, the object of the world's own properties.
     /** `proc` sends `count` numbered messages to `to`, one after the other in one handler. */
     | { readonly op: 'send'; readonly proc: number; readonly to: number; readonly count: number }
@@ -91,6 +98,9 @@ export type Schedule = {
    */
   readonly faultsEndMs: number;
 };
+
+/** The ZenMonitor processes a `kill_zen` step names, by index. */
+export const ZEN_COMPONENTS: readonly ZenProcess[] = ['connector', 'local', 'dispatcher', 'proxy', 'batcher'];
 
 /** Processes a run spawns at most (initial ones and spawn steps); further spawns are skipped. */
 export const MAX_PROCS = 30;
@@ -175,6 +185,7 @@ const STEP_FIELDS: Readonly<Record<Op, Readonly<Record<string, Field>>>> = {
   start_zen: { node: 'node' },
   restart_zen: { node: 'node' },
   connect: { a: 'node', b: 'node' },
+  kill_zen: { node: 'node', component: [0, ZEN_COMPONENTS.length - 1], peer: 'node' },
   send: { proc: 'proc', to: 'proc', count: [1, 100] },
   erts_monitor: { sub: 'proc', target: 'proc' },
   send_after: { proc: 'proc', ms: [0, 600_000] },

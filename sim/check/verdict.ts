@@ -23,7 +23,11 @@ export type PropertyName = (typeof PROPERTY_NAMES)[number];
 /** What a finding's signature reads of a violation (findings.ts). */
 export type Evidence =
   | { readonly kind: 'late-down'; readonly monitor: MonitorObs; readonly flush: DemonitorObs; readonly down: DownObs }
-  | { readonly kind: 'proxy-row'; readonly proxyNode: number; readonly row: NodeEnd['proxyRows'][number] };
+  | { readonly kind: 'proxy-row'; readonly proxyNode: number; readonly row: NodeEnd['proxyRows'][number] }
+  /** A monitor that got no DOWN (missing-down, missing-nodedown), or whose References row outlived its dead target. */
+  | { readonly kind: 'no-down'; readonly monitor: MonitorObs }
+  /** A References row on `node` of the dead process `sub` (whose monitor call may never have returned). */
+  | { readonly kind: 'dead-subscriber-row'; readonly sub: number; readonly node: number };
 
 export type Violation = { readonly code: string; readonly why: string; readonly evidence?: Evidence };
 

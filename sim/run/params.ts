@@ -37,11 +37,14 @@ export function paramRangeText(spec: ParamSpec): string {
   }
 }
 
+type SpecOf<K extends ParamSpec['kind']> = Extract<ParamSpec, { kind: K }>;
+
+/** Builders of parameter specs, each typed by its kind (so a script reads an enum as a string, a bool as a boolean). */
 export const param = {
-  int: (def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec => ({ kind: 'int', default: def, doc, ...range }),
-  number: (def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec => ({ kind: 'number', default: def, doc, ...range }),
-  enum: (def: string, values: readonly string[], doc: string): ParamSpec => ({ kind: 'enum', default: def, values, doc }),
-  bool: (def: boolean, doc: string): ParamSpec => ({ kind: 'bool', default: def, doc }),
+  int: (def: number, doc: string, range: { min?: number; max?: number } = {}): SpecOf<'int'> => ({ kind: 'int', default: def, doc, ...range }),
+  number: (def: number, doc: string, range: { min?: number; max?: number } = {}): SpecOf<'number'> => ({ kind: 'number', default: def, doc, ...range }),
+  enum: (def: string, values: readonly string[], doc: string): SpecOf<'enum'> => ({ kind: 'enum', default: def, values, doc }),
+  bool: (def: boolean, doc: string): SpecOf<'bool'> => ({ kind: 'bool', default: def, doc }),
 };
 
 /** Parses `--set` text (or checks a value from code) against its spec. */

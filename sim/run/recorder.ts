@@ -35,6 +35,9 @@ export type EndKind = 'drained' | 'condition' | 'time' | 'cap' | 'idle' | 'no-en
 /** What the run knows of its own end, for the result. */
 export type RunEnd = { kind: EndKind; expected: number; windowMs: number | null; estimateMs: number | null; capMs: number | null };
 
+/** A value a scenario records in its result (`run.note`): plain JSON. */
+export type NoteValue = string | number | boolean | null | readonly NoteValue[] | { readonly [key: string]: NoteValue };
+
 export type RunResult = {
   mode: 'zen' | 'vanilla';
   triggerMs: number;
@@ -82,6 +85,8 @@ export type RunResult = {
     }
   >;
   network: { messages: number; bytes: number; links: Record<string, { messages: number; bytes: number }> };
+  /** Figures of the scenario's own (`run.note`), by name; absent when it recorded none. */
+  notes?: Record<string, NoteValue>;
   /** Every `bucketMs` from the trigger, for plots: the subscriber mailbox is the largest in each bucket, memory a sample. */
   series: {
     bucketMs: number;
@@ -141,6 +146,7 @@ export class Recorder {
   /** Each node's categories when it reached its peak. */
   private readonly peakCategories = new Map<string, MemoryCategories>();
   private readonly kSample: number;
+  private readonly notes = new Map<string, NoteValue>();
 
   constructor(private readonly world: World) {
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
@@ -153,6 +159,11 @@ export class Recorder {
       const sent = workSentUs(msg);
       if (sent !== undefined) this.queueOf(p.uid).push(sent);
     };
+  }
+
+  /** Records a figure of the scenario's own under `key` (a later note of the same key replaces it). */
+  note(key: string, value: NoteValue): void {
+    this.notes.set(key, value);
   }
 
   /** Counts this process's DOWNs and samples its mailbox. */
@@ -314,6 +325,7 @@ export class Recorder {
       },
       nodes: this.nodesResult(ms),
       network: this.networkResult(),
+      ...(this.notes.size > 0 ? { notes: Object.fromEntries(this.notes) } : {}),
       series: {
         bucketMs: SERIES_BUCKET_MS,
         subscriberMailbox: this.mailboxSeries,

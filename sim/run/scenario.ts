@@ -20,11 +20,11 @@ import type { NetConfig } from '../beam/network.js';
 import { checkFootprint } from './footprint.js';
 import { param, type Params, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
-import { workMsg, workSentUs, type EndKind, type Recorder } from './recorder.js';
+import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
 import type { World } from '../beam/world.js';
-import { type ZenCluster } from '../zen/cluster.js';
+import { ZEN_PROCESSES, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import { targetDest } from '../zen/component.js';
 
 export type Mode = 'zen' | 'vanilla';
@@ -294,6 +294,27 @@ export class Run {
   heal(a: string, b: string): void {
     this.world.net.heal(a, b);
     this.world.onFault?.('heal', `${a} <-> ${b}`);
+  }
+
+  /**
+   * A component fault: `Process.exit(pid, :kill)` of ZenMonitor's process `which` on
+   * `node` (`local`, `dispatcher`, `proxy`; the `connector` for the remote `peer`; the
+   * `batcher` for `peer`'s Connector), sent from `fromNode` (default `node`: from another
+   * node the exit signal crosses the connection). Its supervisor restarts it as upstream's
+   * would. Nothing in vanilla mode; returns the pid killed (undefined: none was running).
+   */
+  killZen(node: string, which: ZenProcess, peer?: string, fromNode?: string): Pid | undefined {
+    if (!ZEN_PROCESSES.includes(which)) throw new RangeError(`run.killZen(${node}, ${String(which)}): not one of ${ZEN_PROCESSES.join(', ')}`);
+    if ((which === 'connector' || which === 'batcher') && peer === undefined) throw new RangeError(`run.killZen(${node}, ${which}): name the peer node`);
+    if (this.zen === null) return undefined;
+    const pid = this.zen.kill(node, which, peer, fromNode);
+    this.world.onFault?.('kill', `${which}${peer === undefined ? '' : ` for ${peer}`} on ${node}${pid === undefined ? ' (none running)' : ''}`);
+    return pid;
+  }
+
+  /** Records a figure of the scenario's own in the run's result (`notes.<key>`; plain JSON). */
+  note(key: string, value: NoteValue): void {
+    this.recorder.note(key, value);
   }
 
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */

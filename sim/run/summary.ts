@@ -56,16 +56,19 @@ export const ROWS: Row[] = [
   ['run ended (after the trigger)', (r) => `${fmt(r.endMs, ' ms')}, ${END_TEXT[r.end]}`],
 ];
 
-/** One line per run cut short with something pending, naming what. */
+/** One line per run cut short with something pending, naming what (a run that reached its fixed end time says so). */
 export function warnings(doc: ResultDoc): string[] {
   return doc.runs.flatMap((r) => {
     if (!r.truncated) return [];
+    if (r.end === 'time' || r.end === 'condition') {
+      const downs = r.pending.downs > 0 ? `, ${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs never delivered` : '';
+      const work = r.pending.work > 0 ? `, ${fmt(r.pending.work)} :work messages still queued` : '';
+      return [`warning: the ${r.mode} run reached its ${END_TEXT[r.end]}, ${fmt(r.endMs, ' ms')} after the trigger${downs}${work}; its latency figures count them as longer than the run (>T; n/a*: unknown)`];
+    }
     const why =
       r.end === 'cap'
         ? `at its cap, ${fmt(r.capMs, ' ms')} after the trigger (twice the closed-form drain of ${fmt(r.drainEstimateMs, ' ms')}, plus 10 s)`
-        : r.end === 'no-end'
-          ? 'because the scenario never set its end'
-          : `at ${fmt(r.endMs, ' ms')} after the trigger, before everything was delivered`;
+        : 'because the scenario never set its end';
     const what = [r.pending.downs > 0 ? `${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs not delivered` : '', r.pending.work > 0 ? `${fmt(r.pending.work)} :work messages still queued` : '']
       .filter((x) => x !== '')
       .join(', ');
@@ -73,12 +76,24 @@ export function warnings(doc: ResultDoc): string[] {
   });
 }
 
+/** A scenario's own figures (`run.note`), one line each: `mode key: value` (a long one: where to find it). */
+export function noteLines(doc: ResultDoc): string[] {
+  return doc.runs.flatMap((r) =>
+    Object.entries(r.notes ?? {}).map(([k, v]) => {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      return `${r.mode} ${k}: ${text.length <= NOTE_WIDTH ? text : `(${text.length} characters: --json, runs[].notes.${k})`}`;
+    }),
+  );
+}
+
+const NOTE_WIDTH = 160;
+
 export function summaryTable(doc: ResultDoc): string {
   const header = ['', ...doc.runs.map((r) => r.mode)];
   const rows = [header, ...ROWS.map(([label, f]) => [label, ...doc.runs.map(f)])];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   const out = [`${doc.scenario} (seed ${doc.seed})  traceHash ${doc.traceHash}  ${doc.events.toLocaleString('en-US')} events  ${doc.virtualMs} virtual ms${doc.wallMs !== undefined ? `  ${doc.wallMs} wall ms` : ''}`];
-  out.push(...rows.map(line), ...warnings(doc));
+  out.push(...rows.map(line), ...noteLines(doc), ...warnings(doc));
   return out.join('\n');
 }

@@ -2,16 +2,17 @@
 // state machines as processes of the simulated ERTS; it may import core/, sim/engine/
 // and sim/beam/, never run/, report/, check/, plan/ or the CLI.
 //
-// Starts its processes (Local,
-// Dispatcher, Proxy; Connectors and Batchers on demand, as GenRegistry does), owns each
-// node's tables and app env, runs the pure state machines of core/ as process
-// behaviours, and executes the effects they return through the process context, each
-// at the CPU time it happens. Also the client API for simulated processes, which runs
-// inside the calling process as upstream's ZenMonitor module does: `zen.timed.monitor(ctx,
-// target)` … for a generator handler (`yield*`: each table read and write, cast and call
-// at the CPU time the caller reaches it), and `zen.monitor(ctx, target)` … for a plain
-// handler (all at once: its reads see the tables as the handling began). Mirrors
-// zen_monitor's application.ex and supervisors; the behaviour itself lives in core/.
+// Starts and stops ZenMonitor on a node as `Application.start/stop(:zen_monitor)` do:
+// its supervision trees (tree.ts, as upstream's application.ex and supervisors), whose
+// Tables processes own the shared tables, Local and the Proxy, and Connectors and
+// Batchers started on demand by their GenRegistry; kills any of its processes (a
+// component fault); keeps each node's app env; and runs the client API for simulated
+// processes, inside the calling process as upstream's ZenMonitor module does:
+// `zen.timed.monitor(ctx, target)` … for a generator handler (`yield*`: each table read
+// and write, cast and call at the CPU time the caller reaches it; a first use of a
+// Connector blocks it in GenRegistry's `lookup_or_start`), and `zen.monitor(ctx, target)`
+// … for a plain handler (all at once: its reads see the tables as the handling began).
+// The behaviour itself lives in core/; component.ts runs it.
 import { batcherStep } from '../../core/batcher.js';
 import * as client from '../../core/client.js';
 import { defaultZenConfig, setZenConfig, type ZenConfig } from '../../core/config.js';
@@ -19,37 +20,104 @@ import type { Env } from '../../core/effects.js';
 import { connectorStep } from '../../core/connector.js';
 import { dispatcherStep } from '../../core/dispatcher.js';
 import { localStep } from '../../core/local.js';
-import type { RegName, Target } from '../../core/messages.js';
+import type { Target } from '../../core/messages.js';
 import { proxyStep } from '../../core/proxy.js';
-import { newZenTables, type ZenTables } from '../../core/tables.js';
-import type { Compatibility } from '../../core/connector.js';
+import { NodesTable, PidSet, ProxySubscribersTable, ReferencesTable, type ZenTables } from '../../core/tables.js';
+import { cachedFromStatus, type CachedCompatibility, type Compatibility } from '../../core/connector.js';
 import type { Op } from '../../core/ops.js';
-import { atom, type Pid, type Ref } from '../../core/terms.js';
-import { labelProcess, type Ctx, type Proc, type Steps } from '../beam/process.js';
+import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
+import type { SimNode } from '../beam/node.js';
+import type { Ctx, Steps } from '../beam/process.js';
+import { whichChildren } from '../beam/supervisor.js';
 import type { World } from '../beam/world.js';
-import { batcherC, component, connectorC, dispatcherC, envFor, LOCAL_C, PROXY_C, runAtOnce, StepRun } from './component.js';
+import { etsBadarg } from '../beam/ets.js';
+import * as GenRegistry from '../beam/gen_registry.js';
+import { envFor, lookupOrStart, runAtOnce, StepRun } from './component.js';
+import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
 import { zenTablesBytes } from './memory.js';
 
-export const PROXY: RegName = 'ZenMonitor.Proxy';
-export const LOCAL: RegName = 'ZenMonitor.Local';
-export const DISPATCHER: RegName = 'ZenMonitor.Local.Dispatcher';
+export { DISPATCHER, LOCAL, PROXY } from './tree.js';
 const SHUTDOWN = atom('shutdown');
+const KILL = atom('kill');
+const KILLED = atom('killed');
 
-/** One node's running ZenMonitor: its tables, app env and process registry. */
+/** ZenMonitor's processes a fault can kill: the singletons, the Connector for a remote, the Batcher for a remote's Connector. */
+export type ZenProcess = 'local' | 'dispatcher' | 'proxy' | 'connector' | 'batcher';
+export const ZEN_PROCESSES: readonly ZenProcess[] = ['connector', 'local', 'dispatcher', 'proxy', 'batcher'];
+
+/** The body of each shared table as its owner made it last (read through `tables`, or by the runtime after checking its owner lives). */
+export type TableBodies = {
+  nodes: NodesTable;
+  references: ReferencesTable;
+  localSubscribers: PidSet;
+  proxySubscribers: ProxySubscribersTable;
+};
+
+/** One node's running ZenMonitor: its supervision tree, tables and app env. */
 export class ZenApp {
-  readonly tables: ZenTables = newZenTables();
-  readonly connectors = new Map<string, Pid>();
-  readonly batchers = new Map<number, Pid>();
-  readonly pids: Pid[] = [];
+  readonly bodies: TableBodies = emptyBodies();
   /** Instruments counters (`increment/3`), by name. */
   readonly counters = new Map<string, number>();
+  /** The application's top supervisor. */
+  top: Pid | undefined;
+  /** The Connectors (pid uids) a Batcher was ever started for on this node (for checkers: the registry forgets a Batcher once it exits). */
+  readonly batchersStarted = new Set<number>();
+  /** The Connectors (pid uids) whose Proxy rows a Batcher deleted on their DOWN (for checkers: a row of theirs seen later came after). */
+  readonly batchersCleanedUp = new Set<number>();
 
   constructor(
     readonly cluster: ZenCluster,
     readonly node: string,
     readonly creation: number,
     readonly config: ZenConfig,
+    readonly simNode: SimNode,
   ) {}
+
+  /** ZenMonitor's shared tables as they are now; a table whose owner is dead (restarting) reads empty. */
+  get tables(): ZenTables {
+    const b = this.bodies;
+    const live = this.simNode.typedEts;
+    return {
+      nodes: live.has(TABLE.nodes) ? b.nodes : NO_ROWS.nodes,
+      references: live.has(TABLE.references) ? b.references : NO_ROWS.references,
+      localSubscribers: live.has(TABLE.localSubscribers) ? b.localSubscribers : NO_ROWS.localSubscribers,
+      proxySubscribers: live.has(TABLE.proxySubscribers) ? b.proxySubscribers : NO_ROWS.proxySubscribers,
+    };
+  }
+
+  /** The live process registered as `name` on this node (`Process.whereis/1`). */
+  whereis(name: string): Pid | undefined {
+    const p = this.simNode.registered.get(name);
+    return p?.alive === true ? p.pid : undefined;
+  }
+
+  /** The Connector registry's rows: remote node -> Connector (which may have just died). */
+  get connectors(): Map<string, Pid> {
+    return new Map(this.registryRows(CONNECTOR_REGISTRY).map(([k, pid]) => [(k as Term & { t: 'atom' }).v, pid]));
+  }
+
+  /** The Batcher registry's rows: Connector pid uid -> Batcher (which may have just died). */
+  get batchers(): Map<number, Pid> {
+    return new Map(this.registryRows(BATCHER_REGISTRY).map(([k, pid]) => [(k as Pid).uid, pid]));
+  }
+
+  /** The Batcher registry's rows: [Connector, Batcher], in insertion order. */
+  batcherRows(): [Pid, Pid][] {
+    return this.registryRows(BATCHER_REGISTRY) as [Pid, Pid][];
+  }
+
+  private registryRows(name: string): [Term, Pid][] {
+    const table = this.simNode.ets.get(name);
+    if (table === undefined) return [];
+    return table.keys().map((k) => [k, table.lookup(k) as Pid]);
+  }
+}
+
+/** What a table whose owner is dead reads as (shared: `tables` is for reading). */
+const NO_ROWS: Readonly<TableBodies> = emptyBodies();
+
+function emptyBodies(): TableBodies {
+  return { nodes: new NodesTable(), references: new ReferencesTable(), localSubscribers: new PidSet(), proxySubscribers: new ProxySubscribersTable() };
 }
 
 /**
@@ -105,48 +173,121 @@ export class ZenCluster {
     this.states.set(pid.uid, read);
   }
 
-  /** `Application.ensure_all_started(:zen_monitor)` on `node`, with app env overrides. */
+  /**
+   * `Application.ensure_all_started(:zen_monitor)` on `node`, with app env overrides: its
+   * supervision trees start now, each process once the one before it has initialised
+   * (a few µs of virtual time; `started` says when all are up).
+   */
   start(nodeName: string, overrides: Partial<Record<string, unknown>> = {}): ZenApp {
     const node = this.world.node(nodeName);
     if (this.app(nodeName) !== undefined) throw new Error(`ZenMonitor is already running on ${nodeName}`);
     const config = defaultZenConfig();
     for (const [k, v] of Object.entries(overrides)) setZenConfig(config, k, v);
-    const app = new ZenApp(this, nodeName, node.creation, config);
+    const app = new ZenApp(this, nodeName, node.creation, config, node);
     this.apps.set(nodeName, app);
     node.tables.set('zen_monitor', () => zenTablesBytes(app, this.world.cost));
-    // The Proxy, Local and the Dispatcher set message_queue_data to off_heap in their init
-    // (proxy.ex, local.ex, dispatcher.ex); the Connectors and Batchers keep it on the heap.
-    app.pids.push(this.world.spawn(nodeName, component(app, PROXY_C), { name: PROXY, offHeapQueue: true }));
-    const local = this.world.spawn(nodeName, component(app, LOCAL_C), { name: LOCAL, offHeapQueue: true });
-    app.pids.push(local);
-    app.pids.push(this.world.spawn(nodeName, component(app, dispatcherC(local)), { name: DISPATCHER, offHeapQueue: true }));
+    app.top = this.world.spawn(nodeName, applicationTree(app));
     return app;
   }
 
+  /** Whether ZenMonitor's whole tree is up on `node` (its start has finished). */
+  started(nodeName: string): boolean {
+    const app = this.app(nodeName);
+    const top = app === undefined ? undefined : whichChildren(this.world, app.top as Pid)?.[0];
+    return typeof top?.pid === 'object';
+  }
+
   /**
-   * `Application.stop(:zen_monitor)`: its processes exit with :shutdown, its tables go.
-   * Synchronous, as upstream's is (each supervisor waits for its children to exit): the
-   * processes are dead when it returns, so a `start` right after it, at the same instant,
-   * registers its names afresh instead of meeting the old Proxy still alive.
+   * `Application.stop(:zen_monitor)`: synchronous, as upstream's is (each supervisor waits
+   * for its children to exit), so its processes are dead when it returns and a `start`
+   * at the same instant registers its names afresh. Modelled as all of the tree exiting
+   * at this instant, children before their supervisor in reverse start order, with the
+   * reason the shutdown gives each (`:shutdown`; `:killed` for GenRegistry's workers,
+   * which it kills); their tables go with them.
    */
   stop(nodeName: string): void {
     const app = this.app(nodeName);
     if (app === undefined) return;
     this.apps.delete(nodeName);
     this.world.node(nodeName).tables.delete('zen_monitor');
-    const all = [...app.pids, ...app.connectors.values(), ...app.batchers.values()];
-    for (const pid of all) {
+    const procs: [Pid, Term][] = [];
+    this.treeOf(app, app.top as Pid, procs);
+    for (const [pid, reason] of procs.reverse()) {
       const p = this.world.alive(pid);
-      if (p !== undefined) this.world.signals.bury(p, SHUTDOWN);
+      if (p !== undefined) this.world.signals.bury(p, reason);
     }
   }
 
-  /** The running app on `node` (none after a crash until started again). */
+  /** The processes of the tree under `pid`, each before its children, in start order, with the reason a shutdown gives it. */
+  private treeOf(app: ZenApp, pid: Pid, out: [Pid, Term][]): void {
+    out.push([pid, SHUTDOWN]);
+    for (const child of whichChildren(this.world, pid) ?? []) {
+      if (typeof child.pid !== 'object') continue;
+      if (child.id === CONNECTOR_REGISTRY) {
+        out.push([child.pid, SHUTDOWN]);
+        for (const w of app.connectors.values()) out.push([w, KILLED]);
+      } else if (child.id === BATCHER_REGISTRY) {
+        out.push([child.pid, SHUTDOWN]);
+        for (const w of app.batchers.values()) out.push([w, KILLED]);
+      } else this.treeOf(app, child.pid, out);
+    }
+  }
+
+  /** The running app on `node` (none after a crash, a stop, or its tree giving up, until started again). */
   app(nodeName: string): ZenApp | undefined {
     const app = this.apps.get(nodeName);
     const node = this.world.nodes.get(nodeName);
     if (app === undefined || node === undefined || !node.up || node.creation !== app.creation) return undefined;
-    return app;
+    // `top` is set once its spawn returns: its init (the tree's first start) may run inside that spawn.
+    return app.top !== undefined && this.world.alive(app.top) === undefined ? undefined : app;
+  }
+
+  /**
+   * The process `which` of ZenMonitor on `node` now: Local, the Dispatcher, the Proxy, the
+   * Connector for `peer`, or the Batcher for the Connector on `peer` (as the calibration's
+   * driver found them: by name, or through their GenRegistry's table; a registry row may
+   * name a worker that just died). Undefined if there is none.
+   */
+  pidOf(nodeName: string, which: ZenProcess, peer?: string): Pid | undefined {
+    const app = this.app(nodeName);
+    if (app === undefined) return undefined;
+    switch (which) {
+      case 'local':
+        return app.whereis(LOCAL);
+      case 'dispatcher':
+        return app.whereis(DISPATCHER);
+      case 'proxy':
+        return app.whereis(PROXY);
+      case 'connector':
+        return app.connectors.get(needPeer(which, peer));
+      case 'batcher': {
+        const rows = app.batcherRows().filter(([connector]) => connector.node === needPeer(which, peer));
+        return (rows.find(([, b]) => this.world.alive(b) !== undefined) ?? rows[0])?.[1];
+      }
+    }
+  }
+
+  /**
+   * A component fault: `Process.exit(pid, :kill)` of ZenMonitor's process `which` on `node`
+   * (see `pidOf`), sent from `fromNode` (default `node`; from another node the exit signal
+   * travels over the connection). Returns the pid killed, or undefined if there was none.
+   */
+  kill(nodeName: string, which: ZenProcess, peer?: string, fromNode = nodeName): Pid | undefined {
+    const pid = this.pidOf(nodeName, which, peer);
+    if (pid !== undefined) this.world.exit(pid, KILL, fromNode);
+    return pid;
+  }
+
+  /**
+   * What `Connector.compatibility/1` and `cached_compatibility/1` say on `node` about
+   * `remote` now (a read of its Nodes table, as the calibration's sampler did); undefined
+   * where ZenMonitor is not running.
+   */
+  compatibilityOf(nodeName: string, remote: string): { compatibility: Compatibility; cached: CachedCompatibility } | undefined {
+    const app = this.app(nodeName);
+    if (app === undefined) return undefined;
+    const cached = cachedFromStatus(app.tables.nodes.get(remote), Math.floor(this.world.nowUs / 1000));
+    return { compatibility: cached === 'compatible' ? 'compatible' : 'incompatible', cached };
   }
 
   /** Sets an app env key on every node running ZenMonitor (effect at next use). */
@@ -178,6 +319,11 @@ export class ZenCluster {
       this.timedSteps(ctx, (env) => client.compatibilityForNode(env, remote)),
     /** `ZenMonitor.connect(node)`: the caller blocks until the Connector replies. */
     connect: (ctx: Ctx, remote: string): Steps<Compatibility> => this.timedSteps(ctx, () => client.connect(remote)),
+    /** `Connector.get_for_node(remote)`: the Connector from its registry's table, or started (the caller blocks). */
+    connectorFor: (ctx: Ctx, remote: string): Steps<Pid> => this.workerSteps(ctx, CONNECTOR_REGISTRY, atom(remote), 5_000),
+    /** `Batcher.get(subscriber)`: the Batcher from its registry's table, or started (the caller blocks up to `batcher_lookup_timeout`). */
+    batcherFor: (ctx: Ctx, subscriber: Pid): Steps<Pid> =>
+      this.workerSteps(ctx, BATCHER_REGISTRY, subscriber, this.callerApp(ctx).config.batcher_lookup_timeout),
   };
 
   /** `ZenMonitor.monitor(target)` from a plain handler: its reads see the tables as the handling began. */
@@ -222,30 +368,22 @@ export class ZenCluster {
     return r.done;
   }
 
+  private *workerSteps(ctx: Ctx, registry: string, key: Term, timeoutMs: number): Generator<undefined | Ref, Pid, unknown> {
+    this.callerApp(ctx);
+    yield;
+    return GenRegistry.lookup(ctx, registry, key) ?? (yield* lookupOrStart(ctx, { name: registry, key, args: [key], timeoutMs }));
+  }
+
   private callerApp(ctx: Ctx): ZenApp {
     const app = this.app(ctx.node);
     // Upstream the client's first ETS access raises badarg: the caller crashes.
-    if (app === undefined) throw new Error(`ZenMonitor is not running on ${ctx.node}`);
+    if (app === undefined) throw etsBadarg(this.world.node(ctx.node), TABLE.references, 'insert');
     return app;
   }
 
-  /** Gets or starts this node's Connector for `remote` (GenRegistry). */
-  connectorFor(app: ZenApp, remote: string): Pid {
-    const known = app.connectors.get(remote);
-    if (known !== undefined && this.world.alive(known) !== undefined) return known;
-    const pid = this.world.spawn(app.node, component(app, connectorC(remote)));
-    labelProcess(this.world.proc(pid) as Proc, `ZenMonitor.Local.Connector for ${remote}`);
-    app.connectors.set(remote, pid);
-    return pid;
-  }
+}
 
-  /** Gets or starts this node's Batcher for `connector` (GenRegistry.lookup_or_start). */
-  batcherFor(app: ZenApp, connector: Pid): Pid {
-    const known = app.batchers.get(connector.uid);
-    if (known !== undefined && this.world.alive(known) !== undefined) return known;
-    const pid = this.world.spawn(app.node, component(app, batcherC(connector)));
-    labelProcess(this.world.proc(pid) as Proc, `ZenMonitor.Proxy.Batcher for ${connector.node}`);
-    app.batchers.set(connector.uid, pid);
-    return pid;
-  }
+function needPeer(which: ZenProcess, peer: string | undefined): string {
+  if (peer === undefined) throw new RangeError(`a ${which} is named by its peer node: give it`);
+  return peer;
 }

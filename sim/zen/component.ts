@@ -2,47 +2,88 @@
 // state machines (Local, Dispatcher, Proxy, Connector, Batcher), translating ERTS
 // messages into core inputs and performing the operations its step yields (core/ops.ts:
 // table reads and writes, GenServer casts and calls, GenRegistry get-or-start,
-// monitors, timers, flushes, stops) through the process context, each at the CPU time
-// the step reaches it. A step runs as a generator handler of the world (sim/beam
+// monitors, timers, flushes, stops, raises) through the process context, each at the CPU
+// time the step reaches it. A step runs as a generator handler of the world (sim/beam
 // process.ts): before every operation another process can see or race with, it yields
 // a synchronisation point, so the world runs every earlier event first; a call blocks
 // the process until its result. The client API of cluster.ts runs core's client
 // functions the same way inside the caller (`timed`), or all at once (plain handlers).
+//
+// The shared tables belong to their owners (tree.ts): an operation on a table whose
+// owner is dead is badarg, and the process crashes, as upstream's would. Connectors and
+// Batchers are found as `Connector.get_for_node/1` and `Batcher.get/1` find them: a read
+// of the GenRegistry's table in the caller (which may give a worker that just died: what
+// is sent to it is lost), and on a miss a `lookup_or_start` call that blocks the caller
+// until the registry has started the worker (a plain handler, which cannot block, has it
+// started at once); anything but `{:ok, pid}` crashes the caller.
 import { initBatcher, type BatcherState } from '../../core/batcher.js';
 import type { ZenConfig } from '../../core/config.js';
 import { initConnector, type ConnectorState } from '../../core/connector.js';
 import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
+import { inspect } from '../../core/inspect.js';
 import { initLocal, type LocalState } from '../../core/local.js';
-import { callMessage, type CallRequest, type Target } from '../../core/messages.js';
-import { applyTableOp, tableOpRows, type Op, type Step } from '../../core/ops.js';
+import { callMessage, isDestination, type CallRequest, type Target } from '../../core/messages.js';
+import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
-import type { Pid, Ref } from '../../core/terms.js';
+import { badarg, badmatch } from '../../core/raise.js';
+import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
-import type { Behaviour, CallRequest as SimCall, Ctx, Dest, Handling, Steps, Yielded } from '../beam/process.js';
+import { typedTable } from '../beam/ets.js';
+import * as GenRegistry from '../beam/gen_registry.js';
+import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
+import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
 import { ComponentHeap } from './memory.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
 type Component<S> = {
   readonly name: keyof ComponentSteps;
-  init(env: Env): Init<S>;
+  /** `init/1`, in the new process (`ctx`): its state and first effects. */
+  init(env: Env, ctx: Ctx, app: ZenApp): Init<S>;
+  /** How reports name an unregistered one (a Connector, a Batcher). */
+  readonly label?: string;
 };
 
 export const PROXY_C: Component<ProxyState> = { name: 'proxy', init: initProxy };
-export const LOCAL_C: Component<LocalState> = { name: 'local', init: initLocal };
 
-export function dispatcherC(producer: Pid): Component<DispatcherState> {
-  return { name: 'dispatcher', init: (env) => initDispatcher(producer, env) };
-}
+/** Local makes its own Subscribers table in `init/1` (it goes with Local). */
+export const LOCAL_C: Component<LocalState> = {
+  name: 'local',
+  init: (env, ctx, app) => {
+    newLocalSubscribers(app, ctx);
+    return initLocal(env);
+  },
+};
+
+/**
+ * The Dispatcher subscribes to Local, found by its name when the Dispatcher starts
+ * (GenStage's `subscribe_to: [ZenMonitor.Local]`; the subscription handshake itself is
+ * not modelled). Local is always up then: it starts before the Dispatcher (rest_for_one).
+ */
+export const DISPATCHER_C: Component<DispatcherState> = {
+  name: 'dispatcher',
+  init: (env, ctx) => {
+    const producer = ctx.whereis(LOCAL);
+    if (producer === undefined) throw new ProcessCrash(atom('noproc'), 'ZenMonitor.Local.Dispatcher: no ZenMonitor.Local to subscribe to');
+    return initDispatcher(producer, env);
+  },
+};
 
 export function connectorC(remote: string): Component<ConnectorState> {
-  return { name: 'connector', init: (env) => initConnector(remote, env) };
+  return { name: 'connector', init: (env) => initConnector(remote, env), label: `ZenMonitor.Local.Connector for ${remote}` };
 }
 
 export function batcherC(connector: Pid): Component<BatcherState> {
-  return { name: 'batcher', init: (env) => initBatcher(connector, env) };
+  return {
+    name: 'batcher',
+    init: (env, _ctx, app) => {
+      app.batchersStarted.add(connector.uid);
+      return initBatcher(connector, env);
+    },
+    label: `ZenMonitor.Proxy.Batcher for ${connector.node}`,
+  };
 }
 
 /** A process running `comp`: translates ERTS messages into core inputs and runs its steps. */
@@ -54,7 +95,8 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   return {
     init(ctx) {
       env = envFor(app, ctx);
-      const init = comp.init(env);
+      if (comp.label !== undefined) ctx.setLabel(comp.label);
+      const init = comp.init(env, ctx, app);
       state = init.state;
       app.cluster.registerState(ctx.self, () => state);
       return new StepRun(app, ctx, init.effects.values());
@@ -166,13 +208,14 @@ const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value:
  * drives (and what the client API's `timed` form returns, for `yield*` in a caller's own
  * generator handler). Each operation the step yields is performed at the CPU time the
  * process has reached; before each one another process can see or race with, it yields a
- * synchronisation point; a call yields its tag, and the world answers with its result.
+ * synchronisation point; an operation that blocks (a call, a GenRegistry miss) yields the
+ * tag it waits for, and the world answers with the result.
  */
 export class StepRun<R> implements Handling, Steps<R> {
   /** The operation a synchronisation point was yielded for, performed on the next `next`. */
   private due: Op | undefined = undefined;
-  /** Waiting for a call's result (the answer to the tag yielded). */
-  private calling = false;
+  /** The rest of an operation that blocks (a call, a registry miss), while it waits. */
+  private waiting: Blocked | undefined = undefined;
 
   constructor(
     private readonly app: ZenApp,
@@ -187,20 +230,20 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   next(answer?: unknown): IteratorResult<Yielded, R> {
-    let result: unknown;
-    if (this.calling) {
-      this.calling = false;
-      result = answer;
-    } else if (this.due !== undefined) {
-      const op = this.due;
+    let result = answer;
+    const due = this.due;
+    if (due !== undefined) {
       this.due = undefined;
-      result = this.perform(op);
-      if (isCall(op)) {
-        this.calling = true;
-        return { done: false, value: result as Ref };
-      }
+      result = this.perform(due);
     }
     for (;;) {
+      const waiting = this.waiting;
+      if (waiting !== undefined) {
+        const r = waiting.next(result);
+        if (r.done !== true) return r;
+        this.waiting = undefined;
+        result = r.value;
+      }
       const r = this.step.next(result);
       if (r.done === true) {
         this.observer?.done(this.ctx);
@@ -217,36 +260,48 @@ export class StepRun<R> implements Handling, Steps<R> {
 
   private perform(op: Op): unknown {
     this.observer?.seen(op);
-    return perform(this.app, this.ctx, op);
+    const out = perform(this.app, this.ctx, op, true);
+    if (!(out instanceof Waits)) return out;
+    this.waiting = out.it;
+    return undefined;
   }
 }
 
 /**
  * Runs a step at once, all of it (or up to its first call, which it starts): the form for
  * a plain handler, which cannot pause. Its operations happen in program order, its sends
- * and monitors at the CPU time reached, but its reads see the tables as the handling began.
+ * and monitors at the CPU time reached, but its reads see the tables as the handling
+ * began; a GenRegistry miss has its worker started at once.
  */
 export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknown>): { done: R } | { call: Ref } {
   let result: unknown;
   for (;;) {
     const r = step.next(result);
     if (r.done === true) return { done: r.value };
-    result = perform(app, ctx, r.value);
-    if (isCall(r.value)) return { call: result as Ref };
+    result = perform(app, ctx, r.value, false);
+    if (r.value.kind === 'call' || r.value.kind === 'call_connector') return { call: result as Ref };
   }
 }
 
-function isCall(op: Op): boolean {
-  return op.kind === 'call' || op.kind === 'call_connector';
+/** The rest of an operation that blocks: yields the tag it waits for, returns the operation's result. */
+type Blocked = Generator<Yielded, unknown, unknown>;
+
+/** What `perform` gives for an operation that must wait (only when the caller can block). */
+class Waits {
+  constructor(readonly it: Blocked) {}
 }
 
-/** Whether another process can see `op`, or race with it: all but counters, hibernation and the stop at the end. */
+/** Whether another process can see `op`, or race with it: all but counters, hibernation, the stop and a raise. */
 function synchronises(op: Op): boolean {
-  return op.kind !== 'metric' && op.kind !== 'hibernate' && op.kind !== 'stop';
+  return op.kind !== 'metric' && op.kind !== 'hibernate' && op.kind !== 'stop' && op.kind !== 'raise';
 }
 
-/** Performs one operation now, at the CPU time reached; returns its result (a call's tag for a call). */
-function perform(app: ZenApp, ctx: Ctx, op: Op): unknown {
+/**
+ * Performs one operation now, at the CPU time reached; returns its result (for a call
+ * from a caller that cannot block, its tag), or, when `blocking` and it must wait, the
+ * rest of it (`Waits`).
+ */
+function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
   const cost = app.cluster.world.cost;
   switch (op.kind) {
     case 'send':
@@ -257,18 +312,25 @@ function perform(app: ZenApp, ctx: Ctx, op: Op): unknown {
       chargeItems(ctx, cost, op.msg);
       ctx.send({ name: op.name, node: op.node }, op.msg);
       return undefined;
-    case 'cast_connector':
+    case 'cast_connector': {
       chargeItems(ctx, cost, op.msg);
-      ctx.send(registryLookup(ctx, cost, app.cluster.connectorFor(app, op.node)), op.msg);
-      return undefined;
-    case 'cast_batcher':
+      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
+      if (known !== undefined) return ctx.send(known, op.msg);
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => ctx.send(pid, op.msg));
+    }
+    case 'cast_batcher': {
       chargeItems(ctx, cost, op.msg);
-      ctx.send(registryLookup(ctx, cost, app.cluster.batcherFor(app, op.connector)), op.msg);
-      return undefined;
+      const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, op.connector);
+      if (known !== undefined) return ctx.send(known, op.msg);
+      return startWorker(app, ctx, batcherRegistry(op.connector, op.lookupTimeoutMs), blocking, (pid) => ctx.send(pid, op.msg));
+    }
     case 'call':
-      return ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs);
-    case 'call_connector':
-      return ctx.call(registryLookup(ctx, cost, app.cluster.connectorFor(app, op.node)), op.msg, op.timeoutMs);
+      return waitFor(ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs), blocking);
+    case 'call_connector': {
+      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
+      if (known !== undefined) return waitFor(ctx.call(known, op.msg, op.timeoutMs), blocking);
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => waitFor(ctx.call(pid, op.msg, op.timeoutMs), blocking));
+    }
     case 'reply':
       return ctx.reply(op.to, op.value);
     case 'monitor':
@@ -284,6 +346,8 @@ function perform(app: ZenApp, ctx: Ctx, op: Op): unknown {
       return ctx.hibernate();
     case 'stop':
       return ctx.stop(op.reason);
+    case 'raise':
+      throw new ProcessCrash(op.reason, `${ctx.node}: ZenMonitor process ${inspect(ctx.self)} crashed: ${inspect(op.reason)}`);
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
       // (reported to statsd every 10 s by one process, not per increment).
@@ -292,24 +356,109 @@ function perform(app: ZenApp, ctx: Ctx, op: Op): unknown {
       return undefined;
     case 'known_node':
       return ctx.isConnected(op.node);
-    default: {
-      // A table operation: it takes effect as it begins; its CPU is charged per row touched.
-      const result = applyTableOp(app.tables, op);
-      ctx.cpu(cost.etsOpUs * tableOpRows(op, result));
-      return result;
-    }
+    default:
+      return tableOp(app, ctx, op);
   }
 }
 
-/** `GenRegistry.lookup/2`, an `:ets.lookup` on the registry's table (started on a miss, as `lookup_or_start`). */
-function registryLookup(ctx: Ctx, cost: CostModel, pid: Pid): Pid {
-  ctx.cpu(cost.etsOpUs);
-  return pid;
+/** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
+function tableOp(app: ZenApp, ctx: Ctx, op: TableOp): unknown {
+  typedTable(app.simNode, TABLE[TABLE_OF[op.kind]], ETS_FN[op.kind]);
+  const result = applyTableOp(app.bodies, op);
+  if (op.kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
+  ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
+  return result;
 }
 
-/** The ERTS destination of a ZenMonitor target: a pid, or `{name, node}`. */
+/** Which of ZenMonitor's tables each operation uses. */
+const TABLE_OF: Readonly<Record<TableOp['kind'], keyof typeof TABLE>> = {
+  'nodes.lookup': 'nodes',
+  'nodes.insert': 'nodes',
+  'references.insert': 'references',
+  'references.take': 'references',
+  'references.delete': 'references',
+  'references.match': 'references',
+  'subscribers.member': 'localSubscribers',
+  'subscribers.insert_new': 'localSubscribers',
+  'subscribers.delete': 'localSubscribers',
+  'proxy_subscribers.insert': 'proxySubscribers',
+  'proxy_subscribers.delete': 'proxySubscribers',
+  'proxy_subscribers.match': 'proxySubscribers',
+  'proxy_subscribers.match_delete': 'proxySubscribers',
+};
+
+/** The `:ets` function each operation is (named in a badarg). */
+const ETS_FN: Readonly<Record<TableOp['kind'], string>> = Object.fromEntries(
+  Object.keys(TABLE_OF).map((k) => [k, k.slice(k.indexOf('.') + 1)]),
+) as Record<TableOp['kind'], string>;
+
+/** A call just started: when the caller can block, the rest of it waits for its result (`{ok}` or `{exit}`); else its tag. */
+function waitFor(tag: Ref, blocking: boolean): unknown {
+  return blocking ? new Waits(awaitTag(tag)) : tag;
+}
+
+function* awaitTag(tag: Ref): Blocked {
+  return yield tag;
+}
+
+/** A GenRegistry worker as ZenMonitor gets it: the registry's name, the worker's key and start args, the lookup_or_start timeout. */
+type Registry = { readonly name: string; readonly key: Term; readonly args: readonly Term[]; readonly timeoutMs: number };
+
+function connectorRegistry(remote: string): Registry {
+  const key = atom(remote);
+  return { name: CONNECTOR_REGISTRY, key, args: [key], timeoutMs: GenRegistry.LOOKUP_OR_START_TIMEOUT_MS };
+}
+
+function batcherRegistry(connector: Pid, timeoutMs: number): Registry {
+  return { name: BATCHER_REGISTRY, key: connector, args: [connector], timeoutMs };
+}
+
+/**
+ * `Connector.get_for_node/1` and `Batcher.get/1` read their registry's table in the
+ * caller (`GenRegistry.lookup`, `etsOpUs`; the pid may be of a worker that just died) and
+ * use a worker found there at once. On a miss, this gets `reg`'s worker and runs `then`
+ * with it: after a `lookup_or_start` call (`blocking`), or with the worker started at once
+ * (a plain handler). Returns what `then` returns (or `Waits`).
+ */
+function startWorker(app: ZenApp, ctx: Ctx, reg: Registry, blocking: boolean, then: (pid: Pid) => unknown): unknown {
+  if (!blocking) return then(startNow(app, ctx, reg));
+  return new Waits(startThen(ctx, reg, then));
+}
+
+function* startThen(ctx: Ctx, reg: Registry, then: (pid: Pid) => unknown): Blocked {
+  const pid = yield* lookupOrStart(ctx, reg);
+  const out = then(pid);
+  return out instanceof Waits ? yield* out.it : out;
+}
+
+/** `{:ok, pid} = GenRegistry.lookup_or_start(registry, key, args, timeout)`: blocks; anything else crashes the caller. */
+export function* lookupOrStart(ctx: Ctx, reg: Registry): Generator<Yielded, Pid, unknown> {
+  const registry = { name: reg.name, node: ctx.node };
+  const result = (yield GenRegistry.lookupOrStart(ctx, registry, reg.key, reg.args, reg.timeoutMs)) as { ok: Term } | { exit: Term };
+  const got = GenRegistry.lookupOrStartResult(result);
+  if ('ok' in got) return got.ok;
+  const request = GenRegistry.lookupOrStartRequest(reg.key, reg.args);
+  const reason =
+    'exit' in result
+      ? tuple(result.exit, tuple(atom('Elixir.GenServer'), atom('call'), list([atom(reg.name), request, int(reg.timeoutMs)])))
+      : badmatch(result.ok, `Elixir.${reg.name}`, reg.name === CONNECTOR_REGISTRY ? 'get_for_node' : 'get', [reg.key]);
+  throw new ProcessCrash(reason, `${ctx.node}: GenRegistry ${reg.name} did not give a worker for ${inspect(reg.key)}: ${inspect(reason)}`);
+}
+
+/** A plain handler's registry miss: the registry starts the worker at once (a registry that is gone is badarg, from its table read). */
+function startNow(app: ZenApp, ctx: Ctx, reg: Registry): Pid {
+  const registry = ctx.whereis(reg.name) as Pid;
+  return GenRegistry.lookupOrStartNow(app.cluster.world, registry, reg.key, reg.args);
+}
+
+/** The ERTS destination of a ZenMonitor target: a pid, or `{name, node}`; `Process.monitor` of anything else is badarg (the caller crashes). */
 export function targetDest(target: Target, localNode: string): Dest {
   if (target.t === 'pid') return target;
   if (target.t === 'atom') return { name: target.v, node: localNode };
-  return { name: (target.v[0] as { v: string }).v, node: (target.v[1] as { v: string }).v };
+  if (!isDestination(target)) {
+    const reason = badarg('erlang', 'monitor', [atom('process'), target]);
+    throw new ProcessCrash(reason, `Process.monitor(${inspect(target)}): badarg`);
+  }
+  const [name, node] = (target as Term & { t: 'tuple' }).v as [Term & { t: 'atom' }, Term & { t: 'atom' }];
+  return { name: name.v, node: node.v };
 }

@@ -7,19 +7,23 @@
 //
 // Simplification (README, "Model and its limits"): every References and Connector row is
 // sized with a remote pid as its target (a local pid or a name is a few words less).
+// GenRegistry's tables (the Connectors' and the Batchers') are not here: their GenRegistry
+// processes own them as plain ETS tables (sim/beam/ets.ts, `read_concurrency: true`), which
+// count themselves in the node's `ets`.
 import type { Op } from '../../core/ops.js';
+import type { Pid } from '../../core/terms.js';
 import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
 import type { CostModel } from '../beam/cost.js';
 import { setBucketWords } from '../beam/ets.js';
 import type { Ctx } from '../beam/process.js';
 import type { ZenApp } from './cluster.js';
+import { CONNECTOR_REGISTRY, PROXY, TABLE } from './tree.js';
 
 /** ets:info(T, memory) of ZenMonitor's tables when empty, words (M1). */
 const EMPTY = {
   references: 133,
   nodes: 1361,
   localSubscribers: 337,
-  genRegistry: 337,
   proxySubscribers: 133,
   connectorMonitors: 139,
   proxyMonitors: 305,
@@ -37,16 +41,13 @@ const ROW = {
   proxySubscriber: 2 + 3 + 4,
   /** {node, status} with an atom status (`{:incompatible, until, attempt}` adds 4). */
   node: 3,
-  /** GenRegistry's {key, pid}. */
-  registry: 3,
 } as const;
 
-/** `ets:info(T, memory)` of each of one node's ZenMonitor tables, words (the Connectors' summed). */
+/** `ets:info(T, memory)` of each of one node's ZenMonitor tables but GenRegistry's, words (the Connectors' summed; 0 for a table whose owner is dead). */
 export type ZenTableWords = {
   references: number;
   nodes: number;
   localSubscribers: number;
-  registries: number;
   connectorMonitors: number;
   proxySubscribers: number;
   proxyMonitors: number;
@@ -54,16 +55,26 @@ export type ZenTableWords = {
 
 export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
   const set = cost.etsSetObjectWords;
-  const t = app.tables;
+  const ordered = cost.etsOrderedSetObjectWords;
+  const b = app.bodies;
   return {
-    references: EMPTY.references + t.references.size * (ROW.reference + cost.etsOrderedSetObjectWords),
-    nodes: EMPTY.nodes + setWords(t.nodes.size, ROW.node, set),
-    localSubscribers: EMPTY.localSubscribers + setWords(t.localSubscribers.size, ROW.pid, set),
-    registries: 2 * EMPTY.genRegistry + setWords(app.connectors.size, ROW.registry, set) + setWords(app.batchers.size, ROW.registry, set),
+    references: orderedWords(app, TABLE.references, b.references.size, EMPTY.references, ROW.reference + ordered),
+    nodes: setTableWords(app, TABLE.nodes, b.nodes.size, EMPTY.nodes, ROW.node, set),
+    localSubscribers: setTableWords(app, TABLE.localSubscribers, b.localSubscribers.size, EMPTY.localSubscribers, ROW.pid, set),
     connectorMonitors: connectorMonitorWords(app, cost),
-    proxySubscribers: EMPTY.proxySubscribers + t.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords),
+    proxySubscribers: orderedWords(app, TABLE.proxySubscribers, b.proxySubscribers.size, EMPTY.proxySubscribers, ROW.proxySubscriber + ordered),
     proxyMonitors: proxyMonitorWords(app, cost),
   };
+}
+
+/** Words of a shared ordered_set of `rows` objects of `row` words each; none while its owner is dead (a Tables process restarting). */
+function orderedWords(app: ZenApp, name: string, rows: number, empty: number, row: number): number {
+  return app.simNode.typedEts.has(name) ? empty + rows * row : 0;
+}
+
+/** Words of a shared set of `rows` objects; none while its owner is dead (Local restarting, for Subscribers). */
+function setTableWords(app: ZenApp, name: string, rows: number, empty: number, row: number, objectWords: number): number {
+  return app.simNode.typedEts.has(name) ? empty + setWords(rows, row, objectWords) : 0;
 }
 
 /** Words of a set of `rows` objects of `row` words. */
@@ -71,17 +82,20 @@ function setWords(rows: number, row: number, objectWords: number): number {
   return rows * (row + objectWords) + setBucketWords(rows);
 }
 
+/** The live Connectors' private `monitors` tables, found through their registry's table (read at every delivery: nothing is built). */
 function connectorMonitorWords(app: ZenApp, cost: CostModel): number {
+  const registry = app.simNode.ets.get(CONNECTOR_REGISTRY);
+  if (registry === undefined) return 0;
   let words = 0;
-  for (const pid of app.connectors.values()) {
-    const s = app.cluster.inspectState(pid) as { monitorCount: number } | undefined;
+  for (const row of registry.heldRows()) {
+    const s = app.cluster.inspectState(row.value as Pid) as { monitorCount: number } | undefined;
     if (s !== undefined) words += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + cost.etsOrderedSetObjectWords);
   }
   return words;
 }
 
 function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
-  const pid = app.pids[0];
+  const pid = app.whereis(PROXY);
   const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as { monitors: Map<unknown, unknown> } | undefined) : undefined;
   return proxy !== undefined ? EMPTY.proxyMonitors + setWords(proxy.monitors.size, ROW.pid, cost.etsSetObjectWords) : 0;
 }
@@ -90,20 +104,13 @@ function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
 export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
   const set = cost.etsSetObjectWords;
   const ordered = cost.etsOrderedSetObjectWords;
-  const t = app.tables;
+  const b = app.bodies;
   const words =
-    EMPTY.references +
-    t.references.size * (ROW.reference + ordered) +
-    EMPTY.nodes +
-    setWords(t.nodes.size, ROW.node, set) +
-    EMPTY.localSubscribers +
-    setWords(t.localSubscribers.size, ROW.pid, set) +
-    2 * EMPTY.genRegistry +
-    setWords(app.connectors.size, ROW.registry, set) +
-    setWords(app.batchers.size, ROW.registry, set) +
+    orderedWords(app, TABLE.references, b.references.size, EMPTY.references, ROW.reference + ordered) +
+    setTableWords(app, TABLE.nodes, b.nodes.size, EMPTY.nodes, ROW.node, set) +
+    setTableWords(app, TABLE.localSubscribers, b.localSubscribers.size, EMPTY.localSubscribers, ROW.pid, set) +
     connectorMonitorWords(app, cost) +
-    EMPTY.proxySubscribers +
-    t.proxySubscribers.size * (ROW.proxySubscriber + ordered) +
+    orderedWords(app, TABLE.proxySubscribers, b.proxySubscribers.size, EMPTY.proxySubscribers, ROW.proxySubscriber + ordered) +
     proxyMonitorWords(app, cost);
   return 8 * words;
 }

@@ -40,6 +40,8 @@ test('a changed or added source file makes it stale; freshDist rebuilds it', asy
 test('the bundle runs the command line', async () => {
   const { parseArgs } = (await import(pathToFileURL(join(root, 'dist/cli.js')).href)) as { parseArgs: (argv: string[]) => { kind: string } };
   assert.is(parseArgs(['run', 'x.ts']).kind, 'run');
+  // What the bundled code reads beside itself: the ExUnit export's template.
+  assert.is(readFileSync(join(root, 'dist/exunit.template.exs'), 'utf8'), readFileSync(join(repo, 'sim/check/exunit.template.exs'), 'utf8'));
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -12,7 +12,7 @@ import { initLocal, localStep } from '../../core/local.js';
 import { initProxy, proxyStep } from '../../core/proxy.js';
 import type { Effect } from '../../core/effects.js';
 import { namedTarget, type Target } from '../../core/messages.js';
-import { atom, int, tuple, type Ref, type Term } from '../../core/terms.js';
+import { atom, int, list, tuple, type Ref, type Term } from '../../core/terms.js';
 import { A, B, C, TestEnv, effectsOf, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
 
 // The client functions run by hand against `env` (zen_fixtures' runStep).
@@ -85,12 +85,33 @@ test('monitor routes each destination to the Connector of its node (the local no
   assert.is(env.tables.references.size, 4);
 });
 
-test('monitor of a malformed destination throws, naming it', () => {
+test('monitor accepts any term, as upstream: a malformed one is recorded and sent to the Connector of this node (its Proxy will crash on it)', () => {
   const env = new TestEnv(A);
-  const bad: Term[] = [int(42), tuple(atom('a'), atom('b'), atom('c')), tuple(atom('name'), int(1)), ref()];
-  for (const target of bad) assert.throws(() => monitor(env, target), /malformed destination/);
-  assert.throws(() => monitor(env, int(42)), /42/);
-  assert.is(env.tables.references.size, 0);
+  env.tables.localSubscribers.insertNew(env.self);
+  const cases: [Term, string][] = [
+    [int(42), A],
+    [tuple(atom('a'), atom('b'), atom('c')), A],
+    [ref(), A],
+    [tuple(int(7), atom(B)), B], // find_node/1 takes the second element of any 2-tuple
+  ];
+  for (const [target, node] of cases) {
+    const { ref: r, effects } = monitor(env, target);
+    assert.equal(effects, monitorEffects(env, node, target, r, false));
+  }
+  assert.is(env.tables.references.size, 4);
+});
+
+test('monitor of a 2-tuple whose node is not an atom crashes the caller in Connector.get_for_node/1, after its References row is in', () => {
+  const env = new TestEnv(A);
+  const target = tuple(atom('name'), int(1));
+  const ran = runStep(client.monitor(env, target), env);
+  assert.equal(ran.effects.at(-1), {
+    kind: 'raise',
+    reason: tuple(atom('function_clause'), list([tuple(atom('Elixir.ZenMonitor.Local.Connector'), atom('get_for_node'), list([int(1)]), list([]))])),
+  });
+  assert.not.ok(ran.effects.some((e) => e.kind === 'send_named' || e.kind === 'cast_connector'), 'nothing is cast');
+  assert.is(env.tables.references.size, 1, 'the row stays: nothing will ever take it');
+  assert.is(compatibility(env, target), 'incompatible');
 });
 
 test('Demonitoring a reference demonitored references are consumed from the references table', () => {

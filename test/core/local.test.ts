@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import type { Effect } from '../../core/effects.js';
 import { enqueueWithLocal, initLocal, localStep as localSteps, type LocalState } from '../../core/local.js';
 import { namedTarget, type Dispatch, type LocalInput } from '../../core/messages.js';
-import { atom } from '../../core/terms.js';
+import { atom, int, tuple } from '../../core/terms.js';
+import { functionClause } from '../../core/raise.js';
 import { A, B, C, TestEnv, dispatchOf, ertsDown, pid, ref, effectsOf, runStep } from './zen_fixtures.js';
 
 /** Local's step run by hand against `env` (zen_fixtures' runStep): its effects, in order. */
@@ -85,6 +86,20 @@ test("a subscriber's DOWN: one match, then each row deleted and demonitored in t
     ran.ops.map((o) => o.kind),
     ['references.match', 'references.delete', 'cast_connector', 'references.delete', 'cast_connector', 'subscribers.delete'],
   );
+});
+
+test("a subscriber's DOWN with a row whose target's node is not an atom: Local crashes in Connector.get_for_node/1 (function_clause), the rows after it untouched", () => {
+  const { env, state } = setup();
+  const sub = pid(A);
+  effectsOf(localSteps(state, { kind: 'monitor_subscriber', subscriber: sub }, env), env);
+  const r1 = ref();
+  env.tables.references.insert(sub, r1, tuple(atom('name'), int(1)));
+  env.tables.references.insert(sub, ref(), pid(B));
+  const ran = runStep(localSteps(state, ertsDown(ref(), sub, atom('killed')), env), env);
+  assert.equal(ran.ops.map((o) => o.kind), ['references.match', 'references.delete', 'raise']);
+  assert.equal(ran.effects.at(-1), { kind: 'raise', reason: functionClause('Elixir.ZenMonitor.Local.Connector', 'get_for_node', [int(1)]) });
+  assert.is(env.tables.references.countOf(sub), 1, 'the next row stays');
+  assert.ok(env.tables.localSubscribers.has(sub), 'and the subscriber too');
 });
 
 test('a subscriber that comes back after its DOWN is monitored again', () => {

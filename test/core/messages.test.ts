@@ -6,7 +6,7 @@ import {
   callExitReason,
   callMessage,
   downToTerm,
-  isTarget,
+  isDestination,
   msgHeapWords,
   msgRefcBinaries,
   msgToTerm,
@@ -37,12 +37,12 @@ import {
 } from '../../core/terms.js';
 import { A, B, dispatchOf, pid, ref } from './zen_fixtures.js';
 
-test('isTarget accepts pids, atoms and {atom, atom} only', () => {
-  assert.ok(isTarget(pid(A)));
-  assert.ok(isTarget(atom('name')));
-  assert.ok(isTarget(namedTarget('name', B)));
+test('isDestination accepts pids, atoms and {atom, atom} only', () => {
+  assert.ok(isDestination(pid(A)));
+  assert.ok(isDestination(atom('name')));
+  assert.ok(isDestination(namedTarget('name', B)));
   for (const bad of [int(1), tuple(atom('a')), tuple(atom('a'), int(1)), tuple(atom('a'), atom('b'), atom('c')), ref(), list([])]) {
-    assert.not.ok(isTarget(bad), inspect(bad));
+    assert.not.ok(isDestination(bad), inspect(bad));
   }
 });
 

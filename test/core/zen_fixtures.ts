@@ -82,7 +82,7 @@ export type Ran<R> = {
   readonly effects: Effect[];
   /** Every operation it yielded, table operations and `known_node` included, in order. */
   readonly ops: Op[];
-  /** What the step returned (undefined while it is blocked in a call). */
+  /** What the step returned (undefined while it is blocked in a call, or after a raise, its last effect). */
   readonly value: R | undefined;
   /** The call it is blocked in, if any: `resume` it with the call's result. */
   readonly blocked: CallEffect | CallConnectorEffect | null;
@@ -112,6 +112,8 @@ function runFrom<R>(step: Iterator<Op, R, unknown>, env: TestEnv, input: unknown
     else if (op.kind === 'known_node') answer = env.knows(op.node);
     else {
       effects.push(op);
+      // A raise is never answered: the process crashes there.
+      if (op.kind === 'raise') return { effects, ops, value: undefined, blocked: null, resume: notBlocked };
       if (op.kind === 'call' || op.kind === 'call_connector') {
         return { effects, ops, value: undefined, blocked: op, resume: (result) => runFrom(step, env, result) };
       }

@@ -48,7 +48,7 @@ test('the README supervision example starts its tree, and its GenRegistry starts
     assert.ok(world.node('a@h').ets.has('Nodes') && world.node('a@h').ets.has('Elixir.My.Connector'));
     const got: string[] = [];
     const client = world.spawn('a@h', {
-      init: (ctx) => GenRegistry.lookupOrStart(ctx, { name: 'Elixir.My.Connector', node: ctx.node }, atom('b@h'), [atom('b@h')]),
+      init: (ctx) => void GenRegistry.lookupOrStart(ctx, { name: 'Elixir.My.Connector', node: ctx.node }, atom('b@h'), [atom('b@h')]),
       handle: (_ctx, msg) => void got.push('ok' in GenRegistry.lookupOrStartResult(msg as CallResult) ? 'ok' : 'error'),
     });
     drain(world);

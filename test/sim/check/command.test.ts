@@ -200,8 +200,9 @@ test('a documented finding: shrunk within its class to a small schedule in a rep
   const report = await runCheck({ property: 'no-leaks-when-quiet', runs: F2_RUNS, seed: 1, replayDir: replays });
   assert.not.ok(report.clean);
   assert.ok(report.ok, 'only documented findings: no new failure');
-  const [c] = report.outcomes[0]?.classes ?? [];
-  assert.ok(c !== undefined && c.key === 'known:F2' && c.example !== undefined, `class ${c?.key}`);
+  // (These runs also meet F3, a killed Local's leftovers: the F2 class is checked here.)
+  const c = report.outcomes[0]?.classes.find((x) => x.key === 'known:F2');
+  assert.ok(c !== undefined && c.example !== undefined, `classes ${report.outcomes[0]?.classes.map((x) => x.key).join(', ')}`);
   const e = c.example;
   assert.ok(e.minimal && e.schedule.steps.length <= 3, `shrunk to ${e.schedule.steps.length} steps: ${scheduleJson(e.schedule)}`);
   assert.ok(e.replayFile !== undefined && existsSync(e.replayFile));
@@ -228,11 +229,14 @@ test('the suite command: documented findings only exit 1, or 0 with --allow-know
   const strict = await cli(args, { cwd });
   assert.is(strict.code, 1, strict.out);
   assert.match(strict.out, new RegExp(`^ {2}${F2_RUNS} of ${F2_RUNS} runs completed, 0 crashed$`, 'm'));
-  const line = /^ {2}known no-leaks-when-quiet {2}(\d+) passed, known F2 ×(\d+) \(first at run (\d+)\)$/m.exec(strict.out);
+  const line = /^ {2}known no-leaks-when-quiet {2}(\d+) passed((?:, known F\d ×\d+ \(first at run \d+\))+)$/m.exec(strict.out);
   assert.ok(line !== null, strict.out);
-  const [passed, known] = [Number(line[1]), Number(line[2])];
-  assert.is(passed + known, F2_RUNS, 'every run passed or failed as documented');
-  assert.match(strict.out, new RegExp(`^result: ${F2_RUNS} runs completed, 0 crashed, 0 with new failures, ${known} with documented findings only \\(F2 ${known}\\)$`, 'm'));
+  const findings = [...(line[2] as string).matchAll(/known (F\d) ×(\d+)/g)].map((m) => [m[1] as string, Number(m[2])] as const);
+  assert.ok(findings.some(([id]) => id === 'F2'), 'F2 among them');
+  const known = findings.reduce((n, [, k]) => n + k, 0);
+  assert.is(Number(line[1]) + known, F2_RUNS, 'every run passed or failed as documented (one finding a run here)');
+  const per = findings.map(([id, k]) => `${id} ${k}`).join(', ');
+  assert.match(strict.out, new RegExp(`^result: ${F2_RUNS} runs completed, 0 crashed, 0 with new failures, ${known} with documented findings only \\(${per}\\)$`, 'm'));
   const allowed = await cli([...args, '--allow-known'], { cwd });
   assert.is(allowed.code, 0, allowed.out);
   const passing = await cli(['check', '--runs', '3', '--property', 'dispatcher-rate-bounded', '--quiet'], { cwd });

@@ -39,6 +39,7 @@ const ONE_OF_EACH: Record<Op, Step> = {
   stop_zen: { atMs: 11, op: 'stop_zen', node: 0 },
   start_zen: { atMs: 12, op: 'start_zen', node: 0 },
   connect: { atMs: 13, op: 'connect', a: 1, b: 0 },
+  kill_zen: { atMs: 14, op: 'kill_zen', node: 0, component: 0, peer: 1 },
   monitor_burst: { atMs: 14, op: 'monitor_burst', sub: 0, target: 1, count: 3 },
   remonitor: { atMs: 15, op: 'remonitor', monitor: 0 },
   flush_others_on_down: { atMs: 16, op: 'flush_others_on_down', monitor: 0 },
@@ -60,6 +61,8 @@ test('every step kind has an exported form, a call of a public function of the r
   assert.is(stepCall(ONE_OF_EACH.kill), 'kill(&1, 1, :kill)');
   assert.is(stepCall({ atMs: 0, op: 'kill', proc: 1, reason: 9 }), 'kill(&1, 1, :kill)', 'reason indices are taken modulo the reasons, as in a run');
   assert.is(stepCall(ONE_OF_EACH.latency), 'latency(&1, 0, 1, 300)');
+  assert.is(stepCall(ONE_OF_EACH.kill_zen), 'kill_zen(&1, 0, :connector, 1)');
+  assert.is(stepCall({ atMs: 0, op: 'kill_zen', node: 1, component: 3, peer: 0 }), 'kill_zen(&1, 1, :proxy, 0)');
 });
 
 test('exit reasons as Elixir literals: the same terms the simulation kills with', () => {

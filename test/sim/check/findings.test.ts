@@ -21,10 +21,10 @@ function verdicts(s: Schedule, opts: RunOptions = {}): { obs: Observations; v: M
   return { obs, v: new Map(PROPERTIES.map((p) => [p.name, p.check(obs, () => runSchedule(s))])) };
 }
 
-/** `broken` fails (returned), every other property holds. */
-function onlyFails(v: Map<PropertyName, Verdict>, broken: PropertyName): Extract<Verdict, { ok: false }> {
+/** `broken` fails (returned), every other property holds but the `also` ones (which may fail). */
+function onlyFails(v: Map<PropertyName, Verdict>, broken: PropertyName, also: readonly PropertyName[] = []): Extract<Verdict, { ok: false }> {
   for (const [name, verdict] of v) {
-    if (name !== broken) assert.ok(verdict.ok, `${name} should hold: ${verdict.ok ? '' : verdict.why}`);
+    if (name !== broken && !also.includes(name)) assert.ok(verdict.ok, `${name} should hold: ${verdict.ok ? '' : verdict.why}`);
   }
   const b = v.get(broken) as Verdict;
   assert.not.ok(b.ok, `${broken} holds: the finding no longer reproduces`);
@@ -45,8 +45,12 @@ test('every finding names a checked-in schedule that reproduces it', () => {
   for (const f of FINDINGS) {
     const s = load(f.schedule);
     const { obs, v } = verdicts(s);
-    const b = onlyFails(v, f.property);
+    const b = onlyFails(v, f.property, f.consequences);
     assert.is(knownFinding(f.property, b, new Facts(obs))?.id, f.id);
+    for (const p of f.consequences ?? []) {
+      const c = v.get(p) as Verdict;
+      if (!c.ok) assert.is(knownFinding(p, c, new Facts(obs))?.id, f.id, `${p}: what ${f.id} leaves behind is ${f.id}`);
+    }
   }
 });
 
@@ -122,6 +126,18 @@ test('F2: an :unsubscribe sent on a connection that a partition then takes down 
   allHold(verdicts({ ...s, steps: s.steps.filter((st) => st.op !== 'partition') }).v);
 });
 
+test("F2: a dead Connector's :subscribe held on the wire by a cut arrives just after its Batcher cleaned up and stopped; the Proxy keeps that late row", () => {
+  const s = load('docs/findings/proxy-rows-late-subscription.json');
+  const { obs, v } = verdicts(s);
+  const b = v.get('no-leaks-when-quiet') as Extract<Verdict, { ok: false }>;
+  assert.not.ok(b.ok);
+  assert.ok(b.violations.every((x) => x.code === 'proxy-row-dead-connector'), b.why);
+  const late = b.violations.map((x) => x.evidence).filter((e) => e?.kind === 'proxy-row' && e.row.batcherStarted);
+  assert.is(late.length, 1, 'one row of a Connector a Batcher had watched (the other: one no Batcher ever watched)');
+  assert.ok(late[0]?.kind === 'proxy-row' && late[0].row.batcherCleanedUp, 'that Batcher had cleaned up and stopped before the row came');
+  assert.is(knownFinding('no-leaks-when-quiet', b, new Facts(obs))?.id, 'F2');
+});
+
 test('not a violation: Batcher :noconnect sends dropped around a reconnect lose no DOWN (the subscriber side saw nodedown first)', () => {
   const s = load('docs/findings/batcher-noconnect-reconnect.json');
   let dropped = 0;
@@ -157,6 +173,64 @@ test('not a violation: a monitor made while the node is marked unavailable fires
   assert.ok(d.deliveredUs - during.atUs <= 2 * 100_000 + 10_000, 'within a Connector sweep and a demand interval');
   assert.is(scheduled(obs).deaths.length, 0, 'the target lives throughout');
   assert.equal(downOf(after.ref.uid), [], 'once the nodes are connected again, a new monitor holds');
+});
+
+/** The F3 schedule with its kill_zen step changed by `change`. */
+function f3With(change: (st: Extract<Schedule['steps'][number], { op: 'kill_zen' }>) => Schedule['steps'][number] | Schedule['steps'][number][]): Schedule {
+  const s = load('docs/findings/connector-killed.json');
+  return { ...s, steps: s.steps.flatMap((st) => (st.op === 'kill_zen' ? change(st) : [st])) };
+}
+
+test("F3: the Connector for the target's node killed after the monitor: the target's death never reaches the subscriber; so with Local killed (it takes the Connectors with it)", () => {
+  for (const component of [0, 1]) {
+    const s = f3With((st) => ({ ...st, component }));
+    const { obs, v } = verdicts(s);
+    const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
+    assert.is(b.code, 'missing-down');
+    assert.is(knownFinding('exactly-one-down-per-undemonitored-monitor', b, new Facts(obs))?.id, 'F3');
+    assert.equal(scheduled(obs).downs, [], 'no DOWN at all');
+  }
+});
+
+test('F3: a monitor made after the kill fires for its target, but a node loss after it never does: the new Connector never watches the node', () => {
+  // p0 monitors p2 (the Connector starts), demonitors it, the Connector is killed; then p0 monitors p1.
+  const base = load('docs/findings/connector-killed.json');
+  const late: Schedule = {
+    ...base,
+    procs: [0, 1, 1],
+    steps: [
+      { atMs: 0, op: 'monitor', sub: 0, target: 2 },
+      { atMs: 200, op: 'demonitor', monitor: 0 },
+      { atMs: 300, op: 'kill_zen', node: 0, component: 0, peer: 1 },
+      { atMs: 500, op: 'monitor', sub: 0, target: 1 },
+      { atMs: 1000, op: 'kill', proc: 1, reason: 0 },
+    ],
+  };
+  allHold(verdicts(late).v);
+  const crash = { ...late, steps: late.steps.map((st) => (st.op === 'kill' ? { atMs: 1000, op: 'crash' as const, node: 1 } : st)) };
+  const { obs, v } = verdicts(crash);
+  const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
+  assert.match(b.why, /the target died with its node/);
+  assert.is(knownFinding('exactly-one-down-per-undemonitored-monitor', b, new Facts(obs))?.id, 'F3');
+});
+
+test('F3 is not every kill: a Dispatcher or a Batcher killed while nothing is in flight loses no DOWN', () => {
+  for (const [component, node, peer] of [
+    [2, 0, 0],
+    [4, 1, 0],
+  ] as const) {
+    const { obs, v } = verdicts(f3With((st) => ({ ...st, component, node, peer })));
+    allHold(v);
+    assert.is(scheduled(obs).downs.length, 1);
+  }
+});
+
+test("F3: a Proxy killed fires :nodedown for the monitors of its node (as it must), and its successor never monitors the targets whose rows outlived it in Proxy.Tables: a dead target's row stays", () => {
+  const { obs, v } = verdicts(f3With((st) => ({ ...st, component: 3, node: 1, peer: 0 })));
+  assert.equal(scheduled(obs).downs.map((d) => inspect(d.reason)), ['{:zen_monitor, :nodedown}']);
+  const b = onlyFails(v, 'no-leaks-when-quiet');
+  assert.is(b.code, 'proxy-row-dead-target');
+  assert.is(knownFinding('no-leaks-when-quiet', b, new Facts(obs))?.id, 'F3');
 });
 
 test.run();

@@ -15,8 +15,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspect } from '../../../core/inspect.js';
 import { cachedCompatibility, penaltyMs } from '../../../core/connector.js';
-import { namedTarget, type Target } from '../../../core/messages.js';
-import { atom, bin, int, list, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
+import { namedTarget } from '../../../core/messages.js';
+import { atom, bin, list, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import { truncate } from '../../../core/truncator.js';
 import type { World } from '../../../sim/beam/world.js';
 import type { ZenCluster } from '../../../sim/zen/cluster.js';
@@ -420,14 +420,18 @@ test('stop then start at one instant is Application.stop/1 then Application.star
   const t = env.world.spawn(B, sleeper);
   const first = env.probe.monitor(t);
   settle(env, B, 1);
-  const old = [...(env.zen.app(B)?.pids ?? [])];
-  assert.is(old.length, 3);
+  const singletons = ['proxy', 'local', 'dispatcher'] as const;
+  const old = singletons.map((which) => env.zen.pidOf(B, which) as Pid);
   env.zen.stop(B);
   // Same instant: this used to throw "name 'ZenMonitor.Proxy' is already registered on b@h".
   const app = env.zen.start(B, FAST);
   for (const pid of old) assert.is(env.world.alive(pid), undefined, `old ${inspect(pid)} is dead when start returns`);
-  for (const [i, name] of ['ZenMonitor.Proxy', 'ZenMonitor.Local', 'ZenMonitor.Local.Dispatcher'].entries()) {
-    assert.equal(env.world.resolveLocal({ name, node: B })?.pid, app.pids[i], `${name} is the new process`);
+  // The new tree comes up over the next µs, each process after the one before it.
+  runForMs(env.world, 1);
+  assert.ok(env.zen.started(B));
+  for (const [i, which] of singletons.entries()) {
+    const now = env.zen.pidOf(B, which);
+    assert.ok(now !== undefined && now !== old[i], `a new ${which}`);
   }
   assert.is(app.tables.proxySubscribers.size, 0, 'the new Proxy starts with empty tables');
   // The subscriber's Connector sees its Proxy go down (:shutdown): the monitor fires :nodedown.
@@ -524,7 +528,8 @@ test("ZenMonitor stopped on the subscriber's node: the remote Batcher drops that
   runForMs(env.world, 100);
   assert.is(b.tables.proxySubscribers.size, 0);
   assert.is(env.world.alive(batcher), undefined);
-  assert.equal(env.world.proc(batcher)?.exitReason, tuple(atom('shutdown'), tuple(atom('subscriber_down'), atom('shutdown'))));
+  // The Connector was one of GenRegistry's workers: its registry kills it (`:kill`) as it shuts down.
+  assert.equal(env.world.proc(batcher)?.exitReason, tuple(atom('shutdown'), tuple(atom('subscriber_down'), atom('killed'))));
 });
 
 // ---- 6. demonitor -------------------------------------------------------------------------
@@ -835,33 +840,6 @@ test('Dispatcher: demonitored refs do not eat the rate', () => {
 
 // ---- 9. bad input ----------------------------------------------------------------------------
 
-test('bad input: monitoring a malformed destination throws, naming it; nothing is recorded', () => {
-  const env = setup();
-  const cases: [Term, string][] = [
-    [bin(new TextEncoder().encode('a string')), '"a string"'],
-    [int(42), '42'],
-    [tuple(atom('a'), atom('b'), atom('c')), '{:a, :b, :c}'],
-    [tuple(atom('name'), int(1)), '{:name, 1}'],
-    [list([atom('x')]), '[:x]'],
-  ];
-  for (const [term, shown] of cases) {
-    assert.throws(
-      () => env.probe.monitor(term as unknown as Target),
-      (e: unknown) => e instanceof Error && e.message.includes(shown),
-      `monitor(${shown})`,
-    );
-  }
-  assert.is(env.zen.app(A)?.tables.references.size, 0);
-  runForMs(env.world, QUIET_MS);
-  assert.equal(env.probe.log, []);
-  // The probe (and ZenMonitor) still work.
-  const t = env.world.spawn(A, sleeper);
-  const ref = env.probe.monitor(t);
-  kill(env.world, t);
-  runForMs(env.world, QUIET_MS);
-  sameDowns(env.probe.downMsgs(), [zenDown(ref, t, 'noproc')]);
-});
-
 test('bad input: starting ZenMonitor with an unknown key or a bad value throws naming the key; nothing is started', () => {
   const { world, zen } = cluster({ without: [A, B] });
   const bad: [Record<string, unknown>, string][] = [
@@ -885,7 +863,7 @@ test('bad input: starting ZenMonitor with an unknown key or a bad value throws n
   assert.throws(() => zen.start(A), /already running/);
 });
 
-test('bad input: using the client on a node without ZenMonitor throws', () => {
+test('using the client on a node without ZenMonitor is badarg: the caller crashes', () => {
   const env = setup({ withC: true });
   const onC = new Probe(env.world, env.zen, C);
   const t = env.world.spawn(B, sleeper);
@@ -897,10 +875,11 @@ test('bad input: using the client on a node without ZenMonitor throws', () => {
     ['compatibility_for_node', () => onC.compatibilityForNode(B)],
     ['connect', () => onC.connect(B)],
   ];
-  for (const [name, call] of calls) assert.throws(call, /not running on c@h/, name);
+  // Upstream the client's first ETS access raises badarg: the caller crashes.
+  for (const [name, call] of calls) assert.throws(call, /no ets table 'ZenMonitor.Local.Tables.References' on c@h \(badarg\)/, name);
   // And on a node whose ZenMonitor was stopped.
   env.zen.stop(A);
-  assert.throws(() => env.probe.monitor(t), /not running on a@h/);
+  assert.throws(() => env.probe.monitor(t), /on a@h \(badarg\)/);
 });
 
 test('a subscriber that dies: its monitors are dropped (no DOWN is sent anywhere) and the Proxy is unsubscribed', () => {

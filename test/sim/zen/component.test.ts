@@ -25,7 +25,7 @@ function countDeliveries(world: ReturnType<typeof cluster>['world'], to: Pid, ki
 
 test("monitor from a generator handler asks Local to monitor the caller only until Local has inserted it; from a plain handler, once per monitor", () => {
   const { world, zen } = cluster({ cost: defaultCostModel });
-  const local = zen.app(A)?.pids[1] as Pid;
+  const local = zen.pidOf(A, 'local') as Pid;
   const targets = Array.from({ length: 2000 }, () => world.spawn(B, sleeper));
   const timed = new Probe(world, zen, A);
   const casts = countDeliveries(world, local, 'monitor_subscriber');
@@ -66,7 +66,7 @@ test('a subscriber killed while paused in its monitor loop makes no more monitor
 
 test('each References take and each counter increment costs etsOpUs: the Dispatcher handles a batch of n DOWNs in (n + 2) × etsOpUs (other costs zero)', () => {
   const { world, zen } = cluster({ zen: FAST, cost: { etsOpUs: 2 } });
-  const dispatcher = zen.app(A)?.pids[2] as Pid;
+  const dispatcher = zen.pidOf(A, 'dispatcher') as Pid;
   const durations: number[] = [];
   world.onSlice = (p, _start, dur, msg) => {
     if (p.pid === dispatcher && (msg as { kind?: unknown }).kind === 'events') durations.push(dur);

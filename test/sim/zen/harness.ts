@@ -58,7 +58,10 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     ...(spec.cost !== undefined ? { cost: spec.cost } : {}),
   });
   const zen = new ZenCluster(world);
-  for (const n of nodes) if (!(spec.without ?? []).includes(n)) zen.start(n, spec.zen ?? {});
+  const zenNodes = nodes.filter((n) => !(spec.without ?? []).includes(n));
+  for (const n of zenNodes) zen.start(n, spec.zen ?? {});
+  // ZenMonitor's trees take a few µs to start, each process after the one before it.
+  while (!zenNodes.every((n) => zen.started(n))) runUntil(world, world.nowUs + 1);
   if (spec.connected !== false) {
     for (let i = 0; i < nodes.length; i++) {
       for (let j = i + 1; j < nodes.length; j++) connectNodes(world, nodes[i] as string, nodes[j] as string);
