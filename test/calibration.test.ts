@@ -86,7 +86,7 @@ test('R4 zen: subscriber mailbox peak within 10%, work p99 within 30%, last DOWN
   within(zen.downs.lastMs as number, r4.zen.last_down_handled_ms!.median, 0.03, 'R4 zen last DOWN ms');
 });
 
-test("R4 zen: no herd of casts to Local; the Connector falls behind the subscriber's monitor loop, and has caught up before the crash", () => {
+test("R4 zen: no herd of casts to Local; the Connector falls behind the subscriber's monitor loop, and has caught up before the crash; from the crash on the subscriber's mailbox is a's largest", () => {
   // ZenMonitor.monitor/1 casts :monitor_subscriber only while Local's Subscribers table
   // lacks the caller: Local inserts it microseconds into the loop, so its queue stays tiny.
   const local = zenA.get('ZenMonitor.Local');
@@ -97,15 +97,18 @@ test("R4 zen: no herd of casts to Local; the Connector falls behind the subscrib
   // insert, the enqueue increment) while the caller's monitor/1 makes four ETS calls and a
   // send: the Connector is the slower of the two, so it falls behind by at least
   // N × (1 - caller / connector) casts before its on-heap queue's collections (R4 did not
-  // measure it); it is node a's largest mailbox, and empty again when the crash comes.
+  // measure it); it is node a's largest mailbox of the set-up, and empty again when the
+  // crash comes. From the crash on, a's largest mailbox is the subscriber's (~1,000).
   const c = defaultCostModel;
   const caller = 4 * c.etsOpUs + c.sendLocalUs + 16 * 8 * c.perByteUs; // the cast: ~16 words copied
   const perCast = c.receiveUs + 3 * c.etsOpUs;
   const atLeast = Math.floor(100_000 * (1 - caller / perCast));
   const a = zen.nodes['a@127.0.0.1'];
   assert.ok(a !== undefined);
-  assert.is(a.mailbox.peakProcess, 'ZenMonitor.Local.Connector for b@127.0.0.1');
-  assert.is(a.mailbox.peak, connector.mailboxPeak);
+  assert.is(a.mailbox.beforeTrigger.peakProcess, 'ZenMonitor.Local.Connector for b@127.0.0.1');
+  assert.is(a.mailbox.beforeTrigger.peak, connector.mailboxPeak);
+  assert.is(a.mailbox.peakProcess, 'subscriber');
+  assert.is(a.mailbox.peak, zen.subscribers.mailboxPeak);
   assert.ok(connector.mailboxPeak >= atLeast && connector.mailboxPeak < 100_000, `Connector backlog ${connector.mailboxPeak}, at least ${atLeast}`);
   assert.is(atTrigger.get('ZenMonitor.Local.Connector for b@127.0.0.1'), 0, 'drained before the crash');
 });

@@ -46,6 +46,7 @@ export const NODE_PATHS: readonly string[] = [
   'memory.byCategory.ets',
   'memory.byCategory.system',
   'mailbox.peak',
+  'mailbox.beforeTrigger.peak',
   'cpu.busyMs',
   'cpu.utilization',
   'cpu.coreWaitMs',

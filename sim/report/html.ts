@@ -120,7 +120,7 @@ function nodesSection(doc: ResultDoc): string {
   for (const r of doc.runs) {
     for (const [name, n] of Object.entries(r.nodes)) {
       rows.push(
-        `<tr><td>${modeTag(r.mode)}</td><th>${esc(name)}</th><td>${esc(mib(n.memory.baselineBytes))}</td><td>${esc(mib(n.memory.peakBytes))}</td><td>${esc(num(n.mailbox.peak))}</td><td>${esc(n.mailbox.peakProcess ?? '-')}</td><td>${esc(num(n.cpu.busyMs))} ms</td><td>${esc(pct(n.cpu.utilization))}</td></tr>`,
+        `<tr><td>${modeTag(r.mode)}</td><th>${esc(name)}</th><td>${esc(mib(n.memory.baselineBytes))}</td><td>${esc(mib(n.memory.peakBytes))}</td><td>${esc(num(n.mailbox.peak))}</td><td>${esc(n.mailbox.peakProcess ?? '-')}</td><td>${esc(num(n.mailbox.beforeTrigger.peak))}</td><td>${esc(n.mailbox.beforeTrigger.peakProcess ?? '-')}</td><td>${esc(num(n.cpu.busyMs))} ms</td><td>${esc(pct(n.cpu.utilization))}</td></tr>`,
       );
     }
   }
@@ -132,7 +132,7 @@ function nodesSection(doc: ResultDoc): string {
   }
   return `<section>
 <h2>Nodes</h2>
-${rows.length === 0 ? '<p class="empty">no nodes</p>' : `<table class="nodes"><thead><tr><th>mode</th><th>node</th><th>memory at trigger</th><th>peak memory</th><th>peak mailbox</th><th>of process</th><th>CPU busy</th><th>utilization</th></tr></thead><tbody>
+${rows.length === 0 ? '<p class="empty">no nodes</p>' : `<table class="nodes"><thead><tr><th>mode</th><th>node</th><th>memory at trigger</th><th>peak memory</th><th>peak mailbox</th><th>of process</th><th>set-up peak mailbox</th><th>of process</th><th>CPU busy</th><th>utilization</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>`}
 <h2>Network links</h2>

@@ -14,7 +14,7 @@ import { atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
 import { Histogram } from '../engine/metrics.js';
 import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
-import { displayName, type DownSignal } from '../beam/process.js';
+import { displayName, type DownSignal, type Proc } from '../beam/process.js';
 import type { World } from '../beam/world.js';
 
 export const TIMELINE_BUCKET_MS = 100;
@@ -74,7 +74,11 @@ export type RunResult = {
     {
       /** `byCategory`: `:erlang.memory/0`'s categories at the peak (`system` includes `ets` and `binary`; processes + system = peakBytes). */
       memory: { baselineBytes: number; peakBytes: number; byCategory: MemoryCategories };
-      mailbox: { peak: number; peakProcess: string | null };
+      /**
+       * The largest mailbox on the node from the trigger on (the whole run without one) and
+       * whose it was; `beforeTrigger`: the same over the set-up, before the trigger.
+       */
+      mailbox: { peak: number; peakProcess: string | null; beforeTrigger: { peak: number; peakProcess: string | null } };
       /**
        * `coreWaitMs`: how long its scheduler threads waited for a core of the host it
        * shares with other nodes (summed over threads; 0 on a host of its own).
@@ -145,6 +149,9 @@ export class Recorder {
   private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
   /** Each node's categories when it reached its peak. */
   private readonly peakCategories = new Map<string, MemoryCategories>();
+  /** Per node, its largest mailbox since the trigger and whose; and over the set-up before it. */
+  private readonly mailboxPeaks = new Map<string, MailboxPeak>();
+  private readonly setupMailboxPeaks = new Map<string, MailboxPeak>();
   private readonly kSample: number;
   private readonly notes = new Map<string, NoteValue>();
 
@@ -154,6 +161,7 @@ export class Recorder {
     world.onDeliver = (p, msg) => {
       if (prev !== undefined) prev(p, msg);
       this.trackPeak(this.world.nodes.get(p.pid.node) as SimNode);
+      this.trackMailbox(p);
       if (!this.watchedUids.has(p.uid)) return;
       if (p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
       const sent = workSentUs(msg);
@@ -179,6 +187,8 @@ export class Recorder {
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
       if (node.up) this.peakCategories.set(node.name, categories(node.memory()));
+      this.setupMailboxPeaks.set(node.name, { peak: node.peakMailbox, proc: node.peakMailboxProc });
+      this.mailboxPeaks.set(node.name, largestMailbox(node));
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -249,6 +259,16 @@ export class Recorder {
     if (bytes <= (this.peaks.get(node.name) ?? 0)) return;
     this.peaks.set(node.name, bytes);
     this.peakCategories.set(node.name, categories(node.memory()));
+  }
+
+  /** A delivery after the trigger may set its node's mailbox peak since then. */
+  private trackMailbox(p: Proc): void {
+    if (this.triggerUs < 0) return;
+    const m = this.mailboxPeaks.get(p.pid.node);
+    if (m !== undefined && p.mailbox.length > m.peak) {
+      m.peak = p.mailbox.length;
+      m.proc = p;
+    }
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
@@ -363,7 +383,9 @@ export class Recorder {
     const out: RunResult['nodes'] = {};
     const elapsedUs = Math.max(1, this.world.nowUs);
     for (const node of this.world.nodes.values()) {
-      const peakProc = node.peakMailboxProc;
+      const whole: MailboxPeak = { peak: node.peakMailbox, proc: node.peakMailboxProc };
+      const mailbox = this.mailboxPeaks.get(node.name) ?? whole;
+      const setup = this.setupMailboxPeaks.get(node.name) ?? NO_MAILBOX;
       const baselineBytes = this.baseline.get(node.name) ?? 0;
       const d = this.nodeDowns.get(node.name);
       out[node.name] = {
@@ -372,10 +394,7 @@ export class Recorder {
           peakBytes: Math.max(baselineBytes, this.peaks.get(node.name) ?? 0),
           byCategory: this.peakCategories.get(node.name) ?? categories(node.memory()),
         },
-        mailbox: {
-          peak: node.peakMailbox,
-          peakProcess: peakProc === null ? null : displayName(peakProc),
-        },
+        mailbox: { ...mailboxResult(mailbox), beforeTrigger: mailboxResult(setup) },
         cpu: {
           busyMs: round3(node.busyUs / 1000),
           utilization: round3(node.busyUs / (elapsedUs * node.schedulers)),
@@ -420,4 +439,25 @@ const CATEGORY_KEYS: readonly (keyof MemoryCategories)[] = ['processes', 'binary
 
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** A node's largest mailbox over some time and whose it was. */
+type MailboxPeak = { peak: number; proc: Proc | null };
+
+const NO_MAILBOX: MailboxPeak = { peak: 0, proc: null };
+
+/** The largest mailbox on `node` now (its processes in spawn order: the first of equals). */
+function largestMailbox(node: SimNode): MailboxPeak {
+  const m: MailboxPeak = { peak: 0, proc: null };
+  for (const p of node.procs) {
+    if (p.mailbox.length > m.peak) {
+      m.peak = p.mailbox.length;
+      m.proc = p;
+    }
+  }
+  return m;
+}
+
+function mailboxResult(m: MailboxPeak): { peak: number; peakProcess: string | null } {
+  return { peak: m.peak, peakProcess: m.proc === null ? null : displayName(m.proc) };
 }

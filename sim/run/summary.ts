@@ -16,17 +16,23 @@ const downMs = (r: RunResult, x: number | null): string => (x === null && r.down
 /** A work latency: null with work still queued is unknown. */
 const workMs = (r: RunResult, x: number | null): string => (x === null && r.pending.work > 0 ? 'n/a*' : fmt(x, ' ms'));
 
+/** The subscribers' node: where most DOWNs were handled (then the largest mailbox, then the first). */
 function subscriberNode(r: RunResult): string {
   let best = '';
+  let downs = -1;
   let peak = -1;
   for (const [name, n] of Object.entries(r.nodes)) {
-    if (n.mailbox.peak > peak) {
+    if (n.downs.delivered > downs || (n.downs.delivered === downs && n.mailbox.peak > peak)) {
+      downs = n.downs.delivered;
       peak = n.mailbox.peak;
       best = name;
     }
   }
   return best;
 }
+
+/** A node's mailbox peak and whose it was. */
+const peakOf = (m: { peak: number; peakProcess: string | null }): string => `${fmt(m.peak)} (${m.peakProcess ?? '-'})`;
 
 const END_TEXT: Record<RunResult['end'], string> = {
   drained: 'drained',
@@ -46,7 +52,11 @@ export const ROWS: Row[] = [
   ['subscriber mailbox peak', (r) => fmt(r.subscribers.mailboxPeak)],
   ['node mailbox peak (process)', (r) => {
     const n = r.nodes[subscriberNode(r)];
-    return n === undefined ? '-' : `${fmt(n.mailbox.peak)} (${n.mailbox.peakProcess ?? '-'})`;
+    return n === undefined ? '-' : peakOf(n.mailbox);
+  }],
+  ['  before the trigger (set-up)', (r) => {
+    const n = r.nodes[subscriberNode(r)];
+    return n === undefined ? '-' : peakOf(n.mailbox.beforeTrigger);
   }],
   ['peak memory over baseline', (r) => {
     const n = r.nodes[subscriberNode(r)];

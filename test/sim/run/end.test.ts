@@ -3,7 +3,7 @@
 // the cap derived from its closed-form drain, and then says so (truncated, pending,
 // end kind, null latencies where the rank is a DOWN never delivered); work still
 // queued at the end counts; a DOWN that can never come (the world is idle) is missing
-// but the run is not truncated; memory peaks count from the trigger.
+// but the run is not truncated; memory and mailbox peaks count from the trigger.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, type Pid } from '../../../core/terms.js';
@@ -193,6 +193,30 @@ test('memory peaks count from the trigger: a peak before it is not the run\'s', 
   assert.ok(mem !== undefined);
   assert.ok(before > mem.baselineBytes + 4_000_000, `${before} held before, baseline ${mem.baselineBytes}`);
   assert.is(mem.peakBytes, mem.baselineBytes, 'nothing rose after the trigger');
+});
+
+test('mailbox peaks count from the trigger, the set-up\'s kept apart: whose and how long', () => {
+  // 50 messages land at once on `early` before the trigger, 10 on `late` after it.
+  let early: Pid | undefined;
+  let late: Pid | undefined;
+  let world: Parameters<Scenario['script']>[0]['world'] | undefined;
+  const sc = oneNode((run) => {
+    world = run.world;
+    early = run.world.spawn(A, { handle() {} }, { name: 'early' });
+    late = run.world.spawn(A, { handle() {} }, { name: 'late' });
+    run.at(100, () => {
+      for (let i = 0; i < 50; i++) run.world.send(early as Pid, atom('x'), A);
+    });
+    run.at(500, () => {
+      run.trigger();
+      for (let i = 0; i < 10; i++) run.world.send(late as Pid, atom('x'), A);
+      run.endAt(600);
+    });
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  const peakOf = (pid: Pid | undefined): number => world?.proc(pid as Pid)?.mailboxPeak ?? -1;
+  assert.ok(peakOf(early) > peakOf(late) && peakOf(late) >= 9, `early ${peakOf(early)}, late ${peakOf(late)}`);
+  assert.equal(r?.nodes[A]?.mailbox, { peak: peakOf(late), peakProcess: 'late', beforeTrigger: { peak: peakOf(early), peakProcess: 'early' } });
 });
 
 test('the closed-form drain: dispatcher ticks for a nodedown, the Batcher for remote deaths, the subscriber when slower', () => {
