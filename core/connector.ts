@@ -34,6 +34,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { Step } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
+import { SmallMap } from './small_map.js';
 import { invariant } from './invariant.js';
 import { enqueueWithLocal } from './local.js';
 
@@ -52,7 +53,7 @@ export type CachedCompatibility = Compatibility | 'miss' | 'unavailable' | { rea
 /** One monitor: `{{target, ref}, subscriber}` in the Connector's private ordered_set. */
 export type MonitorRow = { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid };
 
-type TargetMonitors = { readonly target: Target; readonly rows: Map<number, MonitorRow> };
+type TargetMonitors = { readonly target: Target; readonly rows: SmallMap<number, MonitorRow> };
 
 /** A `:ping` call in flight: the Connector is blocked in it (attempt: the connect attempt). */
 type PendingPing = { readonly attempt: number };
@@ -168,7 +169,7 @@ function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg)
   let group = state.monitors.get(key);
   const unknownTarget = group === undefined;
   if (group === undefined) {
-    group = { target, rows: new Map() };
+    group = { target, rows: new SmallMap() };
     state.monitors.set(key, group);
   }
   if (!group.rows.has(ref.uid)) state.monitorCount++;
@@ -328,7 +329,7 @@ function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out:
 }
 
 function rowsInOrder(group: TargetMonitors): MonitorRow[] {
-  const rows = [...group.rows.values()];
+  const rows = group.rows.valuesArray();
   if (rows.length > 1) rows.sort((a, b) => compareTerms(a.ref, b.ref));
   return rows;
 }

@@ -12,6 +12,7 @@ import type { Pid, Ref } from './terms.js';
 import { compareTerms } from './terms.js';
 import type { Target } from './messages.js';
 import { targetKey } from './messages.js';
+import { SmallMap } from './small_map.js';
 
 /** A Nodes row's value: `:compatible | :unavailable | {:incompatible, enforce_until, attempt}`. */
 export type NodeStatus =
@@ -136,7 +137,8 @@ export type ProxySubscriberRow = { readonly monitored: Target; readonly connecto
 
 /** Proxy Subscribers: the set of `{monitored, connector}`, indexed both ways. */
 export class ProxySubscribersTable {
-  private readonly byTarget = new Map<number | string, Map<number, ProxySubscriberRow>>();
+  /** One connector per target, mostly (a target watched from one node): a SmallMap each. */
+  private readonly byTarget = new Map<number | string, SmallMap<number, ProxySubscriberRow>>();
   private readonly byConnector = new Map<number, Map<number | string, ProxySubscriberRow>>();
   private count = 0;
 
@@ -147,7 +149,11 @@ export class ProxySubscribersTable {
   /** `:ets.insert` of a key-only row (a duplicate adds nothing). */
   insert(monitored: Target, connector: Pid): void {
     const key = targetKey(monitored);
-    const forTarget = getOrMake(this.byTarget, key);
+    let forTarget = this.byTarget.get(key);
+    if (forTarget === undefined) {
+      forTarget = new SmallMap();
+      this.byTarget.set(key, forTarget);
+    }
     if (forTarget.has(connector.uid)) return;
     const row = { monitored, connector };
     forTarget.set(connector.uid, row);
@@ -168,7 +174,7 @@ export class ProxySubscribersTable {
   rowsFor(monitored: Target): ProxySubscriberRow[] {
     const rows = this.byTarget.get(targetKey(monitored));
     if (rows === undefined) return [];
-    return [...rows.values()].sort((a, b) => compareTerms(a.connector, b.connector));
+    return rows.valuesArray().sort((a, b) => compareTerms(a.connector, b.connector));
   }
 
   /** Number of rows of one connector. */

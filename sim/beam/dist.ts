@@ -6,6 +6,7 @@
 // it breaks with `:noconnection`) or stops being busy. A message is measured when it is
 // sent and framed (header, atom cache) when it goes on the wire, in send order, through its
 // connection's atom cache (wire.ts).
+import { SmallMap } from '../../core/small_map.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
@@ -120,7 +121,7 @@ export class Distribution {
     }
     const watcherProc = w.procs[m.watcher.uid] as Proc;
     const mon: Monitor = { ref: m.ref, watcher: watcherProc, object, target, remote: true, peer: to, active: true };
-    (target.monitoredBy ??= new Map()).set(m.ref.uid, mon);
+    (target.monitoredBy ??= new SmallMap()).set(m.ref.uid, mon);
     const node = w.nodes.get(to) as SimNode;
     mapFor(node.remoteIn, from).set(m.ref.uid, mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;

@@ -192,8 +192,8 @@ export class ProcessMemory {
   processInfoBytes(p: Proc): number {
     let bytes = p.heap?.bytes ?? ProcHeap.pristineBytes(this.config());
     bytes -= p.heap?.heldBufferBytes ?? 0;
-    for (const m of p.monitors?.values() ?? []) bytes += m.remote ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local;
-    for (const m of p.monitoredBy?.values() ?? []) bytes += m.remote ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local;
+    p.monitors?.forEachValue((m) => (bytes += m.remote ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
+    p.monitoredBy?.forEachValue((m) => (bytes += m.remote ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
     return bytes;
   }
 

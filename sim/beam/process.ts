@@ -5,6 +5,7 @@
 // explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
+import type { SmallMap } from '../../core/small_map.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
@@ -339,9 +340,9 @@ export class Proc {
   // The maps below are made on first use: most simulated processes (monitored targets
   // sleeping forever) never need them, and a million processes would pay for them.
   /** Monitors this process holds, by ref uid (insertion ordered). */
-  monitors: Map<number, Monitor> | undefined;
-  /** Monitors held on this process by others, by ref uid. */
-  monitoredBy: Map<number, Monitor> | undefined;
+  monitors: SmallMap<number, Monitor> | undefined;
+  /** Monitors held on this process by others, by ref uid (a target's one monitor costs no Map). */
+  monitoredBy: SmallMap<number, Monitor> | undefined;
   /** Pending `send_after` timers: timer id -> kernel event seq. */
   timers: Map<number, number> | undefined;
   awaiting: Awaiting | null = null;

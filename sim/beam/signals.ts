@@ -16,6 +16,7 @@
 // ones in the order of ERTS's monitor tree (the watcher's node, then the ref); the remote
 // DOWNs of a slice go on the wire when the slice ends (the distribution's output port task
 // runs after it). A monitor demonitored before its turn does not fire.
+import { SmallMap } from '../../core/small_map.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
@@ -52,14 +53,14 @@ export class Signals {
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
       const mon: Monitor = { ref, watcher, object, target: t ?? null, remote: false, peer: toNode, active: true };
-      (watcher.monitors ??= new Map()).set(ref.uid, mon);
+      (watcher.monitors ??= new SmallMap()).set(ref.uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
-      else (t.monitoredBy ??= new Map()).set(ref.uid, mon);
+      else (t.monitoredBy ??= new SmallMap()).set(ref.uid, mon);
       return ref;
     }
     const mon: Monitor = { ref, watcher, object, target: null, remote: true, peer: toNode, active: true };
-    (watcher.monitors ??= new Map()).set(ref.uid, mon);
+    (watcher.monitors ??= new SmallMap()).set(ref.uid, mon);
     mapFor(node.remoteOut, toNode).set(ref.uid, mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
     w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
@@ -193,7 +194,7 @@ export class Signals {
     if (p.timers !== undefined) for (const seq of p.timers.values()) w.kernel.cancel(seq);
     p.timers = undefined;
     if (p.awaiting !== null) w.kernel.cancel(p.awaiting.timerSeq);
-    for (const mon of p.monitors !== undefined ? [...p.monitors.values()] : []) {
+    for (const mon of p.monitors !== undefined ? p.monitors.valuesArray() : []) {
       if (node.up) this.demonitorSignal(mon, now);
       else this.dropMonitor(mon);
     }
@@ -256,10 +257,10 @@ export class Signals {
  * node name first (F2: a's 20,000 DOWNs all left before c's), then, within a node, in
  * the order they were made (an approximation of ERTS's ref order).
  */
-function exitOrder(monitoredBy: Map<number, Monitor>): Monitor[] {
+function exitOrder(monitoredBy: SmallMap<number, Monitor>): Monitor[] {
   const local: Monitor[] = [];
   const remote: Monitor[] = [];
-  for (const mon of monitoredBy.values()) (mon.remote ? remote : local).push(mon);
+  monitoredBy.forEachValue((mon) => (mon.remote ? remote : local).push(mon));
   remote.sort((a, b) => {
     const an = a.watcher.pid.node;
     const bn = b.watcher.pid.node;

@@ -111,7 +111,7 @@ test('a monitor demonitored while its target is still exiting gets no DOWN, and 
     init: (ctx) => void ctx.monitor(target),
     handle: (ctx, msg) => {
       quitterLog.push({ at: ctx.nowUs(), msg });
-      if ((msg as { v?: string }).v === 'go') for (const ref of [...(w.proc(ctx.self)?.monitors?.values() ?? [])].map((m) => m.ref)) ctx.demonitor(ref);
+      if ((msg as { v?: string }).v === 'go') for (const ref of (w.proc(ctx.self)?.monitors?.valuesArray() ?? []).map((m) => m.ref)) ctx.demonitor(ref);
     },
   });
   drain(w);
