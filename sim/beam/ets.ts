@@ -179,7 +179,7 @@ export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost
   const empty = EMPTY_TABLE_WORDS[type] + (opts.readConcurrency === true ? READ_CONCURRENCY_WORDS[type] : 0);
   const table = new EtsTable(checkName(node, name), type, p.uid, node.name, objectWords(type, cost), empty);
   node.ets.set(name, table);
-  node.tables.set(`ets:${name}`, () => table.bytes());
+  node.setTable(`ets:${name}`, () => table.bytes());
   return table;
 }
 
@@ -222,7 +222,7 @@ export function dropTablesOf(p: Proc, node: SimNode): void {
     for (const [name, table] of [...tables]) {
       if (table.ownerUid !== p.uid) continue;
       tables.delete(name);
-      node.tables.delete(`ets:${name}`);
+      node.dropTable(`ets:${name}`);
     }
   }
 }

@@ -147,8 +147,8 @@ export class Recorder {
   private readonly mailboxSeries: number[] = [];
   private readonly memorySeries = new Map<string, number[]>();
   private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
-  /** Each node's categories when it reached its peak. */
-  private readonly peakCategories = new Map<string, MemoryCategories>();
+  /** Each node's categories when it reached its peak (rewritten in place at each new peak: most set-up deliveries are one). */
+  private readonly peakCategories = new Map<string, MemoryByCategory>();
   /** Per node, its largest mailbox since the trigger and whose; and over the set-up before it. */
   private readonly mailboxPeaks = new Map<string, MailboxPeak>();
   private readonly setupMailboxPeaks = new Map<string, MailboxPeak>();
@@ -186,7 +186,7 @@ export class Recorder {
       const bytes = node.up ? node.memoryBytes() : 0;
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
-      if (node.up) this.peakCategories.set(node.name, categories(node.memory()));
+      if (node.up) this.peakCategories.set(node.name, node.memory());
       this.setupMailboxPeaks.set(node.name, { peak: node.peakMailbox, proc: node.peakMailboxProc });
       this.mailboxPeaks.set(node.name, largestMailbox(node));
     }
@@ -258,7 +258,9 @@ export class Recorder {
     const bytes = node.memoryBytes();
     if (bytes <= (this.peaks.get(node.name) ?? 0)) return;
     this.peaks.set(node.name, bytes);
-    this.peakCategories.set(node.name, categories(node.memory()));
+    const at = this.peakCategories.get(node.name);
+    if (at === undefined) this.peakCategories.set(node.name, node.memory());
+    else node.memory(at);
   }
 
   /** A delivery after the trigger may set its node's mailbox peak since then. */
@@ -392,7 +394,7 @@ export class Recorder {
         memory: {
           baselineBytes,
           peakBytes: Math.max(baselineBytes, this.peaks.get(node.name) ?? 0),
-          byCategory: this.peakCategories.get(node.name) ?? categories(node.memory()),
+          byCategory: categories(this.peakCategories.get(node.name) ?? node.memory()),
         },
         mailbox: { ...mailboxResult(mailbox), beforeTrigger: mailboxResult(setup) },
         cpu: {

@@ -185,7 +185,7 @@ export class ZenCluster {
     for (const [k, v] of Object.entries(overrides)) setZenConfig(config, k, v);
     const app = new ZenApp(this, nodeName, node.creation, config, node);
     this.apps.set(nodeName, app);
-    node.tables.set('zen_monitor', () => zenTablesBytes(app, this.world.cost));
+    node.setTable('zen_monitor', () => zenTablesBytes(app, this.world.cost));
     app.top = this.world.spawn(nodeName, applicationTree(app));
     return app;
   }
@@ -209,7 +209,7 @@ export class ZenCluster {
     const app = this.app(nodeName);
     if (app === undefined) return;
     this.apps.delete(nodeName);
-    this.world.node(nodeName).tables.delete('zen_monitor');
+    this.world.node(nodeName).dropTable('zen_monitor');
     const procs: [Pid, Term][] = [];
     this.treeOf(app, app.top as Pid, procs);
     for (const [pid, reason] of procs.reverse()) {
