@@ -11,7 +11,8 @@ import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, Monitor, Proc } from './process.js';
-import { encode, frameBytes, type Encoded } from './wire.js';
+import type { WireFrame } from './network.js';
+import { encode, frameBytes, type AtomCache, type AtomTable, type Encoded } from './wire.js';
 import { type World } from './world.js';
 import { destTerm, mapFor } from './dest.js';
 
@@ -33,7 +34,19 @@ export type DistSend = Encoded & { from: string; to: string; m: DistMsg; noconne
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
 
+/** Frames the message being sent through the sending direction's atom cache; one per Distribution, reused by every send (no closure per message). */
+class DistFrame implements WireFrame {
+  message: Encoded | undefined;
+  table: AtomTable | undefined;
+
+  bytes(cache: AtomCache): number {
+    return frameBytes(this.message as Encoded, cache, this.table as AtomTable);
+  }
+}
+
 export class Distribution {
+  private readonly frame = new DistFrame();
+
   constructor(private readonly w: World) {}
 
   /**
@@ -61,7 +74,9 @@ export class Distribution {
   sendNow(a: DistSend): void {
     const fromNode = this.w.nodes.get(a.from);
     if (fromNode?.up !== true) return;
-    const r = this.w.net.send(a.from, a.to, a, (cache) => frameBytes(a, cache, fromNode.atoms), a.noconnect);
+    this.frame.message = a;
+    this.frame.table = fromNode.atoms;
+    const r = this.w.net.send(a.from, a.to, a, this.frame, a.noconnect);
     if (r !== 'dropped') return;
     if (a.m.kind === 'monitor') this.monitorUnreachable(a.m);
     else if (a.m.kind === 'link') this.w.links.unreachable(a.m.from, a.m.to);

@@ -14,7 +14,12 @@ import type { Rng } from '../engine/rng.js';
 import { AtomCache } from './wire.js';
 
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
-export type WireSize = number | ((cache: AtomCache) => number);
+export type WireSize = number | WireFrame;
+
+/** A message framed through the atom cache of the direction it is sent on (called at once, within `send`). */
+export interface WireFrame {
+  bytes(cache: AtomCache): number;
+}
 
 export type AutoConnect = 'always' | 'once' | 'never';
 
@@ -164,7 +169,7 @@ export class Network {
       if (c === undefined) return 'dropped';
     } else if (noconnect && c.state !== 'up') return 'dropped';
     const d = c.dirs.get(from) as Dir;
-    const bytes = typeof size === 'number' ? size : size(d.atoms);
+    const bytes = typeof size === 'number' ? size : size.bytes(d.atoms);
     this.count(from, to, bytes);
     if (c.state === 'connecting' || this.cut.has(dirKey(from, to))) {
       d.held.push({ payload, bytes });
@@ -506,7 +511,7 @@ export class Network {
   }
 
   private count(from: string, to: string, bytes: number): void {
-    const key = `${from}->${to}`;
+    const key = TRAFFIC_KEYS.of(from, to);
     let t = this.traffic.get(key);
     if (t === undefined) {
       t = { messages: 0, bytes: 0 };
@@ -526,12 +531,40 @@ function newDir(): Dir {
   return { atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
 }
 
+/**
+ * The string keys of node pairs, made once per pair: every send looks up its connection,
+ * its direction's cut and its traffic counter, and building the keys each time made three
+ * strings per message.
+ */
+class PairKeys {
+  private readonly byFirst = new Map<string, Map<string, string>>();
+  constructor(private readonly make: (a: string, b: string) => string) {}
+
+  of(a: string, b: string): string {
+    let inner = this.byFirst.get(a);
+    if (inner === undefined) {
+      inner = new Map();
+      this.byFirst.set(a, inner);
+    }
+    let key = inner.get(b);
+    if (key === undefined) {
+      key = this.make(a, b);
+      inner.set(b, key);
+    }
+    return key;
+  }
+}
+
+const PAIR_KEYS = new PairKeys((a, b) => (a < b ? `${a}|${b}` : `${b}|${a}`));
+const DIR_KEYS = new PairKeys((from, to) => `${from}>${to}`);
+const TRAFFIC_KEYS = new PairKeys((from, to) => `${from}->${to}`);
+
 function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
+  return PAIR_KEYS.of(a, b);
 }
 
 function dirKey(from: string, to: string): string {
-  return `${from}>${to}`;
+  return DIR_KEYS.of(from, to);
 }
 
 /** Checks every value; throws naming the parameter and the bad value. */

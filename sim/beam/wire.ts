@@ -99,21 +99,34 @@ export class AtomCache {
 
 /** The atoms of the message being measured (encode does not nest). */
 const scratch = new Set<string>();
-/** Atom sets of up to INTERNED_ATOMS atoms, one object per distinct set: messages in flight share them. */
-const interned = new Map<string, ReadonlySet<string>>();
+/**
+ * Atom sets of up to INTERNED_ATOMS atoms, one object per distinct sequence: messages in
+ * flight share them. Found by walking a trie, atom by atom (no key string per message).
+ */
+type Interned = { set: ReadonlySet<string> | undefined; next: Map<string, Interned> | undefined };
+const interned: Interned = { set: undefined, next: undefined };
+let internedSets = 0;
 const INTERNED_ATOMS = 4;
 const INTERNED_SETS = 10_000;
 
 function internAtoms(atoms: Set<string>): ReadonlySet<string> {
   if (atoms.size > INTERNED_ATOMS) return new Set(atoms);
-  let key = '';
-  for (const a of atoms) key += `${a}\u0000`;
-  let set = interned.get(key);
-  if (set === undefined) {
-    set = new Set(atoms);
-    if (interned.size < INTERNED_SETS) interned.set(key, set);
+  let at = interned;
+  for (const a of atoms) {
+    let next = at.next?.get(a);
+    if (next === undefined) {
+      if (internedSets >= INTERNED_SETS) return new Set(atoms);
+      next = { set: undefined, next: undefined };
+      (at.next ??= new Map()).set(a, next);
+    }
+    at = next;
   }
-  return set;
+  if (at.set === undefined) {
+    if (internedSets >= INTERNED_SETS) return new Set(atoms);
+    at.set = new Set(atoms);
+    internedSets++;
+  }
+  return at.set;
 }
 
 /** Measures `m`, sent from a process (or the runtime) on `fromNode`. */
