@@ -129,6 +129,24 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
 /** `increment(prefix <> "." <> name, value, tags)`. */
 export function metric(prefix: string, name: string, value = 1, tags?: readonly string[]): MetricEffect {
+  if (value === 1 && tags === undefined) return increment(prefix, name);
   const fullName = `${prefix}.${name}`;
   return tags === undefined ? { kind: 'metric', name: fullName, value } : { kind: 'metric', name: fullName, value, tags };
+}
+
+/** The plain increments, one frozen effect per metric: a component counts one or more per message it handles. */
+const increments = new Map<string, Map<string, MetricEffect>>();
+
+function increment(prefix: string, name: string): MetricEffect {
+  let byName = increments.get(prefix);
+  if (byName === undefined) {
+    byName = new Map();
+    increments.set(prefix, byName);
+  }
+  let effect = byName.get(name);
+  if (effect === undefined) {
+    effect = Object.freeze({ kind: 'metric', name: `${prefix}.${name}`, value: 1 });
+    byName.set(name, effect);
+  }
+  return effect;
 }

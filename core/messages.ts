@@ -405,7 +405,8 @@ function measureInstruction(m: Measure, i: Instruction): number {
 
 function sumOf<T>(m: Measure, items: readonly T[], measure: (m: Measure, item: T) => number): number {
   let total = 0;
-  for (const item of items) total += measure(m, item);
+  // Indexed: a `for...of` here made an iterator result per item (a batch of 1000 DOWNs, measured at each hop).
+  for (let i = 0; i < items.length; i++) total += measure(m, items[i] as T);
   return total;
 }
 

@@ -136,11 +136,23 @@ export class EtsTable implements OwnedTable {
   }
 }
 
+/** Each atom's key, made once: a GenRegistry lookup by node name (every cast to a Connector) builds no string. */
+const atomKeys = new Map<string, string>();
+
+function atomKey(name: string): string {
+  let key = atomKeys.get(name);
+  if (key === undefined) {
+    key = `a${name.length}:${name}`;
+    atomKeys.set(name, key);
+  }
+  return key;
+}
+
 /** A string equal for equal terms (exact equality: 1 and 1.0 differ, as ETS set keys do). */
 export function canonicalKey(t: Term): string {
   switch (t.t) {
     case 'atom':
-      return `a${t.v.length}:${t.v}`;
+      return atomKey(t.v);
     case 'int':
       return `i${t.v}`;
     case 'float':
