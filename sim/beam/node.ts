@@ -21,6 +21,12 @@ export class SimNode {
   readonly registered = new Map<string, Proc>();
   /** Live processes of the current incarnation, in spawn order. */
   readonly procs = new Set<Proc>();
+  /**
+   * Its processes that ever had a message, in the order of their first (dead ones too):
+   * only they can hold a mailbox, so the largest one is found without walking a million
+   * sleeping targets.
+   */
+  readonly messaged: Proc[] = [];
   private runQueue: Proc[] = [];
   private runHead = 0;
   /** Remote monitors held by this node's processes, per peer node (ref uid -> monitor). */
@@ -101,6 +107,7 @@ export class SimNode {
   reset(): void {
     this.registered.clear();
     this.procs.clear();
+    this.messaged.length = 0;
     this.runQueue = [];
     this.runHead = 0;
     this.remoteOut.clear();

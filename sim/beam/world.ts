@@ -564,6 +564,7 @@ export class World {
     this.mem.arrive(p, e);
     const len = p.mailbox.length;
     if (len > p.mailboxPeak) {
+      if (p.mailboxPeak === 0) node.messaged.push(p);
       p.mailboxPeak = len;
       if (len > node.peakMailbox) {
         node.peakMailbox = len;

@@ -448,12 +448,17 @@ type MailboxPeak = { peak: number; proc: Proc | null };
 
 const NO_MAILBOX: MailboxPeak = { peak: 0, proc: null };
 
-/** The largest mailbox on `node` now (its processes in spawn order: the first of equals). */
+/**
+ * The largest mailbox on `node` now, the first spawned of equals (the lowest uid): among
+ * the processes that ever had a message, the only ones that can hold one (a dead
+ * process's mailbox is empty).
+ */
 function largestMailbox(node: SimNode): MailboxPeak {
   const m: MailboxPeak = { peak: 0, proc: null };
-  for (const p of node.procs) {
-    if (p.mailbox.length > m.peak) {
-      m.peak = p.mailbox.length;
+  for (const p of node.messaged) {
+    const length = p.mailbox.length;
+    if (length > m.peak || (length > 0 && length === m.peak && p.uid < (m.proc as Proc).uid)) {
+      m.peak = length;
       m.proc = p;
     }
   }
