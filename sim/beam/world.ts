@@ -278,7 +278,8 @@ export class World {
     if (typeof d !== 'object' || d === null) throw new RangeError(`${what} a malformed destination: ${String(d)}`);
     if ('t' in d) {
       const p = d.t === 'pid' && Number.isInteger(d.uid) ? this.procs[d.uid] : undefined;
-      if (p === undefined || p.pid.node !== d.node || p.pid.id !== d.id || p.pid.creation !== d.creation) {
+      // The process's own pid object (the usual case) needs no field compared.
+      if (p === undefined || (p.pid !== d && (p.pid.node !== d.node || p.pid.id !== d.id || p.pid.creation !== d.creation))) {
         throw new RangeError(`${what} a malformed pid: ${JSON.stringify(d)}`);
       }
     } else if (typeof d.name !== 'string' || d.name === '' || !this.nodes.has(d.node)) {

@@ -131,7 +131,7 @@ export class Recorder {
   private readonly downTimes = new Histogram();
   /** Per node of the subscribers, the DOWNs handled there: count, first and last, µs. */
   private readonly nodeDowns = new Map<string, { delivered: number; firstUs: number; lastUs: number }>();
-  private readonly seenRefs = new Set<number>();
+  private readonly seenRefs = new UidSet();
   private duplicates = 0;
   private sample: DownSignal | null = null;
   private readonly workSentAt: number[] = [];
@@ -419,6 +419,41 @@ export class Recorder {
     }
     return { messages, bytes, links };
   }
+}
+
+/**
+ * A set of uids: one bit each for the world's ref uids (counted from 1), where a Set of
+ * 100,000 DOWNs' refs was a hash table megabytes wide; any other number in a Set.
+ */
+class UidSet {
+  private bits = new Uint32Array(1024);
+  private readonly others = new Set<number>();
+
+  has(uid: number): boolean {
+    if (!isSmallUid(uid)) return this.others.has(uid);
+    const word = uid >>> 5;
+    return word < this.bits.length && ((this.bits[word] as number) & (1 << (uid & 31))) !== 0;
+  }
+
+  add(uid: number): void {
+    if (!isSmallUid(uid)) {
+      this.others.add(uid);
+      return;
+    }
+    const word = uid >>> 5;
+    if (word >= this.bits.length) {
+      let length = this.bits.length * 2;
+      while (length <= word) length *= 2;
+      const grown = new Uint32Array(length);
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[word] = (this.bits[word] as number) | (1 << (uid & 31));
+  }
+}
+
+function isSmallUid(uid: number): boolean {
+  return Number.isInteger(uid) && uid >= 0 && uid < 2 ** 31;
 }
 
 /** NaN (no such value) as null. */

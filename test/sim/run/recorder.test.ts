@@ -1,0 +1,31 @@
+// The run recorder's DOWN counting: each ref's first DOWN counts as delivered, a second
+// one for the same ref as a duplicate, whatever the ref's uid (small ones go in a bitset,
+// others in a set).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { atom, type Ref } from '../../../core/terms.js';
+import type { DownSignal } from '../../../sim/beam/process.js';
+import { World } from '../../../sim/beam/world.js';
+import { Recorder } from '../../../sim/run/recorder.js';
+
+function down(uid: number): DownSignal {
+  const ref: Ref = { t: 'ref', uid, node: 'a@h' };
+  return { kind: 'DOWN', ref, object: atom('x'), reason: atom('normal') };
+}
+
+test('recorder: a second DOWN for the same ref is a duplicate, not a delivery (refs small, large, negative)', () => {
+  const w = new World({ seed: 1 });
+  w.addNode('a@h');
+  const rec = new Recorder(w);
+  const uids = [1, 31, 32, 5000, 70_000, 2 ** 31 + 5, -3];
+  for (const uid of uids) rec.down(10, down(uid), 'a@h');
+  for (const uid of [31, 70_000, 2 ** 31 + 5, -3]) rec.down(20, down(uid), 'a@h');
+  rec.down(30, down(33), 'a@h');
+  assert.is(rec.delivered, uids.length + 1);
+  const r = rec.result('vanilla', { kind: 'idle', expected: uids.length + 1, windowMs: null, estimateMs: null, capMs: null });
+  assert.is(r.downs.duplicates, 4);
+  assert.is(r.downs.delivered, uids.length + 1);
+  assert.is(r.downs.missing, 0);
+});
+
+test.run();
