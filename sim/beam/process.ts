@@ -295,6 +295,9 @@ export class Mailbox {
   }
 }
 
+/** The mailbox every process starts with, shared while empty (nothing is ever pushed to it): a process gets its own at its first message, which a million sleeping targets never get. */
+const EMPTY_MAILBOX = new Mailbox();
+
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
 
 /** Labels of processes (`proc_lib:set_label/1`: a Connector's peer, a GenRegistry): kept aside, so a process pays nothing for it. */
@@ -336,7 +339,8 @@ export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly t
 
 export class Proc {
   status: ProcStatus = 'waiting';
-  readonly mailbox = new Mailbox();
+  /** Its queue: the shared empty one until its first message (`ownMailbox`). */
+  mailbox: Mailbox = EMPTY_MAILBOX;
   // The maps below are made on first use: most simulated processes (monitored targets
   // sleeping forever) never need them, and a million processes would pay for them.
   /** Monitors this process holds, by ref uid (insertion ordered). */
@@ -378,6 +382,12 @@ export class Proc {
     readonly pid: Pid,
     readonly behaviour: Behaviour,
   ) {}
+
+  /** Its own mailbox, made at its first message (the one place messages are queued: world.deliver). */
+  ownMailbox(): Mailbox {
+    if (this.mailbox === EMPTY_MAILBOX) this.mailbox = new Mailbox();
+    return this.mailbox;
+  }
 
   monitorCount(): number {
     return this.monitors?.size ?? 0;

@@ -560,7 +560,7 @@ export class World {
     if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
     if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
-    p.mailbox.push(e);
+    p.ownMailbox().push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
     this.mem.arrive(p, e);
     const len = p.mailbox.length;
