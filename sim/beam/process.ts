@@ -325,13 +325,22 @@ export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => b
 /**
  * The rarer parts of a process, made on first use (a million sleeping targets never
  * need them): its links (by the linked process's uid), trap_exit, the parent that
- * started it with `startLink`, and a selective receive it is blocked in.
+ * started it with `startLink`, a selective receive it is blocked in, and the fields
+ * `Proc` reads through accessors (timers, registered name, kept message, stop reason,
+ * suspension, exit in progress, signal debt): each would cost every process a word.
  */
 export type ProcExt = {
   links: Map<number, Proc> | undefined;
   trapExit: boolean;
   parent: Pid | undefined;
   receiving: Receiving | null;
+  timers: Map<number, number> | undefined;
+  registeredName: string | undefined;
+  kept: Envelope | undefined;
+  stopReason: Term | undefined;
+  suspended: string | undefined;
+  exiting: Exiting | undefined;
+  signalDebtUs: number;
 };
 
 /** A pending gen call. */
@@ -347,31 +356,18 @@ export class Proc {
   monitors: SmallMap<number, Monitor> | undefined;
   /** Monitors held on this process by others, by ref uid (a target's one monitor costs no Map). */
   monitoredBy: SmallMap<number, Monitor> | undefined;
-  /** Pending `send_after` timers: timer id -> kernel event seq. */
-  timers: Map<number, number> | undefined;
   awaiting: Awaiting | null = null;
   /** A call result (or a selective receive's message) ready to be handled before the mailbox. */
   resume: CallResult | Received | null = null;
   /** Links, trap_exit, parent and a pending selective receive (see ProcExt); undefined until used. */
   ext: ProcExt | undefined;
-  registeredName: string | undefined;
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
   mailboxPeak = 0;
-  /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
-  kept: Envelope | undefined;
   /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */
   heap: ProcHeap | undefined;
-  /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
-  signalDebtUs = 0;
-  /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */
-  stopReason: Term | undefined;
-  /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
-  suspended: string | undefined;
   /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
   slice: Slice | null = null;
-  /** Its exit, while the monitors on it are still being fired (dead, and queued to run its exit's slices). */
-  exiting: Exiting | undefined;
   /** When the scheduler thread running its current handling got its host's core, µs (its OS time slice). */
   coreSinceUs = 0;
   /** The CPU time its current (or last) handling began at, and reached when it ended, µs (fractional). */
@@ -420,8 +416,77 @@ export class Proc {
     return this.awaiting === null && this.mailbox.length > 0 && (this.ext === undefined || this.ext.receiving === null);
   }
 
-  /** The rarer parts (links, trap_exit, parent, receive), made on first use. */
+  /** The rarer parts (links, trap_exit, parent, receive and the fields below), made on first use. */
   extra(): ProcExt {
-    return (this.ext ??= { links: undefined, trapExit: false, parent: undefined, receiving: null });
+    return (this.ext ??= {
+      links: undefined,
+      trapExit: false,
+      parent: undefined,
+      receiving: null,
+      timers: undefined,
+      registeredName: undefined,
+      kept: undefined,
+      stopReason: undefined,
+      suspended: undefined,
+      exiting: undefined,
+      signalDebtUs: 0,
+    });
+  }
+
+  // Rare fields, kept in `ext` (setting one to its empty value makes no `ext`).
+
+  /** Pending `send_after` timers: timer id -> kernel event seq. */
+  get timers(): Map<number, number> | undefined {
+    return this.ext?.timers;
+  }
+  set timers(v: Map<number, number> | undefined) {
+    if (v !== undefined || this.ext !== undefined) this.extra().timers = v;
+  }
+
+  get registeredName(): string | undefined {
+    return this.ext?.registeredName;
+  }
+  set registeredName(v: string | undefined) {
+    if (v !== undefined || this.ext !== undefined) this.extra().registeredName = v;
+  }
+
+  /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
+  get kept(): Envelope | undefined {
+    return this.ext?.kept;
+  }
+  set kept(v: Envelope | undefined) {
+    if (v !== undefined || this.ext !== undefined) this.extra().kept = v;
+  }
+
+  /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */
+  get stopReason(): Term | undefined {
+    return this.ext?.stopReason;
+  }
+  set stopReason(v: Term | undefined) {
+    if (v !== undefined || this.ext !== undefined) this.extra().stopReason = v;
+  }
+
+  /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
+  get suspended(): string | undefined {
+    return this.ext?.suspended;
+  }
+  set suspended(v: string | undefined) {
+    if (v !== undefined || this.ext !== undefined) this.extra().suspended = v;
+  }
+
+  /** Its exit, while the monitors on it are still being fired (dead, and queued to run its exit's slices). */
+  get exiting(): Exiting | undefined {
+    return this.ext?.exiting;
+  }
+  set exiting(v: Exiting | undefined) {
+    if (v !== undefined || this.ext !== undefined) this.extra().exiting = v;
+  }
+
+  /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
+  get signalDebtUs(): number {
+    return this.ext?.signalDebtUs ?? 0;
+  }
+  set signalDebtUs(v: number) {
+    if (v !== 0 || this.ext !== undefined) this.extra().signalDebtUs = v;
   }
 }
