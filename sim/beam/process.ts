@@ -343,6 +343,18 @@ export type ProcExt = {
   signalDebtUs: number;
 };
 
+/**
+ * The times of a process's current (or last) handling, apart from Proc: fractional µs are
+ * boxed doubles in V8, which as fields of Proc every process would pay for at spawn.
+ */
+export class RunTimes {
+  /** When the scheduler thread running its current handling got its host's core, µs (its OS time slice). */
+  coreSinceUs = 0;
+  /** The CPU time its current (or last) handling began at, and reached when it ended, µs (fractional). */
+  runFromUs = 0;
+  cpuEndUs = 0;
+}
+
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };
 
@@ -368,16 +380,18 @@ export class Proc {
   heap: ProcHeap | undefined;
   /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
   slice: Slice | null = null;
-  /** When the scheduler thread running its current handling got its host's core, µs (its OS time slice). */
-  coreSinceUs = 0;
-  /** The CPU time its current (or last) handling began at, and reached when it ended, µs (fractional). */
-  runFromUs = 0;
-  cpuEndUs = 0;
+  /** Its handlings' times, made at its first (a sleeping process never runs: it pays no boxed doubles). */
+  private runTimes: RunTimes | undefined;
 
   constructor(
     readonly pid: Pid,
     readonly behaviour: Behaviour,
   ) {}
+
+  /** Its handlings' times (see RunTimes), made on first use. */
+  times(): RunTimes {
+    return (this.runTimes ??= new RunTimes());
+  }
 
   /** Its own mailbox, made at its first message (the one place messages are queued: world.deliver). */
   ownMailbox(): Mailbox {

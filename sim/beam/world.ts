@@ -344,9 +344,10 @@ export class World {
       }
       node.dropRunnable();
       node.freeSchedulers--;
-      p.coreSinceUs = since;
+      const times = p.times();
+      times.coreSinceUs = since;
       // The thread's CPU time goes on from where its last handling ended, within the µs.
-      p.runFromUs = Math.max(node.takenFreeUs, this.kernel.nowUs - MAX_CARRY_US);
+      times.runFromUs = Math.max(node.takenFreeUs, this.kernel.nowUs - MAX_CARRY_US);
       if (p.exiting !== undefined) this.runExit(p, node);
       else this.runOne(p, node);
     }
@@ -366,7 +367,7 @@ export class World {
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
   private threadDone(p: Proc, node: SimNode): void {
     node.freeSchedulers++;
-    const next = node.host.handlingEnded(node, p.coreSinceUs, p.cpuEndUs, this.kernel.nowUs);
+    const next = node.host.handlingEnded(node, p.times().coreSinceUs, p.times().cpuEndUs, this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
@@ -385,7 +386,7 @@ export class World {
       msg = e.msg;
     }
     const startUs = this.kernel.nowUs;
-    const cursorUs = p.runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
+    const cursorUs = p.times().runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
     p.signalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg);
     const blocked = p.slice;
@@ -480,8 +481,8 @@ export class World {
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
-    node.busyUs += this.kernel.nowUs - p.runFromUs;
-    p.cpuEndUs = this.kernel.nowUs;
+    node.busyUs += this.kernel.nowUs - p.times().runFromUs;
+    p.times().cpuEndUs = this.kernel.nowUs;
     this.onSlice?.(p, s.startUs, durUs, s.msg);
     this.threadDone(p, node);
     this.startNext(node);
@@ -490,19 +491,19 @@ export class World {
   /** One slice of a dead process's exit on a scheduler of `node`: it fires its next monitors (signals.ts). */
   private runExit(p: Proc, node: SimNode): void {
     const startUs = this.kernel.nowUs;
-    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs, p.runFromUs), EXITING);
+    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs, p.times().runFromUs), EXITING);
   }
 
   /**
-   * The handling that began at `startUs` (its CPU time from `p.runFromUs`) has reached
+   * The handling that began at `startUs` (its CPU time from `p.times().runFromUs`) has reached
    * `cursorUs`: its CPU counts as it is, and its scheduler is free at the next whole µs
    * (at least 1 µs after it began: the clock moves on), its next handling going on from
    * `cursorUs` (`handlingEndUs`).
    */
   private endSlice(p: Proc, node: SimNode, startUs: number, cursorUs: number, msg: unknown): void {
     const doneUs = handlingEndUs(startUs, cursorUs);
-    node.busyUs += cursorUs - p.runFromUs;
-    p.cpuEndUs = cursorUs;
+    node.busyUs += cursorUs - p.times().runFromUs;
+    p.times().cpuEndUs = cursorUs;
     if (this.onSlice !== undefined) this.onSlice(p, startUs, doneUs - startUs, msg);
     this.kernel.at(doneUs, this.kinds.done, p.uid, node);
   }
