@@ -4,31 +4,32 @@
 // more than one entry, and a one-entry `Map` costs several times the entry itself.
 // Iteration is in insertion order, as a `Map`'s is.
 
+/** The key of an empty SmallMap (no key of the user's is this symbol). */
+const NONE: unique symbol = Symbol('none');
+
 export class SmallMap<K, V> {
-  private oneKey: K | undefined;
+  private oneKey: K | typeof NONE = NONE;
   private oneValue: V | undefined;
-  private one = false;
   /** Every entry once a second one came (the first moved in, so the order holds). */
   private many: Map<K, V> | undefined;
 
   get size(): number {
-    return this.many !== undefined ? this.many.size : this.one ? 1 : 0;
+    return this.many !== undefined ? this.many.size : this.oneKey !== NONE ? 1 : 0;
   }
 
   get(key: K): V | undefined {
     if (this.many !== undefined) return this.many.get(key);
-    return this.one && this.oneKey === key ? this.oneValue : undefined;
+    return this.oneKey === key ? this.oneValue : undefined;
   }
 
   has(key: K): boolean {
     if (this.many !== undefined) return this.many.has(key);
-    return this.one && this.oneKey === key;
+    return this.oneKey === key;
   }
 
   set(key: K, value: V): this {
     if (this.many !== undefined) this.many.set(key, value);
-    else if (!this.one || this.oneKey === key) {
-      this.one = true;
+    else if (this.oneKey === NONE || this.oneKey === key) {
       this.oneKey = key;
       this.oneValue = value;
     } else {
@@ -40,7 +41,7 @@ export class SmallMap<K, V> {
 
   delete(key: K): boolean {
     if (this.many !== undefined) return this.many.delete(key);
-    if (!this.one || this.oneKey !== key) return false;
+    if (this.oneKey === NONE || this.oneKey !== key) return false;
     this.clearOne();
     return true;
   }
@@ -48,19 +49,18 @@ export class SmallMap<K, V> {
   /** The values in insertion order (a snapshot: the map may change while it is walked). */
   valuesArray(): V[] {
     if (this.many !== undefined) return [...this.many.values()];
-    return this.one ? [this.oneValue as V] : [];
+    return this.oneKey !== NONE ? [this.oneValue as V] : [];
   }
 
   /** Calls `f` on each value in insertion order (no snapshot: `f` must not change the map). */
   forEachValue(f: (value: V) => void): void {
     if (this.many !== undefined) {
       for (const v of this.many.values()) f(v);
-    } else if (this.one) f(this.oneValue as V);
+    } else if (this.oneKey !== NONE) f(this.oneValue as V);
   }
 
   private clearOne(): void {
-    this.one = false;
-    this.oneKey = undefined;
+    this.oneKey = NONE;
     this.oneValue = undefined;
   }
 }
