@@ -57,6 +57,7 @@ export class SimNode {
   coreWaitUs = 0;
   peakMemoryBytes = 0;
   baselineMemoryBytes = -1;
+  /** Its largest mailbox since the start (or since `restartMailboxPeak`) and whose it was. */
   peakMailbox = 0;
   peakMailboxProc: Proc | null = null;
 
@@ -72,6 +73,23 @@ export class SimNode {
     }
     this.freeSchedulers = schedulers;
   }
+  /**
+   * Starts its mailbox peak afresh from the mailboxes as they are now (a run's trigger) and
+   * returns the peak until now.
+   */
+  restartMailboxPeak(): { peak: number; proc: Proc | null } {
+    const before = { peak: this.peakMailbox, proc: this.peakMailboxProc };
+    this.peakMailbox = 0;
+    this.peakMailboxProc = null;
+    for (const p of this.procs) {
+      if (p.mailbox.length > this.peakMailbox) {
+        this.peakMailbox = p.mailbox.length;
+        this.peakMailboxProc = p;
+      }
+    }
+    return before;
+  }
+
 
   enqueueRunnable(p: Proc): void {
     this.runQueue.push(p);

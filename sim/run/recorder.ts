@@ -149,8 +149,7 @@ export class Recorder {
   private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
   /** Each node's categories when it reached its peak. */
   private readonly peakCategories = new Map<string, MemoryCategories>();
-  /** Per node, its largest mailbox since the trigger and whose; and over the set-up before it. */
-  private readonly mailboxPeaks = new Map<string, MailboxPeak>();
+  /** Per node, its largest mailbox over the set-up, before the trigger, and whose (the node keeps the one since). */
   private readonly setupMailboxPeaks = new Map<string, MailboxPeak>();
   private readonly kSample: number;
   private readonly notes = new Map<string, NoteValue>();
@@ -161,7 +160,6 @@ export class Recorder {
     world.onDeliver = (p, msg) => {
       if (prev !== undefined) prev(p, msg);
       this.trackPeak(this.world.nodes.get(p.pid.node) as SimNode);
-      this.trackMailbox(p);
       if (!this.watchedUids.has(p.uid)) return;
       if (p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
       const sent = workSentUs(msg);
@@ -187,8 +185,7 @@ export class Recorder {
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
       if (node.up) this.peakCategories.set(node.name, categories(node.memory()));
-      this.setupMailboxPeaks.set(node.name, { peak: node.peakMailbox, proc: node.peakMailboxProc });
-      this.mailboxPeaks.set(node.name, largestMailbox(node));
+      this.setupMailboxPeaks.set(node.name, node.restartMailboxPeak());
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -259,16 +256,6 @@ export class Recorder {
     if (bytes <= (this.peaks.get(node.name) ?? 0)) return;
     this.peaks.set(node.name, bytes);
     this.peakCategories.set(node.name, categories(node.memory()));
-  }
-
-  /** A delivery after the trigger may set its node's mailbox peak since then. */
-  private trackMailbox(p: Proc): void {
-    if (this.triggerUs < 0) return;
-    const m = this.mailboxPeaks.get(p.pid.node);
-    if (m !== undefined && p.mailbox.length > m.peak) {
-      m.peak = p.mailbox.length;
-      m.proc = p;
-    }
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
@@ -383,8 +370,7 @@ export class Recorder {
     const out: RunResult['nodes'] = {};
     const elapsedUs = Math.max(1, this.world.nowUs);
     for (const node of this.world.nodes.values()) {
-      const whole: MailboxPeak = { peak: node.peakMailbox, proc: node.peakMailboxProc };
-      const mailbox = this.mailboxPeaks.get(node.name) ?? whole;
+      const mailbox: MailboxPeak = { peak: node.peakMailbox, proc: node.peakMailboxProc };
       const setup = this.setupMailboxPeaks.get(node.name) ?? NO_MAILBOX;
       const baselineBytes = this.baseline.get(node.name) ?? 0;
       const d = this.nodeDowns.get(node.name);
@@ -445,18 +431,6 @@ export function round3(x: number): number {
 type MailboxPeak = { peak: number; proc: Proc | null };
 
 const NO_MAILBOX: MailboxPeak = { peak: 0, proc: null };
-
-/** The largest mailbox on `node` now (its processes in spawn order: the first of equals). */
-function largestMailbox(node: SimNode): MailboxPeak {
-  const m: MailboxPeak = { peak: 0, proc: null };
-  for (const p of node.procs) {
-    if (p.mailbox.length > m.peak) {
-      m.peak = p.mailbox.length;
-      m.proc = p;
-    }
-  }
-  return m;
-}
 
 function mailboxResult(m: MailboxPeak): { peak: number; peakProcess: string | null } {
   return { peak: m.peak, peakProcess: m.proc === null ? null : displayName(m.proc) };
