@@ -57,7 +57,7 @@ export class SimNode {
   coreWaitUs = 0;
   peakMemoryBytes = 0;
   baselineMemoryBytes = -1;
-  /** Its largest mailbox since the start (or since `restartMailboxPeak`) and whose it was. */
+  /** Its largest mailbox since the start (or since `markMailboxPeaks`) and whose it was. */
   peakMailbox = 0;
   peakMailboxProc: Proc | null = null;
 
@@ -74,14 +74,15 @@ export class SimNode {
     this.freeSchedulers = schedulers;
   }
   /**
-   * Starts its mailbox peak afresh from the mailboxes as they are now (a run's trigger) and
-   * returns the peak until now.
+   * Starts its mailbox peaks afresh from the mailboxes as they are now (a run's trigger):
+   * the node's and each process's since the mark. Returns the node's peak until now.
    */
-  restartMailboxPeak(): { peak: number; proc: Proc | null } {
+  markMailboxPeaks(): { peak: number; proc: Proc | null } {
     const before = { peak: this.peakMailbox, proc: this.peakMailboxProc };
     this.peakMailbox = 0;
     this.peakMailboxProc = null;
     for (const p of this.procs) {
+      p.mailboxPeakSinceMark = p.mailbox.length;
       if (p.mailbox.length > this.peakMailbox) {
         this.peakMailbox = p.mailbox.length;
         this.peakMailboxProc = p;

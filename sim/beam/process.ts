@@ -353,6 +353,8 @@ export class Proc {
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
   mailboxPeak = 0;
+  /** Its largest mailbox since its node's last `markMailboxPeaks` (a run's trigger; the whole run without one). */
+  mailboxPeakSinceMark = 0;
   /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
   kept: Envelope | undefined;
   /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */

@@ -67,7 +67,7 @@ export type RunResult = {
     sample: string | null;
   };
   work: { handled: number; latencyMs: Omit<Percentiles, 'p90'> } | null;
-  /** The watched subscriber processes: how many, and the largest mailbox any of them had. */
+  /** The watched subscriber processes: how many, and the largest mailbox any of them had from the trigger on (the whole run without one). */
   subscribers: { count: number; mailboxPeak: number };
   nodes: Record<
     string,
@@ -185,7 +185,7 @@ export class Recorder {
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
       if (node.up) this.peakCategories.set(node.name, categories(node.memory()));
-      this.setupMailboxPeaks.set(node.name, node.restartMailboxPeak());
+      this.setupMailboxPeaks.set(node.name, node.markMailboxPeaks());
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -328,7 +328,7 @@ export class Recorder {
       work: work === null ? null : { handled: work.handled, latencyMs: work.latencyMs },
       subscribers: {
         count: this.watched.length,
-        mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeak ?? 0), 0),
+        mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeakSinceMark ?? 0), 0),
       },
       nodes: this.nodesResult(ms),
       network: this.networkResult(),
