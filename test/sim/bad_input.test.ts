@@ -141,6 +141,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['plan --vary out of range', ['plan', HERD, '--vary', 'targets=0,1'], /--vary targets: targets must be >= 1, got 0/],
   ['plan --vary of a zen value that overflows', ['plan', HERD, '--vary', 'zen.demand_interval=100,9007199254740991'], /--vary zen\.demand_interval: .*at most 4294967295/],
   ['plan --out twice', plan('--out', 'x', '--out', 'y'), /--out is given more than once/],
+  // Node 20's mkdirSync(recursive) loops forever there (mkdir answers ENOENT under /proc).
+  ['plan --out where no directory can be made', plan('--out', '/proc/zensim-out'), /--out \/proc\/zensim-out: cannot create the directory/],
   ['plan --seeds 0', plan('--seeds', '0'), /--seeds must be an integer >= 1, got 0/],
   ['plan --seeds without a value', plan('--seeds'), /^--seeds needs a value$/],
   ['plan --constraint on an unknown metric', plan('--constraint', 'downs.nope<=1'), /unknown metric 'downs\.nope'/],
