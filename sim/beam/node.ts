@@ -23,8 +23,8 @@ export class SimNode {
   readonly procs = new Set<Proc>();
   /**
    * Its processes that ever had a message, in the order of their first (dead ones too):
-   * only they can hold a mailbox, so the largest one is found without walking a million
-   * sleeping targets.
+   * only they can hold a mailbox, so `markMailboxPeaks` finds the largest one without
+   * walking a million sleeping targets.
    */
   readonly messaged: Proc[] = [];
   private runQueue: Proc[] = [];
@@ -65,6 +65,7 @@ export class SimNode {
   coreWaitUs = 0;
   peakMemoryBytes = 0;
   baselineMemoryBytes = -1;
+  /** Its largest mailbox since the start (or since `markMailboxPeaks`) and whose it was. */
   peakMailbox = 0;
   peakMailboxProc: Proc | null = null;
 
@@ -79,6 +80,28 @@ export class SimNode {
       throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${schedulers}`);
     }
     this.freeSchedulers = schedulers;
+  }
+  /**
+   * Starts its mailbox peaks afresh from the mailboxes as they are now (a run's trigger):
+   * the node's and each process's since the mark. Returns the node's peak until now.
+   */
+  markMailboxPeaks(): { peak: number; proc: Proc | null } {
+    const before = { peak: this.peakMailbox, proc: this.peakMailboxProc };
+    this.peakMailbox = 0;
+    this.peakMailboxProc = null;
+    // Only a process that ever had a message has a mailbox or a peak to start afresh: the
+    // live ones of `messaged`, not every sleeping target; the first spawned (lowest uid)
+    // of equals, as a walk of `procs` in spawn order picks.
+    for (const p of this.messaged) {
+      if (!this.procs.has(p)) continue;
+      const length = p.mailbox.length;
+      p.mailboxPeakSinceMark = length;
+      if (length > this.peakMailbox || (length > 0 && length === this.peakMailbox && p.uid < (this.peakMailboxProc as Proc).uid)) {
+        this.peakMailbox = length;
+        this.peakMailboxProc = p;
+      }
+    }
+    return before;
   }
 
   enqueueRunnable(p: Proc): void {

@@ -376,6 +376,8 @@ export class Proc {
   exitReason: Term | undefined;
   /** Largest mailbox length seen. */
   mailboxPeak = 0;
+  /** Its largest mailbox since its node's last `markMailboxPeaks` (a run's trigger; the whole run without one). */
+  mailboxPeakSinceMark = 0;
   /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */
   heap: ProcHeap | undefined;
   /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */

@@ -565,9 +565,12 @@ export class World {
     const node = this.nodes.get(p.pid.node) as SimNode;
     this.mem.arrive(p, e);
     const len = p.mailbox.length;
-    if (len > p.mailboxPeak) {
-      if (p.mailboxPeak === 0) node.messaged.push(p);
-      p.mailboxPeak = len;
+    if (len > p.mailboxPeakSinceMark) {
+      p.mailboxPeakSinceMark = len;
+      if (len > p.mailboxPeak) {
+        if (p.mailboxPeak === 0) node.messaged.push(p);
+        p.mailboxPeak = len;
+      }
       if (len > node.peakMailbox) {
         node.peakMailbox = len;
         node.peakMailboxProc = p;

@@ -311,10 +311,12 @@ async function replayCommand(cmd: CheckCommand, source: { file: string } | { inl
     ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
   });
   await yieldToSignals();
-  if (stop.code !== undefined || rep.crashed) trace?.discard();
+  // A crashed run's trace is whole: every event executed, up to the one that threw.
+  if (stop.code !== undefined) trace?.discard();
   else trace?.commit();
   if (rep.crashed) {
     out(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})\n  CRASH the run threw: ${rep.why}`);
+    if (cmd.trace !== undefined && stop.code === undefined) out(`trace (up to the crash): ${cmd.trace}`);
     return stop.code ?? 1;
   }
   say(`zensim check --replay (${schedule.nodes.length} nodes, ${schedule.steps.length} steps, seed ${schedule.seed})  traceHash ${rep.traceHash}  ${rep.events} events`);

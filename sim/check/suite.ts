@@ -15,7 +15,6 @@
 //
 // Rules: same seed, same schedules, same verdicts; the pass can be stopped between runs
 // (`shouldStop`), and then reports what it did, shrinking what it has with what it has.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { scheduleArb, type ArbOptions } from './arbitraries.js';
@@ -26,7 +25,7 @@ import { PROPERTIES, propertyByName } from './properties.js';
 import { runSchedule, type RunOptions } from './run.js';
 import { scheduleJson, withSettings, type Schedule } from './schedule.js';
 import type { Property, PropertyName, Verdict } from './verdict.js';
-import { writeAtomic } from '../report/output.js';
+import { makeDirs, writeAtomic } from '../report/output.js';
 import type { ComponentSteps } from '../zen/cluster.js';
 
 export type CheckOptions = {
@@ -323,7 +322,7 @@ function describeExample(c: FailureClass, s: Schedule, why: string, shrinks: num
   if (o.replayDir !== null) {
     const file = join(o.replayDir, `check-${c.property ?? 'crash'}-${c.key.startsWith('crash:') ? 'crash' : c.key.replace(/^(known|new):/, '')}-seed${o.seed}.json`);
     try {
-      mkdirSync(o.replayDir, { recursive: true });
+      makeDirs(o.replayDir);
       writeAtomic(file, `${json}\n`);
       replayFile = file;
     } catch (e) {

@@ -12,11 +12,11 @@
 // are skipped, a partly written last line is dropped), shards, and merging shard
 // directories. The jobs themselves run in pool.ts.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { checkWritable, discardPending, writeAtomic } from '../report/output.js';
+import { checkWritable, discardPending, makeDirs, writeAtomic } from '../report/output.js';
 import { InputError, resolveParams } from '../run/params.js';
 import { checkAxes, type Job, type JobResult, parseResults, parseShard, parseVary, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints, type VaryAxis } from './sweep.js';
 import { planPlots, planSummary, renderHtml, renderMarkdown } from './report.js';
@@ -220,7 +220,7 @@ function openDir(dir: string, sweep: SweepDef, flag: string): void {
     } else if (readdirSync(dir).length > 0) throw new InputError(`${flag} ${dir}: the directory exists and holds no ${SWEEP_FILE} (not a plan directory)`);
   } else {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
     } catch {
       throw new InputError(`${flag} ${dir}: cannot create the directory`);
     }
@@ -247,7 +247,7 @@ function loadResults(dir: string, jobsById: ReadonlyMap<string, Job>, say: (s: s
 /** Writes report.md, report.html, report.json and plots/*.svg (stale plots removed). */
 export function writeReport(dir: string, data: PlanData): void {
   const plotsDir = join(dir, 'plots');
-  mkdirSync(plotsDir, { recursive: true });
+  makeDirs(plotsDir);
   const plots = planPlots(data);
   const keep = new Set(plots.map((p) => p.file));
   for (const f of readdirSync(plotsDir)) if (f.endsWith('.svg') && !keep.has(f)) rmSync(join(plotsDir, f), { force: true });

@@ -9,15 +9,31 @@
 // process is interrupted are removed by `discardPending` (the CLI's signal handlers).
 // An append-only file (plan's results.jsonl) gets whole lines or nothing. Paths are
 // checked before any work starts.
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../run/params.js';
+
+/**
+ * Creates `dir` and its missing parents, one level at a time: Node 20's
+ * `mkdirSync(dir, { recursive: true })` loops forever where a level cannot be made and
+ * mkdir answers ENOENT under a parent that exists (`/proc/x`). Throws mkdir's error.
+ */
+export function makeDirs(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  for (let d = abs; !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
 
 /** Fails with one line if `file`'s directory does not exist or `file` is a directory. */
 export function checkWritable(file: string, flag: string): void {
   const abs = resolve(file);
   const dir = dirname(abs);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${flag} ${file}: directory ${dir} does not exist`);
+  if (!existsSync(dir)) throw new InputError(`${flag} ${file}: directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new InputError(`${flag} ${file}: ${dir} is not a directory`);
   if (existsSync(abs) && statSync(abs).isDirectory()) throw new InputError(`${flag} ${file}: is a directory`);
   const probe = `${abs}.${process.pid}.probe`;
   try {

@@ -67,7 +67,7 @@ export type RunResult = {
     sample: string | null;
   };
   work: { handled: number; latencyMs: Omit<Percentiles, 'p90'> } | null;
-  /** The watched subscriber processes: how many, and the largest mailbox any of them had. */
+  /** The watched subscriber processes: how many, and the largest mailbox any of them had from the trigger on (the whole run without one). */
   subscribers: { count: number; mailboxPeak: number };
   nodes: Record<
     string,
@@ -149,8 +149,7 @@ export class Recorder {
   private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
   /** Each node's categories when it reached its peak (rewritten in place at each new peak: most set-up deliveries are one). */
   private readonly peakCategories = new Map<string, MemoryByCategory>();
-  /** Per node, its largest mailbox since the trigger and whose; and over the set-up before it. */
-  private readonly mailboxPeaks = new Map<string, MailboxPeak>();
+  /** Per node, its largest mailbox over the set-up, before the trigger, and whose (the node keeps the one since). */
   private readonly setupMailboxPeaks = new Map<string, MailboxPeak>();
   private readonly kSample: number;
   private readonly notes = new Map<string, NoteValue>();
@@ -161,7 +160,6 @@ export class Recorder {
     world.onDeliver = (p, msg) => {
       if (prev !== undefined) prev(p, msg);
       this.trackPeak(this.world.nodes.get(p.pid.node) as SimNode);
-      this.trackMailbox(p);
       if (!this.watchedUids.has(p.uid)) return;
       if (p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
       const sent = workSentUs(msg);
@@ -187,8 +185,7 @@ export class Recorder {
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
       if (node.up) this.peakCategories.set(node.name, node.memory());
-      this.setupMailboxPeaks.set(node.name, { peak: node.peakMailbox, proc: node.peakMailboxProc });
-      this.mailboxPeaks.set(node.name, largestMailbox(node));
+      this.setupMailboxPeaks.set(node.name, node.markMailboxPeaks());
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
   }
@@ -263,16 +260,6 @@ export class Recorder {
     else node.memory(at);
   }
 
-  /** A delivery after the trigger may set its node's mailbox peak since then. */
-  private trackMailbox(p: Proc): void {
-    if (this.triggerUs < 0) return;
-    const m = this.mailboxPeaks.get(p.pid.node);
-    if (m !== undefined && p.mailbox.length > m.peak) {
-      m.peak = p.mailbox.length;
-      m.proc = p;
-    }
-  }
-
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */
   private sampleNow(): void {
     let mailbox = 0;
@@ -343,7 +330,7 @@ export class Recorder {
       work: work === null ? null : { handled: work.handled, latencyMs: work.latencyMs },
       subscribers: {
         count: this.watched.length,
-        mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeak ?? 0), 0),
+        mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeakSinceMark ?? 0), 0),
       },
       nodes: this.nodesResult(ms),
       network: this.networkResult(),
@@ -385,8 +372,7 @@ export class Recorder {
     const out: RunResult['nodes'] = {};
     const elapsedUs = Math.max(1, this.world.nowUs);
     for (const node of this.world.nodes.values()) {
-      const whole: MailboxPeak = { peak: node.peakMailbox, proc: node.peakMailboxProc };
-      const mailbox = this.mailboxPeaks.get(node.name) ?? whole;
+      const mailbox: MailboxPeak = { peak: node.peakMailbox, proc: node.peakMailboxProc };
       const setup = this.setupMailboxPeaks.get(node.name) ?? NO_MAILBOX;
       const baselineBytes = this.baseline.get(node.name) ?? 0;
       const d = this.nodeDowns.get(node.name);
@@ -482,23 +468,6 @@ export function round3(x: number): number {
 type MailboxPeak = { peak: number; proc: Proc | null };
 
 const NO_MAILBOX: MailboxPeak = { peak: 0, proc: null };
-
-/**
- * The largest mailbox on `node` now, the first spawned of equals (the lowest uid): among
- * the processes that ever had a message, the only ones that can hold one (a dead
- * process's mailbox is empty).
- */
-function largestMailbox(node: SimNode): MailboxPeak {
-  const m: MailboxPeak = { peak: 0, proc: null };
-  for (const p of node.messaged) {
-    const length = p.mailbox.length;
-    if (length > m.peak || (length > 0 && length === m.peak && p.uid < (m.proc as Proc).uid)) {
-      m.peak = length;
-      m.proc = p;
-    }
-  }
-  return m;
-}
 
 function mailboxResult(m: MailboxPeak): { peak: number; peakProcess: string | null } {
   return { peak: m.peak, peakProcess: m.proc === null ? null : displayName(m.proc) };

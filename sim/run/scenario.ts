@@ -268,12 +268,19 @@ export class Run {
 
   /** `Node.connect(b)` from `a`: sets the connection up (ZenMonitor never connects by itself). */
   connect(a: string, b: string): void {
+    this.knownNodes(a, b);
     if (!this.world.net.ensureConnected(a, b)) throw new Error(`cannot connect ${a} to ${b}: dist_auto_connect forbids it`);
   }
 
   /** Whether `a` sees `b` as connected now. */
   connected(a: string, b: string): boolean {
+    this.knownNodes(a, b);
     return this.world.net.connected(a, b);
+  }
+
+  /** Throws, naming it, for a node the cluster does not have (`world.node`'s one line). */
+  private knownNodes(...names: (string | undefined)[]): void {
+    for (const n of names) if (n !== undefined) this.world.node(n);
   }
 
   crash(node: string): void {
@@ -306,6 +313,7 @@ export class Run {
   killZen(node: string, which: ZenProcess, peer?: string, fromNode?: string): Pid | undefined {
     if (!ZEN_PROCESSES.includes(which)) throw new RangeError(`run.killZen(${node}, ${String(which)}): not one of ${ZEN_PROCESSES.join(', ')}`);
     if ((which === 'connector' || which === 'batcher') && peer === undefined) throw new RangeError(`run.killZen(${node}, ${which}): name the peer node`);
+    this.knownNodes(node, peer, fromNode);
     if (this.zen === null) return undefined;
     const pid = this.zen.kill(node, which, peer, fromNode);
     this.world.onFault?.('kill', `${which}${peer === undefined ? '' : ` for ${peer}`} on ${node}${pid === undefined ? ' (none running)' : ''}`);

@@ -38,6 +38,8 @@ function scenario(name: string, body: { script?: string; cluster?: string; top?:
 
 const THROWS = scenario('throws', { script: "run.at(200, () => { throw new Error('boom from the script'); });" });
 const UNKNOWN_NODE = scenario('unknown_node', { script: "run.spawnMany('c@h', 3);" });
+const CONNECT_UNKNOWN = scenario('connect_unknown', { script: "run.connect('a@h', 'c@h');" });
+const KILL_ZEN_UNKNOWN = scenario('kill_zen_unknown', { script: "run.killZen('a@h', 'connector', 'zz@h');" });
 const PAST = scenario('past', { script: 'run.at(50, () => {});' });
 const BAD_END = scenario('bad_end', { script: 'run.endWhenDrained(Number.NaN);' });
 const CLUSTER_THROWS = scenario('cluster_throws', { cluster: "throw new Error('no cluster today');" });
@@ -92,6 +94,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['a scenario that throws on import', ['run', IMPORT_THROWS], /cannot load scenario .*import_throws\.ts:2:\d+: broken at import/],
   ['a script that throws', ['run', THROWS], /throws\.ts:8:\d+: boom from the script \(vanilla run, at 200 virtual ms\)/],
   ['a script naming an unknown node', ['run', UNKNOWN_NODE], /unknown_node\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
+  ['a script connecting to an unknown node', ['run', CONNECT_UNKNOWN], /connect_unknown\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
+  ['a script killing the Connector for an unknown peer', ['run', KILL_ZEN_UNKNOWN], /kill_zen_unknown\.ts:8:\d+: unknown node 'zz@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],
   ['a script giving a bad estimate', ['run', BAD_END], /bad_end\.ts:8:\d+: run\.endWhenDrained\(NaN\)/],
   ['a cluster() that throws', ['run', CLUSTER_THROWS], /cluster_throws\.ts:7:\d+: no cluster today \(checking its parameters\)/],
@@ -137,6 +141,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['plan --vary out of range', ['plan', HERD, '--vary', 'targets=0,1'], /--vary targets: targets must be >= 1, got 0/],
   ['plan --vary of a zen value that overflows', ['plan', HERD, '--vary', 'zen.demand_interval=100,9007199254740991'], /--vary zen\.demand_interval: .*at most 4294967295/],
   ['plan --out twice', plan('--out', 'x', '--out', 'y'), /--out is given more than once/],
+  // Node 20's mkdirSync(recursive) loops forever there (mkdir answers ENOENT under /proc).
+  ['plan --out where no directory can be made', plan('--out', '/proc/zensim-out'), /--out \/proc\/zensim-out: cannot create the directory/],
   ['plan --seeds 0', plan('--seeds', '0'), /--seeds must be an integer >= 1, got 0/],
   ['plan --seeds without a value', plan('--seeds'), /^--seeds needs a value$/],
   ['plan --constraint on an unknown metric', plan('--constraint', 'downs.nope<=1'), /unknown metric 'downs\.nope'/],

@@ -6,7 +6,7 @@
 // full study needs for them, by the property meant to catch them. The planted crash is
 // replayed from the schedule the check printed.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -42,7 +42,7 @@ for (const [name, runs] of FAST) {
   });
 }
 
-test('a planted crash: zensim check exits 1 and prints a shrunk schedule whose replay crashes the same way', () => {
+test('a planted crash: zensim check exits 1 and prints a shrunk schedule whose replay crashes the same way, its trace written up to the crash', () => {
   const m = MUTANTS.find((x) => x.name === 'connector-line-removed-invariant-throws') as Mutant;
   const dir = mutatedTree(m);
   try {
@@ -52,9 +52,14 @@ test('a planted crash: zensim check exits 1 and prints a shrunk schedule whose r
     assert.match(check.stdout, /^ {2}CRASH \d+ run\(s\) threw \(first at run \d+\): InvariantError: Connector\(n\d@h\): 0 monitors counted over 1 targets/m);
     const replay = /^replay: npx zensim check (--replay \S+) --trace trace\.jsonl$/m.exec(check.stdout)?.[1];
     assert.ok(replay !== undefined, check.stdout);
-    const again = cli(['check', ...replay.split(' ')]);
+    const again = cli(['check', ...replay.split(' '), '--trace', 'trace.jsonl']);
     assert.is(again.status, 1, again.stdout + again.stderr);
     assert.match(again.stdout, /CRASH the run threw: InvariantError: Connector\(n\d@h\): 0 monitors counted over 1 targets/);
+    // The printed command's trace is written, every event up to the one that threw.
+    assert.match(again.stdout, /^trace \(up to the crash\): trace\.jsonl$/m);
+    const lines = readFileSync(join(dir, 'trace.jsonl'), 'utf8').trim().split('\n');
+    assert.ok(lines.length > 10, `${lines.length} trace lines`);
+    for (const l of lines) JSON.parse(l);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
