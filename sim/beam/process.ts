@@ -456,14 +456,14 @@ export class Proc {
     return this.ext?.timers;
   }
   set timers(v: Map<number, number> | undefined) {
-    if (v !== undefined || this.ext !== undefined) this.extra().timers = v;
+    this.setExt('timers', v, undefined);
   }
 
   get registeredName(): string | undefined {
     return this.ext?.registeredName;
   }
   set registeredName(v: string | undefined) {
-    if (v !== undefined || this.ext !== undefined) this.extra().registeredName = v;
+    this.setExt('registeredName', v, undefined);
   }
 
   /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
@@ -471,7 +471,7 @@ export class Proc {
     return this.ext?.kept;
   }
   set kept(v: Envelope | undefined) {
-    if (v !== undefined || this.ext !== undefined) this.extra().kept = v;
+    this.setExt('kept', v, undefined);
   }
 
   /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */
@@ -479,7 +479,7 @@ export class Proc {
     return this.ext?.stopReason;
   }
   set stopReason(v: Term | undefined) {
-    if (v !== undefined || this.ext !== undefined) this.extra().stopReason = v;
+    this.setExt('stopReason', v, undefined);
   }
 
   /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
@@ -487,7 +487,7 @@ export class Proc {
     return this.ext?.suspended;
   }
   set suspended(v: string | undefined) {
-    if (v !== undefined || this.ext !== undefined) this.extra().suspended = v;
+    this.setExt('suspended', v, undefined);
   }
 
   /** Its exit, while the monitors on it are still being fired (dead, and queued to run its exit's slices). */
@@ -495,7 +495,7 @@ export class Proc {
     return this.ext?.exiting;
   }
   set exiting(v: Exiting | undefined) {
-    if (v !== undefined || this.ext !== undefined) this.extra().exiting = v;
+    this.setExt('exiting', v, undefined);
   }
 
   /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
@@ -503,6 +503,11 @@ export class Proc {
     return this.ext?.signalDebtUs ?? 0;
   }
   set signalDebtUs(v: number) {
-    if (v !== 0 || this.ext !== undefined) this.extra().signalDebtUs = v;
+    this.setExt('signalDebtUs', v, 0);
+  }
+
+  /** Sets a rare field; its empty value on a process without `ext` makes none. */
+  private setExt<K extends keyof ProcExt>(key: K, v: ProcExt[K], empty: ProcExt[K]): void {
+    if (v !== empty || this.ext !== undefined) this.extra()[key] = v;
   }
 }
