@@ -53,7 +53,12 @@ export type CachedCompatibility = Compatibility | 'miss' | 'unavailable' | { rea
 /** One monitor: `{{target, ref}, subscriber}` in the Connector's private ordered_set. */
 export type MonitorRow = { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid };
 
-type TargetMonitors = { readonly target: Target; readonly rows: SmallMap<number, MonitorRow> };
+/** One target's monitors (rows keyed by ref uid) with the target itself: one object per monitored target. */
+class TargetMonitors extends SmallMap<number, MonitorRow> {
+  constructor(readonly target: Target) {
+    super();
+  }
+}
 
 /** A `:ping` call in flight: the Connector is blocked in it (attempt: the connect attempt). */
 type PendingPing = { readonly attempt: number };
@@ -169,11 +174,11 @@ function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg)
   let group = state.monitors.get(key);
   const unknownTarget = group === undefined;
   if (group === undefined) {
-    group = { target, rows: new SmallMap() };
+    group = new TargetMonitors(target);
     state.monitors.set(key, group);
   }
-  if (!group.rows.has(ref.uid)) state.monitorCount++;
-  group.rows.set(ref.uid, { target, ref, subscriber });
+  if (!group.has(ref.uid)) state.monitorCount++;
+  group.set(ref.uid, { target, ref, subscriber });
   return unknownTarget ? enqueueInstruction(state, 'subscribe', target) : undefined;
 }
 
@@ -181,17 +186,23 @@ function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg)
 function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect | undefined {
   const key = targetKey(target);
   const group = state.monitors.get(key);
-  if (group?.rows.delete(ref.uid)) {
+  if (group?.delete(ref.uid)) {
     state.monitorCount--;
-    if (group.rows.size === 0) state.monitors.delete(key);
+    if (group.size === 0) state.monitors.delete(key);
   }
   return state.monitors.has(key) ? undefined : enqueueInstruction(state, 'unsubscribe', target);
 }
 
 function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target: Target): Effect {
   state.batch.push({ op, target });
-  return metric(METRIC_PREFIX, 'enqueue', 1, [`op:${op}`]);
+  return ENQUEUED[op];
 }
+
+/** The `enqueue` increment of each instruction, made once (one per monitored target). */
+const ENQUEUED: Readonly<Record<Instruction['op'], Effect>> = {
+  subscribe: Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:subscribe']))),
+  unsubscribe: Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:unsubscribe']))),
+};
 
 // --- compatibility --------------------------------------------------------------------
 
@@ -325,11 +336,11 @@ function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out:
     out.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: pid, reason: wrapped } });
   }
   state.monitors.delete(key);
-  state.monitorCount -= group.rows.size;
+  state.monitorCount -= group.size;
 }
 
 function rowsInOrder(group: TargetMonitors): MonitorRow[] {
-  const rows = group.rows.valuesArray();
+  const rows = group.valuesArray();
   if (rows.length > 1) rows.sort((a, b) => compareTerms(a.ref, b.ref));
   return rows;
 }
