@@ -120,7 +120,10 @@ export async function loadReplay(r: { file: string } | { inline: string }): Prom
     return parseSchedule(readFileSync(r.file, 'utf8'), r.file);
   }
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(r.inline)) throw new InputError('--replay-inline: not base64url (as a failing check prints it)');
-  return parseSchedule(Buffer.from(r.inline, 'base64url').toString('utf8'), '--replay-inline');
+  const text = Buffer.from(r.inline, 'base64url').toString('utf8');
+  // Valid base64url of something else decodes to bytes no message should echo.
+  if (!text.trimStart().startsWith('{')) throw new InputError('--replay-inline: does not decode to a JSON schedule (as a failing check prints it)');
+  return parseSchedule(text, '--replay-inline');
 }
 
 // ---- running it -------------------------------------------------------------------------------
