@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check/command.js';
 import { checkWritable, discardPending, PendingFile, writeAtomic } from './report/output.js';
-import { InputError } from './run/params.js';
+import { InputError, integerFlag, keyValuePairs } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
 import { prepareRun, runSteps, type ResultDoc } from './run/runner.js';
@@ -70,7 +70,7 @@ function parser(argv: string[], seen: Seen) {
 function runOptions<T>(y: Argv<T>) {
   return y
     .positional('scenario', { type: 'string', describe: 'scenario file, e.g. scenarios/herd.ts' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of every random stream (same seed, same traceHash)' })
+    .option('seed', { type: 'string', describe: 'seed of every random stream (same seed, same traceHash; default 1)' })
     .option('set', {
       type: 'string',
       array: true,
@@ -85,9 +85,20 @@ function runOptions<T>(y: Argv<T>) {
 }
 
 /** yargs's messages for a missing value, as the one line zensim prints. */
-function failureLine(msg: string): string {
+function failureLine(msg: string, argv: readonly string[]): string {
   const m = /^Not enough arguments following: (\S+)/.exec(msg);
   if (m !== null) return `--${m[1]} needs a value`;
+  // yargs names an unknown flag twice, as written and camel-cased (`bogus-flag, bogusFlag`),
+  // and a stray word (`frob`) the same way as a flag.
+  const u = /^Unknown arguments?: (.*)$/.exec(msg.split('\n')[0] as string);
+  if (u !== null) {
+    const names = (u[1] as string).split(', ');
+    const written = names.filter((n) => !(/[A-Z]/.test(n) && names.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))));
+    const flag = (n: string) => (n.length === 1 ? `-${n}` : `--${n}`);
+    const isFlag = (n: string) => argv.some((a) => a === flag(n) || a.startsWith(`${flag(n)}=`));
+    const parts = written.map((n) => (isFlag(n) ? `unknown option ${flag(n)}` : `unexpected argument '${n}'`));
+    return `${parts.join(', ')} (try: zensim --help)`;
+  }
   return msg.split('\n')[0] as string;
 }
 
@@ -107,7 +118,7 @@ export function parseArgs(argv: string[]): Command {
     .parse(argv, {}, (_err, _argv, out) => {
       output = out;
     }) as Record<string, unknown>;
-  if (failure !== undefined) throw new InputError(failureLine(failure));
+  if (failure !== undefined) throw new InputError(failureLine(failure, argv));
   if (output !== '') {
     // `run <scenario> --help` (or plan's): yargs stops before the positionals, so take it from argv.
     const at = argv.findIndex((a) => a === 'run' || a === 'plan');
@@ -125,13 +136,8 @@ export function parseArgs(argv: string[]): Command {
 }
 
 function runCommandOf(args: Record<string, unknown>): RunCommand {
-  const seed = args.seed as number;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got ${String(seed)}`);
-  const set = (args.set as string[]).map((kv): [string, string] => {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new InputError(`--set takes key=value, got '${kv}'`);
-    return [kv.slice(0, i), kv.slice(i + 1)];
-  });
+  const seed = integerFlag(args.seed, '--seed', 1, 0, Number.MAX_SAFE_INTEGER);
+  const set = keyValuePairs(args.set, '--set');
   const out: RunCommand = { kind: 'run', scenario: args.scenario as string, seed, set, quiet: args.quiet === true };
   for (const key of ['json', 'report', 'trace', 'perfetto'] as const) {
     const v = args[key];

@@ -567,17 +567,17 @@ function dirKey(from: string, to: string): string {
   return DIR_KEYS.of(from, to);
 }
 
-/** Checks every value; throws naming the parameter and the bad value. */
-/** Each numeric network setting's range: a duration may not pass send_after's limit, nor a rate make one. */
-const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string } } = {
-  latencyUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
-  jitterUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
-  resetDelayUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
-  setupUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs' },
-  netSetuptimeMs: { min: 0, open: true, max: 4_294_967_295, unit: 'ms' },
-  netTicktimeS: { min: 0, open: true, max: 4_294_967, unit: 's' },
-  bandwidthBytesPerS: { min: 1000, open: false, max: 1e15, unit: 'bytes/s' },
-  distBufBusyLimitBytes: { min: 0, open: true, max: 1e15, unit: 'bytes' },
+const DURATION = "durations stop at erlang:send_after's 2^32 - 1 ms";
+/** Each numeric network setting's range, and why it stops there: a duration may not pass send_after's limit, nor a rate make one. */
+const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string; readonly why: string } } = {
+  latencyUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
+  jitterUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
+  resetDelayUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
+  setupUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
+  netSetuptimeMs: { min: 0, open: true, max: 4_294_967_295, unit: 'ms', why: DURATION },
+  netTicktimeS: { min: 0, open: true, max: 4_294_967, unit: 's', why: DURATION },
+  bandwidthBytesPerS: { min: 1000, open: false, max: 1e15, unit: 'bytes/s', why: 'a link of 1000 bytes/s already takes ~70 ms per DOWN; beyond 1e15 the wire time of any message is under the clock\'s µs' },
+  distBufBusyLimitBytes: { min: 0, open: true, max: 1e15, unit: 'bytes', why: 'a buffer of more than 1e15 bytes is no limit' },
 };
 
 /** A network setting's accepted range, as errors and help texts say it. */
@@ -587,11 +587,12 @@ export function netRangeText(key: keyof NetConfig): string | undefined {
   return `a number ${r.open ? `> ${r.min}` : `>= ${r.min}`} and <= ${r.max} ${r.unit}`;
 }
 
+/** Checks every value; throws naming the parameter, its range and why, and the bad value. */
 export function validateNetConfig(c: NetConfig): NetConfig {
   for (const [key, r] of Object.entries(NET_RANGES) as [keyof NetConfig, NonNullable<(typeof NET_RANGES)[keyof NetConfig]>][]) {
     const v = c[key] as unknown;
     const ok = typeof v === 'number' && Number.isFinite(v) && (r.open ? v > r.min : v >= r.min) && v <= r.max;
-    if (!ok) throw new RangeError(`network.${key} must be ${netRangeText(key) as string} (durations stop at erlang:send_after's 2^32 - 1 ms), got ${String(v)}`);
+    if (!ok) throw new RangeError(`network.${key} must be ${netRangeText(key) as string} (${r.why}), got ${String(v)}`);
   }
   if (!['always', 'once', 'never'].includes(c.autoConnect)) {
     throw new RangeError(`network.autoConnect must be always, once or never, got ${String(c.autoConnect)}`);

@@ -22,7 +22,7 @@ import { parseSchedule, scheduleJson, withSettings, type Schedule } from './sche
 import { runCheck, replaySchedule, type CheckReport, type FailureClass, type Progress, type ReplayReport } from './suite.js';
 import { PROPERTY_NAMES, type PropertyName } from './verdict.js';
 import { checkWritable, PendingFile } from '../report/output.js';
-import { InputError } from '../run/params.js';
+import { InputError, integerFlag, keyValuePairs, settingValue } from '../run/params.js';
 
 export { runCheck, replaySchedule } from './suite.js';
 export type { CheckOptions, CheckReport, Example, FailureClass, PropertyOutcome, ReplayReport } from './suite.js';
@@ -64,23 +64,14 @@ export function checkOptions<T>(y: Argv<T>) {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but failures and errors' });
 }
 
-/** An integer flag (yargs reads it as a string, so that one without a value is refused: sim/cli.ts). */
-function integer(args: Record<string, unknown>, key: string, fallback: number, what: string, max: number): number {
-  const raw = args[key];
-  if (raw === undefined) return fallback;
-  const n = Number(String(raw).replaceAll('_', ''));
-  const min = what === 'a positive integer' ? 1 : 0;
-  if (String(raw).trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${key} must be ${what} (at most ${max}), got '${String(raw)}'`);
-  return n;
-}
 
 /** fast-check seeds are 32-bit; a run count beyond this is not a check anyone waits for. */
 const MAX_SEED = 2 ** 31 - 1;
 const MAX_RUNS = 10_000_000;
 
 export function checkCommand(args: Record<string, unknown>): CheckCommand {
-  const runs = integer(args, 'runs', 100, 'a positive integer', MAX_RUNS);
-  const seed = integer(args, 'seed', 1, 'a non-negative integer', MAX_SEED);
+  const runs = integerFlag(args.runs, '--runs', 100, 1, MAX_RUNS);
+  const seed = integerFlag(args.seed, '--seed', 1, 0, MAX_SEED);
   const flag = (k: string) => args[k] !== false && args[k] !== undefined;
   const cmd: CheckCommand = {
     kind: 'check',
@@ -98,12 +89,9 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
     if (!(PROPERTY_NAMES as readonly string[]).includes(String(property))) throw new InputError(`unknown property '${String(property)}' (known: ${PROPERTY_NAMES.join(', ')})`);
     cmd.property = property as PropertyName;
   }
-  for (const kv of (args.set as string[] | undefined) ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new InputError(`--set takes zen.<key>=value, got '${kv}'`);
-    const key = kv.slice(0, i);
+  for (const [key, value] of keyValuePairs(args.set, '--set', 'zen.<key>=value')) {
     if (!key.startsWith('zen.')) throw new InputError(`--set ${key}: zensim check takes ZenMonitor settings only (zen.<key>=value)`);
-    cmd.zen.push([key.slice(4), coerce(kv.slice(i + 1))]);
+    cmd.zen.push([key.slice(4), settingValue(value)]);
   }
   withSettings({ version: 1, seed: 0, nodes: [], zen: {}, procs: [], steps: [], faultsEndMs: 0 }, cmd.zen);
   const file = args.replay;
@@ -124,11 +112,6 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
   return cmd;
 }
 
-function coerce(v: string): unknown {
-  const n = Number(v.replaceAll('_', ''));
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
-}
-
 /** Reads the schedule a replay command names; InputError with one line when it cannot. */
 export async function loadReplay(r: { file: string } | { inline: string }): Promise<Schedule> {
   if ('file' in r) {
@@ -137,7 +120,10 @@ export async function loadReplay(r: { file: string } | { inline: string }): Prom
     return parseSchedule(readFileSync(r.file, 'utf8'), r.file);
   }
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(r.inline)) throw new InputError('--replay-inline: not base64url (as a failing check prints it)');
-  return parseSchedule(Buffer.from(r.inline, 'base64url').toString('utf8'), '--replay-inline');
+  const text = Buffer.from(r.inline, 'base64url').toString('utf8');
+  // Valid base64url of something else decodes to bytes no message should echo.
+  if (!text.trimStart().startsWith('{')) throw new InputError('--replay-inline: does not decode to a JSON schedule (as a failing check prints it)');
+  return parseSchedule(text, '--replay-inline');
 }
 
 // ---- running it -------------------------------------------------------------------------------

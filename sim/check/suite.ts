@@ -25,7 +25,7 @@ import { PROPERTIES, propertyByName } from './properties.js';
 import { runSchedule, type RunOptions } from './run.js';
 import { scheduleJson, withSettings, type Schedule } from './schedule.js';
 import type { Property, PropertyName, Verdict } from './verdict.js';
-import { makeDirs, writeAtomic } from '../report/output.js';
+import { makeDirs, writeAtomic, writeError as fileWriteError } from '../report/output.js';
 import type { ComponentSteps } from '../zen/cluster.js';
 
 export type CheckOptions = {
@@ -326,7 +326,7 @@ function describeExample(c: FailureClass, s: Schedule, why: string, shrinks: num
       writeAtomic(file, `${json}\n`);
       replayFile = file;
     } catch (e) {
-      writeError = `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      writeError = fileWriteError(file, e).message;
     }
   }
   const prop = c.property !== undefined ? ` --property ${c.property}` : '';

@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { checkWritable, discardPending, makeDirs, writeAtomic } from '../report/output.js';
-import { InputError, resolveParams } from '../run/params.js';
+import { InputError, integerFlag, keyValuePairs, resolveParams } from '../run/params.js';
 import { checkAxes, type Job, type JobResult, parseResults, parseShard, parseVary, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints, type VaryAxis } from './sweep.js';
 import { planPlots, planSummary, renderHtml, renderMarkdown } from './report.js';
 import { loadScenario } from '../run/load.js';
@@ -65,13 +65,13 @@ export function planOptions<T>(y: Argv<T>) {
       describe: 'a setting and its values, key=v1,v2,… (keys as --set: a scenario parameter, zen.<key>, cost.<key>, net.<key>); repeatable: the sweep is the Cartesian product, the first --vary outermost',
     })
     .option('set', { type: 'string', array: true, default: [] as string[], describe: 'a fixed override for every point, key=value (as zensim run --set); repeatable' })
-    .option('seeds', { type: 'number', default: 3, describe: 'runs per point, seeds seed-base … seed-base+N-1' })
-    .option('seed-base', { type: 'number', default: 1, describe: 'the first seed' })
+    .option('seeds', { type: 'string', describe: 'runs per point, seeds seed-base … seed-base+N-1 (default 3)' })
+    .option('seed-base', { type: 'string', describe: 'the first seed (default 1)' })
     .option('constraint', { type: 'string', array: true, default: [] as string[], describe: CONSTRAINT_HELP })
     .option('out', { type: 'string', describe: 'output directory (default plan-<scenario name>, or plan-<name>-shard-<i>-of-<n>): sweep.json, results.jsonl, report.md, report.html, report.json, plots/; rerunning the same sweep there resumes it' })
-    .option('jobs', { type: 'number', describe: 'worker threads (default: the available cores); 1 runs the jobs in this thread' })
+    .option('jobs', { type: 'string', describe: 'worker threads (default: the available cores); 1 runs the jobs in this thread' })
     .option('shard', { type: 'string', describe: 'run only slice i of n (1-based): the jobs whose index mod n is i-1; combine the shard directories with zensim merge' })
-    .option('max-points', { type: 'number', default: 500, describe: 'refuse a sweep of more runs (points × seeds; in this shard with --shard) than this' })
+    .option('max-points', { type: 'string', describe: 'refuse a sweep of more runs (points × seeds; in this shard with --shard) than this (default 500)' })
     .option('allow-missing', { type: 'boolean', default: false, describe: ALLOW_MISSING_HELP })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
 }
@@ -85,22 +85,14 @@ export function mergeOptions<T>(y: Argv<T>) {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
 }
 
-function setPairs(list: unknown): [string, string][] {
-  return ((list as string[] | undefined) ?? []).map((kv): [string, string] => {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new InputError(`--set takes key=value, got '${kv}'`);
-    return [kv.slice(0, i), kv.slice(i + 1)];
-  });
-}
+/** Upper bounds of plan's counts (seeds, runs) and threads: beyond these is no plan anyone waits for. */
+const MAX_COUNT = 1_000_000;
+const MAX_JOBS = 1024;
 
-function intOption(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new InputError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
 
 /** The plan command from parsed yargs arguments; syntax errors as one line. */
 export function planCommand(args: Record<string, unknown>): PlanCommand {
-  const set = setPairs(args.set);
+  const set = keyValuePairs(args.set, '--set');
   const vary = ((args.vary as string[] | undefined) ?? []).map(parseVary);
   checkAxes(vary, set);
   const constraints = ((args.constraint as string[] | undefined) ?? []).map((c) => parseConstraint(c).text);
@@ -109,14 +101,14 @@ export function planCommand(args: Record<string, unknown>): PlanCommand {
     scenario: String(args.scenario),
     vary,
     set,
-    seeds: intOption('seeds', args.seeds, 1),
-    seedBase: intOption('seed-base', args.seedBase ?? args['seed-base'], 0),
+    seeds: integerFlag(args.seeds, '--seeds', 3, 1, MAX_COUNT),
+    seedBase: integerFlag(args['seed-base'], '--seed-base', 1, 0, Number.MAX_SAFE_INTEGER),
     constraints,
-    maxPoints: intOption('max-points', args.maxPoints ?? args['max-points'], 1),
+    maxPoints: integerFlag(args['max-points'], '--max-points', 500, 1, MAX_COUNT),
     allowMissing: (args.allowMissing ?? args['allow-missing']) === true,
     quiet: args.quiet === true,
   };
-  if (args.jobs !== undefined) cmd.jobs = intOption('jobs', args.jobs, 1);
+  if (args.jobs !== undefined) cmd.jobs = integerFlag(args.jobs, '--jobs', 1, 1, MAX_JOBS);
   if (args.shard !== undefined) cmd.shard = parseShard(String(args.shard));
   if (args.out !== undefined) {
     if (String(args.out) === '') throw new InputError('--out needs a directory name');

@@ -39,7 +39,7 @@ export function checkFootprint(processes: number, downs: number, modes: readonly
   if (need <= limitBytes) return;
   const count = (n: number) => n.toLocaleString('en-US');
   throw new InputError(
-    `this run needs about ${(need / GIB).toFixed(1)} GB of memory in ${mode} mode (${count(processes)} processes, ${count(downs)} expected DOWNs at ~${count(FOOTPRINT.monitorBytes[mode])} bytes each, measured), ` +
+    `this run needs about ${(need / GIB).toFixed(1)} GB of memory in ${mode} mode (${count(downs)} expected DOWNs at ~${count(FOOTPRINT.monitorBytes[mode])} bytes each, measured${processes > 0 ? `, and ${count(processes)} processes spawned so far` : ''}), ` +
       `more than this process may use (${(limitBytes / GIB).toFixed(1)} GB): give it more with NODE_OPTIONS=--max-old-space-size=${Math.ceil((need * 1.1) / 2 ** 20)} on a machine with that much memory, or run fewer`,
   );
 }

@@ -52,7 +52,7 @@ export function parseParam(key: string, spec: ParamSpec, raw: unknown): number |
   switch (spec.kind) {
     case 'int':
     case 'number': {
-      const v = typeof raw === 'string' ? Number(raw.replaceAll('_', '')) : raw;
+      const v = typeof raw === 'string' ? decimal(raw) : raw;
       if (typeof v !== 'number' || !Number.isFinite(v) || (typeof raw === 'string' && raw.trim() === '')) {
         throw new InputError(`${key} must be a number, got '${String(raw)}'`);
       }
@@ -92,4 +92,44 @@ export function resolveParams<S extends ParamSpecs>(specs: S, overrides: Readonl
 
 function assertNeverSpec(x: never): never {
   throw new Error(`unknown parameter kind ${JSON.stringify(x)}`);
+}
+
+/**
+ * A decimal number as a command line writes it (digits with `_` separators, a fraction,
+ * an exponent); undefined for anything else (`0x10`, `Infinity`, blanks).
+ */
+export function decimal(text: string): number | undefined {
+  const t = text.trim().replaceAll('_', '');
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : undefined;
+}
+
+/** A `--set` value as a setting reads it: `true`, `false`, a decimal number, or the text. */
+export function settingValue(v: string): unknown {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return decimal(v) ?? v;
+}
+
+/** The `key=value` pairs of a repeatable flag (`--set`); a key given twice is refused. */
+export function keyValuePairs(list: unknown, flag: string, form = 'key=value'): [string, string][] {
+  const pairs = ((list as string[] | undefined) ?? []).map((kv): [string, string] => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new InputError(`${flag} takes ${form}, got '${kv}'`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  });
+  const twice = pairs.find(([k], i) => pairs.findIndex(([other]) => other === k) !== i);
+  if (twice !== undefined) throw new InputError(`${flag} ${twice[0]} is given more than once`);
+  return pairs;
+}
+
+/** An integer flag from its text (read as a string, so that a flag without its value is refused), `fallback` when absent. */
+export function integerFlag(raw: unknown, flag: string, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = decimal(String(raw));
+  if (n === undefined || !Number.isSafeInteger(n) || n < min || n > max) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    const most = max < Number.MAX_SAFE_INTEGER ? ` (at most ${max})` : '';
+    throw new InputError(`${flag} must be ${what}${most}, got '${String(raw)}'`);
+  }
+  return n;
 }

@@ -12,7 +12,7 @@ import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
 import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
 import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
 import { checkHostOptions } from '../beam/host.js';
-import { InputError, resolveParams } from './params.js';
+import { decimal, InputError, resolveParams, settingValue } from './params.js';
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { World } from '../beam/world.js';
@@ -61,33 +61,26 @@ export function splitOverrides(set: readonly (readonly [string, string])[]): Ove
     if (rest.length === 0) o.params[key] = value;
     else if (ns === 'zen') {
       try {
-        setZenConfig(defaultZenConfig(), sub, coerce(value));
+        setZenConfig(defaultZenConfig(), sub, settingValue(value));
       } catch (e) {
         throw new InputError(`--set ${key}: ${(e as Error).message}`);
       }
       o.zen.push([sub, value]);
     } else if (ns === 'cost') {
       try {
-        setCost({ ...defaultCostModel }, sub, Number(value));
+        setCost({ ...defaultCostModel }, sub, decimal(value) ?? Number.NaN);
       } catch (e) {
         throw new InputError(`--set ${key}: ${(e as Error).message}`);
       }
-      (o.cost as Record<string, number>)[sub] = Number(value);
+      (o.cost as Record<string, number>)[sub] = decimal(value) as number;
     } else if (ns === 'net') {
       if (!Object.hasOwn(defaultNetConfig, sub)) {
         throw new InputError(`--set ${key}: unknown network key '${sub}' (known: ${Object.keys(defaultNetConfig).join(', ')})`);
       }
-      o.net[sub as keyof NetConfig] = coerce(value);
+      o.net[sub as keyof NetConfig] = settingValue(value);
     } else throw new InputError(`unknown --set key '${key}' (use a parameter name, zen.<key>, cost.<key> or net.<key>)`);
   }
   return o;
-}
-
-function coerce(v: string): unknown {
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  const n = Number(v.replaceAll('_', ''));
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
 }
 
 type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec; zenConfig: ZenConfig };
@@ -205,7 +198,7 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
 export const BOOT_MS = 100;
 
 function zenEnv(base: Readonly<Record<string, unknown>>, overrides: [string, string][]): Record<string, unknown> {
-  return { ...base, ...Object.fromEntries(overrides.map(([k, v]) => [k, coerce(v)])) };
+  return { ...base, ...Object.fromEntries(overrides.map(([k, v]) => [k, settingValue(v)])) };
 }
 
 /** The app env every ZenMonitor node gets, checked before the run starts. */

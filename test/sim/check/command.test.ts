@@ -87,7 +87,7 @@ const BAD_INVOCATIONS: readonly (readonly [string[], string])[] = [
   [['--replay-inline', 'bm9wZQ'], '--replay-inline: not JSON'],
   [['--replay', join(TMP, 'missing.json')], `--replay ${join(TMP, 'missing.json')}: no such file`],
   [['--export-exunit', 'out.txt'], '--export-exunit takes a file name ending in .exs'],
-  [['--frobnicate'], 'Unknown argument: frobnicate'],
+  [['--frobnicate'], 'unknown option --frobnicate (try: zensim --help)'],
 ];
 
 for (const [argv, message] of BAD_INVOCATIONS) {
@@ -270,7 +270,7 @@ test('a read-only place for replay files: the schedule is printed inline and one
   writeFileSync(join(cwd, '.zensim'), 'not a directory');
   const r = await cli(['check', '--property', 'no-leaks-when-quiet', '--runs', String(F2_RUNS), '--no-shrink'], { cwd });
   assert.is(r.code, 1, r.out + r.err);
-  assert.match(r.out, /^note: cannot write \.zensim\/check-no-leaks-when-quiet-F2-seed1\.json: (EEXIST|ENOTDIR); replay it with the inline form above$/m);
+  assert.match(r.out, /^note: cannot write \.zensim\/check-no-leaks-when-quiet-F2-seed1\.json: not a directory \(ENOTDIR\); replay it with the inline form above$/m);
   const inline = /replay: npx zensim check --property no-leaks-when-quiet --replay-inline (\S+) --trace trace\.jsonl/.exec(r.out)?.[1];
   assert.ok(inline !== undefined, r.out);
   assert.ok((await loadReplay({ inline })).steps.length > 0, 'the whole schedule, inline');

@@ -266,7 +266,7 @@ test('command-line syntax errors are one line', () => {
   parseThrows(['plan', HERD, '--vary', 'targets=1', '--set', 'targets=2'], /both varied/);
   parseThrows(['plan', HERD, '--vary', 'targets=1', '--constraint', 'downs.lastMs<5ms'], /not a number/);
   parseThrows(['plan', HERD, '--vary', 'targets=1', '--constraint', 'downs.last<5'], /unknown metric 'downs.last'/);
-  parseThrows(['plan', HERD, '--vary', 'targets=1', '--seeds', '0'], /--seeds must be an integer >= 1/);
+  parseThrows(['plan', HERD, '--vary', 'targets=1', '--seeds', '0'], /--seeds must be a positive integer/);
   parseThrows(['plan', HERD, '--vary', 'targets=1', '--shard', '3/2'], /--shard takes i\/n/);
   parseThrows(['plan', HERD, '--vary', 'targets=1', '--jobs', '0'], /--jobs/);
   parseThrows(['merge', 'a'], /--out DIR is required/);
