@@ -12,7 +12,7 @@ import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { Dest, Monitor, Proc } from './process.js';
 import type { WireFrame } from './network.js';
-import { encode, frameBytes, type AtomCache, type AtomTable, type Encoded } from './wire.js';
+import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded } from './wire.js';
 import { type World } from './world.js';
 import { destTerm, mapFor } from './dest.js';
 
@@ -61,8 +61,9 @@ export class Distribution {
 
   /** `m` encoded (measured) for sending from `from` to `to`: `sendAt` hands it to the network. */
   prepare(from: string, to: string, m: DistMsg, noconnect: boolean): DistSend {
-    const enc = encode(m, from);
-    return { from, to, m, noconnect, control: enc.control, payload: enc.payload, atoms: enc.atoms };
+    const d: DistSend = { from, to, m, noconnect, control: 0, payload: 0, atoms: NO_ATOMS };
+    encode(m, from, d);
+    return d;
   }
 
   /** Hands a prepared message to the network at `atUs` (now, or in an event of its own). */

@@ -129,8 +129,14 @@ function internAtoms(atoms: Set<string>): ReadonlySet<string> {
   return at.set;
 }
 
-/** Measures `m`, sent from a process (or the runtime) on `fromNode`. */
-export function encode(m: DistMsg, fromNode: string): Encoded {
+/** An atom set of no atoms (a record's before it is measured). */
+export const NO_ATOMS: ReadonlySet<string> = new Set();
+
+/**
+ * Measures `m`, sent from a process (or the runtime) on `fromNode`, into `into` (the
+ * message's own record as it travels, made with every field: no object of the measure's).
+ */
+export function encode(m: DistMsg, fromNode: string, into: Encoded = { control: 0, payload: 0, atoms: NO_ATOMS }): Encoded {
   const atoms = scratch;
   atoms.clear();
   let control = 0;
@@ -167,7 +173,11 @@ export function encode(m: DistMsg, fromNode: string): Encoded {
     default:
       return assertNeverMsg(m);
   }
-  return { control, payload, atoms: internAtoms(atoms) };
+  const out = into as { control: number; payload: number; atoms: ReadonlySet<string> };
+  out.control = control;
+  out.payload = payload;
+  out.atoms = internAtoms(atoms);
+  return into;
 }
 
 /** Bytes on the wire of an encoded message sent now through `cache` (updated as it is used). */
