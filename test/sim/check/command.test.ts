@@ -84,7 +84,7 @@ const BAD_INVOCATIONS: readonly (readonly [string[], string])[] = [
   [['--replay'], '--replay needs a value'],
   [['--replay-inline'], '--replay-inline needs a value'],
   [['--replay-inline', 'not base64!'], '--replay-inline: not base64url'],
-  [['--replay-inline', 'bm9wZQ'], '--replay-inline: not JSON'],
+  [['--replay-inline', 'bm9wZQ'], '--replay-inline: does not decode to a JSON schedule'],
   [['--replay', join(TMP, 'missing.json')], `--replay ${join(TMP, 'missing.json')}: no such file`],
   [['--export-exunit', 'out.txt'], '--export-exunit takes a file name ending in .exs'],
   [['--frobnicate'], 'unknown option --frobnicate (try: zensim --help)'],
