@@ -18,7 +18,7 @@ import type { CostModel } from '../beam/cost.js';
 import { MAX_TIMER_MS } from '../beam/calls.js';
 import type { NetConfig } from '../beam/network.js';
 import { checkFootprint } from './footprint.js';
-import { param, type Params, type ParamSpecs } from './params.js';
+import { InputError, param, type Params, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
 import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
@@ -161,6 +161,7 @@ export class Run {
 
   /** Marks now as the trigger: latencies and timelines count from here. */
   trigger(): void {
+    if (this.triggerUs >= 0) throw new Error(`run.trigger(): called twice (first at ${this.triggerUs / 1000} virtual ms); a run has one trigger, its figures count from it`);
     this.triggerUs = this.world.nowUs;
     this.recorder.markTrigger(this.world.nowUs);
     this.world.onFault?.('trigger', '');
@@ -231,6 +232,9 @@ export class Run {
   endKind(idle: boolean, reached: boolean): EndKind {
     const e = this.endSpec;
     if (reached) return e?.kind === 'drained' ? 'drained' : 'condition';
+    if (e?.kind === 'drained' && this.triggerUs < 0) {
+      throw new InputError(`the ${this.mode} run set run.endWhenDrained() but never called run.trigger(): a run drains from its trigger`);
+    }
     if (idle) return 'idle';
     if (e === undefined) return 'no-end';
     return e.kind === 'drained' ? 'cap' : 'time';

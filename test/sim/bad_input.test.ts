@@ -38,6 +38,8 @@ function scenario(name: string, body: { script?: string; cluster?: string; top?:
 
 const THROWS = scenario('throws', { script: "run.at(200, () => { throw new Error('boom from the script'); });" });
 const UNKNOWN_NODE = scenario('unknown_node', { script: "run.spawnMany('c@h', 3);" });
+const DRAIN_NO_TRIGGER = scenario('drain_no_trigger', { script: 'run.endWhenDrained(100);' });
+const TRIGGER_TWICE = scenario('trigger_twice', { script: 'run.trigger(); run.trigger();' });
 const CONNECT_UNKNOWN = scenario('connect_unknown', { script: "run.connect('a@h', 'c@h');" });
 const KILL_ZEN_UNKNOWN = scenario('kill_zen_unknown', { script: "run.killZen('a@h', 'connector', 'zz@h');" });
 const PAST = scenario('past', { script: 'run.at(50, () => {});' });
@@ -101,6 +103,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['a scenario that throws on import', ['run', IMPORT_THROWS], /cannot load scenario .*import_throws\.ts:2:\d+: broken at import/],
   ['a script that throws', ['run', THROWS], /throws\.ts:8:\d+: boom from the script \(vanilla run, at 200 virtual ms\)/],
   ['a script naming an unknown node', ['run', UNKNOWN_NODE], /unknown_node\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
+  ['a script that drains but never triggers', ['run', DRAIN_NO_TRIGGER], /^the vanilla run set run\.endWhenDrained\(\) but never called run\.trigger\(\): a run drains from its trigger$/],
+  ['a script that triggers twice', ['run', TRIGGER_TWICE], /trigger_twice\.ts:8:\d+: run\.trigger\(\): called twice \(first at 100 virtual ms\)/],
   ['a script connecting to an unknown node', ['run', CONNECT_UNKNOWN], /connect_unknown\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script killing the Connector for an unknown peer', ['run', KILL_ZEN_UNKNOWN], /kill_zen_unknown\.ts:8:\d+: unknown node 'zz@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],
