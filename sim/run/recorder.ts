@@ -91,7 +91,7 @@ export type RunResult = {
   network: { messages: number; bytes: number; links: Record<string, { messages: number; bytes: number }> };
   /** Figures of the scenario's own (`run.note`), by name; absent when it recorded none. */
   notes?: Record<string, NoteValue>;
-  /** Every `bucketMs` from the trigger, for plots: the subscriber mailbox is the largest in each bucket, memory a sample. */
+  /** Every `bucketMs` from the trigger (10 ms; more for a run too long for MAX_SERIES_POINTS buckets), for plots: the subscriber mailbox is the largest in each bucket, memory a sample at its end. */
   series: {
     bucketMs: number;
     subscriberMailbox: number[];
@@ -324,7 +324,7 @@ export class Recorder {
         latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: missing > 0 ? null : orNull(ms(this.downTimes.max)) },
         firstMs: delivered > 0 ? ms(this.downTimes.min) : null,
         lastMs: delivered > 0 && missing === 0 ? ms(this.downTimes.max) : null,
-        timeline: { bucketMs: TIMELINE_BUCKET_MS, counts },
+        timeline: coarseTimeline(counts),
         sample: this.sample === null ? null : inspectDown(this.sample, this.world),
       },
       work: work === null ? null : { handled: work.handled, latencyMs: work.latencyMs },
@@ -335,13 +335,25 @@ export class Recorder {
       nodes: this.nodesResult(ms),
       network: this.networkResult(),
       ...(this.notes.size > 0 ? { notes: Object.fromEntries(this.notes) } : {}),
-      series: {
-        bucketMs: SERIES_BUCKET_MS,
-        subscriberMailbox: this.mailboxSeries,
-        memoryBytes: Object.fromEntries(this.memorySeries),
-        memoryCategories: Object.fromEntries(this.categorySeries),
-        workLatencyMs: this.workLatencyUs.map((us) => round3(us / 1000)),
-      },
+      series: this.seriesResult(),
+    };
+  }
+
+  /**
+   * The sampled series, at most MAX_SERIES_POINTS each: a longer run's buckets are merged
+   * k at a time (the largest mailbox of the k, the memory sample at their end), so a run of
+   * virtual days still makes a document of bounded size.
+   */
+  private seriesResult(): RunResult['series'] {
+    const k = Math.max(1, Math.ceil(this.mailboxSeries.length / MAX_SERIES_POINTS));
+    const categories = (c: Record<keyof MemoryCategories, number[]>) =>
+      Object.fromEntries(Object.entries(c).map(([name, xs]) => [name, everyKth(xs, k)])) as Record<keyof MemoryCategories, number[]>;
+    return {
+      bucketMs: SERIES_BUCKET_MS * k,
+      subscriberMailbox: groupMax(this.mailboxSeries, k),
+      memoryBytes: Object.fromEntries([...this.memorySeries].map(([n, xs]) => [n, everyKth(xs, k)])),
+      memoryCategories: Object.fromEntries([...this.categorySeries].map(([n, c]) => [n, categories(c)])),
+      workLatencyMs: this.workLatencyUs.map((us) => round3(us / 1000)),
     };
   }
 
@@ -471,4 +483,35 @@ const NO_MAILBOX: MailboxPeak = { peak: 0, proc: null };
 
 function mailboxResult(m: MailboxPeak): { peak: number; peakProcess: string | null } {
   return { peak: m.peak, peakProcess: m.proc === null ? null : displayName(m.proc) };
+}
+
+/** The most points a series or the DOWN timeline keeps (longer ones are merged k buckets at a time). */
+export const MAX_SERIES_POINTS = 20_000;
+
+/** The largest of each run of `k` values. */
+function groupMax(xs: readonly number[], k: number): number[] {
+  if (k === 1) return xs.slice();
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i += k) {
+    let m = xs[i] as number;
+    for (let j = i + 1; j < Math.min(xs.length, i + k); j++) m = Math.max(m, xs[j] as number);
+    out.push(m);
+  }
+  return out;
+}
+
+/** The last value of each run of `k` values (a sample at the end of each merged bucket). */
+function everyKth(xs: readonly number[], k: number): number[] {
+  if (k === 1) return xs.slice();
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i += k) out.push(xs[Math.min(xs.length, i + k) - 1] as number);
+  return out;
+}
+
+/** The DOWN timeline's counts, summed k buckets at a time when there are more than MAX_SERIES_POINTS. */
+function coarseTimeline(counts: readonly number[]): { bucketMs: number; counts: number[] } {
+  const k = Math.max(1, Math.ceil(counts.length / MAX_SERIES_POINTS));
+  const out: number[] = [];
+  for (let i = 0; i < counts.length; i += k) out.push(counts.slice(i, i + k).reduce((a, b) => a + b, 0));
+  return { bucketMs: TIMELINE_BUCKET_MS * k, counts: out };
 }

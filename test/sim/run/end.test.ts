@@ -10,6 +10,7 @@ import { atom, bin, type Pid } from '../../../core/terms.js';
 import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
 import { param } from '../../../sim/run/params.js';
 import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
+import { MAX_SERIES_POINTS } from '../../../sim/run/recorder.js';
 import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
 import { summaryTable } from '../../../sim/run/summary.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
@@ -223,6 +224,26 @@ test('mailbox peaks count from the trigger, the set-up\'s kept apart: whose and 
   assert.is(proc(early)?.mailboxPeakSinceMark, 9, 'from the trigger');
   assert.is(proc(late)?.mailboxPeakSinceMark, 4);
   assert.equal(r?.nodes[A]?.mailbox, { peak: 9, peakProcess: 'early', beforeTrigger: { peak: 49, peakProcess: 'early' } });
+});
+
+test('a run of virtual days keeps its series bounded: buckets merged k at a time, bucketMs says so', () => {
+  // 400 s after the trigger: 40,000 samples of 10 ms, kept as 20,000 of 20 ms.
+  let early: Pid | undefined;
+  const sc = oneNode((run) => {
+    early = run.world.spawn(A, { handle: (ctx: { cpu(us: number): void }) => ctx.cpu(1000) });
+    run.at(200, () => {
+      run.trigger();
+      for (let i = 0; i < 7; i++) run.world.send(early as Pid, atom('x'), A);
+      run.endAt(200 + 400_000);
+    });
+    // Something happens every second, so the sampler (which stops when the world is idle) runs on.
+    for (let t = 1000; t < 400_200; t += 1000) run.at(t, () => undefined);
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.is(r.series.bucketMs, 20);
+  assert.ok(r.series.subscriberMailbox.length <= MAX_SERIES_POINTS && r.series.subscriberMailbox.length > 0.99 * MAX_SERIES_POINTS, `${r.series.subscriberMailbox.length} points`);
+  for (const xs of Object.values(r.series.memoryBytes)) assert.is(xs.length, r.series.subscriberMailbox.length);
 });
 
 test('the closed-form drain: dispatcher ticks for a nodedown, the Batcher for remote deaths, the subscriber when slower', () => {
