@@ -46,8 +46,10 @@ export function planRecovery(view: RecoveryView, config: ZenConfig, nodes: numbe
         skipped.push(`${pair}: disturbed to the end`);
         continue;
       }
-      const atUs = Math.max(now.fromUs, settled);
-      probes.push({ s, t, atUs, killUs: atUs + killDelayUs(config) });
+      // Whole µs, as the clock counts: with intervals near send_after's 2^32 - 1 ms a grace
+      // sum lands between them.
+      const atUs = Math.ceil(Math.max(now.fromUs, settled));
+      probes.push({ s, t, atUs, killUs: Math.ceil(atUs + killDelayUs(config)) });
     }
   }
   return { probes, skipped };

@@ -265,6 +265,20 @@ test('a run that throws is a failure of its own: counted apart from the complete
   assert.ok(replayed.crashed && replayed.why.startsWith('Error: planted: demonitor of ref'), JSON.stringify(replayed));
 });
 
+test('the largest sweep intervals allowed (send_after\'s 2^32 - 1 ms) run: recovery probes on whole microseconds, no crash', () => {
+  const schedule = {
+    version: 1,
+    seed: 1,
+    nodes: [{ schedulers: 2, zen: true }, { schedulers: 2, zen: true }],
+    zen: { connector_sweep_interval: 4294967295, connector_chunk_size: 5000, batcher_sweep_interval: 4294967295, batcher_chunk_size: 5000, demand_interval: 100, demand_amount: 1000, truncation_depth: 3 },
+    procs: [0],
+    steps: [],
+    faultsEndMs: 6000,
+  } as unknown as Parameters<typeof replaySchedule>[0];
+  const r = replaySchedule(schedule);
+  assert.ok(!r.crashed, JSON.stringify(r).slice(0, 300));
+});
+
 test('a read-only place for replay files: the schedule is printed inline and one line says why no file was written', async () => {
   const cwd = dir('readonly');
   writeFileSync(join(cwd, '.zensim'), 'not a directory');
