@@ -21,8 +21,7 @@ import { elixirString, elixirTerm, moduleSegment } from './elixir.js';
 import { FINDINGS } from './findings.js';
 import { PROPERTIES, type Property, type PropertyName } from './properties.js';
 import { writeAtomic } from '../report/output.js';
-import { scheduleConfig } from './run.js';
-import { CHECK_NET_TICKTIME_S, REASONS, scheduleJson, ZEN_COMPONENTS, type Op, type Schedule, type Step } from './schedule.js';
+import { CHECK_NET_TICKTIME_S, REASONS, scheduleConfig, scheduleJson, ZEN_COMPONENTS, type Op, type Schedule, type Step } from './schedule.js';
 
 export type ExunitOptions = {
   /** Where the schedule came from (a file name), shown in the test and its messages. */

@@ -18,7 +18,6 @@
 // the schedule are taken modulo what exists when a step runs, and the run records the
 // indices it used (`replayable`: the schedule a replay file holds).
 import type { ZenConfig } from '../../core/config.js';
-import { defaultZenConfig, setZenConfig } from '../../core/config.js';
 import type { EventsMsg } from '../../core/messages.js';
 import { assertNever, atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
 import type { TraceSink } from '../engine/kernel.js';
@@ -28,7 +27,7 @@ import { DISPATCHER, ZenCluster, type ComponentSteps, type ZenProcess } from '..
 import { type DemonitorObs, type ErtsMonitorObs, type FaultObs, type MessageObs, type MonitorObs, nodeEnd, type NodeEnd, type Observations, pairKey, type RecoveryObs, type RunView, type TimerObs } from './observations.js';
 import { closeInterval, openInterval, Recorder } from './recorder.js';
 import { planRecovery } from './recovery.js';
-import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, ZEN_COMPONENTS, type NodeShape, type Schedule, type Step } from './schedule.js';
+import { CHECK_NET_TICKTIME_S, MAX_PROCS, nodeName, orderedSteps, REASONS, scheduleConfig, ZEN_COMPONENTS, type NodeShape, type Schedule, type Step } from './schedule.js';
 
 /** ZenMonitor boots on each node within this many µs; the script starts then. */
 const BOOT_US = 100_000;
@@ -56,17 +55,19 @@ export type RunOptions = {
   attach?: (world: World, zen: ZenCluster) => void;
 };
 
-/** The effective ZenMonitor config of a schedule. */
-export function scheduleConfig(s: Schedule): ZenConfig {
-  const config = defaultZenConfig();
-  for (const [k, v] of Object.entries(s.zen)) setZenConfig(config, k, v);
-  return config;
-}
-
 /** Runs `s` to quiet and returns what happened (throws what the simulation throws). */
 export function runSchedule(s: Schedule, opts: RunOptions = {}): Observations {
-  return new CheckRun(s, opts).run();
+  const run = new CheckRun(s, opts);
+  try {
+    return run.run();
+  } catch (e) {
+    if (typeof e === 'object' && e !== null) CRASHED_REPLAYABLE.set(e, run.replayableSoFar());
+    throw e;
+  }
 }
+
+/** For an error a run threw, the schedule as far as it ran (steps not reached left out): it replays to the same crash. */
+export const CRASHED_REPLAYABLE = new WeakMap<object, Schedule>();
 
 type Action = (ctx: Ctx) => void | Handling;
 
@@ -525,6 +526,18 @@ class CheckRun implements RunView {
     });
   }
 
+  /** The schedule as far as this run got, as a replay file holds it: the steps that ran, resolved (all of them once it is quiet; see CRASHED_REPLAYABLE). */
+  replayableSoFar(): Schedule {
+    return {
+      ...this.s,
+      procs: this.s.procs.map((n) => this.node(n)),
+      steps: this.s.steps.flatMap((st) => {
+        const r = this.resolved.get(st);
+        return r === null || r === undefined ? [] : [r];
+      }),
+    };
+  }
+
   // ---- recovery ------------------------------------------------------------------------------
 
   /**
@@ -575,11 +588,7 @@ class CheckRun implements RunView {
     }
     return {
       schedule: this.s,
-      replayable: {
-        ...this.s,
-        procs: this.s.procs.map((n) => this.node(n)),
-        steps: this.s.steps.flatMap((st) => (this.resolved.get(st) === null ? [] : [this.resolved.get(st) ?? st])),
-      },
+      replayable: this.replayableSoFar(),
       config: this.config,
       procs: this.procs,
       monitors: this.monitors,

@@ -11,7 +11,7 @@
 // `parseSchedule` is the only way in from untrusted text and rejects anything it does
 // not understand (unknown ops or fields, wrong types, out-of-range values, nodes,
 // processes and monitors the schedule never makes) with one line naming the problem.
-import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfigKey } from '../../core/config.js';
+import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig, type ZenConfigKey } from '../../core/config.js';
 import { atom, bin, int, list, mapOf, tuple, type Term } from '../../core/terms.js';
 import { InputError } from '../run/params.js';
 import type { ZenProcess } from '../zen/cluster.js';
@@ -311,4 +311,11 @@ function checkReferences(s: Schedule, origin: string): void {
 
 function isIntIn(v: unknown, lo: number, hi: number): boolean {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= lo && v <= hi;
+}
+
+/** The effective ZenMonitor config of a schedule. */
+export function scheduleConfig(s: Schedule): ZenConfig {
+  const config = defaultZenConfig();
+  for (const [k, v] of Object.entries(s.zen)) setZenConfig(config, k, v);
+  return config;
 }

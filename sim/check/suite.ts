@@ -22,7 +22,7 @@ import { Facts } from './facts.js';
 import { classify, classKey, type Finding } from './findings.js';
 import type { Observations } from './observations.js';
 import { PROPERTIES, propertyByName } from './properties.js';
-import { runSchedule, type RunOptions } from './run.js';
+import { CRASHED_REPLAYABLE, runSchedule, type RunOptions } from './run.js';
 import { scheduleJson, withSettings, type Schedule } from './schedule.js';
 import type { Property, PropertyName, Verdict } from './verdict.js';
 import { makeDirs, writeAtomic, writeError as fileWriteError } from '../report/output.js';
@@ -308,8 +308,10 @@ function replayable(c: FailureClass, s: Schedule, observe: Observe): Schedule {
   let norm: Schedule;
   try {
     norm = observe(s).replayable;
-  } catch {
-    return s;
+  } catch (e) {
+    const soFar = typeof e === 'object' && e !== null ? CRASHED_REPLAYABLE.get(e) : undefined;
+    if (soFar === undefined) return s;
+    norm = soFar;
   }
   return classOf(c, norm, observe).key === c.key ? norm : s;
 }

@@ -265,6 +265,22 @@ test('a run that throws is a failure of its own: counted apart from the complete
   assert.ok(replayed.crashed && replayed.why.startsWith('Error: planted: demonitor of ref'), JSON.stringify(replayed));
 });
 
+test('a crash not shrunk (--no-shrink): its schedule is written as far as the run got, valid as a replay file, and replays to the same crash', async () => {
+  const steps = {
+    connector: ((state, input, env) => {
+      if (input.kind === 'demonitor') throw new Error(`planted: demonitor of ref ${input.ref.uid}`);
+      return connectorStep(state, input, env);
+    }) as typeof connectorStep,
+  };
+  const report = await runCheck({ runs: 6, seed: 1, steps, replayDir: null, shrink: false });
+  const e = report.crashes[0]?.example;
+  assert.ok(e !== undefined && !e.minimal);
+  // Strictly validated as --replay validates a file: names only processes, nodes and monitors that exist.
+  const again = parseSchedule(scheduleJson(e.schedule), 'test');
+  const replayed = replaySchedule(again, { steps });
+  assert.ok(replayed.crashed && replayed.why.startsWith('Error: planted: demonitor of ref'), JSON.stringify(replayed));
+});
+
 test('the largest sweep intervals allowed (send_after\'s 2^32 - 1 ms) run: recovery probes on whole microseconds, no crash', () => {
   const schedule = {
     version: 1,
