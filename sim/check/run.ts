@@ -531,10 +531,7 @@ class CheckRun implements RunView {
     return {
       ...this.s,
       procs: this.s.procs.map((n) => this.node(n)),
-      steps: this.s.steps.flatMap((st) => {
-        const r = this.resolved.get(st);
-        return r === null || r === undefined ? [] : [r];
-      }),
+      steps: this.s.steps.flatMap((st) => this.resolved.get(st) ?? []),
     };
   }
 
