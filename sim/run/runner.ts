@@ -104,6 +104,10 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
     throw scriptError(sc, e, 'checking its parameters');
   }
   const zenConfig = checkZen(cluster.zen ?? {}, o.zen);
+  // A network setting the scenario takes as a parameter of its own (partition's
+  // netTicktimeS) is set there, where its checks see it, not behind its back.
+  const own = Object.keys(o.net).find((k) => k in sc.params && cluster.net !== undefined && k in cluster.net);
+  if (own !== undefined) throw new InputError(`--set net.${own}: this scenario sets it from its parameter ${own}; use --set ${own}=…`);
   try {
     validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
     for (const [k, v] of Object.entries({ ...cluster.cost, ...o.cost })) setCost({ ...defaultCostModel }, k, v);

@@ -103,6 +103,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['a scenario that throws on import', ['run', IMPORT_THROWS], /cannot load scenario .*import_throws\.ts:2:\d+: broken at import/],
   ['a script that throws', ['run', THROWS], /throws\.ts:8:\d+: boom from the script \(vanilla run, at 200 virtual ms\)/],
   ['a script naming an unknown node', ['run', UNKNOWN_NODE], /unknown_node\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
+  ['a net setting the scenario takes as its own parameter', ['run', scn('partition'), '--set', 'net.netTicktimeS=1'], /^--set net\.netTicktimeS: this scenario sets it from its parameter netTicktimeS; use --set netTicktimeS=…$/],
   ['a script that drains but never triggers', ['run', DRAIN_NO_TRIGGER], /^the vanilla run set run\.endWhenDrained\(\) but never called run\.trigger\(\): a run drains from its trigger$/],
   ['a script that triggers twice', ['run', TRIGGER_TWICE], /trigger_twice\.ts:8:\d+: run\.trigger\(\): called twice \(first at 100 virtual ms\)/],
   ['a script connecting to an unknown node', ['run', CONNECT_UNKNOWN], /connect_unknown\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
