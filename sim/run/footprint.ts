@@ -24,22 +24,34 @@ export const FOOTPRINT = {
 
 const GIB = 2 ** 30;
 
-/** Bytes a run with this many processes and expected DOWNs needs at its peak. */
-export function footprintBytes(processes: number, downs: number, mode: Mode): number {
-  return FOOTPRINT.baseBytes + processes * FOOTPRINT.processBytes + downs * FOOTPRINT.monitorBytes[mode];
+/**
+ * Bytes a run with this many processes and expected DOWNs needs at its peak; with plain
+ * monitors each DOWN also holds `heldBytesEach` (its own decoded exit reason: ZenMonitor
+ * hands over the truncated one).
+ */
+export function footprintBytes(processes: number, downs: number, mode: Mode, heldBytesEach = 0): number {
+  return FOOTPRINT.baseBytes + processes * FOOTPRINT.processBytes + downs * (FOOTPRINT.monitorBytes[mode] + (mode === 'vanilla' ? heldBytesEach : 0));
 }
 
 /**
  * Refuses (InputError) a run whose estimated peak, in the most demanding of its modes
  * (they run one after the other), does not fit this process's heap limit.
  */
-export function checkFootprint(processes: number, downs: number, modes: readonly Mode[], limitBytes = getHeapStatistics().heap_size_limit): void {
-  const mode = modes.reduce((a, b) => (FOOTPRINT.monitorBytes[b] > FOOTPRINT.monitorBytes[a] ? b : a));
-  const need = footprintBytes(processes, downs, mode);
+export function checkFootprint(
+  processes: number,
+  downs: number,
+  modes: readonly Mode[],
+  opts: { readonly limitBytes?: number; readonly heldBytesEach?: number } = {},
+): void {
+  const held = opts.heldBytesEach ?? 0;
+  const limitBytes = opts.limitBytes ?? getHeapStatistics().heap_size_limit;
+  const mode = modes.reduce((a, b) => (footprintBytes(processes, downs, b, held) > footprintBytes(processes, downs, a, held) ? b : a));
+  const need = footprintBytes(processes, downs, mode, held);
   if (need <= limitBytes) return;
   const count = (n: number) => n.toLocaleString('en-US');
+  const holding = mode === 'vanilla' && held > 0 ? `, each holding ~${count(held)} bytes of its exit reason` : '';
   throw new InputError(
-    `this run needs about ${(need / GIB).toFixed(1)} GB of memory in ${mode} mode (${count(downs)} expected DOWNs at ~${count(FOOTPRINT.monitorBytes[mode])} bytes each, measured${processes > 0 ? `, and ${count(processes)} processes spawned so far` : ''}), ` +
+    `this run needs about ${(need / GIB).toFixed(1)} GB of memory in ${mode} mode (${count(downs)} expected DOWNs at ~${count(FOOTPRINT.monitorBytes[mode])} bytes each, measured${holding}${processes > 0 ? `, and ${count(processes)} processes spawned so far` : ''}), ` +
       `more than this process may use (${(limitBytes / GIB).toFixed(1)} GB): give it more with NODE_OPTIONS=--max-old-space-size=${Math.ceil((need * 1.1) / 2 ** 20)} on a machine with that much memory, or run fewer`,
   );
 }

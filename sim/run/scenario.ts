@@ -123,6 +123,7 @@ export class Run {
   /** Virtual time of the trigger, µs (-1 until `trigger()`). */
   triggerUs = -1;
   expectedDowns = 0;
+  private heldBytesEach = 0;
   /** The measurement window from the trigger, ms (null: none). */
   windowMs: number | null = null;
   private endSpec: EndSpec | undefined;
@@ -167,11 +168,16 @@ export class Run {
     this.world.onFault?.('trigger', '');
   }
 
-  /** Declares how many DOWNs the subscribers should get in all. */
-  expectDowns(n: number): void {
+  /**
+   * Declares how many DOWNs the subscribers should get in all; `heldBytesEach`: the memory
+   * (JS heap) each plain DOWN holds for its exit reason, when that is large, so that a run
+   * too big for the heap is refused at once.
+   */
+  expectDowns(n: number, opts: { heldBytesEach?: number } = {}): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${String(n)}): not a count`);
     this.expectedDowns = n;
-    checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode]);
+    this.heldBytesEach = opts.heldBytesEach ?? 0;
+    checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode], { heldBytesEach: this.heldBytesEach });
   }
 
   /**
@@ -332,7 +338,7 @@ export class Run {
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */
   spawnMany(node: string, n: number, behaviour: Behaviour = sleeper): Pid[] {
     this.spawned += n;
-    checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode]); // before the work, not minutes into it
+    checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode], { heldBytesEach: this.heldBytesEach }); // before the work, not minutes into it
     const pids: Pid[] = new Array(n);
     for (let i = 0; i < n; i++) pids[i] = this.world.spawn(node, behaviour);
     return pids;
