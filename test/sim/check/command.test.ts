@@ -243,14 +243,16 @@ test('the suite command: documented findings only exit 1, or 0 with --allow-know
   assert.is(passing.code, 0, passing.out + passing.err);
 });
 
+/** A planted crash: a Connector that throws when a target's last monitor goes. */
+const PLANTED_CRASH = {
+  connector: ((state, input, env) => {
+    if (input.kind === 'demonitor') throw new Error(`planted: demonitor of ref ${input.ref.uid}`);
+    return connectorStep(state, input, env);
+  }) as typeof connectorStep,
+};
+
 test('a run that throws is a failure of its own: counted apart from the completed runs, shrunk within its class, replayable (and the replay says CRASH)', async () => {
-  // A planted crash: a Connector that throws when a target's last monitor goes.
-  const steps = {
-    connector: ((state, input, env) => {
-      if (input.kind === 'demonitor') throw new Error(`planted: demonitor of ref ${input.ref.uid}`);
-      return connectorStep(state, input, env);
-    }) as typeof connectorStep,
-  };
+  const steps = PLANTED_CRASH;
   const report = await runCheck({ runs: 6, seed: 1, steps, replayDir: null });
   assert.not.ok(report.ok);
   const [crash] = report.crashes;
@@ -266,12 +268,7 @@ test('a run that throws is a failure of its own: counted apart from the complete
 });
 
 test('a crash not shrunk (--no-shrink): its schedule is written as far as the run got, valid as a replay file, and replays to the same crash', async () => {
-  const steps = {
-    connector: ((state, input, env) => {
-      if (input.kind === 'demonitor') throw new Error(`planted: demonitor of ref ${input.ref.uid}`);
-      return connectorStep(state, input, env);
-    }) as typeof connectorStep,
-  };
+  const steps = PLANTED_CRASH;
   const report = await runCheck({ runs: 6, seed: 1, steps, replayDir: null, shrink: false });
   const e = report.crashes[0]?.example;
   assert.ok(e !== undefined && !e.minimal);
