@@ -45,8 +45,8 @@ export function checkFootprint(
 ): void {
   const held = opts.heldBytesEach ?? 0;
   const limitBytes = opts.limitBytes ?? getHeapStatistics().heap_size_limit;
-  const mode = modes.reduce((a, b) => (footprintBytes(processes, downs, b, held) > footprintBytes(processes, downs, a, held) ? b : a));
-  const need = footprintBytes(processes, downs, mode, held);
+  const needs = modes.map((m) => ({ mode: m, bytes: footprintBytes(processes, downs, m, held) }));
+  const { mode, bytes: need } = needs.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   if (need <= limitBytes) return;
   const count = (n: number) => n.toLocaleString('en-US');
   const holding = mode === 'vanilla' && held > 0 ? `, each holding ~${count(held)} bytes of its exit reason` : '';

@@ -345,13 +345,13 @@ export class Recorder {
    * virtual days still makes a document of bounded size.
    */
   private seriesResult(): RunResult['series'] {
-    const k = Math.max(1, Math.ceil(this.mailboxSeries.length / MAX_SERIES_POINTS));
+    const k = mergeFactor(this.mailboxSeries.length);
     const categories = (c: Record<keyof MemoryCategories, number[]>) =>
-      Object.fromEntries(Object.entries(c).map(([name, xs]) => [name, everyKth(xs, k)])) as Record<keyof MemoryCategories, number[]>;
+      Object.fromEntries(Object.entries(c).map(([name, xs]) => [name, coarsen(xs, k, last)])) as Record<keyof MemoryCategories, number[]>;
     return {
       bucketMs: SERIES_BUCKET_MS * k,
-      subscriberMailbox: groupMax(this.mailboxSeries, k),
-      memoryBytes: Object.fromEntries([...this.memorySeries].map(([n, xs]) => [n, everyKth(xs, k)])),
+      subscriberMailbox: coarsen(this.mailboxSeries, k, largest),
+      memoryBytes: Object.fromEntries([...this.memorySeries].map(([n, xs]) => [n, coarsen(xs, k, last)])),
       memoryCategories: Object.fromEntries([...this.categorySeries].map(([n, c]) => [n, categories(c)])),
       workLatencyMs: this.workLatencyUs.map((us) => round3(us / 1000)),
     };
@@ -488,30 +488,23 @@ function mailboxResult(m: MailboxPeak): { peak: number; peakProcess: string | nu
 /** The most points a series or the DOWN timeline keeps (longer ones are merged k buckets at a time). */
 export const MAX_SERIES_POINTS = 20_000;
 
-/** The largest of each run of `k` values. */
-function groupMax(xs: readonly number[], k: number): number[] {
+/** How many buckets to merge into one so that `n` of them fit MAX_SERIES_POINTS. */
+const mergeFactor = (n: number): number => Math.max(1, Math.ceil(n / MAX_SERIES_POINTS));
+
+/** Each run of `k` values merged into one by `merge` (the values themselves when k is 1). */
+function coarsen(xs: readonly number[], k: number, merge: (group: readonly number[]) => number): number[] {
   if (k === 1) return xs.slice();
   const out: number[] = [];
-  for (let i = 0; i < xs.length; i += k) {
-    let m = xs[i] as number;
-    for (let j = i + 1; j < Math.min(xs.length, i + k); j++) m = Math.max(m, xs[j] as number);
-    out.push(m);
-  }
+  for (let i = 0; i < xs.length; i += k) out.push(merge(xs.slice(i, i + k)));
   return out;
 }
 
-/** The last value of each run of `k` values (a sample at the end of each merged bucket). */
-function everyKth(xs: readonly number[], k: number): number[] {
-  if (k === 1) return xs.slice();
-  const out: number[] = [];
-  for (let i = 0; i < xs.length; i += k) out.push(xs[Math.min(xs.length, i + k) - 1] as number);
-  return out;
-}
+const largest = (g: readonly number[]): number => g.reduce((a, b) => Math.max(a, b));
+const last = (g: readonly number[]): number => g[g.length - 1] as number;
+const sum = (g: readonly number[]): number => g.reduce((a, b) => a + b, 0);
 
 /** The DOWN timeline's counts, summed k buckets at a time when there are more than MAX_SERIES_POINTS. */
 function coarseTimeline(counts: readonly number[]): { bucketMs: number; counts: number[] } {
-  const k = Math.max(1, Math.ceil(counts.length / MAX_SERIES_POINTS));
-  const out: number[] = [];
-  for (let i = 0; i < counts.length; i += k) out.push(counts.slice(i, i + k).reduce((a, b) => a + b, 0));
-  return { bucketMs: TIMELINE_BUCKET_MS * k, counts: out };
+  const k = mergeFactor(counts.length);
+  return { bucketMs: TIMELINE_BUCKET_MS * k, counts: coarsen(counts, k, sum) };
 }

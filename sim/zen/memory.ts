@@ -53,28 +53,25 @@ export type ZenTableWords = {
   proxyMonitors: number;
 };
 
+/** Each table's words, by the name zenTableWords gives it (read at every delivery: nothing is built). */
+const TABLE_WORDS: { readonly [K in keyof ZenTableWords]: (app: ZenApp, cost: CostModel) => number } = {
+  references: (app, cost) => shared(app, TABLE.references, EMPTY.references + app.bodies.references.size * (ROW.reference + cost.etsOrderedSetObjectWords)),
+  nodes: (app, cost) => shared(app, TABLE.nodes, EMPTY.nodes + setWords(app.bodies.nodes.size, ROW.node, cost.etsSetObjectWords)),
+  localSubscribers: (app, cost) => shared(app, TABLE.localSubscribers, EMPTY.localSubscribers + setWords(app.bodies.localSubscribers.size, ROW.pid, cost.etsSetObjectWords)),
+  connectorMonitors: connectorMonitorWords,
+  proxySubscribers: (app, cost) =>
+    shared(app, TABLE.proxySubscribers, EMPTY.proxySubscribers + app.bodies.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords)),
+  proxyMonitors: proxyMonitorWords,
+};
+const TABLE_WORD_FNS = Object.values(TABLE_WORDS);
+
 export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
-  const set = cost.etsSetObjectWords;
-  const ordered = cost.etsOrderedSetObjectWords;
-  const b = app.bodies;
-  return {
-    references: orderedWords(app, TABLE.references, b.references.size, EMPTY.references, ROW.reference + ordered),
-    nodes: setTableWords(app, TABLE.nodes, b.nodes.size, EMPTY.nodes, ROW.node, set),
-    localSubscribers: setTableWords(app, TABLE.localSubscribers, b.localSubscribers.size, EMPTY.localSubscribers, ROW.pid, set),
-    connectorMonitors: connectorMonitorWords(app, cost),
-    proxySubscribers: orderedWords(app, TABLE.proxySubscribers, b.proxySubscribers.size, EMPTY.proxySubscribers, ROW.proxySubscriber + ordered),
-    proxyMonitors: proxyMonitorWords(app, cost),
-  };
+  return Object.fromEntries(Object.entries(TABLE_WORDS).map(([name, words]) => [name, words(app, cost)])) as ZenTableWords;
 }
 
-/** Words of a shared ordered_set of `rows` objects of `row` words each; none while its owner is dead (a Tables process restarting). */
-function orderedWords(app: ZenApp, name: string, rows: number, empty: number, row: number): number {
-  return app.simNode.typedEts.has(name) ? empty + rows * row : 0;
-}
-
-/** Words of a shared set of `rows` objects; none while its owner is dead (Local restarting, for Subscribers). */
-function setTableWords(app: ZenApp, name: string, rows: number, empty: number, row: number, objectWords: number): number {
-  return app.simNode.typedEts.has(name) ? empty + setWords(rows, row, objectWords) : 0;
+/** A shared table's words; none while its owner is dead (a Tables process, or Local for Subscribers, restarting). */
+function shared(app: ZenApp, name: string, words: number): number {
+  return app.simNode.typedEts.has(name) ? words : 0;
 }
 
 /** Words of a set of `rows` objects of `row` words. */
@@ -102,16 +99,8 @@ function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
 
 /** Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`); = the sum of zenTableWords, unallocated (read at every delivery). */
 export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
-  const set = cost.etsSetObjectWords;
-  const ordered = cost.etsOrderedSetObjectWords;
-  const b = app.bodies;
-  const words =
-    orderedWords(app, TABLE.references, b.references.size, EMPTY.references, ROW.reference + ordered) +
-    setTableWords(app, TABLE.nodes, b.nodes.size, EMPTY.nodes, ROW.node, set) +
-    setTableWords(app, TABLE.localSubscribers, b.localSubscribers.size, EMPTY.localSubscribers, ROW.pid, set) +
-    connectorMonitorWords(app, cost) +
-    orderedWords(app, TABLE.proxySubscribers, b.proxySubscribers.size, EMPTY.proxySubscribers, ROW.proxySubscriber + ordered) +
-    proxyMonitorWords(app, cost);
+  let words = 0;
+  for (const tableWords of TABLE_WORD_FNS) words += tableWords(app, cost);
   return 8 * words;
 }
 
