@@ -6,7 +6,6 @@
 // it breaks with `:noconnection`) or stops being busy. A message is measured when it is
 // sent and framed (header, atom cache) when it goes on the wire, in send order, through its
 // connection's atom cache (wire.ts).
-import { SmallMap } from '../../core/small_map.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
@@ -137,7 +136,7 @@ export class Distribution {
     }
     const watcherProc = w.procs[m.watcher.uid] as Proc;
     const mon: Monitor = { ref: m.ref, watcher: watcherProc, object, target, remote: true, peer: to, active: true };
-    (target.monitoredBy ??= new SmallMap()).set(m.ref.uid, mon);
+    target.addMonitoredBy(mon);
     const node = w.nodes.get(to) as SimNode;
     mapFor(node.remoteIn, from).set(m.ref.uid, mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
@@ -177,11 +176,11 @@ export class Distribution {
     const w = this.w;
     const node = w.nodes.get(nodeName);
     if (node?.up !== true) return;
-    for (const p of node.procs) {
-      if (p.suspended !== peer) continue;
+    node.procs.forEachLive((p) => {
+      if (p.suspended !== peer) return;
       p.suspended = undefined;
       if (p.status === 'waiting' && p.hasWork()) w.makeRunnable(p);
-    }
+    });
   }
 
   /** Marks `p` suspended on a busy connection to `peer` when its output queue is over the limit. */

@@ -193,7 +193,7 @@ export class ProcessMemory {
     let bytes = p.heap?.bytes ?? ProcHeap.pristineBytes(this.config());
     bytes -= p.heap?.heldBufferBytes ?? 0;
     p.monitors?.forEachValue((m) => (bytes += m.remote ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
-    p.monitoredBy?.forEachValue((m) => (bytes += m.remote ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
+    p.forEachMonitoredBy((m) => (bytes += m.remote ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
     return bytes;
   }
 

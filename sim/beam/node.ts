@@ -11,6 +11,50 @@ import { AtomTable } from './wire.js';
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
 export type TableMemory = () => number;
 
+/**
+ * A node's live processes in spawn order: an array that forgets its dead in batches (a
+ * Set would cost each of a million sleeping targets a hash table entry).
+ */
+export class LiveProcs implements Iterable<Proc> {
+  private list: Proc[] = [];
+  private dead = 0;
+  /** Walks in progress: no compaction meanwhile. */
+  private walking = 0;
+
+  add(p: Proc): void {
+    this.list.push(p);
+  }
+
+  /** One of them died (it is dropped at the next compaction: once the dead are over half). */
+  died(): void {
+    if (++this.dead <= 1024 || this.dead * 2 <= this.list.length || this.walking > 0) return;
+    this.list = this.list.filter((p) => p.alive);
+    this.dead = 0;
+  }
+
+  /** Calls `f` on each live one in spawn order, as a Set's walk does: `f` may kill them (they are skipped) or spawn (they are visited). */
+  forEachLive(f: (p: Proc) => void): void {
+    this.walking++;
+    try {
+      for (let i = 0; i < this.list.length; i++) {
+        const p = this.list[i] as Proc;
+        if (p.alive) f(p);
+      }
+    } finally {
+      this.walking--;
+    }
+  }
+
+  [Symbol.iterator](): Iterator<Proc> {
+    return this.list.filter((p) => p.alive)[Symbol.iterator]();
+  }
+
+  clear(): void {
+    this.list = [];
+    this.dead = 0;
+  }
+}
+
 export class SimNode {
   up = true;
   creation = 1;
@@ -20,7 +64,7 @@ export class SimNode {
   dispatchPending = false;
   readonly registered = new Map<string, Proc>();
   /** Live processes of the current incarnation, in spawn order. */
-  readonly procs = new Set<Proc>();
+  readonly procs = new LiveProcs();
   /**
    * Its processes that ever had a message, in the order of their first (dead ones too):
    * only they can hold a mailbox, so `markMailboxPeaks` finds the largest one without
@@ -93,9 +137,9 @@ export class SimNode {
     // live ones of `messaged`, not every sleeping target; the first spawned (lowest uid)
     // of equals, as a walk of `procs` in spawn order picks.
     for (const p of this.messaged) {
-      if (!this.procs.has(p)) continue;
+      if (!p.alive) continue;
+      p.markPeak();
       const length = p.mailbox.length;
-      p.mailboxPeakSinceMark = length;
       if (length > this.peakMailbox || (length > 0 && length === this.peakMailbox && p.uid < (this.peakMailboxProc as Proc).uid)) {
         this.peakMailbox = length;
         this.peakMailboxProc = p;

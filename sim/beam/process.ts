@@ -5,7 +5,7 @@
 // explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
-import type { SmallMap } from '../../core/small_map.js';
+import { SmallMap } from '../../core/small_map.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
@@ -324,12 +324,14 @@ export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => b
 
 /**
  * The rarer parts of a process, made on first use (a million sleeping targets never
- * need them): its links (by the linked process's uid), trap_exit, the parent that
- * started it with `startLink`, a selective receive it is blocked in, and the fields
- * `Proc` reads through accessors (timers, registered name, kept message, stop reason,
- * suspension, exit in progress, signal debt): each would cost every process a word.
+ * need them): the monitors it holds, its links (by the linked process's uid),
+ * trap_exit, the parent that started it with `startLink`, a selective receive it is
+ * blocked in, and the fields `Proc` reads through accessors (timers, registered name,
+ * kept message, stop reason, suspension, exit in progress, signal debt): each would cost
+ * every process a word.
  */
 export type ProcExt = {
+  monitors: SmallMap<number, Monitor> | undefined;
   links: Map<number, Proc> | undefined;
   trapExit: boolean;
   parent: Pid | undefined;
@@ -344,10 +346,25 @@ export type ProcExt = {
 };
 
 /**
- * The times of a process's current (or last) handling, apart from Proc: fractional µs are
- * boxed doubles in V8, which as fields of Proc every process would pay for at spawn.
+ * The parts of a process that has had a message or run, apart from Proc (a sleeping
+ * target never needs them; as fields of Proc each would cost every process a word, and
+ * the fractional µs a boxed double): its mailbox, heap, the call it awaits, what it
+ * resumes with, a paused handler, its mailbox peaks, and its current handling's times.
  */
-export class RunTimes {
+export class RunState {
+  /** Its queue: the shared empty one until its first message (`Proc.ownMailbox`). */
+  mailbox: Mailbox = EMPTY_MAILBOX;
+  /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */
+  heap: ProcHeap | undefined = undefined;
+  awaiting: Awaiting | null = null;
+  /** A call result (or a selective receive's message) ready to be handled before the mailbox. */
+  resume: CallResult | Received | null = null;
+  /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
+  slice: Slice | null = null;
+  /** Largest mailbox length seen. */
+  mailboxPeak = 0;
+  /** Its largest mailbox since its node's last `markMailboxPeaks` (a run's trigger; the whole run without one). */
+  mailboxPeakSinceMark = 0;
   /** When the scheduler thread running its current handling got its host's core, µs (its OS time slice). */
   coreSinceUs = 0;
   /** The CPU time its current (or last) handling began at, and reached when it ended, µs (fractional). */
@@ -358,55 +375,127 @@ export class RunTimes {
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };
 
+/**
+ * The monitors held on a process by others: none, the one a monitored target usually
+ * has (no container), or a Map by ref uid (insertion ordered).
+ */
+type MonitoredBy = Monitor | Map<number, Monitor> | undefined;
+
+/**
+ * A process: four words beside its pid and behaviour while it sleeps (a million
+ * monitored targets); what a running process needs is in `RunState`, what few need in
+ * `ProcExt`, both made on first use and read through the accessors below.
+ */
 export class Proc {
   status: ProcStatus = 'waiting';
-  /** Its queue: the shared empty one until its first message (`ownMailbox`). */
-  mailbox: Mailbox = EMPTY_MAILBOX;
-  // The maps below are made on first use: most simulated processes (monitored targets
-  // sleeping forever) never need them, and a million processes would pay for them.
-  /** Monitors this process holds, by ref uid (insertion ordered). */
-  monitors: SmallMap<number, Monitor> | undefined;
-  /** Monitors held on this process by others, by ref uid (a target's one monitor costs no Map). */
-  monitoredBy: SmallMap<number, Monitor> | undefined;
-  awaiting: Awaiting | null = null;
-  /** A call result (or a selective receive's message) ready to be handled before the mailbox. */
-  resume: CallResult | Received | null = null;
+  /** Monitors held on this process by others (see MonitoredBy). */
+  private watchedBy: MonitoredBy = undefined;
   /** Links, trap_exit, parent and a pending selective receive (see ProcExt); undefined until used. */
-  ext: ProcExt | undefined;
-  exitReason: Term | undefined;
-  /** Largest mailbox length seen. */
-  mailboxPeak = 0;
-  /** Its largest mailbox since its node's last `markMailboxPeaks` (a run's trigger; the whole run without one). */
-  mailboxPeakSinceMark = 0;
-  /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */
-  heap: ProcHeap | undefined;
-  /** A generator handler paused mid-way (at a synchronisation point or in a call), if any. */
-  slice: Slice | null = null;
-  /** Its handlings' times, made at its first (a sleeping process never runs: it pays no boxed doubles). */
-  private runTimes: RunTimes | undefined;
+  ext: ProcExt | undefined = undefined;
+  exitReason: Term | undefined = undefined;
+  /** What a process that has run or had a message holds (see RunState); undefined until then. */
+  private run: RunState | undefined = undefined;
 
   constructor(
     readonly pid: Pid,
     readonly behaviour: Behaviour,
   ) {}
 
-  /** Its handlings' times (see RunTimes), made on first use. */
-  times(): RunTimes {
-    return (this.runTimes ??= new RunTimes());
+  /** Its running parts (see RunState), made on first use. */
+  times(): RunState {
+    return (this.run ??= new RunState());
+  }
+
+  /** Its queue: the shared empty one until its first message. */
+  get mailbox(): Mailbox {
+    return this.run === undefined ? EMPTY_MAILBOX : this.run.mailbox;
   }
 
   /** Its own mailbox, made at its first message (the one place messages are queued: world.deliver). */
   ownMailbox(): Mailbox {
-    if (this.mailbox === EMPTY_MAILBOX) this.mailbox = new Mailbox();
-    return this.mailbox;
+    const r = this.times();
+    if (r.mailbox === EMPTY_MAILBOX) r.mailbox = new Mailbox();
+    return r.mailbox;
+  }
+
+  get heap(): ProcHeap | undefined {
+    return this.run?.heap;
+  }
+  set heap(v: ProcHeap | undefined) {
+    this.times().heap = v;
+  }
+
+  get awaiting(): Awaiting | null {
+    return this.run === undefined ? null : this.run.awaiting;
+  }
+  set awaiting(v: Awaiting | null) {
+    if (v !== null || this.run !== undefined) this.times().awaiting = v;
+  }
+
+  get resume(): CallResult | Received | null {
+    return this.run === undefined ? null : this.run.resume;
+  }
+  set resume(v: CallResult | Received | null) {
+    if (v !== null || this.run !== undefined) this.times().resume = v;
+  }
+
+  get slice(): Slice | null {
+    return this.run === undefined ? null : this.run.slice;
+  }
+  set slice(v: Slice | null) {
+    if (v !== null || this.run !== undefined) this.times().slice = v;
+  }
+
+  get mailboxPeak(): number {
+    return this.run === undefined ? 0 : this.run.mailboxPeak;
+  }
+
+  get mailboxPeakSinceMark(): number {
+    return this.run === undefined ? 0 : this.run.mailboxPeakSinceMark;
+  }
+
+  /** Monitors this process holds, by ref uid (insertion ordered); undefined until its first. */
+  get monitors(): SmallMap<number, Monitor> | undefined {
+    return this.ext?.monitors;
+  }
+
+  /** The map of the monitors this process holds, made on first use. */
+  ownMonitors(): SmallMap<number, Monitor> {
+    return (this.extra().monitors ??= new SmallMap());
   }
 
   monitorCount(): number {
     return this.monitors?.size ?? 0;
   }
 
+  /** A monitor held on this process by another (keyed by its ref's uid). */
+  addMonitoredBy(mon: Monitor): void {
+    const m = this.watchedBy;
+    if (m === undefined) this.watchedBy = mon;
+    else if (m instanceof Map) m.set(mon.ref.uid, mon);
+    else this.watchedBy = new Map([[m.ref.uid, m]]).set(mon.ref.uid, mon);
+  }
+
+  /** Forgets the monitor held on this process with this ref uid, if any. */
+  dropMonitoredBy(uid: number): void {
+    const m = this.watchedBy;
+    if (m === undefined) return;
+    if (!(m instanceof Map)) {
+      if (m.ref.uid === uid) this.watchedBy = undefined;
+    } else if (m.delete(uid) && m.size === 0) this.watchedBy = undefined;
+  }
+
+  /** Calls `f` on each monitor held on this process, oldest first (`f` must not change them). */
+  forEachMonitoredBy(f: (mon: Monitor) => void): void {
+    const m = this.watchedBy;
+    if (m === undefined) return;
+    if (!(m instanceof Map)) f(m);
+    else for (const mon of m.values()) f(mon);
+  }
+
   monitoredByCount(): number {
-    return this.monitoredBy?.size ?? 0;
+    const m = this.watchedBy;
+    return m === undefined ? 0 : m instanceof Map ? m.size : 1;
   }
 
   timerCount(): number {
@@ -423,18 +512,26 @@ export class Proc {
 
   /** Paused at a synchronisation point: it holds its scheduler, and a kill takes effect at once. */
   pausedAtSync(): boolean {
-    return this.slice !== null && this.slice.call === null;
+    const s = this.slice;
+    return s !== null && s.call === null;
   }
 
   /** Whether the process has something it can handle now. */
   hasWork(): boolean {
-    if (this.resume !== null) return true;
-    return this.awaiting === null && this.mailbox.length > 0 && (this.ext === undefined || this.ext.receiving === null);
+    const r = this.run;
+    if (r === undefined) return false;
+    if (r.resume !== null) return true;
+    return r.awaiting === null && r.mailbox.length > 0 && (this.ext === undefined || this.ext.receiving === null);
   }
 
+  /** Starts its peak since the mark afresh from its mailbox now (`SimNode.markMailboxPeaks`). */
+  markPeak(): void {
+    if (this.run !== undefined) this.run.mailboxPeakSinceMark = this.run.mailbox.length;
+  }
   /** The rarer parts (links, trap_exit, parent, receive and the fields below), made on first use. */
   extra(): ProcExt {
     return (this.ext ??= {
+      monitors: undefined,
       links: undefined,
       trapExit: false,
       parent: undefined,

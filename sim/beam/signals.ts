@@ -16,7 +16,6 @@
 // ones in the order of ERTS's monitor tree (the watcher's node, then the ref); the remote
 // DOWNs of a slice go on the wire when the slice ends (the distribution's output port task
 // runs after it). A monitor demonitored before its turn does not fire.
-import { SmallMap } from '../../core/small_map.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
@@ -53,14 +52,14 @@ export class Signals {
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
       const mon: Monitor = { ref, watcher, object, target: t ?? null, remote: false, peer: toNode, active: true };
-      (watcher.monitors ??= new SmallMap()).set(ref.uid, mon);
+      watcher.ownMonitors().set(ref.uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
-      else (t.monitoredBy ??= new SmallMap()).set(ref.uid, mon);
+      else t.addMonitoredBy(mon);
       return ref;
     }
     const mon: Monitor = { ref, watcher, object, target: null, remote: true, peer: toNode, active: true };
-    (watcher.monitors ??= new SmallMap()).set(ref.uid, mon);
+    watcher.ownMonitors().set(ref.uid, mon);
     mapFor(node.remoteOut, toNode).set(ref.uid, mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
     w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
@@ -105,13 +104,13 @@ export class Signals {
       // it used to delete the watcher's monitor and charge the watcher's node too, so the
       // watcher lost its :noconnection DOWN and its node's monitorBytes went negative.
       const tNode = this.w.nodes.get(mon.target.pid.node) as SimNode;
-      mon.target.monitoredBy?.delete(mon.ref.uid);
+      mon.target.dropMonitoredBy(mon.ref.uid);
       tNode.remoteIn.get(w.pid.node)?.delete(mon.ref.uid);
       tNode.books.monitorBytes -= cost.remoteMonitorBytes;
       return;
     }
     w.monitors?.delete(mon.ref.uid);
-    mon.target?.monitoredBy?.delete(mon.ref.uid);
+    mon.target?.dropMonitoredBy(mon.ref.uid);
     const wNode = this.w.nodes.get(w.pid.node) as SimNode;
     if (mon.remote) {
       wNode.remoteOut.get(mon.peer)?.delete(mon.ref.uid);
@@ -201,14 +200,14 @@ export class Signals {
     if (node.up) {
       this.w.links.died(p, reason);
       w.mem.died(p);
-      node.procs.delete(p);
+      node.procs.died();
       dropTablesOf(p, node);
       for (const watchers of node.nodeWatchers.values()) watchers.delete(p);
     }
     p.mailbox.clear();
     if (p.registeredName !== undefined && node.registered.get(p.registeredName) === p) node.registered.delete(p.registeredName);
-    if (node.up && p.monitoredBy !== undefined && p.monitoredBy.size > 0) {
-      p.exiting = { reason, monitors: exitOrder(p.monitoredBy), next: 0 };
+    if (node.up && p.monitoredByCount() > 0) {
+      p.exiting = { reason, monitors: exitOrder(p), next: 0 };
       w.scheduleExit(p, queued);
     }
   }
@@ -238,7 +237,7 @@ export class Signals {
       const wNode = mon.watcher.pid.node;
       node.remoteIn.get(wNode)?.delete(mon.ref.uid);
       node.books.monitorBytes -= cost.remoteMonitorBytes;
-      p.monitoredBy?.delete(mon.ref.uid);
+      p.dropMonitoredBy(mon.ref.uid);
       const down = { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason: x.reason } as const;
       const d = w.dist.prepare(node.name, wNode, down, false);
       cursorUs += (d.control + d.payload) * cost.perByteUs;
@@ -257,10 +256,10 @@ export class Signals {
  * node name first (F2: a's 20,000 DOWNs all left before c's), then, within a node, in
  * the order they were made (an approximation of ERTS's ref order).
  */
-function exitOrder(monitoredBy: SmallMap<number, Monitor>): Monitor[] {
+function exitOrder(p: Proc): Monitor[] {
   const local: Monitor[] = [];
   const remote: Monitor[] = [];
-  monitoredBy.forEachValue((mon) => (mon.remote ? remote : local).push(mon));
+  p.forEachMonitoredBy((mon) => (mon.remote ? remote : local).push(mon));
   remote.sort((a, b) => {
     const an = a.watcher.pid.node;
     const bn = b.watcher.pid.node;

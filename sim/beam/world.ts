@@ -251,7 +251,7 @@ export class World {
     const node = this.node(nodeName);
     if (!node.up) return;
     node.up = false;
-    for (const p of node.procs) this.signals.bury(p, KILLED);
+    node.procs.forEachLive((p) => this.signals.bury(p, KILLED));
     // Its threads are gone: the cores they held serve the host's other nodes.
     node.keptCores.length = 0;
     node.keptFreeUs.length = 0;
@@ -561,15 +561,17 @@ export class World {
     if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
     if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
-    p.ownMailbox().push(e);
+    const mailbox = p.ownMailbox();
+    mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
     this.mem.arrive(p, e);
-    const len = p.mailbox.length;
-    if (len > p.mailboxPeakSinceMark) {
-      p.mailboxPeakSinceMark = len;
-      if (len > p.mailboxPeak) {
-        if (p.mailboxPeak === 0) node.messaged.push(p);
-        p.mailboxPeak = len;
+    const len = mailbox.length;
+    const r = p.times();
+    if (len > r.mailboxPeakSinceMark) {
+      r.mailboxPeakSinceMark = len;
+      if (len > r.mailboxPeak) {
+        if (r.mailboxPeak === 0) node.messaged.push(p);
+        r.mailboxPeak = len;
       }
       if (len > node.peakMailbox) {
         node.peakMailbox = len;
