@@ -8,12 +8,12 @@
 // connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
-import type { SimNode } from './node.js';
+import { monitorsWith, type SimNode } from './node.js';
 import type { Dest, Monitor, Proc } from './process.js';
 import type { WireFrame } from './network.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded } from './wire.js';
 import { type World } from './world.js';
-import { destTerm, mapFor } from './dest.js';
+import { destTerm } from './dest.js';
 
 /** What travels between nodes. */
 export type DistMsg =
@@ -102,7 +102,7 @@ export class Distribution {
       case 'monitor':
         return this.remoteMonitorArrives(from, to, m);
       case 'demonitor': {
-        const mon = w.nodes.get(to)?.remoteIn.get(from)?.get(m.ref.uid);
+        const mon = this.monitorFrom(from, to, m.ref, m.object);
         if (mon !== undefined) w.signals.dropMonitor(mon);
         return;
       }
@@ -138,8 +138,25 @@ export class Distribution {
     const mon: Monitor = { ref: m.ref, watcher: watcherProc, object, target, remote: true, peer: to, active: true };
     target.addMonitoredBy(mon);
     const node = w.nodes.get(to) as SimNode;
-    mapFor(node.remoteIn, from).set(m.ref.uid, mon);
+    monitorsWith(node.remoteIn, from).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
+  }
+
+  /**
+   * The monitor held by a process of node `from` (ref `ref`) on `object` of node `to`, if
+   * it is still in place: found on its target, as ERTS finds it in the target's monitor
+   * tree (a target exiting still holds the monitors its exit has not fired yet); a
+   * named target's among the monitors from `from` (few: ZenMonitor's Connectors' on the Proxy).
+   */
+  private monitorFrom(from: string, to: string, ref: Ref, object: Term): Monitor | undefined {
+    const node = this.w.nodes.get(to);
+    if (node?.up !== true) return undefined;
+    let found: Monitor | undefined;
+    if ((object as Pid).t === 'pid') {
+      const target = this.w.procs[(object as Pid).uid];
+      found = target?.pid.node === to && target.pid.creation === node.creation ? target.monitoredByRef(ref.uid) : undefined;
+    } else node.remoteIn.get(from)?.forEach((mon) => (found = mon.ref.uid === ref.uid ? mon : found));
+    return found !== undefined && found.remote && found.watcher.pid.node === from ? found : undefined;
   }
 
   connectionDown(nodeName: string, peer: string): void {
@@ -155,17 +172,14 @@ export class Distribution {
       }
       node.nodeWatchers.delete(peer);
     }
-    const incoming = node.remoteIn.get(peer);
-    if (incoming !== undefined) {
-      for (const mon of incoming.values()) w.signals.dropMonitor(mon);
-    }
+    node.remoteIn.get(peer)?.forEach((mon) => w.signals.dropMonitor(mon));
     w.links.connectionDown(node, peer);
     const out = node.remoteOut.get(peer);
     if (out !== undefined) {
       // Every DOWN is signalled at once; each watcher then spends CPU taking its
       // signals in (OTP 25 receivers process their own signal queue) before it can
       // handle any message: R4 saw 100,000 queued together, handled from ~86 ms on.
-      for (const mon of [...out.values()]) {
+      for (const mon of out) {
         w.signals.fireMonitor(mon, NOCONNECTION, now);
         mon.watcher.signalDebtUs += w.cost.connLossPerMonitorUs;
       }
@@ -176,7 +190,7 @@ export class Distribution {
     const w = this.w;
     const node = w.nodes.get(nodeName);
     if (node?.up !== true) return;
-    node.procs.forEachLive((p) => {
+    node.procs.forEach((p) => {
       if (p.suspended !== peer) return;
       p.suspended = undefined;
       if (p.status === 'waiting' && p.hasWork()) w.makeRunnable(p);

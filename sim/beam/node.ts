@@ -5,54 +5,24 @@
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
 import { MemoryBooks, type MemoryByCategory } from './memory.js';
-import type { Proc } from './process.js';
+import type { Monitor, Proc } from './process.js';
+import { Roster } from './roster.js';
 import { AtomTable } from './wire.js';
 
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
 export type TableMemory = () => number;
 
-/**
- * A node's live processes in spawn order: an array that forgets its dead in batches (a
- * Set would cost each of a million sleeping targets a hash table entry).
- */
-export class LiveProcs implements Iterable<Proc> {
-  private list: Proc[] = [];
-  private dead = 0;
-  /** Walks in progress: no compaction meanwhile. */
-  private walking = 0;
+const isAlive = (p: Proc): boolean => p.alive;
+const isActive = (m: Monitor): boolean => m.active;
 
-  add(p: Proc): void {
-    this.list.push(p);
+/** A node's remote monitors across one connection (see Roster), made on first use. */
+export function monitorsWith(byPeer: Map<string, Roster<Monitor>>, peer: string): Roster<Monitor> {
+  let r = byPeer.get(peer);
+  if (r === undefined) {
+    r = new Roster(isActive);
+    byPeer.set(peer, r);
   }
-
-  /** One of them died (it is dropped at the next compaction: once the dead are over half). */
-  died(): void {
-    if (++this.dead <= 1024 || this.dead * 2 <= this.list.length || this.walking > 0) return;
-    this.list = this.list.filter((p) => p.alive);
-    this.dead = 0;
-  }
-
-  /** Calls `f` on each live one in spawn order, as a Set's walk does: `f` may kill them (they are skipped) or spawn (they are visited). */
-  forEachLive(f: (p: Proc) => void): void {
-    this.walking++;
-    try {
-      for (let i = 0; i < this.list.length; i++) {
-        const p = this.list[i] as Proc;
-        if (p.alive) f(p);
-      }
-    } finally {
-      this.walking--;
-    }
-  }
-
-  [Symbol.iterator](): Iterator<Proc> {
-    return this.list.filter((p) => p.alive)[Symbol.iterator]();
-  }
-
-  clear(): void {
-    this.list = [];
-    this.dead = 0;
-  }
+  return r;
 }
 
 export class SimNode {
@@ -64,7 +34,7 @@ export class SimNode {
   dispatchPending = false;
   readonly registered = new Map<string, Proc>();
   /** Live processes of the current incarnation, in spawn order. */
-  readonly procs = new LiveProcs();
+  readonly procs = new Roster(isAlive);
   /**
    * Its processes that ever had a message, in the order of their first (dead ones too):
    * only they can hold a mailbox, so `markMailboxPeaks` finds the largest one without
@@ -73,10 +43,10 @@ export class SimNode {
   readonly messaged: Proc[] = [];
   private runQueue: Proc[] = [];
   private runHead = 0;
-  /** Remote monitors held by this node's processes, per peer node (ref uid -> monitor). */
-  readonly remoteOut = new Map<string, Map<number, import('./process.js').Monitor>>();
-  /** Monitors held by other nodes' processes on this node's processes, per peer. */
-  readonly remoteIn = new Map<string, Map<number, import('./process.js').Monitor>>();
+  /** Remote monitors held by this node's processes, per peer node, in the order they were made. */
+  readonly remoteOut = new Map<string, Roster<Monitor>>();
+  /** Monitors held by other nodes' processes on this node's processes, per peer, in the order they arrived. */
+  readonly remoteIn = new Map<string, Roster<Monitor>>();
   /** Processes of this node with a link to a process on `peer`, per peer (may hold stale entries; links.ts checks). */
   readonly linkedTo = new Map<string, Set<Proc>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */

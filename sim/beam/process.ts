@@ -485,6 +485,14 @@ export class Proc {
     } else if (m.delete(uid) && m.size === 0) this.watchedBy = undefined;
   }
 
+  /** The monitor held on this process with this ref uid, if any. */
+  monitoredByRef(uid: number): Monitor | undefined {
+    const m = this.watchedBy;
+    if (m === undefined) return undefined;
+    if (m instanceof Map) return m.get(uid);
+    return m.ref.uid === uid ? m : undefined;
+  }
+
   /** Calls `f` on each monitor held on this process, oldest first (`f` must not change them). */
   forEachMonitoredBy(f: (mon: Monitor) => void): void {
     const m = this.watchedBy;

@@ -20,7 +20,7 @@ import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
 import { envelope } from './memory.js';
-import type { SimNode } from './node.js';
+import { monitorsWith, type SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Monitor, Proc } from './process.js';
 import { handlingEndUs, type World } from './world.js';
@@ -60,7 +60,7 @@ export class Signals {
     }
     const mon: Monitor = { ref, watcher, object, target: null, remote: true, peer: toNode, active: true };
     watcher.ownMonitors().set(ref.uid, mon);
-    mapFor(node.remoteOut, toNode).set(ref.uid, mon);
+    monitorsWith(node.remoteOut, toNode).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
     w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
     return ref;
@@ -105,7 +105,7 @@ export class Signals {
       // watcher lost its :noconnection DOWN and its node's monitorBytes went negative.
       const tNode = this.w.nodes.get(mon.target.pid.node) as SimNode;
       mon.target.dropMonitoredBy(mon.ref.uid);
-      tNode.remoteIn.get(w.pid.node)?.delete(mon.ref.uid);
+      tNode.remoteIn.get(w.pid.node)?.left();
       tNode.books.monitorBytes -= cost.remoteMonitorBytes;
       return;
     }
@@ -113,7 +113,7 @@ export class Signals {
     mon.target?.dropMonitoredBy(mon.ref.uid);
     const wNode = this.w.nodes.get(w.pid.node) as SimNode;
     if (mon.remote) {
-      wNode.remoteOut.get(mon.peer)?.delete(mon.ref.uid);
+      wNode.remoteOut.get(mon.peer)?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
     } else wNode.books.monitorBytes -= cost.localMonitorBytes;
   }
@@ -200,7 +200,7 @@ export class Signals {
     if (node.up) {
       this.w.links.died(p, reason);
       w.mem.died(p);
-      node.procs.died();
+      node.procs.left();
       dropTablesOf(p, node);
       for (const watchers of node.nodeWatchers.values()) watchers.delete(p);
     }
@@ -235,7 +235,7 @@ export class Signals {
       }
       mon.active = false;
       const wNode = mon.watcher.pid.node;
-      node.remoteIn.get(wNode)?.delete(mon.ref.uid);
+      node.remoteIn.get(wNode)?.left();
       node.books.monitorBytes -= cost.remoteMonitorBytes;
       p.dropMonitoredBy(mon.ref.uid);
       const down = { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason: x.reason } as const;

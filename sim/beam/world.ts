@@ -251,7 +251,7 @@ export class World {
     const node = this.node(nodeName);
     if (!node.up) return;
     node.up = false;
-    node.procs.forEachLive((p) => this.signals.bury(p, KILLED));
+    node.procs.forEach((p) => this.signals.bury(p, KILLED));
     // Its threads are gone: the cores they held serve the host's other nodes.
     node.keptCores.length = 0;
     node.keptFreeUs.length = 0;

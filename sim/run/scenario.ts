@@ -270,7 +270,7 @@ export class Run {
   established(): number {
     let n = 0;
     for (const node of this.world.nodes.values()) {
-      if (this.zen === null) for (const m of node.remoteIn.values()) n += m.size;
+      if (this.zen === null) for (const r of node.remoteIn.values()) n += r.size;
       else n += this.zen.app(node.name)?.tables.proxySubscribers.size ?? 0;
     }
     return n;

@@ -1,0 +1,63 @@
+// Members in the order they joined, never looked up by key: a node's live processes, and
+// its remote monitors per peer node (the ones its processes hold, and the ones held on
+// them). An array that forgets those who left in batches: a Set or a Map keyed by uid
+// would cost each of a million members a hash table entry, and its growth a rehash.
+
+/** How many may have left before a compaction is considered (then: once they are over half). */
+const COMPACT_MIN = 1024;
+
+export class Roster<T> implements Iterable<T> {
+  private list: T[] = [];
+  private gone = 0;
+  /** Walks in progress: no compaction meanwhile. */
+  private walking = 0;
+
+  /** `isMember(t)` turns false, for good, when `t` leaves (a process dies, a monitor goes). */
+  constructor(private readonly isMember: (t: T) => boolean) {}
+
+  /** Members now. */
+  get size(): number {
+    return this.list.length - this.gone;
+  }
+
+  add(t: T): void {
+    this.list.push(t);
+  }
+
+  /**
+   * One member left (`isMember` is false for it now): called once per member that leaves,
+   * on the roster that holds it. Those who left are dropped once they are over half.
+   */
+  left(): void {
+    if (++this.gone > this.list.length) throw new Error('roster: more members left than joined');
+    if (this.gone <= COMPACT_MIN || this.gone * 2 <= this.list.length || this.walking > 0) return;
+    this.list = this.list.filter(this.isMember);
+    this.gone = 0;
+  }
+
+  /**
+   * Calls `f` on each member in the order they joined, as a walk of a Set does: one that
+   * leaves meanwhile (`f` may make them leave) is skipped, one that joins is visited.
+   */
+  forEach(f: (t: T) => void): void {
+    this.walking++;
+    try {
+      for (let i = 0; i < this.list.length; i++) {
+        const t = this.list[i] as T;
+        if (this.isMember(t)) f(t);
+      }
+    } finally {
+      this.walking--;
+    }
+  }
+
+  /** The members now, in the order they joined (a snapshot). */
+  [Symbol.iterator](): Iterator<T> {
+    return this.list.filter(this.isMember)[Symbol.iterator]();
+  }
+
+  clear(): void {
+    this.list = [];
+    this.gone = 0;
+  }
+}
