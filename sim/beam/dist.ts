@@ -9,7 +9,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import { monitorsWith, type SimNode } from './node.js';
-import type { Dest, Monitor, Proc } from './process.js';
+import { Monitor, type Dest, type Proc } from './process.js';
 import type { WireFrame } from './network.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded } from './wire.js';
 import { type World } from './world.js';
@@ -135,7 +135,7 @@ export class Distribution {
       return;
     }
     const watcherProc = w.procs[m.watcher.uid] as Proc;
-    const mon: Monitor = { ref: m.ref, watcher: watcherProc, object, target, remote: true, peer: to, active: true };
+    const mon = new Monitor(m.ref, watcherProc, object, target);
     target.addMonitoredBy(mon);
     const node = w.nodes.get(to) as SimNode;
     monitorsWith(node.remoteIn, from).add(mon);

@@ -6,7 +6,7 @@
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
 import { SmallMap } from '../../core/small_map.js';
-import type { Pid, Ref, Term } from '../../core/terms.js';
+import type { Atom, Pid, Ref, Term, Tuple } from '../../core/terms.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
@@ -46,18 +46,35 @@ export type CallResult = {
   readonly result: { readonly ok: Term } | { readonly exit: Term };
 };
 
-export type Monitor = {
-  readonly ref: Ref;
-  readonly watcher: Proc;
-  /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
-  readonly object: Term;
-  /** The target process once resolved (null until then, or when it was dead). */
-  target: Proc | null;
-  readonly remote: boolean;
+/**
+ * A monitor, as one end holds it: the watcher's, or (remote) the target node's copy. Five
+ * words: a million targets' monitors are most of a large run's memory, so whether it is
+ * remote and the node of its object are read off its object and watcher, not stored.
+ */
+export class Monitor {
+  /** Until it fires or is dropped (it is then gone from every index). */
+  active = true;
+
+  constructor(
+    readonly ref: Ref,
+    readonly watcher: Proc,
+    /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
+    readonly object: Term,
+    /** The target process once resolved: null on the watcher's end of a remote monitor, or when it was dead. */
+    readonly target: Proc | null,
+  ) {}
+
   /** The node of the monitored object. */
-  readonly peer: string;
-  active: boolean;
-};
+  get peer(): string {
+    const o = this.object;
+    return o.t === 'pid' ? o.node : ((o as Tuple).v[1] as Atom).v;
+  }
+
+  /** Whether watcher and object are on different nodes. */
+  get remote(): boolean {
+    return this.peer !== this.watcher.pid.node;
+  }
+}
 
 /**
  * A dead process's exit in progress (signals.ts): the monitors on it it still has to fire,

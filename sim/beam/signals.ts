@@ -22,7 +22,7 @@ import type { ExitSig } from './links.js';
 import { envelope } from './memory.js';
 import { monitorsWith, type SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import type { Dest, DownSignal, Exiting, ExitMessage, Monitor, Proc } from './process.js';
+import { Monitor, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
 import { handlingEndUs, type World } from './world.js';
 import { destNode, destTerm, mapFor } from './dest.js';
 
@@ -51,14 +51,14 @@ export class Signals {
     const node = w.nodes.get(watcher.pid.node) as SimNode;
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
-      const mon: Monitor = { ref, watcher, object, target: t ?? null, remote: false, peer: toNode, active: true };
+      const mon = new Monitor(ref, watcher, object, t ?? null);
       watcher.ownMonitors().set(ref.uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
       else t.addMonitoredBy(mon);
       return ref;
     }
-    const mon: Monitor = { ref, watcher, object, target: null, remote: true, peer: toNode, active: true };
+    const mon = new Monitor(ref, watcher, object, null);
     watcher.ownMonitors().set(ref.uid, mon);
     monitorsWith(node.remoteOut, toNode).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
