@@ -111,7 +111,7 @@ export function runM1(mode: 'vanilla' | 'zen', n: number, reason: M1Reason, seed
     };
   };
   const collectAll = () => {
-    for (const node of [A, B]) for (const p of w.node(node).procs) w.mem.collect(p);
+    for (const node of [A, B]) w.forEachLiveOn(w.node(node), (p) => void w.mem.collect(p));
     run(200);
   };
   run(100);

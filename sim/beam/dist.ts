@@ -189,17 +189,20 @@ export class Distribution {
   unbusy(nodeName: string, peer: string): void {
     const w = this.w;
     const node = w.nodes.get(nodeName);
-    if (node?.up !== true) return;
-    node.procs.forEach((p) => {
+    if (node?.up !== true || node.suspensions === 0) return;
+    w.forEachLiveOn(node, (p) => {
       if (p.suspended !== peer) return;
       p.suspended = undefined;
+      node.suspensions--;
       if (p.status === 'waiting' && p.hasWork()) w.makeRunnable(p);
     });
   }
 
   /** Marks `p` suspended on a busy connection to `peer` when its output queue is over the limit. */
   checkBusy(p: Proc, peer: string): void {
-    if (this.w.net.busy(p.pid.node, peer)) p.suspended = peer;
+    if (!this.w.net.busy(p.pid.node, peer)) return;
+    if (p.suspended === undefined) this.w.nodeOf(p).suspensions++;
+    p.suspended = peer;
   }
 }
 

@@ -12,7 +12,6 @@ import { AtomTable } from './wire.js';
 /** Something on a node that holds rows (an ETS table): counted in the node's memory. */
 export type TableMemory = () => number;
 
-const isAlive = (p: Proc): boolean => p.alive;
 const isActive = (m: Monitor): boolean => m.active;
 
 /** A node's remote monitors across one connection (see Roster), made on first use. */
@@ -33,8 +32,8 @@ export class SimNode {
   /** A scheduling pass is queued for this node (see World.makeRunnable). */
   dispatchPending = false;
   readonly registered = new Map<string, Proc>();
-  /** Live processes of the current incarnation, in spawn order. */
-  readonly procs = new Roster(isAlive);
+  /** Its processes suspended on a busy connection (an upper bound: one that died suspended still counts). */
+  suspensions = 0;
   /**
    * Its processes that ever had a message, in the order of their first (dead ones too):
    * only they can hold a mailbox, so `markMailboxPeaks` finds the largest one without
@@ -105,7 +104,7 @@ export class SimNode {
     this.peakMailboxProc = null;
     // Only a process that ever had a message has a mailbox or a peak to start afresh: the
     // live ones of `messaged`, not every sleeping target; the first spawned (lowest uid)
-    // of equals, as a walk of `procs` in spawn order picks.
+    // of equals, as a walk of its processes in spawn order picks.
     for (const p of this.messaged) {
       if (!p.alive) continue;
       p.markPeak();
@@ -143,7 +142,7 @@ export class SimNode {
   /** Forgets everything of the current incarnation (crash). */
   reset(): void {
     this.registered.clear();
-    this.procs.clear();
+    this.suspensions = 0;
     this.messaged.length = 0;
     this.runQueue = [];
     this.runHead = 0;

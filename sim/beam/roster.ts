@@ -1,7 +1,7 @@
-// Members in the order they joined, never looked up by key: a node's live processes, and
-// its remote monitors per peer node (the ones its processes hold, and the ones held on
-// them). An array that forgets those who left in batches: a Set or a Map keyed by uid
-// would cost each of a million members a hash table entry, and its growth a rehash.
+// Members in the order they joined, never looked up by key: a node's remote monitors per
+// peer node (the ones its processes hold, and the ones held on them). An array that
+// forgets those who left in batches: a Map keyed by ref uid would cost each of a million
+// monitors a hash table entry, and its growth a rehash.
 
 /** How many may have left before a compaction is considered (then: once they are over half). */
 const COMPACT_MIN = 1024;
@@ -12,7 +12,7 @@ export class Roster<T> implements Iterable<T> {
   /** Walks in progress: no compaction meanwhile. */
   private walking = 0;
 
-  /** `isMember(t)` turns false, for good, when `t` leaves (a process dies, a monitor goes). */
+  /** `isMember(t)` turns false, for good, when `t` leaves (a monitor fires or is dropped). */
   constructor(private readonly isMember: (t: T) => boolean) {}
 
   /** Members now. */

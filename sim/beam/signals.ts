@@ -200,7 +200,6 @@ export class Signals {
     if (node.up) {
       this.w.links.died(p, reason);
       w.mem.died(p);
-      node.procs.left();
       dropTablesOf(p, node);
       for (const watchers of node.nodeWatchers.values()) watchers.delete(p);
     }

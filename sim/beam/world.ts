@@ -74,7 +74,7 @@ export class World {
   readonly nodes = new Map<string, SimNode>();
   /** Hosts declared with `addHost` (several nodes on one machine); a node added without one has its own. */
   readonly hosts = new Map<string, Host>();
-  /** Every process ever spawned, by pid uid (internal to sim/beam). */
+  /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam). */
   readonly procs: Proc[] = [];
   readonly kinds: WorldKinds;
   readonly signals = new Signals(this);
@@ -223,7 +223,6 @@ export class World {
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = new Proc(pid, behaviour);
     this.procs.push(p);
-    node.procs.add(p);
     this.mem.spawned(p, opts.offHeapQueue === true);
     if (opts.name !== undefined) this.register(p, opts.name);
     if (behaviour.init !== undefined) {
@@ -251,13 +250,24 @@ export class World {
     const node = this.node(nodeName);
     if (!node.up) return;
     node.up = false;
-    node.procs.forEach((p) => this.signals.bury(p, KILLED));
+    this.forEachLiveOn(node, (p) => this.signals.bury(p, KILLED));
     // Its threads are gone: the cores they held serve the host's other nodes.
     node.keptCores.length = 0;
     node.keptFreeUs.length = 0;
     for (let n = node.coresHeld; n > 0; n--) this.releaseCore(node);
     node.reset();
     this.net.nodeCrashed(nodeName);
+  }
+
+  /**
+   * Calls `f` on each live process of `node`, in spawn order, as a walk of a Set of them
+   * would: one that dies meanwhile is skipped, one spawned meanwhile is visited.
+   */
+  forEachLiveOn(node: SimNode, f: (p: Proc) => void): void {
+    for (let uid = 0; uid < this.procs.length; uid++) {
+      const p = this.procs[uid] as Proc;
+      if (p.alive && p.pid.node === node.name) f(p);
+    }
   }
 
   /** Starts a crashed node again under the same name, with a new creation. */
