@@ -340,12 +340,11 @@ export function displayName(p: Proc): string {
 export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => boolean; readonly timerId: number | undefined };
 
 /**
- * The rarer parts of a process, made on first use (a million sleeping targets never
- * need them): the monitors it holds, its links (by the linked process's uid),
- * trap_exit, the parent that started it with `startLink`, a selective receive it is
- * blocked in, and the fields `Proc` reads through accessors (timers, registered name,
- * kept message, stop reason, suspension, exit in progress, signal debt): each would cost
- * every process a word.
+ * The rarer parts of a process (part of its RunState, made on first use: a million
+ * sleeping targets never need them): the monitors it holds, its links (by the linked
+ * process's uid), trap_exit, the parent that started it with `startLink`, a selective
+ * receive it is blocked in, and the fields `Proc` reads through accessors (timers,
+ * registered name, kept message, stop reason, suspension, exit in progress, signal debt).
  */
 export type ProcExt = {
   monitors: SmallMap<number, Monitor> | undefined;
@@ -363,12 +362,13 @@ export type ProcExt = {
 };
 
 /**
- * The parts of a process that has had a message or run, apart from Proc (a sleeping
- * target never needs them; as fields of Proc each would cost every process a word, and
- * the fractional µs a boxed double): its mailbox, heap, the call it awaits, what it
- * resumes with, a paused handler, its mailbox peaks, and its current handling's times.
+ * The parts of a process that has had a message, run, or needed one of its rarer parts
+ * (ProcExt), apart from Proc: a sleeping target never needs them, and as fields of Proc
+ * each would cost every process a word (the fractional µs a boxed double too): its
+ * mailbox, heap, the call it awaits, what it resumes with, a paused handler, its mailbox
+ * peaks, its current handling's times, and ProcExt's fields.
  */
-export class RunState {
+export class RunState implements ProcExt {
   /** Its queue: the shared empty one until its first message (`Proc.ownMailbox`). */
   mailbox: Mailbox = EMPTY_MAILBOX;
   /** Its heap and GC state (heap.ts); made at its first message, or at spawn for an off_heap queue. */
@@ -387,6 +387,19 @@ export class RunState {
   /** The CPU time its current (or last) handling began at, and reached when it ended, µs (fractional). */
   runFromUs = 0;
   cpuEndUs = 0;
+  // ProcExt
+  monitors: SmallMap<number, Monitor> | undefined = undefined;
+  links: Map<number, Proc> | undefined = undefined;
+  trapExit = false;
+  parent: Pid | undefined = undefined;
+  receiving: Receiving | null = null;
+  timers: Map<number, number> | undefined = undefined;
+  registeredName: string | undefined = undefined;
+  kept: Envelope | undefined = undefined;
+  stopReason: Term | undefined = undefined;
+  suspended: string | undefined = undefined;
+  exiting: Exiting | undefined = undefined;
+  signalDebtUs = 0;
 }
 
 /** A pending gen call. */
@@ -400,15 +413,13 @@ type MonitoredBy = Monitor | Map<number, Monitor> | undefined;
 
 /**
  * A process: four words beside its pid and behaviour while it sleeps (a million
- * monitored targets); what a running process needs is in `RunState`, what few need in
- * `ProcExt`, both made on first use and read through the accessors below.
+ * monitored targets); what a running process needs, and what few need (ProcExt), is in
+ * its `RunState`, made on first use and read through the accessors below.
  */
 export class Proc {
   status: ProcStatus = 'waiting';
   /** Monitors held on this process by others (see MonitoredBy). */
   private watchedBy: MonitoredBy = undefined;
-  /** Links, trap_exit, parent and a pending selective receive (see ProcExt); undefined until used. */
-  ext: ProcExt | undefined = undefined;
   exitReason: Term | undefined = undefined;
   /** What a process that has run or had a message holds (see RunState); undefined until then. */
   private run: RunState | undefined = undefined;
@@ -417,6 +428,11 @@ export class Proc {
     readonly pid: Pid,
     readonly behaviour: Behaviour,
   ) {}
+
+  /** Links, trap_exit, parent, a pending selective receive and the like (see ProcExt); undefined until one is used. */
+  get ext(): ProcExt | undefined {
+    return this.run;
+  }
 
   /** Its running parts (see RunState), made on first use. */
   times(): RunState {
@@ -555,20 +571,7 @@ export class Proc {
   }
   /** The rarer parts (links, trap_exit, parent, receive and the fields below), made on first use. */
   extra(): ProcExt {
-    return (this.ext ??= {
-      monitors: undefined,
-      links: undefined,
-      trapExit: false,
-      parent: undefined,
-      receiving: null,
-      timers: undefined,
-      registeredName: undefined,
-      kept: undefined,
-      stopReason: undefined,
-      suspended: undefined,
-      exiting: undefined,
-      signalDebtUs: 0,
-    });
+    return this.times();
   }
 
   // Rare fields, kept in `ext` (setting one to its empty value makes no `ext`).
