@@ -176,7 +176,8 @@ export class SimNode {
   /** `:erlang.memory/0` now, by category; written into `into` when given (the recorder's peaks: nothing allocated). */
   memory(into?: MemoryByCategory): MemoryByCategory {
     let ets = 0;
-    for (const t of this.tableList) ets += t();
+    const tables = this.tableList;
+    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
     const b = this.books;
     const system = b.monitorBytes + ets + b.binaryBytes;
     const m = into ?? { processes: 0, system: 0, ets: 0, binary: 0, total: 0 };
@@ -191,7 +192,8 @@ export class SimNode {
   /** `:erlang.memory(:total)` now. */
   memoryBytes(): number {
     let bytes = this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes;
-    for (const t of this.tableList) bytes += t();
+    const tables = this.tableList;
+    for (let i = 0; i < tables.length; i++) bytes += (tables[i] as TableMemory)();
     return bytes;
   }
 }

@@ -155,9 +155,9 @@ export type Behaviour = {
   handle(ctx: Ctx, msg: unknown): void | Handling;
 };
 
-/** A generator handler in progress while it is paused (world.ts drives it). */
+/** A generator handler in progress while it is paused (world.ts drives it, and reuses the record of one that ended). */
 export type Slice = {
-  readonly it: Handling;
+  it: Handling;
   /** When its current stretch on a scheduler began, µs, and the message that began it. */
   startUs: number;
   msg: unknown;

@@ -6,7 +6,7 @@
 /** How many may have left before a compaction is considered (then: once they are over half). */
 const COMPACT_MIN = 1024;
 
-export class Roster<T> implements Iterable<T> {
+export class Roster<T> {
   private list: T[] = [];
   private gone = 0;
   /** Walks in progress: no compaction meanwhile. */
@@ -52,8 +52,8 @@ export class Roster<T> implements Iterable<T> {
   }
 
   /** The members now, in the order they joined (a snapshot). */
-  [Symbol.iterator](): Iterator<T> {
-    return this.list.filter(this.isMember)[Symbol.iterator]();
+  members(): T[] {
+    return this.list.filter(this.isMember);
   }
 
   clear(): void {

@@ -193,15 +193,18 @@ export class Signals {
     if (p.timers !== undefined) for (const seq of p.timers.values()) w.kernel.cancel(seq);
     p.timers = undefined;
     if (p.awaiting !== null) w.kernel.cancel(p.awaiting.timerSeq);
-    for (const mon of p.monitors !== undefined ? p.monitors.valuesArray() : []) {
-      if (node.up) this.demonitorSignal(mon, now);
-      else this.dropMonitor(mon);
+    const monitors = p.monitors;
+    if (monitors !== undefined && monitors.size > 0) {
+      for (const mon of monitors.valuesArray()) {
+        if (node.up) this.demonitorSignal(mon, now);
+        else this.dropMonitor(mon);
+      }
     }
     if (node.up) {
       this.w.links.died(p, reason);
       w.mem.died(p);
       dropTablesOf(p, node);
-      for (const watchers of node.nodeWatchers.values()) watchers.delete(p);
+      if (node.nodeWatchers.size > 0) node.nodeWatchers.forEach((watchers) => watchers.delete(p));
     }
     p.mailbox.clear();
     if (p.registeredName !== undefined && node.registered.get(p.registeredName) === p) node.registered.delete(p.registeredName);

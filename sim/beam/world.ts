@@ -86,6 +86,8 @@ export class World {
   private refs = 0;
   private readonly ctx: HandlerCtx;
   private inHandler = false;
+  /** The record of a generator handling that ended, for the next to reuse. */
+  private spareSlice: Slice | undefined;
   /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
   private handling: Envelope | undefined;
   /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */
@@ -429,7 +431,21 @@ export class World {
       this.mem.handlerDone(p, e);
       this.endSlice(p, node, startUs, ctx.leave(), msg);
     }
-    else this.drive(p, node, { it: r, startUs, msg, envelope: e, cursorUs: 0, call: null }, ctx.leave(), undefined);
+    else this.drive(p, node, this.newSlice(r, startUs, msg, e), ctx.leave(), undefined);
+  }
+
+  /** The record of a generator handling that begins (the one of the last that ended, if free: most end without pausing). */
+  private newSlice(it: Handling, startUs: number, msg: unknown, envelope: Envelope | undefined): Slice {
+    const s = this.spareSlice;
+    if (s === undefined) return { it, startUs, msg, envelope, cursorUs: 0, call: null };
+    this.spareSlice = undefined;
+    s.it = it;
+    s.startUs = startUs;
+    s.msg = msg;
+    s.envelope = envelope;
+    s.cursorUs = 0;
+    s.call = null;
+    return s;
   }
 
   /**
@@ -479,6 +495,12 @@ export class World {
     // Ended, or blocked in a call (the world lets go of the message it handles then).
     this.mem.handlerDone(p, s.envelope);
     this.endSlice(p, node, s.startUs, ctx.leave(), s.msg);
+    if (p.slice !== s) {
+      // Ended: nothing refers to its record any more (no resume event: it ran on from there).
+      s.msg = undefined;
+      s.envelope = undefined;
+      this.spareSlice = s;
+    }
   }
 
   /** A paused generator handler's CPU time has come: it goes on (or, killed meanwhile, frees its scheduler). */
