@@ -104,8 +104,12 @@ export class ProcHeap {
   private minorsSinceMajor = 0;
   private heapGrow = false;
   private garbageBins: RefcBin[] = [];
-  /** What the current handler built: flat (born, words) pairs, merged by GC count. */
-  private temps: number[] = [];
+  /**
+   * What the current handler built: flat (born, words) pairs, merged by GC count, in
+   * [0, tempsLen) (the array is kept between handlers: emptying it would drop its storage).
+   */
+  private readonly temps: number[] = [];
+  private tempsLen = 0;
   /** The first pair of `temps` still live. */
   private tempsHead = 0;
   /** The state, oldest chunk first (from `stateHead` on). */
@@ -249,7 +253,7 @@ export class ProcHeap {
   discard(words: number): void {
     let left = words;
     const t = this.temps;
-    while (left > 0 && this.tempsHead < t.length) {
+    while (left > 0 && this.tempsHead < this.tempsLen) {
       const i = this.tempsHead;
       const n = Math.min(left, t[i + 1] as number);
       this.dropLive(this.heapRegion(t[i] as number), n);
@@ -262,8 +266,8 @@ export class ProcHeap {
   /** The handler returned: what it built is garbage now. */
   endHandler(): void {
     const t = this.temps;
-    for (let i = this.tempsHead; i < t.length; i += 2) this.dropLive(this.heapRegion(t[i] as number), t[i + 1] as number);
-    t.length = 0;
+    for (let i = this.tempsHead; i < this.tempsLen; i += 2) this.dropLive(this.heapRegion(t[i] as number), t[i + 1] as number);
+    this.tempsLen = 0;
     this.tempsHead = 0;
   }
 
@@ -456,8 +460,13 @@ export class ProcHeap {
 
   private addTemp(words: number): void {
     const t = this.temps;
-    if (t.length > this.tempsHead && t[t.length - 2] === this.gcs) t[t.length - 1] = (t[t.length - 1] as number) + words;
-    else t.push(this.gcs, words);
+    const n = this.tempsLen;
+    if (n > this.tempsHead && t[n - 2] === this.gcs) t[n - 1] = (t[n - 1] as number) + words;
+    else {
+      t[n] = this.gcs;
+      t[n + 1] = words;
+      this.tempsLen = n + 2;
+    }
   }
 
   private report(): void {
