@@ -1,0 +1,96 @@
+// The process's containers: the mailbox's ring (FIFO order across wrap-around and growth,
+// removal from the middle), the monitors held on a process (none, one, many), and a
+// node's roster of remote monitors (walk order, compaction).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Pid, Ref } from '../../../core/terms.js';
+import { Mailbox, Monitor, Proc, type Envelope } from '../../../sim/beam/process.js';
+import { Roster } from '../../../sim/beam/roster.js';
+
+const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, buffer: 0, born: 0, place: 0, held: false });
+const msgs = (m: Mailbox): unknown[] => m.values().map((e) => e.msg);
+
+test('mailbox: FIFO across wrap-around and growth, take from the middle keeps the order', () => {
+  const m = new Mailbox();
+  const seen: unknown[] = [];
+  let next = 0;
+  // Fill and drain unevenly so the ring wraps before and after it grows.
+  for (let round = 0; round < 50; round++) {
+    for (let i = 0; i < (round % 7) + 3; i++) m.push(env(next++));
+    for (let i = 0; i < (round % 5) + 1; i++) seen.push(m.shift()?.msg);
+  }
+  while (m.length > 0) seen.push(m.shift()?.msg);
+  assert.equal(seen, Array.from({ length: next }, (_, i) => i));
+  assert.is(m.shift(), undefined);
+  for (let i = 0; i < 12; i++) m.push(env(i));
+  for (let i = 0; i < 5; i++) m.shift();
+  for (let i = 12; i < 15; i++) m.push(env(i)); // wrapped: 5..14 over the ring's end
+  assert.is(m.take((x) => x === 9)?.msg, 9);
+  assert.is(m.take((x) => x === 99), undefined);
+  assert.equal(msgs(m), [5, 6, 7, 8, 10, 11, 12, 13, 14]);
+  assert.is(m.length, 9);
+  m.clear();
+  assert.is(m.length, 0);
+  assert.equal(msgs(m), []);
+});
+
+const pid = (uid: number, node = 'b@h'): Pid => ({ t: 'pid', uid, node, id: uid, creation: 1 });
+const ref = (uid: number): Ref => ({ t: 'ref', uid, node: 'a@h' });
+
+test('monitors held on a process: none, one, then many in the order made; dropped by ref uid', () => {
+  const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
+  const target = new Proc(pid(1), { handle() {} });
+  const mons = [1, 2, 3].map((u) => new Monitor(ref(u), watcher, target.pid, target));
+  assert.is(target.monitoredByCount(), 0);
+  target.addMonitoredBy(mons[0] as Monitor);
+  assert.is(target.monitoredByRef(1), mons[0]);
+  assert.is(target.monitoredByRef(2), undefined);
+  target.addMonitoredBy(mons[1] as Monitor);
+  target.addMonitoredBy(mons[2] as Monitor);
+  const order: number[] = [];
+  target.forEachMonitoredBy((m) => order.push(m.ref.uid));
+  assert.equal(order, [1, 2, 3]);
+  target.dropMonitoredBy(2);
+  target.dropMonitoredBy(7);
+  assert.is(target.monitoredByCount(), 2);
+  target.dropMonitoredBy(1);
+  target.dropMonitoredBy(3);
+  assert.is(target.monitoredByCount(), 0);
+  assert.is((mons[0] as Monitor).remote, true, 'a@h watching b@h');
+  assert.is((mons[0] as Monitor).peer, 'b@h');
+});
+
+test('roster: walk in join order skipping those gone, compaction keeps order and count', () => {
+  type M = { id: number; in: boolean };
+  const r = new Roster<M>((m) => m.in);
+  const all: M[] = Array.from({ length: 5000 }, (_, id) => ({ id, in: true }));
+  for (const m of all) r.add(m);
+  for (const m of all) {
+    if (m.id % 3 === 0) continue;
+    m.in = false;
+    r.left(); // compacts on the way once over half are gone
+  }
+  assert.is(r.size, 1667);
+  assert.equal(r.members().map((m) => m.id), all.filter((m) => m.id % 3 === 0).map((m) => m.id));
+  const walked: number[] = [];
+  r.forEach((m) => {
+    walked.push(m.id);
+    if (m.id === 4200) {
+      // Those walked past leave: a compaction under the walk would move the rest back and skip some.
+      for (const n of all) {
+        if (!n.in || n.id >= 4200) continue;
+        n.in = false;
+        r.left();
+      }
+    }
+    if (m.id === 4500) all[4998]!.in = false; // one not yet walked leaves: skipped
+  });
+  r.left();
+  assert.equal(walked, all.filter((m) => m.id % 3 === 0 && m.id !== 4998).map((m) => m.id));
+  assert.equal(r.members().map((m) => m.id), all.filter((m) => m.id % 3 === 0 && m.id >= 4200 && m.id !== 4998).map((m) => m.id));
+  assert.throws(() => {
+    for (let i = 0; i < 5000; i++) r.left();
+  }, /more members left than joined/);
+});
+
+test.run();
