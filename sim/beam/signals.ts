@@ -23,7 +23,8 @@ import { envelope } from './memory.js';
 import { monitorsWith, type SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { Monitor, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
-import { handlingEndUs, type World } from './world.js';
+import type { World } from './world.js';
+import { handlingEndUs } from './handling.js';
 import { destNode, destTerm, mapFor } from './dest.js';
 
 const NORMAL = atom('normal');

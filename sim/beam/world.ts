@@ -16,7 +16,9 @@
 // send/monitor/demonitor(:flush)/monitor_node/exit/send_after/registered names/gen calls,
 // links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
 // The world is split by seam: this file holds nodes, spawning, scheduling (generator
-// handlers included) and local delivery; host.ts the cores; signals.ts monitors and
+// handlers included) and local delivery; handling.ts a handling's end, carry-over, crash
+// and records; mailbox.ts the message queue; roster.ts the remote monitors per peer;
+// host.ts the cores; signals.ts monitors and
 // exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
 // timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
 // messages; ctx.ts the process context. OTP's supervisor and GenRegistry are behaviours
@@ -40,11 +42,12 @@ import { Links, type ExitSig } from './links.js';
 import { envelope, ProcessMemory } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
 import { SimNode } from './node.js';
-import { isHandling, Proc, ProcessCrash, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
+import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
+import { answerOf, crashed, EXITING, handlingEndUs, INIT, MAX_CARRY_US, SliceRecords } from './handling.js';
 import { destNode, isNamed } from './dest.js';
 
 export type WorldOptions = {
@@ -86,8 +89,8 @@ export class World {
   private refs = 0;
   private readonly ctx: HandlerCtx;
   private inHandler = false;
-  /** The record of a generator handling that ended, for the next to reuse. */
-  private spareSlice: Slice | undefined;
+  /** Records of generator handlings, reused. */
+  private readonly slices = new SliceRecords();
   /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
   private handling: Envelope | undefined;
   /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */
@@ -431,21 +434,7 @@ export class World {
       this.mem.handlerDone(p, e);
       this.endSlice(p, node, startUs, ctx.leave(), msg);
     }
-    else this.drive(p, node, this.newSlice(r, startUs, msg, e), ctx.leave(), undefined);
-  }
-
-  /** The record of a generator handling that begins (the one of the last that ended, if free: most end without pausing). */
-  private newSlice(it: Handling, startUs: number, msg: unknown, envelope: Envelope | undefined): Slice {
-    const s = this.spareSlice;
-    if (s === undefined) return { it, startUs, msg, envelope, cursorUs: 0, call: null };
-    this.spareSlice = undefined;
-    s.it = it;
-    s.startUs = startUs;
-    s.msg = msg;
-    s.envelope = envelope;
-    s.cursorUs = 0;
-    s.call = null;
-    return s;
+    else this.drive(p, node, this.slices.take(r, startUs, msg, e), ctx.leave(), undefined);
   }
 
   /**
@@ -495,12 +484,8 @@ export class World {
     // Ended, or blocked in a call (the world lets go of the message it handles then).
     this.mem.handlerDone(p, s.envelope);
     this.endSlice(p, node, s.startUs, ctx.leave(), s.msg);
-    if (p.slice !== s) {
-      // Ended: nothing refers to its record any more (no resume event: it ran on from there).
-      s.msg = undefined;
-      s.envelope = undefined;
-      this.spareSlice = s;
-    }
+    // Ended: nothing refers to its record any more (no resume event: it ran on from there).
+    if (p.slice !== s) this.slices.give(s);
   }
 
   /** A paused generator handler's CPU time has come: it goes on (or, killed meanwhile, frees its scheduler). */
@@ -635,35 +620,6 @@ export class World {
 }
 
 const KILLED = atom('killed');
-
-/**
- * A scheduler thread's CPU time is continuous: a handling begins where the thread's last
- * one ended, if that was within this much of the clock (whole µs), so handlings of
- * fractional CPU (a 1.3 µs cast) are not rounded up one by one; at most one handling
- * begins per thread and µs.
- */
-const MAX_CARRY_US = 0.999;
-
-/** When a handling that began at `startUs` and reached `cursorUs` frees its scheduler: the next whole µs, at least 1 µs on. */
-export function handlingEndUs(startUs: number, cursorUs: number): number {
-  return Math.max(startUs + 1, Math.ceil(cursorUs));
-}
-
-/** What a slice of a dead process's exit handles (trace writers name the slice by its kind). */
-const EXITING = Object.freeze({ kind: 'exiting' });
-
-/** A handler threw: a ProcessCrash ends the process when the handling ends (a kill that came first wins); anything else is a bug. */
-function crashed(p: Proc, e: unknown): void {
-  if (!(e instanceof ProcessCrash)) throw e;
-  p.stopReason ??= e.reason;
-}
-
-/** What a generator handler's `yield tag` returns: a call's result, or the message a receive took. */
-function answerOf(r: CallResult | Received): unknown {
-  return r.kind === 'call_result' ? r.result : r.msg;
-}
-
-const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
 
 function describeMsg(msg: unknown): string {
   if (typeof msg !== 'object' || msg === null) return String(msg);
