@@ -1,10 +1,12 @@
 // The process's containers: the mailbox's ring (FIFO order across wrap-around and growth,
-// removal from the middle), the monitors held on a process (none, one, many), and a
-// node's roster of remote monitors (walk order, compaction).
+// removal from the middle), the monitors held on a process (none, one, many), the
+// monitors a process holds (a Map's behaviour), and a node's roster of remote monitors
+// (walk order, compaction).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Pid, Ref } from '../../../core/terms.js';
 import { Mailbox, Monitor, Proc, type Envelope } from '../../../sim/beam/process.js';
+import { HeldMonitors } from '../../../sim/beam/held.js';
 import { Roster } from '../../../sim/beam/roster.js';
 
 const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, buffer: 0, born: 0, place: 0, held: false });
@@ -58,6 +60,41 @@ test('monitors held on a process: none, one, then many in the order made; droppe
   assert.is(target.monitoredByCount(), 0);
   assert.is((mons[0] as Monitor).remote, true, 'a@h watching b@h');
   assert.is((mons[0] as Monitor).peer, 'b@h');
+});
+
+test('monitors a process holds behave as a Map by ref uid: in order, after compaction, and once a ref comes out of order', () => {
+  const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
+  const target = new Proc(pid(1), { handle() {} });
+  const mon = (u: number): Monitor => new Monitor(ref(u), watcher, target.pid, target);
+  const held = new HeldMonitors();
+  const model = new Map<number, Monitor>();
+  const same = (what: string): void => {
+    assert.is(held.size, model.size, what);
+    assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
+    for (const u of [0, 1, 2, 7, 2999, 3000, 4001, 5000]) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
+  };
+  for (let u = 1; u <= 4000; u++) {
+    const m = mon(u);
+    held.set(u, m);
+    model.set(u, m);
+  }
+  same('appended in order');
+  for (let u = 1; u <= 3000; u++) assert.is(held.delete(u), model.delete(u));
+  assert.is(held.delete(2), false);
+  same('most deleted (compacted on the way)');
+  const again = mon(3500);
+  held.set(3500, again); // a key held: keeps its place
+  model.set(3500, again);
+  same('a key held set again');
+  for (const u of [5000, 2]) {
+    // 5000 appended; 2 (deleted before) out of order: a Map from now on, the re-made key last.
+    const m = mon(u);
+    held.set(u, m);
+    model.set(u, m);
+  }
+  same('a ref out of order');
+  assert.is(held.delete(3001), model.delete(3001));
+  same('deleted from the Map');
 });
 
 test('roster: walk in join order skipping those gone, compaction keeps order and count', () => {
