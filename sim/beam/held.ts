@@ -5,6 +5,7 @@
 // bisection, without a Map's four words or so an entry and its rehash at every doubling
 // and halving; a monitor whose ref is older than the newest held (a ref made earlier and
 // given to `monitor`) turns them into a Map.
+import { lowerBound } from '../engine/kernel.js';
 import type { Monitor } from './process.js';
 
 /** How many may be gone before the arrays are compacted (then: once they are over half). */
@@ -92,13 +93,7 @@ export class HeldMonitors {
   /** The index of the monitor held with this uid, or -1. */
   private indexOf(uid: number): number {
     const uids = this.uids;
-    let lo = 0;
-    let hi = uids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((uids[mid] as number) < uid) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(uids, uid);
     return lo < uids.length && uids[lo] === uid && this.mons[lo] !== undefined ? lo : -1;
   }
 

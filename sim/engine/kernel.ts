@@ -498,8 +498,8 @@ function grown(a: Float64Array): Float64Array {
   return b;
 }
 
-/** Index of `x` in the sorted array `a` (which holds it). */
-function lowerBound(a: Float64Array, x: number): number {
+/** The index of the first element of the sorted `a` not below `x` (of `x` itself when `a` holds it). */
+export function lowerBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
