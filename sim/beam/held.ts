@@ -98,13 +98,14 @@ export class HeldMonitors {
   }
 
   private compact(): void {
-    const uids: number[] = [];
-    const mons: Monitor[] = [];
-    for (let i = 0; i < this.mons.length; i++) {
+    const n = this.mons.length - this.gone;
+    const uids = new Array<number>(n);
+    const mons = new Array<Monitor>(n);
+    for (let i = 0, j = 0; i < this.mons.length; i++) {
       const m = this.mons[i];
       if (m === undefined) continue;
-      uids.push(this.uids[i] as number);
-      mons.push(m);
+      uids[j] = this.uids[i] as number;
+      mons[j++] = m;
     }
     this.uids = uids;
     this.mons = mons;

@@ -66,9 +66,9 @@ export class Mailbox {
 
   /** Doubles the ring, its envelopes from the start in order. */
   private grow(): void {
-    const out: (Envelope | undefined)[] = this.values();
-    const n = Math.max(RING_MIN, 2 * this.items.length);
-    for (let i = out.length; i < n; i++) out.push(undefined);
+    const out = new Array<Envelope | undefined>(Math.max(RING_MIN, 2 * this.items.length));
+    const mask = this.items.length - 1;
+    for (let i = 0; i < this.count; i++) out[i] = this.items[(this.head + i) & mask];
     this.items = out;
     this.head = 0;
   }
