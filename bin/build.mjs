@@ -88,6 +88,7 @@ export async function build(root = ROOT) {
       // Loaded only to compile a scenario file that is not in the cache (sim/run/compile.ts).
       external: ['esbuild'],
       logLevel: 'error',
+      plugins: [asciiWidth],
     });
     // Files the code reads beside itself (the ExUnit export's template) go beside the bundle's chunks.
     for (const f of files) if (f.endsWith('.exs')) copyFileSync(join(root, f), join(tmp, basename(f)));
@@ -98,6 +99,29 @@ export async function build(root = ROOT) {
     throw e;
   }
 }
+
+/**
+ * The terminal width of a string (yargs' help layout, which it also computes for every
+ * command it parses) by the package `string-width`, which segments graphemes and tries
+ * an emoji pattern per character: most of the CLI's parsing time. Every import of it in
+ * the bundle gets a front that answers the length for printable ASCII (each such
+ * character is one column in every version of it) and asks the package otherwise.
+ */
+const asciiWidth = {
+  name: 'ascii-string-width',
+  setup(b) {
+    const NS = 'ascii-string-width';
+    b.onResolve({ filter: /^string-width$/ }, (args) => (args.namespace === NS ? undefined : { path: args.resolveDir, namespace: NS }));
+    b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
+      resolveDir: args.path,
+      contents: `import width from 'string-width';
+export default function stringWidth(s, options) {
+  return typeof s === 'string' && /^[\x20-\x7e]*$/.test(s) ? s.length : width(s, options);
+}
+`,
+    }));
+  },
+};
 
 function swapIn(tmp, dist) {
   const old = `${dist}.old-${process.pid}`;
