@@ -47,8 +47,23 @@ function strictValues<T, U>(build: (y: Argv<T>) => Argv<U>, seen: Seen): (y: Arg
     const positional = new Set(['scenario', 'dirs']);
     const valued = [...o.string, ...o.number].filter((k) => !positional.has(k));
     seen.single = [...valued, ...o.boolean].filter((k) => !o.array.includes(k) && k !== 'help' && k !== 'version');
+    skipHelpCache(b);
     return b.requiresArg(valued);
   };
+}
+
+type UsageInternals = { getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage: () => void } } };
+
+/**
+ * yargs renders a command's whole help text whenever it runs the command, to show it if
+ * an asynchronous handler fails later: a third of the time it takes to parse a command
+ * line. Ours has no handlers and fails through `.fail()`, which never shows help, and
+ * `--help` renders its text on its own path: the render is skipped (if yargs' internals
+ * ever move, it is simply done again).
+ */
+function skipHelpCache(y: unknown): void {
+  const usage = (y as UsageInternals).getInternalMethods?.().getUsageInstance();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 function parser(argv: string[], seen: Seen) {
