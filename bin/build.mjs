@@ -105,7 +105,9 @@ export async function build(root = ROOT) {
  * command it parses) by the package `string-width`, which segments graphemes and tries
  * an emoji pattern per character: most of the CLI's parsing time. Every import of it in
  * the bundle gets a front that answers the length for printable ASCII (each such
- * character is one column in every version of it) and asks the package otherwise.
+ * character is one column in every version of it) and asks the package otherwise,
+ * loading it only then (its set-up, an Intl.Segmenter and Unicode patterns, costs more
+ * than a help text's layout).
  */
 const asciiWidth = {
   name: 'ascii-string-width',
@@ -114,9 +116,11 @@ const asciiWidth = {
     b.onResolve({ filter: /^string-width$/ }, (args) => (args.namespace === NS ? undefined : { path: args.resolveDir, namespace: NS }));
     b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
       resolveDir: args.path,
-      contents: `import width from 'string-width';
+      contents: `let width;
 export default function stringWidth(s, options) {
-  return typeof s === 'string' && /^[\x20-\x7e]*$/.test(s) ? s.length : width(s, options);
+  if (typeof s === 'string' && /^[\x20-\x7e]*$/.test(s)) return s.length;
+  width ??= require('string-width').default;
+  return width(s, options);
 }
 `,
     }));
