@@ -256,14 +256,19 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
       set: cmd.set,
       ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
       ...(perfetto !== undefined ? { attach: perfetto.attach.bind(perfetto) } : {}),
-      onProgress: ({ mode, virtualUs, events }) => {
-        const now = performance.now(); // wall-clock: ok
-        if (now - started < 1000 || now - lastShown < 250) return;
-        lastShown = now;
-        echo();
-        const rate = Math.round(events / ((now - started) / 1000));
-        say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
-      },
+      // A quiet run shows no progress: nothing to compute (the number format loads ICU's data).
+      ...(cmd.quiet
+        ? {}
+        : {
+            onProgress: ({ mode, virtualUs, events }: { mode: string; virtualUs: number; events: number }) => {
+              const now = performance.now(); // wall-clock: ok
+              if (now - started < 1000 || now - lastShown < 250) return;
+              lastShown = now;
+              echo();
+              const rate = Math.round(events / ((now - started) / 1000));
+              say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
+            },
+          }),
     });
     let step = steps.next();
     while (step.done !== true) {
@@ -310,9 +315,11 @@ async function withSignals<T>(f: (signalled: () => number) => Promise<T>): Promi
 }
 
 async function writeOutputs(cmd: RunCommand, doc: ResultDoc): Promise<void> {
-  const json = `${JSON.stringify(doc, null, 2)}\n`;
-  if (cmd.json === '-') process.stdout.write(json);
-  else if (cmd.json !== undefined) writeAtomic(cmd.json, json);
+  if (cmd.json !== undefined) {
+    const json = `${JSON.stringify(doc, null, 2)}\n`;
+    if (cmd.json === '-') process.stdout.write(json);
+    else writeAtomic(cmd.json, json);
+  }
   if (cmd.report !== undefined) {
     const { renderReport } = await import('./report/html.js');
     writeAtomic(cmd.report, renderReport(doc));
