@@ -57,7 +57,8 @@ function currentFiles(root, manifest) {
 }
 
 /** node:crypto, loaded only when a file must be hashed (a fresh start hashes nothing). */
-const sha = (text) => createRequire(import.meta.url)('node:crypto').createHash('sha256').update(text).digest('hex').slice(0, 16);
+let crypto;
+const sha = (text) => (crypto ??= createRequire(import.meta.url)('node:crypto')).createHash('sha256').update(text).digest('hex').slice(0, 16);
 const stamp = (path) => {
   const s = statSync(path);
   return `${s.size}:${s.mtimeMs}`;

@@ -13,7 +13,7 @@ import { checkWritable, discardPending, PendingFile, writeAtomic } from './repor
 import { InputError, integerFlag, keyValuePairs } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
-import { prepareRun, runSteps, type ResultDoc } from './run/runner.js';
+import { prepareRun, runSteps, type ResultDoc, type RunOptions } from './run/runner.js';
 import { loadScenario } from './run/load.js';
 import type { Scenario } from './run/scenario.js';
 import { summaryTable } from './run/summary.js';
@@ -250,6 +250,14 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
     if (!echoed) say(`zensim run ${cmd.scenario} --seed ${cmd.seed}${cmd.set.map(([k, v]) => ` --set ${k}=${v}`).join('')}\n`);
     echoed = true;
   };
+  const progress: NonNullable<RunOptions['onProgress']> = ({ mode, virtualUs, events }) => {
+    const now = performance.now(); // wall-clock: ok
+    if (now - started < 1000 || now - lastShown < 250) return;
+    lastShown = now;
+    echo();
+    const rate = Math.round(events / ((now - started) / 1000));
+    say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
+  };
   try {
     const steps = runSteps(sc, {
       seed: cmd.seed,
@@ -257,18 +265,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
       ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
       ...(perfetto !== undefined ? { attach: perfetto.attach.bind(perfetto) } : {}),
       // A quiet run shows no progress: nothing to compute (the number format loads ICU's data).
-      ...(cmd.quiet
-        ? {}
-        : {
-            onProgress: ({ mode, virtualUs, events }: { mode: string; virtualUs: number; events: number }) => {
-              const now = performance.now(); // wall-clock: ok
-              if (now - started < 1000 || now - lastShown < 250) return;
-              lastShown = now;
-              echo();
-              const rate = Math.round(events / ((now - started) / 1000));
-              say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
-            },
-          }),
+      ...(cmd.quiet ? {} : { onProgress: progress }),
     });
     let step = steps.next();
     while (step.done !== true) {
