@@ -35,7 +35,7 @@ import type { Step } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
 import { SmallMap } from './small_map.js';
-import { invariant } from './invariant.js';
+import { InvariantError } from './invariant.js';
 import { enqueueWithLocal } from './local.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.connector';
@@ -91,7 +91,8 @@ export function initConnector(remote: string, env: Env): Init<ConnectorState> {
 }
 
 export function* connectorStep(state: ConnectorState, input: ConnectorInput, env: Env): Step {
-  invariant(state.pending === null, () => `Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`);
+  // Checks as plain throws: a message closure here would make every step allocate a context.
+  if (state.pending !== null) throw new InvariantError(`Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`);
   switch (input.kind) {
     case 'monitor': {
       const enqueued = monitor(state, input);
@@ -128,10 +129,9 @@ export function* connectorStep(state: ConnectorState, input: ConnectorInput, env
     default:
       assertNever(input);
   }
-  invariant(
-    state.monitorCount >= state.monitors.size && (state.monitorCount === 0) === (state.monitors.size === 0),
-    () => `Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`,
-  );
+  if (state.monitorCount < state.monitors.size || (state.monitorCount === 0) !== (state.monitors.size === 0)) {
+    throw new InvariantError(`Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`);
+  }
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */
