@@ -93,11 +93,22 @@ const SPIN = atom('spin');
 /** A process that never does anything (a monitored target sleeping forever). */
 export const sleeper: Behaviour = { handle() {} };
 
-/** `f()` at the CPU time a generator handler reaches it (after a synchronisation point). */
-function* atCpuTime<R>(f: () => R): Generator<undefined, R, unknown> {
+// A plain ERTS monitor or demonitor at the CPU time a generator handler reaches it (after
+// a synchronisation point); its arguments are passed, not closed over (no closure per call).
+
+function* monitorAtCpuTime(ctx: Ctx, target: Target): Generator<undefined, Ref, unknown> {
   yield;
-  return f();
+  return ctx.monitor(targetDest(target, ctx.node));
 }
+
+function* demonitorAtCpuTime(ctx: Ctx, ref: Ref, flush: boolean): Generator<undefined, boolean, unknown> {
+  yield;
+  return ctx.demonitor(ref, { flush });
+}
+
+/** ZenMonitor's demonitor options for `flush` (shared: nothing changes them). */
+const FLUSH: readonly 'flush'[] = Object.freeze(['flush']);
+const NO_FLUSH: readonly 'flush'[] = Object.freeze([]);
 
 export { workMsg };
 
@@ -352,10 +363,10 @@ export class Run {
   readonly timed = {
     /** Monitors `target`. */
     monitor: (ctx: Ctx, target: Target): Steps<Ref> =>
-      this.zen === null ? atCpuTime(() => ctx.monitor(targetDest(target, ctx.node))) : this.zen.timed.monitor(ctx, target),
+      this.zen === null ? monitorAtCpuTime(ctx, target) : this.zen.timed.monitor(ctx, target),
     /** Demonitors `ref` (with `flush`, also drops a DOWN for it already queued). */
     demonitor: (ctx: Ctx, ref: Ref, flush = false): Steps<boolean> =>
-      this.zen === null ? atCpuTime(() => ctx.demonitor(ref, { flush })) : this.zen.timed.demonitor(ctx, ref, flush ? ['flush'] : []),
+      this.zen === null ? demonitorAtCpuTime(ctx, ref, flush) : this.zen.timed.demonitor(ctx, ref, flush ? FLUSH : NO_FLUSH),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */
@@ -366,7 +377,7 @@ export class Run {
   /** Demonitors `ref` from a plain handler, per mode. */
   demonitor(ctx: Ctx, ref: Ref, flush = false): boolean {
     if (this.zen === null) return ctx.demonitor(ref, { flush });
-    return this.zen.demonitor(ctx, ref, flush ? ['flush'] : []);
+    return this.zen.demonitor(ctx, ref, flush ? FLUSH : NO_FLUSH);
   }
 
   /**
