@@ -201,7 +201,7 @@ class ProcessEnv implements Env {
 export type StepObserver = { seen(op: Op): void; done(ctx: Ctx): void };
 
 /** A synchronisation point (shared: nothing reads it but its `done`). */
-const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
+export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
 
 /**
  * One core step run inside the process `ctx` is running, as a generator handler the world
