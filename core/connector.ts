@@ -162,7 +162,13 @@ export function penaltyMs(attempt: number): number {
 export function listMonitors(state: ConnectorState): MonitorRow[] {
   const out: MonitorRow[] = [];
   const groups = [...state.monitors.values()].sort((a, b) => compareTerms(a.target, b.target));
-  for (const group of groups) out.push(...rowsInOrder(group));
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as TargetMonitors;
+    // Most targets have one monitor: no array for it.
+    const sole = group.soleValue();
+    if (sole !== undefined) out.push(sole);
+    else out.push(...rowsInOrder(group));
+  }
   return out;
 }
 
@@ -292,7 +298,10 @@ function* sweep(state: ConnectorState, env: Env): Step {
 function* fireEverything(state: ConnectorState, env: Env): Step {
   const reason = zenReason(atom('nodedown'));
   const dispatches: Dispatch[] = [];
-  for (const row of listMonitors(state)) {
+  const rows = listMonitors(state);
+  // Indexed: a generator's for...of makes an iterator result per element.
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as MonitorRow;
     dispatches.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason } });
   }
   state.monitors.clear();
