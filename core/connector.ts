@@ -53,20 +53,26 @@ export type CachedCompatibility = Compatibility | 'miss' | 'unavailable' | { rea
 /** One monitor: `{{target, ref}, subscriber}` in the Connector's private ordered_set. */
 export type MonitorRow = { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid };
 
-/** One target's monitors (rows keyed by ref uid) with the target itself: one object per monitored target. */
+/** A target's monitors once it has two or more (rows keyed by ref uid), with the target itself. */
 class TargetMonitors extends SmallMap<number, MonitorRow> {
   constructor(readonly target: Target) {
     super();
   }
 }
 
+/**
+ * What the Connector holds for one monitored target: its one row (most targets, in a large
+ * herd: no object besides the row), or its TargetMonitors once a second monitor comes.
+ */
+type TargetEntry = MonitorRow | TargetMonitors;
+
 /** A `:ping` call in flight: the Connector is blocked in it (attempt: the connect attempt). */
 type PendingPing = { readonly attempt: number };
 
 export interface ConnectorState {
   readonly remote: string;
-  /** Monitors grouped by target (key: targetKey); rows keyed by ref uid. */
-  readonly monitors: Map<number | string, TargetMonitors>;
+  /** Monitors by target (key: targetKey): a target's one row, or its rows keyed by ref uid. */
+  readonly monitors: Map<number | string, TargetEntry>;
   monitorCount: number;
   /** Pending instructions for the remote Proxy (`batch`, `length`). */
   readonly batch: Fifo<Instruction>;
@@ -161,13 +167,11 @@ export function penaltyMs(attempt: number): number {
 /** Every monitor, in key order (target term order, then ref order). O(n log n). */
 export function listMonitors(state: ConnectorState): MonitorRow[] {
   const out: MonitorRow[] = [];
-  const groups = [...state.monitors.values()].sort((a, b) => compareTerms(a.target, b.target));
-  for (let i = 0; i < groups.length; i++) {
-    const group = groups[i] as TargetMonitors;
-    // Most targets have one monitor: no array for it.
-    const sole = group.soleValue();
-    if (sole !== undefined) out.push(sole);
-    else out.push(...rowsInOrder(group));
+  const entries = [...state.monitors.values()].sort((a, b) => compareTerms(a.target, b.target));
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as TargetEntry;
+    if (entry instanceof TargetMonitors) out.push(...rowsInOrder(entry));
+    else out.push(entry);
   }
   return out;
 }
@@ -177,24 +181,32 @@ export function listMonitors(state: ConnectorState): MonitorRow[] {
 /** Records the monitor; the metric of the `:subscribe` it queues for a new target. */
 function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg): Effect | undefined {
   const key = targetKey(target);
-  let group = state.monitors.get(key);
-  const unknownTarget = group === undefined;
-  if (group === undefined) {
-    group = new TargetMonitors(target);
-    state.monitors.set(key, group);
+  const entry = state.monitors.get(key);
+  const row: MonitorRow = { target, ref, subscriber };
+  if (entry === undefined) {
+    state.monitors.set(key, row);
+    state.monitorCount++;
+    return enqueueInstruction(state, 'subscribe', target);
   }
-  if (!group.has(ref.uid)) state.monitorCount++;
-  group.set(ref.uid, { target, ref, subscriber });
-  return unknownTarget ? enqueueInstruction(state, 'subscribe', target) : undefined;
+  if (entry instanceof TargetMonitors) {
+    if (!entry.has(ref.uid)) state.monitorCount++;
+    entry.set(ref.uid, row);
+  } else if (entry.ref.uid === ref.uid) {
+    state.monitors.set(key, row);
+  } else {
+    state.monitors.set(key, new TargetMonitors(entry.target).set(entry.ref.uid, entry).set(ref.uid, row));
+    state.monitorCount++;
+  }
+  return undefined;
 }
 
 /** Drops the monitor; the metric of the `:unsubscribe` it queues when its target has no more. */
 function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect | undefined {
   const key = targetKey(target);
-  const group = state.monitors.get(key);
-  if (group?.delete(ref.uid)) {
+  const entry = state.monitors.get(key);
+  if (entry instanceof TargetMonitors ? entry.delete(ref.uid) : entry?.ref.uid === ref.uid) {
     state.monitorCount--;
-    if (group.size === 0) state.monitors.delete(key);
+    if (!(entry instanceof TargetMonitors) || entry.size === 0) state.monitors.delete(key);
   }
   return state.monitors.has(key) ? undefined : enqueueInstruction(state, 'unsubscribe', target);
 }
@@ -338,14 +350,15 @@ function* dead(state: ConnectorState, input: DeadMsg, env: Env): Step {
 
 function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out: Dispatch[]): void {
   const key = targetKey(pid);
-  const group = state.monitors.get(key);
-  if (group === undefined) return;
+  const entry = state.monitors.get(key);
+  if (entry === undefined) return;
   const wrapped = zenReason(reason);
-  for (const row of rowsInOrder(group)) {
+  const rows = entry instanceof TargetMonitors ? rowsInOrder(entry) : [entry];
+  for (const row of rows) {
     out.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: pid, reason: wrapped } });
   }
   state.monitors.delete(key);
-  state.monitorCount -= group.size;
+  state.monitorCount -= rows.length;
 }
 
 function rowsInOrder(group: TargetMonitors): MonitorRow[] {

@@ -52,11 +52,6 @@ export class SmallMap<K, V> {
     return this.oneKey !== NONE ? [this.oneValue as V] : [];
   }
 
-  /** The value of its one entry while it holds it in its own fields (it never held two); else undefined. */
-  soleValue(): V | undefined {
-    return this.many === undefined && this.oneKey !== NONE ? this.oneValue : undefined;
-  }
-
   /** Calls `f` on each value in insertion order (no snapshot: `f` must not change the map). */
   forEachValue(f: (value: V) => void): void {
     if (this.many !== undefined) {

@@ -38,17 +38,4 @@ test('SmallMap: deleting its one entry empties it, and a new first entry takes i
   assert.is(m.get('x'), undefined);
 });
 
-test('SmallMap.soleValue: the value of a one-entry map only (none when empty or once it holds two, even back at one)', () => {
-  const m = new SmallMap<number, string>();
-  assert.is(m.soleValue(), undefined);
-  m.set(1, 'a');
-  assert.is(m.soleValue(), 'a');
-  m.set(2, 'b');
-  assert.is(m.soleValue(), undefined);
-  m.delete(1);
-  assert.is(m.size, 1);
-  assert.is(m.soleValue(), undefined);
-  assert.equal(m.valuesArray(), ['b']);
-});
-
 test.run();
