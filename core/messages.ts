@@ -322,14 +322,19 @@ const heapMeasures = new Map<string, Measure>();
 function heapMeasure(localNode: string): Measure {
   let m = heapMeasures.get(localNode);
   if (m === undefined) {
-    m = {
-      term: (t) => heapWords(t, localNode),
-      tuple0: HEAP_TUPLE0,
-      list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
-    };
+    m = newHeapMeasure(localNode);
     heapMeasures.set(localNode, m);
   }
   return m;
+}
+
+/** Made apart from `heapMeasure`: a closure there over `localNode` would cost a context at every call (every message sent). */
+function newHeapMeasure(localNode: string): Measure {
+  return {
+    term: (t) => heapWords(t, localNode),
+    tuple0: HEAP_TUPLE0,
+    list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
+  };
 }
 
 /** An atom as the distribution writes it with its atom cache on: ATOM_CACHE_REF, tag + index. */
