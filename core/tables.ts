@@ -66,8 +66,10 @@ export class ReferencesTable {
       rows = new Map();
       this.bySubscriber.set(subscriber.uid, rows);
     }
-    if (!rows.has(ref.uid)) this.count++;
+    // Counted by the size it grew by: a `has` first would be a second lookup in a map of up to a herd's refs.
+    const before = rows.size;
     rows.set(ref.uid, { subscriber, ref, target });
+    this.count += rows.size - before;
   }
 
   /** `:ets.member`. */
