@@ -308,19 +308,18 @@ function* sweep(state: ConnectorState, env: Env): Step {
 
 /** `do_down/1`: every monitor fires with `{:zen_monitor, :nodedown}`; monitors and batch cleared. */
 function* fireEverything(state: ConnectorState, env: Env): Step {
-  const reason = zenReason(atom('nodedown'));
-  const dispatches: Dispatch[] = [];
-  const rows = listMonitors(state);
-  // Indexed: a generator's for...of makes an iterator result per element.
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as MonitorRow;
-    dispatches.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason } });
-  }
+  const dispatches = nodedownDispatches(listMonitors(state));
   state.monitors.clear();
   state.monitorCount = 0;
   state.batch.clear();
   const enqueue = enqueueWithLocal(env, dispatches);
   if (enqueue !== undefined) yield enqueue;
+}
+
+/** Each monitor's `{subscriber, {:DOWN, ref, :process, target, {:zen_monitor, :nodedown}}}` (one array of the right size, not grown per row). */
+function nodedownDispatches(rows: readonly MonitorRow[]): Dispatch[] {
+  const reason = zenReason(atom('nodedown'));
+  return rows.map((row) => ({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason } }));
 }
 
 function* nodedown(state: ConnectorState, env: Env): Step {
