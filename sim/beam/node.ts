@@ -6,6 +6,7 @@ import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
 import { MemoryBooks, type MemoryByCategory } from './memory.js';
 import type { Monitor, Proc } from './process.js';
+import { Ring } from './ring.js';
 import { Roster } from './roster.js';
 import { AtomTable } from './wire.js';
 
@@ -40,8 +41,7 @@ export class SimNode {
    * walking a million sleeping targets.
    */
   readonly messaged: Proc[] = [];
-  private runQueue: Proc[] = [];
-  private runHead = 0;
+  private readonly runQueue = new Ring<Proc>();
   /** Remote monitors held by this node's processes, per peer node, in the order they were made. */
   readonly remoteOut = new Map<string, Roster<Monitor>>();
   /** Monitors held by other nodes' processes on this node's processes, per peer, in the order they arrived. */
@@ -123,20 +123,16 @@ export class SimNode {
 
   /** The process at the head of the run queue, left there. */
   peekRunnable(): Proc | undefined {
-    return this.runHead < this.runQueue.length ? (this.runQueue[this.runHead] as Proc) : undefined;
+    return this.runQueue.peek();
   }
 
   /** Takes the head of the run queue off it. */
   dropRunnable(): void {
-    this.runHead++;
-    if (this.runHead > 1024 && this.runHead * 2 > this.runQueue.length) {
-      this.runQueue = this.runQueue.slice(this.runHead);
-      this.runHead = 0;
-    }
+    this.runQueue.shift();
   }
 
   runQueueLength(): number {
-    return this.runQueue.length - this.runHead;
+    return this.runQueue.length;
   }
 
   /** Forgets everything of the current incarnation (crash). */
@@ -144,8 +140,7 @@ export class SimNode {
     this.registered.clear();
     this.suspensions = 0;
     this.messaged.length = 0;
-    this.runQueue = [];
-    this.runHead = 0;
+    this.runQueue.clear();
     this.remoteOut.clear();
     this.remoteIn.clear();
     this.nodeWatchers.clear();

@@ -17,7 +17,8 @@
 // links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
 // The world is split by seam: this file holds nodes, spawning, scheduling (generator
 // handlers included) and local delivery; handling.ts a handling's end, carry-over, crash
-// and records; mailbox.ts the message queue; roster.ts the remote monitors per peer;
+// and records; mailbox.ts the message queue (a ring.ts ring, as the run queue is);
+// roster.ts the remote monitors per peer;
 // host.ts the cores; signals.ts monitors and
 // exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
 // timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
