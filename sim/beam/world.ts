@@ -18,12 +18,12 @@
 // The world is split by seam: this file holds nodes, spawning, scheduling (generator
 // handlers included) and local delivery; handling.ts a handling's end, carry-over, crash
 // and records; mailbox.ts the message queue (a ring.ts ring, as the run queue is);
-// roster.ts the remote monitors per peer;
-// host.ts the cores; signals.ts monitors and
+// roster.ts the remote monitors per peer; host.ts the cores; signals.ts monitors and
 // exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
-// timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the distribution glue; memory.ts the memory books of queued and kept
-// messages; ctx.ts the process context. OTP's supervisor and GenRegistry are behaviours
-// on top (supervisor.ts, gen_registry.ts).
+// timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the
+// distribution glue; memory.ts the memory books of queued and kept messages; ctx.ts the
+// process context. OTP's supervisor and GenRegistry are behaviours on top
+// (supervisor.ts, gen_registry.ts).
 //
 // Simplifications (README, "Model and its limits"): a handler runs to completion
 // (one message per scheduling, then the process goes to the back of the run queue), and
