@@ -1,6 +1,6 @@
 // The plan layer (sim/plan): the sweep and its jobs (sweep.ts), constraints
 // (constraints.ts), the analysis and recommendation (recommend.ts), the report
-// (report.ts), running jobs on worker processes (pool.ts, worker.ts) and the commands
+// (report.ts), running jobs on worker threads (pool.ts, worker.ts) and the commands
 // (this file). It may import report/, run/, zen/, beam/, engine/ and core/; never
 // check/ or the CLI.
 //
@@ -36,7 +36,7 @@ export type PlanCommand = {
   seedBase: number;
   constraints: string[];
   out?: string;
-  /** Worker processes (1: run in this thread). Default: os.availableParallelism(). */
+  /** Worker threads (1: run in this thread). Default: os.availableParallelism(). */
   jobs?: number;
   shard?: Shard;
   maxPoints: number;
@@ -69,7 +69,7 @@ export function planOptions<T>(y: Argv<T>) {
     .option('seed-base', { type: 'string', describe: 'the first seed (default 1)' })
     .option('constraint', { type: 'string', array: true, default: [] as string[], describe: CONSTRAINT_HELP })
     .option('out', { type: 'string', describe: 'output directory (default plan-<scenario name>, or plan-<name>-shard-<i>-of-<n>): sweep.json, results.jsonl, report.md, report.html, report.json, plots/; rerunning the same sweep there resumes it' })
-    .option('jobs', { type: 'string', describe: 'worker processes (default: the available cores); 1 runs the jobs in this process' })
+    .option('jobs', { type: 'string', describe: 'worker threads (default: the available cores); 1 runs the jobs in this thread' })
     .option('shard', { type: 'string', describe: 'run only slice i of n (1-based): the jobs whose index mod n is i-1; combine the shard directories with zensim merge' })
     .option('max-points', { type: 'string', describe: 'refuse a sweep of more runs (points × seeds; in this shard with --shard) than this (default 500)' })
     .option('allow-missing', { type: 'boolean', default: false, describe: ALLOW_MISSING_HELP })
@@ -258,7 +258,7 @@ export type PlanOutcome = {
   /** Jobs run in this session, and skipped because their results were there. */
   ran: number;
   skipped: number;
-  /** Worker processes used (0: the jobs ran in this thread). */
+  /** Worker threads used (0: the jobs ran in this thread). */
   workers: number;
   data?: PlanData;
 };
@@ -304,7 +304,7 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
   err(
     `zensim plan ${sweep.scenario}: ${points.length} point${points.length === 1 ? '' : 's'} × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} = ${jobs.length} runs${
       cmd.shard !== undefined ? `; shard ${cmd.shard.i}/${cmd.shard.n}: ${mine.length}` : ''
-    }; ${mine.length - todo.length} done, ${todo.length} to run${todo.length > 0 ? (inThread ? ' in this thread' : ` on ${nWorkers} worker processes`) : ''} → ${dir}\n`,
+    }; ${mine.length - todo.length} done, ${todo.length} to run${todo.length > 0 ? (inThread ? ' in this thread' : ` on ${nWorkers} worker threads`) : ''} → ${dir}\n`,
   );
   const file = join(dir, RESULTS_FILE);
   const status = await execute(

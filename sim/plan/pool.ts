@@ -1,18 +1,18 @@
-// Running a plan's jobs: in this thread or on a pool of worker processes (each loads the
+// Running a plan's jobs: in this thread or on a pool of worker threads (each loads the
 // scenario once and runs many jobs), appending each result line whole and in job order
 // to results.jsonl (nothing finished is lost on an interrupt), with a progress bar and
 // ETA. The wall clock is read here only, for the progress bar (marked wall-clock: ok);
 // nothing it reads reaches the results or the report.
-import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { InputError } from '../run/params.js';
 import { AppendFile } from '../report/output.js';
 import { type Job, type JobResult, type Point, pointText, runSettings } from './sweep.js';
-import { runJob, WORKER_ARG, type WorkerJob, type WorkerReply } from './worker.js';
+import { runJob, type WorkerJob, type WorkerReply } from './worker.js';
 
 
 export type PlanHooks = {
@@ -75,6 +75,7 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
   ticker.unref();
   try {
     progress.update(0);
+    setFlagsFromString(INLINING);
     if (ctx.workers === 0) {
       for (let k = 0; k < todo.length; k++) {
         // Let a signal in between jobs (a job runs to completion in this thread).
@@ -103,44 +104,49 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
   return { interrupted, finished };
 }
 
+/**
+ * A smaller budget for the code V8's optimising compiler (TurboFan) inlines into one
+ * function (V8's default: 920 bytes of bytecode). Each worker is a fresh isolate that
+ * compiles the simulator afresh, and a plan's runs are short, so compiling is a large
+ * share of them: a 10,000-target herd's first runs in an isolate took 1.9, 0.9 and
+ * 0.45 s of CPU against ~0.3 s once warm; with 150 they take ~1.35, 0.6 and 0.4 s,
+ * and warm runs cost the same within the noise (so did a 100,000-target herd). V8
+ * flags are per process: set here, before any job is optimised, it holds for the
+ * jobs run in this thread and for the worker threads. A JIT flag changes how fast the
+ * code runs, never what it computes.
+ */
+const INLINING = '--max-inlined-bytecode-size-cumulative=150';
+
 function jobError(reply: Extract<WorkerReply, { ok: false }>, t: { job: Job; point: Point }): Error {
   const what = `run ${t.job.index + 1} (point ${pointText(t.point)}, seed ${t.job.seed})`;
   return reply.input ? new InputError(`${what}: ${reply.message}`) : new Error(`${what} failed:\n${reply.message}`);
 }
 
 /**
- * The file URL of tsx's loader for `node --import` (its package's main export), found
- * from tsx's package.json so it works whether this module runs as ESM or was compiled
- * to CommonJS by tsx (uvu -r tsx), where import.meta.resolve is missing.
+ * The file URL of tsx's ESM API (`tsx/esm/api`, import condition), found from tsx's
+ * package.json so it works whether this module runs as ESM or was compiled to CommonJS
+ * by tsx (uvu -r tsx), where import.meta.resolve is missing.
  */
-function tsxLoader(): string {
+function tsxEsmApi(): string {
   const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, unknown> };
-  const entry = pkg.exports?.['.'];
-  return pathToFileURL(join(dirname(pkgFile), typeof entry === 'string' ? entry : './dist/loader.mjs')).href;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } } | string> };
+  const entry = pkg.exports?.['./esm/api'];
+  const target = typeof entry === 'object' && typeof entry.import?.default === 'string' ? entry.import.default : './dist/esm/api/index.mjs';
+  return pathToFileURL(join(dirname(pkgFile), target)).href;
 }
 
 /**
- * V8 flags for workers that fill the machine: one job per core leaves no core for V8's
- * background garbage-collector and compiler threads, which would then take turns with
- * the jobs on the same cores; each worker does that work in its own thread instead.
- * V8 flags are per process, hence worker processes rather than threads.
+ * A worker thread running worker.ts's job loop. From the build (dist/, where this module
+ * is bundled beside worker.js) it runs the precompiled worker directly; from the sources
+ * (tests, or a CLI that could not build) it registers tsx first, as workers do not
+ * inherit the main thread's loader.
  */
-export function workerFlags(workers: number, cores: number): string[] {
-  return workers >= cores ? ['--single-threaded'] : [];
-}
-
-/**
- * A worker process running worker.ts's job loop. From the build (dist/, where this
- * module is bundled beside worker.js) it runs the precompiled worker; from the sources
- * (tests, or a CLI that could not build) it registers tsx first. Its output goes to
- * the driver's; it takes no signals from the terminal (see worker.ts).
- */
-function startWorker(flags: readonly string[]): ChildProcess {
-  const built = !import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(built ? './worker.js' : './worker.ts', import.meta.url));
-  const execArgv = [...process.execArgv, ...flags, ...(built ? [] : ['--import', tsxLoader()])];
-  return fork(entry, [WORKER_ARG], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startWorker(): Worker {
+  const workerData = { zensimPlanWorker: true };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData });
 }
 
 function pool(
@@ -151,31 +157,30 @@ function pool(
   limitReached: () => boolean,
 ): Promise<boolean> {
   return new Promise<boolean>((resolveP, rejectP) => {
-    const workers: ChildProcess[] = [];
-    const busy = new Map<ChildProcess, number>();
+    const workers: Worker[] = [];
+    const busy = new Map<Worker, number>();
     let next = 0;
     let settled = false;
     const settle = (interrupted: boolean, error?: Error) => {
       if (settled) return;
       settled = true;
       ctx.hooks.signal?.removeEventListener('abort', onAbort);
-      void Promise.all(workers.map(stop)).then(() => (error !== undefined ? rejectP(error) : resolveP(interrupted)));
+      void Promise.all(workers.map((w) => w.terminate())).then(() => (error !== undefined ? rejectP(error) : resolveP(interrupted)));
     };
     const onAbort = () => settle(true);
-    const give = (w: ChildProcess) => {
+    const give = (w: Worker) => {
       if (next >= todo.length) {
         if (busy.size === 0) settle(false);
         return;
       }
       const k = next++;
       busy.set(w, k);
-      w.send(jobOf(k));
+      w.postMessage(jobOf(k));
     };
     if (ctx.hooks.signal?.aborted === true) return settle(true);
     ctx.hooks.signal?.addEventListener('abort', onAbort);
-    const flags = workerFlags(ctx.workers, availableParallelism());
     for (let i = 0; i < ctx.workers; i++) {
-      const w = startWorker(flags);
+      const w = startWorker();
       workers.push(w);
       w.on('message', (reply: WorkerReply) => {
         if (settled) return;
@@ -190,20 +195,11 @@ function pool(
         give(w);
       });
       w.on('error', (e) => settle(false, new Error(`a plan worker failed: ${e.stack ?? String(e)}`)));
-      w.on('exit', (code, signal) => {
-        if (!settled) settle(false, new Error(`a plan worker exited (${signal !== null ? `signal ${signal}` : `code ${code}`})`));
+      w.on('exit', (code) => {
+        if (!settled) settle(false, new Error(`a plan worker exited (code ${code})`));
       });
       give(w);
     }
-  });
-}
-
-/** Ends a worker (it ignores the polite signals, see worker.ts) and waits until it has gone. */
-function stop(w: ChildProcess): Promise<void> {
-  if (w.exitCode !== null || w.signalCode !== null) return Promise.resolve();
-  return new Promise((resolveP) => {
-    w.once('exit', () => resolveP());
-    w.kill('SIGKILL');
   });
 }
 

@@ -405,11 +405,11 @@ test('an interrupted sweep resumes where it stopped and ends equal to an uninter
   for (const f of ['results.jsonl', 'report.json', 'report.md']) assert.is(read(dir, f), read(REF, f), f);
 });
 
-test('shards 1/2 and 2/2 (one on worker processes) merged equal the single-machine result', async () => {
+test('shards 1/2 and 2/2 (one on worker threads) merged equal the single-machine result', async () => {
   const s1 = join(TMP, 'shard1');
   const s2 = join(TMP, 'shard2');
   const r1 = await runPlan(planCmd(s1, { shard: { i: 1, n: 2 }, jobs: 2 }), quiet);
-  assert.equal([r1.status, r1.ran, r1.workers], ['shard-done', 3, 2], 'shard 1 ran on two worker processes');
+  assert.equal([r1.status, r1.ran, r1.workers], ['shard-done', 3, 2], 'shard 1 ran on two worker threads');
   assert.not.ok(existsSync(join(s1, 'report.md')));
   const r2 = await runPlan(planCmd(s2, { shard: { i: 2, n: 2 } }), quiet);
   assert.equal([r2.status, r2.ran], ['shard-done', 3]);
@@ -430,16 +430,16 @@ test('shards 1/2 and 2/2 (one on worker processes) merged equal the single-machi
   await rejects(runMerge({ kind: 'merge', dirs: [s1, other], out: join(TMP, 'm2'), quiet: true }, quiet), /holds a different sweep than .* \(its seedBase differs\)/);
 });
 
-test('a sweep on worker processes writes the same bytes as one in the main thread', async () => {
+test('a sweep on worker threads writes the same bytes as one in the main thread', async () => {
   const dir = join(TMP, 'workers');
   const r = await runPlan(planCmd(dir, { jobs: 2 }), quiet);
   assert.equal([r.status, r.ran, r.workers], ['complete', 6, 2]);
   for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(dir, f), read(REF, f), f);
 });
 
-// ---- failures on worker processes ---------------------------------------------------------
+// ---- failures on worker threads ---------------------------------------------------------
 
-/** A scenario whose run ends at once, or throws (fault=1), or ends its process with code 3 (fault=2). */
+/** A scenario whose run ends at once, or throws (fault=1), or calls process.exit(3) (fault=2: in a worker thread, ends the worker). */
 const FAULTY = `import { defineScenario, param } from 'zensim';
 export default defineScenario({
   name: 'faulty',
@@ -476,11 +476,11 @@ test('a run that throws on a worker stops the sweep with one line naming the run
   assert.instance(e, InputError, 'the scenario\'s error, as bad input');
 });
 
-test('a worker process that dies stops the sweep, saying how it ended', async () => {
+test('a worker that dies stops the sweep, saying how it ended', async () => {
   assert.not.instance(await planFails(2, /^a plan worker exited \(code 3\)$/), InputError);
 });
 
-test('Ctrl-C at a terminal (SIGINT to the process group) interrupts a sweep on workers: finished runs kept, exit 130, no worker left', async () => {
+test('Ctrl-C at a terminal (SIGINT to the process group) interrupts a sweep on workers: finished runs kept, exit 130, nothing left running', async () => {
   const dir = join(TMP, 'sigint');
   const bin = fileURLToPath(new URL('../../../bin/zensim.mjs', import.meta.url));
   const args = ['plan', HERD, '--vary', 'zen.demand_amount=10,100,1000', '--set', `targets=${N}`, '--set', 'work=false', '--set', 'mode=zen', '--seeds', '10', '--out', dir, '--jobs', '2'];
