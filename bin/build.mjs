@@ -5,10 +5,12 @@
 // Run by npm's install step (postinstall) and `npm run build`; bin/zensim.mjs calls
 // `freshDist()` on every start, which rebuilds a dist/ whose sources changed since (a
 // stale build never runs) and answers null where dist/ cannot be written (the CLI then
-// runs the sources). The check is cheap: one stat per source file, contents hashed only
-// for files whose size or time changed. Plain JavaScript: it runs before anything is built.
-import { createHash } from 'node:crypto';
+// runs the sources). The check is cheap: one stat per source file and per folder (a
+// folder whose time is unchanged has the same files: only then are they listed again),
+// contents hashed only for files whose size or time changed. Plain JavaScript: it runs
+// before anything is built.
 import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,29 +21,60 @@ const ENTRIES = { cli: 'sim/cli.ts', index: 'sim/index.ts', core: 'core/index.ts
 /** The folders built, and the files beside them whose change makes the build stale. */
 const FOLDERS = ['core', 'sim'];
 const ALSO = ['bin/build.mjs', 'package.json', 'node_modules/.package-lock.json'];
-const FORMAT = 1;
+const FORMAT = 2;
 
-/** Every source file the build reads, relative to the root, in path order. */
+const isSource = (f) => f.endsWith('.ts') || f.endsWith('.exs');
+
+/**
+ * Every source file the build reads and every folder holding them, relative to the root,
+ * in path order; `dirs` maps each folder to its stamp, taken before it is listed (a file
+ * added meanwhile moves the folder's time past it).
+ */
 function sources(root) {
-  const out = ALSO.filter((f) => existsSync(join(root, f)));
-  for (const dir of FOLDERS) {
-    for (const f of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
-      if (f.endsWith('.ts') || f.endsWith('.exs')) out.push(`${dir}/${f.split('\\').join('/')}`);
+  const files = ALSO.filter((f) => existsSync(join(root, f)));
+  const dirs = {};
+  const walk = (dir) => {
+    dirs[dir] = stamp(join(root, dir));
+    for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${dir}/${e.name}`);
+      else if (isSource(e.name)) files.push(`${dir}/${e.name}`);
     }
-  }
-  return out.sort();
+  };
+  for (const dir of FOLDERS) walk(dir);
+  return { files: files.sort(), dirs };
 }
 
-const sha = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+/**
+ * The source files as the manifest lists them, when no folder has changed since (a file
+ * added, removed or renamed changes its folder's time); otherwise listed afresh.
+ */
+function currentFiles(root, manifest) {
+  const dirs = Object.entries(manifest.dirs ?? {});
+  const same = dirs.length > 0 && dirs.every(([d, s]) => stampOrNull(join(root, d)) === s);
+  if (!same) return sources(root).files;
+  const also = ALSO.filter((f) => existsSync(join(root, f)));
+  return [...also, ...Object.keys(manifest.files ?? {}).filter((f) => !ALSO.includes(f))];
+}
+
+/** node:crypto, loaded only when a file must be hashed (a fresh start hashes nothing). */
+let crypto;
+const sha = (text) => (crypto ??= createRequire(import.meta.url)('node:crypto')).createHash('sha256').update(text).digest('hex').slice(0, 16);
 const stamp = (path) => {
   const s = statSync(path);
   return `${s.size}:${s.mtimeMs}`;
 };
+const stampOrNull = (path) => {
+  try {
+    return stamp(path);
+  } catch {
+    return null;
+  }
+};
 
-/** The manifest of a build of these sources: per file its stat stamp and content hash. */
-function fingerprint(root, files) {
+/** The manifest of a build of these sources: per file its stat stamp and content hash, per folder its stamp. */
+function fingerprint(root, { files, dirs }) {
   const entry = (f) => ({ stamp: stamp(join(root, f)), sha: sha(readFileSync(join(root, f))) });
-  return { format: FORMAT, files: Object.fromEntries(files.map((f) => [f, entry(f)])) };
+  return { format: FORMAT, dirs, files: Object.fromEntries(files.map((f) => [f, entry(f)])) };
 }
 
 /** Whether `root`/dist was built from the sources as they are now. */
@@ -53,7 +86,7 @@ export function isFresh(root = ROOT) {
     return false;
   }
   if (manifest?.format !== FORMAT) return false;
-  const files = sources(root);
+  const files = currentFiles(root, manifest);
   const built = manifest.files ?? {};
   if (files.length !== Object.keys(built).length) return false;
   for (const f of files) {
@@ -70,7 +103,7 @@ export function isFresh(root = ROOT) {
  */
 export async function build(root = ROOT) {
   const { build: esbuild } = await import('esbuild');
-  const files = sources(root);
+  const src = sources(root);
   const dist = join(root, 'dist');
   const tmp = `${dist}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -88,16 +121,44 @@ export async function build(root = ROOT) {
       // Loaded only to compile a scenario file that is not in the cache (sim/run/compile.ts).
       external: ['esbuild'],
       logLevel: 'error',
+      plugins: [asciiWidth],
     });
     // Files the code reads beside itself (the ExUnit export's template) go beside the bundle's chunks.
-    for (const f of files) if (f.endsWith('.exs')) copyFileSync(join(root, f), join(tmp, basename(f)));
-    writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(fingerprint(root, files))}\n`);
+    for (const f of src.files) if (f.endsWith('.exs')) copyFileSync(join(root, f), join(tmp, basename(f)));
+    writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(fingerprint(root, src))}\n`);
     swapIn(tmp, dist);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
 }
+
+/**
+ * The terminal width of a string (yargs' help layout, which it also computes for every
+ * command it parses) by the package `string-width`, which segments graphemes and tries
+ * an emoji pattern per character: most of the CLI's parsing time. Every import of it in
+ * the bundle gets a front that answers the length for printable ASCII (each such
+ * character is one column in every version of it) and asks the package otherwise,
+ * loading it only then (its set-up, an Intl.Segmenter and Unicode patterns, costs more
+ * than a help text's layout).
+ */
+const asciiWidth = {
+  name: 'ascii-string-width',
+  setup(b) {
+    const NS = 'ascii-string-width';
+    b.onResolve({ filter: /^string-width$/ }, (args) => (args.namespace === NS ? undefined : { path: args.resolveDir, namespace: NS }));
+    b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
+      resolveDir: args.path,
+      contents: `let width;
+export default function stringWidth(s, options) {
+  if (typeof s === 'string' && /^[\x20-\x7e]*$/.test(s)) return s.length;
+  width ??= require('string-width').default;
+  return width(s, options);
+}
+`,
+    }));
+  },
+};
 
 function swapIn(tmp, dist) {
   const old = `${dist}.old-${process.pid}`;

@@ -13,7 +13,7 @@ import { checkWritable, discardPending, PendingFile, writeAtomic } from './repor
 import { InputError, integerFlag, keyValuePairs } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
-import { prepareRun, runSteps, type ResultDoc } from './run/runner.js';
+import { prepareRun, runSteps, type ResultDoc, type RunOptions } from './run/runner.js';
 import { loadScenario } from './run/load.js';
 import type { Scenario } from './run/scenario.js';
 import { summaryTable } from './run/summary.js';
@@ -47,8 +47,23 @@ function strictValues<T, U>(build: (y: Argv<T>) => Argv<U>, seen: Seen): (y: Arg
     const positional = new Set(['scenario', 'dirs']);
     const valued = [...o.string, ...o.number].filter((k) => !positional.has(k));
     seen.single = [...valued, ...o.boolean].filter((k) => !o.array.includes(k) && k !== 'help' && k !== 'version');
+    skipHelpCache(b);
     return b.requiresArg(valued);
   };
+}
+
+type UsageInternals = { getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage: () => void } } };
+
+/**
+ * yargs renders a command's whole help text whenever it runs the command, to show it if
+ * an asynchronous handler fails later: a third of the time it takes to parse a command
+ * line. Ours has no handlers and fails through `.fail()`, which never shows help, and
+ * `--help` renders its text on its own path: the render is skipped (if yargs' internals
+ * ever move, it is simply done again).
+ */
+function skipHelpCache(y: unknown): void {
+  const usage = (y as UsageInternals).getInternalMethods?.().getUsageInstance();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 function parser(argv: string[], seen: Seen) {
@@ -235,20 +250,22 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
     if (!echoed) say(`zensim run ${cmd.scenario} --seed ${cmd.seed}${cmd.set.map(([k, v]) => ` --set ${k}=${v}`).join('')}\n`);
     echoed = true;
   };
+  const progress: NonNullable<RunOptions['onProgress']> = ({ mode, virtualUs, events }) => {
+    const now = performance.now(); // wall-clock: ok
+    if (now - started < 1000 || now - lastShown < 250) return;
+    lastShown = now;
+    echo();
+    const rate = Math.round(events / ((now - started) / 1000));
+    say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
+  };
   try {
     const steps = runSteps(sc, {
       seed: cmd.seed,
       set: cmd.set,
       ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
       ...(perfetto !== undefined ? { attach: perfetto.attach.bind(perfetto) } : {}),
-      onProgress: ({ mode, virtualUs, events }) => {
-        const now = performance.now(); // wall-clock: ok
-        if (now - started < 1000 || now - lastShown < 250) return;
-        lastShown = now;
-        echo();
-        const rate = Math.round(events / ((now - started) / 1000));
-        say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
-      },
+      // A quiet run shows no progress: nothing to compute (the number format loads ICU's data).
+      ...(cmd.quiet ? {} : { onProgress: progress }),
     });
     let step = steps.next();
     while (step.done !== true) {
@@ -295,9 +312,11 @@ async function withSignals<T>(f: (signalled: () => number) => Promise<T>): Promi
 }
 
 async function writeOutputs(cmd: RunCommand, doc: ResultDoc): Promise<void> {
-  const json = `${JSON.stringify(doc, null, 2)}\n`;
-  if (cmd.json === '-') process.stdout.write(json);
-  else if (cmd.json !== undefined) writeAtomic(cmd.json, json);
+  if (cmd.json !== undefined) {
+    const json = `${JSON.stringify(doc, null, 2)}\n`;
+    if (cmd.json === '-') process.stdout.write(json);
+    else writeAtomic(cmd.json, json);
+  }
   if (cmd.report !== undefined) {
     const { renderReport } = await import('./report/html.js');
     writeAtomic(cmd.report, renderReport(doc));

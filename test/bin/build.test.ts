@@ -1,7 +1,7 @@
 // The build (bin/build.mjs) on a copy of the sources: a build is fresh until a source
-// file's content changes or a file appears (a touch alone keeps it fresh), and
+// file's content changes or a file appears or goes (a touch alone keeps it fresh), and
 // freshDist() rebuilds a stale one; the bundle it makes runs the CLI.
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +32,19 @@ test('a changed or added source file makes it stale; freshDist rebuilds it', asy
   assert.is(await freshDist(root), join(root, 'dist'));
   assert.is(isFresh(root), true);
   writeFileSync(join(root, 'sim/engine/extra.ts'), 'export const x = 1;\n');
+  assert.is(isFresh(root), false);
+  await freshDist(root);
+  assert.is(isFresh(root), true);
+});
+
+test('a removed source file, or one added in a new folder, makes it stale', async () => {
+  rmSync(join(root, 'sim/engine/extra.ts'));
+  assert.is(isFresh(root), false);
+  await freshDist(root);
+  assert.is(isFresh(root), true);
+  mkdirSync(join(root, 'sim/engine/more'));
+  assert.is(isFresh(root), true, 'an empty folder is no source');
+  writeFileSync(join(root, 'sim/engine/more/x.ts'), 'export const y = 2;\n');
   assert.is(isFresh(root), false);
   await freshDist(root);
   assert.is(isFresh(root), true);
