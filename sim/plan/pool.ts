@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../run/params.js';
 import { AppendFile } from '../report/output.js';
@@ -75,7 +74,6 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
   ticker.unref();
   try {
     progress.update(0);
-    setFlagsFromString(INLINING);
     if (ctx.workers === 0) {
       for (let k = 0; k < todo.length; k++) {
         // Let a signal in between jobs (a job runs to completion in this thread).
@@ -103,19 +101,6 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
   }
   return { interrupted, finished };
 }
-
-/**
- * A smaller budget for the code V8's optimising compiler (TurboFan) inlines into one
- * function (V8's default: 920 bytes of bytecode). Each worker is a fresh isolate that
- * compiles the simulator afresh, and a plan's runs are short, so compiling is a large
- * share of them: a 10,000-target herd's first runs in an isolate took 1.9, 0.9 and
- * 0.45 s of CPU against ~0.3 s once warm; with 150 they take ~1.35, 0.6 and 0.4 s,
- * and warm runs cost the same within the noise (so did a 100,000-target herd). V8
- * flags are per process: set here, before any job is optimised, it holds for the
- * jobs run in this thread and for the worker threads. A JIT flag changes how fast the
- * code runs, never what it computes.
- */
-const INLINING = '--max-inlined-bytecode-size-cumulative=150';
 
 function jobError(reply: Extract<WorkerReply, { ok: false }>, t: { job: Job; point: Point }): Error {
   const what = `run ${t.job.index + 1} (point ${pointText(t.point)}, seed ${t.job.seed})`;
