@@ -494,7 +494,8 @@ test('Ctrl-C at a terminal (SIGINT to the process group) interrupts a sweep on w
   assert.is(await closed, 130, err);
   const kept = lines(dir).map((l) => (JSON.parse(l) as JobResult).job);
   assert.ok(kept.length >= 1 && kept.length < 30, `${kept.length} runs kept`);
-  assert.equal(kept, [...kept.keys()], 'whole lines, in job order');
+  // Whole lines, each run once: those finished in order, then any that finished ahead of a run cut short.
+  assert.ok(kept.every((j, i) => i === 0 || j > (kept[i - 1] as number)), `increasing job numbers: ${kept.join(',')}`);
   assert.match(err, new RegExp(`interrupted: ${kept.length} of 30 runs have results`));
   assert.throws(() => process.kill(-(child.pid as number), 0), /ESRCH/, 'no process of the group is left');
 });
