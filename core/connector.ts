@@ -35,7 +35,7 @@ import type { Step } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
 import { SmallMap } from './small_map.js';
-import { invariant } from './invariant.js';
+import { InvariantError } from './invariant.js';
 import { enqueueWithLocal } from './local.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.connector';
@@ -53,20 +53,26 @@ export type CachedCompatibility = Compatibility | 'miss' | 'unavailable' | { rea
 /** One monitor: `{{target, ref}, subscriber}` in the Connector's private ordered_set. */
 export type MonitorRow = { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid };
 
-/** One target's monitors (rows keyed by ref uid) with the target itself: one object per monitored target. */
+/** A target's monitors once it has two or more (rows keyed by ref uid), with the target itself. */
 class TargetMonitors extends SmallMap<number, MonitorRow> {
   constructor(readonly target: Target) {
     super();
   }
 }
 
+/**
+ * What the Connector holds for one monitored target: its one row (most targets, in a large
+ * herd: no object besides the row), or its TargetMonitors once a second monitor comes.
+ */
+type TargetEntry = MonitorRow | TargetMonitors;
+
 /** A `:ping` call in flight: the Connector is blocked in it (attempt: the connect attempt). */
 type PendingPing = { readonly attempt: number };
 
 export interface ConnectorState {
   readonly remote: string;
-  /** Monitors grouped by target (key: targetKey); rows keyed by ref uid. */
-  readonly monitors: Map<number | string, TargetMonitors>;
+  /** Monitors by target (key: targetKey): a target's one row, or its rows keyed by ref uid. */
+  readonly monitors: Map<number | string, TargetEntry>;
   monitorCount: number;
   /** Pending instructions for the remote Proxy (`batch`, `length`). */
   readonly batch: Fifo<Instruction>;
@@ -91,7 +97,8 @@ export function initConnector(remote: string, env: Env): Init<ConnectorState> {
 }
 
 export function* connectorStep(state: ConnectorState, input: ConnectorInput, env: Env): Step {
-  invariant(state.pending === null, () => `Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`);
+  // Checks as plain throws: a message closure here would make every step allocate a context.
+  if (state.pending !== null) throw new InvariantError(`Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`);
   switch (input.kind) {
     case 'monitor': {
       const enqueued = monitor(state, input);
@@ -128,10 +135,9 @@ export function* connectorStep(state: ConnectorState, input: ConnectorInput, env
     default:
       assertNever(input);
   }
-  invariant(
-    state.monitorCount >= state.monitors.size && (state.monitorCount === 0) === (state.monitors.size === 0),
-    () => `Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`,
-  );
+  if (state.monitorCount < state.monitors.size || (state.monitorCount === 0) !== (state.monitors.size === 0)) {
+    throw new InvariantError(`Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`);
+  }
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */
@@ -161,8 +167,12 @@ export function penaltyMs(attempt: number): number {
 /** Every monitor, in key order (target term order, then ref order). O(n log n). */
 export function listMonitors(state: ConnectorState): MonitorRow[] {
   const out: MonitorRow[] = [];
-  const groups = [...state.monitors.values()].sort((a, b) => compareTerms(a.target, b.target));
-  for (const group of groups) out.push(...rowsInOrder(group));
+  const entries = [...state.monitors.values()].sort((a, b) => compareTerms(a.target, b.target));
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as TargetEntry;
+    if (entry instanceof TargetMonitors) out.push(...rowsInOrder(entry));
+    else out.push(entry);
+  }
   return out;
 }
 
@@ -171,24 +181,32 @@ export function listMonitors(state: ConnectorState): MonitorRow[] {
 /** Records the monitor; the metric of the `:subscribe` it queues for a new target. */
 function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg): Effect | undefined {
   const key = targetKey(target);
-  let group = state.monitors.get(key);
-  const unknownTarget = group === undefined;
-  if (group === undefined) {
-    group = new TargetMonitors(target);
-    state.monitors.set(key, group);
+  const entry = state.monitors.get(key);
+  const row: MonitorRow = { target, ref, subscriber };
+  if (entry === undefined) {
+    state.monitors.set(key, row);
+    state.monitorCount++;
+    return enqueueInstruction(state, 'subscribe', target);
   }
-  if (!group.has(ref.uid)) state.monitorCount++;
-  group.set(ref.uid, { target, ref, subscriber });
-  return unknownTarget ? enqueueInstruction(state, 'subscribe', target) : undefined;
+  if (entry instanceof TargetMonitors) {
+    if (!entry.has(ref.uid)) state.monitorCount++;
+    entry.set(ref.uid, row);
+  } else if (entry.ref.uid === ref.uid) {
+    state.monitors.set(key, row);
+  } else {
+    state.monitors.set(key, new TargetMonitors(entry.target).set(entry.ref.uid, entry).set(ref.uid, row));
+    state.monitorCount++;
+  }
+  return undefined;
 }
 
 /** Drops the monitor; the metric of the `:unsubscribe` it queues when its target has no more. */
 function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect | undefined {
   const key = targetKey(target);
-  const group = state.monitors.get(key);
-  if (group?.delete(ref.uid)) {
+  const entry = state.monitors.get(key);
+  if (entry instanceof TargetMonitors ? entry.delete(ref.uid) : entry?.ref.uid === ref.uid) {
     state.monitorCount--;
-    if (group.size === 0) state.monitors.delete(key);
+    if (!(entry instanceof TargetMonitors) || entry.size === 0) state.monitors.delete(key);
   }
   return state.monitors.has(key) ? undefined : enqueueInstruction(state, 'unsubscribe', target);
 }
@@ -290,16 +308,18 @@ function* sweep(state: ConnectorState, env: Env): Step {
 
 /** `do_down/1`: every monitor fires with `{:zen_monitor, :nodedown}`; monitors and batch cleared. */
 function* fireEverything(state: ConnectorState, env: Env): Step {
-  const reason = zenReason(atom('nodedown'));
-  const dispatches: Dispatch[] = [];
-  for (const row of listMonitors(state)) {
-    dispatches.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason } });
-  }
+  const dispatches = nodedownDispatches(listMonitors(state));
   state.monitors.clear();
   state.monitorCount = 0;
   state.batch.clear();
   const enqueue = enqueueWithLocal(env, dispatches);
   if (enqueue !== undefined) yield enqueue;
+}
+
+/** Each monitor's `{subscriber, {:DOWN, ref, :process, target, {:zen_monitor, :nodedown}}}` (one array of the right size, not grown per row). */
+function nodedownDispatches(rows: readonly MonitorRow[]): Dispatch[] {
+  const reason = zenReason(atom('nodedown'));
+  return rows.map((row) => ({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason } }));
 }
 
 function* nodedown(state: ConnectorState, env: Env): Step {
@@ -329,14 +349,15 @@ function* dead(state: ConnectorState, input: DeadMsg, env: Env): Step {
 
 function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out: Dispatch[]): void {
   const key = targetKey(pid);
-  const group = state.monitors.get(key);
-  if (group === undefined) return;
+  const entry = state.monitors.get(key);
+  if (entry === undefined) return;
   const wrapped = zenReason(reason);
-  for (const row of rowsInOrder(group)) {
+  const rows = entry instanceof TargetMonitors ? rowsInOrder(entry) : [entry];
+  for (const row of rows) {
     out.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: pid, reason: wrapped } });
   }
   state.monitors.delete(key);
-  state.monitorCount -= group.size;
+  state.monitorCount -= rows.length;
 }
 
 function rowsInOrder(group: TargetMonitors): MonitorRow[] {

@@ -56,7 +56,9 @@ export function* dispatcherStep(state: DispatcherState, input: DispatcherInput, 
 function* handleEvents(state: DispatcherState, events: readonly Dispatch[], env: Env): Step {
   yield metric(METRIC_PREFIX, 'events.delivered', events.length);
   let sent = 0;
-  for (const { subscriber, down } of events) {
+  // Indexed: a generator's for...of makes an iterator result per element.
+  for (let i = 0; i < events.length; i++) {
+    const { subscriber, down } = events[i] as Dispatch;
     // `still_monitored?/2`: `:ets.take(references, {subscriber, ref}) != []`, then the send.
     if ((yield { kind: 'references.take', subscriber, ref: down.ref }) === undefined) continue;
     yield { kind: 'send', to: subscriber, msg: down };

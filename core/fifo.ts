@@ -19,7 +19,9 @@ export class Fifo<T> {
   }
 
   pushAll(items: readonly T[]): void {
-    for (const item of items) this.items.push(item);
+    // Into an empty queue (a Local handed a whole batch): one copy, not an array grown item by item.
+    if (this.items.length === 0) this.items = items.slice();
+    else for (const item of items) this.items.push(item);
   }
 
   /** The head element, or undefined when empty (`:queue.peek`). */

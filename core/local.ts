@@ -20,7 +20,7 @@ import { targetNode } from './messages.js';
 import type { Op, Step } from './ops.js';
 import type { ReferenceRow } from './tables.js';
 import { Fifo } from './fifo.js';
-import { invariant } from './invariant.js';
+import { InvariantError } from './invariant.js';
 import { functionClause, raise } from './raise.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
@@ -89,7 +89,7 @@ function* subscriberDown(input: DownMsg, env: Env): Step {
 
 /** `handle_demand/2`, and GenStage's delivery of the events to the consumer. */
 function handleDemand(state: LocalState, { n, from }: AskMsg, env: Env): Effect[] {
-  invariant(Number.isSafeInteger(n) && n > 0, () => `Local: demand must be a positive integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvariantError(`Local: demand must be a positive integer, got ${n}`);
   let events: Dispatch[];
   let hibernate = false;
   if (state.batch.length <= n) {

@@ -322,14 +322,19 @@ const heapMeasures = new Map<string, Measure>();
 function heapMeasure(localNode: string): Measure {
   let m = heapMeasures.get(localNode);
   if (m === undefined) {
-    m = {
-      term: (t) => heapWords(t, localNode),
-      tuple0: HEAP_TUPLE0,
-      list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
-    };
+    m = newHeapMeasure(localNode);
     heapMeasures.set(localNode, m);
   }
   return m;
+}
+
+/** Made apart from `heapMeasure`: a closure there over `localNode` would cost a context at every call (every message sent). */
+function newHeapMeasure(localNode: string): Measure {
+  return {
+    term: (t) => heapWords(t, localNode),
+    tuple0: HEAP_TUPLE0,
+    list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
+  };
 }
 
 /** An atom as the distribution writes it with its atom cache on: ATOM_CACHE_REF, tag + index. */
@@ -480,37 +485,47 @@ export function msgDistBytes(msg: Msg, atoms: Set<string>): number {
   return measureMsg(msg, distMeasure(atoms));
 }
 
-/** The terms of `msg` that may hold binaries (reasons, reply values, stray terms). */
-function binaryCarriers(msg: Msg): readonly Term[] {
+/**
+ * The refc binaries `msg` refers to, with their sizes (= refcBinaries(msgToTerm(msg))); undefined when none.
+ * Only reasons, reply values and stray terms may hold binaries. Asked for every message
+ * sent, so it walks them in place (no array of them per message).
+ */
+export function msgRefcBinaries(msg: Msg): Map<Uint8Array, number> | undefined {
   switch (msg.kind) {
     case 'DOWN':
-      return [msg.reason];
+      return carried(msg.reason, undefined);
     case 'other':
-      return [msg.term];
+      return carried(msg.term, undefined);
     case 'reply':
-      return [msg.value];
+      return carried(msg.value, undefined);
     case 'dead':
-      return msg.certificates.map((c) => c.reason);
+      return carriedBy(msg.certificates, certificateReason);
     case 'enqueue':
-      return 'dispatches' in msg ? msg.dispatches.map((d) => d.down.reason) : [msg.reason];
+      return 'dispatches' in msg ? carriedBy(msg.dispatches, dispatchReason) : carried(msg.reason, undefined);
     case 'events':
-      return msg.events.map((d) => d.down.reason);
+      return carriedBy(msg.events, dispatchReason);
     default:
-      return [];
+      return undefined;
   }
 }
 
-/** The refc binaries `msg` refers to, with their sizes (= refcBinaries(msgToTerm(msg))); undefined when none. */
-export function msgRefcBinaries(msg: Msg): Map<Uint8Array, number> | undefined {
-  const carriers = binaryCarriers(msg);
-  if (carriers.length === 0) return undefined;
-  // Shared reason objects (one per dead target, or one :nodedown for all) are walked once.
+/** The binaries of `t` added to `found` (an atom holds none). */
+function carried(t: Term, found: Map<Uint8Array, number> | undefined): Map<Uint8Array, number> | undefined {
+  return t.t === 'atom' ? found : refcBinaries(t, found);
+}
+
+/** The binaries of each item's term; a term shared by consecutive items (one reason per dead target, or one :nodedown for all) is walked once. */
+function carriedBy<T>(items: readonly T[], termOf: (item: T) => Term): Map<Uint8Array, number> | undefined {
   let found: Map<Uint8Array, number> | undefined;
   let last: Term | undefined;
-  for (const t of carriers) {
-    if (t === last || t.t === 'atom') continue;
+  for (let i = 0; i < items.length; i++) {
+    const t = termOf(items[i] as T);
+    if (t === last) continue;
     last = t;
-    found = refcBinaries(t, found);
+    found = carried(t, found);
   }
   return found;
 }
+
+const certificateReason = (c: Certificate): Term => c.reason;
+const dispatchReason = (d: Dispatch): Term => d.down.reason;

@@ -69,7 +69,9 @@ function* processInstructions(state: ProxyState, connector: Pid, instructions: r
 /** `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets. */
 function* subscribe(state: ProxyState, connector: Pid, targets: readonly Target[], env: Env): Step {
   yield { kind: 'proxy_subscribers.insert', targets, connector };
-  for (const target of targets) {
+  // Indexed: a generator's for...of makes an iterator result per element.
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i] as Target;
     const key = targetKey(target);
     if (state.monitors.has(key)) continue;
     state.monitors.set(key, target);

@@ -66,8 +66,10 @@ export class ReferencesTable {
       rows = new Map();
       this.bySubscriber.set(subscriber.uid, rows);
     }
-    if (!rows.has(ref.uid)) this.count++;
+    // Counted by the size it grew by: a `has` first would be a second lookup in a map of up to a herd's refs.
+    const before = rows.size;
     rows.set(ref.uid, { subscriber, ref, target });
+    this.count += rows.size - before;
   }
 
   /** `:ets.member`. */
@@ -137,8 +139,8 @@ export type ProxySubscriberRow = { readonly monitored: Target; readonly connecto
 
 /** Proxy Subscribers: the set of `{monitored, connector}`, indexed both ways. */
 export class ProxySubscribersTable {
-  /** One connector per target, mostly (a target watched from one node): a SmallMap each. */
-  private readonly byTarget = new Map<number | string, SmallMap<number, ProxySubscriberRow>>();
+  /** A target's one row (mostly: a target watched from one node), or its rows by connector uid once it has two. */
+  private readonly byTarget = new Map<number | string, ProxySubscriberRow | SmallMap<number, ProxySubscriberRow>>();
   private readonly byConnector = new Map<number, Map<number | string, ProxySubscriberRow>>();
   private count = 0;
 
@@ -149,20 +151,23 @@ export class ProxySubscribersTable {
   /** `:ets.insert` of a key-only row (a duplicate adds nothing). */
   insert(monitored: Target, connector: Pid): void {
     const key = targetKey(monitored);
-    let forTarget = this.byTarget.get(key);
-    if (forTarget === undefined) {
-      forTarget = new SmallMap();
-      this.byTarget.set(key, forTarget);
-    }
-    if (forTarget.has(connector.uid)) return;
+    const forTarget = this.byTarget.get(key);
     const row = { monitored, connector };
-    forTarget.set(connector.uid, row);
+    if (forTarget === undefined) this.byTarget.set(key, row);
+    else if (forTarget instanceof SmallMap) {
+      if (forTarget.has(connector.uid)) return;
+      forTarget.set(connector.uid, row);
+    } else {
+      if (forTarget.connector.uid === connector.uid) return;
+      this.byTarget.set(key, new SmallMap<number, ProxySubscriberRow>().set(forTarget.connector.uid, forTarget).set(connector.uid, row));
+    }
     getOrMake(this.byConnector, connector.uid).set(key, row);
     this.count++;
   }
 
   has(monitored: Target, connector: Pid): boolean {
-    return this.byTarget.get(targetKey(monitored))?.has(connector.uid) ?? false;
+    const forTarget = this.byTarget.get(targetKey(monitored));
+    return forTarget instanceof SmallMap ? forTarget.has(connector.uid) : forTarget?.connector.uid === connector.uid;
   }
 
   /** `:ets.delete({monitored, connector})`. */
@@ -174,6 +179,7 @@ export class ProxySubscribersTable {
   rowsFor(monitored: Target): ProxySubscriberRow[] {
     const rows = this.byTarget.get(targetKey(monitored));
     if (rows === undefined) return [];
+    if (!(rows instanceof SmallMap)) return [rows];
     return rows.valuesArray().sort((a, b) => compareTerms(a.connector, b.connector));
   }
 
@@ -193,8 +199,8 @@ export class ProxySubscribersTable {
 
   private remove(key: number | string, connectorUid: number): void {
     const forTarget = this.byTarget.get(key);
-    if (forTarget === undefined || !forTarget.delete(connectorUid)) return;
-    if (forTarget.size === 0) this.byTarget.delete(key);
+    if (forTarget instanceof SmallMap ? !forTarget.delete(connectorUid) : forTarget?.connector.uid !== connectorUid) return;
+    if (!(forTarget instanceof SmallMap) || forTarget.size === 0) this.byTarget.delete(key);
     const forConnector = this.byConnector.get(connectorUid);
     forConnector?.delete(key);
     if (forConnector?.size === 0) this.byConnector.delete(connectorUid);

@@ -25,7 +25,7 @@ import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
 import type { World } from '../beam/world.js';
 import { ZEN_PROCESSES, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
-import { targetDest } from '../zen/component.js';
+import { SYNC, targetDest } from '../zen/component.js';
 
 export type Mode = 'zen' | 'vanilla';
 
@@ -93,11 +93,39 @@ const SPIN = atom('spin');
 /** A process that never does anything (a monitored target sleeping forever). */
 export const sleeper: Behaviour = { handle() {} };
 
-/** `f()` at the CPU time a generator handler reaches it (after a synchronisation point). */
-function* atCpuTime<R>(f: () => R): Generator<undefined, R, unknown> {
-  yield;
-  return f();
+/**
+ * `fn(ctx, arg)` at the CPU time a generator handler reaches it, after a synchronisation
+ * point: a plain ERTS monitor or demonitor in vanilla mode. An iterator of its own rather
+ * than a generator with a closure: a herd makes one per target, and this is a third of the
+ * garbage.
+ */
+class AtCpuTime<A, R> implements Iterator<undefined, R, unknown> {
+  private synced = false;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly fn: (ctx: Ctx, arg: A) => R,
+    private readonly arg: A,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<undefined, R> {
+    if (this.synced) return { done: true, value: this.fn(this.ctx, this.arg) };
+    this.synced = true;
+    return SYNC;
+  }
 }
+
+const monitorNow = (ctx: Ctx, target: Target): Ref => ctx.monitor(targetDest(target, ctx.node));
+const demonitorNow = (ctx: Ctx, ref: Ref): boolean => ctx.demonitor(ref);
+const demonitorFlushNow = (ctx: Ctx, ref: Ref): boolean => ctx.demonitor(ref, { flush: true });
+
+/** ZenMonitor's demonitor options for `flush` (shared: nothing changes them). */
+const FLUSH: readonly 'flush'[] = Object.freeze(['flush']);
+const NO_FLUSH: readonly 'flush'[] = Object.freeze([]);
 
 export { workMsg };
 
@@ -352,10 +380,10 @@ export class Run {
   readonly timed = {
     /** Monitors `target`. */
     monitor: (ctx: Ctx, target: Target): Steps<Ref> =>
-      this.zen === null ? atCpuTime(() => ctx.monitor(targetDest(target, ctx.node))) : this.zen.timed.monitor(ctx, target),
+      this.zen === null ? new AtCpuTime(ctx, monitorNow, target) : this.zen.timed.monitor(ctx, target),
     /** Demonitors `ref` (with `flush`, also drops a DOWN for it already queued). */
     demonitor: (ctx: Ctx, ref: Ref, flush = false): Steps<boolean> =>
-      this.zen === null ? atCpuTime(() => ctx.demonitor(ref, { flush })) : this.zen.timed.demonitor(ctx, ref, flush ? ['flush'] : []),
+      this.zen === null ? new AtCpuTime(ctx, flush ? demonitorFlushNow : demonitorNow, ref) : this.zen.timed.demonitor(ctx, ref, flush ? FLUSH : NO_FLUSH),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */
@@ -366,7 +394,7 @@ export class Run {
   /** Demonitors `ref` from a plain handler, per mode. */
   demonitor(ctx: Ctx, ref: Ref, flush = false): boolean {
     if (this.zen === null) return ctx.demonitor(ref, { flush });
-    return this.zen.demonitor(ctx, ref, flush ? ['flush'] : []);
+    return this.zen.demonitor(ctx, ref, flush ? FLUSH : NO_FLUSH);
   }
 
   /**

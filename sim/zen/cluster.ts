@@ -308,17 +308,16 @@ export class ZenCluster {
    */
   readonly timed = {
     /** `ZenMonitor.monitor(target)`. */
-    monitor: (ctx: Ctx, target: Target): Steps<Ref> => this.timedSteps(ctx, (env) => client.monitor(env, target)),
+    monitor: (ctx: Ctx, target: Target): Steps<Ref> => this.timedSteps(ctx, client.monitor, target, undefined),
     /** `ZenMonitor.demonitor(ref, opts)`: always true. */
-    demonitor: (ctx: Ctx, ref: Ref, opts: ('flush' | 'info')[] = []): Steps<boolean> =>
-      this.timedSteps(ctx, (env) => client.demonitor(env, ref, opts)),
+    demonitor: (ctx: Ctx, ref: Ref, opts: readonly ('flush' | 'info')[] = []): Steps<boolean> => this.timedSteps(ctx, client.demonitor, ref, opts),
     /** `ZenMonitor.compatibility(target)`. */
-    compatibility: (ctx: Ctx, target: Target): Steps<Compatibility> => this.timedSteps(ctx, (env) => client.compatibility(env, target)),
+    compatibility: (ctx: Ctx, target: Target): Steps<Compatibility> => this.timedSteps(ctx, client.compatibility, target, undefined),
     /** `ZenMonitor.compatibility_for_node(node)`. */
     compatibilityForNode: (ctx: Ctx, remote: string): Steps<Compatibility> =>
-      this.timedSteps(ctx, (env) => client.compatibilityForNode(env, remote)),
+      this.timedSteps(ctx, client.compatibilityForNode, remote, undefined),
     /** `ZenMonitor.connect(node)`: the caller blocks until the Connector replies. */
-    connect: (ctx: Ctx, remote: string): Steps<Compatibility> => this.timedSteps(ctx, () => client.connect(remote)),
+    connect: (ctx: Ctx, remote: string): Steps<Compatibility> => this.timedSteps(ctx, connectStep, remote, undefined),
     /** `Connector.get_for_node(remote)`: the Connector from its registry's table, or started (the caller blocks). */
     connectorFor: (ctx: Ctx, remote: string): Steps<Pid> => this.workerSteps(ctx, CONNECTOR_REGISTRY, atom(remote), 5_000),
     /** `Batcher.get(subscriber)`: the Batcher from its registry's table, or started (the caller blocks up to `batcher_lookup_timeout`). */
@@ -328,22 +327,22 @@ export class ZenCluster {
 
   /** `ZenMonitor.monitor(target)` from a plain handler: its reads see the tables as the handling began. */
   monitor(ctx: Ctx, target: Target): Ref {
-    return this.atOnce(ctx, (env) => client.monitor(env, target));
+    return this.atOnce(ctx, client.monitor, target, undefined);
   }
 
   /** `ZenMonitor.demonitor(ref, opts)` from a plain handler: always true. */
-  demonitor(ctx: Ctx, ref: Ref, opts: ('flush' | 'info')[] = []): boolean {
-    return this.atOnce(ctx, (env) => client.demonitor(env, ref, opts));
+  demonitor(ctx: Ctx, ref: Ref, opts: readonly ('flush' | 'info')[] = []): boolean {
+    return this.atOnce(ctx, client.demonitor, ref, opts);
   }
 
   /** `ZenMonitor.compatibility(target)` from a plain handler. */
   compatibility(ctx: Ctx, target: Target): Compatibility {
-    return this.atOnce(ctx, (env) => client.compatibility(env, target));
+    return this.atOnce(ctx, client.compatibility, target, undefined);
   }
 
   /** `ZenMonitor.compatibility_for_node(node)` from a plain handler. */
   compatibilityForNode(ctx: Ctx, remote: string): Compatibility {
-    return this.atOnce(ctx, (env) => client.compatibilityForNode(env, remote));
+    return this.atOnce(ctx, client.compatibilityForNode, remote, undefined);
   }
 
   /**
@@ -356,14 +355,17 @@ export class ZenCluster {
     return r.call;
   }
 
-  private timedSteps<R>(ctx: Ctx, make: (env: Env) => Iterator<Op, R, unknown>): Steps<R> {
+  // The client function comes with its arguments, not in a closure: a closure per call
+  // (a monitor each, in a large herd) is garbage the client API need not make.
+
+  private timedSteps<A, B, R>(ctx: Ctx, fn: ClientFn<A, B, R>, a: A, b: B): Steps<R> {
     const app = this.callerApp(ctx);
-    return new StepRun(app, ctx, make(envFor(app, ctx)));
+    return new StepRun(app, ctx, fn(envFor(app, ctx), a, b));
   }
 
-  private atOnce<R>(ctx: Ctx, make: (env: Env) => Iterator<Op, R, unknown>): R {
+  private atOnce<A, B, R>(ctx: Ctx, fn: ClientFn<A, B, R>, a: A, b: B): R {
     const app = this.callerApp(ctx);
-    const r = runAtOnce(app, ctx, make(envFor(app, ctx)));
+    const r = runAtOnce(app, ctx, fn(envFor(app, ctx), a, b));
     if (!('done' in r)) throw new Error('a client function that makes a call must run in a generator handler');
     return r.done;
   }
@@ -381,6 +383,14 @@ export class ZenCluster {
     return app;
   }
 
+}
+
+/** A client function of core/client.ts, run in the caller with its env and up to two arguments. */
+type ClientFn<A, B, R> = (env: Env, a: A, b: B) => Iterator<Op, R, unknown>;
+
+/** `ZenMonitor.connect(node)` needs no env. */
+function connectStep(_env: Env, remote: string): Iterator<Op, Compatibility, unknown> {
+  return client.connect(remote);
 }
 
 function needPeer(which: ZenProcess, peer: string | undefined): string {

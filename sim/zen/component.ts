@@ -201,7 +201,7 @@ class ProcessEnv implements Env {
 export type StepObserver = { seen(op: Op): void; done(ctx: Ctx): void };
 
 /** A synchronisation point (shared: nothing reads it but its `done`). */
-const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
+export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
 
 /**
  * One core step run inside the process `ctx` is running, as a generator handler the world
@@ -316,20 +316,20 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
       chargeItems(ctx, cost, op.msg);
       const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
       if (known !== undefined) return ctx.send(known, op.msg);
-      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => ctx.send(pid, op.msg));
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, sendTo(ctx, op.msg));
     }
     case 'cast_batcher': {
       chargeItems(ctx, cost, op.msg);
       const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, op.connector);
       if (known !== undefined) return ctx.send(known, op.msg);
-      return startWorker(app, ctx, batcherRegistry(op.connector, op.lookupTimeoutMs), blocking, (pid) => ctx.send(pid, op.msg));
+      return startWorker(app, ctx, batcherRegistry(op.connector, op.lookupTimeoutMs), blocking, sendTo(ctx, op.msg));
     }
     case 'call':
       return waitFor(ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs), blocking);
     case 'call_connector': {
       const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
       if (known !== undefined) return waitFor(ctx.call(known, op.msg, op.timeoutMs), blocking);
-      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => waitFor(ctx.call(pid, op.msg, op.timeoutMs), blocking));
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, callTo(ctx, op.msg, op.timeoutMs, blocking));
     }
     case 'reply':
       return ctx.reply(op.to, op.value);
@@ -359,6 +359,17 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
     default:
       return tableOp(app, ctx, op);
   }
+}
+
+// What to do with a worker once a registry miss has got it. Made here, not in `perform`:
+// a closure there would make V8 allocate a context on every operation performed.
+
+function sendTo(ctx: Ctx, msg: unknown): (pid: Pid) => unknown {
+  return (pid) => ctx.send(pid, msg);
+}
+
+function callTo(ctx: Ctx, msg: CallRequest, timeoutMs: number, blocking: boolean): (pid: Pid) => unknown {
+  return (pid) => waitFor(ctx.call(pid, msg, timeoutMs), blocking);
 }
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */

@@ -83,6 +83,22 @@ test('proxy subscribers: a set of {monitored, connector}, indexed both ways', ()
   assert.is(proxySubscribers.deleteConnector(c1), 0);
 });
 
+test('proxy subscribers: a target watched by one connector keeps its row through a duplicate insert and a delete naming another connector', () => {
+  const { proxySubscribers } = newZenTables();
+  const [c1, c2, t] = [pid(A), pid(C), pid(B)];
+  proxySubscribers.insert(t, c1);
+  proxySubscribers.insert(t, c1);
+  proxySubscribers.delete(t, c2);
+  assert.is(proxySubscribers.size, 1);
+  assert.ok(proxySubscribers.has(t, c1));
+  assert.not.ok(proxySubscribers.has(t, c2));
+  assert.equal(proxySubscribers.rowsFor(t), [{ monitored: t, connector: c1 }]);
+  proxySubscribers.delete(t, c1);
+  assert.is(proxySubscribers.size, 0);
+  assert.not.ok(proxySubscribers.has(t, c1));
+  assert.is(proxySubscribers.countFor(c1), 0);
+});
+
 test('atom and {name, node} targets are distinct keys', () => {
   const { proxySubscribers } = newZenTables();
   const c = pid(A);

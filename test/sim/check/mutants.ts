@@ -63,9 +63,9 @@ export const MUTANTS: readonly Mutant[] = [
   // ---- the mutation study of issue #10 ----------------------------------------------------------
   {
     name: 'connector-line-removed-invariant-throws',
-    breaks: "a Connector demonitoring a target's last monitor keeps the empty group: its invariant throws (runs crash)",
+    breaks: "a Connector demonitoring a target's last monitor keeps its entry (the row, or the empty group): its invariant throws (runs crash)",
     file: 'core/connector.ts',
-    find: '    if (group.size === 0) state.monitors.delete(key);\n',
+    find: '    if (!(entry instanceof TargetMonitors) || entry.size === 0) state.monitors.delete(key);\n',
     replace: '',
     expect: 'crash',
     origin: 'issue #10',
@@ -74,8 +74,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'connector-keeps-rows-after-demonitor',
     breaks: 'the Connector ignores a demonitor: its row stays (and the target is never unsubscribed)',
     file: 'core/connector.ts',
-    find: 'if (group?.delete(ref.uid)) {',
-    replace: 'if (group?.has(ref.uid) === false) {',
+    find: 'if (entry instanceof TargetMonitors ? entry.delete(ref.uid) : entry?.ref.uid === ref.uid) {',
+    replace: 'if (entry instanceof TargetMonitors ? entry.has(ref.uid) === false : false) {',
     expect: 'no-leaks-when-quiet',
     origin: 'issue #10',
   },
