@@ -1,12 +1,14 @@
-// `npm run bench:plan`: how `zensim plan` scales with worker threads. The same sweep
+// `npm run bench:plan`: how `zensim plan` scales with worker processes. The same sweep
 // (herd.ts at 10,000 targets, 4 settings × 4 seeds = 16 runs) runs as a whole command with
 // `--jobs 1` and with `--jobs 2`, each into a fresh directory, alternating, `ROUNDS`
 // times; per job count the median wall time and CPU time (of the whole command, child
 // processes included) count. DESIGN.md's target on an idle 2-core machine: `--jobs 2`
 // at least 1.6× the runs per second of `--jobs 1`, with at most 10% more total CPU.
-// Wall-time speed-up needs idle cores: on a loaded machine read the CPU figure.
+// Wall-time speed-up needs idle cores: on a loaded machine read the CPU figure. Each line
+// gives the 1-minute load average before and after the commands (the largest seen): a
+// load near 0 means the wall times are the machine's, above ~1 they are shared.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,28 +19,33 @@ const RUNS = 16;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SWEEP = ['scenarios/herd.ts', '--set', 'targets=10000', '--vary', 'zen.demand_amount=250,500,1000,2000', '--seeds', '4', '--quiet'];
 
-function once(jobs: number): { wallMs: number; cpuMs: number } {
+type Sample = { wallMs: number; cpuMs: number; load: number };
+
+function once(jobs: number): Sample {
   const dir = mkdtempSync(join(tmpdir(), 'zensim-plan-bench-'));
   try {
+    const load0 = loadavg()[0] as number;
     const t0 = performance.now();
     const cpuMs = commandCpuMs([process.execPath, 'bin/zensim.mjs', 'plan', ...SWEEP, '--out', join(dir, 'out'), '--jobs', String(jobs)], root);
-    return { wallMs: performance.now() - t0, cpuMs };
+    return { wallMs: performance.now() - t0, cpuMs, load: Math.max(load0, loadavg()[0] as number) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const samples: Record<number, { wallMs: number; cpuMs: number }[]> = { 1: [], 2: [] };
+const samples: Record<number, Sample[]> = { 1: [], 2: [] };
 once(1); // warm-up (a build, caches)
-for (let r = 0; r < ROUNDS; r++) for (const jobs of [1, 2]) (samples[jobs] as { wallMs: number; cpuMs: number }[]).push(once(jobs));
+for (let r = 0; r < ROUNDS; r++) for (const jobs of [1, 2]) (samples[jobs] as Sample[]).push(once(jobs));
 const fig = (jobs: number) => {
-  const s = samples[jobs] as { wallMs: number; cpuMs: number }[];
-  return { wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) };
+  const s = samples[jobs] as Sample[];
+  return { wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)), load: Math.max(...s.map((x) => x.load)) };
 };
 const one = fig(1);
 const two = fig(2);
 for (const [jobs, f] of [[1, one], [2, two]] as const) {
-  console.log(`plan --jobs ${jobs}: ${RUNS} runs in ${(f.wallMs / 1000).toFixed(2)} s wall (${((RUNS / f.wallMs) * 1000).toFixed(2)} runs/s), ${(f.cpuMs / 1000).toFixed(2)} s CPU (median of ${ROUNDS})`);
+  console.log(
+    `plan --jobs ${jobs}: ${RUNS} runs in ${(f.wallMs / 1000).toFixed(2)} s wall (${((RUNS / f.wallMs) * 1000).toFixed(2)} runs/s), ${(f.cpuMs / 1000).toFixed(2)} s CPU (median of ${ROUNDS}; load average up to ${f.load.toFixed(2)})`,
+  );
 }
 console.log(`ratio plan runs/s jobs2/jobs1: ${(one.wallMs / two.wallMs).toFixed(2)}`);
 console.log(`ratio plan cpu jobs2/jobs1: ${(two.cpuMs / one.cpuMs).toFixed(2)}`);

@@ -4,10 +4,12 @@
 //   ratio herd/limit: Y            CPU of the 100k herd ÷ CPU of the bare heap running its events at its mean queue length
 //   bytes allocated per event: Z   the 100k herd's JS-heap allocation ÷ its events
 //   startup cpu ms: H help, R run  `zensim --help`, `zensim run` of a 10-target herd (whole command, median)
+import { tuneV8 } from '../bin/v8.mjs';
 import * as herd from './herd.bench.js';
 import * as kernel from './kernel.bench.js';
 import * as startup from './startup.bench.js';
 
+tuneV8(); // as the command line runs: the figures are the simulator's as users get it
 const h = herd.bench();
 const k = kernel.bench();
 const s = startup.bench();

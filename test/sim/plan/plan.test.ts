@@ -3,6 +3,7 @@
 // the herd (targets 1000, no work ticker, zen only) whose answer is known in closed form:
 // same inputs give the same bytes, an interrupted sweep resumes and ends equal to an
 // uninterrupted one, and shards merged equal the single-machine result.
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
     await p;
   } catch (e) {
     assert.instance(e, InputError, `an InputError, got ${String(e)}`);
-    assert.match((e as Error).message, re);
+    assert.match((e as Error).message, re, (e as Error).message);
     assert.not.match((e as Error).message, /\n/, 'one line');
     return;
   }
@@ -72,7 +73,7 @@ function parseThrows(argv: string[], re: RegExp): void {
     parseArgs(argv);
   } catch (e) {
     assert.instance(e, InputError);
-    assert.match((e as Error).message, re);
+    assert.match((e as Error).message, re, (e as Error).message);
     return;
   }
   assert.unreachable(`expected ${argv.join(' ')} to be refused (${re})`);
@@ -427,6 +428,76 @@ test('shards 1/2 and 2/2 (one on worker threads) merged equal the single-machine
   mkdirSync(other);
   writeFileSync(join(other, 'sweep.json'), JSON.stringify({ ...(JSON.parse(read(s1, 'sweep.json')) as SweepDef), seedBase: 2 }));
   await rejects(runMerge({ kind: 'merge', dirs: [s1, other], out: join(TMP, 'm2'), quiet: true }, quiet), /holds a different sweep than .* \(its seedBase differs\)/);
+});
+
+test('a sweep on worker threads writes the same bytes as one in the main thread', async () => {
+  const dir = join(TMP, 'workers');
+  const r = await runPlan(planCmd(dir, { jobs: 2 }), quiet);
+  assert.equal([r.status, r.ran, r.workers], ['complete', 6, 2]);
+  for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(dir, f), read(REF, f), f);
+});
+
+// ---- failures on worker threads ---------------------------------------------------------
+
+/** A scenario whose run ends at once, or throws (fault=1), or calls process.exit(3) (fault=2: in a worker thread, ends the worker). */
+const FAULTY = `import { defineScenario, param } from 'zensim';
+export default defineScenario({
+  name: 'faulty',
+  description: 'a run that ends at once, or fails',
+  params: { fault: param.int(0, 'the planted fault', { min: 0, max: 2 }) },
+  cluster: () => ({ nodes: [{ name: 'a@h' }] }),
+  script: (run, p) => {
+    if (p.fault === 1) throw new Error('planted failure');
+    if (p.fault === 2) process.exit(3);
+    run.endAt(1000);
+  },
+});
+`;
+
+async function planFails(fault: number, re: RegExp): Promise<Error> {
+  const scenario = join(TMP, 'faulty.ts');
+  writeFileSync(scenario, FAULTY);
+  const dir = join(TMP, `faulty-${fault}`);
+  const cmd = planCmd(dir, { scenario, vary: [{ key: 'fault', values: ['0', String(fault)] }], set: [], seeds: 1, constraints: [], jobs: 2 });
+  try {
+    await runPlan(cmd, quiet);
+  } catch (e) {
+    assert.match((e as Error).message, re, (e as Error).message);
+    // The good run may or may not have finished first; nothing else is written.
+    assert.ok(!existsSync(join(dir, 'results.jsonl')) || lines(dir).every((l) => (JSON.parse(l) as JobResult).job === 0), 'only whole lines of the good run');
+    assert.not.ok(existsSync(join(dir, 'report.md')));
+    return e as Error;
+  }
+  return assert.unreachable(`expected the sweep to fail (${re})`) as never;
+}
+
+test('a run that throws on a worker stops the sweep with one line naming the run, its point and seed, and where it threw', async () => {
+  const e = await planFails(1, /^run 2 \(point fault=1, seed 1\): \S*faulty\.ts:8:\d+: planted failure \(vanilla run, at \d+ virtual ms\)$/);
+  assert.instance(e, InputError, 'the scenario\'s error, as bad input');
+});
+
+test('a worker that dies stops the sweep, saying how it ended', async () => {
+  assert.not.instance(await planFails(2, /^a plan worker exited \(code 3\)$/), InputError);
+});
+
+test('Ctrl-C at a terminal (SIGINT to the process group) interrupts a sweep on workers: finished runs kept, exit 130, nothing left running', async () => {
+  const dir = join(TMP, 'sigint');
+  const bin = fileURLToPath(new URL('../../../bin/zensim.mjs', import.meta.url));
+  const args = ['plan', HERD, '--vary', 'zen.demand_amount=10,100,1000', '--set', `targets=${N}`, '--set', 'work=false', '--set', 'mode=zen', '--seeds', '10', '--out', dir, '--jobs', '2'];
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let err = '';
+  child.stderr.on('data', (d) => (err += String(d)));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  const results = join(dir, 'results.jsonl');
+  while (!existsSync(results) || lines(dir).length === 0) await new Promise((r) => setTimeout(r, 20));
+  process.kill(-(child.pid as number), 'SIGINT');
+  assert.is(await closed, 130, err);
+  const kept = lines(dir).map((l) => (JSON.parse(l) as JobResult).job);
+  assert.ok(kept.length >= 1 && kept.length < 30, `${kept.length} runs kept`);
+  // Whole lines, each run once: those finished in order, then any that finished ahead of a run cut short.
+  assert.ok(kept.every((j, i) => i === 0 || j > (kept[i - 1] as number)), `increasing job numbers: ${kept.join(',')}`);
+  assert.match(err, new RegExp(`interrupted: ${kept.length} of 30 runs have results`));
+  assert.throws(() => process.kill(-(child.pid as number), 0), /ESRCH/, 'no process of the group is left');
 });
 
 test.after(() => rmSync(TMP, { recursive: true, force: true }));
