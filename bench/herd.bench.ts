@@ -7,6 +7,7 @@
 // at most 300 bytes per event, GC under 10%; 1M fully drained under 1.5 GB and 25 s CPU.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tuneV8 } from '../bin/v8.mjs';
 import herd from '../scenarios/herd.js';
 import type { ResultDoc, RunOptions } from '../sim/run/runner.js';
 import { runScenario } from '../sim/run/runner.js';
@@ -66,6 +67,7 @@ function million(): void {
 }
 
 if (process.argv.includes('--million')) {
+  tuneV8(); // its own process: the command's V8 option, as in bench/run.ts
   // A long run shows progress (stderr): every 2,000,000 events, the mode and virtual time reached.
   let shown = 0;
   const m = herdRun(1_000_000, ({ mode, virtualUs, events }) => {
