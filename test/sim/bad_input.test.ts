@@ -130,7 +130,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['parameters the scenario rejects together', ['run', scn('stress'), '--set', 'targets=10', '--set', 'killed=20'], /killed \(20\) must be <= targets \(10\)/],
   ['a partition healed before it is noticed', ['run', scn('partition'), '--set', 'healAfterMs=1000'], /healAfterMs \(1000\) must be > 75000/],
   ['exit reasons larger than the heap holds, one per subscriber', ['run', scn('amplification'), '--set', 'subscribers=200', '--set', 'reasonMapKeys=1000000', '--set', 'reasonListLength=1000000'], /this run needs about 15\.\d GB of memory in vanilla mode \(200 expected DOWNs at ~1,250 bytes each, measured, each holding ~80,100,000 bytes of its exit reason\)/],
-  ['more watchers than the heap holds', ['run', scn('fanout'), '--set', 'nodes=64', '--set', 'watchersPerNode=100000'], /this run needs about .* GB of memory in zen mode \(6,400,000 expected DOWNs at ~3,000 bytes each, measured\)/],
+  ['more watchers than the heap holds', ['run', scn('fanout'), '--set', 'nodes=64', '--set', 'watchersPerNode=100000'], /this run needs about .* GB of memory in zen mode \(6,400,000 expected DOWNs at ~1,200 bytes each, measured\)/],
   ['a partition at the start', ['run', scn('partition'), '--set', 'partitionAtMs=10'], /partitionAtMs must be >= 100, got 10/],
   // ZenMonitor, network and cost settings
   ['a negative zen value', run('--set', 'zen.demand_amount=-3'), /"demand_amount" must be a positive integer, got -3/],

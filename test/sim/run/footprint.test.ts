@@ -24,10 +24,10 @@ test('a run is refused when its most demanding mode does not fit the heap, with 
   checkFootprint(1_000_000, 1_000_000, ['vanilla'], { limitBytes: need - 1 }); // vanilla alone needs less
 });
 
-test('herd at 5,000,000 targets is refused before it spawns anything (this heap is far below 14 GB)', () => {
+test('herd at 5,000,000 targets is refused before it spawns anything on a default heap (it needs ~5.7 GB)', () => {
   assert.throws(
     () => runScenario(herd as never, { params: { targets: 5_000_000 } }),
-    (e: unknown) => e instanceof InputError && /needs about 14\.\d GB of memory in zen mode \(5,000,000 expected DOWNs at ~3,000 bytes each, measured\)/.test(e.message),
+    (e: unknown) => e instanceof InputError && /needs about 5\.7 GB of memory in zen mode \(5,000,000 expected DOWNs at ~1,200 bytes each, measured\)/.test(e.message),
   );
 });
 
