@@ -120,7 +120,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['a parameter of the wrong type', run('--set', 'targets=lots'), /targets must be a number, got 'lots'/],
   ['a parameter below its range', run('--set', 'targets=0'), /targets must be >= 1, got 0/],
   ['a parameter above its range', run('--set', 'targets=1e10'), /targets must be <= 4294967295, got 10000000000/],
-  ['a run too big for the heap', run('--set', 'targets=5000000'), /this run needs about 1[0-9]\.\d GB of memory in zen mode .*NODE_OPTIONS=--max-old-space-size=/],
+  ['a run too big for the heap', run('--set', 'targets=5000000'), /this run needs about 5\.7 GB of memory in zen mode .*NODE_OPTIONS=--max-old-space-size=/],
   ['a fractional count', run('--set', 'targets=1.5'), /targets must be an integer, got '1\.5'/],
   ['a period that overflows the clock', run('--set', 'workEveryMs=1e15'), /workEveryMs must be <= 4294967295, got 1000000000000000/],
   ['a negative cost per DOWN', run('--set', 'downCostUs=-1'), /downCostUs must be >= 0, got -1/],
@@ -129,7 +129,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['a bool that is not one', run('--set', 'work=maybe'), /work must be true or false, got 'maybe'/],
   ['parameters the scenario rejects together', ['run', scn('stress'), '--set', 'targets=10', '--set', 'killed=20'], /killed \(20\) must be <= targets \(10\)/],
   ['a partition healed before it is noticed', ['run', scn('partition'), '--set', 'healAfterMs=1000'], /healAfterMs \(1000\) must be > 75000/],
-  ['exit reasons larger than the heap holds, one per subscriber', ['run', scn('amplification'), '--set', 'subscribers=200', '--set', 'reasonMapKeys=1000000', '--set', 'reasonListLength=1000000'], /this run needs about 15\.\d GB of memory in vanilla mode \(200 expected DOWNs at ~1,250 bytes each, measured, each holding ~80,100,000 bytes of its exit reason\)/],
+  ['exit reasons larger than the heap holds, one per subscriber', ['run', scn('amplification'), '--set', 'subscribers=200', '--set', 'reasonMapKeys=1000000', '--set', 'reasonListLength=1000000'], /this run needs about 15\.\d GB of memory in vanilla mode \(200 expected DOWNs at ~1,100 bytes each, measured, each holding ~80,100,000 bytes of its exit reason\)/],
   ['more watchers than the heap holds', ['run', scn('fanout'), '--set', 'nodes=64', '--set', 'watchersPerNode=100000'], /this run needs about .* GB of memory in zen mode \(6,400,000 expected DOWNs at ~1,200 bytes each, measured\)/],
   ['a partition at the start', ['run', scn('partition'), '--set', 'partitionAtMs=10'], /partitionAtMs must be >= 100, got 10/],
   // ZenMonitor, network and cost settings
