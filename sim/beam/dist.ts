@@ -102,7 +102,7 @@ export class Distribution {
       case 'monitor':
         return this.remoteMonitorArrives(from, to, m);
       case 'demonitor': {
-        const mon = this.monitorFrom(from, to, m.ref, m.object);
+        const mon = this.heldMonitor(from, to, m.ref, m.object);
         if (mon !== undefined) w.signals.dropMonitor(mon);
         return;
       }
@@ -148,7 +148,7 @@ export class Distribution {
    * tree (a target exiting still holds the monitors its exit has not fired yet); a
    * named target's among the monitors from `from` (few: ZenMonitor's Connectors' on the Proxy).
    */
-  private monitorFrom(from: string, to: string, ref: Ref, object: Term): Monitor | undefined {
+  private heldMonitor(from: string, to: string, ref: Ref, object: Term): Monitor | undefined {
     const node = this.w.nodes.get(to);
     if (node?.up !== true) return undefined;
     let found: Monitor | undefined;
@@ -191,20 +191,24 @@ export class Distribution {
   unbusy(nodeName: string, peer: string): void {
     const w = this.w;
     const node = w.nodes.get(nodeName);
-    if (node?.up !== true || node.suspensions === 0) return;
-    w.forEachLiveOn(node, (p) => {
-      if (p.suspended !== peer) return;
+    if (node?.up !== true || node.suspendedProcs.size === 0) return;
+    // In spawn order (uid order), as a walk of the node's processes would take them.
+    const suspended = [...node.suspendedProcs].sort((a, b) => a.uid - b.uid);
+    for (let i = 0; i < suspended.length; i++) {
+      const p = suspended[i] as Proc;
+      if (!p.alive) node.suspendedProcs.delete(p);
+      if (!p.alive || p.suspended !== peer) continue;
       p.suspended = undefined;
-      node.suspensions--;
+      node.suspendedProcs.delete(p);
       if (p.status === 'waiting' && p.hasWork()) w.makeRunnable(p);
-    });
+    }
   }
 
   /** Marks `p` suspended on a busy connection to `peer` when its output queue is over the limit. */
   checkBusy(p: Proc, peer: string): void {
     if (!this.w.net.busy(p.pid.node, peer)) return;
-    if (p.suspended === undefined) this.w.nodeOf(p).suspensions++;
     p.suspended = peer;
+    this.w.nodeOf(p).suspendedProcs.add(p);
   }
 }
 

@@ -33,8 +33,8 @@ export class SimNode {
   /** A scheduling pass is queued for this node (see World.makeRunnable). */
   dispatchPending = false;
   readonly registered = new Map<string, Proc>();
-  /** Its processes suspended on a busy connection (an upper bound: one that died suspended still counts). */
-  suspensions = 0;
+  /** Its processes suspended on a busy connection (one that died suspended is dropped at the next unbusy). */
+  readonly suspendedProcs = new Set<Proc>();
   /**
    * Its processes that ever had a message, in the order of their first (dead ones too):
    * only they can hold a mailbox, so `markMailboxPeaks` finds the largest one without
@@ -138,7 +138,7 @@ export class SimNode {
   /** Forgets everything of the current incarnation (crash). */
   reset(): void {
     this.registered.clear();
-    this.suspensions = 0;
+    this.suspendedProcs.clear();
     this.messaged.length = 0;
     this.runQueue.clear();
     this.remoteOut.clear();
