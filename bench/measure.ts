@@ -48,11 +48,12 @@ export function measure<T>(f: () => T): Measured<T> {
 
 /**
  * CPU time of a whole command (its child processes included), ms: run under bash, whose
- * `times` builtin reports the CPU of the children it waited for.
+ * `times` builtin reports the CPU of the children it waited for. Its stderr shows; `env` is
+ * added to this process's environment.
  */
-export function commandCpuMs(argv: readonly string[], cwd: string): number {
+export function commandCpuMs(argv: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): number {
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const out = execFileSync('bash', ['-c', `${quoted} >/dev/null; rc=$?; times; exit $rc`], { cwd, encoding: 'utf8' });
+  const out = execFileSync('bash', ['-c', `${quoted} >/dev/null; rc=$?; times; exit $rc`], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   const children = out.trim().split('\n')[1] ?? '';
   const secs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   if (secs.length !== 2) throw new Error(`cannot read the CPU time of ${argv.join(' ')} from: ${out}`);
