@@ -4,15 +4,17 @@
 // Mirrors ZenMonitor.Local.Tables (Nodes: set; References: ordered_set keyed
 // {subscriber, ref}), ZenMonitor.Local's Subscribers set and ZenMonitor.Proxy.Tables
 // (Subscribers: ordered_set keyed {monitored, connector}). Rules: every operation a
-// component performs is O(1) or O(rows returned); iteration follows insertion order,
-// and where upstream walks an ordered_set the rows are sorted in Erlang term order when
-// read (never per insert); every table exposes its row count for memory accounting.
+// component performs is O(1) (a References take: O(log n)) or O(rows returned);
+// iteration follows insertion order, and where upstream walks an ordered_set the rows
+// are sorted in Erlang term order when read (never per insert); every table exposes its
+// row count for memory accounting.
 
 import type { Pid, Ref } from './terms.js';
 import { compareTerms } from './terms.js';
 import type { Target } from './messages.js';
 import { targetKey } from './messages.js';
 import { SmallMap } from './small_map.js';
+import { UidMap } from './uid_map.js';
 
 /** A Nodes row's value: `:compatible | :unavailable | {:incompatible, enforce_until, attempt}`. */
 export type NodeStatus =
@@ -50,9 +52,13 @@ export class NodesTable {
 /** A References row: `{{subscriber, ref}, target}`. */
 export type ReferenceRow = { readonly subscriber: Pid; readonly ref: Ref; readonly target: Target };
 
-/** References: `{subscriber, ref} -> target`, with O(1) take and per-subscriber listing. */
+/**
+ * References: `{subscriber, ref} -> target`, with O(log n) take and per-subscriber listing.
+ * A subscriber's rows are a UidMap by ref uid: its refs are made one after another, so a
+ * herd's 100,000 rows are two arrays, not a Map rehashed at every doubling and halving.
+ */
 export class ReferencesTable {
-  private readonly bySubscriber = new Map<number, Map<number, ReferenceRow>>();
+  private readonly bySubscriber = new Map<number, UidMap<ReferenceRow>>();
   private count = 0;
 
   get size(): number {
@@ -63,10 +69,10 @@ export class ReferencesTable {
   insert(subscriber: Pid, ref: Ref, target: Target): void {
     let rows = this.bySubscriber.get(subscriber.uid);
     if (rows === undefined) {
-      rows = new Map();
+      rows = new UidMap();
       this.bySubscriber.set(subscriber.uid, rows);
     }
-    // Counted by the size it grew by: a `has` first would be a second lookup in a map of up to a herd's refs.
+    // Counted by the size it grew by: a `has` first would be a second search.
     const before = rows.size;
     rows.set(ref.uid, { subscriber, ref, target });
     this.count += rows.size - before;
@@ -96,7 +102,7 @@ export class ReferencesTable {
   rowsOf(subscriber: Pid): ReferenceRow[] {
     const rows = this.bySubscriber.get(subscriber.uid);
     if (rows === undefined) return [];
-    return [...rows.values()].sort((a, b) => compareTerms(a.ref, b.ref));
+    return rows.valuesArray().sort((a, b) => compareTerms(a.ref, b.ref));
   }
 
   /** Number of rows of one subscriber. */

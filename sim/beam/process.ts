@@ -5,7 +5,7 @@
 // explicit `ctx.receive` (what proc_lib and supervisor.erl wait on); a generator handler
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
-import { HeldMonitors } from './held.js';
+import { UidMap } from '../../core/uid_map.js';
 import type { Atom, Pid, Ref, Term, Tuple } from '../../core/terms.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
@@ -299,7 +299,7 @@ export type Receiving = { readonly tag: Ref; readonly match: (msg: unknown) => b
  * registered name, kept message, stop reason, suspension, exit in progress, signal debt).
  */
 export type ProcExt = {
-  monitors: HeldMonitors | undefined;
+  monitors: UidMap<Monitor> | undefined;
   links: Map<number, Proc> | undefined;
   trapExit: boolean;
   parent: Pid | undefined;
@@ -340,7 +340,7 @@ export class RunState implements ProcExt {
   runFromUs = 0;
   cpuEndUs = 0;
   // ProcExt
-  monitors: HeldMonitors | undefined = undefined;
+  monitors: UidMap<Monitor> | undefined = undefined;
   links: Map<number, Proc> | undefined = undefined;
   trapExit = false;
   parent: Pid | undefined = undefined;
@@ -440,13 +440,13 @@ export class Proc {
   }
 
   /** Monitors this process holds, by ref uid (insertion ordered); undefined until its first. */
-  get monitors(): HeldMonitors | undefined {
+  get monitors(): UidMap<Monitor> | undefined {
     return this.ext?.monitors;
   }
 
   /** The map of the monitors this process holds, made on first use. */
-  ownMonitors(): HeldMonitors {
-    return (this.extra().monitors ??= new HeldMonitors());
+  ownMonitors(): UidMap<Monitor> {
+    return (this.extra().monitors ??= new UidMap<Monitor>());
   }
 
   monitorCount(): number {

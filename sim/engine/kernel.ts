@@ -1,6 +1,7 @@
 // The engine layer (sim/engine): the event kernel, seeded random streams (rng.ts) and
 // the metrics registry (metrics.ts). It knows nothing of BEAM, ZenMonitor or scenarios
-// and imports no other layer (core/ included); every layer above runs on it.
+// and imports from no other layer but core/'s bisection (uid_map.ts); every layer above
+// runs on it.
 //
 // The discrete-event kernel: an integer-microsecond virtual clock and one event queue
 // ordered by (time, insertion sequence), so same-time events run in the order they
@@ -13,6 +14,7 @@
 // fractional microsecond; the clock moves to each event's time, and forward inside an
 // event only to a time no pending event precedes or shares (`advanceTo`); nothing here
 // reads the wall clock.
+import { lowerBound } from '../../core/uid_map.js';
 
 export type Handler = (subject: number, arg: unknown) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
@@ -496,18 +498,6 @@ function grown(a: Float64Array): Float64Array {
   const b = new Float64Array(a.length * 2);
   b.set(a);
   return b;
-}
-
-/** The index of the first element of the sorted `a` not below `x` (of `x` itself when `a` holds it). */
-export function lowerBound(a: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((a[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A stack holding the slots [from, to), the lowest on top. */

@@ -50,6 +50,25 @@ test('references: rows of one subscriber come in ref order', () => {
   assert.equal(references.rowsOf(pid(A)), []);
 });
 
+test('references: a herd of rows taken in order, then one out of order, keep take, count and rows exact', () => {
+  const { references } = newZenTables();
+  const sub = pid(A);
+  const refs = Array.from({ length: 3000 }, () => ref());
+  refs.forEach((r, i) => references.insert(sub, r, atom(`t${i}`)));
+  for (let i = 0; i < 2500; i++) assert.equal(references.take(sub, refs[i]!)?.target, atom(`t${i}`));
+  assert.is(references.take(sub, refs[10]!), undefined, 'taken once');
+  references.insert(sub, refs[7]!, atom('again')); // an older ref than the newest held
+  assert.is(references.size, 501);
+  assert.is(references.countOf(sub), 501);
+  assert.equal(
+    references.rowsOf(sub).map((r) => r.ref),
+    [refs[7], ...refs.slice(2500)],
+  );
+  assert.equal(references.take(sub, refs[2999]!)?.target, atom('t2999'));
+  assert.equal(references.take(sub, refs[7]!)?.target, atom('again'));
+  assert.is(references.size, 499);
+});
+
 test('local subscribers: insert_new semantics', () => {
   const { localSubscribers } = newZenTables();
   const p = pid(A);

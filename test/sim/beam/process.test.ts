@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Pid, Ref } from '../../../core/terms.js';
 import { Mailbox, Monitor, Proc, type Envelope } from '../../../sim/beam/process.js';
-import { HeldMonitors } from '../../../sim/beam/held.js';
+import { UidMap } from '../../../core/uid_map.js';
 import { Roster } from '../../../sim/beam/roster.js';
 
 const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, buffer: 0, born: 0, place: 0, held: false });
@@ -66,7 +66,7 @@ test('monitors a process holds behave as a Map by ref uid: in order, after compa
   const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
   const target = new Proc(pid(1), { handle() {} });
   const mon = (u: number): Monitor => new Monitor(ref(u), watcher, target.pid, target);
-  const held = new HeldMonitors();
+  const held = new UidMap<Monitor>();
   const model = new Map<number, Monitor>();
   const same = (what: string): void => {
     assert.is(held.size, model.size, what);

@@ -1,0 +1,130 @@
+// A map keyed by uid (of a ref, mostly) that is what a `Map` gives (insertion order, a
+// re-made key going last) at two words an entry, when keys come in increasing order: the
+// monitors a process holds (sim/beam), a subscriber's References rows (tables.ts). A
+// process's refs are made one after another, in increasing order (a subscriber of a
+// million targets, the Proxy watching them), so entries are kept in two arrays found by
+// bisection, without a Map's four words or so an entry and its rehash at every doubling
+// and halving; a key older than the newest held (a ref made earlier and given to
+// `monitor`) turns them into a Map.
+
+/** How many may be gone before the arrays are compacted (then: once they are over half). */
+const COMPACT_MIN = 1024;
+
+/** Values must not be undefined (an undefined slot is one gone). */
+export class UidMap<V> {
+  /** Ref uids, increasing (those of monitors gone included, until a compaction). */
+  private uids: number[] = [];
+  /** The value of each uid, undefined once gone. */
+  private vals: (V | undefined)[] = [];
+  private gone = 0;
+  /** Every entry, once a ref came out of order. */
+  private map: Map<number, V> | undefined;
+
+  get size(): number {
+    return this.map !== undefined ? this.map.size : this.vals.length - this.gone;
+  }
+
+  get(uid: number): V | undefined {
+    if (this.map !== undefined) return this.map.get(uid);
+    const i = this.indexOf(uid);
+    return i < 0 ? undefined : this.vals[i];
+  }
+
+  set(uid: number, value: V): void {
+    if (this.map !== undefined) {
+      this.map.set(uid, value);
+      return;
+    }
+    const n = this.uids.length;
+    if (n === 0 || uid > (this.uids[n - 1] as number)) {
+      this.uids.push(uid);
+      this.vals.push(value);
+      return;
+    }
+    const i = this.indexOf(uid);
+    if (i >= 0) this.vals[i] = value; // as Map.set of a key held: it keeps its place
+    else {
+      const map = new Map<number, V>();
+      for (let j = 0; j < this.vals.length; j++) {
+        const m = this.vals[j];
+        if (m !== undefined) map.set(this.uids[j] as number, m);
+      }
+      this.map = map.set(uid, value);
+      this.uids = [];
+      this.vals = [];
+      this.gone = 0;
+    }
+  }
+
+  delete(uid: number): boolean {
+    if (this.map !== undefined) return this.map.delete(uid);
+    const i = this.indexOf(uid);
+    if (i < 0) return false;
+    this.vals[i] = undefined;
+    this.gone++;
+    if (this.gone === this.vals.length) {
+      this.uids = [];
+      this.vals = [];
+      this.gone = 0;
+    } else if (this.gone > COMPACT_MIN && this.gone * 2 > this.vals.length) this.compact();
+    return true;
+  }
+
+  has(uid: number): boolean {
+    return this.map !== undefined ? this.map.has(uid) : this.indexOf(uid) >= 0;
+  }
+
+  /** The values in insertion order (a snapshot: the caller may change the map while it walks it). */
+  valuesArray(): V[] {
+    const out: V[] = [];
+    this.forEachValue((m) => out.push(m));
+    return out;
+  }
+
+  /** Calls `f` on each value in insertion order (`f` must not change the map). */
+  forEachValue(f: (value: V) => void): void {
+    if (this.map !== undefined) {
+      this.map.forEach((m) => f(m));
+      return;
+    }
+    const vals = this.vals;
+    for (let i = 0; i < vals.length; i++) {
+      const m = vals[i];
+      if (m !== undefined) f(m);
+    }
+  }
+
+  /** The index of the value held with this uid, or -1. */
+  private indexOf(uid: number): number {
+    const uids = this.uids;
+    const lo = lowerBound(uids, uid);
+    return lo < uids.length && uids[lo] === uid && this.vals[lo] !== undefined ? lo : -1;
+  }
+
+  private compact(): void {
+    const n = this.vals.length - this.gone;
+    const uids = new Array<number>(n);
+    const vals = new Array<V>(n);
+    for (let i = 0, j = 0; i < this.vals.length; i++) {
+      const m = this.vals[i];
+      if (m === undefined) continue;
+      uids[j] = this.uids[i] as number;
+      vals[j++] = m;
+    }
+    this.uids = uids;
+    this.vals = vals;
+    this.gone = 0;
+  }
+}
+
+/** The index of the first element of the sorted `a` not below `x` (of `x` itself when `a` holds it). */
+export function lowerBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((a[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
