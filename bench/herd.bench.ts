@@ -62,13 +62,30 @@ export function bench(): HerdFigures {
   return { limitRatio: best.cpuMs / limit.cpuMs, bytesPerEvent: best.allocatedBytes / doc.events, gcShare: best.gcMs / best.wallMs };
 }
 
+const MILLION_ROUNDS = 2;
+
+type MillionRun = { cpuMs: number; wallMs: number; gcMs: number; rssMiB: number; doc: ResultDoc };
+
 /**
  * The 1,000,000-target herd as a user runs it: the command itself (`zensim run`, its
  * result document to a file), in its own process, so its peak RSS and CPU are the
  * command's; bench/probe.mjs reports the peak RSS and GC time from inside it. It shows its
- * progress on stderr, as any long run does.
+ * progress on stderr, as any long run does. Run `MILLION_ROUNDS` times: its CPU moves by
+ * a fifth or more between runs on a shared machine, so the least counts (as for the
+ * 100k herd), and the peak RSS is the largest seen.
  */
 function million(): void {
+  const runs = Array.from({ length: MILLION_ROUNDS }, millionRun);
+  const best = runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+  const rssMiB = Math.max(...runs.map((r) => r.rssMiB));
+  const drained = runs.every((r) => r.doc.runs.every((m) => m.downs.delivered === m.downs.expected));
+  console.log(
+    `herd 1,000,000 targets, both modes (zensim run, least CPU of ${MILLION_ROUNDS}): ${fmtInt(best.cpuMs)} ms CPU (all: ${runs.map((r) => fmtInt(r.cpuMs)).join(', ')}), ${fmtInt(best.wallMs)} ms wall, ${fmtInt(best.doc.events)} events, GC ${((100 * best.gcMs) / best.wallMs).toFixed(1)}% of the time (${perMode(best.doc)}), peak RSS ${fmtInt(rssMiB)} MiB (largest of ${MILLION_ROUNDS})`,
+  );
+  console.log(`  targets: fully drained: ${drained ? 'met' : 'MISSED'}; peak RSS under 1536 MiB: ${rssMiB < 1536 ? 'met' : 'MISSED'}; under 25 s CPU: ${best.cpuMs < 25_000 ? 'met' : 'MISSED'}`);
+}
+
+function millionRun(): MillionRun {
   const dir = mkdtempSync(join(tmpdir(), 'zensim-bench-1m-'));
   try {
     const probe = join(dir, 'probe.json');
@@ -78,13 +95,7 @@ function million(): void {
     const cpuMs = commandCpuMs(argv, root, { ZENSIM_BENCH_PROBE: probe });
     const wallMs = performance.now() - t0;
     const { maxRssKiB, gcMs } = JSON.parse(readFileSync(probe, 'utf8')) as { maxRssKiB: number; gcMs: number };
-    const doc = JSON.parse(readFileSync(result, 'utf8')) as ResultDoc;
-    const rssMiB = maxRssKiB / 1024;
-    const drained = doc.runs.every((r) => r.downs.delivered === r.downs.expected);
-    console.log(
-      `herd 1,000,000 targets, both modes (zensim run): ${fmtInt(cpuMs)} ms CPU, ${fmtInt(wallMs)} ms wall, ${fmtInt(doc.events)} events, GC ${((100 * gcMs) / wallMs).toFixed(1)}% of the time (${perMode(doc)}), peak RSS ${fmtInt(rssMiB)} MiB`,
-    );
-    console.log(`  targets: fully drained: ${drained ? 'met' : 'MISSED'}; peak RSS under 1536 MiB: ${rssMiB < 1536 ? 'met' : 'MISSED'}; under 25 s CPU: ${cpuMs < 25_000 ? 'met' : 'MISSED'}`);
+    return { cpuMs, wallMs, gcMs, rssMiB: maxRssKiB / 1024, doc: JSON.parse(readFileSync(result, 'utf8')) as ResultDoc };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

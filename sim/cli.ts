@@ -250,13 +250,13 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
     if (!echoed) say(`zensim run ${cmd.scenario} --seed ${cmd.seed}${cmd.set.map(([k, v]) => ` --set ${k}=${v}`).join('')}\n`);
     echoed = true;
   };
+  const tty = process.stderr.isTTY === true;
   const progress: NonNullable<RunOptions['onProgress']> = ({ mode, virtualUs, events }) => {
     const now = performance.now(); // wall-clock: ok
-    if (now - started < 1000 || now - lastShown < 250) return;
+    if (!progressDue(tty, now - started, now - lastShown)) return;
     lastShown = now;
     echo();
-    const rate = Math.round(events / ((now - started) / 1000));
-    say(`\r  ${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${rate.toLocaleString('en-US')} events/s   `);
+    say(progressLine(tty, mode, virtualUs, Math.round(events / ((now - started) / 1000))));
   };
   try {
     const steps = runSteps(sc, {
@@ -274,7 +274,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
       step = steps.next();
     }
     const doc = step.value;
-    if (lastShown !== started) say('\n');
+    if (tty && lastShown !== started) say('\n');
     echo();
     doc.wallMs = Math.round(performance.now() - started); // wall-clock: ok
     trace?.commit();
@@ -286,6 +286,21 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
     perfettoFile?.discard();
     throw e;
   }
+}
+
+/**
+ * Whether a run's progress is shown now, `sinceStart` and `sinceShown` ms of wall time
+ * in: after its first second, then on a terminal 4 times a second (the line is redrawn),
+ * in a log (a CI job, a redirect) every 10 s, a line each.
+ */
+export function progressDue(tty: boolean, sinceStart: number, sinceShown: number): boolean {
+  return sinceStart >= 1000 && sinceShown >= (tty ? 250 : 10_000);
+}
+
+/** A run's progress: redrawn in place on a terminal, a whole line in a log. */
+export function progressLine(tty: boolean, mode: string, virtualUs: number, eventsPerS: number): string {
+  const text = `${mode}: virtual ${(virtualUs / 1e6).toFixed(2)} s, ${eventsPerS.toLocaleString('en-US')} events/s`;
+  return tty ? `\r  ${text}   ` : `  ${text}\n`;
 }
 
 /**

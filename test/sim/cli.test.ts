@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main, parseArgs } from '../../sim/cli.js';
+import { main, parseArgs, progressDue, progressLine } from '../../sim/cli.js';
 import { InputError } from '../../sim/run/params.js';
 
 const herd = new URL('../../scenarios/herd.ts', import.meta.url).pathname;
@@ -26,6 +26,18 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
     process.stderr.write = e;
   }
 }
+
+test('run progress: redrawn 4 times a second on a terminal, a whole line every 10 s in a log', () => {
+  assert.not.ok(progressDue(true, 999, 999), 'nothing in the first second');
+  assert.ok(progressDue(true, 1000, 1000));
+  assert.not.ok(progressDue(true, 5000, 249));
+  assert.ok(progressDue(true, 5000, 250));
+  assert.not.ok(progressDue(false, 9999, 9999), 'a log: not before 10 s');
+  assert.ok(progressDue(false, 10_000, 10_000));
+  assert.not.ok(progressDue(false, 30_000, 9_999));
+  assert.is(progressLine(true, 'zen', 1_234_567, 250_000), '\r  zen: virtual 1.23 s, 250,000 events/s   ');
+  assert.is(progressLine(false, 'vanilla', 25_440_000, 319_100), '  vanilla: virtual 25.44 s, 319,100 events/s\n');
+});
 
 test('parseArgs: run with every option', () => {
   const cmd = parseArgs(['run', 'x.ts', '--seed', '7', '--set', 'targets=10', '--set', 'zen.demand_amount=5', '--json', '-', '--report', 'r.html', '--trace', 't.jsonl', '--perfetto', 'p.json', '--quiet']);
