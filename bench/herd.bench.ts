@@ -3,8 +3,9 @@
 // event; then the same number of events on the bare heap at the herd's mean queue length
 // (the `limit`: what the events would cost if the simulation did nothing but queue
 // them); then 1,000,000 targets as a `zensim run` command of its own, whose peak memory
-// (max RSS) and CPU are its own. DESIGN.md's targets on the 2-core machine: herd CPU within 4× the limit,
-// at most 300 bytes per event, GC under 10%; 1M fully drained under 1.5 GB and 25 s CPU.
+// (max RSS) and CPU are its own. DESIGN.md's targets on the 2-core machine: herd CPU
+// within 4× the limit, at most 300 bytes per event, GC under 10%; 1M fully drained under
+// 1.5 GB and 25 s CPU.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

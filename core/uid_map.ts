@@ -12,12 +12,12 @@ const COMPACT_MIN = 1024;
 
 /** Values must not be undefined (an undefined slot is one gone). */
 export class UidMap<V> {
-  /** Ref uids, increasing (those of monitors gone included, until a compaction). */
+  /** The keys, increasing (those of entries gone included, until a compaction). */
   private uids: number[] = [];
   /** The value of each uid, undefined once gone. */
   private vals: (V | undefined)[] = [];
   private gone = 0;
-  /** Every entry, once a ref came out of order. */
+  /** Every entry, once a key came out of order. */
   private map: Map<number, V> | undefined;
 
   get size(): number {
@@ -46,8 +46,8 @@ export class UidMap<V> {
     else {
       const map = new Map<number, V>();
       for (let j = 0; j < this.vals.length; j++) {
-        const m = this.vals[j];
-        if (m !== undefined) map.set(this.uids[j] as number, m);
+        const v = this.vals[j];
+        if (v !== undefined) map.set(this.uids[j] as number, v);
       }
       this.map = map.set(uid, value);
       this.uids = [];
@@ -77,20 +77,20 @@ export class UidMap<V> {
   /** The values in insertion order (a snapshot: the caller may change the map while it walks it). */
   valuesArray(): V[] {
     const out: V[] = [];
-    this.forEachValue((m) => out.push(m));
+    this.forEachValue((v) => out.push(v));
     return out;
   }
 
   /** Calls `f` on each value in insertion order (`f` must not change the map). */
   forEachValue(f: (value: V) => void): void {
     if (this.map !== undefined) {
-      this.map.forEach((m) => f(m));
+      this.map.forEach((v) => f(v));
       return;
     }
     const vals = this.vals;
     for (let i = 0; i < vals.length; i++) {
-      const m = vals[i];
-      if (m !== undefined) f(m);
+      const v = vals[i];
+      if (v !== undefined) f(v);
     }
   }
 
@@ -106,10 +106,10 @@ export class UidMap<V> {
     const uids = new Array<number>(n);
     const vals = new Array<V>(n);
     for (let i = 0, j = 0; i < this.vals.length; i++) {
-      const m = this.vals[i];
-      if (m === undefined) continue;
+      const v = this.vals[i];
+      if (v === undefined) continue;
       uids[j] = this.uids[i] as number;
-      vals[j++] = m;
+      vals[j++] = v;
     }
     this.uids = uids;
     this.vals = vals;
