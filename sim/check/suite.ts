@@ -16,8 +16,8 @@
 // Rules: same seed, same schedules, same verdicts; the pass can be stopped between runs
 // (`shouldStop`), and then reports what it did, shrinking what it has with what it has.
 import { join } from 'node:path';
-import fc from 'fast-check';
-import { scheduleArb, type ArbOptions } from './arbitraries.js';
+import type { Arbitrary } from 'fast-check';
+import type { ArbOptions } from './arbitraries.js';
 import { Facts } from './facts.js';
 import { classify, classKey, type Finding } from './findings.js';
 import type { Observations } from './observations.js';
@@ -118,6 +118,11 @@ export async function runCheck(opts: CheckOptions = {}): Promise<CheckReport> {
   const runs = opts.runs ?? 100;
   const seed = opts.seed ?? 1;
   const props = opts.property === undefined ? PROPERTIES : [propertyByName(opts.property) as Property];
+  // fast-check and the arbitraries are loaded here, not with the library: every scenario
+  // file imports this module's layer through 'zensim', and loading fast-check cost every
+  // command ~40 ms of CPU (`zensim run`, `--help`, each plan worker).
+  const { default: fc } = await import('fast-check');
+  const { scheduleArb } = await import('./arbitraries.js');
   const arb = scheduleArb(opts.arb).map((s) => withSettings(s, opts.zen ?? []));
   const observe = observer(opts.steps);
   const pass = new Pass(props, observe, opts);
@@ -129,7 +134,7 @@ export async function runCheck(opts: CheckOptions = {}): Promise<CheckReport> {
     { seed, numRuns: runs },
   );
   const shrinkOpts = { seed, runs, shrink: opts.shrink !== false, replayDir: opts.replayDir === undefined ? '.zensim' : opts.replayDir };
-  for (const c of pass.allClasses()) c.example = await example(c, arb, observe, shrinkOpts, opts);
+  for (const c of pass.allClasses()) c.example = await example(fc, c, arb, observe, shrinkOpts, opts);
   return pass.report(seed, runs);
 }
 
@@ -277,8 +282,10 @@ function observer(steps: Partial<ComponentSteps> | undefined): Observe {
 
 type ShrinkOptions = { seed: number; runs: number; shrink: boolean; replayDir: string | null };
 
+type FastCheck = typeof import('fast-check').default;
+
 /** Shrinks class `c` from its first run, keeping its class; writes and describes the example. */
-async function example(c: FailureClass, arb: fc.Arbitrary<Schedule>, observe: Observe, o: ShrinkOptions, opts: CheckOptions): Promise<Example> {
+async function example(fc: FastCheck, c: FailureClass, arb: Arbitrary<Schedule>, observe: Observe, o: ShrinkOptions, opts: CheckOptions): Promise<Example> {
   let found = c.firstSchedule;
   let shrinks = 0;
   let minimal = false;
