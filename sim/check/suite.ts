@@ -120,7 +120,7 @@ export async function runCheck(opts: CheckOptions = {}): Promise<CheckReport> {
   const props = opts.property === undefined ? PROPERTIES : [propertyByName(opts.property) as Property];
   // fast-check and the arbitraries are loaded here, not with the library: every scenario
   // file imports this module's layer through 'zensim', and loading fast-check cost every
-  // command ~40 ms of CPU (`zensim run`, `--help`, each plan worker).
+  // command 25-40 ms of CPU (`zensim run`, `--help`, each plan worker).
   const { default: fc } = await import('fast-check');
   const { scheduleArb } = await import('./arbitraries.js');
   const arb = scheduleArb(opts.arb).map((s) => withSettings(s, opts.zen ?? []));
