@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
+import { tuneV8 } from '../bin/v8.mjs';
 import herd from '../scenarios/herd.js';
 import { FOOTPRINT } from '../sim/run/footprint.js';
 import { runScenario } from '../sim/run/runner.js';
@@ -21,6 +22,7 @@ function peakLiveBytes(mode: string, targets: number): number {
 }
 
 if (process.argv[2] === '--child') {
+  tuneV8(); // the command's V8 settings: its heap grows as the command's does
   const profiler = new v8.GCProfiler();
   profiler.start();
   runScenario(herd as never, { params: { targets: Number(process.argv[4]) }, set: [['mode', process.argv[3] as string]] });
