@@ -90,9 +90,8 @@ export class ReferencesTable {
   /** `:ets.take`: removes and returns the row, if any. */
   take(subscriber: Pid, ref: Ref): ReferenceRow | undefined {
     const rows = this.bySubscriber.get(subscriber.uid);
-    const row = rows?.get(ref.uid);
+    const row = rows?.take(ref.uid);
     if (rows === undefined || row === undefined) return undefined;
-    rows.delete(ref.uid);
     if (rows.size === 0) this.bySubscriber.delete(subscriber.uid);
     this.count--;
     return row;

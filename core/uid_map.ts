@@ -57,9 +57,19 @@ export class UidMap<V> {
   }
 
   delete(uid: number): boolean {
-    if (this.map !== undefined) return this.map.delete(uid);
+    return this.take(uid) !== undefined;
+  }
+
+  /** Removes the entry of `uid` and returns its value (undefined if none): one search. */
+  take(uid: number): V | undefined {
+    if (this.map !== undefined) {
+      const v = this.map.get(uid);
+      this.map.delete(uid);
+      return v;
+    }
     const i = this.indexOf(uid);
-    if (i < 0) return false;
+    if (i < 0) return undefined;
+    const v = this.vals[i];
     this.vals[i] = undefined;
     this.gone++;
     if (this.gone === this.vals.length) {
@@ -67,7 +77,7 @@ export class UidMap<V> {
       this.vals = [];
       this.gone = 0;
     } else if (this.gone > COMPACT_MIN && this.gone * 2 > this.vals.length) this.compact();
-    return true;
+    return v;
   }
 
   has(uid: number): boolean {
