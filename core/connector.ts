@@ -32,6 +32,7 @@ import { namedTarget, regNameAtom, targetKey, zenReason } from './messages.js';
 import type { Effect, Env, Init } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { Step } from './ops.js';
+import { once } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
 import { SmallMap } from './small_map.js';
@@ -96,20 +97,23 @@ export function initConnector(remote: string, env: Env): Init<ConnectorState> {
   return { state, effects: [scheduleSweep(env)] };
 }
 
-export function* connectorStep(state: ConnectorState, input: ConnectorInput, env: Env): Step {
+export function connectorStep(state: ConnectorState, input: ConnectorInput, env: Env): Step {
   // Checks as plain throws: a message closure here would make every step allocate a context.
   if (state.pending !== null) throw new InvariantError(`Connector(${state.remote}) is blocked in a call but was fed '${input.kind}'`);
+  // A monitor or demonitor (one per target) changes the state at once and casts at most
+  // one increment: a `once` step, not a generator.
   switch (input.kind) {
-    case 'monitor': {
-      const enqueued = monitor(state, input);
-      if (enqueued !== undefined) yield enqueued;
-      break;
-    }
-    case 'demonitor': {
-      const enqueued = demonitor(state, input);
-      if (enqueued !== undefined) yield enqueued;
-      break;
-    }
+    case 'monitor':
+      return checked(state, once(monitor(state, input)));
+    case 'demonitor':
+      return checked(state, once(demonitor(state, input)));
+    default:
+      return otherStep(state, input, env);
+  }
+}
+
+function* otherStep(state: ConnectorState, input: Exclude<ConnectorInput, MonitorMsg | DemonitorMsg>, env: Env): Step {
+  switch (input.kind) {
     case 'sweep':
       yield* sweepTick(state, env);
       break;
@@ -135,9 +139,15 @@ export function* connectorStep(state: ConnectorState, input: ConnectorInput, env
     default:
       assertNever(input);
   }
+  checked(state, undefined);
+}
+
+/** Every monitored target counts at least one monitor, and none are counted when none are held; then `step`. */
+function checked<S>(state: ConnectorState, step: S): S {
   if (state.monitorCount < state.monitors.size || (state.monitorCount === 0) !== (state.monitors.size === 0)) {
     throw new InvariantError(`Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`);
   }
+  return step;
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */

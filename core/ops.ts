@@ -56,8 +56,42 @@ export type KnownNodeOp = { readonly kind: 'known_node'; readonly node: string }
  */
 export type Op = Effect | TableOp | KnownNodeOp;
 
-/** A step: yields operations, is answered with their results, returns R. */
-export type Step<R = void> = Generator<Op, R, unknown>;
+/**
+ * A step: yields operations, is answered with their results, returns R. Nearly every step
+ * is a generator; `once` makes the one of a handling with a single operation whose answer
+ * it does not read.
+ */
+export type Step<R = void> = Iterator<Op, R, unknown> & Iterable<Op, R, unknown>;
+
+const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+
+/** A step that performs `op` (none if undefined) and ends. */
+class Once implements Step {
+  constructor(private op: Op | undefined) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Op, void> {
+    const value = this.op;
+    if (value === undefined) return DONE;
+    this.op = undefined;
+    return { done: false, value };
+  }
+}
+
+/** Nothing to perform (it keeps no state, so one serves every such step). */
+const NOTHING: Step = new Once(undefined);
+
+/**
+ * The step of a handling that performs at most one operation and reads no answer: the
+ * Connector's per-monitor casts, one a target, would each make a generator and its
+ * results (~250 bytes) as a `function*`; this is ~60, or nothing at all.
+ */
+export function once(op: Op | undefined): Step {
+  return op === undefined ? NOTHING : new Once(op);
+}
 
 /** The number of rows an operation touches (its cost is per row): 1 for single-row calls. */
 export function tableOpRows(op: TableOp, result: unknown): number {

@@ -109,6 +109,19 @@ test('Monitoring a remote process (local bookkeeping) already monitored pid is n
   assert.is(state.monitorCount, 2);
 });
 
+test('a monitor step (not a generator) yields its one increment once, then stays done; a repeat monitor yields nothing', () => {
+  const { env, state, sub } = setup();
+  const target = pid(B);
+  const first = connectorSteps(state, { kind: 'monitor', target, ref: ref(), subscriber: sub }, env);
+  const r = first.next(undefined);
+  assert.is(r.done, false);
+  assert.equal(r.value, { kind: 'metric', name: 'zen_monitor.local.connector.enqueue', value: 1, tags: ['op:subscribe'] });
+  assert.equal([first.next(undefined), first.next(undefined)].map((x) => x.done), [true, true]);
+  const again = connectorSteps(state, { kind: 'monitor', target, ref: ref(), subscriber: sub }, env);
+  assert.equal([again.next(undefined), again.next(undefined)].map((x) => x.done), [true, true]);
+  assert.is(state.monitorCount, 2);
+});
+
 test('a target already monitored is not re-queued after a sweep sent it', () => {
   const { env, state, sub } = setup();
   markCompatible(env);
