@@ -58,6 +58,22 @@ test('monitor inserts the reference row, casts to the target node Connector and 
   assert.equal(env.tables.references.get(env.self, r), { subscriber: env.self, ref: r, target });
 });
 
+test("monitor performs its operations in upstream's order (the row before the cast, the subscriber read after it), then stays done", () => {
+  const env = new TestEnv(A);
+  const step = client.monitor(env, pid(B));
+  const ran = runStep(step, env);
+  assert.equal(
+    ran.ops.map((op) => op.kind),
+    ['metric', 'references.insert', 'cast_connector', 'subscribers.member', 'send_named'],
+  );
+  assert.equal(step.next(undefined), { done: true, value: ran.value });
+  env.tables.localSubscribers.insertNew(env.self);
+  assert.equal(
+    runStep(client.monitor(env, pid(B)), env).ops.map((op) => op.kind),
+    ['metric', 'references.insert', 'cast_connector', 'subscribers.member'],
+  );
+});
+
 test('monitor asks for monitor_subscriber only while the caller is not in the subscriber set', () => {
   const env = new TestEnv(A);
   monitor(env, pid(B));
