@@ -223,14 +223,14 @@ export class World {
    * Spawns a process on `node` now, from outside any process. `offHeapQueue`:
    * `message_queue_data` `off_heap` (its queued messages stay out of its heap).
    */
-  spawn(nodeName: string, behaviour: Behaviour, opts: { name?: string; offHeapQueue?: boolean } = {}): Pid {
+  spawn(nodeName: string, behaviour: Behaviour, opts?: { name?: string; offHeapQueue?: boolean }): Pid {
     const node = this.node(nodeName);
     if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = new Proc(pid, behaviour);
     this.procs.push(p);
-    this.mem.spawned(p, opts.offHeapQueue === true);
-    if (opts.name !== undefined) this.register(p, opts.name);
+    this.mem.spawned(p, opts?.offHeapQueue === true);
+    if (opts?.name !== undefined) this.register(p, opts.name);
     if (behaviour.init !== undefined) {
       p.resume = INIT;
       this.makeRunnable(p);
