@@ -142,11 +142,15 @@ export class PidSet {
 /** A Proxy Subscribers row: `{{monitored, connector}}`. */
 export type ProxySubscriberRow = { readonly monitored: Target; readonly connector: Pid };
 
-/** Proxy Subscribers: the set of `{monitored, connector}`, indexed both ways. */
+/**
+ * Proxy Subscribers: the set of `{monitored, connector}`, indexed by target. A
+ * connector's rows are found by a walk of every row, as `:ets.match_delete` with the
+ * target a wildcard walks the whole table (it runs when a Connector goes, not per
+ * message); an index by connector would cost a second map entry per row.
+ */
 export class ProxySubscribersTable {
   /** A target's one row (mostly: a target watched from one node), or its rows by connector uid once it has two. */
   private readonly byTarget = new Map<number | string, ProxySubscriberRow | SmallMap<number, ProxySubscriberRow>>();
-  private readonly byConnector = new Map<number, Map<number | string, ProxySubscriberRow>>();
   private count = 0;
 
   get size(): number {
@@ -166,7 +170,6 @@ export class ProxySubscribersTable {
       if (forTarget.connector.uid === connector.uid) return;
       this.byTarget.set(key, new SmallMap<number, ProxySubscriberRow>().set(forTarget.connector.uid, forTarget).set(connector.uid, row));
     }
-    getOrMake(this.byConnector, connector.uid).set(key, row);
     this.count++;
   }
 
@@ -188,38 +191,20 @@ export class ProxySubscribersTable {
     return rows.valuesArray().sort((a, b) => compareTerms(a.connector, b.connector));
   }
 
-  /** Number of rows of one connector. */
-  countFor(connector: Pid): number {
-    return this.byConnector.get(connector.uid)?.size ?? 0;
-  }
-
   /** `:ets.match_delete({{:_, connector}})`: removes every row of `connector`; returns how many. */
   deleteConnector(connector: Pid): number {
-    const rows = this.byConnector.get(connector.uid);
-    if (rows === undefined) return 0;
-    const keys = [...rows.keys()];
-    for (const key of keys) this.remove(key, connector.uid);
-    return keys.length;
+    const before = this.count;
+    // Deleting the entry a Map walk is at is safe: the walk goes on with the next.
+    for (const key of this.byTarget.keys()) this.remove(key, connector.uid);
+    return before - this.count;
   }
 
   private remove(key: number | string, connectorUid: number): void {
     const forTarget = this.byTarget.get(key);
     if (forTarget instanceof SmallMap ? !forTarget.delete(connectorUid) : forTarget?.connector.uid !== connectorUid) return;
     if (!(forTarget instanceof SmallMap) || forTarget.size === 0) this.byTarget.delete(key);
-    const forConnector = this.byConnector.get(connectorUid);
-    forConnector?.delete(key);
-    if (forConnector?.size === 0) this.byConnector.delete(connectorUid);
     this.count--;
   }
-}
-
-function getOrMake<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
-  let inner = map.get(key);
-  if (inner === undefined) {
-    inner = new Map();
-    map.set(key, inner);
-  }
-  return inner;
 }
 
 /** The four ZenMonitor tables of one node. */

@@ -79,7 +79,7 @@ test('local subscribers: insert_new semantics', () => {
   assert.not.ok(localSubscribers.has(p));
 });
 
-test('proxy subscribers: a set of {monitored, connector}, indexed both ways', () => {
+test('proxy subscribers: a set of {monitored, connector}; a connector\'s rows are deleted together', () => {
   const { proxySubscribers } = newZenTables();
   const [c1, c2] = [pid(A), pid(C)];
   const [t1, t2] = [pid(B), namedTarget('worker', B)];
@@ -93,12 +93,13 @@ test('proxy subscribers: a set of {monitored, connector}, indexed both ways', ()
     { monitored: t1, connector: c1 },
     { monitored: t1, connector: c2 },
   ]);
-  assert.is(proxySubscribers.countFor(c1), 2);
   proxySubscribers.delete(t1, c2);
   assert.is(proxySubscribers.size, 2);
+  proxySubscribers.insert(t2, c2);
   assert.is(proxySubscribers.deleteConnector(c1), 2);
-  assert.is(proxySubscribers.size, 0);
+  assert.is(proxySubscribers.size, 1);
   assert.equal(proxySubscribers.rowsFor(t1), []);
+  assert.equal(proxySubscribers.rowsFor(t2), [{ monitored: t2, connector: c2 }]);
   assert.is(proxySubscribers.deleteConnector(c1), 0);
 });
 
@@ -115,7 +116,7 @@ test('proxy subscribers: a target watched by one connector keeps its row through
   proxySubscribers.delete(t, c1);
   assert.is(proxySubscribers.size, 0);
   assert.not.ok(proxySubscribers.has(t, c1));
-  assert.is(proxySubscribers.countFor(c1), 0);
+  assert.is(proxySubscribers.deleteConnector(c1), 0);
 });
 
 test('atom and {name, node} targets are distinct keys', () => {
