@@ -1,12 +1,13 @@
-// `npm run bench:plan`: how `zensim plan` scales with worker processes. The same sweep
-// (herd.ts at 10,000 targets, 4 settings × 4 seeds = 16 runs) runs as a whole command with
-// `--jobs 1` and with `--jobs 2`, each into a fresh directory, alternating, `ROUNDS`
-// times; per job count the median wall time and CPU time (of the whole command, child
-// processes included) count. DESIGN.md's target on an idle 2-core machine: `--jobs 2`
-// at least 1.6× the runs per second of `--jobs 1`, with at most 10% more total CPU.
-// Wall-time speed-up needs idle cores: on a loaded machine read the CPU figure. Each line
-// gives the 1-minute load average before and after the commands (the largest seen): a
-// load near 0 means the wall times are the machine's, above ~1 they are shared.
+// `npm run bench:plan`: how `zensim plan` scales with worker threads. Each sweep (herd.ts
+// over 4 settings: at 10,000 targets × 4 seeds = 16 runs, then at 100,000 targets × 2
+// seeds = 8 runs) runs as a whole command with `--jobs 1` and with `--jobs 2`, each into
+// a fresh directory, alternating, its `rounds` times; per job count the median wall time
+// and CPU time (of the whole command, its threads included) count. DESIGN.md's target on
+// an idle 2-core machine: `--jobs 2` at least 1.6× the runs per second of `--jobs 1`,
+// with at most 10% more total CPU. Wall-time speed-up needs idle cores: on a loaded
+// machine read the CPU figure. Each line gives the 1-minute load average before and
+// after the commands (the largest seen): a load near 0 means the wall times are the
+// machine's, above ~1 they are shared.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,38 +15,53 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { commandCpuMs, median } from './measure.js';
 
-const ROUNDS = 3;
-const RUNS = 16;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SWEEP = ['scenarios/herd.ts', '--set', 'targets=10000', '--vary', 'zen.demand_amount=250,500,1000,2000', '--seeds', '4', '--quiet'];
 
+/**
+ * The sweeps: the issue's small one, where each isolate's warm-up (~1.2 s of CPU, V8's
+ * optimizing compiler) is most of the work, and one of operator-sized runs (100,000
+ * targets, ~2 s each), where it is amortized. Its figures print with a suffix.
+ */
+const SWEEPS = [
+  { suffix: '', targets: 10_000, seeds: 4, rounds: 3 },
+  { suffix: ' (100k herd)', targets: 100_000, seeds: 2, rounds: 2 },
+] as const;
+const POINTS = 'zen.demand_amount=250,500,1000,2000';
+
+type Sweep = (typeof SWEEPS)[number];
 type Sample = { wallMs: number; cpuMs: number; load: number };
 
-function once(jobs: number): Sample {
+function once(sweep: Sweep, jobs: number): Sample {
   const dir = mkdtempSync(join(tmpdir(), 'zensim-plan-bench-'));
   try {
     const load0 = loadavg()[0] as number;
     const t0 = performance.now();
-    const cpuMs = commandCpuMs([process.execPath, 'bin/zensim.mjs', 'plan', ...SWEEP, '--out', join(dir, 'out'), '--jobs', String(jobs)], root);
+    const args = ['scenarios/herd.ts', '--set', `targets=${sweep.targets}`, '--vary', POINTS, '--seeds', String(sweep.seeds), '--quiet'];
+    const cpuMs = commandCpuMs([process.execPath, 'bin/zensim.mjs', 'plan', ...args, '--out', join(dir, 'out'), '--jobs', String(jobs)], root);
     return { wallMs: performance.now() - t0, cpuMs, load: Math.max(load0, loadavg()[0] as number) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const samples: Record<number, Sample[]> = { 1: [], 2: [] };
-once(1); // warm-up (a build, caches)
-for (let r = 0; r < ROUNDS; r++) for (const jobs of [1, 2]) (samples[jobs] as Sample[]).push(once(jobs));
-const fig = (jobs: number) => {
-  const s = samples[jobs] as Sample[];
-  return { wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)), load: Math.max(...s.map((x) => x.load)) };
-};
-const one = fig(1);
-const two = fig(2);
-for (const [jobs, f] of [[1, one], [2, two]] as const) {
-  console.log(
-    `plan --jobs ${jobs}: ${RUNS} runs in ${(f.wallMs / 1000).toFixed(2)} s wall (${((RUNS / f.wallMs) * 1000).toFixed(2)} runs/s), ${(f.cpuMs / 1000).toFixed(2)} s CPU (median of ${ROUNDS}; load average up to ${f.load.toFixed(2)})`,
-  );
+function measureSweep(sweep: Sweep): void {
+  const runs = 4 * sweep.seeds;
+  const samples: Record<number, Sample[]> = { 1: [], 2: [] };
+  for (let r = 0; r < sweep.rounds; r++) for (const jobs of [1, 2]) (samples[jobs] as Sample[]).push(once(sweep, jobs));
+  const fig = (jobs: number) => {
+    const s = samples[jobs] as Sample[];
+    return { wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)), load: Math.max(...s.map((x) => x.load)) };
+  };
+  const one = fig(1);
+  const two = fig(2);
+  for (const [jobs, f] of [[1, one], [2, two]] as const) {
+    console.log(
+      `plan --jobs ${jobs}: ${runs} runs of a ${sweep.targets.toLocaleString('en-US')}-target herd in ${(f.wallMs / 1000).toFixed(2)} s wall (${((runs / f.wallMs) * 1000).toFixed(2)} runs/s), ${(f.cpuMs / 1000).toFixed(2)} s CPU (median of ${sweep.rounds}; load average up to ${f.load.toFixed(2)})`,
+    );
+  }
+  console.log(`ratio plan runs/s jobs2/jobs1${sweep.suffix}: ${(one.wallMs / two.wallMs).toFixed(2)}`);
+  console.log(`ratio plan cpu jobs2/jobs1${sweep.suffix}: ${(two.cpuMs / one.cpuMs).toFixed(2)}`);
 }
-console.log(`ratio plan runs/s jobs2/jobs1: ${(one.wallMs / two.wallMs).toFixed(2)}`);
-console.log(`ratio plan cpu jobs2/jobs1: ${(two.cpuMs / one.cpuMs).toFixed(2)}`);
+
+once(SWEEPS[0], 1); // warm-up (a build, caches)
+for (const sweep of SWEEPS) measureSweep(sweep);
