@@ -24,9 +24,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 const SWEEPS = [
   { suffix: '', targets: 10_000, seeds: 4, rounds: 3 },
-  { suffix: ' (100k herd)', targets: 100_000, seeds: 2, rounds: 2 },
+  { suffix: ' (100k herd)', targets: 100_000, seeds: 2, rounds: 3 },
 ] as const;
-const POINTS = 'zen.demand_amount=250,500,1000,2000';
+const VALUES = ['250', '500', '1000', '2000'];
+const POINTS = `zen.demand_amount=${VALUES.join(',')}`;
 
 type Sweep = (typeof SWEEPS)[number];
 type Sample = { wallMs: number; cpuMs: number; load: number };
@@ -45,7 +46,7 @@ function once(sweep: Sweep, jobs: number): Sample {
 }
 
 function measureSweep(sweep: Sweep): void {
-  const runs = 4 * sweep.seeds;
+  const runs = VALUES.length * sweep.seeds;
   const samples: Record<number, Sample[]> = { 1: [], 2: [] };
   for (let r = 0; r < sweep.rounds; r++) for (const jobs of [1, 2]) (samples[jobs] as Sample[]).push(once(sweep, jobs));
   const fig = (jobs: number) => {

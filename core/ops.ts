@@ -1,10 +1,10 @@
 // A ZenMonitor step, one operation at a time. A step (a component handling one input, or
-// a client function inside its caller) is a generator: it yields each operation it
-// performs, in program order (a read or write of a shared table, a send, a call, a
-// monitor, a timer, ...), and the runtime answers each with its result. So a runtime can
-// perform every operation at the CPU time the code reaches it, interleaved with the other
-// processes of the node as upstream's are, while core stays pure: a test steps the
-// generator by hand against plain tables (`applyTableOp`).
+// a client function inside its caller) is an iterator, nearly always a generator: it
+// yields each operation it performs, in program order (a read or write of a shared
+// table, a send, a call, a monitor, a timer, ...), and the runtime answers each with its
+// result. So a runtime can perform every operation at the CPU time the code reaches it,
+// interleaved with the other processes of the node as upstream's are, while core stays
+// pure: a test steps it by hand against plain tables (`applyTableOp`).
 //
 // Mirrors the `:ets` calls ZenMonitor 2.1.0 makes on the tables its processes share
 // (ZenMonitor.Local.Tables' Nodes and References, Local's Subscribers,
@@ -58,8 +58,8 @@ export type Op = Effect | TableOp | KnownNodeOp;
 
 /**
  * A step: yields operations, is answered with their results, returns R. Nearly every step
- * is a generator; `once` makes the one of a handling with a single operation whose answer
- * it does not read.
+ * is a generator; two that run once per monitored target are not: `once` below (the
+ * Connector's monitor and demonitor) and the client's `MonitorCall` (client.ts).
  */
 export type Step<R = void> = Iterator<Op, R, unknown> & Iterable<Op, R, unknown>;
 
@@ -102,6 +102,8 @@ export function tableOpRows(op: TableOp, result: unknown): number {
     case 'proxy_subscribers.match':
       return Math.max(1, (result as readonly unknown[]).length);
     case 'proxy_subscribers.match_delete':
+      // The rows removed: ETS walks the whole table for the wildcard key (a simplification;
+      // it runs when a Connector goes, README "Model and its limits").
       return Math.max(1, result as number);
     default:
       return 1;

@@ -122,6 +122,22 @@ test('a monitor step (not a generator) yields its one increment once, then stays
   assert.is(state.monitorCount, 2);
 });
 
+test("a demonitor step yields the unsubscribe increment once, only for a target's last monitor, then stays done", () => {
+  const { env, state, sub } = setup();
+  const target = pid(B);
+  const [r1, r2] = [ref(), ref()];
+  monitor(state, env, target, r1, sub);
+  monitor(state, env, target, r2, sub);
+  const notLast = connectorSteps(state, { kind: 'demonitor', target, ref: r1 }, env);
+  assert.equal([notLast.next(undefined), notLast.next(undefined)].map((x) => x.done), [true, true]);
+  const last = connectorSteps(state, { kind: 'demonitor', target, ref: r2 }, env);
+  const r = last.next(undefined);
+  assert.is(r.done, false);
+  assert.equal(r.value, { kind: 'metric', name: 'zen_monitor.local.connector.enqueue', value: 1, tags: ['op:unsubscribe'] });
+  assert.equal([last.next(undefined), last.next(undefined)].map((x) => x.done), [true, true]);
+  assert.is(state.monitorCount, 0);
+});
+
 test('a target already monitored is not re-queued after a sweep sent it', () => {
   const { env, state, sub } = setup();
   markCompatible(env);

@@ -96,9 +96,13 @@ test('proxy subscribers: a set of {monitored, connector}; a connector\'s rows ar
   proxySubscribers.delete(t1, c2);
   assert.is(proxySubscribers.size, 2);
   proxySubscribers.insert(t2, c2);
-  assert.is(proxySubscribers.deleteConnector(c1), 2);
+  // A target watched by c1 alone (its one row, not a map of rows), between the others.
+  const t3 = pid(B);
+  proxySubscribers.insert(t3, c1);
+  assert.is(proxySubscribers.deleteConnector(c1), 3);
   assert.is(proxySubscribers.size, 1);
   assert.equal(proxySubscribers.rowsFor(t1), []);
+  assert.equal(proxySubscribers.rowsFor(t3), []);
   assert.equal(proxySubscribers.rowsFor(t2), [{ monitored: t2, connector: c2 }]);
   assert.is(proxySubscribers.deleteConnector(c1), 0);
 });
