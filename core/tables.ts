@@ -149,8 +149,12 @@ export type ProxySubscriberRow = { readonly monitored: Target; readonly connecto
  * message); an index by connector would cost a second map entry per row.
  */
 export class ProxySubscribersTable {
-  /** A target's one row (mostly: a target watched from one node), or its rows by connector uid once it has two. */
-  private readonly byTarget = new Map<number | string, ProxySubscriberRow | SmallMap<number, ProxySubscriberRow>>();
+  /**
+   * A target's one connector (mostly: a target watched from one node), or its connectors
+   * by uid once it has two. Rows are made when asked for (`rowsFor`): a row object per
+   * subscription would outlive the set-up of every monitored target.
+   */
+  private readonly byTarget = new Map<number | string, Pid | SmallMap<number, Pid>>();
   private count = 0;
 
   get size(): number {
@@ -161,21 +165,20 @@ export class ProxySubscribersTable {
   insert(monitored: Target, connector: Pid): void {
     const key = targetKey(monitored);
     const forTarget = this.byTarget.get(key);
-    const row = { monitored, connector };
-    if (forTarget === undefined) this.byTarget.set(key, row);
+    if (forTarget === undefined) this.byTarget.set(key, connector);
     else if (forTarget instanceof SmallMap) {
       if (forTarget.has(connector.uid)) return;
-      forTarget.set(connector.uid, row);
+      forTarget.set(connector.uid, connector);
     } else {
-      if (forTarget.connector.uid === connector.uid) return;
-      this.byTarget.set(key, new SmallMap<number, ProxySubscriberRow>().set(forTarget.connector.uid, forTarget).set(connector.uid, row));
+      if (forTarget.uid === connector.uid) return;
+      this.byTarget.set(key, new SmallMap<number, Pid>().set(forTarget.uid, forTarget).set(connector.uid, connector));
     }
     this.count++;
   }
 
   has(monitored: Target, connector: Pid): boolean {
     const forTarget = this.byTarget.get(targetKey(monitored));
-    return forTarget instanceof SmallMap ? forTarget.has(connector.uid) : forTarget?.connector.uid === connector.uid;
+    return forTarget instanceof SmallMap ? forTarget.has(connector.uid) : forTarget?.uid === connector.uid;
   }
 
   /** `:ets.delete({monitored, connector})`. */
@@ -185,10 +188,13 @@ export class ProxySubscribersTable {
 
   /** Rows for one monitored target, in key order (connector pid term order). */
   rowsFor(monitored: Target): ProxySubscriberRow[] {
-    const rows = this.byTarget.get(targetKey(monitored));
-    if (rows === undefined) return [];
-    if (!(rows instanceof SmallMap)) return [rows];
-    return rows.valuesArray().sort((a, b) => compareTerms(a.connector, b.connector));
+    const forTarget = this.byTarget.get(targetKey(monitored));
+    if (forTarget === undefined) return [];
+    if (!(forTarget instanceof SmallMap)) return [{ monitored, connector: forTarget }];
+    return forTarget
+      .valuesArray()
+      .sort(compareTerms)
+      .map((connector) => ({ monitored, connector }));
   }
 
   /** `:ets.match_delete({{:_, connector}})`: removes every row of `connector`; returns how many. */
@@ -201,7 +207,7 @@ export class ProxySubscribersTable {
 
   private remove(key: number | string, connectorUid: number): void {
     const forTarget = this.byTarget.get(key);
-    if (forTarget instanceof SmallMap ? !forTarget.delete(connectorUid) : forTarget?.connector.uid !== connectorUid) return;
+    if (forTarget instanceof SmallMap ? !forTarget.delete(connectorUid) : forTarget?.uid !== connectorUid) return;
     if (!(forTarget instanceof SmallMap) || forTarget.size === 0) this.byTarget.delete(key);
     this.count--;
   }
