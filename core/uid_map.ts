@@ -94,7 +94,7 @@ export class UidMap<V> {
   /** Calls `f` on each value in insertion order (`f` must not change the map). */
   forEachValue(f: (value: V) => void): void {
     if (this.map !== undefined) {
-      this.map.forEach((v) => f(v));
+      this.map.forEach(f);
       return;
     }
     const vals = this.vals;

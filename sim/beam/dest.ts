@@ -16,12 +16,12 @@ export function destTerm(d: Dest): Term {
   return isNamed(d) ? tuple(atom(d.name), atom(d.node)) : d;
 }
 
-/** The inner map of `m` for `key`, made on first use. */
-export function mapFor<K, V>(m: Map<string, Map<K, V>>, key: string): Map<K, V> {
-  let inner = m.get(key);
-  if (inner === undefined) {
-    inner = new Map();
-    m.set(key, inner);
+/** `byPeer`'s entry for node `peer`, made by `make` on first use (a module-level function: no closure per call). */
+export function perPeer<V>(byPeer: Map<string, V>, peer: string, make: () => V): V {
+  let v = byPeer.get(peer);
+  if (v === undefined) {
+    v = make();
+    byPeer.set(peer, v);
   }
-  return inner;
+  return v;
 }

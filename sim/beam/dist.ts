@@ -8,12 +8,12 @@
 // connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
-import { monitorsWith, type SimNode } from './node.js';
+import { newMonitorRoster, type SimNode } from './node.js';
 import { Monitor, type Dest, type Proc } from './process.js';
 import type { WireFrame } from './network.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded } from './wire.js';
 import { type World } from './world.js';
-import { destTerm } from './dest.js';
+import { destTerm, perPeer } from './dest.js';
 
 /** What travels between nodes. */
 export type DistMsg =
@@ -138,7 +138,7 @@ export class Distribution {
     const mon = new Monitor(m.ref, watcherProc, object, target);
     target.addMonitoredBy(mon);
     const node = w.nodes.get(to) as SimNode;
-    monitorsWith(node.remoteIn, from).add(mon);
+    perPeer(node.remoteIn, from, newMonitorRoster).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
   }
 

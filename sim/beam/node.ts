@@ -15,14 +15,9 @@ export type TableMemory = () => number;
 
 const isActive = (m: Monitor): boolean => m.active;
 
-/** A node's remote monitors across one connection (see Roster), made on first use. */
-export function monitorsWith(byPeer: Map<string, Roster<Monitor>>, peer: string): Roster<Monitor> {
-  let r = byPeer.get(peer);
-  if (r === undefined) {
-    r = new Roster(isActive);
-    byPeer.set(peer, r);
-  }
-  return r;
+/** A node's remote monitors across one connection (see Roster): `perPeer`'s `make` for `remoteOut` and `remoteIn`. */
+export function newMonitorRoster(): Roster<Monitor> {
+  return new Roster(isActive);
 }
 
 export class SimNode {

@@ -265,8 +265,6 @@ export interface Ctx {
 /** The mailbox every process starts with, shared while empty (nothing is ever pushed to it): a process gets its own at its first message, which a million sleeping targets never get. */
 const EMPTY_MAILBOX = new Mailbox();
 
-export { Mailbox };
-
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
 
 /** Labels of processes (`proc_lib:set_label/1`: a Connector's peer, a GenRegistry): kept aside, so a process pays nothing for it. */
@@ -514,13 +512,14 @@ export class Proc {
     const r = this.run;
     if (r === undefined) return false;
     if (r.resume !== null) return true;
-    return r.awaiting === null && r.mailbox.length > 0 && (this.ext === undefined || this.ext.receiving === null);
+    return r.awaiting === null && r.mailbox.length > 0 && r.receiving === null;
   }
 
   /** Starts its peak since the mark afresh from its mailbox now (`SimNode.markMailboxPeaks`). */
   markPeak(): void {
     if (this.run !== undefined) this.run.mailboxPeakSinceMark = this.run.mailbox.length;
   }
+
   /** The rarer parts (links, trap_exit, parent, receive and the fields below), made on first use. */
   extra(): ProcExt {
     return this.times();

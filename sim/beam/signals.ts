@@ -20,14 +20,16 @@ import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
 import { envelope } from './memory.js';
-import { monitorsWith, type SimNode } from './node.js';
+import { newMonitorRoster, type SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { Monitor, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
-import { destNode, destTerm, mapFor } from './dest.js';
+import { destNode, destTerm, perPeer } from './dest.js';
 
 const NORMAL = atom('normal');
+/** A node's monitor_node watchers of one peer: the count of each process's calls. */
+const newWatcherCounts = (): Map<Proc, number> => new Map();
 const KILL = atom('kill');
 const KILLED = atom('killed');
 const NOPROC = atom('noproc');
@@ -61,7 +63,7 @@ export class Signals {
     }
     const mon = new Monitor(ref, watcher, object, null);
     watcher.ownMonitors().set(ref.uid, mon);
-    monitorsWith(node.remoteOut, toNode).add(mon);
+    perPeer(node.remoteOut, toNode, newMonitorRoster).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
     w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
     return ref;
@@ -139,7 +141,7 @@ export class Signals {
       w.kernel.at(atUs, w.kinds.deliver, watcher.uid, envelope({ kind: 'nodedown', node: peer }, watcher.pid.node));
       return;
     }
-    const watchers = mapFor(node.nodeWatchers, peer);
+    const watchers = perPeer(node.nodeWatchers, peer, newWatcherCounts);
     watchers.set(watcher, (watchers.get(watcher) ?? 0) + 1);
   }
 

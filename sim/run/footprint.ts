@@ -15,9 +15,10 @@ export const FOOTPRINT = {
   /**
    * One monitor, both sides and its DOWN, at the peak: with plain monitors, every DOWN
    * waiting in the subscriber's mailbox; with ZenMonitor, the subscriptions, References
-   * rows and dispatch queue. Measured (bench:footprint, two runs, less the process): vanilla
-   * 797 to 857, zen 866 to 888; held about a quarter above, since an estimate too low
-   * means the V8 crash this refusal is there to prevent.
+   * rows and dispatch queue. Measured (bench:footprint, with the command's V8 settings,
+   * less the process; #14's fourth pass, three runs): vanilla 538 to 589, zen 833 to 922;
+   * held well above (without those settings, collections came later: up to 1,112), since
+   * an estimate too low means the V8 crash this refusal is there to prevent.
    */
   monitorBytes: { vanilla: 1_100, zen: 1_200 } as Record<Mode, number>,
   /** The simulator itself, its code and a small cluster. */

@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Pid, Ref } from '../../../core/terms.js';
-import { Mailbox, Monitor, Proc, type Envelope } from '../../../sim/beam/process.js';
+import { Mailbox } from '../../../sim/beam/mailbox.js';
+import { Monitor, Proc, type Envelope } from '../../../sim/beam/process.js';
 import { UidMap } from '../../../core/uid_map.js';
 import { Roster } from '../../../sim/beam/roster.js';
 
