@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 
-export type Measured<T> = { value: T; wallMs: number; cpuMs: number; gcMs: number; allocatedBytes: number };
+/** gcMs: every collection pause; scavengeMs: the young generation's (V8's scavenger) among them. */
+export type Measured<T> = { value: T; wallMs: number; cpuMs: number; gcMs: number; scavengeMs: number; allocatedBytes: number };
 
 /** CPU time of this process so far (all its threads), ms. */
 export function cpuMs(): number {
@@ -16,7 +17,7 @@ export function cpuMs(): number {
 }
 
 type HeapStats = { usedHeapSize: number };
-type GcStat = { cost: number; beforeGC: { heapStatistics: HeapStats }; afterGC: { heapStatistics: HeapStats } };
+type GcStat = { gcType: string; cost: number; beforeGC: { heapStatistics: HeapStats }; afterGC: { heapStatistics: HeapStats } };
 
 /**
  * Runs `f` once, measuring it. Allocation is read from the used heap around each
@@ -36,28 +37,36 @@ export function measure<T>(f: () => T): Measured<T> {
   const stats = (profiler.stop() as unknown as { statistics: GcStat[] }).statistics;
   let allocatedBytes = 0;
   let gcUs = 0;
+  let scavengeUs = 0;
   let after = used0;
   for (const s of stats) {
     allocatedBytes += s.beforeGC.heapStatistics.usedHeapSize - after;
     after = s.afterGC.heapStatistics.usedHeapSize;
     gcUs += s.cost;
+    if (s.gcType === 'Scavenge') scavengeUs += s.cost;
   }
   allocatedBytes += used1 - after;
-  return { value, wallMs, cpuMs: cpu, gcMs: gcUs / 1000, allocatedBytes };
+  return { value, wallMs, cpuMs: cpu, gcMs: gcUs / 1000, scavengeMs: scavengeUs / 1000, allocatedBytes };
 }
 
 /**
- * CPU time of a whole command (its child processes included), ms: run under bash, whose
- * `times` builtin reports the CPU of the children it waited for. Its stderr shows; `env` is
- * added to this process's environment.
+ * CPU time of a whole command (its child processes included), ms, user and system: run
+ * under bash, whose `times` builtin reports the CPU of the children it waited for. Its
+ * stderr shows; `env` is added to this process's environment.
  */
-export function commandCpuMs(argv: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): number {
+export function commandTimes(argv: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): { userMs: number; systemMs: number } {
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const out = execFileSync('bash', ['-c', `${quoted} >/dev/null; rc=$?; times; exit $rc`], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   const children = out.trim().split('\n')[1] ?? '';
   const secs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   if (secs.length !== 2) throw new Error(`cannot read the CPU time of ${argv.join(' ')} from: ${out}`);
-  return ((secs[0] as number) + (secs[1] as number)) * 1000;
+  return { userMs: (secs[0] as number) * 1000, systemMs: (secs[1] as number) * 1000 };
+}
+
+/** CPU time of a whole command (see commandTimes), ms. */
+export function commandCpuMs(argv: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): number {
+  const t = commandTimes(argv, cwd, env);
+  return t.userMs + t.systemMs;
 }
 
 export function median(xs: readonly number[]): number {
