@@ -30,6 +30,11 @@ export class Roster<T> {
    */
   left(): void {
     if (++this.gone > this.list.length) throw new Error('roster: more members left than joined');
+    this.compactIfDue();
+  }
+
+  /** Drops those who left once they are over half (not during a walk: the walk ends with it). */
+  private compactIfDue(): void {
     if (this.gone <= COMPACT_MIN || this.gone * 2 <= this.list.length || this.walking > 0) return;
     this.list = this.list.filter(this.isMember);
     this.gone = 0;
@@ -47,7 +52,8 @@ export class Roster<T> {
         if (this.isMember(t)) f(t);
       }
     } finally {
-      this.walking--;
+      // Members that left during the walk (a lost connection drops them all) go now.
+      if (--this.walking === 0) this.compactIfDue();
     }
   }
 

@@ -131,4 +131,23 @@ test('roster: walk in join order skipping those gone, compaction keeps order and
   }, /more members left than joined/);
 });
 
+test('Roster: members that all leave during a walk (a lost connection) are let go when the walk ends', () => {
+  type M = { id: number; in: boolean };
+  const r = new Roster<M>((m) => m.in);
+  const all: M[] = Array.from({ length: 5000 }, (_, id) => ({ id, in: true }));
+  for (const m of all) r.add(m);
+  let walked = 0;
+  r.forEach((m) => {
+    walked++;
+    m.in = false;
+    r.left();
+  });
+  assert.is(walked, 5000);
+  assert.is(r.size, 0);
+  // What it still holds (private): none of the 5,000, not every one until some later leave.
+  assert.is((r as unknown as { list: M[] }).list.length, 0);
+  r.add({ id: 5000, in: true });
+  assert.equal(r.members().map((m) => m.id), [5000]);
+});
+
 test.run();
