@@ -104,9 +104,9 @@ export function connectorStep(state: ConnectorState, input: ConnectorInput, env:
   // one increment: a `once` step, not a generator.
   switch (input.kind) {
     case 'monitor':
-      return checked(state, once(monitor(state, input)));
+      return checkedOnce(state, monitor(state, input));
     case 'demonitor':
-      return checked(state, once(demonitor(state, input)));
+      return checkedOnce(state, demonitor(state, input));
     default:
       return otherStep(state, input, env);
   }
@@ -139,15 +139,20 @@ function* otherStep(state: ConnectorState, input: Exclude<ConnectorInput, Monito
     default:
       assertNever(input);
   }
-  checked(state, undefined);
+  checkCounts(state);
 }
 
-/** Every monitored target counts at least one monitor, and none are counted when none are held; then `step`. */
-function checked<S>(state: ConnectorState, step: S): S {
+/** Every monitored target counts at least one monitor, and none are counted when none are held. */
+function checkCounts(state: ConnectorState): void {
   if (state.monitorCount < state.monitors.size || (state.monitorCount === 0) !== (state.monitors.size === 0)) {
     throw new InvariantError(`Connector(${state.remote}): ${state.monitorCount} monitors counted over ${state.monitors.size} targets`);
   }
-  return step;
+}
+
+/** The `once` step of a monitor or demonitor, the counts checked after its change. */
+function checkedOnce(state: ConnectorState, op: Effect | undefined): Step {
+  checkCounts(state);
+  return once(op);
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */

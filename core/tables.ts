@@ -4,7 +4,9 @@
 // Mirrors ZenMonitor.Local.Tables (Nodes: set; References: ordered_set keyed
 // {subscriber, ref}), ZenMonitor.Local's Subscribers set and ZenMonitor.Proxy.Tables
 // (Subscribers: ordered_set keyed {monitored, connector}). Rules: every operation a
-// component performs is O(1) (a References take: O(log n)) or O(rows returned);
+// component performs is O(1) (a References take: O(log n)) or O(rows returned), except
+// the Proxy Subscribers' delete by connector, which walks the table as ETS's
+// `match_delete` with a wildcard key does (it runs when a Connector goes);
 // iteration follows insertion order, and where upstream walks an ordered_set the rows
 // are sorted in Erlang term order when read (never per insert); every table exposes its
 // row count for memory accounting.
@@ -183,7 +185,8 @@ export class ProxySubscribersTable {
 
   /** `:ets.delete({monitored, connector})`. */
   delete(monitored: Target, connector: Pid): void {
-    this.remove(targetKey(monitored), connector.uid);
+    const key = targetKey(monitored);
+    this.remove(key, this.byTarget.get(key), connector.uid);
   }
 
   /** Rows for one monitored target, in key order (connector pid term order). */
@@ -201,12 +204,11 @@ export class ProxySubscribersTable {
   deleteConnector(connector: Pid): number {
     const before = this.count;
     // Deleting the entry a Map walk is at is safe: the walk goes on with the next.
-    for (const key of this.byTarget.keys()) this.remove(key, connector.uid);
+    this.byTarget.forEach((forTarget, key) => this.remove(key, forTarget, connector.uid));
     return before - this.count;
   }
 
-  private remove(key: number | string, connectorUid: number): void {
-    const forTarget = this.byTarget.get(key);
+  private remove(key: number | string, forTarget: Pid | SmallMap<number, Pid> | undefined, connectorUid: number): void {
     if (forTarget instanceof SmallMap ? !forTarget.delete(connectorUid) : forTarget?.uid !== connectorUid) return;
     if (!(forTarget instanceof SmallMap) || forTarget.size === 0) this.byTarget.delete(key);
     this.count--;

@@ -235,6 +235,7 @@ export function dropTablesOf(p: Proc, node: SimNode): void {
 
 /** Drops `p`'s tables of `tables` (a walk that makes no entry arrays: every death of a million targets runs it). */
 function dropOwned(p: Proc, node: SimNode, tables: Map<string, OwnedTable>): void {
+  if (tables.size === 0) return;
   tables.forEach((table, name) => {
     if (table.ownerUid !== p.uid) return;
     tables.delete(name);

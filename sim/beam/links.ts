@@ -13,6 +13,9 @@ import { atom, type Pid, type Term } from '../../core/terms.js';
 import type { SimNode } from './node.js';
 import type { Proc } from './process.js';
 import type { World } from './world.js';
+import { perPeer } from './dest.js';
+
+const newProcSet = (): Set<Proc> => new Set();
 
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
@@ -115,9 +118,6 @@ export class Links {
   private add(p: Proc, q: Proc): void {
     (p.extra().links ??= new Map()).set(q.uid, q);
     if (q.pid.node === p.pid.node) return;
-    const byPeer = (this.w.nodes.get(p.pid.node) as SimNode).linkedTo;
-    const holders = byPeer.get(q.pid.node);
-    if (holders === undefined) byPeer.set(q.pid.node, new Set([p]));
-    else holders.add(p);
+    perPeer((this.w.nodes.get(p.pid.node) as SimNode).linkedTo, q.pid.node, newProcSet).add(p);
   }
 }

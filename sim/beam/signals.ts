@@ -238,13 +238,9 @@ export class Signals {
         this.fireMonitor(mon, x.reason, Math.ceil(cursorUs));
         continue;
       }
-      mon.active = false;
-      const wNode = mon.watcher.pid.node;
-      node.remoteIn.get(wNode)?.left();
-      node.books.monitorBytes -= cost.remoteMonitorBytes;
-      p.dropMonitoredBy(mon.ref.uid);
+      this.dropMonitor(mon);
       const down = { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason: x.reason } as const;
-      const d = w.dist.prepare(node.name, wNode, down, false);
+      const d = w.dist.prepare(node.name, mon.watcher.pid.node, down, false);
       cursorUs += (d.control + d.payload) * cost.perByteUs;
       wire.push(d);
     }
