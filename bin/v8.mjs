@@ -1,5 +1,5 @@
 // The V8 settings zensim runs with, set by the command line (bin/zensim.mjs) and by the
-// benchmarks (bench/run.ts), so that `npm run bench` measures the simulator as the
+// benchmarks (bench/run.ts, bench/footprint.bench.ts), so that `npm run bench` measures the simulator as the
 // command runs it. Each is set before any code is optimized or the heap has grown; a
 // value given on node's own command line is kept. What the simulation computes does not
 // depend on them: only how fast, and in how much memory.

@@ -379,7 +379,7 @@ export class Proc {
     readonly behaviour: Behaviour,
   ) {}
 
-  /** Links, trap_exit, parent, a pending selective receive and the like (see ProcExt); undefined until one is used. */
+  /** Links, trap_exit, parent, a pending selective receive and the like (see ProcExt): its RunState, undefined until it has run or had a message. */
   get ext(): ProcExt | undefined {
     return this.run;
   }
@@ -520,7 +520,7 @@ export class Proc {
     if (this.run !== undefined) this.run.mailboxPeakSinceMark = this.run.mailbox.length;
   }
 
-  /** The rarer parts (links, trap_exit, parent, receive and the fields below), made on first use. */
+  /** The rarer parts (links, trap_exit, parent, receive and the fields below): its RunState, made on first use. */
   extra(): ProcExt {
     return this.times();
   }
