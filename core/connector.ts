@@ -35,7 +35,6 @@ import type { Step } from './ops.js';
 import { once } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
-import { SmallMap } from './small_map.js';
 import { InvariantError } from './invariant.js';
 import { enqueueWithLocal } from './local.js';
 
@@ -55,7 +54,7 @@ export type CachedCompatibility = Compatibility | 'miss' | 'unavailable' | { rea
 export type MonitorRow = { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid };
 
 /** A target's monitors once it has two or more (rows keyed by ref uid), with the target itself. */
-class TargetMonitors extends SmallMap<number, MonitorRow> {
+class TargetMonitors extends Map<number, MonitorRow> {
   constructor(readonly target: Target) {
     super();
   }
@@ -376,7 +375,7 @@ function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out:
 }
 
 function rowsInOrder(group: TargetMonitors): MonitorRow[] {
-  const rows = group.valuesArray();
+  const rows = [...group.values()];
   if (rows.length > 1) rows.sort((a, b) => compareTerms(a.ref, b.ref));
   return rows;
 }

@@ -15,7 +15,6 @@ import type { Pid, Ref } from './terms.js';
 import { compareTerms } from './terms.js';
 import type { Target } from './messages.js';
 import { targetKey } from './messages.js';
-import { SmallMap } from './small_map.js';
 import { UidMap } from './uid_map.js';
 
 /** A Nodes row's value: `:compatible | :unavailable | {:incompatible, enforce_until, attempt}`. */
@@ -156,7 +155,7 @@ export class ProxySubscribersTable {
    * by uid once it has two. Rows are made when asked for (`rowsFor`): a row object per
    * subscription would outlive the set-up of every monitored target.
    */
-  private readonly byTarget = new Map<number | string, Pid | SmallMap<number, Pid>>();
+  private readonly byTarget = new Map<number | string, Pid | Map<number, Pid>>();
   private count = 0;
 
   get size(): number {
@@ -168,19 +167,19 @@ export class ProxySubscribersTable {
     const key = targetKey(monitored);
     const forTarget = this.byTarget.get(key);
     if (forTarget === undefined) this.byTarget.set(key, connector);
-    else if (forTarget instanceof SmallMap) {
+    else if (forTarget instanceof Map) {
       if (forTarget.has(connector.uid)) return;
       forTarget.set(connector.uid, connector);
     } else {
       if (forTarget.uid === connector.uid) return;
-      this.byTarget.set(key, new SmallMap<number, Pid>().set(forTarget.uid, forTarget).set(connector.uid, connector));
+      this.byTarget.set(key, new Map<number, Pid>().set(forTarget.uid, forTarget).set(connector.uid, connector));
     }
     this.count++;
   }
 
   has(monitored: Target, connector: Pid): boolean {
     const forTarget = this.byTarget.get(targetKey(monitored));
-    return forTarget instanceof SmallMap ? forTarget.has(connector.uid) : forTarget?.uid === connector.uid;
+    return forTarget instanceof Map ? forTarget.has(connector.uid) : forTarget?.uid === connector.uid;
   }
 
   /** `:ets.delete({monitored, connector})`. */
@@ -193,11 +192,8 @@ export class ProxySubscribersTable {
   rowsFor(monitored: Target): ProxySubscriberRow[] {
     const forTarget = this.byTarget.get(targetKey(monitored));
     if (forTarget === undefined) return [];
-    if (!(forTarget instanceof SmallMap)) return [{ monitored, connector: forTarget }];
-    return forTarget
-      .valuesArray()
-      .sort(compareTerms)
-      .map((connector) => ({ monitored, connector }));
+    if (!(forTarget instanceof Map)) return [{ monitored, connector: forTarget }];
+    return [...forTarget.values()].sort(compareTerms).map((connector) => ({ monitored, connector }));
   }
 
   /** `:ets.match_delete({{:_, connector}})`: removes every row of `connector`; returns how many. */
@@ -208,9 +204,9 @@ export class ProxySubscribersTable {
     return before - this.count;
   }
 
-  private remove(key: number | string, forTarget: Pid | SmallMap<number, Pid> | undefined, connectorUid: number): void {
-    if (forTarget instanceof SmallMap ? !forTarget.delete(connectorUid) : forTarget?.uid !== connectorUid) return;
-    if (!(forTarget instanceof SmallMap) || forTarget.size === 0) this.byTarget.delete(key);
+  private remove(key: number | string, forTarget: Pid | Map<number, Pid> | undefined, connectorUid: number): void {
+    if (forTarget instanceof Map ? !forTarget.delete(connectorUid) : forTarget?.uid !== connectorUid) return;
+    if (!(forTarget instanceof Map) || forTarget.size === 0) this.byTarget.delete(key);
     this.count--;
   }
 }
