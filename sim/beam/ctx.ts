@@ -101,7 +101,7 @@ export class HandlerCtx implements Ctx {
   }
 
   trapExit(on: boolean): boolean {
-    const x = this.p.extra();
+    const x = this.p.runState();
     const old = x.trapExit;
     x.trapExit = on;
     return old;

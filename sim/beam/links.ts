@@ -81,7 +81,7 @@ export class Links {
   died(p: Proc, reason: Term): void {
     const links = p.ext?.links;
     if (links === undefined) return;
-    p.extra().links = undefined;
+    p.runState().links = undefined;
     const w = this.w;
     const now = w.kernel.nowUs;
     const node = w.nodes.get(p.pid.node) as SimNode;
@@ -116,7 +116,7 @@ export class Links {
   }
 
   private add(p: Proc, q: Proc): void {
-    (p.extra().links ??= new Map()).set(q.uid, q);
+    (p.runState().links ??= new Map()).set(q.uid, q);
     if (q.pid.node === p.pid.node) return;
     perPeer((this.w.nodes.get(p.pid.node) as SimNode).linkedTo, q.pid.node, newProcSet).add(p);
   }

@@ -33,7 +33,7 @@ export class ProcLib {
       return holder.pid;
     }
     const child = w.spawn(p.pid.node, behaviour.acksStart === true ? behaviour : acksOnInit(behaviour), opts);
-    (w.procs[child.uid] as Proc).extra().parent = p.pid;
+    (w.procs[child.uid] as Proc).runState().parent = p.pid;
     w.links.link(p, child, atUs);
     w.receives.receiveFrom(p, (m) => isAckOf(m, child) || isExitOf(m, child), Infinity, atUs);
     return child;

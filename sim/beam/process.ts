@@ -384,8 +384,8 @@ export class Proc {
     return this.run;
   }
 
-  /** Its running parts (see RunState), made on first use. */
-  times(): RunState {
+  /** Its running parts and rarer fields (see RunState), made on first use. */
+  runState(): RunState {
     return (this.run ??= new RunState());
   }
 
@@ -396,7 +396,7 @@ export class Proc {
 
   /** Its own mailbox, made at its first message (the one place messages are queued: world.deliver). */
   ownMailbox(): Mailbox {
-    const r = this.times();
+    const r = this.runState();
     if (r.mailbox === EMPTY_MAILBOX) r.mailbox = new Mailbox();
     return r.mailbox;
   }
@@ -405,28 +405,28 @@ export class Proc {
     return this.run?.heap;
   }
   set heap(v: ProcHeap | undefined) {
-    this.times().heap = v;
+    this.runState().heap = v;
   }
 
   get awaiting(): Awaiting | null {
     return this.run === undefined ? null : this.run.awaiting;
   }
   set awaiting(v: Awaiting | null) {
-    if (v !== null || this.run !== undefined) this.times().awaiting = v;
+    this.setExt('awaiting', v, null);
   }
 
   get resume(): CallResult | Received | null {
     return this.run === undefined ? null : this.run.resume;
   }
   set resume(v: CallResult | Received | null) {
-    if (v !== null || this.run !== undefined) this.times().resume = v;
+    this.setExt('resume', v, null);
   }
 
   get slice(): Slice | null {
     return this.run === undefined ? null : this.run.slice;
   }
   set slice(v: Slice | null) {
-    if (v !== null || this.run !== undefined) this.times().slice = v;
+    this.setExt('slice', v, null);
   }
 
   get mailboxPeak(): number {
@@ -444,7 +444,7 @@ export class Proc {
 
   /** The map of the monitors this process holds, made on first use. */
   ownMonitors(): UidMap<Monitor> {
-    return (this.extra().monitors ??= new UidMap<Monitor>());
+    return (this.runState().monitors ??= new UidMap<Monitor>());
   }
 
   monitorCount(): number {
@@ -520,11 +520,6 @@ export class Proc {
     if (this.run !== undefined) this.run.mailboxPeakSinceMark = this.run.mailbox.length;
   }
 
-  /** The rarer parts (links, trap_exit, parent, receive and the fields below): its RunState, made on first use. */
-  extra(): ProcExt {
-    return this.times();
-  }
-
   // Rare fields, kept in `ext` (setting one to its empty value makes no `ext`).
 
   /** Pending `send_after` timers: timer id -> kernel event seq. */
@@ -582,8 +577,8 @@ export class Proc {
     this.setExt('signalDebtUs', v, 0);
   }
 
-  /** Sets a rare field; its empty value on a process without `ext` makes none. */
-  private setExt<K extends keyof ProcExt>(key: K, v: ProcExt[K], empty: ProcExt[K]): void {
-    if (v !== empty || this.ext !== undefined) this.extra()[key] = v;
+  /** Sets a field of its RunState; its empty value on a process without one makes none. */
+  private setExt<K extends keyof RunState>(key: K, v: RunState[K], empty: RunState[K]): void {
+    if (v !== empty || this.run !== undefined) this.runState()[key] = v;
   }
 }

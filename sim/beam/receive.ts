@@ -28,7 +28,7 @@ export class Receives {
       return tag;
     }
     const timerId = Number.isFinite(timeoutMs) ? this.w.calls.sendAfterFrom(p, timeoutMs, timeoutMsg(tag), atUs) : undefined;
-    p.extra().receiving = { tag, match, timerId };
+    p.runState().receiving = { tag, match, timerId };
     return tag;
   }
 

@@ -360,7 +360,7 @@ export class World {
       }
       node.dropRunnable();
       node.freeSchedulers--;
-      const times = p.times();
+      const times = p.runState();
       times.coreSinceUs = since;
       // The thread's CPU time goes on from where its last handling ended, within the µs.
       times.runFromUs = Math.max(node.takenFreeUs, this.kernel.nowUs - MAX_CARRY_US);
@@ -383,7 +383,7 @@ export class World {
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
   private threadDone(p: Proc, node: SimNode): void {
     node.freeSchedulers++;
-    const next = node.host.handlingEnded(node, p.times().coreSinceUs, p.times().cpuEndUs, this.kernel.nowUs);
+    const next = node.host.handlingEnded(node, p.runState().coreSinceUs, p.runState().cpuEndUs, this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
@@ -402,7 +402,7 @@ export class World {
       msg = e.msg;
     }
     const startUs = this.kernel.nowUs;
-    const cursorUs = p.times().runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
+    const cursorUs = p.runState().runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
     p.signalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg);
     const blocked = p.slice;
@@ -499,8 +499,8 @@ export class World {
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
-    node.busyUs += this.kernel.nowUs - p.times().runFromUs;
-    p.times().cpuEndUs = this.kernel.nowUs;
+    node.busyUs += this.kernel.nowUs - p.runState().runFromUs;
+    p.runState().cpuEndUs = this.kernel.nowUs;
     this.onSlice?.(p, s.startUs, durUs, s.msg);
     this.threadDone(p, node);
     this.startNext(node);
@@ -509,19 +509,19 @@ export class World {
   /** One slice of a dead process's exit on a scheduler of `node`: it fires its next monitors (signals.ts). */
   private runExit(p: Proc, node: SimNode): void {
     const startUs = this.kernel.nowUs;
-    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs, p.times().runFromUs), EXITING);
+    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs, p.runState().runFromUs), EXITING);
   }
 
   /**
-   * The handling that began at `startUs` (its CPU time from `p.times().runFromUs`) has reached
+   * The handling that began at `startUs` (its CPU time from `p.runState().runFromUs`) has reached
    * `cursorUs`: its CPU counts as it is, and its scheduler is free at the next whole µs
    * (at least 1 µs after it began: the clock moves on), its next handling going on from
    * `cursorUs` (`handlingEndUs`).
    */
   private endSlice(p: Proc, node: SimNode, startUs: number, cursorUs: number, msg: unknown): void {
     const doneUs = handlingEndUs(startUs, cursorUs);
-    node.busyUs += cursorUs - p.times().runFromUs;
-    p.times().cpuEndUs = cursorUs;
+    node.busyUs += cursorUs - p.runState().runFromUs;
+    p.runState().cpuEndUs = cursorUs;
     if (this.onSlice !== undefined) this.onSlice(p, startUs, doneUs - startUs, msg);
     this.kernel.at(doneUs, this.kinds.done, p.uid, node);
   }
@@ -584,7 +584,7 @@ export class World {
     const node = this.nodes.get(p.pid.node) as SimNode;
     this.mem.arrive(p, e);
     const len = mailbox.length;
-    const r = p.times();
+    const r = p.runState();
     if (len > r.mailboxPeakSinceMark) {
       r.mailboxPeakSinceMark = len;
       if (len > r.mailboxPeak) {
