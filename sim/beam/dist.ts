@@ -196,8 +196,7 @@ export class Distribution {
     const suspended = [...node.suspendedProcs].sort((a, b) => a.uid - b.uid);
     for (let i = 0; i < suspended.length; i++) {
       const p = suspended[i] as Proc;
-      if (!p.alive) node.suspendedProcs.delete(p);
-      if (!p.alive || p.suspended !== peer) continue;
+      if (p.suspended !== peer) continue;
       p.suspended = undefined;
       node.suspendedProcs.delete(p);
       if (p.status === 'waiting' && p.hasWork()) w.makeRunnable(p);

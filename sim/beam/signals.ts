@@ -210,6 +210,7 @@ export class Signals {
       if (node.nodeWatchers.size > 0) node.nodeWatchers.forEach((watchers) => watchers.delete(p));
     }
     p.mailbox.clear();
+    if (p.suspended !== undefined) node.suspendedProcs.delete(p);
     if (p.registeredName !== undefined && node.registered.get(p.registeredName) === p) node.registered.delete(p.registeredName);
     if (node.up && p.monitoredByCount() > 0) {
       p.exiting = { reason, monitors: exitOrder(p), next: 0 };

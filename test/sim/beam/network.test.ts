@@ -682,6 +682,28 @@ test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the q
   assert.is((lr[29] as Got).at, T + total + 50);
 });
 
+test('busy_dist_port: a suspended sender that is killed leaves the suspended set at once; the queue drains as before', () => {
+  const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 10_000 } });
+  connect(w, A, B);
+  const lr: Got[] = [];
+  const r = w.spawn(B, recorder(lr));
+  const payload = bin(new Uint8Array(1000));
+  const s = w.spawn(A, recorder([], (ctx, msg) => {
+    if (isAtomTerm(msg, 'burst')) for (let i = 0; i < 30; i++) ctx.send(r, tuple(int(i), payload));
+  }));
+  const T = 10 * MS;
+  w.at(T, () => w.send(s, atom('burst')));
+  let suspendedBefore = -1;
+  w.at(T + 1 * MS, () => {
+    suspendedBefore = w.node(A).suspendedProcs.size;
+    w.exit(s, atom('kill'));
+  });
+  w.at(T + 2 * MS, () => assert.is(w.node(A).suspendedProcs.size, 0));
+  drain(w);
+  assert.is(suspendedBefore, 1);
+  assert.is(lr.length, 30);
+});
+
 test('busy_dist_port: a sender under the limit is never suspended', () => {
   const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 100_000 } });
   connect(w, A, B);
