@@ -645,16 +645,25 @@ test('dist_auto_connect once: no automatic reconnect after a nodedown', () => {
   assert.not.ok(w.net.connected(A, B));
 });
 
-test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the queue drains', () => {
+/**
+ * A world whose A→B connection is busy over 10,000 queued bytes (1 MB/s), a recorder on B
+ * and a sender on A (its messages logged to `sent`) that sends it 30 × 1,000 bytes on `burst`.
+ */
+function busyBurst(sent: Got[] = []): { w: World; s: Pid; received: Got[] } {
   const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 10_000 } });
   connect(w, A, B);
-  const lr: Got[] = [];
-  const r = w.spawn(B, recorder(lr));
-  const ls: Got[] = [];
+  const received: Got[] = [];
+  const r = w.spawn(B, recorder(received));
   const payload = bin(new Uint8Array(1000));
-  const s = w.spawn(A, recorder(ls, (ctx, msg) => {
+  const s = w.spawn(A, recorder(sent, (ctx, msg) => {
     if (isAtomTerm(msg, 'burst')) for (let i = 0; i < 30; i++) ctx.send(r, tuple(int(i), payload));
   }));
+  return { w, s, received };
+}
+
+test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the queue drains', () => {
+  const ls: Got[] = [];
+  const { w, s, received: lr } = busyBurst(ls);
   const T = 10 * MS;
   w.at(T, () => w.send(s, atom('burst')));
   w.at(T + 1 * MS, () => w.send(s, atom('ping')));
@@ -683,14 +692,7 @@ test('busy_dist_port: a sender over dist_buf_busy_limit is suspended until the q
 });
 
 test('busy_dist_port: a suspended sender that is killed leaves the suspended set at once; the queue drains as before', () => {
-  const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 10_000 } });
-  connect(w, A, B);
-  const lr: Got[] = [];
-  const r = w.spawn(B, recorder(lr));
-  const payload = bin(new Uint8Array(1000));
-  const s = w.spawn(A, recorder([], (ctx, msg) => {
-    if (isAtomTerm(msg, 'burst')) for (let i = 0; i < 30; i++) ctx.send(r, tuple(int(i), payload));
-  }));
+  const { w, s, received: lr } = busyBurst();
   const T = 10 * MS;
   w.at(T, () => w.send(s, atom('burst')));
   let suspendedBefore = -1;
