@@ -36,6 +36,7 @@ import { once } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { Fifo } from './fifo.js';
 import { InvariantError } from './invariant.js';
+import { TargetTable } from './target_table.js';
 import { enqueueWithLocal } from './local.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.connector';
@@ -72,7 +73,7 @@ type PendingPing = { readonly attempt: number };
 export interface ConnectorState {
   readonly remote: string;
   /** Monitors by target (key: targetKey): a target's one row, or its rows keyed by ref uid. */
-  readonly monitors: Map<number | string, TargetEntry>;
+  readonly monitors: TargetTable<TargetEntry>;
   monitorCount: number;
   /** Pending instructions for the remote Proxy (`batch`, `length`). */
   readonly batch: Fifo<Instruction>;
@@ -86,7 +87,7 @@ export interface ConnectorState {
 export function initConnector(remote: string, env: Env): Init<ConnectorState> {
   const state: ConnectorState = {
     remote,
-    monitors: new Map(),
+    monitors: new TargetTable(),
     monitorCount: 0,
     batch: new Fifo(),
     remoteNodeMonitored: false,
@@ -181,7 +182,7 @@ export function penaltyMs(attempt: number): number {
 /** Every monitor, in key order (target term order, then ref order). O(n log n). */
 export function listMonitors(state: ConnectorState): MonitorRow[] {
   const out: MonitorRow[] = [];
-  const entries = [...state.monitors.values()].sort((a, b) => compareTerms(a.target, b.target));
+  const entries = state.monitors.values().sort((a, b) => compareTerms(a.target, b.target));
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as TargetEntry;
     if (entry instanceof TargetMonitors) out.push(...rowsInOrder(entry));

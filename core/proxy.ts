@@ -21,15 +21,16 @@ import { targetKey } from './messages.js';
 import type { Step } from './ops.js';
 import type { ProxySubscriberRow } from './tables.js';
 import { truncate } from './truncator.js';
+import { TargetTable } from './target_table.js';
 
 export interface ProxyState {
   /** Targets the Proxy holds an ERTS monitor on (key: targetKey). */
-  readonly monitors: Map<number | string, Target>;
+  readonly monitors: TargetTable<Target>;
 }
 
 /** `init/1`: no monitors. */
 export function initProxy(_env: Env): Init<ProxyState> {
-  return { state: { monitors: new Map() }, effects: [] };
+  return { state: { monitors: new TargetTable() }, effects: [] };
 }
 
 export function* proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step {

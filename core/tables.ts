@@ -16,6 +16,7 @@ import { compareTerms } from './terms.js';
 import type { Target } from './messages.js';
 import { targetKey } from './messages.js';
 import { UidMap } from './uid_map.js';
+import { TargetTable } from './target_table.js';
 
 /** A Nodes row's value: `:compatible | :unavailable | {:incompatible, enforce_until, attempt}`. */
 export type NodeStatus =
@@ -155,7 +156,7 @@ export class ProxySubscribersTable {
    * by uid once it has two. Rows are made when asked for (`rowsFor`): a row object per
    * subscription would outlive the set-up of every monitored target.
    */
-  private readonly byTarget = new Map<number | string, Pid | Map<number, Pid>>();
+  private readonly byTarget = new TargetTable<Pid | Map<number, Pid>>();
   private count = 0;
 
   get size(): number {

@@ -93,7 +93,7 @@ function connectorMonitorWords(app: ZenApp, cost: CostModel): number {
 
 function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
   const pid = app.whereis(PROXY);
-  const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as { monitors: Map<unknown, unknown> } | undefined) : undefined;
+  const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as { monitors: { readonly size: number } } | undefined) : undefined;
   return proxy !== undefined ? EMPTY.proxyMonitors + setWords(proxy.monitors.size, ROW.pid, cost.etsSetObjectWords) : 0;
 }
 

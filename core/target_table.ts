@@ -1,0 +1,104 @@
+// A map keyed by a monitored target's key (`targetKey`: a pid's uid, a string for any
+// other target): what the Connector and the Proxy hold per target, and the Proxy
+// Subscribers table. A pid's uid is a small integer handed out in order, so pid keys go
+// in pages of 64 slots (a page made at its first key, dropped at its last), found by page
+// number; other keys (a registered name, `{name, node}`) in a `Map`. In a
+// million-target herd a `Map` per table held a hash-table entry of ~4 words per target,
+// rehashed every table at each doubling, and missed the cache on most lookups; here a
+// target costs its slot, and a lookup its page.
+//
+// Iteration (`values`, `forEach`) is in no order a caller may rely on (pages in the order
+// they were made, then the other keys): its users sort (the Connector's monitors) or
+// only delete (a `match_delete`).
+
+/** Slots per page: a page number is `uid >> PAGE_BITS`. */
+const PAGE_BITS = 6;
+const PAGE_SLOTS = 1 << PAGE_BITS;
+const SLOT_MASK = PAGE_SLOTS - 1;
+
+class Page<V> {
+  /** Entries held (the page goes when none are). */
+  count = 0;
+  /** A value per uid of the page, undefined where none is held. */
+  readonly slots: (V | undefined)[] = new Array<V | undefined>(PAGE_SLOTS).fill(undefined);
+}
+
+/** Values must not be undefined (an undefined slot holds none). */
+export class TargetTable<V> {
+  private readonly pages = new Map<number, Page<V>>();
+  private readonly named = new Map<string, V>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: number | string): V | undefined {
+    if (typeof key === 'string') return this.named.get(key);
+    return this.pages.get(key >> PAGE_BITS)?.slots[key & SLOT_MASK];
+  }
+
+  has(key: number | string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: number | string, value: V): void {
+    if (typeof key === 'string') {
+      const before = this.named.size;
+      this.named.set(key, value);
+      this.count += this.named.size - before;
+      return;
+    }
+    let page = this.pages.get(key >> PAGE_BITS);
+    if (page === undefined) {
+      page = new Page<V>();
+      this.pages.set(key >> PAGE_BITS, page);
+    }
+    const slot = key & SLOT_MASK;
+    if (page.slots[slot] === undefined) {
+      page.count++;
+      this.count++;
+    }
+    page.slots[slot] = value;
+  }
+
+  delete(key: number | string): boolean {
+    if (typeof key === 'string') {
+      if (!this.named.delete(key)) return false;
+      this.count--;
+      return true;
+    }
+    const page = this.pages.get(key >> PAGE_BITS);
+    const slot = key & SLOT_MASK;
+    if (page === undefined || page.slots[slot] === undefined) return false;
+    page.slots[slot] = undefined;
+    this.count--;
+    if (--page.count === 0) this.pages.delete(key >> PAGE_BITS);
+    return true;
+  }
+
+  clear(): void {
+    this.pages.clear();
+    this.named.clear();
+    this.count = 0;
+  }
+
+  /** The values (a snapshot), in no order to rely on. */
+  values(): V[] {
+    const out: V[] = [];
+    this.forEach((v) => out.push(v));
+    return out;
+  }
+
+  /** Calls `f` on each entry, in no order to rely on; `f` may delete the entry it is given, and no other. */
+  forEach(f: (value: V, key: number | string) => void): void {
+    this.pages.forEach((page, n) => {
+      const slots = page.slots;
+      for (let i = 0; i < PAGE_SLOTS; i++) {
+        const v = slots[i];
+        if (v !== undefined) f(v, (n << PAGE_BITS) | i);
+      }
+    });
+    this.named.forEach(f);
+  }
+}
