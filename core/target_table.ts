@@ -2,7 +2,8 @@
 // other target): what the Connector and the Proxy hold per target, and the Proxy
 // Subscribers table. A pid's uid is a small integer handed out in order, so pid keys go
 // in pages of 64 slots (a page made at its first key, dropped at its last), found by page
-// number; other keys (a registered name, `{name, node}`) in a `Map`. In a
+// number; other keys (a registered name, `{name, node}`, and any number that is not a
+// 31-bit uid, as a pid term made up by a scenario may carry) in a `Map`. In a
 // million-target herd a `Map` per table held a hash-table entry of ~4 words per target,
 // rehashed every table at each doubling, and missed the cache on most lookups; here a
 // target costs its slot, and a lookup its page.
@@ -16,6 +17,11 @@ const PAGE_BITS = 6;
 const PAGE_SLOTS = 1 << PAGE_BITS;
 const SLOT_MASK = PAGE_SLOTS - 1;
 
+/** Whether `key` is a uid that goes in a page (a non-negative 31-bit integer: the bit operations below hold). */
+function paged(key: number | string): key is number {
+  return typeof key === 'number' && (key | 0) === key && key >= 0;
+}
+
 class Page<V> {
   /** Entries held (the page goes when none are). */
   count = 0;
@@ -26,7 +32,7 @@ class Page<V> {
 /** Values must not be undefined (an undefined slot holds none). */
 export class TargetTable<V> {
   private readonly pages = new Map<number, Page<V>>();
-  private readonly named = new Map<string, V>();
+  private readonly named = new Map<number | string, V>();
   private count = 0;
 
   get size(): number {
@@ -34,7 +40,7 @@ export class TargetTable<V> {
   }
 
   get(key: number | string): V | undefined {
-    if (typeof key === 'string') return this.named.get(key);
+    if (!paged(key)) return this.named.get(key);
     return this.pages.get(key >> PAGE_BITS)?.slots[key & SLOT_MASK];
   }
 
@@ -43,7 +49,7 @@ export class TargetTable<V> {
   }
 
   set(key: number | string, value: V): void {
-    if (typeof key === 'string') {
+    if (!paged(key)) {
       const before = this.named.size;
       this.named.set(key, value);
       this.count += this.named.size - before;
@@ -63,7 +69,7 @@ export class TargetTable<V> {
   }
 
   delete(key: number | string): boolean {
-    if (typeof key === 'string') {
+    if (!paged(key)) {
       if (!this.named.delete(key)) return false;
       this.count--;
       return true;

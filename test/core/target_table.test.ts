@@ -14,6 +14,15 @@ test('TargetTable is a map by target key: pid uids across pages and string keys,
   for (const u of uids) t.set(u, `p${u}`);
   t.set(':worker', 'named');
   t.set('{["worker","b@h"]', 'dest');
+  // Numbers that are not 31-bit uids (a made-up pid's) are kept apart, not folded onto a page.
+  t.set(2 ** 32 + 1000, 'big');
+  t.set(-1, 'negative');
+  assert.is(t.get(2 ** 32 + 1000), 'big');
+  assert.is(t.get(-1), 'negative');
+  assert.is(t.get(1000), 'p1000');
+  assert.ok(t.delete(2 ** 32 + 1000));
+  assert.ok(t.delete(-1));
+  assert.is(t.get(1000), 'p1000');
   assert.is(t.size, 502);
   assert.is(t.get(1000), 'p1000');
   assert.is(t.get(1499), 'p1499');
