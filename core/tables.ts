@@ -7,8 +7,9 @@
 // component performs is O(1) (a References take: O(log n)) or O(rows returned), except
 // the Proxy Subscribers' delete by connector, which walks the table as ETS's
 // `match_delete` with a wildcard key does (it runs when a Connector goes);
-// iteration follows insertion order, and where upstream walks an ordered_set the rows
-// are sorted in Erlang term order when read (never per insert); every table exposes its
+// iteration follows insertion order (but the Proxy Subscribers', which only a delete walks:
+// a TargetTable), and where upstream walks an ordered_set the rows are sorted in Erlang
+// term order when read (never per insert); every table exposes its
 // row count for memory accounting.
 
 import type { Pid, Ref } from './terms.js';
@@ -200,7 +201,7 @@ export class ProxySubscribersTable {
   /** `:ets.match_delete({{:_, connector}})`: removes every row of `connector`; returns how many. */
   deleteConnector(connector: Pid): number {
     const before = this.count;
-    // Deleting the entry a Map walk is at is safe: the walk goes on with the next.
+    // TargetTable.forEach lets its callback delete the entry it is given.
     this.byTarget.forEach((forTarget, key) => this.remove(key, forTarget, connector.uid));
     return before - this.count;
   }

@@ -1,19 +1,21 @@
 // A map keyed by a monitored target's key (`targetKey`: a pid's uid, a string for any
 // other target): what the Connector and the Proxy hold per target, and the Proxy
 // Subscribers table. A pid's uid is a small integer handed out in order, so pid keys go
-// in pages of 64 slots (a page made at its first key, dropped at its last), found by page
+// in pages of 32 slots (a page made at its first key, dropped at its last), found by page
 // number; other keys (a registered name, `{name, node}`, and any number that is not a
 // 31-bit uid, as a pid term made up by a scenario may carry) in a `Map`. In a
 // million-target herd a `Map` per table held a hash-table entry of ~4 words per target,
 // rehashed every table at each doubling, and missed the cache on most lookups; here a
-// target costs its slot, and a lookup its page.
+// target costs its slot, and a lookup its page. Uids are the world's, not a node's: where
+// many nodes spawn in turn, a table's targets fill a fraction of each page (~300 bytes),
+// still no more than a `Map` spends on a few keys.
 //
 // Iteration (`values`, `forEach`) is in no order a caller may rely on (pages in the order
-// they were made, then the other keys): its users sort (the Connector's monitors) or
-// only delete (a `match_delete`).
+// they were made, then the other keys): its users sort (the Connector's monitors), only
+// delete (a `match_delete`) or only collect (zensim check's recorder).
 
 /** Slots per page: a page number is `uid >> PAGE_BITS`. */
-const PAGE_BITS = 6;
+const PAGE_BITS = 5;
 const PAGE_SLOTS = 1 << PAGE_BITS;
 const SLOT_MASK = PAGE_SLOTS - 1;
 
@@ -32,7 +34,8 @@ class Page<V> {
 /** Values must not be undefined (an undefined slot holds none). */
 export class TargetTable<V> {
   private readonly pages = new Map<number, Page<V>>();
-  private readonly named = new Map<number | string, V>();
+  /** The keys that go in no page, once there is one. */
+  private named: Map<number | string, V> | undefined = undefined;
   private count = 0;
 
   get size(): number {
@@ -40,7 +43,7 @@ export class TargetTable<V> {
   }
 
   get(key: number | string): V | undefined {
-    if (!paged(key)) return this.named.get(key);
+    if (!paged(key)) return this.named?.get(key);
     return this.pages.get(key >> PAGE_BITS)?.slots[key & SLOT_MASK];
   }
 
@@ -50,9 +53,10 @@ export class TargetTable<V> {
 
   set(key: number | string, value: V): void {
     if (!paged(key)) {
-      const before = this.named.size;
-      this.named.set(key, value);
-      this.count += this.named.size - before;
+      const named = (this.named ??= new Map());
+      const before = named.size;
+      named.set(key, value);
+      this.count += named.size - before;
       return;
     }
     let page = this.pages.get(key >> PAGE_BITS);
@@ -70,7 +74,7 @@ export class TargetTable<V> {
 
   delete(key: number | string): boolean {
     if (!paged(key)) {
-      if (!this.named.delete(key)) return false;
+      if (this.named?.delete(key) !== true) return false;
       this.count--;
       return true;
     }
@@ -85,7 +89,7 @@ export class TargetTable<V> {
 
   clear(): void {
     this.pages.clear();
-    this.named.clear();
+    this.named = undefined;
     this.count = 0;
   }
 
@@ -105,6 +109,6 @@ export class TargetTable<V> {
         if (v !== undefined) f(v, (n << PAGE_BITS) | i);
       }
     });
-    this.named.forEach(f);
+    this.named?.forEach(f);
   }
 }

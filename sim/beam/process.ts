@@ -412,21 +412,21 @@ export class Proc {
     return this.run === undefined ? null : this.run.awaiting;
   }
   set awaiting(v: Awaiting | null) {
-    this.setExt('awaiting', v, null);
+    this.setRun('awaiting', v, null);
   }
 
   get resume(): CallResult | Received | null {
     return this.run === undefined ? null : this.run.resume;
   }
   set resume(v: CallResult | Received | null) {
-    this.setExt('resume', v, null);
+    this.setRun('resume', v, null);
   }
 
   get slice(): Slice | null {
     return this.run === undefined ? null : this.run.slice;
   }
   set slice(v: Slice | null) {
-    this.setExt('slice', v, null);
+    this.setRun('slice', v, null);
   }
 
   get mailboxPeak(): number {
@@ -520,21 +520,21 @@ export class Proc {
     if (this.run !== undefined) this.run.mailboxPeakSinceMark = this.run.mailbox.length;
   }
 
-  // Rare fields, kept in `ext` (setting one to its empty value makes no `ext`).
+  // Rare fields, kept in its RunState (setting one to its empty value makes none).
 
   /** Pending `send_after` timers: timer id -> kernel event seq. */
   get timers(): Map<number, number> | undefined {
     return this.ext?.timers;
   }
   set timers(v: Map<number, number> | undefined) {
-    this.setExt('timers', v, undefined);
+    this.setRun('timers', v, undefined);
   }
 
   get registeredName(): string | undefined {
     return this.ext?.registeredName;
   }
   set registeredName(v: string | undefined) {
-    this.setExt('registeredName', v, undefined);
+    this.setRun('registeredName', v, undefined);
   }
 
   /** The message this process keeps in its state (`ctx.keep()`), counted in its node's memory. */
@@ -542,7 +542,7 @@ export class Proc {
     return this.ext?.kept;
   }
   set kept(v: Envelope | undefined) {
-    this.setExt('kept', v, undefined);
+    this.setRun('kept', v, undefined);
   }
 
   /** Set when the handler asked to stop (or was killed mid-handler): applied at its end. */
@@ -550,7 +550,7 @@ export class Proc {
     return this.ext?.stopReason;
   }
   set stopReason(v: Term | undefined) {
-    this.setExt('stopReason', v, undefined);
+    this.setRun('stopReason', v, undefined);
   }
 
   /** The peer whose busy connection suspends this process (busy_dist_port), if any. */
@@ -558,7 +558,7 @@ export class Proc {
     return this.ext?.suspended;
   }
   set suspended(v: string | undefined) {
-    this.setExt('suspended', v, undefined);
+    this.setRun('suspended', v, undefined);
   }
 
   /** Its exit, while the monitors on it are still being fired (dead, and queued to run its exit's slices). */
@@ -566,7 +566,7 @@ export class Proc {
     return this.ext?.exiting;
   }
   set exiting(v: Exiting | undefined) {
-    this.setExt('exiting', v, undefined);
+    this.setRun('exiting', v, undefined);
   }
 
   /** CPU owed for signals taken in (a connection loss's DOWNs), paid before the next message. */
@@ -574,11 +574,11 @@ export class Proc {
     return this.ext?.signalDebtUs ?? 0;
   }
   set signalDebtUs(v: number) {
-    this.setExt('signalDebtUs', v, 0);
+    this.setRun('signalDebtUs', v, 0);
   }
 
   /** Sets a field of its RunState; its empty value on a process without one makes none. */
-  private setExt<K extends keyof RunState>(key: K, v: RunState[K], empty: RunState[K]): void {
+  private setRun<K extends keyof RunState>(key: K, v: RunState[K], empty: RunState[K]): void {
     if (v !== empty || this.run !== undefined) this.runState()[key] = v;
   }
 }

@@ -259,7 +259,9 @@ export class Recorder {
     const st = this.zen.inspectState(p.pid) as ConnectorState | undefined;
     if (st === undefined) return;
     const now: number[] = st.monitors.size + st.batch.length === 0 ? NOTHING : [];
-    for (const group of st.monitors.values()) if (group.target.t === 'pid') now.push(group.target.uid);
+    st.monitors.forEach((group) => {
+      if (group.target.t === 'pid') now.push(group.target.uid);
+    });
     if (st.batch.length > 0) for (const ins of st.batch.toArray()) if (ins.target.t === 'pid') now.push(ins.target.uid);
     const before = this.held.get(p.uid) ?? [];
     this.held.set(p.uid, now);
