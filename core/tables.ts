@@ -3,14 +3,14 @@
 //
 // Mirrors ZenMonitor.Local.Tables (Nodes: set; References: ordered_set keyed
 // {subscriber, ref}), ZenMonitor.Local's Subscribers set and ZenMonitor.Proxy.Tables
-// (Subscribers: ordered_set keyed {monitored, connector}). Rules: every operation a
-// component performs is O(1) (a References take: O(log n)) or O(rows returned), except
-// the Proxy Subscribers' delete by connector, which walks the table as ETS's
-// `match_delete` with a wildcard key does (it runs when a Connector goes);
-// iteration follows insertion order (but the Proxy Subscribers', which only a delete walks:
-// a TargetTable), and where upstream walks an ordered_set the rows are sorted in Erlang
-// term order when read (never per insert); every table exposes its
-// row count for memory accounting.
+// (Subscribers: ordered_set keyed {monitored, connector}). Rules:
+// - every operation a component performs is O(1) (a References take: O(log n)) or
+//   O(rows returned), except the Proxy Subscribers' delete by connector, which walks the
+//   table as ETS's `match_delete` with a wildcard key does (it runs when a Connector goes);
+// - where upstream walks an ordered_set, the rows are sorted in Erlang term order when
+//   read (never per insert); other walks follow insertion order, but the Proxy
+//   Subscribers' (a TargetTable), which only that delete makes;
+// - every table exposes its row count for memory accounting.
 
 import type { Pid, Ref } from './terms.js';
 import { compareTerms } from './terms.js';

@@ -28,7 +28,7 @@ export class SimNode {
   /** A scheduling pass is queued for this node (see World.makeRunnable). */
   dispatchPending = false;
   readonly registered = new Map<string, Proc>();
-  /** Its processes suspended on a busy connection (one that died suspended is dropped at the next unbusy). */
+  /** Its processes suspended on a busy connection (one that dies leaves it then: signals.ts bury). */
   readonly suspendedProcs = new Set<Proc>();
   /**
    * Its processes that ever had a message, in the order of their first (dead ones too):
