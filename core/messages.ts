@@ -340,6 +340,9 @@ function newHeapMeasure(localNode: string): Measure {
 /** An atom as the distribution writes it with its atom cache on: ATOM_CACHE_REF, tag + index. */
 export const ATOM_CACHE_REF_BYTES = 2;
 
+/** Where a measure collects the atoms it meets (a `Set`, or the wire's per-message collector): repeats are its to drop. */
+export type AtomSink = { add(name: string): unknown };
+
 /**
  * Bytes of `t` as the distribution encodes it with its atom cache on (OTP 25): every atom,
  * and the node name inside a pid, ref or port, is a 2-byte ATOM_CACHE_REF whose text goes
@@ -347,7 +350,7 @@ export const ATOM_CACHE_REF_BYTES = 2;
  * order. Shared compound terms (one reason for every ref of a dead target) are measured
  * once, by identity (terms are immutable, so a cached size stays right).
  */
-export function distTermBytes(t: Term, atoms: Set<string>): number {
+export function distTermBytes(t: Term, atoms: AtomSink): number {
   switch (t.t) {
     case 'atom':
       atoms.add(t.v);
@@ -379,7 +382,7 @@ const cacheRef = (): number => ATOM_CACHE_REF_BYTES;
 const distCompounds = new WeakMap<Term, { readonly bytes: number; readonly atoms: readonly string[] }>();
 
 /** The one dist measure (measures do not nest), pointed at each message's atom set in turn. */
-let distAtoms = new Set<string>();
+let distAtoms: AtomSink = new Set<string>();
 const DIST_MEASURE: Measure = {
   term: (t) => distTermBytes(t, distAtoms),
   tuple0: WIRE_TUPLE0,
@@ -387,7 +390,7 @@ const DIST_MEASURE: Measure = {
   list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
 };
 
-function distMeasure(atoms: Set<string>): Measure {
+function distMeasure(atoms: AtomSink): Measure {
   distAtoms = atoms;
   return DIST_MEASURE;
 }
@@ -481,7 +484,7 @@ export function msgHeapWords(msg: Msg, localNode: string): number {
  * Bytes of `msg` as the distribution encodes it (= distTermBytes(msgToTerm(msg))): atoms are
  * cache references, collected into `atoms` for the header; no version byte. O(size).
  */
-export function msgDistBytes(msg: Msg, atoms: Set<string>): number {
+export function msgDistBytes(msg: Msg, atoms: AtomSink): number {
   return measureMsg(msg, distMeasure(atoms));
 }
 

@@ -5,7 +5,7 @@
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
 import { atom, heapWords, ilist, refcBinaries, tuple, type Ref, type Term } from '../../core/terms.js';
-import { distTermBytes, msgDistBytes, msgHeapWords, msgRefcBinaries, type Msg } from '../../core/messages.js';
+import { distTermBytes, msgDistBytes, msgHeapWords, msgRefcBinaries, type AtomSink, type Msg } from '../../core/messages.js';
 import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
 
 type Sig = DownSignal | CallRequest | CallReply | ExitMessage;
@@ -57,7 +57,7 @@ export function refcBinariesOf(msg: unknown): Map<Uint8Array, number> | undefine
  * Bytes of `msg` as a distribution payload: atoms are references into the connection's
  * atom cache (wire.ts), collected into `atoms` for the header. No version byte.
  */
-export function distBytesOf(msg: unknown, atoms: Set<string>): number {
+export function distBytesOf(msg: unknown, atoms: AtomSink): number {
   if (isTerm(msg)) return distTermBytes(msg, atoms);
   const s = msg as Sig;
   switch (s.kind) {

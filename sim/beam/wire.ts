@@ -17,7 +17,7 @@
 // - A message of 64 KiB or more (control and payload) is cut into fragments of 64 KiB;
 //   every fragment is its own packet and carries an 18-byte fragment header.
 // Checked against shared/fixtures/calibration/w1_wire_sizes.json (test/calibration_wire.test.ts).
-import { ATOM_CACHE_REF_BYTES, distTermBytes } from '../../core/messages.js';
+import { ATOM_CACHE_REF_BYTES, distTermBytes, type AtomSink } from '../../core/messages.js';
 import type { Term } from '../../core/terms.js';
 import type { DistMsg } from './dist.js';
 import { distBytesOf } from './sizes.js';
@@ -97,8 +97,38 @@ export class AtomCache {
   }
 }
 
-/** The atoms of the message being measured (encode does not nest). */
-const scratch = new Set<string>();
+/**
+ * The distinct atoms of the message being measured, in first-use order (encode does not
+ * nest). Not a `Set` cleared per message: V8's `clear` allocates a new table (~120 bytes
+ * a message). An atom counts as met when its mark is this message's number.
+ */
+class AtomScratch {
+  readonly list: string[] = [];
+  count = 0;
+  private readonly marks = new Map<string, number>();
+  private message = 0;
+
+  /** Starts the next message's atoms. */
+  reset(): void {
+    this.message++;
+    this.count = 0;
+  }
+
+  add(name: string): void {
+    if (this.marks.get(name) === this.message) return;
+    this.marks.set(name, this.message);
+    this.list[this.count++] = name;
+  }
+
+  /** This message's atoms as a set of their own. */
+  toSet(): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < this.count; i++) out.add(this.list[i] as string);
+    return out;
+  }
+}
+
+const scratch = new AtomScratch();
 /**
  * Atom sets of up to INTERNED_ATOMS atoms, one object per distinct sequence: messages in
  * flight share them. Found by walking a trie, atom by atom (no key string per message).
@@ -109,21 +139,22 @@ let internedSets = 0;
 const INTERNED_ATOMS = 4;
 const INTERNED_SETS = 10_000;
 
-function internAtoms(atoms: Set<string>): ReadonlySet<string> {
-  if (atoms.size > INTERNED_ATOMS) return new Set(atoms);
+function internAtoms(atoms: AtomScratch): ReadonlySet<string> {
+  if (atoms.count > INTERNED_ATOMS) return atoms.toSet();
   let at = interned;
-  for (const a of atoms) {
+  for (let i = 0; i < atoms.count; i++) {
+    const a = atoms.list[i] as string;
     let next = at.next?.get(a);
     if (next === undefined) {
-      if (internedSets >= INTERNED_SETS) return new Set(atoms);
+      if (internedSets >= INTERNED_SETS) return atoms.toSet();
       next = { set: undefined, next: undefined };
       (at.next ??= new Map()).set(a, next);
     }
     at = next;
   }
   if (at.set === undefined) {
-    if (internedSets >= INTERNED_SETS) return new Set(atoms);
-    at.set = new Set(atoms);
+    if (internedSets >= INTERNED_SETS) return atoms.toSet();
+    at.set = atoms.toSet();
     internedSets++;
   }
   return at.set;
@@ -138,7 +169,7 @@ export const NO_ATOMS: ReadonlySet<string> = new Set();
  */
 export function encode(m: DistMsg, fromNode: string, into: Encoded = { control: 0, payload: 0, atoms: NO_ATOMS }): Encoded {
   const atoms = scratch;
-  atoms.clear();
+  atoms.reset();
   let control = 0;
   let payload = 0;
   switch (m.kind) {
@@ -199,18 +230,18 @@ function controlBytes(a: number, b: number, c = 0, d = 0): number {
 const PID_BYTES = distTermBytes({ t: 'pid', uid: -1, node: '', id: 0, creation: 0 }, new Set());
 
 /** A pid of `node`: what a send's or exit's sender field costs. */
-function pidBytes(node: string, atoms: Set<string>): number {
+function pidBytes(node: string, atoms: AtomSink): number {
   atoms.add(node);
   return PID_BYTES;
 }
 
-function atomBytes(name: string, atoms: Set<string>): number {
+function atomBytes(name: string, atoms: AtomSink): number {
   atoms.add(name);
   return ATOM_CACHE_REF_BYTES;
 }
 
 /** A monitored process as a control message names it: its pid, or its registered name. */
-function procBytes(object: Term | { name: string; node: string }, atoms: Set<string>): number {
+function procBytes(object: Term | { name: string; node: string }, atoms: AtomSink): number {
   if ('t' in object) {
     if (object.t === 'tuple' && object.v[0]?.t === 'atom') return atomBytes(object.v[0].v, atoms);
     return distTermBytes(object, atoms);
