@@ -59,7 +59,9 @@ export type Op = Effect | TableOp | KnownNodeOp;
 /**
  * A step: yields operations, is answered with their results, returns R. Nearly every step
  * is a generator; two that run once per monitored target are not: `once` below (the
- * Connector's monitor and demonitor) and the client's `MonitorCall` (client.ts).
+ * Connector's monitor and demonitor) and the client's `MonitorCall` (client.ts). A runtime
+ * reads each result before it asks for the next, so a step may hand back one result
+ * object rewritten (`MonitorCall` does).
  */
 export type Step<R = void> = Iterator<Op, R, unknown> & Iterable<Op, R, unknown>;
 
