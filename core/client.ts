@@ -21,6 +21,7 @@ import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
 import type { Op, Step } from './ops.js';
+import { WrittenStep } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
@@ -39,11 +40,9 @@ export function monitor(env: Env, target: Target): Step<Ref> {
 }
 
 /**
- * `monitor`'s operations, one per `next`, in upstream's order. It runs once per monitor
- * (a herd makes hundreds of thousands), so it is written out, not a `function*`: as a
- * generator a call allocated ~480 bytes, written out with one result object rewritten by
- * each `next` (ops.ts: a runtime reads a result before it asks for the next) ~230 (its
- * operations and messages remain). As a generator it reads:
+ * `monitor`'s operations, one per `next`, in upstream's order (a `WrittenStep`: it runs
+ * once per monitor; as a generator a call allocated ~480 bytes, written out ~230, its
+ * operations and messages). As a generator it reads:
  *
  *     yield metric('monitor'); ref = makeRef()
  *     yield references.insert({self, ref}, target)
@@ -51,25 +50,20 @@ export function monitor(env: Env, target: Target): Step<Ref> {
  *     if (!(yield subscribers.member(self))) yield send_named(Local, {monitor_subscriber, self})
  *     return ref
  */
-class MonitorCall implements Step<Ref> {
+class MonitorCall extends WrittenStep<Ref> {
   /** How many operations it has handed over so far. */
   private performed = 0;
   /** Made after the first operation, as upstream makes it after its metric. */
   private ref: Ref | undefined = undefined;
   /** The caller, read once (a runtime's env may serve whichever process it runs). */
   private readonly self: Pid;
-  /** The result each `next` returns, rewritten. */
-  private readonly out: { done: boolean; value: Op | Ref | undefined } = { done: false, value: undefined };
 
   constructor(
     private readonly env: Env,
     private readonly target: Target,
   ) {
+    super();
     this.self = env.self;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 
   next(answer: unknown): IteratorResult<Op, Ref> {
@@ -89,24 +83,10 @@ class MonitorCall implements Step<Ref> {
         if (!(answer as boolean)) {
           return this.yields({ kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
         }
-        return this.returns();
+        return this.returns(this.ref as Ref);
       default:
-        return this.returns();
+        return this.returns(this.ref as Ref);
     }
-  }
-
-  private yields(op: Op): IteratorResult<Op, Ref> {
-    const out = this.out;
-    out.done = false;
-    out.value = op;
-    return out as IteratorResult<Op, Ref>;
-  }
-
-  private returns(): IteratorResult<Op, Ref> {
-    const out = this.out;
-    out.done = true;
-    out.value = this.ref;
-    return out as IteratorResult<Op, Ref>;
   }
 }
 

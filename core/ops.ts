@@ -58,28 +58,66 @@ export type Op = Effect | TableOp | KnownNodeOp;
 
 /**
  * A step: yields operations, is answered with their results, returns R. Nearly every step
- * is a generator; two that run once per monitored target are not: `once` below (the
- * Connector's monitor and demonitor) and the client's `MonitorCall` (client.ts). A runtime
- * reads each result before it asks for the next, so a step may hand back one result
- * object rewritten (`MonitorCall` does).
+ * is a generator; those that run once per monitored target or per DOWN are written out
+ * (`WrittenStep`, `once`). A runtime reads each result before it asks for the next, so a
+ * step may hand back one result object rewritten.
  */
 export type Step<R = void> = Iterator<Op, R, unknown> & Iterable<Op, R, unknown>;
 
-const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+/**
+ * A step written out as a state machine instead of a `function*`, for the few that run
+ * once per monitored target or per DOWN (a herd runs hundreds of thousands): a generator
+ * costs its object and a result per operation; this, one result object that each `next`
+ * rewrites. Each subclass shows, in its comment, the generator it stands for.
+ */
+export abstract class WrittenStep<R> implements Step<R> {
+  private readonly out: { done: boolean; value: unknown } = { done: false, value: undefined };
 
-/** A step that performs `op` (none if undefined) and ends. */
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  abstract next(answer: unknown): IteratorResult<Op, R>;
+
+  protected yields(op: Op): IteratorResult<Op, R> {
+    const out = this.out;
+    out.done = false;
+    out.value = op;
+    return out as IteratorResult<Op, R>;
+  }
+
+  protected returns(value: R): IteratorResult<Op, R> {
+    const out = this.out;
+    out.done = true;
+    out.value = value;
+    return out as IteratorResult<Op, R>;
+  }
+}
+
+/**
+ * A step that performs `op` (none if undefined) and ends. It is its own result object
+ * (`done` and `value`): one object a step, where a `WrittenStep` would be two.
+ */
 class Once implements Step {
-  constructor(private op: Op | undefined) {}
+  done: boolean;
+  /** Whether `next` has handed the operation over. */
+  private handed = false;
+
+  constructor(public value: Op | undefined) {
+    this.done = value === undefined;
+  }
 
   [Symbol.iterator](): this {
     return this;
   }
 
   next(): IteratorResult<Op, void> {
-    const value = this.op;
-    if (value === undefined) return DONE;
-    this.op = undefined;
-    return { done: false, value };
+    if (this.handed || this.done) {
+      this.done = true;
+      this.value = undefined;
+    }
+    this.handed = true;
+    return this as IteratorResult<Op, void>;
   }
 }
 
@@ -89,7 +127,7 @@ const NOTHING: Step = new Once(undefined);
 /**
  * The step of a handling that performs at most one operation and reads no answer: the
  * Connector's per-monitor casts, one a target, would each make a generator and its
- * results (~250 bytes) as a `function*`; this is ~60, or nothing at all.
+ * results (~250 bytes) as a `function*`; this is ~48, or nothing at all.
  */
 export function once(op: Op | undefined): Step {
   return op === undefined ? NOTHING : new Once(op);

@@ -18,7 +18,8 @@ import { assertNever, atom } from './terms.js';
 import type { Env, Init } from './effects.js';
 import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
 import { targetKey } from './messages.js';
-import type { Step } from './ops.js';
+import type { Op, Step } from './ops.js';
+import { WrittenStep } from './ops.js';
 import type { ProxySubscriberRow } from './tables.js';
 import { truncate } from './truncator.js';
 import { TargetTable } from './target_table.js';
@@ -41,7 +42,7 @@ export function* proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step
     case 'process':
       return yield* processInstructions(state, input.connector, input.instructions, env);
     case 'subscribe':
-      return yield* subscribe(state, input.connector, input.targets, env);
+      return yield* new Subscribe(state, input.connector, input.targets, env);
     case 'DOWN':
       return yield* targetDown(state, input, env);
     default:
@@ -59,7 +60,7 @@ function* processInstructions(state: ProxyState, connector: Pid, instructions: r
     const targets: Target[] = [];
     for (let i = end - 1; i >= start; i--) targets.push((instructions[i] as Instruction).target);
     if (op === 'subscribe') {
-      yield* subscribe(state, connector, targets, env);
+      yield* new Subscribe(state, connector, targets, env);
     } else {
       for (const target of targets) yield { kind: 'proxy_subscribers.delete', target, connector };
     }
@@ -67,16 +68,43 @@ function* processInstructions(state: ProxyState, connector: Pid, instructions: r
   }
 }
 
-/** `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets. */
-function* subscribe(state: ProxyState, connector: Pid, targets: readonly Target[], env: Env): Step {
-  yield { kind: 'proxy_subscribers.insert', targets, connector };
-  // Indexed: a generator's for...of makes an iterator result per element.
-  for (let i = 0; i < targets.length; i++) {
-    const target = targets[i] as Target;
-    const key = targetKey(target);
-    if (state.monitors.has(key)) continue;
-    state.monitors.set(key, target);
-    yield { kind: 'monitor', ref: env.makeRef(), target };
+/**
+ * `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets. A
+ * `WrittenStep` (an operation per target; as a generator, a result each). As a generator
+ * it reads:
+ *
+ *     yield proxy_subscribers.insert(targets, connector)
+ *     for (const target of targets)
+ *       if (!monitors.has(target)) { monitors.set(target); yield monitor(makeRef(), target) }
+ */
+class Subscribe extends WrittenStep<void> {
+  /** The next target to look at; -1 before the rows went in. */
+  private at = -1;
+
+  constructor(
+    private readonly state: ProxyState,
+    private readonly connector: Pid,
+    private readonly targets: readonly Target[],
+    private readonly env: Env,
+  ) {
+    super();
+  }
+
+  next(): IteratorResult<Op, void> {
+    const targets = this.targets;
+    if (this.at < 0) {
+      this.at = 0;
+      return this.yields({ kind: 'proxy_subscribers.insert', targets, connector: this.connector });
+    }
+    const monitors = this.state.monitors;
+    while (this.at < targets.length) {
+      const target = targets[this.at++] as Target;
+      const key = targetKey(target);
+      if (monitors.has(key)) continue;
+      monitors.set(key, target);
+      return this.yields({ kind: 'monitor', ref: this.env.makeRef(), target });
+    }
+    return this.returns(undefined);
   }
 }
 

@@ -1,0 +1,97 @@
+// The steps written out as state machines (core/ops.ts: `WrittenStep`, `once`) against
+// the generators they stand for, written here as their comments give them: for random
+// inputs and table states, the same operations in the same order, the same answers read,
+// the same tables and state after.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { dispatcherStep, initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
+import { metric, type Env } from '../../core/effects.js';
+import { targetKey, type Dispatch, type Target } from '../../core/messages.js';
+import type { Op, Step } from '../../core/ops.js';
+import { initProxy, proxyStep, type ProxyState } from '../../core/proxy.js';
+import { atom, type Pid } from '../../core/terms.js';
+import { A, B, TestEnv, dispatchOf, pid, ref, runStep } from './zen_fixtures.js';
+
+/** `handle_events/3` as core/dispatcher.ts's comment gives it. */
+function* handleEventsAsGenerator(state: DispatcherState, events: readonly Dispatch[], env: Env): Step {
+  yield metric('zen_monitor.local.dispatcher', 'events.delivered', events.length);
+  let sent = 0;
+  for (const { subscriber, down } of events) {
+    if ((yield { kind: 'references.take', subscriber, ref: down.ref }) === undefined) continue;
+    yield { kind: 'send', to: subscriber, msg: down };
+    sent++;
+  }
+  yield metric('zen_monitor.local.dispatcher', 'events.processed', sent);
+  const n = Math.min(events.length, env.config.demand_amount) - sent;
+  if (n > 0) yield { kind: 'send', to: state.producer, msg: { kind: 'ask', n, from: { pid: env.self, tag: state.subscription } } };
+}
+
+/** `process_operation(:subscribe, ...)` as core/proxy.ts's comment gives it. */
+function* subscribeAsGenerator(state: ProxyState, connector: Pid, targets: readonly Target[], env: Env): Step {
+  yield { kind: 'proxy_subscribers.insert', targets, connector };
+  for (const target of targets) {
+    if (state.monitors.has(targetKey(target))) continue;
+    state.monitors.set(targetKey(target), target);
+    yield { kind: 'monitor', ref: env.makeRef(), target };
+  }
+}
+
+test('handle_events written out performs what its generator form does: every take, send, count and ask, in order', () => {
+  // Events over a few refs: each still monitored or not, some repeated (delivered at most once).
+  const spec = fc.record({
+    rows: fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }),
+    picks: fc.array(fc.nat(5), { maxLength: 12 }),
+    demand: fc.integer({ min: 1, max: 8 }),
+  });
+  fc.assert(
+    fc.property(spec, ({ rows, picks, demand }) => {
+      const sub = pid(A);
+      const dispatches = rows.map(() => dispatchOf(sub, ref(A), pid(B), atom('killed')));
+      const events = picks.map((i) => dispatches[i % dispatches.length] as Dispatch);
+      const envs = [new TestEnv(A, sub), new TestEnv(A, sub)];
+      for (const env of envs) {
+        env.config.demand_amount = demand;
+        rows.forEach((held, i) => held && env.tables.references.insert(sub, (dispatches[i] as Dispatch).down.ref, pid(B)));
+      }
+      const [written, generator] = envs as [TestEnv, TestEnv];
+      const state = initDispatcher(pid(A), written).state;
+      const input = { kind: 'events' as const, events, from: { pid: state.producer, tag: state.subscription } };
+      const a = runStep(dispatcherStep(state, input, written), written);
+      const b = runStep(handleEventsAsGenerator(state, events, generator), generator);
+      assert.equal(a.ops, b.ops);
+      assert.is(written.tables.references.size, generator.tables.references.size);
+    }),
+    { seed: 14, numRuns: 300 },
+  );
+});
+
+test('the Proxy subscribe written out performs what its generator form does: the rows, then a monitor per target not yet held', () => {
+  // Targets drawn from a small pool (repeats within a run), some already monitored.
+  const spec = fc.record({
+    held: fc.array(fc.nat(5), { maxLength: 4 }),
+    picks: fc.array(fc.nat(5), { maxLength: 10 }),
+  });
+  fc.assert(
+    fc.property(spec, ({ held, picks }) => {
+      const pool = Array.from({ length: 6 }, () => pid(B));
+      const connector = pid(A);
+      const targets = picks.map((i) => pool[i] as Target);
+      const runs = [new TestEnv(B), new TestEnv(B)].map((env) => {
+        const state = initProxy(env).state;
+        for (const i of held) state.monitors.set(targetKey(pool[i] as Target), pool[i] as Target);
+        return { env, state };
+      });
+      const [w, g] = runs as [{ env: TestEnv; state: ProxyState }, { env: TestEnv; state: ProxyState }];
+      const a = runStep(proxyStep(w.state, { kind: 'subscribe', connector, targets }, w.env), w.env);
+      const b = runStep(subscribeAsGenerator(g.state, connector, targets, g.env), g.env);
+      // Refs are each env's own: compared by the order they were made in.
+      const norm = (ops: Op[], env: TestEnv) => ops.map((op) => (op.kind === 'monitor' ? { ...op, ref: env.made.indexOf(op.ref) } : op));
+      assert.equal(norm(a.ops, w.env), norm(b.ops, g.env));
+      assert.equal(w.state.monitors.values().map(targetKey).sort(), g.state.monitors.values().map(targetKey).sort());
+    }),
+    { seed: 14, numRuns: 300 },
+  );
+});
+
+test.run();
