@@ -9,19 +9,27 @@
 
 /** How many may be gone before the arrays are compacted (then: once they are over half). */
 const COMPACT_MIN = 1024;
+/**
+ * Arrays of up to this many slots are kept when the last entry goes, for the next ones
+ * (a process's timers, a call's monitor: held and gone by turns); longer ones are dropped.
+ * A new array's first push allocates ~150 bytes.
+ */
+const KEPT_SLOTS = 64;
 
 /** Values must not be undefined (an undefined slot is one gone). */
 export class UidMap<V> {
-  /** The keys, increasing (those of entries gone included, until a compaction). */
+  /** The keys, increasing (those of entries gone included, until a compaction); slots from `len` on are spare. */
   private uids: number[] = [];
-  /** The value of each uid, undefined once gone. */
+  /** The value of each uid, undefined once gone (and in every spare slot). */
   private vals: (V | undefined)[] = [];
+  /** Slots in use, entries gone included. */
+  private len = 0;
   private gone = 0;
   /** Every entry, once a key came out of order. */
   private map: Map<number, V> | undefined;
 
   get size(): number {
-    return this.map !== undefined ? this.map.size : this.vals.length - this.gone;
+    return this.map !== undefined ? this.map.size : this.len - this.gone;
   }
 
   get(uid: number): V | undefined {
@@ -35,23 +43,25 @@ export class UidMap<V> {
       this.map.set(uid, value);
       return;
     }
-    const n = this.uids.length;
+    const n = this.len;
     if (n === 0 || uid > (this.uids[n - 1] as number)) {
-      this.uids.push(uid);
-      this.vals.push(value);
+      this.uids[n] = uid;
+      this.vals[n] = value;
+      this.len = n + 1;
       return;
     }
     const i = this.indexOf(uid);
     if (i >= 0) this.vals[i] = value; // as Map.set of a key held: it keeps its place
     else {
       const map = new Map<number, V>();
-      for (let j = 0; j < this.vals.length; j++) {
+      for (let j = 0; j < this.len; j++) {
         const v = this.vals[j];
         if (v !== undefined) map.set(this.uids[j] as number, v);
       }
       this.map = map.set(uid, value);
       this.uids = [];
       this.vals = [];
+      this.len = 0;
       this.gone = 0;
     }
   }
@@ -72,11 +82,14 @@ export class UidMap<V> {
     const v = this.vals[i];
     this.vals[i] = undefined;
     this.gone++;
-    if (this.gone === this.vals.length) {
-      this.uids = [];
-      this.vals = [];
+    if (this.gone === this.len) {
+      if (this.vals.length > KEPT_SLOTS) {
+        this.uids = [];
+        this.vals = [];
+      }
+      this.len = 0;
       this.gone = 0;
-    } else if (this.gone > COMPACT_MIN && this.gone * 2 > this.vals.length) this.compact();
+    } else if (this.gone > COMPACT_MIN && this.gone * 2 > this.len) this.compact();
     return v;
   }
 
@@ -98,7 +111,7 @@ export class UidMap<V> {
       return;
     }
     const vals = this.vals;
-    for (let i = 0; i < vals.length; i++) {
+    for (let i = 0; i < this.len; i++) {
       const v = vals[i];
       if (v !== undefined) f(v);
     }
@@ -107,15 +120,15 @@ export class UidMap<V> {
   /** The index of the value held with this uid, or -1. */
   private indexOf(uid: number): number {
     const uids = this.uids;
-    const lo = lowerBound(uids, uid);
-    return lo < uids.length && uids[lo] === uid && this.vals[lo] !== undefined ? lo : -1;
+    const lo = lowerBound(uids, uid, this.len);
+    return lo < this.len && uids[lo] === uid && this.vals[lo] !== undefined ? lo : -1;
   }
 
   private compact(): void {
-    const n = this.vals.length - this.gone;
+    const n = this.len - this.gone;
     const uids = new Array<number>(n);
     const vals = new Array<V>(n);
-    for (let i = 0, j = 0; i < this.vals.length; i++) {
+    for (let i = 0, j = 0; i < this.len; i++) {
       const v = this.vals[i];
       if (v === undefined) continue;
       uids[j] = this.uids[i] as number;
@@ -123,14 +136,15 @@ export class UidMap<V> {
     }
     this.uids = uids;
     this.vals = vals;
+    this.len = n;
     this.gone = 0;
   }
 }
 
-/** The index of the first element of the sorted `a` not below `x` (of `x` itself when `a` holds it). */
-export function lowerBound(a: ArrayLike<number>, x: number): number {
+/** The index of the first of the first `n` elements of the sorted `a` not below `x` (of `x` itself when they hold it). */
+export function lowerBound(a: ArrayLike<number>, x: number, n: number = a.length): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if ((a[mid] as number) < x) lo = mid + 1;

@@ -4,6 +4,7 @@
 // dropped (OTP 24+ aliases). `send_after` timers have millisecond granularity and never
 // fire early; a timer dies with its process.
 import { atom, tuple, type Ref, type Term } from '../../core/terms.js';
+import { UidMap } from '../../core/uid_map.js';
 import { envelope } from './memory.js';
 import type { CallResult, Dest, DownSignal, From, Proc } from './process.js';
 import { type World } from './world.js';
@@ -29,7 +30,7 @@ export class Calls {
     // Erlang timers have millisecond granularity and never fire early.
     const fireAt = Math.ceil((atUs + ms * 1000) / 1000) * 1000;
     const id = ++this.timerIds;
-    (p.timers ??= new Map()).set(id, this.w.kernel.at(fireAt, this.w.kinds.timer, p.uid, { id, msg } satisfies TimerArg));
+    (p.timers ??= new UidMap()).set(id, this.w.kernel.at(fireAt, this.w.kinds.timer, p.uid, { id, msg } satisfies TimerArg));
     return id;
   }
 

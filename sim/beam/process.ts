@@ -302,7 +302,7 @@ export type ProcExt = {
   trapExit: boolean;
   parent: Pid | undefined;
   receiving: Receiving | null;
-  timers: Map<number, number> | undefined;
+  timers: UidMap<number> | undefined;
   registeredName: string | undefined;
   kept: Envelope | undefined;
   stopReason: Term | undefined;
@@ -343,7 +343,7 @@ export class RunState implements ProcExt {
   trapExit = false;
   parent: Pid | undefined = undefined;
   receiving: Receiving | null = null;
-  timers: Map<number, number> | undefined = undefined;
+  timers: UidMap<number> | undefined = undefined;
   registeredName: string | undefined = undefined;
   kept: Envelope | undefined = undefined;
   stopReason: Term | undefined = undefined;
@@ -523,10 +523,10 @@ export class Proc {
   // Rare fields, kept in its RunState (setting one to its empty value makes none).
 
   /** Pending `send_after` timers: timer id -> kernel event seq. */
-  get timers(): Map<number, number> | undefined {
+  get timers(): UidMap<number> | undefined {
     return this.ext?.timers;
   }
-  set timers(v: Map<number, number> | undefined) {
+  set timers(v: UidMap<number> | undefined) {
     this.setRun('timers', v, undefined);
   }
 

@@ -193,12 +193,15 @@ export class Signals {
     w.onExit?.(p, reason);
     const node = w.nodes.get(p.pid.node) as SimNode;
     const now = w.kernel.nowUs;
-    if (p.timers !== undefined) for (const seq of p.timers.values()) w.kernel.cancel(seq);
+    p.timers?.forEachValue((seq) => w.kernel.cancel(seq));
     p.timers = undefined;
     if (p.awaiting !== null) w.kernel.cancel(p.awaiting.timerSeq);
     const monitors = p.monitors;
     if (monitors !== undefined && monitors.size > 0) {
-      for (const mon of monitors.valuesArray()) {
+      // Indexed: this runs once per death, often before it is optimized, where for...of makes a result per monitor.
+      const list = monitors.valuesArray();
+      for (let i = 0; i < list.length; i++) {
+        const mon = list[i] as Monitor;
         if (node.up) this.demonitorSignal(mon, now);
         else this.dropMonitor(mon);
       }

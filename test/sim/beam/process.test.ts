@@ -98,6 +98,32 @@ test('monitors a process holds behave as a Map by ref uid: in order, after compa
   same('deleted from the Map');
 });
 
+test('monitors a process holds, emptied and refilled by turns (a call\'s monitor, a timer), behave as a Map: no entry left behind is found again', () => {
+  const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
+  const target = new Proc(pid(1), { handle() {} });
+  const mon = (u: number): Monitor => new Monitor(ref(u), watcher, target.pid, target);
+  const held = new UidMap<Monitor>();
+  const model = new Map<number, Monitor>();
+  const check = (what: string, probes: readonly number[]): void => {
+    assert.is(held.size, model.size, what);
+    assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
+    for (const u of probes) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
+  };
+  // Small (arrays kept when emptied) and large (arrays dropped) rounds, each emptied in turn;
+  // a round's uids start below the last round's, or above them and fewer (the slots past
+  // it still hold the last round's smaller uids).
+  for (const [first, count] of [[10, 3], [5, 2], [50, 10], [70, 2], [100, 100], [40, 1], [41, 70], [1000, 1]] as const) {
+    for (let u = first; u < first + count; u++) {
+      const m = mon(u);
+      held.set(u, m);
+      model.set(u, m);
+    }
+    check(`filled from ${first}`, [first - 1, first, first + 1, first + count - 1, first + count, 10, 11, 12, 55, 100, 150]);
+    for (let u = first; u < first + count; u++) assert.is(held.delete(u), model.delete(u));
+    check(`emptied from ${first}`, [first, 10, 12, 41, 100, 150]);
+  }
+});
+
 test('roster: walk in join order skipping those gone, compaction keeps order and count', () => {
   type M = { id: number; in: boolean };
   const r = new Roster<M>((m) => m.in);
