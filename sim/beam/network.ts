@@ -11,6 +11,7 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
+import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
 
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
@@ -79,6 +80,16 @@ export interface NetHost {
 }
 
 type Dir = {
+  readonly conn: Conn;
+  readonly from: string;
+  readonly to: string;
+  /**
+   * What is on the wire, in the order sent: each arrival event takes the oldest (a
+   * direction's arrivals are scheduled in that order, never earlier than the one before,
+   * and the kernel runs same-time events in the order scheduled), so an arrival needs no
+   * record of its own.
+   */
+  readonly inFlight: Ring<unknown>;
   /** The output atom cache of this direction (dist header), fresh with each connection. */
   readonly atoms: AtomCache;
   /** When the transmitter is free again, µs. */
@@ -96,8 +107,8 @@ type Dir = {
 type Conn = {
   readonly a: string;
   readonly b: string;
+  /** Closed is for good: a new handshake makes a new connection. */
   state: 'connecting' | 'up' | 'closed';
-  epoch: number;
   /** Each side's view: true while that side thinks the connection is up. */
   upAt: Map<string, boolean>;
   dirs: Map<string, Dir>;
@@ -118,7 +129,6 @@ export class Network {
   private readonly kDetect: number;
   private readonly kClose: number;
   private readonly kUnbusy: number;
-  private epochs = 0;
   /** Messages and bytes put on each direction, `from->to`. */
   readonly traffic = new Map<string, { messages: number; bytes: number }>();
 
@@ -129,11 +139,11 @@ export class Network {
   ) {
     this.config = validateNetConfig(config);
     const k = host.kernel;
-    this.kArrive = k.defineKind('net_arrive', (_s, a) => this.onArrive(a as Arrival));
+    this.kArrive = k.defineKind('net_arrive', (_s, d) => this.onArrive(d as Dir));
     this.kSetup = k.defineKind('net_setup', (_s, a) => this.onSetup(a as SetupEvent));
     this.kDetect = k.defineKind('net_tick_timeout', (_s, a) => this.onDetect(a as DetectEvent));
     this.kClose = k.defineKind('net_reset_seen', (_s, a) => this.onCloseSeen(a as DetectEvent));
-    this.kUnbusy = k.defineKind('net_unbusy', (_s, a) => this.onUnbusy(a as DirRef));
+    this.kUnbusy = k.defineKind('net_unbusy', (_s, d) => this.onUnbusy(d as Dir));
   }
 
   /** Whether `node` sees a connection to `peer` as up (`peer in Node.list()`). */
@@ -301,17 +311,14 @@ export class Network {
       a: from < to ? from : to,
       b: from < to ? to : from,
       state: 'connecting',
-      epoch: ++this.epochs,
       upAt: new Map([
         [from, true],
         [to, false],
       ]),
-      dirs: new Map([
-        [from, newDir()],
-        [to, newDir()],
-      ]),
+      dirs: new Map(),
       setupSeq: -1,
     };
+    c.dirs.set(from, newDir(c, from, to)).set(to, newDir(c, to, from));
     this.conns.set(key, c);
     const reachable = this.host.nodeUp(to) && !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const answers = !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
@@ -356,14 +363,16 @@ export class Network {
     const jitter = this.config.jitterUs > 0 ? Math.floor(this.rng.float() * this.config.jitterUs) : 0;
     const at = Math.max(d.lastArrivalUs, Math.ceil(done + this.latency(from, to) + jitter));
     d.lastArrivalUs = at;
-    k.at(at, this.kArrive, 0, { conn: c, epoch: c.epoch, from, to, payload } satisfies Arrival);
-    if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(c, from, to);
+    d.inFlight.push(payload);
+    k.at(at, this.kArrive, 0, d);
+    if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(d);
   }
 
-  private onArrive(a: Arrival): void {
-    const c = a.conn;
-    if (c.epoch !== a.epoch || c.state !== 'up' || c.upAt.get(a.to) !== true) return;
-    this.host.arrive(a.from, a.to, a.payload);
+  private onArrive(d: Dir): void {
+    const payload = d.inFlight.shift();
+    // Sent while the connection was up: lost if it closed since, or the receiver no longer believes in it.
+    if (d.conn.state !== 'up' || d.conn.upAt.get(d.to) !== true) return;
+    this.host.arrive(d.from, d.to, payload);
   }
 
   private flushHeld(c: Conn, from: string, to: string): void {
@@ -463,7 +472,6 @@ export class Network {
   private close(c: Conn): void {
     if (c.state === 'closed') return;
     c.state = 'closed';
-    c.epoch = ++this.epochs;
     const k = this.host.kernel;
     if (c.setupSeq >= 0) k.cancel(c.setupSeq);
     for (const [side, d] of c.dirs) {
@@ -486,20 +494,18 @@ export class Network {
     return inWire + d.heldBytes;
   }
 
-  private armUnbusy(c: Conn, from: string, to: string): void {
-    const d = c.dirs.get(from) as Dir;
+  private armUnbusy(d: Dir): void {
     // Already armed: the queue only grows meanwhile, and the check re-arms when it fires.
     if (d.unbusySeq >= 0) return;
     const limitUs = (this.config.distBufBusyLimitBytes * 1_000_000) / this.config.bandwidthBytesPerS;
     const at = Math.max(this.host.kernel.nowUs, Math.ceil(d.busyUntilUs - limitUs));
-    d.unbusySeq = this.host.kernel.at(at, this.kUnbusy, 0, { conn: c, from, to } satisfies DirRef);
+    d.unbusySeq = this.host.kernel.at(at, this.kUnbusy, 0, d);
   }
 
-  private onUnbusy(r: DirRef): void {
-    const d = r.conn.dirs.get(r.from) as Dir;
+  private onUnbusy(d: Dir): void {
     d.unbusySeq = -1;
-    if (this.busy(r.from, r.to)) this.armUnbusy(r.conn, r.from, r.to);
-    else this.host.unbusy(r.from, r.to);
+    if (this.busy(d.from, d.to)) this.armUnbusy(d);
+    else this.host.unbusy(d.from, d.to);
   }
 
   private latency(from: string, to: string): number {
@@ -522,13 +528,11 @@ export class Network {
   }
 }
 
-type Arrival = { conn: Conn; epoch: number; from: string; to: string; payload: unknown };
 type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
-type DirRef = { conn: Conn; from: string; to: string };
 
-function newDir(): Dir {
-  return { atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+function newDir(conn: Conn, from: string, to: string): Dir {
+  return { conn, from, to, inFlight: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
 }
 
 /**
