@@ -11,6 +11,7 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
+import { invariant } from '../../core/invariant.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
 
@@ -84,10 +85,11 @@ type Dir = {
   readonly from: string;
   readonly to: string;
   /**
-   * What is on the wire, in the order sent: each arrival event takes the oldest (a
-   * direction's arrivals are scheduled in that order, never earlier than the one before,
-   * and the kernel runs same-time events in the order scheduled), so an arrival needs no
-   * record of its own.
+   * What is on the wire, in the order sent, each with its arrival time, µs: each arrival
+   * event takes the oldest (a direction's arrivals are scheduled in that order, never
+   * earlier than the one before, and the kernel runs same-time events in the order
+   * scheduled), so an arrival needs no record of its own. The time is checked as it
+   * arrives: an arrival out of order would be a bug here, not a message overtaken.
    */
   readonly inFlight: Ring<unknown>;
   /** The output atom cache of this direction (dist header), fresh with each connection. */
@@ -364,12 +366,15 @@ export class Network {
     const at = Math.max(d.lastArrivalUs, Math.ceil(done + this.latency(from, to) + jitter));
     d.lastArrivalUs = at;
     d.inFlight.push(payload);
+    d.inFlight.push(at);
     k.at(at, this.kArrive, 0, d);
     if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(d);
   }
 
   private onArrive(d: Dir): void {
     const payload = d.inFlight.shift();
+    const at = d.inFlight.shift();
+    invariant(at === this.host.kernel.nowUs, () => `network: an arrival from ${d.from} to ${d.to} at ${this.host.kernel.nowUs} µs found the one due at ${String(at)} µs first (FIFO order broken)`);
     // Sent while the connection was up: lost if it closed since, or the receiver no longer believes in it.
     if (d.conn.state !== 'up' || d.conn.upAt.get(d.to) !== true) return;
     this.host.arrive(d.from, d.to, payload);
