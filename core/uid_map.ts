@@ -3,9 +3,10 @@
 // monitors a process holds (sim/beam), a subscriber's References rows (tables.ts). A
 // process's refs are made one after another, in increasing order (a subscriber of a
 // million targets, the Proxy watching them), so entries are kept in two arrays found by
-// bisection, without a Map's four words or so an entry and its rehash at every doubling
-// and halving; a key older than the newest held (a ref made earlier and given to
-// `monitor`) turns them into a Map.
+// bisection (the keys typed, both doubled as they fill, kept for the next entries when a
+// small map empties), without a Map's four words or so an entry and its rehash at every
+// doubling and halving; a key older than the newest held (a ref made earlier and given
+// to `monitor`) turns them into a Map.
 
 /** How many may be gone before the arrays are compacted (then: once they are over half). */
 const COMPACT_MIN = 1024;
@@ -58,7 +59,7 @@ export class UidMap<V> {
     }
     const n = this.len;
     if (n === 0 || uid > (this.uids[n - 1] as number)) {
-      if (n === this.uids.length) this.growUids();
+      if (n === this.uids.length) this.grow();
       this.uids[n] = uid;
       this.vals[n] = value;
       this.len = n + 1;
@@ -150,16 +151,21 @@ export class UidMap<V> {
     return lo < this.len && uids[lo] === uid && this.vals[lo] !== undefined ? lo : -1;
   }
 
-  private growUids(): void {
-    const uids = new Float64Array(Math.max(FIRST_SLOTS, 2 * this.uids.length));
+  /** Doubles both arrays (the values' too: V8 grows an array in 1.5x steps, ~3 times its size allocated in all). */
+  private grow(): void {
+    const cap = Math.max(FIRST_SLOTS, 2 * this.uids.length);
+    const uids = new Float64Array(cap);
     uids.set(this.uids);
     this.uids = uids;
+    const vals = new Array<V | undefined>(cap);
+    for (let i = 0; i < this.len; i++) vals[i] = this.vals[i];
+    this.vals = vals;
   }
 
   private compact(): void {
     const n = this.len - this.gone;
     const uids = new Float64Array(Math.max(FIRST_SLOTS, n));
-    const vals = new Array<V>(n);
+    const vals = new Array<V | undefined>(uids.length);
     for (let i = 0, j = 0; i < this.len; i++) {
       const v = this.vals[i];
       if (v === undefined) continue;
