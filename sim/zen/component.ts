@@ -145,8 +145,12 @@ function privateTableOps(name: keyof ComponentSteps, input: unknown): number {
   if (name === 'connector') return m.kind === 'monitor' || m.kind === 'demonitor' ? 2 : 0;
   if (name !== 'proxy') return 0;
   switch (m.kind) {
-    case 'process':
-      return (m.instructions ?? []).filter((i) => i.op === 'subscribe').length;
+    case 'process': {
+      // Counted, not filtered: a sweep's instructions run to thousands.
+      let subscribes = 0;
+      for (const i of m.instructions ?? []) if (i.op === 'subscribe') subscribes++;
+      return subscribes;
+    }
     case 'subscribe':
       return m.targets?.length ?? 0;
     case 'DOWN':
