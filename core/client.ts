@@ -77,7 +77,7 @@ class MonitorCall extends WrittenStep<Ref> {
       case 2:
         return this.yields(castToConnector(env, target, { kind: 'monitor', target, ref: this.ref as Ref, subscriber: self }));
       case 3:
-        return this.yields({ kind: 'subscribers.member', subscriber: self });
+        return this.yields(memberRead(self));
       case 4:
         // Not yet a subscriber: Local is asked to monitor the caller.
         if (!(answer as boolean)) {
@@ -88,6 +88,18 @@ class MonitorCall extends WrittenStep<Ref> {
         return this.returns(this.ref as Ref);
     }
   }
+}
+
+type MemberRead = { readonly kind: 'subscribers.member'; readonly subscriber: Pid };
+let lastMemberRead: MemberRead | undefined;
+
+/**
+ * `monitor`'s read of whether the caller is a subscriber: the last caller's kept (an
+ * operation is never changed), so a caller monitoring many targets makes it once.
+ */
+function memberRead(self: Pid): MemberRead {
+  if (lastMemberRead?.subscriber !== self) lastMemberRead = { kind: 'subscribers.member', subscriber: self };
+  return lastMemberRead;
 }
 
 /** `ZenMonitor.demonitor(ref, opts)`: always true; `:info` is accepted and ignored. */
