@@ -216,10 +216,11 @@ export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false,
  * tag it waits for, and the world answers with the result.
  */
 export class StepRun<R> implements Handling, Steps<R> {
-  /** The operation a synchronisation point was yielded for, performed on the next `next`. */
-  private due: Op | undefined = undefined;
-  /** The rest of an operation that blocks (a call, a registry miss), while it waits. */
-  private waiting: Blocked | undefined = undefined;
+  /**
+   * The operation a synchronisation point was yielded for, performed on the next `next`;
+   * or the rest of an operation that blocks (a call, a registry miss), while it waits.
+   */
+  private pending: Op | Waits | undefined = undefined;
 
   constructor(
     private readonly app: ZenApp,
@@ -235,17 +236,17 @@ export class StepRun<R> implements Handling, Steps<R> {
 
   next(answer?: unknown): IteratorResult<Yielded, R> {
     let result = answer;
-    const due = this.due;
-    if (due !== undefined) {
-      this.due = undefined;
+    const due = this.pending;
+    if (due !== undefined && !(due instanceof Waits)) {
+      this.pending = undefined;
       result = this.perform(due);
     }
     for (;;) {
-      const waiting = this.waiting;
+      const waiting = this.pending;
       if (waiting !== undefined) {
-        const r = waiting.next(result);
+        const r = (waiting as Waits).it.next(result);
         if (r.done !== true) return r;
-        this.waiting = undefined;
+        this.pending = undefined;
         result = r.value;
       }
       const r = this.step.next(result);
@@ -255,7 +256,7 @@ export class StepRun<R> implements Handling, Steps<R> {
       }
       const op = r.value;
       if (synchronises(op)) {
-        this.due = op;
+        this.pending = op;
         return SYNC;
       }
       result = this.perform(op);
@@ -266,7 +267,7 @@ export class StepRun<R> implements Handling, Steps<R> {
     this.observer?.seen(op);
     const out = perform(this.app, this.ctx, op, true);
     if (!(out instanceof Waits)) return out;
-    this.waiting = out.it;
+    this.pending = out;
     return undefined;
   }
 }
