@@ -63,17 +63,32 @@ test('monitors held on a process: none, one, then many in the order made; droppe
   assert.is((mons[0] as Monitor).peer, 'b@h');
 });
 
-test('monitors a process holds behave as a Map by ref uid: in order, after compaction, and once a ref comes out of order', () => {
+/** Monitors held in a UidMap beside a Map as its model, and a check that they agree (size, order, `get` of each probe). */
+function heldAndModel(): {
+  mon: (uid: number) => Monitor;
+  held: UidMap<Monitor>;
+  model: Map<number, Monitor>;
+  check: (what: string, probes: readonly number[]) => void;
+} {
   const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
   const target = new Proc(pid(1), { handle() {} });
-  const mon = (u: number): Monitor => new Monitor(ref(u), watcher, target.pid, target);
   const held = new UidMap<Monitor>();
   const model = new Map<number, Monitor>();
-  const same = (what: string): void => {
-    assert.is(held.size, model.size, what);
-    assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
-    for (const u of [0, 1, 2, 7, 2999, 3000, 4001, 5000]) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
+  return {
+    mon: (u) => new Monitor(ref(u), watcher, target.pid, target),
+    held,
+    model,
+    check: (what, probes) => {
+      assert.is(held.size, model.size, what);
+      assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
+      for (const u of probes) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
+    },
   };
+}
+
+test('monitors a process holds behave as a Map by ref uid: in order, after compaction, and once a ref comes out of order', () => {
+  const { mon, held, model, check } = heldAndModel();
+  const same = (what: string): void => check(what, [0, 1, 2, 7, 2999, 3000, 4001, 5000]);
   for (let u = 1; u <= 4000; u++) {
     const m = mon(u);
     held.set(u, m);
@@ -99,16 +114,7 @@ test('monitors a process holds behave as a Map by ref uid: in order, after compa
 });
 
 test('monitors a process holds, emptied and refilled by turns (a call\'s monitor, a timer), behave as a Map: no entry left behind is found again', () => {
-  const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
-  const target = new Proc(pid(1), { handle() {} });
-  const mon = (u: number): Monitor => new Monitor(ref(u), watcher, target.pid, target);
-  const held = new UidMap<Monitor>();
-  const model = new Map<number, Monitor>();
-  const check = (what: string, probes: readonly number[]): void => {
-    assert.is(held.size, model.size, what);
-    assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
-    for (const u of probes) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
-  };
+  const { mon, held, model, check } = heldAndModel();
   // Small (arrays kept when emptied) and large (arrays dropped) rounds, each emptied in turn;
   // a round's uids start below the last round's, or above them and fewer (the slots past
   // it still hold the last round's smaller uids).
