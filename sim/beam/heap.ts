@@ -67,8 +67,11 @@ export interface Held {
   /** The owner's GC count when these words were placed. */
   born: number;
   place: Place;
-  /** Distribution buffer bytes a decoded message holds until its receiver's next GC. */
-  readonly buffer: number;
+  /**
+   * Its bytes on the wire when it was decoded from there (0 for a local message or a
+   * state chunk): such a message holds a distribution buffer until its receiver's next GC.
+   */
+  readonly payload: number;
   /** Refc binaries these words hold handles to. */
   readonly bins: readonly RefcBin[] | undefined;
 }
@@ -79,7 +82,13 @@ export interface HeapBooks {
   release(bins: readonly RefcBin[]): void;
 }
 
-export type HeapConfig = { readonly minHeapWords: number; readonly structBytes: number; readonly baseWords: number };
+export type HeapConfig = {
+  readonly minHeapWords: number;
+  readonly structBytes: number;
+  readonly baseWords: number;
+  /** The distribution buffer a decoded message holds until its receiver's next GC, bytes. */
+  readonly bufferBytes: number;
+};
 
 type Region = 'queued' | 'taken' | 'young' | 'mature' | 'old';
 
@@ -160,7 +169,7 @@ export class ProcHeap {
     } else {
       m.place = Place.Queued;
       this.queued += m.words;
-      this.buffersQueued += m.buffer;
+      this.buffersQueued += this.bufferOf(m);
     }
     this.report();
   }
@@ -173,8 +182,8 @@ export class ProcHeap {
         m.born += 1;
       } else {
         this.queued -= m.words;
-        this.buffersQueued -= m.buffer;
-        this.buffersTaken += m.buffer;
+        this.buffersQueued -= this.bufferOf(m);
+        this.buffersTaken += this.bufferOf(m);
         this.mbuf += m.words;
         this.live.taken += m.words;
         m.place = Place.Taken;
@@ -225,7 +234,7 @@ export class ProcHeap {
       const last = this.state[this.state.length - 1];
       // Growth since the last GC is one chunk: it is placed, and will die, together.
       if (last !== undefined && this.state.length > this.stateHead && last.place === Place.Heap && last.born === this.gcs && last.bins === undefined) last.words += grow;
-      else this.state.push({ words: grow, born: this.gcs, place: Place.Heap, buffer: 0, bins: undefined });
+      else this.state.push({ words: grow, born: this.gcs, place: Place.Heap, payload: 0, bins: undefined });
     }
     let drop = this.stateWords - words;
     while (drop > 0 && this.stateHead < this.state.length) {
@@ -278,7 +287,7 @@ export class ProcHeap {
     if (r === 'queued') {
       // A message flushed from the queue: its fragment goes with it.
       this.queued -= m.words;
-      this.buffersQueued -= m.buffer;
+      this.buffersQueued -= this.bufferOf(m);
     }
     if (m.bins !== undefined) for (const b of m.bins) this.garbageBins.push(b);
     this.report();
@@ -422,6 +431,11 @@ export class ProcHeap {
   // ---- regions ----------------------------------------------------------------------------
 
   /** An on_heap queue's message in a fragment was copied into the heap at the first GC after it arrived. */
+  /** The distribution buffer `m` holds while it is queued or taken, bytes. */
+  private bufferOf(m: Held): number {
+    return m.payload > 0 ? this.cfg.bufferBytes : 0;
+  }
+
   private movedAtGc(m: { born: number; place: Place }): boolean {
     return m.place === Place.Queued && !this.offHeapQueue && this.gcs > m.born;
   }

@@ -38,7 +38,7 @@ export function refcBinBytes(size: number): number {
  * fragment holds (the word that points at it is the queue's).
  */
 export function envelope(msg: unknown, node: string, payload = 0): Envelope {
-  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, buffer: 0, born: 0, place: Place.Heap, held: false };
+  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false };
 }
 
 /** Binaries and buffers of a node's messages; the node's `system` share of monitors and tables. */
@@ -49,13 +49,9 @@ export class MemoryBooks {
   /** The refc binary a local send of these bytes shares (the latest made or decoded on this node). */
   private readonly byBytes = new Map<Uint8Array, RefcBin>();
 
-  /**
-   * Gives `e` its refc binaries as it reaches a process (each gets a handle) and, when it
-   * was decoded from the wire, the distribution buffer it holds until its receiver's GC.
-   */
-  attach(e: Envelope, bufferBytes: number): void {
+  /** Gives `e` its refc binaries as it reaches a process (each gets a handle). */
+  attach(e: Envelope): void {
     const found = refcBinariesOf(e.msg);
-    if (e.payload > 0) e.buffer = bufferBytes;
     if (found === undefined) return;
     const bins: RefcBin[] = [];
     let buffer: RefcBin | undefined;
@@ -125,7 +121,7 @@ export class ProcessMemory {
   /** `e` reaches `p`'s queue: built on its heap when it is local and `p` is not running, else in a fragment. */
   arrive(p: Proc, e: Envelope): void {
     const node = this.w.nodeOf(p);
-    node.books.attach(e, this.w.cost.remoteMessageBufferBytes);
+    node.books.attach(e);
     this.heap(p).arrive(e, e.payload === 0 && p.status !== 'running');
   }
 
@@ -203,7 +199,12 @@ export class ProcessMemory {
 
   private config(): HeapConfig {
     const c = this.w.cost;
-    return (this.cfg ??= { minHeapWords: c.minHeapWords, structBytes: c.processStructBytes, baseWords: c.processBaseWords });
+    return (this.cfg ??= {
+      minHeapWords: c.minHeapWords,
+      structBytes: c.processStructBytes,
+      baseWords: c.processBaseWords,
+      bufferBytes: c.remoteMessageBufferBytes,
+    });
   }
 
   private cpu(reductions: number): number {

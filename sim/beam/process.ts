@@ -88,12 +88,13 @@ export type Envelope = {
   readonly msg: unknown;
   /** Its heap words on the receiver (a state chunk made of it may shrink). */
   words: number;
-  /** Its bytes on the wire when it was decoded from there; 0 for a local message. */
+  /**
+   * Its bytes on the wire when it was decoded from there (it then holds a distribution
+   * buffer until its receiver's next GC); 0 for a local message.
+   */
   readonly payload: number;
   /** The refc binaries it holds handles to (set when it reaches its receiver). */
   bins: readonly RefcBin[] | undefined;
-  /** The distribution buffer a decoded message holds until its receiver's next GC, bytes. */
-  buffer: number;
   /** The receiver's GC count when it was placed, and where it was placed. */
   born: number;
   place: Place;

@@ -8,14 +8,14 @@ import type { RefcBin } from '../../../sim/beam/memory.js';
 import type { Proc } from '../../../sim/beam/process.js';
 import { A, B, connect, drain, makeWorld, runUntil } from '../helpers.js';
 
-const cfg = { minHeapWords: 233, structBytes: 776, baseWords: 10 };
+const cfg = { minHeapWords: 233, structBytes: 776, baseWords: 10, bufferBytes: 0 };
 
 function books(): HeapBooks & { released: RefcBin[] } {
   const released: RefcBin[] = [];
   return { processBytes: 0, released, release: (bins) => void released.push(...bins) };
 }
 
-const msg = (words: number, bins?: RefcBin[]): Held => ({ words, born: 0, place: Place.Heap, buffer: 0, bins });
+const msg = (words: number, bins?: RefcBin[]): Held => ({ words, born: 0, place: Place.Heap, payload: 0, bins });
 
 test('heap sizes: 12, 38, then Fibonacci + 1 (233, 376, 610 ... 46422), then +20%; next size and the one after', () => {
   assert.equal(HEAP_SIZES.slice(0, 17), [12, 38, 51, 90, 142, 233, 376, 610, 987, 1598, 2586, 4185, 6772, 10958, 17731, 28690, 46422]);
