@@ -135,7 +135,7 @@ export class Distribution {
       return;
     }
     const watcherProc = w.procs[m.watcher.uid] as Proc;
-    const mon = new Monitor(m.ref, watcherProc, object, target);
+    const mon = Monitor.of(m.ref, watcherProc, object, target);
     target.addMonitoredBy(mon);
     const node = w.nodes.get(to) as SimNode;
     perPeer(node.remoteIn, from, newMonitorRoster).add(mon);

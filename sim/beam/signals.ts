@@ -54,14 +54,14 @@ export class Signals {
     const node = w.nodes.get(watcher.pid.node) as SimNode;
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
-      const mon = new Monitor(ref, watcher, object, t ?? null);
+      const mon = Monitor.of(ref, watcher, object, t ?? null);
       watcher.ownMonitors().set(ref.uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
       else t.addMonitoredBy(mon);
       return ref;
     }
-    const mon = new Monitor(ref, watcher, object, null);
+    const mon = Monitor.of(ref, watcher, object, null);
     watcher.ownMonitors().set(ref.uid, mon);
     perPeer(node.remoteOut, toNode, newMonitorRoster).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;

@@ -227,7 +227,7 @@ export class World {
     const node = this.node(nodeName);
     if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
-    const p = new Proc(pid, behaviour);
+    const p = Proc.of(pid, behaviour);
     this.procs.push(p);
     this.mem.spawned(p, opts?.offHeapQueue === true);
     if (opts?.name !== undefined) this.register(p, opts.name);

@@ -41,9 +41,9 @@ const pid = (uid: number, node = 'b@h'): Pid => ({ t: 'pid', uid, node, id: uid,
 const ref = (uid: number): Ref => ({ t: 'ref', uid, node: 'a@h' });
 
 test('monitors held on a process: none, one, then many in the order made; dropped by ref uid', () => {
-  const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
-  const target = new Proc(pid(1), { handle() {} });
-  const mons = [1, 2, 3].map((u) => new Monitor(ref(u), watcher, target.pid, target));
+  const watcher = Proc.of(pid(0, 'a@h'), { handle() {} });
+  const target = Proc.of(pid(1), { handle() {} });
+  const mons = [1, 2, 3].map((u) => Monitor.of(ref(u), watcher, target.pid, target));
   assert.is(target.monitoredByCount(), 0);
   target.addMonitoredBy(mons[0] as Monitor);
   assert.is(target.monitoredByRef(1), mons[0]);
@@ -70,12 +70,12 @@ function heldAndModel(): {
   model: Map<number, Monitor>;
   check: (what: string, probes: readonly number[]) => void;
 } {
-  const watcher = new Proc(pid(0, 'a@h'), { handle() {} });
-  const target = new Proc(pid(1), { handle() {} });
+  const watcher = Proc.of(pid(0, 'a@h'), { handle() {} });
+  const target = Proc.of(pid(1), { handle() {} });
   const held = new UidMap<Monitor>();
   const model = new Map<number, Monitor>();
   return {
-    mon: (u) => new Monitor(ref(u), watcher, target.pid, target),
+    mon: (u) => Monitor.of(ref(u), watcher, target.pid, target),
     held,
     model,
     check: (what, probes) => {
