@@ -12,7 +12,8 @@
 //
 // Iteration (`values`, `forEach`) is in no order a caller may rely on (pages in the order
 // they were made, then the other keys): its users sort (the Connector's monitors), only
-// delete (a `match_delete`) or only collect (zensim check's recorder).
+// delete (a `match_delete`), only collect (zensim check's recorder) or only count (zensim
+// check's observations of the Proxy's monitors).
 
 /** Slots per page: a page number is `uid >> PAGE_BITS`. */
 const PAGE_BITS = 5;

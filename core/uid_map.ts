@@ -153,11 +153,9 @@ export class UidMap<V> {
 
   /** Doubles both arrays (the values' too: V8 grows an array in 1.5x steps, ~3 times its size allocated in all). */
   private grow(): void {
-    const cap = Math.max(FIRST_SLOTS, 2 * this.uids.length);
-    const uids = new Float64Array(cap);
-    uids.set(this.uids);
+    const uids = doubled(this.uids, FIRST_SLOTS);
     this.uids = uids;
-    const vals = new Array<V | undefined>(cap);
+    const vals = new Array<V | undefined>(uids.length);
     for (let i = 0; i < this.len; i++) vals[i] = this.vals[i];
     this.vals = vals;
   }
@@ -177,6 +175,13 @@ export class UidMap<V> {
     this.len = n;
     this.gone = 0;
   }
+}
+
+/** A copy of `a` in an array twice its length (at least `min`). */
+export function doubled(a: Float64Array, min = 1): Float64Array {
+  const b = new Float64Array(Math.max(min, 2 * a.length));
+  b.set(a);
+  return b;
 }
 
 /** The index of the first of the first `n` elements of the sorted `a` not below `x` (of `x` itself when they hold it). */

@@ -35,10 +35,8 @@ export class Calls {
   }
 
   cancelTimerOf(p: Proc, id: number): void {
-    const seq = p.timers?.get(id);
-    if (seq === undefined) return;
-    this.w.kernel.cancel(seq);
-    p.timers?.delete(id);
+    const seq = p.timers?.take(id);
+    if (seq !== undefined) this.w.kernel.cancel(seq);
   }
 
   fireTimer(p: Proc, t: TimerArg): void {

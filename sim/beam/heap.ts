@@ -182,8 +182,9 @@ export class ProcHeap {
         m.born += 1;
       } else {
         this.queued -= m.words;
-        this.buffersQueued -= this.bufferOf(m);
-        this.buffersTaken += this.bufferOf(m);
+        const buffer = this.bufferOf(m);
+        this.buffersQueued -= buffer;
+        this.buffersTaken += buffer;
         this.mbuf += m.words;
         this.live.taken += m.words;
         m.place = Place.Taken;
@@ -430,12 +431,12 @@ export class ProcHeap {
 
   // ---- regions ----------------------------------------------------------------------------
 
-  /** An on_heap queue's message in a fragment was copied into the heap at the first GC after it arrived. */
   /** The distribution buffer `m` holds while it is queued or taken, bytes. */
   private bufferOf(m: Held): number {
     return m.payload > 0 ? this.cfg.bufferBytes : 0;
   }
 
+  /** An on_heap queue's message in a fragment was copied into the heap at the first GC after it arrived. */
   private movedAtGc(m: { born: number; place: Place }): boolean {
     return m.place === Place.Queued && !this.offHeapQueue && this.gcs > m.born;
   }

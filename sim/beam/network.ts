@@ -11,7 +11,7 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
-import { invariant } from '../../core/invariant.js';
+import { InvariantError } from '../../core/invariant.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
 
@@ -85,13 +85,14 @@ type Dir = {
   readonly from: string;
   readonly to: string;
   /**
-   * What is on the wire, in the order sent, each with its arrival time, µs: each arrival
-   * event takes the oldest (a direction's arrivals are scheduled in that order, never
-   * earlier than the one before, and the kernel runs same-time events in the order
-   * scheduled), so an arrival needs no record of its own. The time is checked as it
-   * arrives: an arrival out of order would be a bug here, not a message overtaken.
+   * What is on the wire, in the order sent: each arrival event takes the oldest (a
+   * direction's arrivals are scheduled in that order, never earlier than the one before,
+   * and the kernel runs same-time events in the order scheduled), so an arrival needs no
+   * record of its own.
    */
   readonly inFlight: Ring<unknown>;
+  /** The arrival time of each, µs, checked as it arrives: one out of order would be a bug here, not a message overtaken. */
+  readonly arrivals: Ring<number>;
   /** The output atom cache of this direction (dist header), fresh with each connection. */
   readonly atoms: AtomCache;
   /** When the transmitter is free again, µs. */
@@ -366,15 +367,18 @@ export class Network {
     const at = Math.max(d.lastArrivalUs, Math.ceil(done + this.latency(from, to) + jitter));
     d.lastArrivalUs = at;
     d.inFlight.push(payload);
-    d.inFlight.push(at);
+    d.arrivals.push(at);
     k.at(at, this.kArrive, 0, d);
     if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(d);
   }
 
   private onArrive(d: Dir): void {
     const payload = d.inFlight.shift();
-    const at = d.inFlight.shift();
-    invariant(at === this.host.kernel.nowUs, () => `network: an arrival from ${d.from} to ${d.to} at ${this.host.kernel.nowUs} µs found the one due at ${String(at)} µs first (FIFO order broken)`);
+    const at = d.arrivals.shift();
+    // Checked without a message closure: one would be made at every arrival.
+    if (at !== this.host.kernel.nowUs) {
+      throw new InvariantError(`network: an arrival from ${d.from} to ${d.to} at ${this.host.kernel.nowUs} µs found the one due at ${String(at)} µs first (FIFO order broken)`);
+    }
     // Sent while the connection was up: lost if it closed since, or the receiver no longer believes in it.
     if (d.conn.state !== 'up' || d.conn.upAt.get(d.to) !== true) return;
     this.host.arrive(d.from, d.to, payload);
@@ -537,7 +541,7 @@ type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 
 function newDir(conn: Conn, from: string, to: string): Dir {
-  return { conn, from, to, inFlight: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+  return { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The engine layer (sim/engine): the event kernel, seeded random streams (rng.ts) and
 // the metrics registry (metrics.ts). It knows nothing of BEAM, ZenMonitor or scenarios
-// and imports from no other layer but core/'s bisection (uid_map.ts); every layer above
+// and imports from no other layer but core/'s bisection and array doubling (uid_map.ts); every layer above
 // runs on it.
 //
 // The discrete-event kernel: an integer-microsecond virtual clock and one event queue
@@ -14,7 +14,7 @@
 // fractional microsecond; the clock moves to each event's time, and forward inside an
 // event only to a time no pending event precedes or shares (`advanceTo`); nothing here
 // reads the wall clock.
-import { lowerBound } from '../../core/uid_map.js';
+import { doubled, lowerBound } from '../../core/uid_map.js';
 
 export type Handler = (subject: number, arg: unknown) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
@@ -307,7 +307,7 @@ export class Kernel {
   }
 
   private pushDue(key: number): void {
-    if (this.dueLen === this.due.length) this.due = grown(this.due);
+    if (this.dueLen === this.due.length) this.due = doubled(this.due);
     this.due[this.dueLen++] = key;
   }
 
@@ -316,7 +316,7 @@ export class Kernel {
     const n = this.bucketLen[b] as number;
     if (n === a.length) {
       this.bucketRoom += a.length;
-      a = grown(a);
+      a = doubled(a);
       this.buckets[b] = a;
     }
     a[n] = t;
@@ -492,12 +492,6 @@ function rekeyed(key: number, capacity: number, newCapacity: number, sortedKeys:
   const slot = key & (capacity - 1);
   const rank = sortedKeys !== undefined ? lowerBound(sortedKeys, key) : (key - slot) / capacity;
   return rank * newCapacity + slot;
-}
-
-function grown(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** A stack holding the slots [from, to), the lowest on top. */

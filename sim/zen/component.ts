@@ -236,15 +236,16 @@ export class StepRun<R> implements Handling, Steps<R> {
 
   next(answer?: unknown): IteratorResult<Yielded, R> {
     let result = answer;
-    const due = this.pending;
-    if (due !== undefined && !(due instanceof Waits)) {
+    const pending = this.pending;
+    if (pending !== undefined && !(pending instanceof Waits)) {
       this.pending = undefined;
-      result = this.perform(due);
+      result = this.perform(pending);
     }
     for (;;) {
-      const waiting = this.pending;
-      if (waiting !== undefined) {
-        const r = (waiting as Waits).it.next(result);
+      // Only the blocked rest of an operation can be pending here.
+      const blocked = this.pending as Waits | undefined;
+      if (blocked !== undefined) {
+        const r = blocked.it.next(result);
         if (r.done !== true) return r;
         this.pending = undefined;
         result = r.value;

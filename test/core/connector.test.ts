@@ -116,9 +116,9 @@ test('a monitor step (not a generator) yields its one increment once, then stays
   const r = first.next(undefined);
   assert.is(r.done, false);
   assert.equal(r.value, { kind: 'metric', name: 'zen_monitor.local.connector.enqueue', value: 1, tags: ['op:subscribe'] });
-  assert.equal([first.next(undefined), first.next(undefined)].map((x) => x.done), [true, true]);
+  assert.equal([first.next(undefined).done, first.next(undefined).done], [true, true]);
   const again = connectorSteps(state, { kind: 'monitor', target, ref: ref(), subscriber: sub }, env);
-  assert.equal([again.next(undefined), again.next(undefined)].map((x) => x.done), [true, true]);
+  assert.equal([again.next(undefined).done, again.next(undefined).done], [true, true]);
   assert.is(state.monitorCount, 2);
 });
 
@@ -129,12 +129,12 @@ test("a demonitor step yields the unsubscribe increment once, only for a target'
   monitor(state, env, target, r1, sub);
   monitor(state, env, target, r2, sub);
   const notLast = connectorSteps(state, { kind: 'demonitor', target, ref: r1 }, env);
-  assert.equal([notLast.next(undefined), notLast.next(undefined)].map((x) => x.done), [true, true]);
+  assert.equal([notLast.next(undefined).done, notLast.next(undefined).done], [true, true]);
   const last = connectorSteps(state, { kind: 'demonitor', target, ref: r2 }, env);
   const r = last.next(undefined);
   assert.is(r.done, false);
   assert.equal(r.value, { kind: 'metric', name: 'zen_monitor.local.connector.enqueue', value: 1, tags: ['op:unsubscribe'] });
-  assert.equal([last.next(undefined), last.next(undefined)].map((x) => x.done), [true, true]);
+  assert.equal([last.next(undefined).done, last.next(undefined).done], [true, true]);
   assert.is(state.monitorCount, 0);
 });
 
