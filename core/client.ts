@@ -98,7 +98,7 @@ let lastMemberRead: MemberRead | undefined;
  * operation is never changed), so a caller monitoring many targets makes it once.
  */
 function memberRead(self: Pid): MemberRead {
-  if (lastMemberRead?.subscriber !== self) lastMemberRead = { kind: 'subscribers.member', subscriber: self };
+  if (lastMemberRead?.subscriber !== self) lastMemberRead = Object.freeze({ kind: 'subscribers.member', subscriber: self });
   return lastMemberRead;
 }
 
