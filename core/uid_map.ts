@@ -12,8 +12,8 @@
 const COMPACT_MIN = 1024;
 /**
  * Arrays of up to this many slots are kept when the last entry goes, for the next ones
- * (a process's timers, a call's monitor: held and gone by turns); longer ones are dropped.
- * A new array's first push allocates ~150 bytes.
+ * (a process's timers, a call's monitor: held and gone by turns; making both arrays anew
+ * for each would allocate ~200 bytes); longer ones are dropped.
  */
 const KEPT_SLOTS = 64;
 
