@@ -12,6 +12,7 @@
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
 import { InvariantError } from '../../core/invariant.js';
+import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
 
@@ -549,16 +550,14 @@ function newDir(conn: Conn, from: string, to: string): Dir {
  * its direction's cut and its traffic counter, and building the keys each time made three
  * strings per message.
  */
+const newKeyMap = (): Map<string, string> => new Map();
+
 class PairKeys {
   private readonly byFirst = new Map<string, Map<string, string>>();
   constructor(private readonly make: (a: string, b: string) => string) {}
 
   of(a: string, b: string): string {
-    let inner = this.byFirst.get(a);
-    if (inner === undefined) {
-      inner = new Map();
-      this.byFirst.set(a, inner);
-    }
+    const inner = perPeer(this.byFirst, a, newKeyMap);
     let key = inner.get(b);
     if (key === undefined) {
       key = this.make(a, b);

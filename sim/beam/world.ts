@@ -383,7 +383,8 @@ export class World {
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
   private threadDone(p: Proc, node: SimNode): void {
     node.freeSchedulers++;
-    const next = node.host.handlingEnded(node, p.runState().coreSinceUs, p.runState().cpuEndUs, this.kernel.nowUs);
+    const r = p.runState();
+    const next = node.host.handlingEnded(node, r.coreSinceUs, r.cpuEndUs, this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
@@ -499,8 +500,9 @@ export class World {
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
-    node.busyUs += this.kernel.nowUs - p.runState().runFromUs;
-    p.runState().cpuEndUs = this.kernel.nowUs;
+    const r = p.runState();
+    node.busyUs += this.kernel.nowUs - r.runFromUs;
+    r.cpuEndUs = this.kernel.nowUs;
     this.onSlice?.(p, s.startUs, durUs, s.msg);
     this.threadDone(p, node);
     this.startNext(node);
@@ -520,8 +522,9 @@ export class World {
    */
   private endSlice(p: Proc, node: SimNode, startUs: number, cursorUs: number, msg: unknown): void {
     const doneUs = handlingEndUs(startUs, cursorUs);
-    node.busyUs += cursorUs - p.runState().runFromUs;
-    p.runState().cpuEndUs = cursorUs;
+    const r = p.runState();
+    node.busyUs += cursorUs - r.runFromUs;
+    r.cpuEndUs = cursorUs;
     if (this.onSlice !== undefined) this.onSlice(p, startUs, doneUs - startUs, msg);
     this.kernel.at(doneUs, this.kinds.done, p.uid, node);
   }
