@@ -70,12 +70,13 @@ export function bench(): HerdFigures {
 
 const MILLION_ROUNDS = 2;
 
-type MillionRun = { cpuMs: number; systemMs: number; wallMs: number; gcMs: number; scavengeMs: number; minorFaults: number; rssMiB: number; doc: ResultDoc };
+type MillionRun = { cpuMs: number; systemMs: number; wallMs: number; processes: number; gcMs: number; scavengeMs: number; minorFaults: number; rssMiB: number; doc: ResultDoc };
 
 /**
  * The 1,000,000-target herd as a user runs it: the command itself (`zensim run`, its
- * result document to a file), in its own process, so its peak RSS and CPU are the
- * command's; bench/probe.mjs reports the peak RSS and GC time from inside it. It shows its
+ * result document to a file), in processes of its own (the command starts a run this
+ * large again in a second node: bin/zensim.mjs), so their peak RSS and CPU are the
+ * command's; bench/probe.mjs reports the peak RSS and GC time from inside each. It shows its
  * progress on stderr, as any long run does. Run `MILLION_ROUNDS` times: its CPU moves by
  * a fifth or more between runs on a shared machine, so the least counts (as for the
  * 100k herd), and the peak RSS is the largest seen.
@@ -86,7 +87,7 @@ function million(): void {
   const rssMiB = Math.max(...runs.map((r) => r.rssMiB));
   const drained = runs.every((r) => r.doc.runs.every((m) => m.downs.delivered === m.downs.expected));
   console.log(
-    `herd 1,000,000 targets, both modes (zensim run, least CPU of ${MILLION_ROUNDS}): ${fmtInt(best.cpuMs)} ms CPU (all: ${runs.map((r) => fmtInt(r.cpuMs)).join(', ')}), ${fmtInt(best.wallMs)} ms wall, ${fmtInt(best.doc.events)} events, ${gcText(best)}, system CPU ${fmtInt(best.systemMs)} ms and ${fmtInt(best.minorFaults)} page faults (${perMode(best.doc)}), peak RSS ${fmtInt(rssMiB)} MiB (largest of ${MILLION_ROUNDS})`,
+    `herd 1,000,000 targets, both modes (zensim run, least CPU of ${MILLION_ROUNDS}): ${fmtInt(best.cpuMs)} ms CPU (all: ${runs.map((r) => fmtInt(r.cpuMs)).join(', ')}), ${fmtInt(best.wallMs)} ms wall, ${fmtInt(best.doc.events)} events, ${gcText(best)}, system CPU ${fmtInt(best.systemMs)} ms and ${fmtInt(best.minorFaults)} page faults (${perMode(best.doc)}), peak RSS ${fmtInt(rssMiB)} MiB (largest of ${MILLION_ROUNDS}; ${best.processes === 1 ? 'one node process' : `its ${best.processes} node processes together`})`,
   );
   console.log(`  targets: fully drained: ${drained ? 'met' : 'MISSED'}; peak RSS under 1536 MiB: ${rssMiB < 1536 ? 'met' : 'MISSED'}; under 25 s CPU: ${best.cpuMs < 25_000 ? 'met' : 'MISSED'}`);
 }
@@ -100,8 +101,21 @@ function millionRun(): MillionRun {
     const t0 = performance.now();
     const { userMs, systemMs } = commandTimes(argv, root, { ZENSIM_BENCH_PROBE: probe });
     const wallMs = performance.now() - t0;
-    const p = JSON.parse(readFileSync(probe, 'utf8')) as { maxRssKiB: number; minorFaults: number; gcMs: number; scavengeMs: number };
-    return { cpuMs: userMs + systemMs, systemMs, wallMs, gcMs: p.gcMs, scavengeMs: p.scavengeMs, minorFaults: p.minorFaults, rssMiB: p.maxRssKiB / 1024, doc: JSON.parse(readFileSync(result, 'utf8')) as ResultDoc };
+    // A line per node process of the command (a large run is started again in a second,
+    // the first waiting beside it): their sums, the peak RSS as if both peaked at once.
+    const lines = readFileSync(probe, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { maxRssKiB: number; minorFaults: number; gcMs: number; scavengeMs: number });
+    const sum = (f: (p: (typeof lines)[number]) => number) => lines.reduce((a, p) => a + f(p), 0);
+    return {
+      cpuMs: userMs + systemMs,
+      systemMs,
+      wallMs,
+      processes: lines.length,
+      gcMs: sum((p) => p.gcMs),
+      scavengeMs: sum((p) => p.scavengeMs),
+      minorFaults: sum((p) => p.minorFaults),
+      rssMiB: sum((p) => p.maxRssKiB) / 1024,
+      doc: JSON.parse(readFileSync(result, 'utf8')) as ResultDoc,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -182,7 +182,16 @@ function guardPipes(): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * What the process running the CLI provides (bin/zensim.mjs). `onFootprint`: told a
+ * run's estimated peak memory before its work (RunOptions); it may throw `RunElsewhere`
+ * to have the run started again in another process, which `main` then throws.
+ */
+export type CliHost = { onFootprint?: (bytes: number) => void };
+
+export { RunElsewhere } from './run/footprint.js';
+
+export async function main(argv: string[], host: CliHost = {}): Promise<number> {
   guardPipes();
   try {
     const cmd = parseArgs(argv);
@@ -194,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd.kind === 'plan') return await runPlanCommand(cmd);
     if (cmd.kind === 'merge') return await runMergeCommand(cmd);
     if (cmd.kind === 'check') return await runCheckCommand(cmd);
-    return await runCommand(cmd);
+    return await runCommand(cmd, host);
   } catch (e) {
     if (e instanceof InputError) {
       process.stderr.write(`zensim: ${e.message}\n`);
@@ -211,7 +220,7 @@ class Interrupted extends Error {
   }
 }
 
-async function runCommand(cmd: RunCommand): Promise<number> {
+async function runCommand(cmd: RunCommand, host: CliHost): Promise<number> {
   for (const key of ['json', 'report', 'trace', 'perfetto'] as const) {
     const f = cmd[key];
     if (f !== undefined && !(key === 'json' && f === '-')) checkWritable(f, `--${key}`);
@@ -223,7 +232,7 @@ async function runCommand(cmd: RunCommand): Promise<number> {
   };
   try {
     return await withSignals(async (signalled) => {
-      const doc = await simulate(cmd, sc, say, signalled);
+      const doc = await simulate(cmd, sc, say, signalled, host);
       await writeOutputs(cmd, doc);
       // With the document on stdout, the summary goes to stderr.
       if (!cmd.quiet) (cmd.json === '-' ? process.stderr : process.stdout).write(`${summaryTable(doc)}\n`);
@@ -237,7 +246,7 @@ async function runCommand(cmd: RunCommand): Promise<number> {
 }
 
 /** Runs the scenario, yielding to signals between chunks of events; trace files are written whole or not at all. */
-async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void, signalled: () => number): Promise<ResultDoc> {
+async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void, signalled: () => number, host: CliHost): Promise<ResultDoc> {
   const trace = cmd.trace !== undefined ? new PendingFile(cmd.trace) : undefined;
   const perfettoFile = cmd.perfetto !== undefined ? new PendingFile(cmd.perfetto) : undefined;
   const perfetto = perfettoFile !== undefined ? new PerfettoRecorder(perfettoFile) : undefined;
@@ -264,6 +273,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
       set: cmd.set,
       ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
       ...(perfetto !== undefined ? { attach: perfetto.attach.bind(perfetto) } : {}),
+      ...(host.onFootprint !== undefined ? { onFootprint: host.onFootprint } : {}),
       // A quiet run shows no progress: nothing to compute (the number format loads ICU's data).
       ...(cmd.quiet ? {} : { onProgress: progress }),
     });

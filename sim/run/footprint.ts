@@ -37,20 +37,32 @@ export function footprintBytes(processes: number, downs: number, mode: Mode, hel
 }
 
 /**
+ * Thrown by a run's `onFootprint` (RunOptions) to stop it at its start, before its work,
+ * so that its host runs it again elsewhere (the command line, in a node with a young
+ * generation at full size: bin/v8.mjs). The runner passes it through as it is.
+ */
+export class RunElsewhere extends Error {
+  constructor(readonly estimateBytes: number) {
+    super(`this run (~${Math.round(estimateBytes / 2 ** 20)} MiB at its peak) is to run again elsewhere`);
+  }
+}
+
+/**
  * Refuses (InputError) a run whose estimated peak, in the most demanding of its modes
- * (they run one after the other), does not fit this process's heap limit.
+ * (they run one after the other), does not fit this process's heap limit; otherwise
+ * answers that estimate, bytes.
  */
 export function checkFootprint(
   processes: number,
   downs: number,
   modes: readonly Mode[],
   opts: { readonly limitBytes?: number; readonly heldBytesEach?: number } = {},
-): void {
+): number {
   const held = opts.heldBytesEach ?? 0;
   const limitBytes = opts.limitBytes ?? getHeapStatistics().heap_size_limit;
   const needs = modes.map((m) => ({ mode: m, bytes: footprintBytes(processes, downs, m, held) }));
   const { mode, bytes: need } = needs.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  if (need <= limitBytes) return;
+  if (need <= limitBytes) return need;
   const count = (n: number) => n.toLocaleString('en-US');
   const holding = mode === 'vanilla' && held > 0 ? `, each holding ~${count(held)} bytes of its exit reason` : '';
   throw new InputError(

@@ -15,6 +15,7 @@ import { checkHostOptions } from '../beam/host.js';
 import { decimal, InputError, resolveParams, settingValue } from './params.js';
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
+import { RunElsewhere } from './footprint.js';
 import { World } from '../beam/world.js';
 import { ZenCluster } from '../zen/cluster.js';
 import { relative } from 'node:path';
@@ -31,6 +32,12 @@ export type RunOptions = {
   onProgress?: (p: { mode: Mode; virtualUs: number; events: number }) => void;
   /** Called with each mode's world right after it is built, before anything runs (trace recorders hook in). */
   attach?: (world: World, mode: Mode) => void;
+  /**
+   * Called with the run's estimated peak memory, bytes (footprint.ts), each time its
+   * script declares its size (`expectDowns`, `spawnMany`), before that work; throwing
+   * `RunElsewhere` there stops the run and reaches the caller as it is.
+   */
+  onFootprint?: (bytes: number) => void;
 };
 
 export type ResultDoc = {
@@ -174,6 +181,7 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
     const recorder = new Recorder(world);
     const run = new Run(world, zen, mode, recorder, zenConfig);
     run.modesOfRun = modes;
+    run.onFootprint = opts.onFootprint;
     world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
     let end: EndKind;
     try {
@@ -252,7 +260,7 @@ function* drive(world: World, run: Run, mode: Mode, opts: RunOptions): Generator
  * (a fault in zensim itself) is returned unchanged, with its stack.
  */
 function scriptError(sc: Scenario, e: unknown, where: string): unknown {
-  if (e instanceof InputError) return e;
+  if (e instanceof InputError || e instanceof RunElsewhere) return e;
   if (!(e instanceof Error)) return new InputError(`scenario ${sc.name} threw ${String(e)} (${where})`);
   const loc = scriptLocation(e.stack ?? '', sc.file);
   if (loc === undefined && e instanceof ClockOverflow) return new InputError(`the virtual clock overflowed (${e.message}; ${where}): a time, rate or cost setting is too large for this run`);

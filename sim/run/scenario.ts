@@ -159,6 +159,8 @@ export class Run {
   private spawned = 0;
   /** Every mode the scenario runs in this time (set by the runner; the estimate takes the most demanding). */
   modesOfRun: readonly Mode[] | undefined;
+  /** Told the estimate each time it is made (set by the runner from RunOptions.onFootprint). */
+  onFootprint: ((bytes: number) => void) | undefined;
 
   constructor(
     readonly world: World,
@@ -205,7 +207,13 @@ export class Run {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${String(n)}): not a count`);
     this.expectedDowns = n;
     this.heldBytesEach = opts.heldBytesEach ?? 0;
-    checkFootprint(this.spawned, n, this.modesOfRun ?? [this.mode], { heldBytesEach: this.heldBytesEach });
+    this.footprint();
+  }
+
+  /** Refuses a run too big for this heap (footprint.ts), and tells the host its estimate: both before the work, not minutes into it. */
+  private footprint(): void {
+    const bytes = checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode], { heldBytesEach: this.heldBytesEach });
+    this.onFootprint?.(bytes);
   }
 
   /**
@@ -366,7 +374,7 @@ export class Run {
   /** Spawns `n` processes on `node` (sleepers unless a behaviour is given). */
   spawnMany(node: string, n: number, behaviour: Behaviour = sleeper): Pid[] {
     this.spawned += n;
-    checkFootprint(this.spawned, this.expectedDowns, this.modesOfRun ?? [this.mode], { heldBytesEach: this.heldBytesEach }); // before the work, not minutes into it
+    this.footprint();
     const pids: Pid[] = new Array(n);
     for (let i = 0; i < n; i++) pids[i] = this.world.spawn(node, behaviour);
     return pids;

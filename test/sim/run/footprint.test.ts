@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import herd from '../../../scenarios/herd.js';
-import { checkFootprint, footprintBytes, FOOTPRINT } from '../../../sim/run/footprint.js';
+import { checkFootprint, footprintBytes, FOOTPRINT, RunElsewhere } from '../../../sim/run/footprint.js';
+import { loadScenario } from '../../../sim/run/load.js';
 import { InputError } from '../../../sim/run/params.js';
 import { runScenario } from '../../../sim/run/runner.js';
 
@@ -16,7 +17,7 @@ test('the estimate adds the measured bytes per process and per expected DOWN, pe
 
 test('a run is refused when its most demanding mode does not fit the heap, with the memory it needs', () => {
   const need = footprintBytes(1_000_000, 1_000_000, 'zen');
-  checkFootprint(1_000_000, 1_000_000, ['vanilla', 'zen'], { limitBytes: need }); // fits exactly
+  assert.is(checkFootprint(1_000_000, 1_000_000, ['vanilla', 'zen'], { limitBytes: need }), need, 'fits exactly, and answers its estimate');
   assert.throws(
     () => checkFootprint(1_000_000, 1_000_000, ['vanilla', 'zen'], { limitBytes: need - 1 }),
     (e: unknown) => e instanceof InputError && e.message.includes(`needs about ${(need / GIB).toFixed(1)} GB of memory in zen mode`) && /max-old-space-size=\d+/.test(e.message),
@@ -29,6 +30,33 @@ test('herd at 5,000,000 targets is refused before it spawns anything on a defaul
     () => runScenario(herd as never, { params: { targets: 5_000_000 } }),
     (e: unknown) => e instanceof InputError && /needs about 5\.7 GB of memory in zen mode \(5,000,000 expected DOWNs at ~1,200 bytes each, measured\)/.test(e.message),
   );
+});
+
+test('a run tells its host the estimate as its script declares its size, in each mode, before the work', () => {
+  const told: number[] = [];
+  const doc = runScenario(herd as never, { params: { targets: 7, work: false }, onFootprint: (b) => told.push(b) });
+  assert.is(doc.runs.length, 2);
+  // herd.ts: expectDowns(7) before spawnMany(7); the estimate is the demanding mode's (zen).
+  const perMode = [footprintBytes(0, 7, 'zen'), footprintBytes(7, 7, 'zen')];
+  assert.equal(told, [...perMode, ...perMode]);
+});
+
+test("RunElsewhere thrown by the host stops the run at its first estimate, before it spawns, and reaches the caller as it is (not as the script's error)", async () => {
+  // Loaded as the command loads it: an error thrown at a line of the file is reported as the script's.
+  const loaded = await loadScenario(new URL('../../../scenarios/herd.ts', import.meta.url).pathname);
+  const told: number[] = [];
+  assert.throws(
+    () =>
+      runScenario(loaded, {
+        params: { targets: 5 },
+        onFootprint: (b) => {
+          told.push(b);
+          throw new RunElsewhere(b);
+        },
+      }),
+    (e: unknown) => e instanceof RunElsewhere && e.estimateBytes === footprintBytes(0, 5, 'zen'),
+  );
+  assert.equal(told, [footprintBytes(0, 5, 'zen')], 'once: at expectDowns, before spawnMany (no process counted yet)');
 });
 
 test('plain DOWNs that hold a large reason count it, in vanilla only (ZenMonitor hands over the truncated one)', () => {
