@@ -37,9 +37,10 @@ export function tuneV8() {
  * `minBytes` or more: `zensim run` relaunches node with it there (bin/zensim.mjs). V8
  * reads this size only as a heap is set up, so it must be on node's command line. V8
  * decides to make an allocation site's objects in the old generation (pretenuring) only
- * at collections of a young generation at its full size, and shrinks it again after the
- * full collections a herd's build-up brings: from the start, a herd's kept records stop
- * being copied sooner. The 1,000,000-target herd: GC pauses 3.5-4.2 s -> 1.9-2.2 s, peak
+ * at collections of a young generation at its full size; left to grow (1 MB doubling to
+ * 16 over the first seconds of a herd) it reaches that size too, yet the kept records are
+ * copied about twice as much: which decisions the early collections fix is not
+ * established, the effect is measured. The 1,000,000-target herd: GC pauses 3.5-4.2 s -> 1.9-2.2 s, peak
  * RSS 1.02-1.28 -> 0.87-0.89 GB (two pairs of runs). Not for small runs: a 10-target herd
  * took ~250 ms more CPU (twice the page faults, its allocations spread over 32 MB), and
  * the 100,000-target command gained nothing measurable (GC 284-412 against 306-336 ms).
