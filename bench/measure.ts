@@ -49,13 +49,18 @@ export function measure<T>(f: () => T): Measured<T> {
   return { value, wallMs, cpuMs: cpu, gcMs: gcUs / 1000, scavengeMs: scavengeUs / 1000, allocatedBytes };
 }
 
+/** `argv` as one bash command, each word quoted. */
+export function shellWords(argv: readonly string[]): string {
+  return argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+}
+
 /**
  * CPU time of a whole command (its child processes included), ms, user and system: run
  * under bash, whose `times` builtin reports the CPU of the children it waited for. Its
  * stderr shows; `env` is added to this process's environment.
  */
 export function commandTimes(argv: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): { userMs: number; systemMs: number } {
-  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const quoted = shellWords(argv);
   const out = execFileSync('bash', ['-c', `${quoted} >/dev/null; rc=$?; times; exit $rc`], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   const children = out.trim().split('\n')[1] ?? '';
   const secs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));

@@ -1,6 +1,7 @@
 // The V8 settings zensim runs with, set by the command line (bin/zensim.mjs) and by the
 // benchmarks (bench/run.ts, bench/footprint.bench.ts), so that `npm run bench` measures the simulator as the
-// command runs it. Each is set before any code is optimized or the heap has grown; a
+// command runs it (and, last below, the one a large run is started again with, which only
+// node's command line can give). Each is set before any code is optimized or the heap has grown; a
 // value given on node's own command line is kept. What the simulation computes does not
 // depend on them: only how fast, and in how much memory.
 import { setFlagsFromString } from 'node:v8';
@@ -45,13 +46,15 @@ export function tuneV8() {
  * took ~250 ms more CPU (twice the page faults, its allocations spread over 32 MB), and
  * the 100,000-target command gained nothing measurable (GC 284-412 against 306-336 ms).
  * The relaunch costs a second node start (~0.3 s of CPU). ZENSIM_LARGE_RUN_MB sets the
- * threshold in MiB (0: never); null when node's own command line gave the size, or the
- * threshold is 0.
+ * threshold in MiB (0: never); null when node's own command line gave the size or a
+ * debugger (--inspect), or the threshold is 0.
  */
 export function largeRunRelaunch(env = process.env) {
   const text = env.ZENSIM_LARGE_RUN_MB;
   const mb = text === undefined || text === '' ? 512 : /^\d+$/.test(text) ? Number(text) : NaN;
   if (Number.isNaN(mb)) throw new RangeError(`ZENSIM_LARGE_RUN_MB must be a whole number of MiB (0: never relaunch), got '${text}'`);
-  if (mb === 0 || given('min-semi-space-size')) return null;
+  // Never under a debugger: the process it is attached to runs the command.
+  const debugged = process.execArgv.some((a) => /^--(inspect|debug)/.test(a));
+  if (mb === 0 || given('min-semi-space-size') || debugged) return null;
   return { minBytes: mb * 2 ** 20, flags: ['--min-semi-space-size=16'] };
 }

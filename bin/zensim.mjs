@@ -6,11 +6,16 @@
 // estimated to be large is started again in a node given V8 settings that only node's
 // command line can set (bin/v8.mjs, largeRunRelaunch), before its work: same results.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freshDist } from './build.mjs';
 import { largeRunRelaunch, tuneV8 } from './v8.mjs';
 
 tuneV8();
+
+/** The signals a relaunched run's first process passes on; a child they end ends it by the same one. */
+const PASSED_ON = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const PASS_ON_MS = 5000;
 
 const argv = process.argv.slice(2);
 let large = null;
@@ -48,27 +53,24 @@ try {
 }
 
 /**
- * This command again, in a node given `flags` too; answers its exit code. A terminal's
- * Ctrl-C reaches both processes: this one waits for the child's answer, and passes an
- * interrupt on only if the child has not ended a second later (it was sent to this
- * process alone). A termination or hang-up is passed on at once. A child ended by a
- * signal ends this process by the same signal.
+ * This command again, in a node given `flags` too; answers its exit code. A signal sent
+ * to the whole process group (a terminal's Ctrl-C, a job's cancellation) reaches both
+ * processes: this one waits for the child's answer and passes the signal on only if the
+ * child has not ended `PASS_ON_MS` later (then it was sent to this process alone), so the
+ * child stops once, cleanly (a run looks at signals between chunks of events, a second
+ * or so apart when cold; a second signal would stop it at once, its message unsaid). A
+ * child ended by another signal (an abort) answers 128 + its number, as a shell does.
  */
 function relaunch(flags) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
-    const onInterrupt = () => setTimeout(() => child.kill('SIGINT'), 1000).unref();
-    const passOn = (signal) => child.kill(signal);
-    process.on('SIGINT', onInterrupt);
-    process.on('SIGTERM', passOn);
-    process.on('SIGHUP', passOn);
+    const passOn = (signal) => setTimeout(() => child.kill(signal), PASS_ON_MS).unref();
+    for (const s of PASSED_ON) process.on(s, passOn);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', onInterrupt);
-      process.off('SIGTERM', passOn);
-      process.off('SIGHUP', passOn);
-      if (signal !== null) process.kill(process.pid, signal);
-      else resolve(code ?? 1);
+      for (const s of PASSED_ON) process.off(s, passOn);
+      if (signal !== null && PASSED_ON.includes(signal)) process.kill(process.pid, signal);
+      else resolve(signal !== null ? 128 + constants.signals[signal] : (code ?? 1));
     });
   });
 }

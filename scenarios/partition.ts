@@ -36,8 +36,8 @@ export default defineScenario({
   script: (run, p) => {
     const remonitor = atom('remonitor');
     run.connect(A, B);
+    run.expectDowns(p.targets + p.killed); // first, so a run too big for memory is refused before spawning
     const targets = run.spawnMany(B, p.targets);
-    run.expectDowns(p.targets + p.killed);
     let sub: Pid | undefined;
     const refs: Ref[] = [];
     run.when(

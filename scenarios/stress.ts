@@ -35,8 +35,8 @@ export default defineScenario({
   }),
   script: (run, p) => {
     run.connect(A, B);
+    run.expectDowns(p.killed); // first, so a run too big for memory is refused before spawning
     const targets = run.spawnMany(B, p.targets);
-    run.expectDowns(p.killed);
     run.when(
       () => run.connected(A, B),
       () => {

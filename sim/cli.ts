@@ -187,7 +187,7 @@ function guardPipes(): void {
  * run's estimated peak memory before its work (RunOptions); it may throw `RunElsewhere`
  * to have the run started again in another process, which `main` then throws.
  */
-export type CliHost = { onFootprint?: (bytes: number) => void };
+export type CliHost = Pick<RunOptions, 'onFootprint'>;
 
 export { RunElsewhere } from './run/footprint.js';
 

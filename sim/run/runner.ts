@@ -34,8 +34,10 @@ export type RunOptions = {
   attach?: (world: World, mode: Mode) => void;
   /**
    * Called with the run's estimated peak memory, bytes (footprint.ts), each time its
-   * script declares its size (`expectDowns`, `spawnMany`), before that work; throwing
-   * `RunElsewhere` there stops the run and reaches the caller as it is.
+   * script declares its size (`expectDowns`, `spawnMany`), before that work, while the
+   * first mode's first chunk of events runs (a script's start: a later declaration goes
+   * on where it is). Throwing `RunElsewhere` there stops the run and reaches the caller
+   * as it is; anything else it throws is reported as the script's own error.
    */
   onFootprint?: (bytes: number) => void;
 };
@@ -181,7 +183,7 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
     const recorder = new Recorder(world);
     const run = new Run(world, zen, mode, recorder, zenConfig);
     run.modesOfRun = modes;
-    run.onFootprint = opts.onFootprint;
+    if (runs.length === 0) run.onFootprint = opts.onFootprint;
     world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
     let end: EndKind;
     try {
@@ -250,6 +252,7 @@ function* drive(world: World, run: Run, mode: Mode, opts: RunOptions): Generator
     const end = world.kernel.run({ untilUs: limitUs(), maxEvents: CHUNK_EVENTS, until: over });
     opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
     if (end !== 'max_events') return run.endKind(world.kernel.pending() === 0, reached);
+    run.onFootprint = undefined; // past the script's start: its host is asked no more (RunOptions)
     yield;
   }
 }

@@ -66,25 +66,55 @@ test('a bad ZENSIM_LARGE_RUN_MB is refused in one line, exit 2, before any work'
   assert.is(r.out, '');
 });
 
-test('a termination sent to a relaunched run\'s first process is passed on: both end by it, nothing written', async () => {
-  const file = join(dir, 'term.jsonl');
-  const json = join(dir, 'term.json');
-  const child = spawn(process.execPath, ['--import', probe, bin, 'run', herd, '--set', 'targets=50000', '--json', json, '--quiet'], {
+/** Waits for `ok()`, failing after `ms` (a relaunch that never comes fails the test instead of hanging it). */
+async function until(ok: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A relaunched 200,000-target herd (several chunks of events: a signal is looked at between two) writing a trace, interrupted by `signal` once its second
+ * node's run is under way (its trace's temporary exists: the first process removed its
+ * own before starting it), sent to the first process alone or to the group of both.
+ */
+async function interrupted(tag: string, signal: NodeJS.Signals, group: boolean): Promise<{ code: number | null; err: string; pids: number[] }> {
+  const file = join(dir, `${tag}.jsonl`);
+  const out = join(dir, tag);
+  rmSync(out, { recursive: true, force: true });
+  const { mkdirSync, readdirSync } = await import('node:fs');
+  mkdirSync(out);
+  const child = spawn(process.execPath, ['--import', probe, bin, 'run', herd, '--set', 'targets=200000', '--trace', join(out, 't.jsonl'), '--json', join(out, 'r.json'), '--quiet'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: group,
     env: { ...process.env, ARGV_PROBE: file, ZENSIM_LARGE_RUN_MB: '1' },
   });
   let err = '';
   child.stderr.on('data', (d) => (err += String(d)));
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
-  while (started(file).length < 2) await new Promise((r) => setTimeout(r, 20));
-  child.kill('SIGTERM');
-  // 143 from the run once under way; ended by the same signal if it came as the second node started.
-  const [code, signal] = await closed;
-  assert.ok(code === 143 || (code === null && signal === 'SIGTERM'), `${String(code)} ${String(signal)}: ${err}`);
-  const second = (started(file)[1] as Started).pid;
-  assert.throws(() => process.kill(second, 0), /ESRCH/, 'the relaunched process is gone too');
-  assert.not.ok(existsSync(json));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await until(() => started(file).length === 2 && readdirSync(out).some((f) => f.endsWith('.tmp')), "the second node's run");
+  if (group) process.kill(-(child.pid as number), signal);
+  else child.kill(signal);
+  const code = await exited;
+  assert.equal(readdirSync(out), [], 'nothing written, no temporary left');
+  return { code, err, pids: started(file).map((p) => p.pid) };
+}
+
+test("a termination sent to a relaunched run's first process alone is passed on: the run stops cleanly, both end, exit 143", async () => {
+  const r = await interrupted('term', 'SIGTERM', false);
+  assert.is(r.code, 143, r.err);
+  assert.is(r.err, '\nzensim: interrupted; no output file written\n', 'once, from the run (passed on 5 s later)');
+  assert.throws(() => process.kill(r.pids[1] as number, 0), /ESRCH/, 'the relaunched process is gone too');
+});
+
+test('a Ctrl-C to the process group reaches the relaunched run once: it stops cleanly, exit 130', async () => {
+  const r = await interrupted('int', 'SIGINT', true);
+  assert.is(r.code, 130, r.err);
+  assert.is(r.err, '\nzensim: interrupted; no output file written\n', 'once: the first process did not pass a second one on');
+  assert.throws(() => process.kill(r.pids[1] as number, 0), /ESRCH/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
