@@ -3,3 +3,7 @@
 export function tuneV8(): void;
 /** When `zensim run` relaunches node for a large run: from this estimated peak, with these flags; null: never (ZENSIM_LARGE_RUN_MB=0, or node's command line set the size). Throws RangeError on a bad ZENSIM_LARGE_RUN_MB. */
 export function largeRunRelaunch(env?: NodeJS.ProcessEnv): { minBytes: number; flags: string[] } | null;
+/** V8 switches (names without `--`) turned off while a plan's `workers` threads fill `cores`: none with a core to spare, none given in `execArgv`. */
+export function workerPoolSwitches(workers: number, cores?: number, execArgv?: readonly string[]): string[];
+/** Turns off `workerPoolSwitches` for a pool of `workers` threads about to start (through `set`); answers what turns them on again once they have all ended. */
+export function enterWorkerPool(workers: number, set?: (flag: string) => void, cores?: number, execArgv?: readonly string[]): () => void;

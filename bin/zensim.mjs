@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freshDist } from './build.mjs';
-import { largeRunRelaunch, tuneV8 } from './v8.mjs';
+import { enterWorkerPool, largeRunRelaunch, tuneV8 } from './v8.mjs';
 
 tuneV8();
 
@@ -37,14 +37,16 @@ if (dist !== null) {
   register();
   cli = await import('../sim/cli.ts');
 }
-const host =
-  large === null
+const host = {
+  workerPool: (workers) => enterWorkerPool(workers),
+  ...(large === null
     ? {}
     : {
         onFootprint: (bytes) => {
           if (bytes >= large.minBytes) throw new cli.RunElsewhere(bytes);
         },
-      };
+      }),
+};
 try {
   process.exitCode = await cli.main(argv, host);
 } catch (e) {

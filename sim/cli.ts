@@ -13,6 +13,7 @@ import { checkWritable, discardPending, PendingFile, writeAtomic } from './repor
 import { InputError, integerFlag, keyValuePairs } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
+import type { PlanHooks } from './plan/pool.js';
 import { prepareRun, runSteps, type ResultDoc, type RunOptions } from './run/runner.js';
 import { loadScenario } from './run/load.js';
 import type { Scenario } from './run/scenario.js';
@@ -186,8 +187,9 @@ function guardPipes(): void {
  * What the process running the CLI provides (bin/zensim.mjs). `onFootprint`: told a
  * run's estimated peak memory before its work (RunOptions); it may throw `RunElsewhere`
  * to have the run started again in another process, which `main` then throws.
+ * `workerPool`: told as a plan's worker threads start, and when they have ended (PlanHooks).
  */
-export type CliHost = Pick<RunOptions, 'onFootprint'>;
+export type CliHost = Pick<RunOptions, 'onFootprint'> & Pick<PlanHooks, 'workerPool'>;
 
 export { RunElsewhere } from './run/footprint.js';
 
@@ -200,7 +202,7 @@ export async function main(argv: string[], host: CliHost = {}): Promise<number> 
       process.stdout.write(`${cmd.text}\n${extra}`);
       return 0;
     }
-    if (cmd.kind === 'plan') return await runPlanCommand(cmd);
+    if (cmd.kind === 'plan') return await runPlanCommand(cmd, host.workerPool);
     if (cmd.kind === 'merge') return await runMergeCommand(cmd);
     if (cmd.kind === 'check') return await runCheckCommand(cmd);
     return await runCommand(cmd, host);

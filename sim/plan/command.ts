@@ -422,9 +422,12 @@ function exitCode(r: PlanOutcome): number {
   return 0;
 }
 
-/** `zensim plan`: exit 0 when done (or the shard is), 1 when nothing meets the constraints, 130 when interrupted. */
-export function runPlanCommand(cmd: PlanCommand): Promise<number> {
-  return withSignals(async (signal) => exitCode(await runPlan(cmd, { signal })));
+/**
+ * `zensim plan`: exit 0 when done (or the shard is), 1 when nothing meets the constraints, 130 when interrupted.
+ * `workerPool`: the process's hook for a pool of worker threads (PlanHooks).
+ */
+export function runPlanCommand(cmd: PlanCommand, workerPool?: PlanHooks['workerPool']): Promise<number> {
+  return withSignals(async (signal) => exitCode(await runPlan(cmd, { signal, ...(workerPool !== undefined ? { workerPool } : {}) })));
 }
 
 /** `zensim merge`: exit 0 when the merged sweep is complete, 1 when runs are missing or nothing meets the constraints. */

@@ -25,6 +25,12 @@ export type PlanHooks = {
   out?: (s: string) => void;
   /** Whether err is a terminal (a redrawn progress bar) or a log (a line per 10%). */
   tty?: boolean;
+  /**
+   * Told the number of worker threads as a pool starts, before any of them; what it
+   * answers is called once, when they have all ended (however the pool ends). The
+   * command line sets V8's helper threads for the pool there (bin/v8.mjs, enterWorkerPool).
+   */
+  workerPool?: (workers: number) => () => void;
 };
 
 export type ExecContext = {
@@ -146,11 +152,15 @@ function pool(
     const busy = new Map<Worker, number>();
     let next = 0;
     let settled = false;
+    const leavePool = ctx.hooks.workerPool?.(ctx.workers);
     const settle = (interrupted: boolean, error?: Error) => {
       if (settled) return;
       settled = true;
       ctx.hooks.signal?.removeEventListener('abort', onAbort);
-      void Promise.all(workers.map((w) => w.terminate())).then(() => (error !== undefined ? rejectP(error) : resolveP(interrupted)));
+      void Promise.all(workers.map((w) => w.terminate())).then(() => {
+        leavePool?.();
+        return error !== undefined ? rejectP(error) : resolveP(interrupted);
+      });
     };
     const onAbort = () => settle(true);
     const give = (w: Worker) => {
@@ -165,7 +175,12 @@ function pool(
     if (ctx.hooks.signal?.aborted === true) return settle(true);
     ctx.hooks.signal?.addEventListener('abort', onAbort);
     for (let i = 0; i < ctx.workers; i++) {
-      const w = startWorker();
+      let w: Worker;
+      try {
+        w = startWorker();
+      } catch (e) {
+        return settle(false, e as Error);
+      }
       workers.push(w);
       w.on('message', (reply: WorkerReply) => {
         if (settled) return;

@@ -4,7 +4,7 @@
 // with V8's young generation at full size (bin/v8.mjs, largeRunRelaunch).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -57,6 +57,26 @@ test('a run estimated at ZENSIM_LARGE_RUN_MB or more is started again in a node 
   const given = spawnSync(process.execPath, ['--min-semi-space-size=16', '--import', probe, bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ARGV_PROBE: join(dir, 'given.jsonl'), ZENSIM_LARGE_RUN_MB: '1' } });
   assert.is(given.status, 0, given.stderr);
   assert.is(started(join(dir, 'given.jsonl')).length, 1);
+});
+
+/** How many of V8's optimizing compiles a `zensim plan` made in line and in the background (`--trace-opt`), and its results. */
+function planCompiles(jobs: number, tag: string): { inLine: number; background: number; results: string } {
+  const out = join(dir, `plan-${tag}`);
+  const args = ['plan', herd, '--set', 'targets=300', '--set', 'work=false', '--set', 'mode=zen', '--vary', 'zen.demand_amount=10,100', '--seeds', '2', '--out', out, '--jobs', String(jobs), '--quiet'];
+  const r = spawnSync(process.execPath, ['--trace-opt', bin, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.is(r.status, 0, r.stderr);
+  const count = (mode: string) => r.stdout.split('\n').filter((l) => l.startsWith('[compiling method') && l.endsWith(`mode: ConcurrencyMode::${mode}]`)).length;
+  return { inLine: count('kSynchronous'), background: count('kConcurrent'), results: readFileSync(join(out, 'results.jsonl'), 'utf8') };
+}
+
+test("plan's worker isolates compile in line while they fill every core (V8's helper threads off for them), and only then; same results", () => {
+  const one = planCompiles(1, 'jobs1');
+  const two = planCompiles(2, 'jobs2');
+  assert.is(one.inLine, 0, 'in the main thread, compiles stay in the background');
+  assert.ok(one.background > 0, `${one.background} background compiles`);
+  if (availableParallelism() <= 2) assert.ok(two.inLine > 0, `two workers on ${availableParallelism()} cores: ${two.inLine} compiles in line`);
+  else assert.is(two.inLine, 0, `a core to spare (${availableParallelism()}): compiles stay in the background`);
+  assert.is(two.results, one.results);
 });
 
 test('a bad ZENSIM_LARGE_RUN_MB is refused in one line, exit 2, before any work', () => {

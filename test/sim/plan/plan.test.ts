@@ -430,11 +430,46 @@ test('shards 1/2 and 2/2 (one on worker threads) merged equal the single-machine
   await rejects(runMerge({ kind: 'merge', dirs: [s1, other], out: join(TMP, 'm2'), quiet: true }, quiet), /holds a different sweep than .* \(its seedBase differs\)/);
 });
 
-test('a sweep on worker threads writes the same bytes as one in the main thread', async () => {
+/**
+ * A `workerPool` hook that records what it is told: the worker count as the pool starts
+ * (and whether a result line was written by then), and when it is left (and whether a
+ * result was accepted after that).
+ */
+function poolWatch(dir: string): { hooks: PlanHooks; calls: string[] } {
+  const calls: string[] = [];
+  const linesNow = () => (existsSync(join(dir, 'results.jsonl')) ? lines(dir).length : 0);
+  const hooks: PlanHooks = {
+    ...quiet,
+    workerPool: (workers) => {
+      calls.push(`enter ${workers} after ${linesNow()} results`);
+      return () => calls.push(`leave after ${linesNow()} results`);
+    },
+  };
+  return { hooks, calls };
+}
+
+test('a sweep on worker threads writes the same bytes as one in the main thread; the pool hook is told before the first run and left once after the last', async () => {
   const dir = join(TMP, 'workers');
-  const r = await runPlan(planCmd(dir, { jobs: 2 }), quiet);
+  const { hooks, calls } = poolWatch(dir);
+  const r = await runPlan(planCmd(dir, { jobs: 2 }), hooks);
   assert.equal([r.status, r.ran, r.workers], ['complete', 6, 2]);
   for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(dir, f), read(REF, f), f);
+  assert.equal(calls, ['enter 2 after 0 results', 'leave after 6 results']);
+});
+
+test('a sweep in the main thread does not enter a worker pool', async () => {
+  const dir = join(TMP, 'in-thread');
+  const { hooks, calls } = poolWatch(dir);
+  const r = await runPlan(planCmd(dir, { jobs: 1, seeds: 1 }), hooks);
+  assert.equal([r.status, r.workers, calls], ['complete', 0, []]);
+});
+
+test('a sweep on workers cut short by its run limit leaves the pool once', async () => {
+  const dir = join(TMP, 'pool-cut');
+  const { hooks, calls } = poolWatch(dir);
+  const r = await runPlan(planCmd(dir, { jobs: 2 }), { ...hooks, maxJobs: 2 });
+  assert.is(r.status, 'interrupted');
+  assert.equal(calls.map((c) => c.replace(/leave after \d+/, 'leave after k')), ['enter 2 after 0 results', 'leave after k results']);
 });
 
 // ---- failures on worker threads ---------------------------------------------------------
@@ -459,13 +494,15 @@ async function planFails(fault: number, re: RegExp): Promise<Error> {
   writeFileSync(scenario, FAULTY);
   const dir = join(TMP, `faulty-${fault}`);
   const cmd = planCmd(dir, { scenario, vary: [{ key: 'fault', values: ['0', String(fault)] }], set: [], seeds: 1, constraints: [], jobs: 2 });
+  const { hooks, calls } = poolWatch(dir);
   try {
-    await runPlan(cmd, quiet);
+    await runPlan(cmd, hooks);
   } catch (e) {
     assert.match((e as Error).message, re, (e as Error).message);
     // The good run may or may not have finished first; nothing else is written.
     assert.ok(!existsSync(join(dir, 'results.jsonl')) || lines(dir).every((l) => (JSON.parse(l) as JobResult).job === 0), 'only whole lines of the good run');
     assert.not.ok(existsSync(join(dir, 'report.md')));
+    assert.equal(calls.map((c) => c.replace(/ after \d+ results/, '')), ['enter 2', 'leave'], 'the pool is left once, failing too');
     return e as Error;
   }
   return assert.unreachable(`expected the sweep to fail (${re})`) as never;
