@@ -47,7 +47,7 @@ function gcText(m: { gcMs: number; scavengeMs: number; wallMs: number }): string
 
 function describe(label: string, m: Measured<Herd>): string {
   const { doc } = m.value;
-  return `${label}: ${fmtInt(m.cpuMs)} ms CPU, ${fmtInt(m.wallMs)} ms wall, ${fmtInt(doc.events)} events, ${gcText(m)}, ${fmtInt(m.allocatedBytes / doc.events)} bytes allocated per event (${perMode(doc)})`;
+  return `${label}: ${fmtInt(m.cpuMs)} ms CPU (system ${fmtInt(m.systemMs)} ms, ${fmtInt(m.minorFaults)} page faults), ${fmtInt(m.wallMs)} ms wall, ${fmtInt(doc.events)} events, ${gcText(m)}, ${fmtInt(m.allocatedBytes / doc.events)} bytes allocated per event (${perMode(doc)})`;
 }
 
 /** gcShare: collection pauses ÷ the run's wall time (pauses are wall time: over CPU time they would be overstated on a loaded machine). */
@@ -63,7 +63,7 @@ export function bench(): HerdFigures {
   const bare = bareCase(workload(Math.max(1, Math.round(meanPending))));
   bare.hold(Math.min(doc.events, 200_000)); // warm-up
   const limit = measure(() => bare.hold(doc.events));
-  console.log(`  limit: the bare heap runs ${fmtInt(doc.events)} events at ${fmtInt(meanPending)} pending in ${limit.cpuMs.toFixed(0)} ms CPU`);
+  console.log(`  limit: the bare heap runs ${fmtInt(doc.events)} events at ${fmtInt(meanPending)} pending in ${limit.cpuMs.toFixed(0)} ms CPU (system ${limit.systemMs.toFixed(0)} ms)`);
   million();
   return { limitRatio: best.cpuMs / limit.cpuMs, bytesPerEvent: best.allocatedBytes / doc.events, gcShare: best.gcMs / best.wallMs };
 }
