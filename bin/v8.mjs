@@ -43,11 +43,13 @@ export function tuneV8() {
  * of the same compile done in line, and a scavenge's tasks wait for a core. So while such
  * a pool runs, worker isolates compile in line (an isolate reads this as it starts) and
  * scavenge on their own thread (read at each scavenge); the main isolate, idle then,
- * keeps its compiler thread. 16 runs of a 10k herd with `--jobs 2` on 2 cores, 8 pairs
- * interleaved: 0.84-0.98× the CPU and the wall time, 0.91× on average; 8 runs of a 100k
- * herd, 3 pairs: 0.87-1.00× the CPU, 0.86-0.99× the wall. With a core to spare, they
- * stay as they are. The names of the switches turned off; none given on node's own
- * command line.
+ * keeps its compiler thread. `plan --jobs 2` on 2 cores, commands interleaved with and
+ * without: 16 runs of a 10k herd -4.5% CPU and -6% wall (5 pairs; 0.84-0.98x both in 8
+ * pairs on a busier host), 8 runs of a 100k herd -4.3% and -4.7% (3 pairs). Turning off
+ * V8's other GC helpers too (parallel compaction and pointer update, concurrent
+ * sweeping) gave nothing more, and parallel marking off crashes node 20's V8 (cppgc's
+ * marker), even from node's command line. With a core to spare, nothing changes. The
+ * names of the switches turned off; none given on node's own command line.
  */
 export function workerPoolSwitches(workers, cores = availableParallelism(), execArgv = process.execArgv) {
   if (workers < cores) return [];
