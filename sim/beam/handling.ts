@@ -3,6 +3,7 @@
 // what a generator handler's `yield tag` returns, and the records of generator handlings
 // (one reused from the last that ended: most end without pausing).
 import { atom } from '../../core/terms.js';
+import { asDoubles } from '../engine/double_fields.js';
 import { ProcessCrash, type CallResult, type Envelope, type Handling, type Proc, type Received, type Slice } from './process.js';
 
 /**
@@ -41,7 +42,11 @@ export class SliceRecords {
   /** A record for a generator handling that begins. */
   take(it: Handling, startUs: number, msg: unknown, envelope: Envelope | undefined): Slice {
     const s = this.spare;
-    if (s === undefined) return { it, startUs, msg, envelope, cursorUs: 0, call: null };
+    if (s === undefined) {
+      const made: Slice = { it, startUs, msg, envelope, cursorUs: 0, call: null };
+      asDoubles(made, ['startUs', 'cursorUs']);
+      return made;
+    }
     this.spare = undefined;
     s.it = it;
     s.startUs = startUs;

@@ -7,6 +7,7 @@
 // the binary is over a quarter of it (external.c, dec_term: the buffer is kept rather
 // than copied), else a binary of its own size. A binary lives while any holder, live or
 // garbage not yet collected, has a handle to it.
+import { asDoubles } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
@@ -18,6 +19,13 @@ export type RefcBin = { readonly size: number; refs: number; readonly bytes: Uin
 
 /** `:erlang.memory/0` of a node, bytes. `system` includes `ets` and `binary`; `total` = processes + system. */
 export type MemoryByCategory = { processes: number; system: number; ets: number; binary: number; total: number };
+
+/** A node's memory by category, all 0, its byte counts held as doubles (double_fields.ts). */
+export function newMemoryByCategory(): MemoryByCategory {
+  const m = { processes: 0, system: 0, ets: 0, binary: 0, total: 0 };
+  asDoubles(m, ['processes', 'system', 'ets', 'binary', 'total']);
+  return m;
+}
 
 /** The Binary struct before the bytes (flags, refc, orig_size, apply data). */
 const BINARY_STRUCT_BYTES = 32;
@@ -48,6 +56,10 @@ export class MemoryBooks {
   monitorBytes = 0;
   /** The refc binary a local send of these bytes shares (the latest made or decoded on this node). */
   private readonly byBytes = new Map<Uint8Array, RefcBin>();
+
+  constructor() {
+    asDoubles(this, ['processBytes']);
+  }
 
   /** Gives `e` its refc binaries as it reaches a process (each gets a handle). */
   attach(e: Envelope): void {

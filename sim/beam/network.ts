@@ -11,6 +11,7 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
+import { asDoubles } from '../engine/double_fields.js';
 import { InvariantError } from '../../core/invariant.js';
 import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
@@ -542,7 +543,9 @@ type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 
 function newDir(conn: Conn, from: string, to: string): Dir {
-  return { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+  asDoubles(d, ['busyUntilUs', 'lastArrivalUs']);
+  return d;
 }
 
 /**

@@ -2,9 +2,10 @@
 // schedulers with one FIFO run queue, the host whose cores its schedulers run on
 // (host.ts), the registered-name table, and its memory books (memory.ts), by
 // `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
+import { asDoubles } from '../engine/double_fields.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
-import { MemoryBooks, type MemoryByCategory } from './memory.js';
+import { MemoryBooks, newMemoryByCategory, type MemoryByCategory } from './memory.js';
 import type { Monitor, Proc } from './process.js';
 import { Ring } from './ring.js';
 import { Roster } from './roster.js';
@@ -88,6 +89,7 @@ export class SimNode {
       throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${schedulers}`);
     }
     this.freeSchedulers = schedulers;
+    asDoubles(this, ['busyUs', 'takenFreeUs', 'coreWaitUs']);
   }
   /**
    * Starts its mailbox peaks afresh from the mailboxes as they are now (a run's trigger):
@@ -170,7 +172,7 @@ export class SimNode {
     for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
     const b = this.books;
     const system = b.monitorBytes + ets + b.binaryBytes;
-    const m = into ?? { processes: 0, system: 0, ets: 0, binary: 0, total: 0 };
+    const m = into ?? newMemoryByCategory();
     m.processes = b.processBytes;
     m.system = system;
     m.ets = ets;

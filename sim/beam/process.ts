@@ -7,6 +7,7 @@
 import { inspect } from '../../core/inspect.js';
 import { UidMap } from '../../core/uid_map.js';
 import type { Atom, Pid, Ref, Term, Tuple } from '../../core/terms.js';
+import { asDoubles } from '../engine/double_fields.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
@@ -361,6 +362,10 @@ export class RunState implements ProcExt {
   suspended: string | undefined = undefined;
   exiting: Exiting | undefined = undefined;
   signalDebtUs = 0;
+
+  constructor() {
+    asDoubles(this, ['coreSinceUs', 'runFromUs', 'cpuEndUs', 'signalDebtUs']);
+  }
 }
 
 /** A pending gen call. */

@@ -15,6 +15,7 @@
 // event only to a time no pending event precedes or shares (`advanceTo`); nothing here
 // reads the wall clock.
 import { doubled, lowerBound } from '../../core/uid_map.js';
+import { asDoubles } from './double_fields.js';
 
 export type Handler = (subject: number, arg: unknown) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
@@ -130,6 +131,10 @@ export class Kernel {
   private trace: TraceSink | undefined;
   /** The `untilUs` of the run in progress (-Infinity outside one): `advanceTo` never passes it. */
   private horizonUs = -Infinity;
+
+  constructor() {
+    asDoubles(this, ['nowUs', 'base']);
+  }
 
   /** Registers an event kind; returns its code for `at`/`after`. */
   defineKind(name: string, handler: Handler, describe?: Describe): number {

@@ -9,6 +9,7 @@
 // calls `sampleUpTo(nowUs)` as virtual time advances and the registry fills in every
 // sample point it has passed. Snapshots list names in sorted order. Names carry their
 // unit last (`latencyUs`, `mailboxPeak`, `bytesSent`).
+import { asDoubles } from './double_fields.js';
 
 /** A growable list of doubles, so a million samples cost 8 MB and no boxing. */
 class Doubles {
@@ -94,6 +95,10 @@ export class Histogram {
   private sum = 0;
   private lo = Infinity;
   private hi = -Infinity;
+
+  constructor() {
+    asDoubles(this, ['sum']);
+  }
 
   add(x: number): void {
     this.data.push(x);

@@ -11,6 +11,7 @@ import { downToTerm, type DownMsg } from '../../core/messages.js';
 import { Fifo } from '../../core/fifo.js';
 import { inspect } from '../../core/inspect.js';
 import { atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
+import { asDoubles } from '../engine/double_fields.js';
 import { Histogram } from '../engine/metrics.js';
 import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
@@ -155,6 +156,7 @@ export class Recorder {
   private readonly notes = new Map<string, NoteValue>();
 
   constructor(private readonly world: World) {
+    asDoubles(this, ['triggerUs']);
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
     const prev = world.onDeliver;
     world.onDeliver = (p, msg) => {

@@ -23,6 +23,7 @@ import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/proces
 import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
+import { asDoubles } from '../engine/double_fields.js';
 import type { World } from '../beam/world.js';
 import { ZEN_PROCESSES, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import { SYNC, targetDest } from '../zen/component.js';
@@ -169,7 +170,9 @@ export class Run {
     readonly recorder: Recorder,
     /** The ZenMonitor app env every ZenMonitor node starts with (also in vanilla mode, for estimates). */
     readonly zenConfig: Readonly<ZenConfig>,
-  ) {}
+  ) {
+    asDoubles(this, ['triggerUs']);
+  }
 
   /** A named random stream of this run (same names, same numbers, in both modes). */
   rng(name: string): Rng {
