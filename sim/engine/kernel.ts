@@ -133,6 +133,7 @@ export class Kernel {
   private horizonUs = -Infinity;
 
   constructor() {
+    // Times come out of the Float64Arrays below as doubles (double_fields.ts).
     asDoubles(this, ['nowUs', 'base']);
   }
 
