@@ -4,18 +4,20 @@
 // timer, a call) happens at that time, so processes on different schedulers race as
 // they do on a real node. Costs come from the cost model (cost.ts).
 import type { Pid, Ref, Term } from '../../core/terms.js';
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import { etsNew, etsNewTyped, etsTable, type EtsOpts, type EtsTable, type EtsType, type TableBody } from './ets.js';
 import { labelProcess, type Behaviour, type Ctx, type Dest, type From, type Proc, type SpawnOpts } from './process.js';
 import { type World } from './world.js';
 import { destNode } from './dest.js';
+
+const CTX_DOUBLES = new DoubleFields(['cursorUs']);
 
 export class HandlerCtx implements Ctx {
   private p!: Proc;
   private cursorUs = 0;
 
   constructor(private readonly w: World) {
-    asDoubles(this, ['cursorUs']);
+    CTX_DOUBLES.made(this);
   }
 
   enter(p: Proc, startUs: number): void {

@@ -3,7 +3,7 @@
 // what a generator handler's `yield tag` returns, and the records of generator handlings
 // (one reused from the last that ended: most end without pausing).
 import { atom } from '../../core/terms.js';
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import { ProcessCrash, type CallResult, type Envelope, type Handling, type Proc, type Received, type Slice } from './process.js';
 
 /**
@@ -35,6 +35,8 @@ export function answerOf(r: CallResult | Received): unknown {
 
 export const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
 
+const SLICE_DOUBLES = new DoubleFields(['startUs', 'cursorUs']);
+
 /** Records of generator handlings: the one of the last that ended is given to the next that begins. */
 export class SliceRecords {
   private spare: Slice | undefined;
@@ -44,7 +46,7 @@ export class SliceRecords {
     const s = this.spare;
     if (s === undefined) {
       const made: Slice = { it, startUs, msg, envelope, cursorUs: 0, call: null };
-      asDoubles(made, ['startUs', 'cursorUs']);
+      SLICE_DOUBLES.made(made);
       return made;
     }
     this.spare = undefined;

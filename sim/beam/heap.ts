@@ -26,8 +26,10 @@
 // Simplification (README, "Model and its limits"): the stack is empty; binaries of a
 // process's state chunks are held until the chunk goes; the binary virtual heap does not
 // trigger collections.
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import type { RefcBin } from './memory.js';
+
+const HEAP_DOUBLES = new DoubleFields(['oldSz']);
 
 /** ERTS's heap sizes, words (erl_gc.c, erts_init_gc; 64-bit). */
 export const HEAP_SIZES: readonly number[] = (() => {
@@ -138,7 +140,7 @@ export class ProcHeap {
     this.htop = cfg.baseWords;
     this.live.young = cfg.baseWords;
     this.reported = ProcHeap.pristineBytes(cfg);
-    asDoubles(this, ['oldSz']);
+    HEAP_DOUBLES.made(this);
   }
 
   /** What a process that never got a message costs (its PCB and its first heap). */

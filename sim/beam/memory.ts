@@ -7,7 +7,7 @@
 // the binary is over a quarter of it (external.c, dec_term: the buffer is kept rather
 // than copied), else a binary of its own size. A binary lives while any holder, live or
 // garbage not yet collected, has a handle to it.
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
@@ -23,9 +23,11 @@ export type MemoryByCategory = { processes: number; system: number; ets: number;
 /** A node's memory by category, all 0, its byte counts held as doubles (double_fields.ts). */
 export function newMemoryByCategory(): MemoryByCategory {
   const m = { processes: 0, system: 0, ets: 0, binary: 0, total: 0 };
-  asDoubles(m, ['processes', 'system', 'ets', 'binary', 'total']);
+  CATEGORY_DOUBLES.made(m);
   return m;
 }
+
+const CATEGORY_DOUBLES = new DoubleFields(['processes', 'system', 'ets', 'binary', 'total']);
 
 /** The Binary struct before the bytes (flags, refc, orig_size, apply data). */
 const BINARY_STRUCT_BYTES = 32;
@@ -49,6 +51,8 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
   return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false };
 }
 
+const BOOKS_DOUBLES = new DoubleFields(['processBytes']);
+
 /** Binaries and buffers of a node's messages; the node's `system` share of monitors and tables. */
 export class MemoryBooks {
   processBytes = 0;
@@ -58,7 +62,7 @@ export class MemoryBooks {
   private readonly byBytes = new Map<Uint8Array, RefcBin>();
 
   constructor() {
-    asDoubles(this, ['processBytes']);
+    BOOKS_DOUBLES.made(this);
   }
 
   /** Gives `e` its refc binaries as it reaches a process (each gets a handle). */

@@ -11,7 +11,7 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import { InvariantError } from '../../core/invariant.js';
 import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
@@ -544,9 +544,11 @@ type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 
 function newDir(conn: Conn, from: string, to: string): Dir {
   const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
-  asDoubles(d, ['busyUntilUs', 'lastArrivalUs']);
+  DIR_DOUBLES.made(d);
   return d;
 }
+
+const DIR_DOUBLES = new DoubleFields(['busyUntilUs', 'lastArrivalUs']);
 
 /**
  * The string keys of node pairs, made once per pair: every send looks up its connection,

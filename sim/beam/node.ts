@@ -2,7 +2,7 @@
 // schedulers with one FIFO run queue, the host whose cores its schedulers run on
 // (host.ts), the registered-name table, and its memory books (memory.ts), by
 // `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
 import { MemoryBooks, newMemoryByCategory, type MemoryByCategory } from './memory.js';
@@ -20,6 +20,8 @@ const isActive = (m: Monitor): boolean => m.active;
 export function newMonitorRoster(): Roster<Monitor> {
   return new Roster(isActive);
 }
+
+const NODE_DOUBLES = new DoubleFields(['busyUs', 'takenFreeUs', 'coreWaitUs']);
 
 export class SimNode {
   up = true;
@@ -89,7 +91,7 @@ export class SimNode {
       throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${schedulers}`);
     }
     this.freeSchedulers = schedulers;
-    asDoubles(this, ['busyUs', 'takenFreeUs', 'coreWaitUs']);
+    NODE_DOUBLES.made(this);
   }
   /**
    * Starts its mailbox peaks afresh from the mailboxes as they are now (a run's trigger):

@@ -7,7 +7,7 @@
 import { inspect } from '../../core/inspect.js';
 import { UidMap } from '../../core/uid_map.js';
 import type { Atom, Pid, Ref, Term, Tuple } from '../../core/terms.js';
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
@@ -364,9 +364,11 @@ export class RunState implements ProcExt {
   signalDebtUs = 0;
 
   constructor() {
-    asDoubles(this, ['coreSinceUs', 'runFromUs', 'cpuEndUs', 'signalDebtUs']);
+    RUN_STATE_DOUBLES.made(this);
   }
 }
+
+const RUN_STATE_DOUBLES = new DoubleFields(['coreSinceUs', 'runFromUs', 'cpuEndUs', 'signalDebtUs']);
 
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };

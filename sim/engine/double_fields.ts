@@ -4,9 +4,10 @@
 // the run compiles again. The simulator's µs and byte counters start at a whole 0 and
 // take their first fraction a few thousand events in, once its hot functions are
 // compiled (a 10k herd: 8 such fields, then bursts of up to 20 deoptimizations each).
-// Storing a fraction in them as each object is made, then the start value again, has V8
-// hold them as doubles from the first object on. Only V8's bookkeeping changes: the
-// values the simulation reads are the same.
+// Storing a fraction in them on the first object of each shape, then its start value
+// again, has V8 hold them as doubles from then on: the objects made after it get the
+// widened hidden class and need nothing. Only V8's bookkeeping changes: the values the
+// simulation reads are the same.
 
 /**
  * Has V8 hold fields `keys` of `o` as doubles: each is given a fraction, then its value
@@ -20,5 +21,22 @@ export function asDoubles(o: object, keys: readonly string[]): void {
     if (typeof v !== 'number') throw new TypeError(`asDoubles: field '${k}' is not a number (${typeof v})`);
     fields[k] = 0.5;
     fields[k] = v;
+  }
+}
+
+/**
+ * The double fields of one shape of object (a class's instances, or what one literal
+ * makes): told of each object made, it widens the first (`asDoubles`); the later ones
+ * share its hidden class, so widening them again would only cost time.
+ */
+export class DoubleFields {
+  private widened = false;
+
+  constructor(private readonly keys: readonly string[]) {}
+
+  made(o: object): void {
+    if (this.widened) return;
+    asDoubles(o, this.keys);
+    this.widened = true;
   }
 }

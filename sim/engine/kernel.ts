@@ -15,7 +15,7 @@
 // event only to a time no pending event precedes or shares (`advanceTo`); nothing here
 // reads the wall clock.
 import { doubled, lowerBound } from '../../core/uid_map.js';
-import { asDoubles } from './double_fields.js';
+import { DoubleFields } from './double_fields.js';
 
 export type Handler = (subject: number, arg: unknown) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
@@ -52,6 +52,8 @@ const SPARE_NUMBERS = 1 << 15;
  * pending event).
  */
 const ROOM_PER_EVENT = 64;
+
+const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base']);
 
 /**
  * The queue is a radix heap, which fits a simulator's clock: nothing is ever scheduled
@@ -134,7 +136,7 @@ export class Kernel {
 
   constructor() {
     // Times come out of the Float64Arrays below as doubles (double_fields.ts).
-    asDoubles(this, ['nowUs', 'base']);
+    KERNEL_DOUBLES.made(this);
   }
 
   /** Registers an event kind; returns its code for `at`/`after`. */

@@ -9,7 +9,7 @@
 // calls `sampleUpTo(nowUs)` as virtual time advances and the registry fills in every
 // sample point it has passed. Snapshots list names in sorted order. Names carry their
 // unit last (`latencyUs`, `mailboxPeak`, `bytesSent`).
-import { asDoubles } from './double_fields.js';
+import { DoubleFields } from './double_fields.js';
 
 /** A growable list of doubles, so a million samples cost 8 MB and no boxing. */
 class Doubles {
@@ -84,6 +84,8 @@ export type HistogramSummary = {
   max: number | null;
 };
 
+const HISTOGRAM_DOUBLES = new DoubleFields(['sum']);
+
 /**
  * Every recorded value, kept, so percentiles are exact (no buckets, no sketch). A
  * percentile is nearest-rank: the smallest value with at least p% of the values at or
@@ -97,7 +99,7 @@ export class Histogram {
   private hi = -Infinity;
 
   constructor() {
-    asDoubles(this, ['sum']);
+    HISTOGRAM_DOUBLES.made(this);
   }
 
   add(x: number): void {

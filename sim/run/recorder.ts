@@ -11,7 +11,7 @@ import { downToTerm, type DownMsg } from '../../core/messages.js';
 import { Fifo } from '../../core/fifo.js';
 import { inspect } from '../../core/inspect.js';
 import { atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import { Histogram } from '../engine/metrics.js';
 import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
@@ -124,6 +124,8 @@ export function workSentUs(msg: unknown): number | undefined {
   return Number((m.v[1] as { v: bigint }).v);
 }
 
+const RECORDER_DOUBLES = new DoubleFields(['triggerUs']);
+
 export class Recorder {
   private readonly watched: Pid[] = [];
   private readonly watchedUids = new Set<number>();
@@ -156,7 +158,7 @@ export class Recorder {
   private readonly notes = new Map<string, NoteValue>();
 
   constructor(private readonly world: World) {
-    asDoubles(this, ['triggerUs']);
+    RECORDER_DOUBLES.made(this);
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
     const prev = world.onDeliver;
     world.onDeliver = (p, msg) => {

@@ -23,7 +23,7 @@ import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/proces
 import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
-import { asDoubles } from '../engine/double_fields.js';
+import { DoubleFields } from '../engine/double_fields.js';
 import type { World } from '../beam/world.js';
 import { ZEN_PROCESSES, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import { SYNC, targetDest } from '../zen/component.js';
@@ -147,6 +147,8 @@ type EndSpec =
   | { readonly kind: 'at'; readonly atUs: number; readonly when: (() => boolean) | undefined }
   | { readonly kind: 'drained'; readonly fromUs: number; readonly estimateMs: number };
 
+const RUN_DOUBLES = new DoubleFields(['triggerUs']);
+
 /** What a script drives: the world of one run, in one mode. */
 export class Run {
   /** Virtual time of the trigger, µs (-1 until `trigger()`). */
@@ -171,7 +173,7 @@ export class Run {
     /** The ZenMonitor app env every ZenMonitor node starts with (also in vanilla mode, for estimates). */
     readonly zenConfig: Readonly<ZenConfig>,
   ) {
-    asDoubles(this, ['triggerUs']);
+    RUN_DOUBLES.made(this);
   }
 
   /** A named random stream of this run (same names, same numbers, in both modes). */

@@ -1,4 +1,4 @@
-// asDoubles (sim/engine/double_fields.ts): the values it is given stay as they were, a
+// asDoubles and DoubleFields (sim/engine/double_fields.ts): the values stay as they were, a
 // name that is not a number field is refused; and, end to end, what it is for: in a run,
 // V8 never retires the hidden class of the simulator's objects because a counter took its
 // first fraction (`node --trace-migration` prints a line for each object it then migrates).
@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { asDoubles } from '../../../sim/engine/double_fields.js';
+import { asDoubles, DoubleFields } from '../../../sim/engine/double_fields.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -20,6 +20,30 @@ test('asDoubles keeps each value: whole, negative, infinite or fractional, and +
 test('asDoubles refuses a name that is not a number field of the object (a field renamed without its call)', () => {
   assert.throws(() => asDoubles({ busyUs: 0 }, ['busyMs']), /field 'busyMs' is not a number \(undefined\)/);
   assert.throws(() => asDoubles({ name: 'a' }, ['name']), /field 'name' is not a number \(string\)/);
+});
+
+/** An object whose `us` counts the values stored in it. */
+class Counted {
+  stores = 0;
+  private v = 0;
+  get us(): number {
+    return this.v;
+  }
+  set us(x: number) {
+    this.stores++;
+    this.v = x;
+  }
+}
+
+test('DoubleFields widens the first object of its shape only (the later ones share its hidden class), and a wrong name throws there', () => {
+  const fields = new DoubleFields(['us']);
+  const [first, second] = [new Counted(), new Counted()];
+  fields.made(first);
+  fields.made(second);
+  assert.is(first.stores, 2);
+  assert.is(first.us, 0);
+  assert.is(second.stores, 0);
+  assert.throws(() => new DoubleFields(['ms']).made(new Counted()), /field 'ms' is not a number/);
 });
 
 /** The `[migrating]` lines V8 prints for a `zensim run` of `scenario` with `sets`. */
