@@ -19,6 +19,7 @@ import { loadScenario } from './run/load.js';
 import type { Scenario } from './run/scenario.js';
 import { summaryTable } from './run/summary.js';
 import { scenarioHelp } from './run/help.js';
+import { warmUp } from './run/warm_up.js';
 
 export type RunCommand = {
   kind: 'run';
@@ -252,6 +253,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
   const trace = cmd.trace !== undefined ? new PendingFile(cmd.trace) : undefined;
   const perfettoFile = cmd.perfetto !== undefined ? new PendingFile(cmd.perfetto) : undefined;
   const perfetto = perfettoFile !== undefined ? new PerfettoRecorder(perfettoFile) : undefined;
+  warmUp(); // this isolate's first run: V8's feedback sees both modes before it optimizes (sim/run/warm_up.ts)
   const started = performance.now(); // wall-clock: ok
   let lastShown = started;
   // The command line (seed and settings: how to replay it) is printed with the first

@@ -8,6 +8,7 @@ import { loadScenario } from '../run/load.js';
 import { jobResult, type Job, type JobResult, type Point } from './sweep.js';
 import { InputError } from '../run/params.js';
 import { runScenario } from '../run/runner.js';
+import { warmUp } from '../run/warm_up.js';
 import type { Scenario } from '../run/scenario.js';
 
 export type WorkerJob = { k: number; scenario: string; set: [string, string][]; job: Job; point: Point };
@@ -28,6 +29,7 @@ async function load(file: string): Promise<Scenario> {
 export async function runJob(j: WorkerJob): Promise<WorkerReply> {
   try {
     const sc = await load(j.scenario);
+    warmUp(); // once per isolate, before its first job (sim/run/warm_up.ts)
     const doc = runScenario(sc, { seed: j.job.seed, set: j.set });
     return { k: j.k, ok: true, result: jobResult(j.job, j.point, doc) };
   } catch (e) {

@@ -1,0 +1,58 @@
+// Warming a fresh JavaScript isolate before its first run: not part of any model. V8
+// optimizes a function for the object shapes and paths its feedback has seen by then. A
+// run in both modes (plain monitors, then ZenMonitor) runs its first mode long enough
+// for the simulator's hot functions to be optimized for plain monitors alone; the zen
+// mode then brings new shapes (ZenMonitor's messages through the term walkers, its
+// processes' registered names as destinations, its tables) to that code, which is thrown
+// away and optimized again: in a fresh isolate's first 10,000-target herd, ~150 eager
+// deoptimizations and ~800 ms of the optimizing compiler's ~1,900 spent compiling again.
+// `warmUp` first runs a herd of `WARM_UP_TARGETS` targets in both modes (~500 events,
+// nothing optimized yet), so the feedback holds both modes' shapes when the real run
+// makes code hot. Its result is dropped; every run's own world, random streams and
+// result are the same with it or without (the plan and determinism tests check it).
+import { defineScenario, type Scenario } from './scenario.js';
+import { runScenario } from './runner.js';
+
+/** Targets of the warm-up herd: enough for every path of a monitor, a DOWN and a dispatch, in each mode. */
+export const WARM_UP_TARGETS = 20;
+
+export const WARM_UP: Scenario = defineScenario({
+  name: 'warm-up',
+  description: 'a small herd in both modes, run once by a fresh isolate before its first run (sim/run/warm_up.ts)',
+  params: {},
+  cluster: () => ({ nodes: [{ name: 'a@127.0.0.1' }, { name: 'b@127.0.0.1' }] }),
+  script: (run) => {
+    run.connect('a@127.0.0.1', 'b@127.0.0.1');
+    run.expectDowns(WARM_UP_TARGETS);
+    const targets = run.spawnMany('b@127.0.0.1', WARM_UP_TARGETS);
+    run.when(
+      () => run.connected('a@127.0.0.1', 'b@127.0.0.1'),
+      () => {
+        run.subscriber('a@127.0.0.1', {
+          name: 'subscriber',
+          setup: function* (ctx) {
+            for (const t of targets) yield* run.timed.monitor(ctx, t);
+          },
+        });
+      },
+    );
+    run.when(
+      () => run.established() >= WARM_UP_TARGETS,
+      () => {
+        run.trigger();
+        run.crash('b@127.0.0.1');
+        run.endWhenDrained(run.drainEstimateMs({ downs: WARM_UP_TARGETS, downCostUs: 0, cause: 'nodedown' }));
+      },
+    );
+  },
+});
+
+let warm = false;
+
+/** Runs the warm-up once per isolate: true if this call ran it, false (at once) if one before did. */
+export function warmUp(): boolean {
+  if (warm) return false;
+  warm = true;
+  runScenario(WARM_UP);
+  return true;
+}

@@ -1,0 +1,35 @@
+// The isolate warm-up (sim/run/warm_up.ts): its small herd runs to its end in both modes,
+// every DOWN delivered (a warm-up that stopped early would leave the zen mode's paths
+// cold, and say nothing), it runs once per isolate, and it leaves nothing behind: a run
+// after it gives the same result document, byte for byte, as the same run before it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScenario } from '../../../sim/run/runner.js';
+import { WARM_UP, WARM_UP_TARGETS, warmUp } from '../../../sim/run/warm_up.js';
+import { tinyHerd } from './tiny_herd.js';
+
+test('the warm-up herd drains in both modes, every DOWN delivered', () => {
+  const doc = runScenario(WARM_UP);
+  assert.equal(
+    doc.runs.map((r) => [r.mode, r.end, r.truncated, r.downs.delivered, r.downs.missing]),
+    [
+      ['vanilla', 'drained', false, WARM_UP_TARGETS, 0],
+      ['zen', 'drained', false, WARM_UP_TARGETS, 0],
+    ],
+  );
+});
+
+test('warmUp runs the warm-up once per isolate', () => {
+  warmUp();
+  assert.is(warmUp(), false);
+});
+
+test('a run after the warm-up gives the same result document as before it', () => {
+  const sc = tinyHerd();
+  const before = JSON.stringify(runScenario(sc, { seed: 7, params: { targets: 30 } }));
+  runScenario(WARM_UP);
+  const after = JSON.stringify(runScenario(sc, { seed: 7, params: { targets: 30 } }));
+  assert.is(after, before);
+});
+
+test.run();
