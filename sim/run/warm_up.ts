@@ -9,11 +9,11 @@
 // `warmUp` first runs a herd of `WARM_UP_TARGETS` targets in both modes (~500 events,
 // nothing optimized yet), so the feedback holds both modes' shapes when the real run
 // makes code hot. Its result is dropped; every run's own world, random streams and
-// result are the same with it or without (the plan and determinism tests check it).
+// result are the same with it or without (test/sim/run/warm_up.test.ts checks it).
 import { defineScenario, type Scenario } from './scenario.js';
 import { runScenario } from './runner.js';
 
-/** Targets of the warm-up herd: enough for every path of a monitor, a DOWN and a dispatch, in each mode. */
+/** Targets of the warm-up herd: each mode's paths of a monitor, a DOWN and a batch dispatched, with a few of each. */
 export const WARM_UP_TARGETS = 20;
 
 export const WARM_UP: Scenario = defineScenario({
