@@ -80,6 +80,11 @@ export function commandCpuMs(argv: readonly string[], cwd: string, env: Readonly
   return t.userMs + t.systemMs;
 }
 
+/** The one of `runs` (at least one) that took the least CPU: on a shared machine the others carry its noise. */
+export function leastCpu<T extends { cpuMs: number }>(runs: readonly T[]): T {
+  return runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
