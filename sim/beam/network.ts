@@ -134,7 +134,7 @@ export class Network {
   private readonly kDetect: number;
   private readonly kClose: number;
   private readonly kUnbusy: number;
-  /** Messages and bytes put on each direction, `from->to`. */
+  /** Messages and bytes put on each direction, `from->to`: every direction of a connection once it is up (zero if unused), and any that carried a message. */
   readonly traffic = new Map<string, { messages: number; bytes: number }>();
 
   constructor(
@@ -346,6 +346,10 @@ export class Network {
     c.state = 'up';
     c.upAt.set(e.to, true);
     this.everConnected.add(pairKey(e.from, e.to));
+    // Both directions of a connection are links, counted from zero: one that carries
+    // nothing is reported as such, not left out.
+    this.trafficOf(e.from, e.to);
+    this.trafficOf(e.to, e.from);
     this.host.connectionUp?.(e.from, e.to);
     for (const side of [c.a, c.b]) {
       const peer = side === c.a ? c.b : c.a;
@@ -528,14 +532,20 @@ export class Network {
   }
 
   private count(from: string, to: string, bytes: number): void {
+    const t = this.trafficOf(from, to);
+    t.messages++;
+    t.bytes += bytes;
+  }
+
+  /** The counter of direction `from->to`, made (at zero) on first use. */
+  private trafficOf(from: string, to: string): { messages: number; bytes: number } {
     const key = TRAFFIC_KEYS.of(from, to);
     let t = this.traffic.get(key);
     if (t === undefined) {
       t = { messages: 0, bytes: 0 };
       this.traffic.set(key, t);
     }
-    t.messages++;
-    t.bytes += bytes;
+    return t;
   }
 }
 

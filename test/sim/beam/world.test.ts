@@ -807,7 +807,7 @@ test('memory: a remote DOWN carries its own copy of a large reason to every watc
   // One monitor signal over the connection per monitor call.
   assert.is(w.net.traffic.get(`${A}->${B}`)?.messages, 5);
   assert.is(w.node(B).books.monitorBytes, 5 * 200);
-  const before = w.net.traffic.get(`${B}->${A}`) ?? { messages: 0, bytes: 0 };
+  const before = { ...(w.net.traffic.get(`${B}->${A}`) ?? { messages: 0, bytes: 0 }) };
   // One scheduler on a: the first watcher runs 10 s, the rest wait; every DOWN stays queued.
   for (const p of ws) w.send(p, atom('busy'));
   w.at(w.nowUs + 1000, () => w.exit(t, reason));
