@@ -21,6 +21,7 @@ export const SCALAR_PATHS: readonly string[] = [
   'downs.delivered',
   'downs.duplicates',
   'downs.missing',
+  'downs.beforeTrigger',
   'downs.inWindow',
   'downs.latencyMs.p50',
   'downs.latencyMs.p90',

@@ -269,7 +269,7 @@ function workChart(runs: readonly RunResult[]): string {
       const i = m === 1 ? n - 1 : Math.round((j * (n - 1)) / (m - 1));
       pts.push([sorted[i] as number, ((i + 1) / n) * 100]);
     }
-    lines.push({ label: `${r.mode} (${num(n)} messages)`, colour: MODE_COLOURS[r.mode], dash: '', points: pts });
+    lines.push({ label: `${r.mode} (${num(r.series?.workMessages ?? n)} messages)`, colour: MODE_COLOURS[r.mode], dash: '', points: pts });
   }
   const xs = lines.flatMap((l) => l.points.map((p) => p[0]));
   return chart({

@@ -41,14 +41,18 @@ export type NoteValue = string | number | boolean | null | readonly NoteValue[] 
 
 export type RunResult = {
   mode: 'zen' | 'vanilla';
-  triggerMs: number;
+  /** When the script called `run.trigger()`; null: it never did, and the run's times count from its start. */
+  triggerMs: number | null;
   /** When the run ended, ms after the trigger, and why. */
   endMs: number;
   end: EndKind;
   /** The closed-form drain the scenario derived its cap from, and the cap (ms after the trigger); null without. */
   drainEstimateMs: number | null;
   capMs: number | null;
-  /** True when the run stopped with DOWNs or work still pending (see `pending`): its figures are incomplete. */
+  /**
+   * True when the run stopped with DOWNs or work still pending (see `pending`), or at the
+   * setup limit (`no-end`: the script never said when to end): its figures are incomplete.
+   */
   truncated: boolean;
   /** At the end: expected DOWNs not delivered, and :work messages sent in the window still queued. */
   pending: { downs: number; work: number };
@@ -59,6 +63,8 @@ export type RunResult = {
     delivered: number;
     duplicates: number;
     missing: number;
+    /** DOWNs delivered before the trigger (among `delivered`; not in `timeline`, which counts from the trigger). */
+    beforeTrigger: number;
     /** DOWNs delivered within the measurement window (null without one). */
     inWindow: number | null;
     latencyMs: Percentiles;
@@ -67,6 +73,7 @@ export type RunResult = {
     timeline: { bucketMs: number; counts: number[] };
     sample: string | null;
   };
+  /** Null: the subscribers serve no :work (no `run.ticker`, none handled). */
   work: { handled: number; latencyMs: Omit<Percentiles, 'p90'> } | null;
   /** The watched subscriber processes: how many, and the largest mailbox any of them had from the trigger on (the whole run without one). */
   subscribers: { count: number; mailboxPeak: number };
@@ -99,7 +106,14 @@ export type RunResult = {
     memoryBytes: Record<string, number[]>;
     /** Each node's memory by category, sampled with `memoryBytes`. */
     memoryCategories: Record<string, Record<keyof MemoryCategories, number[]>>;
+    /**
+     * Each handled :work message's latency, in the order handled; past MAX_SERIES_POINTS
+     * messages, that many of their order statistics instead, evenly spaced from the least to
+     * the largest (sorted): the distribution, at a bounded size.
+     */
     workLatencyMs: number[];
+    /** How many :work messages `workLatencyMs` stands for. */
+    workMessages: number;
   };
 };
 
@@ -144,6 +158,8 @@ export class Recorder {
   /** Per process, how many of its queued :work messages must still be served before the run is drained. */
   private workOwed: Map<number, number> | null = null;
   private triggerUs = -1;
+  /** Whether a ticker sends :work (`run.ticker`): then the result reports work, none handled included. */
+  private workTicked = false;
   private readonly baseline = new Map<string, number>();
   /** Per node, the most memory it held since the trigger (since the start before it). */
   private readonly peaks = new Map<string, number>();
@@ -209,6 +225,11 @@ export class Recorder {
       n.delivered++;
       n.lastUs = Math.max(n.lastUs, nowUs);
     }
+  }
+
+  /** A ticker sends :work in this run (`run.ticker`): its result reports work even if none was served. */
+  workTicks(): void {
+    this.workTicked = true;
   }
 
   /** A watched process (`pid`) handles, at `nowUs` (its CPU time), a :work message sent at `sentAtUs`. */
@@ -292,15 +313,21 @@ export class Recorder {
   }
 
   result(mode: 'zen' | 'vanilla', end: RunEnd): RunResult {
+    const triggered = this.triggerUs >= 0;
     const t0 = Math.max(0, this.triggerUs);
     const ms = (us: number) => round3((us - t0) / 1000);
     const counts: number[] = [];
     const times = this.downTimes.values();
+    let beforeTrigger = 0;
     // Indexed: this runs once per run, so mostly before V8 optimizes it, and a for...of
     // there makes an iterator result per DOWN.
     for (let i = 0; i < times.length; i++) {
       const t = times[i] as number;
-      const b = Math.max(0, Math.floor((t - t0) / 1000 / TIMELINE_BUCKET_MS));
+      if (t < t0) {
+        beforeTrigger++;
+        continue;
+      }
+      const b = Math.floor((t - t0) / 1000 / TIMELINE_BUCKET_MS);
       while (counts.length <= b) counts.push(0);
       counts[b] = (counts[b] as number) + 1;
     }
@@ -313,13 +340,13 @@ export class Recorder {
     const pendingWork = work?.queued ?? 0;
     return {
       mode,
-      triggerMs: round3(t0 / 1000),
+      triggerMs: triggered ? round3(t0 / 1000) : null,
       // A handler records at the CPU time it reached, a little past the event's own time.
       endMs: ms(Math.max(this.world.nowUs, delivered > 0 ? this.downTimes.max : 0)),
       end: end.kind,
       drainEstimateMs: end.estimateMs === null ? null : round3(end.estimateMs),
       capMs: end.capMs === null ? null : round3(end.capMs),
-      truncated: end.kind !== 'idle' && (missing > 0 || pendingWork > 0),
+      truncated: end.kind === 'no-end' || (end.kind !== 'idle' && (missing > 0 || pendingWork > 0)),
       pending: { downs: missing, work: pendingWork },
       windowMs: end.windowMs,
       downs: {
@@ -327,6 +354,7 @@ export class Recorder {
         delivered,
         duplicates: this.duplicates,
         missing,
+        beforeTrigger,
         inWindow: end.windowMs === null ? null : countBelow(times, windowEndUs),
         latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: missing > 0 ? null : orNull(ms(this.downTimes.max)) },
         firstMs: delivered > 0 ? ms(this.downTimes.min) : null,
@@ -360,7 +388,8 @@ export class Recorder {
       subscriberMailbox: coarsen(this.mailboxSeries, k, largest),
       memoryBytes: Object.fromEntries([...this.memorySeries].map(([n, xs]) => [n, coarsen(xs, k, last)])),
       memoryCategories: Object.fromEntries([...this.categorySeries].map(([n, c]) => [n, categories(c)])),
-      workLatencyMs: this.workLatencyUs.map((us) => round3(us / 1000)),
+      workLatencyMs: boundedDistribution(this.workLatencyUs).map((us) => round3(us / 1000)),
+      workMessages: this.workLatencyUs.length,
     };
   }
 
@@ -369,7 +398,7 @@ export class Recorder {
    * still queued in a live watched mailbox at the end (ranked above every handled one).
    */
   private workResult(t0: number, windowEndUs: number): (NonNullable<RunResult['work']> & { queued: number }) | null {
-    if (this.workSentAt.length === 0 && this.workQueued.size === 0) return null;
+    if (!this.workTicked && this.workSentAt.length === 0 && this.workQueued.size === 0) return null;
     const h = new Histogram();
     const inWindow = (sent: number) => sent >= t0 && sent < windowEndUs;
     for (let i = 0; i < this.workSentAt.length; i++) if (inWindow(this.workSentAt[i] as number)) h.add(this.workLatencyUs[i] as number);
@@ -504,6 +533,17 @@ function coarsen(xs: readonly number[], k: number, merge: (group: readonly numbe
   const out: number[] = [];
   for (let i = 0; i < xs.length; i += k) out.push(merge(xs.slice(i, i + k)));
   return out;
+}
+
+/**
+ * `xs` itself while it has at most MAX_SERIES_POINTS values; else that many of its order
+ * statistics, evenly spaced from the least to the largest: its distribution, bounded.
+ */
+export function boundedDistribution(xs: readonly number[]): readonly number[] {
+  if (xs.length <= MAX_SERIES_POINTS) return xs;
+  const sorted = Float64Array.from(xs).sort();
+  const top = sorted.length - 1;
+  return Array.from({ length: MAX_SERIES_POINTS }, (_, j) => sorted[Math.round((j * top) / (MAX_SERIES_POINTS - 1))] as number);
 }
 
 const largest = (g: readonly number[]): number => g.reduce((a, b) => Math.max(a, b));

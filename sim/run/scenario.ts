@@ -455,6 +455,7 @@ export class Run {
   ticker(node: string, to: Pid, everyMs: number): Pid {
     if (!(everyMs > 0 && everyMs <= MAX_TIMER_MS)) throw new RangeError(`run.ticker(…, ${String(everyMs)}): the interval must be in (0, ${MAX_TIMER_MS}] ms`);
     const tick = atom('tick');
+    this.recorder.workTicks();
     return this.world.spawn(node, {
       init: (ctx) => void ctx.sendAfter(everyMs, tick),
       handle: (ctx, _msg) => {

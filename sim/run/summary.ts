@@ -1,6 +1,7 @@
 // The human summary a run prints: one column per mode, one row per headline figure,
-// so vanilla and zen read side by side; then a warning line per run that was cut short,
-// saying what was still pending. A latency that is a DOWN never delivered reads
+// so vanilla and zen read side by side; then warning lines: a run that never reached its
+// trigger, one whose subscribers got more DOWNs than expected, one cut short (saying what
+// was still pending). A latency that is a DOWN never delivered reads
 // `>T ms` (longer than the run, T ms after the trigger); one over work still queued, `n/a*`.
 import type { ResultDoc } from './runner.js';
 import type { RunResult } from './recorder.js';
@@ -66,24 +67,40 @@ export const ROWS: Row[] = [
   ['run ended (after the trigger)', (r) => `${fmt(r.endMs, ' ms')}, ${END_TEXT[r.end]}`],
 ];
 
-/** One line per run cut short with something pending, naming what (a run that reached its fixed end time says so). */
+/**
+ * The warning lines of each run: one that never reached its trigger, one whose subscribers
+ * got more DOWNs than the scenario expected, and one cut short, naming what was pending (a
+ * run that reached its fixed end time says so).
+ */
 export function warnings(doc: ResultDoc): string[] {
-  return doc.runs.flatMap((r) => {
-    if (!r.truncated) return [];
-    if (r.end === 'time' || r.end === 'condition') {
-      const downs = r.pending.downs > 0 ? `, ${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs never delivered` : '';
-      const work = r.pending.work > 0 ? `, ${fmt(r.pending.work)} :work messages still queued` : '';
-      return [`warning: the ${r.mode} run reached its ${END_TEXT[r.end]}, ${fmt(r.endMs, ' ms')} after the trigger${downs}${work}; its latency figures count them as longer than the run (>T; n/a*: unknown)`];
-    }
-    const why =
-      r.end === 'cap'
-        ? `at its cap, ${fmt(r.capMs, ' ms')} after the trigger (twice the closed-form drain of ${fmt(r.drainEstimateMs, ' ms')}, plus 10 s)`
-        : 'because the scenario never set its end';
-    const what = [r.pending.downs > 0 ? `${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs not delivered` : '', r.pending.work > 0 ? `${fmt(r.pending.work)} :work messages still queued` : '']
-      .filter((x) => x !== '')
-      .join(', ');
-    return [`warning: the ${r.mode} run was cut short ${why}: ${what}; its latency figures are incomplete (>T: longer than the run; n/a*: unknown)`];
-  });
+  return doc.runs.flatMap((r) => [...triggerWarning(r), ...surplusWarning(r), ...truncationWarning(r)]);
+}
+
+function triggerWarning(r: RunResult): string[] {
+  if (r.triggerMs !== null) return [];
+  return [`warning: the ${r.mode} run never reached its trigger (the scenario never called run.trigger()): what it measures after the trigger never happened, and its times count from the run's start`];
+}
+
+function surplusWarning(r: RunResult): string[] {
+  if (r.downs.delivered <= r.downs.expected) return [];
+  return [`warning: the ${r.mode} run's subscribers got ${fmt(r.downs.delivered)} DOWNs where the scenario expected ${fmt(r.downs.expected)}: ${fmt(r.downs.delivered - r.downs.expected)} it did not count on`];
+}
+
+function truncationWarning(r: RunResult): string[] {
+  if (!r.truncated) return [];
+  if (r.end === 'time' || r.end === 'condition') {
+    const downs = r.pending.downs > 0 ? `, ${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs never delivered` : '';
+    const work = r.pending.work > 0 ? `, ${fmt(r.pending.work)} :work messages still queued` : '';
+    return [`warning: the ${r.mode} run reached its ${END_TEXT[r.end]}, ${fmt(r.endMs, ' ms')} after the trigger${downs}${work}; its latency figures count them as longer than the run (>T; n/a*: unknown)`];
+  }
+  const why =
+    r.end === 'cap'
+      ? `at its cap, ${fmt(r.capMs, ' ms')} after the trigger (twice the closed-form drain of ${fmt(r.drainEstimateMs, ' ms')}, plus 10 s)`
+      : `at the setup limit, ${fmt(r.endMs, ' ms')} (the scenario never set its end)`;
+  const what = [r.pending.downs > 0 ? `${fmt(r.pending.downs)} of ${fmt(r.downs.expected)} DOWNs not delivered` : '', r.pending.work > 0 ? `${fmt(r.pending.work)} :work messages still queued` : '']
+    .filter((x) => x !== '')
+    .join(', ');
+  return [`warning: the ${r.mode} run was cut short ${why}${what === '' ? '' : `: ${what}`}; its latency figures are incomplete (>T: longer than the run; n/a*: unknown)`];
 }
 
 /** A scenario's own figures (`run.note`), one line each: `mode key: value` (a long one: where to find it). */

@@ -173,7 +173,7 @@ function fakeResult(sweep: SweepDef, job: { id: string; index: number; point: nu
         truncated: (f.missing ?? 0) > 0,
         pending: { downs: f.missing ?? 0, work: 0 },
         windowMs: null,
-        downs: { expected: 1 + (f.missing ?? 0), delivered: 1, duplicates: 0, missing: f.missing ?? 0, inWindow: null, latencyMs: lat, firstMs: 0, lastMs: f.lastMs },
+        downs: { expected: 1 + (f.missing ?? 0), delivered: 1, duplicates: 0, missing: f.missing ?? 0, beforeTrigger: 0, inWindow: null, latencyMs: lat, firstMs: 0, lastMs: f.lastMs },
         work: { handled: 1, latencyMs: { p50: 0, p99: f.workP99, max: f.workP99 } },
         subscribers: { count: 1, mailboxPeak: 0 },
         nodes: {},

@@ -140,7 +140,7 @@ test('a single-mode document and a run without work render, saying "no data"', (
   const blank = structuredClone(doc);
   for (const r of blank.runs) {
     r.downs.timeline.counts = [];
-    r.series = { bucketMs: 10, subscriberMailbox: [], memoryBytes: {}, memoryCategories: {}, workLatencyMs: [] };
+    r.series = { bucketMs: 10, subscriberMailbox: [], memoryBytes: {}, memoryCategories: {}, workLatencyMs: [], workMessages: 0 };
     r.work = null;
   }
   const c3 = charts(renderReport(blank));

@@ -10,7 +10,7 @@ import { atom, bin, type Pid } from '../../../core/terms.js';
 import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
 import { param } from '../../../sim/run/params.js';
 import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
-import { MAX_SERIES_POINTS } from '../../../sim/run/recorder.js';
+import { boundedDistribution, MAX_SERIES_POINTS } from '../../../sim/run/recorder.js';
 import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
 import { summaryTable } from '../../../sim/run/summary.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
@@ -171,7 +171,66 @@ test('a script that never sets its end stops at the setup limit, reported: no-en
   assert.ok(r !== undefined);
   assert.equal([r.end, r.truncated, r.pending], ['no-end', true, { downs: 1, work: 0 }]);
   assert.ok(r.endMs <= SETUP_LIMIT_MS && r.endMs > SETUP_LIMIT_MS - 1100, `ended at ${r.endMs}`);
-  assert.match(summaryTable(doc), /warning: the vanilla run was cut short because the scenario never set its end: 1 of 1 DOWNs not delivered/);
+  assert.match(summaryTable(doc), /warning: the vanilla run was cut short at the setup limit, [\d,]+ ms \(the scenario never set its end\): 1 of 1 DOWNs not delivered;/);
+});
+
+test('a run whose trigger never fires says so: no trigger time, truncated at the setup limit, DOWNs it did not count on flagged', () => {
+  // Two targets die and their DOWNs come, but the script waits for a condition that never
+  // holds, so it never triggers, never kills the one target it expects a DOWN from, and never sets its end.
+  const doc = runScenario(
+    oneNode((run) => {
+      const ts = run.spawnMany(A, 3);
+      run.expectDowns(1);
+      run.subscriber(A, { setup: (ctx) => ts.forEach((t) => run.monitor(ctx, t)) });
+      run.at(100, () => ts.slice(0, 2).forEach((t) => run.world.exit(t, atom('kill'), A)));
+      run.when(() => false, () => run.trigger(), 1000);
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  const r = doc.runs[0];
+  assert.ok(r !== undefined);
+  assert.equal([r.triggerMs, r.end, r.truncated, r.downs.delivered, r.downs.expected, r.downs.beforeTrigger], [null, 'no-end', true, 2, 1, 0]);
+  const text = summaryTable(doc);
+  assert.match(text, /warning: the vanilla run never reached its trigger \(the scenario never called run\.trigger\(\)\)/);
+  assert.match(text, /warning: the vanilla run's subscribers got 2 DOWNs where the scenario expected 1: 1 it did not count on/);
+  assert.match(text, /warning: the vanilla run was cut short at the setup limit, [\d,]+ ms \(the scenario never set its end\); its latency/);
+});
+
+test('DOWNs before the trigger count as delivered and beforeTrigger, not in the timeline from the trigger', () => {
+  const sc = oneNode((run) => {
+    const [early, late] = run.spawnMany(A, 2) as [Pid, Pid];
+    run.expectDowns(2);
+    run.subscriber(A, { setup: (ctx) => [early, late].forEach((t) => run.monitor(ctx, t)) });
+    run.at(100, () => run.world.exit(early, atom('kill'), A));
+    run.at(500, () => {
+      run.trigger();
+      run.world.exit(late, atom('kill'), A);
+      run.endWhenDrained(100);
+    });
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.equal([r.triggerMs, r.downs.delivered, r.downs.beforeTrigger, r.downs.missing], [500, 2, 1, 0]);
+  assert.ok((r.downs.firstMs as number) < -399, `first DOWN ${r.downs.firstMs} ms, before the trigger`);
+  assert.equal(r.downs.timeline.counts, [1]);
+});
+
+test('a ticker that sent no :work in the run still reports work: none handled, latencies unknown', () => {
+  const sc = oneNode((run) => {
+    const [t] = run.spawnMany(A, 1);
+    run.expectDowns(1);
+    const sub = run.subscriber(A, { setup: (ctx) => void run.monitor(ctx, t as Pid) });
+    run.ticker(A, sub, 100_000);
+    run.at(200, () => {
+      run.trigger();
+      run.world.exit(t as Pid, atom('kill'), A);
+      run.endWhenDrained(100);
+    });
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.equal(r.work, { handled: 0, latencyMs: { p50: null, p99: null, max: null } });
+  assert.equal([r.series.workLatencyMs, r.series.workMessages], [[], 0]);
 });
 
 test('memory peaks count from the trigger: a peak before it is not the run\'s', () => {
@@ -244,6 +303,40 @@ test('a run of virtual days keeps its series bounded: buckets merged k at a time
   assert.is(r.series.bucketMs, 20);
   assert.ok(r.series.subscriberMailbox.length <= MAX_SERIES_POINTS && r.series.subscriberMailbox.length > 0.99 * MAX_SERIES_POINTS, `${r.series.subscriberMailbox.length} points`);
   for (const xs of Object.values(r.series.memoryBytes)) assert.is(xs.length, r.series.subscriberMailbox.length);
+});
+
+test('work latency past MAX_SERIES_POINTS messages is kept as that many order statistics: least to largest, the count beside', () => {
+  const sc = oneNode((run) => {
+    const [t] = run.spawnMany(A, 1);
+    run.expectDowns(1);
+    const sub = run.subscriber(A, { setup: (ctx) => void run.monitor(ctx, t as Pid) });
+    run.ticker(A, sub, 1);
+    run.at(200, () => {
+      run.trigger();
+      run.world.exit(t as Pid, atom('kill'), A);
+      run.endAt(200 + MAX_SERIES_POINTS + 5000);
+    });
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  assert.ok(r !== undefined);
+  const xs = r.series.workLatencyMs;
+  assert.ok(r.series.workMessages > MAX_SERIES_POINTS + 4000, `${r.series.workMessages} :work messages`);
+  assert.is(xs.length, MAX_SERIES_POINTS);
+  for (let i = 1; i < xs.length; i++) assert.ok((xs[i] as number) >= (xs[i - 1] as number), `sorted at ${i}`);
+  const least = Math.min(...xs);
+  const largest = Math.max(...xs);
+  assert.ok(largest > least, 'latencies differ');
+  const spread = Array.from({ length: MAX_SERIES_POINTS + 999 }, (_, i) => (i * 7919) % (MAX_SERIES_POINTS + 999));
+  const kept = boundedDistribution(spread);
+  assert.equal([kept.length, kept[0], kept[kept.length - 1]], [MAX_SERIES_POINTS, 0, MAX_SERIES_POINTS + 998]);
+  assert.equal(boundedDistribution([3, 1, 2]), [3, 1, 2], 'a short one is kept as it is, in order');
+});
+
+test('every direction of a connection is a link, one that carried nothing at zero', () => {
+  const r = runScenario(crashScenario({ drainedEstimateMs: 50 }), { seed: 1, set: [['mode', 'vanilla'], ['targets', '3']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.equal(Object.keys(r.network.links), [`${A}->${B}`, `${B}->${A}`]);
+  assert.ok((r.network.links[`${A}->${B}`]?.messages ?? 0) > 0, 'the monitors went a->b');
 });
 
 test('the closed-form drain: dispatcher ticks for a nodedown, the Batcher for remote deaths, the subscriber when slower', () => {
