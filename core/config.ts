@@ -122,14 +122,19 @@ export function setZenConfig(cfg: ZenConfig, key: string, value: unknown): void 
   if (!rule.ok(value)) {
     const over = rule.max !== undefined && typeof value === 'number' && value > rule.max.value;
     const must = over ? `at most ${rule.max?.value} (${rule.max?.why})` : rule.expects;
-    throw new ConfigError(key, `zen_monitor config "${key}" must be ${must}, got ${describe(value)}`);
+    throw new ConfigError(key, `zen_monitor config "${key}" must be ${must}, got ${describeValue(value)}`);
   }
   (cfg as unknown as Record<ZenConfigKey, unknown>)[key] = value;
 }
 
-function describe(value: unknown): string {
+/**
+ * A value as an error message quotes it, on one line: a string in quotes, a number as
+ * written, a function as `a function` (never its source), an object as JSON.
+ */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
   try {
     return JSON.stringify(value);

@@ -3,6 +3,7 @@
 // where it comes from; a scenario or `--set cost.<name>=<value>` overrides any of them.
 // Values marked "calibrated" are fitted to shared/fixtures/calibration (see README,
 // "Model and its limits"); the rest are ERTS estimates from shared/spec/beam.md.
+import { describeValue } from '../../core/config.js';
 
 export type CostModel = {
   /** CPU to take one message off a mailbox and enter its handler (receive + dispatch). */
@@ -128,7 +129,7 @@ export function setCost(model: CostModel, key: string, value: unknown): void {
     throw new Error(`unknown cost model key '${key}' (known: ${Object.keys(defaultCostModel).join(', ')})`);
   }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_COST) {
-    throw new Error(`cost.${key} must be a number from 0 to ${MAX_COST} (µs or bytes: beyond, the clock or the memory counts overflow), got ${String(value)}`);
+    throw new Error(`cost.${key} must be a number from 0 to ${MAX_COST} (µs or bytes: beyond, the clock or the memory counts overflow), got ${describeValue(value)}`);
   }
   model[key as keyof CostModel] = value;
 }

@@ -14,6 +14,7 @@
 // gives its core back at once (no busy-wait spinning); dirty schedulers, async threads and
 // the OS's own work take no core. By default every node has a host of its own with one
 // core per scheduler, so its schedulers never wait (zensim before hosts).
+import { describeValue } from '../../core/config.js';
 import type { SimNode } from './node.js';
 
 export type HostOptions = {
@@ -165,7 +166,7 @@ export class Host {
 /** The options with their defaults; throws (naming the host and the option) when one is out of range. */
 export function checkHostOptions(name: string, opts: HostOptions): Required<HostOptions> {
   const { cores } = opts;
-  if (!Number.isInteger(cores) || cores < 1 || cores > MAX_CORES) throw new RangeError(`host ${name}: cores must be an integer from 1 to ${MAX_CORES}, got ${String(cores)}`);
+  if (!Number.isInteger(cores) || cores < 1 || cores > MAX_CORES) throw new RangeError(`host ${name}: cores must be an integer from 1 to ${MAX_CORES}, got ${describeValue(cores)}`);
   const cfs = cfsDefaults(cores);
   return {
     cores,
@@ -175,6 +176,6 @@ export function checkHostOptions(name: string, opts: HostOptions): Required<Host
 }
 
 function checkUs(host: string, key: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 1e9) throw new RangeError(`host ${host}: ${key} must be a number of µs from 1 to 1e9, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 1e9) throw new RangeError(`host ${host}: ${key} must be a number of µs from 1 to 1e9, got ${describeValue(v)}`);
   return v;
 }

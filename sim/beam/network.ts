@@ -12,6 +12,7 @@
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
 import { DoubleFields } from '../engine/double_fields.js';
+import { describeValue } from '../../core/config.js';
 import { InvariantError } from '../../core/invariant.js';
 import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
@@ -619,13 +620,13 @@ export function validateNetConfig(c: NetConfig): NetConfig {
   for (const [key, r] of Object.entries(NET_RANGES) as [keyof NetConfig, NonNullable<(typeof NET_RANGES)[keyof NetConfig]>][]) {
     const v = c[key] as unknown;
     const ok = typeof v === 'number' && Number.isFinite(v) && (r.open ? v > r.min : v >= r.min) && v <= r.max;
-    if (!ok) throw new RangeError(`network.${key} must be ${netRangeText(key) as string} (${r.why}), got ${String(v)}`);
+    if (!ok) throw new RangeError(`network.${key} must be ${netRangeText(key) as string} (${r.why}), got ${describeValue(v)}`);
   }
   if (!['always', 'once', 'never'].includes(c.autoConnect)) {
-    throw new RangeError(`network.autoConnect must be always, once or never, got ${String(c.autoConnect)}`);
+    throw new RangeError(`network.autoConnect must be always, once or never, got ${describeValue(c.autoConnect)}`);
   }
   if (typeof c.preventOverlappingPartitions !== 'boolean') {
-    throw new RangeError(`network.preventOverlappingPartitions must be true or false, got ${String(c.preventOverlappingPartitions)}`);
+    throw new RangeError(`network.preventOverlappingPartitions must be true or false, got ${describeValue(c.preventOverlappingPartitions)}`);
   }
   return c;
 }

@@ -12,7 +12,7 @@ import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
 import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
 import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
 import { checkHostOptions } from '../beam/host.js';
-import { decimal, InputError, resolveParams, settingValue } from './params.js';
+import { InputError, resolveParams, settingValue } from './params.js';
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { RunElsewhere } from './footprint.js';
@@ -76,12 +76,13 @@ export function splitOverrides(set: readonly (readonly [string, string])[]): Ove
       }
       o.zen.push([sub, value]);
     } else if (ns === 'cost') {
+      const v = settingValue(value);
       try {
-        setCost({ ...defaultCostModel }, sub, decimal(value) ?? Number.NaN);
+        setCost({ ...defaultCostModel }, sub, v);
       } catch (e) {
         throw new InputError(`--set ${key}: ${(e as Error).message}`);
       }
-      (o.cost as Record<string, number>)[sub] = decimal(value) as number;
+      (o.cost as Record<string, number>)[sub] = v as number;
     } else if (ns === 'net') {
       if (!Object.hasOwn(defaultNetConfig, sub)) {
         throw new InputError(`--set ${key}: unknown network key '${sub}' (known: ${Object.keys(defaultNetConfig).join(', ')})`);

@@ -11,7 +11,7 @@
 // cut short, and marked so, at a cap derived from the scenario's closed-form drain),
 // or `endAt(ms, cond?)` (a fixed end). Times a script gives are checked: one in the
 // past, or beyond the virtual clock, is an error naming it.
-import type { ZenConfig } from '../../core/config.js';
+import { describeValue, type ZenConfig } from '../../core/config.js';
 import type { Target } from '../../core/messages.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
@@ -188,7 +188,7 @@ export class Run {
 
   /** `ms` as µs; an error naming `what` when it is in the past or beyond the clock. */
   private checkTime(what: string, ms: number): number {
-    if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`${what}(${String(ms)}): not a time in ms`);
+    if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`${what}(${describeValue(ms)}): not a time in ms`);
     if (ms > MAX_VIRTUAL_MS) throw new RangeError(`${what}(${ms}): beyond the virtual clock's limit of ${MAX_VIRTUAL_MS} ms`);
     const us = Math.round(ms * 1000);
     if (us < this.world.nowUs) throw new RangeError(`${what}(${ms}): ${ms} ms is in the past (now ${this.world.nowUs / 1000} ms)`);
@@ -209,7 +209,7 @@ export class Run {
    * too big for the heap is refused at once.
    */
   expectDowns(n: number, opts: { heldBytesEach?: number } = {}): void {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${String(n)}): not a count`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${describeValue(n)}): not a count`);
     this.expectedDowns = n;
     this.heldBytesEach = opts.heldBytesEach ?? 0;
     this.footprint();
@@ -227,7 +227,7 @@ export class Run {
    * this long. Without one, work counts until the last expected DOWN.
    */
   measureFor(ms: number): void {
-    if (!(ms > 0 && ms <= MAX_VIRTUAL_MS)) throw new RangeError(`run.measureFor(${String(ms)}): not a window in ms`);
+    if (!(ms > 0 && ms <= MAX_VIRTUAL_MS)) throw new RangeError(`run.measureFor(${describeValue(ms)}): not a window in ms`);
     this.windowMs = ms;
   }
 
@@ -243,7 +243,7 @@ export class Run {
    * time from now, and the window, plus 10 s), the run stops there, marked truncated.
    */
   endWhenDrained(estimateMs: number): void {
-    if (!(estimateMs >= 0 && estimateMs <= MAX_VIRTUAL_MS)) throw new RangeError(`run.endWhenDrained(${String(estimateMs)}): not a time in ms`);
+    if (!(estimateMs >= 0 && estimateMs <= MAX_VIRTUAL_MS)) throw new RangeError(`run.endWhenDrained(${describeValue(estimateMs)}): not a time in ms`);
     this.endSpec = { kind: 'drained', fromUs: this.world.nowUs, estimateMs };
   }
 
@@ -362,7 +362,7 @@ export class Run {
    * would. Nothing in vanilla mode; returns the pid killed (undefined: none was running).
    */
   killZen(node: string, which: ZenProcess, peer?: string, fromNode?: string): Pid | undefined {
-    if (!ZEN_PROCESSES.includes(which)) throw new RangeError(`run.killZen(${node}, ${String(which)}): not one of ${ZEN_PROCESSES.join(', ')}`);
+    if (!ZEN_PROCESSES.includes(which)) throw new RangeError(`run.killZen(${node}, ${describeValue(which)}): not one of ${ZEN_PROCESSES.join(', ')}`);
     if ((which === 'connector' || which === 'batcher') && peer === undefined) throw new RangeError(`run.killZen(${node}, ${which}): name the peer node`);
     this.knownNodes(node, peer, fromNode);
     if (this.zen === null) return undefined;
@@ -453,7 +453,7 @@ export class Run {
    * ticks; a late tick is skipped, not caught up (as R4's ticker).
    */
   ticker(node: string, to: Pid, everyMs: number): Pid {
-    if (!(everyMs > 0 && everyMs <= MAX_TIMER_MS)) throw new RangeError(`run.ticker(…, ${String(everyMs)}): the interval must be in (0, ${MAX_TIMER_MS}] ms`);
+    if (!(everyMs > 0 && everyMs <= MAX_TIMER_MS)) throw new RangeError(`run.ticker(…, ${describeValue(everyMs)}): the interval must be in (0, ${MAX_TIMER_MS}] ms`);
     const tick = atom('tick');
     this.recorder.workTicks();
     return this.world.spawn(node, {

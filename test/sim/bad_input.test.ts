@@ -44,6 +44,7 @@ const CONNECT_UNKNOWN = scenario('connect_unknown', { script: "run.connect('a@h'
 const KILL_ZEN_UNKNOWN = scenario('kill_zen_unknown', { script: "run.killZen('a@h', 'connector', 'zz@h');" });
 const PAST = scenario('past', { script: 'run.at(50, () => {});' });
 const BAD_END = scenario('bad_end', { script: 'run.endWhenDrained(Number.NaN);' });
+const TICKER_FN = scenario('ticker_fn', { script: "run.ticker('a@h', run.subscriber('a@h', {}), (() => {\n    return 5;\n  }) as never);" });
 const CLUSTER_THROWS = scenario('cluster_throws', { cluster: "throw new Error('no cluster today');" });
 const UNKNOWN_HOST = scenario('unknown_host', { cluster: "return { nodes: [{ name: 'a@h', host: 'box' }] };" });
 const BAD_HOST = scenario('bad_host', { cluster: "return { hosts: [{ name: 'box', cores: 0 }], nodes: [{ name: 'a@h', host: 'box' }] };" });
@@ -110,6 +111,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['a script killing the Connector for an unknown peer', ['run', KILL_ZEN_UNKNOWN], /kill_zen_unknown\.ts:8:\d+: unknown node 'zz@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],
   ['a script giving a bad estimate', ['run', BAD_END], /bad_end\.ts:8:\d+: run\.endWhenDrained\(NaN\)/],
+  ['a script giving a ticker a function for its interval (named, not its source)', ['run', TICKER_FN], /^\S*ticker_fn\.ts:8:\d+: run\.ticker\(…, a function\): the interval must be in \(0, 4294967295\] ms \(vanilla run, at 100 virtual ms\)$/],
   ['a cluster() that throws', ['run', CLUSTER_THROWS], /cluster_throws\.ts:7:\d+: no cluster today \(checking its parameters\)/],
   ['a node on a host the cluster does not declare', ['run', UNKNOWN_HOST], /^node 'a@h': unknown host 'box' \(declare it in the cluster's hosts\)$/],
   ['a host with no cores', ['run', BAD_HOST], /^host box: cores must be an integer from 1 to 1024, got 0$/],
@@ -146,6 +148,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['an unknown auto-connect mode', run('--set', 'net.autoConnect=sometimes'), /network\.autoConnect must be always, once or never/],
   ['a cost that overflows the clock', run('--set', 'cost.receiveUs=1e300'), /cost\.receiveUs must be a number from 0 to 1000000000/],
   ['a negative cost', run('--set', 'cost.receiveUs=-2'), /cost\.receiveUs must be a number from 0 to 1000000000 .*got -2/],
+  ['a cost that is no finite number (quoted as given)', run('--set', 'cost.receiveUs=Infinity'), /^--set cost\.receiveUs: cost\.receiveUs must be a number from 0 to 1000000000 \(.*\), got "Infinity"$/],
   ['an unknown cost key', run('--set', 'cost.nope=1'), /unknown cost model key 'nope'/],
   // plan
   ['plan without --vary', ['plan', HERD], /empty sweep: give at least one --vary/],
