@@ -53,7 +53,7 @@ export function parseParam(key: string, spec: ParamSpec, raw: unknown): number |
     case 'int':
     case 'number': {
       const v = typeof raw === 'string' ? decimal(raw) : raw;
-      if (typeof v !== 'number' || !Number.isFinite(v) || (typeof raw === 'string' && raw.trim() === '')) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new InputError(`${key} must be a number, got '${String(raw)}'`);
       }
       if (spec.kind === 'int' && !Number.isInteger(v)) throw new InputError(`${key} must be an integer, got '${String(raw)}'`);
@@ -96,10 +96,11 @@ function assertNeverSpec(x: never): never {
 
 /**
  * A decimal number as a command line writes it (digits with `_` separators, a fraction,
- * an exponent); undefined for anything else (`0x10`, `Infinity`, blanks).
+ * an exponent); undefined for anything else (`0x10`, `Infinity`, blanks, and a number
+ * with a space before or after it, as in `--set targets=" 10"`).
  */
 export function decimal(text: string): number | undefined {
-  const t = text.trim().replaceAll('_', '');
+  const t = text.replaceAll('_', '');
   return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : undefined;
 }
 
