@@ -13,7 +13,7 @@
 // processes and monitors the schedule never makes) with one line naming the problem.
 import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig, type ZenConfigKey } from '../../core/config.js';
 import { atom, bin, int, list, mapOf, tuple, type Term } from '../../core/terms.js';
-import { InputError } from '../run/params.js';
+import { checkSeed, InputError } from '../run/params.js';
 import type { ZenProcess } from '../zen/cluster.js';
 
 export const SCHEDULE_VERSION = 1;
@@ -220,8 +220,7 @@ export function parseSchedule(text: string, origin: string): Schedule {
   if (o.version !== SCHEDULE_VERSION) bad(`unknown schedule version ${JSON.stringify(o.version)} (expected ${SCHEDULE_VERSION})`);
   const unknown = Object.keys(o).find((k) => !TOP_FIELDS.includes(k));
   if (unknown !== undefined) bad(`unknown field "${unknown}" (known: ${TOP_FIELDS.join(', ')})`);
-  const seed = o.seed;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) bad('seed must be an integer');
+  const seed = checkSeed(o.seed, `${origin}: seed`);
   const nodes = o.nodes;
   if (!Array.isArray(nodes) || nodes.length < 1 || nodes.length > 16) bad('nodes must be a list of 1 to 16 node shapes');
   const shapes = (nodes as unknown[]).map((n, i): NodeShape => {
@@ -243,7 +242,7 @@ export function parseSchedule(text: string, origin: string): Schedule {
   const parsed = (steps as unknown[]).map((st, i) => parseStep(st, `${origin}: steps[${i}]`));
   const schedule: Schedule = {
     version: SCHEDULE_VERSION,
-    seed: seed as number,
+    seed,
     nodes: shapes,
     zen: zenRaw as ZenSettings,
     procs: procs as number[],

@@ -1,6 +1,7 @@
 // Typed scenario parameters: a default, a kind and a range for each, parsed from
 // `--set key=value` text or taken from code, and validated the same way, so bad input
 // ends in one clear line naming the key and the value.
+import { describeValue } from '../../core/config.js';
 
 export type ParamSpec =
   | { readonly kind: 'int'; readonly default: number; readonly min?: number; readonly max?: number; readonly doc: string }
@@ -18,6 +19,12 @@ export type Params<S extends ParamSpecs> = {
 /** Bad user input: the message is the one line the CLI prints. */
 export class InputError extends Error {
   override readonly name = 'InputError';
+}
+
+/** A run's seed (`--seed`, RunOptions.seed, a check replay file's `seed`): a non-negative integer; `what` names it in the error. */
+export function checkSeed(seed: unknown, what: string): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new InputError(`${what} must be a non-negative integer, got ${describeValue(seed)}`);
+  return seed;
 }
 
 /** A parameter's kind, default and range as help texts show them: `int, default 100000, 1 to 4294967295`. */

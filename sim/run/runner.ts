@@ -12,7 +12,7 @@ import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
 import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
 import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
 import { checkHostOptions } from '../beam/host.js';
-import { InputError, resolveParams, settingValue } from './params.js';
+import { checkSeed, InputError, resolveParams, settingValue } from './params.js';
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { RunElsewhere } from './footprint.js';
@@ -101,8 +101,7 @@ type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; c
  * input fails here, before any output.
  */
 export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
-  const seed = opts.seed ?? 1;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer, got ${seed}`);
+  const seed = checkSeed(opts.seed ?? 1, 'seed');
   const o = splitOverrides(opts.set ?? []);
   const params = resolveParams(sc.params, { ...opts.params, ...o.params }) as Record<string, unknown>;
   let cluster: ClusterSpec;

@@ -84,6 +84,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['--set of a number in hex', run('--set', 'targets=0x10'), /^targets must be a number, got '0x10'$/],
   ['plan --set of one key twice', plan('--set', 'targets=10', '--set', 'targets=20'), /^--set targets is given more than once$/],
   ['check --replay-inline of base64url that is no schedule', ['check', '--replay-inline', 'garbage'], /^--replay-inline: does not decode to a JSON schedule \(as a failing check prints it\)$/],
+  ['check --replay-inline of a schedule with a negative seed', ['check', '--replay-inline', Buffer.from('{"version":1,"seed":-1}').toString('base64url')], /^--replay-inline: seed must be a non-negative integer, got -1$/],
   ['check --set of one key twice', ['check', '--set', 'zen.demand_amount=5', '--set', 'zen.demand_amount=6'], /^--set zen\.demand_amount is given more than once$/],
   ['--set without a value', run('--set'), /^--set needs a value$/],
   ['--set without =', run('--set', 'targets'), /--set takes key=value, got 'targets'/],
