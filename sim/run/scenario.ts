@@ -154,6 +154,7 @@ export class Run {
   /** Virtual time of the trigger, µs (-1 until `trigger()`). */
   triggerUs = -1;
   expectedDowns = 0;
+  private downsDeclared = false;
   private heldBytesEach = 0;
   /** The measurement window from the trigger, ms (null: none). */
   windowMs: number | null = null;
@@ -210,6 +211,8 @@ export class Run {
    */
   expectDowns(n: number, opts: { heldBytesEach?: number } = {}): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`run.expectDowns(${describeValue(n)}): not a count`);
+    if (this.downsDeclared) throw new Error(`run.expectDowns(${n}): called twice (first with ${this.expectedDowns}); a run declares every DOWN it expects in one call`);
+    this.downsDeclared = true;
     this.expectedDowns = n;
     this.heldBytesEach = opts.heldBytesEach ?? 0;
     this.footprint();
@@ -231,9 +234,22 @@ export class Run {
     this.windowMs = ms;
   }
 
-  /** Ends the run at `ms` (virtual), or earlier when `when` holds: a fixed end, by design. */
+  /**
+   * Ends the run at `ms` (virtual), or earlier when `when` holds: a fixed end, by design.
+   * Called again, it moves that end; a run that ends when drained has no fixed end to move.
+   */
   endAt(ms: number, when?: () => boolean): void {
-    this.endSpec = { kind: 'at', atUs: this.checkTime('run.endAt', ms), when };
+    const atUs = this.checkTime('run.endAt', ms);
+    this.oneKindOfEnd('at', `run.endAt(${ms})`);
+    this.endSpec = { kind: 'at', atUs, when };
+  }
+
+  /** Refuses an end of another kind than the one the script set (fixed, or drained). */
+  private oneKindOfEnd(kind: EndSpec['kind'], call: string): void {
+    const e = this.endSpec;
+    if (e === undefined || e.kind === kind) return;
+    const set = e.kind === 'at' ? `a fixed end (run.endAt, at ${e.atUs / 1000} virtual ms)` : `an end when drained (run.endWhenDrained, set at ${e.fromUs / 1000} virtual ms)`;
+    throw new Error(`${call}: this run already has ${set}; a run ends one way, fixed or drained`);
   }
 
   /**
@@ -241,9 +257,11 @@ export class Run {
    * window closed, and the work queued by then served. If that has not happened by the
    * cap (`drainCapMs`: twice the larger of `estimateMs`, the scenario's closed-form drain
    * time from now, and the window, plus 10 s), the run stops there, marked truncated.
+   * Called again, it sets a new estimate from then; a run with a fixed end cannot drain.
    */
   endWhenDrained(estimateMs: number): void {
     if (!(estimateMs >= 0 && estimateMs <= MAX_VIRTUAL_MS)) throw new RangeError(`run.endWhenDrained(${describeValue(estimateMs)}): not a time in ms`);
+    this.oneKindOfEnd('drained', `run.endWhenDrained(${estimateMs})`);
     this.endSpec = { kind: 'drained', fromUs: this.world.nowUs, estimateMs };
   }
 

@@ -40,6 +40,9 @@ const THROWS = scenario('throws', { script: "run.at(200, () => { throw new Error
 const UNKNOWN_NODE = scenario('unknown_node', { script: "run.spawnMany('c@h', 3);" });
 const DRAIN_NO_TRIGGER = scenario('drain_no_trigger', { script: 'run.endWhenDrained(100);' });
 const TRIGGER_TWICE = scenario('trigger_twice', { script: 'run.trigger(); run.trigger();' });
+const EXPECT_TWICE = scenario('expect_twice', { script: 'run.expectDowns(3); run.at(200, () => run.expectDowns(1));' });
+const FIXED_THEN_DRAINED = scenario('fixed_then_drained', { script: 'run.trigger(); run.endAt(5000); run.endWhenDrained(100);' });
+const DRAINED_THEN_FIXED = scenario('drained_then_fixed', { script: 'run.expectDowns(1); run.trigger(); run.endWhenDrained(100); run.at(300, () => run.endAt(5000));' });
 const CONNECT_UNKNOWN = scenario('connect_unknown', { script: "run.connect('a@h', 'c@h');" });
 const KILL_ZEN_UNKNOWN = scenario('kill_zen_unknown', { script: "run.killZen('a@h', 'connector', 'zz@h');" });
 const PAST = scenario('past', { script: 'run.at(50, () => {});' });
@@ -109,6 +112,9 @@ const TABLE: [string, string[], RegExp][] = [
   ['a net setting the scenario takes as its own parameter', ['run', scn('partition'), '--set', 'net.netTicktimeS=1'], /^--set net\.netTicktimeS: this scenario sets it from its parameter netTicktimeS; use --set netTicktimeS=…$/],
   ['a script that drains but never triggers', ['run', DRAIN_NO_TRIGGER], /^the vanilla run set run\.endWhenDrained\(\) but never called run\.trigger\(\): a run drains from its trigger$/],
   ['a script that triggers twice', ['run', TRIGGER_TWICE], /trigger_twice\.ts:8:\d+: run\.trigger\(\): called twice \(first at 100 virtual ms\)/],
+  ['a script that declares its expected DOWNs twice', ['run', EXPECT_TWICE], /^\S*expect_twice\.ts:8:\d+: run\.expectDowns\(1\): called twice \(first with 3\); a run declares every DOWN it expects in one call \(vanilla run, at 200 virtual ms\)$/],
+  ['a script that sets a fixed end, then a drained one', ['run', FIXED_THEN_DRAINED], /^\S*fixed_then_drained\.ts:8:\d+: run\.endWhenDrained\(100\): this run already has a fixed end \(run\.endAt, at 5000 virtual ms\); a run ends one way, fixed or drained \(vanilla run, at 100 virtual ms\)$/],
+  ['a script that sets a drained end, then a fixed one', ['run', DRAINED_THEN_FIXED], /^\S*drained_then_fixed\.ts:8:\d+: run\.endAt\(5000\): this run already has an end when drained \(run\.endWhenDrained, set at 100 virtual ms\); a run ends one way, fixed or drained \(vanilla run, at 300 virtual ms\)$/],
   ['a script connecting to an unknown node', ['run', CONNECT_UNKNOWN], /connect_unknown\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script killing the Connector for an unknown peer', ['run', KILL_ZEN_UNKNOWN], /kill_zen_unknown\.ts:8:\d+: unknown node 'zz@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],

@@ -158,6 +158,29 @@ test('a DOWN that can never come: missing, the world idle, not truncated', () =>
   assert.is(r.downs.latencyMs.p99, null);
 });
 
+test('an end set again the same way moves it: a second endAt is the end; a second endWhenDrained the estimate', () => {
+  const fixed = runScenario(
+    oneNode((run) => {
+      run.when(() => false, () => {}); // the world never goes idle
+      run.endAt(1000);
+      run.at(300, () => run.endAt(600));
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  assert.equal([fixed.runs[0]?.end, fixed.virtualMs], ['time', 600]);
+  const drained = runScenario(
+    oneNode((run) => {
+      run.when(() => false, () => {});
+      run.expectDowns(1);
+      run.trigger();
+      run.endWhenDrained(50_000);
+      run.at(300, () => run.endWhenDrained(100));
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  ).runs[0];
+  assert.equal([drained?.end, drained?.drainEstimateMs, drained?.capMs], ['cap', 300, drainCapMs(100, 0) + 200]);
+});
+
 test('a script that never sets its end stops at the setup limit, reported: no-end, truncated, a warning', () => {
   const doc = runScenario(
     oneNode((run) => {

@@ -51,7 +51,7 @@ test('a size declared after the first chunk of events is not told: the run goes 
     script: (run) => {
       run.expectDowns(0);
       for (let i = 1; i <= 300_000; i++) run.at(100 + i / 1000, () => {});
-      run.at(400, () => run.expectDowns(3));
+      run.at(400, () => run.spawnMany('a@h', 3));
       run.endAt(500);
     },
   });
