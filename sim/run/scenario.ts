@@ -18,7 +18,7 @@ import type { CostModel } from '../beam/cost.js';
 import { MAX_TIMER_MS } from '../beam/calls.js';
 import type { NetConfig } from '../beam/network.js';
 import { checkFootprint } from './footprint.js';
-import { InputError, param, type Params, type ParamSpecs } from './params.js';
+import { InputError, param, parseParam, type Params, type ParamSpec, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
 import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
@@ -76,13 +76,54 @@ export type Scenario<S extends ParamSpecs = ParamSpecs> = ScenarioDef<S & { mode
   readonly file?: string;
 };
 
-/** Declares a scenario (the default export of a scenario file). */
+/**
+ * Declares a scenario (the default export of a scenario file). A definition of the wrong
+ * shape (a file can bypass the types: `as any`, plain JavaScript) is refused here, with
+ * one line naming what is wrong; loading the file adds the file and line.
+ */
 export function defineScenario<S extends ParamSpecs>(def: ScenarioDef<S>): Scenario<S> {
+  checkDefinition(def);
   return {
     ...def,
     params: { ...def.params, mode: MODE_PARAM },
     kind: 'zensim-scenario',
   } as unknown as Scenario<S>;
+}
+
+/** The functions a definition holds, each with the form it takes (`validate` may be left out). */
+const DEFINITION_FUNCTIONS = {
+  cluster: '(params) => ({ nodes: [...] })',
+  script: '(run, params) => { ... }',
+  validate: '(params) => a message or undefined',
+} as const;
+
+/** What a parameter's default must be, by its kind: the type a script reads. */
+const DEFAULT_TYPES = { int: 'number', number: 'number', enum: 'string', bool: 'boolean' } as const;
+
+function checkDefinition(def: unknown): void {
+  const bad = (why: string): never => {
+    throw new InputError(`defineScenario: ${why}`);
+  };
+  if (typeof def !== 'object' || def === null) bad(`takes { name, description, params, cluster, script }, got ${describeValue(def)}`);
+  const d = def as Record<string, unknown>;
+  if (typeof d.name !== 'string' || d.name === '') bad(`name must be a non-empty string, got ${describeValue(d.name)}`);
+  if (typeof d.description !== 'string') bad(`description must be a string, got ${describeValue(d.description)}`);
+  for (const [key, form] of Object.entries(DEFINITION_FUNCTIONS)) {
+    if (typeof d[key] !== 'function' && !(key === 'validate' && d[key] === undefined)) bad(`${key} must be a function ${form}, got ${describeValue(d[key])}`);
+  }
+  if (typeof d.params !== 'object' || d.params === null || Array.isArray(d.params)) bad(`params must be an object of param.int(…), param.enum(…), …, got ${describeValue(d.params)}`);
+  for (const [key, spec] of Object.entries(d.params as object)) {
+    const kind = (spec as { kind?: unknown } | null)?.kind;
+    if (typeof kind !== 'string' || !Object.hasOwn(DEFAULT_TYPES, kind)) bad(`parameter ${key} must be made with param.int, param.number, param.enum or param.bool, got ${describeValue(spec)}`);
+    const p = spec as ParamSpec;
+    if (typeof p.default !== DEFAULT_TYPES[p.kind]) bad(`parameter ${key}: its default must be a ${DEFAULT_TYPES[p.kind]}, got ${describeValue(p.default)}`);
+    try {
+      parseParam(key, p, p.default);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      bad(`parameter ${key}: its default is not a value it takes: ${e.message}`);
+    }
+  }
 }
 
 export function isScenario(x: unknown): x is Scenario {

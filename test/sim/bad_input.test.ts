@@ -36,6 +36,19 @@ function scenario(name: string, body: { script?: string; cluster?: string; top?:
   return file;
 }
 
+/** A scenario file whose default export is `defineScenario({ <fields> })`, on line 2, past the types. */
+function definition(name: string, fields: string): string {
+  const file = join(FIX, `${name}.ts`);
+  writeFileSync(file, `import { defineScenario, param } from 'zensim';\nexport default defineScenario({ ${fields} } as never);\n`);
+  return file;
+}
+
+const SHAPE = "name: 'shape', description: 'd'";
+const ONLY_NAME = definition('only_name', "name: 'x'");
+const NO_CLUSTER = definition('no_cluster', `${SHAPE}, params: {}, script: () => {}`);
+const NO_SCRIPT = definition('no_script', `${SHAPE}, params: {}, cluster: () => ({ nodes: [{ name: 'a@h' }] })`);
+const DEFAULT_OUT_OF_RANGE = definition('default_out_of_range', `${SHAPE}, params: { n: param.int(5, 'n', { min: 10, max: 20 }) }, cluster: () => ({ nodes: [{ name: 'a@h' }] }), script: () => {}`);
+const DEFAULT_NOT_LISTED = definition('default_not_listed', `${SHAPE}, params: { m: param.enum('c', ['a', 'b'], 'm') }, cluster: () => ({ nodes: [{ name: 'a@h' }] }), script: () => {}`);
 const THROWS = scenario('throws', { script: "run.at(200, () => { throw new Error('boom from the script'); });" });
 const UNKNOWN_NODE = scenario('unknown_node', { script: "run.spawnMany('c@h', 3);" });
 const DRAIN_NO_TRIGGER = scenario('drain_no_trigger', { script: 'run.endWhenDrained(100);' });
@@ -106,6 +119,12 @@ const TABLE: [string, string[], RegExp][] = [
   ['a file that is not a scenario', ['run', join(repo, 'package.json')], /package\.json is not a scenario/],
   ['a default export that is not a scenario', ['run', NOT_SCENARIO], /not_scenario\.ts is not a scenario: its default export must be defineScenario/],
   ['a scenario with a syntax error', ['run', SYNTAX], /cannot load scenario .*syntax\.ts: .*syntax\.ts:3:1: Unexpected end of file/],
+  ['a definition with only a name', ['run', ONLY_NAME], /^cannot load scenario \S*only_name\.ts:2:\d+: defineScenario: description must be a string, got undefined$/],
+  ['a definition without a cluster', ['run', NO_CLUSTER], /^cannot load scenario \S*no_cluster\.ts:2:\d+: defineScenario: cluster must be a function \(params\) => \(\{ nodes: \[\.\.\.\] \}\), got undefined$/],
+  ['a definition without a script', ['run', NO_SCRIPT], /^cannot load scenario \S*no_script\.ts:2:\d+: defineScenario: script must be a function \(run, params\) => \{ \.\.\. \}, got undefined$/],
+  ['a parameter whose default is outside its own range', ['run', DEFAULT_OUT_OF_RANGE], /^cannot load scenario \S*default_out_of_range\.ts:2:\d+: defineScenario: parameter n: its default is not a value it takes: n must be >= 10, got 5$/],
+  ['--help of a parameter whose default is outside its own range', ['run', DEFAULT_OUT_OF_RANGE, '--help'], /^cannot load scenario \S*default_out_of_range\.ts:2:\d+: defineScenario: parameter n: its default is not a value it takes: n must be >= 10, got 5$/],
+  ['an enum parameter whose default is not one of its values', ['run', DEFAULT_NOT_LISTED], /^cannot load scenario \S*default_not_listed\.ts:2:\d+: defineScenario: parameter m: its default is not a value it takes: m must be one of a, b, got 'c'$/],
   ['a scenario that throws on import', ['run', IMPORT_THROWS], /cannot load scenario .*import_throws\.ts:2:\d+: broken at import/],
   ['a script that throws', ['run', THROWS], /throws\.ts:8:\d+: boom from the script \(vanilla run, at 200 virtual ms\)/],
   ['a script naming an unknown node', ['run', UNKNOWN_NODE], /unknown_node\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
@@ -178,6 +197,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['plan --shard out of range', plan('--shard', '3/2'), /--shard takes i\/n with 1 <= i <= n/],
   ['plan over --max-points', plan('--max-points', '3'), /this sweep has 6 runs; --max-points is 3/],
   ['plan --jobs 0', plan('--jobs', '0'), /--jobs must be a positive integer \(at most 1024\), got '0'$/],
+  ['plan of a definition without a cluster (no --out left)', ['plan', NO_CLUSTER, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^cannot load scenario \S*no_cluster\.ts:2:\d+: defineScenario: cluster must be a function/],
+  ['plan of a parameter whose default is outside its own range (no --out left)', ['plan', DEFAULT_OUT_OF_RANGE, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^cannot load scenario \S*default_out_of_range\.ts:2:\d+: defineScenario: parameter n: its default is not a value it takes: n must be >= 10, got 5$/],
   ['plan of a missing scenario', ['plan', '/nonexistent/x.ts', '--vary', 'targets=1,2'], /scenario file not found/],
   // merge
   ['merge without directories', ['merge'], /Not enough non-option arguments/],
