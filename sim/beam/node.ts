@@ -2,6 +2,7 @@
 // schedulers with one FIFO run queue, the host whose cores its schedulers run on
 // (host.ts), the registered-name table, and its memory books (memory.ts), by
 // `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
+import { describeValue } from '../../core/config.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
@@ -15,6 +16,18 @@ import { AtomTable } from './wire.js';
 export type TableMemory = () => number;
 
 const isActive = (m: Monitor): boolean => m.active;
+
+/**
+ * Throws, naming it, for a node name that is not a plain atom or a scheduler count that
+ * is not a whole number >= 1 (undefined: the default). Checked as a node is added
+ * (World.addNode) and as a scenario's cluster is, before its run (sim/run/runner.ts).
+ */
+export function checkNodeOptions(name: string, schedulers: number | undefined): void {
+  if (!/^[A-Za-z0-9_.@-]+$/.test(name)) throw new RangeError(`node name must be a plain atom like a@host, got '${name}'`);
+  if (schedulers !== undefined && (!Number.isInteger(schedulers) || schedulers < 1)) {
+    throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${describeValue(schedulers)}`);
+  }
+}
 
 /** A node's remote monitors across one connection (see Roster): `perPeer`'s `make` for `remoteOut` and `remoteIn`. */
 export function newMonitorRoster(): Roster<Monitor> {
@@ -87,9 +100,6 @@ export class SimNode {
     /** The machine its schedulers run on (its own, with one core per scheduler, unless shared). */
     readonly host: Host,
   ) {
-    if (!Number.isInteger(schedulers) || schedulers < 1) {
-      throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${schedulers}`);
-    }
     this.freeSchedulers = schedulers;
     NODE_DOUBLES.made(this);
   }

@@ -42,7 +42,7 @@ import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
 import { envelope, ProcessMemory } from './memory.js';
 import { defaultNetConfig, Network, type NetConfig } from './network.js';
-import { SimNode } from './node.js';
+import { checkNodeOptions, SimNode } from './node.js';
 import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
@@ -173,11 +173,11 @@ export class World {
    * (declared with `addHost`), or on a host of its own with one core per scheduler.
    */
   addNode(name: string, opts: { schedulers?: number; host?: string } = {}): SimNode {
-    if (!/^[A-Za-z0-9_.@-]+$/.test(name)) throw new RangeError(`node name must be a plain atom like a@host, got '${name}'`);
+    checkNodeOptions(name, opts.schedulers);
     if (this.nodes.has(name)) throw new RangeError(`node '${name}' already exists`);
     const schedulers = opts.schedulers ?? 2;
     let host: Host;
-    if (opts.host === undefined) host = new Host(name, { cores: Number.isInteger(schedulers) && schedulers >= 1 ? Math.min(schedulers, 1024) : 1 });
+    if (opts.host === undefined) host = new Host(name, { cores: Math.min(schedulers, 1024) });
     else {
       const h = this.hosts.get(opts.host);
       if (h === undefined) throw new RangeError(`node '${name}': unknown host '${opts.host}'`);

@@ -21,7 +21,7 @@ import { InputError, integerFlag, keyValuePairs, resolveParams } from '../run/pa
 import { checkAxes, type Job, type JobResult, parseResults, parseShard, parseVary, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints, type VaryAxis } from './sweep.js';
 import { planPlots, planSummary, renderHtml, renderMarkdown } from './report.js';
 import { loadScenario } from '../run/load.js';
-import { splitOverrides } from '../run/runner.js';
+import { prepareRun, splitOverrides, type Prepared } from '../run/runner.js';
 import type { Mode, Scenario } from '../run/scenario.js';
 import { checkPathNodes, constraintMode, parseConstraint } from './constraints.js';
 import { type PlanData, planData } from './recommend.js';
@@ -160,17 +160,18 @@ export function checkSweep(sc: Scenario, sweep: SweepDef, shard: Shard | undefin
   }
   const constraints = sweep.constraints.map(parseConstraint);
   for (const p of sweepPoints(sweep)) {
-    const set = runSettings(sweep, p);
-    let params: Record<string, unknown>;
+    // Every check a run of this point makes before it starts (its own cross-checks, its
+    // cluster, the settings together), so that no run of the sweep fails on them.
+    let run: Prepared;
     try {
-      params = resolveParams(sc.params, splitOverrides(set).params) as Record<string, unknown>;
+      run = prepareRun(sc, { set: runSettings(sweep, p) });
     } catch (e) {
-      settingsError(e, '--vary', pointText(p));
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError(`point ${pointText(p)}: ${e.message}`);
     }
-    const invalid = sc.validate?.(params as never);
-    if (invalid !== undefined) throw new InputError(`point ${pointText(p)}: ${invalid}`);
+    const { params, cluster } = run;
     const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
-    const nodes = sc.cluster(params as never).nodes.map((n) => n.name);
+    const nodes = cluster.nodes.map((n) => n.name);
     for (const c of constraints) {
       if (constraintMode(c, modes) === undefined) throw new InputError(`constraint '${c.text}': point ${pointText(p)} does not run ${c.mode ?? 'zen'} (mode=${String(params.mode)})`);
       checkPathNodes(c.metric, nodes, `constraint '${c.text}'`);

@@ -6,6 +6,7 @@ import { defaultZenConfig, setZenConfig, ZEN_CONFIG_KEYS, zenConfigExpects } fro
 import { defaultCostModel, MAX_COST } from '../beam/cost.js';
 import { defaultNetConfig, netRangeText, type NetConfig } from '../beam/network.js';
 import { paramRangeText, resolveParams } from './params.js';
+import { checkCluster } from './runner.js';
 import type { ClusterSpec, Scenario } from './scenario.js';
 
 /** The scenario's parameters and the settings `--set` takes, as plain text. */
@@ -34,7 +35,7 @@ export function scenarioHelp(sc: Scenario): string {
 /** The cluster at the scenario's default parameters (none if it cannot say). */
 function defaultCluster(sc: Scenario): ClusterSpec {
   try {
-    return sc.cluster(resolveParams(sc.params, {}) as never);
+    return checkCluster(sc.cluster(resolveParams(sc.params, {}) as never));
   } catch {
     return { nodes: [] };
   }

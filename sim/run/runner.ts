@@ -7,11 +7,12 @@
 // world for each mode from the same seed, lets the script drive it, and assembles the
 // result document of DESIGN.md ("Result document"). No wall clock here: the CLI
 // measures wall time; progress is reported in virtual time and events.
-import { ConfigError, defaultZenConfig, setZenConfig, type ZenConfig } from '../../core/config.js';
+import { ConfigError, defaultZenConfig, describeValue, setZenConfig, type ZenConfig } from '../../core/config.js';
 import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
 import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
 import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
 import { checkHostOptions } from '../beam/host.js';
+import { checkNodeOptions } from '../beam/node.js';
 import { checkSeed, InputError, resolveParams, settingValue } from './params.js';
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
@@ -93,7 +94,7 @@ export function splitOverrides(set: readonly (readonly [string, string])[]): Ove
   return o;
 }
 
-type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec; zenConfig: ZenConfig };
+export type Prepared = { seed: number; o: Overrides; params: Record<string, unknown>; cluster: ClusterSpec; zenConfig: ZenConfig };
 
 /**
  * Checks everything a run will use (seed, `--set` keys and values, parameters, the
@@ -104,13 +105,19 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   const seed = checkSeed(opts.seed ?? 1, 'seed');
   const o = splitOverrides(opts.set ?? []);
   const params = resolveParams(sc.params, { ...opts.params, ...o.params }) as Record<string, unknown>;
-  let cluster: ClusterSpec;
+  let made: unknown;
   try {
     const invalid = sc.validate?.(params as never);
     if (invalid !== undefined) throw new InputError(invalid);
-    cluster = sc.cluster(params as never);
+    made = sc.cluster(params as never);
   } catch (e) {
     throw scriptError(sc, e, 'checking its parameters');
+  }
+  let cluster: ClusterSpec;
+  try {
+    cluster = checkCluster(made);
+  } catch (e) {
+    throw new InputError((e as Error).message);
   }
   const zenConfig = checkZen(cluster.zen ?? {}, o.zen);
   // A network setting the scenario takes as a parameter of its own (partition's
@@ -120,22 +127,37 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): Prepared {
   try {
     validateNetConfig({ ...defaultNetConfig, ...cluster.net, ...o.net } as NetConfig);
     for (const [k, v] of Object.entries({ ...cluster.cost, ...o.cost })) setCost({ ...defaultCostModel }, k, v);
-    checkHosts(cluster);
   } catch (e) {
     throw new InputError((e as Error).message);
   }
   return { seed, o, params, cluster, zenConfig };
 }
 
-/** Each declared host is valid and declared once, and each node's host is declared. */
-function checkHosts(cluster: ClusterSpec): void {
-  const names = new Set<string>();
-  for (const h of cluster.hosts ?? []) {
-    if (names.has(h.name)) throw new RangeError(`host '${h.name}' is declared twice`);
+/**
+ * What a scenario's `cluster()` returned, checked as the run will build it: a list of
+ * nodes, each named once, with valid schedulers, on hosts it declares (each valid and
+ * declared once). Throws (RangeError) naming the problem.
+ */
+export function checkCluster(made: unknown): ClusterSpec {
+  const c = made as ClusterSpec | null;
+  if (typeof c !== 'object' || c === null || !Array.isArray(c.nodes)) throw new RangeError(`cluster() must return { nodes: [...], hosts?, zen?, net?, cost? }, got ${describeValue(made)}`);
+  if (c.hosts !== undefined && !Array.isArray(c.hosts)) throw new RangeError(`the cluster's hosts must be a list, got ${describeValue(c.hosts)}`);
+  const hosts = new Set<string>();
+  for (const h of c.hosts ?? []) {
+    if (typeof h?.name !== 'string') throw new RangeError(`the cluster's hosts must be { name, cores, ... }, got ${describeValue(h)}`);
+    if (hosts.has(h.name)) throw new RangeError(`host '${h.name}' is declared twice`);
     checkHostOptions(h.name, h);
-    names.add(h.name);
+    hosts.add(h.name);
   }
-  for (const n of cluster.nodes) if (n.host !== undefined && !names.has(n.host)) throw new RangeError(`node '${n.name}': unknown host '${n.host}' (declare it in the cluster's hosts)`);
+  const nodes = new Set<string>();
+  for (const n of c.nodes) {
+    if (typeof n?.name !== 'string') throw new RangeError(`the cluster's nodes must be { name, schedulers?, host?, zen? }, got ${describeValue(n)}`);
+    checkNodeOptions(n.name, n.schedulers);
+    if (nodes.has(n.name)) throw new RangeError(`node '${n.name}' is declared twice`);
+    nodes.add(n.name);
+    if (n.host !== undefined && !hosts.has(n.host)) throw new RangeError(`node '${n.name}': unknown host '${n.host}' (declare it in the cluster's hosts)`);
+  }
+  return c;
 }
 
 /** Runs a scenario to its end in every mode it asks for. */

@@ -64,6 +64,9 @@ const TICKER_FN = scenario('ticker_fn', { script: "run.ticker('a@h', run.subscri
 const CLUSTER_THROWS = scenario('cluster_throws', { cluster: "throw new Error('no cluster today');" });
 const UNKNOWN_HOST = scenario('unknown_host', { cluster: "return { nodes: [{ name: 'a@h', host: 'box' }] };" });
 const BAD_HOST = scenario('bad_host', { cluster: "return { hosts: [{ name: 'box', cores: 0 }], nodes: [{ name: 'a@h', host: 'box' }] };" });
+const NULL_CLUSTER = scenario('null_cluster', { cluster: 'return null as never;' });
+const NODE_TWICE = scenario('node_twice', { cluster: "return { nodes: [{ name: 'a@h' }, { name: 'a@h' }] };" });
+const NO_SCHEDULERS = scenario('no_schedulers', { cluster: "return { nodes: [{ name: 'a@h', schedulers: 0 }] };" });
 const IMPORT_THROWS = scenario('import_throws', { top: "throw new Error('broken at import');" });
 const SYNTAX = join(FIX, 'syntax.ts');
 writeFileSync(SYNTAX, "import { defineScenario } from 'zensim';\nexport default defineScenario({ name: \n");
@@ -125,6 +128,9 @@ const TABLE: [string, string[], RegExp][] = [
   ['a parameter whose default is outside its own range', ['run', DEFAULT_OUT_OF_RANGE], /^cannot load scenario \S*default_out_of_range\.ts:2:\d+: defineScenario: parameter n: its default is not a value it takes: n must be >= 10, got 5$/],
   ['--help of a parameter whose default is outside its own range', ['run', DEFAULT_OUT_OF_RANGE, '--help'], /^cannot load scenario \S*default_out_of_range\.ts:2:\d+: defineScenario: parameter n: its default is not a value it takes: n must be >= 10, got 5$/],
   ['an enum parameter whose default is not one of its values', ['run', DEFAULT_NOT_LISTED], /^cannot load scenario \S*default_not_listed\.ts:2:\d+: defineScenario: parameter m: its default is not a value it takes: m must be one of a, b, got 'c'$/],
+  ['a cluster() that returns null', ['run', NULL_CLUSTER], /^cluster\(\) must return \{ nodes: \[\.\.\.\], hosts\?, zen\?, net\?, cost\? \}, got null$/],
+  ['a cluster with a node declared twice', ['run', NODE_TWICE], /^node 'a@h' is declared twice$/],
+  ['a cluster with a node of no schedulers', ['run', NO_SCHEDULERS], /^node a@h: schedulers must be an integer >= 1, got 0$/],
   ['a scenario that throws on import', ['run', IMPORT_THROWS], /cannot load scenario .*import_throws\.ts:2:\d+: broken at import/],
   ['a script that throws', ['run', THROWS], /throws\.ts:8:\d+: boom from the script \(vanilla run, at 200 virtual ms\)/],
   ['a script naming an unknown node', ['run', UNKNOWN_NODE], /unknown_node\.ts:8:\d+: unknown node 'c@h' \(vanilla run, at 100 virtual ms\)/],
@@ -199,6 +205,11 @@ const TABLE: [string, string[], RegExp][] = [
   ['plan --jobs 0', plan('--jobs', '0'), /--jobs must be a positive integer \(at most 1024\), got '0'$/],
   ['plan of a definition without a cluster (no --out left)', ['plan', NO_CLUSTER, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^cannot load scenario \S*no_cluster\.ts:2:\d+: defineScenario: cluster must be a function/],
   ['plan of a parameter whose default is outside its own range (no --out left)', ['plan', DEFAULT_OUT_OF_RANGE, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^cannot load scenario \S*default_out_of_range\.ts:2:\d+: defineScenario: parameter n: its default is not a value it takes: n must be >= 10, got 5$/],
+  ['plan of a cluster() that returns null (no --out left)', ['plan', NULL_CLUSTER, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^point mode=zen: cluster\(\) must return \{ nodes: \[\.\.\.\], hosts\?, zen\?, net\?, cost\? \}, got null$/],
+  ['plan of a cluster with a node declared twice (no --out left)', ['plan', NODE_TWICE, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^point mode=zen: node 'a@h' is declared twice$/],
+  ['plan of a cluster with a node of no schedulers (no --out left)', ['plan', NO_SCHEDULERS, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^point mode=zen: node a@h: schedulers must be an integer >= 1, got 0$/],
+  ['plan of a cluster on an undeclared host (no --out left)', ['plan', UNKNOWN_HOST, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^point mode=zen: node 'a@h': unknown host 'box' \(declare it in the cluster's hosts\)$/],
+  ['plan of a cluster() that throws (no --out left)', ['plan', CLUSTER_THROWS, '--vary', 'mode=zen', '--seeds', '1', '--out', 'out'], /^point mode=zen: \S*cluster_throws\.ts:7:\d+: no cluster today \(checking its parameters\)$/],
   ['plan of a missing scenario', ['plan', '/nonexistent/x.ts', '--vary', 'targets=1,2'], /scenario file not found/],
   // merge
   ['merge without directories', ['merge'], /Not enough non-option arguments/],

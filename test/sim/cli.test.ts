@@ -1,7 +1,7 @@
 // The command line: `parseArgs` is pure and tested directly; `main` turns bad input into
 // one line on stderr and exit code 2, before any output, and leaves no file behind.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -149,6 +149,20 @@ test('--version, -h, and run <scenario> --help listing its parameters with defau
   assert.match(help.out, /net\.latencyUs=50 +\(a number >= 0 and <= 4294967295000 µs\)/);
   const stress = await cli(['run', new URL('../../scenarios/stress.ts', import.meta.url).pathname, '-h']);
   assert.match(stress.out, /zen\.demand_amount=10 /, "the scenario's own ZenMonitor values");
+});
+
+test("run <scenario> --help of a scenario whose cluster() it cannot run: its parameters, and the settings' defaults", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zensim-cli-'));
+  try {
+    const file = join(dir, 'null_cluster.ts');
+    writeFileSync(file, "import { defineScenario } from 'zensim';\nexport default defineScenario({ name: 'nc', description: 'no cluster', params: {}, cluster: () => null as never, script: () => {} });\n");
+    const help = await cli(['run', file, '--help']);
+    assert.is(help.code, 0, help.err);
+    assert.match(help.out, /Scenario nc: no cluster/);
+    assert.match(help.out, /zen\.demand_amount=1000 /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const bin = new URL('../../bin/zensim.mjs', import.meta.url).pathname;
