@@ -200,8 +200,12 @@ function readSweep(dir: string): SweepDef | undefined {
   }
 }
 
-/** Creates `dir` or checks it holds the same sweep; one line when it holds another. */
-function openDir(dir: string, sweep: SweepDef, flag: string): void {
+/**
+ * Creates `dir` or checks it holds the same sweep; one line when it holds another.
+ * Returns the outermost directory it made (undefined: `dir` was there).
+ */
+function openDir(dir: string, sweep: SweepDef, flag: string): string | undefined {
+  let made: string | undefined;
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new InputError(`${flag} ${dir}: not a directory`);
     const old = readSweep(dir);
@@ -213,12 +217,13 @@ function openDir(dir: string, sweep: SweepDef, flag: string): void {
     } else if (readdirSync(dir).length > 0) throw new InputError(`${flag} ${dir}: the directory exists and holds no ${SWEEP_FILE} (not a plan directory)`);
   } else {
     try {
-      makeDirs(dir);
+      made = makeDirs(dir);
     } catch {
       throw new InputError(`${flag} ${dir}: cannot create the directory`);
     }
   }
   checkWritable(join(dir, RESULTS_FILE), flag);
+  return made;
 }
 
 /** The results in `dir` for this sweep; a partly written last line is cut off the file. */
@@ -291,7 +296,7 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
   };
   checkSweep(sc, sweep, cmd.shard, cmd.maxPoints);
   const dir = cmd.out ?? (cmd.shard !== undefined ? `plan-${sc.name}-shard-${cmd.shard.i}-of-${cmd.shard.n}` : `plan-${sc.name}`);
-  openDir(dir, sweep, '--out');
+  const made = openDir(dir, sweep, '--out');
   const jobs = sweepJobs(sweep);
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const done = loadResults(dir, byId, err, true);
@@ -311,7 +316,12 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
   const status = await execute(
     todo.map((job) => ({ job, point: points[job.point] as Point })),
     { scenario: resolve(cmd.scenario), set: sweep.set, workers: inThread ? 0 : nWorkers, file, hooks, err },
-  );
+  ).catch((e: unknown) => {
+    // A run refused as bad input (the scenario's own mistake) before any result: the
+    // directory this sweep made holds nothing of use, and goes.
+    if (made !== undefined && e instanceof InputError && !(existsSync(file) && statSync(file).size > 0)) rmSync(made, { recursive: true, force: true });
+    throw e;
+  });
   const ran = status.finished;
   const base = { dir, ran, skipped: mine.length - todo.length, workers: inThread ? 0 : nWorkers };
   if (status.interrupted) {

@@ -17,8 +17,10 @@ import { InputError } from '../run/params.js';
  * Creates `dir` and its missing parents, one level at a time: Node 20's
  * `mkdirSync(dir, { recursive: true })` loops forever where a level cannot be made and
  * mkdir answers ENOENT under a parent that exists (`/proc/x`). Throws mkdir's error.
+ * Returns the outermost directory it made (removing it undoes the call), undefined when
+ * `dir` was there.
  */
-export function makeDirs(dir: string): void {
+export function makeDirs(dir: string): string | undefined {
   const abs = resolve(dir);
   const missing: string[] = [];
   for (let d = abs; !existsSync(d); d = dirname(d)) {
@@ -26,6 +28,7 @@ export function makeDirs(dir: string): void {
     if (dirname(d) === d) break;
   }
   for (const d of missing.reverse()) mkdirSync(d);
+  return missing[0];
 }
 
 /** Fails with one line if `file`'s directory does not exist or `file` is a directory. */

@@ -513,6 +513,20 @@ test('a run that throws on a worker stops the sweep with one line naming the run
   assert.instance(e, InputError, 'the scenario\'s error, as bad input');
 });
 
+test('a sweep refused by its first run (bad input, before any result) leaves no directory it made; one that was there stays', async () => {
+  const scenario = join(TMP, 'faulty.ts');
+  writeFileSync(scenario, FAULTY);
+  const refused = /^run 1 \(point fault=1, seed 1\): \S*faulty\.ts:8:\d+: planted failure \(vanilla run, at \d+ virtual ms\)$/;
+  const made = join(TMP, 'refused-new');
+  const cmd = (out: string) => planCmd(out, { scenario, vary: [{ key: 'fault', values: ['1'] }], set: [], seeds: 1, constraints: [] });
+  await rejects(runPlan(cmd(join(made, 'out')), quiet), refused);
+  assert.not.ok(existsSync(made), 'the directory and the parent it made are gone');
+  const there = join(TMP, 'refused-there');
+  mkdirSync(there);
+  await rejects(runPlan(cmd(there), quiet), refused);
+  assert.ok(existsSync(join(there, 'sweep.json')), 'a directory that was there is kept, resumable');
+});
+
 test('a worker that dies stops the sweep, saying how it ended', async () => {
   assert.not.instance(await planFails(2, /^a plan worker exited \(code 3\)$/), InputError);
 });
