@@ -24,7 +24,7 @@ import { loadScenario } from '../run/load.js';
 import { prepareRun, splitOverrides, type Prepared } from '../run/runner.js';
 import type { Mode, Scenario } from '../run/scenario.js';
 import { checkPathNodes, constraintMode, parseConstraint } from './constraints.js';
-import { type PlanData, planData } from './recommend.js';
+import { isSettingKey, type PlanData, planData } from './recommend.js';
 import { execute, type PlanHooks } from './pool.js';
 
 export type PlanCommand = {
@@ -158,25 +158,40 @@ export function checkSweep(sc: Scenario, sweep: SweepDef, shard: Shard | undefin
   if (mine > maxPoints) {
     throw new InputError(`this sweep has ${total} runs${shard !== undefined ? ` (${mine} in shard ${shard.i}/${shard.n})` : ''}; --max-points is ${maxPoints}`);
   }
+  const points = sweepPoints(sweep).map((p) => pointRuns(sc, sweep, p));
+  // Without a zen run, ZenMonitor's settings change nothing: a sweep over them is no choice.
+  const zenAxis = sweep.vary.find((a) => isSettingKey(a.key));
+  if (zenAxis !== undefined && !points.some((x) => x.modes.includes('zen'))) {
+    throw new InputError(`--vary ${zenAxis.key}: no point of this sweep runs zen (mode=vanilla), so ZenMonitor settings have no effect`);
+  }
   const constraints = sweep.constraints.map(parseConstraint);
-  for (const p of sweepPoints(sweep)) {
-    // Every check a run of this point makes before it starts (its own cross-checks, its
-    // cluster, the settings together), so that no run of the sweep fails on them.
-    let run: Prepared;
-    try {
-      run = prepareRun(sc, { set: runSettings(sweep, p) });
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      throw new InputError(`point ${pointText(p)}: ${e.message}`);
-    }
-    const { params, cluster } = run;
-    const modes: Mode[] = params.mode === 'both' ? ['vanilla', 'zen'] : [params.mode as Mode];
-    const nodes = cluster.nodes.map((n) => n.name);
+  for (const { p, mode, modes, nodes } of points) {
     for (const c of constraints) {
-      if (constraintMode(c, modes) === undefined) throw new InputError(`constraint '${c.text}': point ${pointText(p)} does not run ${c.mode ?? 'zen'} (mode=${String(params.mode)})`);
+      if (constraintMode(c, modes) === undefined) {
+        const hint = c.mode === null ? '; an unprefixed constraint is read in the zen run (prefix vanilla: to read the other)' : '';
+        throw new InputError(`constraint '${c.text}': point ${pointText(p)} does not run ${c.mode ?? 'zen'} (mode=${mode})${hint}`);
+      }
       checkPathNodes(c.metric, nodes, `constraint '${c.text}'`);
     }
   }
+}
+
+/**
+ * Every check a run of point `p` makes before it starts (its settings together, the
+ * scenario's own cross-checks, its cluster), so that no run of the sweep fails on them;
+ * the modes it runs and its nodes.
+ */
+function pointRuns(sc: Scenario, sweep: SweepDef, p: Point): { p: Point; mode: string; modes: Mode[]; nodes: string[] } {
+  let run: Prepared;
+  try {
+    run = prepareRun(sc, { set: runSettings(sweep, p) });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`point ${pointText(p)}: ${e.message}`);
+  }
+  const mode = String(run.params.mode);
+  const modes: Mode[] = mode === 'both' ? ['vanilla', 'zen'] : [mode as Mode];
+  return { p, mode, modes, nodes: run.cluster.nodes.map((n) => n.name) };
 }
 
 function shardSize(total: number, s: Shard): number {

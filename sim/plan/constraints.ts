@@ -131,7 +131,7 @@ function dig(o: unknown, path: string): unknown {
 export type Op = '<=' | '<' | '>=' | '>';
 export type Constraint = {
   readonly text: string;
-  /** null: the point's default mode (zen when it ran zen, else its only mode). */
+  /** null: unprefixed, read in the zen run (a point that does not run zen cannot be judged by it). */
   readonly mode: Mode | null;
   readonly path: string;
   readonly metric: MetricPath;
@@ -161,10 +161,14 @@ export function parseConstraint(text: string): Constraint {
 
 export const isUpper = (op: Op): boolean => op === '<=' || op === '<';
 
-/** The mode a constraint reads at a point that ran `modes`. */
+/**
+ * The mode a constraint reads at a point that ran `modes`: its prefix's, zen without one;
+ * undefined when the point did not run it (never the other mode: a limit on ZenMonitor's
+ * figures says nothing about plain monitors).
+ */
 export function constraintMode(c: Pick<Constraint, 'mode'>, modes: readonly Mode[]): Mode | undefined {
-  if (c.mode !== null) return modes.includes(c.mode) ? c.mode : undefined;
-  return modes.includes('zen') ? 'zen' : modes.length === 1 ? modes[0] : undefined;
+  const mode = c.mode ?? 'zen';
+  return modes.includes(mode) ? mode : undefined;
 }
 
 /** Relative slack of `worst` against the limit: > 0 inside, < 0 violated (|limit| or 1 when the limit is 0). */

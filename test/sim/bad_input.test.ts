@@ -200,6 +200,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['plan --constraint on an unknown metric', plan('--constraint', 'downs.nope<=1'), /unknown metric 'downs\.nope'/],
   ['plan --constraint in an unknown mode', plan('--constraint', 'foo:downs.lastMs<=1'), /unknown mode 'foo'/],
   ['plan --constraint on an unknown node', plan('--constraint', 'nodes.c.mailbox.peak<=1'), /no node 'c'/],
+  ['plan --constraint read in zen where a point runs vanilla only', ['plan', HERD, '--vary', 'mode=zen,vanilla', '--constraint', 'downs.lastMs<=1000'], /^constraint 'downs\.lastMs<=1000': point mode=vanilla does not run zen \(mode=vanilla\); an unprefixed constraint is read in the zen run \(prefix vanilla: to read the other\)$/],
+  ['plan varying ZenMonitor settings where no point runs zen', plan('--set', 'mode=vanilla'), /^--vary zen\.demand_amount: no point of this sweep runs zen \(mode=vanilla\), so ZenMonitor settings have no effect$/],
   ['plan --shard out of range', plan('--shard', '3/2'), /--shard takes i\/n with 1 <= i <= n/],
   ['plan over --max-points', plan('--max-points', '3'), /this sweep has 6 runs; --max-points is 3/],
   ['plan --jobs 0', plan('--jobs', '0'), /--jobs must be a positive integer \(at most 1024\), got '0'$/],

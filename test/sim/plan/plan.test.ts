@@ -18,7 +18,7 @@ import { runMerge, runMergeCommand, runPlan, runPlanCommand, type PlanCommand } 
 import type { PlanHooks } from '../../../sim/plan/pool.js';
 import { runScenario } from '../../../sim/run/runner.js';
 import { loadScenario } from '../../../sim/run/load.js';
-import { LINK_PATHS, margin, metricValue, NODE_PATHS, parseConstraint, parseMetricPath, SCALAR_PATHS } from '../../../sim/plan/constraints.js';
+import { constraintMode, LINK_PATHS, margin, metricValue, NODE_PATHS, parseConstraint, parseMetricPath, SCALAR_PATHS } from '../../../sim/plan/constraints.js';
 import { planData } from '../../../sim/plan/recommend.js';
 
 const HERD = fileURLToPath(new URL('../../../scenarios/herd.ts', import.meta.url));
@@ -88,6 +88,9 @@ test('constraints: grammar, modes, node and link paths, margins', () => {
   assert.equal([v.mode, v.metric], ['vanilla', { kind: 'node', node: 'a', rest: 'mailbox.peak' }]);
   assert.equal(parseConstraint('nodes.a@127.0.0.1.memory.peakBytes>=1').metric, { kind: 'node', node: 'a@127.0.0.1', rest: 'memory.peakBytes' });
   assert.equal(parseConstraint('network.links.b->a.bytes>0').metric, { kind: 'link', from: 'b', to: 'a', rest: 'bytes' });
+  // Unprefixed is zen, never the other mode when a point runs vanilla alone; vanilla: is vanilla.
+  assert.equal([constraintMode(c, ['vanilla', 'zen']), constraintMode(c, ['zen']), constraintMode(c, ['vanilla'])], ['zen', 'zen', undefined]);
+  assert.equal([constraintMode(v, ['vanilla', 'zen']), constraintMode(v, ['vanilla']), constraintMode(v, ['zen'])], ['vanilla', 'vanilla', undefined]);
   assert.is(margin({ op: '<=', limit: 200 }, 150), 0.25);
   assert.is(margin({ op: '>=', limit: 200 }, 150), -0.25);
   assert.is(margin({ op: '<=', limit: 0 }, 3), -3);
@@ -303,6 +306,19 @@ test('scenario-dependent bad input is refused before any work (no directory writ
   await rejects(cmd({ shard: { i: 1, n: 2 }, maxPoints: 2 }), /^this sweep has 6 runs \(3 in shard 1\/2\); --max-points is 2$/);
   await rejects(cmd({ constraints: ['nodes.c.mailbox.peak<=5'] }), /no node 'c' \(nodes: a@127.0.0.1, b@127.0.0.1\)/);
   await rejects(cmd({ constraints: ['vanilla:downs.lastMs<=5'] }), /does not run vanilla/);
+  // The mirror case: an unprefixed constraint is read in the zen run, never in the vanilla one instead.
+  const vanilla: [string, string][] = [['targets', String(N)], ['work', 'false'], ['mode', 'vanilla']];
+  const unprefixed = "; an unprefixed constraint is read in the zen run \\(prefix vanilla: to read the other\\)$";
+  await rejects(
+    cmd({ vary: [{ key: 'downCostUs', values: ['10', '20'] }], set: vanilla }),
+    new RegExp(`^constraint 'downs.lastMs<=${LAST_LIMIT}': point downCostUs=10 does not run zen \\(mode=vanilla\\)${unprefixed}`),
+  );
+  await rejects(
+    cmd({ vary: [{ key: 'mode', values: ['zen', 'vanilla'] }], set: vanilla.slice(0, 2) }),
+    new RegExp(`^constraint 'downs.lastMs<=${LAST_LIMIT}': point mode=vanilla does not run zen \\(mode=vanilla\\)${unprefixed}`),
+  );
+  // ZenMonitor settings varied where no point runs zen: they would change nothing.
+  await rejects(cmd({ set: vanilla, constraints: [] }), /^--vary zen.demand_amount: no point of this sweep runs zen \(mode=vanilla\), so ZenMonitor settings have no effect$/);
   await rejects(cmd({ scenario: join(TMP, 'nosuch.ts') }), /scenario file not found/);
   assert.not.ok(existsSync(out), 'nothing was written');
 });
@@ -428,6 +444,16 @@ test('shards 1/2 and 2/2 (one on worker threads) merged equal the single-machine
   mkdirSync(other);
   writeFileSync(join(other, 'sweep.json'), JSON.stringify({ ...(JSON.parse(read(s1, 'sweep.json')) as SweepDef), seedBase: 2 }));
   await rejects(runMerge({ kind: 'merge', dirs: [s1, other], out: join(TMP, 'm2'), quiet: true }, quiet), /holds a different sweep than .* \(its seedBase differs\)/);
+});
+
+test('merge reads an unprefixed constraint in the zen run only: runs without zen are refused, not judged on vanilla', async () => {
+  const dir = join(TMP, 'vanilla-only');
+  const set: [string, string][] = [['targets', String(N)], ['work', 'false'], ['mode', 'vanilla']];
+  const r = await runPlan(planCmd(dir, { vary: [{ key: 'downCostUs', values: ['10', '20'] }], set, seeds: 1, constraints: ['vanilla:downs.lastMs<=5000'] }), quiet);
+  assert.is(r.status, 'complete');
+  const out = join(TMP, 'vanilla-merged');
+  await rejects(runMerge({ kind: 'merge', dirs: [dir], out, constraints: ['downs.lastMs<=5000'], quiet: true }, quiet), /^constraint 'downs.lastMs<=5000': run 1 did not run zen$/);
+  assert.not.ok(existsSync(out), 'nothing written');
 });
 
 /**
