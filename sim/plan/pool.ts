@@ -46,7 +46,9 @@ export type ExecContext = {
 /**
  * Runs the jobs; appends each result line to the file, whole, in job order (a result
  * that finishes early waits for the ones before it, and is written at once if the
- * sweep is interrupted, so nothing finished is lost).
+ * sweep is interrupted, so nothing finished is lost). A job that fails stops the sweep
+ * as in one thread, whatever the number of workers: the jobs before it finish and are
+ * kept, none after it is (those running are dropped, no other starts), then it throws.
  */
 export async function execute(todo: { job: Job; point: Point }[], ctx: ExecContext): Promise<{ interrupted: boolean; finished: number }> {
   if (todo.length === 0) return { interrupted: false, finished: 0 };
@@ -54,9 +56,12 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
   const held: (JobResult | undefined)[] = new Array(todo.length);
   let written = 0;
   let finished = 0;
+  /** Jobs from this one on are not kept: it failed. */
+  let keep = todo.length;
   const progress = new Progress(todo.length, ctx.err, ctx.hooks.tty ?? (process.stderr.isTTY === true));
   const write = (r: JobResult) => results.append(`${JSON.stringify(r)}\n`);
   const accept = (k: number, r: JobResult) => {
+    if (k >= keep) return;
     held[k] = r;
     finished++;
     while (written < todo.length && held[written] !== undefined) {
@@ -65,6 +70,10 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
       written++;
     }
     progress.update(finished);
+  };
+  const cut = (k: number) => {
+    keep = Math.min(keep, k);
+    held.fill(undefined, keep);
   };
   const flushHeld = () => {
     for (let k = written; k < todo.length; k++) if (held[k] !== undefined) write(held[k] as JobResult);
@@ -94,7 +103,7 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
       }
       if (limitReached() && finished < todo.length) interrupted = true;
     } else {
-      interrupted = await pool(todo, ctx, jobOf, accept, limitReached);
+      interrupted = await pool(todo, ctx, jobOf, { accept, cut }, limitReached);
     }
   } finally {
     clearInterval(ticker);
@@ -140,11 +149,14 @@ function startWorker(): Worker {
   return new Worker(code, { eval: true, workerData });
 }
 
+/** Where a pool's results go: `accept` a finished job's; `cut(k)`: job k failed, keep none from it on. */
+type Results = { accept: (k: number, r: JobResult) => void; cut: (k: number) => void };
+
 function pool(
   todo: readonly { job: Job; point: Point }[],
   ctx: ExecContext,
   jobOf: (k: number) => WorkerJob,
-  accept: (k: number, r: JobResult) => void,
+  results: Results,
   limitReached: () => boolean,
 ): Promise<boolean> {
   return new Promise<boolean>((resolveP, rejectP) => {
@@ -152,6 +164,8 @@ function pool(
     const busy = new Map<Worker, number>();
     let next = 0;
     let settled = false;
+    /** The first job (in job order) known to have failed: the pool ends when every job before it has finished. */
+    let failed: { k: number; error: Error } | undefined;
     const leavePool = ctx.hooks.workerPool?.(ctx.workers);
     const settle = (interrupted: boolean, error?: Error) => {
       if (settled) return;
@@ -163,11 +177,19 @@ function pool(
       });
     };
     const onAbort = () => settle(true);
-    const give = (w: Worker) => {
-      if (next >= todo.length) {
+    const settleIfDone = () => {
+      const f = failed;
+      if (f === undefined) {
         if (busy.size === 0) settle(false);
-        return;
-      }
+      } else if (![...busy.values()].some((k) => k < f.k)) settle(false, f.error);
+    };
+    const fail = (k: number, error: Error) => {
+      if (failed === undefined || k < failed.k) failed = { k, error };
+      results.cut(k);
+      settleIfDone();
+    };
+    const give = (w: Worker) => {
+      if (next >= todo.length || failed !== undefined) return settleIfDone();
       const k = next++;
       busy.set(w, k);
       w.postMessage(jobOf(k));
@@ -185,9 +207,9 @@ function pool(
       w.on('message', (reply: WorkerReply) => {
         if (settled) return;
         busy.delete(w);
-        if (!reply.ok) return settle(false, jobError(reply, todo[reply.k] as { job: Job; point: Point }));
+        if (!reply.ok) return fail(reply.k, jobError(reply, todo[reply.k] as { job: Job; point: Point }));
         try {
-          accept(reply.k, reply.result);
+          results.accept(reply.k, reply.result);
         } catch (e) {
           return settle(false, e as Error); // results.jsonl could not be written: stop, one line
         }

@@ -553,6 +553,46 @@ test('a sweep refused by its first run (bad input, before any result) leaves no 
   assert.ok(existsSync(join(there, 'sweep.json')), 'a directory that was there is kept, resumable');
 });
 
+/** Per `case`: 0, a slow run (20,000 DOWNs); 1, a run that throws once its 2,000 monitors are set up; 2, a fast run (10 DOWNs). */
+const SLOW_FAILING_FAST = `import { defineScenario, param } from 'zensim';
+export default defineScenario({
+  name: 'slow_failing_fast',
+  description: 'a slow run, a run that fails midway, a fast run',
+  params: { case: param.int(0, 'which run', { min: 0, max: 2 }) },
+  cluster: () => ({ nodes: [{ name: 'a@h' }, { name: 'b@h' }] }),
+  script: (run, p) => {
+    const n = [20000, 2000, 10][p.case] ?? 1;
+    run.connect('a@h', 'b@h');
+    run.expectDowns(n);
+    const targets = run.spawnMany('b@h', n);
+    run.when(() => run.connected('a@h', 'b@h'), () => {
+      run.subscriber('a@h', { name: 'sub', downCostUs: 20, setup: function* (ctx) { for (const t of targets) yield* run.timed.monitor(ctx, t); } });
+    });
+    run.when(() => run.established() >= n, () => {
+      if (p.case === 1) throw new Error('planted failure midway');
+      run.trigger();
+      run.crash('b@h');
+      run.endWhenDrained(run.drainEstimateMs({ downs: n, downCostUs: 20, cause: 'nodedown' }));
+    });
+  },
+});
+`;
+
+test('a run that fails keeps what one thread keeps, whatever --jobs: the runs before it finish and are kept, none after it', async () => {
+  const scenario = join(TMP, 'slow_failing_fast.ts');
+  writeFileSync(scenario, SLOW_FAILING_FAST);
+  const kept: string[] = [];
+  for (const jobs of [1, 3]) {
+    const dir = join(TMP, `slow-failing-fast-${jobs}`);
+    const cmd = planCmd(dir, { scenario, vary: [{ key: 'case', values: ['0', '1', '2'] }], set: [], seeds: 1, constraints: [], jobs });
+    // With 3 workers the fast run after the failing one finishes first, and the slow one before it last.
+    await rejects(runPlan(cmd, quiet), /^run 2 \(point case=1, seed 1\): \S*slow_failing_fast\.ts:\d+:\d+: planted failure midway \(vanilla run, at \d+ virtual ms\)$/);
+    assert.equal(lines(dir).map((l) => (JSON.parse(l) as JobResult).job), [0], `--jobs ${jobs}: the run before the failure, only`);
+    kept.push(read(dir, 'results.jsonl'));
+  }
+  assert.is(kept[1], kept[0], 'the same bytes');
+});
+
 test('a worker that dies stops the sweep, saying how it ended', async () => {
   assert.not.instance(await planFails(2, /^a plan worker exited \(code 3\)$/), InputError);
 });
