@@ -61,7 +61,7 @@ export function checkOptions<T>(y: Argv<T>) {
     .option('replay-inline', { type: 'string', describe: 'as --replay, the schedule given inline (base64url JSON, printed by a failing check)' })
     .option('trace', { type: 'string', describe: 'with --replay: write every executed event, one JSON object per line, to FILE' })
     .option('export-exunit', { type: 'string', describe: "write the schedule (with --replay) or each failing property's minimal schedule as an ExUnit test, OUT.exs, to run on real BEAM nodes (mix test OUT.exs)" })
-    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but failures and errors' });
+    .option('quiet', { type: 'boolean', default: false, describe: "print nothing but failures (the failing properties, crashes, their examples and the closing result line) and errors; nothing when every property holds" });
 }
 
 
@@ -199,28 +199,35 @@ async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number>
     },
   });
   progress.clear();
-  for (const line of reportLines(report)) out(line);
+  for (const line of reportLines(report, cmd.quiet)) out(line);
   if (cmd.exportExunit !== undefined) exportFailures(cmd, cmd.exportExunit, report, out, say);
   if (stop.code !== undefined) return stop.code;
   return report.clean || (report.ok && cmd.allowKnown) ? 0 : 1;
 }
 
-/** The report: per property, runs passed, known failures per finding, new failures; then each class's example; then one closing line. */
-export function reportLines(r: CheckReport): string[] {
+/**
+ * The report: per property, runs passed, known failures per finding, new failures; then
+ * each class's example; then one closing line. `quiet`: the failures alone (the failing
+ * properties' and crashes' lines, their examples, the closing line), with the first line
+ * when the check was cut short; nothing when every run completed and every property held.
+ */
+export function reportLines(r: CheckReport, quiet: boolean): string[] {
   const lines: string[] = [];
   const stopped = r.interrupted ? ` (interrupted after ${r.done})` : r.done < r.runs ? ` (stopped at the first new failure, run ${r.done})` : '';
+  if (quiet && r.clean && stopped === '') return lines;
   const crashed = r.crashes.reduce((n, c) => n + c.runs, 0);
-  lines.push(`  ${r.completed} of ${r.runs} runs completed${stopped}, ${crashed} crashed`);
+  if (!quiet || stopped !== '') lines.push(`  ${r.completed} of ${r.runs} runs completed${stopped}, ${crashed} crashed`);
   const width = Math.max(...r.outcomes.map((o) => o.name.length));
   for (const o of r.outcomes) {
     const known = o.classes.filter((c) => c.kind === 'known');
     const fresh = o.classes.filter((c) => c.kind === 'new');
+    if (quiet && o.classes.length === 0) continue;
     const tag = fresh.length > 0 ? 'FAIL ' : known.length > 0 ? 'known' : 'ok   ';
     const parts = [`${o.passed} passed`, ...known.map((c) => `known ${c.findings.map((f) => f.id).join('+')} ×${c.runs} (first at run ${c.firstRun + 1})`), ...fresh.map((c) => `NEW ${c.key.slice(4)} ×${c.runs} (first at run ${c.firstRun + 1})`)];
     lines.push(`  ${tag} ${o.name.padEnd(width)}  ${parts.join(', ')}`);
   }
   for (const c of r.crashes) lines.push(`  CRASH ${c.runs} run(s) threw (first at run ${c.firstRun + 1}): ${c.why}`);
-  if (r.proxyMonitorsKept > 0) lines.push(`  note: Proxies kept ${r.proxyMonitorsKept} ERTS monitor(s) on live targets after unsubscribe (documented upstream behaviour; counted, not a failure)`);
+  if (r.proxyMonitorsKept > 0 && !quiet) lines.push(`  note: Proxies kept ${r.proxyMonitorsKept} ERTS monitor(s) on live targets after unsubscribe (documented upstream behaviour; counted, not a failure)`);
   for (const c of [...r.crashes, ...r.outcomes.flatMap((o) => o.classes)]) lines.push('', ...exampleLines(c));
   const known = [...r.knownByFinding].map(([id, n]) => `${id} ${n}`).join(', ');
   const firstCrash = r.crashes.length === 0 ? undefined : Math.min(...r.crashes.map((c) => c.firstRun));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadReplay, replaySchedule, runCheck } from '../../../sim/check/command.js';
+import { loadReplay, replaySchedule, reportLines, runCheck } from '../../../sim/check/command.js';
 import { runSchedule } from '../../../sim/check/run.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from '../../../sim/check/schedule.js';
 import { connectorStep } from '../../../core/connector.js';
@@ -242,6 +242,26 @@ test('the suite command: documented findings only exit 1, or 0 with --allow-know
   assert.is(allowed.code, 0, allowed.out);
   const passing = await cli(['check', '--runs', '3', '--property', 'dispatcher-rate-bounded', '--quiet'], { cwd });
   assert.is(passing.code, 0, passing.out + passing.err);
+  assert.equal([passing.out, passing.err], ['', ''], '--quiet: nothing when every property holds');
+  // --quiet with failures: the same report without the command line, the runs line, the passing properties and the note.
+  const quiet = await cli([...args, '--quiet'], { cwd });
+  assert.is(quiet.code, 1);
+  const failuresOnly = strict.out.split('\n').filter((l) => !/^(zensim check |  \d+ of \d+ runs completed|  ok {4}|  note: )/.test(l));
+  assert.is(quiet.out, failuresOnly.join('\n'));
+  assert.match(quiet.out, /^ {2}known no-leaks-when-quiet /);
+  assert.match(quiet.out, /\nresult: .*\n$/);
+  const all = await cli(['check', '--runs', '3', '--no-faults', '--quiet'], { cwd });
+  assert.equal([all.code, all.out, all.err], [0, '', ''], '--quiet, every property: nothing');
+});
+
+test('--quiet keeps the runs line and the closing line of a check cut short, even when every property held', async () => {
+  let asked = 0;
+  const report = await runCheck({ property: 'dispatcher-rate-bounded', runs: 10, seed: 1, replayDir: null, shouldStop: () => ++asked > 2 });
+  assert.ok(report.clean && report.interrupted);
+  assert.equal(reportLines(report, true), ['  2 of 10 runs completed (interrupted after 2), 0 crashed', '', 'result: 2 runs completed, 0 crashed, 0 with new failures, 0 with documented findings only']);
+  const whole = await runCheck({ property: 'dispatcher-rate-bounded', runs: 2, seed: 1, replayDir: null });
+  assert.equal(reportLines(whole, true), []);
+  assert.equal(reportLines(whole, false).filter((l) => l.startsWith('  ok ')).length, 1, 'without --quiet, the passing property');
 });
 
 /** A planted crash: a Connector that throws when a target's last monitor goes. */
