@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check/command.js';
-import { checkWritable, discardPending, PendingFile, writeAtomic } from './report/output.js';
+import { checkWritable, discardPending, outputName, PendingFile, writeAtomic } from './report/output.js';
 import { InputError, integerFlag, keyValuePairs } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
@@ -156,16 +156,11 @@ function runCommandOf(args: Record<string, unknown>): RunCommand {
   const seed = integerFlag(args.seed, '--seed', 1, 0, Number.MAX_SAFE_INTEGER);
   const set = keyValuePairs(args.set, '--set');
   const out: RunCommand = { kind: 'run', scenario: args.scenario as string, seed, set, quiet: args.quiet === true };
-  for (const key of ['json', 'report', 'trace', 'perfetto'] as const) {
-    const v = args[key];
-    if (typeof v === 'string') {
-      if (v === '') throw new InputError(`--${key} needs a file name`);
-      out[key] = v;
-    }
-  }
-  const files = (['json', 'report', 'trace', 'perfetto'] as const).filter((k) => out[k] !== undefined && out[k] !== '-');
-  const clash = files.find((k, i) => files.findIndex((j) => out[j] === out[k]) !== i);
-  if (clash !== undefined) throw new InputError(`--${clash} ${out[clash]}: the same file is named by another output option`);
+  const given = (['json', 'report', 'trace', 'perfetto'] as const).filter((k) => typeof args[k] === 'string');
+  // Stdout named twice is a clash too (`--json - --trace -`), before `-` is refused where it cannot go.
+  const clash = given.find((k, i) => args[k] !== '' && given.findIndex((j) => args[j] === args[k]) !== i);
+  if (clash !== undefined) throw new InputError(`--${clash} ${String(args[clash])}: the same ${args[clash] === '-' ? 'output (stdout)' : 'file'} is named by another output option`);
+  for (const k of given) out[k] = k === 'json' && args[k] === '-' ? '-' : outputName(args[k], `--${k}`, 'file');
   return out;
 }
 

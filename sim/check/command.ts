@@ -21,7 +21,7 @@ import { classify } from './findings.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from './schedule.js';
 import { runCheck, replaySchedule, type CheckReport, type FailureClass, type Progress, type ReplayReport } from './suite.js';
 import { PROPERTY_NAMES, type PropertyName } from './verdict.js';
-import { checkWritable, PendingFile } from '../report/output.js';
+import { checkWritable, outputName, PendingFile } from '../report/output.js';
 import { InputError, integerFlag, keyValuePairs, settingValue } from '../run/params.js';
 
 export { runCheck, replaySchedule } from './suite.js';
@@ -102,12 +102,13 @@ export function checkCommand(args: Record<string, unknown>): CheckCommand {
   const trace = args.trace;
   if (trace !== undefined) {
     if (cmd.replay === undefined) throw new InputError('--trace needs --replay (the trace of one schedule)');
-    cmd.trace = String(trace);
+    cmd.trace = outputName(trace, '--trace', 'file');
   }
   const exunit = args['export-exunit'];
   if (exunit !== undefined) {
-    if (!String(exunit).endsWith('.exs')) throw new InputError(`--export-exunit takes a file name ending in .exs, got '${String(exunit)}'`);
-    cmd.exportExunit = String(exunit);
+    const name = outputName(exunit, '--export-exunit', 'file');
+    if (!name.endsWith('.exs')) throw new InputError(`--export-exunit takes a file name ending in .exs, got '${name}'`);
+    cmd.exportExunit = name;
   }
   return cmd;
 }

@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync }
 import { availableParallelism } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { checkWritable, discardPending, makeDirs, writeAtomic } from '../report/output.js';
+import { checkWritable, discardPending, makeDirs, outputName, writeAtomic } from '../report/output.js';
 import { InputError, integerFlag, keyValuePairs, resolveParams } from '../run/params.js';
 import { checkAxes, type Job, type JobResult, parseResults, parseShard, parseVary, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints, type VaryAxis } from './sweep.js';
 import { planPlots, planSummary, renderHtml, renderMarkdown } from './report.js';
@@ -110,10 +110,7 @@ export function planCommand(args: Record<string, unknown>): PlanCommand {
   };
   if (args.jobs !== undefined) cmd.jobs = integerFlag(args.jobs, '--jobs', 1, 1, MAX_JOBS);
   if (args.shard !== undefined) cmd.shard = parseShard(String(args.shard));
-  if (args.out !== undefined) {
-    if (String(args.out) === '') throw new InputError('--out needs a directory name');
-    cmd.out = String(args.out);
-  }
+  if (args.out !== undefined) cmd.out = outputName(args.out, '--out', 'directory');
   return cmd;
 }
 
@@ -121,7 +118,7 @@ export function mergeCommand(args: Record<string, unknown>): MergeCommand {
   const dirs = ((args.dirs as string[] | undefined) ?? []).map(String);
   if (dirs.length === 0) throw new InputError('merge: name the directories to merge');
   if (args.out === undefined || String(args.out) === '') throw new InputError('merge: --out DIR is required');
-  const cmd: MergeCommand = { kind: 'merge', dirs, out: String(args.out), quiet: args.quiet === true };
+  const cmd: MergeCommand = { kind: 'merge', dirs, out: outputName(args.out, '--out', 'directory'), quiet: args.quiet === true };
   if (args.constraint !== undefined) cmd.constraints = (args.constraint as string[]).map((c) => parseConstraint(c).text);
   const allow = args.allowMissing ?? args['allow-missing'];
   if (typeof allow === 'boolean') cmd.allowMissing = allow;

@@ -31,6 +31,17 @@ export function makeDirs(dir: string): string | undefined {
   return missing[0];
 }
 
+/**
+ * An output flag's value, a file or directory name: not empty, and not `-`, which means
+ * stdout only where an output can go there (`run --json -`, handled by its caller).
+ */
+export function outputName(value: unknown, flag: string, what: 'file' | 'directory'): string {
+  const name = String(value);
+  if (name === '') throw new InputError(`${flag} needs a ${what} name`);
+  if (name === '-') throw new InputError(`${flag} -: this output cannot go to stdout (only run --json - can); name a ${what} (./- for one named -)`);
+  return name;
+}
+
 /** Fails with one line if `file`'s directory does not exist or `file` is a directory. */
 export function checkWritable(file: string, flag: string): void {
   const abs = resolve(file);

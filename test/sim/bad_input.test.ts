@@ -114,6 +114,10 @@ const TABLE: [string, string[], RegExp][] = [
   ['--trace twice', run('--trace', 'a.jsonl', '--trace', 'b.jsonl'), /--trace is given more than once/],
   ['--perfetto twice', run('--perfetto', 'a.json', '--perfetto', 'b.json'), /--perfetto is given more than once/],
   ['two outputs to one file', run('--json', 'x.out', '--report', 'x.out'), /--report x\.out: the same file is named by another output option/],
+  ['two outputs to stdout', run('--json', '-', '--trace', '-'), /^--trace -: the same output \(stdout\) is named by another output option$/],
+  ['--report to stdout', run('--report', '-'), /^--report -: this output cannot go to stdout \(only run --json - can\); name a file \(\.\/- for one named -\)$/],
+  ['--trace to stdout', run('--trace', '-'), /^--trace -: this output cannot go to stdout \(only run --json - can\); name a file \(\.\/- for one named -\)$/],
+  ['--perfetto to stdout', run('--perfetto', '-'), /^--perfetto -: this output cannot go to stdout \(only run --json - can\); name a file \(\.\/- for one named -\)$/],
   ['an output in a missing directory', run('--json', '/nonexistent/dir/out.json'), /--json \/nonexistent\/dir\/out\.json: directory \/nonexistent\/dir does not exist/],
   ['an output that is a directory', run('--trace', FIX), /--trace .*: is a directory/],
   // scenario files
@@ -195,6 +199,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['plan --out twice', plan('--out', 'x', '--out', 'y'), /--out is given more than once/],
   // Node 20's mkdirSync(recursive) loops forever there (mkdir answers ENOENT under /proc).
   ['plan --out where no directory can be made', plan('--out', '/proc/zensim-out'), /--out \/proc\/zensim-out: cannot create the directory/],
+  ['plan --out to stdout', plan('--out', '-'), /^--out -: this output cannot go to stdout \(only run --json - can\); name a directory \(\.\/- for one named -\)$/],
   ['plan --seeds 0', plan('--seeds', '0'), /--seeds must be a positive integer \(at most 1000000\), got '0'$/],
   ['plan --seeds without a value', plan('--seeds'), /^--seeds needs a value$/],
   ['plan --constraint on an unknown metric', plan('--constraint', 'downs.nope<=1'), /unknown metric 'downs\.nope'/],
@@ -219,6 +224,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['merge of a missing directory', ['merge', '/nonexistent/shard', '--out', 'm'], /merge: \/nonexistent\/shard is not a directory/],
   ['merge of a directory with no sweep', ['merge', EMPTY_DIR, '--out', 'm'], /holds no sweep\.json \(not a plan directory\)/],
   ['merge of a corrupt sweep', ['merge', BAD_SWEEP, '--out', 'm'], /sweep\.json is not a zensim sweep definition/],
+  ['merge --out to stdout', ['merge', EMPTY_DIR, '--out', '-'], /^--out -: this output cannot go to stdout \(only run --json - can\); name a directory \(\.\/- for one named -\)$/],
   ['merge --out twice', ['merge', EMPTY_DIR, '--out', 'a', '--out', 'b'], /--out is given more than once/],
   ['merge --constraint unparsable', ['merge', EMPTY_DIR, '--out', 'm', '--constraint', 'downs.lastMs=<5'], /cannot parse constraint/],
   // check (its own cases are in test/sim/check)
@@ -229,6 +235,8 @@ const TABLE: [string, string[], RegExp][] = [
   ['check with a scenario parameter', ['check', '--set', 'targets=3'], /zensim check takes ZenMonitor settings only/],
   ['check with a zen value that overflows', ['check', '--set', 'zen.demand_interval=9007199254740991'], /at most 4294967295/],
   ['check --trace without --replay', ['check', '--trace', 't.jsonl'], /--trace needs --replay/],
+  ['check --trace to stdout', ['check', '--replay', 'x.json', '--trace', '-'], /^--trace -: this output cannot go to stdout \(only run --json - can\); name a file \(\.\/- for one named -\)$/],
+  ['check --export-exunit to stdout', ['check', '--export-exunit', '-'], /^--export-exunit -: this output cannot go to stdout \(only run --json - can\); name a file \(\.\/- for one named -\)$/],
   ['check with two replays', ['check', '--replay', 'a', '--replay-inline', 'b'], /not both/],
 ];
 
