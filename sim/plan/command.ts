@@ -12,7 +12,7 @@
 // are skipped, a partly written last line is dropped), shards, and merging shard
 // directories. The jobs themselves run in pool.ts.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { Argv } from 'yargs';
@@ -79,7 +79,7 @@ export function planOptions<T>(y: Argv<T>) {
 export function mergeOptions<T>(y: Argv<T>) {
   return y
     .positional('dirs', { type: 'string', array: true, describe: 'directories written by zensim plan (--shard i/n) for the same sweep' })
-    .option('out', { type: 'string', describe: 'output directory for the merged results.jsonl and the report (may be one of the inputs)' })
+    .option('out', { type: 'string', describe: 'output directory for the merged results.jsonl and the report (not one of the inputs)' })
     .option('constraint', { type: 'string', array: true, describe: `${CONSTRAINT_HELP}; default: the shards' constraints` })
     .option('allow-missing', { type: 'boolean', describe: `${ALLOW_MISSING_HELP}; default: as the shards were run` })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
@@ -357,8 +357,12 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
 export async function runMerge(cmd: MergeCommand, hooks: PlanHooks = {}): Promise<PlanOutcome> {
   const err = hooks.err ?? ((s: string) => void (cmd.quiet ? undefined : process.stderr.write(s)));
   const out = hooks.out ?? ((s: string) => void (cmd.quiet ? undefined : process.stdout.write(s)));
+  for (const d of cmd.dirs) if (!existsSync(d) || !statSync(d).isDirectory()) throw new InputError(`merge: ${d} is not a directory`);
+  // Writing the merge into a shard would turn that shard into it.
+  if (existsSync(cmd.out) && cmd.dirs.some((d) => realpathSync(d) === realpathSync(cmd.out))) {
+    throw new InputError(`merge: --out ${cmd.out} is one of the directories merged; write the merged sweep to another directory`);
+  }
   const sweeps = cmd.dirs.map((d) => {
-    if (!existsSync(d) || !statSync(d).isDirectory()) throw new InputError(`merge: ${d} is not a directory`);
     const s = readSweep(d);
     if (s === undefined) throw new InputError(`merge: ${d} holds no ${SWEEP_FILE} (not a plan directory)`);
     return s;

@@ -225,6 +225,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['merge of a directory with no sweep', ['merge', EMPTY_DIR, '--out', 'm'], /holds no sweep\.json \(not a plan directory\)/],
   ['merge of a corrupt sweep', ['merge', BAD_SWEEP, '--out', 'm'], /sweep\.json is not a zensim sweep definition/],
   ['merge --out to stdout', ['merge', EMPTY_DIR, '--out', '-'], /^--out -: this output cannot go to stdout \(only run --json - can\); name a directory \(\.\/- for one named -\)$/],
+  ['merge --out one of its inputs', ['merge', EMPTY_DIR, '--out', EMPTY_DIR], /^merge: --out \S*empty is one of the directories merged; write the merged sweep to another directory$/],
   ['merge --out twice', ['merge', EMPTY_DIR, '--out', 'a', '--out', 'b'], /--out is given more than once/],
   ['merge --constraint unparsable', ['merge', EMPTY_DIR, '--out', 'm', '--constraint', 'downs.lastMs=<5'], /cannot parse constraint/],
   // check (its own cases are in test/sim/check)

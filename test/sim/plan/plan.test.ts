@@ -388,7 +388,7 @@ test('plan exits 1 when nothing meets the constraints, with the report written; 
   const none = join(TMP, 'none');
   assert.is(await runPlanCommand(planCmd(none, { seeds: 1, constraints: ['downs.lastMs<=50'] })), 1);
   assert.match(read(none, 'report.md'), /No point meets every constraint/);
-  assert.is(await runMergeCommand({ kind: 'merge', dirs: [none], out: none, quiet: true }), 1, 'merge agrees');
+  assert.is(await runMergeCommand({ kind: 'merge', dirs: [none], out: join(TMP, 'none-merged'), quiet: true }), 1, 'merge agrees');
   const some = join(TMP, 'some');
   assert.is(await runPlanCommand(planCmd(some, { seeds: 1 })), 0);
 });
@@ -434,6 +434,13 @@ test('shards 1/2 and 2/2 (one on worker threads) merged equal the single-machine
   const m = await runMerge({ kind: 'merge', dirs: [s2, s1], out: merged, quiet: true }, quiet);
   assert.is(m.status, 'complete');
   for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(merged, f), read(REF, f), f);
+  // Merging into one of the shards would turn it into the merge: refused, however the path is spelled, the shard untouched.
+  const shard1 = ['sweep.json', 'results.jsonl'].map((f) => read(s1, f));
+  for (const out of [s1, `${s1}/`, join(s2, '..', 'shard1')]) {
+    await rejects(runMerge({ kind: 'merge', dirs: [s2, s1], out, quiet: true }, quiet), /^merge: --out .* is one of the directories merged; write the merged sweep to another directory$/);
+  }
+  assert.equal(['sweep.json', 'results.jsonl'].map((f) => read(s1, f)), shard1);
+  assert.not.ok(existsSync(join(s1, 'report.md')));
   // Merging one shard alone: the report says it is incomplete.
   const part = join(TMP, 'part');
   const p = await runMerge({ kind: 'merge', dirs: [s1], out: part, quiet: true }, quiet);
