@@ -238,18 +238,22 @@ test('DOWNs before the trigger count as delivered and beforeTrigger, not in the 
   assert.equal(r.downs.timeline.counts, [1]);
 });
 
-test('a ticker that sent no :work in the run still reports work: none handled, latencies unknown', () => {
-  const sc = oneNode((run) => {
+/** One target on a, monitored by a subscriber a ticker sends :work every `everyMs`; the target killed at 200 ms (the trigger), then `end(run)`. */
+const tickedKill = (everyMs: number, end: (run: Parameters<Scenario['script']>[0]) => void): Scenario =>
+  oneNode((run) => {
     const [t] = run.spawnMany(A, 1);
     run.expectDowns(1);
     const sub = run.subscriber(A, { setup: (ctx) => void run.monitor(ctx, t as Pid) });
-    run.ticker(A, sub, 100_000);
+    run.ticker(A, sub, everyMs);
     run.at(200, () => {
       run.trigger();
       run.world.exit(t as Pid, atom('kill'), A);
-      run.endWhenDrained(100);
+      end(run);
     });
   });
+
+test('a ticker that sent no :work in the run still reports work: none handled, latencies unknown', () => {
+  const sc = tickedKill(100_000, (run) => run.endWhenDrained(100));
   const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
   assert.ok(r !== undefined);
   assert.equal(r.work, { handled: 0, latencyMs: { p50: null, p99: null, max: null } });
@@ -329,17 +333,7 @@ test('a run of virtual days keeps its series bounded: buckets merged k at a time
 });
 
 test('work latency past MAX_SERIES_POINTS messages is kept as that many order statistics: least to largest, the count beside', () => {
-  const sc = oneNode((run) => {
-    const [t] = run.spawnMany(A, 1);
-    run.expectDowns(1);
-    const sub = run.subscriber(A, { setup: (ctx) => void run.monitor(ctx, t as Pid) });
-    run.ticker(A, sub, 1);
-    run.at(200, () => {
-      run.trigger();
-      run.world.exit(t as Pid, atom('kill'), A);
-      run.endAt(200 + MAX_SERIES_POINTS + 5000);
-    });
-  });
+  const sc = tickedKill(1, (run) => run.endAt(200 + MAX_SERIES_POINTS + 5000));
   const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
   assert.ok(r !== undefined);
   const xs = r.series.workLatencyMs;
