@@ -332,7 +332,9 @@ export class Recorder {
       counts[b] = (counts[b] as number) + 1;
     }
     const delivered = this.downTimes.count;
-    const missing = Math.max(0, end.expected - delivered);
+    // A run that never triggered never did what its expected DOWNs were to follow from: none
+    // of those it got can be told to be theirs, so every expected one is missing.
+    const missing = Math.max(0, end.expected - (triggered ? delivered : 0));
     const outOf = delivered + missing;
     const pct = (p: number) => orNull(ms(this.downTimes.percentile(p, outOf)));
     const windowEndUs = end.windowMs !== null ? t0 + end.windowMs * 1000 : missing === 0 && delivered > 0 ? this.downTimes.max + 1 : Infinity;

@@ -197,7 +197,7 @@ test('a script that never sets its end stops at the setup limit, reported: no-en
   assert.match(summaryTable(doc), /warning: the vanilla run was cut short at the setup limit, [\d,]+ ms \(the scenario never set its end\): 1 of 1 DOWNs not delivered;/);
 });
 
-test('a run whose trigger never fires says so: no trigger time, truncated at the setup limit, DOWNs it did not count on flagged', () => {
+test('a run whose trigger never fires says so: no trigger time, its expected DOWNs missing, truncated at the setup limit, DOWNs it did not count on flagged', () => {
   // Two targets die and their DOWNs come, but the script waits for a condition that never
   // holds, so it never triggers, never kills the one target it expects a DOWN from, and never sets its end.
   const doc = runScenario(
@@ -213,10 +213,11 @@ test('a run whose trigger never fires says so: no trigger time, truncated at the
   const r = doc.runs[0];
   assert.ok(r !== undefined);
   assert.equal([r.triggerMs, r.end, r.truncated, r.downs.delivered, r.downs.expected, r.downs.beforeTrigger], [null, 'no-end', true, 2, 1, 0]);
+  assert.equal([r.downs.missing, r.pending.downs], [1, 1], 'the DOWN expected from the trigger never came: the two delivered are not it');
   const text = summaryTable(doc);
   assert.match(text, /warning: the vanilla run never reached its trigger \(the scenario never called run\.trigger\(\)\)/);
   assert.match(text, /warning: the vanilla run's subscribers got 2 DOWNs where the scenario expected 1: 1 it did not count on/);
-  assert.match(text, /warning: the vanilla run was cut short at the setup limit, [\d,]+ ms \(the scenario never set its end\); its latency/);
+  assert.match(text, /warning: the vanilla run was cut short at the setup limit, [\d,]+ ms \(the scenario never set its end\): 1 of 1 DOWNs not delivered; its latency/);
 });
 
 test('DOWNs before the trigger count as delivered and beforeTrigger, not in the timeline from the trigger', () => {
@@ -330,6 +331,14 @@ test('a run of virtual days keeps its series bounded: buckets merged k at a time
   assert.is(r.series.bucketMs, 20);
   assert.ok(r.series.subscriberMailbox.length <= MAX_SERIES_POINTS && r.series.subscriberMailbox.length > 0.99 * MAX_SERIES_POINTS, `${r.series.subscriberMailbox.length} points`);
   for (const xs of Object.values(r.series.memoryBytes)) assert.is(xs.length, r.series.subscriberMailbox.length);
+});
+
+test('a triggered run that never sets its end, nothing pending, is still cut short at the setup limit and says so', () => {
+  const doc = runScenario(tickedKill(1000, () => undefined), { seed: 1, set: [['mode', 'vanilla']] });
+  const r = doc.runs[0];
+  assert.ok(r !== undefined);
+  assert.equal([r.end, r.truncated, r.pending, r.downs.missing], ['no-end', true, { downs: 0, work: 0 }, 0]);
+  assert.match(summaryTable(doc), /warning: the vanilla run was cut short at the setup limit, [\d,]+ ms \(the scenario never set its end\); its latency figures are incomplete/);
 });
 
 test('work latency past MAX_SERIES_POINTS messages is kept as that many order statistics: least to largest, the count beside', () => {
