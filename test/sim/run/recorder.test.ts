@@ -17,6 +17,7 @@ test('recorder: a second DOWN for the same ref is a duplicate, not a delivery (r
   const w = new World({ seed: 1 });
   w.addNode('a@h');
   const rec = new Recorder(w);
+  rec.markTrigger(0);
   const uids = [1, 31, 32, 5000, 70_000, 2 ** 31 + 5, -3];
   for (const uid of uids) rec.down(10, down(uid), 'a@h');
   for (const uid of [31, 70_000, 2 ** 31 + 5, -3]) rec.down(20, down(uid), 'a@h');
