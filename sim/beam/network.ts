@@ -122,6 +122,8 @@ type Conn = {
 };
 
 export type SendResult = 'queued' | 'dropped';
+/** How a connection is asked for: by a send or monitor (`auto`, as dist_auto_connect allows), or by `connect_node` (`explicit`). */
+export type ConnectHow = 'auto' | 'explicit';
 
 export class Network {
   readonly config: NetConfig;
@@ -181,7 +183,7 @@ export class Network {
     if (c !== undefined && believes && c.state === 'closed') return 'dropped';
     if (c === undefined || (!believes && c.state !== 'connecting')) {
       if (noconnect) return 'dropped';
-      c = this.connect(from, to);
+      c = this.connect(from, to, 'auto');
       if (c === undefined) return 'dropped';
     } else if (noconnect && c.state !== 'up') return 'dropped';
     const d = c.dirs.get(from) as Dir;
@@ -198,9 +200,11 @@ export class Network {
 
   /**
    * Starts a connection from `from` to `to` unless one is up or being set up; false
-   * when dist_auto_connect forbids it. A failed set-up ends in `connectionDown`.
+   * when dist_auto_connect forbids it, which it does only to an `auto` one (a send, a
+   * monitor): an `explicit` one (`net_kernel:connect_node/1`) is how a node connects
+   * under `never`, and reconnects under `once`. A failed set-up ends in `connectionDown`.
    */
-  ensureConnected(from: string, to: string): boolean {
+  ensureConnected(from: string, to: string, how: ConnectHow = 'auto'): boolean {
     const c = this.conns.get(pairKey(from, to));
     if (c !== undefined && (c.state === 'connecting' || (c.state === 'up' && c.upAt.get(from) === true))) return true;
     // FIX (sim/check/properties.ts found it: a monitor's DOWN went missing after a heal): a
@@ -209,7 +213,7 @@ export class Network {
     // open a second connection, and the old one's pending tick timeout then signalled
     // nodedown (and :noconnection to monitors made over the new connection) on top of it.
     if (c !== undefined && c.state === 'closed' && c.upAt.get(from) === true) return true;
-    return this.connect(from, to) !== undefined;
+    return this.connect(from, to, how) !== undefined;
   }
 
   /** Whether senders on `from` toward `to` are suspended (busy_dist_port). */
@@ -294,10 +298,10 @@ export class Network {
     if (a === b) throw new RangeError(`${verb}: node '${a}' cannot be cut from itself`);
   }
 
-  private connect(from: string, to: string): Conn | undefined {
+  private connect(from: string, to: string, how: ConnectHow): Conn | undefined {
     const key = pairKey(from, to);
     const auto = this.config.autoConnect;
-    if (auto === 'never' || (auto === 'once' && this.everConnected.has(key))) return undefined;
+    if (how === 'auto' && (auto === 'never' || (auto === 'once' && this.everConnected.has(key)))) return undefined;
     const old = this.conns.get(key);
     if (old !== undefined && old.state !== 'closed') {
       // The other side still believes in the old connection: a new handshake replaces it.

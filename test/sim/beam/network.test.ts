@@ -645,6 +645,29 @@ test('dist_auto_connect once: no automatic reconnect after a nodedown', () => {
   assert.not.ok(w.net.connected(A, B));
 });
 
+test('dist_auto_connect never and once: an explicit connect (connect_node) still sets the connection up, and reconnects', () => {
+  const w = makeWorld({ net: { autoConnect: 'never' } });
+  const log: Got[] = [];
+  const r = w.spawn(B, recorder(log));
+  assert.ok(w.net.ensureConnected(A, B, 'explicit'));
+  runUntil(w, 10 * MS);
+  assert.ok(w.net.connected(A, B) && w.net.connected(B, A), 'connected explicitly under never');
+  w.send(r, int(1), A);
+  drain(w);
+  assert.equal(log.map((g) => intOf(g.msg)), [1]);
+
+  const w2 = makeWorld({ net: { autoConnect: 'once' } });
+  assert.ok(w2.net.ensureConnected(A, B, 'explicit'));
+  runUntil(w2, 10 * MS);
+  w2.crash(B);
+  runUntil(w2, 100 * MS);
+  w2.restart(B);
+  assert.not.ok(w2.net.ensureConnected(A, B), 'no automatic reconnect under once');
+  assert.ok(w2.net.ensureConnected(A, B, 'explicit'), 'an explicit one');
+  runUntil(w2, 200 * MS);
+  assert.ok(w2.net.connected(A, B));
+});
+
 /**
  * A world whose A→B connection is busy over 10,000 queued bytes (1 MB/s), a recorder on B
  * and a sender on A (its messages logged to `sent`) that sends it 30 × 1,000 bytes on `burst`.
