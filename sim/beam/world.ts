@@ -248,6 +248,11 @@ export class World {
    * no process: a trapping `pid` gets `{:EXIT, from, reason}` with `from` undefined.
    */
   exit(pid: Pid, reason: Term, fromNode?: string): void {
+    // A script's mistake (a plain string for an atom: `'kill'`, not `atom('kill')`) would
+    // otherwise surface deep in the exit handling as an internal error.
+    if (typeof reason !== 'object' || reason === null || typeof (reason as { t?: unknown }).t !== 'string') {
+      throw new RangeError(`exit: the reason must be a term (atom('kill'), tuple(...)), got ${typeof reason === 'string' ? `the string '${reason}'` : String(reason)}`);
+    }
     this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
   }
 

@@ -61,6 +61,7 @@ const KILL_ZEN_UNKNOWN = scenario('kill_zen_unknown', { script: "run.killZen('a@
 const PAST = scenario('past', { script: 'run.at(50, () => {});' });
 const BAD_END = scenario('bad_end', { script: 'run.endWhenDrained(Number.NaN);' });
 const TICKER_FN = scenario('ticker_fn', { script: "run.ticker('a@h', run.subscriber('a@h', {}), (() => {\n    return 5;\n  }) as never);" });
+const EXIT_STRING = scenario('exit_string', { script: "const [t] = run.spawnMany('a@h', 1); run.at(200, () => run.world.exit(t as never, 'kill' as never, 'a@h'));" });
 const CLUSTER_THROWS = scenario('cluster_throws', { cluster: "throw new Error('no cluster today');" });
 const UNKNOWN_HOST = scenario('unknown_host', { cluster: "return { nodes: [{ name: 'a@h', host: 'box' }] };" });
 const BAD_HOST = scenario('bad_host', { cluster: "return { hosts: [{ name: 'box', cores: 0 }], nodes: [{ name: 'a@h', host: 'box' }] };" });
@@ -148,6 +149,7 @@ const TABLE: [string, string[], RegExp][] = [
   ['a script killing the Connector for an unknown peer', ['run', KILL_ZEN_UNKNOWN], /kill_zen_unknown\.ts:8:\d+: unknown node 'zz@h' \(vanilla run, at 100 virtual ms\)/],
   ['a script naming a time in the past', ['run', PAST], /past\.ts:8:\d+: run\.at\(50\): 50 ms is in the past \(now 100 ms\)/],
   ['a script giving a bad estimate', ['run', BAD_END], /bad_end\.ts:8:\d+: run\.endWhenDrained\(NaN\)/],
+  ['a script giving an exit a string for its reason, not a term', ['run', EXIT_STRING], /^\S*exit_string\.ts:8:\d+: exit: the reason must be a term \(atom\('kill'\), tuple\(\.\.\.\)\), got the string 'kill' \(vanilla run, at 200 virtual ms\)$/],
   ['a script giving a ticker a function for its interval (named, not its source)', ['run', TICKER_FN], /^\S*ticker_fn\.ts:8:\d+: run\.ticker\(…, a function\): the interval must be in \(0, 4294967295\] ms \(vanilla run, at 100 virtual ms\)$/],
   ['a cluster() that throws', ['run', CLUSTER_THROWS], /cluster_throws\.ts:7:\d+: no cluster today \(checking its parameters\)/],
   ['a node on a host the cluster does not declare', ['run', UNKNOWN_HOST], /^node 'a@h': unknown host 'box' \(declare it in the cluster's hosts\)$/],
