@@ -110,7 +110,7 @@ class Subscribe extends WrittenStep<void> {
 
 /** A monitored target died: one certificate per subscribed Connector, via its Batcher. */
 function* targetDown(state: ProxyState, { object, reason }: DownMsg, env: Env): Step {
-  const truncated = truncate(reason, env.config.truncation_depth);
+  const truncated = truncate(reason, env.config.truncation_depth, env.config.max_binary_size);
   const rows = (yield { kind: 'proxy_subscribers.match', target: object }) as readonly ProxySubscriberRow[];
   for (const row of rows) {
     yield { kind: 'proxy_subscribers.delete', target: object, connector: row.connector };

@@ -9,7 +9,7 @@
 //   check, then the per-kind rules; anything not matched becomes `:truncated`.
 // - Nothing is copied when nothing changes: a subterm that passes untouched is returned as
 //   the same object (Erlang would share it too), so callers may test identity.
-// - A bitstring of at least MAX_BINARY_SIZE - 3 whole bytes is cut like a binary, trailing
+// - A bitstring of at least max_binary_size - 3 whole bytes is cut like a binary, trailing
 //   bits included (upstream matches `<<chunk::binary-size(1021), _::bits>>`); a shorter
 //   bitstring that is not byte-aligned falls through to `:truncated`.
 
@@ -26,12 +26,17 @@ const MAX_CONTAINER_ELEMENTS = 4;
 const MAP_SIZE_LIMIT = 5;
 
 const ELLIPSIS = new Uint8Array([0x2e, 0x2e, 0x2e]); // "..."
-const KEPT_BYTES = MAX_BINARY_SIZE - ELLIPSIS.length;
 const TRUNCATED = atom('truncated');
 
-/** `ZenMonitor.Truncator.truncate/2`. */
-export function truncate(term: Term, depth: number = TRUNCATION_DEPTH): Term {
-  return truncateAt(term, 0, depth);
+/** The two compile-time settings, as the library was built with them. */
+type Limits = { readonly depth: number; readonly maxBinarySize: number };
+
+/**
+ * `ZenMonitor.Truncator.truncate/2`, for a library compiled with `depth` as
+ * `:truncation_depth` and `maxBinarySize` as `:max_binary_size`.
+ */
+export function truncate(term: Term, depth: number = TRUNCATION_DEPTH, maxBinarySize: number = MAX_BINARY_SIZE): Term {
+  return truncateAt(term, 0, { depth, maxBinarySize });
 }
 
 function isTopLevelShutdown(term: Term, current: number): boolean {
@@ -42,9 +47,9 @@ function isShutdownAtom(t: Term | undefined): boolean {
   return t !== undefined && t.t === 'atom' && t.v === 'shutdown';
 }
 
-function truncateAt(term: Term, current: number, depth: number): Term {
+function truncateAt(term: Term, current: number, limits: Limits): Term {
   if (isTopLevelShutdown(term, current)) return term;
-  if (current >= depth) return TRUNCATED;
+  if (current >= limits.depth) return TRUNCATED;
   switch (term.t) {
     case 'atom':
     case 'int':
@@ -55,13 +60,13 @@ function truncateAt(term: Term, current: number, depth: number): Term {
       return term;
     case 'bin':
     case 'bits':
-      return truncateBitstring(term);
+      return truncateBitstring(term, limits.maxBinarySize);
     case 'tuple':
-      return truncateTuple(term, current, depth);
+      return truncateTuple(term, current, limits);
     case 'list':
-      return truncateList(term, current, depth);
+      return truncateList(term, current, limits);
     case 'map':
-      return truncateMap(term, current, depth);
+      return truncateMap(term, current, limits);
     case 'ilist':
     case 'fun':
       return TRUNCATED;
@@ -70,37 +75,38 @@ function truncateAt(term: Term, current: number, depth: number): Term {
   }
 }
 
-function truncateBitstring(term: Bin | Bits): Term {
-  if (term.t === 'bin' && term.bytes.length <= MAX_BINARY_SIZE) return term;
+function truncateBitstring(term: Bin | Bits, maxBinarySize: number): Term {
+  if (term.t === 'bin' && term.bytes.length <= maxBinarySize) return term;
+  const kept = maxBinarySize - ELLIPSIS.length;
   const wholeBytes = term.t === 'bin' ? term.bytes.length : Math.floor(term.bitSize / 8);
-  if (wholeBytes < KEPT_BYTES) return TRUNCATED;
-  const out = new Uint8Array(MAX_BINARY_SIZE);
-  out.set(term.bytes.subarray(0, KEPT_BYTES));
-  out.set(ELLIPSIS, KEPT_BYTES);
+  if (wholeBytes < kept) return TRUNCATED;
+  const out = new Uint8Array(maxBinarySize);
+  out.set(term.bytes.subarray(0, kept));
+  out.set(ELLIPSIS, kept);
   return { t: 'bin', bytes: out };
 }
 
 /** Truncates each element at `next`; returns the input array itself if none changed. */
-function truncateEach(elements: readonly Term[], next: number, depth: number): readonly Term[] {
+function truncateEach(elements: readonly Term[], next: number, limits: Limits): readonly Term[] {
   let out: Term[] | undefined;
   for (let i = 0; i < elements.length; i++) {
     const e = elements[i] as Term;
-    const t = truncateAt(e, next, depth);
+    const t = truncateAt(e, next, limits);
     if (t !== e && out === undefined) out = elements.slice(0, i);
     if (out !== undefined) out.push(t);
   }
   return out ?? elements;
 }
 
-function truncateTuple(term: Tuple, current: number, depth: number): Term {
+function truncateTuple(term: Tuple, current: number, limits: Limits): Term {
   if (term.v.length > MAX_CONTAINER_ELEMENTS) return TRUNCATED;
-  const v = truncateEach(term.v, current + 1, depth);
+  const v = truncateEach(term.v, current + 1, limits);
   return v === term.v ? term : { t: 'tuple', v };
 }
 
-function truncateList(term: List | IList, current: number, depth: number): Term {
+function truncateList(term: List | IList, current: number, limits: Limits): Term {
   if (term.t === 'ilist' || term.v.length > MAX_CONTAINER_ELEMENTS) return TRUNCATED;
-  const v = truncateEach(term.v, current + 1, depth);
+  const v = truncateEach(term.v, current + 1, limits);
   return v === term.v ? term : { t: 'list', v };
 }
 
@@ -113,7 +119,7 @@ function isStructTag(key: Term, value: Term): boolean {
  * `__struct__` entry, module known or not) has its tag set aside and its other fields
  * treated as a map at the same `current`, so only the fields count towards the limit.
  */
-function truncateMap(term: MapT, current: number, depth: number): Term {
+function truncateMap(term: MapT, current: number, limits: Limits): Term {
   const isStruct = term.v.some(([k, v]) => isStructTag(k, v));
   const fields = isStruct ? term.v.length - 1 : term.v.length;
   if (fields >= MAP_SIZE_LIMIT) return TRUNCATED;
@@ -121,7 +127,7 @@ function truncateMap(term: MapT, current: number, depth: number): Term {
   for (let i = 0; i < term.v.length; i++) {
     const entry = term.v[i] as readonly [Term, Term];
     const [k, v] = entry;
-    const t = isStruct && isStructTag(k, v) ? v : truncateAt(v, current + 1, depth);
+    const t = isStruct && isStructTag(k, v) ? v : truncateAt(v, current + 1, limits);
     if (t !== v && out === undefined) out = term.v.slice(0, i);
     if (out !== undefined) out.push(t === v ? entry : [k, t]);
   }

@@ -179,7 +179,7 @@ export function exunitHead(s: Schedule, o: ExunitOptions): string {
   const perTrialMs = 30_000 + Math.max(s.faultsEndMs, lastStepMs) + settleMs + 60_000 + RACE_SPIN_MS;
   const ordered = s.steps.map((step, i) => ({ step, i })).sort((x, y) => x.step.atMs - y.step.atMs || x.i - y.i);
   const env = Object.entries(s.zen).filter(([k]) => !COMPILE_TIME.includes(k as ZenConfigKey));
-  const { probe, expected } = truncationProbe(config.truncation_depth);
+  const { probe, expected } = truncationProbe(config.truncation_depth, config.max_binary_size);
   const lines = [
     ...header(s, o, judged.map((p) => p.name), props.filter((p) => ELIXIR_CHECKS[p.name] === undefined).map((p) => p.name), trials),
     `defmodule ${exunitModule(o.file)} do`,
@@ -200,7 +200,7 @@ export function exunitHead(s: Schedule, o: ExunitOptions): string {
     `  @reuse_cluster ${!hasFaults}`,
     `  @race_spin_ms ${RACE_SPIN_MS}`,
     '  # Exit reasons as the targets die with them, and as the Truncator must hand them on.',
-    `  @truncated [${deathReasons(s).map((r) => `{${elixirTerm(r)}, ${elixirTerm(truncate(r, config.truncation_depth))}}`).join(', ')}]`,
+    `  @truncated [${deathReasons(s).map((r) => `{${elixirTerm(r)}, ${elixirTerm(truncate(r, config.truncation_depth, config.max_binary_size))}}`).join(', ')}]`,
     `  @truncation_probe {${elixirTerm(probe)}, ${elixirTerm(expected)}}`,
     `  @steps_text %{${ordered.map(({ step, i }) => `${i} => ${elixirString(stepText(step))}`).join(', ')}}`,
     `  @trials (case Integer.parse(System.get_env("ZENSIM_TRIALS", "")) do {n, ""} when n > 0 -> n; _ -> ${trials} end)`,
@@ -334,9 +334,9 @@ function deathReasons(s: Schedule): Term[] {
 }
 
 /** A term whose truncation shows the library's compile-time depth and binary size. */
-function truncationProbe(depth: number): { probe: Term; expected: Term } {
+function truncationProbe(depth: number, maxBinarySize: number): { probe: Term; expected: Term } {
   const nest = tuple(atom('b'), tuple(atom('c'), tuple(atom('d'), tuple(atom('e')))));
-  const probe = tuple(bin(new Uint8Array(1100).fill(120)), nest);
-  return { probe, expected: truncate(probe, depth) };
+  const probe = tuple(bin(new Uint8Array(maxBinarySize + 76).fill(120)), nest);
+  return { probe, expected: truncate(probe, depth, maxBinarySize) };
 }
 

@@ -180,10 +180,10 @@ export class Facts implements DisturbanceLog {
     const out: { reason: Term; why: string }[] = [];
     const death = this.deathOf.get(m.target);
     if (death !== undefined && death.atUs <= atUs) {
-      if (!death.crash) out.push({ reason: expectedTruncation(death.reason, this.obs.config.truncation_depth), why: 'the truncated exit reason' });
+      if (!death.crash) out.push({ reason: expectedTruncation(death.reason, this.obs.config.truncation_depth, this.obs.config.max_binary_size), why: 'the truncated exit reason' });
       const early = death.atUs < m.atUs + this.subscribeBoundUs(m);
       // The Proxy's ERTS monitor of a dead pid says :noproc, which the Proxy truncates too.
-      const noproc = expectedTruncation(atom('noproc'), this.obs.config.truncation_depth);
+      const noproc = expectedTruncation(atom('noproc'), this.obs.config.truncation_depth, this.obs.config.max_binary_size);
       if (early || this.faultBetween(m.atUs - connGraceUs(this.config), death.atUs)) out.push({ reason: noproc, why: ':noproc' });
     }
     if (this.disturbed(m.subNode, m.targetNode, m.atUs, atUs)) out.push({ reason: atom('nodedown'), why: ':nodedown' });

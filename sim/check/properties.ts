@@ -339,7 +339,7 @@ function recovery(f: Facts, report: Report, notes: string[]): void {
   if (!o.quiet) return report('not-quiet', NOT_QUIET);
   for (const r of o.recovery) {
     const m = o.monitors[r.monitor] as MonitorObs;
-    const want: Term = tuple(atom('zen_monitor'), expectedTruncation(r.reason, o.config.truncation_depth));
+    const want: Term = tuple(atom('zen_monitor'), expectedTruncation(r.reason, o.config.truncation_depth, o.config.max_binary_size));
     const downs = f.downsByRef.get(m.ref.uid) ?? [];
     const pair = `${nodeName(r.s)} -> ${nodeName(r.t)}`;
     const what = `after recovery (${pair}), ${f.describe(m)}; its target exited with ${inspect(r.reason)} at ${f.ms(r.killUs)}`;

@@ -159,6 +159,21 @@ test('charlists follow the list rules', () => {
   assert.is(inspect(abc), "'abc'");
 });
 
+test('a library compiled with another max_binary_size cuts binaries there: 3 bytes fewer and "...", a bitstring as long too', () => {
+  const big = bin(new Uint8Array(300).fill(120));
+  const out = truncate(tuple(a('error'), big), TRUNCATION_DEPTH, 100);
+  const cut = out.t === 'tuple' ? out.v[1] : undefined;
+  assert.ok(cut?.t === 'bin', 'a binary');
+  if (cut?.t === 'bin') {
+    assert.is(cut.bytes.length, 100);
+    assert.equal([...cut.bytes.subarray(96)], [120, 46, 46, 46]);
+  }
+  const exact = bin(new Uint8Array(100));
+  assert.ok(truncate(exact, TRUNCATION_DEPTH, 100) === exact, 'one of max_binary_size bytes passes');
+  assert.equal(truncate(bits(new Uint8Array(98), 97 * 8 + 3), TRUNCATION_DEPTH, 100).t, 'bin', 'a bitstring of 97 whole bytes is cut');
+  assert.equal(truncate(bits(new Uint8Array(97), 96 * 8 + 3), TRUNCATION_DEPTH, 100), T, 'one of 96 is not');
+});
+
 test('unchanged subterms are shared with the input when a sibling changes', () => {
   const kept = tuple(a('x'));
   const input = tuple(kept, tuple(tuple(tuple(a('deep')))));

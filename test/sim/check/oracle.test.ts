@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromJSON, toJSON, type Labels } from '../../../core/term_json.js';
 import { atom, list, termEquals, tuple, type Term } from '../../../core/terms.js';
+import { truncate } from '../../../core/truncator.js';
 import { expectedTruncation } from '../../../sim/check/oracle.js';
 import { REASONS } from '../../../sim/check/schedule.js';
 import { truncatorFixture as fixture } from '../../core/truncator_vectors.js';
@@ -47,6 +48,16 @@ test("oracle, the check's own exit reasons at depths 0 to 4 (what subscribers mu
   assert.is(show(expectedTruncation(deep, 1)), show(tuple(atom('truncated'), atom('truncated'))));
   assert.is(show(expectedTruncation(REASONS[6]?.term() as Term, 4)), show(atom('truncated')), 'a 6-tuple');
   assert.is(show(expectedTruncation(atom('killed'), 0)), show(atom('truncated')), 'depth 0 truncates even atoms');
+});
+
+test('oracle and core agree for a library compiled with another max_binary_size', () => {
+  const show = (t: Term): string => JSON.stringify(toJSON(t, new Map()));
+  for (const size of [3, 100, 5000]) {
+    for (const n of [size - 4, size - 3, size, size + 1, 2 * size + 10]) {
+      const reason = tuple(atom('error'), { t: 'bin', bytes: new Uint8Array(Math.max(0, n)).fill(7) });
+      assert.is(show(expectedTruncation(reason, 3, size)), show(truncate(reason, 3, size)), `max_binary_size ${size}, a binary of ${n} bytes`);
+    }
+  }
 });
 
 test.run();
