@@ -12,11 +12,11 @@
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
 import { DoubleFields } from '../engine/double_fields.js';
-import { describeValue } from '../../core/config.js';
 import { InvariantError } from '../../core/invariant.js';
 import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
+import { HANDSHAKE_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
 
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
 export type WireSize = number | WireFrame;
@@ -25,46 +25,6 @@ export type WireSize = number | WireFrame;
 export interface WireFrame {
   bytes(cache: AtomCache): number;
 }
-
-export type AutoConnect = 'always' | 'once' | 'never';
-
-export type NetConfig = {
-  /** One-way latency of a message, µs. */
-  latencyUs: number;
-  /** Extra latency drawn uniformly in [0, jitterUs) per message (FIFO is kept). */
-  jitterUs: number;
-  /** Link bandwidth per direction, bytes per second. */
-  bandwidthBytesPerS: number;
-  /** kernel net_ticktime, seconds (default 60): a peer silent for this long is down. */
-  netTicktimeS: number;
-  /** Time for a peer to notice that a crashed node's connection was reset, µs. */
-  resetDelayUs: number;
-  /** Connection set-up time when the peer answers (handshake round trips), µs. */
-  setupUs: number;
-  /** kernel net_setuptime, ms: how long a handshake waits for a silent peer (default 7000). */
-  netSetuptimeMs: number;
-  /** +zdbbl: a direction whose output queue exceeds this suspends its senders (1 MiB). */
-  distBufBusyLimitBytes: number;
-  /** kernel dist_auto_connect. */
-  autoConnect: AutoConnect;
-  /** global's prevent_overlapping_partitions (default true since OTP 25). */
-  preventOverlappingPartitions: boolean;
-};
-
-export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
-  latencyUs: 50,
-  jitterUs: 10,
-  bandwidthBytesPerS: 1_000_000_000,
-  netTicktimeS: 60,
-  // Calibrated: SIGKILL of a node holding 100,000 processes was seen by its peer after
-  // 31-90 ms (median of the nine R3/R4 runs: 36 ms).
-  resetDelayUs: 36_000,
-  setupUs: 1_000,
-  netSetuptimeMs: 7_000,
-  distBufBusyLimitBytes: 1024 * 1024,
-  autoConnect: 'always' as AutoConnect,
-  preventOverlappingPartitions: true,
-});
 
 /** What the network needs from the world around it. */
 export interface NetHost {
@@ -122,6 +82,7 @@ type Conn = {
 };
 
 export type SendResult = 'queued' | 'dropped';
+
 /** How a connection is asked for: by a send or monitor (`auto`, as dist_auto_connect allows), or by `connect_node` (`explicit`). */
 export type ConnectHow = 'auto' | 'explicit';
 
@@ -270,7 +231,7 @@ export class Network {
       }
       // The reset reaches the peer unless the way to it is cut; then only ticks tell.
       if (this.cut.has(dirKey(node, peer))) this.scheduleDetect(c, node, peer, true);
-      else this.host.kernel.after(this.config.resetDelayUs, this.kClose, 0, { conn: c, peer } satisfies DetectEvent);
+      else this.host.kernel.after(this.config.resetDelayUs + this.latency(node, peer), this.kClose, 0, { conn: c, peer } satisfies DetectEvent);
     }
   }
 
@@ -334,7 +295,7 @@ export class Network {
     const answers = !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     // A live peer completes the handshake; a dead runtime on a reachable host refuses at
     // once (a round trip); a silent peer makes the handshake wait net_setuptime.
-    const delay = reachable ? this.config.setupUs : answers ? 2 * this.latency(from, to) : this.config.netSetuptimeMs * 1000;
+    const delay = reachable ? this.handshakeUs(from, to) : answers ? 2 * this.latency(from, to) : this.config.netSetuptimeMs * 1000;
     c.setupSeq = this.host.kernel.after(delay, this.kSetup, 0, { conn: c, from, to, ok: reachable } satisfies SetupEvent);
     return c;
   }
@@ -528,6 +489,14 @@ export class Network {
     else this.host.unbusy(d.from, d.to);
   }
 
+  /**
+   * How long `from`'s connection to a live `to` takes to come up: the handshake's own time
+   * and its round trips (HANDSHAKE_ROUND_TRIPS) over the link.
+   */
+  handshakeUs(from: string, to: string): number {
+    return this.config.setupUs + HANDSHAKE_ROUND_TRIPS * 2 * this.latency(from, to);
+  }
+
   private latency(from: string, to: string): number {
     return this.latencyOverride.get(pairKey(from, to)) ?? this.config.latencyUs;
   }
@@ -597,40 +566,4 @@ function pairKey(a: string, b: string): string {
 
 function dirKey(from: string, to: string): string {
   return DIR_KEYS.of(from, to);
-}
-
-const DURATION = "durations stop at erlang:send_after's 2^32 - 1 ms";
-/** Each numeric network setting's range, and why it stops there: a duration may not pass send_after's limit, nor a rate make one. */
-const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string; readonly why: string } } = {
-  latencyUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
-  jitterUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
-  resetDelayUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
-  setupUs: { min: 0, open: false, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
-  netSetuptimeMs: { min: 0, open: true, max: 4_294_967_295, unit: 'ms', why: DURATION },
-  netTicktimeS: { min: 0, open: true, max: 4_294_967, unit: 's', why: DURATION },
-  bandwidthBytesPerS: { min: 1000, open: false, max: 1e15, unit: 'bytes/s', why: 'a link of 1000 bytes/s already takes ~70 ms per DOWN; beyond 1e15 the wire time of any message is under the clock\'s µs' },
-  distBufBusyLimitBytes: { min: 0, open: true, max: 1e15, unit: 'bytes', why: 'a buffer of more than 1e15 bytes is no limit' },
-};
-
-/** A network setting's accepted range, as errors and help texts say it. */
-export function netRangeText(key: keyof NetConfig): string | undefined {
-  const r = NET_RANGES[key];
-  if (r === undefined) return undefined;
-  return `a number ${r.open ? `> ${r.min}` : `>= ${r.min}`} and <= ${r.max} ${r.unit}`;
-}
-
-/** Checks every value; throws naming the parameter, its range and why, and the bad value. */
-export function validateNetConfig(c: NetConfig): NetConfig {
-  for (const [key, r] of Object.entries(NET_RANGES) as [keyof NetConfig, NonNullable<(typeof NET_RANGES)[keyof NetConfig]>][]) {
-    const v = c[key] as unknown;
-    const ok = typeof v === 'number' && Number.isFinite(v) && (r.open ? v > r.min : v >= r.min) && v <= r.max;
-    if (!ok) throw new RangeError(`network.${key} must be ${netRangeText(key) as string} (${r.why}), got ${describeValue(v)}`);
-  }
-  if (!['always', 'once', 'never'].includes(c.autoConnect)) {
-    throw new RangeError(`network.autoConnect must be always, once or never, got ${describeValue(c.autoConnect)}`);
-  }
-  if (typeof c.preventOverlappingPartitions !== 'boolean') {
-    throw new RangeError(`network.preventOverlappingPartitions must be true or false, got ${describeValue(c.preventOverlappingPartitions)}`);
-  }
-  return c;
 }

@@ -6,7 +6,7 @@
 // slowest pipelined stage sets the pace, and the margin of the cap absorbs queueing.
 import type { ZenConfig } from '../../core/config.js';
 import type { CostModel } from '../beam/cost.js';
-import type { NetConfig } from '../beam/network.js';
+import type { NetConfig } from '../beam/net_config.js';
 import type { Mode } from './scenario.js';
 
 /** What fails and who gets the DOWNs. */
@@ -48,7 +48,7 @@ export function drainEstimateMs(mode: Mode, c: DrainCase, s: DrainSettings): num
   const bytes = c.downBytes ?? 70;
   // Every subscriber of a node handles its share of DOWNs; counted serially (an upper bound with several).
   const handleMs = (perNode * (s.cost.receiveUs + c.downCostUs + s.cost.perByteUs * bytes)) / 1000;
-  const detectMs = c.cause === 'nodedown' ? s.net.resetDelayUs / 1000 : s.net.latencyUs / 1000;
+  const detectMs = c.cause === 'nodedown' ? (s.net.resetDelayUs + s.net.latencyUs) / 1000 : s.net.latencyUs / 1000;
   if (mode === 'vanilla') {
     // A connection loss fires the monitors at once; a dying process fires its own, exitSignalUs each, in its exit's slices.
     const signalMs = c.cause === 'nodedown' ? (perNode * s.cost.connLossPerMonitorUs) / 1000 : (c.downs * s.cost.exitSignalUs) / 1000;

@@ -4,7 +4,7 @@
 // and the network, at this scenario's values, each with its range).
 import { defaultZenConfig, setZenConfig, ZEN_CONFIG_KEYS, zenConfigExpects } from '../../core/config.js';
 import { defaultCostModel, MAX_COST } from '../beam/cost.js';
-import { defaultNetConfig, netRangeText, type NetConfig } from '../beam/network.js';
+import { defaultNetConfig, netRangeText, type NetConfig } from '../beam/net_config.js';
 import { paramRangeText, resolveParams } from './params.js';
 import { checkCluster } from './runner.js';
 import type { ClusterSpec, Scenario } from './scenario.js';

@@ -10,7 +10,7 @@
 import { ConfigError, defaultZenConfig, describeValue, setZenConfig, type ZenConfig } from '../../core/config.js';
 import { defaultCostModel, setCost, type CostModel } from '../beam/cost.js';
 import { ClockOverflow, type TraceSink } from '../engine/kernel.js';
-import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/network.js';
+import { defaultNetConfig, validateNetConfig, type NetConfig } from '../beam/net_config.js';
 import { checkHostOptions } from '../beam/host.js';
 import { checkNodeOptions } from '../beam/node.js';
 import { checkSeed, InputError, resolveParams, settingValue } from './params.js';

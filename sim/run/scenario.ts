@@ -16,7 +16,7 @@ import type { Target } from '../../core/messages.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
 import { MAX_TIMER_MS } from '../beam/calls.js';
-import type { NetConfig } from '../beam/network.js';
+import type { NetConfig } from '../beam/net_config.js';
 import { checkFootprint } from './footprint.js';
 import { InputError, param, parseParam, type Params, type ParamSpec, type ParamSpecs } from './params.js';
 import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';

@@ -2,7 +2,7 @@
 // and no jitter so expected times can be computed by hand, and a recording behaviour.
 import { atom, type Term } from '../../core/terms.js';
 import type { CostModel } from '../../sim/beam/cost.js';
-import type { NetConfig } from '../../sim/beam/network.js';
+import type { NetConfig } from '../../sim/beam/net_config.js';
 import type { Behaviour, Ctx, DownSignal } from '../../sim/beam/process.js';
 import { World } from '../../sim/beam/world.js';
 import { main } from '../../sim/cli.js';
@@ -71,7 +71,7 @@ export function runUntil(w: World, untilUs: number): void {
 /** Sets up the connection a–b from a and runs until it is up. */
 export function connect(w: World, a: string, b: string): void {
   w.net.ensureConnected(a, b);
-  runUntil(w, w.nowUs + w.net.config.setupUs);
+  runUntil(w, w.nowUs + w.net.handshakeUs(a, b));
   if (!w.net.connected(a, b) || !w.net.connected(b, a)) throw new Error(`connect ${a}–${b} failed`);
 }
 

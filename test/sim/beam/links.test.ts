@@ -241,8 +241,9 @@ test('remote links: a link toward a node that cannot be reached breaks with :noc
   w.at(20_000, () => w.crash(B));
   drain(w);
   assert.equal(exits(log), [
-    [10_000 + w.net.config.setupUs, far.uid, ':noconnection'],
-    [20_000 + w.net.config.resetDelayUs, q.uid, ':noconnection'],
+    // c's host refuses at once (a round trip); b's reset crosses the link.
+    [10_000 + 2 * w.net.config.latencyUs, far.uid, ':noconnection'],
+    [20_000 + w.net.config.resetDelayUs + w.net.config.latencyUs, q.uid, ':noconnection'],
   ]);
 });
 

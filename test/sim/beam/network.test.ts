@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { atom, bin, externalBytes, int, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { Behaviour, DownSignal } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
+import { HANDSHAKE_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import {
   A,
   B,
@@ -148,7 +149,7 @@ test('link: the first send sets the connection up, then goes', () => {
   drain(w);
   assert.equal(
     log.map((g) => g.at),
-    [500 + 3000 + 1 + 80],
+    [500 + 3000 + HANDSHAKE_ROUND_TRIPS * 2 * 80 + 1 + 80], // the handshake's own time and its round trips, then the message
   );
   assert.ok(w.net.connected(A, B) && w.net.connected(B, A));
   assert.equal(w.net.peersOf(A), [B]);
@@ -355,7 +356,7 @@ test('partition: both sides get :noconnection for the monitors they hold across 
 
 // ---- crashes and lost connections --------------------------------------------------------------
 
-test('crash: peers see nodedown after exactly the reset delay', () => {
+test('crash: peers see nodedown after exactly the reset delay and the reset\'s trip', () => {
   for (const resetDelayUs of [36_000, 5_000]) {
     const w = makeWorld({ net: { resetDelayUs } });
     connect(w, A, B);
@@ -363,7 +364,8 @@ test('crash: peers see nodedown after exactly the reset delay', () => {
     w.send(nodeWatcher(w, A, B, wa), atom('watch'));
     w.at(50 * MS, () => w.crash(B));
     drain(w);
-    assert.equal(nodedowns(wa), [{ at: 50 * MS + resetDelayUs, node: B }]);
+    // The reset then crosses the link: the default 50 µs.
+    assert.equal(nodedowns(wa), [{ at: 50 * MS + resetDelayUs + 50, node: B }]);
     assert.not.ok(w.net.connected(A, B));
   }
 });
@@ -414,8 +416,10 @@ test('crash: messages in flight on a lost connection are dropped', () => {
   connect(w, A, B);
   const log: Got[] = [];
   const r = w.spawn(B, recorder(log));
-  w.at(100 * MS, () => w.send(r, int(1), A));
-  w.at(105 * MS, () => w.net.disconnect(A, B));
+  // Times from the connection's set-up (its round trips take 200 ms at this latency).
+  const t0 = w.nowUs;
+  w.at(t0 + 100 * MS, () => w.send(r, int(1), A));
+  w.at(t0 + 105 * MS, () => w.net.disconnect(A, B));
   drain(w);
   assert.equal(log, []);
 
@@ -424,8 +428,8 @@ test('crash: messages in flight on a lost connection are dropped', () => {
   connect(w2, A, B);
   const log2: Got[] = [];
   const ra = w2.spawn(A, recorder(log2));
-  w2.at(100 * MS, () => w2.send(ra, int(1), B));
-  w2.at(105 * MS, () => w2.crash(B));
+  w2.at(t0 + 100 * MS, () => w2.send(ra, int(1), B));
+  w2.at(t0 + 105 * MS, () => w2.crash(B));
   drain(w2);
   assert.equal(log2, []);
 
@@ -434,9 +438,9 @@ test('crash: messages in flight on a lost connection are dropped', () => {
   connect(w3, A, B);
   w3.spawn(B, sleeper, { name: 'echo' });
   const log3: Got[] = [];
-  w3.at(100 * MS, () => w3.send({ name: 'echo', node: B }, int(1), A));
-  w3.at(102 * MS, () => w3.crash(B));
-  w3.at(103 * MS, () => {
+  w3.at(t0 + 100 * MS, () => w3.send({ name: 'echo', node: B }, int(1), A));
+  w3.at(t0 + 102 * MS, () => w3.crash(B));
+  w3.at(t0 + 103 * MS, () => {
     w3.restart(B);
     w3.spawn(B, recorder(log3), { name: 'echo' });
   });
@@ -481,8 +485,9 @@ test('restart: a new creation; old pids stay dead and never equal new ones', () 
   const da = downs(la);
   assert.equal(
     da.map((g) => [g.at, (g.msg.reason as { v: string }).v]),
-    // connection set-up 1000 µs, the monitor signal 1 + 100 µs, the DOWN back 1 + 100 µs
-    [[T + 1000 + 101 + 101, 'noproc']],
+    // connection set-up 500 µs and its 5 round trips of 2 × 100 µs, the monitor signal
+    // 1 + 100 µs, the DOWN back 1 + 100 µs
+    [[T + 500 + 5 * 200 + 101 + 101, 'noproc']],
   );
   assert.is((da[0] as Got & { msg: DownSignal }).msg.object, old);
   assert.equal(

@@ -631,7 +631,7 @@ test('gen call: the callee node down gives {exit, {nodedown, node}}', () => {
   assert.is(first.at, 1000 + 600);
   assert.ok('exit' in first.res && termEquals(first.res.exit, tuple(atom('nodedown'), atom(B))));
 
-  // Crashing while the call is outstanding: noticed after the reset delay.
+  // Crashing while the call is outstanding: noticed after the reset delay and the reset's trip.
   const w2 = makeWorld();
   connect(w2, A, B);
   w2.spawn(B, { handle() {} }, { name: 'srv' }); // never replies
@@ -642,7 +642,7 @@ test('gen call: the callee node down gives {exit, {nodedown, node}}', () => {
   drain(w2);
   assert.is(log2.length, 1);
   const r2 = log2[0] as CallLog[number];
-  assert.is(r2.at, 20_000 + w2.net.config.resetDelayUs);
+  assert.is(r2.at, 20_000 + w2.net.config.resetDelayUs + w2.net.config.latencyUs);
   assert.ok('exit' in r2.res && termEquals(r2.res.exit, tuple(atom('nodedown'), atom(B))));
 });
 

@@ -193,7 +193,7 @@ test('world hooks the checker reads: onExit (with the reason; a crash too) and o
   w.crash(B);
   runUntil(w, w.nowUs + 100_000);
   assert.equal(exits, [`${A}::boom`, `${B}::killed`]);
-  assert.equal(conns, [`1000 ${A}>${B} up`, `1000 ${B}>${A} up`, `${1010 + w.net.config.resetDelayUs} ${A}>${B} down`]);
+  assert.equal(conns, [`1000 ${A}>${B} up`, `1000 ${B}>${A} up`, `${1010 + w.net.config.resetDelayUs + w.net.config.latencyUs} ${A}>${B} down`]);
 });
 
 test('a documented finding: shrunk within its class to a small schedule in a replay file; the command replays it (exit 1; 0 with --allow-known) and writes the trace', async () => {

@@ -14,7 +14,7 @@ import { boundedDistribution, MAX_SERIES_POINTS } from '../../../sim/run/recorde
 import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
 import { summaryTable } from '../../../sim/run/summary.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
-import { defaultNetConfig } from '../../../sim/beam/network.js';
+import { defaultNetConfig } from '../../../sim/beam/net_config.js';
 import { defaultZenConfig } from '../../../core/config.js';
 
 const A = 'a@h';

@@ -312,8 +312,8 @@ test('node death: every monitor of that node fires {:zen_monitor, :nodedown} (ta
   const tc = env.world.nowUs;
   runForMs(env.world, QUIET_MS);
   sameDowns(env.probe.downMsgs(), [...tRefs.map((r) => zenDown(r, t, 'nodedown')), zenDown(oRef, o, 'nodedown')]);
-  // The crash is noticed when the connection reset reaches a (resetDelayUs), then one demand tick.
-  const reset = env.world.net.config.resetDelayUs;
+  // The crash is noticed when the connection reset reaches a (resetDelayUs, then its trip over the link), then one demand tick.
+  const reset = env.world.net.config.resetDelayUs + env.world.net.config.latencyUs;
   for (const d of env.probe.downs()) within(d, tc + reset, tc + reset + INTERVAL + SLACK, 'nodedown');
   assert.equal(cached(env, B), 'unavailable');
   assert.is(env.probe.compatibilityForNode(B), 'incompatible');
@@ -709,7 +709,7 @@ test('connect: a crashed node reads :unavailable once the connection reset reach
   runForMs(env.world, 10);
   env.world.crash(B);
   const tc = env.world.nowUs;
-  const reset = env.world.net.config.resetDelayUs;
+  const reset = env.world.net.config.resetDelayUs + env.world.net.config.latencyUs;
   env.world.kernel.run({ untilUs: tc + reset - 1 });
   assert.equal(cached(env, B), 'compatible', 'not noticed before the reset arrives');
   env.world.kernel.run({ untilUs: tc + reset + 10 });

@@ -10,7 +10,7 @@ import type { Compatibility } from '../../../core/connector.js';
 import type { Target } from '../../../core/messages.js';
 import { atom, int, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { CostModel } from '../../../sim/beam/cost.js';
-import type { NetConfig } from '../../../sim/beam/network.js';
+import type { NetConfig } from '../../../sim/beam/net_config.js';
 import type { Behaviour, CallRequest as SimCallRequest, CallResult, Ctx, DownSignal, Envelope, From, Handling, Steps } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
 import { ZenCluster } from '../../../sim/zen/cluster.js';
