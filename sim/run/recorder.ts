@@ -99,7 +99,12 @@ export type RunResult = {
   network: { messages: number; bytes: number; links: Record<string, { messages: number; bytes: number }> };
   /** Figures of the scenario's own (`run.note`), by name; absent when it recorded none. */
   notes?: Record<string, NoteValue>;
-  /** Every `bucketMs` from the trigger (10 ms; more for a run too long for MAX_SERIES_POINTS buckets), for plots: the subscriber mailbox is the largest in each bucket, memory a sample at its end. */
+  /**
+   * Every `bucketMs` from the trigger (10 ms; more for a run too long for MAX_SERIES_POINTS
+   * buckets: merged two by two as the run goes on past SERIES_KEPT_POINTS, then as needed
+   * at its end), for plots: the subscriber mailbox is the largest in each bucket, memory a
+   * sample at its end.
+   */
   series: {
     bucketMs: number;
     subscriberMailbox: number[];
@@ -107,12 +112,13 @@ export type RunResult = {
     /** Each node's memory by category, sampled with `memoryBytes`. */
     memoryCategories: Record<string, Record<keyof MemoryCategories, number[]>>;
     /**
-     * Each handled :work message's latency, in the order handled; past MAX_SERIES_POINTS
+     * The latency of each :work message `work` counts as handled (sent in the window), in
+     * the order handled; past MAX_SERIES_POINTS
      * messages, that many of their order statistics instead, evenly spaced from the least to
      * the largest (sorted): the distribution, at a bounded size.
      */
     workLatencyMs: number[];
-    /** How many :work messages `workLatencyMs` stands for. */
+    /** How many :work messages `workLatencyMs` stands for (`work.handled`). */
     workMessages: number;
   };
 };
@@ -163,7 +169,11 @@ export class Recorder {
   private readonly baseline = new Map<string, number>();
   /** Per node, the most memory it held since the trigger (since the start before it). */
   private readonly peaks = new Map<string, number>();
-  private readonly mailboxSeries: number[] = [];
+  private mailboxSeries: number[] = [];
+  /** Samples each kept point of the series stands for (doubled as they are halved: halveSeries). */
+  private seriesK = 1;
+  /** Samples in the newest kept point. */
+  private pointSamples = 1;
   private readonly memorySeries = new Map<string, number[]>();
   private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
   /** Each node's categories when it reached its peak (rewritten in place at each new peak: most set-up deliveries are one). */
@@ -292,24 +302,45 @@ export class Recorder {
     const current = mailbox;
     mailbox = Math.max(mailbox, this.bucketMailboxMax);
     this.bucketMailboxMax = current;
-    this.mailboxSeries.push(mailbox);
+    // A sample starts a kept point, or goes into the newest one while it holds fewer than `seriesK`.
+    const fresh = this.pointSamples === this.seriesK;
+    const put = (xs: number[], x: number, merge: (a: number, b: number) => number): void => {
+      if (fresh || xs.length === 0) xs.push(x);
+      else xs[xs.length - 1] = merge(xs[xs.length - 1] as number, x);
+    };
+    put(this.mailboxSeries, mailbox, Math.max);
     for (const node of this.world.nodes.values()) {
       let s = this.memorySeries.get(node.name);
       if (s === undefined) {
         s = [];
         this.memorySeries.set(node.name, s);
       }
-      s.push(node.up ? node.memoryBytes() : 0);
+      put(s, node.up ? node.memoryBytes() : 0, later);
       let c = this.categorySeries.get(node.name);
       if (c === undefined) {
         c = { processes: [], binary: [], ets: [], system: [] };
         this.categorySeries.set(node.name, c);
       }
       const m: MemoryCategories = node.up ? node.memory() : { processes: 0, binary: 0, ets: 0, system: 0 };
-      for (const k of CATEGORY_KEYS) c[k].push(m[k]);
+      for (const k of CATEGORY_KEYS) put(c[k], m[k], later);
     }
+    this.pointSamples = fresh ? 1 : this.pointSamples + 1;
+    if (this.pointSamples === this.seriesK && this.mailboxSeries.length >= SERIES_KEPT_POINTS) this.halveSeries();
     this.trackPeaks();
     if (this.world.kernel.pending() > 0) this.world.kernel.after(SERIES_BUCKET_MS * 1000, this.kSample, 0);
+  }
+
+  /**
+   * Merges the kept series' points two by two (the larger mailbox, the later memory
+   * sample), so a run of any length keeps at most SERIES_KEPT_POINTS of each while it runs.
+   */
+  private halveSeries(): void {
+    const halve = (xs: number[], merge: (g: readonly number[]) => number): number[] => coarsen(xs, 2, merge);
+    this.mailboxSeries = halve(this.mailboxSeries, largest);
+    for (const [name, xs] of this.memorySeries) this.memorySeries.set(name, halve(xs, last));
+    for (const c of this.categorySeries.values()) for (const k of CATEGORY_KEYS) c[k] = halve(c[k], last);
+    this.seriesK *= 2;
+    this.pointSamples = this.seriesK;
   }
 
   result(mode: 'zen' | 'vanilla', end: RunEnd): RunResult {
@@ -323,7 +354,8 @@ export class Recorder {
     // there makes an iterator result per DOWN.
     for (let i = 0; i < times.length; i++) {
       const t = times[i] as number;
-      if (t < t0) {
+      // Without a trigger, every DOWN came before it.
+      if (t < t0 || !triggered) {
         beforeTrigger++;
         continue;
       }
@@ -336,7 +368,9 @@ export class Recorder {
     // of those it got can be told to be theirs, so every expected one is missing.
     const missing = Math.max(0, end.expected - (triggered ? delivered : 0));
     const outOf = delivered + missing;
-    const pct = (p: number) => orNull(ms(this.downTimes.percentile(p, outOf)));
+    // DOWN times count from the trigger: a run without one has none (null).
+    const since = (us: number): number | null => (triggered ? ms(us) : null);
+    const pct = (p: number) => orNull(since(this.downTimes.percentile(p, outOf)));
     const windowEndUs = end.windowMs !== null ? t0 + end.windowMs * 1000 : missing === 0 && delivered > 0 ? this.downTimes.max + 1 : Infinity;
     const work = this.workResult(t0, windowEndUs);
     const pendingWork = work?.queued ?? 0;
@@ -358,9 +392,9 @@ export class Recorder {
         missing,
         beforeTrigger,
         inWindow: end.windowMs === null ? null : countBelow(times, windowEndUs),
-        latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: missing > 0 ? null : orNull(ms(this.downTimes.max)) },
-        firstMs: delivered > 0 ? ms(this.downTimes.min) : null,
-        lastMs: delivered > 0 && missing === 0 ? ms(this.downTimes.max) : null,
+        latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: missing > 0 ? null : orNull(since(this.downTimes.max)) },
+        firstMs: delivered > 0 ? since(this.downTimes.min) : null,
+        lastMs: delivered > 0 && missing === 0 ? since(this.downTimes.max) : null,
         timeline: coarseTimeline(counts),
         sample: this.sample === null ? null : inspectDown(this.sample, this.world),
       },
@@ -369,10 +403,10 @@ export class Recorder {
         count: this.watched.length,
         mailboxPeak: this.watched.reduce((m, pid) => Math.max(m, this.world.proc(pid)?.mailboxPeakSinceMark ?? 0), 0),
       },
-      nodes: this.nodesResult(ms),
+      nodes: this.nodesResult(since),
       network: this.networkResult(),
       ...(this.notes.size > 0 ? { notes: Object.fromEntries(this.notes) } : {}),
-      series: this.seriesResult(),
+      series: this.seriesResult(work?.inWindowUs ?? EMPTY_LATENCIES),
     };
   }
 
@@ -381,17 +415,17 @@ export class Recorder {
    * k at a time (the largest mailbox of the k, the memory sample at their end), so a run of
    * virtual days still makes a document of bounded size.
    */
-  private seriesResult(): RunResult['series'] {
+  private seriesResult(workUs: ArrayLike<number>): RunResult['series'] {
     const k = mergeFactor(this.mailboxSeries.length);
     const categories = (c: Record<keyof MemoryCategories, number[]>) =>
       Object.fromEntries(Object.entries(c).map(([name, xs]) => [name, coarsen(xs, k, last)])) as Record<keyof MemoryCategories, number[]>;
     return {
-      bucketMs: SERIES_BUCKET_MS * k,
+      bucketMs: SERIES_BUCKET_MS * this.seriesK * k,
       subscriberMailbox: coarsen(this.mailboxSeries, k, largest),
       memoryBytes: Object.fromEntries([...this.memorySeries].map(([n, xs]) => [n, coarsen(xs, k, last)])),
       memoryCategories: Object.fromEntries([...this.categorySeries].map(([n, c]) => [n, categories(c)])),
-      workLatencyMs: boundedDistribution(this.workLatencyUs).map((us) => round3(us / 1000)),
-      workMessages: this.workLatencyUs.length,
+      workLatencyMs: boundedDistribution(Array.from(workUs)).map((us) => round3(us / 1000)),
+      workMessages: workUs.length,
     };
   }
 
@@ -399,7 +433,7 @@ export class Recorder {
    * Latency of the :work messages sent in [t0, windowEnd): those handled, and those
    * still queued in a live watched mailbox at the end (ranked above every handled one).
    */
-  private workResult(t0: number, windowEndUs: number): (NonNullable<RunResult['work']> & { queued: number }) | null {
+  private workResult(t0: number, windowEndUs: number): (NonNullable<RunResult['work']> & { queued: number; inWindowUs: ArrayLike<number> }) | null {
     if (!this.workTicked && this.workSentAt.length === 0 && this.workQueued.size === 0) return null;
     const h = new Histogram();
     const inWindow = (sent: number) => sent >= t0 && sent < windowEndUs;
@@ -414,11 +448,12 @@ export class Recorder {
     return {
       handled: h.count,
       queued,
+      inWindowUs: h.values(),
       latencyMs: { p50: ms(h.percentile(50, outOf)), p99: ms(h.percentile(99, outOf)), max: queued > 0 ? null : ms(h.max) },
     };
   }
 
-  private nodesResult(ms: (us: number) => number): RunResult['nodes'] {
+  private nodesResult(since: (us: number) => number | null): RunResult['nodes'] {
     const out: RunResult['nodes'] = {};
     const elapsedUs = Math.max(1, this.world.nowUs);
     for (const node of this.world.nodes.values()) {
@@ -438,7 +473,7 @@ export class Recorder {
           utilization: round3(node.busyUs / (elapsedUs * node.schedulers)),
           coreWaitMs: round3(node.coreWaitUs / 1000),
         },
-        downs: d === undefined ? { delivered: 0, firstMs: null, lastMs: null } : { delivered: d.delivered, firstMs: ms(d.firstUs), lastMs: ms(d.lastUs) },
+        downs: d === undefined ? { delivered: 0, firstMs: null, lastMs: null } : { delivered: d.delivered, firstMs: since(d.firstUs), lastMs: since(d.lastUs) },
       };
     }
     return out;
@@ -493,8 +528,8 @@ function isSmallUid(uid: number): boolean {
 }
 
 /** NaN (no such value) as null. */
-function orNull(x: number): number | null {
-  return Number.isNaN(x) ? null : x;
+function orNull(x: number | null): number | null {
+  return x === null || Number.isNaN(x) ? null : x;
 }
 
 function countBelow(values: ArrayLike<number>, limit: number): number {
@@ -547,6 +582,14 @@ export function boundedDistribution(xs: readonly number[]): readonly number[] {
   const top = sorted.length - 1;
   return Array.from({ length: MAX_SERIES_POINTS }, (_, j) => sorted[Math.round((j * top) / (MAX_SERIES_POINTS - 1))] as number);
 }
+
+const EMPTY_LATENCIES: readonly number[] = [];
+
+/** The series' kept points, at most, while a run goes on: past it, pairs are merged (halveSeries). */
+export const SERIES_KEPT_POINTS = 4 * MAX_SERIES_POINTS;
+
+/** The later of two samples (memory is the sample at a bucket's end). */
+const later = (_a: number, b: number): number => b;
 
 const largest = (g: readonly number[]): number => g.reduce((a, b) => Math.max(a, b));
 const last = (g: readonly number[]): number => g[g.length - 1] as number;

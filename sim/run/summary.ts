@@ -78,7 +78,7 @@ export function warnings(doc: ResultDoc): string[] {
 
 function triggerWarning(r: RunResult): string[] {
   if (r.triggerMs !== null) return [];
-  return [`warning: the ${r.mode} run never reached its trigger (the scenario never called run.trigger()): what it measures after the trigger never happened, and its times count from the run's start`];
+  return [`warning: the ${r.mode} run never reached its trigger (the scenario never called run.trigger()): what it measures after the trigger never happened: its expected DOWNs count as missing, and it has no DOWN times`];
 }
 
 function surplusWarning(r: RunResult): string[] {

@@ -10,7 +10,7 @@ import { atom, bin, type Pid } from '../../../core/terms.js';
 import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
 import { param } from '../../../sim/run/params.js';
 import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
-import { boundedDistribution, MAX_SERIES_POINTS } from '../../../sim/run/recorder.js';
+import { boundedDistribution, MAX_SERIES_POINTS, SERIES_KEPT_POINTS } from '../../../sim/run/recorder.js';
 import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
 import { summaryTable } from '../../../sim/run/summary.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
@@ -212,7 +212,9 @@ test('a run whose trigger never fires says so: no trigger time, its expected DOW
   );
   const r = doc.runs[0];
   assert.ok(r !== undefined);
-  assert.equal([r.triggerMs, r.end, r.truncated, r.downs.delivered, r.downs.expected, r.downs.beforeTrigger], [null, 'no-end', true, 2, 1, 0]);
+  assert.equal([r.triggerMs, r.end, r.truncated, r.downs.delivered, r.downs.expected, r.downs.beforeTrigger], [null, 'no-end', true, 2, 1, 2]);
+  assert.equal([r.downs.latencyMs, r.downs.firstMs, r.downs.lastMs, r.downs.timeline.counts], [{ p50: null, p90: null, p99: null, max: null }, null, null, []], 'no DOWN times without a trigger');
+  assert.equal(r.nodes[A]?.downs, { delivered: 2, firstMs: null, lastMs: null });
   assert.equal([r.downs.missing, r.pending.downs], [1, 1], 'the DOWN expected from the trigger never came: the two delivered are not it');
   const text = summaryTable(doc);
   assert.match(text, /warning: the vanilla run never reached its trigger \(the scenario never called run\.trigger\(\)\)/);
@@ -342,11 +344,15 @@ test('a triggered run that never sets its end, nothing pending, is still cut sho
 });
 
 test('work latency past MAX_SERIES_POINTS messages is kept as that many order statistics: least to largest, the count beside', () => {
-  const sc = tickedKill(1, (run) => run.endAt(200 + MAX_SERIES_POINTS + 5000));
+  const sc = tickedKill(1, (run) => {
+    run.measureFor(MAX_SERIES_POINTS + 5000);
+    run.endAt(200 + MAX_SERIES_POINTS + 6000);
+  });
   const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
   assert.ok(r !== undefined);
   const xs = r.series.workLatencyMs;
   assert.ok(r.series.workMessages > MAX_SERIES_POINTS + 4000, `${r.series.workMessages} :work messages`);
+  assert.is(r.series.workMessages, r.work?.handled, 'the messages work counts: those sent in the window');
   assert.is(xs.length, MAX_SERIES_POINTS);
   for (let i = 1; i < xs.length; i++) assert.ok((xs[i] as number) >= (xs[i - 1] as number), `sorted at ${i}`);
   const least = Math.min(...xs);
@@ -363,6 +369,40 @@ test('every direction of a connection is a link, one that carried nothing at zer
   assert.ok(r !== undefined);
   assert.equal(Object.keys(r.network.links), [`${A}->${B}`, `${B}->${A}`]);
   assert.ok((r.network.links[`${A}->${B}`]?.messages ?? 0) > 0, 'the monitors went a->b');
+});
+
+test('a run longer than SERIES_KEPT_POINTS samples keeps its series bounded while it runs: pairs merged, peaks kept', () => {
+  // 1,700 s after the trigger: 170,000 samples of 10 ms, halved at 80,000 kept points (twice),
+  // ~42,500 points of 40 ms at the end, merged 3 at a time into ~14,167 of 120 ms.
+  let kept = 0;
+  let rec: unknown;
+  const sc = oneNode((run) => {
+    rec = run.recorder;
+    const p = run.world.spawn(A, { handle: (ctx: { cpu(us: number): void }) => ctx.cpu(1000) });
+    run.at(200, () => {
+      run.trigger();
+      run.endAt(200 + 1_700_000);
+    });
+    // A burst of 50 messages at 1,000 s: a mailbox peak the merged series must keep.
+    run.at(1_000_200, () => {
+      for (let i = 0; i < 50; i++) run.world.send(p, atom('x'), A);
+    });
+    run.recorder.watch(p);
+    for (let t = 1000; t < 1_700_200; t += 1000) {
+      run.at(t, () => {
+        kept = Math.max(kept, (rec as { mailboxSeries: number[] }).mailboxSeries.length);
+      });
+    }
+  });
+  const r = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0];
+  assert.ok(r !== undefined);
+  assert.ok(kept <= SERIES_KEPT_POINTS, `at most ${SERIES_KEPT_POINTS} points kept while running, saw ${kept}`);
+  assert.is(r.series.bucketMs, 120);
+  const n = r.series.subscriberMailbox.length;
+  assert.ok(n > 14_150 && n <= 14_167, `${n} points of 120 ms over ~1,700 s`);
+  assert.ok(r.subscribers.mailboxPeak >= 49, `the burst queued ${r.subscribers.mailboxPeak}`);
+  assert.is(Math.max(...r.series.subscriberMailbox), r.subscribers.mailboxPeak, 'the burst\'s peak is kept through the merges');
+  for (const xs of Object.values(r.series.memoryBytes)) assert.is(xs.length, r.series.subscriberMailbox.length);
 });
 
 test('the closed-form drain: dispatcher ticks for a nodedown, the Batcher for remote deaths, the subscriber when slower', () => {
