@@ -180,10 +180,11 @@ function printer(cmd: CheckCommand) {
 
 async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number> {
   const { out, say } = printer(cmd);
+  // Bad input is one line before any output: the export's path is checked first.
+  if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
   const sets = cmd.zen.map(([k, v]) => ` --set zen.${k}=${String(v)}`).join('');
   const flags = `${cmd.arb.faults ? '' : ' --no-faults'}${cmd.arb.racing ? '' : ' --no-racing'}${cmd.shrink ? '' : ' --no-shrink'}${cmd.bail ? ' --bail' : ''}`;
   say(`zensim check --runs ${cmd.runs} --seed ${cmd.seed}${cmd.property !== undefined ? ` --property ${cmd.property}` : ''}${flags}${sets}`);
-  if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
   const progress = new ProgressLine(!cmd.quiet && process.stderr.isTTY === true);
   const report = await runCheck({
     runs: cmd.runs,

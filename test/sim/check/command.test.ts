@@ -87,6 +87,7 @@ const BAD_INVOCATIONS: readonly (readonly [string[], string])[] = [
   [['--replay-inline', 'bm9wZQ'], '--replay-inline: does not decode to a JSON schedule'],
   [['--replay', join(TMP, 'missing.json')], `--replay ${join(TMP, 'missing.json')}: no such file`],
   [['--export-exunit', 'out.txt'], '--export-exunit takes a file name ending in .exs'],
+  [['--runs', '60', '--export-exunit', join(TMP, 'ex', 'o.exs')], `--export-exunit ${join(TMP, 'ex', 'o.exs')}: directory ${join(TMP, 'ex')} does not exist`],
   [['--frobnicate'], 'unknown option --frobnicate (try: zensim --help)'],
 ];
 
