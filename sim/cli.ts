@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { checkCommand, checkOptions, runCheckCommand, type CheckCommand } from './check/command.js';
 import { checkWritable, discardPending, outputName, PendingFile, writeAtomic } from './report/output.js';
-import { InputError, integerFlag, keyValuePairs } from './run/params.js';
+import { commandLine, InputError, integerFlag, keyValuePairs, setFlags } from './run/params.js';
 import { PerfettoRecorder } from './report/perfetto.js';
 import { mergeCommand, mergeOptions, planCommand, planOptions, runMergeCommand, runPlanCommand, type MergeCommand, type PlanCommand } from './plan/command.js';
 import type { PlanHooks } from './plan/pool.js';
@@ -255,7 +255,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
   // progress line or the summary, so a run refused early prints one line only.
   let echoed = false;
   const echo = () => {
-    if (!echoed) say(`zensim run ${cmd.scenario} --seed ${cmd.seed}${cmd.set.map(([k, v]) => ` --set ${k}=${v}`).join('')}\n`);
+    if (!echoed) say(`${commandLine(['zensim', 'run', cmd.scenario, '--seed', String(cmd.seed), ...setFlags(cmd.set)])}\n`);
     echoed = true;
   };
   const tty = process.stderr.isTTY === true;

@@ -22,7 +22,7 @@ import { parseSchedule, scheduleJson, withSettings, type Schedule } from './sche
 import { runCheck, replaySchedule, type CheckReport, type FailureClass, type Progress, type ReplayReport } from './suite.js';
 import { PROPERTY_NAMES, type PropertyName } from './verdict.js';
 import { checkWritable, outputName, PendingFile } from '../report/output.js';
-import { InputError, integerFlag, keyValuePairs, settingValue } from '../run/params.js';
+import { commandLine, InputError, integerFlag, keyValuePairs, setFlags, settingValue } from '../run/params.js';
 
 export { runCheck, replaySchedule } from './suite.js';
 export type { CheckOptions, CheckReport, Example, FailureClass, PropertyOutcome, ReplayReport } from './suite.js';
@@ -182,9 +182,17 @@ async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number>
   const { out, say } = printer(cmd);
   // Bad input is one line before any output: the export's path is checked first.
   if (cmd.exportExunit !== undefined) checkWritable(cmd.exportExunit, '--export-exunit');
-  const sets = cmd.zen.map(([k, v]) => ` --set zen.${k}=${String(v)}`).join('');
-  const flags = `${cmd.arb.faults ? '' : ' --no-faults'}${cmd.arb.racing ? '' : ' --no-racing'}${cmd.shrink ? '' : ' --no-shrink'}${cmd.bail ? ' --bail' : ''}`;
-  say(`zensim check --runs ${cmd.runs} --seed ${cmd.seed}${cmd.property !== undefined ? ` --property ${cmd.property}` : ''}${flags}${sets}`);
+  say(
+    commandLine([
+      ...['zensim', 'check', '--runs', String(cmd.runs), '--seed', String(cmd.seed)],
+      ...(cmd.property !== undefined ? ['--property', cmd.property] : []),
+      ...(cmd.arb.faults ? [] : ['--no-faults']),
+      ...(cmd.arb.racing ? [] : ['--no-racing']),
+      ...(cmd.shrink ? [] : ['--no-shrink']),
+      ...(cmd.bail ? ['--bail'] : []),
+      ...setFlags(cmd.zen.map(([k, v]) => [`zen.${k}`, v])),
+    ]),
+  );
   const progress = new ProgressLine(!cmd.quiet && process.stderr.isTTY === true);
   const report = await runCheck({
     runs: cmd.runs,
@@ -246,7 +254,7 @@ function exportFailures(cmd: CheckCommand, file: string, r: CheckReport, out: (s
     const c = o.classes.find((x) => x.kind === 'new') ?? o.classes[0];
     return c?.example === undefined ? [] : [{ schedule: c.example.schedule, source: c.example.replayFile ?? `check --seed ${cmd.seed}`, property: o.name }];
   });
-  for (const f of writeExunitExports(file, failed)) out(`ExUnit test: ${f}  (mix test ${f})`);
+  for (const f of writeExunitExports(file, failed)) out(`ExUnit test: ${f}  (${commandLine(['mix', 'test', f])})`);
   if (failed.length === 0) say(`no property failed: no ExUnit test written to ${file}`);
 }
 
@@ -259,7 +267,7 @@ function exampleLines(c: FailureClass): string[] {
   if (c.kind === 'known' || e.why !== c.why) lines.push(`  this example: ${e.why}`);
   lines.push(`${e.minimal ? `minimal schedule (${e.shrinks} shrinks)` : e.shrinks > 0 ? `schedule (shrinking stopped after ${e.shrinks} shrinks)` : 'schedule (not shrunk)'}: ${scheduleJson(e.schedule)}`);
   lines.push(`replay: ${e.command}`);
-  if (e.replayFile !== undefined) lines.push(`  (or anywhere: npx zensim check${c.property !== undefined ? ` --property ${c.property}` : ''} --replay-inline ${e.inline})`);
+  if (e.replayFile !== undefined) lines.push(`  (or anywhere: ${commandLine(['npx', 'zensim', 'check', ...(c.property !== undefined ? ['--property', c.property] : []), '--replay-inline', e.inline])})`);
   if (e.writeError !== undefined) lines.push(`note: ${e.writeError}; replay it with the inline form above`);
   return lines;
 }
@@ -319,7 +327,7 @@ async function replayCommand(cmd: CheckCommand, source: { file: string } | { inl
   if (cmd.trace !== undefined && stop.code === undefined) say(`trace: ${cmd.trace}`);
   if (cmd.exportExunit !== undefined && stop.code === undefined) {
     const from = 'file' in source ? source.file : '--replay-inline';
-    for (const f of writeExunitExports(cmd.exportExunit, [{ schedule, source: from, property: cmd.property }])) say(`ExUnit test: ${f}  (mix test ${f})`);
+    for (const f of writeExunitExports(cmd.exportExunit, [{ schedule, source: from, property: cmd.property }])) say(`ExUnit test: ${f}  (${commandLine(['mix', 'test', f])})`);
   }
   if (stop.code !== undefined) return stop.code;
   return rep.ok || (onlyKnown && cmd.allowKnown) ? 0 : 1;

@@ -26,6 +26,7 @@ import { CRASHED_REPLAYABLE, runSchedule, type RunOptions } from './run.js';
 import { scheduleJson, withSettings, type Schedule } from './schedule.js';
 import type { Property, PropertyName, Verdict } from './verdict.js';
 import { makeDirs, writeAtomic, writeError as fileWriteError } from '../report/output.js';
+import { commandLine } from '../run/params.js';
 import type { ComponentSteps } from '../zen/cluster.js';
 
 export type CheckOptions = {
@@ -338,9 +339,9 @@ function describeExample(c: FailureClass, s: Schedule, why: string, shrinks: num
       writeError = fileWriteError(file, e).message;
     }
   }
-  const prop = c.property !== undefined ? ` --property ${c.property}` : '';
-  const source = replayFile !== undefined ? `--replay ${replayFile}` : `--replay-inline ${inline}`;
-  return { why, schedule: s, shrinks, minimal, replayFile, writeError, command: `npx zensim check${prop} ${source} --trace trace.jsonl`, inline };
+  const prop = c.property !== undefined ? ['--property', c.property] : [];
+  const source = replayFile !== undefined ? ['--replay', replayFile] : ['--replay-inline', inline];
+  return { why, schedule: s, shrinks, minimal, replayFile, writeError, command: commandLine(['npx', 'zensim', 'check', ...prop, ...source, '--trace', 'trace.jsonl']), inline };
 }
 
 // ---- one schedule --------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // constraints.ts and recommend.ts compute what the report shows from `sweep.json` and
 // the result lines alone, sorted by job order, so merged shards give the same report.
 import { createHash } from 'node:crypto';
-import { InputError } from '../run/params.js';
+import { commandLine, InputError, setFlags } from '../run/params.js';
 import type { RunResult } from '../run/recorder.js';
 import type { ResultDoc } from '../run/runner.js';
 
@@ -209,27 +209,22 @@ export function parseResults(text: string, jobsById: ReadonlyMap<string, Job>): 
 
 // ---- commands -----------------------------------------------------------------------------
 
-/** Quotes a shell word when it needs it. */
-export function shellWord(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
 /** The `zensim run` command of one point (`seed` given, or `--seed S`). */
 export function runCommandLine(sweep: SweepDef, p: Pick<Point, 'settings'>, seed?: number): string {
-  const sets = [...sweep.set, ...p.settings].map(([k, v]) => ` --set ${shellWord(`${k}=${v}`)}`).join('');
-  return `npx zensim run ${shellWord(sweep.scenario)} --seed ${seed ?? 'S'}${sets}`;
+  return commandLine(['npx', 'zensim', 'run', sweep.scenario, '--seed', String(seed ?? 'S'), ...setFlags([...sweep.set, ...p.settings])]);
 }
 
 /** The `zensim plan` command that reproduces the whole sweep. */
 export function planCommandLine(sweep: SweepDef): string {
-  const w = [`npx zensim plan ${shellWord(sweep.scenario)}`];
-  for (const a of sweep.vary) w.push(`--vary ${shellWord(`${a.key}=${a.values.join(',')}`)}`);
-  for (const [k, v] of sweep.set) w.push(`--set ${shellWord(`${k}=${v}`)}`);
-  w.push(`--seeds ${sweep.seeds}`);
-  if (sweep.seedBase !== 1) w.push(`--seed-base ${sweep.seedBase}`);
-  for (const c of sweep.constraints) w.push(`--constraint ${shellWord(c)}`);
-  if (sweep.allowMissing === true) w.push('--allow-missing');
-  return w.join(' ');
+  return commandLine([
+    ...['npx', 'zensim', 'plan', sweep.scenario],
+    ...sweep.vary.flatMap((a) => ['--vary', `${a.key}=${a.values.join(',')}`]),
+    ...setFlags(sweep.set),
+    ...['--seeds', String(sweep.seeds)],
+    ...(sweep.seedBase !== 1 ? ['--seed-base', String(sweep.seedBase)] : []),
+    ...sweep.constraints.flatMap((c) => ['--constraint', c]),
+    ...(sweep.allowMissing === true ? ['--allow-missing'] : []),
+  ]);
 }
 
 export function round6(x: number): number {

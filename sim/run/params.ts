@@ -1,6 +1,7 @@
 // Typed scenario parameters: a default, a kind and a range for each, parsed from
 // `--set key=value` text or taken from code, and validated the same way, so bad input
-// ends in one clear line naming the key and the value.
+// ends in one clear line naming the key and the value. Also the command-line flags the
+// commands share, and the command lines they print back, quoted for a shell.
 import { describeValue } from '../../core/config.js';
 
 export type ParamSpec =
@@ -128,6 +129,21 @@ export function keyValuePairs(list: unknown, flag: string, form = 'key=value'): 
   const twice = pairs.find(([k], i) => pairs.findIndex(([other]) => other === k) !== i);
   if (twice !== undefined) throw new InputError(`${flag} ${twice[0]} is given more than once`);
   return pairs;
+}
+
+/** The `--set key=value` words of `pairs`, in order (keyValuePairs read back). */
+export function setFlags(pairs: readonly (readonly [string, unknown])[]): string[] {
+  return pairs.flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
+}
+
+/** A word of a printed command, quoted for a POSIX shell when it needs it (`'my fan.ts'`). */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A command to print, every word quoted as it needs: pasted into a shell, it runs as printed. */
+export function commandLine(words: readonly string[]): string {
+  return words.map(shellWord).join(' ');
 }
 
 /** An integer flag from its text (read as a string, so that a flag without its value is refused), `fallback` when absent. */

@@ -1,13 +1,13 @@
 // The command line: `parseArgs` is pure and tested directly; `main` turns bad input into
 // one line on stderr and exit code 2, before any output, and leaves no file behind.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main, parseArgs, progressDue, progressLine } from '../../sim/cli.js';
-import { InputError } from '../../sim/run/params.js';
+import { commandLine, InputError } from '../../sim/run/params.js';
 
 const herd = new URL('../../scenarios/herd.ts', import.meta.url).pathname;
 
@@ -130,6 +130,26 @@ test('--json - puts only the document on stdout; the summary goes to stderr', as
   assert.is(doc.scenario, 'herd');
   assert.match(r.err, /^zensim run .*herd\.ts --seed 1 --set targets=200 --set work=false\n/);
   assert.match(r.err, /DOWNs delivered \/ expected +200 \/ 200 +200 \/ 200/);
+});
+
+test('the command printed for replaying a run quotes what a shell would split: a path with spaces, a value with a quote', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'zensim-cli-')), 'sp ace');
+  mkdirSync(dir);
+  try {
+    const file = join(dir, "it's my fan.ts");
+    writeFileSync(
+      file,
+      `import { defineScenario, param } from 'zensim';
+export default defineScenario({ name: 'spaced', description: 'd', params: { label: param.enum('x', ['x', "a b's"], 'text') }, cluster: () => ({ nodes: [{ name: 'a@h' }] }), script: (run) => run.endAt(200) });
+`,
+    );
+    const r = await cli(['run', file, '--set', "label=a b's", '--set', 'mode=zen', '--json', '-']);
+    assert.is(r.code, 0, r.err);
+    assert.ok(r.err.startsWith(`zensim run '${dir}/it'\\''s my fan.ts' --seed 1 --set 'label=a b'\\''s' --set mode=zen\n`), r.err);
+    assert.is(commandLine(['npx', 'zensim', 'run', '/tmp/sp ace/my fan.ts', '--seed', '1']), "npx zensim run '/tmp/sp ace/my fan.ts' --seed 1");
+  } finally {
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
 });
 
 test('--version, -h, and run <scenario> --help listing its parameters with defaults, ranges and descriptions', async () => {

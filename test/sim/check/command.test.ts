@@ -5,7 +5,7 @@
 // a crashing run is a failure of its own; documented findings exit 1 unless
 // --allow-known; a read-only folder still prints the schedule; an interrupted check
 // prints what it found; progress shows on a terminal.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -198,7 +198,7 @@ test('world hooks the checker reads: onExit (with the reason; a crash too) and o
 });
 
 test('a documented finding: shrunk within its class to a small schedule in a replay file; the command replays it (exit 1; 0 with --allow-known) and writes the trace', async () => {
-  const replays = dir('replays');
+  const replays = dir('re plays');
   const report = await runCheck({ property: 'no-leaks-when-quiet', runs: F2_RUNS, seed: 1, replayDir: replays });
   assert.not.ok(report.clean);
   assert.ok(report.ok, 'only documented findings: no new failure');
@@ -208,7 +208,7 @@ test('a documented finding: shrunk within its class to a small schedule in a rep
   const e = c.example;
   assert.ok(e.minimal && e.schedule.steps.length <= 3, `shrunk to ${e.schedule.steps.length} steps: ${scheduleJson(e.schedule)}`);
   assert.ok(e.replayFile !== undefined && existsSync(e.replayFile));
-  assert.is(e.command, `npx zensim check --property no-leaks-when-quiet --replay ${e.replayFile} --trace trace.jsonl`);
+  assert.is(e.command, `npx zensim check --property no-leaks-when-quiet --replay '${e.replayFile}' --trace trace.jsonl`, 'the path quoted for a shell');
   const fromFile = await loadReplay({ file: e.replayFile });
   assert.equal(fromFile, e.schedule);
   assert.equal(await loadReplay({ inline: e.inline }), e.schedule);
@@ -239,8 +239,12 @@ test('the suite command: documented findings only exit 1, or 0 with --allow-know
   assert.is(Number(line[1]) + known, F2_RUNS, 'every run passed or failed as documented (one finding a run here)');
   const per = findings.map(([id, k]) => `${id} ${k}`).join(', ');
   assert.match(strict.out, new RegExp(`^result: ${F2_RUNS} runs completed, 0 crashed, 0 with new failures, ${known} with documented findings only \\(${per}\\)$`, 'm'));
-  const allowed = await cli([...args, '--allow-known'], { cwd });
+  const exdir = join(cwd, 'ex dir');
+  mkdirSync(exdir);
+  const exs = join(exdir, 'x.exs');
+  const allowed = await cli([...args, '--allow-known', '--export-exunit', exs], { cwd });
   assert.is(allowed.code, 0, allowed.out);
+  assert.ok(allowed.out.includes(`\nExUnit test: ${exs}  (mix test '${exs}')\n`), `the mix command quoted for a shell: ${allowed.out}`);
   const passing = await cli(['check', '--runs', '3', '--property', 'dispatcher-rate-bounded', '--quiet'], { cwd });
   assert.is(passing.code, 0, passing.out + passing.err);
   assert.equal([passing.out, passing.err], ['', ''], '--quiet: nothing when every property holds');

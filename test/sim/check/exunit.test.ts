@@ -6,7 +6,7 @@
 // library lacks fails here. Elixir comes from Debian's `elixir` package (.ci/run installs
 // it); all generated files are compiled by one `elixir` invocation.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -120,10 +120,12 @@ test('the checked-in exports (each finding\'s; two golden schedules\' own parts)
 });
 
 test('zensim check --replay FILE --export-exunit OUT.exs writes the test; a bad name is refused with one line', async () => {
-  const out = join(TMP, 'race.exs');
+  mkdirSync(join(TMP, 'ex dir'));
+  const out = join(TMP, 'ex dir', 'race.exs');
   const r = await cli(['check', '--replay', 'docs/findings/flush-race.json', '--property', 'no-down-after-flush', '--export-exunit', out]);
   assert.is(r.code, 1, 'the replay still fails (F1)');
-  assert.ok(r.out.includes(`ExUnit test: ${out}`));
+  assert.ok(r.out.includes(`ExUnit test: ${out}  (mix test '${out}')\n`), r.out);
+  assert.ok(exportExunit(load('docs/findings/flush-race.json'), { source: 'x', file: 'my race.exs' }).includes("\n# Run it in a Mix project that depends on zen_monitor 2.1:  mix test 'my race.exs'\n"), 'the header quotes it too');
   assert.ok(readFileSync(out, 'utf8').includes('defmodule ZensimExport.RaceTest do'));
   const bad = await cli(['check', '--replay', 'docs/findings/flush-race.json', '--export-exunit', join(TMP, 'race.ex')]);
   assert.is(bad.code, 2);
