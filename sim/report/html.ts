@@ -3,8 +3,10 @@
 // time, so the file opens offline, in any browser, years from now (a Content Security
 // Policy in the page forbids anything else). Contents: the run's identity (scenario,
 // seed, traceHash), its parameters and configuration (collapsible), the summary table
-// the terminal prints, four charts with vanilla and zen overlaid (DOWN deliveries,
-// the subscriber's mailbox, node memory, work latency CDF), and per-node figures.
+// the terminal prints with its warnings, the scenario's notes (`run.note`, each value in
+// full, where the terminal shortens a long one), four charts with vanilla and zen
+// overlaid (DOWN deliveries, the subscriber's mailbox, node memory, work latency CDF),
+// and per-node figures.
 import type { RunResult } from '../run/recorder.js';
 import type { ResultDoc } from '../run/runner.js';
 import { ROWS, warnings } from '../run/summary.js';
@@ -53,6 +55,7 @@ export function renderReport(doc: ResultDoc): string {
 `);
   parts.push(settingsSection(doc));
   parts.push(summarySection(doc));
+  parts.push(notesSection(doc));
   parts.push(`<section class="charts">
 <h2>Charts</h2>
 <p class="note">Time runs from each run's trigger${
@@ -111,6 +114,20 @@ ${doc.runs.length === 0 ? '<p class="empty">This document has no runs.</p>' : `<
 ${body}
 </tbody></table>`}
 ${warnings(doc).map((w) => `<p class="warning"><b>${esc(w)}</b></p>`).join('\n')}
+</section>
+`;
+}
+
+/** The scenario's own figures (`run.note`), per mode, each value in full (the terminal shortens long ones); none: nothing. */
+function notesSection(doc: ResultDoc): string {
+  const rows = doc.runs.flatMap((r) => Object.entries(r.notes ?? {}).map(([k, v]) => `<tr><td>${modeTag(r.mode)}</td><th>${esc(k)}</th><td>${esc(valueText(v))}</td></tr>`));
+  if (rows.length === 0) return '';
+  return `<section>
+<h2>Scenario notes</h2>
+<p class="note">What the scenario recorded with <code>run.note</code> (<code>runs[].notes</code> in the result document).</p>
+<table class="notes"><thead><tr><th>mode</th><th>note</th><th>value</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
 </section>
 `;
 }
@@ -597,6 +614,11 @@ table.summary td, table.nodes td { text-align: right; white-space: nowrap; }
 table.summary tbody th, table.nodes tbody th { text-align: left; font-weight: 500; }
 table.summary thead th, table.nodes thead th { background: var(--panel); text-align: right; }
 table.nodes thead th { font-weight: 600; }
+table.notes { border: 1px solid var(--line); max-width: 100%; }
+table.notes th, table.notes td { border-bottom: 1px solid var(--line); padding: 6px 14px; text-align: left; vertical-align: top; }
+table.notes thead th { background: var(--panel); }
+table.notes tbody th { font-weight: 500; white-space: nowrap; }
+table.notes tbody td:last-child { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 18px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 8px; background: var(--bg); }
 svg.chart { display: block; width: 100%; max-width: ${W}px; height: auto; margin: 0 auto; font-size: 12px; }

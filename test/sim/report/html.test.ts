@@ -14,6 +14,7 @@ import type { RunResult } from '../../../sim/run/recorder.js';
 import { CHARTS, downsampleMax, esc, fmtTick, MAX_POINTS, MODE_COLOURS, renderReport, timeWindow } from '../../../sim/report/html.js';
 import { runScenario, type ResultDoc } from '../../../sim/run/runner.js';
 import { A, B, tinyHerd } from '../run/tiny_herd.js';
+import componentRestart from '../../../scenarios/component_restart.js';
 
 const NASTY = `<b>"tiny" & 'herd'</b>`;
 
@@ -117,6 +118,38 @@ test('work latency spanning decades gets a log axis', () => {
   assert.match(svg, /latency \(ms\), log/);
   for (const t of ['>1<', '>10<', '>100<', '>1000<']) assert.ok(svg.includes(t), `decade tick ${t}`);
   for (const n of pathPoints(svg)) assert.ok(n <= MAX_POINTS);
+});
+
+/** The notes table's rows, as `mode|key|value` with the value's text unescaped. */
+function noteRows(page: string): string[] {
+  const table = page.match(/<table class="notes">[\s\S]*?<\/table>/)?.[0] ?? '';
+  const unesc = (s: string) => s.replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e] as string);
+  return [...table.matchAll(/<tr><td><span class="mode"[^>]*><i><\/i>(\w+)<\/span><\/td><th>([^<]*)<\/th><td>([^<]*)<\/td><\/tr>/g)].map((m) => `${m[1]}|${unesc(m[2] as string)}|${unesc(m[3] as string)}`);
+}
+
+test("the scenario's notes (run.note): per mode, each value in full and escaped; no section without notes", () => {
+  assert.not.ok(html.includes('Scenario notes'), 'the tiny herd notes nothing');
+  const d = structuredClone(doc);
+  const long = Array.from({ length: 60 }, (_, i) => `T${i}`);
+  (d.runs[0] as RunResult).notes = { lost: 'none' };
+  (d.runs[1] as RunResult).notes = { [NASTY]: NASTY, targets: long, recoveryMs: null };
+  const page = renderReport(d);
+  assert.not.ok(page.includes(NASTY), 'escaped');
+  assert.equal(noteRows(page), ['vanilla|lost|none', `zen|${NASTY}|${NASTY}`, `zen|targets|${JSON.stringify(long)}`, 'zen|recoveryMs|null']);
+  assert.ok(page.indexOf('<h2>Scenario notes</h2>') > page.indexOf('<h2>Summary</h2>') && page.indexOf('<h2>Scenario notes</h2>') < page.indexOf('<h2>Charts</h2>'), 'under the summary, as the terminal prints them');
+});
+
+test('component_restart (the connector killed, b SIGKILLed): the report has the notes the terminal prints, the long one in full', () => {
+  const d = runScenario(componentRestart as never, { params: { kill: 'connector', ending: 'node' } });
+  const rows = noteRows(renderReport(d));
+  assert.equal(rows, [
+    'vanilla|downs|{"T1":[{"reason":":noconnection","msAfterKill":1536.002}],"T2":[{"reason":":noconnection","msAfterKill":1536.003}],"T3":[{"reason":":noconnection","msAfterKill":6500.104}]}',
+    'vanilla|lost|none',
+    'zen|downs|{"T1":[],"T2":[],"T3":[]}',
+    'zen|lost|T1, T2, T3',
+    'zen|compatibility|[":compatible / :compatible"]',
+    'zen|recoveryMs|null',
+  ]);
 });
 
 test('a single-mode document and a run without work render, saying "no data"', () => {
