@@ -104,8 +104,8 @@ export class World {
    * in here); a generator handler's once it has ended, or blocked in a call.
    */
   onSlice: ((p: Proc, startUs: number, durUs: number, msg: unknown) => void) | undefined;
-  /** Called as a process begins handling a message, before its handler runs (checkers hook in here; observe only). */
-  onSliceStart: ((p: Proc, startUs: number, msg: unknown) => void) | undefined;
+  /** Called as a process begins handling a message, before its handler runs from CPU time `cursorUs` (checkers and trace writers hook in here; observe only). */
+  onSliceStart: ((p: Proc, startUs: number, msg: unknown, cursorUs: number) => void) | undefined;
   /** Called by a scenario's faults (crash, restart, partition, heal) and its trigger. */
   onFault: ((name: string, detail: string) => void) | undefined;
   /** Called when a process dies, with its exit reason (checkers hook in here; observe only). */
@@ -411,7 +411,7 @@ export class World {
     const startUs = this.kernel.nowUs;
     const cursorUs = p.runState().runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
     p.signalDebtUs = 0;
-    this.onSliceStart?.(p, startUs, msg);
+    this.onSliceStart?.(p, startUs, msg, cursorUs);
     const blocked = p.slice;
     if (blocked !== null) {
       // A generator handler blocked in a call or a receive: this is its result.

@@ -2,8 +2,9 @@
 // {"traceEvents": [...], "displayTimeUnit": "ms"}) that the Perfetto UI and
 // chrome://tracing open. One track group per simulated node and mode, one track per
 // process; every handled message is a complete slice ("X", name = message kind, ts and
-// dur in virtual µs); DOWN deliveries into a subscriber's mailbox are instant events on
-// its track (ZenMonitor's internal DOWNs are left out); faults (crash, restart,
+// dur in virtual µs); a subscriber's DOWNs are instant events on its track when it
+// handled each (its handler's CPU time, as the result document's DOWN times count them;
+// not their arrival in its mailbox), ZenMonitor's internal DOWNs left out; faults (crash, restart,
 // partition, heal) and the trigger are global instant events. Events are streamed to
 // the sink as they happen, so a big run does not hold its trace in memory; slices and
 // DOWNs stop being recorded past `maxSlices` (faults are kept) and the file says so.
@@ -25,7 +26,14 @@ export const DEFAULT_MAX_SLICES = 2_000_000;
 /** Track group (pid) offset of each further run of a `mode: both` scenario. */
 export const RUN_PID_OFFSET = 1000;
 
-type Attached = { world: World; mode: Mode; run: number; seen: Map<number, Proc> };
+type Attached = {
+  world: World;
+  mode: Mode;
+  run: number;
+  seen: Map<number, Proc>;
+  /** Per process (uid) handling a subscriber DOWN, when its handler took it: marked once the slice is written. */
+  downAtUs: Map<number, number>;
+};
 
 /**
  * Records the worlds it is attached to (one per mode) into one trace. Track groups:
@@ -55,23 +63,24 @@ export class PerfettoRecorder {
   /** Hooks into `world` (before it runs); pass as `runScenario`'s `attach`. */
   attach(world: World, mode: Mode): void {
     if (this.finished) throw new Error('PerfettoRecorder: attach after finish');
-    const a: Attached = { world, mode, run: this.runs.length, seen: new Map() };
+    const a: Attached = { world, mode, run: this.runs.length, seen: new Map(), downAtUs: new Map() };
     this.runs.push(a);
     const pidBase = 1 + a.run * RUN_PID_OFFSET;
-    // DOWN deliveries come through `world.onDeliver` (the run's recorder chains to it).
-    const prev = world.onDeliver;
-    world.onDeliver = (p, msg) => {
-      if (prev !== undefined) prev(p, msg);
-      if (isSubscriberDown(p, msg)) this.downDelivered(a, pidBase, p);
+    // A DOWN's time is its handling's: the handler's CPU time as it starts, read as
+    // `ctx.nowUs()` reads it there (rounded up to a whole µs), as the run's recorder does.
+    world.onSliceStart = (p, _startUs, msg, cursorUs) => {
+      if (isSubscriberDown(p, msg)) a.downAtUs.set(p.uid, Math.ceil(cursorUs));
     };
     world.onSlice = (p, startUs, durUs, msg) => {
+      const downAtUs = a.downAtUs.get(p.uid);
+      a.downAtUs.delete(p.uid);
       if (this.recorded >= this.maxSlices) return this.drop(world, a);
       this.recorded++;
       if (!a.seen.has(p.uid)) a.seen.set(p.uid, p);
-      const node = world.nodes.get(p.pid.node);
-      this.event(
-        `{"ph":"X","name":${JSON.stringify(sliceName(msg))},"ts":${startUs},"dur":${durUs},"pid":${pidBase + (node?.index ?? 0)},"tid":${p.uid + 1}}`,
-      );
+      const pid = pidBase + (world.nodes.get(p.pid.node)?.index ?? 0);
+      this.event(`{"ph":"X","name":${JSON.stringify(sliceName(msg))},"ts":${startUs},"dur":${durUs},"pid":${pid},"tid":${p.uid + 1}}`);
+      // After its slice, so that each track's events stay in time order in the file.
+      if (downAtUs !== undefined) this.downHandled(world, a, pid, p, downAtUs);
     };
     world.onFault = (name, detail) => {
       this.faults++;
@@ -117,12 +126,10 @@ export class PerfettoRecorder {
     this.out.write(`\n],"otherData":${JSON.stringify(other)}}\n`);
   }
 
-  private downDelivered(a: Attached, pidBase: number, p: Proc): void {
-    if (this.recorded >= this.maxSlices) return this.drop(a.world, a);
+  private downHandled(world: World, a: Attached, pid: number, p: Proc, atUs: number): void {
+    if (this.recorded >= this.maxSlices) return this.drop(world, a);
     this.recorded++;
-    if (!a.seen.has(p.uid)) a.seen.set(p.uid, p);
-    const node = a.world.nodes.get(p.pid.node);
-    this.event(`{"ph":"i","s":"t","cat":"down","name":"DOWN delivered","ts":${a.world.nowUs},"pid":${pidBase + (node?.index ?? 0)},"tid":${p.uid + 1}}`);
+    this.event(`{"ph":"i","s":"t","cat":"down","name":"DOWN delivered","ts":${atUs},"pid":${pid},"tid":${p.uid + 1}}`);
   }
 
   /** Past the cap: counts, and marks the moment once with a global instant. */

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main } from '../../../sim/cli.js';
-import { PerfettoRecorder, sliceName } from '../../../sim/report/perfetto.js';
-import { runScenario, type RunOptions } from '../../../sim/run/runner.js';
+import { PerfettoRecorder, RUN_PID_OFFSET, sliceName } from '../../../sim/report/perfetto.js';
+import { runScenario, type ResultDoc, type RunOptions } from '../../../sim/run/runner.js';
 import { A, B, CRASH_MS, tinyHerd } from '../run/tiny_herd.js';
 
 const tiny = tinyHerd();
@@ -16,13 +16,13 @@ const tiny = tinyHerd();
 type Ev = { ph: string; name: string; ts?: number; dur?: number; pid: number; tid: number; s?: string; cat?: string; args?: Record<string, unknown> };
 type Trace = { traceEvents: Ev[]; displayTimeUnit: string; otherData: Record<string, unknown> };
 
-function record(opts: RunOptions = {}, maxSlices?: number): { trace: Trace; text: string; traceHash: string } {
+function record(opts: RunOptions = {}, maxSlices?: number): { trace: Trace; text: string; traceHash: string; doc: ResultDoc } {
   const chunks: string[] = [];
   const rec = new PerfettoRecorder({ write: (s) => void chunks.push(s) }, maxSlices !== undefined ? { maxSlices } : {});
   const doc = runScenario(tiny, { ...opts, attach: (w, m) => rec.attach(w, m) });
   rec.finish();
   const text = chunks.join('');
-  return { trace: JSON.parse(text) as Trace, text, traceHash: doc.traceHash };
+  return { trace: JSON.parse(text) as Trace, text, traceHash: doc.traceHash, doc };
 }
 
 const full = record();
@@ -110,6 +110,23 @@ test('DOWN deliveries to the subscriber are instants on its track, one per targe
     assert.is(d.s, 't');
     assert.ok(subTracks.has(`${d.pid}/${d.tid}`));
     assert.ok((d.ts as number) >= CRASH_MS * 1000);
+  }
+});
+
+test("DOWN marks are at the subscriber's handling of each DOWN, the result's DOWN times: first, last and every 100 ms count the same", () => {
+  for (const [i, r] of full.doc.runs.entries()) {
+    const pid = 1 + i * RUN_PID_OFFSET;
+    const triggerUs = (r.triggerMs as number) * 1000;
+    const marks = full.trace.traceEvents.filter((e) => e.cat === 'down' && e.pid >= pid && e.pid < pid + RUN_PID_OFFSET).map((e) => (e.ts as number) - triggerUs);
+    assert.is(marks.length, r.downs.delivered, r.mode);
+    assert.is(Math.min(...marks) / 1000, r.downs.firstMs, `${r.mode} first`);
+    assert.is(Math.max(...marks) / 1000, r.downs.lastMs, `${r.mode} last`);
+    const counts = new Array<number>(r.downs.timeline.counts.length).fill(0);
+    for (const us of marks) {
+      const b = Math.floor(us / 1000 / r.downs.timeline.bucketMs);
+      counts[b] = (counts[b] ?? 0) + 1;
+    }
+    assert.equal(counts, r.downs.timeline.counts, `${r.mode} timeline`);
   }
 });
 
