@@ -11,10 +11,13 @@
 // on its own from its first run, by fast-check replaying that run (its `path`) and
 // keeping only schedules of the same class, so shrinking never trades one failure for
 // another. The shrunk schedule is written, normalized (replay files name only what
-// exists), to a replay file.
+// exists), to a replay file named for its class, the seed and a hash of its content:
+// the same schedule, the same file; checks with other options in the same folder never
+// overwrite another's.
 //
 // Rules: same seed, same schedules, same verdicts; the pass can be stopped between runs
 // (`shouldStop`), and then reports what it did, shrinking what it has with what it has.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Arbitrary } from 'fast-check';
 import type { ArbOptions } from './arbitraries.js';
@@ -45,7 +48,7 @@ export type CheckOptions = {
   shrink?: boolean;
   /** Stop the pass at the first run with a new failure or a crash (default false). */
   bail?: boolean;
-  /** Where replay files go (default `.zensim`); null writes none. */
+  /** Where replay files go (default `.zensim`; `check-<property>-<class>-seed<S>-<content hash>.json`); null writes none. */
   replayDir?: string | null;
   /** Called after each run of the pass and each shrink step; the command shows progress and lets signals land here. */
   tick?: (p: Progress) => void | Promise<void>;
@@ -330,10 +333,12 @@ function describeExample(c: FailureClass, s: Schedule, why: string, shrinks: num
   let replayFile: string | undefined;
   let writeError: string | undefined;
   if (o.replayDir !== null) {
-    const file = join(o.replayDir, `check-${c.property ?? 'crash'}-${c.key.startsWith('crash:') ? 'crash' : c.key.replace(/^(known|new):/, '')}-seed${o.seed}.json`);
+    const text = `${json}\n`;
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
+    const file = join(o.replayDir, `check-${c.property ?? 'crash'}-${c.key.startsWith('crash:') ? 'crash' : c.key.replace(/^(known|new):/, '')}-seed${o.seed}-${hash}.json`);
     try {
       makeDirs(o.replayDir);
-      writeAtomic(file, `${json}\n`);
+      writeAtomic(file, text);
       replayFile = file;
     } catch (e) {
       writeError = fileWriteError(file, e).message;

@@ -5,6 +5,7 @@
 // a crashing run is a failure of its own; documented findings exit 1 unless
 // --allow-known; a read-only folder still prints the schedule; an interrupted check
 // prints what it found; progress shows on a terminal.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,6 +226,23 @@ test('a documented finding: shrunk within its class to a small schedule in a rep
   assert.is(allowed.code, 0, 'accepted with --allow-known');
 });
 
+test('replay files are named for their content: a check with other options in the same folder writes its own files, never over another\'s', async () => {
+  const replays = dir('shared');
+  const opts = { property: 'no-leaks-when-quiet', runs: F2_RUNS, seed: 1, replayDir: replays, shrink: false } as const;
+  const racing = await runCheck(opts);
+  const calm = await runCheck({ ...opts, arb: { faults: true, racing: false } });
+  const examples = [racing, calm].flatMap((r) => r.outcomes[0]?.classes ?? []).map((c) => ({ id: c.key.replace('known:', ''), e: c.example }));
+  assert.equal(examples.map((x) => x.id).sort(), ['F2', 'F2', 'F3', 'F3']);
+  for (const { id, e } of examples) {
+    assert.ok(e?.replayFile !== undefined, id);
+    assert.is(scheduleJson(await loadReplay({ file: e.replayFile })), scheduleJson(e.schedule), `${e.replayFile} still holds the schedule its command was printed with`);
+    const hash = createHash('sha256').update(readFileSync(e.replayFile)).digest('hex').slice(0, 8);
+    assert.is(e.replayFile, join(replays, `check-no-leaks-when-quiet-${id}-seed1-${hash}.json`));
+  }
+  assert.is.not(JSON.stringify(examples[0]?.e?.schedule), JSON.stringify(examples[2]?.e?.schedule), 'the two checks found different F3 schedules');
+  assert.is(readdirSync(replays).length, 4, 'four schedules, four files');
+});
+
 test('the suite command: documented findings only exit 1, or 0 with --allow-known; the report gives runs passed and known failures per finding', async () => {
   const cwd = dir('suite');
   const args = ['check', '--property', 'no-leaks-when-quiet', '--runs', String(F2_RUNS), '--no-shrink'];
@@ -323,10 +341,11 @@ test('a read-only place for replay files: the schedule is printed inline and one
   writeFileSync(join(cwd, '.zensim'), 'not a directory');
   const r = await cli(['check', '--property', 'no-leaks-when-quiet', '--runs', String(F2_RUNS), '--no-shrink'], { cwd });
   assert.is(r.code, 1, r.out + r.err);
-  assert.match(r.out, /^note: cannot write \.zensim\/check-no-leaks-when-quiet-F2-seed1\.json: not a directory \(ENOTDIR\); replay it with the inline form above$/m);
-  const inline = /replay: npx zensim check --property no-leaks-when-quiet --replay-inline (\S+) --trace trace\.jsonl/.exec(r.out)?.[1];
-  assert.ok(inline !== undefined, r.out);
-  assert.ok((await loadReplay({ inline })).steps.length > 0, 'the whole schedule, inline');
+  const m = /^replay: npx zensim check --property no-leaks-when-quiet --replay-inline (\S+) --trace trace\.jsonl\nnote: cannot write \.zensim\/check-no-leaks-when-quiet-F2-seed1-([0-9a-f]{8})\.json: not a directory \(ENOTDIR\); replay it with the inline form above$/m.exec(r.out);
+  assert.ok(m !== null, r.out);
+  const schedule = await loadReplay({ inline: m[1] as string });
+  assert.ok(schedule.steps.length > 0, 'the whole schedule, inline');
+  assert.is(m[2], createHash('sha256').update(`${scheduleJson(schedule)}\n`).digest('hex').slice(0, 8), 'the file it would have written is named for its content');
 });
 
 test('an interrupted check (SIGINT) stops between runs, prints what it found, writes nothing half-done and exits 130', async () => {
