@@ -12,6 +12,11 @@ import { destNode } from './dest.js';
 
 const CTX_DOUBLES = new DoubleFields(['cursorUs']);
 
+/** The virtual time a handler reads (`ctx.nowUs()`) at CPU time `cursorUs`: the next whole µs. */
+export function handlerNowUs(cursorUs: number): number {
+  return Math.ceil(cursorUs);
+}
+
 export class HandlerCtx implements Ctx {
   private p!: Proc;
   private cursorUs = 0;
@@ -38,7 +43,7 @@ export class HandlerCtx implements Ctx {
   }
 
   nowUs(): number {
-    return Math.ceil(this.cursorUs);
+    return handlerNowUs(this.cursorUs);
   }
 
   cpu(us: number): void {

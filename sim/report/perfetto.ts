@@ -10,6 +10,7 @@
 // DOWNs stop being recorded past `maxSlices` (faults are kept) and the file says so.
 // Recording reads the world and never changes it: a run's traceHash is the same with
 // or without it.
+import { handlerNowUs } from '../beam/ctx.js';
 import { displayName, type Proc } from '../beam/process.js';
 import type { Mode } from '../run/scenario.js';
 import type { World } from '../beam/world.js';
@@ -67,9 +68,9 @@ export class PerfettoRecorder {
     this.runs.push(a);
     const pidBase = 1 + a.run * RUN_PID_OFFSET;
     // A DOWN's time is its handling's: the handler's CPU time as it starts, read as
-    // `ctx.nowUs()` reads it there (rounded up to a whole µs), as the run's recorder does.
+    // `ctx.nowUs()` reads it there (handlerNowUs), as the run's recorder does.
     world.onSliceStart = (p, _startUs, msg, cursorUs) => {
-      if (isSubscriberDown(p, msg)) a.downAtUs.set(p.uid, Math.ceil(cursorUs));
+      if (isSubscriberDown(p, msg)) a.downAtUs.set(p.uid, handlerNowUs(cursorUs));
     };
     world.onSlice = (p, startUs, durUs, msg) => {
       const downAtUs = a.downAtUs.get(p.uid);
