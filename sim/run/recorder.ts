@@ -41,7 +41,7 @@ export type NoteValue = string | number | boolean | null | readonly NoteValue[] 
 
 export type RunResult = {
   mode: 'zen' | 'vanilla';
-  /** When the script called `run.trigger()`; null: it never did, and the run's times count from its start. */
+  /** When the script called `run.trigger()`; null: it never did (its DOWN times are then null, and `endMs` counts from its start). */
   triggerMs: number | null;
   /** When the run ended, ms after the trigger, and why. */
   endMs: number;
@@ -304,25 +304,21 @@ export class Recorder {
     this.bucketMailboxMax = current;
     // A sample starts a kept point, or goes into the newest one while it holds fewer than `seriesK`.
     const fresh = this.pointSamples === this.seriesK;
-    const put = (xs: number[], x: number, merge: (a: number, b: number) => number): void => {
-      if (fresh || xs.length === 0) xs.push(x);
-      else xs[xs.length - 1] = merge(xs[xs.length - 1] as number, x);
-    };
-    put(this.mailboxSeries, mailbox, Math.max);
+    addSample(this.mailboxSeries, mailbox, fresh, Math.max);
     for (const node of this.world.nodes.values()) {
       let s = this.memorySeries.get(node.name);
       if (s === undefined) {
         s = [];
         this.memorySeries.set(node.name, s);
       }
-      put(s, node.up ? node.memoryBytes() : 0, later);
+      addSample(s, node.up ? node.memoryBytes() : 0, fresh, later);
       let c = this.categorySeries.get(node.name);
       if (c === undefined) {
         c = { processes: [], binary: [], ets: [], system: [] };
         this.categorySeries.set(node.name, c);
       }
       const m: MemoryCategories = node.up ? node.memory() : { processes: 0, binary: 0, ets: 0, system: 0 };
-      for (const k of CATEGORY_KEYS) put(c[k], m[k], later);
+      for (const k of CATEGORY_KEYS) addSample(c[k], m[k], fresh, later);
     }
     this.pointSamples = fresh ? 1 : this.pointSamples + 1;
     if (this.pointSamples === this.seriesK && this.mailboxSeries.length >= SERIES_KEPT_POINTS) this.halveSeries();
@@ -335,10 +331,9 @@ export class Recorder {
    * sample), so a run of any length keeps at most SERIES_KEPT_POINTS of each while it runs.
    */
   private halveSeries(): void {
-    const halve = (xs: number[], merge: (g: readonly number[]) => number): number[] => coarsen(xs, 2, merge);
-    this.mailboxSeries = halve(this.mailboxSeries, largest);
-    for (const [name, xs] of this.memorySeries) this.memorySeries.set(name, halve(xs, last));
-    for (const c of this.categorySeries.values()) for (const k of CATEGORY_KEYS) c[k] = halve(c[k], last);
+    this.mailboxSeries = coarsen(this.mailboxSeries, 2, largest);
+    for (const [name, xs] of this.memorySeries) this.memorySeries.set(name, coarsen(xs, 2, last));
+    for (const c of this.categorySeries.values()) for (const k of CATEGORY_KEYS) c[k] = coarsen(c[k], 2, last);
     this.seriesK *= 2;
     this.pointSamples = this.seriesK;
   }
@@ -590,6 +585,12 @@ export const SERIES_KEPT_POINTS = 4 * MAX_SERIES_POINTS;
 
 /** The later of two samples (memory is the sample at a bucket's end). */
 const later = (_a: number, b: number): number => b;
+
+/** A sample `x` as a new kept point of `xs` (`fresh`), or merged into its newest one. */
+function addSample(xs: number[], x: number, fresh: boolean, merge: (a: number, b: number) => number): void {
+  if (fresh || xs.length === 0) xs.push(x);
+  else xs[xs.length - 1] = merge(xs[xs.length - 1] as number, x);
+}
 
 const largest = (g: readonly number[]): number => g.reduce((a, b) => Math.max(a, b));
 const last = (g: readonly number[]): number => g[g.length - 1] as number;
