@@ -215,11 +215,11 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
     b.push({
       kind: 'p',
       text:
-        'Batch waits and bursts: the first DOWN waits for the next demand tick (at most `demand_interval`, plus a Batcher sweep for remote deaths); each tick hands the subscriber up to `demand_amount` DOWNs at once, so work queued behind them waits about demand_amount × downCostUs (the scenario\'s cost per DOWN), against N × downCostUs when plain monitors deliver the whole herd at once. Monitors are set up at connector_chunk_size per connector_sweep_interval.',
+        'Batch waits and bursts: once the deaths are known on the subscriber\'s node, the first DOWN waits for the next demand tick (at most `demand_interval`, plus a Batcher sweep for remote deaths); the simulated first DOWN counts from the trigger, so it also holds the detection (a node crash: `resetDelayUs` and the reset\'s trip, ~36 ms by default). Each tick hands the subscriber up to `demand_amount` DOWNs at once, so work queued behind them waits about demand_amount × downCostUs (the scenario\'s cost per DOWN), against N × downCostUs when plain monitors deliver the whole herd at once. Monitors are set up at connector_chunk_size per connector_sweep_interval.',
     });
     b.push({
       kind: 'table',
-      header: ['#', ...keys.map(code), 'first-DOWN wait ≤ (ms)', 'simulated first DOWN (ms)', 'burst a·downCost (ms)', 'simulated work p99 (ms)', 'vanilla herd N·downCost (ms)', 'simulated vanilla last DOWN (ms)', 'monitor set-up N / connector rate (ms)'],
+      header: ['#', ...keys.map(code), 'first-DOWN wait after detection ≤ (ms)', 'simulated first DOWN (ms)', 'burst a·downCost (ms)', 'simulated work p99 (ms)', 'vanilla herd N·downCost (ms)', 'simulated vanilla last DOWN (ms)', 'monitor set-up N / connector rate (ms)'],
       rows: est.map((p) => {
         const e = p.estimate as Estimate;
         return [
