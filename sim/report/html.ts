@@ -60,7 +60,7 @@ export function renderReport(doc: ResultDoc): string {
 <h2>Charts</h2>
 <p class="note">Time runs from each run's trigger${
     win.shownMs < win.totalMs ? `; the time charts show the first ${esc(fmtTick(win.shownMs / 1000))} s, where the activity is, of ${esc(fmtTick(win.totalMs / 1000))} s recorded` : ''
-  }. Vanilla (plain ERTS monitors) in ${modeTag('vanilla')}, ZenMonitor in ${modeTag('zen')}; a logarithmic axis is marked “log”.</p>
+  }. ${doc.runs.map((r) => (r.mode === 'vanilla' ? `Vanilla (plain ERTS monitors) in ${modeTag('vanilla')}, ` : `ZenMonitor in ${modeTag('zen')}, `)).join('')}a logarithmic axis is marked “log”.</p>
 <div class="chart-grid">
 ${figure(downsChart(doc.runs, win.shownMs), 'DOWN messages delivered to the subscribers per 100 ms bucket (the highest bucket where a line is thinned to fit).')}
 ${figure(mailboxChart(doc.runs, win.shownMs), "The subscriber's mailbox length: the largest in each 10 ms.")}

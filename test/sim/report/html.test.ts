@@ -163,6 +163,8 @@ test('a single-mode document and a run without work render, saying "no data"', (
   assert.equal([...c.keys()], [...CHARTS]);
   assert.match(c.get('work-latency') as string, />no data</);
   assert.not.ok((c.get('downs') as string).includes(MODE_COLOURS.vanilla));
+  assert.not.ok(page.includes('plain ERTS monitors'), 'no legend for the mode that did not run');
+  assert.ok(renderReport(doc).includes('Vanilla (plain ERTS monitors) in'), 'both modes: both named');
   assert.match(page, /<table class="summary">/);
 
   const empty: ResultDoc = { ...structuredClone(doc), runs: [] };
