@@ -28,15 +28,12 @@ const MAP_SIZE_LIMIT = 5;
 const ELLIPSIS = new Uint8Array([0x2e, 0x2e, 0x2e]); // "..."
 const TRUNCATED = atom('truncated');
 
-/** The two compile-time settings, as the library was built with them. */
-type Limits = { readonly depth: number; readonly maxBinarySize: number };
-
 /**
  * `ZenMonitor.Truncator.truncate/2`, for a library compiled with `depth` as
  * `:truncation_depth` and `maxBinarySize` as `:max_binary_size`.
  */
 export function truncate(term: Term, depth: number = TRUNCATION_DEPTH, maxBinarySize: number = MAX_BINARY_SIZE): Term {
-  return truncateAt(term, 0, { depth, maxBinarySize });
+  return truncateAt(term, 0, depth, maxBinarySize);
 }
 
 function isTopLevelShutdown(term: Term, current: number): boolean {
@@ -47,9 +44,9 @@ function isShutdownAtom(t: Term | undefined): boolean {
   return t !== undefined && t.t === 'atom' && t.v === 'shutdown';
 }
 
-function truncateAt(term: Term, current: number, limits: Limits): Term {
+function truncateAt(term: Term, current: number, depth: number, maxBinarySize: number): Term {
   if (isTopLevelShutdown(term, current)) return term;
-  if (current >= limits.depth) return TRUNCATED;
+  if (current >= depth) return TRUNCATED;
   switch (term.t) {
     case 'atom':
     case 'int':
@@ -60,13 +57,13 @@ function truncateAt(term: Term, current: number, limits: Limits): Term {
       return term;
     case 'bin':
     case 'bits':
-      return truncateBitstring(term, limits.maxBinarySize);
+      return truncateBitstring(term, maxBinarySize);
     case 'tuple':
-      return truncateTuple(term, current, limits);
+      return truncateTuple(term, current, depth, maxBinarySize);
     case 'list':
-      return truncateList(term, current, limits);
+      return truncateList(term, current, depth, maxBinarySize);
     case 'map':
-      return truncateMap(term, current, limits);
+      return truncateMap(term, current, depth, maxBinarySize);
     case 'ilist':
     case 'fun':
       return TRUNCATED;
@@ -87,26 +84,26 @@ function truncateBitstring(term: Bin | Bits, maxBinarySize: number): Term {
 }
 
 /** Truncates each element at `next`; returns the input array itself if none changed. */
-function truncateEach(elements: readonly Term[], next: number, limits: Limits): readonly Term[] {
+function truncateEach(elements: readonly Term[], next: number, depth: number, maxBinarySize: number): readonly Term[] {
   let out: Term[] | undefined;
   for (let i = 0; i < elements.length; i++) {
     const e = elements[i] as Term;
-    const t = truncateAt(e, next, limits);
+    const t = truncateAt(e, next, depth, maxBinarySize);
     if (t !== e && out === undefined) out = elements.slice(0, i);
     if (out !== undefined) out.push(t);
   }
   return out ?? elements;
 }
 
-function truncateTuple(term: Tuple, current: number, limits: Limits): Term {
+function truncateTuple(term: Tuple, current: number, depth: number, maxBinarySize: number): Term {
   if (term.v.length > MAX_CONTAINER_ELEMENTS) return TRUNCATED;
-  const v = truncateEach(term.v, current + 1, limits);
+  const v = truncateEach(term.v, current + 1, depth, maxBinarySize);
   return v === term.v ? term : { t: 'tuple', v };
 }
 
-function truncateList(term: List | IList, current: number, limits: Limits): Term {
+function truncateList(term: List | IList, current: number, depth: number, maxBinarySize: number): Term {
   if (term.t === 'ilist' || term.v.length > MAX_CONTAINER_ELEMENTS) return TRUNCATED;
-  const v = truncateEach(term.v, current + 1, limits);
+  const v = truncateEach(term.v, current + 1, depth, maxBinarySize);
   return v === term.v ? term : { t: 'list', v };
 }
 
@@ -119,7 +116,7 @@ function isStructTag(key: Term, value: Term): boolean {
  * `__struct__` entry, module known or not) has its tag set aside and its other fields
  * treated as a map at the same `current`, so only the fields count towards the limit.
  */
-function truncateMap(term: MapT, current: number, limits: Limits): Term {
+function truncateMap(term: MapT, current: number, depth: number, maxBinarySize: number): Term {
   const isStruct = term.v.some(([k, v]) => isStructTag(k, v));
   const fields = isStruct ? term.v.length - 1 : term.v.length;
   if (fields >= MAP_SIZE_LIMIT) return TRUNCATED;
@@ -127,7 +124,7 @@ function truncateMap(term: MapT, current: number, limits: Limits): Term {
   for (let i = 0; i < term.v.length; i++) {
     const entry = term.v[i] as readonly [Term, Term];
     const [k, v] = entry;
-    const t = isStruct && isStructTag(k, v) ? v : truncateAt(v, current + 1, limits);
+    const t = isStruct && isStructTag(k, v) ? v : truncateAt(v, current + 1, depth, maxBinarySize);
     if (t !== v && out === undefined) out = term.v.slice(0, i);
     if (out !== undefined) out.push(t === v ? entry : [k, t]);
   }

@@ -15,7 +15,8 @@ function exitTerm(s: ExitMessage): Term {
   return tuple(atom('EXIT'), s.from ?? atom('undefined'), s.reason);
 }
 
-function isTerm(msg: unknown): msg is Term {
+/** Whether a message is a term (not one of the simulator's own signals). */
+export function isTerm(msg: unknown): msg is Term {
   return typeof msg === 'object' && msg !== null && 't' in msg;
 }
 

@@ -41,6 +41,7 @@ import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
 import { envelope, ProcessMemory } from './memory.js';
+import { isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, SimNode } from './node.js';
@@ -251,7 +252,7 @@ export class World {
   exit(pid: Pid, reason: Term, fromNode?: string): void {
     // A script's mistake (a plain string for an atom: `'kill'`, not `atom('kill')`) would
     // otherwise surface deep in the exit handling as an internal error.
-    if (typeof reason !== 'object' || reason === null || typeof (reason as { t?: unknown }).t !== 'string') {
+    if (!isTerm(reason)) {
       throw new RangeError(`exit: the reason must be a term (atom('kill'), tuple(...)), got ${typeof reason === 'string' ? `the string '${reason}'` : String(reason)}`);
     }
     this.signals.exitAt(this.kernel.nowUs, fromNode ?? pid.node, pid, reason);
