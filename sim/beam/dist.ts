@@ -9,7 +9,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import { newMonitorRoster, type SimNode } from './node.js';
-import { Monitor, type Dest, type Proc } from './process.js';
+import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
 import type { WireFrame } from './network.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded } from './wire.js';
 import { type World } from './world.js';
@@ -156,7 +156,7 @@ export class Distribution {
       const target = this.w.procs[(object as Pid).uid];
       found = target?.pid.node === to && target.pid.creation === node.creation ? target.monitoredByRef(ref.uid) : undefined;
     } else node.remoteIn.get(from)?.forEach((mon) => (found = mon.ref.uid === ref.uid ? mon : found));
-    return found !== undefined && found.remote && found.watcher.pid.node === from ? found : undefined;
+    return found !== undefined && isRemoteMonitor(found) && found.watcher.pid.node === from ? found : undefined;
   }
 
   connectionDown(nodeName: string, peer: string): void {

@@ -11,7 +11,7 @@ import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import type { Envelope, Proc } from './process.js';
+import { isRemoteMonitor, type Envelope, type Proc } from './process.js';
 import { refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
@@ -204,8 +204,8 @@ export class ProcessMemory {
   processInfoBytes(p: Proc): number {
     let bytes = p.heap?.bytes ?? ProcHeap.pristineBytes(this.config());
     bytes -= p.heap?.heldBufferBytes ?? 0;
-    p.monitors?.forEachValue((m) => (bytes += m.remote ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
-    p.forEachMonitoredBy((m) => (bytes += m.remote ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
+    p.monitors?.forEachValue((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
+    p.forEachMonitoredBy((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
     return bytes;
   }
 

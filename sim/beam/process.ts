@@ -53,39 +53,38 @@ export type CallResult = {
  * words: a million targets' monitors are most of a large run's memory, so whether it is
  * remote and the node of its object are read off its object and watcher, not stored.
  */
-export class Monitor {
+export type Monitor = {
   /** Until it fires or is dropped (it is then gone from every index). */
-  declare active: boolean;
-  declare readonly ref: Ref;
-  declare readonly watcher: Proc;
+  active: boolean;
+  readonly ref: Ref;
+  readonly watcher: Proc;
   /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
-  declare readonly object: Term;
+  readonly object: Term;
   /** The target process once resolved: null on the watcher's end of a remote monitor, or when it was dead. */
-  declare readonly target: Proc | null;
+  readonly target: Proc | null;
+};
 
-  /** Made by `Monitor.of`. */
-  private constructor() {}
-
+export const Monitor = {
   /**
-   * A monitor, made as an object literal with this class's prototype rather than by `new`:
-   * V8 pretenures a literal's allocation site once most of what it makes survives (a herd
-   * holds its monitors to the end), so the young collector stops copying them twice each;
-   * `new` has no such site (2 million kept objects made as literals: a third of the GC time).
+   * A monitor, made as a plain object literal: V8 pretenures a literal's allocation site
+   * once most of what it makes survives (a herd holds its monitors to the end), so the
+   * young collector stops copying them twice each; `new` has no such site (2 million kept
+   * objects made as literals: a third of the GC time).
    */
-  static of(ref: Ref, watcher: Proc, object: Term, target: Proc | null): Monitor {
-    return { __proto__: Monitor.prototype, active: true, ref, watcher, object, target } as unknown as Monitor;
-  }
+  of(ref: Ref, watcher: Proc, object: Term, target: Proc | null): Monitor {
+    return { active: true, ref, watcher, object, target };
+  },
+};
 
-  /** The node of the monitored object. */
-  get peer(): string {
-    const o = this.object;
-    return o.t === 'pid' ? o.node : ((o as Tuple).v[1] as Atom).v;
-  }
+/** The node of a monitor's object. */
+export function monitorPeer(m: Monitor): string {
+  const o = m.object;
+  return o.t === 'pid' ? o.node : ((o as Tuple).v[1] as Atom).v;
+}
 
-  /** Whether watcher and object are on different nodes. */
-  get remote(): boolean {
-    return this.peer !== this.watcher.pid.node;
-  }
+/** Whether a monitor's watcher and object are on different nodes. */
+export function isRemoteMonitor(m: Monitor): boolean {
+  return monitorPeer(m) !== m.watcher.pid.node;
 }
 
 /**
@@ -397,7 +396,7 @@ export class Proc {
   /** Made by `Proc.of`. */
   private constructor() {}
 
-  /** A new process, waiting: an object literal with this class's prototype, as `Monitor.of` makes a monitor, and for the same reason. */
+  /** A new process, waiting: an object literal (V8 can pretenure it, as `Monitor.of`'s) with this class's prototype (setting it is a runtime call per process, ~50 ns, that a monitor no longer pays). */
   static of(pid: Pid, behaviour: Behaviour): Proc {
     return { __proto__: Proc.prototype, status: 'waiting', watchedBy: undefined, exitReason: undefined, run: undefined, pid, behaviour } as unknown as Proc;
   }

@@ -22,7 +22,7 @@ import type { ExitSig } from './links.js';
 import { envelope } from './memory.js';
 import { newMonitorRoster, type SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import { Monitor, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
+import { isRemoteMonitor, Monitor, monitorPeer, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
 import { destNode, destTerm, perPeer } from './dest.js';
@@ -80,8 +80,8 @@ export class Signals {
   /** Removes a monitor the watcher holds; a remote one also tells the target's node. */
   private demonitorSignal(mon: Monitor, atUs: number): void {
     const w = mon.watcher;
-    if (mon.remote && mon.active) {
-      this.w.dist.send(atUs, w.pid.node, mon.peer, { kind: 'demonitor', ref: mon.ref, watcher: w.pid, object: mon.object }, true);
+    if (isRemoteMonitor(mon) && mon.active) {
+      this.w.dist.send(atUs, w.pid.node, monitorPeer(mon), { kind: 'demonitor', ref: mon.ref, watcher: w.pid, object: mon.object }, true);
     }
     this.dropMonitor(mon);
   }
@@ -99,7 +99,7 @@ export class Signals {
     mon.active = false;
     const w = mon.watcher;
     const cost = this.w.cost;
-    if (mon.remote && mon.target !== null) {
+    if (isRemoteMonitor(mon) && mon.target !== null) {
       // FIX (test/sim/beam/world.test.ts "memory: monitors cost 130 bytes locally and 224 on each
       // side remotely", test/sim/beam/network.test.ts "partition: both sides get :noconnection"):
       // a resolved remote monitor is the target node's copy. Dropping it (a demonitor
@@ -115,8 +115,8 @@ export class Signals {
     w.monitors?.delete(mon.ref.uid);
     mon.target?.dropMonitoredBy(mon.ref.uid);
     const wNode = this.w.nodes.get(w.pid.node) as SimNode;
-    if (mon.remote) {
-      wNode.remoteOut.get(mon.peer)?.left();
+    if (isRemoteMonitor(mon)) {
+      wNode.remoteOut.get(monitorPeer(mon))?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
     } else wNode.books.monitorBytes -= cost.localMonitorBytes;
   }
@@ -238,7 +238,7 @@ export class Signals {
       const mon = x.monitors[x.next] as Monitor;
       if (!mon.active) continue;
       cursorUs += cost.exitSignalUs;
-      if (!mon.remote) {
+      if (!isRemoteMonitor(mon)) {
         this.fireMonitor(mon, x.reason, Math.ceil(cursorUs));
         continue;
       }
@@ -264,7 +264,7 @@ export class Signals {
 function exitOrder(p: Proc): Monitor[] {
   const local: Monitor[] = [];
   const remote: Monitor[] = [];
-  p.forEachMonitoredBy((mon) => (mon.remote ? remote : local).push(mon));
+  p.forEachMonitoredBy((mon) => (isRemoteMonitor(mon) ? remote : local).push(mon));
   remote.sort((a, b) => {
     const an = a.watcher.pid.node;
     const bn = b.watcher.pid.node;

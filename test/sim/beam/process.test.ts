@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Pid, Ref } from '../../../core/terms.js';
 import { Mailbox } from '../../../sim/beam/mailbox.js';
-import { Monitor, Proc, type Envelope } from '../../../sim/beam/process.js';
+import { isRemoteMonitor, Monitor, monitorPeer, Proc, type Envelope } from '../../../sim/beam/process.js';
 import { UidMap } from '../../../core/uid_map.js';
 import { Roster } from '../../../sim/beam/roster.js';
 
@@ -59,8 +59,8 @@ test('monitors held on a process: none, one, then many in the order made; droppe
   target.dropMonitoredBy(1);
   target.dropMonitoredBy(3);
   assert.is(target.monitoredByCount(), 0);
-  assert.is((mons[0] as Monitor).remote, true, 'a@h watching b@h');
-  assert.is((mons[0] as Monitor).peer, 'b@h');
+  assert.is(isRemoteMonitor(mons[0] as Monitor), true, 'a@h watching b@h');
+  assert.is(monitorPeer(mons[0] as Monitor), 'b@h');
 });
 
 /** Monitors held in a UidMap beside a Map as its model, and a check that they agree (size, order, `get` of each probe). */
