@@ -54,7 +54,16 @@ export default defineScenario({
         run.at(run.world.nowUs / 1000 + 300, () => {
           run.trigger();
           run.world.exit(victim, atom('kill'), watchers[0]);
-          run.endWhenDrained(run.drainEstimateMs({ downs: total, downCostUs: p.downCostUs, cause: 'deaths', deaths: 1, receivingNodes: p.nodes }));
+          run.endWhenDrained(
+            run.drainEstimateMs({
+              downs: total,
+              downCostUs: p.downCostUs,
+              cause: 'deaths',
+              deaths: 1,
+              receivingNodes: p.nodes,
+              ...(p.sharedHost ? { hostCores: p.hostCores } : {}),
+            }),
+          );
         }),
     );
   },
