@@ -34,13 +34,18 @@ export type ConstraintResult = {
 export type Estimate = {
   /** DOWNs expected (zen run, first seed). */
   n: number;
+  /**
+   * The DOWNs of the busiest receiving node (the expected less the other nodes' delivered),
+   * which the drain columns count: each node has its own Dispatcher, so its rate limit is per node.
+   */
+  nodeN: number;
   demandAmount: number;
   demandIntervalMs: number;
   /** demand_amount * 1000 / demand_interval, DOWNs per second. */
   dispatcherRate: number;
-  /** N / R. */
+  /** nodeN / R. */
   drainNominalMs: number;
-  /** ceil(N / demand_amount) ticks of demand_interval + 1 ms (the re-arm after handling). */
+  /** ceil(nodeN / demand_amount) ticks of demand_interval + 1 ms (the re-arm after handling). */
   drainDriftedMs: number;
   /** batcher_chunk_size * 1000 / batcher_sweep_interval: remote deaths per second through the Batcher. */
   batcherRate: number;
@@ -297,6 +302,7 @@ export function estimate(rs: readonly JobResult[]): Estimate | null {
     return typeof v === 'number' ? v : d;
   };
   const n = z.downs.expected;
+  const nodeN = busiestNodeDowns(z);
   const a = cfg('demand_amount', 1000);
   const di = cfg('demand_interval', 100);
   const bc = cfg('batcher_chunk_size', 5000);
@@ -306,8 +312,8 @@ export function estimate(rs: readonly JobResult[]): Estimate | null {
   const R = (a * 1000) / di;
   const Rb = (bc * 1000) / bi;
   const Rc = (cc * 1000) / ci;
-  const drifted = dispatcherDrainMs(n, a, di);
-  const remote = Math.max(drifted, batcherDrainMs(n, bc, bi));
+  const drifted = dispatcherDrainMs(nodeN, a, di);
+  const remote = Math.max(drifted, batcherDrainMs(nodeN, bc, bi));
   const cost = first.params.downCostUs;
   const downCostUs = typeof cost === 'number' ? cost : null;
   const simLast = aggregate(zenRuns.map((x) => x.downs.lastMs));
@@ -315,10 +321,11 @@ export function estimate(rs: readonly JobResult[]): Estimate | null {
   const vanillaRuns = rs.map((r) => r.runs.find((x) => x.mode === 'vanilla')).filter((x): x is RunMetrics => x !== undefined);
   return {
     n,
+    nodeN,
     demandAmount: a,
     demandIntervalMs: di,
     dispatcherRate: round6(R),
-    drainNominalMs: round6((n / R) * 1000),
+    drainNominalMs: round6((nodeN / R) * 1000),
     drainDriftedMs: drifted,
     batcherRate: round6(Rb),
     drainRemoteMs: remote,
@@ -336,3 +343,12 @@ export function estimate(rs: readonly JobResult[]): Estimate | null {
   };
 }
 
+/**
+ * The DOWNs of a run's busiest receiving node: the expected ones less those every other
+ * node got (so its own, and any missing: they may be its); all of them with one node.
+ */
+function busiestNodeDowns(r: RunMetrics): number {
+  const got = Object.values(r.nodes).map((node) => node.downs.delivered);
+  const others = got.reduce((sum, x) => sum + x, 0) - Math.max(0, ...got);
+  return Math.max(0, r.downs.expected - others);
+}

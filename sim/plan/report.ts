@@ -187,19 +187,19 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
     b.push({
       kind: 'p',
       text:
-        'The simple model: the Dispatcher asks for at most `demand_amount` DOWNs every `demand_interval` ms, a maximum rate R = demand_amount × 1000 / demand_interval per second, so N DOWNs drain in N / R. Each tick is re-armed after it is handled, so a tick takes about interval + 1 ms: ⌈N / demand_amount⌉ × (demand_interval + 1) ms. ' +
+        'The simple model: the Dispatcher asks for at most `demand_amount` DOWNs every `demand_interval` ms, a maximum rate R = demand_amount × 1000 / demand_interval per second, so N DOWNs drain in N / R. Each node has its own Dispatcher, so N counts the DOWNs of the busiest receiving node (all of them with one subscriber node). Each tick is re-armed after it is handled, so a tick takes about interval + 1 ms: ⌈N / demand_amount⌉ × (demand_interval + 1) ms. ' +
         'Remote process deaths first wait for the Batcher on the dead process\'s node (batcher_chunk_size per batcher_sweep_interval); a nodedown skips it (the Connector fires every monitor at once). ' +
         'A ratio near 1 means the simple model holds; far above 1, queueing (a busy subscriber, the network, a slower stage) makes the difference; far below 1 with DOWNs missing, the run ended before the drain.',
     });
     b.push({
       kind: 'table',
-      header: ['#', ...keys.map(code), 'N (DOWNs)', 'R (DOWNs/s)', 'N / R (ms)', '⌈N/a⌉·(interval+1) (ms)', 'simulated last DOWN (ms)', 'sim ÷ model', 'Batcher rate (/s)', 'remote-death drain (ms)', 'sim ÷ remote model'],
+      header: ['#', ...keys.map(code), 'N (DOWNs, busiest node)', 'R (DOWNs/s)', 'N / R (ms)', '⌈N/a⌉·(interval+1) (ms)', 'simulated last DOWN (ms)', 'sim ÷ model', 'Batcher rate (/s)', 'remote-death drain (ms)', 'sim ÷ remote model'],
       rows: est.map((p) => {
         const e = p.estimate as Estimate;
         return [
           String(p.index + 1),
           ...settingCells(p),
-          fmt(e.n),
+          fmt(e.nodeN),
           fmt(e.dispatcherRate),
           fmt(e.drainNominalMs),
           fmt(e.drainDriftedMs),

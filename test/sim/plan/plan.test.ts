@@ -258,6 +258,29 @@ test('a point whose runs left DOWNs undelivered is never recommended unless --al
   assert.equal(lossOnly.recommendation, { kind: 'none', binding: { text: 'no DOWN missing (every run drained)', failsAt: 1, of: 1, worstMargin: null }, closest: 0 });
 });
 
+test('the closed-form drain counts the busiest receiving node\'s DOWNs: each node has its own Dispatcher', () => {
+  // fanout.ts, 4 nodes of 2000 watchers, demand_amount 100: 20 ticks of 101 ms on every
+  // node at once (simulated last DOWN 2,101.5 ms), not 80 for all 8000 (8,080 ms: 0.26×).
+  const sweep = herdSweep([{ key: 'zen.demand_amount', values: ['100'] }], {});
+  const nodeDowns = (delivered: number) => ({ downs: { delivered, firstMs: 0, lastMs: 2101.5 } });
+  const results = sweepJobs(sweep).map((j) => {
+    const r = fakeResult(sweep, j, { lastMs: 2101.5, workP99: 0 });
+    const z = r.runs[0] as JobResult['runs'][number];
+    const nodes = Object.fromEntries(['t', 'w1', 'w2', 'w3', 'w4'].map((n) => [`${n}@127.0.0.1`, nodeDowns(n === 't' ? 0 : 2000)]));
+    return { ...r, zen: { demand_amount: 100 }, runs: [{ ...z, downs: { ...z.downs, expected: 8000, delivered: 8000 }, nodes: nodes as never }] };
+  });
+  const e = planData(sweep, results).points[0]?.estimate;
+  assert.equal([e?.n, e?.nodeN, e?.drainDriftedMs, e?.ratioDrifted], [8000, 2000, 2020, 1.040347]);
+  assert.match(renderMarkdown(planData(sweep, results)), /\| 1 \| 100 \| 2,000 \| 1,000 \| 2,000 \| 2,020 \| 2,101.5 \| 1.04× \|/);
+  // DOWNs missing may be the busiest node's: 300 missing (w1 got 1700) count as the busiest's, 2000 + 300.
+  const short = results.map((r) => {
+    const z = r.runs[0] as JobResult['runs'][number];
+    const nodes = { ...z.nodes, 'w1@127.0.0.1': nodeDowns(1700) } as never;
+    return { ...r, runs: [{ ...z, downs: { ...z.downs, delivered: 7700, missing: 300 }, nodes }] };
+  });
+  assert.is(planData(sweep, short).points[0]?.estimate?.nodeN, 2300);
+});
+
 // ---- bad input, refused before any work ------------------------------------------------
 
 test('command-line syntax errors are one line', () => {
