@@ -233,6 +233,7 @@ export class Recorder {
     if (n === undefined) this.nodeDowns.set(node, { delivered: 1, firstUs: nowUs, lastUs: nowUs });
     else {
       n.delivered++;
+      n.firstUs = Math.min(n.firstUs, nowUs);
       n.lastUs = Math.max(n.lastUs, nowUs);
     }
   }

@@ -29,4 +29,22 @@ test('recorder: a second DOWN for the same ref is a duplicate, not a delivery (r
   assert.is(r.downs.missing, 0);
 });
 
+test('recorder: a node\'s first and last DOWN are its earliest and latest handling, as the run\'s, in whatever order they are told', () => {
+  // Subscribers on two schedulers report at their CPU time: one that began first but
+  // paid a collection on taking its DOWN reports after one that began later.
+  const w = new World({ seed: 1 });
+  w.addNode('a@h');
+  w.addNode('b@h');
+  const rec = new Recorder(w);
+  rec.markTrigger(0);
+  rec.down(131, down(1), 'a@h');
+  rec.down(102, down(2), 'a@h');
+  rec.down(150, down(3), 'a@h');
+  rec.down(120, down(4), 'b@h');
+  const r = rec.result('zen', { kind: 'idle', expected: 4, windowMs: null, estimateMs: null, capMs: null });
+  assert.equal([r.downs.firstMs, r.downs.lastMs], [0.102, 0.15]);
+  assert.equal(r.nodes['a@h']?.downs, { delivered: 3, firstMs: 0.102, lastMs: 0.15 });
+  assert.equal(r.nodes['b@h']?.downs, { delivered: 1, firstMs: 0.12, lastMs: 0.12 });
+});
+
 test.run();
