@@ -83,6 +83,7 @@ export function drainEstimateMs(mode: Mode, c: DrainCase, s: DrainSettings): num
   const deaths = Math.max(1, c.deaths ?? c.downs);
   const sweeps = Math.ceil(Math.ceil(deaths / senders) / z.batcher_chunk_size);
   const sweepMs = z.batcher_sweep_interval + 1;
+  // DOWNs one receiving node gets from a round of sweeps (every sending node's Batcher once).
   const perRound = (senders * z.batcher_chunk_size * perNode) / deaths;
   const lastRound = Math.max(1, Math.ceil(perNode - (sweeps - 1) * perRound));
   return detectMs + fireMs + Math.max(sweepMs + Math.max(dispatcher(perNode), handleMs), sweeps * sweepMs + dispatcher(lastRound));
