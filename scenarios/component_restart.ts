@@ -109,8 +109,9 @@ export default defineScenario({
       () => {
         if (plan.warmup !== undefined) run.world.exit(pids.get(plan.warmup) as Pid, KILL, A);
         const readyMs = run.world.nowUs / 1000;
+        // The kill's moment is known from here: a DOWN before it (the warm-up's) counts negative.
+        killUs = Math.round((readyMs + 250) * 1000);
         run.at(readyMs + 250, () => {
-          killUs = run.world.nowUs;
           run.trigger();
           if (!p.control) killComponent(run, p.kill);
           for (const a of plan.actions) {

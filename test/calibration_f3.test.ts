@@ -108,4 +108,10 @@ test('component_restart, the kills without a fixture: a Dispatcher or a Batcher 
   }
 });
 
+test("component_restart notes a DOWN that came before the kill (the Batcher case's warm-up death) at a negative time after it", () => {
+  const downs = zenRun({ kill: 'batcher' }).notes?.downs as Downs;
+  const [t0] = downs.T0 ?? [];
+  assert.ok(t0 !== undefined && t0.msAfterKill < 0 && t0.msAfterKill > -250, `T0's DOWN at ${t0?.msAfterKill} ms after the kill: between the warm-up death, 250 ms before it, and the kill`);
+});
+
 test.run();
