@@ -11,7 +11,7 @@
 // replays it.
 import { assertNever } from '../../core/terms.js';
 import type { Facts } from './facts.js';
-import { type MonitorObs, pairKey } from './observations.js';
+import { type MonitorObs, type NodeEnd, pairKey } from './observations.js';
 import type { PropertyName, Verdict, Violation } from './verdict.js';
 
 export type Finding = {
@@ -97,7 +97,7 @@ export const FINDINGS: readonly Finding[] = [
       if (e?.kind === 'dead-subscriber-row') return unwatchedAfterLocalRestart(facts, e.sub, e.node);
       if (e?.kind === 'no-down') {
         if (!['missing-down', 'missing-nodedown', 'references-row', 'connector-row'].includes(v.code)) return false;
-        return lostToKill(facts, e.monitor, v.code === 'missing-nodedown');
+        return lostToKill(facts, e.monitor);
       }
       if (e?.kind !== 'proxy-row') return false;
       const { row, proxyNode } = e;
@@ -109,36 +109,50 @@ export const FINDINGS: readonly Finding[] = [
 
 /**
  * F3's code paths: whether the DOWN of `m` was lost to a kill of one of ZenMonitor's own
- * processes. A Connector for the target's node, or Local (whose restart kills every
- * Connector), killed on the subscriber's node after the monitor was made: the monitor went
- * with the Connector's private table; or before it, and the target's node was lost after
- * the kill (`dueAtEnd`: a :nodedown still due at the end): the replacement found the node
- * `:compatible` in the Nodes table, never monitored it, and missed the loss. A Dispatcher
- * (subscriber's node), a Batcher for the subscriber's node or a Proxy (target's node, its
- * Batchers going with their registry) killed after the target died: the DOWN they held
- * went with them.
+ * processes.
+ * - A Connector for the target's node, or Local (whose restart kills every Connector),
+ *   killed on the subscriber's node after the monitor was made: the monitor went with the
+ *   Connector's private table.
+ * - Such a kill before the monitor: its cast went to the dead Connector (GenRegistry's
+ *   table still named it) and never reached a Connector; or it reached the replacement,
+ *   which found the node `:compatible` in the Nodes table, never connected, and so watches
+ *   neither the node nor its Proxy: the monitor's row is still there at the end, missed by
+ *   the node's loss, or by its Proxy's death (whose ERTS monitors, and so the subscription,
+ *   went with it). A replacement that started while the row said anything else connected,
+ *   watches both, and fires :nodedown like any Connector.
+ * - A Dispatcher (subscriber's node) killed after the target died: the batch it held.
+ * - A Batcher for the subscriber's node killed after the target died: the certificates it
+ *   held; the Connector still holds the row (a later loss of the node fires it).
+ * A Proxy killed loses nothing by itself: every Connector watching it fires :nodedown for
+ * what it holds, the certificates that died with its Batchers included.
  */
-export function lostToKill(facts: Facts, m: MonitorObs, dueAtEnd: boolean): boolean {
+export function lostToKill(facts: Facts, m: MonitorObs): boolean {
   const death = facts.deathOf.get(m.target);
-  const lost = facts.obs.connDown.get(pairKey(m.subNode, m.targetNode)) ?? [];
-  const nodeLostAfter = (atUs: number) => dueAtEnd || lost.some((iv) => iv.fromUs >= atUs) || (death?.crash === true && death.atUs >= atUs);
+  const holder = holderOf(facts, m);
+  const missedByReplacement = (atUs: number) => atUs <= m.atUs && (!facts.obs.connectorMonitors.has(m.ref.uid) || holder?.watchesRemote === false);
   return facts.obs.zenKills.some((k) => {
     const held = death !== undefined && death.atUs <= k.atUs;
     switch (k.which) {
       case 'connector':
-        return k.node === m.subNode && k.peer === m.targetNode && (k.atUs >= m.atUs || nodeLostAfter(k.atUs));
+        return k.node === m.subNode && k.peer === m.targetNode && (k.atUs >= m.atUs || missedByReplacement(k.atUs));
       case 'local':
-        return k.node === m.subNode && (k.atUs >= m.atUs || nodeLostAfter(k.atUs));
+        return k.node === m.subNode && (k.atUs >= m.atUs || missedByReplacement(k.atUs));
       case 'dispatcher':
         return k.node === m.subNode && held;
       case 'batcher':
-        return k.node === m.targetNode && k.peer === m.subNode && held;
+        return k.node === m.targetNode && k.peer === m.subNode && held && holder !== undefined;
       case 'proxy':
-        return k.node === m.targetNode && held;
+        return false;
       default:
         return assertNever(k.which);
     }
   });
+}
+
+/** The Connector (on the subscriber's node, for the target's) that still holds the row of `m` at the end. */
+function holderOf(facts: Facts, m: MonitorObs): NodeEnd['connectors'][number] | undefined {
+  const end = facts.obs.ends.find((e) => e.node === m.subNode);
+  return end?.connectors.find((c) => c.remote === m.targetNode && c.monitors.some((r) => r.refUid === m.ref.uid));
 }
 
 /**

@@ -136,6 +136,12 @@ export type NodeEnd = {
     monitors: { target: number; targetUid: number; targetAlive: boolean; refUid: number; sub: number; subAlive: boolean; inReferences: boolean }[];
     batch: number;
     blocked: boolean;
+    /**
+     * It monitors its remote node or that node's Proxy (`remote_node_monitored`, or a
+     * `remote_proxy_ref`): false for a replacement that found the node `:compatible` in the
+     * Nodes table and so never connected (F3), which learns of neither's loss.
+     */
+    watchesRemote: boolean;
   }[];
   readonly batchers: { connector: Pid; connectorAlive: boolean; batch: number }[];
   readonly localBatch: number;
@@ -173,6 +179,8 @@ export type Observations = {
   readonly chunks: ChunkObs[];
   /** Refs (uids) whose demonitor reached a Connector: a demonitor that found the References row casts one. */
   readonly connectorDemonitors: ReadonlySet<number>;
+  /** Refs (uids) whose monitor cast reached a live Connector (one cast to a Connector that just died is lost). */
+  readonly connectorMonitors: ReadonlySet<number>;
   readonly fires: FireObs[];
   readonly ertsMonitors: ErtsMonitorObs[];
   readonly ertsDowns: ErtsDownObs[];
@@ -262,6 +270,7 @@ function connectorsEnd(v: RunView, app: ZenApp): NodeEnd['connectors'] {
       })),
       batch: st.batch.length,
       blocked: st.pending !== null,
+      watchesRemote: st.remoteNodeMonitored || st.remoteProxyRef !== null,
     });
   }
   return out;

@@ -9,7 +9,7 @@
 // Rules: it only reads (the world, ZenMonitor's tables and component states); what it
 // records is plain data ordered by `seq`, the order in which things happened.
 import type { ConnectorState } from '../../core/connector.js';
-import type { AskMsg, DeadMsg, DemonitorMsg, EventsMsg, ProcessMsg } from '../../core/messages.js';
+import type { AskMsg, DeadMsg, DemonitorMsg, EventsMsg, MonitorMsg, ProcessMsg } from '../../core/messages.js';
 import type { Pid, Term } from '../../core/terms.js';
 import type { DownSignal, Proc } from '../beam/process.js';
 import type { World } from '../beam/world.js';
@@ -55,6 +55,7 @@ export class Recorder {
   readonly eventsIn: EventsObs[] = [];
   readonly chunks: ChunkObs[] = [];
   readonly connectorDemonitors = new Set<number>();
+  readonly connectorMonitors = new Set<number>();
   readonly fires: FireObs[] = [];
   /** Each of ZenMonitor's processes killed by a `kill_zen` step (run.ts records them). */
   readonly zenKills: ZenKillObs[] = [];
@@ -158,6 +159,8 @@ export class Recorder {
       }
       case 'demonitor':
         return void this.connectorDemonitors.add((msg as DemonitorMsg).ref.uid);
+      case 'monitor':
+        return void this.connectorMonitors.add((msg as MonitorMsg).ref.uid);
       case 'dead':
         return void this.chunks.push({ kind: 'dead', node: this.names.indexOf(p.pid.node), size: (msg as DeadMsg).certificates.length, atUs: w.nowUs });
       default: {

@@ -606,6 +606,7 @@ class CheckRun implements RunView {
       eventsIn: r.eventsIn,
       chunks: r.chunks,
       connectorDemonitors: r.connectorDemonitors,
+      connectorMonitors: r.connectorMonitors,
       fires: r.fires,
       ertsMonitors: this.ertsMonitors,
       ertsDowns: r.ertsDowns,

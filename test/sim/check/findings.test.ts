@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspect } from '../../../core/inspect.js';
-import { FINDINGS, knownFinding } from '../../../sim/check/findings.js';
+import { classify, classKey, FINDINGS, knownFinding } from '../../../sim/check/findings.js';
 import { Facts, PROPERTIES, type PropertyName, type Verdict } from '../../../sim/check/properties.js';
 import { runSchedule, type RunOptions } from '../../../sim/check/run.js';
 import { parseSchedule, type Schedule } from '../../../sim/check/schedule.js';
@@ -231,6 +231,71 @@ test("F3: a Proxy killed fires :nodedown for the monitors of its node (as it mus
   const b = onlyFails(v, 'no-leaks-when-quiet');
   assert.is(b.code, 'proxy-row-dead-target');
   assert.is(knownFinding('no-leaks-when-quiet', b, new Facts(obs))?.id, 'F3');
+});
+
+/** The class of `property` on `obs` with the DOWNs of `refUids` taken out, as if they had never come. */
+function classWithout(s: Schedule, obs: Observations, property: PropertyName, refUids: readonly number[]): string {
+  const cut: Observations = { ...obs, downs: obs.downs.filter((d) => !refUids.includes(d.refUid)) };
+  const v = (PROPERTIES.find((p) => p.name === property) as (typeof PROPERTIES)[number]).check(cut, () => runSchedule(s));
+  return classKey(classify(property, v, new Facts(cut)));
+}
+
+test('F3: a Proxy killed after its subscriber\'s Connector was replaced loses the monitors made on the replacement (it never watched that Proxy)', () => {
+  // p0 monitors p1; n0's Connector for n1 is killed; p0 monitors p2 (on the replacement, which
+  // found n1 :compatible and never connected); n1's Proxy is killed, then p2.
+  const s: Schedule = {
+    ...load('docs/findings/connector-killed.json'),
+    procs: [0, 1, 1],
+    steps: [
+      { atMs: 0, op: 'monitor', sub: 0, target: 1 },
+      { atMs: 300, op: 'kill_zen', node: 0, component: 0, peer: 1 },
+      { atMs: 600, op: 'monitor', sub: 0, target: 2 },
+      { atMs: 1000, op: 'kill_zen', node: 1, component: 3, peer: 0 },
+      { atMs: 2000, op: 'kill', proc: 2, reason: 0 },
+    ],
+  };
+  const { obs, v } = verdicts(s);
+  const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
+  assert.match(b.why, /monitored p2@n1@h at 600\.009 ms\) got no DOWN, though the target exited with :killed/);
+  assert.equal(scheduled(obs).downs, [], 'no DOWN at all');
+  const holder = obs.ends[0]?.connectors.find((c) => c.remote === 1);
+  assert.ok(holder !== undefined && !holder.watchesRemote && holder.monitors.length === 1, "the replacement holds p2's row and watches neither n1 nor its Proxy");
+  assert.is(knownFinding('exactly-one-down-per-undemonitored-monitor', b, new Facts(obs))?.id, 'F3');
+});
+
+test('F3 is not a Connector killed before it ever connected: its replacement connects and fires :nodedown at the node\'s loss; a DOWN missing there is new', () => {
+  // The Connector is killed at 50 ms, before its first sweep (100 ms): the Nodes table has no row for n1.
+  const s: Schedule = {
+    ...load('docs/findings/connector-killed.json'),
+    procs: [0, 1, 1],
+    steps: [
+      { atMs: 0, op: 'monitor', sub: 0, target: 1 },
+      { atMs: 50, op: 'kill_zen', node: 0, component: 0, peer: 1 },
+      { atMs: 60, op: 'monitor', sub: 0, target: 2 },
+      { atMs: 1000, op: 'crash', node: 1 },
+    ],
+  };
+  const { obs, v } = verdicts(s);
+  const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
+  assert.is(knownFinding('exactly-one-down-per-undemonitored-monitor', b, new Facts(obs))?.id, 'F3', 'p1, monitored before the kill, is lost');
+  const late = obs.monitors.find((m) => m.target === 2);
+  assert.ok(late !== undefined);
+  assert.equal(
+    obs.downs.filter((d) => d.refUid === late.ref.uid).map((d) => inspect(d.reason)),
+    ['{:zen_monitor, :nodedown}'],
+  );
+  assert.is(classWithout(s, obs, 'exactly-one-down-per-undemonitored-monitor', [late.ref.uid]), 'new:missing-down');
+});
+
+test("F3 is not a Proxy killed while its Batcher held a death: the Connector watching that Proxy fires :nodedown for it; a DOWN missing there is new", () => {
+  // p1 dies at 1000 ms; n1's Proxy (and with it the Batcher holding p1's certificate) is killed 20 ms later.
+  const s = f3With((st) => ({ ...st, atMs: 1020, node: 1, component: 3, peer: 0 }));
+  const { obs, v } = verdicts(s);
+  allHold(v);
+  const [m] = obs.monitors;
+  assert.ok(m !== undefined && m.target === 1);
+  assert.equal(scheduled(obs).downs.map((d) => inspect(d.reason)), ['{:zen_monitor, :nodedown}']);
+  assert.is(classWithout(s, obs, 'exactly-one-down-per-undemonitored-monitor', [m.ref.uid]), 'new:missing-down');
 });
 
 test.run();
