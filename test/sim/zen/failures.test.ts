@@ -1,0 +1,167 @@
+// ZenMonitor's own processes killed off the calibrated path (README, "Calibration", the
+// table after F3): what each kill loses and keeps at moments the F3 fixture did not try
+// (mid-delivery, while a Batcher holds deaths, before a Connector ever connected), and the
+// restart intensity carried up the trees (3 restarts in 5 s, stamped in whole seconds, as
+// supervisor.erl does) until ZenMonitor stops on its node. Each expectation follows
+// upstream v2.1.0's code (lib/zen_monitor/**, GenRegistry 1.0.2, OTP 25 supervisor.erl).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { inspect } from '../../../core/inspect.js';
+import { atom, type Pid, type Ref } from '../../../core/terms.js';
+import { sleeper } from '../helpers.js';
+import { A, B, cluster, Probe, runForMs, runToMs } from './harness.js';
+
+const KILL = atom('kill');
+
+/** Each of `refs`' DOWN reasons as the probe got them (`[]`: none). */
+function reasons(probe: Probe, refs: readonly Ref[]): string[][] {
+  return refs.map((r) => probe.downsFor(r).map((d) => inspect(d.msg.reason)));
+}
+
+/** `n` sleepers on b, each monitored by the probe on a. */
+function monitorMany(probe: Probe, n: number): { targets: Pid[]; refs: Ref[] } {
+  const targets = Array.from({ length: n }, () => probe.world.spawn(B, sleeper));
+  return { targets, refs: targets.map((t) => probe.monitor(t)) };
+}
+
+/** The pid registered as `name` on `node` now, if alive. */
+function whereis(world: ReturnType<typeof cluster>['world'], node: string, name: string): Pid | undefined {
+  const p = world.node(node).registered.get(name);
+  return p?.alive === true ? p.pid : undefined;
+}
+
+test("Connector killed between two of its Batcher's chunks: the first chunk's DOWNs arrive (Local had them), the rest never do", () => {
+  const { world, zen } = cluster({ zen: { batcher_chunk_size: 2 } });
+  const probe = new Probe(world, zen, A);
+  const { targets, refs } = monitorMany(probe, 6);
+  runForMs(world, 300);
+  for (const t of targets) world.exit(t, KILL);
+  // b's Batcher starts at the first death and sends 2 certificates a sweep (100 ms): the first
+  // chunk reaches the Connector ~100 ms after the deaths, the second ~200 ms.
+  runForMs(world, 150);
+  zen.kill(A, 'connector', B);
+  runForMs(world, 2_000);
+  assert.equal(reasons(probe, refs), [['{:zen_monitor, :killed}'], ['{:zen_monitor, :killed}'], [], [], [], []]);
+  assert.is(zen.pidOf(B, 'batcher', A), undefined, "the Batcher saw its Connector go and stopped, with the 2 chunks it held");
+});
+
+test('Local killed mid-delivery: its queue goes with it (and every Connector with the Connector registry); the rest of the herd never arrives', () => {
+  const { world, zen } = cluster({ zen: { demand_amount: 2 } });
+  const probe = new Probe(world, zen, A);
+  const { targets, refs } = monitorMany(probe, 10);
+  runForMs(world, 300);
+  for (const t of targets) world.exit(t, KILL);
+  // All 10 reach Local in one chunk ~100 ms after the deaths; the Dispatcher takes 2 a tick (100 ms).
+  runForMs(world, 250);
+  const before = probe.downs().length;
+  assert.ok(before > 0 && before < 10, `${before} delivered before the kill`);
+  zen.kill(A, 'local');
+  runForMs(world, 2_000);
+  assert.is(probe.downs().length, before, 'nothing more arrives');
+  assert.is(zen.app(A)?.tables.references.size, 10 - before, 'their References rows stay for good');
+  assert.is(reasons(probe, refs).filter((r) => r.length === 0).length, 10 - before);
+});
+
+test("Batcher killed while it holds deaths: they are lost to it, but the Connector keeps their rows, so b's loss fires them with :nodedown", () => {
+  const { world, zen } = cluster();
+  const probe = new Probe(world, zen, A);
+  const { targets, refs } = monitorMany(probe, 3);
+  runForMs(world, 300);
+  for (const t of targets) world.exit(t, KILL);
+  runForMs(world, 50); // the Batcher holds the 3 certificates until its first sweep, 100 ms after it started
+  zen.kill(B, 'batcher', A);
+  runForMs(world, 1_000);
+  assert.equal(reasons(probe, refs), [[], [], []], 'no DOWN while b lives');
+  assert.is(zen.app(A)?.connectors.size, 1);
+  world.crash(B);
+  runForMs(world, 1_000);
+  assert.equal(reasons(probe, refs), [['{:zen_monitor, :nodedown}'], ['{:zen_monitor, :nodedown}'], ['{:zen_monitor, :nodedown}']]);
+});
+
+test("Connector killed before its first sweep: b has no Nodes row yet, so its replacement pings, watches b, and fires :nodedown at b's loss", () => {
+  const { world, zen } = cluster();
+  const probe = new Probe(world, zen, A);
+  const [early] = monitorMany(probe, 1).refs;
+  runForMs(world, 50);
+  assert.is(zen.app(A)?.tables.nodes.get(B), undefined, 'no row before the first sweep');
+  zen.kill(A, 'connector', B);
+  runForMs(world, 10);
+  const [late] = monitorMany(probe, 1).refs;
+  runForMs(world, 500);
+  assert.equal(zen.app(A)?.tables.nodes.get(B), { kind: 'compatible' });
+  world.crash(B);
+  runForMs(world, 1_000);
+  assert.equal(reasons(probe, [early as Ref, late as Ref]), [[], ['{:zen_monitor, :nodedown}']], 'the monitor made before the kill is lost; the one after fires');
+});
+
+test("a Proxy killed after a's Connector was replaced: the replacement never watched that Proxy, and its monitors never fire", () => {
+  const { world, zen } = cluster();
+  const probe = new Probe(world, zen, A);
+  monitorMany(probe, 1);
+  runForMs(world, 300); // the first Connector connected: b is :compatible in Nodes
+  zen.kill(A, 'connector', B);
+  runForMs(world, 10);
+  const { targets, refs } = monitorMany(probe, 1);
+  runForMs(world, 300);
+  zen.kill(B, 'proxy', undefined, A);
+  runForMs(world, 3_000);
+  world.exit(targets[0] as Pid, KILL);
+  runForMs(world, 1_000);
+  assert.equal(reasons(probe, refs), [[]]);
+  assert.equal(zen.app(A)?.tables.nodes.get(B), { kind: 'compatible' }, 'a still reads b :compatible');
+});
+
+test('restart intensity in whole seconds: 4 Local kills at 3.1, 5.0, 6.9 and 8.8 s (seconds 3, 5, 6, 8) make Local.Supervisor give up; at 3, 5, 7 and 9 s they do not', () => {
+  for (const [times, givesUp] of [
+    [[3_100, 5_000, 6_900, 8_800], true],
+    [[3_000, 5_000, 7_000, 9_000], false],
+  ] as const) {
+    const { world, zen } = cluster();
+    const sup = whereis(world, A, 'ZenMonitor.Local.Supervisor') as Pid;
+    const nodes = zen.app(A)?.tables.nodes;
+    for (const ms of times) {
+      runToMs(world, ms);
+      zen.kill(A, 'local');
+    }
+    runForMs(world, 10);
+    assert.is(world.alive(sup) === undefined, givesUp, `${times.join(', ')}`);
+    assert.is(zen.app(A)?.tables.nodes === nodes, !givesUp, 'the Nodes table is new exactly when the Local side started afresh');
+  }
+});
+
+test('a 4th Dispatcher kill within 5 s restarts the whole Local side afresh: monitors made before are lost, and the new Connector watches b again', () => {
+  const { world, zen } = cluster();
+  const probe = new Probe(world, zen, A);
+  const { refs: before } = monitorMany(probe, 2);
+  runForMs(world, 300);
+  for (let i = 0; i < 4; i++) {
+    zen.kill(A, 'dispatcher');
+    runForMs(world, 100);
+  }
+  const { refs: after } = monitorMany(probe, 1);
+  runForMs(world, 300);
+  world.crash(B);
+  runForMs(world, 1_000);
+  assert.equal(reasons(probe, [...before, ...after]), [[], [], ['{:zen_monitor, :nodedown}']]);
+});
+
+test('the intensity carried up: 16 Local kills within 5 s restart ZenMonitor.Supervisor (a new Proxy on a too), 64 stop ZenMonitor on a (63 do not)', () => {
+  for (const [kills, proxyNew, stopped] of [
+    [15, false, false],
+    [16, true, false],
+    [63, true, false],
+    [64, true, true],
+  ] as const) {
+    const { world, zen } = cluster();
+    const proxy = whereis(world, A, 'ZenMonitor.Proxy') as Pid;
+    for (let i = 0; i < kills; i++) {
+      assert.ok(zen.kill(A, 'local') !== undefined, `Local runs at kill ${i + 1} of ${kills}`);
+      runForMs(world, 60);
+    }
+    assert.is(zen.app(A) === undefined, stopped, `${kills} kills: ZenMonitor stopped`);
+    if (!stopped) assert.is(whereis(world, A, 'ZenMonitor.Proxy')?.uid !== proxy.uid, proxyNew, `${kills} kills: a new Proxy on a`);
+    assert.ok(zen.app(B) !== undefined, 'b is untouched');
+  }
+});
+
+test.run();
