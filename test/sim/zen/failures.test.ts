@@ -164,4 +164,29 @@ test('the intensity carried up: 16 Local kills within 5 s restart ZenMonitor.Sup
   }
 });
 
+test("a Tables process killed: its tables go, and rest_for_one restarts everything after it; on a, every DOWN not delivered is lost and b's loss is seen again; on b, a fires :nodedown", () => {
+  const { world, zen } = cluster();
+  const probe = new Probe(world, zen, A);
+  const { refs: before } = monitorMany(probe, 2);
+  runForMs(world, 300);
+  const nodes = zen.app(A)?.tables.nodes;
+  world.exit(whereis(world, A, 'ZenMonitor.Local.Tables') as Pid, KILL);
+  runForMs(world, 10);
+  assert.ok(zen.app(A)?.tables.nodes !== nodes && zen.app(A)?.tables.references.size === 0, 'new, empty References and Nodes');
+  const { refs: after } = monitorMany(probe, 1);
+  runForMs(world, 300);
+  world.crash(B);
+  runForMs(world, 1_000);
+  assert.equal(reasons(probe, [...before, ...after]), [[], [], ['{:zen_monitor, :nodedown}']]);
+
+  const other = cluster();
+  const p2 = new Probe(other.world, other.zen, A);
+  const { refs } = monitorMany(p2, 2);
+  runForMs(other.world, 300);
+  other.world.exit(whereis(other.world, B, 'ZenMonitor.Proxy.Tables') as Pid, KILL, A);
+  runForMs(other.world, 500);
+  assert.equal(reasons(p2, refs), [['{:zen_monitor, :nodedown}'], ['{:zen_monitor, :nodedown}']]);
+  assert.is(other.zen.app(B)?.tables.proxySubscribers.size, 0, "b's subscriptions went with their table");
+});
+
 test.run();
