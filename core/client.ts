@@ -25,6 +25,7 @@ import { WrittenStep } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
+import { raise } from './raise.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
 
@@ -130,9 +131,16 @@ export function* cachedCompatibility(env: Env, node: string): Step<CachedCompati
   return cachedFromStatus((yield { kind: 'nodes.lookup', node }) as NodeStatus | undefined, env.nowMs);
 }
 
-/** `ZenMonitor.connect(node)`: a call to this node's Connector for `node`; the caller blocks until it returns. */
+/**
+ * `ZenMonitor.connect(node)`: a call to this node's Connector for `node`; the caller blocks
+ * until it returns. A call that exits (the Connector died, or was still busy, pinging, at
+ * the timeout) exits the caller with GenServer.call's reason (the runtime's answer to
+ * `call_connector` carries it): the raise, never answered, ends the caller there.
+ */
 export function* connect(node: string): Step<Compatibility> {
-  return connectResult((yield { kind: 'call_connector', node, msg: { kind: 'connect' }, timeoutMs: DEFAULT_CALL_TIMEOUT_MS }) as CallResult);
+  const result = (yield { kind: 'call_connector', node, msg: { kind: 'connect' }, timeoutMs: DEFAULT_CALL_TIMEOUT_MS }) as CallResult;
+  if ('exit' in result) yield raise(result.exit);
+  return connectResult(result);
 }
 
 /** The answer of `connect`: the Connector's reply; a call exit crashes the caller, so throws. */

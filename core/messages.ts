@@ -99,6 +99,15 @@ export function callExitReason(downReason: Term, calleeNode: string): Term {
 /** The requests ZenMonitor makes with `GenServer.call`: `:ping` (Proxy) and `:connect` (Connector). */
 export type CallRequest = { readonly kind: 'ping' } | { readonly kind: 'connect' };
 
+/**
+ * What `GenServer.call(server, request, timeout)` exits its caller with when the call
+ * exits with `reason` (the callee died, the timeout): Elixir's `GenServer.call/3` catches
+ * `:gen.call`'s exit and exits with `{reason, {GenServer, :call, [server, request, timeout]}}`.
+ */
+export function genServerCallExit(reason: Term, server: Term, request: CallRequest, timeoutMs: number): Term {
+  return tuple(reason, tuple(atom('Elixir.GenServer'), atom('call'), list([server, atom(request.kind), int(timeoutMs)])));
+}
+
 // ---------------------------------------------------------------------------------------
 // DOWN messages and dispatches
 

@@ -1,6 +1,7 @@
 // Erlang exceptions that ZenMonitor's code raises and does not catch, as the exit reason
 // of the process that crashes: for an error, `{reason, stacktrace}` (what gen_server and
-// proc_lib exit with), the stacktrace reduced to the frame that raised it. A step yields
+// proc_lib exit with), the stacktrace reduced to the frame that raised it; for an exit
+// (`GenServer.call`'s, messages.ts `genServerCallExit`), its reason as it is. A step yields
 // `raise(reason)` (effects.ts); the runtime never answers it: the process crashes there.
 //
 // Mirrors what happens in ZenMonitor 2.1.0 on input it does not check: a target whose

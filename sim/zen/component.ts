@@ -23,7 +23,7 @@ import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
 import { initLocal, type LocalState } from '../../core/local.js';
-import { callMessage, isDestination, type CallRequest, type Target } from '../../core/messages.js';
+import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Target } from '../../core/messages.js';
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
@@ -334,8 +334,8 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
       return waitFor(ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs), blocking);
     case 'call_connector': {
       const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
-      if (known !== undefined) return waitFor(ctx.call(known, op.msg, op.timeoutMs), blocking);
-      return startWorker(app, ctx, connectorRegistry(op.node), blocking, callTo(ctx, op.msg, op.timeoutMs, blocking));
+      if (known !== undefined) return genServerCall(ctx, known, op.msg, op.timeoutMs, blocking);
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => genServerCall(ctx, pid, op.msg, op.timeoutMs, blocking));
     }
     case 'reply':
       return ctx.reply(op.to, op.value);
@@ -374,8 +374,18 @@ function sendTo(ctx: Ctx, msg: unknown): (pid: Pid) => unknown {
   return (pid) => ctx.send(pid, msg);
 }
 
-function callTo(ctx: Ctx, msg: CallRequest, timeoutMs: number, blocking: boolean): (pid: Pid) => unknown {
-  return (pid) => waitFor(ctx.call(pid, msg, timeoutMs), blocking);
+/**
+ * `GenServer.call(pid, msg, timeoutMs)`: a caller that blocks gets the reply, or the exit
+ * GenServer.call exits it with (`genServerCallExit`); one that cannot, the call's tag.
+ */
+function genServerCall(ctx: Ctx, pid: Pid, msg: CallRequest, timeoutMs: number, blocking: boolean): unknown {
+  const tag = ctx.call(pid, msg, timeoutMs);
+  return blocking ? new Waits(awaitGenServerCall(tag, pid, msg, timeoutMs)) : tag;
+}
+
+function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: number): Blocked {
+  const result = (yield tag) as CallResult;
+  return 'exit' in result ? { exit: genServerCallExit(result.exit, pid, msg, timeoutMs) } : result;
 }
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */

@@ -8,7 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspect } from '../../../core/inspect.js';
 import { atom, type Pid, type Ref } from '../../../core/terms.js';
-import { sleeper } from '../helpers.js';
+import type { DownSignal } from '../../../sim/beam/process.js';
+import { isDown, recorder, sleeper, type Got } from '../helpers.js';
 import { A, B, cluster, Probe, runForMs, runToMs } from './harness.js';
 
 const KILL = atom('kill');
@@ -187,6 +188,43 @@ test("a Tables process killed: its tables go, and rest_for_one restarts everythi
   runForMs(other.world, 500);
   assert.equal(reasons(p2, refs), [['{:zen_monitor, :nodedown}'], ['{:zen_monitor, :nodedown}']]);
   assert.is(other.zen.app(B)?.tables.proxySubscribers.size, 0, "b's subscriptions went with their table");
+});
+
+/** A process on a that calls `ZenMonitor.connect(b)` when told, watched by a recorder; the DOWNs of the caller the recorder got. */
+function connectCaller(env: ReturnType<typeof cluster>): { call: () => void; downs: () => string[]; caller: Pid } {
+  const { world, zen } = env;
+  const caller = world.spawn(A, {
+    handle: function* (ctx) {
+      yield* zen.timed.connect(ctx, B);
+    },
+  });
+  const log: Got[] = [];
+  world.spawn(A, recorder(log, undefined, (ctx) => void ctx.monitor(caller)));
+  return {
+    caller,
+    call: () => world.send(caller, atom('go'), A),
+    downs: () => log.filter((g) => isDown(g.msg)).map((g) => inspect((g.msg as DownSignal).reason)),
+  };
+}
+
+test("ZenMonitor.connect's caller exits as GenServer.call exits it when its Connector is killed during the call, or is still pinging a silent b at the timeout", () => {
+  const killed = cluster();
+  const c1 = connectCaller(killed);
+  c1.call();
+  runForMs(killed.world, 0.05); // the new Connector is blocked in its ping of b's Proxy
+  const connector = killed.zen.kill(A, 'connector', B) as Pid;
+  runForMs(killed.world, 10);
+  assert.equal(c1.downs(), [`{:killed, {GenServer, :call, [${inspect(connector)}, :connect, 5000]}}`]);
+
+  const cut = cluster();
+  const c2 = connectCaller(cut);
+  cut.world.net.partition(A, B, true); // b never hears the ping; the connection stays up until the tick timeout
+  c2.call();
+  runForMs(cut.world, 4_999);
+  assert.equal(c2.downs(), [], 'the caller waits out its 5 s timeout');
+  runForMs(cut.world, 2);
+  const connectorB = cut.zen.app(A)?.connectors.get(B) as Pid;
+  assert.equal(c2.downs(), [`{:timeout, {GenServer, :call, [${inspect(connectorB)}, :connect, 5000]}}`]);
 });
 
 test.run();
