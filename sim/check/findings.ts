@@ -120,7 +120,8 @@ export const FINDINGS: readonly Finding[] = [
  *   the node's loss, or by its Proxy's death (whose ERTS monitors, and so the subscription,
  *   went with it). A replacement that started while the row said anything else connected,
  *   watches both, and fires :nodedown like any Connector.
- * - A Dispatcher (subscriber's node) killed after the target died: the batch it held.
+ * - A Dispatcher (subscriber's node) killed after it was handed the monitor's event: the
+ *   batch it had not sent.
  * - A Batcher for the subscriber's node killed after the target died: the certificates it
  *   held; the Connector still holds the row (a later loss of the node fires it).
  * A Proxy killed loses nothing by itself: every Connector watching it fires :nodedown for
@@ -138,7 +139,7 @@ export function lostToKill(facts: Facts, m: MonitorObs): boolean {
       case 'local':
         return k.node === m.subNode && (k.atUs >= m.atUs || missedByReplacement(k.atUs));
       case 'dispatcher':
-        return k.node === m.subNode && held;
+        return k.node === m.subNode && facts.obs.eventsIn.some((e) => e.dispatcher === k.pid && e.refs.includes(m.ref.uid));
       case 'batcher':
         return k.node === m.targetNode && k.peer === m.subNode && held && holder !== undefined;
       case 'proxy':

@@ -77,8 +77,8 @@ export type DispatcherSlice = {
 export type AskObs = { readonly dispatcher: number; readonly n: number; readonly atUs: number };
 /** Local handling an `ask` of `n` (its hand-over, if any, is sent within [startUs, endUs]). */
 export type HandOverSlice = { readonly node: number; readonly n: number; readonly startUs: number; readonly endUs: number };
-/** A batch of `k` events delivered to a Dispatcher. */
-export type EventsObs = { readonly node: number; readonly dispatcher: number; readonly k: number; readonly atUs: number };
+/** A batch of `k` events delivered to a Dispatcher (`refs`: each event's ref uid, in order). */
+export type EventsObs = { readonly node: number; readonly dispatcher: number; readonly k: number; readonly atUs: number; readonly refs: readonly number[] };
 /**
  * A chunk received: Connector instructions at a Proxy (from `connector`, a pid uid, with
  * the targets it subscribes), or Batcher death certificates at a Connector.
@@ -99,8 +99,8 @@ export type RecoveryObs = { readonly monitor: number; readonly s: number; readon
 /** A stretch of time when a node pair was disturbed, from `fromUs` to `toUs` (Infinity: to the end). */
 export type Interval = { fromUs: number; toUs: number };
 export type FaultObs = { readonly atUs: number; readonly op: Step['op']; readonly detail: string };
-/** A component fault: which of ZenMonitor's processes was killed on `node` (the Connector for `peer`, the Batcher for `peer`'s Connector), and when. */
-export type ZenKillObs = { readonly atUs: number; readonly node: number; readonly which: ZenProcess; readonly peer: number };
+/** A component fault: which of ZenMonitor's processes was killed on `node` (the Connector for `peer`, the Batcher for `peer`'s Connector; `pid`: its uid), and when. */
+export type ZenKillObs = { readonly atUs: number; readonly node: number; readonly which: ZenProcess; readonly peer: number; readonly pid: number };
 export type RateWindow = { readonly node: number; readonly tickUs: number; delivered: number };
 
 /** The ZenMonitor tables and component states of one node at the end (processes by index). */

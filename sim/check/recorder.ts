@@ -149,7 +149,8 @@ export class Recorder {
       }
       case 'events': {
         const node = this.singletonNode(p, DISPATCHER);
-        if (node !== undefined) this.eventsIn.push({ node, dispatcher: p.uid, k: (msg as EventsMsg).events.length, atUs: w.nowUs });
+        const events = (msg as EventsMsg).events;
+        if (node !== undefined) this.eventsIn.push({ node, dispatcher: p.uid, k: events.length, atUs: w.nowUs, refs: events.map((e) => e.down.ref.uid) });
         return;
       }
       case 'process': {

@@ -307,8 +307,9 @@ class CheckRun implements RunView {
         return detail(`${this.name(step.a)} -> ${this.name(step.b)}`);
       case 'kill_zen': {
         const which = ZEN_COMPONENTS[step.component] as ZenProcess;
-        if (this.zen.kill(this.name(step.node), which, this.name(step.peer)) === undefined) return;
-        this.rec.zenKills.push({ atUs: w.nowUs, node: step.node, which, peer: step.peer });
+        const killed = this.zen.kill(this.name(step.node), which, this.name(step.peer));
+        if (killed === undefined) return;
+        this.rec.zenKills.push({ atUs: w.nowUs, node: step.node, which, peer: step.peer, pid: killed.uid });
         return detail(`${which}${which === 'connector' || which === 'batcher' ? ` for ${this.name(step.peer)}` : ''} on ${this.name(step.node)}`);
       }
       default:

@@ -298,4 +298,19 @@ test("F3 is not a Proxy killed while its Batcher held a death: the Connector wat
   assert.is(classWithout(s, obs, 'exactly-one-down-per-undemonitored-monitor', [m.ref.uid]), 'new:missing-down');
 });
 
+test('F3 for a Dispatcher kill is the batch it was handed and had not sent: a DOWN missing after it, whose event it never got, is new', () => {
+  // p1 dies at 1000 ms; n0's Dispatcher is killed at 1100 ms, before the DOWN's batch reaches it (~1200 ms).
+  const s = f3With((st) => ({ ...st, atMs: 1100, node: 0, component: 2, peer: 0 }));
+  const { obs, v } = verdicts(s);
+  allHold(v);
+  const [m] = obs.monitors;
+  const [kill] = obs.zenKills;
+  assert.ok(m !== undefined && kill !== undefined && kill.which === 'dispatcher');
+  assert.equal(scheduled(obs).downs.map((d) => inspect(d.reason)), ['{:zen_monitor, :killed}'], 'the restarted Dispatcher delivers it');
+  assert.not.ok(obs.eventsIn.some((e) => e.dispatcher === kill.pid), 'the killed Dispatcher was handed nothing');
+  assert.is(classWithout(s, obs, 'exactly-one-down-per-undemonitored-monitor', [m.ref.uid]), 'new:missing-down');
+  const handed: Observations = { ...obs, eventsIn: [...obs.eventsIn, { node: 0, dispatcher: kill.pid, k: 1, atUs: kill.atUs - 1, refs: [m.ref.uid] }] };
+  assert.is(classWithout(s, handed, 'exactly-one-down-per-undemonitored-monitor', [m.ref.uid]), 'known:F3', 'had it been handed the event, its loss is F3');
+});
+
 test.run();
