@@ -52,7 +52,9 @@ export type KnownNodeOp = { readonly kind: 'known_node'; readonly node: string }
 
 /**
  * Everything a step can yield. Effects other than calls answer `undefined`; a `call` or
- * `call_connector` answers the call's `CallResult` once it returns (the caller blocks).
+ * `call_connector` answers the call's `CallResult` once it returns (the caller blocks;
+ * a `call_connector` that exits answers the exit GenServer.call gives its caller,
+ * messages.ts `genServerCallExit`).
  */
 export type Op = Effect | TableOp | KnownNodeOp;
 
