@@ -14,8 +14,12 @@
 // - Control messages are the OTP 25 ones for the flags a 25 node negotiates: SEND_SENDER,
 //   REG_SEND, ALIAS_SEND, MONITOR_P, DEMONITOR_P, LINK, UNLINK_ID, and the PAYLOAD_
 //   variants of MONITOR_P_EXIT, EXIT and EXIT2 (the reason travels as the payload).
-// - A message of 64 KiB or more (control and payload) is cut into fragments of 64 KiB;
-//   every fragment is its own packet and carries an 18-byte fragment header.
+// - A message of 64 KiB or more (control and payload) is set up as fragmented: its header
+//   starts with the 18-byte fragment header. It then goes as ceil(payload / 64 KiB)
+//   fragments, each its own packet: the first holds the header, the control message and
+//   the payload's first 64 KiB, each other one an 18-byte fragment header and the next
+//   64 KiB (dist.c, erts_dsig_send: the count is fixed again from the payload once it is
+//   encoded, so a payload of at most 64 KiB is one fragment).
 // Checked against shared/fixtures/calibration/w1_wire_sizes.json (test/calibration_wire.test.ts).
 import { ATOM_CACHE_REF_BYTES, distTermBytes, type AtomSink } from '../../core/messages.js';
 import type { Term } from '../../core/terms.js';
@@ -79,8 +83,10 @@ export class AtomCache {
     let inline = 0;
     for (const name of atoms) {
       if (entries === n) {
-        // SMALL_ATOM_UTF8_EXT (tag, length, text) instead of a 2-byte reference: counted once per atom.
-        inline += utf8.encode(name).length;
+        // SMALL_ATOM_UTF8_EXT (tag, length, text), or ATOM_UTF8_EXT (2-byte length) past 255
+        // bytes, instead of a 2-byte reference: counted once per atom.
+        const len = utf8.encode(name).length;
+        inline += len > 255 ? len + 1 : len;
         continue;
       }
       const slot = table.of(name) % ATOM_CACHE_SLOTS;
@@ -215,9 +221,10 @@ export function encode(m: DistMsg, fromNode: string, into: Encoded = { control: 
 export function frameBytes(e: Encoded, cache: AtomCache, table: AtomTable): number {
   const data = e.control + e.payload;
   // Only a message with a compound payload can reach 64 KiB, so the immediate case needs no test.
-  const fragments = Math.floor(data / FRAGMENT_BYTES) + 1;
+  const fragmented = data >= FRAGMENT_BYTES;
+  const fragments = fragmented ? Math.ceil(e.payload / FRAGMENT_BYTES) : 1;
   const header = cache.refer(e.atoms, table);
-  const tag = fragments > 1 ? FRAGMENT_HEADER_BYTES : HEADER_TAG_BYTES;
+  const tag = fragmented ? FRAGMENT_HEADER_BYTES : HEADER_TAG_BYTES;
   return fragments * PACKET_LENGTH_BYTES + tag + header + (fragments - 1) * FRAGMENT_HEADER_BYTES + data;
 }
 

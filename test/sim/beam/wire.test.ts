@@ -65,13 +65,23 @@ test('atom cache: at most 255 references a message; the rest are written inline 
   assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + inline, 'cached: the two past the 255th are inline again');
 });
 
+test('atom cache: an atom past the 255th longer than 255 bytes is inline as ATOM_UTF8_EXT (a 2-byte length)', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  const long = 'é'.repeat(150); // 300 bytes of UTF-8
+  const atoms = new Set([...Array.from({ length: MAX_CACHE_REFS }, (_, i) => `k${i}`), long]);
+  const texts = [...atoms].slice(0, MAX_CACHE_REFS).reduce((n, a) => n + 1 + a.length, 0);
+  // The measure counted a 2-byte reference for it; inline it is 3 + 300 bytes.
+  assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + texts + 301);
+});
+
 test('atom cache: an atom longer than 255 bytes makes every new entry take a 2-byte length', () => {
   const cache = new AtomCache();
   const long = 'a'.repeat(300);
   assert.is(cache.refer(new Set(['b', long]), new AtomTable()), 1 + 2 + 2 + 2 * 2 + 1 + 300);
 });
 
-test('fragments: a message of 64 KiB or more travels as 64 KiB fragments, each a packet with an 18-byte header', () => {
+test('fragments: a message of 64 KiB or more travels as ceil(payload / 64 KiB) fragments, each a packet with an 18-byte header', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
   cache.refer(new Set([A, B]), table);
@@ -79,8 +89,18 @@ test('fragments: a message of 64 KiB or more travels as 64 KiB fragments, each a
   const small = send(65_536 - 34 - 5 - 1);
   assert.is(small.control + small.payload, 65_535);
   assert.is(frameBytes(small, cache, table), 4 + 7 + 65_535);
-  const two = send(65_536 - 34 - 5);
-  assert.is(frameBytes(two, cache, table), 2 * 4 + 18 + 5 + 18 + 65_536);
+  // 64 KiB of control and payload: set up as fragmented (its header is the 18-byte fragment
+  // header), but its 65,502-byte payload fits one fragment (dist.c recounts them from the
+  // payload): one packet. (This used to count two fragments, 22 bytes more.)
+  const one = send(65_536 - 34 - 5);
+  assert.is(one.control + one.payload, 65_536);
+  assert.is(frameBytes(one, cache, table), 4 + 18 + 5 + 65_536);
+  // A payload of exactly two fragments (131,072 bytes) is two packets, whatever the control adds.
+  const two = send(2 * 65_536 - 5);
+  assert.is(two.payload, 2 * 65_536);
+  assert.is(frameBytes(two, cache, table), 2 * 4 + 18 + 5 + 18 + 34 + 2 * 65_536);
+  const three = send(2 * 65_536 - 5 + 1);
+  assert.is(frameBytes(three, cache, table), 3 * 4 + 18 + 5 + 2 * 18 + 34 + 2 * 65_536 + 1);
   const list100k = encode({ kind: 'send', to: pidOn(B), msg: list(Array.from({ length: 50_000 }, () => atom('z'))) }, A);
   assert.is(list100k.control + list100k.payload, 34 + 5 + 100_000 + 1);
   // Count 1, flags 2, three references, z new (length 1, text 1).
