@@ -382,17 +382,26 @@ const HEAP_BIN_HEADER_WORDS = 2;
 const PROC_BIN_WORDS = 6;
 /** ErlSubBin (thing_word, size, offs, bitsize/bitoffs/is_writable, orig): how a non-byte-aligned bitstring is held. */
 const SUB_BIN_WORDS = 5;
-/** Flatmap: header, size, pointer to the keys tuple (beam.md: "about 3 + 2n"; the guide's
- *  "5 words" also counts the keys tuple header, which beam.md treats as shared). */
-const FLATMAP_HEADER_WORDS = 3;
+/** Flatmap: header, size, pointer to the keys tuple, and that tuple's header (the guide's
+ *  "Small Map: 5 words", the slot included). Every copy has its own keys tuple: a map
+ *  decoded from the wire, or copied into a message, does not share its keys with the
+ *  sender's (beam.md's "keys tuple shared" holds only for maps built from the same one). */
+const FLATMAP_HEADER_WORDS = 4;
 /** HAMT overhead per entry beyond the key and value words (guide: "N x F words", F 1.6-1.8). */
 const HAMT_WORDS_PER_ENTRY = 1.7;
 /** Remote pid/port: ExternalThing (header, node, next, data); guide: "5 words for another node". */
 const REMOTE_PID_WORDS = 5;
 const REMOTE_PORT_WORDS = 5;
-/** Reference; guide: "4 words for a reference from the current local node, 7 from another node". */
+/**
+ * Reference (guide, 64-bit: "4-6 words for a reference from the current local node, and 6-7
+ * words for a reference from another node"; 7 is a pid reference's, which zensim does not
+ * make: README "Model and its limits"). A local ordinary ref is ErtsORefThing (header, then
+ * 3 id words of 32 bits and a marker: 3 words); one from another node an ExternalThing
+ * (header, node, next) and its data (the id count and the 3 ids, 32 bits each: 2 words).
+ * Each with the word that holds it.
+ */
 const LOCAL_REF_WORDS = 4;
-const REMOTE_REF_WORDS = 7;
+const REMOTE_REF_WORDS = 6;
 /** Fun without free variables; guide: "9..13 words + the size of environment". */
 const FUN_WORDS = 10;
 
