@@ -513,8 +513,15 @@ export function refcBinaries(term: Term, found?: Map<Uint8Array, number>): Map<U
 }
 
 // External term format (ERTS "External Term Format" chapter); beam.md "Sizes".
-/** ATOM_UTF8_EXT: tag + 2-byte length + UTF-8 text. The dist atom cache is sim/beam/wire.ts. */
+/**
+ * How `term_to_binary` (OTP 25, minor_version 1) writes an atom: ATOM_EXT (tag, 2-byte
+ * length, one byte a character) when every character is Latin-1 (code points 0-255), else
+ * SMALL_ATOM_UTF8_EXT (tag, 1-byte length) or, past 255 bytes, ATOM_UTF8_EXT (tag, 2-byte
+ * length) and the UTF-8 text. The distribution's atom cache is sim/beam/wire.ts.
+ */
 const ATOM_EXT_OVERHEAD = 3;
+const SMALL_ATOM_UTF8_EXT_OVERHEAD = 2;
+const SMALL_ATOM_MAX_BYTES = 255;
 /** NEW_PID_EXT: tag + node atom + id (4) + serial (4) + creation (4). */
 const PID_EXT_FIXED = 13;
 /** NEWER_REFERENCE_EXT: tag + len (2) + node atom + creation (4) + 3 id words (12). */
@@ -529,7 +536,15 @@ const STRING_EXT_MAX = 65535;
 const utf8 = new TextEncoder();
 
 function atomExtBytes(name: string): number {
-  return ATOM_EXT_OVERHEAD + utf8.encode(name).length;
+  let chars = 0;
+  let latin1 = true;
+  for (const c of name) {
+    chars++;
+    if ((c.codePointAt(0) as number) > 0xff) latin1 = false;
+  }
+  if (latin1) return ATOM_EXT_OVERHEAD + chars;
+  const bytes = utf8.encode(name).length;
+  return (bytes <= SMALL_ATOM_MAX_BYTES ? SMALL_ATOM_UTF8_EXT_OVERHEAD : ATOM_EXT_OVERHEAD) + bytes;
 }
 
 function intExtBytes(v: bigint): number {

@@ -267,6 +267,16 @@ test('heapWords of references and maps, as the Efficiency Guide counts them on 6
   assert.is(heapWords(keys(33)), 1 + Math.ceil(33 * 1.7) + 2 * 33);
 });
 
+test('externalBytes of atoms as OTP 25 term_to_binary writes them (minor_version 1)', () => {
+  // ATOM_EXT (3 + one byte a character) for Latin-1 atoms, é included; SMALL_ATOM_UTF8_EXT
+  // (2 + UTF-8 bytes) for the others, ATOM_UTF8_EXT (3 + bytes) past 255 bytes.
+  assert.is(externalBytes(a('boom')), 7, 'M1: term_to_binary(:boom) is 8 bytes with its version byte');
+  assert.is(externalBytes(a('é')), 3 + 1);
+  assert.is(externalBytes(a('日本')), 2 + 6);
+  assert.is(externalBytes(a('日'.repeat(100))), 3 + 300);
+  assert.is(externalBytesTop(tuple(a('exit'), a('ñandú'))), 1 + 2 + (3 + 4) + (3 + 5));
+});
+
 test('externalBytes of scalars and containers', () => {
   assert.is(externalBytes(int(0)), 2);
   assert.is(externalBytes(int(255)), 2);
