@@ -14,12 +14,13 @@
 // - Control messages are the OTP 25 ones for the flags a 25 node negotiates: SEND_SENDER,
 //   REG_SEND, ALIAS_SEND, MONITOR_P, DEMONITOR_P, LINK, UNLINK_ID, and the PAYLOAD_
 //   variants of MONITOR_P_EXIT, EXIT and EXIT2 (the reason travels as the payload).
-// - A message of 64 KiB or more (control and payload) is set up as fragmented: its header
-//   starts with the 18-byte fragment header. It then goes as ceil(payload / 64 KiB)
-//   fragments, each its own packet: the first holds the header, the control message and
-//   the payload's first 64 KiB, each other one an 18-byte fragment header and the next
-//   64 KiB (dist.c, erts_dsig_send: the count is fixed again from the payload once it is
-//   encoded, so a payload of at most 64 KiB is one fragment).
+// - Fragments (dist.c, erts_dsig_send; measured on OTP 25.2.3, erts 13.1.5): the sender
+//   sizes a message before it knows which atoms the cache holds, every atom at its full
+//   text, and sets up one that this estimate puts over 64 KiB as fragmented: its header
+//   starts with the 18-byte fragment header. It then goes as ceil((control + payload) /
+//   64 KiB) packets, each further one with an 18-byte fragment header. So a message of
+//   exactly 64 KiB, or a little under (by its atoms' text), is one packet with the longer
+//   header. Here each distinct atom of the message counts once in that estimate.
 // Checked against shared/fixtures/calibration/w1_wire_sizes.json (test/calibration_wire.test.ts).
 import { ATOM_CACHE_REF_BYTES, distTermBytes, type AtomSink } from '../../core/messages.js';
 import type { Term } from '../../core/terms.js';
@@ -220,12 +221,27 @@ export function encode(m: DistMsg, fromNode: string, into: Encoded = { control: 
 /** Bytes on the wire of an encoded message sent now through `cache` (updated as it is used). */
 export function frameBytes(e: Encoded, cache: AtomCache, table: AtomTable): number {
   const data = e.control + e.payload;
-  // Only a message with a compound payload can reach 64 KiB, so the immediate case needs no test.
-  const fragmented = data >= FRAGMENT_BYTES;
-  const fragments = fragmented ? Math.ceil(e.payload / FRAGMENT_BYTES) : 1;
+  // Only a message with a compound payload can come near 64 KiB, so the immediate case needs no test.
+  const fragmented =
+    data > FRAGMENT_BYTES ||
+    (data + e.atoms.size * MAX_ATOM_TEXT_EXTRA > FRAGMENT_BYTES && data + atomTextBytes(e.atoms) > FRAGMENT_BYTES);
+  const fragments = fragmented ? Math.ceil(data / FRAGMENT_BYTES) : 1;
   const header = cache.refer(e.atoms, table);
   const tag = fragmented ? FRAGMENT_HEADER_BYTES : HEADER_TAG_BYTES;
   return fragments * PACKET_LENGTH_BYTES + tag + header + (fragments - 1) * FRAGMENT_HEADER_BYTES + data;
+}
+
+/** The most an atom's full text adds to its 2-byte reference: 255 characters of 4 bytes, and a 2-byte length. */
+const MAX_ATOM_TEXT_EXTRA = 255 * 4 + 1;
+
+/** What the sender's estimate adds for `atoms` over their 2-byte references: each one's text (and a longer length past 255 bytes). */
+function atomTextBytes(atoms: ReadonlySet<string>): number {
+  let n = 0;
+  for (const a of atoms) {
+    const len = utf8.encode(a).length;
+    n += len > 255 ? len + 1 : len;
+  }
+  return n;
 }
 
 /** `{op, fields...}`: a small tuple, the operation a small integer. */

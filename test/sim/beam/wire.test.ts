@@ -81,30 +81,49 @@ test('atom cache: an atom longer than 255 bytes makes every new entry take a 2-b
   assert.is(cache.refer(new Set(['b', long]), new AtomTable()), 1 + 2 + 2 + 2 * 2 + 1 + 300);
 });
 
-test('fragments: a message of 64 KiB or more travels as ceil(payload / 64 KiB) fragments, each a packet with an 18-byte header', () => {
+test('fragments: a message of 64 KiB or more travels as 64 KiB fragments, each a packet with an 18-byte header', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
   cache.refer(new Set([A, B]), table);
   const send = (bytes: number) => encode({ kind: 'send', to: pidOn(B), msg: bin(new Uint8Array(bytes)) }, A);
   const small = send(65_536 - 34 - 5 - 1);
   assert.is(small.control + small.payload, 65_535);
-  assert.is(frameBytes(small, cache, table), 4 + 7 + 65_535);
-  // 64 KiB of control and payload: set up as fragmented (its header is the 18-byte fragment
-  // header), but its 65,502-byte payload fits one fragment (dist.c recounts them from the
-  // payload): one packet. (This used to count two fragments, 22 bytes more.)
-  const one = send(65_536 - 34 - 5);
-  assert.is(one.control + one.payload, 65_536);
-  assert.is(frameBytes(one, cache, table), 4 + 18 + 5 + 65_536);
-  // A payload of exactly two fragments (131,072 bytes) is two packets, whatever the control adds.
-  const two = send(2 * 65_536 - 5);
-  assert.is(two.payload, 2 * 65_536);
-  assert.is(frameBytes(two, cache, table), 2 * 4 + 18 + 5 + 18 + 34 + 2 * 65_536);
-  const three = send(2 * 65_536 - 5 + 1);
-  assert.is(frameBytes(three, cache, table), 3 * 4 + 18 + 5 + 2 * 18 + 34 + 2 * 65_536 + 1);
+  assert.is(frameBytes(small, cache, table), 4 + 18 + 5 + 65_535, "a@h and b@h's text put the sender's estimate over 64 KiB");
+  const two = send(65_536 - 34 - 5 + 1);
+  assert.is(frameBytes(two, cache, table), 2 * 4 + 18 + 5 + 18 + 65_537);
   const list100k = encode({ kind: 'send', to: pidOn(B), msg: list(Array.from({ length: 50_000 }, () => atom('z'))) }, A);
   assert.is(list100k.control + list100k.payload, 34 + 5 + 100_000 + 1);
   // Count 1, flags 2, three references, z new (length 1, text 1).
   assert.is(frameBytes(list100k, cache, table), 2 * 4 + 18 + (1 + 2 + 3 + 1 + 1) + 18 + 100_040, 'z is new');
+});
+
+test('fragments at the 64 KiB edges: bytes and packets as OTP 25.2.3 (erts 13.1.5) sent them', () => {
+  // Measured with inet:getstat on a's dist port to b (a@127.0.0.1 and b@127.0.0.1 on
+  // loopback, both node names cached): `send(pid_on_b, binary of n bytes)` is SEND_SENDER
+  // (34 bytes) and BINARY_EXT (5 + n). Real [bytes, packets] per n:
+  const real: [number, number, number][] = [
+    [65_400, 65_450, 1],
+    [65_475, 65_525, 1], // control and payload 65,514: the estimate (node names at full text, 22 more) is 64 KiB exactly
+    [65_476, 65_542, 1], // one byte more: over 64 KiB by the estimate, so the 18-byte fragmented header, one packet
+    [65_497, 65_563, 1], // control and payload exactly 64 KiB: one packet (this counted two)
+    [65_498, 65_586, 2],
+    [131_033, 131_121, 2], // exactly 128 KiB: two packets (this counted three)
+    [131_066, 131_176, 3], // payload under 128 KiB, but not with the control
+    [196_600, 196_732, 4],
+  ];
+  const [a, b] = ['a@127.0.0.1', 'b@127.0.0.1'];
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  cache.refer(new Set([a, b]), table);
+  for (const [n, bytes, packets] of real) {
+    const e = encode({ kind: 'send', to: pidOn(b), msg: bin(new Uint8Array(n)) }, a);
+    assert.is(frameBytes(e, cache, table), bytes, `a ${n}-byte binary: ${packets} packet(s)`);
+  }
+  // REG_SEND to :zz (control 23; a@127.0.0.1, '' and zz: 13 bytes of text): real 65,535 / 65,552 bytes.
+  const named = (n: number) => encode({ kind: 'send', to: { name: 'zz', node: b }, msg: bin(new Uint8Array(n)) }, a);
+  cache.refer(new Set([a, '', 'zz']), table);
+  assert.is(frameBytes(named(65_495), cache, table), 65_535);
+  assert.is(frameBytes(named(65_496), cache, table), 65_552);
 });
 
 test('a new connection starts with empty atom caches: its first message writes the node names again', () => {
