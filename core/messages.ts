@@ -312,17 +312,17 @@ export function msgToTerm(msg: Msg): Term {
 /** How one measure (heap words or external bytes) sizes terms and containers. */
 type Measure = {
   readonly term: (t: Term) => number;
-  /** Size of a tuple's own overhead (an empty tuple). */
+  /** Size of a tuple's own overhead (a tuple's size less its elements'). */
   readonly tuple0: number;
   /** Size of a proper list of `n` elements whose elements sum to `elements`. */
   readonly list: (n: number, elements: number) => number;
 };
 
 const PROBE = atom('probe');
-const HEAP_TUPLE0 = heapWords(tuple());
+const HEAP_TUPLE0 = heapWords(tuple(PROBE)) - heapWords(PROBE);
 const HEAP_NIL = heapWords(list([]));
 const HEAP_CONS = heapWords(list([PROBE])) - HEAP_NIL - heapWords(PROBE);
-const WIRE_TUPLE0 = externalBytes(tuple());
+const WIRE_TUPLE0 = externalBytes(tuple(PROBE)) - externalBytes(PROBE);
 const WIRE_NIL = externalBytes(list([]));
 const WIRE_LIST = externalBytes(list([PROBE])) - externalBytes(PROBE);
 

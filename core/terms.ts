@@ -385,8 +385,12 @@ const SUB_BIN_WORDS = 5;
 /** Flatmap: header, size, pointer to the keys tuple, and that tuple's header (the guide's
  *  "Small Map: 5 words", the slot included). Every copy has its own keys tuple: a map
  *  decoded from the wire, or copied into a message, does not share its keys with the
- *  sender's (beam.md's "keys tuple shared" holds only for maps built from the same one). */
+ *  sender's (beam.md's "keys tuple shared" holds only for maps built from the same one).
+ *  The empty map's keys are the empty tuple, which takes no heap (below). */
 const FLATMAP_HEADER_WORDS = 4;
+/** OTP 25's empty tuple is one global literal: a term holding it has only its own word
+ *  (erts_debug:flat_size({}) is 0, of #{} 3, measured on erts 13.1.5). */
+const EMPTY_TUPLE_WORDS = 1;
 /** HAMT overhead per entry beyond the key and value words (guide: "N x F words", F 1.6-1.8). */
 const HAMT_WORDS_PER_ENTRY = 1.7;
 /** Remote pid/port: ExternalThing (header, node, next, data); guide: "5 words for another node". */
@@ -394,11 +398,13 @@ const REMOTE_PID_WORDS = 5;
 const REMOTE_PORT_WORDS = 5;
 /**
  * Reference (guide, 64-bit: "4-6 words for a reference from the current local node, and 6-7
- * words for a reference from another node"; 7 is a pid reference's, which zensim does not
- * make: README "Model and its limits"). A local ordinary ref is ErtsORefThing (header, then
- * 3 id words of 32 bits and a marker: 3 words); one from another node an ExternalThing
+ * words for a reference from another node"). A local ordinary ref is ErtsORefThing (header,
+ * then 3 id words of 32 bits and a marker: 3 words); one from another node an ExternalThing
  * (header, node, next) and its data (the id count and the 3 ids, 32 bits each: 2 words).
- * Each with the word that holds it.
+ * Each with the word that holds it. Measured on erts 13.1.5 (erts_debug:flat_size): 3 and 5.
+ * A pid reference (`erlang:monitor/3` with `{:alias, _}`, as gen calls make) is 4 on its own
+ * node, which zensim leaves out (README "Model and its limits"); it travels and decodes as an
+ * ordinary one.
  */
 const LOCAL_REF_WORDS = 4;
 const REMOTE_REF_WORDS = 6;
@@ -425,8 +431,9 @@ function sumWords(ts: readonly Term[], localNode: string | undefined): number {
 function mapWords(m: MapT, localNode: string | undefined): number {
   let contents = 0;
   for (const [k, v] of m.v) contents += heapWords(k, localNode) + heapWords(v, localNode);
+  const n = m.v.length;
   const overhead =
-    m.v.length <= SMALL_MAP_MAX_KEYS ? FLATMAP_HEADER_WORDS : Math.ceil(m.v.length * HAMT_WORDS_PER_ENTRY);
+    n === 0 ? FLATMAP_HEADER_WORDS - 1 : n <= SMALL_MAP_MAX_KEYS ? FLATMAP_HEADER_WORDS : Math.ceil(n * HAMT_WORDS_PER_ENTRY);
   return 1 + overhead + contents;
 }
 
@@ -455,7 +462,7 @@ export function heapWords(term: Term, localNode?: string): number {
       return 1 + SUB_BIN_WORDS + binaryHandleWords(Math.ceil(term.bitSize / 8));
     case 'tuple':
       // slot + header + elements (each element's word is counted by its own heapWords)
-      return 2 + sumWords(term.v, localNode);
+      return term.v.length === 0 ? EMPTY_TUPLE_WORDS : 2 + sumWords(term.v, localNode);
     case 'list':
       // slot + one tail word per cons cell + elements (heads); [] is an immediate.
       return 1 + term.v.length + sumWords(term.v, localNode);

@@ -2,7 +2,7 @@
 // fragments. Expected sizes are worked out byte by byte from the OTP 25 formats.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, bin, list, type Pid, type Ref } from '../../../core/terms.js';
+import { atom, bin, float, ilist, int, list, mapOf, tuple, type Pid, type Ref } from '../../../core/terms.js';
 import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS, type Encoded } from '../../../sim/beam/wire.js';
 import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
 
@@ -124,6 +124,29 @@ test('fragments at the 64 KiB edges: bytes and packets as OTP 25.2.3 (erts 13.1.
   cache.refer(new Set([a, '', 'zz']), table);
   assert.is(frameBytes(named(65_495), cache, table), 65_535);
   assert.is(frameBytes(named(65_496), cache, table), 65_552);
+});
+
+test('a DOWN with an odd reason: 146 bytes on the wire once its atoms are cached (measured on OTP 25.2.3)', () => {
+  const [a, b] = ['a@127.0.0.1', 'b@127.0.0.1'];
+  // {:"日本", ~c"abc", -5, 2**70, 1.5, [1 | 2], %{a: %{b: 1}}, pid_on_a}: 2 + 2 + STRING_EXT 6 +
+  // INTEGER_EXT 5 + SMALL_BIG_EXT 12 + NEW_FLOAT_EXT 9 + LIST_EXT 9 + MAP_EXT 16 + pid 15 = 76.
+  const reason = tuple(
+    atom('日本'),
+    list([int(97), int(98), int(99)]),
+    int(-5),
+    int(1n << 70n),
+    float(1.5),
+    ilist([int(1)], int(2)),
+    mapOf([[atom('a'), mapOf([[atom('b'), int(1)]])]]),
+    pidOn(a, 7),
+  );
+  const e = encode({ kind: 'down', ref: refOn(a), watcher: pidOn(a), object: pidOn(b), reason }, b);
+  assert.is(e.payload, 76);
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  // First: each atom's length and text (the real first one, node names cached, was 146 + 11).
+  assert.is(frameBytes(e, cache, table), 146 + 2 * (1 + 11) + (1 + 6) + 2 * (1 + 1));
+  assert.is(frameBytes(e, cache, table), 146);
 });
 
 test('a new connection starts with empty atom caches: its first message writes the node names again', () => {
