@@ -35,7 +35,7 @@ export type Pid = {
   readonly creation: number;
 };
 /** Reference; `uid` unique in a world. */
-export type Ref = { readonly t: 'ref'; readonly uid: number; readonly node: string };
+export type Ref = { readonly t: 'ref'; readonly uid: number; readonly node: string; readonly alias?: true };
 export type Port = { readonly t: 'port'; readonly uid: number; readonly node: string };
 export type Fun = { readonly t: 'fun'; readonly name: string };
 
@@ -402,11 +402,12 @@ const REMOTE_PORT_WORDS = 5;
  * then 3 id words of 32 bits and a marker: 3 words); one from another node an ExternalThing
  * (header, node, next) and its data (the id count and the 3 ids, 32 bits each: 2 words).
  * Each with the word that holds it. Measured on erts 13.1.5 (erts_debug:flat_size): 3 and 5.
- * A pid reference (`erlang:monitor/3` with `{:alias, _}`, as gen calls make) is 4 on its own
- * node, which zensim leaves out (README "Model and its limits"); it travels and decodes as an
- * ordinary one.
+ * A pid reference (`erlang:monitor/3` with `{:alias, _}`, as OTP 25's gen calls make for
+ * their monitor and tag: `Ref.alias`) is one word more on its own node (measured: 4); it
+ * travels and decodes as an ordinary one.
  */
 const LOCAL_REF_WORDS = 4;
+const LOCAL_PID_REF_WORDS = 5;
 const REMOTE_REF_WORDS = 6;
 /** Fun without free variables; guide: "9..13 words + the size of environment". */
 const FUN_WORDS = 10;
@@ -476,7 +477,8 @@ export function heapWords(term: Term, localNode?: string): number {
     case 'port':
       return isRemote(term.node, localNode) ? REMOTE_PORT_WORDS : 1;
     case 'ref':
-      return isRemote(term.node, localNode) ? REMOTE_REF_WORDS : LOCAL_REF_WORDS;
+      if (isRemote(term.node, localNode)) return REMOTE_REF_WORDS;
+      return term.alias === true ? LOCAL_PID_REF_WORDS : LOCAL_REF_WORDS;
     case 'fun':
       return FUN_WORDS;
     default:

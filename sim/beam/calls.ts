@@ -50,8 +50,9 @@ export class Calls {
     // FIX (test/sim/beam/world.test.ts "bad input: timers and calls"): a bad timeout used to fail
     // in the kernel ("event time … is in the past") after the monitor and request had gone out.
     if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new RangeError(`call timeout must be >= 0 ms (or Infinity), got ${timeoutMs}`);
-    const tag = w.makeRef(p.pid.node);
-    const monitorRef = w.signals.monitorFrom(p, to, atUs);
+    // OTP 25's gen:call monitors with {:alias, :demonitor}: its monitor ref, and the tag, are pid refs.
+    const tag = w.makeRef(p.pid.node, true);
+    const monitorRef = w.signals.monitorFrom(p, to, atUs, w.makeRef(p.pid.node, true));
     w.sendAt(atUs, p.pid.node, to, { kind: '$gen_call', from: { pid: p.pid, tag }, msg }, false);
     const timerSeq = Number.isFinite(timeoutMs)
       ? w.kernel.at(Math.ceil((atUs + timeoutMs * 1000) / 1000) * 1000, w.kinds.callTimeout, p.uid, tag)

@@ -207,8 +207,9 @@ export class World {
     return p !== undefined && p.alive ? p : undefined;
   }
 
-  makeRef(node: string): Ref {
-    return { t: 'ref', uid: ++this.refs, node };
+  /** A new reference on `node`; `alias`: a pid reference (`erlang:monitor/3` with `{:alias, _}`). */
+  makeRef(node: string, alias = false): Ref {
+    return alias ? { t: 'ref', uid: ++this.refs, node, alias } : { t: 'ref', uid: ++this.refs, node };
   }
 
   /** Runs `fn` at virtual time `atUs` (a step of a scenario script). */

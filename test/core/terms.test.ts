@@ -259,6 +259,11 @@ test('heapWords of references and maps, as the Efficiency Guide counts them on 6
   assert.is(heapWords(ref(A, 1), A), 4);
   assert.is(heapWords(ref(A, 1), B), 6);
   assert.is(heapWords(tuple(a('timeout'), ref(A, 1)), B), 2 + 1 + 6);
+  // A pid reference (monitor with {:alias, _}, as gen calls make): one word more on its own
+  // node (erts_debug:flat_size 4 against 3 on erts 13.1.5), an ordinary one elsewhere.
+  const alias: Ref = { t: 'ref', uid: 2, node: A, alias: true };
+  assert.is(heapWords(alias, A), 5);
+  assert.is(heapWords(alias, B), 6);
   // A small map: 5 words (its keys tuple's header among them: each copy has its own) + keys
   // and values; more than 32 keys make a HAMT, ~1.7 words a key + keys and values.
   const keys = (n: number) => mapOf(Array.from({ length: n }, (_, i) => [a(`k${i}`), int(i)] as const));

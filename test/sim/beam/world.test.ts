@@ -593,6 +593,28 @@ function server(replyDelayMs = 0, value: Term = atom('pong')): Behaviour {
   };
 }
 
+test("gen call: its tag and its monitor's reference are pid references (OTP 25's gen monitors with {:alias, _})", () => {
+  const w = makeWorld({ net: { latencyUs: 200 } });
+  connect(w, A, B);
+  let tag: Ref | undefined;
+  w.spawn(B, { handle: (ctx, msg) => {
+    const m = msg as CallRequest;
+    if (m.kind === '$gen_call') {
+      tag = m.from.tag;
+      ctx.reply(m.from, atom('pong'));
+    }
+  } }, { name: 'srv' });
+  const log: CallLog = [];
+  const c = w.spawn(A, caller(log, () => ({ name: 'srv', node: B }), 5000));
+  let monitorRef: Ref | undefined;
+  w.at(10_000, () => w.send(c, atom('call')));
+  w.at(10_100, () => w.proc(c)?.monitors?.forEachValue((m) => (monitorRef = m.ref)));
+  drain(w);
+  assert.is(tag?.alias, true, 'the tag');
+  assert.is(monitorRef?.alias, true, "the call's monitor");
+  assert.is(log.length, 1);
+});
+
 test('gen call: a reply resumes the caller with {ok}', () => {
   const w = makeWorld({ net: { latencyUs: 200 } });
   connect(w, A, B);
