@@ -23,9 +23,14 @@
 // until it returns). Each holder remembers the GC count when it was placed; its region
 // (fragment, young, mature, old) follows from the GCs since. Refc binaries a dead holder
 // referenced are released at the next collection, when ERTS sweeps their handles.
+// - Each queued message has its ErtsMessage entry (erl_message.h): `processes` counts a
+//   40-byte message reference while it is queued and, for a local message in a fragment,
+//   the fragment's 40-byte header too, both kept with a taken fragment until the next GC;
+//   `process_info(:memory)` counts sizeof(ErtsMessage), 88 bytes, per queued message
+//   (erts_process_memory) and no header for a taken one.
 // Simplification (README, "Model and its limits"): the stack is empty; binaries of a
 // process's state chunks are held until the chunk goes; the binary virtual heap does not
-// trigger collections.
+// trigger collections; message references are not taken from ERTS's per-scheduler pool.
 import { DoubleFields } from '../engine/double_fields.js';
 import type { RefcBin } from './memory.js';
 
@@ -98,6 +103,13 @@ type Region = 'queued' | 'taken' | 'young' | 'mature' | 'old';
 /** ERTS's default fullsweep_after: a major collection after this many minor ones. */
 const FULLSWEEP_AFTER = 65_535;
 
+/** ErtsMessageRef (next, data, message, token, from): a queued message's entry, bytes. */
+export const MESSAGE_REF_BYTES = 40;
+/** ErlHeapFragment before its data (next, off_heap, alloc_size, used_size): ERTS_HEAP_FRAG_SIZE(0), bytes. */
+export const FRAGMENT_HEADER_BYTES = 40;
+/** sizeof(ErtsMessage): what `process_info(:memory)` adds per queued message besides its data, bytes. */
+export const QUEUED_MESSAGE_INFO_BYTES = 88;
+
 export class ProcHeap {
   heapSz: number;
   htop: number;
@@ -111,6 +123,12 @@ export class ProcHeap {
   private live = { young: 0, mature: 0, old: 0, taken: 0 };
   private buffersQueued = 0;
   private buffersTaken = 0;
+  /** Messages in the queue, wherever their words are. */
+  private queuedMsgs = 0;
+  /** Queued local messages in a fragment of their own (with a header). */
+  private queuedFrags = 0;
+  /** Local messages taken out of a fragment: their reference and header stay until the next GC. */
+  private takenFrags = 0;
   gcs = 0;
   private lastMajor = false;
   private minorsSinceMajor = 0;
@@ -148,9 +166,19 @@ export class ProcHeap {
     return cfg.structBytes + 8 * cfg.minHeapWords;
   }
 
-  /** The process's share of `:erlang.memory(:processes)`: PCB, heaps, fragments, held buffers. */
+  /** The process's share of `:erlang.memory(:processes)`: PCB, heaps, fragments, held buffers, message entries. */
   get bytes(): number {
-    return this.cfg.structBytes + 8 * this.words + this.buffersQueued + this.buffersTaken;
+    return this.cfg.structBytes + 8 * this.words + this.buffersQueued + this.buffersTaken + this.entryBytes;
+  }
+
+  /** Queued messages' references, and fragment headers, in `processes`, bytes. */
+  get entryBytes(): number {
+    return MESSAGE_REF_BYTES * (this.queuedMsgs + this.takenFrags) + FRAGMENT_HEADER_BYTES * (this.queuedFrags + this.takenFrags);
+  }
+
+  /** What `process_info(:memory)` counts for the queue besides its data: sizeof(ErtsMessage) each, bytes. */
+  get queueInfoBytes(): number {
+    return QUEUED_MESSAGE_INFO_BYTES * this.queuedMsgs;
   }
 
   /** Distribution buffers held by decoded messages (in `processes`, not in `process_info`), bytes. */
@@ -166,6 +194,7 @@ export class ProcHeap {
   /** A message arrives: built on the heap (`onHeap`, if it fits) or in a fragment. */
   arrive(m: Held, onHeap: boolean): void {
     m.born = this.gcs;
+    this.queuedMsgs++;
     if (onHeap && !this.offHeapQueue && this.heapSz - this.htop >= m.words) {
       m.place = Place.Heap;
       this.htop += m.words;
@@ -174,17 +203,23 @@ export class ProcHeap {
       m.place = Place.Queued;
       this.queued += m.words;
       this.buffersQueued += this.bufferOf(m);
+      if (this.hasOwnFragment(m)) this.queuedFrags++;
     }
     this.report();
   }
 
   /** A message is taken out of the queue to be handled; returns the reductions of a GC it set off. */
   receive(m: Held): number {
+    this.queuedMsgs--;
     if (m.place === Place.Queued) {
       if (this.movedAtGc(m)) {
         m.place = Place.Heap;
         m.born += 1;
       } else {
+        if (this.hasOwnFragment(m)) {
+          this.queuedFrags--;
+          this.takenFrags++;
+        }
         this.queued -= m.words;
         const buffer = this.bufferOf(m);
         this.buffersQueued -= buffer;
@@ -283,6 +318,13 @@ export class ProcHeap {
     for (let i = this.tempsHead; i < this.tempsLen; i += 2) this.dropLive(this.heapRegion(t[i] as number), t[i + 1] as number);
     this.tempsLen = 0;
     this.tempsHead = 0;
+  }
+
+  /** A queued message leaves the queue without being handled (a flush): its entry goes. */
+  unqueue(m: Held): void {
+    this.queuedMsgs--;
+    if (m.place === Place.Queued && !this.movedAtGc(m) && this.hasOwnFragment(m)) this.queuedFrags--;
+    this.report();
   }
 
   /** A held term (a handled message, a replaced kept one) is garbage now. */
@@ -417,6 +459,7 @@ export class ProcHeap {
     this.htop += moved;
     this.live.young += moved;
     this.queued = 0;
+    this.queuedFrags = 0;
     this.buffersQueued = 0;
     return moved;
   }
@@ -424,6 +467,7 @@ export class ProcHeap {
   private finishGc(major: boolean): void {
     this.mbuf = 0;
     this.buffersTaken = 0;
+    this.takenFrags = 0;
     this.gcs++;
     this.lastMajor = major;
     if (major) this.minorsSinceMajor = 0;
@@ -434,6 +478,14 @@ export class ProcHeap {
   }
 
   // ---- regions ----------------------------------------------------------------------------
+
+  /**
+   * A message built in a fragment of its own, with a header: a local one with words (one
+   * decoded from the wire is in its calibrated buffer; an immediate needs no fragment).
+   */
+  private hasOwnFragment(m: Held): boolean {
+    return m.payload === 0 && m.words > 0;
+  }
 
   /** The distribution buffer `m` holds while it is queued or taken, bytes. */
   private bufferOf(m: Held): number {

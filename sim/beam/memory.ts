@@ -151,6 +151,13 @@ export class ProcessMemory {
     this.heap(p).dies(e);
   }
 
+  /** `e` is removed from `p`'s queue unhandled (`demonitor(ref, [:flush])`): garbage now. */
+  flush(p: Proc, e: Envelope): void {
+    const h = this.heap(p);
+    h.unqueue(e);
+    h.dies(e);
+  }
+
   /** The handler of `handled` returned; it is garbage unless the process kept or absorbed it. */
   handlerDone(p: Proc, handled: Envelope | undefined): void {
     const h = p.heap;
@@ -200,10 +207,13 @@ export class ProcessMemory {
     p.kept = undefined;
   }
 
-  /** `process_info(pid, :memory)`: PCB, heaps, fragments and the process's share of its monitors. */
+  /**
+   * `process_info(pid, :memory)`: PCB, heaps, fragments, sizeof(ErtsMessage) per queued
+   * message (rather than the entries `processes` counts) and the process's share of its monitors.
+   */
   processInfoBytes(p: Proc): number {
-    let bytes = p.heap?.bytes ?? ProcHeap.pristineBytes(this.config());
-    bytes -= p.heap?.heldBufferBytes ?? 0;
+    const h = p.heap;
+    let bytes = h === undefined ? ProcHeap.pristineBytes(this.config()) : h.bytes - h.heldBufferBytes - h.entryBytes + h.queueInfoBytes;
     p.monitors?.forEachValue((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
     p.forEachMonitoredBy((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
     return bytes;

@@ -89,7 +89,7 @@ export class Signals {
   flushDown(p: Proc, ref: Ref): boolean {
     const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref === ref);
     if (e === undefined) return false;
-    this.w.mem.drop(p, e);
+    this.w.mem.flush(p, e);
     return true;
   }
 

@@ -178,4 +178,52 @@ test('a GC inside a handler costs its process CPU: gcReductionUs per reduction',
   assert.equal(log, [1]);
 });
 
+
+test('queued messages: each has its ErtsMessage entry (a 40-byte reference, a 40-byte header for its own fragment) until taken, a taken fragment keeps both until the next GC', () => {
+  const b = books();
+  const h = new ProcHeap(b, cfg, false);
+  const onHeap = msg(20);
+  h.arrive(onHeap, true); // built on the idle heap: only its reference
+  assert.equal([h.entryBytes, h.queueInfoBytes], [40, 88]);
+  const frag = msg(300); // no room: a fragment of its own
+  h.arrive(frag, true);
+  assert.equal([h.entryBytes, h.queueInfoBytes], [40 + 80, 2 * 88], 'process_info counts sizeof(ErtsMessage) per queued message');
+  assert.is(b.processBytes, 8 * 300 + 40 + 80);
+  h.receive(onHeap); // its reference is freed at once
+  h.dies(onHeap);
+  assert.equal([h.entryBytes, h.queueInfoBytes], [80, 88]);
+  h.receive(frag); // 300 words of fragment > 203 free: the GC takes the fragment in
+  assert.equal([h.entryBytes, h.queueInfoBytes, h.mbuf], [0, 0, 0]);
+  const small = msg(5);
+  h.arrive(small, false); // the receiver is running: a fragment
+  h.receive(small);
+  assert.equal([h.entryBytes, h.queueInfoBytes, h.mbuf], [80, 0, 5], 'taken: its reference and header stay with the fragment until a GC');
+  h.collect();
+  assert.is(h.entryBytes, 0);
+});
+
+test('queued messages in process_info and processes: 1000 local 13-word DOWNs waiting at a process blocked in a receive (erts_process_memory, erts_try_alloc_message_on_heap)', () => {
+  for (const offHeapQueue of [false, true]) {
+    const w = makeWorld();
+    connect(w, A, B);
+    const t = w.spawn(B, { handle() {} });
+    const sink = w.spawn(A, { handle: (ctx) => void ctx.receive(() => false, Infinity) }, { offHeapQueue });
+    const down = (i: number) => tuple(atom('DOWN'), { t: 'ref', uid: i + 1, node: A }, atom('process'), t as Pid, atom('killed'));
+    const sender = w.spawn(A, { handle: (ctx) => { for (let i = 0; i < 1000; i++) ctx.send(sink, down(i)); } });
+    w.send(sink, atom('block'));
+    drain(w);
+    const p = w.proc(sink) as Proc;
+    const before = w.node(A).memory().processes;
+    w.send(sender, atom('go'));
+    drain(w);
+    assert.is(p.mailbox.length, 1000);
+    // on_heap: the first 17 fit in the 223 free words of the idle heap (a reference each),
+    // 983 go to fragments (reference, header, 13 words); off_heap: all 1000 in fragments.
+    const onHeap = offHeapQueue ? 0 : 17;
+    const inFrags = 1000 - onHeap;
+    assert.is(w.node(A).memory().processes - before, 40 * onHeap + (80 + 13 * 8) * inFrags, `processes, off_heap ${offHeapQueue}`);
+    assert.is(w.mem.processInfoBytes(p), 2640 + 13 * 8 * inFrags + 88 * 1000, `process_info, off_heap ${offHeapQueue}`);
+  }
+});
+
 test.run();
