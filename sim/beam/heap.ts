@@ -18,6 +18,9 @@
 //   collection copies everything live to one new heap and frees the old one.
 // - A collection costs gc_cost reductions: one per 10 live words moved, one per 100 words
 //   moved again by a resize.
+// - During a collection the new heap (and an old heap made for it) exists beside what it
+//   copies from (the young heap, the old heap, the fragments): the books hear of that moment
+//   (`gcMoment`), which no state before or after the collection shows.
 // What is live is known by holder: a queued or handled message, the message a process
 // keeps, its state (in chunks, the oldest dropped first), and what a handler builds (live
 // until it returns). Each holder remembers the GC count when it was placed; its region
@@ -88,6 +91,8 @@ export interface Held {
 export interface HeapBooks {
   processBytes: number;
   release(bins: readonly RefcBin[]): void;
+  /** A collection's moment of both heaps: the node's `processes` then, bytes. */
+  gcMoment(processBytes: number): void;
 }
 
 export type HeapConfig = {
@@ -351,6 +356,8 @@ export class ProcHeap {
   /** `erlang:hibernate`: everything live in a heap of its exact size, no old heap. */
   hibernate(): number {
     const live = this.totalLive();
+    // erts_garbage_collect_hibernate collects into a heap of heap + old heap + fragments.
+    this.bothHeaps(this.heapSz + this.oldSz + this.mbuf);
     const reds = gcReductions(live, live);
     this.promoteAll(live);
     this.heapSz = Math.max(1, this.htop);
@@ -374,10 +381,19 @@ export class ProcHeap {
   private gc(need: number): number {
     const ygen = this.htop + this.mbuf + (this.offHeapQueue ? 0 : this.queued);
     if (this.minorsSinceMajor < FULLSWEEP_AFTER) {
+      // The old heap is made before the collection starts (and freed by a major one).
       if (this.oldSz === 0 && this.hw > 0) this.oldSz = nextHeapSize(ygen, 1);
       if (this.oldSz > 0 && this.hw <= this.oldSz - this.oldTop) return this.minor(ygen, need);
     }
     return this.major(ygen, need);
+  }
+
+  /**
+   * The moment of a collection when `words` of new heap exist beside everything the
+   * process held before it (its heaps, old heap and fragments): reported to the books.
+   */
+  private bothHeaps(words: number): void {
+    this.books.gcMoment(this.books.processBytes - this.reported + this.bytes + 8 * words);
   }
 
   private minor(ygen: number, need: number): number {
@@ -390,6 +406,7 @@ export class ProcHeap {
     this.live.taken = 0;
     this.htop = young;
     this.hw = young;
+    this.bothHeaps(this.sized(ygen));
     this.heapSz = this.sized(ygen);
     const movedMsgs = this.moveQueue();
     this.minorsSinceMajor++;
@@ -415,6 +432,7 @@ export class ProcHeap {
     let newSz = this.sized(ygen + this.oldTop);
     if (newSz === this.heapSz && this.heapGrow) newSz = nextHeapSize(this.heapSz, 1);
     this.heapGrow = false;
+    this.bothHeaps(newSz);
     const live = this.totalLive();
     this.promoteAll(live);
     this.heapSz = newSz;

@@ -51,13 +51,15 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
   return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false };
 }
 
-const BOOKS_DOUBLES = new DoubleFields(['processBytes']);
+const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);
 
 /** Binaries and buffers of a node's messages; the node's `system` share of monitors and tables. */
 export class MemoryBooks {
   processBytes = 0;
   binaryBytes = 0;
   monitorBytes = 0;
+  /** The largest `processes` at a collection's moment of both heaps since `takeGcMoment` (0: none). */
+  private gcPeakProcessBytes = 0;
   /** The refc binary a local send of these bytes shares (the latest made or decoded on this node). */
   private readonly byBytes = new Map<Uint8Array, RefcBin>();
 
@@ -92,8 +94,21 @@ export class MemoryBooks {
     }
   }
 
+  /** A collection holds its new heap beside the old one: `processes` is `processBytes` for that moment. */
+  gcMoment(processBytes: number): void {
+    if (processBytes > this.gcPeakProcessBytes) this.gcPeakProcessBytes = processBytes;
+  }
+
+  /** The largest `processes` at a collection since the last call (0: no collection), and forgets it. */
+  takeGcMoment(): number {
+    const b = this.gcPeakProcessBytes;
+    this.gcPeakProcessBytes = 0;
+    return b;
+  }
+
   /** Forgets everything (the node crashed). */
   clear(): void {
+    this.gcPeakProcessBytes = 0;
     this.processBytes = 0;
     this.binaryBytes = 0;
     this.monitorBytes = 0;

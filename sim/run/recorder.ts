@@ -211,6 +211,7 @@ export class Recorder {
   markTrigger(nowUs: number): void {
     this.triggerUs = nowUs;
     for (const node of this.world.nodes.values()) {
+      node.books.takeGcMoment(); // the set-up's collections are not the failure's
       const bytes = node.up ? node.memoryBytes() : 0;
       this.baseline.set(node.name, bytes);
       this.peaks.set(node.name, bytes);
@@ -285,15 +286,26 @@ export class Recorder {
     for (const node of this.world.nodes.values()) this.trackPeak(node);
   }
 
-  /** A delivery changes only its own node's memory. */
+  /**
+   * A delivery changes only its own node's memory. A collection since the last look held
+   * its new heap beside the old one for a moment: `processes` was higher then (the other
+   * categories are taken as they are now).
+   */
   private trackPeak(node: SimNode): void {
     if (!node.up) return;
-    const bytes = node.memoryBytes();
+    const gcProcesses = node.books.takeGcMoment();
+    const now = node.memoryBytes();
+    const atGc = now - node.books.processBytes + gcProcesses;
+    const bytes = Math.max(now, atGc);
     if (bytes <= (this.peaks.get(node.name) ?? 0)) return;
     this.peaks.set(node.name, bytes);
-    const at = this.peakCategories.get(node.name);
-    if (at === undefined) this.peakCategories.set(node.name, node.memory());
+    let at = this.peakCategories.get(node.name);
+    if (at === undefined) this.peakCategories.set(node.name, (at = node.memory()));
     else node.memory(at);
+    if (atGc > now) {
+      at.processes = gcProcesses;
+      at.total = bytes;
+    }
   }
 
   /** Samples every SERIES_BUCKET_MS from the trigger while other events are pending. */

@@ -10,9 +10,10 @@ import { A, B, connect, drain, makeWorld, runUntil } from '../helpers.js';
 
 const cfg = { minHeapWords: 233, structBytes: 776, baseWords: 10, bufferBytes: 0 };
 
-function books(): HeapBooks & { released: RefcBin[] } {
+function books(): HeapBooks & { released: RefcBin[]; moments: number[] } {
   const released: RefcBin[] = [];
-  return { processBytes: 0, released, release: (bins) => void released.push(...bins) };
+  const moments: number[] = [];
+  return { processBytes: 0, released, moments, release: (bins) => void released.push(...bins), gcMoment: (bytes) => void moments.push(bytes) };
 }
 
 const msg = (words: number, bins?: RefcBin[]): Held => ({ words, born: 0, place: Place.Heap, payload: 0, bins });
@@ -224,6 +225,23 @@ test('queued messages in process_info and processes: 1000 local 13-word DOWNs wa
     assert.is(w.node(A).memory().processes - before, 40 * onHeap + (80 + 13 * 8) * inFrags, `processes, off_heap ${offHeapQueue}`);
     assert.is(w.mem.processInfoBytes(p), 2640 + 13 * 8 * inFrags + 88 * 1000, `process_info, off_heap ${offHeapQueue}`);
   }
+});
+
+test('a collection reports its moment of both heaps: the new young heap (and an old heap made for it) beside everything held before', () => {
+  const b = books();
+  const h = new ProcHeap(b, cfg, false);
+  const m = msg(2016);
+  h.arrive(m, false);
+  h.receive(m); // major (nothing mature yet): a new heap of next(10 + 2016) = 2586 words
+  const before = 776 + 8 * (233 + 2016) + 80; // heap, fragment, its reference and header
+  assert.equal(b.moments, [before + 8 * 2586 - 2640], 'relative to the pristine process the books already hold');
+  assert.is(b.processBytes, 8 * (2586 - 233), 'after it: the new heap only');
+  h.absorb(m);
+  h.endHandler();
+  h.allocate(600); // 560 free: a minor GC, which first makes an old heap of next(2026 + 0, 1) = 4185 words
+  const beforeMinor = 776 + 8 * (2586 + 4185);
+  assert.equal(b.moments[1], beforeMinor + 8 * 2586 - 2640, 'old young heap, new old heap and new young heap at once');
+  assert.equal([h.heapSz, h.oldSz], [2586, 4185]);
 });
 
 test.run();

@@ -6,7 +6,7 @@
 // but the run is not truncated; memory and mailbox peaks count from the trigger.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, bin, type Pid } from '../../../core/terms.js';
+import { atom, bin, int, list, tuple, type Pid } from '../../../core/terms.js';
 import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
 import { param } from '../../../sim/run/params.js';
 import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
@@ -283,6 +283,27 @@ test('memory peaks count from the trigger: a peak before it is not the run\'s', 
   assert.ok(mem !== undefined);
   assert.ok(before > mem.baselineBytes + 4_000_000, `${before} held before, baseline ${mem.baselineBytes}`);
   assert.is(mem.peakBytes, mem.baselineBytes, 'nothing rose after the trigger');
+});
+
+test('a memory peak includes a collection\'s moment of both heaps (erl_gc.c: the new heap is made before the old one is freed)', () => {
+  // A kept 2006-word message (a 2-tuple of a 2-tuple of :boom and 1000 small integers) reaches
+  // an idle receive loop: no room on its 233-word heap, so a fragment (reference and header,
+  // 80 bytes). Taking it sets off a major GC into a heap of next_heap_size(10 + 2006) = 2586
+  // words, made while the old 233-word heap and the fragment are still there.
+  const sc = oneNode((run) => {
+    const keeper = run.world.spawn(A, { handle: (ctx) => ctx.keep() });
+    run.at(500, () => {
+      run.trigger();
+      run.world.send(keeper, tuple(atom('DOWN'), tuple(atom('boom'), list(Array.from({ length: 1000 }, (_, i) => int(i + 1))))), A);
+      run.endAt(1000);
+    });
+  });
+  const mem = runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] }).runs[0]?.nodes[A]?.memory;
+  assert.ok(mem !== undefined);
+  const pristine = 776 + 8 * 233;
+  const beforeGc = 776 + 8 * (233 + 2006) + 80;
+  assert.is(mem.peakBytes - mem.baselineBytes, beforeGc + 8 * 2586 - pristine, 'both heaps and the fragment at once');
+  assert.is(mem.byCategory.processes - mem.baselineBytes, beforeGc + 8 * 2586 - pristine);
 });
 
 test('mailbox peaks count from the trigger, the set-up\'s kept apart: whose and how long', () => {
