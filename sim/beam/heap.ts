@@ -7,7 +7,7 @@
 // - A process starts with a young heap of `min_heap_size` words (233); heap sizes follow
 //   ERTS's table (12, 38, then Fibonacci plus one, then +20% a step).
 // - A message is built on the receiver's heap when it is local, the receiver is not
-//   running, its queue is on_heap and there is room; otherwise in a heap fragment, counted
+//   running, its queue is on_heap and the free words exceed its size; otherwise in a heap fragment, counted
 //   from arrival. Taking a message out of the queue attaches its fragment to the heap; a GC
 //   is due when the fragments outgrow the free heap. At a GC an on_heap queue's messages
 //   are copied into the new heap (above the high-water mark); an off_heap queue's stay.
@@ -196,11 +196,11 @@ export class ProcHeap {
     return this.heapSz + this.oldSz + this.mbuf + this.queued;
   }
 
-  /** A message arrives: built on the heap (`onHeap`, if it fits) or in a fragment. */
+  /** A message arrives: built on the heap (`onHeap`, if more than its words are free) or in a fragment. */
   arrive(m: Held, onHeap: boolean): void {
     m.born = this.gcs;
     this.queuedMsgs++;
-    if (onHeap && !this.offHeapQueue && this.heapSz - this.htop >= m.words) {
+    if (onHeap && !this.offHeapQueue && this.heapSz - this.htop > m.words) {
       m.place = Place.Heap;
       this.htop += m.words;
       this.live.young += m.words;

@@ -244,4 +244,14 @@ test('a collection reports its moment of both heaps: the new young heap (and an 
   assert.equal([h.heapSz, h.oldSz], [2586, 4185]);
 });
 
+test('a message goes on an idle heap only if the free words exceed its size (erts_try_alloc_message_on_heap: HEAP_LIMIT - HEAP_TOP <= sz is a fragment)', () => {
+  const h = new ProcHeap(books(), cfg, false);
+  const exact = msg(223); // 233 - 10: exactly the free words
+  h.arrive(exact, true);
+  assert.equal([exact.place, h.queued, h.htop], [Place.Queued, 223, 10]);
+  const fits = msg(222);
+  h.arrive(fits, true);
+  assert.equal([fits.place, h.htop], [Place.Heap, 232]);
+});
+
 test.run();
