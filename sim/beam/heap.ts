@@ -13,7 +13,7 @@
 //   are copied into the new heap (above the high-water mark); an off_heap queue's stay.
 // - A minor collection moves the live data below the high-water mark (it survived one GC)
 //   to the old heap (made at first need, one size up from the young usage) and the rest of
-//   the live data to a new young heap sized for the whole young usage; it grows or shrinks
+//   the live data to a new young heap sized for the whole young usage or the need; it grows or shrinks
 //   that heap as erl_gc.c does. When the old heap cannot take the mature data, a major
 //   collection copies everything live to one new heap and frees the old one.
 // - A collection costs gc_cost reductions: one per 10 live words moved, one per 100 words
@@ -406,8 +406,10 @@ export class ProcHeap {
     this.live.taken = 0;
     this.htop = young;
     this.hw = young;
-    this.bothHeaps(this.sized(ygen));
-    this.heapSz = this.sized(ygen);
+    // minor_collection sizes the new young heap for the young generation or the need, the larger.
+    const newSz = this.sized(Math.max(ygen, need));
+    this.bothHeaps(newSz);
+    this.heapSz = newSz;
     const movedMsgs = this.moveQueue();
     this.minorsSinceMajor++;
     const needAfter = this.htop + need;

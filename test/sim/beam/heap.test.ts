@@ -254,4 +254,15 @@ test('a message goes on an idle heap only if the free words exceed its size (ert
   assert.equal([fits.place, h.htop], [Place.Heap, 232]);
 });
 
+test('minor GC with a need larger than the young generation: the new heap is sized for the need at once, no resize paid (minor_collection: next_heap_size(MAX(size_before, need)))', () => {
+  const h = new ProcHeap(books(), cfg, false);
+  h.setState(100);
+  h.collect(); // 110 live, all mature, in 233 words
+  h.setState(400); // 300 more: a minor GC moves the 110 to an old heap of next(110, 1) = 233, then 300 young in 376
+  assert.equal([h.heapSz, h.oldSz, h.htop], [376, 233, 300]);
+  const reds = h.allocate(5000); // ygen 300, need 5000: a young heap of next(5000) = 6772
+  assert.equal([h.heapSz, h.oldSz, h.htop], [6772, 233, 300 + 5000]);
+  assert.is(reds, gcReductions(300, 0), '30: no resize of the 300 young words (it was 33)');
+});
+
 test.run();
