@@ -38,6 +38,8 @@ export type CostModel = {
   processStructBytes: number;
   /** `min_heap_size`: the words of a new process's heap (and the least a heap shrinks to). */
   minHeapWords: number;
+  /** `fullsweep_after`: a process's minor collections between two major ones (0: every collection is major). */
+  fullsweepAfter: number;
   /** Words a process keeps live when idle (its loop state and stack), unless it says otherwise. */
   processBaseWords: number;
   /** Bytes a message decoded from the wire keeps (its distribution buffer) until its receiver's next GC. */
@@ -104,6 +106,8 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   processStructBytes: 776,
   // ERTS default min_heap_size.
   minHeapWords: 233,
+  // ERTS default fullsweep_after (erlang:system_flag(fullsweep_after, N), spawn_opt).
+  fullsweepAfter: 65_535,
   // Estimate: a receive loop's state and stack, a few words.
   processBaseWords: 10,
   // Calibrated, M1: plain-monitor subscribers still holding their decoded DOWN in a heap

@@ -97,6 +97,8 @@ export interface HeapBooks {
 
 export type HeapConfig = {
   readonly minHeapWords: number;
+  /** fullsweep_after: minor collections before a major one. */
+  readonly fullsweepAfter: number;
   readonly structBytes: number;
   readonly baseWords: number;
   /** The distribution buffer a decoded message holds until its receiver's next GC, bytes. */
@@ -104,9 +106,6 @@ export type HeapConfig = {
 };
 
 type Region = 'queued' | 'taken' | 'young' | 'mature' | 'old';
-
-/** ERTS's default fullsweep_after: a major collection after this many minor ones. */
-const FULLSWEEP_AFTER = 65_535;
 
 /** ErtsMessageRef (next, data, message, token, from): a queued message's entry, bytes. */
 export const MESSAGE_REF_BYTES = 40;
@@ -347,7 +346,7 @@ export class ProcHeap {
 
   /** `erlang:garbage_collect/1`: a major collection now; returns its reductions. */
   collect(): number {
-    this.minorsSinceMajor = FULLSWEEP_AFTER;
+    this.minorsSinceMajor = this.cfg.fullsweepAfter;
     const reds = this.gc(0);
     this.report();
     return reds;
@@ -380,7 +379,7 @@ export class ProcHeap {
 
   private gc(need: number): number {
     const ygen = this.htop + this.mbuf + (this.offHeapQueue ? 0 : this.queued);
-    if (this.minorsSinceMajor < FULLSWEEP_AFTER) {
+    if (this.minorsSinceMajor < this.cfg.fullsweepAfter) {
       // The old heap is made before the collection starts (and freed by a major one).
       if (this.oldSz === 0 && this.hw > 0) this.oldSz = nextHeapSize(ygen, 1);
       if (this.oldSz > 0 && this.hw <= this.oldSz - this.oldTop) return this.minor(ygen, need);

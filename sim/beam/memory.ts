@@ -242,6 +242,7 @@ export class ProcessMemory {
     const c = this.w.cost;
     return (this.cfg ??= {
       minHeapWords: c.minHeapWords,
+      fullsweepAfter: c.fullsweepAfter,
       structBytes: c.processStructBytes,
       baseWords: c.processBaseWords,
       bufferBytes: c.remoteMessageBufferBytes,

@@ -8,7 +8,7 @@ import type { RefcBin } from '../../../sim/beam/memory.js';
 import type { Proc } from '../../../sim/beam/process.js';
 import { A, B, connect, drain, makeWorld, runUntil } from '../helpers.js';
 
-const cfg = { minHeapWords: 233, structBytes: 776, baseWords: 10, bufferBytes: 0 };
+const cfg = { minHeapWords: 233, fullsweepAfter: 65_535, structBytes: 776, baseWords: 10, bufferBytes: 0 };
 
 function books(): HeapBooks & { released: RefcBin[]; moments: number[] } {
   const released: RefcBin[] = [];
@@ -263,6 +263,24 @@ test('minor GC with a need larger than the young generation: the new heap is siz
   const reds = h.allocate(5000); // ygen 300, need 5000: a young heap of next(5000) = 6772
   assert.equal([h.heapSz, h.oldSz, h.htop], [6772, 233, 300 + 5000]);
   assert.is(reds, gcReductions(300, 0), '30: no resize of the 300 young words (it was 33)');
+});
+
+test('fullsweep_after: a major collection after that many minor ones (0: every collection is major, no old heap)', () => {
+  const oldHeaps = (fullsweepAfter: number): number[] => {
+    const h = new ProcHeap(books(), { ...cfg, fullsweepAfter }, false);
+    h.setState(100);
+    h.collect(); // 110 live, mature
+    const seen: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      h.allocate(300); // garbage that does not fit: a collection each time
+      h.endHandler();
+      seen.push(h.oldSz);
+    }
+    return seen;
+  };
+  assert.equal(oldHeaps(0), [0, 0, 0], 'every collection major');
+  assert.equal(oldHeaps(1), [233, 0, 987], 'minor (an old heap of next(110, 1)), major, minor (an old heap of next(410, 1))');
+  assert.equal(oldHeaps(65_535), [233, 233, 233]);
 });
 
 test.run();
