@@ -283,4 +283,15 @@ test('fullsweep_after: a major collection after that many minor ones (0: every c
   assert.equal(oldHeaps(65_535), [233, 233, 233]);
 });
 
+test('a queued message flushed unhandled (demonitor with :flush) takes its entry and fragment with it', () => {
+  const b = books();
+  const h = new ProcHeap(b, cfg, false);
+  const m = msg(30);
+  h.arrive(m, false);
+  assert.equal([h.entryBytes, h.queueInfoBytes, h.queued], [80, 88, 30]);
+  h.unqueue(m);
+  h.dies(m);
+  assert.equal([h.entryBytes, h.queueInfoBytes, h.queued, b.processBytes], [0, 0, 0, 0]);
+});
+
 test.run();
