@@ -39,12 +39,16 @@ import type { RefcBin } from './memory.js';
 
 const HEAP_DOUBLES = new DoubleFields(['oldSz']);
 
-/** ERTS's heap sizes, words (erl_gc.c, erts_init_gc; 64-bit). */
+/** ERTS's heap sizes, words (erl_gc.c, erts_init_gc; 64-bit): none over max_heap_size, 2^53 bytes in words. */
 export const HEAP_SIZES: readonly number[] = (() => {
   const s = [12, 38];
   for (let i = 2; i < 23; i++) s.push((s[i - 1] as number) + (s[i - 2] as number) + 1);
-  while ((s[s.length - 1] as number) < 2 ** 50) s.push(Math.floor((s[s.length - 1] as number) * 1.2));
-  return s;
+  for (;;) {
+    const last = s[s.length - 1] as number;
+    const next = last + Math.floor(last / 5);
+    if (next > 2 ** 50) return s;
+    s.push(next);
+  }
 })();
 
 /** erts_next_heap_size: the smallest heap size >= `size` (offset 0), or the one after it. */

@@ -294,4 +294,11 @@ test('a queued message flushed unhandled (demonitor with :flush) takes its entry
   assert.equal([h.entryBytes, h.queueInfoBytes, h.queued, b.processBytes], [0, 0, 0, 0]);
 });
 
+test('heap sizes end at the last one within max_heap_size (2^50 words on 64-bit): 138 sizes, as erts_init_gc leaves them', () => {
+  assert.is(HEAP_SIZES.length, 138);
+  assert.is(HEAP_SIZES[22], 833_026, 'the last Fibonacci-like size; 20% steps after it');
+  assert.equal(HEAP_SIZES.slice(23, 26), [999_631, 1_199_557, 1_439_468]);
+  assert.ok((HEAP_SIZES[137] as number) <= 2 ** 50 && (HEAP_SIZES[137] as number) * 1.2 > 2 ** 50);
+});
+
 test.run();
