@@ -458,14 +458,17 @@ export class Network {
     for (const [side, d] of c.dirs) {
       if (d.detectSeq >= 0) k.cancel(d.detectSeq);
       d.detectSeq = -1;
+      // FIX (test/sim/beam/network.test.ts "busy_dist_port: a sender suspended on a partitioned
+      // connection runs again when the tick timeout closes it"): ERTS resumes every process
+      // suspended on the connection when it goes. Only a queue on the wire (an armed unbusy)
+      // used to do that: a sender suspended on bytes held by a cut, or by a set-up that then
+      // failed, stayed suspended for good.
+      const busy = d.unbusySeq >= 0 || this.queuedBytes(c, side) > this.config.distBufBusyLimitBytes;
       d.held = [];
       d.heldBytes = 0;
-      const peer = side === c.a ? c.b : c.a;
-      if (d.unbusySeq >= 0) {
-        k.cancel(d.unbusySeq);
-        d.unbusySeq = -1;
-        this.host.unbusy(side, peer);
-      }
+      if (d.unbusySeq >= 0) k.cancel(d.unbusySeq);
+      d.unbusySeq = -1;
+      if (busy) this.host.unbusy(side, side === c.a ? c.b : c.a);
     }
   }
 

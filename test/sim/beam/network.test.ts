@@ -734,6 +734,57 @@ test('busy_dist_port: a suspended sender that is killed leaves the suspended set
   assert.is(lr.length, 30);
 });
 
+test('busy_dist_port: a sender suspended on a partitioned connection runs again when the tick timeout closes it', () => {
+  // ERTS resumes the processes suspended on a dist entry when its connection goes
+  // (dist.c, kill_connection); they used to stay suspended for good.
+  const w = makeWorld({ net: { netTicktimeS: 8, distBufBusyLimitBytes: 10_000 } });
+  connect(w, A, B);
+  const r = w.spawn(B, sleeper);
+  const wa: Got[] = [];
+  w.send(nodeWatcher(w, A, B, wa), atom('watch'));
+  const ls: Got[] = [];
+  const s = w.spawn(A, recorder(ls, (ctx, msg) => {
+    if (isAtomTerm(msg, 'burst')) for (let i = 0; i < 20; i++) ctx.send(r, bin(new Uint8Array(1000)));
+  }));
+  w.at(1 * S, () => w.net.partition(A, B));
+  w.at(2 * S, () => w.send(s, atom('burst'))); // 20 × 1,054 bytes held by the cut: over the limit
+  w.at(3 * S, () => w.send(s, atom('ping')));
+  runUntil(w, 60 * S);
+  const down = nodedowns(wa);
+  assert.is(down.length, 1);
+  const at = (down[0] as { at: number }).at;
+  assert.ok(at >= 1 * S + 6 * S && at <= 1 * S + 10 * S + 60, `nodedown at ${at}`);
+  assert.equal(
+    ls.map((g) => [g.at, (g.msg as { v: string }).v]),
+    [
+      [2 * S, 'burst'],
+      [at, 'ping'],
+    ],
+  );
+  assert.is(w.node(A).suspendedProcs.size, 0);
+});
+
+test('busy_dist_port: a sender suspended on a connection being set up runs again when the set-up fails', () => {
+  const w = makeWorld({ net: { netSetuptimeMs: 2000, distBufBusyLimitBytes: 10_000 } });
+  const r = w.spawn(B, sleeper);
+  w.net.partition(A, B); // the handshake waits net_setuptime, then fails
+  const ls: Got[] = [];
+  const s = w.spawn(A, recorder(ls, (ctx, msg) => {
+    if (isAtomTerm(msg, 'burst')) for (let i = 0; i < 20; i++) ctx.send(r, bin(new Uint8Array(1000)));
+  }));
+  w.at(1 * MS, () => w.send(s, atom('burst')));
+  w.at(2 * MS, () => w.send(s, atom('ping')));
+  runUntil(w, 10 * S);
+  assert.equal(
+    ls.map((g) => [g.at, (g.msg as { v: string }).v]),
+    [
+      [1 * MS, 'burst'],
+      [1 * MS + 2 * S, 'ping'],
+    ],
+  );
+  assert.is(w.node(A).suspendedProcs.size, 0);
+});
+
 test('busy_dist_port: a sender under the limit is never suspended', () => {
   const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 100_000 } });
   connect(w, A, B);
