@@ -61,6 +61,14 @@ export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
  */
 export const HANDSHAKE_ROUND_TRIPS = 5;
 
+/**
+ * The round trips after which a reachable host whose node is not running refuses a
+ * connection: the port lookup at its EPMD (erl_epmd's get_port: the TCP connect, then
+ * PORT_PLEASE2 and its answer, an error for a name not registered), the first two of
+ * HANDSHAKE_ROUND_TRIPS.
+ */
+export const EPMD_ROUND_TRIPS = 2;
+
 const DURATION = "durations stop at erlang:send_after's 2^32 - 1 ms";
 /** Each numeric network setting's range, and why it stops there: a duration may not pass send_after's limit, nor a rate make one. */
 const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string; readonly why: string } } = {

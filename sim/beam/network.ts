@@ -16,7 +16,7 @@ import { InvariantError } from '../../core/invariant.js';
 import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
-import { HANDSHAKE_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
+import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
 
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
 export type WireSize = number | WireFrame;
@@ -293,9 +293,12 @@ export class Network {
     this.conns.set(key, c);
     const reachable = this.host.nodeUp(to) && !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const answers = !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
-    // A live peer completes the handshake; a dead runtime on a reachable host refuses at
-    // once (a round trip); a silent peer makes the handshake wait net_setuptime.
-    const delay = reachable ? this.handshakeUs(from, to) : answers ? 2 * this.latency(from, to) : this.config.netSetuptimeMs * 1000;
+    // A live peer completes the handshake; a dead runtime on a reachable host is refused
+    // by that host's EPMD (EPMD_ROUND_TRIPS); a silent peer makes the handshake wait
+    // net_setuptime. FIX (test/sim/beam/network.test.ts "monitor_node: at once (after a
+    // failed set-up) when the node cannot be reached"): the refusal took one round trip,
+    // where the EPMD lookup that gives it takes two (as HANDSHAKE_ROUND_TRIPS counts it).
+    const delay = reachable ? this.handshakeUs(from, to) : answers ? EPMD_ROUND_TRIPS * 2 * this.latency(from, to) : this.config.netSetuptimeMs * 1000;
     c.setupSeq = this.host.kernel.after(delay, this.kSetup, 0, { conn: c, from, to, ok: reachable } satisfies SetupEvent);
     return c;
   }

@@ -8,6 +8,7 @@ import { inspect } from '../../../core/inspect.js';
 import { atom, type Pid } from '../../../core/terms.js';
 import type { Behaviour, Ctx, ExitMessage } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
+import { EPMD_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import { A, B, connect, drain, isAtomTerm, KILL, makeWorld, NORMAL, recorder, sleeper, type Got } from '../helpers.js';
 
 const BOOM = atom('boom');
@@ -241,8 +242,8 @@ test('remote links: a link toward a node that cannot be reached breaks with :noc
   w.at(20_000, () => w.crash(B));
   drain(w);
   assert.equal(exits(log), [
-    // c's host refuses at once (a round trip); b's reset crosses the link.
-    [10_000 + 2 * w.net.config.latencyUs, far.uid, ':noconnection'],
+    // c's host refuses after its EPMD's two round trips; b's reset crosses the link.
+    [10_000 + EPMD_ROUND_TRIPS * 2 * w.net.config.latencyUs, far.uid, ':noconnection'],
     [20_000 + w.net.config.resetDelayUs + w.net.config.latencyUs, q.uid, ':noconnection'],
   ]);
 });

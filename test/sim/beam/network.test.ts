@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { atom, bin, externalBytes, int, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { Behaviour, DownSignal } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
-import { HANDSHAKE_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
+import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import {
   A,
   B,
@@ -546,14 +546,16 @@ test('monitor_node: {nodedown, b} when the connection goes down', () => {
 });
 
 test('monitor_node: at once (after a failed set-up) when the node cannot be reached', () => {
-  // The runtime is down but the host answers: refused after a round trip.
+  // The runtime is down but the host answers: its EPMD refuses the name after the TCP
+  // connect and the PORT_PLEASE2 request, two round trips (erl_epmd get_port).
   const w = makeWorld({ net: { latencyUs: 300 } });
   w.crash(B);
   const wa: Got[] = [];
   const p = nodeWatcher(w, A, B, wa);
   w.at(1 * MS, () => w.send(p, atom('watch')));
   drain(w);
-  assert.equal(nodedowns(wa), [{ at: 1 * MS + 600, node: B }]);
+  assert.equal(nodedowns(wa), [{ at: 1 * MS + EPMD_ROUND_TRIPS * 600, node: B }]);
+  assert.is(EPMD_ROUND_TRIPS, 2);
 
   // The host is cut off: the handshake waits net_setuptime.
   const w2 = makeWorld({ net: { netSetuptimeMs: 7000 } });
