@@ -787,6 +787,48 @@ test('busy_dist_port: a sender suspended on a connection being set up runs again
   assert.is(w.node(A).suspendedProcs.size, 0);
 });
 
+test('busy_dist_port: a busy connection cut with bytes held over the limit waits for the heal (no check spins in place)', () => {
+  // s1's burst makes the connection busy; a cut at +5 ms holds what s2 sends at +6 ms, over
+  // the limit on its own. The unbusy check due at +20 ms used to find the queue still
+  // over the limit and re-arm itself at the same µs, for ever.
+  const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 10_000 } });
+  connect(w, A, B);
+  const received: Got[] = [];
+  const r = w.spawn(B, recorder(received));
+  const ls: Got[] = [];
+  const sender = (base: number, count: number) =>
+    w.spawn(A, recorder(ls, (ctx, msg) => {
+      if (isAtomTerm(msg, 'go')) for (let i = 0; i < count; i++) ctx.send(r, tuple(int(base + i), bin(new Uint8Array(1000))));
+    }));
+  const s1 = sender(0, 30);
+  const s2 = sender(100, 20);
+  const T = 10 * MS;
+  w.at(T, () => w.send(s1, atom('go')));
+  w.at(T + 5 * MS, () => w.net.partition(A, B));
+  w.at(T + 6 * MS, () => w.send(s2, atom('go')));
+  w.at(T + 7 * MS, () => {
+    w.send(s1, atom('ping'));
+    w.send(s2, atom('ping'));
+  });
+  w.at(T + 1 * S, () => w.net.heal(A, B));
+  const end = w.kernel.run({ untilUs: T + 2 * S, maxEvents: 100_000 });
+  assert.is(end, 'time', 'the run reached its end, not the event cap');
+  // Both stay suspended through the cut; once healed, the held bytes go behind s1's and
+  // both run again when the queue is back under the limit.
+  const pings = ls.filter((g) => isAtomTerm(g.msg, 'ping')).map((g) => g.at);
+  assert.is(pings.length, 2);
+  // 20 × 1,054 bytes held go on the wire at the heal (1 byte a µs); the senders run again
+  // once under 10,000 bytes are left (on two schedulers).
+  assert.equal(
+    pings.map((t) => t - T - 1 * S),
+    [20 * 1054 - 10_000, 20 * 1054 - 10_000],
+  );
+  assert.equal(
+    received.map((g) => intOf((g.msg as { v: Term[] }).v[0])),
+    [...Array.from({ length: 30 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 100 + i)],
+  );
+});
+
 test('busy_dist_port: a sender under the limit is never suspended', () => {
   const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 100_000 } });
   connect(w, A, B);
