@@ -1,7 +1,8 @@
 // Erlang distribution between simulated nodes: one connection per node pair, set up
 // on demand; each direction a FIFO with latency (seeded jitter that never reorders)
 // and bandwidth, the message size being its external-format bytes. Models partitions
-// (either direction), where a cut direction holds its bytes as TCP would and the far
+// (either direction), where a cut direction holds its bytes as TCP would (those on the
+// wire when it is cut too: they are sent again at the heal) and the far
 // side notices only by the tick timeout (net_ticktime, 45 to 75 s by default); node
 // crashes, noticed by peers after a reset delay; messages in flight on a connection
 // that goes down are lost; and busy_dist_port, when a direction's output queue
@@ -56,6 +57,10 @@ type Dir = {
   readonly inFlight: Ring<unknown>;
   /** The arrival time of each, µs, checked as it arrives: one out of order would be a bug here, not a message overtaken. */
   readonly arrivals: Ring<number>;
+  /** The bytes of each, held again if a cut stops it (`recall`). */
+  readonly inFlightBytes: Ring<number>;
+  /** Arrival events still due for messages a cut took back (`recall`): each is skipped. */
+  recalled: number;
   /** The output atom cache of this direction (dist header), fresh with each connection. */
   readonly atoms: AtomCache;
   /** When the transmitter is free again, µs. */
@@ -343,13 +348,19 @@ export class Network {
     d.lastArrivalUs = at;
     d.inFlight.push(payload);
     d.arrivals.push(at);
+    d.inFlightBytes.push(bytes);
     k.at(at, this.kArrive, 0, d);
     if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(d);
   }
 
   private onArrive(d: Dir): void {
+    if (d.recalled > 0) {
+      d.recalled--;
+      return;
+    }
     const payload = d.inFlight.shift();
     const at = d.arrivals.shift();
+    d.inFlightBytes.shift();
     // Checked without a message closure: one would be made at every arrival.
     if (at !== this.host.kernel.nowUs) {
       throw new InvariantError(`network: an arrival from ${d.from} to ${d.to} at ${this.host.kernel.nowUs} µs found the one due at ${String(at)} µs first (FIFO order broken)`);
@@ -374,7 +385,32 @@ export class Network {
     if (this.cut.has(key)) return;
     this.cut.add(key);
     const c = this.conns.get(pairKey(from, to));
-    if (c !== undefined && c.state === 'up' && c.upAt.get(to) === true) this.scheduleDetect(c, from, to, false);
+    if (c === undefined || c.state !== 'up') return;
+    this.recall(c.dirs.get(from) as Dir);
+    if (c.upAt.get(to) === true) this.scheduleDetect(c, from, to, false);
+  }
+
+  /**
+   * A cut stops what had not yet arrived: it is held again, ahead of what waits behind it,
+   * as TCP would send it again after a heal (and loses it with the connection). The arrival
+   * events already due for it are skipped: they come before any of a later transmission,
+   * whose arrivals never precede the latest one scheduled.
+   */
+  private recall(d: Dir): void {
+    const n = d.inFlight.length;
+    if (n === 0) return;
+    const back: { payload: unknown; bytes: number }[] = [];
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const b = d.inFlightBytes.shift() as number;
+      back.push({ payload: d.inFlight.shift(), bytes: b });
+      d.arrivals.shift();
+      bytes += b;
+    }
+    d.held = back.concat(d.held);
+    d.heldBytes += bytes;
+    d.recalled += n;
+    d.busyUntilUs = this.host.kernel.nowUs;
   }
 
   /**
@@ -537,7 +573,7 @@ type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 
 function newDir(conn: Conn, from: string, to: string): Dir {
-  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), inFlightBytes: new Ring(), recalled: 0, atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
   DIR_DOUBLES.made(d);
   return d;
 }

@@ -208,6 +208,34 @@ test('partition: after the tick timeout the held messages are lost and both side
   );
 });
 
+test('partition: a cut stops what had not yet arrived; a heal sends it again, in order; a nodedown loses it', () => {
+  // 30 messages of 1,054 bytes (the first 8 more: two atom cache entries) on a 1 MB/s
+  // link, 50 µs away: 4 have arrived when the cut comes at +5 ms. They all used to arrive,
+  // the cut notwithstanding, over the next 27 ms.
+  for (const heal of [true, false]) {
+    const w = makeWorld({ net: { bandwidthBytesPerS: 1_000_000, distBufBusyLimitBytes: 1e9 } });
+    connect(w, A, B);
+    const got: Got[] = [];
+    const r = w.spawn(B, recorder(got));
+    const payload = bin(new Uint8Array(1000));
+    const T = 10 * MS;
+    w.at(T, () => {
+      for (let i = 0; i < 30; i++) w.send(r, tuple(int(i), payload), A);
+    });
+    w.at(T + 5 * MS, () => w.net.partition(A, B));
+    if (heal) w.at(T + 1 * S, () => w.net.heal(A, B));
+    runUntil(w, T + 200 * S);
+    const before = [1, 2, 3, 4].map((k) => [T + 8 + 1054 * k + 50, k - 1]);
+    const after = heal ? Array.from({ length: 26 }, (_, k) => [T + 1 * S + 1054 * (k + 1) + 50, k + 4]) : [];
+    assert.equal(
+      got.map((g) => [g.at, intOf((g.msg as { v: Term[] }).v[0])]),
+      [...before, ...after],
+      heal ? 'healed' : 'lost at the nodedown',
+    );
+    assert.is(w.net.connected(A, B), heal);
+  }
+});
+
 test('partition: one-way cut holds one direction only; the deaf side notices by tick timeout', () => {
   const w = makeWorld();
   connect(w, A, B);
@@ -817,11 +845,12 @@ test('busy_dist_port: a busy connection cut with bytes held over the limit waits
   // both run again when the queue is back under the limit.
   const pings = ls.filter((g) => isAtomTerm(g.msg, 'ping')).map((g) => g.at);
   assert.is(pings.length, 2);
-  // 20 × 1,054 bytes held go on the wire at the heal (1 byte a µs); the senders run again
+  // The cut took back s1's 26 messages not yet arrived (4 had, by +5 ms); at the heal they
+  // and s2's 20 go on the wire, 46 × 1,054 bytes at 1 byte a µs; the senders run again
   // once under 10,000 bytes are left (on two schedulers).
   assert.equal(
     pings.map((t) => t - T - 1 * S),
-    [20 * 1054 - 10_000, 20 * 1054 - 10_000],
+    [46 * 1054 - 10_000, 46 * 1054 - 10_000],
   );
   assert.equal(
     received.map((g) => intOf((g.msg as { v: Term[] }).v[0])),
