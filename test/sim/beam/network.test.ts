@@ -351,6 +351,69 @@ test('partition: the tick timeout scales with net_ticktime (8 s → [6 s, 10 s])
   );
 });
 
+/** The first time after `t` (strictly) at which a ticker of phase `phase` fires, ticks `tick` apart. */
+const nextTick = (phase: number, t: number, tick: number): number => phase + (Math.floor((t - phase) / tick) + 1) * tick;
+
+test('partition: a write in the tick interval before the cut suppresses that tick (dist_util send_tick)', () => {
+  // a writes 1 ms before one of b's tick checks (Tb); a's next tick (Ta, after Tb) is then
+  // not sent, as nothing but a tick is sent only when nothing else was; the cut comes 1 ms
+  // after Ta. b last heard a's message, read at its check Tb: nodedown 4 checks later.
+  // Without the write, b last heard the tick at Ta: one check later. (zensim counted every
+  // tick as sent, so the write changed nothing: b gave up at Tb + 5 ticks in both runs.)
+  const tick = 15 * S;
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const got: number[] = [];
+    for (const write of [true, false]) {
+      const w = makeWorld({ seed });
+      connect(w, A, B);
+      const pa = w.net.tickPhaseUs(A, B) as number;
+      const pb = w.net.tickPhaseUs(B, A) as number;
+      const wb: Got[] = [];
+      w.send(nodeWatcher(w, B, A, wb), atom('watch'));
+      const r = w.spawn(B, sleeper);
+      const tb = nextTick(pb, 100 * S, tick);
+      const ta = nextTick(pa, tb, tick);
+      assert.ok(ta - tick < tb - 1 * MS && ta + 50 < tb + tick, `seed ${seed}: the ticks fall as this test needs`);
+      if (write) w.at(tb - 1 * MS, () => w.send(r, int(1), A));
+      w.at(ta + 1 * MS, () => w.net.partition(A, B));
+      runUntil(w, ta + 200 * S);
+      const d = nodedowns(wb);
+      assert.is(d.length, 1);
+      got.push((d[0] as { at: number }).at - tb);
+    }
+    assert.equal(got, [4 * tick, 5 * tick], `seed ${seed}`);
+  }
+});
+
+test('partition: the handshake is the last thing heard on a new connection (its first tick is not sent)', () => {
+  // A connection comes up 1 ms before one of b's checks (Tb); the cut comes 1 ms after a's
+  // first tick since. The handshake's writes suppress that tick, and b read the handshake
+  // at Tb: nodedown at Tb + 4 ticks, wherever a's tick falls.
+  const tick = 15 * S;
+  let after = 0;
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+    const w = makeWorld({ seed });
+    connect(w, A, B);
+    const pa = w.net.tickPhaseUs(A, B) as number;
+    const pb = w.net.tickPhaseUs(B, A) as number;
+    const tb = nextTick(pb, 100 * S, tick);
+    const up = tb - 1 * MS;
+    w.at(up - w.net.handshakeUs(A, B), () => {
+      w.net.disconnect(A, B);
+      w.net.ensureConnected(A, B, 'explicit');
+    });
+    const wb: Got[] = [];
+    w.at(up, () => w.send(nodeWatcher(w, B, A, wb), atom('watch')));
+    const ta = nextTick(pa, up, tick);
+    if (ta > tb) after++;
+    w.at(ta + 1 * MS, () => w.net.partition(A, B));
+    runUntil(w, ta + 200 * S);
+    assert.ok(w.net.connected(A, B) === false);
+    assert.equal(nodedowns(wb).map((d) => d.at - tb), [4 * tick], `seed ${seed}`);
+  }
+  assert.ok(after >= 3, `a's first tick came after Tb in ${after} of 10 seeds`);
+});
+
 test('partition: both sides get :noconnection for the monitors they hold across it', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     const w = makeWorld({ seed, net: { jitterUs: 10 } });
