@@ -335,7 +335,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
     case 'call_connector': {
       const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
       if (known !== undefined) return genServerCall(ctx, known, op.msg, op.timeoutMs, blocking);
-      return startWorker(app, ctx, connectorRegistry(op.node), blocking, (pid) => genServerCall(ctx, pid, op.msg, op.timeoutMs, blocking));
+      return startWorker(app, ctx, connectorRegistry(op.node), blocking, callTo(ctx, op.msg, op.timeoutMs, blocking));
     }
     case 'reply':
       return ctx.reply(op.to, op.value);
@@ -372,6 +372,15 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
 
 function sendTo(ctx: Ctx, msg: unknown): (pid: Pid) => unknown {
   return (pid) => ctx.send(pid, msg);
+}
+
+/**
+ * `genServerCall` to the pid it is given. Made here, not in `perform`: a closure there
+ * over `perform`'s parameters would make V8 allocate their context at every `perform`
+ * (~40 bytes per event on the herd), whichever operation it runs.
+ */
+function callTo(ctx: Ctx, msg: CallRequest, timeoutMs: number, blocking: boolean): (pid: Pid) => unknown {
+  return (pid) => genServerCall(ctx, pid, msg, timeoutMs, blocking);
 }
 
 /**
