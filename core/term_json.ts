@@ -267,7 +267,7 @@ function makeIdentity(kind: LabelKind, n: number, label: string): Pid | Ref | Po
     case 'pid':
       return { t: 'pid', uid: n, node: DEFAULT_NODE, id: n, creation: 0 };
     case 'ref':
-      return { t: 'ref', uid: n, node: DEFAULT_NODE };
+      return { t: 'ref', uid: n, node: DEFAULT_NODE, alias: false };
     case 'port':
       return { t: 'port', uid: n, node: DEFAULT_NODE };
     case 'fun':

@@ -34,8 +34,12 @@ export type Pid = {
   readonly id: number;
   readonly creation: number;
 };
-/** Reference; `uid` unique in a world. */
-export type Ref = { readonly t: 'ref'; readonly uid: number; readonly node: string; readonly alias?: true };
+/**
+ * Reference; `uid` unique in a world. `alias`: a pid reference (made by `erlang:monitor/3` with
+ * `{:alias, _}`); the simulator's references always say (one object shape for all of them: a
+ * second shape made every reference-handling site polymorphic, ~20 bytes more allocated per event).
+ */
+export type Ref = { readonly t: 'ref'; readonly uid: number; readonly node: string; readonly alias?: boolean };
 export type Port = { readonly t: 'port'; readonly uid: number; readonly node: string };
 export type Fun = { readonly t: 'fun'; readonly name: string };
 

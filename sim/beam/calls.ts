@@ -51,8 +51,8 @@ export class Calls {
     // in the kernel ("event time … is in the past") after the monitor and request had gone out.
     if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new RangeError(`call timeout must be >= 0 ms (or Infinity), got ${timeoutMs}`);
     // OTP 25's gen:call monitors with {:alias, :demonitor}: its monitor ref, and the tag, are pid refs.
-    const tag = w.makeRef(p.pid.node, true);
-    const monitorRef = w.signals.monitorFrom(p, to, atUs, w.makeRef(p.pid.node, true));
+    const tag = w.makeAliasRef(p.pid.node);
+    const monitorRef = w.signals.monitorFrom(p, to, atUs, w.makeAliasRef(p.pid.node));
     w.sendAt(atUs, p.pid.node, to, { kind: '$gen_call', from: { pid: p.pid, tag }, msg }, false);
     const timerSeq = Number.isFinite(timeoutMs)
       ? w.kernel.at(Math.ceil((atUs + timeoutMs * 1000) / 1000) * 1000, w.kinds.callTimeout, p.uid, tag)

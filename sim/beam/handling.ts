@@ -33,7 +33,7 @@ export function answerOf(r: CallResult | Received): unknown {
   return r.kind === 'call_result' ? r.result : r.msg;
 }
 
-export const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init' }, result: { ok: atom('init') } };
+export const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1, node: 'init', alias: false }, result: { ok: atom('init') } };
 
 const SLICE_DOUBLES = new DoubleFields(['startUs', 'cursorUs']);
 

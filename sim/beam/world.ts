@@ -207,9 +207,14 @@ export class World {
     return p !== undefined && p.alive ? p : undefined;
   }
 
-  /** A new reference on `node`; `alias`: a pid reference (`erlang:monitor/3` with `{:alias, _}`). */
-  makeRef(node: string, alias = false): Ref {
-    return alias ? { t: 'ref', uid: ++this.refs, node, alias } : { t: 'ref', uid: ++this.refs, node };
+  /** A new (ordinary) reference on `node`. */
+  makeRef(node: string): Ref {
+    return { t: 'ref', uid: ++this.refs, node, alias: false };
+  }
+
+  /** A new pid reference on `node` (`erlang:monitor/3` with `{:alias, _}`). */
+  makeAliasRef(node: string): Ref {
+    return { t: 'ref', uid: ++this.refs, node, alias: true };
   }
 
   /** Runs `fn` at virtual time `atUs` (a step of a scenario script). */
