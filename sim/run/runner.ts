@@ -205,6 +205,12 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
     const recorder = new Recorder(world);
     const run = new Run(world, zen, mode, recorder, zenConfig);
     run.modesOfRun = modes;
+    if (zen !== null) {
+      const zenNodes = new Set(cluster.nodes.filter((n) => n.zen !== false).map((n) => n.name));
+      run.bootZen = (node) => {
+        if (zenNodes.has(node)) startZen(zen, node, cluster.zen ?? {}, o.zen);
+      };
+    }
     if (runs.length === 0) run.onFootprint = opts.onFootprint;
     world.at(BOOT_MS * 1000, () => sc.script(run, params as never));
     let end: EndKind;

@@ -206,6 +206,8 @@ export class Run {
   modesOfRun: readonly Mode[] | undefined;
   /** Told the estimate each time it is made (set by the runner from RunOptions.onFootprint). */
   onFootprint: ((bytes: number) => void) | undefined;
+  /** Starts ZenMonitor on a restarted node that booted with it, with the app env it booted with (set by the runner in zen mode). */
+  bootZen: ((node: string) => void) | undefined;
 
   constructor(
     readonly world: World,
@@ -398,9 +400,15 @@ export class Run {
     this.world.onFault?.('crash', node);
   }
 
+  /**
+   * The node boots again, a new creation under the same name: its applications start, as a
+   * release's do, so ZenMonitor too on a node that booted with it (zen mode). It connects
+   * to no one until something refers to a node (or `connect`).
+   */
   restart(node: string): void {
     this.world.restart(node);
     this.world.onFault?.('restart', node);
+    this.bootZen?.(node);
   }
 
   partition(a: string, b: string, oneWay = false): void {
