@@ -84,10 +84,8 @@ export class AtomCache {
     let inline = 0;
     for (const name of atoms) {
       if (entries === n) {
-        // SMALL_ATOM_UTF8_EXT (tag, length, text), or ATOM_UTF8_EXT (2-byte length) past 255
-        // bytes, instead of a 2-byte reference: counted once per atom.
-        const len = utf8.encode(name).length;
-        inline += len > 255 ? len + 1 : len;
+        // Written in full instead of a 2-byte reference: counted once per atom.
+        inline += inlineAtomExtra(name);
         continue;
       }
       const slot = table.of(name) % ATOM_CACHE_SLOTS;
@@ -234,13 +232,19 @@ export function frameBytes(e: Encoded, cache: AtomCache, table: AtomTable): numb
 /** The most an atom's full text adds to its 2-byte reference: 255 characters of 4 bytes, and a 2-byte length. */
 const MAX_ATOM_TEXT_EXTRA = 255 * 4 + 1;
 
-/** What the sender's estimate adds for `atoms` over their 2-byte references: each one's text (and a longer length past 255 bytes). */
+/**
+ * What an atom written in full adds over a 2-byte atom cache reference: SMALL_ATOM_UTF8_EXT
+ * (tag, length, text), or ATOM_UTF8_EXT (a 2-byte length) past 255 bytes.
+ */
+function inlineAtomExtra(name: string): number {
+  const len = utf8.encode(name).length;
+  return len > 255 ? len + 1 : len;
+}
+
+/** What the sender's estimate adds for `atoms` over their 2-byte references: each one written in full. */
 function atomTextBytes(atoms: ReadonlySet<string>): number {
   let n = 0;
-  for (const a of atoms) {
-    const len = utf8.encode(a).length;
-    n += len > 255 ? len + 1 : len;
-  }
+  for (const a of atoms) n += inlineAtomExtra(a);
   return n;
 }
 
