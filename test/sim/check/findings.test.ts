@@ -240,20 +240,21 @@ function classWithout(s: Schedule, obs: Observations, property: PropertyName, re
   return classKey(classify(property, v, new Facts(cut)));
 }
 
+/** The connector-killed fixture's nodes and settings, with p0 on n0 and p1, p2 on n1, running `steps`. */
+function connectorKilledWith(steps: Schedule['steps']): Schedule {
+  return { ...load('docs/findings/connector-killed.json'), procs: [0, 1, 1], steps };
+}
+
 test('F3: a Proxy killed after its subscriber\'s Connector was replaced loses the monitors made on the replacement (it never watched that Proxy)', () => {
   // p0 monitors p1; n0's Connector for n1 is killed; p0 monitors p2 (on the replacement, which
   // found n1 :compatible and never connected); n1's Proxy is killed, then p2.
-  const s: Schedule = {
-    ...load('docs/findings/connector-killed.json'),
-    procs: [0, 1, 1],
-    steps: [
-      { atMs: 0, op: 'monitor', sub: 0, target: 1 },
-      { atMs: 300, op: 'kill_zen', node: 0, component: 0, peer: 1 },
-      { atMs: 600, op: 'monitor', sub: 0, target: 2 },
-      { atMs: 1000, op: 'kill_zen', node: 1, component: 3, peer: 0 },
-      { atMs: 2000, op: 'kill', proc: 2, reason: 0 },
-    ],
-  };
+  const s = connectorKilledWith([
+    { atMs: 0, op: 'monitor', sub: 0, target: 1 },
+    { atMs: 300, op: 'kill_zen', node: 0, component: 0, peer: 1 },
+    { atMs: 600, op: 'monitor', sub: 0, target: 2 },
+    { atMs: 1000, op: 'kill_zen', node: 1, component: 3, peer: 0 },
+    { atMs: 2000, op: 'kill', proc: 2, reason: 0 },
+  ]);
   const { obs, v } = verdicts(s);
   const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
   assert.match(b.why, /monitored p2@n1@h at 600\.009 ms\) got no DOWN, though the target exited with :killed/);
@@ -265,16 +266,12 @@ test('F3: a Proxy killed after its subscriber\'s Connector was replaced loses th
 
 test('F3 is not a Connector killed before it ever connected: its replacement connects and fires :nodedown at the node\'s loss; a DOWN missing there is new', () => {
   // The Connector is killed at 50 ms, before its first sweep (100 ms): the Nodes table has no row for n1.
-  const s: Schedule = {
-    ...load('docs/findings/connector-killed.json'),
-    procs: [0, 1, 1],
-    steps: [
-      { atMs: 0, op: 'monitor', sub: 0, target: 1 },
-      { atMs: 50, op: 'kill_zen', node: 0, component: 0, peer: 1 },
-      { atMs: 60, op: 'monitor', sub: 0, target: 2 },
-      { atMs: 1000, op: 'crash', node: 1 },
-    ],
-  };
+  const s = connectorKilledWith([
+    { atMs: 0, op: 'monitor', sub: 0, target: 1 },
+    { atMs: 50, op: 'kill_zen', node: 0, component: 0, peer: 1 },
+    { atMs: 60, op: 'monitor', sub: 0, target: 2 },
+    { atMs: 1000, op: 'crash', node: 1 },
+  ]);
   const { obs, v } = verdicts(s);
   const b = onlyFails(v, 'exactly-one-down-per-undemonitored-monitor', ['no-leaks-when-quiet']);
   assert.is(knownFinding('exactly-one-down-per-undemonitored-monitor', b, new Facts(obs))?.id, 'F3', 'p1, monitored before the kill, is lost');
