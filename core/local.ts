@@ -7,7 +7,13 @@
 // appends (a producer emits nothing outside `handle_demand`); a demand of n hands over the
 // whole batch if `length <= n`, else its first n; an empty hand-over sends nothing; every
 // time the whole batch is handed over a counter grows, and on reaching
-// `hibernation_threshold` the process hibernates and the counter restarts. Its
+// `hibernation_threshold` the process hibernates and the counter restarts. GenStage's
+// DemandDispatcher counts the demand its consumer has asked for and not been sent (it
+// grows by `demand_amount` every idle tick); when that consumer goes (the Dispatcher is
+// killed), its outstanding demand becomes `pending`, and each later ask is first taken
+// from `pending` without calling `handle_demand`: a new Dispatcher delivers nothing until
+// it has asked as much as the old one had outstanding (measured on the real library:
+// ../realzm/fail). Its
 // Subscribers table (protected upstream: Local writes, callers read) and References are
 // shared tables, used through operations (ops.ts).
 
@@ -30,11 +36,15 @@ export interface LocalState {
   readonly batch: Fifo<Dispatch>;
   /** Times the whole batch was handed over since the last hibernation (`queue_emptied`). */
   queueEmptied: number;
+  /** The subscribed consumer's demand asked for and not yet sent (DemandDispatcher's counter). */
+  demand: number;
+  /** Demand of cancelled consumers still to be set against new asks (DemandDispatcher's `pending`). */
+  pending: number;
 }
 
 /** `init/1`: an empty producer. */
 export function initLocal(_env: Env): Init<LocalState> {
-  return { state: { batch: new Fifo(), queueEmptied: 0 }, effects: [] };
+  return { state: { batch: new Fifo(), queueEmptied: 0, demand: 0, pending: 0 }, effects: [] };
 }
 
 export function* localStep(state: LocalState, input: LocalInput, env: Env): Step {
@@ -56,6 +66,15 @@ export function* localStep(state: LocalState, input: LocalInput, env: Env): Step
     default:
       return assertNever(input);
   }
+}
+
+/**
+ * A new Dispatcher subscribes (GenStage's `cancel` of the dead one's subscription, then
+ * `subscribe`): the outstanding demand of the old consumer is added to `pending`.
+ */
+export function subscribeConsumer(state: LocalState): void {
+  state.pending += state.demand;
+  state.demand = 0;
 }
 
 /** `ZenMonitor.Local.enqueue/1`, used by Connectors: one cast, none when empty. */
@@ -87,9 +106,18 @@ function* subscriberDown(input: DownMsg, env: Env): Step {
   yield { kind: 'subscribers.delete', subscriber };
 }
 
-/** `handle_demand/2`, and GenStage's delivery of the events to the consumer. */
-function handleDemand(state: LocalState, { n, from }: AskMsg, env: Env): Effect[] {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvariantError(`Local: demand must be a positive integer, got ${n}`);
+/**
+ * GenStage's ask: the demand is counted for the consumer, first set against `pending`
+ * (no `handle_demand` for that part), the rest given to `handle_demand/2`, whose events
+ * go to the consumer.
+ */
+function handleDemand(state: LocalState, { n: asked, from }: AskMsg, env: Env): Effect[] {
+  if (!Number.isSafeInteger(asked) || asked <= 0) throw new InvariantError(`Local: demand must be a positive integer, got ${asked}`);
+  const absorbed = Math.min(state.pending, asked);
+  state.pending -= absorbed;
+  state.demand += asked;
+  const n = asked - absorbed;
+  if (n === 0) return [];
   let events: Dispatch[];
   let hibernate = false;
   if (state.batch.length <= n) {
@@ -102,6 +130,7 @@ function handleDemand(state: LocalState, { n, from }: AskMsg, env: Env): Effect[
   } else {
     events = state.batch.take(n);
   }
+  state.demand -= events.length;
   const effects: Effect[] = [];
   if (events.length > 0) {
     effects.push({ kind: 'send', to: from.pid, msg: { kind: 'events', events, from: { pid: env.self, tag: from.tag } } });

@@ -22,7 +22,7 @@ import { initConnector, type ConnectorState } from '../../core/connector.js';
 import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
-import { initLocal, type LocalState } from '../../core/local.js';
+import { initLocal, subscribeConsumer, type LocalState } from '../../core/local.js';
 import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Target } from '../../core/messages.js';
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
@@ -60,13 +60,17 @@ export const LOCAL_C: Component<LocalState> = {
 /**
  * The Dispatcher subscribes to Local, found by its name when the Dispatcher starts
  * (GenStage's `subscribe_to: [ZenMonitor.Local]`; the subscription handshake itself is
- * not modelled). Local is always up then: it starts before the Dispatcher (rest_for_one).
+ * not modelled: its effect on Local's demand accounting, the cancel of a dead
+ * predecessor's subscription included, is applied to Local's state at once; no ask of
+ * the new Dispatcher can come before it). Local is always up then: it starts before the
+ * Dispatcher (rest_for_one).
  */
 export const DISPATCHER_C: Component<DispatcherState> = {
   name: 'dispatcher',
-  init: (env, ctx) => {
+  init: (env, ctx, app) => {
     const producer = ctx.whereis(LOCAL);
     if (producer === undefined) throw new ProcessCrash(atom('noproc'), 'ZenMonitor.Local.Dispatcher: no ZenMonitor.Local to subscribe to');
+    subscribeConsumer(app.cluster.inspectState(producer) as LocalState);
     return initDispatcher(producer, env);
   },
 };

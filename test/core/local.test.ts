@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Effect } from '../../core/effects.js';
-import { enqueueWithLocal, initLocal, localStep as localSteps, type LocalState } from '../../core/local.js';
+import { enqueueWithLocal, initLocal, localStep as localSteps, subscribeConsumer, type LocalState } from '../../core/local.js';
 import { namedTarget, type Dispatch, type LocalInput } from '../../core/messages.js';
 import { atom, int, tuple } from '../../core/terms.js';
 import { functionClause } from '../../core/raise.js';
@@ -34,6 +34,7 @@ test('init: empty, no effects', () => {
   const { state, effects } = initLocal(env);
   assert.is(state.batch.length, 0);
   assert.is(state.queueEmptied, 0);
+  assert.equal([state.demand, state.pending], [0, 0]);
   assert.equal(effects, []);
 });
 
@@ -191,6 +192,25 @@ test('draining 100,000 dispatches in demands of 10 keeps order (O(n))', () => {
     }
   }
   assert.is(seen, 100_000);
+});
+
+test("a new consumer's asks are first set against the dead one's outstanding demand (GenStage's pending), handing nothing over", () => {
+  // As measured on the real library (../realzm/fail/results/dispatcher_stall-300.json):
+  // 7 asks of 2 with 2 events sent left 12 outstanding; the new consumer's first 6 asks
+  // of 2 handed nothing over (no handle_demand: the hibernation counter does not move),
+  // the 7th handed over 2.
+  const { env, state } = setup();
+  for (let i = 0; i < 6; i++) assert.equal(localStep(state, ask(2), env), []);
+  localStep(state, { kind: 'enqueue', dispatches: dispatches(10) }, env);
+  assert.is(localStep(state, ask(2), env).length, 1);
+  assert.equal([state.demand, state.batch.length, state.queueEmptied], [12, 8, 6]);
+  subscribeConsumer(state);
+  assert.equal([state.demand, state.pending], [0, 12]);
+  for (let i = 0; i < 6; i++) assert.equal(localStep(state, ask(2), env), [], `ask ${i + 1}`);
+  assert.equal([state.pending, state.demand, state.batch.length, state.queueEmptied], [0, 12, 8, 6]);
+  const [handed] = localStep(state, ask(2), env);
+  assert.ok(handed?.kind === 'send' && handed.msg.kind === 'events' && handed.msg.events.length === 2);
+  assert.equal([state.demand, state.batch.length], [12, 6]);
 });
 
 test('a demand that is not a positive integer is an invariant failure', () => {

@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { inspect } from '../../../core/inspect.js';
 import { atom, type Pid, type Ref } from '../../../core/terms.js';
 import type { DownSignal } from '../../../sim/beam/process.js';
-import { isDown, recorder, sleeper, type Got } from '../helpers.js';
+import type { LocalState } from '../../../core/local.js';
+import { isDown, recorder, runUntil, sleeper, type Got } from '../helpers.js';
 import { A, B, cluster, Probe, runForMs, runToMs } from './harness.js';
 
 const KILL = atom('kill');
@@ -110,6 +111,53 @@ test("a Proxy killed after a's Connector was replaced: the replacement never wat
   runForMs(world, 1_000);
   assert.equal(reasons(probe, refs), [[]]);
   assert.equal(zen.app(A)?.tables.nodes.get(B), { kind: 'compatible' }, 'a still reads b :compatible');
+});
+
+test("Dispatcher killed: Local's GenStage keeps the dead consumer's outstanding demand as pending, and the new Dispatcher's asks are set against it before any reaches handle_demand", () => {
+  // Measured on the real library (../realzm/fail/results/dispatcher_stall-300.json):
+  // demand_amount 2, the Dispatcher had 12 outstanding (asked 14, sent 2) with 8 DOWNs
+  // in Local's queue when killed; pending became 12, its replacement's first 6 asks
+  // handed nothing over, and it delivered 2 a tick from its 7th, 710, 811, 912 and
+  // 1,013 ms after the kill (ticks of ~101 ms). Before this, zensim delivered at its 1st.
+  const { world, zen } = cluster({ zen: { demand_amount: 2 } });
+  const probe = new Probe(world, zen, A);
+  const { targets } = monitorMany(probe, 10);
+  runToMs(world, 520); // the deaths reach Local after the 6th ask (600 ms), before the 7th (700 ms)
+  for (const t of targets) world.exit(t, KILL);
+  runToMs(world, 750);
+  const local = zen.inspectState(zen.pidOf(A, 'local') as Pid) as LocalState;
+  assert.is(probe.downs().length, 2, 'the 7th ask delivered 2');
+  assert.equal([local.demand, local.batch.length], [12, 8], '7 asks of 2, 2 sent: 12 outstanding, 8 queued');
+  const killedAt = world.nowUs;
+  zen.kill(A, 'dispatcher');
+  runForMs(world, 10);
+  assert.equal([local.pending, local.demand], [12, 0], "the dead consumer's demand is pending");
+  runForMs(world, 2_000);
+  const ticks = probe.downs().slice(2).map((d) => Math.floor((d.at - killedAt) / 100_000));
+  assert.equal(ticks, [7, 7, 8, 8, 9, 9, 10, 10], 'nothing for 6 ticks, then 2 a tick');
+  assert.is(local.pending, 0);
+});
+
+test('Dispatcher killed with a batch in hand (the events message in its mailbox): the whole batch is lost, its References rows stay', () => {
+  // Measured (../realzm/fail/results/dispatcher_batch.json): 10 DOWNs handed over in one batch,
+  // the Dispatcher killed as the events message entered its mailbox: none of the 10 ever
+  // arrived, and their 10 References rows stayed.
+  const run = (killUsBefore: number | undefined) => {
+    const { world, zen } = cluster();
+    const probe = new Probe(world, zen, A);
+    const { targets } = monitorMany(probe, 10);
+    runForMs(world, 300);
+    for (const t of targets) world.exit(t, KILL);
+    if (killUsBefore !== undefined) {
+      runUntil(world, killUsBefore);
+      zen.kill(A, 'dispatcher');
+    }
+    runForMs(world, 3_000);
+    return { downs: probe.downs(), references: zen.app(A)?.tables.references.size };
+  };
+  const first = run(undefined).downs[0]?.at as number; // when the batch is delivered, unkilled
+  const killed = run(first - 1); // Local handed it over, the Dispatcher has not run it yet
+  assert.equal([killed.downs.length, killed.references], [0, 10]);
 });
 
 test('restart intensity in whole seconds: 4 Local kills at 3.1, 5.0, 6.9 and 8.8 s (seconds 3, 5, 6, 8) make Local.Supervisor give up; at 3, 5, 7 and 9 s they do not', () => {
