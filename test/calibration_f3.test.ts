@@ -108,6 +108,24 @@ test('component_restart, the kills without a fixture: a Dispatcher or a Batcher 
   }
 });
 
+test('component_restart kill=dispatcher and kill=batcher against the real library (measured since, one run each): the same DOWN per target, T2 within 5%, the :nodedown within 3%', () => {
+  // ../realzm/fail/results/plan-dispatcher.json and plan-batcher.json: the scenario's
+  // sequence on ZenMonitor 2.1.0 / OTP 25 (a/b over loopback, b by :peer), ms after the kill.
+  const real: Record<string, Record<string, [string, number]>> = {
+    dispatcher: { T1: [':nodedown', 4554.2], T2: [':killed', 1625.1], T3: [':nodedown', 4554.2] },
+    batcher: { T1: [':nodedown', 4605.1], T2: [':killed', 1674.1], T3: [':nodedown', 4605.1] },
+  };
+  for (const [kill, targets] of Object.entries(real)) {
+    const downs = zenRun({ kill }).notes?.downs as Downs;
+    for (const [label, [reason, ms]] of Object.entries(targets)) {
+      const got = downs[label] ?? [];
+      assert.equal(got.map((d) => d.reason), [`{:zen_monitor, ${reason}}`], `${kill}: ${label}`);
+      const tolerance = reason === ':killed' ? 0.05 : 0.03;
+      assert.ok(Math.abs((got[0]?.msAfterKill as number) - ms) <= ms * tolerance, `${kill}: ${label} at ${got[0]?.msAfterKill} ms, real ${ms} ms`);
+    }
+  }
+});
+
 test("component_restart notes a DOWN that came before the kill (the Batcher case's warm-up death) at a negative time after it", () => {
   const downs = zenRun({ kill: 'batcher' }).notes?.downs as Downs;
   const [t0] = downs.T0 ?? [];
