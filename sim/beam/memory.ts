@@ -11,7 +11,7 @@ import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Envelope, type Proc } from './process.js';
+import { isRemoteMonitor, type Envelope, type Monitor, type Proc } from './process.js';
 import { refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
@@ -123,8 +123,12 @@ export class MemoryBooks {
   }
 }
 
-/** Each end's share of a monitor in its process's `process_info(:memory)`, bytes (M1: 64 local, 88 watcher, 96 target). */
-export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteTarget: 96 } as const;
+/**
+ * Each end's share of a monitor in its process's `process_info(:memory)`, bytes (M1: 64
+ * local, 88 watcher, 96 target; a watcher of `{name, node}` 72, measured on erts 13.1.5:
+ * /work/realzm/pure/monname.exs).
+ */
+export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteWatcherByName: 72, remoteTarget: 96 } as const;
 
 /**
  * What else `process_info(:memory)` counts besides the heap and monitors (erts_process_memory),
@@ -134,9 +138,15 @@ export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteTarget: 96 } 
  * 2728, `proc_lib:spawn_link` and a linked Agent: 2768); the process-specific data an ETS
  * table's owner gets, 80 (ZenMonitor.Local.Tables, owner of two tables, one link: 2848;
  * ZenMonitor.Proxy, owner of a private one: 2848; the Dispatcher, none: 2896 with its two
- * monitors).
+ * monitors); `monitor_node(peer, true)`, once or more, 60 (2700; /work/realzm/pure/monnode.exs).
  */
-export const PROCESS_INFO_EXTRA = { link: 40, procLibDictionary: 88, tableOwner: 80 } as const;
+export const PROCESS_INFO_EXTRA = { link: 40, procLibDictionary: 88, tableOwner: 80, nodeMonitor: 60 } as const;
+
+/** The watcher's share of monitor `m` in its `process_info(:memory)`. */
+function watcherShare(m: Monitor): number {
+  if (!isRemoteMonitor(m)) return MONITOR_SHARE.local;
+  return m.object.t === 'tuple' ? MONITOR_SHARE.remoteWatcherByName : MONITOR_SHARE.remoteWatcher;
+}
 
 /** What the process memory glue needs of the world. */
 export interface MemoryHost {
@@ -245,12 +255,13 @@ export class ProcessMemory {
   processInfoBytes(p: Proc): number {
     const h = p.heap;
     let bytes = h === undefined ? ProcHeap.pristineBytes(this.config()) : h.bytes - h.heldBufferBytes - h.entryBytes + h.queueInfoBytes;
-    p.monitors?.forEachValue((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
+    p.monitors?.forEachValue((m) => (bytes += watcherShare(m)));
     p.forEachMonitoredBy((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
     const ext = p.ext;
     if (ext?.links !== undefined) bytes += PROCESS_INFO_EXTRA.link * ext.links.size;
     if (ext?.parent !== undefined) bytes += PROCESS_INFO_EXTRA.procLibDictionary;
     if (this.ownsTable(p)) bytes += PROCESS_INFO_EXTRA.tableOwner;
+    for (const watchers of this.w.nodeOf(p).nodeWatchers.values()) if (watchers.has(p)) bytes += PROCESS_INFO_EXTRA.nodeMonitor;
     return bytes;
   }
 

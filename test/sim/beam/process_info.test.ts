@@ -3,7 +3,8 @@
 // (/work/realzm/pure/pcb.exs and pinfo.exs; results/pcb.json, pinfo.json): a plain spawn
 // 2640; spawn_link 2680 (a link, 40 at each end); five links 2840; proc_lib:spawn 2728 (its
 // dictionary, 88); proc_lib:spawn_link and a linked Agent 2768; ZenMonitor.Proxy.Tables,
-// owner of a table, linked to its supervisor 2848 (80 for a table owner's process-specific data).
+// owner of a table, linked to its supervisor 2848 (80 for a table owner's process-specific
+// data); remote monitors and monitor_node with a peer (monname.exs, monnode.exs).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, type Pid } from '../../../core/terms.js';
@@ -57,6 +58,24 @@ test('process_info: an ETS table\'s owner has 80 bytes of process-specific data 
   const unnamed = w.spawn(A, { init: (ctx) => ctx.etsNewPrivate(), handle: () => undefined });
   w.kernel.run({ untilUs: 10_000 });
   assert.equal([info(w, named), info(w, unnamed)], [2720, 2720]);
+});
+
+test('process_info: a remote monitor\'s watcher 88 by pid, 72 by {name, node}; monitor_node 60, however many calls (monnode.exs, monname.exs: 2728, 2712; 2700, twice 2700)', () => {
+  const w = world();
+  const B = 'b@h';
+  w.addNode(B, { schedulers: 1 });
+  const target = w.spawn(B, idle, { name: 'some_name' });
+  const byPid = w.spawn(A, { init: (ctx) => void ctx.monitor(target), handle: () => undefined });
+  const byName = w.spawn(A, { init: (ctx) => void ctx.monitor({ name: 'some_name', node: B }), handle: () => undefined });
+  const node = w.spawn(A, {
+    init: (ctx) => {
+      ctx.monitorNode(B);
+      ctx.monitorNode(B);
+    },
+    handle: () => undefined,
+  });
+  w.kernel.run({ untilUs: 100_000 });
+  assert.equal([info(w, byPid), info(w, byName), info(w, node)], [2728, 2712, 2700]);
 });
 
 test.run();
