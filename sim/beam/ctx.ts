@@ -203,6 +203,10 @@ export class HandlerCtx implements Ctx {
     return etsNewTyped(this.w.node(this.p.pid.node), this.p, name, body);
   }
 
+  etsNewPrivate(): void {
+    this.w.mem.ownPrivateTable(this.p);
+  }
+
   ets(name: string): EtsTable {
     this.cursorUs += this.w.cost.etsOpUs;
     return etsTable(this.w.node(this.p.pid.node), name);

@@ -115,6 +115,8 @@ class GenRegistry extends GenServer {
     const known = table.lookup(id);
     if (known !== undefined) return known as Pid;
     const pid = w.spawn(self.node, this.spec.start(args));
+    // Started as `start_link` starts it: the registry is its proc_lib parent (process_info counts the dictionary that makes).
+    (w.procs[pid.uid] as Proc).runState().parent = self;
     w.links.link(w.alive(self) as Proc, pid, w.nowUs);
     table.insert(id, pid);
     this.workers.set(pid.uid, { pid, id });

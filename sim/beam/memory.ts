@@ -11,7 +11,7 @@ import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Envelope, type Proc } from './process.js';
+import { isRemoteMonitor, type Envelope, type Monitor, type Proc } from './process.js';
 import { refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
@@ -123,8 +123,30 @@ export class MemoryBooks {
   }
 }
 
-/** Each end's share of a monitor in its process's `process_info(:memory)`, bytes (M1: 64 local, 88 watcher, 96 target). */
-export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteTarget: 96 } as const;
+/**
+ * Each end's share of a monitor in its process's `process_info(:memory)`, bytes (M1: 64
+ * local, 88 watcher, 96 target; a watcher of `{name, node}` 72, measured on erts 13.1.5:
+ * /work/realzm/pure/monname.exs).
+ */
+export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteWatcherByName: 72, remoteTarget: 96 } as const;
+
+/**
+ * What else `process_info(:memory)` counts besides the heap and monitors (erts_process_memory),
+ * bytes, measured on erts 13.1.5 with idle collected processes (a plain spawn is 2640):
+ * each link, at each end, 40 (`spawn_link`: 2680, five links: 2840); the process dictionary
+ * of a proc_lib process (`$ancestors`, `$initial_call`: up to 8 keys) 88 (`proc_lib:spawn`:
+ * 2728, `proc_lib:spawn_link` and a linked Agent: 2768); the process-specific data an ETS
+ * table's owner gets, 80 (ZenMonitor.Local.Tables, owner of two tables, one link: 2848;
+ * ZenMonitor.Proxy, owner of a private one: 2848; the Dispatcher, none: 2896 with its two
+ * monitors); `monitor_node(peer, true)`, once or more, 60 (2700; /work/realzm/pure/monnode.exs).
+ */
+export const PROCESS_INFO_EXTRA = { link: 40, procLibDictionary: 88, tableOwner: 80, nodeMonitor: 60 } as const;
+
+/** The watcher's share of monitor `m` in its `process_info(:memory)`. */
+function watcherShare(m: Monitor): number {
+  if (!isRemoteMonitor(m)) return MONITOR_SHARE.local;
+  return m.object.t === 'tuple' ? MONITOR_SHARE.remoteWatcherByName : MONITOR_SHARE.remoteWatcher;
+}
 
 /** What the process memory glue needs of the world. */
 export interface MemoryHost {
@@ -139,6 +161,8 @@ export interface MemoryHost {
  */
 export class ProcessMemory {
   private cfg: HeapConfig | undefined;
+  /** Uids of the processes that made a private table (few: ZenMonitor's Connectors and Proxies). */
+  private readonly privateTableOwners = new Set<number>();
 
   constructor(private readonly w: MemoryHost) {}
 
@@ -224,14 +248,35 @@ export class ProcessMemory {
 
   /**
    * `process_info(pid, :memory)`: PCB, heaps, fragments, sizeof(ErtsMessage) per queued
-   * message (rather than the entries `processes` counts) and the process's share of its monitors.
+   * message (rather than the entries `processes` counts), the process's share of its
+   * monitors and links, a proc_lib process's dictionary, and a table owner's
+   * process-specific data (PROCESS_INFO_EXTRA; these three are not in the node's books).
    */
   processInfoBytes(p: Proc): number {
     const h = p.heap;
     let bytes = h === undefined ? ProcHeap.pristineBytes(this.config()) : h.bytes - h.heldBufferBytes - h.entryBytes + h.queueInfoBytes;
-    p.monitors?.forEachValue((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteWatcher : MONITOR_SHARE.local));
+    p.monitors?.forEachValue((m) => (bytes += watcherShare(m)));
     p.forEachMonitoredBy((m) => (bytes += isRemoteMonitor(m) ? MONITOR_SHARE.remoteTarget : MONITOR_SHARE.local));
+    const ext = p.ext;
+    if (ext?.links !== undefined) bytes += PROCESS_INFO_EXTRA.link * ext.links.size;
+    if (ext?.parent !== undefined) bytes += PROCESS_INFO_EXTRA.procLibDictionary;
+    if (this.ownsTable(p)) bytes += PROCESS_INFO_EXTRA.tableOwner;
+    for (const watchers of this.w.nodeOf(p).nodeWatchers.values()) if (watchers.has(p)) bytes += PROCESS_INFO_EXTRA.nodeMonitor;
     return bytes;
+  }
+
+  /** `p` made an unnamed table whose rows its behaviour keeps (`ctx.etsNewPrivate`): it owns a table no node lists. */
+  ownPrivateTable(p: Proc): void {
+    this.privateTableOwners.add(p.uid);
+  }
+
+  /** Whether `p` owns an ETS table: one of its node's, or a private one. */
+  private ownsTable(p: Proc): boolean {
+    if (this.privateTableOwners.has(p.uid)) return true;
+    const node = this.w.nodeOf(p);
+    for (const t of node.ets.values()) if (t.ownerUid === p.uid) return true;
+    for (const t of node.typedEts.values()) if (t.ownerUid === p.uid) return true;
+    return false;
   }
 
   private heap(p: Proc): ProcHeap {

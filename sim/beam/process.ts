@@ -261,6 +261,12 @@ export interface Ctx {
    */
   etsNewTyped<T extends TableBody>(name: string, body: T): T;
   /**
+   * `:ets.new(name, [:private, ...])`, an unnamed table whose rows the caller keeps in its
+   * own state and whose memory it counts itself (a ZenMonitor Connector's or Proxy's
+   * `monitors`): only marks this process as a table owner (`process_info(:memory)`).
+   */
+  etsNewPrivate(): void;
+  /**
    * The named ETS table of this node (throws, as badarg, when there is none). Each call
    * counts as one table operation (`cost.etsOpUs`): look the table up for every operation.
    */

@@ -46,7 +46,14 @@ type Component<S> = {
   readonly label?: string;
 };
 
-export const PROXY_C: Component<ProxyState> = { name: 'proxy', init: initProxy };
+/** The Proxy makes its private `monitors` table in `init/1` (its rows are ProxyState's). */
+export const PROXY_C: Component<ProxyState> = {
+  name: 'proxy',
+  init: (env, ctx) => {
+    ctx.etsNewPrivate();
+    return initProxy(env);
+  },
+};
 
 /** Local makes its own Subscribers table in `init/1` (it goes with Local). */
 export const LOCAL_C: Component<LocalState> = {
@@ -76,7 +83,15 @@ export const DISPATCHER_C: Component<DispatcherState> = {
 };
 
 export function connectorC(remote: string): Component<ConnectorState> {
-  return { name: 'connector', init: (env) => initConnector(remote, env), label: `ZenMonitor.Local.Connector for ${remote}` };
+  // Its private `monitors` table is made in init/1 too (its rows are ConnectorState's).
+  return {
+    name: 'connector',
+    init: (env, ctx) => {
+      ctx.etsNewPrivate();
+      return initConnector(remote, env);
+    },
+    label: `ZenMonitor.Local.Connector for ${remote}`,
+  };
 }
 
 export function batcherC(connector: Pid): Component<BatcherState> {
