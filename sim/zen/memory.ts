@@ -215,13 +215,16 @@ export class ComponentHeap {
 
   private connector(ctx: Ctx, m: Msg, effects: Effects): void {
     const n = effects.enqueued;
-    if (n > 0 && m.kind === 'dead') {
-      // messages_for_death_certificates: match the rows, delete each, accumulate the
-      // dispatches, then Enum.reverse them (a new list; the accumulator's cells die).
-      walkList(ctx, n, MATCH_REF_SUB_WORDS, DISPATCH_WORDS + DELETE_KEY_WORDS);
+    if (n > 0) {
+      // Both build their dispatches in a reversed accumulator and reverse it (a new list; the
+      // accumulator's cells die): messages_for_death_certificates matches the rows, deletes
+      // each and ends in Enum.reverse; do_down's `for` over every row compiles to
+      // Enum.reduce and :lists.reverse (its import table, Elixir 1.14).
+      if (m.kind === 'dead') walkList(ctx, n, MATCH_REF_SUB_WORDS, DISPATCH_WORDS + DELETE_KEY_WORDS);
+      else walkList(ctx, n, MATCH_ROW_WORDS, DISPATCH_WORDS);
       ctx.allocate(QUEUE_CELL_WORDS, n);
       ctx.discard(QUEUE_CELL_WORDS * n);
-    } else if (n > 0) walkList(ctx, n, MATCH_ROW_WORDS, DISPATCH_WORDS); // do_down: every row
+    }
     const swept = effects.instructions;
     if (swept > 0) ctx.allocate(QUEUE_CELL_WORDS, swept);
     this.stateWords = STRUCT_WORDS + this.batchLength() * INSTRUCTION_WORDS;
