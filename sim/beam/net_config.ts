@@ -69,6 +69,19 @@ export const HANDSHAKE_ROUND_TRIPS = 5;
  */
 export const EPMD_ROUND_TRIPS = 2;
 
+/**
+ * The most round trips a live peer's handshake spends under one arming of OTP's set-up
+ * timer (`net_setuptime`, which `inet_tcp_dist`/`dist_util` start before the EPMD lookup and
+ * reset after it and after sending the challenge reply): the distribution socket's TCP
+ * connect, send_name and its status, and the challenge, which comes one round trip after
+ * the status (the accepting side writes the two back to back on a socket without
+ * `nodelay` until the connection is up: Nagle holds the second until the first is acked).
+ * Measured on OTP 25.2.3 over a delay line (/work/realzm/net/results/d_setuptime.json):
+ * 1000 ms one way connected in 12.05 s, 1300 ms failed 12.21 s after the call (the EPMD
+ * lookup's 5.2 s, then net_setuptime's 7 s).
+ */
+export const SETUP_TIMER_ROUND_TRIPS = 3;
+
 const DURATION = "durations stop at erlang:send_after's 2^32 - 1 ms";
 /** Each numeric network setting's range, and why it stops there: a duration may not pass send_after's limit, nor a rate make one. */
 const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string; readonly why: string } } = {

@@ -17,7 +17,7 @@ import { InvariantError } from '../../core/invariant.js';
 import { perPeer } from './dest.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
-import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
+import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, SETUP_TIMER_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
 
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
 export type WireSize = number | WireFrame;
@@ -313,8 +313,21 @@ export class Network {
     // net_setuptime. FIX (test/sim/beam/network.test.ts "monitor_node: at once (after a
     // failed set-up) when the node cannot be reached"): the refusal took one round trip,
     // where the EPMD lookup that gives it takes two (as HANDSHAKE_ROUND_TRIPS counts it).
-    const delay = reachable ? this.handshakeUs(from, to) : answers ? EPMD_ROUND_TRIPS * 2 * this.latency(from, to) : this.config.netSetuptimeMs * 1000;
-    c.setupSeq = this.host.kernel.after(delay, this.kSetup, 0, { conn: c, from, to, ok: reachable } satisfies SetupEvent);
+    // OTP's set-up timer (net_setuptime) runs through the EPMD lookup, then again through
+    // each later stage: a live peer whose answers take longer than that fails as a silent
+    // one does (SETUP_TIMER_ROUND_TRIPS), and so does a lookup that takes longer itself.
+    const setuptimeUs = this.config.netSetuptimeMs * 1000;
+    const roundTripUs = 2 * this.latency(from, to);
+    const epmdUs = EPMD_ROUND_TRIPS * roundTripUs;
+    const ok = reachable && epmdUs <= setuptimeUs && SETUP_TIMER_ROUND_TRIPS * roundTripUs <= setuptimeUs;
+    const delay = ok
+      ? this.handshakeUs(from, to)
+      : !answers || epmdUs > setuptimeUs
+        ? setuptimeUs
+        : reachable
+          ? epmdUs + setuptimeUs
+          : epmdUs;
+    c.setupSeq = this.host.kernel.after(delay, this.kSetup, 0, { conn: c, from, to, ok } satisfies SetupEvent);
     return c;
   }
 

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { atom, bin, externalBytes, int, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { Behaviour, DownSignal } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
-import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
+import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, SETUP_TIMER_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import {
   A,
   B,
@@ -664,6 +664,28 @@ test('monitor_node: at once (after a failed set-up) when the node cannot be reac
   w3.at(1 * MS, () => w3.send(p3, atom('watch')));
   drain(w3);
   assert.equal(nodedowns(wa3), [{ at: 1 * MS + 1, node: B }]); // queued at once, handled after 'watch' 
+});
+
+test('set-up: a live peer too slow for net_setuptime fails as OTP 25 measured (not always up)', () => {
+  // OTP 25.2.3 over a delay line (/work/realzm/net/results/d_setuptime.json): the set-up
+  // timer (7 s) is reset after the EPMD lookup (2 round trips) and after the challenge
+  // reply; between, the TCP connect, the name and status, and the challenge a round trip
+  // after them take 3. 1000 ms one way connected; 1300 ms failed 12.21 s after the call.
+  assert.is(SETUP_TIMER_ROUND_TRIPS, 3);
+  const watch = (latencyUs: number) => {
+    const w = makeWorld({ net: { latencyUs, netSetuptimeMs: 7000 } });
+    const wa: Got[] = [];
+    const p = nodeWatcher(w, A, B, wa);
+    w.at(1 * MS, () => w.send(p, atom('watch')));
+    runUntil(w, 60 * S);
+    return { downs: nodedowns(wa), connected: w.net.connected(A, B) };
+  };
+  // 3 round trips of 2 × 1,166,666 µs are 6,999,996 µs: within the timer, so it connects.
+  assert.equal(watch(1_166_666), { downs: [], connected: true });
+  // 1300 ms one way: the lookup's 5.2 s, then the timer's 7 s run out in the next stage.
+  assert.equal(watch(1_300_000), { downs: [{ at: 1 * MS + 5_200_000 + 7 * S, node: B }], connected: false });
+  // 1800 ms one way: the lookup itself (7.2 s) outlasts the timer.
+  assert.equal(watch(1_800_000), { downs: [{ at: 1 * MS + 7 * S, node: B }], connected: false });
 });
 
 test('monitor_node: a reachable node gets connected and no nodedown comes', () => {
