@@ -568,6 +568,7 @@ export class World {
    */
   sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
     this.checkDest(to, 'send to');
+    checkMessage(msg);
     const toNode = destNode(to);
     if (toNode === fromNode) {
       const target = this.resolveLocal(to);
@@ -643,4 +644,15 @@ function describeMsg(msg: unknown): string {
   if ('kind' in msg) return String((msg as { kind: unknown }).kind);
   if ('t' in msg) return String((msg as { t: unknown }).t);
   return 'message';
+}
+
+/**
+ * A message is a term (core/terms.ts: atom('go'), tuple(...)) or one of the simulator's
+ * message objects (a `kind`); anything else (a JS string, number, undefined) is a
+ * scenario's mistake, named here rather than deep in the sizing of a send.
+ */
+function checkMessage(msg: unknown): void {
+  if (typeof msg === 'object' && msg !== null && ('t' in msg || 'kind' in msg)) return;
+  const shown = typeof msg === 'string' ? JSON.stringify(msg) : String(msg);
+  throw new RangeError(`send of a malformed message: ${shown} (a message is a term, e.g. atom('hello') or tuple(atom('work'), int(1)))`);
 }

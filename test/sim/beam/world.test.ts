@@ -980,6 +980,9 @@ test('bad input: a send, monitor or exit to a malformed destination names it', (
   assert.throws(() => w.send({ name: 'srv', node: 'nowhere@h' }, atom('x'), A), /send to a malformed name: .*nowhere@h/);
   assert.throws(() => w.send({ name: '', node: A }, atom('x'), A), /malformed name/);
   assert.throws(() => w.exit(forged, atom('kill'), A), /exit signal to a malformed pid/);
+  for (const bad of ['hello', 42, undefined, null, { v: 1 }]) {
+    assert.throws(() => w.send(real, bad, A), /send of a malformed message: .*a message is a term/, String(bad));
+  }
   // A well-formed pid of a dead process is fine: the send is silently dropped.
   w.exit(real, atom('kill'), A);
   w.kernel.run();
