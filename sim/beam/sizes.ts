@@ -20,6 +20,17 @@ export function isTerm(msg: unknown): msg is Term {
   return typeof msg === 'object' && msg !== null && 't' in msg;
 }
 
+/**
+ * A message is a term (core/terms.ts: atom('go'), tuple(...)) or one of the simulator's
+ * message objects (a `kind`); anything else (a JS string, number, undefined) is a
+ * scenario's mistake, named here rather than deep in the sizing of a send.
+ */
+export function checkMessage(msg: unknown): void {
+  if (typeof msg === 'object' && msg !== null && ('t' in msg || 'kind' in msg)) return;
+  const shown = typeof msg === 'string' ? JSON.stringify(msg) : String(msg);
+  throw new RangeError(`send of a malformed message: ${shown} (a message is a term, e.g. atom('hello') or tuple(atom('work'), int(1)))`);
+}
+
 /** Heap words of `msg` in a mailbox on `localNode`. */
 export function wordsOf(msg: unknown, localNode: string): number {
   if (isTerm(msg)) return heapWords(msg, localNode);

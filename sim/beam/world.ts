@@ -41,7 +41,7 @@ import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
 import { envelope, ProcessMemory } from './memory.js';
-import { isTerm } from './sizes.js';
+import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, SimNode } from './node.js';
@@ -646,13 +646,3 @@ function describeMsg(msg: unknown): string {
   return 'message';
 }
 
-/**
- * A message is a term (core/terms.ts: atom('go'), tuple(...)) or one of the simulator's
- * message objects (a `kind`); anything else (a JS string, number, undefined) is a
- * scenario's mistake, named here rather than deep in the sizing of a send.
- */
-function checkMessage(msg: unknown): void {
-  if (typeof msg === 'object' && msg !== null && ('t' in msg || 'kind' in msg)) return;
-  const shown = typeof msg === 'string' ? JSON.stringify(msg) : String(msg);
-  throw new RangeError(`send of a malformed message: ${shown} (a message is a term, e.g. atom('hello') or tuple(atom('work'), int(1)))`);
-}
