@@ -11,7 +11,7 @@ export default defineScenario({
     targets: param.int(100_000, 'processes on b monitored by the subscriber on a', { min: 1, max: MAX_COUNT }),
     downCostUs: param.number(20, 'CPU the subscriber spends per DOWN it handles, µs (R4 busy-waits ~20 µs)', { min: 0, max: 1_000_000 }),
     workEveryMs: param.int(1, 'the ticker sends {:work, sent_at} every this many ms', { min: 1, max: MAX_TIMER_MS }),
-    work: param.bool(true, 'whether the subscriber also serves :work messages (false: an idle receive loop, as R3)'),
+    work: param.bool(true, 'whether the subscriber also serves :work messages (false: it only takes DOWNs, each still costing downCostUs; R3\'s idle receive loop is work=false downCostUs=0)'),
     schedulers: param.int(2, 'schedulers per node', { min: 1, max: 1024 }),
     sharedHost: param.bool(true, 'a and b share one host of hostCores cores, as in the calibration runs (false: each node has its own)'),
     hostCores: param.int(2, 'cores of the shared host (with sharedHost)', { min: 1, max: 1024 }),
