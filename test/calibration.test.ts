@@ -119,4 +119,10 @@ test('R4: crash noticed within the measured range, and the herd (vanilla) vs the
   assert.ok((vanilla.work!.latencyMs.p99 as number) > 50 * (zen.work!.latencyMs.p99 as number), 'vanilla work waits behind the herd; zen does not');
 });
 
+test('R4 vanilla: the first DOWN is handled alone as the loss is seen (real 25.6-36.9 ms), before the subscriber takes the other 99,999 signals in', () => {
+  const first = r4.vanilla.first_down_handled_ms as Stat;
+  const firstMs = vanilla.downs.firstMs as number;
+  assert.ok(firstMs >= first.min && firstMs <= first.max, `vanilla first DOWN ${firstMs}, real ${first.min}..${first.max}`);
+});
+
 test.run();

@@ -326,6 +326,7 @@ export type ProcExt = {
   suspended: string | undefined;
   exiting: Exiting | undefined;
   signalDebtUs: number;
+  laterSignalDebtUs: number;
 };
 
 /**
@@ -367,13 +368,14 @@ export class RunState implements ProcExt {
   suspended: string | undefined = undefined;
   exiting: Exiting | undefined = undefined;
   signalDebtUs = 0;
+  laterSignalDebtUs = 0;
 
   constructor() {
     RUN_STATE_DOUBLES.made(this);
   }
 }
 
-const RUN_STATE_DOUBLES = new DoubleFields(['coreSinceUs', 'runFromUs', 'cpuEndUs', 'signalDebtUs']);
+const RUN_STATE_DOUBLES = new DoubleFields(['coreSinceUs', 'runFromUs', 'cpuEndUs', 'signalDebtUs', 'laterSignalDebtUs']);
 
 /** A pending gen call. */
 export type Awaiting = { readonly tag: Ref; readonly monitorRef: Ref; readonly timerSeq: number; readonly callee: Term };
@@ -603,6 +605,17 @@ export class Proc {
   }
   set signalDebtUs(v: number) {
     this.setRun('signalDebtUs', v, 0);
+  }
+
+  /**
+   * CPU owed for signals it will take in at its handling after next: a connection loss's
+   * DOWNs but the first (its first receive returns as soon as one signal made a message).
+   */
+  get laterSignalDebtUs(): number {
+    return this.ext?.laterSignalDebtUs ?? 0;
+  }
+  set laterSignalDebtUs(v: number) {
+    this.setRun('laterSignalDebtUs', v, 0);
   }
 
   /** Sets a field of its RunState; its empty value on a process without one makes none. */

@@ -417,7 +417,8 @@ export class World {
     }
     const startUs = this.kernel.nowUs;
     const cursorUs = p.runState().runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
-    p.signalDebtUs = 0;
+    p.signalDebtUs = p.laterSignalDebtUs;
+    p.laterSignalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg, cursorUs);
     const blocked = p.slice;
     if (blocked !== null) {
