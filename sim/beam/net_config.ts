@@ -43,8 +43,8 @@ export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
   // 31-90 ms (median of the nine R3/R4 runs: 36 ms), over loopback: 36 ms less the reset's
   // trip at the default latency.
   resetDelayUs: 35_950,
-  // With the handshake's round trips at the default latency (10 × 50 µs), 1 ms in all.
-  setupUs: 500,
+  // With the handshake's round trips at the default latency (12 × 50 µs), 1 ms in all.
+  setupUs: 400,
   netSetuptimeMs: 7_000,
   distBufBusyLimitBytes: 1024 * 1024,
   autoConnect: 'always' as AutoConnect,
@@ -55,11 +55,13 @@ export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
  * The round trips of setting up a distribution connection to a live peer (OTP 25,
  * `inet_tcp_dist`): the port lookup at the peer host's EPMD (a TCP connect, then
  * PORT_PLEASE2 and its answer), the distribution socket's TCP connect, send_name and the
- * status and challenge it gets back, and the challenge reply and its ack. Both sides count
- * as up when the last comes in (the accepting side is up half a round trip sooner: not
- * modelled).
+ * status it gets back, the challenge one round trip after the status (SETUP_TIMER_ROUND_TRIPS
+ * below), and the challenge reply and its ack. Both sides count as up when the last comes
+ * in (the accepting side is up half a round trip sooner: not modelled). Measured on OTP
+ * 25.2.3 over a delay line, one-way latency 10 / 50 / 200 ms: connect_node returned after
+ * 131 / 682 / 2,490 ms (six round trips: 120 / 600 / 2,400; /work/realzm/net/results/a_setup.json).
  */
-export const HANDSHAKE_ROUND_TRIPS = 5;
+export const HANDSHAKE_ROUND_TRIPS = 6;
 
 /**
  * The round trips after which a reachable host whose node is not running refuses a

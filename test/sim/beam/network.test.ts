@@ -155,6 +155,17 @@ test('link: the first send sets the connection up, then goes', () => {
   assert.equal(w.net.peersOf(A), [B]);
 });
 
+test('link: set-up takes six round trips and 0.4 ms, 1 ms in all at the default latency (OTP 25.2.3 over a delay line: 131 / 682 / 2,490 ms at 10 / 50 / 200 ms one way)', () => {
+  const upAfter = (latencyUs: number) => {
+    const w = makeWorld({ net: { latencyUs, jitterUs: 0 } });
+    const r = w.spawn(B, sleeper);
+    w.send(r, int(1), A);
+    w.kernel.run({ until: () => w.net.connected(A, B), untilUs: 10_000 * MS });
+    return w.nowUs;
+  };
+  assert.equal([50, 10_000, 50_000, 200_000].map(upAfter), [1_000, 120_400, 600_400, 2_400_400]);
+});
+
 // ---- partitions --------------------------------------------------------------------------------
 
 /** Partition a–b at `atUs`, send 5 messages a→b 100 ms later, heal at `healUs`. */
@@ -580,9 +591,9 @@ test('restart: a new creation; old pids stay dead and never equal new ones', () 
   const da = downs(la);
   assert.equal(
     da.map((g) => [g.at, (g.msg.reason as { v: string }).v]),
-    // connection set-up 500 µs and its 5 round trips of 2 × 100 µs, the monitor signal
+    // connection set-up 400 µs and its 6 round trips of 2 × 100 µs, the monitor signal
     // 1 + 100 µs, the DOWN back 1 + 100 µs
-    [[T + 500 + 5 * 200 + 101 + 101, 'noproc']],
+    [[T + 400 + 6 * 200 + 101 + 101, 'noproc']],
   );
   assert.is((da[0] as Got & { msg: DownSignal }).msg.object, old);
   assert.equal(
