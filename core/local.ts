@@ -13,7 +13,7 @@
 // killed), its outstanding demand becomes `pending`, and each later ask is first taken
 // from `pending` without calling `handle_demand`: a new Dispatcher delivers nothing until
 // it has asked as much as the old one had outstanding (measured on the real library:
-// ../realzm/fail). Its
+// docs/real-library/fail). Its
 // Subscribers table (protected upstream: Local writes, callers read) and References are
 // shared tables, used through operations (ops.ts).
 

@@ -11,7 +11,7 @@
 //     too). +500 ms S monitors T2 and T3, +1.5 s T2 is killed, +4.5 s b is SIGKILLed.
 //   proxy (a2): b's ZenMonitor.Proxy, by an exit signal from a. S monitors a probe every
 //     100 ms for 10 s (P1…P100), +10.3 s P100 is killed, +13.3 s b is SIGKILLed.
-//   dispatcher, batcher (no fixture; measured since on the real library, ../realzm/fail,
+//   dispatcher, batcher (no fixture; measured since on the real library, docs/real-library/fail,
 //     same DOWNs within 2%): as local, the Dispatcher on a,
 //     or the Batcher on b for a's Connector (one is made first by the death of T0).
 // With `control`, the same sequence runs without the kill. Every monitor S makes counts as

@@ -109,7 +109,7 @@ test('component_restart, the kills without a fixture: a Dispatcher or a Batcher 
 });
 
 test('component_restart kill=dispatcher and kill=batcher against the real library (measured since, one run each): the same DOWN per target, T2 within 5%, the :nodedown within 3%', () => {
-  // ../realzm/fail/results/plan-dispatcher.json and plan-batcher.json: the scenario's
+  // docs/real-library/fail/results/plan-dispatcher.json and plan-batcher.json: the scenario's
   // sequence on ZenMonitor 2.1.0 / OTP 25 (a/b over loopback, b by :peer), ms after the kill.
   const real: Record<string, Record<string, [string, number]>> = {
     dispatcher: { T1: [':nodedown', 4554.2], T2: [':killed', 1625.1], T3: [':nodedown', 4554.2] },

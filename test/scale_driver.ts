@@ -1,4 +1,4 @@
-// ZenMonitor's own state at scale, as /work/realzm/pure/scale.exs measured it on the real
+// ZenMonitor's own state at scale, as docs/real-library/pure/scale.exs measured it on the real
 // library (OTP 25.2.3): S subscribers on a, each calling ZenMonitor.monitor/1 on N/S of T
 // sleepers on b (subscriber i's k-th monitor targets sleeper (i·N/S + k) mod T), default
 // config. Snapshots as the real driver took them: `quiet` once the monitors are set up

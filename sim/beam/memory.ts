@@ -126,7 +126,7 @@ export class MemoryBooks {
 /**
  * Each end's share of a monitor in its process's `process_info(:memory)`, bytes (M1: 64
  * local, 88 watcher, 96 target; a watcher of `{name, node}` 72, measured on erts 13.1.5:
- * /work/realzm/pure/monname.exs).
+ * docs/real-library/pure/monname.exs).
  */
 export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteWatcherByName: 72, remoteTarget: 96 } as const;
 
@@ -138,7 +138,7 @@ export const MONITOR_SHARE = { local: 64, remoteWatcher: 88, remoteWatcherByName
  * 2728, `proc_lib:spawn_link` and a linked Agent: 2768); the process-specific data an ETS
  * table's owner gets, 80 (ZenMonitor.Local.Tables, owner of two tables, one link: 2848;
  * ZenMonitor.Proxy, owner of a private one: 2848; the Dispatcher, none: 2896 with its two
- * monitors); `monitor_node(peer, true)`, once or more, 60 (2700; /work/realzm/pure/monnode.exs).
+ * monitors); `monitor_node(peer, true)`, once or more, 60 (2700; docs/real-library/pure/monnode.exs).
  */
 export const PROCESS_INFO_EXTRA = { link: 40, procLibDictionary: 88, tableOwner: 80, nodeMonitor: 60 } as const;
 

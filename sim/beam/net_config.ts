@@ -59,7 +59,7 @@ export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
  * below), and the challenge reply and its ack. Both sides count as up when the last comes
  * in (the accepting side is up half a round trip sooner: not modelled). Measured on OTP
  * 25.2.3 over a delay line, one-way latency 10 / 50 / 200 ms: connect_node returned after
- * 131 / 682 / 2,490 ms (six round trips: 120 / 600 / 2,400; /work/realzm/net/results/a_setup.json).
+ * 131 / 682 / 2,490 ms (six round trips: 120 / 600 / 2,400; docs/real-library/net/results/a_setup.json).
  */
 export const HANDSHAKE_ROUND_TRIPS = 6;
 
@@ -78,7 +78,7 @@ export const EPMD_ROUND_TRIPS = 2;
  * connect, send_name and its status, and the challenge, which comes one round trip after
  * the status (the accepting side writes the two back to back on a socket without
  * `nodelay` until the connection is up: Nagle holds the second until the first is acked).
- * Measured on OTP 25.2.3 over a delay line (/work/realzm/net/results/d_setuptime.json):
+ * Measured on OTP 25.2.3 over a delay line (docs/real-library/net/results/d_setuptime.json):
  * 1000 ms one way connected in 12.05 s, 1300 ms failed 12.21 s after the call (the EPMD
  * lookup's 5.2 s, then net_setuptime's 7 s).
  */

@@ -195,7 +195,7 @@ test('draining 100,000 dispatches in demands of 10 keeps order (O(n))', () => {
 });
 
 test("a new consumer's asks are first set against the dead one's outstanding demand (GenStage's pending), handing nothing over", () => {
-  // As measured on the real library (../realzm/fail/results/dispatcher_stall-300.json):
+  // As measured on the real library (docs/real-library/fail/results/dispatcher_stall-300.json):
   // 7 asks of 2 with 2 events sent left 12 outstanding; the new consumer's first 6 asks
   // of 2 handed nothing over (no handle_demand: the hibernation counter does not move),
   // the 7th handed over 2.

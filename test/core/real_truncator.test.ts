@@ -1,8 +1,8 @@
 // zensim's Truncator (core and the checker's oracle) and term sizes against the real
 // ZenMonitor 2.1.0 on OTP 25.2.3, at inputs and compile-time settings the fixtures never
 // covered (test/core/real_vectors.ts: 45 hand-picked terms, six Truncator builds). A
-// differential run over 2,050 random terms (/work/realzm/pure/gen_terms.exs; results in
-// /work/realzm/pure/results/) agreed on every truncation too; README "Calibration", "Terms
+// differential run over 2,050 random terms (docs/real-library/pure/gen_terms.exs; results in
+// docs/real-library/pure/results/) agreed on every truncation too; README "Calibration", "Terms
 // measured on the real library".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

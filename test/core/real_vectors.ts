@@ -3,7 +3,7 @@
 // default compile-time settings and with five others (truncation_depth 1, 2, 5;
 // max_binary_size 100, 100000; each a copy of lib/zen_monitor/truncator.ex compiled with
 // those `:zen_monitor` values), erts_debug:flat_size/1 and byte_size(term_to_binary/1).
-// Written by /work/realzm/pure/picked.exs; raw file /work/realzm/pure/results/picked.json.
+// Written by docs/real-library/pure/picked.exs; raw file docs/real-library/pure/results/picked.json.
 // Terms in the JSON encoding of shared/fixtures/README.md (binaries by size and sha256,
 // the fixture text's prefixes; bitstrings that text's bits then zeros), `real` is the
 // real `inspect`; `labels` says which node each pid, ref and port is from (b@127.0.0.1

@@ -682,7 +682,7 @@ test('monitor_node: at once (after a failed set-up) when the node cannot be reac
 });
 
 test('set-up: a live peer too slow for net_setuptime fails as OTP 25 measured (not always up)', () => {
-  // OTP 25.2.3 over a delay line (/work/realzm/net/results/d_setuptime.json): the set-up
+  // OTP 25.2.3 over a delay line (docs/real-library/net/results/d_setuptime.json): the set-up
   // timer (7 s) is reset after the EPMD lookup (2 round trips) and after the challenge
   // reply; between, the TCP connect, the name and status, and the challenge a round trip
   // after them take 3. 1000 ms one way connected; 1300 ms failed 12.21 s after the call.

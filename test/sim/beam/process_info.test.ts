@@ -1,6 +1,6 @@
 // process_info(:memory) beyond the heap and monitors (sim/beam/memory.ts, PROCESS_INFO_EXTRA),
 // against erts 13.1.5: idle processes, each collected, on the real VM
-// (/work/realzm/pure/pcb.exs and pinfo.exs; results/pcb.json, pinfo.json): a plain spawn
+// (docs/real-library/pure/pcb.exs and pinfo.exs; results/pcb.json, pinfo.json): a plain spawn
 // 2640; spawn_link 2680 (a link, 40 at each end); five links 2840; proc_lib:spawn 2728 (its
 // dictionary, 88); proc_lib:spawn_link and a linked Agent 2768; ZenMonitor.Proxy.Tables,
 // owner of a table, linked to its supervisor 2848 (80 for a table owner's process-specific

@@ -1,7 +1,7 @@
 // zensim's wire (sim/beam/wire.ts) against the real distribution for terms W1 never sent:
 // `send(remote_pid, T)` from rpa@127.0.0.1 to a sleeper on rpb@127.0.0.1 (OTP 25.2.3,
 // inet_tcp_dist, atom cache on), one warm-up send and then five, bytes per send from A's dist
-// port counters (/work/realzm/pure/dist.exs, results/dist_seed5.json and dist_seed6.json).
+// port counters (docs/real-library/pure/dist.exs, results/dist_seed5.json and dist_seed6.json).
 // Of 232 sends (the 11 below twice, 210 random terms), the 197 without a fun are exact in
 // zensim but one (fragmented ones of up to 18 packets included); that one, a 4-packet map
 // with 100,000-byte bitstrings, is 1 byte under of 210,530, unexplained. A fun's external

@@ -114,7 +114,7 @@ test("a Proxy killed after a's Connector was replaced: the replacement never wat
 });
 
 test("Dispatcher killed: Local's GenStage keeps the dead consumer's outstanding demand as pending, and the new Dispatcher's asks are set against it before any reaches handle_demand", () => {
-  // Measured on the real library (../realzm/fail/results/dispatcher_stall-300.json):
+  // Measured on the real library (docs/real-library/fail/results/dispatcher_stall-300.json):
   // demand_amount 2, the Dispatcher had 12 outstanding (asked 14, sent 2) with 8 DOWNs
   // in Local's queue when killed; pending became 12, its replacement's first 6 asks
   // handed nothing over, and it delivered 2 a tick from its 7th, 710, 811, 912 and
@@ -139,7 +139,7 @@ test("Dispatcher killed: Local's GenStage keeps the dead consumer's outstanding 
 });
 
 test('Dispatcher killed with a batch in hand (the events message in its mailbox): the whole batch is lost, its References rows stay', () => {
-  // Measured (../realzm/fail/results/dispatcher_batch.json): 10 DOWNs handed over in one batch,
+  // Measured (docs/real-library/fail/results/dispatcher_batch.json): 10 DOWNs handed over in one batch,
   // the Dispatcher killed as the events message entered its mailbox: none of the 10 ever
   // arrived, and their 10 References rows stayed.
   const run = (killUsBefore: number | undefined) => {

@@ -1,6 +1,6 @@
 // ZenMonitor's own tables and processes at scale against the real library (ZenMonitor
-// 2.1.0, OTP 25.2.3, measured by /work/realzm/pure/scale.exs; raw files
-// /work/realzm/pure/results/scale_n*_s*_t*.json), through test/scale_driver.ts: N monitors
+// 2.1.0, OTP 25.2.3, measured by docs/real-library/pure/scale.exs; raw files
+// docs/real-library/pure/results/scale_n*_s*_t*.json), through test/scale_driver.ts: N monitors
 // from S subscribers on a to T sleepers on b, away from M1's shape (N subscribers, one
 // target each). Every table's `ets:info(T, :size)` and `ets:info(T, :memory)` (words) is
 // exact, set up and after b's SIGKILL; `process_info(P, :memory)` of the tables' owners and

@@ -1,0 +1,15 @@
+m = fn p -> :erlang.garbage_collect(p); Process.sleep(20); {:memory, x} = Process.info(p, :memory); x end
+loop = fn -> receive do :never -> :ok end end
+p1 = spawn(loop); IO.puts("plain spawn: #{m.(p1)}")
+p2 = spawn_link(loop); IO.puts("spawn_link (1 link): #{m.(p2)}")
+p3 = spawn(fn -> Process.put(:a, 1); loop.() end); IO.puts("pd 1 key: #{m.(p3)}")
+p4 = spawn(fn -> Process.put(:"$ancestors", [self()]); Process.put(:"$initial_call", {M, :init, 1}); loop.() end); IO.puts("pd 2 keys: #{m.(p4)}")
+p5 = :proc_lib.spawn(loop); IO.puts("proc_lib.spawn: #{m.(p5)}")
+p6 = :proc_lib.spawn_link(loop); IO.puts("proc_lib.spawn_link: #{m.(p6)}")
+p7 = spawn(loop); Process.register(p7, :some_name); IO.puts("registered: #{m.(p7)}")
+p8 = spawn(loop); Process.monitor(p8); IO.puts("monitored by me: #{m.(p8)}")
+{:ok, a} = Agent.start(fn -> 1 end); IO.puts("Agent (gen_server, no link): #{m.(a)}")
+{:ok, a2} = Agent.start_link(fn -> 1 end); IO.puts("Agent linked: #{m.(a2)}")
+p9 = spawn(fn -> for _ <- 1..5, do: spawn_link(loop); loop.() end); Process.sleep(20); IO.puts("5 links: #{m.(p9)}")
+p10 = spawn(fn -> Process.flag(:trap_exit, true); loop.() end); IO.puts("trap_exit: #{m.(p10)}")
+p11 = spawn(fn -> for i <- 1..9, do: Process.put(i, i); loop.() end); IO.puts("pd 9 keys: #{m.(p11)}")
