@@ -8,8 +8,7 @@ import { atom, bin, int, list, mapOf, tuple, type Pid, type Term } from '../core
 import { fixtureText } from '../core/term_json.js';
 import type { MemoryByCategory } from '../sim/beam/memory.js';
 import type { Ctx, Proc } from '../sim/beam/process.js';
-import { World } from '../sim/beam/world.js';
-import { ZenCluster } from '../sim/zen/cluster.js';
+import { zenPair } from './zen_pair.js';
 
 const A = 'amp_a@127.0.0.1';
 const B = 'amp_b@127.0.0.1';
@@ -63,15 +62,7 @@ export type AmpRun = {
 };
 
 export function runAmp(mode: 'vanilla' | 'zen', n: number, reasonName: AmpReason, keep: 'keep' | 'drop'): AmpRun {
-  const w = new World({ seed: 1 });
-  w.addNode(A, { schedulers: 2 });
-  w.addNode(B, { schedulers: 2 });
-  const zen = new ZenCluster(w);
-  zen.start(A);
-  zen.start(B);
-  const run = (ms: number) => w.kernel.run({ untilUs: w.nowUs + ms * 1000 });
-  w.net.ensureConnected(A, B);
-  run(100);
+  const { w, zen, run } = zenPair(A, B);
   const CRASH = atom('crash');
   const GO = atom('go');
   const why = ampReason(reasonName);

@@ -8,10 +8,9 @@
 // `process_info(P, :memory)` of its processes.
 import { atom, type Pid } from '../core/terms.js';
 import type { Ctx, Proc } from '../sim/beam/process.js';
-import { World } from '../sim/beam/world.js';
-import { ZenCluster } from '../sim/zen/cluster.js';
 import { zenTableWords } from '../sim/zen/memory.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY } from '../sim/zen/tree.js';
+import { zenPair } from './zen_pair.js';
 
 export const A = 'a@127.0.0.1';
 export const B = 'b@127.0.0.1';
@@ -38,15 +37,7 @@ const GO = atom('go');
 
 export function runScale(n: number, s: number, t: number): { quiet: ScaleSnapshot; settledGc: ScaleSnapshot; downs: number } {
   const per = n / s;
-  const w = new World({ seed: 1 });
-  w.addNode(A, { schedulers: 2 });
-  w.addNode(B, { schedulers: 2 });
-  const zen = new ZenCluster(w);
-  zen.start(A);
-  zen.start(B);
-  const run = (ms: number) => w.kernel.run({ untilUs: w.nowUs + ms * 1000 });
-  w.net.ensureConnected(A, B);
-  run(100);
+  const { w, zen, run } = zenPair(A, B);
   const targets = Array.from({ length: t }, () => w.spawn(B, { handle: () => undefined }));
   let downs = 0;
   const subscribers = Array.from({ length: s }, (_, i) =>
