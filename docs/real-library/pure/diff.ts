@@ -68,7 +68,7 @@ function children(j: any): any[] {
   }
 }
 for (const v of doc.vectors) {
-  if (v.sizes.has_fun) continue;
+  if (v.sizes.has_fun && process.env.WITH_FUNS === undefined) continue; // WITH_FUNS=1: the funs too (was diff2.ts)
   const labels = labelsOf(v);
   const subs: [number, number][] = v.subterm_sizes;
   let i = 0;

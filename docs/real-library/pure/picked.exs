@@ -1,7 +1,7 @@
 # Hand-picked terms for zensim's tests (helper "realpure"): real Truncator outputs in every
 # compile-time variant, and real sizes. Prints one JSON document.
 # Usage: elixir -pa "/work/realzm/proj/_build/prod/lib/*/ebin" picked.exs OUT.json
-Code.require_file("/work/realzm/pure/gen_lib.exs")
+Code.require_file("gen_lib.exs", __DIR__)
 [out] = System.argv()
 text = &G.text/1
 terms = [
