@@ -1,4 +1,5 @@
-# Shared by gen_terms.exs and picked.exs: JSON encoder (J), term generator (G), term encoding (Enc).
+# picked.exs's JSON encoder (J), term generator (G), term encoding (Enc) and the Truncator's
+# compile-time builds (Variants); gen_terms.exs keeps the copy it ran with (its header says why).
 defmodule J do
   # Minimal JSON encoder.
   def enc(nil), do: "null"
@@ -227,3 +228,21 @@ defmodule Enc do
   defp split(tail, acc), do: {Enum.reverse(acc), tail}
 end
 
+
+defmodule Variants do
+  # The Truncator builds compared: the library's default and five compile-time variants.
+  def default, do: "/work/realzm/proj/_build/prod/lib/zen_monitor/ebin"
+
+  def all do
+    [{"default", default()}] ++
+      for v <- ~w(depth1_max1024 depth2_max1024 depth5_max1024 depth3_max100 depth3_max100000), do: {v, "/work/realzm/variants/" <> v}
+  end
+
+  # Loads one build's ZenMonitor.Truncator in place of the one loaded.
+  def load(dir) do
+    :code.purge(ZenMonitor.Truncator)
+    :code.delete(ZenMonitor.Truncator)
+    :code.purge(ZenMonitor.Truncator)
+    {:module, _} = :code.load_abs(String.to_charlist(Path.join(dir, "Elixir.ZenMonitor.Truncator")))
+  end
+end

@@ -24,26 +24,14 @@ terms = [
   {"bits3_decoded", :erlang.binary_to_term(:erlang.term_to_binary(<<5::3>>))}, {"bits509_decoded", :erlang.binary_to_term(:erlang.term_to_binary(<<text.(63)::binary, 0::5>>))},
   {"bits3_appended", <<text.(0)::binary, 0::3>>}, {"tuple256", List.to_tuple(Enum.to_list(1..256))}
 ]
-variants = [
-  {"default", "/work/realzm/proj/_build/prod/lib/zen_monitor/ebin"},
-  {"depth1_max1024", "/work/realzm/variants/depth1_max1024"},
-  {"depth2_max1024", "/work/realzm/variants/depth2_max1024"},
-  {"depth5_max1024", "/work/realzm/variants/depth5_max1024"},
-  {"depth3_max100", "/work/realzm/variants/depth3_max100"},
-  {"depth3_max100000", "/work/realzm/variants/depth3_max100000"}
-]
-load = fn dir ->
-  :code.purge(ZenMonitor.Truncator); :code.delete(ZenMonitor.Truncator); :code.purge(ZenMonitor.Truncator)
-  {:module, _} = :code.load_abs(String.to_charlist(Path.join(dir, "Elixir.ZenMonitor.Truncator")))
-end
-outs = for {v, dir} <- variants, into: %{} do
-  load.(dir)
+outs = for {v, dir} <- Variants.all(), into: %{} do
+  Variants.load(dir)
   {v, Map.new(terms, fn {k, t} -> {k, ZenMonitor.Truncator.truncate(t)} end)}
 end
 vecs = for {k, t} <- terms do
   Enc.reset()
   input = Enc.e(t)
-  o = for {v, _} <- variants, do: {v, Enc.e(outs[v][k])}
+  o = for {v, _} <- Variants.all(), do: {v, Enc.e(outs[v][k])}
   info = Enum.reverse(Process.get(:label_info))
   shown = inspect(t, limit: 8, printable_limit: 40)
   {:obj, [{:id, k}, {:inspect, shown}, {:input, input}, {:labels, {:obj, info}}, {:outputs, {:obj, o}},
