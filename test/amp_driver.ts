@@ -70,6 +70,9 @@ export function runAmp(mode: 'vanilla' | 'zen', n: number, reasonName: AmpReason
   let downs = 0;
   const subs: Pid[] = Array.from({ length: n }, () =>
     w.spawn(A, {
+      // amp.exs's subscriber is a plain receive loop that drops the monitor's ref: its
+      // variables (mode, keep, counter) are immediates, so its heap holds no live data.
+      heapWords: 0,
       handle(ctx: Ctx, msg: unknown) {
         if (msg === GO) {
           if (mode === 'zen') zen.monitor(ctx, target);

@@ -15,6 +15,7 @@ import { isExitMessage, isReceived } from './proc_lib.js';
 export type Blocking<R = void> = Generator<void, R, unknown>;
 
 export abstract class GenServer implements Behaviour {
+  readonly otpLoop = true;
   /** The context of the handler running now (re-aimed at each one). */
   protected ctx!: Ctx;
   private running: Blocking | undefined;

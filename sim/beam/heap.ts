@@ -105,6 +105,7 @@ export type HeapConfig = {
   /** fullsweep_after: minor collections before a major one. */
   readonly fullsweepAfter: number;
   readonly structBytes: number;
+  /** Words a process's loop keeps live on its heap when idle (its state's terms), unless its behaviour says (`heapWords`). */
   readonly baseWords: number;
   /** The distribution buffer a decoded message holds until its receiver's next GC, bytes. */
   readonly bufferBytes: number;
@@ -143,6 +144,8 @@ export class ProcHeap {
   gcs = 0;
   private lastMajor = false;
   private minorsSinceMajor = 0;
+  /** Taking a message in a fragment wanted a collection, after the handler let go of it: it runs as the handler ends. */
+  private gcOnLeave = false;
   private heapGrow = false;
   private garbageBins: RefcBin[] = [];
   /**
@@ -164,10 +167,11 @@ export class ProcHeap {
     private readonly books: HeapBooks,
     private readonly cfg: HeapConfig,
     readonly offHeapQueue: boolean,
+    baseWords = cfg.baseWords,
   ) {
     this.heapSz = cfg.minHeapWords;
-    this.htop = cfg.baseWords;
-    this.live.young = cfg.baseWords;
+    this.htop = baseWords;
+    this.live.young = baseWords;
     this.reported = ProcHeap.pristineBytes(cfg);
     HEAP_DOUBLES.made(this);
   }
@@ -206,7 +210,7 @@ export class ProcHeap {
   arrive(m: Held, onHeap: boolean): void {
     m.born = this.gcs;
     this.queuedMsgs++;
-    if (onHeap && !this.offHeapQueue && this.heapSz - this.htop > m.words) {
+    if (onHeap && !this.offHeapQueue && this.freeWords() > m.words) {
       m.place = Place.Heap;
       this.htop += m.words;
       this.live.young += m.words;
@@ -220,8 +224,16 @@ export class ProcHeap {
     this.report();
   }
 
-  /** A message is taken out of the queue to be handled; returns the reductions of a GC it set off. */
-  receive(m: Held): number {
+  /**
+   * A message is taken out of the queue to be handled; returns the reductions of a GC it
+   * set off. beam_common.c remove_message does not collect at once: when the fragments
+   * outgrow the free heap it leaves the process a few reductions, "giving the message some
+   * time to turn into garbage". A process in an OTP behaviour's loop (`heldThrough`) still
+   * holds the message then (gen_server's handle_msg keeps it until the callback returns),
+   * so the collection copies it now; a plain receive loop has let go of it by then, so the
+   * collection runs as its handler ends (`endHandler`), with the message garbage unless kept.
+   */
+  receive(m: Held, heldThrough: boolean): number {
     this.queuedMsgs--;
     if (m.place === Place.Queued) {
       if (this.movedAtGc(m)) {
@@ -243,7 +255,11 @@ export class ProcHeap {
         m.born = this.gcs;
       }
     }
-    const reds = this.heapSz - this.htop < this.mbuf ? this.gc(0) : 0;
+    let reds = 0;
+    if (this.freeWords() < this.mbuf) {
+      if (heldThrough) reds = this.gc(0);
+      else this.gcOnLeave = true;
+    }
     this.report();
     return reds;
   }
@@ -253,7 +269,7 @@ export class ProcHeap {
     let reds = 0;
     let left = count;
     while (left > 0 && words > 0) {
-      const fit = Math.min(left, Math.floor((this.heapSz - this.htop) / words));
+      const fit = Math.min(left, Math.floor(this.freeWords() / words));
       if (fit === 0) {
         reds += this.gc(words);
         continue;
@@ -282,7 +298,7 @@ export class ProcHeap {
     let reds = 0;
     if (words > this.stateWords) {
       const grow = words - this.stateWords;
-      if (this.heapSz - this.htop < grow) reds = this.gc(grow);
+      if (this.freeWords() < grow) reds = this.gc(grow);
       this.place(grow);
       const last = this.state[this.state.length - 1];
       // Growth since the last GC is one chunk: it is placed, and will die, together.
@@ -325,12 +341,18 @@ export class ProcHeap {
     }
   }
 
-  /** The handler returned: what it built is garbage now. */
-  endHandler(): void {
+  /** The handler returned: what it built is garbage now; returns the reductions of a collection its message's take left due. */
+  endHandler(): number {
     const t = this.temps;
     for (let i = this.tempsHead; i < this.tempsLen; i += 2) this.dropLive(this.heapRegion(t[i] as number), t[i + 1] as number);
     this.tempsLen = 0;
     this.tempsHead = 0;
+    if (!this.gcOnLeave) return 0;
+    this.gcOnLeave = false;
+    if (this.freeWords() >= this.mbuf) return 0;
+    const reds = this.gc(0);
+    this.report();
+    return reds;
   }
 
   /** A queued message leaves the queue without being handled (a flush): its entry goes. */
@@ -465,6 +487,11 @@ export class ProcHeap {
     }
     this.finishGc(true);
     return gcReductions(live + movedMsgs, resized);
+  }
+
+  /** Words free above the heap's top. */
+  private freeWords(): number {
+    return this.heapSz - this.htop;
   }
 
   /** next_heap_size: a heap size for `words`, never under min_heap_size. */

@@ -9,9 +9,10 @@
 // garbage not yet collected, has a handle to it.
 import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
+import { describeValue } from '../../core/config.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Envelope, type Monitor, type Proc } from './process.js';
+import { isRemoteMonitor, type Behaviour, type Envelope, type Monitor, type Proc } from './process.js';
 import { refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
@@ -170,7 +171,7 @@ export class ProcessMemory {
   spawned(p: Proc, offHeapQueue: boolean): void {
     const node = this.w.nodeOf(p);
     node.books.processBytes += ProcHeap.pristineBytes(this.config());
-    if (offHeapQueue) p.heap = new ProcHeap(node.books, this.config(), true);
+    if (offHeapQueue) p.heap = this.newHeap(p, true);
   }
 
   /** `e` reaches `p`'s queue: built on its heap when it is local and `p` is not running, else in a fragment. */
@@ -180,9 +181,9 @@ export class ProcessMemory {
     this.heap(p).arrive(e, e.payload === 0 && p.status !== 'running');
   }
 
-  /** `p` takes `e` out of its queue to handle it; returns the CPU of a GC that set off. */
-  take(p: Proc, e: Envelope): number {
-    return this.cpu(this.heap(p).receive(e));
+  /** `p` takes `e` out of its queue to handle it; returns the CPU of a GC that set off now (`otpLoop`: see heap.ts `receive`). */
+  take(p: Proc, e: Envelope, otpLoop: boolean): number {
+    return this.cpu(this.heap(p).receive(e, otpLoop));
   }
 
   /** `e` (taken, flushed or replaced) is garbage now. */
@@ -197,12 +198,12 @@ export class ProcessMemory {
     h.dies(e);
   }
 
-  /** The handler of `handled` returned; it is garbage unless the process kept or absorbed it. */
-  handlerDone(p: Proc, handled: Envelope | undefined): void {
+  /** The handler of `handled` returned; it is garbage unless the process kept or absorbed it. Returns the CPU of a collection its take left due. */
+  handlerDone(p: Proc, handled: Envelope | undefined): number {
     const h = p.heap;
-    if (h === undefined) return;
+    if (h === undefined) return 0;
     if (handled !== undefined && !handled.held) h.dies(handled);
-    h.endHandler();
+    return this.cpu(h.endHandler());
   }
 
   /** `p` keeps `e` in its state instead of what it kept before. */
@@ -280,7 +281,13 @@ export class ProcessMemory {
   }
 
   private heap(p: Proc): ProcHeap {
-    return (p.heap ??= new ProcHeap(this.w.nodeOf(p).books, this.config(), false));
+    return (p.heap ??= this.newHeap(p, false));
+  }
+
+  /** A new heap for `p`, with the words its behaviour's loop keeps (`heapWords`), or the default. */
+  private newHeap(p: Proc, offHeapQueue: boolean): ProcHeap {
+    const cfg = this.config();
+    return new ProcHeap(this.w.nodeOf(p).books, cfg, offHeapQueue, p.behaviour.heapWords ?? cfg.baseWords);
   }
 
   private config(): HeapConfig {
@@ -296,5 +303,16 @@ export class ProcessMemory {
 
   private cpu(reductions: number): number {
     return reductions * this.w.cost.gcReductionUs;
+  }
+}
+
+/** The most words a behaviour's loop may say it keeps (`heapWords`): 1e9 words, 8 GB. */
+const MAX_HEAP_WORDS = 1e9;
+
+/** Refuses a behaviour whose `heapWords` is not a whole number of words in range. */
+export function checkHeapWords(b: Behaviour): void {
+  const w = b.heapWords;
+  if (w !== undefined && !(Number.isInteger(w) && w >= 0 && w <= MAX_HEAP_WORDS)) {
+    throw new RangeError(`spawn: heapWords must be an integer from 0 to ${MAX_HEAP_WORDS}, got ${describeValue(w)}`);
   }
 }

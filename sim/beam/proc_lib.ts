@@ -50,6 +50,8 @@ export class ProcLib {
 /** A behaviour that acknowledges its start when its init returns (gen_server's way; a generator init: when it ends). */
 function acksOnInit(b: Behaviour): Behaviour {
   return {
+    otpLoop: b.otpLoop === true,
+    ...(b.heapWords === undefined ? {} : { heapWords: b.heapWords }),
     init(ctx) {
       const running = b.init?.(ctx);
       if (isHandling(running)) return ackAfter(running, ctx);

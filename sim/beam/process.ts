@@ -163,6 +163,18 @@ export type Behaviour = {
    * acknowledged when `init` returns (a generator `init`: when it ends), as gen_server's is.
    */
   readonly acksStart?: boolean;
+  /**
+   * The process runs an OTP behaviour's loop (gen_server, GenStage): the loop holds the
+   * message it dispatches until the callback returns, so a collection that taking it set
+   * off copies it (heap.ts `receive`). Otherwise a plain receive loop, which lets go of it.
+   */
+  readonly otpLoop?: boolean;
+  /**
+   * Words its loop keeps live on its heap when idle: its state's terms (default
+   * `cost.processBaseWords`); 0 for a loop whose variables are all immediates (atoms,
+   * local pids, small integers), which a collection leaves with no mature data.
+   */
+  readonly heapWords?: number;
   /** Handles one message taken from the mailbox (or a call result). */
   handle(ctx: Ctx, msg: unknown): void | Handling;
 };

@@ -36,8 +36,9 @@ export class Receives {
   takeFrom(p: Proc, match: (msg: unknown) => boolean): unknown {
     const e = p.mailbox.take(match);
     if (e === undefined) return undefined;
-    // Taken and handled at once: a receive loop's messages are garbage once handled.
-    this.w.mem.take(p, e);
+    // Taken and handled at once: a receive's messages are garbage once handled, so a
+    // collection the take sets off runs as the handler ends (heap.ts `receive`).
+    this.w.mem.take(p, e, false);
     this.w.mem.drop(p, e);
     return e.msg;
   }

@@ -40,7 +40,7 @@ import { Distribution, type DistSend } from './dist.js';
 import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { Links, type ExitSig } from './links.js';
-import { envelope, ProcessMemory } from './memory.js';
+import { checkHeapWords, envelope, ProcessMemory } from './memory.js';
 import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
@@ -234,6 +234,7 @@ export class World {
   spawn(nodeName: string, behaviour: Behaviour, opts?: { name?: string; offHeapQueue?: boolean }): Pid {
     const node = this.node(nodeName);
     if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
+    checkHeapWords(behaviour);
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = Proc.of(pid, behaviour);
     this.procs.push(p);
@@ -412,7 +413,7 @@ export class World {
       p.resume = null;
     } else {
       e = p.mailbox.shift() as Envelope;
-      gcUs = this.mem.take(p, e);
+      gcUs = this.mem.take(p, e, p.behaviour.otpLoop === true);
       msg = e.msg;
     }
     const startUs = this.kernel.nowUs;
@@ -447,8 +448,8 @@ export class World {
       this.handling = undefined;
     }
     if (!isHandling(r)) {
-      this.mem.handlerDone(p, e);
-      this.endSlice(p, node, startUs, ctx.leave(), msg);
+      // A collection its take left due runs now (heap.ts `receive`), charged to this handling.
+      this.endSlice(p, node, startUs, this.mem.handlerDone(p, e) + ctx.leave(), msg);
     }
     else this.drive(p, node, this.slices.take(r, startUs, msg, e), ctx.leave(), undefined);
   }
@@ -498,8 +499,7 @@ export class World {
       this.handling = undefined;
     }
     // Ended, or blocked in a call (the world lets go of the message it handles then).
-    this.mem.handlerDone(p, s.envelope);
-    this.endSlice(p, node, s.startUs, ctx.leave(), s.msg);
+    this.endSlice(p, node, s.startUs, this.mem.handlerDone(p, s.envelope) + ctx.leave(), s.msg);
     // Ended: nothing refers to its record any more (no resume event: it ran on from there).
     if (p.slice !== s) this.slices.give(s);
   }

@@ -494,6 +494,8 @@ export class Run {
     const pid = this.world.spawn(
       node,
       {
+        // A GenServer, as the calibration runs' subscriber (fixtures README).
+        otpLoop: true,
         init: (ctx) => opts.setup?.(ctx),
         handle: (ctx, msg) => {
           const m = msg as DownSignal | Term;

@@ -112,6 +112,8 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
   const heap = new ComponentHeap(comp.name, app.node, () => (state as { batch?: { length: number } }).batch?.length ?? 0);
   return {
+    // ZenMonitor's processes are GenServers and GenStages.
+    otpLoop: true,
     init(ctx) {
       env = envFor(app, ctx);
       if (comp.label !== undefined) ctx.setLabel(comp.label);

@@ -106,7 +106,7 @@ test('on_heap queue: messages waiting in fragments are copied into the heap at a
     h.allocate(300); // no room: a GC
     assert.is(h.queued, offHeap ? 1000 : 0, offHeap ? 'off_heap' : 'on_heap');
     assert.is(h.htop, offHeap ? 300 + 10 : 10 + 1000 + 300);
-    h.receive(queued);
+    h.receive(queued, true);
     h.dies(queued);
     h.endHandler();
     h.collect();
@@ -132,7 +132,7 @@ test('taking a message whose fragment outgrows the free heap sets off a GC, paid
   const h = new ProcHeap(books(), cfg, false);
   const m = msg(2016);
   h.arrive(m, false);
-  const reds = h.receive(m);
+  const reds = h.receive(m, true);
   assert.is(reds, gcReductions(10 + 2016, 0));
   assert.is(h.heapSz, 2586);
   assert.is(h.oldSz, 0, 'a process never collected has nothing mature: no old heap');
@@ -144,7 +144,7 @@ test('the state is a FIFO of chunks: absorbed messages and growth, the oldest dr
   const bin: RefcBin = { size: 1000, refs: 1, bytes: undefined };
   const batch1 = msg(100, [bin]);
   h.arrive(batch1, true);
-  h.receive(batch1);
+  h.receive(batch1, true);
   h.absorb(batch1);
   h.setState(100 + 20);
   assert.is(h.stateWords, 120);
@@ -190,14 +190,14 @@ test('queued messages: each has its ErtsMessage entry (a 40-byte reference, a 40
   h.arrive(frag, true);
   assert.equal([h.entryBytes, h.queueInfoBytes], [40 + 80, 2 * 88], 'process_info counts sizeof(ErtsMessage) per queued message');
   assert.is(b.processBytes, 8 * 300 + 40 + 80);
-  h.receive(onHeap); // its reference is freed at once
+  h.receive(onHeap, true); // its reference is freed at once
   h.dies(onHeap);
   assert.equal([h.entryBytes, h.queueInfoBytes], [80, 88]);
-  h.receive(frag); // 300 words of fragment > 203 free: the GC takes the fragment in
+  h.receive(frag, true); // 300 words of fragment > 203 free: the GC takes the fragment in
   assert.equal([h.entryBytes, h.queueInfoBytes, h.mbuf], [0, 0, 0]);
   const small = msg(5);
   h.arrive(small, false); // the receiver is running: a fragment
-  h.receive(small);
+  h.receive(small, true);
   assert.equal([h.entryBytes, h.queueInfoBytes, h.mbuf], [80, 0, 5], 'taken: its reference and header stay with the fragment until a GC');
   h.collect();
   assert.is(h.entryBytes, 0);
@@ -232,7 +232,7 @@ test('a collection reports its moment of both heaps: the new young heap (and an 
   const h = new ProcHeap(b, cfg, false);
   const m = msg(2016);
   h.arrive(m, false);
-  h.receive(m); // major (nothing mature yet): a new heap of next(10 + 2016) = 2586 words
+  h.receive(m, true); // major (nothing mature yet): a new heap of next(10 + 2016) = 2586 words
   const before = 776 + 8 * (233 + 2016) + 80; // heap, fragment, its reference and header
   assert.equal(b.moments, [before + 8 * 2586 - 2640], 'relative to the pristine process the books already hold');
   assert.is(b.processBytes, 8 * (2586 - 233), 'after it: the new heap only');
@@ -292,6 +292,52 @@ test('a queued message flushed unhandled (demonitor with :flush) takes its entry
   h.unqueue(m);
   h.dies(m);
   assert.equal([h.entryBytes, h.queueInfoBytes, h.queued, b.processBytes], [0, 0, 0, 0]);
+});
+
+// beam_common.c remove_message: a take that leaves the fragments over the free heap only asks
+// for a collection a few reductions on, "giving the message some time to turn into garbage".
+const remote = (words: number): Held => ({ words, born: 0, place: Place.Heap, payload: 49_329, bins: undefined });
+
+test('a plain receive loop that takes a big fragment is collected as its handler ends, the message garbage: back to 233 words, no old heap (amp.exs drop: 2,640 bytes)', () => {
+  const h = new ProcHeap(books(), cfg, false, 0); // a loop whose variables are all immediates
+  h.collect();
+  const down = remote(20_013); // {:DOWN, …, [1..10,000]} decoded from the wire
+  h.arrive(down, true);
+  assert.is(h.receive(down, false), 0, 'no collection at the take');
+  assert.equal([h.heapSz, h.mbuf], [233, 20_013], 'the fragment is the heap\'s until the collection');
+  h.dies(down);
+  assert.is(h.endHandler(), gcReductions(0, 0), 'the collection: nothing live to move');
+  assert.equal([h.heapSz, h.oldSz, h.mbuf, h.words], [233, 0, 0, 233], 'major (nothing mature), its heap shrunk to min_heap_size');
+  assert.is(h.bytes, 776 + 8 * 233);
+});
+
+test('a plain loop with heap data gets an old heap one size up from the young usage, fragments included (minor_collection: erts_next_heap_size(size_before, 1))', () => {
+  const h = new ProcHeap(books(), cfg, false); // 10 words of state
+  h.collect();
+  const down = remote(20_013);
+  h.arrive(down, true);
+  h.receive(down, false);
+  h.dies(down);
+  h.endHandler();
+  assert.is(h.oldSz, nextHeapSize(10 + 20_013, 1));
+  assert.is(h.oldSz, 46_422);
+});
+
+test('a plain loop that keeps what it took: the collection at its handler\'s end copies it; an OTP loop\'s collection runs at the take (gen_server holds the message through its callback)', () => {
+  const kept = new ProcHeap(books(), cfg, false, 0);
+  const m = remote(2016);
+  kept.arrive(m, true);
+  kept.receive(m, false);
+  kept.absorb(m);
+  assert.is(kept.endHandler(), gcReductions(2016, 0));
+  assert.equal([kept.heapSz, kept.htop, kept.mbuf], [2586, 2016, 0]);
+  const otp = new ProcHeap(books(), cfg, false, 0);
+  const n = remote(2016);
+  otp.arrive(n, true);
+  assert.is(otp.receive(n, true), gcReductions(2016, 0), 'collected at the take, the message live');
+  otp.dies(n);
+  assert.is(otp.endHandler(), 0, 'nothing left due');
+  assert.equal([otp.heapSz, otp.htop], [2586, 2016]);
 });
 
 test('heap sizes end at the last one within max_heap_size (2^50 words on 64-bit): 138 sizes, as erts_init_gc leaves them', () => {

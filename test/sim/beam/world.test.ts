@@ -884,6 +884,18 @@ test('bad input: schedulers must be a whole number >= 1', () => {
   assert.throws(() => w.addNode('z@h', { schedulers: -2 }), /schedulers.*-2/);
 });
 
+test('bad input: a behaviour\'s heapWords must be a whole number of words from 0; nothing is spawned otherwise', () => {
+  const w = new World({ seed: 1 });
+  w.addNode(A);
+  for (const bad of [-1, 1.5, Number.NaN, 2e9]) {
+    assert.throws(() => w.spawn(A, { heapWords: bad, handle() {} }), /heapWords must be an integer from 0/);
+  }
+  assert.throws(() => w.spawn(A, { heapWords: '3' as unknown as number, handle() {} }), /heapWords.*"3"/);
+  assert.is(w.procs.length, 0);
+  w.spawn(A, { heapWords: 0, handle() {} });
+  assert.is(w.procs.length, 1);
+});
+
 test('bad input: node names', () => {
   const w = new World({ seed: 1 });
   w.addNode(A);
