@@ -14,7 +14,7 @@ import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import { InvariantError } from '../../core/invariant.js';
-import { perPeer } from './dest.js';
+import { dirKey, pairKey, trafficKey } from './pair_keys.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
 import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, SETUP_TIMER_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
@@ -593,7 +593,7 @@ export class Network {
 
   /** The counter of direction `from->to`, made (at zero) on first use. */
   private trafficOf(from: string, to: string): { messages: number; bytes: number } {
-    const key = TRAFFIC_KEYS.of(from, to);
+    const key = trafficKey(from, to);
     let t = this.traffic.get(key);
     if (t === undefined) {
       t = { messages: 0, bytes: 0 };
@@ -613,37 +613,3 @@ function newDir(conn: Conn, from: string, to: string): Dir {
 }
 
 const DIR_DOUBLES = new DoubleFields(['busyUntilUs', 'lastArrivalUs', 'lastWriteUs']);
-
-/**
- * The string keys of node pairs, made once per pair: every send looks up its connection,
- * its direction's cut and its traffic counter, and building the keys each time made three
- * strings per message.
- */
-const newKeyMap = (): Map<string, string> => new Map();
-
-class PairKeys {
-  private readonly byFirst = new Map<string, Map<string, string>>();
-  constructor(private readonly make: (a: string, b: string) => string) {}
-
-  of(a: string, b: string): string {
-    const inner = perPeer(this.byFirst, a, newKeyMap);
-    let key = inner.get(b);
-    if (key === undefined) {
-      key = this.make(a, b);
-      inner.set(b, key);
-    }
-    return key;
-  }
-}
-
-const PAIR_KEYS = new PairKeys((a, b) => (a < b ? `${a}|${b}` : `${b}|${a}`));
-const DIR_KEYS = new PairKeys((from, to) => `${from}>${to}`);
-const TRAFFIC_KEYS = new PairKeys((from, to) => `${from}->${to}`);
-
-function pairKey(a: string, b: string): string {
-  return PAIR_KEYS.of(a, b);
-}
-
-function dirKey(from: string, to: string): string {
-  return DIR_KEYS.of(from, to);
-}
