@@ -28,6 +28,12 @@ export type NetConfig = {
   netSetuptimeMs: number;
   /** +zdbbl: a direction whose output queue exceeds this suspends its senders (1 MiB). */
   distBufBusyLimitBytes: number;
+  /**
+   * TCP's retransmission timeout on a connection at no latency, µs: a heal lets through
+   * what was written into the cut at the first retransmission after it (the timer doubles
+   * at each expiry; tcp_retransmit.ts); the round trip comes on top.
+   */
+  tcpRtoUs: number;
   /** kernel dist_auto_connect. */
   autoConnect: AutoConnect;
   /** global's prevent_overlapping_partitions (default true since OTP 25). */
@@ -47,6 +53,10 @@ export const defaultNetConfig: Readonly<NetConfig> = Object.freeze({
   setupUs: 400,
   netSetuptimeMs: 7_000,
   distBufBusyLimitBytes: 1024 * 1024,
+  // Measured, OTP 25.2.3 on Linux over loopback: the first message held by a 2 s cut went
+  // again 15 RTOs after it was sent, RTOs of 210.2-211.1 ms (tcp_rto_min 200 ms and the
+  // timer's granularity; docs/real-library/net/results/c_heal_before_timeout.json).
+  tcpRtoUs: 210_500,
   autoConnect: 'always' as AutoConnect,
   preventOverlappingPartitions: true,
 });
@@ -84,6 +94,31 @@ export const EPMD_ROUND_TRIPS = 2;
  */
 export const SETUP_TIMER_ROUND_TRIPS = 3;
 
+/** How long a live peer's handshake takes at one-way latency `latencyUs`: `setupUs` and HANDSHAKE_ROUND_TRIPS round trips, µs. */
+export function handshakeUs(c: NetConfig, latencyUs: number): number {
+  return c.setupUs + HANDSHAKE_ROUND_TRIPS * 2 * latencyUs;
+}
+
+/**
+ * How a set-up ends (`ok`: the connection is up) and after how long, µs: a live peer
+ * (`reachable`: running and no cut either way) completes the handshake; a dead runtime on
+ * a host that `answers` is refused by that host's EPMD (EPMD_ROUND_TRIPS); a silent peer
+ * makes the handshake wait net_setuptime. FIX (test/sim/beam/network.test.ts "monitor_node:
+ * at once (after a failed set-up) when the node cannot be reached"): the refusal took one
+ * round trip, where the EPMD lookup that gives it takes two (as HANDSHAKE_ROUND_TRIPS
+ * counts it). OTP's set-up timer (net_setuptime) runs through the EPMD lookup, then again
+ * through each later stage: a live peer whose answers take longer than that fails as a
+ * silent one does (SETUP_TIMER_ROUND_TRIPS), and so does a lookup that takes longer itself.
+ */
+export function setupOutcome(c: NetConfig, latencyUs: number, reachable: boolean, answers: boolean): { ok: boolean; delayUs: number } {
+  const setuptimeUs = c.netSetuptimeMs * 1000;
+  const roundTripUs = 2 * latencyUs;
+  const epmdUs = EPMD_ROUND_TRIPS * roundTripUs;
+  const ok = reachable && epmdUs <= setuptimeUs && SETUP_TIMER_ROUND_TRIPS * roundTripUs <= setuptimeUs;
+  const delayUs = ok ? handshakeUs(c, latencyUs) : !answers || epmdUs > setuptimeUs ? setuptimeUs : reachable ? epmdUs + setuptimeUs : epmdUs;
+  return { ok, delayUs };
+}
+
 const DURATION = "durations stop at erlang:send_after's 2^32 - 1 ms";
 /** Each numeric network setting's range, and why it stops there: a duration may not pass send_after's limit, nor a rate make one. */
 const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; readonly open: boolean; readonly max: number; readonly unit: string; readonly why: string } } = {
@@ -94,6 +129,7 @@ const NET_RANGES: { readonly [K in keyof NetConfig]?: { readonly min: number; re
   netSetuptimeMs: { min: 0, open: true, max: 4_294_967_295, unit: 'ms', why: DURATION },
   netTicktimeS: { min: 0, open: true, max: 4_294_967, unit: 's', why: DURATION },
   bandwidthBytesPerS: { min: 1000, open: false, max: 1e15, unit: 'bytes/s', why: 'a link of 1000 bytes/s already takes ~70 ms per DOWN; beyond 1e15 the wire time of any message is under the clock\'s µs' },
+  tcpRtoUs: { min: 0, open: true, max: 4_294_967_295_000, unit: 'µs', why: DURATION },
   distBufBusyLimitBytes: { min: 0, open: true, max: 1e15, unit: 'bytes', why: 'a buffer of more than 1e15 bytes is no limit' },
 };
 

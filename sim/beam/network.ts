@@ -2,7 +2,8 @@
 // on demand; each direction a FIFO with latency (seeded jitter that never reorders)
 // and bandwidth, the message size being its external-format bytes. Models partitions
 // (either direction), where a cut direction holds its bytes as TCP would (those on the
-// wire when it is cut too: they are sent again at the heal) and the far
+// wire when it is cut too), sending them again at the first retransmission after the heal
+// (tcp_retransmit.ts), and the far
 // side notices only by the tick timeout (net_ticktime, 45 to 75 s by default); node
 // crashes, noticed by peers after a reset delay; messages in flight on a connection
 // that goes down are lost; and busy_dist_port, when a direction's output queue
@@ -15,9 +16,10 @@ import type { Rng } from '../engine/rng.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import { InvariantError } from '../../core/invariant.js';
 import { dirKey, pairKey, trafficKey } from './pair_keys.js';
+import { firstTickInCutUs, retransmitAtUs, rtoUs } from './tcp_retransmit.js';
 import { Ring } from './ring.js';
 import { AtomCache } from './wire.js';
-import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, SETUP_TIMER_ROUND_TRIPS, validateNetConfig, type NetConfig } from './net_config.js';
+import { handshakeUs, setupOutcome, validateNetConfig, type NetConfig } from './net_config.js';
 
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
 export type WireSize = number | WireFrame;
@@ -69,11 +71,18 @@ type Dir = {
   lastArrivalUs: number;
   /** When the sending side last wrote (the end of its last message on the wire, the handshake's end at first), µs: a tick is sent only after a tick interval with no write. */
   lastWriteUs: number;
-  /** Messages waiting while the direction is cut or the connection is being set up. */
+  /** Messages waiting while the direction is cut, the connection is being set up, or a heal waits for its retransmission. */
   held: { payload: unknown; bytes: number }[];
   heldBytes: number;
-  /** Pending tick-timeout detection at the receiving side (kernel seq), or -1. */
+  /** When the direction was last cut, µs. */
+  cutAtUs: number;
+  /** While cut, and until the retransmission after the heal: when the oldest byte not acknowledged was sent, µs, or -1. */
+  unackedUs: number;
+  /** The retransmission after a heal that lets the held bytes through (kernel seq), or -1. */
+  retransmitSeq: number;
+  /** Pending tick-timeout detection at the receiving side (kernel seq), or -1; and when it fires, µs. */
   detectSeq: number;
+  detectAtUs: number;
   unbusySeq: number;
 };
 
@@ -105,6 +114,11 @@ export class Network {
   private readonly kDetect: number;
   private readonly kClose: number;
   private readonly kUnbusy: number;
+  /**
+   * Defined at the first heal that needs it (-1 before): a kind's code is in the trace
+   * hash, and defining it with the others would renumber the kinds defined after them.
+   */
+  private kRetransmit = -1;
   /** Messages and bytes put on each direction, `from->to`: every direction of a connection once it is up (zero if unused), and any that carried a message. */
   readonly traffic = new Map<string, { messages: number; bytes: number }>();
 
@@ -165,7 +179,9 @@ export class Network {
     const d = c.dirs.get(from) as Dir;
     const bytes = typeof size === 'number' ? size : size.bytes(d.atoms);
     this.count(from, to, bytes);
-    if (c.state === 'connecting' || this.cut.has(dirKey(from, to))) {
+    if (c.state === 'connecting' || d.retransmitSeq >= 0 || this.cut.has(dirKey(from, to))) {
+      // Written into a cut connection: unacknowledged from now, unless older bytes are.
+      if (c.state === 'up' && d.unackedUs < 0) d.unackedUs = this.host.kernel.nowUs;
       d.held.push({ payload, bytes });
       d.heldBytes += bytes;
       return 'queued';
@@ -208,17 +224,31 @@ export class Network {
     if (!oneWay) this.cutDir(b, a);
   }
 
-  /** Restores `a -> b` and `b -> a`; held bytes flow again if the connection survived. */
+  /**
+   * Restores `a -> b` and `b -> a`. Held bytes flow again if the connection survived: at
+   * once if nothing was written into the cut, else at TCP's first retransmission after the
+   * heal (a tick timeout due before that still ends the connection).
+   */
   heal(a: string, b: string): void {
     this.checkPair('heal', a, b);
+    const k = this.host.kernel;
     for (const [x, y] of [[a, b], [b, a]] as const) {
       if (!this.cut.delete(dirKey(x, y))) continue;
       const c = this.conns.get(pairKey(x, y));
       if (c === undefined || c.state !== 'up') continue;
       const d = c.dirs.get(x) as Dir;
-      if (d.detectSeq >= 0) this.host.kernel.cancel(d.detectSeq);
-      d.detectSeq = -1;
-      this.flushHeld(c, x, y);
+      const sent = this.oldestUnacked(d);
+      const lat = this.latency(x, y);
+      const at = sent === undefined ? undefined : retransmitAtUs(sent, rtoUs(this.config.tcpRtoUs, lat), k.nowUs);
+      if (d.detectSeq >= 0 && (at === undefined || d.detectAtUs > at + lat)) {
+        k.cancel(d.detectSeq);
+        d.detectSeq = -1;
+      }
+      if (at === undefined) this.flushHeld(c, x, y);
+      else {
+        if (this.kRetransmit < 0) this.kRetransmit = k.defineKind('net_retransmit', (_s, r) => this.onRetransmit(r as Dir));
+        d.retransmitSeq = k.at(at, this.kRetransmit, 0, d);
+      }
     }
   }
 
@@ -308,25 +338,7 @@ export class Network {
     this.conns.set(key, c);
     const reachable = this.host.nodeUp(to) && !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const answers = !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
-    // A live peer completes the handshake; a dead runtime on a reachable host is refused
-    // by that host's EPMD (EPMD_ROUND_TRIPS); a silent peer makes the handshake wait
-    // net_setuptime. FIX (test/sim/beam/network.test.ts "monitor_node: at once (after a
-    // failed set-up) when the node cannot be reached"): the refusal took one round trip,
-    // where the EPMD lookup that gives it takes two (as HANDSHAKE_ROUND_TRIPS counts it).
-    // OTP's set-up timer (net_setuptime) runs through the EPMD lookup, then again through
-    // each later stage: a live peer whose answers take longer than that fails as a silent
-    // one does (SETUP_TIMER_ROUND_TRIPS), and so does a lookup that takes longer itself.
-    const setuptimeUs = this.config.netSetuptimeMs * 1000;
-    const roundTripUs = 2 * this.latency(from, to);
-    const epmdUs = EPMD_ROUND_TRIPS * roundTripUs;
-    const ok = reachable && epmdUs <= setuptimeUs && SETUP_TIMER_ROUND_TRIPS * roundTripUs <= setuptimeUs;
-    const delay = ok
-      ? this.handshakeUs(from, to)
-      : !answers || epmdUs > setuptimeUs
-        ? setuptimeUs
-        : reachable
-          ? epmdUs + setuptimeUs
-          : epmdUs;
+    const { ok, delayUs: delay } = setupOutcome(this.config, this.latency(from, to), reachable, answers);
     c.setupSeq = this.host.kernel.after(delay, this.kSetup, 0, { conn: c, from, to, ok } satisfies SetupEvent);
     return c;
   }
@@ -399,6 +411,21 @@ export class Network {
     this.host.arrive(d.from, d.to, payload);
   }
 
+  /** When the oldest byte `d` wrote into its cut was sent, a tick included, µs; undefined if it wrote nothing. */
+  private oldestUnacked(d: Dir): number | undefined {
+    const now = this.host.kernel.nowUs;
+    const phase = this.tickPhase.get(dirKey(d.from, d.to));
+    const before = d.unackedUs >= 0 ? d.unackedUs : now;
+    const tick = phase === undefined ? undefined : firstTickInCutUs(d.cutAtUs, d.lastWriteUs, phase, this.tickUs(), before);
+    return tick ?? (d.unackedUs >= 0 ? d.unackedUs : undefined);
+  }
+
+  private onRetransmit(d: Dir): void {
+    d.retransmitSeq = -1;
+    d.unackedUs = -1;
+    if (d.conn.state === 'up') this.flushHeld(d.conn, d.from, d.to);
+  }
+
   private flushHeld(c: Conn, from: string, to: string): void {
     const d = c.dirs.get(from) as Dir;
     const held = d.held;
@@ -415,7 +442,12 @@ export class Network {
     this.cut.add(key);
     const c = this.conns.get(pairKey(from, to));
     if (c === undefined || c.state !== 'up') return;
-    this.recall(c.dirs.get(from) as Dir);
+    const d = c.dirs.get(from) as Dir;
+    d.cutAtUs = this.host.kernel.nowUs;
+    // Cut again before the retransmission after a heal: that one is lost too (the timer backs off on).
+    if (d.retransmitSeq >= 0) this.host.kernel.cancel(d.retransmitSeq);
+    d.retransmitSeq = -1;
+    this.recall(d);
     if (c.upAt.get(to) === true) this.scheduleDetect(c, from, to, false);
   }
 
@@ -428,6 +460,8 @@ export class Network {
   private recall(d: Dir): void {
     const n = d.inFlight.length;
     if (n === 0) return;
+    // The oldest of them was sent about a latency before its arrival was due.
+    if (d.unackedUs < 0) d.unackedUs = Math.max(0, (d.arrivals.peek() as number) - this.latency(d.from, d.to));
     const back: { payload: unknown; bytes: number }[] = [];
     let bytes = 0;
     for (let i = 0; i < n; i++) {
@@ -462,8 +496,8 @@ export class Network {
     const heard = Math.max(Math.min(d.lastArrivalUs, k.nowUs), ticked ? lastTick + this.latency(from, to) : -Infinity);
     const checkPhase = this.tickPhase.get(dirKey(to, from)) ?? 0;
     const firstCheck = checkPhase + (Math.floor((heard - checkPhase) / tick) + 1) * tick;
-    const downAt = Math.max(k.nowUs, firstCheck + 4 * tick);
-    d.detectSeq = k.at(downAt, this.kDetect, 0, { conn: c, peer: to, crashed } satisfies DetectEvent);
+    d.detectAtUs = Math.max(k.nowUs, firstCheck + 4 * tick);
+    d.detectSeq = k.at(d.detectAtUs, this.kDetect, 0, { conn: c, peer: to, crashed } satisfies DetectEvent);
   }
 
   private onDetect(e: DetectEvent): void {
@@ -539,6 +573,9 @@ export class Network {
       const busy = d.unbusySeq >= 0 || this.queuedBytes(c, side) > this.config.distBufBusyLimitBytes;
       d.held = [];
       d.heldBytes = 0;
+      if (d.retransmitSeq >= 0) k.cancel(d.retransmitSeq);
+      d.retransmitSeq = -1;
+      d.unackedUs = -1;
       if (d.unbusySeq >= 0) k.cancel(d.unbusySeq);
       d.unbusySeq = -1;
       if (busy) this.host.unbusy(side, side === c.a ? c.b : c.a);
@@ -569,12 +606,9 @@ export class Network {
     else this.host.unbusy(d.from, d.to);
   }
 
-  /**
-   * How long `from`'s connection to a live `to` takes to come up: the handshake's own time
-   * and its round trips (HANDSHAKE_ROUND_TRIPS) over the link.
-   */
+  /** How long `from`'s connection to a live `to` takes to come up (net_config.ts `handshakeUs`). */
   handshakeUs(from: string, to: string): number {
-    return this.config.setupUs + HANDSHAKE_ROUND_TRIPS * 2 * this.latency(from, to);
+    return handshakeUs(this.config, this.latency(from, to));
   }
 
   private latency(from: string, to: string): number {
@@ -607,9 +641,9 @@ type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 
 function newDir(conn: Conn, from: string, to: string): Dir {
-  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), inFlightBytes: new Ring(), recalled: 0, atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, lastWriteUs: 0, held: [], heldBytes: 0, detectSeq: -1, unbusySeq: -1 };
+  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), inFlightBytes: new Ring(), recalled: 0, atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, lastWriteUs: 0, held: [], heldBytes: 0, cutAtUs: 0, unackedUs: -1, retransmitSeq: -1, detectSeq: -1, detectAtUs: 0, unbusySeq: -1 };
   DIR_DOUBLES.made(d);
   return d;
 }
 
-const DIR_DOUBLES = new DoubleFields(['busyUntilUs', 'lastArrivalUs', 'lastWriteUs']);
+const DIR_DOUBLES = new DoubleFields(['busyUntilUs', 'lastArrivalUs', 'lastWriteUs', 'cutAtUs', 'unackedUs', 'detectAtUs']);

@@ -187,11 +187,15 @@ function partitionAndHeal(healUs: number) {
   return { w, log, wa, wb, r };
 }
 
-test('partition: nothing crosses a cut link; a heal before the tick timeout delivers in order', () => {
+test('partition: nothing crosses a cut link; a heal before the tick timeout delivers in order, at TCP\'s first retransmission after it', () => {
   const { log, wa, wb, w } = partitionAndHeal(11 * S);
+  // The first message went into the cut at 1.1 s; its timer, 210.6 ms (the loopback RTO and
+  // the round trip), doubles at each expiry: 1, 3, 7, ... 63 RTOs after it, 14.368 s, is the
+  // first after the heal. They used to cross at the heal (+50 µs).
+  const retransmit = 1.1 * S + 63 * 210_600;
   assert.equal(
     log.map((g) => [g.at, intOf(g.msg)]),
-    [0, 1, 2, 3, 4].map((i) => [11 * S + i + 1 + 50, i]),
+    [0, 1, 2, 3, 4].map((i) => [retransmit + i + 1 + 50, i]),
   );
   assert.equal(nodedowns(wa), []);
   assert.equal(nodedowns(wb), []);
@@ -237,7 +241,9 @@ test('partition: a cut stops what had not yet arrived; a heal sends it again, in
     if (heal) w.at(T + 1 * S, () => w.net.heal(A, B));
     runUntil(w, T + 200 * S);
     const before = [1, 2, 3, 4].map((k) => [T + 8 + 1054 * k + 50, k - 1]);
-    const after = heal ? Array.from({ length: 26 }, (_, k) => [T + 1 * S + 1054 * (k + 1) + 50, k + 4]) : [];
+    // The oldest taken back was sent at T + 8 + 5 × 1,054 µs: sent again 7 RTOs (210.6 ms) on, the first expiry after the heal.
+    const retransmit = T + 8 + 5 * 1054 + 7 * 210_600;
+    const after = heal ? Array.from({ length: 26 }, (_, k) => [retransmit + 1054 * (k + 1) + 50, k + 4]) : [];
     assert.equal(
       got.map((g) => [g.at, intOf((g.msg as { v: Term[] }).v[0])]),
       [...before, ...after],
@@ -945,11 +951,13 @@ test('busy_dist_port: a busy connection cut with bytes held over the limit waits
   // both run again when the queue is back under the limit.
   const pings = ls.filter((g) => isAtomTerm(g.msg, 'ping')).map((g) => g.at);
   assert.is(pings.length, 2);
-  // The cut took back s1's 26 messages not yet arrived (4 had, by +5 ms); at the heal they
-  // and s2's 20 go on the wire, 46 × 1,054 bytes at 1 byte a µs; the senders run again
-  // once under 10,000 bytes are left (on two schedulers).
+  // The cut took back s1's 26 messages not yet arrived (4 had, by +5 ms); at TCP's first
+  // retransmission after the heal (7 RTOs of 210.6 ms after the oldest was sent, at
+  // T + 8 + 5 × 1,054 µs) they and s2's 20 go on the wire, 46 × 1,054 bytes at 1 byte a µs;
+  // the senders run again once under 10,000 bytes are left (on two schedulers).
+  const retransmit = T + 8 + 5 * 1054 + 7 * 210_600;
   assert.equal(
-    pings.map((t) => t - T - 1 * S),
+    pings.map((t) => t - retransmit),
     [46 * 1054 - 10_000, 46 * 1054 - 10_000],
   );
   assert.equal(
