@@ -46,6 +46,10 @@ export class HandlerCtx implements Ctx {
     return handlerNowUs(this.cursorUs);
   }
 
+  monotonicS(): number {
+    return this.w.node(this.p.pid.node).monotonicS(this.nowUs());
+  }
+
   cpu(us: number): void {
     this.cursorUs += us;
   }

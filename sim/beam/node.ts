@@ -4,6 +4,7 @@
 // `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
 import { describeValue } from '../../core/config.js';
 import { DoubleFields } from '../engine/double_fields.js';
+import type { Rng } from '../engine/rng.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import type { Host } from './host.js';
 import { MemoryBooks, newMemoryByCategory, type MemoryByCategory } from './memory.js';
@@ -22,10 +23,13 @@ const isActive = (m: Monitor): boolean => m.active;
  * is not a whole number >= 1 (undefined: the default). Checked as a node is added
  * (World.addNode) and as a scenario's cluster is, before its run (sim/run/runner.ts).
  */
-export function checkNodeOptions(name: string, schedulers: number | undefined): void {
+export function checkNodeOptions(name: string, schedulers: number | undefined, clockPhaseUs?: number): void {
   if (!/^[A-Za-z0-9_.@-]+$/.test(name)) throw new RangeError(`node name must be a plain atom like a@host, got '${name}'`);
   if (schedulers !== undefined && (!Number.isInteger(schedulers) || schedulers < 1)) {
     throw new RangeError(`node ${name}: schedulers must be an integer >= 1, got ${describeValue(schedulers)}`);
+  }
+  if (clockPhaseUs !== undefined && !(Number.isInteger(clockPhaseUs) && clockPhaseUs >= 0 && clockPhaseUs < 1_000_000)) {
+    throw new RangeError(`node ${name}: clockPhaseUs must be an integer from 0 to 999999 µs, got ${describeValue(clockPhaseUs)}`);
   }
 }
 
@@ -93,15 +97,39 @@ export class SimNode {
   peakMailbox = 0;
   peakMailboxProc: Proc | null = null;
 
+  /**
+   * Where its runtime's monotonic clock puts the second boundaries: `erlang:monotonic_time(:second)`
+   * is the virtual time plus this, in whole seconds (µs, [0, 1 s)). A real runtime's clock
+   * starts at an arbitrary offset, drawn here from the seed for each runtime started
+   * (`clock`), unless given. Supervisors stamp their restarts with it.
+   */
+  clockPhaseUs: number;
+
   constructor(
     readonly name: string,
     readonly index: number,
     readonly schedulers: number,
     /** The machine its schedulers run on (its own, with one core per scheduler, unless shared). */
     readonly host: Host,
+    private readonly clock: Rng,
+    clockPhaseUs?: number,
   ) {
     this.freeSchedulers = schedulers;
+    this.clockPhaseUs = clockPhaseUs ?? clock.int(0, 999_999);
     NODE_DOUBLES.made(this);
+  }
+
+  /** The node boots again after a crash: a new creation, pids from 0, a new runtime's clock. */
+  reboot(): void {
+    this.up = true;
+    this.creation++;
+    this.nextId = 0;
+    this.clockPhaseUs = this.clock.int(0, 999_999);
+  }
+
+  /** `erlang:monotonic_time(:second)` on this node at virtual time `nowUs`. */
+  monotonicS(nowUs: number): number {
+    return Math.floor((nowUs + this.clockPhaseUs) / 1_000_000);
   }
   /**
    * Starts its mailbox peaks afresh from the mailboxes as they are now (a run's trigger):

@@ -199,6 +199,8 @@ export interface Ctx {
   readonly node: string;
   /** Virtual time reached by this handler so far (start + CPU charged), integer µs. */
   nowUs(): number;
+  /** `erlang:monotonic_time(:second)` on its node now (whole seconds of its runtime's clock: node.ts `clockPhaseUs`). */
+  monotonicS(): number;
   /** Charges CPU time to this handler. */
   cpu(us: number): void;
   send(to: Dest, msg: unknown, opts?: { noconnect?: boolean }): void;

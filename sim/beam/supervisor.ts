@@ -179,7 +179,7 @@ class Supervisor extends GenServer {
   /** supervisor.erl restart/2: count it, then restart by the strategy, or give up. */
   private *restart(child: Child): Blocking {
     const { intensity, period } = this.spec;
-    const counted = this.rules.addRestart(this.restarts, Math.floor(this.ctx.nowUs() / 1_000_000), intensity, period);
+    const counted = this.rules.addRestart(this.restarts, this.ctx.monotonicS(), intensity, period);
     this.restarts = counted.restarts;
     if (!counted.allowed) {
       this.forget(child);

@@ -174,8 +174,8 @@ export class World {
    * Adds a node with `schedulers` scheduler threads (default 2), on the host named `host`
    * (declared with `addHost`), or on a host of its own with one core per scheduler.
    */
-  addNode(name: string, opts: { schedulers?: number; host?: string } = {}): SimNode {
-    checkNodeOptions(name, opts.schedulers);
+  addNode(name: string, opts: { schedulers?: number; host?: string; clockPhaseUs?: number } = {}): SimNode {
+    checkNodeOptions(name, opts.schedulers, opts.clockPhaseUs);
     if (this.nodes.has(name)) throw new RangeError(`node '${name}' already exists`);
     const schedulers = opts.schedulers ?? 2;
     let host: Host;
@@ -185,7 +185,7 @@ export class World {
       if (h === undefined) throw new RangeError(`node '${name}': unknown host '${opts.host}'`);
       host = h;
     }
-    const node = new SimNode(name, this.nodes.size, schedulers, host);
+    const node = new SimNode(name, this.nodes.size, schedulers, host, this.rng.stream(`node:${name}/clock`), opts.clockPhaseUs);
     this.nodes.set(name, node);
     return node;
   }
@@ -294,9 +294,7 @@ export class World {
   restart(nodeName: string): SimNode {
     const node = this.node(nodeName);
     if (node.up) throw new RangeError(`cannot restart node '${nodeName}': it is running`);
-    node.up = true;
-    node.creation++;
-    node.nextId = 0;
+    node.reboot();
     return node;
   }
 

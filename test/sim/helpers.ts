@@ -32,16 +32,18 @@ export type WorldSpec = {
   schedulers?: number;
   net?: Partial<NetConfig>;
   cost?: Partial<CostModel>;
+  /** Each node's monotonic clock phase (node.ts `clockPhaseUs`); 0 unless given: its seconds fall on whole seconds of virtual time. */
+  clockPhaseUs?: number;
 };
 
-/** A world with nodes a@h and b@h (by default), zero CPU costs and no jitter. */
+/** A world with nodes a@h and b@h (by default), zero CPU costs, no jitter, clocks at phase 0. */
 export function makeWorld(spec: WorldSpec = {}): World {
   const w = new World({
     seed: spec.seed ?? 1,
     net: { jitterUs: 0, ...spec.net },
     cost: { ...ZERO_CPU, ...spec.cost },
   });
-  for (const n of spec.nodes ?? [A, B]) w.addNode(n, { schedulers: spec.schedulers ?? 2 });
+  for (const n of spec.nodes ?? [A, B]) w.addNode(n, { schedulers: spec.schedulers ?? 2, clockPhaseUs: spec.clockPhaseUs ?? 0 });
   return w;
 }
 

@@ -19,6 +19,8 @@ type Case = {
   intensity: number;
   period: number;
   children: number;
+  /** The node's monotonic clock phase, µs: its whole seconds fall at this past each virtual second. */
+  clockPhaseUs: number;
   kills: { atMs: number; child: number; reason: 'kill' | 'boom' | 'shutdown' }[];
 };
 
@@ -28,6 +30,7 @@ const arbCase: fc.Arbitrary<Case> = fc
     intensity: fc.integer({ min: 0, max: 4 }),
     period: fc.integer({ min: 1, max: 6 }),
     children: fc.integer({ min: 1, max: 5 }),
+    clockPhaseUs: fc.integer({ min: 0, max: 999_999 }),
     kills: fc.array(
       fc.record({ atMs: fc.integer({ min: 1, max: 20_000 }), child: fc.nat(), reason: fc.constantFrom('kill' as const, 'boom' as const, 'shutdown' as const) }),
       { maxLength: 14 },
@@ -40,7 +43,7 @@ function oracle(c: Case, killsMs: { atMs: number; child: number }[]): { starts: 
   const restarts: number[] = [];
   const starts: string[][] = [];
   for (const k of killsMs) {
-    const nowS = Math.floor(k.atMs / 1000);
+    const nowS = Math.floor((k.atMs * 1000 + c.clockPhaseUs) / 1_000_000);
     const within = restarts.filter((r) => r >= nowS - c.period);
     restarts.splice(0, restarts.length, ...within, nowS);
     if (restarts.length > c.intensity) return { starts, givesUpAtMs: k.atMs };
@@ -53,7 +56,7 @@ function oracle(c: Case, killsMs: { atMs: number; child: number }[]): { starts: 
 
 /** Runs a case; returns a description of the first disagreement with the oracle, or undefined. */
 function disagreement(c: Case, rules: SupervisorRules): string | undefined {
-  const w = makeWorld({ schedulers: 2 });
+  const w = makeWorld({ schedulers: 2, clockPhaseUs: c.clockPhaseUs });
   const t = new Tree(w);
   const ids = Array.from({ length: c.children }, (_, i) => `c${i}`);
   const sup = w.spawn(A, t.named('top', supervisor({ strategy: c.strategy, intensity: c.intensity, period: c.period, children: ids.map((id) => ({ id, start: t.child(id) })) }, rules)));

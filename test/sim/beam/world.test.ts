@@ -896,6 +896,27 @@ test('bad input: a behaviour\'s heapWords must be a whole number of words from 0
   assert.is(w.procs.length, 1);
 });
 
+test('a node\'s monotonic clock: its second boundaries at a phase drawn from the seed for each runtime (a restart draws again), or as given', () => {
+  const phases = (seed: number) => {
+    const w = new World({ seed });
+    const a = w.addNode(A);
+    const b = w.addNode(B);
+    const before = a.clockPhaseUs;
+    w.crash(A);
+    w.restart(A);
+    return [before, b.clockPhaseUs, a.clockPhaseUs];
+  };
+  const [a1, b1, a1again] = phases(1);
+  assert.equal(phases(1), [a1, b1, a1again], 'the same seed, the same phases');
+  assert.ok(a1 !== b1 && a1 !== a1again && phases(2)[0] !== a1);
+  for (const p of [a1, b1, a1again] as number[]) assert.ok(Number.isInteger(p) && p >= 0 && p < 1_000_000);
+  const w = new World({ seed: 1 });
+  const n = w.addNode(A, { clockPhaseUs: 300_000 });
+  assert.equal([n.monotonicS(699_999), n.monotonicS(700_000), n.monotonicS(3_100_000)], [0, 1, 3]);
+  assert.throws(() => w.addNode(B, { clockPhaseUs: 1_000_000 }), /clockPhaseUs must be an integer from 0 to 999999/);
+  assert.throws(() => w.addNode(B, { clockPhaseUs: 0.5 }), /clockPhaseUs.*0\.5/);
+});
+
 test('bad input: node names', () => {
   const w = new World({ seed: 1 });
   w.addNode(A);

@@ -43,6 +43,8 @@ export type ClusterSpec = {
   schedulers?: number;
   net?: Partial<NetConfig>;
   cost?: Partial<CostModel>;
+  /** Each node's monotonic clock phase, µs (0 unless given: see makeWorld). */
+  clockPhaseUs?: number;
 };
 
 export type Cluster = { readonly world: World; readonly zen: ZenCluster };
@@ -56,6 +58,7 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     ...(spec.schedulers !== undefined ? { schedulers: spec.schedulers } : {}),
     ...(spec.net !== undefined ? { net: spec.net } : {}),
     ...(spec.cost !== undefined ? { cost: spec.cost } : {}),
+    ...(spec.clockPhaseUs !== undefined ? { clockPhaseUs: spec.clockPhaseUs } : {}),
   });
   const zen = new ZenCluster(world);
   const zenNodes = nodes.filter((n) => !(spec.without ?? []).includes(n));
