@@ -97,6 +97,20 @@ const RULES: { readonly [K in ZenConfigKey]: Rule } = {
   gen_module: moduleName,
 };
 
+/**
+ * The keys ZenMonitor 2.1.0 reads when it is compiled, not at run time: the Truncator's
+ * module attributes (`@max_binary_size Application.get_env(:zen_monitor, :max_binary_size,
+ * 1024)` in truncator.ex, whose docs say a change at run time "will have no effect").
+ * zensim runs a library compiled with the value it is given.
+ */
+export const COMPILE_TIME_KEYS: readonly ZenConfigKey[] = ['max_binary_size', 'truncation_depth'];
+
+/** For a compile-time key, what setting it takes on a real node (one sentence); undefined for the others. */
+export function compileTimeHint(key: string): string | undefined {
+  if (!COMPILE_TIME_KEYS.includes(key as ZenConfigKey)) return undefined;
+  return `:${key} is read when zen_monitor is compiled: on a real node set it in config/config.exs and recompile the dependency (mix deps.compile zen_monitor --force); Application.put_env at run time changes nothing`;
+}
+
 /** What a key accepts, as help texts say it. */
 export function zenConfigExpects(key: ZenConfigKey): string {
   const r = RULES[key];

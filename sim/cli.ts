@@ -18,7 +18,7 @@ import { prepareRun, runSteps, type ResultDoc, type RunOptions } from './run/run
 import { loadScenario } from './run/load.js';
 import type { Scenario } from './run/scenario.js';
 import { summaryTable } from './run/summary.js';
-import { scenarioHelp } from './run/help.js';
+import { compileTimeNotes, scenarioHelp } from './run/help.js';
 import { warmUp } from './run/warm_up.js';
 
 export type RunCommand = {
@@ -255,7 +255,9 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
   // progress line or the summary, so a run refused early prints one line only.
   let echoed = false;
   const echo = () => {
-    if (!echoed) say(`${commandLine(['zensim', 'run', cmd.scenario, '--seed', String(cmd.seed), ...setFlags(cmd.set)])}\n`);
+    if (echoed) return;
+    say(`${commandLine(['zensim', 'run', cmd.scenario, '--seed', String(cmd.seed), ...setFlags(cmd.set)])}\n`);
+    for (const note of compileTimeNotes(cmd.set)) say(`  note: ${note}\n`);
     echoed = true;
   };
   const tty = process.stderr.isTTY === true;

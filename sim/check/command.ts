@@ -22,6 +22,7 @@ import { parseSchedule, scheduleJson, withSettings, type Schedule } from './sche
 import { runCheck, replaySchedule, type CheckReport, type FailureClass, type Progress, type ReplayReport } from './suite.js';
 import { PROPERTY_NAMES, type PropertyName } from './verdict.js';
 import { checkWritable, outputName, PendingFile } from '../report/output.js';
+import { compileTimeNotes } from '../run/help.js';
 import { commandLine, InputError, integerFlag, keyValuePairs, setFlags, settingValue } from '../run/params.js';
 
 export { runCheck, replaySchedule } from './suite.js';
@@ -193,6 +194,7 @@ async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number>
       ...setFlags(cmd.zen.map(([k, v]) => [`zen.${k}`, v])),
     ]),
   );
+  for (const note of compileTimeNotes(cmd.zen.map(([k, v]) => [`zen.${k}`, v]))) say(`  note: ${note}`);
   const progress = new ProgressLine(!cmd.quiet && process.stderr.isTTY === true);
   const report = await runCheck({
     runs: cmd.runs,

@@ -2,7 +2,7 @@
 // description, each of its parameters (kind, default, range, description), and the
 // settings every scenario accepts through `--set` (ZenMonitor's app env, the cost model
 // and the network, at this scenario's values, each with its range).
-import { defaultZenConfig, setZenConfig, ZEN_CONFIG_KEYS, zenConfigExpects } from '../../core/config.js';
+import { COMPILE_TIME_KEYS, compileTimeHint, defaultZenConfig, setZenConfig, ZEN_CONFIG_KEYS, zenConfigExpects } from '../../core/config.js';
 import { defaultCostModel, MAX_COST } from '../beam/cost.js';
 import { defaultNetConfig, netRangeText, type NetConfig } from '../beam/net_config.js';
 import { paramRangeText, resolveParams } from './params.js';
@@ -23,7 +23,10 @@ export function scenarioHelp(sc: Scenario): string {
   } catch {
     // The scenario's own values are checked when it runs; help shows the defaults.
   }
-  for (const key of ZEN_CONFIG_KEYS) out.push(`  zen.${key}=${String(zen[key])}  (${zenConfigExpects(key)})`);
+  for (const key of ZEN_CONFIG_KEYS) {
+    const when = COMPILE_TIME_KEYS.includes(key) ? '; compile time in ZenMonitor 2.1.0: recompile zen_monitor to change it on a real node' : '';
+    out.push(`  zen.${key}=${String(zen[key])}  (${zenConfigExpects(key)}${when})`);
+  }
   const cost = { ...defaultCostModel, ...cluster.cost };
   out.push('', `Cost model (--set cost.<key>=value; each from 0 to ${MAX_COST}): ${Object.entries(cost).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   out.push('', 'Network (--set net.<key>=value):');
@@ -46,3 +49,19 @@ function rangeOf(key: keyof NetConfig): string {
   if (r !== undefined) return `  (${r})`;
   return key === 'autoConnect' ? '  (always, once or never)' : '  (true or false)';
 }
+
+/**
+ * A note (one sentence) for each ZenMonitor setting among `settings` (`zen.<key>`, value;
+ * others are skipped) that the real library reads only when it is compiled: zensim models
+ * a library compiled with it, which an operator gets by recompiling, not from a running
+ * node's app env.
+ */
+export function compileTimeNotes(settings: readonly (readonly [string, unknown])[]): string[] {
+  const out: string[] = [];
+  for (const [key] of settings) {
+    const hint = key.startsWith('zen.') ? compileTimeHint(key.slice(4)) : undefined;
+    if (hint !== undefined && !out.includes(hint)) out.push(hint);
+  }
+  return out;
+}
+

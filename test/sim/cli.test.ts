@@ -27,6 +27,18 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
+// ZenMonitor 2.1.0's Truncator reads :max_binary_size and :truncation_depth in module
+// attributes (lib/zen_monitor/truncator.ex): a running node's app env changes nothing.
+test('run: a compile-time ZenMonitor setting gets a note saying a real node needs zen_monitor recompiled; a run-time one does not', async () => {
+  const amp = new URL('../../scenarios/amplification.ts', import.meta.url).pathname;
+  const r = await cli(['run', amp, '--set', 'subscribers=5', '--set', 'zen.truncation_depth=5', '--set', 'zen.demand_amount=500', '--json', '-']);
+  assert.is(r.code, 0);
+  const notes = r.err.split('\n').filter((l) => l.startsWith('  note: '));
+  assert.equal(notes, ['  note: :truncation_depth is read when zen_monitor is compiled: on a real node set it in config/config.exs and recompile the dependency (mix deps.compile zen_monitor --force); Application.put_env at run time changes nothing']);
+  const plain = await cli(['run', amp, '--set', 'subscribers=5', '--set', 'zen.demand_amount=500', '--json', '-']);
+  assert.not.ok(plain.err.includes('note:'), 'demand_amount is read at run time');
+});
+
 test('run progress: redrawn 4 times a second on a terminal, a whole line every 10 s in a log', () => {
   assert.not.ok(progressDue(true, 999, 999), 'nothing in the first second');
   assert.ok(progressDue(true, 1000, 1000));
@@ -167,6 +179,8 @@ test('--version, -h, and run <scenario> --help listing its parameters with defau
   assert.match(help.out, /\n  mode +.*\(one of both, zen, vanilla; default both\)\n/);
   assert.match(help.out, /zen\.demand_interval=100 +\(a positive integer, at most 4294967295 \(ms, erlang:send_after's limit\)\)/);
   assert.match(help.out, /net\.latencyUs=50 +\(a number >= 0 and <= 4294967295000 µs\)/);
+  assert.match(help.out, /zen\.truncation_depth=3 +\(an integer >= 0, at most 4294967295 \(2\^32 - 1\); compile time in ZenMonitor 2\.1\.0: recompile zen_monitor to change it on a real node\)/);
+  assert.is(help.out.match(/compile time in ZenMonitor/g)?.length, 2, 'max_binary_size and truncation_depth only');
   const stress = await cli(['run', new URL('../../scenarios/stress.ts', import.meta.url).pathname, '-h']);
   assert.match(stress.out, /zen\.demand_amount=10 /, "the scenario's own ZenMonitor values");
 });

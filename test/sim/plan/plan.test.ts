@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { parseArgs } from '../../../sim/cli.js';
 import { InputError } from '../../../sim/run/params.js';
 import { compactRun, jobId, parseShard, shardJobs, sweepJobs, sweepPoints, type JobResult, type SweepDef } from '../../../sim/plan/sweep.js';
-import { renderHtml, renderMarkdown } from '../../../sim/plan/report.js';
+import { planSummary, renderHtml, renderMarkdown } from '../../../sim/plan/report.js';
 import { runMerge, runMergeCommand, runPlan, runPlanCommand, type PlanCommand } from '../../../sim/plan/command.js';
 import type { PlanHooks } from '../../../sim/plan/pool.js';
 import { runScenario } from '../../../sim/run/runner.js';
@@ -225,6 +225,23 @@ test('settings are recommended across the cases (the other varied keys), not poi
   // None meets a tighter drain: it binds first (fails at all four settings); the closest is the fastest.
   const none = planData({ ...sweep, constraints: ['work.latencyMs.p99<=50', 'downs.lastMs<=2000'] }, results);
   assert.equal(none.recommendation, { kind: 'none', binding: { text: 'downs.lastMs<=2000', failsAt: 4, of: 4, worstMargin: -19.2 }, closest: 3 });
+});
+
+test('a recommended compile-time ZenMonitor setting says a real node needs zen_monitor recompiled (the Truncator reads it when compiled); a run-time one does not', () => {
+  const sweep = herdSweep([{ key: 'zen.truncation_depth', values: ['1', '3'] }], { set: [['zen.max_binary_size', '100']], constraints: ['work.latencyMs.p99<=10'] });
+  const results = sweepJobs(sweep).map((j) => fakeResult(sweep, j, { lastMs: 1000, workP99: Number(sweepPoints(sweep)[j.point]?.settings[0]?.[1]) }));
+  const d = planData(sweep, results);
+  assert.equal(d.recommendation, { kind: 'recommended', choice: 0, minMargin: 0.9 });
+  assert.is(
+    planSummary(d),
+    'recommended: zen.truncation_depth=1 (smallest margin +90.0%; zen.max_binary_size, zen.truncation_depth: compile time, recompile zen_monitor to apply)',
+  );
+  const md = renderMarkdown(d);
+  assert.match(md, /\*\*Compile-time settings\.\*\* :max_binary_size is read when zen_monitor is compiled: on a real node set it in config\/config\.exs and recompile the dependency \(mix deps\.compile zen_monitor --force\); Application\.put_env at run time changes nothing\. :truncation_depth is read/);
+  const runTime = herdSweep([{ key: 'zen.demand_amount', values: ['1', '3'] }], { constraints: ['work.latencyMs.p99<=10'] });
+  const plain = planData(runTime, sweepJobs(runTime).map((j) => fakeResult(runTime, j, { lastMs: 1000, workP99: 1 })));
+  assert.not.match(renderMarkdown(plain), /Compile-time/);
+  assert.not.match(planSummary(plain), /compile time/);
 });
 
 test('a point whose runs left DOWNs undelivered is never recommended unless --allow-missing, and every table and plot shows the loss', () => {
