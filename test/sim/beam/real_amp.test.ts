@@ -135,4 +135,39 @@ test('a collection copies a queued local message into the heap and leaves one de
   assert.equal(queuedThenCollected(GB), [2640, 162_728, 162_728]);
 });
 
+// docs/real-library/amp/gensrv.exs, results/gensrv.txt: a subscriber on gs_a monitors a process
+// on gs_b that exits with a 10,000-integer list, takes the DOWN and drops it; process_info 200 ms
+// after (heap_size, total_heap_size, memory; the same in both runs). A GenServer holds the message
+// through its callback (gen_server's handle_msg keeps it), so the collection remove_message leaves
+// due a few reductions on copies it: a 28,690-word heap and an old heap of next(young usage, 1),
+// 46,422 words (601,760 bytes with its proc_lib dictionary, 88). A plain receive loop has let go of
+// it: one that keeps its monitor's ref (heap data) gets the same old heap and a 6,772-word heap
+// (426,328); one whose variables are all immediates, a major collection back to 233 words (2,640).
+test('a DOWN taken and dropped: a GenServer\'s collection copies it, a plain loop\'s does not (real heap sizes and memory, exact)', () => {
+  const cases: [string, { otpLoop?: boolean; heapWords?: number }, [number, number, number]][] = [
+    ['GenServer', { otpLoop: true }, [28_690, 75_112, 601_760 - 88]],
+    ['plain loop keeping its ref', {}, [6_772, 53_194, 426_328]],
+    ['plain loop, immediates only', { heapWords: 0 }, [233, 233, 2_640]],
+  ];
+  for (const [name, kind, want] of cases) {
+    const w = new World({ seed: 1 });
+    w.addNode(GA, { schedulers: 2 });
+    w.addNode(GB, { schedulers: 2 });
+    w.net.ensureConnected(GA, GB);
+    const run = (ms: number) => w.kernel.run({ untilUs: w.nowUs + ms * 1000 });
+    run(100);
+    const tenK = list(Array.from({ length: 10_000 }, (_, i) => int(i + 1)));
+    const target = w.spawn(GB, { handle: (ctx, msg) => (msg === FIRE ? ctx.stop(tenK) : undefined) });
+    const sub = w.spawn(GA, { ...kind, init: (ctx) => void ctx.monitor(target), handle() {} });
+    run(200);
+    const p = w.proc(sub) as Proc;
+    w.mem.collect(p);
+    run(100);
+    w.send(target, FIRE, GA);
+    run(200);
+    const h = p.heap as NonNullable<Proc['heap']>;
+    assert.equal([h.heapSz, h.heapSz + h.oldSz, w.mem.processInfoBytes(p)], want, name);
+  }
+});
+
 test.run();
