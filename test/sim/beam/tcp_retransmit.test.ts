@@ -137,4 +137,34 @@ test('an idle connection: the first tick written into the cut starts the timer, 
   assert.equal(got.map((g) => g.at), [retransmit + 50 + 1]);
 });
 
+// docs/real-library/net/exp_i.exs, results/i_idle_cut_T8.txt: net_ticktime 8 (a tick every 2 s
+// on an idle connection), nothing sent for 9 s, a full cut, one message 1.9 s into it, the heal at
+// 2.0 s. Six runs: it arrived 88, 111, 158, 353, 673 and 1,441 ms after the heal. Had only the
+// message started the retransmission timer, every run would give ~110 ms (1.9 s + 210 ms); a tick
+// written into the cut first (at a phase of its own each run) spreads them.
+test('exp_i: an idle connection cut, one message late in the cut: the arrival after the heal follows the tick phase, spread as the real runs (88 to 1,441 ms)', () => {
+  const real = [88, 111, 158, 353, 673, 1441];
+  const got: number[] = [];
+  for (let seed = 1; seed <= 40; seed++) {
+    const w = makeWorld({ seed, net: { netTicktimeS: 8 } });
+    connect(w, A, B);
+    const log: Got[] = [];
+    const sink = w.spawn(B, recorder(log));
+    const cutUs = w.nowUs + 9 * S;
+    w.at(cutUs, () => w.net.partition(A, B));
+    w.at(cutUs + 1900 * MS, () => w.send(sink, int(1), A));
+    w.at(cutUs + 2000 * MS, () => w.net.heal(A, B));
+    runUntil(w, cutUs + 10 * S);
+    assert.is(log.length, 1, `seed ${seed}: delivered, no nodedown`);
+    got.push(((log[0] as Got).at - (cutUs + 2000 * MS)) / MS);
+  }
+  const [lo, hi] = [Math.min(...got), Math.max(...got)];
+  // The message alone: 1.9 s + 210.6 ms, 110.7 ms after the heal; a tick first: from just after the
+  // heal (written 1.79-1.9 s into the cut, sent again 210.6 ms later) to 3.15 s after it was written.
+  assert.ok(lo >= 0 && lo < 111, `earliest ${lo} ms`);
+  assert.ok(hi > 1441 && hi < 3160, `latest ${hi} ms`);
+  for (const r of real) assert.ok(r >= lo && r <= hi, `real ${r} ms within zensim's ${lo}-${hi}`);
+  assert.ok(got.filter((g) => g > 300).length >= 10, 'most phases put a tick first');
+});
+
 test.run();
