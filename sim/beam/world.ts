@@ -273,7 +273,6 @@ export class World {
     this.forEachLiveOn(node, (p) => this.signals.bury(p, KILLED));
     // Its threads are gone: the cores they held serve the host's other nodes.
     node.keptCores.length = 0;
-    node.keptFreeUs.length = 0;
     for (let n = node.coresHeld; n > 0; n--) this.releaseCore(node);
     node.reset();
     this.net.nodeCrashed(nodeName);
@@ -382,8 +381,7 @@ export class World {
       else this.runOne(p, node);
     }
     while (node.keptCores.length > 0) {
-      node.keptCores.pop();
-      node.keptFreeUs.pop();
+      node.keptCores.length--;
       this.releaseCore(node);
     }
   }
@@ -397,8 +395,7 @@ export class World {
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
   private threadDone(p: Proc, node: SimNode): void {
     node.freeSchedulers++;
-    const r = p.runState();
-    const next = node.host.handlingEnded(node, r.coreSinceUs, r.cpuEndUs, this.kernel.nowUs);
+    const next = node.host.handlingEnded(node, p.runState(), this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
