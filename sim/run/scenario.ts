@@ -139,10 +139,12 @@ export const sleeper: Behaviour = { handle() {} };
  * `fn(ctx, arg)` at the CPU time a generator handler reaches it, after a synchronisation
  * point: a plain ERTS monitor or demonitor in vanilla mode. An iterator of its own rather
  * than a generator with a closure: a herd makes one per target, and this is a third of the
- * garbage.
+ * garbage; and its own last result (`done`, `value`), 40 bytes less a target.
  */
 class AtCpuTime<A, R> implements Iterator<undefined, R, unknown> {
   private synced = false;
+  done = false;
+  value: R | undefined = undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -155,9 +157,13 @@ class AtCpuTime<A, R> implements Iterator<undefined, R, unknown> {
   }
 
   next(): IteratorResult<undefined, R> {
-    if (this.synced) return { done: true, value: this.fn(this.ctx, this.arg) };
-    this.synced = true;
-    return SYNC;
+    if (!this.synced) {
+      this.synced = true;
+      return SYNC;
+    }
+    this.done = true;
+    this.value = this.fn(this.ctx, this.arg);
+    return this as IteratorReturnResult<R>;
   }
 }
 
