@@ -188,10 +188,13 @@ export class Distribution {
         const mon = fired[i] as Monitor;
         const watcher = mon.watcher;
         w.signals.fireMonitor(mon, NOCONNECTION, now);
-        if (charged.has(watcher)) watcher.laterSignalDebtUs += perMonitorUs;
+        // On its RunState (a watcher has run: it made the monitor): a sum read and written
+        // through an accessor was boxed twice a monitor.
+        const debt = watcher.runState();
+        if (charged.has(watcher)) debt.laterSignalDebtUs += perMonitorUs;
         else {
           charged.add(watcher);
-          watcher.signalDebtUs += perMonitorUs;
+          debt.signalDebtUs += perMonitorUs;
         }
       }
     }
