@@ -94,10 +94,11 @@ export class TargetTable<V> {
     this.count = 0;
   }
 
-  /** The values (a snapshot), in no order to rely on. */
+  /** The values (a snapshot), in no order to rely on; made at its size (grown from empty, a large one took ~3 times that in all). */
   values(): V[] {
-    const out: V[] = [];
-    this.forEach((v) => out.push(v));
+    const out = new Array<V>(this.count);
+    let i = 0;
+    this.forEach((v) => (out[i++] = v));
     return out;
   }
 

@@ -181,19 +181,22 @@ export class Distribution {
       // soon as a signal made a message (erts_proc_sig_receive_helper): the first DOWN is
       // handled as the loss is seen, and the next receive takes the rest in before
       // anything else. R4: one DOWN handled at 26-37 ms, the other 99,999 from 86 ms on.
-      const fired = out.members();
+      // A walk, not a snapshot: each fired monitor leaves, and the roster compacts once,
+      // after it (a snapshot and compactions at every halving copied it ~3 times).
       const perMonitorUs = w.cost.connLossPerMonitorUs;
       const charged = new Set<Proc>();
-      for (let i = 0; i < fired.length; i++) {
-        const mon = fired[i] as Monitor;
+      out.forEach((mon) => {
         const watcher = mon.watcher;
         w.signals.fireMonitor(mon, NOCONNECTION, now);
-        if (charged.has(watcher)) watcher.laterSignalDebtUs += perMonitorUs;
+        // On its RunState (a watcher has run: it made the monitor): a sum read and written
+        // through an accessor was boxed twice a monitor.
+        const debt = watcher.runState();
+        if (charged.has(watcher)) debt.laterSignalDebtUs += perMonitorUs;
         else {
           charged.add(watcher);
-          watcher.signalDebtUs += perMonitorUs;
+          debt.signalDebtUs += perMonitorUs;
         }
-      }
+      });
     }
   }
 

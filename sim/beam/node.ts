@@ -6,7 +6,7 @@ import { describeValue } from '../../core/config.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import type { Rng } from '../engine/rng.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
-import type { Host } from './host.js';
+import { KeptCores, type Host } from './host.js';
 import { MemoryBooks, newMemoryByCategory, type MemoryByCategory } from './memory.js';
 import type { Monitor, Proc } from './process.js';
 import { Ring } from './ring.js';
@@ -81,10 +81,8 @@ export class SimNode {
   busyUs = 0;
   /** Cores of its host its scheduler threads hold: running a handling, or kept between two (`keptCores`). */
   coresHeld = 0;
-  /** When each core kept between two handlings was taken, µs: the next handling goes on with its time slice. */
-  readonly keptCores: number[] = [];
-  /** The CPU time (fractional µs) at which the thread of each kept core ended its handling. */
-  readonly keptFreeUs: number[] = [];
+  /** The cores kept between two handlings: when each was taken (the next handling goes on with its time slice), and when its thread ended its handling. */
+  readonly keptCores = new KeptCores();
   /** Set by `Host.take`: the CPU time the thread of the core just taken is free from (its kept end, or now). */
   takenFreeUs = 0;
   /** Its scheduler threads waiting for a core of its host. */
@@ -191,7 +189,6 @@ export class SimNode {
     this.freeSchedulers = this.schedulers;
     this.coresHeld = 0;
     this.keptCores.length = 0;
-    this.keptFreeUs.length = 0;
     this.waitingThreads = 0;
   }
 

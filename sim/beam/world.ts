@@ -273,7 +273,6 @@ export class World {
     this.forEachLiveOn(node, (p) => this.signals.bury(p, KILLED));
     // Its threads are gone: the cores they held serve the host's other nodes.
     node.keptCores.length = 0;
-    node.keptFreeUs.length = 0;
     for (let n = node.coresHeld; n > 0; n--) this.releaseCore(node);
     node.reset();
     this.net.nodeCrashed(nodeName);
@@ -380,8 +379,7 @@ export class World {
       else this.runOne(p, node);
     }
     while (node.keptCores.length > 0) {
-      node.keptCores.pop();
-      node.keptFreeUs.pop();
+      node.keptCores.length--;
       this.releaseCore(node);
     }
   }
@@ -395,8 +393,7 @@ export class World {
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
   private threadDone(p: Proc, node: SimNode): void {
     node.freeSchedulers++;
-    const r = p.runState();
-    const next = node.host.handlingEnded(node, r.coreSinceUs, r.cpuEndUs, this.kernel.nowUs);
+    const next = node.host.handlingEnded(node, p.runState(), this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
@@ -419,6 +416,8 @@ export class World {
     p.signalDebtUs = p.laterSignalDebtUs;
     p.laterSignalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg, cursorUs);
+    const ctx = this.ctx;
+    ctx.enter(p, cursorUs);
     const blocked = p.slice;
     if (blocked !== null) {
       // A generator handler blocked in a call or a receive: this is its result.
@@ -429,11 +428,9 @@ export class World {
       blocked.startUs = startUs;
       blocked.msg = msg;
       blocked.envelope = undefined;
-      this.drive(p, node, blocked, cursorUs, answerOf(r));
+      this.drive(p, node, blocked, answerOf(r));
       return;
     }
-    const ctx = this.ctx;
-    ctx.enter(p, cursorUs);
     this.handling = e;
     this.inHandler = true;
     let r: void | Handling = undefined;
@@ -447,19 +444,19 @@ export class World {
     }
     if (!isHandling(r)) {
       // A collection its take left due runs now (heap.ts `receive`), charged to this handling.
-      this.endSlice(p, node, startUs, this.mem.handlerDone(p, e) + ctx.leave(), msg);
+      ctx.cpu(this.mem.handlerDone(p, e));
+      this.endSlice(p, node, startUs, msg);
     }
-    else this.drive(p, node, this.slices.take(r, startUs, msg, e), ctx.leave(), undefined);
+    else this.drive(p, node, this.slices.take(r, startUs, msg, e), undefined);
   }
 
   /**
-   * Runs a generator handler from `cursorUs` until it ends, pauses at a synchronisation
-   * point that some earlier event must precede (it holds its scheduler; a `resume` event
-   * at its CPU time goes on), or blocks in a call (it leaves its scheduler).
+   * Runs a generator handler from the context's CPU time (the caller aims it at `p`: a fraction passed as an
+   * argument is boxed, 16 bytes) until it ends, pauses at a synchronisation point some earlier event must
+   * precede (holding its scheduler; a `resume` event at its CPU time goes on), or blocks in a call (leaving it).
    */
-  private drive(p: Proc, node: SimNode, s: Slice, cursorUs: number, input: unknown): void {
+  private drive(p: Proc, node: SimNode, s: Slice, input: unknown): void {
     const ctx = this.ctx;
-    ctx.enter(p, cursorUs);
     this.handling = s.envelope;
     this.inHandler = true;
     try {
@@ -497,7 +494,8 @@ export class World {
       this.handling = undefined;
     }
     // Ended, or blocked in a call (the world lets go of the message it handles then).
-    this.endSlice(p, node, s.startUs, this.mem.handlerDone(p, s.envelope) + ctx.leave(), s.msg);
+    ctx.cpu(this.mem.handlerDone(p, s.envelope));
+    this.endSlice(p, node, s.startUs, s.msg);
     // Ended: nothing refers to its record any more (no resume event: it ran on from there).
     if (p.slice !== s) this.slices.give(s);
   }
@@ -508,7 +506,8 @@ export class World {
     if (!node.up || p.pid.creation !== node.creation || p.slice !== s) return;
     p.slice = null;
     if (p.alive) {
-      this.drive(p, node, s, s.cursorUs, undefined);
+      this.ctx.enter(p, s.cursorUs);
+      this.drive(p, node, s, undefined);
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
@@ -522,17 +521,18 @@ export class World {
 
   /** One slice of a dead process's exit on a scheduler of `node`: it fires its next monitors (signals.ts). */
   private runExit(p: Proc, node: SimNode): void {
-    const startUs = this.kernel.nowUs;
-    this.endSlice(p, node, startUs, this.signals.exitSlice(p, startUs, p.runState().runFromUs), EXITING);
+    this.ctx.enter(p, this.signals.exitSlice(p, this.kernel.nowUs, p.runState().runFromUs));
+    this.endSlice(p, node, this.kernel.nowUs, EXITING); // exitSlice moves no clock
   }
 
   /**
-   * The handling that began at `startUs` (its CPU time from `p.runState().runFromUs`) has reached
-   * `cursorUs`: its CPU counts as it is, and its scheduler is free at the next whole µs
-   * (at least 1 µs after it began: the clock moves on), its next handling going on from
-   * `cursorUs` (`handlingEndUs`).
+   * The handling that began at `startUs` (its CPU time from `p.runState().runFromUs`) has
+   * reached the context's CPU time: its CPU counts as it is, and its scheduler is free at the
+   * next whole µs (at least 1 µs after it began: the clock moves on), its next handling
+   * going on from there (`handlingEndUs`).
    */
-  private endSlice(p: Proc, node: SimNode, startUs: number, cursorUs: number, msg: unknown): void {
+  private endSlice(p: Proc, node: SimNode, startUs: number, msg: unknown): void {
+    const cursorUs = this.ctx.leave();
     const doneUs = handlingEndUs(startUs, cursorUs);
     const r = p.runState();
     node.busyUs += cursorUs - r.runFromUs;

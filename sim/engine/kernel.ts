@@ -118,6 +118,8 @@ export class Kernel {
   private renumbered = 0;
   /** seq - rank, for ranks at or above `renumbered`. */
   private seqMinusRank = 0;
+  /** A new event's key, handed to `insert` where it is (see `insert`). */
+  private readonly newKey = new Float64Array(1);
   private argOf: unknown[] = new Array<unknown>(this.capacity).fill(undefined);
   /** Stack of free slots: free[0 .. freeCount) are free. */
   private free = freeSlots(0, this.capacity);
@@ -169,7 +171,8 @@ export class Kernel {
       rec[r + 1] = 2 * kind + 1;
       this.argOf[slot] = arg;
     }
-    this.insert(atUs, this.rank++ * this.capacity + slot);
+    this.newKey[0] = this.rank++ * this.capacity + slot;
+    this.insert(atUs, this.newKey, 0);
     this.size++;
     return s;
   }
@@ -304,22 +307,27 @@ export class Kernel {
     (this.trace as TraceSink)(JSON.stringify({ us: t, event: k.name, subject, ...detail }));
   }
 
-  /** Files an event; its time is at least `nowUs`. */
-  private insert(t: number, key: number): void {
+  /**
+   * Files an event at `t` (at least `nowUs`) whose key is `keys[i]`. A key goes from array
+   * to array, never as a number argument: most are past 2^31 (a rank times the capacity),
+   * and such a number passed to a call V8 does not inline is boxed, 16 bytes, at every
+   * event scheduled and refiled (the 100k herd: ~3 bytes an event).
+   */
+  private insert(t: number, keys: Float64Array, i: number): void {
     if (t < this.base) this.rebase();
     if (t === this.base) {
-      this.pushDue(key);
+      this.pushDue(keys, i);
       return;
     }
-    this.pushBucket(bucketOf(t, this.base), t, key);
+    this.pushBucket(bucketOf(t, this.base), t, keys, i);
   }
 
-  private pushDue(key: number): void {
+  private pushDue(keys: Float64Array, i: number): void {
     if (this.dueLen === this.due.length) this.due = doubled(this.due);
-    this.due[this.dueLen++] = key;
+    this.due[this.dueLen++] = keys[i] as number;
   }
 
-  private pushBucket(b: number, t: number, key: number): void {
+  private pushBucket(b: number, t: number, keys: Float64Array, i: number): void {
     let a = this.buckets[b] as Float64Array;
     const n = this.bucketLen[b] as number;
     if (n === a.length) {
@@ -328,7 +336,7 @@ export class Kernel {
       this.buckets[b] = a;
     }
     a[n] = t;
-    a[n + 1] = key;
+    a[n + 1] = keys[i] as number;
     this.bucketLen[b] = n + 2;
     if (t < (this.bucketMin[b] as number)) this.bucketMin[b] = t;
     if (b < 32) this.lowMask |= 1 << b;
@@ -367,8 +375,8 @@ export class Kernel {
     this.base = m;
     for (let i = 0; i < n; i += 2) {
       const t = a[i] as number;
-      if (t === m) this.pushDue(a[i + 1] as number);
-      else this.pushBucket(bucketOf(t, m), t, a[i + 1] as number);
+      if (t === m) this.pushDue(a, i + 1);
+      else this.pushBucket(bucketOf(t, m), t, a, i + 1);
     }
   }
 
@@ -386,7 +394,7 @@ export class Kernel {
     this.base = this.nowUs;
     for (let i = 0; i < entries.length; i += 2) {
       const t = entries[i] as number;
-      this.pushBucket(bucketOf(t, this.base), t, entries[i + 1] as number);
+      this.pushBucket(bucketOf(t, this.base), t, entries, i + 1);
     }
   }
 

@@ -8,7 +8,6 @@
 // falls among them is null: it is longer than the run); memory peaks count from the
 // trigger, over the baseline taken there.
 import { downToTerm, type DownMsg } from '../../core/messages.js';
-import { Fifo } from '../../core/fifo.js';
 import { inspect } from '../../core/inspect.js';
 import { atom, int, tuple, type Pid, type Term } from '../../core/terms.js';
 import { DoubleFields } from '../engine/double_fields.js';
@@ -16,6 +15,7 @@ import { Histogram } from '../engine/metrics.js';
 import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
 import { displayName, type DownSignal, type Proc } from '../beam/process.js';
+import { Ring } from '../beam/ring.js';
 import type { World } from '../beam/world.js';
 
 export const TIMELINE_BUCKET_MS = 100;
@@ -159,8 +159,11 @@ export class Recorder {
   private sample: DownSignal | null = null;
   private readonly workSentAt: number[] = [];
   private readonly workLatencyUs: number[] = [];
-  /** Per watched process, the send times of the :work messages in its mailbox, oldest first. */
-  private readonly workQueued = new Map<number, Fifo<number>>();
+  /**
+   * Per watched process, the send times of the :work messages in its mailbox, oldest first
+   * (a ring: a core Fifo made an array at every take, and emptied, made its storage anew).
+   */
+  private readonly workQueued = new Map<number, Ring<number>>();
   /** Per process, how many of its queued :work messages must still be served before the run is drained. */
   private workOwed: Map<number, number> | null = null;
   private triggerUs = -1;
@@ -250,7 +253,7 @@ export class Recorder {
     this.workLatencyUs.push(nowUs - sentAtUs);
     const q = this.workQueued.get(pid.uid);
     if (q === undefined || q.length === 0) return;
-    q.take(1);
+    q.shift();
     const owed = this.workOwed?.get(pid.uid);
     if (owed === undefined) return;
     if (owed <= 1) this.workOwed?.delete(pid.uid);
@@ -273,10 +276,10 @@ export class Recorder {
     return this.workOwed.size === 0;
   }
 
-  private queueOf(uid: number): Fifo<number> {
+  private queueOf(uid: number): Ring<number> {
     let q = this.workQueued.get(uid);
     if (q === undefined) {
-      q = new Fifo<number>();
+      q = new Ring<number>();
       this.workQueued.set(uid, q);
     }
     return q;
@@ -449,7 +452,7 @@ export class Recorder {
     let queued = 0;
     for (const [uid, q] of this.workQueued) {
       if (this.world.procs[uid]?.alive !== true) continue;
-      for (const sent of q.toArray()) if (inWindow(sent)) queued++;
+      for (const sent of q.values()) if (inWindow(sent)) queued++;
     }
     const ms = (us: number) => orNull(round3(us / 1000));
     const outOf = h.count + queued;

@@ -267,17 +267,14 @@ const CHUNK_EVENTS = 250_000;
  * waiting, not a measurement cap: once an end is set, it alone governs).
  */
 export const SETUP_LIMIT_MS = 3_600_000;
+const SETUP_LIMIT_US = SETUP_LIMIT_MS * 1000;
 
 function* drive(world: World, run: Run, mode: Mode, opts: RunOptions): Generator<void, EndKind> {
-  const limitUs = () => {
-    const l = run.limitUs();
-    return l === Infinity ? SETUP_LIMIT_MS * 1000 : l;
-  };
   let reached = false;
   // The script may set or move its end while the run goes on: read it live.
-  const over = () => (reached = run.endReached()) || world.kernel.peekUs() > limitUs();
+  const over = () => (reached = run.endReached()) || run.isPast(world.kernel.peekUs(), SETUP_LIMIT_US);
   for (;;) {
-    const end = world.kernel.run({ untilUs: limitUs(), maxEvents: CHUNK_EVENTS, until: over });
+    const end = world.kernel.run({ untilUs: run.limitUs(SETUP_LIMIT_US), maxEvents: CHUNK_EVENTS, until: over });
     opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
     if (end !== 'max_events') return run.endKind(world.kernel.pending() === 0, reached);
     run.onFootprint = undefined; // past the script's start: its host is asked no more (RunOptions)

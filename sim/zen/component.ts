@@ -111,6 +111,9 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
   let env: Env;
   const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
   const heap = new ComponentHeap(comp.name, app.node, () => (state as { batch?: { length: number } }).batch?.length ?? 0);
+  // Its handlings come one at a time (a handle only once the one before has ended): one
+  // StepRun runs each message's step in turn (a new one a message was 64 bytes).
+  let run: StepRun<void> | undefined;
   return {
     // ZenMonitor's processes are GenServers and GenStages.
     otpLoop: true,
@@ -129,7 +132,8 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
       ctx.cpu(privateTableOps(comp.name, input) * cost.etsOpUs);
       // Once the step ends, what it built and keeps on the process's heap (memory.ts).
       heap.begin(input);
-      return new StepRun(app, ctx, step(state, input as never, env), heap);
+      const next = step(state, input as never, env);
+      return run === undefined ? (run = new StepRun(app, ctx, next, heap)) : run.restart(next);
     },
   };
 }
@@ -246,12 +250,19 @@ export class StepRun<R> implements Handling, Steps<R> {
   constructor(
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
-    private readonly step: Iterator<Op, R, unknown>,
+    private step: Iterator<Op, R, unknown>,
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
   ) {}
 
   [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** Runs `step` from its start, in the same process, once the one before has ended. */
+  restart(step: Iterator<Op, R, unknown>): this {
+    this.step = step;
+    this.pending = undefined;
     return this;
   }
 
