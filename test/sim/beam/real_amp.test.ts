@@ -20,6 +20,20 @@ const GB = 'amp_gb@127.0.0.1';
 const WAIT = atom('wait');
 const FIRE = atom('fire');
 
+/** [1..10,000]: 20,000 heap words (a DOWN carrying it, 20,013). */
+const TEN_K = list(Array.from({ length: 10_000 }, (_, i) => int(i + 1)));
+
+/** amp_x and amp_gb, connected, 100 ms on; `run(ms)` runs the world that much further. */
+function connectedPair(): { w: World; run: (ms: number) => void } {
+  const w = new World({ seed: 1 });
+  w.addNode(GA, { schedulers: 2 });
+  w.addNode(GB, { schedulers: 2 });
+  w.net.ensureConnected(GA, GB);
+  const run = (ms: number): void => void w.kernel.run({ untilUs: w.nowUs + ms * 1000 });
+  run(100);
+  return { w, run };
+}
+
 const ERPC_VANILLA = 452;
 const ERPC_ZEN = 484;
 const TRUE_CACHED = 5;
@@ -108,13 +122,7 @@ test('zen x2000: one death certificate on the wire, each subscriber 2,792 bytes 
 // `:erlang.garbage_collect/1` from outside: from a local process 162,728 -> 230,384 (copied into
 // a 28,690-word heap), from amp_gb (decoded from the wire) 162,728 -> 162,728 (left in its fragment).
 test('a collection copies a queued local message into the heap and leaves one decoded from the wire in its fragment', () => {
-  const w = new World({ seed: 1 });
-  w.addNode(GA, { schedulers: 2 });
-  w.addNode(GB, { schedulers: 2 });
-  w.net.ensureConnected(GA, GB);
-  const run = (ms: number) => w.kernel.run({ untilUs: w.nowUs + ms * 1000 });
-  run(100);
-  const tenK = list(Array.from({ length: 10_000 }, (_, i) => int(i + 1)));
+  const { w, run } = connectedPair();
   const queuedThenCollected = (from: string): [number, number, number] => {
     const p = w.spawn(GA, { handle: (ctx, msg) => void (msg === WAIT ? ctx.receive(() => false, Infinity) : undefined) });
     w.send(p, WAIT);
@@ -123,7 +131,7 @@ test('a collection copies a queued local message into the heap and leaves one de
     w.mem.collect(proc());
     run(50);
     const empty = w.mem.processInfoBytes(proc());
-    const sender = w.spawn(from, { handle: (ctx, msg) => void (msg === FIRE ? ctx.send(p, tenK) : undefined) });
+    const sender = w.spawn(from, { handle: (ctx, msg) => void (msg === FIRE ? ctx.send(p, TEN_K) : undefined) });
     w.send(sender, FIRE);
     run(200);
     const queued = w.mem.processInfoBytes(proc());
@@ -150,14 +158,8 @@ test('a DOWN taken and dropped: a GenServer\'s collection copies it, a plain loo
     ['plain loop, immediates only', { heapWords: 0 }, [233, 233, 2_640]],
   ];
   for (const [name, kind, want] of cases) {
-    const w = new World({ seed: 1 });
-    w.addNode(GA, { schedulers: 2 });
-    w.addNode(GB, { schedulers: 2 });
-    w.net.ensureConnected(GA, GB);
-    const run = (ms: number) => w.kernel.run({ untilUs: w.nowUs + ms * 1000 });
-    run(100);
-    const tenK = list(Array.from({ length: 10_000 }, (_, i) => int(i + 1)));
-    const target = w.spawn(GB, { handle: (ctx, msg) => (msg === FIRE ? ctx.stop(tenK) : undefined) });
+    const { w, run } = connectedPair();
+    const target = w.spawn(GB, { handle: (ctx, msg) => (msg === FIRE ? ctx.stop(TEN_K) : undefined) });
     const sub = w.spawn(GA, { ...kind, init: (ctx) => void ctx.monitor(target), handle() {} });
     run(200);
     const p = w.proc(sub) as Proc;
