@@ -9,7 +9,8 @@
 // - A message is built on the receiver's heap when it is local, the receiver is not
 //   running, its queue is on_heap and the free words exceed its size; otherwise in a heap fragment, counted
 //   from arrival. Taking a message out of the queue attaches its fragment to the heap; a GC
-//   is due when the fragments outgrow the free heap. At a GC an on_heap queue's local messages
+//   is due when the fragments outgrow the free heap, and runs at once in an OTP behaviour's
+//   loop, as the handler ends in a plain receive loop (`receive`: remove_message). At a GC an on_heap queue's local messages
 //   are copied into the new heap (above the high-water mark); an off_heap queue's stay, and so
 //   does a message decoded from the wire (measured on OTP 25.2.3: docs/real-library/amp).
 // - A minor collection moves the live data below the high-water mark (it survived one GC)
