@@ -114,10 +114,7 @@ export class Network {
   private readonly kDetect: number;
   private readonly kClose: number;
   private readonly kUnbusy: number;
-  /**
-   * Defined at the first heal that needs it (-1 before): a kind's code is in the trace
-   * hash, and defining it with the others would renumber the kinds defined after them.
-   */
+  /** Defined at the first heal that needs it (-1 before): defined with the others, it would renumber the kinds after them, which the trace hash covers. */
   private kRetransmit = -1;
   /** Messages and bytes put on each direction, `from->to`: every direction of a connection once it is up (zero if unused), and any that carried a message. */
   readonly traffic = new Map<string, { messages: number; bytes: number }>();
@@ -246,6 +243,7 @@ export class Network {
       }
       if (at === undefined) this.flushHeld(c, x, y);
       else {
+        d.unackedUs = sent as number; // the oldest (a tick, maybe) until acknowledged, through another cut too
         if (this.kRetransmit < 0) this.kRetransmit = k.defineKind('net_retransmit', (_s, r) => this.onRetransmit(r as Dir));
         d.retransmitSeq = k.at(at, this.kRetransmit, 0, d);
       }

@@ -167,4 +167,27 @@ test('exp_i: an idle connection cut, one message late in the cut: the arrival af
   assert.ok(got.filter((g) => g > 300).length >= 10, 'most phases put a tick first');
 });
 
+test('cut again before the retransmission: the oldest byte (here a tick) keeps its timer, backed off on, through the second cut', () => {
+  const w = makeWorld({ net: { netTicktimeS: 4 } });
+  connect(w, A, B);
+  const got: Got[] = [];
+  const sink = w.spawn(B, recorder(got));
+  const cutUs = 10 * S;
+  const phase = w.net.tickPhaseUs(A, B) as number;
+  const tick = phase + Math.ceil((cutUs - phase) / S) * S; // idle: the first tick written into the cut
+  const rto = 210_600;
+  // Healed just after the tick's second expiry (3 RTOs): its next is at 7 RTOs. A message
+  // written 10 ms later waits behind it; a second cut 10 ms after that takes that expiry
+  // too; healed at 2 s past the tick, the next is at 15 RTOs. (Had the message restarted the
+  // timer, it would go at 7 of its own RTOs, 2.11 s past the tick.)
+  const heal1 = tick + 3 * rto + 1000;
+  w.at(cutUs, () => w.net.partition(A, B));
+  w.at(heal1, () => w.net.heal(A, B));
+  w.at(heal1 + 10 * MS, () => w.send(sink, int(7), A));
+  w.at(heal1 + 20 * MS, () => w.net.partition(A, B));
+  w.at(tick + 2000 * MS, () => w.net.heal(A, B));
+  runUntil(w, cutUs + 10 * S);
+  assert.equal(got.map((g) => g.at), [tick + 15 * rto + 50 + 1]);
+});
+
 test.run();
