@@ -257,7 +257,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
   const echo = () => {
     if (echoed) return;
     say(`${commandLine(['zensim', 'run', cmd.scenario, '--seed', String(cmd.seed), ...setFlags(cmd.set)])}\n`);
-    for (const note of compileTimeNotes(cmd.set)) say(`  note: ${note}\n`);
+    for (const note of compileTimeNotes(cmd.set.map(([k]) => k))) say(`  note: ${note}\n`);
     echoed = true;
   };
   const tty = process.stderr.isTTY === true;

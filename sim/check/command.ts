@@ -194,7 +194,7 @@ async function suiteCommand(cmd: CheckCommand, stop: Interrupt): Promise<number>
       ...setFlags(cmd.zen.map(([k, v]) => [`zen.${k}`, v])),
     ]),
   );
-  for (const note of compileTimeNotes(cmd.zen.map(([k, v]) => [`zen.${k}`, v]))) say(`  note: ${note}`);
+  for (const note of compileTimeNotes(cmd.zen.map(([k]) => `zen.${k}`))) say(`  note: ${note}`);
   const progress = new ProgressLine(!cmd.quiet && process.stderr.isTTY === true);
   const report = await runCheck({
     runs: cmd.runs,

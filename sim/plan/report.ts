@@ -12,7 +12,7 @@ import type { Mode } from '../run/scenario.js';
 import { esc, fmtTick, MODE_COLOURS, pageHead } from '../report/html.js';
 import { NO_MISSING, type Agg, type Choice, type Estimate, type PlanData, type PointData } from './recommend.js';
 import { parseConstraint } from './constraints.js';
-import { compileTimeNotes } from '../run/help.js';
+import { compileTimeNotes, isCompileTimeSetting } from '../run/help.js';
 
 // ---- the document model ---------------------------------------------------------------
 
@@ -113,7 +113,7 @@ export function planDocument(d: PlanData): { blocks: Block[]; plots: Plot[] } {
       }.${others > 0 ? ` ${others} other ${what}${others === 1 ? '' : 's'} also meet${others === 1 ? 's' : ''} them all.` : ` No other ${what} meets them all.`}`,
     });
     b.push(constraintTable(c));
-    const compiled = compileTimeNotes([...s.set, ...c.settings]);
+    const compiled = compileTimeNotes([...s.set, ...c.settings].map(([k]) => k));
     if (compiled.length > 0) b.push({ kind: 'p', text: `**Compile-time settings.** ${compiled.map((n) => `${n}.`).join(' ')}` });
     b.push({ kind: 'p', text: `Reproduce it (seed ${s.seedBase} shown; the sweep ran seeds ${seedList(s.seedBase, s.seeds)}):` });
     b.push(commands(c));
@@ -616,8 +616,8 @@ export function planSummary(d: PlanData): string {
       const undrained = d.choices.filter((c) => c.complete && c.missing > 0).length;
       const note = undrained === 0 ? '' : d.allowMissing ? `; ${undrained} left DOWNs undelivered (allowed by --allow-missing)` : `; ${undrained} left DOWNs undelivered and ${undrained === 1 ? 'was' : 'were'} not considered`;
       const chosen = d.choices[r.choice] as Choice;
-      const compiled = [...d.sweep.set, ...chosen.settings].filter(([k]) => compileTimeNotes([[k, '']]).length > 0).map(([k]) => k);
-      const rebuild = compiled.length === 0 ? '' : `; ${[...new Set(compiled)].join(', ')}: compile time, recompile zen_monitor to apply`;
+      const compiled = new Set([...d.sweep.set, ...chosen.settings].map(([k]) => k).filter(isCompileTimeSetting));
+      const rebuild = compiled.size === 0 ? '' : `; ${[...compiled].join(', ')}: compile time, recompile zen_monitor to apply`;
       return `recommended: ${txt(chosen)} (smallest margin ${fmtMargin(r.minMargin)}${d.caseKeys.length > 0 ? `, across ${d.caseKeys.join(', ')}` : ''}${note}${rebuild})`;
     }
     case 'none': {

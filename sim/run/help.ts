@@ -50,16 +50,20 @@ function rangeOf(key: keyof NetConfig): string {
   return key === 'autoConnect' ? '  (always, once or never)' : '  (true or false)';
 }
 
+/** Whether setting `key` (as `--set` names it: `zen.truncation_depth`) is one the real library reads only when it is compiled. */
+export function isCompileTimeSetting(key: string): boolean {
+  return key.startsWith('zen.') && compileTimeHint(key.slice(4)) !== undefined;
+}
+
 /**
- * A note (one sentence) for each ZenMonitor setting among `settings` (`zen.<key>`, value;
- * others are skipped) that the real library reads only when it is compiled: zensim models
- * a library compiled with it, which an operator gets by recompiling, not from a running
- * node's app env.
+ * A note (one sentence) for each compile-time ZenMonitor setting among `keys` (as `--set`
+ * names them; the others are skipped): zensim models a library compiled with it, which an
+ * operator gets by recompiling, not from a running node's app env.
  */
-export function compileTimeNotes(settings: readonly (readonly [string, unknown])[]): string[] {
+export function compileTimeNotes(keys: Iterable<string>): string[] {
   const out: string[] = [];
-  for (const [key] of settings) {
-    const hint = key.startsWith('zen.') ? compileTimeHint(key.slice(4)) : undefined;
+  for (const key of keys) {
+    const hint = isCompileTimeSetting(key) ? compileTimeHint(key.slice(4)) : undefined;
     if (hint !== undefined && !out.includes(hint)) out.push(hint);
   }
   return out;

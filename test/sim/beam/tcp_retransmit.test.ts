@@ -4,7 +4,7 @@
 // message a->b every 50 ms, a cut, a heal; times relative to the heal).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, int } from '../../../core/terms.js';
+import { atom, int, type Pid } from '../../../core/terms.js';
 import { defaultNetConfig } from '../../../sim/beam/net_config.js';
 import { firstTickInCutUs, retransmitAtUs, rtoUs } from '../../../sim/beam/tcp_retransmit.js';
 import type { World } from '../../../sim/beam/world.js';
@@ -118,16 +118,23 @@ test('a heal whose retransmission comes after the tick timeout: the connection g
   assert.ok(w2.net.connected(A, B));
 });
 
-test('an idle connection: the first tick written into the cut starts the timer, and a message written later waits behind it', () => {
+/**
+ * A connection idle since its set-up (net_ticktime 4: a tick a second), to be cut at `cutUs`
+ * (10 s): a sink on b logging what arrives, and the first tick its sender writes into the cut.
+ */
+function idleConnection(): { w: World; got: Got[]; sink: Pid; cutUs: number; firstTick: number } {
   const w = makeWorld({ net: { netTicktimeS: 4 } });
   connect(w, A, B);
   const got: Got[] = [];
   const sink = w.spawn(B, recorder(got));
   const cutUs = 10 * S;
   const phase = w.net.tickPhaseUs(A, B) as number;
+  return { w, got, sink, cutUs, firstTick: phase + Math.ceil((cutUs - phase) / S) * S };
+}
+
+test('an idle connection: the first tick written into the cut starts the timer, and a message written later waits behind it', () => {
+  const { w, got, sink, cutUs, firstTick } = idleConnection();
   const tick = 1 * S;
-  // The first tick after the cut (nothing written for seconds before it).
-  const firstTick = phase + Math.ceil((cutUs - phase) / tick) * tick;
   w.at(cutUs, () => w.net.partition(A, B));
   w.at(cutUs + 1900 * MS, () => w.send(sink, int(7), A));
   w.at(cutUs + 2000 * MS, () => w.net.heal(A, B));
@@ -168,13 +175,7 @@ test('exp_i: an idle connection cut, one message late in the cut: the arrival af
 });
 
 test('cut again before the retransmission: the oldest byte (here a tick) keeps its timer, backed off on, through the second cut', () => {
-  const w = makeWorld({ net: { netTicktimeS: 4 } });
-  connect(w, A, B);
-  const got: Got[] = [];
-  const sink = w.spawn(B, recorder(got));
-  const cutUs = 10 * S;
-  const phase = w.net.tickPhaseUs(A, B) as number;
-  const tick = phase + Math.ceil((cutUs - phase) / S) * S; // idle: the first tick written into the cut
+  const { w, got, sink, cutUs, firstTick: tick } = idleConnection();
   const rto = 210_600;
   // Healed just after the tick's second expiry (3 RTOs): its next is at 7 RTOs. A message
   // written 10 ms later waits behind it; a second cut 10 ms after that takes that expiry
