@@ -66,6 +66,10 @@ export const defaultCostModel: Readonly<CostModel> = Object.freeze({
   // ERTS estimate: copying a small term into a local mailbox (plus perByteUs per byte).
   sendLocalUs: 0.4,
   // Calibrated, R1: one process sent 10,000 remote exit signals in 29-37 ms (3.4 µs each).
+  // That is the sender's wall rate, set by busy_dist_port: measured on OTP 25, its own CPU
+  // is 0.4-0.8 µs a send and the receiver's 0.4-2.3 (docs/real-library/distribution). Simplified:
+  // all of it is charged as the sender's CPU, none to the receiver (README, "The
+  // distribution's port tasks are not scheduled").
   sendRemoteUs: 3.3,
   // ERTS estimate: ~2 GB/s for copying or encoding terms.
   perByteUs: 0.0005,
