@@ -73,8 +73,18 @@ export class SimNode {
   readonly typedEts = new Map<string, TypedTable<TableBody>>();
   /** Memory of ETS tables (this node's and ZenMonitor's), as functions returning bytes, by name. */
   private readonly tables = new Map<string, TableMemory>();
-  /** The same functions, in the same order, as an array: summed at every delivery (the recorder's peaks), without an iterator. */
+  /** The same functions, in the same order, as an array: summed without an iterator. */
   private tableList: TableMemory[] = [];
+  /**
+   * Their sum when last summed, read at every delivery (the recorder's peaks): summed again
+   * only once `tablesChanged` has said that one may have moved since. What keeps it right:
+   * everything a table's memory reads calls `tablesChanged` when it changes (a table made
+   * or dropped, an ETS row written or deleted, a process's death or registration, each
+   * stretch of a ZenMonitor step's code and operations, this node's reset; checked against
+   * `sumTables` after every delivery by test/sim/beam/ets_memory_cache.test.ts).
+   */
+  private etsCached = 0;
+  private etsStale = true;
   /** Processes, refc binaries and monitors, as running totals. */
   readonly books = new MemoryBooks();
   /** CPU time spent handling messages, µs. */
@@ -182,6 +192,7 @@ export class SimNode {
     this.linkedTo.clear();
     this.tables.clear();
     this.tableList = [];
+    this.etsStale = true;
     this.ets.clear();
     this.typedEts.clear();
     this.atoms = new AtomTable();
@@ -196,17 +207,39 @@ export class SimNode {
   setTable(name: string, bytes: TableMemory): void {
     this.tables.set(name, bytes);
     this.tableList = [...this.tables.values()];
+    this.etsStale = true;
   }
 
   dropTable(name: string): void {
     if (this.tables.delete(name)) this.tableList = [...this.tables.values()];
+    this.etsStale = true;
+  }
+
+  /** Something a table's memory reads may have changed: the next look sums them again. */
+  tablesChanged(): void {
+    this.etsStale = true;
+  }
+
+  /** The memory of its tables now, summed afresh. */
+  sumTables(): number {
+    let ets = 0;
+    const tables = this.tableList;
+    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
+    return ets;
+  }
+
+  /** The memory of its tables now: `sumTables`, summed again only when one may have changed. */
+  etsBytes(): number {
+    if (this.etsStale) {
+      this.etsCached = this.sumTables();
+      this.etsStale = false;
+    }
+    return this.etsCached;
   }
 
   /** `:erlang.memory/0` now, by category; written into `into` when given (the recorder's peaks: nothing allocated). */
   memory(into?: MemoryByCategory): MemoryByCategory {
-    let ets = 0;
-    const tables = this.tableList;
-    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
+    const ets = this.etsBytes();
     const b = this.books;
     const system = b.monitorBytes + ets + b.binaryBytes;
     const m = into ?? newMemoryByCategory();
@@ -220,9 +253,6 @@ export class SimNode {
 
   /** `:erlang.memory(:total)` now. */
   memoryBytes(): number {
-    let bytes = this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes;
-    const tables = this.tableList;
-    for (let i = 0; i < tables.length; i++) bytes += (tables[i] as TableMemory)();
-    return bytes;
+    return this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes + this.etsBytes();
   }
 }
