@@ -77,14 +77,21 @@ export class SimNode {
   private tableList: TableMemory[] = [];
   /**
    * Their sum when last summed, read at every delivery (the recorder's peaks): summed again
-   * only once `tablesChanged` has said that one may have moved since. What keeps it right:
-   * everything a table's memory reads calls `tablesChanged` when it changes (a table made
-   * or dropped, an ETS row written or deleted, a process's death or registration, each
-   * stretch of a ZenMonitor step's code and operations, this node's reset; checked against
-   * `sumTables` after every delivery by test/sim/beam/ets_memory_cache.test.ts).
+   * only once `tablesChanged` or `rowsChanged` has said that one may have moved since. What
+   * keeps it right: everything a table's memory reads says so when it changes (a table made
+   * or dropped, an ETS row written or deleted, a process's death or registration, this
+   * node's reset; each stretch of a ZenMonitor step's code and operations); checked against
+   * fresh sums at every delivery and event by test/sim/beam/ets_memory_cache.test.ts.
    */
   private etsCached = 0;
   private etsStale = true;
+  /**
+   * Counts `tablesChanged`: a table made or dropped, an ETS row written or deleted, a death, a
+   * registration, a reset. What a table's memory reads of processes and plain tables (a
+   * ZenMonitor app's Connectors, found through their registry; its Proxy, by name) can change
+   * only with it, so such a part may be kept while it stays the same (sim/zen/memory.ts).
+   */
+  tablesEpoch = 0;
   /** Processes, refc binaries and monitors, as running totals. */
   readonly books = new MemoryBooks();
   /** CPU time spent handling messages, µs. */
@@ -192,7 +199,7 @@ export class SimNode {
     this.linkedTo.clear();
     this.tables.clear();
     this.tableList = [];
-    this.etsStale = true;
+    this.tablesChanged();
     this.ets.clear();
     this.typedEts.clear();
     this.atoms = new AtomTable();
@@ -207,16 +214,22 @@ export class SimNode {
   setTable(name: string, bytes: TableMemory): void {
     this.tables.set(name, bytes);
     this.tableList = [...this.tables.values()];
-    this.etsStale = true;
+    this.tablesChanged();
   }
 
   dropTable(name: string): void {
     if (this.tables.delete(name)) this.tableList = [...this.tables.values()];
-    this.etsStale = true;
+    this.tablesChanged();
   }
 
-  /** Something a table's memory reads may have changed: the next look sums them again. */
+  /** A table, an ETS row, a process or a name that a table's memory reads may have changed: the next look sums them again. */
   tablesChanged(): void {
+    this.etsStale = true;
+    this.tablesEpoch++;
+  }
+
+  /** Only the rows of typed tables (or a process's state that a table's memory reads, which its reader tracks) may have changed: the next look sums them again. */
+  rowsChanged(): void {
     this.etsStale = true;
   }
 

@@ -1,9 +1,11 @@
 // A node's table memory is summed again only once something says it may have changed
-// (SimNode.etsBytes, `tablesChanged`): the recorder reads it at every delivery. Here every
-// shipped scenario runs, both modes, with that figure compared at every delivery and every
-// event with the tables summed afresh; a mutation that does not call `tablesChanged`
-// (an ETS write, a table made or dropped, a death, a registration, a ZenMonitor step)
-// leaves the kept sum stale, and the comparison fails.
+// (SimNode.etsBytes, `tablesChanged` and `rowsChanged`), and a ZenMonitor app's private
+// tables (its Connectors' and Proxy's states) are read again only once one of those has
+// stepped or the node's tables epoch has moved (memory.ts statesWords): the recorder reads
+// both at every delivery. Here every shipped scenario runs, both modes, with both figures
+// compared at every delivery and every event with sums made from scratch; a change that
+// does not say so (an ETS write, a table made or dropped, a death, a registration, a
+// ZenMonitor step) leaves a kept sum stale, and the comparison fails.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import amplification from '../../../scenarios/amplification.js';
@@ -14,6 +16,8 @@ import partition from '../../../scenarios/partition.js';
 import stress from '../../../scenarios/stress.js';
 import { atom, int } from '../../../core/terms.js';
 import type { World } from '../../../sim/beam/world.js';
+import { ZenCluster, type ZenApp } from '../../../sim/zen/cluster.js';
+import { zenTablesBytes, zenTableWords } from '../../../sim/zen/memory.js';
 import { runScenario } from '../../../sim/run/runner.js';
 import type { Scenario } from '../../../sim/run/scenario.js';
 import { A, drain, makeWorld } from '../helpers.js';
@@ -28,15 +32,30 @@ const RUNS: [Scenario, Record<string, unknown>][] = [
   [componentRestart as never, { kill: 'connector', ending: 'node' }],
 ];
 
-/** Compares every up node's kept table memory with a fresh sum at every delivery and event, counting the looks in `looks`. */
+/** Every ZenMonitor app started, in order (each world's; a test reads the running world's). */
+const apps: ZenApp[] = [];
+const start = ZenCluster.prototype.start;
+ZenCluster.prototype.start = function (this: ZenCluster, ...args: Parameters<ZenCluster['start']>): ZenApp {
+  const app = start.apply(this, args);
+  apps.push(app);
+  return app;
+};
+
+/** Compares every up node's kept table memory, and every running app's, with fresh sums at every delivery and event, counting the looks in `looks`. */
 function watch(world: World, looks: { n: number; stale: string[] }): void {
+  const stale = (what: string, kept: number, fresh: number): void => {
+    if (kept !== fresh && looks.stale.length < 5) looks.stale.push(`${what} at ${world.nowUs} µs: kept ${kept}, fresh ${fresh}`);
+  };
   const check = (where: string): void => {
     for (const node of world.nodes.values()) {
       if (!node.up) continue;
       looks.n++;
-      const kept = node.etsBytes();
-      const fresh = node.sumTables();
-      if (kept !== fresh && looks.stale.length < 5) looks.stale.push(`${node.name} at ${world.nowUs} µs (${where}): kept ${kept}, fresh ${fresh}`);
+      stale(`${node.name} (${where})`, node.etsBytes(), node.sumTables());
+    }
+    for (const app of apps) {
+      if (app.cluster.world !== world || app.cluster.app(app.node) !== app || !app.simNode.up) continue;
+      const words = Object.values(zenTableWords(app, world.cost)).reduce((a, b) => a + b, 0);
+      stale(`ZenMonitor on ${app.node} (${where})`, zenTablesBytes(app, world.cost), 8 * words);
     }
   };
   world.onDeliver = () => check('delivery');
