@@ -32,14 +32,18 @@ const RUNS: [Scenario, Record<string, unknown>][] = [
   [componentRestart as never, { kill: 'connector', ending: 'node' }],
 ];
 
-/** Every ZenMonitor app started, in order (each world's; a test reads the running world's). */
+/** The ZenMonitor apps the running test has started (ZenCluster.start, wrapped while this file's tests run). */
 const apps: ZenApp[] = [];
 const start = ZenCluster.prototype.start;
-ZenCluster.prototype.start = function (this: ZenCluster, ...args: Parameters<ZenCluster['start']>): ZenApp {
-  const app = start.apply(this, args);
-  apps.push(app);
-  return app;
-};
+test.before(() => {
+  ZenCluster.prototype.start = function (this: ZenCluster, ...args: Parameters<ZenCluster['start']>): ZenApp {
+    const app = start.apply(this, args);
+    apps.push(app);
+    return app;
+  };
+});
+test.before.each(() => void (apps.length = 0));
+test.after(() => void (ZenCluster.prototype.start = start));
 
 /** Compares every up node's kept table memory, and every running app's, with fresh sums at every delivery and event, counting the looks in `looks`. */
 function watch(world: World, looks: { n: number; stale: string[] }): void {
