@@ -76,7 +76,8 @@ export class EtsTable implements OwnedTable {
     readonly name: string,
     readonly type: EtsType,
     readonly ownerUid: number,
-    private readonly node: string,
+    /** Its node, told of each write (its memory is summed only when one may have changed it). */
+    private readonly node: SimNode,
     private readonly objectWords: number,
     private readonly emptyWords: number = EMPTY_TABLE_WORDS[type],
   ) {}
@@ -97,9 +98,10 @@ export class EtsTable implements OwnedTable {
     const old = this.rows.get(k);
     if (old !== undefined) this.words -= old.words;
     // The {key, value} tuple, flat: its header and arity word, then each element's words.
-    const words = 1 + heapWords(key, this.node) + heapWords(value, this.node);
+    const words = 1 + heapWords(key, this.node.name) + heapWords(value, this.node.name);
     this.rows.set(k, { key, value, words });
     this.words += words;
+    this.node.tablesChanged();
   }
 
   lookup(key: Term): Term | undefined {
@@ -117,6 +119,7 @@ export class EtsTable implements OwnedTable {
     if (row === undefined) return undefined;
     this.rows.delete(k);
     this.words -= row.words;
+    this.node.tablesChanged();
     return row.value;
   }
 
@@ -189,7 +192,7 @@ export function canonicalKey(t: Term): string {
 export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost: CostModel, opts: EtsOpts = {}): EtsTable {
   if (type !== 'set' && type !== 'ordered_set') throw new RangeError(`ets table type must be set or ordered_set, got ${String(type)}`);
   const empty = EMPTY_TABLE_WORDS[type] + (opts.readConcurrency === true ? READ_CONCURRENCY_WORDS[type] : 0);
-  const table = new EtsTable(checkName(node, name), type, p.uid, node.name, objectWords(type, cost), empty);
+  const table = new EtsTable(checkName(node, name), type, p.uid, node, objectWords(type, cost), empty);
   node.ets.set(name, table);
   node.setTable(`ets:${name}`, () => table.bytes());
   return table;
@@ -198,6 +201,7 @@ export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost
 /** `:ets.new(name, [:named_table, ...])` by `p` whose rows live in `body` (a typed structure, whose memory its maker counts): the table dies with its owner. */
 export function etsNewTyped<T extends TableBody>(node: SimNode, p: Proc, name: string, body: T): T {
   node.typedEts.set(name, new TypedTable(checkName(node, name), p.uid, body));
+  node.tablesChanged();
   return body;
 }
 

@@ -73,8 +73,25 @@ export class SimNode {
   readonly typedEts = new Map<string, TypedTable<TableBody>>();
   /** Memory of ETS tables (this node's and ZenMonitor's), as functions returning bytes, by name. */
   private readonly tables = new Map<string, TableMemory>();
-  /** The same functions, in the same order, as an array: summed at every delivery (the recorder's peaks), without an iterator. */
+  /** The same functions, in the same order, as an array: summed without an iterator. */
   private tableList: TableMemory[] = [];
+  /**
+   * Their sum when last summed, read at every delivery (the recorder's peaks): summed again
+   * only once `tablesChanged` or `rowsChanged` has said that one may have moved since. What
+   * keeps it right: everything a table's memory reads says so when it changes (a table made
+   * or dropped, an ETS row written or deleted, a process's death or registration, this
+   * node's reset; each stretch of a ZenMonitor step's code and operations); checked against
+   * fresh sums at every delivery and event by test/sim/beam/ets_memory_cache.test.ts.
+   */
+  private etsCached = 0;
+  private etsStale = true;
+  /**
+   * Counts `tablesChanged`: a table made or dropped, an ETS row written or deleted, a death, a
+   * registration, a reset. What a table's memory reads of processes and plain tables (a
+   * ZenMonitor app's Connectors, found through their registry; its Proxy, by name) can change
+   * only with it, so such a part may be kept while it stays the same (sim/zen/memory.ts).
+   */
+  tablesEpoch = 0;
   /** Processes, refc binaries and monitors, as running totals. */
   readonly books = new MemoryBooks();
   /** CPU time spent handling messages, µs. */
@@ -182,6 +199,7 @@ export class SimNode {
     this.linkedTo.clear();
     this.tables.clear();
     this.tableList = [];
+    this.tablesChanged();
     this.ets.clear();
     this.typedEts.clear();
     this.atoms = new AtomTable();
@@ -196,17 +214,45 @@ export class SimNode {
   setTable(name: string, bytes: TableMemory): void {
     this.tables.set(name, bytes);
     this.tableList = [...this.tables.values()];
+    this.tablesChanged();
   }
 
   dropTable(name: string): void {
     if (this.tables.delete(name)) this.tableList = [...this.tables.values()];
+    this.tablesChanged();
+  }
+
+  /** A table, an ETS row, a process or a name that a table's memory reads may have changed: the next look sums them again. */
+  tablesChanged(): void {
+    this.etsStale = true;
+    this.tablesEpoch++;
+  }
+
+  /** Only the rows of typed tables (or a process's state that a table's memory reads, which its reader tracks) may have changed: the next look sums them again. */
+  rowsChanged(): void {
+    this.etsStale = true;
+  }
+
+  /** The memory of its tables now, summed afresh. */
+  sumTables(): number {
+    let ets = 0;
+    const tables = this.tableList;
+    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
+    return ets;
+  }
+
+  /** The memory of its tables now: `sumTables`, summed again only when one may have changed. */
+  etsBytes(): number {
+    if (this.etsStale) {
+      this.etsCached = this.sumTables();
+      this.etsStale = false;
+    }
+    return this.etsCached;
   }
 
   /** `:erlang.memory/0` now, by category; written into `into` when given (the recorder's peaks: nothing allocated). */
   memory(into?: MemoryByCategory): MemoryByCategory {
-    let ets = 0;
-    const tables = this.tableList;
-    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
+    const ets = this.etsBytes();
     const b = this.books;
     const system = b.monitorBytes + ets + b.binaryBytes;
     const m = into ?? newMemoryByCategory();
@@ -220,9 +266,6 @@ export class SimNode {
 
   /** `:erlang.memory(:total)` now. */
   memoryBytes(): number {
-    let bytes = this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes;
-    const tables = this.tableList;
-    for (let i = 0; i < tables.length; i++) bytes += (tables[i] as TableMemory)();
-    return bytes;
+    return this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes + this.etsBytes();
   }
 }

@@ -192,6 +192,7 @@ export class Signals {
     p.exitReason = reason;
     w.onExit?.(p, reason);
     const node = w.nodes.get(p.pid.node) as SimNode;
+    node.tablesChanged(); // its tables, its registered name and its state (a ZenMonitor process's) go with it
     const now = w.kernel.nowUs;
     if (p.timers !== undefined) cancelTimers(p, w);
     if (p.awaiting !== null) w.kernel.cancel(p.awaiting.timerSeq);

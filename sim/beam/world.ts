@@ -632,6 +632,7 @@ export class World {
     const holder = node.registered.get(name);
     if (holder !== undefined && holder.alive) throw new Error(`name '${name}' is already registered on ${node.name}`);
     node.registered.set(name, p);
+    node.tablesChanged(); // a ZenMonitor table's memory may read a process by its name
     p.registeredName = name;
   }
 }

@@ -34,7 +34,7 @@ import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { envFor, lookupOrStart, runAtOnce, StepRun } from './component.js';
 import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
-import { zenTablesBytes } from './memory.js';
+import { STATE_READ, zenTablesBytes } from './memory.js';
 
 export { DISPATCHER, LOCAL, PROXY } from './tree.js';
 const SHUTDOWN = atom('shutdown');
@@ -64,6 +64,17 @@ export class ZenApp {
   readonly batchersStarted = new Set<number>();
   /** The Connectors (pid uids) whose Proxy rows a Batcher deleted on their DOWN (for checkers: a row of theirs seen later came after). */
   readonly batchersCleanedUp = new Set<number>();
+  /**
+   * The words of the tables its Connectors and Proxy keep in their states, as zenTablesBytes
+   * last read them (memory.ts), at which `simNode.tablesEpoch`, and whether one of those
+   * processes has stepped since: read again only then (all else they read, the registry's
+   * rows, the Proxy's name, who is alive, moves that epoch).
+   */
+  statesWords = 0;
+  statesEpoch = -1;
+  statesStale = true;
+  /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
+  private readonly stateRead = new Set<number>();
 
   constructor(
     readonly cluster: ZenCluster,
@@ -83,6 +94,20 @@ export class ZenApp {
       localSubscribers: live.has(TABLE.localSubscribers) ? b.localSubscribers : NO_ROWS.localSubscribers,
       proxySubscribers: live.has(TABLE.proxySubscribers) ? b.proxySubscribers : NO_ROWS.proxySubscribers,
     };
+  }
+
+  /** A component's state was made (its init): from now on it counts in zenTablesBytes if it is one that counts. */
+  stateMade(name: ZenProcess, pid: Pid): void {
+    this.simNode.rowsChanged();
+    if (!STATE_READ.includes(name)) return;
+    this.stateRead.add(pid.uid);
+    this.statesStale = true;
+  }
+
+  /** A ZenMonitor step ran on in the process `ctx` runs (a component or a caller): the tables' rows, and that process's state, may have changed. */
+  stepped(ctx: Ctx): void {
+    this.simNode.rowsChanged();
+    if (this.stateRead.has(ctx.self.uid)) this.statesStale = true;
   }
 
   /** The live process registered as `name` on this node (`Process.whereis/1`). */

@@ -123,6 +123,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
       const init = comp.init(env, ctx, app);
       state = init.state;
       app.cluster.registerState(ctx.self, () => state);
+      app.stateMade(comp.name, ctx.self);
       return new StepRun(app, ctx, init.effects.values());
     },
     handle(ctx, msg) {
@@ -133,6 +134,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
       // Once the step ends, what it built and keeps on the process's heap (memory.ts).
       heap.begin(input);
       const next = step(state, input as never, env);
+      app.stepped(ctx); // a step that is not a generator has changed its state already
       return run === undefined ? (run = new StepRun(app, ctx, next, heap)) : run.restart(next);
     },
   };
@@ -283,6 +285,8 @@ export class StepRun<R> implements Handling, Steps<R> {
         result = r.value;
       }
       const r = this.step.next(result);
+      // The step's code and operation since the last look may have changed what zenTablesBytes reads (its state, its tables).
+      this.app.stepped(this.ctx);
       if (r.done === true) {
         this.observer?.done(this.ctx);
         return r;
@@ -315,6 +319,7 @@ export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknow
   let result: unknown;
   for (;;) {
     const r = step.next(result);
+    app.stepped(ctx); // as in StepRun.next
     if (r.done === true) return { done: r.value };
     result = perform(app, ctx, r.value, false);
     if (r.value.kind === 'call' || r.value.kind === 'call_connector') return { call: result as Ref };

@@ -16,7 +16,7 @@ import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
 import type { CostModel } from '../beam/cost.js';
 import { setBucketWords } from '../beam/ets.js';
 import type { Ctx } from '../beam/process.js';
-import type { ZenApp } from './cluster.js';
+import type { ZenApp, ZenProcess } from './cluster.js';
 import { CONNECTOR_REGISTRY, PROXY, TABLE } from './tree.js';
 
 /** ets:info(T, memory) of ZenMonitor's tables when empty, words (M1). */
@@ -63,7 +63,11 @@ const TABLE_WORDS: { readonly [K in keyof ZenTableWords]: (app: ZenApp, cost: Co
     shared(app, TABLE.proxySubscribers, EMPTY.proxySubscribers + app.bodies.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords)),
   proxyMonitors: proxyMonitorWords,
 };
-const TABLE_WORD_FNS = Object.values(TABLE_WORDS);
+/** The shared tables' words, read afresh at every look (each is a row count). */
+const SHARED_WORD_FNS = [TABLE_WORDS.references, TABLE_WORDS.nodes, TABLE_WORDS.localSubscribers, TABLE_WORDS.proxySubscribers];
+
+/** The components whose states hold tables (the Connectors' and the Proxy's private `monitors`): their words are kept (`statesWords`). */
+export const STATE_READ: readonly ZenProcess[] = ['connector', 'proxy'];
 
 export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
   return Object.fromEntries(Object.entries(TABLE_WORDS).map(([name, words]) => [name, words(app, cost)])) as ZenTableWords;
@@ -97,11 +101,30 @@ function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
   return proxy !== undefined ? EMPTY.proxyMonitors + setWords(proxy.monitors.size, ROW.pid, cost.etsSetObjectWords) : 0;
 }
 
-/** Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`); = the sum of zenTableWords, unallocated (read at every delivery). */
+/**
+ * Bytes of one node's ZenMonitor tables, shared and private (its share of the node's `ets`);
+ * = the sum of zenTableWords, unallocated (read at every delivery the node sums its tables
+ * again for: after most ZenMonitor steps).
+ */
 export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
-  let words = 0;
-  for (const tableWords of TABLE_WORD_FNS) words += tableWords(app, cost);
+  let words = statesWords(app, cost);
+  for (const tableWords of SHARED_WORD_FNS) words += tableWords(app, cost);
   return 8 * words;
+}
+
+/**
+ * The private tables' words, kept while none of the processes that hold them has stepped
+ * (ZenApp.stepped) and nothing else they read has changed (SimNode.tablesEpoch); checked
+ * against zenTableWords by test/sim/beam/ets_memory_cache.test.ts.
+ */
+function statesWords(app: ZenApp, cost: CostModel): number {
+  const epoch = app.simNode.tablesEpoch;
+  if (app.statesStale || app.statesEpoch !== epoch) {
+    app.statesWords = connectorMonitorWords(app, cost) + proxyMonitorWords(app, cost);
+    app.statesStale = false;
+    app.statesEpoch = epoch;
+  }
+  return app.statesWords;
 }
 
 type Name = 'connector' | 'local' | 'dispatcher' | 'proxy' | 'batcher';
