@@ -6,15 +6,19 @@
 // processes' registered names as destinations, its tables) to that code, which is thrown
 // away and optimized again: in a fresh isolate's first 10,000-target herd, ~150 eager
 // deoptimizations and ~800 ms of the optimizing compiler's ~1,900 spent compiling again.
-// `warmUp` first runs a herd of `WARM_UP_TARGETS` targets in both modes (~500 events,
-// nothing optimized yet), so the feedback holds both modes' shapes when the real run
-// makes code hot. Its result is dropped; every run's own world, random streams and
+// `warmUp` first runs a herd of `WARM_UP_TARGETS` targets in both modes whose subscriber
+// also serves a ticker's :work for `WARM_UP_WORK_MS` (~900 events, nothing optimized
+// yet), so the feedback holds both modes' shapes, and the :work path's, when the real run
+// makes code hot (a 10-target herd.ts: 12 deoptimizations without the ticker, 6 with it). Its result is dropped; every run's own world, random streams and
 // result are the same with it or without (test/sim/run/warm_up.test.ts checks it).
+import type { Pid } from '../../core/terms.js';
 import { defineScenario, type Scenario } from './scenario.js';
 import { runScenario } from './runner.js';
 
 /** Targets of the warm-up herd: each mode's paths of a monitor, a DOWN and a batch dispatched, with a few of each. */
 export const WARM_UP_TARGETS = 20;
+/** ms of :work served by the warm-up's subscriber, half before its crash. */
+export const WARM_UP_WORK_MS = 20;
 
 export const WARM_UP: Scenario = defineScenario({
   name: 'warm-up',
@@ -25,10 +29,11 @@ export const WARM_UP: Scenario = defineScenario({
     run.connect('a@127.0.0.1', 'b@127.0.0.1');
     run.expectDowns(WARM_UP_TARGETS);
     const targets = run.spawnMany('b@127.0.0.1', WARM_UP_TARGETS);
+    let sub: Pid;
     run.when(
       () => run.connected('a@127.0.0.1', 'b@127.0.0.1'),
       () => {
-        run.subscriber('a@127.0.0.1', {
+        sub = run.subscriber('a@127.0.0.1', {
           name: 'subscriber',
           setup: function* (ctx) {
             for (const t of targets) yield* run.timed.monitor(ctx, t);
@@ -39,9 +44,14 @@ export const WARM_UP: Scenario = defineScenario({
     run.when(
       () => run.established() >= WARM_UP_TARGETS,
       () => {
-        run.trigger();
-        run.crash('b@127.0.0.1');
-        run.endWhenDrained(run.drainEstimateMs({ downs: WARM_UP_TARGETS, downCostUs: 0, cause: 'nodedown' }));
+        // A ticker's :work as herd.ts serves it, before and after the crash.
+        run.ticker('a@127.0.0.1', sub, 1);
+        run.measureFor(WARM_UP_WORK_MS);
+        run.at(run.world.nowUs / 1000 + WARM_UP_WORK_MS / 2, () => {
+          run.trigger();
+          run.crash('b@127.0.0.1');
+          run.endWhenDrained(run.drainEstimateMs({ downs: WARM_UP_TARGETS, downCostUs: 0, cause: 'nodedown' }));
+        });
       },
     );
   },

@@ -5,16 +5,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScenario } from '../../../sim/run/runner.js';
-import { WARM_UP, WARM_UP_TARGETS, warmUp } from '../../../sim/run/warm_up.js';
+import { WARM_UP, WARM_UP_TARGETS, WARM_UP_WORK_MS, warmUp } from '../../../sim/run/warm_up.js';
 import { tinyHerd } from './tiny_herd.js';
 
-test('the warm-up herd drains in both modes, every DOWN delivered', () => {
+test('the warm-up herd drains in both modes, every DOWN delivered and every :work of its ticker served', () => {
   const doc = runScenario(WARM_UP);
   assert.equal(
-    doc.runs.map((r) => [r.mode, r.end, r.truncated, r.downs.delivered, r.downs.missing]),
+    doc.runs.map((r) => [r.mode, r.end, r.truncated, r.downs.delivered, r.downs.missing, r.work?.handled]),
     [
-      ['vanilla', 'drained', false, WARM_UP_TARGETS, 0],
-      ['zen', 'drained', false, WARM_UP_TARGETS, 0],
+      ['vanilla', 'drained', false, WARM_UP_TARGETS, 0, WARM_UP_WORK_MS],
+      ['zen', 'drained', false, WARM_UP_TARGETS, 0, WARM_UP_WORK_MS],
     ],
   );
 });
