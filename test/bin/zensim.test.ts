@@ -96,7 +96,8 @@ async function until(ok: () => boolean, what: string, ms = 30_000): Promise<void
 }
 
 /**
- * A relaunched 200,000-target herd (several chunks of events: a signal is looked at between two) writing a trace, interrupted by `signal` once its second
+ * A relaunched 600,000-target herd (several chunks of events: a signal is looked at between two; long enough that it is still running when a
+ * termination sent to the first process alone is passed on, 5 s later: a 200,000-target one finished first on a fast machine) writing a trace, interrupted by `signal` once its second
  * node's run is under way (its trace's temporary exists: the first process removed its
  * own before starting it), sent to the first process alone or to the group of both.
  */
@@ -106,7 +107,7 @@ async function interrupted(tag: string, signal: NodeJS.Signals, group: boolean):
   rmSync(out, { recursive: true, force: true });
   const { mkdirSync, readdirSync } = await import('node:fs');
   mkdirSync(out);
-  const child = spawn(process.execPath, ['--import', probe, bin, 'run', herd, '--set', 'targets=200000', '--trace', join(out, 't.jsonl'), '--json', join(out, 'r.json'), '--quiet'], {
+  const child = spawn(process.execPath, ['--import', probe, bin, 'run', herd, '--set', 'targets=600000', '--trace', join(out, 't.jsonl'), '--json', join(out, 'r.json'), '--quiet'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: group,
