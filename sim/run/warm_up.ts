@@ -9,8 +9,9 @@
 // `warmUp` first runs a herd of `WARM_UP_TARGETS` targets in both modes whose subscriber
 // also serves a ticker's :work for `WARM_UP_WORK_MS` (~900 events, nothing optimized
 // yet), so the feedback holds both modes' shapes, and the :work path's, when the real run
-// makes code hot (a 10-target herd.ts: 12 deoptimizations without the ticker, 6 with it). Its result is dropped; every run's own world, random streams and
-// result are the same with it or without (test/sim/run/warm_up.test.ts checks it).
+// makes code hot (a 10-target herd.ts: 12 deoptimizations without the ticker, 6 with it).
+// Its result is dropped; every run's own world, random streams and result are the same
+// with it or without (test/sim/run/warm_up.test.ts checks it).
 import type { Pid } from '../../core/terms.js';
 import { defineScenario, type Scenario } from './scenario.js';
 import { runScenario } from './runner.js';

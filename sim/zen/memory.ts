@@ -63,8 +63,12 @@ const TABLE_WORDS: { readonly [K in keyof ZenTableWords]: (app: ZenApp, cost: Co
     shared(app, TABLE.proxySubscribers, EMPTY.proxySubscribers + app.bodies.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords)),
   proxyMonitors: proxyMonitorWords,
 };
-/** The shared tables' words, read afresh at every look (each is a row count). */
-const SHARED_WORD_FNS = [TABLE_WORDS.references, TABLE_WORDS.nodes, TABLE_WORDS.localSubscribers, TABLE_WORDS.proxySubscribers];
+/** The tables kept in the Connectors' and the Proxy's states, whose words `statesWords` keeps. */
+const PRIVATE_TABLES: readonly (keyof ZenTableWords)[] = ['connectorMonitors', 'proxyMonitors'];
+/** The shared tables' words, read afresh at every look (each is a row count): every table but the private ones. */
+const SHARED_WORD_FNS = Object.entries(TABLE_WORDS)
+  .filter(([name]) => !PRIVATE_TABLES.includes(name as keyof ZenTableWords))
+  .map(([, words]) => words);
 
 /** The components whose states hold tables (the Connectors' and the Proxy's private `monitors`): their words are kept (`statesWords`). */
 export const STATE_READ: readonly ZenProcess[] = ['connector', 'proxy'];
@@ -120,7 +124,9 @@ export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
 function statesWords(app: ZenApp, cost: CostModel): number {
   const epoch = app.simNode.tablesEpoch;
   if (app.statesStale || app.statesEpoch !== epoch) {
-    app.statesWords = connectorMonitorWords(app, cost) + proxyMonitorWords(app, cost);
+    let words = 0;
+    for (const name of PRIVATE_TABLES) words += TABLE_WORDS[name](app, cost);
+    app.statesWords = words;
     app.statesStale = false;
     app.statesEpoch = epoch;
   }
