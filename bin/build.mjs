@@ -7,8 +7,9 @@
 // stale build never runs) and answers null where dist/ cannot be written (the CLI then
 // runs the sources). The check is cheap: one stat per source file and per folder (a
 // folder whose time is unchanged has the same files: only then are they listed again),
-// contents hashed only for files whose size or time changed. Plain JavaScript: it runs
-// before anything is built.
+// contents hashed only for files whose size or time changed (a touched file whose
+// content did not change then has its new stamp kept in the manifest, so it is hashed
+// once). Plain JavaScript: it runs before anything is built.
 import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
@@ -89,12 +90,30 @@ export function isFresh(root = ROOT) {
   const files = currentFiles(root, manifest);
   const built = manifest.files ?? {};
   if (files.length !== Object.keys(built).length) return false;
+  let restamped = false;
   for (const f of files) {
     const b = built[f];
     if (b === undefined) return false;
-    if (stamp(join(root, f)) !== b.stamp && sha(readFileSync(join(root, f))) !== b.sha) return false;
+    const now = stamp(join(root, f));
+    if (now === b.stamp) continue;
+    if (sha(readFileSync(join(root, f))) !== b.sha) return false;
+    b.stamp = now; // touched, not changed (a git checkout, a stash): hashed once, not at every start
+    restamped = true;
   }
+  if (restamped) restamp(root, manifest);
   return true;
+}
+
+/** Writes the manifest's new stamps, whole; where dist/ cannot be written, later starts hash those files again. */
+function restamp(root, manifest) {
+  const file = join(root, 'dist', MANIFEST);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(manifest)}\n`);
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /**

@@ -5,7 +5,6 @@
 // TypeScript sources through tsx instead: slower to start, same results. A `zensim run`
 // estimated to be large is started again in a node given V8 settings that only node's
 // command line can set (bin/v8.mjs, largeRunRelaunch), before its work: same results.
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freshDist } from './build.mjs';
@@ -63,7 +62,9 @@ try {
  * or so apart when cold; a second signal would stop it at once, its message unsaid). A
  * child ended by another signal (an abort) answers 128 + its number, as a shell does.
  */
-function relaunch(flags) {
+async function relaunch(flags) {
+  // Loaded here, not at the top: node:child_process costs every other command ~60 M instructions to load.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
     const passOn = (signal) => setTimeout(() => child.kill(signal), PASS_ON_MS).unref();

@@ -17,7 +17,6 @@
 //
 // Rules: same seed, same schedules, same verdicts; the pass can be stopped between runs
 // (`shouldStop`), and then reports what it did, shrinking what it has with what it has.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Arbitrary } from 'fast-check';
 import type { ArbOptions } from './arbitraries.js';
@@ -30,6 +29,7 @@ import { scheduleJson, withSettings, type Schedule } from './schedule.js';
 import type { Property, PropertyName, Verdict } from './verdict.js';
 import { makeDirs, writeAtomic, writeError as fileWriteError } from '../report/output.js';
 import { commandLine } from '../run/params.js';
+import { sha256Hex } from '../run/digest.js';
 import type { ComponentSteps } from '../zen/cluster.js';
 
 export type CheckOptions = {
@@ -334,7 +334,7 @@ function describeExample(c: FailureClass, s: Schedule, why: string, shrinks: num
   let writeError: string | undefined;
   if (o.replayDir !== null) {
     const text = `${json}\n`;
-    const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
+    const hash = sha256Hex(text).slice(0, 8);
     const file = join(o.replayDir, `check-${c.property ?? 'crash'}-${c.key.startsWith('crash:') ? 'crash' : c.key.replace(/^(known|new):/, '')}-seed${o.seed}-${hash}.json`);
     try {
       makeDirs(o.replayDir);

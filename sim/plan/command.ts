@@ -1,24 +1,22 @@
 // The plan layer (sim/plan): the sweep and its jobs (sweep.ts), constraints
 // (constraints.ts), the analysis and recommendation (recommend.ts), the report
 // (report.ts), running jobs on worker threads (pool.ts, worker.ts) and the commands
-// (this file). It may import report/, run/, zen/, beam/, engine/ and core/; never
-// check/ or the CLI.
+// with their options (options.ts, this file). It may import report/, run/, zen/, beam/,
+// engine/ and core/; never check/ or the CLI.
 //
-// The `zensim plan` and `zensim merge` driver: the command-line options, the checks made
-// before any work (every `--vary` and `--set` value through the same code as
-// `zensim run --set`, every point through the scenario's own checks, constraints
-// against the nodes and modes each point runs, the run budget), the output directory
-// (`sweep.json`, `results.jsonl`, the report), resume (jobs already in results.jsonl
-// are skipped, a partly written last line is dropped), shards, and merging shard
-// directories. The jobs themselves run in pool.ts.
-import { createHash } from 'node:crypto';
+// The `zensim plan` and `zensim merge` driver: the checks made before any work (every
+// `--vary` and `--set` value through the same code as `zensim run --set`, every point
+// through the scenario's own checks, constraints against the nodes and modes each point
+// runs, the run budget), the output directory (`sweep.json`, `results.jsonl`, the
+// report), resume (jobs already in results.jsonl are skipped, a partly written last line
+// is dropped), shards, and merging shard directories. The jobs themselves run in pool.ts.
 import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import type { Argv } from 'yargs';
-import { checkWritable, discardPending, makeDirs, outputName, writeAtomic } from '../report/output.js';
-import { InputError, integerFlag, keyValuePairs, resolveParams } from '../run/params.js';
-import { checkAxes, type Job, type JobResult, parseResults, parseShard, parseVary, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints, type VaryAxis } from './sweep.js';
+import { checkWritable, discardPending, makeDirs, writeAtomic } from '../report/output.js';
+import { InputError, resolveParams } from '../run/params.js';
+import { sha256Hex } from '../run/digest.js';
+import { checkAxes, type Job, type JobResult, parseResults, type Point, pointText, runCount, runSettings, type Shard, shardJobs, SWEEP_VERSION, type SweepDef, sweepDifference, sweepJobs, sweepPoints } from './sweep.js';
 import { planPlots, planSummary, renderHtml, renderMarkdown } from './report.js';
 import { loadScenario } from '../run/load.js';
 import { prepareRun, splitOverrides, type Prepared } from '../run/runner.js';
@@ -26,104 +24,7 @@ import type { Mode, Scenario } from '../run/scenario.js';
 import { checkPathNodes, constraintMode, parseConstraint } from './constraints.js';
 import { isSettingKey, type PlanData, planData } from './recommend.js';
 import { execute, type PlanHooks } from './pool.js';
-
-export type PlanCommand = {
-  kind: 'plan';
-  scenario: string;
-  vary: VaryAxis[];
-  set: [string, string][];
-  seeds: number;
-  seedBase: number;
-  constraints: string[];
-  out?: string;
-  /** Worker threads (1: run in this thread). Default: os.availableParallelism(). */
-  jobs?: number;
-  shard?: Shard;
-  maxPoints: number;
-  /** Let a point whose runs leave DOWNs undelivered be recommended. */
-  allowMissing: boolean;
-  quiet: boolean;
-};
-
-export type MergeCommand = { kind: 'merge'; dirs: string[]; out: string; constraints?: string[]; allowMissing?: boolean; quiet: boolean };
-
-const ALLOW_MISSING_HELP =
-  'let a point whose runs leave DOWNs undelivered (lost, or still pending when a run was cut short) be recommended; by default such a point never is';
-
-// ---- command line -------------------------------------------------------------------------
-
-const CONSTRAINT_HELP =
-  'a limit the recommendation must meet, [mode:]path(<=|<|>=|>)number, e.g. downs.latencyMs.p99<=5000, nodes.a.mailbox.peak<=10000, work.latencyMs.p99<=50; read in the zen run unless prefixed vanilla:, at its worst over the seeds; repeatable';
-
-export function planOptions<T>(y: Argv<T>) {
-  return y
-    .positional('scenario', { type: 'string', describe: 'scenario file, e.g. scenarios/herd.ts' })
-    .option('vary', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'a setting and its values, key=v1,v2,… (keys as --set: a scenario parameter, zen.<key>, cost.<key>, net.<key>); repeatable: the sweep is the Cartesian product, the first --vary outermost',
-    })
-    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'a fixed override for every point, key=value (as zensim run --set); repeatable' })
-    .option('seeds', { type: 'string', describe: 'runs per point, seeds seed-base … seed-base+N-1 (default 3)' })
-    .option('seed-base', { type: 'string', describe: 'the first seed (default 1)' })
-    .option('constraint', { type: 'string', array: true, default: [] as string[], describe: CONSTRAINT_HELP })
-    .option('out', { type: 'string', describe: 'output directory (default plan-<scenario name>, or plan-<name>-shard-<i>-of-<n>): sweep.json, results.jsonl, report.md, report.html, report.json, plots/; rerunning the same sweep there resumes it' })
-    .option('jobs', { type: 'string', describe: 'worker threads (default: the available cores); 1 runs the jobs in this thread' })
-    .option('shard', { type: 'string', describe: 'run only slice i of n (1-based): the jobs whose index mod n is i-1; combine the shard directories with zensim merge' })
-    .option('max-points', { type: 'string', describe: 'refuse a sweep of more runs (points × seeds; in this shard with --shard) than this (default 500)' })
-    .option('allow-missing', { type: 'boolean', default: false, describe: ALLOW_MISSING_HELP })
-    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
-}
-
-export function mergeOptions<T>(y: Argv<T>) {
-  return y
-    .positional('dirs', { type: 'string', array: true, describe: 'directories written by zensim plan (--shard i/n) for the same sweep' })
-    .option('out', { type: 'string', describe: 'output directory for the merged results.jsonl and the report (not one of the inputs)' })
-    .option('constraint', { type: 'string', array: true, describe: `${CONSTRAINT_HELP}; default: the shards' constraints` })
-    .option('allow-missing', { type: 'boolean', describe: `${ALLOW_MISSING_HELP}; default: as the shards were run` })
-    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' });
-}
-
-/** Upper bounds of plan's counts (seeds, runs) and threads: beyond these is no plan anyone waits for. */
-const MAX_COUNT = 1_000_000;
-const MAX_JOBS = 1024;
-
-
-/** The plan command from parsed yargs arguments; syntax errors as one line. */
-export function planCommand(args: Record<string, unknown>): PlanCommand {
-  const set = keyValuePairs(args.set, '--set');
-  const vary = ((args.vary as string[] | undefined) ?? []).map(parseVary);
-  checkAxes(vary, set);
-  const constraints = ((args.constraint as string[] | undefined) ?? []).map((c) => parseConstraint(c).text);
-  const cmd: PlanCommand = {
-    kind: 'plan',
-    scenario: String(args.scenario),
-    vary,
-    set,
-    seeds: integerFlag(args.seeds, '--seeds', 3, 1, MAX_COUNT),
-    seedBase: integerFlag(args['seed-base'], '--seed-base', 1, 0, Number.MAX_SAFE_INTEGER),
-    constraints,
-    maxPoints: integerFlag(args['max-points'], '--max-points', 500, 1, MAX_COUNT),
-    allowMissing: (args.allowMissing ?? args['allow-missing']) === true,
-    quiet: args.quiet === true,
-  };
-  if (args.jobs !== undefined) cmd.jobs = integerFlag(args.jobs, '--jobs', 1, 1, MAX_JOBS);
-  if (args.shard !== undefined) cmd.shard = parseShard(String(args.shard));
-  if (args.out !== undefined) cmd.out = outputName(args.out, '--out', 'directory');
-  return cmd;
-}
-
-export function mergeCommand(args: Record<string, unknown>): MergeCommand {
-  const dirs = ((args.dirs as string[] | undefined) ?? []).map(String);
-  if (dirs.length === 0) throw new InputError('merge: name the directories to merge');
-  if (args.out === undefined || String(args.out) === '') throw new InputError('merge: --out DIR is required');
-  const cmd: MergeCommand = { kind: 'merge', dirs, out: outputName(args.out, '--out', 'directory'), quiet: args.quiet === true };
-  if (args.constraint !== undefined) cmd.constraints = (args.constraint as string[]).map((c) => parseConstraint(c).text);
-  const allow = args.allowMissing ?? args['allow-missing'];
-  if (typeof allow === 'boolean') cmd.allowMissing = allow;
-  return cmd;
-}
+import type { MergeCommand, PlanCommand } from './options.js';
 
 // ---- checks before any work ---------------------------------------------------------------
 
@@ -281,10 +182,6 @@ export type PlanOutcome = {
   data?: PlanData;
 };
 
-function sha256(b: Buffer | string): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
 /** The scenario path as it is recorded (and hashed into job ids): normalised, forward slashes. */
 function scenarioPath(file: string): string {
   return posix.normalize(file.replaceAll('\\', '/'));
@@ -298,7 +195,7 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
     version: SWEEP_VERSION,
     scenario: scenarioPath(cmd.scenario),
     scenarioName: sc.name,
-    scenarioSha256: sha256(readFileSync(resolve(cmd.scenario))),
+    scenarioSha256: sha256Hex(readFileSync(resolve(cmd.scenario))),
     vary: cmd.vary,
     set: cmd.set,
     seeds: cmd.seeds,

@@ -4,8 +4,8 @@
 // I/O and no clock here: the driver (command.ts) reads and writes the files;
 // constraints.ts and recommend.ts compute what the report shows from `sweep.json` and
 // the result lines alone, sorted by job order, so merged shards give the same report.
-import { createHash } from 'node:crypto';
 import { commandLine, InputError, setFlags } from '../run/params.js';
+import { sha256Hex } from '../run/digest.js';
 import type { RunResult } from '../run/recorder.js';
 import type { ResultDoc } from '../run/runner.js';
 
@@ -83,7 +83,7 @@ export function jobId(scenario: string, settings: readonly (readonly [string, st
   const last = new Map<string, string>();
   for (const [k, v] of settings) last.set(k, v);
   const sorted = [...last.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify([scenario, sorted, seed])).digest('hex').slice(0, 16);
+  return sha256Hex(JSON.stringify([scenario, sorted, seed])).slice(0, 16);
 }
 
 export type Shard = { readonly i: number; readonly n: number };

@@ -7,11 +7,11 @@
 // cached bundle is used while every file it came from is unchanged, so a warm start
 // loads no compiler), with an inline source map so that errors name the scenario's own
 // lines. Simplification: `import.meta.url` in any file of the bundle names the scenario file.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fnv1a64Hex } from './digest.js';
 
 /** The public API's modules as this process runs them: the build's, or the sources'. */
 function apiUrls(): Record<string, string> {
@@ -25,7 +25,8 @@ function apiUrls(): Record<string, string> {
 
 type CacheEntry = { out: string; inputs: Record<string, string> };
 
-const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex').slice(0, 20);
+/** A cache key's or an input's digest: it only tells this machine's files apart (digest.ts). */
+const digest = (data: string | Buffer): string => fnv1a64Hex(data);
 
 function cacheDir(): string {
   const dir = join(tmpdir(), `zensim-${process.getuid?.() ?? 'user'}`, 'scenarios');
@@ -38,7 +39,7 @@ function cached(dir: string, key: string): string | undefined {
   let entry: CacheEntry;
   try {
     entry = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as CacheEntry;
-    for (const [f, h] of Object.entries(entry.inputs)) if (sha(readFileSync(f)) !== h) return undefined;
+    for (const [f, h] of Object.entries(entry.inputs)) if (digest(readFileSync(f)) !== h) return undefined;
   } catch {
     return undefined;
   }
@@ -56,7 +57,7 @@ function writeWhole(path: string, text: string): void {
 export async function compileScenario(file: string): Promise<string> {
   const api = apiUrls();
   const dir = cacheDir();
-  const key = sha(`${file}\0${api.zensim}`);
+  const key = digest(`${file}\0${api.zensim}`);
   const hit = cached(dir, key);
   if (hit !== undefined) return pathToFileURL(hit).href;
   const { build } = await import('esbuild');
@@ -94,8 +95,8 @@ export async function compileScenario(file: string): Promise<string> {
   }
   const code = (result.outputFiles[0] as { text: string }).text;
   const inputs: Record<string, string> = {};
-  for (const f of Object.keys(result.metafile.inputs)) inputs[resolve(cwd, f)] = sha(readFileSync(resolve(cwd, f)));
-  const out = `${key}-${sha(code)}.mjs`;
+  for (const f of Object.keys(result.metafile.inputs)) inputs[resolve(cwd, f)] = digest(readFileSync(resolve(cwd, f)));
+  const out = `${key}-${digest(code)}.mjs`;
   writeWhole(join(dir, out), code);
   writeWhole(join(dir, `${key}.json`), JSON.stringify({ out, inputs } satisfies CacheEntry));
   return pathToFileURL(join(dir, out)).href;

@@ -17,6 +17,7 @@ import { checkSeed, InputError, resolveParams, settingValue } from './params.js'
 import { Recorder, round3, type EndKind, type RunResult } from './recorder.js';
 import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { RunElsewhere } from './footprint.js';
+import { fnv1a64Hex } from './digest.js';
 import { World } from '../beam/world.js';
 import { ZenCluster } from '../zen/cluster.js';
 import { relative } from 'node:path';
@@ -312,10 +313,5 @@ export function scriptLocation(stack: string, file: string | undefined): string 
 /** One hash over several runs' hashes (FNV-1a 64 over their text), 16 hex digits. */
 export function combineHashes(hashes: readonly string[]): string {
   if (hashes.length === 1) return hashes[0] as string;
-  let h = 0xcbf29ce484222325n;
-  for (const ch of hashes.join('/')) {
-    h ^= BigInt(ch.charCodeAt(0));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return h.toString(16).padStart(16, '0');
+  return fnv1a64Hex(hashes.join('/'));
 }

@@ -1,7 +1,7 @@
 // The build (bin/build.mjs) on a copy of the sources: a build is fresh until a source
 // file's content changes or a file appears or goes (a touch alone keeps it fresh), and
 // freshDist() rebuilds a stale one; the bundle it makes runs the CLI.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,9 +21,13 @@ test('no build is not fresh; a build is', async () => {
   assert.is(isFresh(root), true);
 });
 
-test('a touched file with the same content keeps the build fresh', () => {
+test('a touched file with the same content keeps the build fresh, and takes its new stamp', () => {
   utimesSync(kernel, new Date(2001, 1, 1), new Date(2001, 1, 1));
   assert.is(isFresh(root), true);
+  // Hashed once: the manifest now holds the file's new stamp, so the next start only stats it.
+  const stamped = (JSON.parse(readFileSync(join(root, 'dist/manifest.json'), 'utf8')) as { files: Record<string, { stamp: string }> }).files['sim/engine/kernel.ts']?.stamp;
+  const s = statSync(kernel);
+  assert.is(stamped, `${s.size}:${s.mtimeMs}`);
 });
 
 test('a changed or added source file makes it stale; freshDist rebuilds it', async () => {

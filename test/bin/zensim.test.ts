@@ -28,6 +28,17 @@ export default defineScenario({ name: 'elsewhere', description: 'd', params: {},
   assert.equal([doc.scenario, doc.runs.map((r) => r.mode)], ['elsewhere', ['zen']]);
 });
 
+test("zensim run of a cached scenario loads none of node:crypto, node:worker_threads, node:child_process (the checker's, the planner's and the relaunch's: start-up cost)", () => {
+  zensim('run', 'x.ts', '--set', 'mode=zen', '--quiet'); // its bundle cached
+  const hook = join(dir, 'builtins-probe.mjs');
+  writeFileSync(hook, `process.on('exit', () => process.stderr.write('BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));\n`);
+  const r = spawnSync(process.execPath, ['--import', hook, bin, 'run', 'x.ts', '--set', 'mode=zen', '--quiet'], { cwd: dir, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const loaded = (/^BUILTINS (.*)$/m.exec(r.stderr)?.[1] ?? '').split(' ');
+  assert.ok(loaded.includes('fs'), `the probe saw the builtins: ${r.stderr}`);
+  for (const m of ['crypto', 'worker_threads', 'child_process']) assert.not.ok(loaded.includes(m), `${m} was loaded`);
+});
+
 /** Preloaded into the command (`node --import`): each node process it starts appends its pid and node options to ARGV_PROBE. */
 const probe = join(dir, 'argv-probe.mjs');
 writeFileSync(probe, `import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.ARGV_PROBE, JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');\n`);
