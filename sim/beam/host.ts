@@ -72,7 +72,12 @@ export class Host {
   /** Scheduler threads waiting for a core, oldest first: one entry per thread, naming its node (and its creation), and since when. */
   private waiting: SimNode[] = [];
   private creation: number[] = [];
-  private since: number[] = [];
+  /**
+   * When each waiting thread began to wait, µs, at the index of its `waiting` entry: a
+   * typed array, as KeptCores's times (a number array's first fraction retyped its
+   * elements, and the functions compiled against them were thrown away mid-run).
+   */
+  private since: Float64Array = new Float64Array(16);
   private head = 0;
 
   constructor(
@@ -150,9 +155,10 @@ export class Host {
 
   /** A thread of `node` waits for a core from `nowUs`, at the back of the queue. */
   private wait(node: SimNode, nowUs: number): void {
+    if (this.waiting.length === this.since.length) this.since = doubled(this.since);
+    this.since[this.waiting.length] = nowUs;
     this.waiting.push(node);
     this.creation.push(node.creation);
-    this.since.push(nowUs);
     node.waitingThreads++;
   }
 
@@ -167,9 +173,9 @@ export class Host {
       const current = node.up && this.creation[this.head] === node.creation;
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.since.copyWithin(0, this.head, this.waiting.length);
         this.waiting = this.waiting.slice(this.head);
         this.creation = this.creation.slice(this.head);
-        this.since = this.since.slice(this.head);
         this.head = 0;
       }
       if (current) {

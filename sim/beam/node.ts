@@ -3,7 +3,7 @@
 // (host.ts), the registered-name table, and its memory books (memory.ts), by
 // `:erlang.memory/0` category. Mirrors beam.md "Processes and mailboxes".
 import { describeValue } from '../../core/config.js';
-import { DoubleFields } from '../engine/double_fields.js';
+import { DoubleFields, objectElements } from '../engine/double_fields.js';
 import type { Rng } from '../engine/rng.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import { KeptCores, type Host } from './host.js';
@@ -55,7 +55,7 @@ export class SimNode {
    * only they can hold a mailbox, so `markMailboxPeaks` finds the largest one without
    * walking a million sleeping targets.
    */
-  readonly messaged: Proc[] = [];
+  readonly messaged: Proc[] = objectElements([]);
   private readonly runQueue = new Ring<Proc>();
   /** Remote monitors held by this node's processes, per peer node, in the order they were made. */
   readonly remoteOut = new Map<string, Roster<Monitor>>();

@@ -7,7 +7,9 @@
 // Storing a fraction in them on the first object of each shape, then its start value
 // again, has V8 hold them as doubles from then on: the objects made after it get the
 // widened hidden class and need nothing. Only V8's bookkeeping changes: the values the
-// simulation reads are the same.
+// simulation reads are the same. An array's elements are typed the same way (small
+// integers, then doubles, then any value): `objectElements` types an empty one for
+// objects before its first push.
 
 /**
  * Has V8 hold fields `keys` of `o` as doubles: each is given a fraction, then its value
@@ -22,6 +24,20 @@ export function asDoubles(o: object, keys: readonly string[]): void {
     fields[k] = 0.5;
     fields[k] = v;
   }
+}
+
+/**
+ * Has V8 hold `a`'s elements as any values (objects) from now on, as the first object
+ * pushed would; answers `a`, empty. An array made empty starts typed for small integers,
+ * and an object pushed into it retypes it: a function compiled while such arrays held
+ * only objects is thrown away when a new one's first push comes (a node's `messaged`:
+ * the real run's nodes after the warm-up's).
+ */
+export function objectElements<T>(a: T[]): T[] {
+  if (a.length !== 0) throw new RangeError(`objectElements: the array is not empty (${a.length})`);
+  (a as unknown[]).push(null);
+  a.length = 0;
+  return a;
 }
 
 /**

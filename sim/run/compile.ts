@@ -26,7 +26,7 @@ function apiUrls(): Record<string, string> {
 type CacheEntry = { out: string; inputs: Record<string, string> };
 
 /** A cache key's or an input's digest: it only tells this machine's files apart (digest.ts). */
-const digest = (data: string | Buffer): string => fnv1a64Hex(data);
+const digest = (data: string | Buffer): string => fnv1a64Hex(typeof data === 'string' ? Buffer.from(data) : data);
 
 function cacheDir(): string {
   const dir = join(tmpdir(), `zensim-${process.getuid?.() ?? 'user'}`, 'scenarios');

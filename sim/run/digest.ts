@@ -17,16 +17,13 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 const FNV_PRIME_LOW = 0x1b3; // the 64-bit prime is 2^40 + 0x1b3
 
-/**
- * FNV-1a 64 of `bytes` (of a string, its UTF-16 code units' low bytes: exact for text in
- * latin-1), 16 hex digits. Kept as two 32-bit halves: h × prime = h × 0x1b3 + (h << 40).
- */
-export function fnv1a64Hex(bytes: Uint8Array | string): string {
+/** FNV-1a 64 of `bytes`, 16 hex digits. Kept as two 32-bit halves: h × prime = h × 0x1b3 + (h << 40). */
+export function fnv1a64Hex(bytes: Uint8Array): string {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
-    lo ^= typeof bytes === 'string' ? bytes.charCodeAt(i) & 0xff : (bytes[i] as number);
+    lo ^= bytes[i] as number;
     const low = (lo >>> 0) * FNV_PRIME_LOW; // < 2^41: exact
     hi = (Math.imul(hi, FNV_PRIME_LOW) + Math.floor(low / 0x1_0000_0000) + (lo << 8)) >>> 0;
     lo = low >>> 0;

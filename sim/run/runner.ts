@@ -313,5 +313,5 @@ export function scriptLocation(stack: string, file: string | undefined): string 
 /** One hash over several runs' hashes (FNV-1a 64 over their text), 16 hex digits. */
 export function combineHashes(hashes: readonly string[]): string {
   if (hashes.length === 1) return hashes[0] as string;
-  return fnv1a64Hex(hashes.join('/'));
+  return fnv1a64Hex(Buffer.from(hashes.join('/'), 'latin1'));
 }

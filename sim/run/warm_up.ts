@@ -10,7 +10,11 @@
 // also serves a ticker's :work for `WARM_UP_WORK_MS` (~900 events, nothing optimized
 // yet), so the feedback holds both modes' shapes, and the :work path's, when the real run
 // makes code hot (a 10-target herd.ts: 12 deoptimizations without the ticker, 6 with it).
-// Its result is dropped; every run's own world, random streams and result are the same
+// Its two nodes share a host of one core, two schedulers each, so that threads wait for
+// the core as on herd.ts's shared host: the paths of a contended host (a thread waiting,
+// a core handed over) are warm too (with a node's `messaged` typed ahead, double_fields.ts
+// objectElements: 6 -> 2 deoptimizations, one of them in node's own path module). Its
+// result is dropped; every run's own world, random streams and result are the same
 // with it or without (test/sim/run/warm_up.test.ts checks it).
 import type { Pid } from '../../core/terms.js';
 import { defineScenario, type Scenario } from './scenario.js';
@@ -25,7 +29,7 @@ export const WARM_UP: Scenario = defineScenario({
   name: 'warm-up',
   description: 'a small herd in both modes, run once by a fresh isolate before its first run (sim/run/warm_up.ts)',
   params: {},
-  cluster: () => ({ nodes: [{ name: 'a@127.0.0.1' }, { name: 'b@127.0.0.1' }] }),
+  cluster: () => ({ hosts: [{ name: 'host', cores: 1 }], nodes: ['a@127.0.0.1', 'b@127.0.0.1'].map((name) => ({ name, schedulers: 2, host: 'host' })) }),
   script: (run) => {
     run.connect('a@127.0.0.1', 'b@127.0.0.1');
     run.expectDowns(WARM_UP_TARGETS);

@@ -98,6 +98,23 @@ test('three nodes of two schedulers on two cores: at most two handlings run at o
   assert.ok(w.node(A).coreWaitUs > 0 && w.node(B).coreWaitUs > 0 && w.node(C).coreWaitUs > 0);
 });
 
+test('over a thousand threads waiting for one core are served in the order they came, each waiting for those before it (the queue compacted on the way)', () => {
+  // 2,100 nodes of one scheduler on one core, one 10 µs handling each, node i's runnable
+  // at i µs: the core is never idle, so node i runs at 10i after waiting 9i. The queue
+  // passes 1,024 served entries and is compacted with ~1,000 still waiting.
+  const names = Array.from({ length: 2100 }, (_, i) => `n${i}@h`);
+  const w = shared(names, 1, 1, 12_000, 1500);
+  const logs: Got[][] = names.map((n, i) => {
+    const log: Got[] = [];
+    const p = w.spawn(n, recorder(log, (ctx) => ctx.cpu(10)));
+    w.at(i, () => w.send(p, int(i)));
+    return log;
+  });
+  drain(w);
+  assert.equal(logs.map((l) => l.map((g) => g.at)), names.map((_, i) => [10 * i]));
+  assert.equal(names.map((n) => w.node(n).coreWaitUs), names.map((_, i) => 9 * i));
+});
+
 test('a node on a host of its own has a core per scheduler: nothing waits (the model before hosts)', () => {
   const w = new World({ seed: 1, net: { jitterUs: 0 }, cost: ZERO_CPU });
   w.addNode(A, { schedulers: 2 });

@@ -1,12 +1,13 @@
 // asDoubles and DoubleFields (sim/engine/double_fields.ts): the values stay as they were, a
-// name that is not a number field is refused; and, end to end, what it is for: in a run,
-// V8 never retires the hidden class of the simulator's objects because a counter took its
-// first fraction (`node --trace-migration` prints a line for each object it then migrates).
+// name that is not a number field is refused (objectElements: the array stays empty);
+// and, end to end, what it is for: in a run, V8 never retires the hidden class of the
+// simulator's objects because a counter took its first fraction (`node --trace-migration`
+// prints a line for each object it then migrates).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { asDoubles, DoubleFields } from '../../../sim/engine/double_fields.js';
+import { asDoubles, DoubleFields, objectElements } from '../../../sim/engine/double_fields.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -20,6 +21,15 @@ test('asDoubles keeps each value: whole, negative, infinite or fractional, and +
 test('asDoubles refuses a name that is not a number field of the object (a field renamed without its call)', () => {
   assert.throws(() => asDoubles({ busyUs: 0 }, ['busyMs']), /field 'busyMs' is not a number \(undefined\)/);
   assert.throws(() => asDoubles({ name: 'a' }, ['name']), /field 'name' is not a number \(string\)/);
+});
+
+test('objectElements answers the same array, still empty, and refuses one that is not', () => {
+  const a: object[] = [];
+  assert.is(objectElements(a), a);
+  assert.is(a.length, 0);
+  a.push({});
+  assert.is(a.length, 1);
+  assert.throws(() => objectElements(a), /not empty \(1\)/);
 });
 
 /** An object whose `us` counts the values stored in it. */

@@ -1,5 +1,5 @@
 // The digests (sim/run/digest.ts): FNV-1a 64 against the published test vectors and a
-// 64-bit BigInt reference, strings and bytes alike; SHA-256 against its standard vector.
+// 64-bit BigInt reference; SHA-256 against its standard vector.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fnv1a64Hex, sha256Hex } from '../../../sim/run/digest.js';
@@ -12,17 +12,17 @@ function reference(bytes: Uint8Array): string {
 }
 
 test('fnv1a64Hex gives the published FNV-1a 64 vectors', () => {
-  assert.is(fnv1a64Hex(''), 'cbf29ce484222325');
-  assert.is(fnv1a64Hex('a'), 'af63dc4c8601ec8c');
-  assert.is(fnv1a64Hex('foobar'), '85944171f73967e8');
+  const of = (text: string) => fnv1a64Hex(Buffer.from(text));
+  assert.is(of(''), 'cbf29ce484222325');
+  assert.is(of('a'), 'af63dc4c8601ec8c');
+  assert.is(of('foobar'), '85944171f73967e8');
 });
 
-test('fnv1a64Hex equals the 64-bit reference on every byte value and length, as bytes and as latin-1 text', () => {
+test('fnv1a64Hex equals the 64-bit reference on every byte value and length', () => {
   for (let n = 0; n < 300; n++) {
     const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + n * 31) & 0xff);
     const want = reference(bytes);
     assert.is(fnv1a64Hex(bytes), want, `${n} bytes`);
-    assert.is(fnv1a64Hex(Buffer.from(bytes).toString('latin1')), want, `${n} characters`);
   }
 });
 
