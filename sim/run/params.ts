@@ -17,9 +17,21 @@ export type Params<S extends ParamSpecs> = {
   [K in keyof S]: S[K] extends { kind: 'enum' } ? string : S[K] extends { kind: 'bool' } ? boolean : number;
 };
 
-/** Bad user input: the message is the one line the CLI prints. */
+const INPUT_ERROR = Symbol.for('zensim.InputError');
+
+/**
+ * Bad user input: the message is the one line the CLI prints. One thrown by another copy
+ * of this module is an InputError too (`instanceof` reads a mark, not the class): the CLI
+ * imports the plan, merge and check drivers when they run, and where its own modules were
+ * loaded as CommonJS (the tests, through tsx) that import loads ES copies of them.
+ */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  readonly [INPUT_ERROR] = true;
+
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { [INPUT_ERROR]?: unknown })[INPUT_ERROR] === true;
+  }
 }
 
 /** A run's seed (`--seed`, RunOptions.seed, a check replay file's `seed`): a non-negative integer; `what` names it in the error. */

@@ -51,6 +51,15 @@ test('run progress: redrawn 4 times a second on a terminal, a whole line every 1
   assert.is(progressLine(false, 'vanilla', 25_440_000, 319_100), '  vanilla: virtual 25.44 s, 319,100 events/s\n');
 });
 
+test('an InputError made by another copy of its module is an InputError, other errors are not (the CLI imports its plan and check drivers when they run)', async () => {
+  const copy = (await import(new URL('../../sim/run/params.ts?copy', import.meta.url).href)) as typeof import('../../sim/run/params.js');
+  assert.is.not(copy.InputError, InputError, 'a second copy of the module');
+  assert.ok(new copy.InputError('bad') instanceof InputError);
+  assert.ok(new InputError('bad') instanceof copy.InputError);
+  assert.not.ok(new Error('bad') instanceof InputError);
+  assert.not.ok((null as unknown) instanceof InputError);
+});
+
 test('parseArgs: run with every option', () => {
   const cmd = parseArgs(['run', 'x.ts', '--seed', '7', '--set', 'targets=10', '--set', 'zen.demand_amount=5', '--json', '-', '--report', 'r.html', '--trace', 't.jsonl', '--perfetto', 'p.json', '--quiet']);
   assert.equal(cmd, {
