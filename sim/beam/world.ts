@@ -98,8 +98,8 @@ export class World {
   private handling: Envelope | undefined;
   /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */
   readonly mem = new ProcessMemory(this);
-  /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
-  onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
+  /** Called after every delivery into a mailbox, with the node of the process (metrics sampling hooks in here). */
+  onDeliver: ((p: Proc, msg: unknown, node: SimNode) => void) | undefined;
   /**
    * Called after each handled message with its start and CPU time, µs (trace writers hook
    * in here); a generator handler's once it has ended, or blocked in a call.
@@ -600,7 +600,7 @@ export class World {
     const mailbox = p.ownMailbox();
     mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
-    this.mem.arrive(p, e);
+    this.mem.arrive(p, node, e);
     const len = mailbox.length;
     if (len > r.mailboxPeakSinceMark) {
       r.mailboxPeakSinceMark = len;
@@ -614,7 +614,7 @@ export class World {
       }
     }
     if (p.status === 'waiting' && p.hasWork() && !r.suspended) this.makeRunnable(p);
-    if (this.onDeliver !== undefined) this.onDeliver(p, e.msg);
+    if (this.onDeliver !== undefined) this.onDeliver(p, e.msg, node);
   }
 
   /**
