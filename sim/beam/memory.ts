@@ -174,9 +174,8 @@ export class ProcessMemory {
     if (offHeapQueue) p.heap = this.newHeap(p, true);
   }
 
-  /** `e` reaches `p`'s queue: built on its heap when it is local and `p` is not running, else in a fragment. */
-  arrive(p: Proc, e: Envelope): void {
-    const node = this.w.nodeOf(p);
+  /** `e` reaches `p`'s queue (on `node`, its node): built on its heap when it is local and `p` is not running, else in a fragment. */
+  arrive(p: Proc, node: SimNode, e: Envelope): void {
     node.books.attach(e);
     this.heap(p).arrive(e, e.payload === 0 && p.status !== 'running');
   }

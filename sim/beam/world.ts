@@ -45,7 +45,7 @@ import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, SimNode } from './node.js';
-import { isHandling, Proc, type Behaviour, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
+import { isHandling, Proc, type Behaviour, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
@@ -98,8 +98,8 @@ export class World {
   private handling: Envelope | undefined;
   /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */
   readonly mem = new ProcessMemory(this);
-  /** Called after every delivery into a mailbox (metrics sampling hooks in here). */
-  onDeliver: ((p: Proc, msg: unknown) => void) | undefined;
+  /** Called after every delivery into a mailbox, with the node of the process (metrics sampling hooks in here). */
+  onDeliver: ((p: Proc, msg: unknown, node: SimNode) => void) | undefined;
   /**
    * Called after each handled message with its start and CPU time, µs (trace writers hook
    * in here); a generator handler's once it has ended, or blocked in a call.
@@ -314,7 +314,7 @@ export class World {
     }
   }
 
-  // ---- scheduling ---------------------------------------------------------------------
+  // ---- scheduling (a process queued, running or paused has its RunState: read directly) --
 
   /** Queues a dead process's exit (its monitors to fire, signals.ts) on its node's run queue, unless it is queued already. */
   scheduleExit(p: Proc, queued: boolean): void {
@@ -353,12 +353,13 @@ export class World {
     while (node.freeSchedulers > 0) {
       const p = node.peekRunnable();
       if (p === undefined) break;
-      if (p.exiting === undefined) {
+      const r = p.runState();
+      if (r.exiting === undefined) {
         if (p.status !== 'runnable') {
           node.dropRunnable();
           continue;
         }
-        if (!p.hasWork() || p.suspended) {
+        if (!p.hasWork() || r.suspended) {
           node.dropRunnable();
           p.status = 'waiting';
           continue;
@@ -371,12 +372,11 @@ export class World {
       }
       node.dropRunnable();
       node.freeSchedulers--;
-      const times = p.runState();
-      times.coreSinceUs = since;
+      r.coreSinceUs = since;
       // The thread's CPU time goes on from where its last handling ended, within the µs.
-      times.runFromUs = Math.max(node.takenFreeUs, this.kernel.nowUs - MAX_CARRY_US);
-      if (p.exiting !== undefined) this.runExit(p, node);
-      else this.runOne(p, node);
+      r.runFromUs = Math.max(node.takenFreeUs, this.kernel.nowUs - MAX_CARRY_US);
+      if (r.exiting !== undefined) this.runExit(p, node);
+      else this.runOne(p, node, r);
     }
     while (node.keptCores.length > 0) {
       node.keptCores.length--;
@@ -391,44 +391,44 @@ export class World {
   }
 
   /** A handling of `p` ended and freed its scheduler thread, which keeps its core or hands it over (host.ts). */
-  private threadDone(p: Proc, node: SimNode): void {
+  private threadDone(node: SimNode, r: RunState): void {
     node.freeSchedulers++;
-    const next = node.host.handlingEnded(node, p.runState(), this.kernel.nowUs);
+    const next = node.host.handlingEnded(node, r, this.kernel.nowUs);
     if (next !== undefined) this.startNext(next);
   }
 
   /** Handles one message of `p` on a scheduler of `node` (a generator handler may pause). */
-  private runOne(p: Proc, node: SimNode): void {
+  private runOne(p: Proc, node: SimNode, run: RunState): void {
     p.status = 'running';
     let msg: unknown;
     let e: Envelope | undefined;
     let gcUs = 0;
-    if (p.resume !== null) {
-      msg = p.resume;
-      p.resume = null;
+    if (run.resume !== null) {
+      msg = run.resume;
+      run.resume = null;
     } else {
-      e = p.mailbox.shift() as Envelope;
+      e = run.mailbox.shift() as Envelope;
       gcUs = this.mem.take(p, e, p.behaviour.otpLoop === true);
       msg = e.msg;
     }
     const startUs = this.kernel.nowUs;
-    const cursorUs = p.runState().runFromUs + this.cost.receiveUs + p.signalDebtUs + gcUs;
-    p.signalDebtUs = p.laterSignalDebtUs;
-    p.laterSignalDebtUs = 0;
+    const cursorUs = run.runFromUs + this.cost.receiveUs + run.signalDebtUs + gcUs;
+    run.signalDebtUs = run.laterSignalDebtUs;
+    run.laterSignalDebtUs = 0;
     this.onSliceStart?.(p, startUs, msg, cursorUs);
     const ctx = this.ctx;
     ctx.enter(p, cursorUs);
-    const blocked = p.slice;
+    const blocked = run.slice;
     if (blocked !== null) {
       // A generator handler blocked in a call or a receive: this is its result.
       const r = msg as CallResult | Received;
       if (r.tag !== blocked.call) throw new Error(`process ${p.uid} is blocked in a call but was resumed with ${JSON.stringify(msg)}`);
-      p.slice = null;
+      run.slice = null;
       blocked.call = null;
       blocked.startUs = startUs;
       blocked.msg = msg;
       blocked.envelope = undefined;
-      this.drive(p, node, blocked, answerOf(r));
+      this.drive(p, node, blocked, answerOf(r), run);
       return;
     }
     this.handling = e;
@@ -447,7 +447,7 @@ export class World {
       ctx.cpu(this.mem.handlerDone(p, e));
       this.endSlice(p, node, startUs, msg);
     }
-    else this.drive(p, node, this.slices.take(r, startUs, msg, e), undefined);
+    else this.drive(p, node, this.slices.take(r, startUs, msg, e), undefined, run);
   }
 
   /**
@@ -455,7 +455,7 @@ export class World {
    * argument is boxed, 16 bytes) until it ends, pauses at a synchronisation point some earlier event must
    * precede (holding its scheduler; a `resume` event at its CPU time goes on), or blocks in a call (leaving it).
    */
-  private drive(p: Proc, node: SimNode, s: Slice, input: unknown): void {
+  private drive(p: Proc, node: SimNode, s: Slice, input: unknown, run: RunState): void {
     const ctx = this.ctx;
     this.handling = s.envelope;
     this.inHandler = true;
@@ -468,27 +468,27 @@ export class World {
           input = undefined;
           if (this.kernel.advanceTo(atUs)) continue;
           s.cursorUs = ctx.leave();
-          p.slice = s;
+          run.slice = s;
           this.kernel.at(Math.max(atUs, this.kernel.nowUs), this.kinds.resume, p.uid, s);
           return;
         }
-        const ready = p.resume;
+        const ready = run.resume;
         if (ready !== null && ready.tag === y) {
           // Answered already (while the handler was paused, or a receive found its message): go on.
-          p.resume = null;
+          run.resume = null;
           input = answerOf(ready);
           continue;
         }
-        if (p.awaiting?.tag !== y && p.ext?.receiving?.tag !== y) {
+        if (run.awaiting?.tag !== y && run.receiving?.tag !== y) {
           throw new Error(`process ${p.uid} yielded ${JSON.stringify(y)}, which is not the tag of a call or receive in flight`);
         }
         s.call = y;
-        p.slice = s;
+        run.slice = s;
         break;
       }
     } catch (e) {
       crashed(p, e);
-      p.slice = null;
+      run.slice = null;
     } finally {
       this.inHandler = false;
       this.handling = undefined;
@@ -497,25 +497,25 @@ export class World {
     ctx.cpu(this.mem.handlerDone(p, s.envelope));
     this.endSlice(p, node, s.startUs, s.msg);
     // Ended: nothing refers to its record any more (no resume event: it ran on from there).
-    if (p.slice !== s) this.slices.give(s);
+    if (run.slice !== s) this.slices.give(s);
   }
 
   /** A paused generator handler's CPU time has come: it goes on (or, killed meanwhile, frees its scheduler). */
   private resumeSlice(p: Proc, s: Slice): void {
     const node = this.nodes.get(p.pid.node) as SimNode;
-    if (!node.up || p.pid.creation !== node.creation || p.slice !== s) return;
-    p.slice = null;
+    const r = p.runState();
+    if (!node.up || p.pid.creation !== node.creation || r.slice !== s) return;
+    r.slice = null;
     if (p.alive) {
       this.ctx.enter(p, s.cursorUs);
-      this.drive(p, node, s, undefined);
+      this.drive(p, node, s, undefined, r);
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
-    const r = p.runState();
     node.busyUs += this.kernel.nowUs - r.runFromUs;
     r.cpuEndUs = this.kernel.nowUs;
     this.onSlice?.(p, s.startUs, durUs, s.msg);
-    this.threadDone(p, node);
+    this.threadDone(node, r);
     this.startNext(node);
   }
 
@@ -542,16 +542,17 @@ export class World {
   }
 
   private sliceDone(p: Proc, node: SimNode): void {
-    if (!node.up || (this.nodes.get(p.pid.node) as SimNode) !== node || p.pid.creation !== node.creation) return;
-    this.threadDone(p, node);
-    const x = p.exiting;
+    if (!node.up || p.pid.node !== node.name /* names are unique */ || p.pid.creation !== node.creation) return;
+    const r = p.runState();
+    this.threadDone(node, r);
+    const x = r.exiting;
     if (x !== undefined) {
       // An exit that has monitors left goes to the back of the run queue, as ERTS's does.
       if (x.next < x.monitors.length) node.enqueueRunnable(p);
-      else p.exiting = undefined;
+      else r.exiting = undefined;
     } else if (p.status === 'running') {
-      if (p.stopReason !== undefined) this.signals.bury(p, p.stopReason);
-      else if (p.hasWork() && !p.suspended) {
+      if (r.stopReason !== undefined) this.signals.bury(p, r.stopReason);
+      else if (p.hasWork() && !r.suspended) {
         p.status = 'runnable';
         node.enqueueRunnable(p);
       } else p.status = 'waiting';
@@ -592,15 +593,15 @@ export class World {
   deliver(p: Proc, e: Envelope): void {
     if (!p.alive) return;
     const msg = e.msg as { kind?: unknown };
-    if (p.awaiting !== null && this.calls.matchesCall(p, msg)) return;
+    const r = p.runState(); // made here if not yet (its first message makes it anyway): read directly
+    if (r.awaiting !== null && this.calls.matchesCall(p, msg)) return;
     if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
-    if (p.ext !== undefined && p.ext.receiving !== null && this.receives.offer(p, e)) return;
+    if (r.receiving !== null && this.receives.offer(p, e)) return;
     const mailbox = p.ownMailbox();
     mailbox.push(e);
     const node = this.nodes.get(p.pid.node) as SimNode;
-    this.mem.arrive(p, e);
+    this.mem.arrive(p, node, e);
     const len = mailbox.length;
-    const r = p.runState();
     if (len > r.mailboxPeakSinceMark) {
       r.mailboxPeakSinceMark = len;
       if (len > r.mailboxPeak) {
@@ -612,8 +613,8 @@ export class World {
         node.peakMailboxProc = p;
       }
     }
-    if (p.status === 'waiting' && p.hasWork() && !p.suspended) this.makeRunnable(p);
-    if (this.onDeliver !== undefined) this.onDeliver(p, e.msg);
+    if (p.status === 'waiting' && p.hasWork() && !r.suspended) this.makeRunnable(p);
+    if (this.onDeliver !== undefined) this.onDeliver(p, e.msg, node);
   }
 
   /**

@@ -170,8 +170,8 @@ export class Recorder {
   /** Whether a ticker sends :work (`run.ticker`): then the result reports work, none handled included. */
   private workTicked = false;
   private readonly baseline = new Map<string, number>();
-  /** Per node, the most memory it held since the trigger (since the start before it). */
-  private readonly peaks = new Map<string, number>();
+  /** Per node (by its index), the most memory it held since the trigger (since the start before it). */
+  private readonly peaks: number[] = [];
   private mailboxSeries: number[] = [];
   /** Samples each kept point of the series stands for (doubled as they are halved: halveSeries). */
   private seriesK = 1;
@@ -179,8 +179,8 @@ export class Recorder {
   private pointSamples = 1;
   private readonly memorySeries = new Map<string, number[]>();
   private readonly categorySeries = new Map<string, Record<keyof MemoryCategories, number[]>>();
-  /** Each node's categories when it reached its peak (rewritten in place at each new peak: most set-up deliveries are one). */
-  private readonly peakCategories = new Map<string, MemoryByCategory>();
+  /** Each node's (by its index) categories when it reached its peak (rewritten in place at each new peak: most set-up deliveries are one). */
+  private readonly peakCategories: (MemoryByCategory | undefined)[] = [];
   /** Per node, its largest mailbox over the set-up, before the trigger, and whose (the node keeps the one since). */
   private readonly setupMailboxPeaks = new Map<string, MailboxPeak>();
   private readonly kSample: number;
@@ -190,9 +190,9 @@ export class Recorder {
     RECORDER_DOUBLES.made(this);
     this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
     const prev = world.onDeliver;
-    world.onDeliver = (p, msg) => {
-      if (prev !== undefined) prev(p, msg);
-      this.trackPeak(this.world.nodes.get(p.pid.node) as SimNode);
+    world.onDeliver = (p, msg, node) => {
+      if (prev !== undefined) prev(p, msg, node);
+      this.trackPeak(node);
       if (!this.watchedUids.has(p.uid)) return;
       if (p.mailbox.length > this.bucketMailboxMax) this.bucketMailboxMax = p.mailbox.length;
       const sent = workSentUs(msg);
@@ -217,8 +217,8 @@ export class Recorder {
       node.books.takeGcMoment(); // the set-up's collections are not the failure's
       const bytes = node.up ? node.memoryBytes() : 0;
       this.baseline.set(node.name, bytes);
-      this.peaks.set(node.name, bytes);
-      if (node.up) this.peakCategories.set(node.name, node.memory());
+      this.peaks[node.index] = bytes;
+      if (node.up) this.peakCategories[node.index] = node.memory();
       this.setupMailboxPeaks.set(node.name, node.markMailboxPeaks());
     }
     this.world.kernel.at(nowUs, this.kSample, 0);
@@ -300,10 +300,10 @@ export class Recorder {
     const now = node.memoryBytes();
     const atGc = now - node.books.processBytes + gcProcesses;
     const bytes = Math.max(now, atGc);
-    if (bytes <= (this.peaks.get(node.name) ?? 0)) return;
-    this.peaks.set(node.name, bytes);
-    let at = this.peakCategories.get(node.name);
-    if (at === undefined) this.peakCategories.set(node.name, (at = node.memory()));
+    if (bytes <= (this.peaks[node.index] ?? 0)) return;
+    this.peaks[node.index] = bytes;
+    let at = this.peakCategories[node.index];
+    if (at === undefined) this.peakCategories[node.index] = at = node.memory();
     else node.memory(at);
     if (atGc > now) {
       at.processes = gcProcesses;
@@ -475,8 +475,8 @@ export class Recorder {
       out[node.name] = {
         memory: {
           baselineBytes,
-          peakBytes: Math.max(baselineBytes, this.peaks.get(node.name) ?? 0),
-          byCategory: categories(this.peakCategories.get(node.name) ?? node.memory()),
+          peakBytes: Math.max(baselineBytes, this.peaks[node.index] ?? 0),
+          byCategory: categories(this.peakCategories[node.index] ?? node.memory()),
         },
         mailbox: { ...mailboxResult(mailbox), beforeTrigger: mailboxResult(setup) },
         cpu: {

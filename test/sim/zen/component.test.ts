@@ -16,8 +16,8 @@ const FAST = { connector_sweep_interval: 10, batcher_sweep_interval: 10, demand_
 function countDeliveries(world: ReturnType<typeof cluster>['world'], to: Pid, kind: string): { n: number } {
   const c = { n: 0 };
   const before = world.onDeliver;
-  world.onDeliver = (p, msg) => {
-    before?.(p, msg);
+  world.onDeliver = (p, msg, node) => {
+    before?.(p, msg, node);
     if (p.pid === to && (msg as { kind?: unknown }).kind === kind) c.n++;
   };
   return c;
