@@ -436,7 +436,8 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp): unknown {
-  typedTable(app.simNode, TABLE[TABLE_OF[op.kind]], ETS_FN[op.kind]);
+  const use = TABLE_USE.get(op.kind) as TableUse;
+  typedTable(app.simNode, use.table, use.fn);
   const result = applyTableOp(app.bodies, op);
   if (op.kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
@@ -460,10 +461,13 @@ const TABLE_OF: Readonly<Record<TableOp['kind'], keyof typeof TABLE>> = {
   'proxy_subscribers.match_delete': 'proxySubscribers',
 };
 
-/** The `:ets` function each operation is (named in a badarg). */
-const ETS_FN: Readonly<Record<TableOp['kind'], string>> = Object.fromEntries(
-  Object.keys(TABLE_OF).map((k) => [k, k.slice(k.indexOf('.') + 1)]),
-) as Record<TableOp['kind'], string>;
+/** An operation's table (its name) and the `:ets` function it is (named in a badarg). */
+type TableUse = { readonly table: string; readonly fn: string };
+
+/** Each operation's `TableUse`: one lookup an operation. */
+const TABLE_USE: ReadonlyMap<TableOp['kind'], TableUse> = new Map(
+  (Object.keys(TABLE_OF) as TableOp['kind'][]).map((k) => [k, { table: TABLE[TABLE_OF[k]], fn: k.slice(k.indexOf('.') + 1) }]),
+);
 
 /** A call just started: when the caller can block, the rest of it waits for its result (`{ok}` or `{exit}`); else its tag. */
 function waitFor(tag: Ref, blocking: boolean): unknown {
