@@ -18,16 +18,8 @@ import { InvariantError } from '../../core/invariant.js';
 import { dirKey, pairKey, trafficKey } from './pair_keys.js';
 import { firstTickInCutUs, retransmitAtUs, rtoUs } from './tcp_retransmit.js';
 import { Ring } from './ring.js';
-import { AtomCache } from './wire.js';
+import { AtomCache, type WireSize } from './wire.js';
 import { handshakeUs, setupOutcome, validateNetConfig, type NetConfig } from './net_config.js';
-
-/** A message's size on the wire: known, or computed with the sending direction's atom cache. */
-export type WireSize = number | WireFrame;
-
-/** A message framed through the atom cache of the direction it is sent on (called at once, within `send`). */
-export interface WireFrame {
-  bytes(cache: AtomCache): number;
-}
 
 /** What the network needs from the world around it. */
 export interface NetHost {
@@ -126,12 +118,22 @@ export class Network {
   ) {
     this.config = validateNetConfig(config);
     const k = host.kernel;
-    this.kArrive = k.defineKind('net_arrive', (_s, d) => this.onArrive(d as Dir));
-    this.kSetup = k.defineKind('net_setup', (_s, a) => this.onSetup(a as SetupEvent));
-    this.kDetect = k.defineKind('net_tick_timeout', (_s, a) => this.onDetect(a as DetectEvent));
-    this.kClose = k.defineKind('net_reset_seen', (_s, a) => this.onCloseSeen(a as DetectEvent));
-    this.kUnbusy = k.defineKind('net_unbusy', (_s, d) => this.onUnbusy(d as Dir));
+    this.kArrive = k.defineKind('net_arrive', Network.on.arrive, undefined, this);
+    this.kSetup = k.defineKind('net_setup', Network.on.setup, undefined, this);
+    this.kDetect = k.defineKind('net_tick_timeout', Network.on.detect, undefined, this);
+    this.kClose = k.defineKind('net_reset_seen', Network.on.closeSeen, undefined, this);
+    this.kUnbusy = k.defineKind('net_unbusy', Network.on.unbusy, undefined, this);
   }
+
+  /** The kinds' handlers, each one function for every network, which comes as the owner (kernel.ts). */
+  private static readonly on = {
+    arrive: (_s: number, d: unknown, net: Network) => net.onArrive(d as Dir),
+    setup: (_s: number, a: unknown, net: Network) => net.onSetup(a as SetupEvent),
+    detect: (_s: number, a: unknown, net: Network) => net.onDetect(a as DetectEvent),
+    closeSeen: (_s: number, a: unknown, net: Network) => net.onCloseSeen(a as DetectEvent),
+    unbusy: (_s: number, d: unknown, net: Network) => net.onUnbusy(d as Dir),
+    retransmit: (_s: number, r: unknown, net: Network) => net.onRetransmit(r as Dir),
+  };
 
   /** Whether `node` sees a connection to `peer` as up (`peer in Node.list()`). */
   connected(node: string, peer: string): boolean {
@@ -244,7 +246,7 @@ export class Network {
       if (at === undefined) this.flushHeld(c, x, y);
       else {
         d.unackedUs = sent as number; // the oldest (a tick, maybe) until acknowledged, through another cut too
-        if (this.kRetransmit < 0) this.kRetransmit = k.defineKind('net_retransmit', (_s, r) => this.onRetransmit(r as Dir));
+        if (this.kRetransmit < 0) this.kRetransmit = k.defineKind('net_retransmit', Network.on.retransmit, undefined, this);
         d.retransmitSeq = k.at(at, this.kRetransmit, 0, d);
       }
     }

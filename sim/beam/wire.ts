@@ -66,6 +66,14 @@ export class AtomTable {
   }
 }
 
+/** A message's size on the wire: known, or computed with the sending direction's atom cache. */
+export type WireSize = number | WireFrame;
+
+/** A message framed through the atom cache of the direction it is sent on (called at once, within the network's `send`). */
+export interface WireFrame {
+  bytes(cache: AtomCache): number;
+}
+
 /** One direction's output atom cache: which atom each slot holds. */
 export class AtomCache {
   private readonly slots = new Map<number, string>();

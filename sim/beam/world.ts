@@ -21,9 +21,9 @@
 // roster.ts the remote monitors per peer; host.ts the cores; signals.ts monitors and
 // exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
 // timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the
-// distribution glue; memory.ts the memory books of queued and kept messages; ctx.ts the
-// process context. OTP's supervisor and GenRegistry are behaviours on top
-// (supervisor.ts, gen_registry.ts).
+// distribution glue; world_net.ts the network's view of the world; memory.ts the memory
+// books of queued and kept messages; ctx.ts the process context. OTP's supervisor and
+// GenRegistry are behaviours on top (supervisor.ts, gen_registry.ts).
 //
 // Simplifications (README, "Model and its limits"): a handler runs to completion
 // (one message per scheduling, then the process goes to the back of the run queue), and
@@ -43,6 +43,7 @@ import { Links, type ExitSig } from './links.js';
 import { checkHeapWords, envelope, ProcessMemory } from './memory.js';
 import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
+import { WorldNet } from './world_net.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, SimNode } from './node.js';
 import { isHandling, Proc, type Behaviour, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
@@ -121,42 +122,38 @@ export class World {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`cost.${k} must be a number >= 0, got ${String(v)}`);
     }
     const k = this.kernel;
-    const proc = (uid: number) => this.procs[uid] as Proc;
+    const on = World.on;
     this.kinds = {
-      deliver: k.defineKind('deliver', (uid, e) => this.deliver(proc(uid), e as Envelope), (uid, e) => ({
-        to: uid,
-        msg: describeMsg((e as Envelope).msg),
-      })),
-      done: k.defineKind('slice_done', (uid, node) => this.sliceDone(proc(uid), node as SimNode)),
-      timer: k.defineKind('timer', (uid, t) => this.calls.fireTimer(proc(uid), t as TimerArg)),
-      dist: k.defineKind('dist_send', (_s, a) => this.dist.sendNow(a as DistSend)),
-      exit: k.defineKind('exit_signal', (uid, s) => this.signals.exitSignal(proc(uid), s as ExitSig)),
-      callTimeout: k.defineKind('call_timeout', (uid, tag) => this.calls.callTimeout(proc(uid), tag as Ref)),
-      script: k.defineKind('script', (_s, fn) => (fn as () => void)()),
-      dispatch: k.defineKind('dispatch', (_s, node) => {
-        (node as SimNode).dispatchPending = false;
-        if ((node as SimNode).up) this.startNext(node as SimNode);
-      }),
-      resume: k.defineKind('handler_resume', (uid, s) => this.resumeSlice(proc(uid), s as Slice)),
+      deliver: k.defineKind('deliver', on.deliver, on.describeDeliver, this),
+      done: k.defineKind('slice_done', on.sliceDone, undefined, this),
+      timer: k.defineKind('timer', on.timer, undefined, this),
+      dist: k.defineKind('dist_send', on.dist, undefined, this),
+      exit: k.defineKind('exit_signal', on.exit, undefined, this),
+      callTimeout: k.defineKind('call_timeout', on.callTimeout, undefined, this),
+      script: k.defineKind('script', on.script),
+      dispatch: k.defineKind('dispatch', on.dispatch, undefined, this),
+      resume: k.defineKind('handler_resume', on.resume, undefined, this),
     };
-    this.net = new Network(
-      {
-        kernel: k,
-        nodeUp: (n) => this.nodes.get(n)?.up === true,
-        knows: (n) => this.nodes.has(n),
-        arrive: (from, to, p) => this.dist.arrive(from, to, p as DistSend),
-        connectionDown: (n, peer) => this.dist.connectionDown(n, peer),
-        connectionUp: (n, peer) => {
-          this.onConnection?.(n, peer, true);
-          this.onConnection?.(peer, n, true);
-        },
-        unbusy: (n, peer) => this.dist.unbusy(n, peer),
-      },
-      this.rng.stream('network'),
-      { ...defaultNetConfig, ...opts.net },
-    );
+    this.net = new Network(new WorldNet(this), this.rng.stream('network'), { ...defaultNetConfig, ...opts.net });
     this.ctx = new HandlerCtx(this);
   }
+
+  /** The kinds' handlers, each one function for every world, which comes as the owner (kernel.ts). */
+  private static readonly on = {
+    deliver: (uid: number, e: unknown, w: World) => w.deliver(w.procs[uid] as Proc, e as Envelope),
+    sliceDone: (uid: number, node: unknown, w: World) => w.sliceDone(w.procs[uid] as Proc, node as SimNode),
+    timer: (uid: number, t: unknown, w: World) => w.calls.fireTimer(w.procs[uid] as Proc, t as TimerArg),
+    dist: (_s: number, a: unknown, w: World) => w.dist.sendNow(a as DistSend),
+    exit: (uid: number, s: unknown, w: World) => w.signals.exitSignal(w.procs[uid] as Proc, s as ExitSig),
+    callTimeout: (uid: number, tag: unknown, w: World) => w.calls.callTimeout(w.procs[uid] as Proc, tag as Ref),
+    script: (_s: number, fn: unknown) => (fn as () => void)(),
+    dispatch: (_s: number, node: unknown, w: World) => {
+      (node as SimNode).dispatchPending = false;
+      if ((node as SimNode).up) w.startNext(node as SimNode);
+    },
+    resume: (uid: number, s: unknown, w: World) => w.resumeSlice(w.procs[uid] as Proc, s as Slice),
+    describeDeliver: (uid: number, e: unknown) => ({ to: uid, msg: describeMsg((e as Envelope).msg) }),
+  };
 
   get nowUs(): number {
     return this.kernel.nowUs;

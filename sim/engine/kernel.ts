@@ -8,7 +8,11 @@
 // were scheduled (as sinon's fake timers do). Every executed event is folded into a
 // 64-bit trace hash; a run's `traceHash` is the fingerprint the determinism tests and
 // the CLI print. Event kinds are registered once with their handler, so an event is
-// four numbers and an argument (no closure per event) and a trace line can name it.
+// four numbers and an argument (no closure per event) and a trace line can name it. A
+// kind may be defined with an owner that its handler receives: a handler that is a
+// module-level function (or a static method) then serves every world of a process, so
+// the code V8 optimizes for it lives as long as the process, where an arrow function
+// made per world would be optimized again for each world once the last one's is gone.
 //
 // Rules: time never goes backwards; an event cannot be scheduled in the past or at a
 // fractional microsecond; the clock moves to each event's time, and forward inside an
@@ -17,14 +21,15 @@
 import { doubled, lowerBound } from '../../core/uid_map.js';
 import { DoubleFields } from './double_fields.js';
 
-export type Handler = (subject: number, arg: unknown) => void;
+/** Handles an event of a kind; `owner` is the one the kind was defined with (undefined if none). */
+export type Handler<O = undefined> = (subject: number, arg: unknown, owner: O) => void;
 export type Describe = (subject: number, arg: unknown) => Record<string, unknown>;
 /** One executed event, as written to a `--trace` file. */
 export type TraceSink = (line: string) => void;
 
 const REC = 2;
 
-type Kind = { name: string; handler: Handler; describe: Describe | undefined };
+type Kind = { name: string; handler: Handler<never>; describe: Describe | undefined };
 
 export type RunLimit = {
   /** Stop before the first event later than this virtual time; the clock ends at it. */
@@ -124,7 +129,9 @@ export class Kernel {
   /** Stack of free slots: free[0 .. freeCount) are free. */
   private free = freeSlots(0, this.capacity);
   private freeCount = this.capacity;
-  private readonly handlers: Handler[] = [];
+  private readonly handlers: Handler<never>[] = [];
+  /** The owner of each kind, passed to its handler. */
+  private readonly owners: unknown[] = [];
   private readonly kinds: Kind[] = [];
   /** Sequence numbers of cancelled events, pending or (until pruned) already run. */
   private cancelled = new Set<number>();
@@ -141,10 +148,13 @@ export class Kernel {
     KERNEL_DOUBLES.made(this);
   }
 
-  /** Registers an event kind; returns its code for `at`/`after`. */
-  defineKind(name: string, handler: Handler, describe?: Describe): number {
+  /** Registers an event kind (its handler given `owner` with each event); returns its code for `at`/`after`. */
+  defineKind(name: string, handler: Handler, describe?: Describe): number;
+  defineKind<O>(name: string, handler: Handler<O>, describe: Describe | undefined, owner: O): number;
+  defineKind(name: string, handler: Handler<never>, describe?: Describe, owner?: unknown): number {
     this.kinds.push({ name, handler, describe });
     this.handlers.push(handler);
+    this.owners.push(owner);
     return this.kinds.length - 1;
   }
 
@@ -280,7 +290,7 @@ export class Kernel {
     this.pendingTotal += this.size + 1;
     this.mix(t, kind, subject);
     if (this.trace !== undefined) this.writeTrace(t, this.kinds[kind] as Kind, subject, arg);
-    (this.handlers[kind] as Handler)(subject, arg);
+    (this.handlers[kind] as Handler<never>)(subject, arg, this.owners[kind] as never);
     return true;
   }
 

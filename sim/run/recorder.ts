@@ -188,7 +188,7 @@ export class Recorder {
 
   constructor(private readonly world: World) {
     RECORDER_DOUBLES.made(this);
-    this.kSample = world.kernel.defineKind('sample', () => this.sampleNow());
+    this.kSample = world.kernel.defineKind('sample', Recorder.sampleEvent, undefined, this);
     const prev = world.onDeliver;
     world.onDeliver = (p, msg, node) => {
       if (prev !== undefined) prev(p, msg, node);
@@ -198,6 +198,11 @@ export class Recorder {
       const sent = workSentUs(msg);
       if (sent !== undefined) this.queueOf(p.uid).push(sent);
     };
+  }
+
+  /** The `sample` kind's handler, one function for every recorder, which comes as the owner (kernel.ts). */
+  private static sampleEvent(_s: number, _a: unknown, r: Recorder): void {
+    r.sampleNow();
   }
 
   /** Records a figure of the scenario's own under `key` (a later note of the same key replaces it). */
