@@ -49,16 +49,28 @@ export class ProcLib {
 
 /** A behaviour that acknowledges its start when its init returns (gen_server's way; a generator init: when it ends). */
 function acksOnInit(b: Behaviour): Behaviour {
-  return {
-    otpLoop: b.otpLoop === true,
-    ...(b.heapWords === undefined ? {} : { heapWords: b.heapWords }),
-    init(ctx) {
-      const running = b.init?.(ctx);
-      if (isHandling(running)) return ackAfter(running, ctx);
-      ctx.initAck(ctx.stopping());
-    },
-    handle: (ctx, msg) => b.handle(ctx, msg),
-  };
+  return new AcksOnInit(b);
+}
+
+/** `acksOnInit`'s behaviour: a class, so that its `init` and `handle` are one function for every process (and world), whose optimized code lives as long as the process. */
+class AcksOnInit implements Behaviour {
+  readonly otpLoop: boolean;
+  readonly heapWords: number | undefined;
+
+  constructor(private readonly b: Behaviour) {
+    this.otpLoop = b.otpLoop === true;
+    this.heapWords = b.heapWords;
+  }
+
+  init(ctx: Ctx): void | Handling {
+    const running = this.b.init?.(ctx);
+    if (isHandling(running)) return ackAfter(running, ctx);
+    ctx.initAck(ctx.stopping());
+  }
+
+  handle(ctx: Ctx, msg: unknown): void | Handling {
+    return this.b.handle(ctx, msg);
+  }
 }
 
 /** Runs a generator init to its end (passing its yields through), then acknowledges. */

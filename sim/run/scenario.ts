@@ -504,28 +504,9 @@ export class Run {
     opts: { name?: string; downCostUs?: number; keepDowns?: boolean; setup?: (ctx: Ctx) => void | Handling },
   ): Pid {
     const recorder = this.recorder;
-    const downCostUs = opts.downCostUs ?? 0;
-    const keepDowns = opts.keepDowns === true;
     const pid = this.world.spawn(
       node,
-      {
-        // A GenServer, as the calibration runs' subscriber (fixtures README).
-        otpLoop: true,
-        init: (ctx) => opts.setup?.(ctx),
-        handle: (ctx, msg) => {
-          const m = msg as DownSignal | Term;
-          const sent = workSentUs(m);
-          if ('kind' in m && m.kind === 'DOWN') {
-            recorder.down(ctx.nowUs(), m, ctx.node);
-            ctx.cpu(downCostUs);
-            if (keepDowns) ctx.keep();
-          } else if (sent !== undefined) {
-            recorder.work(ctx.self, sent, ctx.nowUs());
-          } else if ('t' in m && m.t === 'tuple' && m.v[0] === SPIN) {
-            ctx.cpu(Number((m.v[1] as { v: bigint }).v));
-          }
-        },
-      },
+      new Subscriber(recorder, opts),
       opts.name !== undefined ? { name: opts.name } : {},
     );
     recorder.watch(pid);
@@ -540,12 +521,60 @@ export class Run {
     if (!(everyMs > 0 && everyMs <= MAX_TIMER_MS)) throw new RangeError(`run.ticker(…, ${describeValue(everyMs)}): the interval must be in (0, ${MAX_TIMER_MS}] ms`);
     const tick = atom('tick');
     this.recorder.workTicks();
-    return this.world.spawn(node, {
-      init: (ctx) => void ctx.sendAfter(everyMs, tick),
-      handle: (ctx, _msg) => {
-        ctx.send(to, workMsg(ctx.nowUs()));
-        ctx.sendAfter(everyMs - ((ctx.nowUs() / 1000) % everyMs), tick);
-      },
-    });
+    return this.world.spawn(node, new Ticker(to, everyMs, tick));
+  }
+}
+
+type SubscriberOpts = Parameters<Run['subscriber']>[1];
+
+/** `Run.subscriber`'s behaviour: a class, so that its `init` and `handle` are one function for every process (and world), whose optimized code lives as long as the process. */
+class Subscriber implements Behaviour {
+  // A GenServer, as the calibration runs' subscriber (fixtures README).
+  readonly otpLoop = true;
+  private readonly downCostUs: number;
+  private readonly keepDowns: boolean;
+
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly opts: SubscriberOpts,
+  ) {
+    this.downCostUs = opts.downCostUs ?? 0;
+    this.keepDowns = opts.keepDowns === true;
+  }
+
+  init(ctx: Ctx): void | Handling {
+    return this.opts.setup?.(ctx);
+  }
+
+  handle(ctx: Ctx, msg: unknown): void {
+    const m = msg as DownSignal | Term;
+    const sent = workSentUs(m);
+    if ('kind' in m && m.kind === 'DOWN') {
+      this.recorder.down(ctx.nowUs(), m, ctx.node);
+      ctx.cpu(this.downCostUs);
+      if (this.keepDowns) ctx.keep();
+    } else if (sent !== undefined) {
+      this.recorder.work(ctx.self, sent, ctx.nowUs());
+    } else if ('t' in m && m.t === 'tuple' && m.v[0] === SPIN) {
+      ctx.cpu(Number((m.v[1] as { v: bigint }).v));
+    }
+  }
+}
+
+/** `Run.ticker`'s behaviour, a class for the same reason as `Subscriber`. */
+class Ticker implements Behaviour {
+  constructor(
+    private readonly to: Pid,
+    private readonly everyMs: number,
+    private readonly tick: Term,
+  ) {}
+
+  init(ctx: Ctx): void {
+    void ctx.sendAfter(this.everyMs, this.tick);
+  }
+
+  handle(ctx: Ctx, _msg: unknown): void {
+    ctx.send(this.to, workMsg(ctx.nowUs()));
+    ctx.sendAfter(this.everyMs - ((ctx.nowUs() / 1000) % this.everyMs), this.tick);
   }
 }

@@ -107,37 +107,53 @@ export function batcherC(connector: Pid): Component<BatcherState> {
 
 /** A process running `comp`: translates ERTS messages into core inputs and runs its steps. */
 export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
-  let state: S;
-  let env: Env;
-  const step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
-  const heap = new ComponentHeap(comp.name, app.node, () => (state as { batch?: { length: number } }).batch?.length ?? 0);
+  return new ComponentProcess(app, comp);
+}
+
+/** `component`'s behaviour: a class, so that its `init` and `handle` are one function for every process (and world), whose optimized code lives as long as the process. */
+class ComponentProcess<S> implements Behaviour {
+  // ZenMonitor's processes are GenServers and GenStages.
+  readonly otpLoop = true;
+  private state!: S;
+  private env!: Env;
+  private readonly step: (state: S, input: never, env: Env) => Step;
+  private readonly heap: ComponentHeap;
   // Its handlings come one at a time (a handle only once the one before has ended): one
   // StepRun runs each message's step in turn (a new one a message was 64 bytes).
-  let run: StepRun<void> | undefined;
-  return {
-    // ZenMonitor's processes are GenServers and GenStages.
-    otpLoop: true,
-    init(ctx) {
-      env = envFor(app, ctx);
-      if (comp.label !== undefined) ctx.setLabel(comp.label);
-      const init = comp.init(env, ctx, app);
-      state = init.state;
-      app.cluster.registerState(ctx.self, () => state);
-      app.stateMade(comp.name, ctx.self);
-      return new StepRun(app, ctx, init.effects.values());
-    },
-    handle(ctx, msg) {
-      const input = toInput(msg);
-      const cost = app.cluster.world.cost;
-      chargeItems(ctx, cost, input);
-      ctx.cpu(privateTableOps(comp.name, input) * cost.etsOpUs);
-      // Once the step ends, what it built and keeps on the process's heap (memory.ts).
-      heap.begin(input);
-      const next = step(state, input as never, env);
-      app.stepped(ctx); // a step that is not a generator has changed its state already
-      return run === undefined ? (run = new StepRun(app, ctx, next, heap)) : run.restart(next);
-    },
-  };
+  private run: StepRun<void> | undefined = undefined;
+
+  constructor(
+    private readonly app: ZenApp,
+    private readonly comp: Component<S>,
+  ) {
+    this.step = app.cluster.steps[comp.name] as (state: S, input: never, env: Env) => Step;
+    this.heap = new ComponentHeap(comp.name, app.node, () => (this.state as { batch?: { length: number } }).batch?.length ?? 0);
+  }
+
+  init(ctx: Ctx): Handling {
+    const app = this.app;
+    const comp = this.comp;
+    this.env = envFor(app, ctx);
+    if (comp.label !== undefined) ctx.setLabel(comp.label);
+    const init = comp.init(this.env, ctx, app);
+    this.state = init.state;
+    app.cluster.registerState(ctx.self, () => this.state);
+    app.stateMade(comp.name, ctx.self);
+    return new StepRun(app, ctx, init.effects.values());
+  }
+
+  handle(ctx: Ctx, msg: unknown): Handling {
+    const app = this.app;
+    const input = toInput(msg);
+    const cost = app.cluster.world.cost;
+    chargeItems(ctx, cost, input);
+    ctx.cpu(privateTableOps(this.comp.name, input) * cost.etsOpUs);
+    // Once the step ends, what it built and keeps on the process's heap (memory.ts).
+    this.heap.begin(input);
+    const next = this.step(this.state, input as never, this.env);
+    app.stepped(ctx); // a step that is not a generator has changed its state already
+    return this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+  }
 }
 
 function toInput(msg: unknown): unknown {
