@@ -194,7 +194,7 @@ export function etsNew(node: SimNode, p: Proc, name: string, type: EtsType, cost
   const empty = EMPTY_TABLE_WORDS[type] + (opts.readConcurrency === true ? READ_CONCURRENCY_WORDS[type] : 0);
   const table = new EtsTable(checkName(node, name), type, p.uid, node, objectWords(type, cost), empty);
   node.ets.set(name, table);
-  node.setTable(`ets:${name}`, () => table.bytes());
+  node.setTable(`ets:${name}`, table);
   return table;
 }
 

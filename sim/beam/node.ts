@@ -13,8 +13,12 @@ import { Ring } from './ring.js';
 import { Roster } from './roster.js';
 import { AtomTable } from './wire.js';
 
-/** Something on a node that holds rows (an ETS table): counted in the node's memory. */
-export type TableMemory = () => number;
+/**
+ * Something on a node that holds rows (an ETS table): counted in the node's memory, its
+ * bytes now. An object with a method, not a closure per table, so that `bytes` is one
+ * function for every table and world, whose optimized code lives as long as the process.
+ */
+export type TableMemory = { bytes(): number };
 
 const isActive = (m: Monitor): boolean => m.active;
 
@@ -237,7 +241,7 @@ export class SimNode {
   sumTables(): number {
     let ets = 0;
     const tables = this.tableList;
-    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory)();
+    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory).bytes();
     return ets;
   }
 

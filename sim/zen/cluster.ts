@@ -34,7 +34,7 @@ import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { envFor, lookupOrStart, runAtOnce, StepRun } from './component.js';
 import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
-import { STATE_READ, zenTablesBytes } from './memory.js';
+import { STATE_READ, ZenTablesMemory } from './memory.js';
 
 export { DISPATCHER, LOCAL, PROXY } from './tree.js';
 const SHUTDOWN = atom('shutdown');
@@ -210,7 +210,7 @@ export class ZenCluster {
     for (const [k, v] of Object.entries(overrides)) setZenConfig(config, k, v);
     const app = new ZenApp(this, nodeName, node.creation, config, node);
     this.apps.set(nodeName, app);
-    node.setTable('zen_monitor', () => zenTablesBytes(app, this.world.cost));
+    node.setTable('zen_monitor', new ZenTablesMemory(app, this.world.cost));
     app.top = this.world.spawn(nodeName, applicationTree(app));
     return app;
   }

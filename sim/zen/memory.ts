@@ -16,6 +16,7 @@ import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
 import type { CostModel } from '../beam/cost.js';
 import { setBucketWords } from '../beam/ets.js';
 import type { Ctx } from '../beam/process.js';
+import type { TableMemory } from '../beam/node.js';
 import type { ZenApp, ZenProcess } from './cluster.js';
 import { CONNECTOR_REGISTRY, PROXY, TABLE } from './tree.js';
 
@@ -114,6 +115,18 @@ export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
   let words = statesWords(app, cost);
   for (const tableWords of SHARED_WORD_FNS) words += tableWords(app, cost);
   return 8 * words;
+}
+
+/** A node's ZenMonitor tables, as the node counts them in its `ets` (node.ts TableMemory). */
+export class ZenTablesMemory implements TableMemory {
+  constructor(
+    private readonly app: ZenApp,
+    private readonly cost: CostModel,
+  ) {}
+
+  bytes(): number {
+    return zenTablesBytes(this.app, this.cost);
+  }
 }
 
 /**
