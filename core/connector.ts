@@ -179,12 +179,17 @@ export function penaltyMs(attempt: number): number {
   return Math.min(MAXIMUM_PENALTY_MS, BASE_PENALTY_MS * Math.round(2 ** Math.min(attempt, MAX_ATTEMPT)));
 }
 
+/** Target term order (a module-level function, not a closure per call: its optimized code lives as long as the process). */
+function byTarget(a: TargetEntry, b: TargetEntry): number {
+  return compareTerms(a.target, b.target);
+}
+
 /** Every monitor, in key order (target term order, then ref order). O(n log n). */
 export function listMonitors(state: ConnectorState): MonitorRow[] {
   // Made at its size, `monitorCount` rows (grown from empty, a large one took ~3 times that in all).
   const out = new Array<MonitorRow>(state.monitorCount);
   let n = 0;
-  const entries = state.monitors.values().sort((a, b) => compareTerms(a.target, b.target));
+  const entries = state.monitors.values().sort(byTarget);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as TargetEntry;
     if (!(entry instanceof TargetMonitors)) out[n++] = entry;

@@ -13,7 +13,8 @@
 // Iteration (`values`, `forEach`) is in no order a caller may rely on (pages in the order
 // they were made, then the other keys): its users sort (the Connector's monitors), only
 // delete (a `match_delete`), only collect (zensim check's recorder) or only count (zensim
-// check's observations of the Proxy's monitors).
+// check's observations of the Proxy's monitors). Both walk the pages in loops, not with a
+// callback made per call, whose optimized code V8 keeps only while one lives.
 
 /** Slots per page: a page number is `uid >> PAGE_BITS`. */
 const PAGE_BITS = 5;
@@ -98,19 +99,26 @@ export class TargetTable<V> {
   values(): V[] {
     const out = new Array<V>(this.count);
     let i = 0;
-    this.forEach((v) => (out[i++] = v));
+    for (const page of this.pages.values()) {
+      const slots = page.slots;
+      for (let s = 0; s < PAGE_SLOTS; s++) {
+        const v = slots[s];
+        if (v !== undefined) out[i++] = v;
+      }
+    }
+    if (this.named !== undefined) for (const v of this.named.values()) out[i++] = v;
     return out;
   }
 
   /** Calls `f` on each entry, in no order to rely on; `f` may delete the entry it is given, and no other. */
   forEach(f: (value: V, key: number | string) => void): void {
-    this.pages.forEach((page, n) => {
+    for (const [n, page] of this.pages) {
       const slots = page.slots;
       for (let i = 0; i < PAGE_SLOTS; i++) {
         const v = slots[i];
         if (v !== undefined) f(v, (n << PAGE_BITS) | i);
       }
-    });
+    }
     this.named?.forEach(f);
   }
 }

@@ -10,8 +10,7 @@ import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import { newMonitorRoster, type SimNode } from './node.js';
 import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
-import type { WireFrame } from './network.js';
-import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded } from './wire.js';
+import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
 import { destTerm, perPeer } from './dest.js';
 
@@ -183,20 +182,7 @@ export class Distribution {
       // anything else. R4: one DOWN handled at 26-37 ms, the other 99,999 from 86 ms on.
       // A walk, not a snapshot: each fired monitor leaves, and the roster compacts once,
       // after it (a snapshot and compactions at every halving copied it ~3 times).
-      const perMonitorUs = w.cost.connLossPerMonitorUs;
-      const charged = new Set<Proc>();
-      out.forEach((mon) => {
-        const watcher = mon.watcher;
-        w.signals.fireMonitor(mon, NOCONNECTION, now);
-        // On its RunState (a watcher has run: it made the monitor): a sum read and written
-        // through an accessor was boxed twice a monitor.
-        const debt = watcher.runState();
-        if (charged.has(watcher)) debt.laterSignalDebtUs += perMonitorUs;
-        else {
-          charged.add(watcher);
-          debt.signalDebtUs += perMonitorUs;
-        }
-      });
+      out.forEach(fireLost, { w, now, perMonitorUs: w.cost.connLossPerMonitorUs, charged: new Set<Proc>() });
     }
   }
 
@@ -220,6 +206,24 @@ export class Distribution {
     if (!this.w.net.busy(p.pid.node, peer)) return;
     p.suspended = peer;
     this.w.nodeOf(p).suspendedProcs.add(p);
+  }
+}
+
+/** A lost connection's walk of the monitors it fires (`connectionDown`): the watchers charged so far. */
+type ConnectionLoss = { readonly w: World; readonly now: number; readonly perMonitorUs: number; readonly charged: Set<Proc> };
+
+/** Fires `mon` with :noconnection and charges its watcher for taking the signal in (`connectionDown`). */
+function fireLost(mon: Monitor, loss: ConnectionLoss): void {
+  const { w, now } = loss;
+  const watcher = mon.watcher;
+  w.signals.fireMonitor(mon, NOCONNECTION, now);
+  // On its RunState (a watcher has run: it made the monitor): a sum read and written
+  // through an accessor was boxed twice a monitor.
+  const debt = watcher.runState();
+  if (loss.charged.has(watcher)) debt.laterSignalDebtUs += loss.perMonitorUs;
+  else {
+    loss.charged.add(watcher);
+    debt.signalDebtUs += loss.perMonitorUs;
   }
 }
 

@@ -42,14 +42,18 @@ export class Roster<T> {
 
   /**
    * Calls `f` on each member in the order they joined, as a walk of a Set does: one that
-   * leaves meanwhile (`f` may make them leave) is skipped, one that joins is visited.
+   * leaves meanwhile (`f` may make them leave) is skipped, one that joins is visited. `f`
+   * is given `arg` too: a module-level function with what it needs in `arg` serves every
+   * walk, where a closure made per walk has its optimized code kept only while one lives.
    */
-  forEach(f: (t: T) => void): void {
+  forEach(f: (t: T) => void): void;
+  forEach<A>(f: (t: T, arg: A) => void, arg: A): void;
+  forEach(f: (t: T, arg: never) => void, arg?: unknown): void {
     this.walking++;
     try {
       for (let i = 0; i < this.list.length; i++) {
         const t = this.list[i] as T;
-        if (this.isMember(t)) f(t);
+        if (this.isMember(t)) f(t, arg as never);
       }
     } finally {
       // Members that left during the walk (a lost connection drops them all) go now.
