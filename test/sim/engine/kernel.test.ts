@@ -442,4 +442,19 @@ test('the queue grows while ranks are too high for one more slot bit: renumbered
   assert.equal(log, expected);
 });
 
+test('a kind defined with an owner hands its handler that owner with every event; one handler serves two owners', () => {
+  const k = new Kernel();
+  const seen: string[] = [];
+  type Owner = { name: string };
+  const handler = (subject: number, arg: unknown, owner: Owner) => void seen.push(`${owner.name}:${subject}:${String(arg)}`);
+  const a = k.defineKind('a', handler, undefined, { name: 'A' });
+  const b = k.defineKind('b', handler, undefined, { name: 'B' });
+  const plain = k.defineKind('plain', (subject, arg, owner) => void seen.push(`plain:${subject}:${String(arg)}:${String(owner)}`));
+  k.at(2, b, 7, 'y');
+  k.at(1, a, 3, 'x');
+  k.at(3, plain, 5, 'z');
+  k.run();
+  assert.equal(seen, ['A:3:x', 'B:7:y', 'plain:5:z:undefined']);
+});
+
 test.run();
