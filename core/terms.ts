@@ -135,6 +135,8 @@ function cmpBig(a: bigint, b: bigint): number {
 
 /** Compares strings by Unicode code point (what Erlang does for atom text), not UTF-16 unit. */
 export function compareCodepoints(a: string, b: string): number {
+  // Equal texts, the usual case (pids and refs of one node: a Connector's sort of its targets), need no walk.
+  if (a === b) return 0;
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
