@@ -73,6 +73,9 @@ export class ZenApp {
   statesWords = 0;
   statesEpoch = -1;
   statesStale = true;
+  /** Which of its shared tables were there (a bit each, memory.ts `sharedLive`) at `simNode.tablesEpoch` `sharedEpoch`. */
+  sharedLive = 0;
+  sharedEpoch = -1;
   /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
   private readonly stateRead = new Set<number>();
 

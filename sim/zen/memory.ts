@@ -54,33 +54,58 @@ export type ZenTableWords = {
   proxyMonitors: number;
 };
 
-/** Each table's words, by the name zenTableWords gives it (read at every delivery: nothing is built). */
-const TABLE_WORDS: { readonly [K in keyof ZenTableWords]: (app: ZenApp, cost: CostModel) => number } = {
-  references: (app, cost) => shared(app, TABLE.references, EMPTY.references + app.bodies.references.size * (ROW.reference + cost.etsOrderedSetObjectWords)),
-  nodes: (app, cost) => shared(app, TABLE.nodes, EMPTY.nodes + setWords(app.bodies.nodes.size, ROW.node, cost.etsSetObjectWords)),
-  localSubscribers: (app, cost) => shared(app, TABLE.localSubscribers, EMPTY.localSubscribers + setWords(app.bodies.localSubscribers.size, ROW.pid, cost.etsSetObjectWords)),
-  connectorMonitors: connectorMonitorWords,
-  proxySubscribers: (app, cost) =>
-    shared(app, TABLE.proxySubscribers, EMPTY.proxySubscribers + app.bodies.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords)),
-  proxyMonitors: proxyMonitorWords,
+/** A shared table's name, and its words while it is there (a row count, read afresh at every look: nothing is built). */
+type SharedTable = { readonly table: string; readonly words: (app: ZenApp, cost: CostModel) => number };
+
+/** ZenMonitor's shared tables, by the name zenTableWords gives each (in this order, a bit each in `ZenApp.sharedLive`). */
+const SHARED: { readonly [K in 'references' | 'nodes' | 'localSubscribers' | 'proxySubscribers']: SharedTable } = {
+  references: {
+    table: TABLE.references,
+    words: (app, cost) => EMPTY.references + app.bodies.references.size * (ROW.reference + cost.etsOrderedSetObjectWords),
+  },
+  nodes: { table: TABLE.nodes, words: (app, cost) => EMPTY.nodes + setWords(app.bodies.nodes.size, ROW.node, cost.etsSetObjectWords) },
+  localSubscribers: {
+    table: TABLE.localSubscribers,
+    words: (app, cost) => EMPTY.localSubscribers + setWords(app.bodies.localSubscribers.size, ROW.pid, cost.etsSetObjectWords),
+  },
+  proxySubscribers: {
+    table: TABLE.proxySubscribers,
+    words: (app, cost) => EMPTY.proxySubscribers + app.bodies.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords),
+  },
 };
-/** The tables kept in the Connectors' and the Proxy's states, whose words `statesWords` keeps. */
-const PRIVATE_TABLES: readonly (keyof ZenTableWords)[] = ['connectorMonitors', 'proxyMonitors'];
-/** The shared tables' words, read afresh at every look (each is a row count): every table but the private ones. */
-const SHARED_WORD_FNS = Object.entries(TABLE_WORDS)
-  .filter(([name]) => !PRIVATE_TABLES.includes(name as keyof ZenTableWords))
-  .map(([, words]) => words);
+const SHARED_TABLES: readonly SharedTable[] = Object.values(SHARED);
 
 /** The components whose states hold tables (the Connectors' and the Proxy's private `monitors`): their words are kept (`statesWords`). */
 export const STATE_READ: readonly ZenProcess[] = ['connector', 'proxy'];
 
+/** Each table's words, read afresh (what the kept sums of zenTablesBytes are checked against). */
 export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
-  return Object.fromEntries(Object.entries(TABLE_WORDS).map(([name, words]) => [name, words(app, cost)])) as ZenTableWords;
+  const fresh = (t: SharedTable): number => (app.simNode.typedEts.has(t.table) ? t.words(app, cost) : 0);
+  return {
+    references: fresh(SHARED.references),
+    nodes: fresh(SHARED.nodes),
+    localSubscribers: fresh(SHARED.localSubscribers),
+    connectorMonitors: connectorMonitorWords(app, cost),
+    proxySubscribers: fresh(SHARED.proxySubscribers),
+    proxyMonitors: proxyMonitorWords(app, cost),
+  };
 }
 
-/** A shared table's words; none while its owner is dead (a Tables process, or Local for Subscribers, restarting). */
-function shared(app: ZenApp, name: string, words: number): number {
-  return app.simNode.typedEts.has(name) ? words : 0;
+/**
+ * Which shared tables are there (a bit each, in SHARED's order; none while its owner is
+ * dead: a Tables process, or Local for Subscribers, restarting), read again only when the
+ * node's tables epoch moved (a table made or dropped moves it): four lookups by name at
+ * every delivery of a zen run were ~1% of a herd's CPU.
+ */
+function sharedLive(app: ZenApp): number {
+  const epoch = app.simNode.tablesEpoch;
+  if (app.sharedEpoch !== epoch) {
+    let live = 0;
+    for (let i = 0; i < SHARED_TABLES.length; i++) if (app.simNode.typedEts.has((SHARED_TABLES[i] as SharedTable).table)) live |= 1 << i;
+    app.sharedLive = live;
+    app.sharedEpoch = epoch;
+  }
+  return app.sharedLive;
 }
 
 /** Words of a set of `rows` objects of `row` words. */
@@ -113,7 +138,8 @@ function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
  */
 export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
   let words = statesWords(app, cost);
-  for (const tableWords of SHARED_WORD_FNS) words += tableWords(app, cost);
+  const live = sharedLive(app);
+  for (let i = 0; i < SHARED_TABLES.length; i++) if ((live & (1 << i)) !== 0) words += (SHARED_TABLES[i] as SharedTable).words(app, cost);
   return 8 * words;
 }
 
@@ -137,9 +163,7 @@ export class ZenTablesMemory implements TableMemory {
 function statesWords(app: ZenApp, cost: CostModel): number {
   const epoch = app.simNode.tablesEpoch;
   if (app.statesStale || app.statesEpoch !== epoch) {
-    let words = 0;
-    for (const name of PRIVATE_TABLES) words += TABLE_WORDS[name](app, cost);
-    app.statesWords = words;
+    app.statesWords = connectorMonitorWords(app, cost) + proxyMonitorWords(app, cost);
     app.statesStale = false;
     app.statesEpoch = epoch;
   }
