@@ -36,6 +36,7 @@
 // Simplification (README, "Model and its limits"): the stack is empty; binaries of a
 // process's state chunks are held until the chunk goes; the binary virtual heap does not
 // trigger collections; message references are not taken from ERTS's per-scheduler pool.
+import { assertNever } from '../../core/terms.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import type { RefcBin } from './memory.js';
 
@@ -575,7 +576,27 @@ export class ProcHeap {
   }
 
   private dropLive(r: Region, words: number): void {
-    if (r !== 'queued') this.live[r] -= words;
+    // A field each, not `live[r]`: a store keyed by four names went through V8's generic
+    // (megamorphic) keyed path at every message that died.
+    const l = this.live;
+    switch (r) {
+      case 'young':
+        l.young -= words;
+        return;
+      case 'mature':
+        l.mature -= words;
+        return;
+      case 'old':
+        l.old -= words;
+        return;
+      case 'taken':
+        l.taken -= words;
+        return;
+      case 'queued':
+        return;
+      default:
+        assertNever(r);
+    }
   }
 
   private totalLive(): number {
