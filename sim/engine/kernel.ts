@@ -135,6 +135,13 @@ export class Kernel {
   private readonly kinds: Kind[] = [];
   /** Sequence numbers of cancelled events, pending or (until pruned) already run. */
   private cancelled = new Set<number>();
+  /**
+   * Bounds of the sequence numbers in `cancelled` (kept wide when one leaves it): a run
+   * has a few cancelled call timeouts pending most of the time, and an event outside them
+   * needs no lookup (a `Set.delete` at ~85% of the herd's events).
+   */
+  private cancelledMin = Infinity;
+  private cancelledMax = -Infinity;
   private pruneAt = PRUNE_MIN;
   // Kept as int32 (the hash only ever uses their 32 bits), so the fields stay small integers.
   private h1 = 0x811c9dc5 | 0;
@@ -196,6 +203,8 @@ export class Kernel {
   cancel(seq: number): void {
     if (!(seq >= 0 && seq < this.seq)) return;
     this.cancelled.add(seq);
+    if (seq < this.cancelledMin) this.cancelledMin = seq;
+    if (seq > this.cancelledMax) this.cancelledMax = seq;
     if (this.cancelled.size > this.pruneAt) this.pruneCancelled();
   }
 
@@ -284,7 +293,7 @@ export class Kernel {
       this.argOf[slot] = undefined;
     }
     this.free[this.freeCount++] = slot;
-    if (this.cancelled.size > 0 && this.cancelled.delete(this.seqOfKey(key))) return false;
+    if (this.cancelled.size > 0 && this.wasCancelled(key)) return false;
     this.nowUs = t;
     this.executed++;
     this.pendingTotal += this.size + 1;
@@ -452,6 +461,11 @@ export class Kernel {
       if (this.cancelled.has(s)) live.add(s);
     }
     this.cancelled = live;
+    this.resetCancelledBounds();
+    for (const s of live) {
+      if (s < this.cancelledMin) this.cancelledMin = s;
+      if (s > this.cancelledMax) this.cancelledMax = s;
+    }
     this.pruneAt = live.size + Math.max(PRUNE_MIN, this.size);
   }
 
@@ -493,6 +507,19 @@ export class Kernel {
   }
 
   /** The public sequence number of the event with this key. */
+  /** Whether the event of `key` was cancelled (it then leaves `cancelled`). */
+  private wasCancelled(key: number): boolean {
+    const s = this.seqOfKey(key);
+    if (s < this.cancelledMin || s > this.cancelledMax || !this.cancelled.delete(s)) return false;
+    if (this.cancelled.size === 0) this.resetCancelledBounds();
+    return true;
+  }
+
+  private resetCancelledBounds(): void {
+    this.cancelledMin = Infinity;
+    this.cancelledMax = -Infinity;
+  }
+
   private seqOfKey(key: number): number {
     const rank = Math.floor(key / this.capacity);
     return rank < this.renumbered ? (this.seqOfRank[rank] as number) : rank + this.seqMinusRank;
