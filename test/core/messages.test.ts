@@ -142,6 +142,19 @@ function sampleMessages(): Msg[] {
     { kind: 'enqueue', dispatches: [] },
     { kind: 'events', events: [], from },
     { kind: 'dead', node: B, certificates: [] },
+    // Subscribers and reasons changing along a batch (a batch's sum measures each again only when it changes).
+    {
+      kind: 'events',
+      events: [
+        dispatchOf(pid(A), ref(A), pid(B), atom('noproc')),
+        dispatchOf(pid(A), ref(A), pid(B), atom('noproc')),
+        dispatchOf(pid(B), ref(A), namedTarget('w', B), atom('noproc')),
+        dispatchOf(pid(B), ref(A), pid(B), tuple(atom('zen_monitor'), atom('nodedown'))),
+        dispatchOf(pid(A), ref(B), pid(A), tuple(atom('zen_monitor'), atom('nodedown'))),
+        dispatchOf(pid(A), ref(B), pid(A), atom('killed')),
+      ],
+      from,
+    },
   ];
   for (const reason of reasons()) {
     out.push({ kind: 'DOWN', ref: ref(B), object: pid(B), reason });
