@@ -148,7 +148,8 @@ const RECORDER_DOUBLES = new DoubleFields(['triggerUs']);
 
 export class Recorder {
   private readonly watched: Pid[] = [];
-  private readonly watchedUids = new Set<number>();
+  /** The watched processes' uids, a bitset (asked at every delivery: a `Set` lookup each time). */
+  private readonly watchedUids = new UidSet();
   /** Largest subscriber mailbox since the last sample: a sample is the bucket's maximum. */
   private bucketMailboxMax = 0;
   private readonly downTimes = new Histogram();
@@ -509,8 +510,8 @@ export class Recorder {
 }
 
 /**
- * A set of uids: one bit each for the world's ref uids (counted from 1), where a Set of
- * 100,000 DOWNs' refs was a hash table megabytes wide; any other number in a Set.
+ * A set of uids: one bit each for the world's ref and pid uids (counted from 0), where a
+ * Set of 100,000 DOWNs' refs was a hash table megabytes wide; any other number in a Set.
  */
 class UidSet {
   private bits = new Uint32Array(1024);
