@@ -506,7 +506,6 @@ export class Kernel {
     this.seqMinusRank = this.seq - this.rank;
   }
 
-  /** The public sequence number of the event with this key. */
   /** Whether the event of `key` was cancelled (it then leaves `cancelled`). */
   private wasCancelled(key: number): boolean {
     const s = this.seqOfKey(key);
@@ -520,6 +519,7 @@ export class Kernel {
     this.cancelledMax = -Infinity;
   }
 
+  /** The public sequence number of the event with this key. */
   private seqOfKey(key: number): number {
     const rank = Math.floor(key / this.capacity);
     return rank < this.renumbered ? (this.seqOfRank[rank] as number) : rank + this.seqMinusRank;
