@@ -23,7 +23,7 @@ import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
 import { initLocal, subscribeConsumer, type LocalState } from '../../core/local.js';
-import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Target } from '../../core/messages.js';
+import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Msg, type Target } from '../../core/messages.js';
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
@@ -166,14 +166,35 @@ function toInput(msg: unknown): unknown {
  * CPU for walking the lists a message carries: paid once by the component that builds or
  * splits off the list and once by the one that takes it in. DOWN work (certificates,
  * dispatches, events) costs `batchItemUs` an element, subscription instructions
- * (instructions, targets) `instructionItemUs`.
+ * (instructions, targets) `instructionItemUs`. Found by the message's kind, read once:
+ * messages come in many shapes, and each read of a field a shape lacks is a megamorphic
+ * lookup (five a message, two messages a monitored target).
  */
 function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
-  const m = input as Partial<Record<'instructions' | 'certificates' | 'dispatches' | 'events' | 'targets', readonly unknown[]>>;
-  const down = (m.certificates ?? m.dispatches ?? m.events)?.length ?? 0;
-  const instructions = (m.instructions ?? m.targets)?.length ?? 0;
-  if (down > 0) ctx.cpu(down * cost.batchItemUs);
-  if (instructions > 0) ctx.cpu(instructions * cost.instructionItemUs);
+  const m = input as Msg;
+  switch (m.kind) {
+    case 'dead':
+      return chargeDown(ctx, cost, m.certificates.length);
+    case 'enqueue':
+      // Local's `{:enqueue, dispatches}`; a Batcher's `{:enqueue, pid, reason}` carries none.
+      return 'dispatches' in m ? chargeDown(ctx, cost, m.dispatches.length) : undefined;
+    case 'events':
+      return chargeDown(ctx, cost, m.events.length);
+    case 'process':
+      return chargeInstructions(ctx, cost, m.instructions.length);
+    case 'subscribe':
+      return chargeInstructions(ctx, cost, m.targets.length);
+    default:
+      return undefined;
+  }
+}
+
+function chargeDown(ctx: Ctx, cost: CostModel, n: number): void {
+  if (n > 0) ctx.cpu(n * cost.batchItemUs);
+}
+
+function chargeInstructions(ctx: Ctx, cost: CostModel, n: number): void {
+  if (n > 0) ctx.cpu(n * cost.instructionItemUs);
 }
 
 /**
@@ -352,7 +373,9 @@ class Waits {
 
 /** Whether another process can see `op`, or race with it: all but counters, hibernation, the stop and a raise. */
 function synchronises(op: Op): boolean {
-  return op.kind !== 'metric' && op.kind !== 'hibernate' && op.kind !== 'stop' && op.kind !== 'raise';
+  // Its kind read once: each read is a megamorphic lookup (operations come in many shapes).
+  const kind = op.kind;
+  return kind !== 'metric' && kind !== 'hibernate' && kind !== 'stop' && kind !== 'raise';
 }
 
 /**
@@ -452,10 +475,11 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp): unknown {
-  const use = TABLE_USE.get(op.kind) as TableUse;
+  const kind = op.kind; // read once, as in `synchronises`
+  const use = TABLE_USE.get(kind) as TableUse;
   typedTable(app.simNode, use.table, use.fn);
   const result = applyTableOp(app.bodies, op);
-  if (op.kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
+  if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
   return result;
 }
