@@ -151,8 +151,9 @@ class ComponentProcess<S> implements Behaviour {
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
     this.heap.begin(input);
     const next = this.step(this.state, input as never, this.env);
-    app.stepped(ctx); // a step that is not a generator has changed its state already
-    return this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+    const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+    run.stepped(); // a step that is not a generator has changed its state already
+    return run;
   }
 }
 
@@ -285,6 +286,8 @@ export class StepRun<R> implements Handling, Steps<R> {
    * or the rest of an operation that blocks (a call, a registry miss), while it waits.
    */
   private pending: Op | Waits | undefined = undefined;
+  /** Whether its process's state is one zenTablesBytes reads: asked once, not at every `next` (a set lookup). */
+  private readonly readsState: boolean;
 
   constructor(
     private readonly app: ZenApp,
@@ -292,7 +295,9 @@ export class StepRun<R> implements Handling, Steps<R> {
     private step: Iterator<Op, R, unknown>,
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
-  ) {}
+  ) {
+    this.readsState = app.readsState(ctx.self);
+  }
 
   [Symbol.iterator](): this {
     return this;
@@ -303,6 +308,11 @@ export class StepRun<R> implements Handling, Steps<R> {
     this.step = step;
     this.pending = undefined;
     return this;
+  }
+
+  /** The step's code may have changed what zenTablesBytes reads (its state, its tables). */
+  stepped(): void {
+    this.app.stepped(this.readsState);
   }
 
   next(answer?: unknown): IteratorResult<Yielded, R> {
@@ -322,8 +332,8 @@ export class StepRun<R> implements Handling, Steps<R> {
         result = r.value;
       }
       const r = this.step.next(result);
-      // The step's code and operation since the last look may have changed what zenTablesBytes reads (its state, its tables).
-      this.app.stepped(this.ctx);
+      // The step's code and operation since the last look (as `stepped` says).
+      this.app.stepped(this.readsState);
       if (r.done === true) {
         this.observer?.done(this.ctx);
         return r;
@@ -354,9 +364,10 @@ export class StepRun<R> implements Handling, Steps<R> {
  */
 export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknown>): { done: R } | { call: Ref } {
   let result: unknown;
+  const readsState = app.readsState(ctx.self);
   for (;;) {
     const r = step.next(result);
-    app.stepped(ctx); // as in StepRun.next
+    app.stepped(readsState); // as in StepRun.next
     if (r.done === true) return { done: r.value };
     result = perform(app, ctx, r.value, false);
     if (r.value.kind === 'call' || r.value.kind === 'call_connector') return { call: result as Ref };
@@ -432,9 +443,9 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
       throw new ProcessCrash(op.reason, `${ctx.node}: ZenMonitor process ${inspect(ctx.self)} crashed: ${inspect(op.reason)}`);
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
-      // (reported to statsd every 10 s by one process, not per increment).
+      // (reported to statsd every 10 s by one process, not per increment). Its CPU only:
+      // nothing reads the counts.
       ctx.cpu(cost.etsOpUs);
-      app.counters.set(op.name, (app.counters.get(op.name) ?? 0) + op.value);
       return undefined;
     case 'known_node':
       return ctx.isConnected(op.node);
