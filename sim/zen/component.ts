@@ -288,6 +288,11 @@ export class StepRun<R> implements Handling, Steps<R> {
   private pending: Op | Waits | undefined = undefined;
   /** Whether its process's state is one zenTablesBytes reads: asked once, not at every `next` (a set lookup). */
   private readonly readsState: boolean;
+  /**
+   * The step's own `next`, read once a step: steps come in many shapes (each generator
+   * function's objects have their own), so reading it at every call was a megamorphic lookup.
+   */
+  private stepNext: (answer: unknown) => IteratorResult<Op, R>;
 
   constructor(
     private readonly app: ZenApp,
@@ -297,6 +302,7 @@ export class StepRun<R> implements Handling, Steps<R> {
     private readonly observer?: StepObserver,
   ) {
     this.readsState = app.readsState(ctx.self);
+    this.stepNext = step.next;
   }
 
   [Symbol.iterator](): this {
@@ -306,6 +312,7 @@ export class StepRun<R> implements Handling, Steps<R> {
   /** Runs `step` from its start, in the same process, once the one before has ended. */
   restart(step: Iterator<Op, R, unknown>): this {
     this.step = step;
+    this.stepNext = step.next;
     this.pending = undefined;
     return this;
   }
@@ -331,7 +338,7 @@ export class StepRun<R> implements Handling, Steps<R> {
         this.pending = undefined;
         result = r.value;
       }
-      const r = this.step.next(result);
+      const r = this.stepNext.call(this.step, result);
       // The step's code and operation since the last look (as `stepped` says).
       this.app.stepped(this.readsState);
       if (r.done === true) {
