@@ -71,7 +71,7 @@ class MonitorCall extends WrittenStep<Ref> {
     const { env, target, self } = this;
     switch (this.performed++) {
       case 0:
-        return this.yields(metric(METRIC_PREFIX, 'monitor'));
+        return this.yields(MONITOR_METRIC);
       case 1:
         this.ref = env.makeRef();
         return this.yields({ kind: 'references.insert', subscriber: self, ref: this.ref, target });
@@ -90,6 +90,9 @@ class MonitorCall extends WrittenStep<Ref> {
     }
   }
 }
+
+/** `monitor`'s increment, found once (`metric` looks it up by prefix and name). */
+const MONITOR_METRIC = metric(METRIC_PREFIX, 'monitor');
 
 type MemberRead = { readonly kind: 'subscribers.member'; readonly subscriber: Pid };
 let lastMemberRead: MemberRead | undefined;

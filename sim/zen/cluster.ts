@@ -56,8 +56,6 @@ export type TableBodies = {
 /** One node's running ZenMonitor: its supervision tree, tables and app env. */
 export class ZenApp {
   readonly bodies: TableBodies = emptyBodies();
-  /** Instruments counters (`increment/3`), by name. */
-  readonly counters = new Map<string, number>();
   /** The application's top supervisor. */
   top: Pid | undefined;
   /** The Connectors (pid uids) a Batcher was ever started for on this node (for checkers: the registry forgets a Batcher once it exits). */
@@ -107,10 +105,15 @@ export class ZenApp {
     this.statesStale = true;
   }
 
-  /** A ZenMonitor step ran on in the process `ctx` runs (a component or a caller): the tables' rows, and that process's state, may have changed. */
-  stepped(ctx: Ctx): void {
+  /** Whether `pid`'s state is one zenTablesBytes reads (known from its init on: a step's runner asks once). */
+  readsState(pid: Pid): boolean {
+    return this.stateRead.has(pid.uid);
+  }
+
+  /** A ZenMonitor step ran on in a process (a component or a caller; `readsState` its answer): the tables' rows, and that process's state, may have changed. */
+  stepped(readsState: boolean): void {
     this.simNode.rowsChanged();
-    if (this.stateRead.has(ctx.self.uid)) this.statesStale = true;
+    if (readsState) this.statesStale = true;
   }
 
   /** The live process registered as `name` on this node (`Process.whereis/1`). */

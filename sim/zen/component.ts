@@ -23,7 +23,7 @@ import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
 import { initLocal, subscribeConsumer, type LocalState } from '../../core/local.js';
-import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Target } from '../../core/messages.js';
+import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Msg, type Target } from '../../core/messages.js';
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
@@ -151,8 +151,9 @@ class ComponentProcess<S> implements Behaviour {
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
     this.heap.begin(input);
     const next = this.step(this.state, input as never, this.env);
-    app.stepped(ctx); // a step that is not a generator has changed its state already
-    return this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+    const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+    run.stepped(); // a step that is not a generator has changed its state already
+    return run;
   }
 }
 
@@ -166,14 +167,35 @@ function toInput(msg: unknown): unknown {
  * CPU for walking the lists a message carries: paid once by the component that builds or
  * splits off the list and once by the one that takes it in. DOWN work (certificates,
  * dispatches, events) costs `batchItemUs` an element, subscription instructions
- * (instructions, targets) `instructionItemUs`.
+ * (instructions, targets) `instructionItemUs`. Found by the message's kind, read once:
+ * messages come in many shapes, and each read of a field a shape lacks is a megamorphic
+ * lookup (five a message, two messages a monitored target).
  */
 function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
-  const m = input as Partial<Record<'instructions' | 'certificates' | 'dispatches' | 'events' | 'targets', readonly unknown[]>>;
-  const down = (m.certificates ?? m.dispatches ?? m.events)?.length ?? 0;
-  const instructions = (m.instructions ?? m.targets)?.length ?? 0;
-  if (down > 0) ctx.cpu(down * cost.batchItemUs);
-  if (instructions > 0) ctx.cpu(instructions * cost.instructionItemUs);
+  const m = input as Msg;
+  switch (m.kind) {
+    case 'dead':
+      return chargeDown(ctx, cost, m.certificates.length);
+    case 'enqueue':
+      // Local's `{:enqueue, dispatches}`; a Batcher's `{:enqueue, pid, reason}` carries none.
+      return 'dispatches' in m ? chargeDown(ctx, cost, m.dispatches.length) : undefined;
+    case 'events':
+      return chargeDown(ctx, cost, m.events.length);
+    case 'process':
+      return chargeInstructions(ctx, cost, m.instructions.length);
+    case 'subscribe':
+      return chargeInstructions(ctx, cost, m.targets.length);
+    default:
+      return undefined;
+  }
+}
+
+function chargeDown(ctx: Ctx, cost: CostModel, n: number): void {
+  if (n > 0) ctx.cpu(n * cost.batchItemUs);
+}
+
+function chargeInstructions(ctx: Ctx, cost: CostModel, n: number): void {
+  if (n > 0) ctx.cpu(n * cost.instructionItemUs);
 }
 
 /**
@@ -264,6 +286,13 @@ export class StepRun<R> implements Handling, Steps<R> {
    * or the rest of an operation that blocks (a call, a registry miss), while it waits.
    */
   private pending: Op | Waits | undefined = undefined;
+  /** Whether its process's state is one zenTablesBytes reads: asked once, not at every `next` (a set lookup). */
+  private readonly readsState: boolean;
+  /**
+   * The step's own `next`, read once a step: steps come in many shapes (each generator
+   * function's objects have their own), so reading it at every call was a megamorphic lookup.
+   */
+  private stepNext: (answer: unknown) => IteratorResult<Op, R>;
 
   constructor(
     private readonly app: ZenApp,
@@ -271,7 +300,10 @@ export class StepRun<R> implements Handling, Steps<R> {
     private step: Iterator<Op, R, unknown>,
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
-  ) {}
+  ) {
+    this.readsState = app.readsState(ctx.self);
+    this.stepNext = step.next;
+  }
 
   [Symbol.iterator](): this {
     return this;
@@ -280,8 +312,14 @@ export class StepRun<R> implements Handling, Steps<R> {
   /** Runs `step` from its start, in the same process, once the one before has ended. */
   restart(step: Iterator<Op, R, unknown>): this {
     this.step = step;
+    this.stepNext = step.next;
     this.pending = undefined;
     return this;
+  }
+
+  /** The step's code may have changed what zenTablesBytes reads (its state, its tables). */
+  stepped(): void {
+    this.app.stepped(this.readsState);
   }
 
   next(answer?: unknown): IteratorResult<Yielded, R> {
@@ -300,9 +338,9 @@ export class StepRun<R> implements Handling, Steps<R> {
         this.pending = undefined;
         result = r.value;
       }
-      const r = this.step.next(result);
-      // The step's code and operation since the last look may have changed what zenTablesBytes reads (its state, its tables).
-      this.app.stepped(this.ctx);
+      const r = this.stepNext.call(this.step, result);
+      // The step's code and operation since the last look (as `stepped` says).
+      this.app.stepped(this.readsState);
       if (r.done === true) {
         this.observer?.done(this.ctx);
         return r;
@@ -333,9 +371,10 @@ export class StepRun<R> implements Handling, Steps<R> {
  */
 export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknown>): { done: R } | { call: Ref } {
   let result: unknown;
+  const readsState = app.readsState(ctx.self);
   for (;;) {
     const r = step.next(result);
-    app.stepped(ctx); // as in StepRun.next
+    app.stepped(readsState); // as in StepRun.next
     if (r.done === true) return { done: r.value };
     result = perform(app, ctx, r.value, false);
     if (r.value.kind === 'call' || r.value.kind === 'call_connector') return { call: result as Ref };
@@ -352,7 +391,9 @@ class Waits {
 
 /** Whether another process can see `op`, or race with it: all but counters, hibernation, the stop and a raise. */
 function synchronises(op: Op): boolean {
-  return op.kind !== 'metric' && op.kind !== 'hibernate' && op.kind !== 'stop' && op.kind !== 'raise';
+  // Its kind read once: each read is a megamorphic lookup (operations come in many shapes).
+  const kind = op.kind;
+  return kind !== 'metric' && kind !== 'hibernate' && kind !== 'stop' && kind !== 'raise';
 }
 
 /**
@@ -409,9 +450,9 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
       throw new ProcessCrash(op.reason, `${ctx.node}: ZenMonitor process ${inspect(ctx.self)} crashed: ${inspect(op.reason)}`);
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
-      // (reported to statsd every 10 s by one process, not per increment).
+      // (reported to statsd every 10 s by one process, not per increment). Its CPU only:
+      // nothing reads the counts.
       ctx.cpu(cost.etsOpUs);
-      app.counters.set(op.name, (app.counters.get(op.name) ?? 0) + op.value);
       return undefined;
     case 'known_node':
       return ctx.isConnected(op.node);
@@ -452,10 +493,11 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp): unknown {
-  const use = TABLE_USE.get(op.kind) as TableUse;
+  const kind = op.kind; // read once, as in `synchronises`
+  const use = TABLE_USE.get(kind) as TableUse;
   typedTable(app.simNode, use.table, use.fn);
   const result = applyTableOp(app.bodies, op);
-  if (op.kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
+  if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
   return result;
 }

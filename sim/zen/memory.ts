@@ -244,11 +244,28 @@ export class ComponentHeap {
 
   seen(op: Op): void {
     const e = this.effects;
-    if (op.kind === 'send_named' && op.msg.kind === 'enqueue' && 'dispatches' in op.msg && e.enqueued === 0) e.enqueued = op.msg.dispatches.length;
-    else if (op.kind === 'send_named' && op.msg.kind === 'process' && e.instructions === 0) e.instructions = op.msg.instructions.length;
-    else if (op.kind === 'cast_batcher') e.casts++;
-    else if (op.kind === 'send' && op.msg.kind === 'events') e.events ??= op.msg.events;
-    else if (op.kind === 'send' && op.msg.kind === 'dead') e.dead ??= op.msg;
+    // Each kind read once: every read is a megamorphic lookup (operations and messages come in many shapes).
+    switch (op.kind) {
+      case 'send_named': {
+        const msg = op.msg;
+        const kind = msg.kind;
+        if (kind === 'enqueue' && 'dispatches' in msg && e.enqueued === 0) e.enqueued = msg.dispatches.length;
+        else if (kind === 'process' && e.instructions === 0) e.instructions = msg.instructions.length;
+        return;
+      }
+      case 'cast_batcher':
+        e.casts++;
+        return;
+      case 'send': {
+        const msg = op.msg;
+        const kind = msg.kind;
+        if (kind === 'events') e.events ??= msg.events;
+        else if (kind === 'dead') e.dead ??= msg;
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   done(ctx: Ctx): void {
