@@ -21,7 +21,7 @@ import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
 import type { Op, Step } from './ops.js';
-import { WrittenStep } from './ops.js';
+import { returns, stepOut, yields } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
@@ -41,7 +41,7 @@ export function monitor(env: Env, target: Target): Step<Ref> {
 }
 
 /**
- * `monitor`'s operations, one per `next`, in upstream's order (a `WrittenStep`: it runs
+ * `monitor`'s operations, one per `next`, in upstream's order (written out, with a `stepOut`: it runs
  * once per monitor; as a generator a call allocated ~480 bytes, written out ~230, its
  * operations and messages). As a generator it reads:
  *
@@ -51,7 +51,8 @@ export function monitor(env: Env, target: Target): Step<Ref> {
  *     if (!(yield subscribers.member(self))) yield send_named(Local, {monitor_subscriber, self})
  *     return ref
  */
-class MonitorCall extends WrittenStep<Ref> {
+class MonitorCall implements Step<Ref> {
+  private readonly out = stepOut();
   /** How many operations it has handed over so far. */
   private performed = 0;
   /** Made after the first operation, as upstream makes it after its metric. */
@@ -63,30 +64,33 @@ class MonitorCall extends WrittenStep<Ref> {
     private readonly env: Env,
     private readonly target: Target,
   ) {
-    super();
     this.self = env.self;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 
   next(answer: unknown): IteratorResult<Op, Ref> {
     const { env, target, self } = this;
     switch (this.performed++) {
       case 0:
-        return this.yields(MONITOR_METRIC);
+        return yields(this.out, MONITOR_METRIC);
       case 1:
         this.ref = env.makeRef();
-        return this.yields({ kind: 'references.insert', subscriber: self, ref: this.ref, target });
+        return yields(this.out, { kind: 'references.insert', subscriber: self, ref: this.ref, target });
       case 2:
-        return this.yields(castToConnector(env, target, { kind: 'monitor', target, ref: this.ref as Ref, subscriber: self }));
+        return yields(this.out, castToConnector(env, target, { kind: 'monitor', target, ref: this.ref as Ref, subscriber: self }));
       case 3:
-        return this.yields(memberRead(self));
+        return yields(this.out, memberRead(self));
       case 4:
         // Not yet a subscriber: Local is asked to monitor the caller.
         if (!(answer as boolean)) {
-          return this.yields({ kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
+          return yields(this.out, { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
         }
-        return this.returns(this.ref as Ref);
+        return returns(this.out, this.ref as Ref);
       default:
-        return this.returns(this.ref as Ref);
+        return returns(this.out, this.ref as Ref);
     }
   }
 }

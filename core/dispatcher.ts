@@ -17,7 +17,7 @@ import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { Dispatch, DispatcherInput } from './messages.js';
 import type { Op, Step } from './ops.js';
-import { WrittenStep } from './ops.js';
+import { returns, stepOut, yields } from './ops.js';
 import { invariant } from './invariant.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.dispatcher';
@@ -55,7 +55,7 @@ export function* dispatcherStep(state: DispatcherState, input: DispatcherInput, 
 
 /**
  * `handle_events/3`: deliver what is still monitored, then refill the unfulfilled demand.
- * A `WrittenStep` (two operations per DOWN; as a generator, ~80 bytes more a DOWN). As a
+ * Written out, with a `stepOut` (two operations per DOWN; as a generator, ~80 bytes more a DOWN). As a
  * generator it reads:
  *
  *     yield metric('events.delivered', events.length)
@@ -67,7 +67,8 @@ export function* dispatcherStep(state: DispatcherState, input: DispatcherInput, 
  *     yield metric('events.processed', sent)
  *     const asked = ask(state, min(events.length, demand_amount) - sent); if (asked) yield asked
  */
-class HandleEvents extends WrittenStep<void> {
+class HandleEvents implements Step<void> {
+  private readonly out = stepOut();
   /** What the next `next` does: `taken` reads the take of `events[at]`. */
   private phase: 'start' | 'take' | 'taken' | 'processed' | 'done' = 'start';
   /** The event being delivered. */
@@ -78,15 +79,17 @@ class HandleEvents extends WrittenStep<void> {
     private readonly state: DispatcherState,
     private readonly events: readonly Dispatch[],
     private readonly env: Env,
-  ) {
-    super();
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
   }
 
   next(answer: unknown): IteratorResult<Op, void> {
     switch (this.phase) {
       case 'start':
         this.phase = 'take';
-        return this.yields(metric(METRIC_PREFIX, 'events.delivered', this.events.length));
+        return yields(this.out, metric(METRIC_PREFIX, 'events.delivered', this.events.length));
       case 'take':
         return this.takeNext();
       case 'taken': {
@@ -94,15 +97,15 @@ class HandleEvents extends WrittenStep<void> {
         if (answer === undefined) return this.takeNext();
         this.sent++;
         this.phase = 'take';
-        return this.yields({ kind: 'send', to: subscriber, msg: down });
+        return yields(this.out, { kind: 'send', to: subscriber, msg: down });
       }
       case 'processed': {
         this.phase = 'done';
         const asked = ask(this.state, Math.min(this.events.length, this.env.config.demand_amount) - this.sent, this.env);
-        return asked === undefined ? this.returns(undefined) : this.yields(asked);
+        return asked === undefined ? returns(this.out, undefined) : yields(this.out, asked);
       }
       case 'done':
-        return this.returns(undefined);
+        return returns(this.out, undefined);
       default:
         return assertNever(this.phase);
     }
@@ -113,10 +116,10 @@ class HandleEvents extends WrittenStep<void> {
     const e = this.events[this.at];
     if (e === undefined) {
       this.phase = 'processed';
-      return this.yields(metric(METRIC_PREFIX, 'events.processed', this.sent));
+      return yields(this.out, metric(METRIC_PREFIX, 'events.processed', this.sent));
     }
     this.phase = 'taken';
-    return this.yields({ kind: 'references.take', subscriber: e.subscriber, ref: e.down.ref });
+    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: e.down.ref });
   }
 }
 

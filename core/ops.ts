@@ -61,44 +61,42 @@ export type Op = Effect | TableOp | KnownNodeOp;
 /**
  * A step: yields operations, is answered with their results, returns R. Nearly every step
  * is a generator; those that run once per monitored target or per DOWN are written out
- * (`WrittenStep`, `once`). A runtime reads each result before it asks for the next, so a
+ * (`stepOut`, `once`). A runtime reads each result before it asks for the next, so a
  * step may hand back one result object rewritten.
  */
 export type Step<R = void> = Iterator<Op, R, unknown> & Iterable<Op, R, unknown>;
 
 /**
- * A step written out as a state machine instead of a `function*`, for the few that run
- * once per monitored target or per DOWN (a herd runs hundreds of thousands): a generator
- * costs its object and a result per operation; this, one result object that each `next`
- * rewrites. Each subclass shows, in its comment, the generator it stands for.
+ * The result object of a step written out as a state machine instead of a `function*`,
+ * for the few that run once per monitored target or per DOWN (a herd runs hundreds of
+ * thousands): a generator costs its object and a result per operation; such a step, one
+ * `stepOut()` that each `next` rewrites (`yields`, `returns`). Each such step shows, in
+ * its comment, the generator it stands for. A field, not a base class: V8 ran a
+ * subclass's `super()` through its generic construct path (~1,000 instructions a step).
  */
-export abstract class WrittenStep<R> implements Step<R> {
-  private readonly out: { done: boolean; value: unknown } = { done: false, value: undefined };
+export type StepOut = { done: boolean; value: unknown };
 
-  [Symbol.iterator](): this {
-    return this;
-  }
+export function stepOut(): StepOut {
+  return { done: false, value: undefined };
+}
 
-  abstract next(answer: unknown): IteratorResult<Op, R>;
+/** `out` rewritten to hand over `op`. */
+export function yields<R>(out: StepOut, op: Op): IteratorResult<Op, R> {
+  out.done = false;
+  out.value = op;
+  return out as IteratorResult<Op, R>;
+}
 
-  protected yields(op: Op): IteratorResult<Op, R> {
-    const out = this.out;
-    out.done = false;
-    out.value = op;
-    return out as IteratorResult<Op, R>;
-  }
-
-  protected returns(value: R): IteratorResult<Op, R> {
-    const out = this.out;
-    out.done = true;
-    out.value = value;
-    return out as IteratorResult<Op, R>;
-  }
+/** `out` rewritten to end the step with `value`. */
+export function returns<R>(out: StepOut, value: R): IteratorResult<Op, R> {
+  out.done = true;
+  out.value = value;
+  return out as IteratorResult<Op, R>;
 }
 
 /**
  * A step that performs `op` (none if undefined) and ends. It is its own result object
- * (`done` and `value`): one object a step, where a `WrittenStep` would be two.
+ * (`done` and `value`): one object a step, where a step with a `stepOut` would be two.
  */
 class Once implements Step {
   done: boolean;

@@ -19,7 +19,7 @@ import type { Env, Init } from './effects.js';
 import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
 import { targetKey } from './messages.js';
 import type { Op, Step } from './ops.js';
-import { WrittenStep } from './ops.js';
+import { returns, stepOut, yields } from './ops.js';
 import type { ProxySubscriberRow } from './tables.js';
 import { truncate } from './truncator.js';
 import { TargetTable } from './target_table.js';
@@ -70,15 +70,16 @@ function* processInstructions(state: ProxyState, connector: Pid, instructions: r
 }
 
 /**
- * `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets. A
- * `WrittenStep` (an operation per target; as a generator, a result each). As a generator
- * it reads:
+ * `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets.
+ * Written out, with a `stepOut` (an operation per target; as a generator, a result each).
+ * As a generator it reads:
  *
  *     yield proxy_subscribers.insert(targets, connector)
  *     for (const target of targets)
  *       if (!monitors.has(target)) { monitors.set(target); yield monitor(makeRef(), target) }
  */
-class Subscribe extends WrittenStep<void> {
+class Subscribe implements Step<void> {
+  private readonly out = stepOut();
   /** The next target to look at; -1 before the rows went in. */
   private at = -1;
 
@@ -87,15 +88,17 @@ class Subscribe extends WrittenStep<void> {
     private readonly connector: Pid,
     private readonly targets: readonly Target[],
     private readonly env: Env,
-  ) {
-    super();
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
   }
 
   next(): IteratorResult<Op, void> {
     const targets = this.targets;
     if (this.at < 0) {
       this.at = 0;
-      return this.yields({ kind: 'proxy_subscribers.insert', targets, connector: this.connector });
+      return yields(this.out, { kind: 'proxy_subscribers.insert', targets, connector: this.connector });
     }
     const monitors = this.state.monitors;
     while (this.at < targets.length) {
@@ -103,9 +106,9 @@ class Subscribe extends WrittenStep<void> {
       const key = targetKey(target);
       if (monitors.has(key)) continue;
       monitors.set(key, target);
-      return this.yields({ kind: 'monitor', ref: this.env.makeRef(), target });
+      return yields(this.out, { kind: 'monitor', ref: this.env.makeRef(), target });
     }
-    return this.returns(undefined);
+    return returns(this.out, undefined);
   }
 }
 
