@@ -32,7 +32,7 @@ import { whichChildren } from '../beam/supervisor.js';
 import type { World } from '../beam/world.js';
 import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
-import { envFor, lookupOrStart, runAtOnce, StepRun } from './component.js';
+import { envFor, lookupOrStart, runAtOnce, StepRun, type ProcessEnv } from './component.js';
 import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
 import { STATE_READ, ZenTablesMemory } from './memory.js';
 
@@ -74,6 +74,8 @@ export class ZenApp {
   /** Which of its shared tables were there (a bit each, memory.ts `sharedLive`) at `simNode.tablesEpoch` `sharedEpoch`. */
   sharedLive = 0;
   sharedEpoch = -1;
+  /** envFor's env of the context it was last asked for (component.ts). */
+  env: ProcessEnv | undefined = undefined;
   /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
   private readonly stateRead = new Set<number>();
 
@@ -267,8 +269,10 @@ export class ZenCluster {
   /** The running app on `node` (none after a crash, a stop, or its tree giving up, until started again). */
   app(nodeName: string): ZenApp | undefined {
     const app = this.apps.get(nodeName);
-    const node = this.world.nodes.get(nodeName);
-    if (app === undefined || node === undefined || !node.up || node.creation !== app.creation) return undefined;
+    if (app === undefined) return undefined;
+    // The world's node of that name: a world never replaces a node (a restart reboots it).
+    const node = app.simNode;
+    if (!node.up || node.creation !== app.creation) return undefined;
     // `top` is set once its spawn returns: its init (the tree's first start) may run inside that spawn.
     return app.top !== undefined && this.world.alive(app.top) === undefined ? undefined : app;
   }

@@ -231,17 +231,16 @@ function privateTableOps(name: keyof ComponentSteps, input: unknown): number {
  * env per app and context serves every process (components and client callers alike).
  */
 export function envFor(app: ZenApp, ctx: Ctx): Env {
-  let env = envs.get(app);
+  // Kept on the app, not in a map by app: the client asks once a monitor.
+  let env = app.env;
   if (env === undefined || env.ctx !== ctx) {
     env = new ProcessEnv(app, ctx);
-    envs.set(app, env);
+    app.env = env;
   }
   return env;
 }
 
-const envs = new WeakMap<ZenApp, ProcessEnv>();
-
-class ProcessEnv implements Env {
+export class ProcessEnv implements Env {
   readonly node: string;
   readonly config: ZenConfig;
 
