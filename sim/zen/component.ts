@@ -285,6 +285,8 @@ export class StepRun<R> implements Handling, Steps<R> {
    * or the rest of an operation that blocks (a call, a registry miss), while it waits.
    */
   private pending: Op | Waits | undefined = undefined;
+  /** The kind of a pending operation, read as it came (see `synchronises`). */
+  private pendingKind: Op['kind'] = 'metric';
   /** Whether its process's state is one zenTablesBytes reads: asked once, not at every `next` (a set lookup). */
   private readonly readsState: boolean;
   /**
@@ -326,7 +328,7 @@ export class StepRun<R> implements Handling, Steps<R> {
     const pending = this.pending;
     if (pending !== undefined && !(pending instanceof Waits)) {
       this.pending = undefined;
-      result = this.perform(pending);
+      result = this.perform(pending, this.pendingKind);
     }
     for (;;) {
       // Only the blocked rest of an operation can be pending here.
@@ -345,17 +347,19 @@ export class StepRun<R> implements Handling, Steps<R> {
         return r;
       }
       const op = r.value;
-      if (synchronises(op)) {
+      const kind = op.kind; // read once (see `synchronises`)
+      if (synchronises(kind)) {
         this.pending = op;
+        this.pendingKind = kind;
         return SYNC;
       }
-      result = this.perform(op);
+      result = this.perform(op, kind);
     }
   }
 
-  private perform(op: Op): unknown {
+  private perform(op: Op, kind: Op['kind']): unknown {
     this.observer?.seen(op);
-    const out = perform(this.app, this.ctx, op, true);
+    const out = perform(this.app, this.ctx, op, kind, true);
     if (!(out instanceof Waits)) return out;
     this.pending = out;
     return undefined;
@@ -375,8 +379,10 @@ export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknow
     const r = step.next(result);
     app.stepped(readsState); // as in StepRun.next
     if (r.done === true) return { done: r.value };
-    result = perform(app, ctx, r.value, false);
-    if (r.value.kind === 'call' || r.value.kind === 'call_connector') return { call: result as Ref };
+    const op = r.value;
+    const kind = op.kind; // read once (see `synchronises`)
+    result = perform(app, ctx, op, kind, false);
+    if (kind === 'call' || kind === 'call_connector') return { call: result as Ref };
   }
 }
 
@@ -388,65 +394,88 @@ class Waits {
   constructor(readonly it: Blocked) {}
 }
 
-/** Whether another process can see `op`, or race with it: all but counters, hibernation, the stop and a raise. */
-function synchronises(op: Op): boolean {
-  // Its kind read once: each read is a megamorphic lookup (operations come in many shapes).
-  const kind = op.kind;
+/**
+ * Whether another process can see an operation of `kind`, or race with it: all but
+ * counters, hibernation, the stop and a raise. Given the kind, read once by the runner
+ * and passed on to `perform` and `tableOp`: each read of an operation's kind is a
+ * megamorphic lookup (operations come in many shapes).
+ */
+function synchronises(kind: Op['kind']): boolean {
   return kind !== 'metric' && kind !== 'hibernate' && kind !== 'stop' && kind !== 'raise';
 }
 
+/** The operation of kind K (`perform` is given the kind apart, so it narrows by hand). */
+type OpOf<K extends Op['kind']> = Extract<Op, { readonly kind: K }>;
+
 /**
- * Performs one operation now, at the CPU time reached; returns its result (for a call
- * from a caller that cannot block, its tag), or, when `blocking` and it must wait, the
- * rest of it (`Waits`).
+ * Performs one operation of `kind` now, at the CPU time reached; returns its result (for
+ * a call from a caller that cannot block, its tag), or, when `blocking` and it must wait,
+ * the rest of it (`Waits`).
  */
-function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
+function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: boolean): unknown {
   const cost = app.cluster.world.cost;
-  switch (op.kind) {
-    case 'send':
-      chargeItems(ctx, cost, op.msg);
-      ctx.send(op.to, op.msg, op.noconnect === true ? { noconnect: true } : undefined);
+  switch (kind) {
+    case 'send': {
+      const o = op as OpOf<'send'>;
+      chargeItems(ctx, cost, o.msg);
+      ctx.send(o.to, o.msg, o.noconnect === true ? { noconnect: true } : undefined);
       return undefined;
-    case 'send_named':
-      chargeItems(ctx, cost, op.msg);
-      ctx.send({ name: op.name, node: op.node }, op.msg);
+    }
+    case 'send_named': {
+      const o = op as OpOf<'send_named'>;
+      chargeItems(ctx, cost, o.msg);
+      ctx.send({ name: o.name, node: o.node }, o.msg);
       return undefined;
+    }
     case 'cast_connector': {
-      chargeItems(ctx, cost, op.msg);
-      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
-      if (known !== undefined) return ctx.send(known, op.msg);
-      return startWorker(app, ctx, connectorRegistry(op.node), blocking, sendTo(ctx, op.msg));
+      const o = op as OpOf<'cast_connector'>;
+      chargeItems(ctx, cost, o.msg);
+      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(o.node));
+      if (known !== undefined) return ctx.send(known, o.msg);
+      return startWorker(app, ctx, connectorRegistry(o.node), blocking, sendTo(ctx, o.msg));
     }
     case 'cast_batcher': {
-      chargeItems(ctx, cost, op.msg);
-      const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, op.connector);
-      if (known !== undefined) return ctx.send(known, op.msg);
-      return startWorker(app, ctx, batcherRegistry(op.connector, op.lookupTimeoutMs), blocking, sendTo(ctx, op.msg));
+      const o = op as OpOf<'cast_batcher'>;
+      chargeItems(ctx, cost, o.msg);
+      const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, o.connector);
+      if (known !== undefined) return ctx.send(known, o.msg);
+      return startWorker(app, ctx, batcherRegistry(o.connector, o.lookupTimeoutMs), blocking, sendTo(ctx, o.msg));
     }
-    case 'call':
-      return waitFor(ctx.call({ name: op.to.name, node: op.to.node }, op.msg, op.timeoutMs), blocking);
+    case 'call': {
+      const o = op as OpOf<'call'>;
+      return waitFor(ctx.call({ name: o.to.name, node: o.to.node }, o.msg, o.timeoutMs), blocking);
+    }
     case 'call_connector': {
-      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(op.node));
-      if (known !== undefined) return genServerCall(ctx, known, op.msg, op.timeoutMs, blocking);
-      return startWorker(app, ctx, connectorRegistry(op.node), blocking, callTo(ctx, op.msg, op.timeoutMs, blocking));
+      const o = op as OpOf<'call_connector'>;
+      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(o.node));
+      if (known !== undefined) return genServerCall(ctx, known, o.msg, o.timeoutMs, blocking);
+      return startWorker(app, ctx, connectorRegistry(o.node), blocking, callTo(ctx, o.msg, o.timeoutMs, blocking));
     }
-    case 'reply':
-      return ctx.reply(op.to, op.value);
-    case 'monitor':
-      return ctx.monitor(targetDest(op.target, app.node), op.ref);
+    case 'reply': {
+      const o = op as OpOf<'reply'>;
+      return ctx.reply(o.to, o.value);
+    }
+    case 'monitor': {
+      const o = op as OpOf<'monitor'>;
+      return ctx.monitor(targetDest(o.target, app.node), o.ref);
+    }
     case 'monitor_node':
-      return ctx.monitorNode(op.node);
-    case 'send_after':
-      return ctx.sendAfter(op.ms, op.msg);
+      return ctx.monitorNode((op as OpOf<'monitor_node'>).node);
+    case 'send_after': {
+      const o = op as OpOf<'send_after'>;
+      return ctx.sendAfter(o.ms, o.msg);
+    }
     case 'flush_down':
-      return ctx.flushDown(op.ref);
+      return ctx.flushDown((op as OpOf<'flush_down'>).ref);
     case 'hibernate':
       ctx.cpu(cost.receiveUs);
       return ctx.hibernate();
     case 'stop':
-      return ctx.stop(op.reason);
-    case 'raise':
-      throw new ProcessCrash(op.reason, `${ctx.node}: ZenMonitor process ${inspect(ctx.self)} crashed: ${inspect(op.reason)}`);
+      return ctx.stop((op as OpOf<'stop'>).reason);
+    case 'raise': {
+      const reason = (op as OpOf<'raise'>).reason;
+      throw new ProcessCrash(reason, `${ctx.node}: ZenMonitor process ${inspect(ctx.self)} crashed: ${inspect(reason)}`);
+    }
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
       // (reported to statsd every 10 s by one process, not per increment). Its CPU only:
@@ -454,9 +483,9 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, blocking: boolean): unknown {
       ctx.cpu(cost.etsOpUs);
       return undefined;
     case 'known_node':
-      return ctx.isConnected(op.node);
+      return ctx.isConnected((op as OpOf<'known_node'>).node);
     default:
-      return tableOp(app, ctx, op);
+      return tableOp(app, ctx, op as TableOp, kind as TableOp['kind']);
   }
 }
 
@@ -491,12 +520,11 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
 }
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
-function tableOp(app: ZenApp, ctx: Ctx, op: TableOp): unknown {
-  const kind = op.kind; // read once, as in `synchronises`
+function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
   const use = TABLE_USE.get(kind) as TableUse;
   typedTable(app.simNode, use.table, use.fn);
   const result = applyTableOp(app.bodies, op);
-  if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add(op.connector.uid);
+  if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
   return result;
 }
