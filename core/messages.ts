@@ -465,9 +465,42 @@ function measureCertificate(m: Measure, c: Certificate): number {
   return m.tuple0 + m.term(c.pid) + m.term(c.reason);
 }
 
-/** `{:subscribe | :unsubscribe, target}` */
-function measureInstruction(m: Measure, i: Instruction): number {
-  return m.tuple0 + m.term(i.op === 'subscribe' ? A.subscribe : A.unsubscribe) + m.term(i.target);
+/**
+ * The elements of a list of instructions summed, each `{:subscribe | :unsubscribe, target}`:
+ * its op atom is measured again only when the op changes, and a pid target only when its
+ * node does (a batch's targets are pids of one node). Either measure sizes a pid by its
+ * node alone (heapWords: local or remote; distTermBytes: its node's atom and a fixed
+ * PID_EXT), and its sink has had that node's atom from the first such pid on.
+ */
+function sumInstructions(m: Measure, is: readonly Instruction[]): number {
+  if (is.length === 0) return 0;
+  const kept = m.lists?.get(is);
+  if (kept !== undefined) return kept;
+  let total = 0;
+  let op: Instruction['op'] | undefined;
+  let opSize = 0;
+  let pidNode: string | undefined;
+  let pidSize = 0;
+  for (let i = 0; i < is.length; i++) {
+    const ins = is[i] as Instruction;
+    if (ins.op !== op) {
+      op = ins.op;
+      opSize = m.term(op === 'subscribe' ? A.subscribe : A.unsubscribe);
+    }
+    const target = ins.target;
+    let targetSize: number;
+    if (target.t !== 'pid') targetSize = m.term(target);
+    else {
+      if (target.node !== pidNode) {
+        pidNode = target.node;
+        pidSize = m.term(target);
+      }
+      targetSize = pidSize;
+    }
+    total += m.tuple0 + opSize + targetSize;
+  }
+  m.lists?.set(is, total);
+  return total;
 }
 
 /** The elements of `items` summed with `measure` (always the same one for a given list: its elements' kind's). */
@@ -496,7 +529,7 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
       return {
         envelope: { ...msg, instructions: [] },
         n: msg.instructions.length,
-        elements: sumOf(m, msg.instructions, measureInstruction),
+        elements: sumInstructions(m, msg.instructions),
       };
     case 'subscribe':
       return { envelope: { ...msg, targets: [] }, n: msg.targets.length, elements: sumOf(m, msg.targets, (mm, t) => mm.term(t)) };

@@ -18,7 +18,11 @@ import { AtomTable } from './wire.js';
  * bytes now. An object with a method, not a closure per table, so that `bytes` is one
  * function for every table and world, whose optimized code lives as long as the process.
  */
-export type TableMemory = { bytes(): number };
+export type TableMemory = {
+  bytes(): number;
+  /** It reads typed rows or process states (ZenMonitor's), which `rowsChanged` says may have moved: the only tables summed again then. */
+  readonly readsRows?: boolean;
+};
 
 const isActive = (m: Monitor): boolean => m.active;
 
@@ -79,6 +83,9 @@ export class SimNode {
   private readonly tables = new Map<string, TableMemory>();
   /** The same functions, in the same order, as an array: summed without an iterator. */
   private tableList: TableMemory[] = [];
+  /** Those that read rows (`readsRows`), and the others' sum when last summed (`rowsChanged` leaves it as it is). */
+  private rowsTableList: TableMemory[] = [];
+  private plainCached = 0;
   /**
    * Their sum when last summed, read at every delivery (the recorder's peaks): summed again
    * only once `tablesChanged` or `rowsChanged` has said that one may have moved since. What
@@ -89,6 +96,7 @@ export class SimNode {
    */
   private etsCached = 0;
   private etsStale = true;
+  private rowsStale = true;
   /**
    * Counts `tablesChanged`: a table made or dropped, an ETS row written or deleted, a death, a
    * registration, a reset. What a table's memory reads of processes and plain tables (a
@@ -203,6 +211,7 @@ export class SimNode {
     this.linkedTo.clear();
     this.tables.clear();
     this.tableList = [];
+    this.rowsTableList = [];
     this.tablesChanged();
     this.ets.clear();
     this.typedEts.clear();
@@ -217,12 +226,17 @@ export class SimNode {
   /** Counts a table's memory in the node's `ets` under `name` (replacing one of that name). */
   setTable(name: string, bytes: TableMemory): void {
     this.tables.set(name, bytes);
-    this.tableList = [...this.tables.values()];
-    this.tablesChanged();
+    this.listTables();
   }
 
   dropTable(name: string): void {
-    if (this.tables.delete(name)) this.tableList = [...this.tables.values()];
+    if (this.tables.delete(name)) this.listTables();
+    else this.tablesChanged();
+  }
+
+  private listTables(): void {
+    this.tableList = [...this.tables.values()];
+    this.rowsTableList = this.tableList.filter((t) => t.readsRows === true);
     this.tablesChanged();
   }
 
@@ -234,22 +248,26 @@ export class SimNode {
 
   /** Only the rows of typed tables (or a process's state that a table's memory reads, which its reader tracks) may have changed: the next look sums them again. */
   rowsChanged(): void {
-    this.etsStale = true;
+    this.rowsStale = true;
   }
 
   /** The memory of its tables now, summed afresh. */
   sumTables(): number {
-    let ets = 0;
-    const tables = this.tableList;
-    for (let i = 0; i < tables.length; i++) ets += (tables[i] as TableMemory).bytes();
-    return ets;
+    return sumBytes(this.tableList, true);
   }
 
   /** The memory of its tables now: `sumTables`, summed again only when one may have changed. */
   etsBytes(): number {
+    // A ZenMonitor step says only that its rows may have moved (after most steps, and the
+    // recorder reads this at every delivery): the plain tables' sum is kept then.
     if (this.etsStale) {
-      this.etsCached = this.sumTables();
+      this.plainCached = sumBytes(this.tableList, false);
       this.etsStale = false;
+      this.rowsStale = true;
+    }
+    if (this.rowsStale) {
+      this.etsCached = this.plainCached + sumBytes(this.rowsTableList, true);
+      this.rowsStale = false;
     }
     return this.etsCached;
   }
@@ -272,4 +290,14 @@ export class SimNode {
   memoryBytes(): number {
     return this.books.processBytes + this.books.monitorBytes + this.books.binaryBytes + this.etsBytes();
   }
+}
+
+/** The bytes of `tables` summed, all of them (`withRows`) or only those that read no rows. */
+function sumBytes(tables: readonly TableMemory[], withRows: boolean): number {
+  let ets = 0;
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i] as TableMemory;
+    if (withRows || t.readsRows !== true) ets += t.bytes();
+  }
+  return ets;
 }

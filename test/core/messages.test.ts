@@ -137,6 +137,20 @@ function sampleMessages(): Msg[] {
         { op: 'subscribe', target: atom('x') },
       ],
     },
+    // Ops and their pids' nodes changing along a batch (its sum measures each again only when it changes).
+    {
+      kind: 'process',
+      connector,
+      instructions: [
+        { op: 'subscribe', target: pid(B) },
+        { op: 'subscribe', target: pid(B) },
+        { op: 'subscribe', target: pid(A) },
+        { op: 'unsubscribe', target: pid(A) },
+        { op: 'unsubscribe', target: namedTarget('w', B) },
+        { op: 'unsubscribe', target: pid(A) },
+        { op: 'subscribe', target: pid(B) },
+      ],
+    },
     { kind: 'subscribe', connector, targets: [] },
     { kind: 'subscribe', connector, targets: [pid(B), atom('x'), namedTarget('y', B)] },
     { kind: 'enqueue', dispatches: [] },
