@@ -460,7 +460,7 @@ export class World {
     this.handling = s.envelope;
     this.inHandler = true;
     try {
-      for (let r = s.it.next(input); r.done !== true; r = s.it.next(input)) {
+      for (let r = s.next.call(s.it, input); r.done !== true; r = s.next.call(s.it, input)) {
         const y = r.value;
         if (y === undefined) {
           // A synchronisation point: every event due by the handler's CPU time runs first.
