@@ -47,7 +47,7 @@ export class HandlerCtx implements Ctx {
   }
 
   monotonicS(): number {
-    return this.w.node(this.p.pid.node).monotonicS(this.nowUs());
+    return this.w.nodeOf(this.p).monotonicS(this.nowUs());
   }
 
   cpu(us: number): void {
@@ -159,7 +159,7 @@ export class HandlerCtx implements Ctx {
   }
 
   whereis(name: string): Pid | undefined {
-    const p = this.w.node(this.p.pid.node).registered.get(name);
+    const p = this.w.nodeOf(this.p).registered.get(name);
     return p?.alive === true ? p.pid : undefined;
   }
 
@@ -196,7 +196,7 @@ export class HandlerCtx implements Ctx {
   }
 
   etsNew(name: string, type: EtsType = 'set', opts?: EtsOpts): EtsTable {
-    return etsNew(this.w.node(this.p.pid.node), this.p, name, type, this.w.cost, opts);
+    return etsNew(this.w.nodeOf(this.p), this.p, name, type, this.w.cost, opts);
   }
 
   setLabel(label: string): void {
@@ -204,7 +204,7 @@ export class HandlerCtx implements Ctx {
   }
 
   etsNewTyped<T extends TableBody>(name: string, body: T): T {
-    return etsNewTyped(this.w.node(this.p.pid.node), this.p, name, body);
+    return etsNewTyped(this.w.nodeOf(this.p), this.p, name, body);
   }
 
   etsNewPrivate(): void {
@@ -213,7 +213,7 @@ export class HandlerCtx implements Ctx {
 
   ets(name: string): EtsTable {
     this.cursorUs += this.w.cost.etsOpUs;
-    return etsTable(this.w.node(this.p.pid.node), name);
+    return etsTable(this.w.nodeOf(this.p), name);
   }
 
   stop(reason: Term): void {

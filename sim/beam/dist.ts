@@ -8,7 +8,7 @@
 // connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
-import { newMonitorRoster, type SimNode } from './node.js';
+import { newMonitorRoster } from './node.js';
 import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
@@ -136,7 +136,7 @@ export class Distribution {
     const watcherProc = w.procs[m.watcher.uid] as Proc;
     const mon = Monitor.of(m.ref, watcherProc, object, target);
     target.addMonitoredBy(mon);
-    const node = w.nodes.get(to) as SimNode;
+    const node = w.nodeOf(target);
     perPeer(node.remoteIn, from, newMonitorRoster).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
   }

@@ -45,12 +45,13 @@ export class SliceRecords {
   take(it: Handling, startUs: number, msg: unknown, envelope: Envelope | undefined): Slice {
     const s = this.spare;
     if (s === undefined) {
-      const made: Slice = { it, startUs, msg, envelope, cursorUs: 0, call: null };
+      const made: Slice = { it, next: it.next, startUs, msg, envelope, cursorUs: 0, call: null };
       SLICE_DOUBLES.made(made);
       return made;
     }
     this.spare = undefined;
     s.it = it;
+    s.next = it.next;
     s.startUs = startUs;
     s.msg = msg;
     s.envelope = envelope;

@@ -84,7 +84,7 @@ export class Links {
     p.runState().links = undefined;
     const w = this.w;
     const now = w.kernel.nowUs;
-    const node = w.nodes.get(p.pid.node) as SimNode;
+    const node = w.nodeOf(p);
     for (const q of links.values()) {
       if (q.pid.node === p.pid.node) {
         if (q.alive) w.kernel.at(now, w.kinds.exit, q.uid, { reason, from: p.pid, link: true } satisfies ExitSig);
@@ -118,6 +118,6 @@ export class Links {
   private add(p: Proc, q: Proc): void {
     (p.runState().links ??= new Map()).set(q.uid, q);
     if (q.pid.node === p.pid.node) return;
-    perPeer((this.w.nodes.get(p.pid.node) as SimNode).linkedTo, q.pid.node, newProcSet).add(p);
+    perPeer(this.w.nodeOf(p).linkedTo, q.pid.node, newProcSet).add(p);
   }
 }

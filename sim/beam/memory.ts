@@ -167,9 +167,8 @@ export class ProcessMemory {
 
   constructor(private readonly w: MemoryHost) {}
 
-  /** A new process: its PCB and first heap; an off_heap message queue gets its heap now. */
-  spawned(p: Proc, offHeapQueue: boolean): void {
-    const node = this.w.nodeOf(p);
+  /** A new process on `node`: its PCB and first heap; an off_heap message queue gets its heap now. */
+  spawned(p: Proc, node: SimNode, offHeapQueue: boolean): void {
     node.books.processBytes += ProcHeap.pristineBytes(this.config());
     if (offHeapQueue) p.heap = this.newHeap(p, true);
   }

@@ -76,6 +76,8 @@ type Dir = {
   detectSeq: number;
   detectAtUs: number;
   unbusySeq: number;
+  /** Its counter in `Network.traffic`, found at its first message (counters are never dropped or replaced). */
+  traffic: { messages: number; bytes: number } | undefined;
 };
 
 type Conn = {
@@ -177,15 +179,18 @@ export class Network {
     } else if (noconnect && c.state !== 'up') return 'dropped';
     const d = c.dirs.get(from) as Dir;
     const bytes = typeof size === 'number' ? size : size.bytes(d.atoms);
-    this.count(from, to, bytes);
-    if (c.state === 'connecting' || d.retransmitSeq >= 0 || this.cut.has(dirKey(from, to))) {
+    const t = (d.traffic ??= this.trafficOf(from, to));
+    t.messages++;
+    t.bytes += bytes;
+    // No cut (nor latency override, `latency`) but in partitions: no lookups by names then.
+    if (c.state === 'connecting' || d.retransmitSeq >= 0 || (this.cut.size > 0 && this.cut.has(dirKey(from, to)))) {
       // Written into a cut connection: unacknowledged from now, unless older bytes are.
       if (c.state === 'up' && d.unackedUs < 0) d.unackedUs = this.host.kernel.nowUs;
       d.held.push({ payload, bytes });
       d.heldBytes += bytes;
       return 'queued';
     }
-    this.transmit(c, from, to, payload, bytes);
+    this.transmit(d, payload, bytes);
     return 'queued';
   }
 
@@ -211,7 +216,7 @@ export class Network {
   busy(from: string, to: string): boolean {
     const c = this.conns.get(pairKey(from, to));
     if (c === undefined || c.state === 'closed') return false;
-    return this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes;
+    return this.queuedBytes(c.dirs.get(from) as Dir) > this.config.distBufBusyLimitBytes;
   }
 
   /** Cuts `a -> b` (and `b -> a` unless `oneWay`). */
@@ -375,9 +380,9 @@ export class Network {
     }
   }
 
-  private transmit(c: Conn, from: string, to: string, payload: unknown, bytes: number): void {
+  private transmit(d: Dir, payload: unknown, bytes: number): void {
     const k = this.host.kernel;
-    const d = c.dirs.get(from) as Dir;
+    const { from, to } = d;
     const start = Math.max(k.nowUs, d.busyUntilUs);
     // The wire time is the bytes over the bandwidth, kept fractional: a burst of small
     // messages (an exit's DOWNs) packs on the wire; only the arrival is a whole µs.
@@ -391,7 +396,7 @@ export class Network {
     d.arrivals.push(at);
     d.inFlightBytes.push(bytes);
     k.at(at, this.kArrive, 0, d);
-    if (this.queuedBytes(c, from) > this.config.distBufBusyLimitBytes) this.armUnbusy(d);
+    if (this.queuedBytes(d) > this.config.distBufBusyLimitBytes) this.armUnbusy(d);
   }
 
   private onArrive(d: Dir): void {
@@ -431,7 +436,7 @@ export class Network {
     const held = d.held;
     d.held = [];
     d.heldBytes = 0;
-    for (const h of held) this.transmit(c, from, to, h.payload, h.bytes);
+    for (const h of held) this.transmit(d, h.payload, h.bytes);
     if (held.length > 0 && !this.busy(from, to)) this.host.unbusy(from, to);
   }
 
@@ -570,7 +575,7 @@ export class Network {
       // suspended on the connection when it goes. Only a queue on the wire (an armed unbusy)
       // used to do that: a sender suspended on bytes held by a cut, or by a set-up that then
       // failed, stayed suspended for good.
-      const busy = d.unbusySeq >= 0 || this.queuedBytes(c, side) > this.config.distBufBusyLimitBytes;
+      const busy = d.unbusySeq >= 0 || this.queuedBytes(d) > this.config.distBufBusyLimitBytes;
       d.held = [];
       d.heldBytes = 0;
       if (d.retransmitSeq >= 0) k.cancel(d.retransmitSeq);
@@ -582,8 +587,7 @@ export class Network {
     }
   }
 
-  private queuedBytes(c: Conn, from: string): number {
-    const d = c.dirs.get(from) as Dir;
+  private queuedBytes(d: Dir): number {
     const inWire = Math.max(0, d.busyUntilUs - this.host.kernel.nowUs) * (this.config.bandwidthBytesPerS / 1_000_000);
     return inWire + d.heldBytes;
   }
@@ -612,17 +616,11 @@ export class Network {
   }
 
   private latency(from: string, to: string): number {
-    return this.latencyOverride.get(pairKey(from, to)) ?? this.config.latencyUs;
+    return this.latencyOverride.size === 0 ? this.config.latencyUs : (this.latencyOverride.get(pairKey(from, to)) ?? this.config.latencyUs);
   }
 
   private tickUs(): number {
     return (this.config.netTicktimeS * 1_000_000) / 4;
-  }
-
-  private count(from: string, to: string, bytes: number): void {
-    const t = this.trafficOf(from, to);
-    t.messages++;
-    t.bytes += bytes;
   }
 
   /** The counter of direction `from->to`, made (at zero) on first use. */
@@ -641,7 +639,7 @@ type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
 
 function newDir(conn: Conn, from: string, to: string): Dir {
-  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), inFlightBytes: new Ring(), recalled: 0, atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, lastWriteUs: 0, held: [], heldBytes: 0, cutAtUs: 0, unackedUs: -1, retransmitSeq: -1, detectSeq: -1, detectAtUs: 0, unbusySeq: -1 };
+  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), inFlightBytes: new Ring(), recalled: 0, atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, lastWriteUs: 0, held: [], heldBytes: 0, cutAtUs: 0, unackedUs: -1, retransmitSeq: -1, detectSeq: -1, detectAtUs: 0, unbusySeq: -1, traffic: undefined };
   DIR_DOUBLES.made(d);
   return d;
 }

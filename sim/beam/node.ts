@@ -292,6 +292,34 @@ export class SimNode {
   }
 }
 
+/**
+ * The node of each process of a world, by pid uid: an index into its nodes, kept outside
+ * the JS heap. The per-event paths find a process's node without a lookup by its name.
+ */
+export class NodesByProc {
+  private index = new Int32Array(1024);
+  /** The world's nodes, by `SimNode.index` (the order they were added). */
+  private readonly nodes: SimNode[] = [];
+
+  added(node: SimNode): void {
+    this.nodes.push(node);
+  }
+
+  /** Process `uid` (the next one spawned) lives on `node`. */
+  set(uid: number, node: SimNode): void {
+    if (uid === this.index.length) {
+      const grown = new Int32Array(2 * uid);
+      grown.set(this.index);
+      this.index = grown;
+    }
+    this.index[uid] = node.index;
+  }
+
+  of(uid: number): SimNode {
+    return this.nodes[this.index[uid] as number] as SimNode;
+  }
+}
+
 /** The bytes of `tables` summed, all of them (`withRows`) or only those that read no rows. */
 function sumBytes(tables: readonly TableMemory[], withRows: boolean): number {
   let ets = 0;

@@ -182,6 +182,12 @@ export type Behaviour = {
 /** A generator handler in progress while it is paused (world.ts drives it, and reuses the record of one that ended). */
 export type Slice = {
   it: Handling;
+  /**
+   * Its `next`, read once a handling: handlings come in many shapes (each generator
+   * function's objects, a ZenMonitor step's runner), so a read at each step of the
+   * handling was a megamorphic lookup.
+   */
+  next: Handling['next'];
   /** When its current stretch on a scheduler began, µs, and the message that began it. */
   startUs: number;
   msg: unknown;

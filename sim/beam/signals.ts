@@ -51,7 +51,7 @@ export class Signals {
     const ref = given ?? w.makeRef(watcher.pid.node);
     const toNode = destNode(target);
     const object = destTerm(target);
-    const node = w.nodes.get(watcher.pid.node) as SimNode;
+    const node = w.nodeOf(watcher);
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
       const mon = Monitor.of(ref, watcher, object, t ?? null);
@@ -106,7 +106,7 @@ export class Signals {
       // signal, or the target's side of a lost connection) must touch only that node's books;
       // it used to delete the watcher's monitor and charge the watcher's node too, so the
       // watcher lost its :noconnection DOWN and its node's monitorBytes went negative.
-      const tNode = this.w.nodes.get(mon.target.pid.node) as SimNode;
+      const tNode = this.w.nodeOf(mon.target);
       mon.target.dropMonitoredBy(mon.ref.uid);
       tNode.remoteIn.get(w.pid.node)?.left();
       tNode.books.monitorBytes -= cost.remoteMonitorBytes;
@@ -114,7 +114,7 @@ export class Signals {
     }
     w.monitors?.delete(mon.ref.uid);
     mon.target?.dropMonitoredBy(mon.ref.uid);
-    const wNode = this.w.nodes.get(w.pid.node) as SimNode;
+    const wNode = this.w.nodeOf(w);
     if (isRemoteMonitor(mon)) {
       wNode.remoteOut.get(monitorPeer(mon))?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
@@ -134,7 +134,7 @@ export class Signals {
 
   monitorNodeFrom(watcher: Proc, peer: string, atUs: number): void {
     const w = this.w;
-    const node = w.nodes.get(watcher.pid.node) as SimNode;
+    const node = w.nodeOf(watcher);
     if (peer === watcher.pid.node) return;
     if (!w.net.connected(watcher.pid.node, peer) && !w.net.ensureConnected(watcher.pid.node, peer)) {
       // No connection and none may be made: {:nodedown, peer} at once.
@@ -191,7 +191,7 @@ export class Signals {
     p.status = 'dead';
     p.exitReason = reason;
     w.onExit?.(p, reason);
-    const node = w.nodes.get(p.pid.node) as SimNode;
+    const node = w.nodeOf(p);
     node.tablesChanged(); // its tables, its registered name and its state (a ZenMonitor process's) go with it
     const now = w.kernel.nowUs;
     if (p.timers !== undefined) cancelTimers(p, w);
@@ -229,7 +229,7 @@ export class Signals {
   exitSlice(p: Proc, startUs: number, fromUs: number): number {
     const w = this.w;
     const x = p.exiting as Exiting;
-    const node = w.nodes.get(p.pid.node) as SimNode;
+    const node = w.nodeOf(p);
     const cost = w.cost;
     let cursorUs = fromUs;
     const wire: DistSend[] = [];

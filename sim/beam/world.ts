@@ -45,7 +45,7 @@ import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { WorldNet } from './world_net.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
-import { checkNodeOptions, SimNode } from './node.js';
+import { checkNodeOptions, NodesByProc, SimNode } from './node.js';
 import { isHandling, Proc, type Behaviour, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
@@ -83,6 +83,7 @@ export class World {
   readonly hosts = new Map<string, Host>();
   /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam). */
   readonly procs: Proc[] = [];
+  private readonly procNodes = new NodesByProc(); // each process's node, by pid uid (`nodeOf`)
   readonly kinds: WorldKinds;
   readonly signals = new Signals(this);
   readonly calls = new Calls(this);
@@ -184,6 +185,7 @@ export class World {
     }
     const node = new SimNode(name, this.nodes.size, schedulers, host, this.rng.stream(`node:${name}/clock`), opts.clockPhaseUs);
     this.nodes.set(name, node);
+    this.procNodes.added(node);
     return node;
   }
 
@@ -219,9 +221,9 @@ export class World {
     this.kernel.at(atUs, this.kinds.script, 0, fn);
   }
 
-  /** The node a process lives on. */
+  /** The node a process of this world lives on. */
   nodeOf(p: Proc): SimNode {
-    return this.nodes.get(p.pid.node) as SimNode;
+    return this.procNodes.of(p.pid.uid);
   }
 
   /**
@@ -235,7 +237,8 @@ export class World {
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = Proc.of(pid, behaviour);
     this.procs.push(p);
-    this.mem.spawned(p, opts?.offHeapQueue === true);
+    this.procNodes.set(pid.uid, node);
+    this.mem.spawned(p, node, opts?.offHeapQueue === true);
     if (opts?.name !== undefined) this.register(p, opts.name);
     if (behaviour.init !== undefined) {
       p.resume = INIT;
@@ -315,7 +318,7 @@ export class World {
 
   /** Queues a dead process's exit (its monitors to fire, signals.ts) on its node's run queue, unless it is queued already. */
   scheduleExit(p: Proc, queued: boolean): void {
-    const node = this.nodes.get(p.pid.node) as SimNode;
+    const node = this.nodeOf(p);
     if (!queued) node.enqueueRunnable(p);
     this.wake(node);
   }
@@ -323,7 +326,7 @@ export class World {
   /** Queues `p` on its node's run queue (internal to sim/beam). */
   makeRunnable(p: Proc): void {
     p.status = 'runnable';
-    const node = this.nodes.get(p.pid.node) as SimNode;
+    const node = this.nodeOf(p);
     node.enqueueRunnable(p);
     this.wake(node);
   }
@@ -457,7 +460,7 @@ export class World {
     this.handling = s.envelope;
     this.inHandler = true;
     try {
-      for (let r = s.it.next(input); r.done !== true; r = s.it.next(input)) {
+      for (let r = s.next.call(s.it, input); r.done !== true; r = s.next.call(s.it, input)) {
         const y = r.value;
         if (y === undefined) {
           // A synchronisation point: every event due by the handler's CPU time runs first.
@@ -499,7 +502,7 @@ export class World {
 
   /** A paused generator handler's CPU time has come: it goes on (or, killed meanwhile, frees its scheduler). */
   private resumeSlice(p: Proc, s: Slice): void {
-    const node = this.nodes.get(p.pid.node) as SimNode;
+    const node = this.nodeOf(p);
     const r = p.runState();
     if (!node.up || p.pid.creation !== node.creation || r.slice !== s) return;
     r.slice = null;
@@ -596,7 +599,7 @@ export class World {
     if (r.receiving !== null && this.receives.offer(p, e)) return;
     const mailbox = p.ownMailbox();
     mailbox.push(e);
-    const node = this.nodes.get(p.pid.node) as SimNode;
+    const node = this.nodeOf(p);
     this.mem.arrive(p, node, e);
     const len = mailbox.length;
     if (len > r.mailboxPeakSinceMark) {
@@ -626,7 +629,7 @@ export class World {
   }
 
   register(p: Proc, name: string): void {
-    const node = this.nodes.get(p.pid.node) as SimNode;
+    const node = this.nodeOf(p);
     const holder = node.registered.get(name);
     if (holder !== undefined && holder.alive) throw new Error(`name '${name}' is already registered on ${node.name}`);
     node.registered.set(name, p);

@@ -318,4 +318,33 @@ test('init may be a generator too, and its handling keeps its scheduler while pa
   assert.equal(order, ['init', 'hog']);
 });
 
+test("handlings of different kinds one after another each run with their own `next` (the world reuses a handling's record)", () => {
+  // A generator, then an iterator of another class, then a generator again: each step of a
+  // handling calls the `next` read when that handling began (world.ts `drive`), not the
+  // one of the handling whose record it took over (handling.ts `SliceRecords`).
+  class Steps implements Iterator<undefined, void> {
+    private left = 2;
+    constructor(private readonly log: string[]) {}
+    next(): IteratorResult<undefined, void> {
+      this.log.push(`steps ${this.left}`);
+      return this.left-- > 0 ? { done: false, value: undefined } : { done: true, value: undefined };
+    }
+  }
+  const w = makeWorld({ schedulers: 1 });
+  const log: string[] = [];
+  const p = w.spawn(A, {
+    handle(_ctx, msg) {
+      if ((msg as { v: bigint }).v === 1n) return new Steps(log);
+      return (function* () {
+        log.push(`gen ${(msg as { v: bigint }).v} before`);
+        yield;
+        log.push(`gen ${(msg as { v: bigint }).v} after`);
+      })();
+    },
+  });
+  for (let i = 0; i < 3; i++) w.send(p, int(i));
+  drain(w);
+  assert.equal(log, ['gen 0 before', 'gen 0 after', 'steps 2', 'steps 1', 'steps 0', 'gen 2 before', 'gen 2 after']);
+});
+
 test.run();

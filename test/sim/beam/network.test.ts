@@ -91,6 +91,30 @@ test('link: FIFO per direction under random latency jitter', () => {
   assert.ok((arrivals[999] as number) - first > 2000, 'jitter did not spread arrivals');
 });
 
+test("link: a pair's latency override holds for that pair alone, both ways, until it is cleared", () => {
+  // Wire time ~0 (1e15 bytes/s): a message arrives at the next whole µs after its latency.
+  const w = makeWorld({ nodes: [A, B, C], net: { latencyUs: 50, bandwidthBytesPerS: 1e15 } });
+  connect(w, A, B);
+  connect(w, A, C);
+  const a = w.spawn(A, sleeper);
+  const b = w.spawn(B, sleeper);
+  const c = w.spawn(C, sleeper);
+  const arrivals: string[] = [];
+  w.onDeliver = (p) => arrivals.push(`${p.pid.node} ${w.nowUs}`);
+  w.net.setLatency(B, A, 500);
+  w.at(10_000, () => {
+    w.send(b, atom('x'), A);
+    w.send(c, atom('x'), A);
+    w.send(a, atom('x'), B);
+  });
+  w.at(20_000, () => {
+    w.net.setLatency(A, B, undefined);
+    w.send(b, atom('x'), A);
+  });
+  drain(w);
+  assert.equal(arrivals, [`${C} 10051`, `${B} 10501`, `${A} 10501`, `${B} 20051`]);
+});
+
 test('link: transfer time is latency plus size over bandwidth, behind what is queued', () => {
   const w = makeWorld({ net: { latencyUs: 50, bandwidthBytesPerS: 1_000_000_000 } });
   connect(w, A, B);
