@@ -114,6 +114,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
 class ComponentProcess<S> implements Behaviour {
   // ZenMonitor's processes are GenServers and GenStages.
   readonly otpLoop = true;
+  /** Made by its init, then changed in place by its steps: one object for the process's life (memory.ts keeps it between tables epochs). */
   private state!: S;
   private env!: Env;
   private readonly step: (state: S, input: never, env: Env) => Step;
