@@ -76,6 +76,10 @@ export class ZenApp {
   /** Which of its shared tables were there (a bit each, memory.ts `sharedLive`) at `simNode.tablesEpoch` `sharedEpoch`. */
   sharedLive = 0;
   sharedEpoch = -1;
+  /** component.ts `connectorFor`'s last answer: the Connector registry's row for `connectorRemote` at `simNode.tablesEpoch` `connectorEpoch`. */
+  connectorRemote = '';
+  connector: Pid | undefined = undefined;
+  connectorEpoch = -1;
   /** envFor's env of the context it was last asked for (component.ts). */
   env: ProcessEnv | undefined = undefined;
   /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
