@@ -58,7 +58,7 @@ const SPARE_NUMBERS = 1 << 15;
  */
 const ROOM_PER_EVENT = 64;
 
-const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base']);
+const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base', 'pendingTotal']);
 
 /**
  * The queue is a radix heap, which fits a simulator's clock: nothing is ever scheduled
@@ -151,7 +151,8 @@ export class Kernel {
   private horizonUs = -Infinity;
 
   constructor() {
-    // Times come out of the Float64Arrays below as doubles (double_fields.ts).
+    // Times come out of the Float64Arrays below as doubles, and pendingTotal passes 2^31 in
+    // a large run (the 100k herd's ~5e9): doubles from the first kernel on (double_fields.ts).
     KERNEL_DOUBLES.made(this);
   }
 

@@ -194,7 +194,7 @@ type EndSpec =
   | { readonly kind: 'at'; readonly atUs: number; readonly when: (() => boolean) | undefined }
   | { readonly kind: 'drained'; readonly fromUs: number; readonly estimateMs: number };
 
-const RUN_DOUBLES = new DoubleFields(['triggerUs']);
+const RUN_DOUBLES = new DoubleFields(['triggerUs', 'endLimitUs']);
 
 /** What a script drives: the world of one run, in one mode. */
 export class Run {
@@ -203,9 +203,14 @@ export class Run {
   expectedDowns = 0;
   private downsDeclared = false;
   private heldBytesEach = 0;
-  /** The measurement window from the trigger, ms (null: none). */
-  windowMs: number | null = null;
+  private window: number | null = null;
   private endSpec: EndSpec | undefined;
+  /**
+   * `limitUs` once the script has set an end (-1 before), worked out when it sets the end or
+   * the window (`endMoved`): the run loop asks for it after every event, and working it
+   * out there was ~100 instructions an event.
+   */
+  private endLimitUs = -1;
   /** Processes spawned by spawnMany, for the up-front memory estimate (footprint.ts). */
   private spawned = 0;
   /** Every mode the scenario runs in this time (set by the runner; the estimate takes the most demanding). */
@@ -280,7 +285,13 @@ export class Run {
    */
   measureFor(ms: number): void {
     if (!(ms > 0 && ms <= MAX_VIRTUAL_MS)) throw new RangeError(`run.measureFor(${describeValue(ms)}): not a window in ms`);
-    this.windowMs = ms;
+    this.window = ms;
+    this.endMoved();
+  }
+
+  /** The measurement window from the trigger, ms (null: none; set by `measureFor`). */
+  get windowMs(): number | null {
+    return this.window;
   }
 
   /**
@@ -291,6 +302,7 @@ export class Run {
     const atUs = this.checkTime('run.endAt', ms);
     this.oneKindOfEnd('at', `run.endAt(${ms})`);
     this.endSpec = { kind: 'at', atUs, when };
+    this.endMoved();
   }
 
   /** Refuses an end of another kind than the one the script set (fixed, or drained). */
@@ -312,6 +324,7 @@ export class Run {
     if (!(estimateMs >= 0 && estimateMs <= MAX_VIRTUAL_MS)) throw new RangeError(`run.endWhenDrained(${describeValue(estimateMs)}): not a time in ms`);
     this.oneKindOfEnd('drained', `run.endWhenDrained(${estimateMs})`);
     this.endSpec = { kind: 'drained', fromUs: this.world.nowUs, estimateMs };
+    this.endMoved();
   }
 
   /** The closed-form drain of `c` in this run's mode and settings, ms (see drain.ts). */
@@ -321,10 +334,14 @@ export class Run {
 
   /** The virtual time the run may not pass, µs: its end time or cap; `noEndUs` until the script sets one. */
   limitUs(noEndUs: number): number {
+    return this.endSpec === undefined ? noEndUs : this.endLimitUs;
+  }
+
+  /** Works out `limitUs` again: what it reads, the end and the window, was just set. */
+  private endMoved(): void {
     const e = this.endSpec;
-    if (e === undefined) return noEndUs;
-    if (e.kind === 'at') return e.atUs;
-    return Math.min(Number.MAX_SAFE_INTEGER, e.fromUs + Math.round(this.capMs() * 1000));
+    if (e === undefined) return;
+    this.endLimitUs = e.kind === 'at' ? e.atUs : Math.min(Number.MAX_SAFE_INTEGER, e.fromUs + Math.round(this.capMs() * 1000));
   }
 
   /**
@@ -338,7 +355,7 @@ export class Run {
 
   private capMs(): number {
     const e = this.endSpec;
-    return e?.kind === 'drained' ? drainCapMs(e.estimateMs, this.windowMs ?? 0) : 0;
+    return e?.kind === 'drained' ? drainCapMs(e.estimateMs, this.window ?? 0) : 0;
   }
 
   /** Whether the script's end condition holds (checked after every event: cheap until the DOWNs are in). */
@@ -347,7 +364,7 @@ export class Run {
     if (e === undefined) return false;
     if (e.kind === 'at') return e.when?.() ?? false;
     if (this.recorder.delivered < this.expectedDowns || this.triggerUs < 0) return false;
-    if (this.windowMs !== null && this.world.nowUs < this.triggerUs + this.windowMs * 1000) return false;
+    if (this.window !== null && this.world.nowUs < this.triggerUs + this.window * 1000) return false;
     return this.recorder.workServed();
   }
 
@@ -366,9 +383,9 @@ export class Run {
   /** The end figures the result reports (ms after the trigger). */
   endFigures(): { windowMs: number | null; estimateMs: number | null; capMs: number | null } {
     const e = this.endSpec;
-    if (e?.kind !== 'drained') return { windowMs: this.windowMs, estimateMs: null, capMs: null };
+    if (e?.kind !== 'drained') return { windowMs: this.window, estimateMs: null, capMs: null };
     const fromMs = (e.fromUs - Math.max(0, this.triggerUs)) / 1000;
-    return { windowMs: this.windowMs, estimateMs: fromMs + e.estimateMs, capMs: fromMs + this.capMs() };
+    return { windowMs: this.window, estimateMs: fromMs + e.estimateMs, capMs: fromMs + this.capMs() };
   }
 
   /** Polls `cond` every `everyMs` of virtual time from now; runs `fn` once it holds. */

@@ -34,7 +34,7 @@ import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { envFor, lookupOrStart, runAtOnce, StepRun, type ProcessEnv } from './component.js';
 import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
-import { STATE_READ, ZenTablesMemory } from './memory.js';
+import { NO_STATES, STATE_READ, ZenTablesMemory, type TableStates } from './memory.js';
 
 export { DISPATCHER, LOCAL, PROXY } from './tree.js';
 const SHUTDOWN = atom('shutdown');
@@ -64,16 +64,22 @@ export class ZenApp {
   readonly batchersCleanedUp = new Set<number>();
   /**
    * The words of the tables its Connectors and Proxy keep in their states, as zenTablesBytes
-   * last read them (memory.ts), at which `simNode.tablesEpoch`, and whether one of those
-   * processes has stepped since: read again only then (all else they read, the registry's
-   * rows, the Proxy's name, who is alive, moves that epoch).
+   * last read them (memory.ts), and whether one of those processes has stepped since: read
+   * again only then. Those states (`states`) as found at `simNode.tablesEpoch` `statesEpoch`
+   * (all else finding them reads, the registry's rows, the Proxy's name, who is alive, moves
+   * that epoch; -1: to be found again, a state was made).
    */
   statesWords = 0;
-  statesEpoch = -1;
   statesStale = true;
+  states: TableStates = NO_STATES;
+  statesEpoch = -1;
   /** Which of its shared tables were there (a bit each, memory.ts `sharedLive`) at `simNode.tablesEpoch` `sharedEpoch`. */
   sharedLive = 0;
   sharedEpoch = -1;
+  /** component.ts `connectorFor`'s last answer: the Connector registry's row for `connectorRemote` at `simNode.tablesEpoch` `connectorEpoch`. */
+  connectorRemote = '';
+  connector: Pid | undefined = undefined;
+  connectorEpoch = -1;
   /** envFor's env of the context it was last asked for (component.ts). */
   env: ProcessEnv | undefined = undefined;
   /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
@@ -104,7 +110,7 @@ export class ZenApp {
     this.simNode.rowsChanged();
     if (!STATE_READ.includes(name)) return;
     this.stateRead.add(pid.uid);
-    this.statesStale = true;
+    this.statesEpoch = -1;
   }
 
   /** Whether `pid`'s state is one zenTablesBytes reads (known from its init on: a step's runner asks once). */

@@ -114,6 +114,7 @@ export function component<S>(app: ZenApp, comp: Component<S>): Behaviour {
 class ComponentProcess<S> implements Behaviour {
   // ZenMonitor's processes are GenServers and GenStages.
   readonly otpLoop = true;
+  /** Made by its init, then changed in place by its steps: one object for the process's life (memory.ts keeps it between tables epochs). */
   private state!: S;
   private env!: Env;
   private readonly step: (state: S, input: never, env: Env) => Step;
@@ -430,7 +431,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     case 'cast_connector': {
       const o = op as OpOf<'cast_connector'>;
       chargeItems(ctx, cost, o.msg);
-      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(o.node));
+      const known = connectorFor(app, ctx, o.node);
       if (known !== undefined) return ctx.send(known, o.msg);
       return startWorker(app, ctx, connectorRegistry(o.node), blocking, sendTo(ctx, o.msg));
     }
@@ -447,7 +448,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     }
     case 'call_connector': {
       const o = op as OpOf<'call_connector'>;
-      const known = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(o.node));
+      const known = connectorFor(app, ctx, o.node);
       if (known !== undefined) return genServerCall(ctx, known, o.msg, o.timeoutMs, blocking);
       return startWorker(app, ctx, connectorRegistry(o.node), blocking, callTo(ctx, o.msg, o.timeoutMs, blocking));
     }
@@ -487,6 +488,26 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     default:
       return tableOp(app, ctx, op as TableOp, kind as TableOp['kind']);
   }
+}
+
+/**
+ * `Connector.get_for_node(remote)`'s read of the registry's table (`GenRegistry.lookup`: its
+ * CPU, and badarg if the registry is gone), its answer kept for the remote last asked while
+ * the node's tables epoch stays the same: a row written or deleted and the table made or
+ * dropped move it. The read was five map lookups a cast (the atom, the node, the table, the
+ * key, the row); a kept answer costs the read's CPU, as `ctx.ets` charges it, and none.
+ */
+export function connectorFor(app: ZenApp, ctx: Ctx, remote: string): Pid | undefined {
+  const epoch = app.simNode.tablesEpoch;
+  if (app.connectorEpoch === epoch && app.connectorRemote === remote) {
+    ctx.cpu(app.cluster.world.cost.etsOpUs);
+    return app.connector;
+  }
+  const pid = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(remote));
+  app.connectorRemote = remote;
+  app.connector = pid;
+  app.connectorEpoch = epoch;
+  return pid;
 }
 
 // What to do with a worker once a registry miss has got it. Made here, not in `perform`:

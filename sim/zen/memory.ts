@@ -85,13 +85,14 @@ export const STATE_READ: readonly ZenProcess[] = ['connector', 'proxy'];
 /** Each table's words, read afresh (what the kept sums of zenTablesBytes are checked against). */
 export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
   const fresh = (t: SharedTable): number => (app.simNode.typedEts.has(t.table) ? t.words(app, cost) : 0);
+  const states = findStates(app);
   return {
     references: fresh(SHARED.references),
     nodes: fresh(SHARED.nodes),
     localSubscribers: fresh(SHARED.localSubscribers),
-    connectorMonitors: connectorMonitorWords(app, cost),
+    connectorMonitors: connectorMonitorWords(states, cost),
     proxySubscribers: fresh(SHARED.proxySubscribers),
-    proxyMonitors: proxyMonitorWords(app, cost),
+    proxyMonitors: proxyMonitorWords(states, cost),
   };
 }
 
@@ -117,21 +118,43 @@ function setWords(rows: number, row: number, objectWords: number): number {
   return rows * (row + objectWords) + setBucketWords(rows);
 }
 
-/** The live Connectors' private `monitors` tables, found through their registry's table (read at every delivery: nothing is built). */
-function connectorMonitorWords(app: ZenApp, cost: CostModel): number {
+/** What the private tables' words read of a Connector's state and of the Proxy's (core's ConnectorState, ProxyState). */
+type ConnectorMonitors = { readonly monitorCount: number };
+type ProxyMonitors = { readonly monitors: { readonly size: number } };
+
+/** The states that hold ZenMonitor's private tables: the live Connectors' and the Proxy's (none while it is down). */
+export type TableStates = { readonly connectors: readonly ConnectorMonitors[]; readonly proxy: ProxyMonitors | undefined };
+
+/** What an app holds before it has looked for its states. */
+export const NO_STATES: TableStates = { connectors: [], proxy: undefined };
+
+/** The live Connectors' states, found through their registry's table, and the Proxy's, by its name. */
+function findStates(app: ZenApp): TableStates {
+  const connectors: ConnectorMonitors[] = [];
   const registry = app.simNode.ets.get(CONNECTOR_REGISTRY);
-  if (registry === undefined) return 0;
+  if (registry !== undefined) {
+    for (const row of registry.heldRows()) {
+      const s = app.cluster.inspectState(row.value as Pid) as ConnectorMonitors | undefined;
+      if (s !== undefined) connectors.push(s);
+    }
+  }
+  const pid = app.whereis(PROXY);
+  const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as ProxyMonitors | undefined) : undefined;
+  return { connectors, proxy };
+}
+
+/** The Connectors' private `monitors` tables. */
+function connectorMonitorWords(states: TableStates, cost: CostModel): number {
+  const connectors = states.connectors;
   let words = 0;
-  for (const row of registry.heldRows()) {
-    const s = app.cluster.inspectState(row.value as Pid) as { monitorCount: number } | undefined;
-    if (s !== undefined) words += EMPTY.connectorMonitors + s.monitorCount * (ROW.connectorMonitor + cost.etsOrderedSetObjectWords);
+  for (let i = 0; i < connectors.length; i++) {
+    words += EMPTY.connectorMonitors + (connectors[i] as ConnectorMonitors).monitorCount * (ROW.connectorMonitor + cost.etsOrderedSetObjectWords);
   }
   return words;
 }
 
-function proxyMonitorWords(app: ZenApp, cost: CostModel): number {
-  const pid = app.whereis(PROXY);
-  const proxy = pid !== undefined ? (app.cluster.inspectState(pid) as { monitors: { readonly size: number } } | undefined) : undefined;
+function proxyMonitorWords(states: TableStates, cost: CostModel): number {
+  const proxy = states.proxy;
   return proxy !== undefined ? EMPTY.proxyMonitors + setWords(proxy.monitors.size, ROW.pid, cost.etsSetObjectWords) : 0;
 }
 
@@ -170,15 +193,23 @@ export class ZenTablesMemory implements TableMemory {
 
 /**
  * The private tables' words, kept while none of the processes that hold them has stepped
- * (ZenApp.stepped) and nothing else they read has changed (SimNode.tablesEpoch); checked
- * against zenTableWords by test/sim/beam/ets_memory_cache.test.ts.
+ * (ZenApp.stepped). Which states hold them is kept too, and found again only when the
+ * node's tables epoch has moved (the registry's rows, the Proxy's name, who is alive) or a
+ * component's state was made (ZenApp.stateMade): a step changes its process's state in
+ * place (component.ts), and found afresh at every step they were ~400 instructions of
+ * lookups a step of a Connector or the Proxy. Checked against zenTableWords by
+ * test/sim/beam/ets_memory_cache.test.ts.
  */
 function statesWords(app: ZenApp, cost: CostModel): number {
   const epoch = app.simNode.tablesEpoch;
-  if (app.statesStale || app.statesEpoch !== epoch) {
-    app.statesWords = connectorMonitorWords(app, cost) + proxyMonitorWords(app, cost);
-    app.statesStale = false;
+  if (app.statesEpoch !== epoch) {
+    app.states = findStates(app);
     app.statesEpoch = epoch;
+    app.statesStale = true;
+  }
+  if (app.statesStale) {
+    app.statesWords = connectorMonitorWords(app.states, cost) + proxyMonitorWords(app.states, cost);
+    app.statesStale = false;
   }
   return app.statesWords;
 }

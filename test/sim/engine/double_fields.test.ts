@@ -70,4 +70,25 @@ test("a run's fractional counters are doubles from the first object on: V8 migra
   assert.equal(migrations('component_restart', []), []);
 });
 
+// The kernel's pendingTotal sums the queue's length at each event: past 2^31 (about a
+// 65,000-target herd; the 100k herd's is ~5e9) it no longer fits a small integer, and
+// stored there first, mid-run, it retyped every Kernel and threw away ~25 functions
+// compiled against the old type (the kernel's, the scheduler's, the run loop's).
+test("a kernel's pendingTotal is a double from the first kernel on: one past 2^31 migrates no other kernel", () => {
+  const code = `
+    import { Kernel } from './sim/engine/kernel.ts';
+    const kernels = [new Kernel(), new Kernel()];
+    for (const k of kernels) {
+      const kind = k.defineKind('e', () => {});
+      for (let i = 0; i < 70000; i++) k.at(i, kind, 0);
+      k.run();
+    }
+    console.log(kernels.map((k) => k.pendingTotal).join(' '));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--trace-migration', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes(`${70000 * 70001 / 2} ${70000 * 70001 / 2}`), r.stdout);
+  assert.equal(lines.filter((l) => l.startsWith('[migrating]')), []);
+});
+
 test.run();

@@ -181,6 +181,32 @@ test('an end set again the same way moves it: a second endAt is the end; a secon
   assert.equal([drained?.end, drained?.drainEstimateMs, drained?.capMs], ['cap', 300, drainCapMs(100, 0) + 200]);
 });
 
+// The run loop compares the next event's time with the limit the run keeps (Run.limitUs),
+// worked out when the end or the window is set: each of those must work it out again.
+test('an end moved later, or a window set after a drained end, moves the limit the run stops at', () => {
+  const fixed = runScenario(
+    oneNode((run) => {
+      run.when(() => false, () => {});
+      run.endAt(600);
+      run.at(300, () => run.endAt(1000));
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  assert.equal([fixed.runs[0]?.end, fixed.virtualMs], ['time', 1000]);
+  const windowed = runScenario(
+    oneNode((run) => {
+      run.when(() => false, () => {});
+      run.expectDowns(1);
+      run.trigger();
+      run.endWhenDrained(0);
+      run.at(300, () => run.measureFor(30_000));
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  ).runs[0];
+  // The window, larger than the estimate, sets the cap: the run stops there, not at the estimate's cap (10 s).
+  assert.equal([windowed?.end, windowed?.capMs, windowed?.endMs], ['cap', drainCapMs(0, 30_000), drainCapMs(0, 30_000)]);
+});
+
 test('a script that never sets its end stops at the setup limit, reported: no-end, truncated, a warning', () => {
   const doc = runScenario(
     oneNode((run) => {

@@ -882,6 +882,19 @@ test('using the client on a node without ZenMonitor is badarg: the caller crashe
   assert.throws(() => env.probe.monitor(t), /on a@h \(badarg\)/);
 });
 
+// A shared table goes with its owner (component.ts tableOp: badarg, as upstream's ETS call
+// would raise); its body stays on the app until the owner makes a new one.
+test("a table operation on a shared table whose owner is dead is badarg: Local killed, a monitor's Subscribers read crashes the caller until Local is back", () => {
+  const env = setup();
+  const t = env.world.spawn(B, sleeper);
+  env.probe.monitor(t); // the tables were there a moment ago: their bits are kept
+  kill(env.world, env.zen.pidOf(A, 'local') as Pid);
+  assert.throws(() => env.probe.monitor(t), /no ets table 'ZenMonitor.Local.Subscribers' on a@h \(badarg\)/);
+  runForMs(env.world, 10);
+  const sub = new Probe(env.world, env.zen, A);
+  assert.not.throws(() => sub.monitor(t), 'a new Local, a new table');
+});
+
 test('a subscriber that dies: its monitors are dropped (no DOWN is sent anywhere) and the Proxy is unsubscribed', () => {
   const env = setup();
   const sub = new Probe(env.world, env.zen, A);

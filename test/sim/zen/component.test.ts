@@ -44,6 +44,61 @@ test("monitor from a generator handler asks Local to monitor the caller only unt
   assert.is(zen.app(A)?.tables.references.size, 4000);
 });
 
+// A cast finds its Connector through the registry's table once and keeps the answer
+// (component.ts connectorFor) while nothing that could change it has happened.
+test('each monitor cast reaches the Connector the registry holds for its remote: alternating remotes, and after a Connector dies and another starts', () => {
+  const { world, zen } = cluster({ nodes: [A, B, C], cost: defaultCostModel });
+  const sub = new Probe(world, zen, A);
+  const on = { [B]: Array.from({ length: 6 }, () => world.spawn(B, sleeper)), [C]: Array.from({ length: 6 }, () => world.spawn(C, sleeper)) };
+  const app = zen.app(A);
+  assert.ok(app !== undefined);
+  // Each monitor cast delivered, counted by the Connector that got it, against the one the registry holds now.
+  const got = new Map<number, number>();
+  const before = world.onDeliver;
+  world.onDeliver = (p, msg, node) => {
+    before?.(p, msg, node);
+    if ((msg as { kind?: unknown }).kind === 'monitor') got.set(p.pid.uid, (got.get(p.pid.uid) ?? 0) + 1);
+  };
+  const monitor = (remote: typeof B | typeof C, i: number): void => {
+    sub.run((ctx) => void zen.monitor(ctx, on[remote][i] as Pid));
+    runForMs(world, 5);
+  };
+  const connector = (remote: string): Pid => app.connectors.get(remote) as Pid;
+  for (let i = 0; i < 3; i++) {
+    monitor(B, i);
+    monitor(C, i);
+  }
+  const [b1, c1] = [connector(B), connector(C)];
+  assert.equal([got.get(b1.uid), got.get(c1.uid)], [3, 3], 'casts alternating between two remotes each reach their own Connector');
+  // The last cast before the death and the first after it are both for b.
+  monitor(B, 3);
+  world.exit(b1, atom('kill'));
+  runForMs(world, 5);
+  monitor(B, 4);
+  monitor(B, 5);
+  const b2 = connector(B);
+  assert.ok(b2 !== undefined && b2.uid !== b1.uid, 'a new Connector for b');
+  assert.equal([got.get(b1.uid), got.get(b2.uid), got.get(c1.uid)], [4, 2, 3], 'casts after the death reach the new Connector');
+});
+
+test("a monitor's read of the Connector registry costs etsOpUs whether the Connector is found or kept", () => {
+  const { world, zen } = cluster({ cost: { etsOpUs: 2 } });
+  const sub = new Probe(world, zen, A);
+  const targets = [0, 1, 2].map(() => world.spawn(B, sleeper));
+  sub.run((ctx) => void zen.monitor(ctx, targets[0] as Pid)); // starts b's Connector
+  runForMs(world, 5);
+  const cpu = sub.run((ctx) =>
+    [1, 2].map((i) => {
+      const from = ctx.nowUs();
+      zen.monitor(ctx, targets[i] as Pid);
+      return ctx.nowUs() - from;
+    }),
+  );
+  // The first found in the table (a row was written since the last look), the second kept.
+  assert.equal(cpu, [cpu[0], cpu[0]]);
+  assert.ok((cpu[0] as number) > 2, `${cpu[0]} µs`);
+});
+
 test('a subscriber killed while paused in its monitor loop makes no more monitors', () => {
   const { world, zen } = cluster({ cost: defaultCostModel });
   const targets = Array.from({ length: 1000 }, () => world.spawn(B, sleeper));
