@@ -275,11 +275,16 @@ function* drive(world: World, run: Run, mode: Mode, opts: RunOptions): Generator
   // The script may set or move its end while the run goes on: read it live.
   const over = () => (reached = run.endReached()) || run.isPast(world.kernel.peekUs(), SETUP_LIMIT_US);
   for (;;) {
-    const end = world.kernel.run({ untilUs: run.limitUs(SETUP_LIMIT_US), maxEvents: CHUNK_EVENTS, until: over });
+    const untilUs = run.limitUs(SETUP_LIMIT_US);
+    const end = world.kernel.run({ untilUs, maxEvents: CHUNK_EVENTS, until: over });
     opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
-    if (end !== 'max_events') return run.endKind(world.kernel.pending() === 0, reached);
-    run.onFootprint = undefined; // past the script's start: its host is asked no more (RunOptions)
-    yield;
+    if (end === 'max_events') {
+      run.onFootprint = undefined; // past the script's start: its host is asked no more (RunOptions)
+      yield;
+    } else if (end === 'condition' || run.limitUs(SETUP_LIMIT_US) <= untilUs) {
+      return run.endKind(world.kernel.pending() === 0, reached);
+    }
+    // Stopped at (or idle before) a limit the script has since moved later: run on to it.
   }
 }
 

@@ -207,6 +207,35 @@ test('an end moved later, or a window set after a drained end, moves the limit t
   assert.equal([windowed?.end, windowed?.capMs, windowed?.endMs], ['cap', drainCapMs(0, 30_000), drainCapMs(0, 30_000)]);
 });
 
+// The run loop runs the kernel in chunks of events, each up to the limit as it stood when
+// the chunk began: an end moved later within a chunk, past a limit set in a chunk before,
+// is run on to, not stopped at the old limit. 300,000 events before the move: the end is
+// set in the first chunk and moved in the second.
+test('an end moved later after the run has passed a chunk of events is run on to: not stopped at the old end', () => {
+  // The script starts at 100 ms: an event every µs to 400 ms.
+  const events = (run: Parameters<Scenario['script']>[0]) => {
+    for (let i = 1; i <= 300_000; i++) run.at(100 + i / 1000, () => undefined);
+    run.when(() => false, () => {}); // the world never goes idle
+  };
+  const fixed = runScenario(
+    oneNode((run) => {
+      events(run);
+      run.endAt(600);
+      run.at(500, () => run.endAt(1000));
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  assert.equal([fixed.runs[0]?.end, fixed.virtualMs], ['time', 1000]);
+  const beyondSetup = runScenario(
+    oneNode((run) => {
+      events(run);
+      run.at(500, () => run.endAt(SETUP_LIMIT_MS + 1000));
+    }),
+    { seed: 1, set: [['mode', 'vanilla']] },
+  );
+  assert.equal([beyondSetup.runs[0]?.end, beyondSetup.virtualMs], ['time', SETUP_LIMIT_MS + 1000]);
+});
+
 test('a script that never sets its end stops at the setup limit, reported: no-end, truncated, a warning', () => {
   const doc = runScenario(
     oneNode((run) => {
