@@ -106,4 +106,17 @@ test('a heap size from the table is a small integer, as a process stores it', ()
   assert.equal(JSON.parse(r.stdout), { sizes: 62, notSmall: [] });
 });
 
+// A world's process table starts empty and its first spawn pushes an object: made as a
+// plain empty array it was typed for small integers until then, and each new world's
+// (every mode's, every plan job's) threw away the spawn code compiled for the last one's.
+test("a world's process table is typed for objects before its first spawn", () => {
+  const code = `
+    import { World } from './sim/beam/world.ts';
+    const hasObjectElements = new Function('a', 'return %HasObjectElements(a)');
+    console.log(String(hasObjectElements(new World({ seed: 1 }).procs)));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--allow-natives-syntax', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'true');
+});
+
 test.run();
