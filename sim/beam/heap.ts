@@ -37,14 +37,21 @@
 // process's state chunks are held until the chunk goes; the binary virtual heap does not
 // trigger collections; message references are not taken from ERTS's per-scheduler pool.
 import { assertNever } from '../../core/terms.js';
-import { DoubleFields } from '../engine/double_fields.js';
+import { DoubleFields, objectElements } from '../engine/double_fields.js';
 import type { RefcBin } from './memory.js';
 
 const HEAP_DOUBLES = new DoubleFields(['oldSz']);
 
-/** ERTS's heap sizes, words (erl_gc.c, erts_init_gc; 64-bit): none over max_heap_size, 2^53 bytes in words. */
+/**
+ * ERTS's heap sizes, words (erl_gc.c, erts_init_gc; 64-bit): none over max_heap_size, 2^53
+ * bytes in words. Held as any values (double_fields.ts `objectElements`), not as doubles
+ * (what its sizes past 2^31 would make it): a double read from the table outside optimized
+ * code is a heap number, and stored as a process's heap size it deoptimized every
+ * function compiled for a small integer there (the 100k herd's zen run: four).
+ */
 export const HEAP_SIZES: readonly number[] = (() => {
-  const s = [12, 38];
+  const s = objectElements<number>([]);
+  s.push(12, 38);
   for (let i = 2; i < 23; i++) s.push((s[i - 1] as number) + (s[i - 2] as number) + 1);
   for (;;) {
     const last = s[s.length - 1] as number;

@@ -39,6 +39,7 @@ import { HandlerCtx } from './ctx.js';
 import { Distribution, type DistSend } from './dist.js';
 import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
+import { objectElements } from '../engine/double_fields.js';
 import { Links, type ExitSig } from './links.js';
 import { checkHeapWords, envelope, ProcessMemory } from './memory.js';
 import { checkMessage, isTerm } from './sizes.js';
@@ -81,8 +82,8 @@ export class World {
   readonly nodes = new Map<string, SimNode>();
   /** Hosts declared with `addHost` (several nodes on one machine); a node added without one has its own. */
   readonly hosts = new Map<string, Host>();
-  /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam). */
-  readonly procs: Proc[] = [];
+  /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam); typed for objects ahead (double_fields.ts). */
+  readonly procs: Proc[] = objectElements([]);
   private readonly procNodes = new NodesByProc(); // each process's node, by pid uid (`nodeOf`)
   readonly kinds: WorldKinds;
   readonly signals = new Signals(this);
@@ -94,8 +95,7 @@ export class World {
   private refs = 0;
   private readonly ctx: HandlerCtx;
   private inHandler = false;
-  /** Records of generator handlings, reused. */
-  private readonly slices = new SliceRecords();
+  private readonly slices = new SliceRecords(); // records of generator handlings, reused
   /** The envelope being handled (for `ctx.keep()`), if it came from the mailbox. */
   private handling: Envelope | undefined;
   /** Process heaps, messages' binaries and what deaths free (memory.ts, heap.ts). */

@@ -91,4 +91,32 @@ test("a kernel's pendingTotal is a double from the first kernel on: one past 2^3
   assert.equal(lines.filter((l) => l.startsWith('[migrating]')), []);
 });
 
+// A process's heap size comes from ERTS's table of sizes (heap.ts HEAP_SIZES), whose
+// largest entries pass 2^31: held as doubles, a size read from it outside optimized code
+// was a heap number, and stored as a process's heap size in the 100k herd's zen run it
+// threw away the four functions compiled for a small integer there (freeWords inlined).
+test('a heap size from the table is a small integer, as a process stores it', () => {
+  const code = `
+    import { HEAP_SIZES, nextHeapSize } from './sim/beam/heap.ts';
+    const isSmi = new Function('v', 'return %IsSmi(v)');
+    const small = HEAP_SIZES.filter((n) => n < 2 ** 30);
+    console.log(JSON.stringify({ sizes: small.length, notSmall: small.filter((n) => !isSmi(nextHeapSize(n, 0)) || !isSmi(nextHeapSize(n - 1, 1))) }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--allow-natives-syntax', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), { sizes: 62, notSmall: [] });
+});
+
+// A world's process table starts empty and its first spawn pushes an object: made as a
+// plain empty array it was typed for small integers until then, and each new world's
+// (every mode's, every plan job's) threw away the spawn code compiled for the last one's.
+test("a world's process table is typed for objects before its first spawn", () => {
+  const code = `
+    import { World } from './sim/beam/world.ts';
+    const hasObjectElements = new Function('a', 'return %HasObjectElements(a)');
+    console.log(String(hasObjectElements(new World({ seed: 1 }).procs)));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--allow-natives-syntax', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'true');
+});
+
 test.run();
