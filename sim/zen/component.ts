@@ -495,7 +495,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
  * CPU, and badarg if the registry is gone), its answer kept for the remote last asked while
  * the node's tables epoch stays the same: a row written or deleted and the table made or
  * dropped move it. The read was five map lookups a cast (the atom, the node, the table, the
- * key, the row); a kept answer costs the read's CPU, as `ctx.ets` charges it, and none.
+ * key, the row); a kept answer costs the read's CPU, as `ctx.ets` charges it, and no lookup.
  */
 export function connectorFor(app: ZenApp, ctx: Ctx, remote: string): Pid | undefined {
   const epoch = app.simNode.tablesEpoch;
