@@ -26,7 +26,7 @@ export class ProcLib {
   /** `proc_lib:start_link` by `p` at CPU time `atUs`: returns the child (or the name's holder). */
   startLinkFrom(p: Proc, behaviour: Behaviour, opts: SpawnOpts, atUs: number): Pid {
     const w = this.w;
-    const holder = opts.name === undefined ? undefined : w.node(p.pid.node).registered.get(opts.name);
+    const holder = opts.name === undefined ? undefined : w.nodeOf(p).registered.get(opts.name);
     if (holder?.alive === true) {
       const msg = ackMsg(holder.pid, tuple(atom('already_started'), holder.pid));
       p.resume = { kind: 'received', tag: w.makeRef(p.pid.node), msg } satisfies Received;

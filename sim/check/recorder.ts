@@ -92,7 +92,7 @@ export class Recorder {
     w.onExit = (p, reason) => {
       const proc = this.procIndex.get(p.uid);
       if (proc === undefined) return;
-      this.deaths.push({ proc, atUs: w.nowUs, seq: ++this.seq, reason, crash: !w.node(p.pid.node).up });
+      this.deaths.push({ proc, atUs: w.nowUs, seq: ++this.seq, reason, crash: !w.nodeOf(p).up });
       this.onProbeDeath(p.uid);
     };
     w.onConnection = (node, peer, up) => {
