@@ -6,7 +6,7 @@
 import { atom, tuple, type Ref, type Term } from '../../core/terms.js';
 import { UidMap } from '../../core/uid_map.js';
 import { envelope } from './memory.js';
-import type { CallResult, Dest, DownSignal, From, Proc } from './process.js';
+import type { CallReply, CallResult, Dest, DownSignal, Envelope, From, Proc } from './process.js';
 import { type World } from './world.js';
 import { destTerm } from './dest.js';
 
@@ -61,15 +61,16 @@ export class Calls {
     return tag;
   }
 
-  /** A message for a process blocked in a call: the reply, or the callee's DOWN. */
-  matchesCall(p: Proc, msg: { kind?: unknown }): boolean {
+  /** A message for a process blocked in a call (its envelope): the reply, or the callee's DOWN. */
+  matchesCall(p: Proc, e: Envelope): boolean {
     const a = p.awaiting as NonNullable<Proc['awaiting']>;
-    if (msg.kind === '$reply' && (msg as { tag: Ref }).tag === a.tag) {
+    const msg = e.msg;
+    if (e.kind === '$reply' && (msg as CallReply).tag === a.tag) {
       this.w.signals.demonitorFrom(p, a.monitorRef, true, this.w.kernel.nowUs);
-      this.resolveCall(p, { ok: (msg as { value: Term }).value });
+      this.resolveCall(p, { ok: (msg as CallReply).value });
       return true;
     }
-    if (msg.kind === 'DOWN' && (msg as DownSignal).ref === a.monitorRef) {
+    if (e.kind === 'DOWN' && (msg as DownSignal).ref === a.monitorRef) {
       const reason = (msg as DownSignal).reason;
       const exit = reason === NOCONNECTION ? tuple(atom('nodedown'), atom(destNodeOfTerm(a.callee))) : reason;
       this.resolveCall(p, { exit });

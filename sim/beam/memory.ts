@@ -13,7 +13,7 @@ import { describeValue } from '../../core/config.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Behaviour, type Envelope, type Monitor, type Proc } from './process.js';
-import { refcBinariesOf, wordsOf } from './sizes.js';
+import { kindOf, refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
 export type RefcBin = { readonly size: number; refs: number; readonly bytes: Uint8Array | undefined };
@@ -49,7 +49,12 @@ export function refcBinBytes(size: number): number {
  * fragment holds (the word that points at it is the queue's).
  */
 export function envelope(msg: unknown, node: string, payload = 0): Envelope {
-  return { msg, words: wordsOf(msg, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false };
+  return envelopeOf(msg, kindOf(msg), node, payload);
+}
+
+/** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
+export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
+  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);
@@ -70,7 +75,7 @@ export class MemoryBooks {
 
   /** Gives `e` its refc binaries as it reaches a process (each gets a handle). */
   attach(e: Envelope): void {
-    const found = refcBinariesOf(e.msg);
+    const found = refcBinariesOf(e.msg, e.kind);
     if (found === undefined) return;
     const bins: RefcBin[] = [];
     let buffer: RefcBin | undefined;

@@ -110,6 +110,8 @@ export type Envelope = {
   place: Place;
   /** Its receiver kept it, or took it into its state: it outlives its handler. */
   held: boolean;
+  /** Its message's `kind` (sizes.ts `kindOf`: undefined for a term), read once from the message's own shape. */
+  readonly kind: string | undefined;
 };
 
 /**

@@ -13,9 +13,11 @@ import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './pr
  * core's messages, or undefined for a term (no term has a `kind`). Read once, and tested
  * for undefined apart from the switch on it (a switch's case compares with feedback, which
  * terms and kinds together made generic; `=== undefined` has none): `isTerm` and then the
- * kind were two lookups, the first the dearer kind (see `checkMessage`).
+ * kind were two lookups, the first the dearer kind (see `checkMessage`). An envelope keeps
+ * its message's (memory.ts `envelope`), so the sizes, the delivery and the binaries of a
+ * message read it there, from one shape.
  */
-function kindOf(msg: unknown): string | undefined {
+export function kindOf(msg: unknown): string | undefined {
   return (msg as { readonly kind?: string }).kind;
 }
 
@@ -32,21 +34,24 @@ export function isTerm(msg: unknown): msg is Term {
 /**
  * A message is a term (core/terms.ts: atom('go'), tuple(...)) or one of the simulator's
  * message objects (a `kind`); anything else (a JS string, number, undefined) is a
- * scenario's mistake, named here rather than deep in the sizing of a send.
+ * scenario's mistake, named here rather than deep in the sizing of a send. Answers its
+ * kind (`kindOf`).
  */
-export function checkMessage(msg: unknown): void {
+export function checkMessage(msg: unknown): string | undefined {
   // `kind` first: most messages sent are the simulator's. Each read at a site that meets
   // messages of many shapes is a megamorphic lookup, and an `in` test is the dearer kind
   // (~140 instructions against ~50 for a read, a field a shape lacks looked up along its
-  // prototypes): read, not tested.
-  if (typeof msg === 'object' && msg !== null && (kindOf(msg) !== undefined || (msg as { readonly t?: unknown }).t !== undefined)) return;
+  // prototypes): read, not tested, and answered (`kindOf`) for the envelope to keep.
+  if (typeof msg === 'object' && msg !== null) {
+    const kind = kindOf(msg);
+    if (kind !== undefined || (msg as { readonly t?: unknown }).t !== undefined) return kind;
+  }
   const shown = typeof msg === 'string' ? JSON.stringify(msg) : String(msg);
   throw new RangeError(`send of a malformed message: ${shown} (a message is a term, e.g. atom('hello') or tuple(atom('work'), int(1)))`);
 }
 
-/** Heap words of `msg` in a mailbox on `localNode`. */
-export function wordsOf(msg: unknown, localNode: string): number {
-  const kind = kindOf(msg);
+/** Heap words of `msg`, of kind `kind` (its `kindOf`), in a mailbox on `localNode`. */
+export function wordsOf(msg: unknown, kind: string | undefined, localNode: string): number {
   if (kind === undefined) return heapWords(msg as Term, localNode);
   switch (kind) {
     case '$gen_call': {
@@ -63,9 +68,8 @@ export function wordsOf(msg: unknown, localNode: string): number {
   }
 }
 
-/** The refc binaries (over 64 bytes) `msg` references, by identity, with their sizes; undefined when none. */
-export function refcBinariesOf(msg: unknown): Map<Uint8Array, number> | undefined {
-  const kind = kindOf(msg);
+/** The refc binaries (over 64 bytes) `msg`, of kind `kind` (its `kindOf`), references, by identity, with their sizes; undefined when none. */
+export function refcBinariesOf(msg: unknown, kind: string | undefined): Map<Uint8Array, number> | undefined {
   if (kind === undefined) return refcBinaries(msg as Term);
   switch (kind) {
     case 'DOWN':

@@ -41,7 +41,7 @@ import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { objectElements } from '../engine/double_fields.js';
 import { Links, type ExitSig } from './links.js';
-import { checkHeapWords, envelope, ProcessMemory } from './memory.js';
+import { checkHeapWords, envelopeOf, ProcessMemory } from './memory.js';
 import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { WorldNet } from './world_net.js';
@@ -568,12 +568,12 @@ export class World {
    */
   sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
     this.checkDest(to, 'send to');
-    checkMessage(msg);
+    const kind = checkMessage(msg);
     const toNode = destNode(to);
     if (toNode === fromNode) {
       const target = this.resolveLocal(to);
       if (target === undefined) return 0;
-      const e = envelope(msg, toNode);
+      const e = envelopeOf(msg, kind, toNode, 0);
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
       return e.words * 8;
     }
@@ -592,10 +592,9 @@ export class World {
   /** Puts `e` in `p`'s mailbox now (or hands it to the call `p` is blocked in). */
   deliver(p: Proc, e: Envelope): void {
     if (!p.alive) return;
-    const msg = e.msg as { kind?: unknown };
     const r = p.runState(); // made here if not yet (its first message makes it anyway): read directly
-    if (r.awaiting !== null && this.calls.matchesCall(p, msg)) return;
-    if (msg.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
+    if (r.awaiting !== null && this.calls.matchesCall(p, e)) return;
+    if (e.kind === '$reply') return; // a late reply to an abandoned call: the alias is gone
     if (r.receiving !== null && this.receives.offer(p, e)) return;
     const mailbox = p.ownMailbox();
     mailbox.push(e);

@@ -97,7 +97,7 @@ export class Kernel {
   private rankLimit = TWO53 / this.capacity;
   /** No pending event is earlier; moves only to the time of an event being run. */
   private base = 0;
-  /** Keys of the events at time `base`, in insertion order; [dueHead, dueLen) are pending. */
+  /** Keys of the events at time `base`, in insertion order; [dueHead, dueLen) are pending, and both are 0 when none is. */
   private due: Float64Array = new Float64Array(INITIAL_NUMBERS);
   private dueHead = 0;
   private dueLen = 0;
@@ -123,7 +123,7 @@ export class Kernel {
   private renumbered = 0;
   /** seq - rank, for ranks at or above `renumbered`. */
   private seqMinusRank = 0;
-  /** A new event's key, handed to `insert` where it is (see `insert`). */
+  /** A new event's key, handed to `pushDue` or `pushBucket` where it is (see `at`). */
   private readonly newKey = new Float64Array(1);
   private argOf: unknown[] = new Array<unknown>(this.capacity).fill(undefined);
   /** Stack of free slots: free[0 .. freeCount) are free. */
@@ -189,8 +189,14 @@ export class Kernel {
       rec[r + 1] = 2 * kind + 1;
       this.argOf[slot] = arg;
     }
+    // Filed in `due` or a bucket (the pending events all at `base` or later). A key goes
+    // from array to array, never as a number argument: most are past 2^31 (a rank times
+    // the capacity), and such a number passed to a call V8 does not inline is boxed, 16
+    // bytes, at every event scheduled and refiled (the 100k herd: ~3 bytes an event).
     this.newKey[0] = this.rank++ * this.capacity + slot;
-    this.insert(atUs, this.newKey, 0);
+    if (atUs < this.base) this.rebase();
+    if (atUs === this.base) this.pushDue(this.newKey, 0);
+    else this.pushBucket(atUs, this.newKey, 0);
     this.size++;
     return s;
   }
@@ -256,7 +262,9 @@ export class Kernel {
         if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
         return 'idle';
       }
-      if (this.nextTime() > untilUs) {
+      // `nextTime()` written out: V8 does not inline it here (its own optimized code counts
+      // what it inlined, past the size V8 always inlines), a call at every event.
+      if ((this.dueLen !== 0 ? this.base : this.earliestInBuckets()) > untilUs) {
         this.nowUs = Math.max(this.nowUs, untilUs);
         return 'time';
       }
@@ -298,13 +306,8 @@ export class Kernel {
     this.nowUs = t;
     this.executed++;
     this.pendingTotal += this.size + 1;
-    this.mix(t, kind, subject);
-    if (this.trace !== undefined) this.writeTrace(t, this.kinds[kind] as Kind, subject, arg);
-    (this.handlers[kind] as Handler<never>)(subject, arg, this.owners[kind] as never);
-    return true;
-  }
-
-  private mix(t: number, kind: number, subject: number): void {
+    // The event is folded into the trace hash (written out here: as a call it cost ~20
+    // instructions an event, and V8 does not inline it into a function of this size).
     let lo = t;
     let hi = 0;
     if (t >= TWO32) {
@@ -320,6 +323,9 @@ export class Kernel {
     a ^= b >>> 15;
     this.h1 = a;
     this.h2 = b;
+    if (this.trace !== undefined) this.writeTrace(t, this.kinds[kind] as Kind, subject, arg);
+    (this.handlers[kind] as Handler<never>)(subject, arg, this.owners[kind] as never);
+    return true;
   }
 
   private writeTrace(t: number, k: Kind, subject: number, arg: unknown): void {
@@ -327,27 +333,14 @@ export class Kernel {
     (this.trace as TraceSink)(JSON.stringify({ us: t, event: k.name, subject, ...detail }));
   }
 
-  /**
-   * Files an event at `t` (at least `nowUs`) whose key is `keys[i]`. A key goes from array
-   * to array, never as a number argument: most are past 2^31 (a rank times the capacity),
-   * and such a number passed to a call V8 does not inline is boxed, 16 bytes, at every
-   * event scheduled and refiled (the 100k herd: ~3 bytes an event).
-   */
-  private insert(t: number, keys: Float64Array, i: number): void {
-    if (t < this.base) this.rebase();
-    if (t === this.base) {
-      this.pushDue(keys, i);
-      return;
-    }
-    this.pushBucket(bucketOf(t, this.base), t, keys, i);
-  }
-
   private pushDue(keys: Float64Array, i: number): void {
     if (this.dueLen === this.due.length) this.due = doubled(this.due);
     this.due[this.dueLen++] = keys[i] as number;
   }
 
-  private pushBucket(b: number, t: number, keys: Float64Array, i: number): void {
+  /** Files an event at `t` (later than `base`) whose key is `keys[i]` in its bucket. */
+  private pushBucket(t: number, keys: Float64Array, i: number): void {
+    const b = bucketOf(t, this.base);
     let a = this.buckets[b] as Float64Array;
     const n = this.bucketLen[b] as number;
     if (n === a.length) {
@@ -365,7 +358,12 @@ export class Kernel {
 
   /** The time of the next event (there is one), without moving anything. */
   private nextTime(): number {
-    return this.dueHead < this.dueLen ? this.base : (this.bucketMin[this.lowestBucket()] as number);
+    return this.dueLen !== 0 ? this.base : this.earliestInBuckets();
+  }
+
+  /** The earliest time in the buckets (`due` is empty, and some bucket is not). */
+  private earliestInBuckets(): number {
+    return this.bucketMin[this.lowestBucket()] as number;
   }
 
   /** The lowest non-empty bucket (there is one). */
@@ -396,7 +394,7 @@ export class Kernel {
     for (let i = 0; i < n; i += 2) {
       const t = a[i] as number;
       if (t === m) this.pushDue(a, i + 1);
-      else this.pushBucket(bucketOf(t, m), t, a, i + 1);
+      else this.pushBucket(t, a, i + 1);
     }
   }
 
@@ -414,7 +412,7 @@ export class Kernel {
     this.base = this.nowUs;
     for (let i = 0; i < entries.length; i += 2) {
       const t = entries[i] as number;
-      this.pushBucket(bucketOf(t, this.base), t, entries, i + 1);
+      this.pushBucket(t, entries, i + 1);
     }
   }
 

@@ -10,7 +10,7 @@ import { isRemoteMonitor, Monitor, monitorPeer, Proc, type Envelope } from '../.
 import { UidMap } from '../../../core/uid_map.js';
 import { Roster } from '../../../sim/beam/roster.js';
 
-const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, born: 0, place: 0, held: false });
+const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, born: 0, place: 0, held: false, kind: undefined });
 const msgs = (m: Mailbox): unknown[] => m.values().map((e) => e.msg);
 
 test('mailbox: FIFO across wrap-around and growth, take from the middle keeps the order', () => {
