@@ -5,5 +5,7 @@ export function tuneV8(): void;
 export function largeRunRelaunch(env?: NodeJS.ProcessEnv): { minBytes: number; flags: string[] } | null;
 /** V8 switches (names without `--`) turned off while a plan's `workers` threads fill `cores`: none with a core to spare, none given in `execArgv`. */
 export function workerPoolSwitches(workers: number, cores?: number, execArgv?: readonly string[]): string[];
-/** Turns off `workerPoolSwitches` for a pool of `workers` threads about to start (through `set`); answers what turns them on again once they have all ended. */
-export function enterWorkerPool(workers: number, set?: (flag: string) => void, cores?: number, execArgv?: readonly string[]): () => void;
+/** The initial old generation (MiB) of each of a plan's `workers` isolates: 128, or the workers' share of an eighth of `totalBytes` of memory; 0 (left to V8) when that is 16 or less, or node's command line gave a size. */
+export function workerOldSpaceMiB(workers: number, totalBytes?: number, execArgv?: readonly string[]): number;
+/** Turns off `workerPoolSwitches` and sets `workerOldSpaceMiB` for a pool of `workers` threads about to start (through `set`); answers what puts them back once they have all ended. */
+export function enterWorkerPool(workers: number, set?: (flag: string) => void, cores?: number, execArgv?: readonly string[], totalBytes?: number): () => void;

@@ -1,12 +1,18 @@
-// The V8 settings of a plan's worker pool (bin/v8.mjs, workerPoolSwitches and
-// enterWorkerPool): V8's compiler and scavenger helper threads are turned off for worker
-// isolates only while the workers fill every core, never against what node's own
-// command line gave, and turned back on when the pool ends.
+// The V8 settings of a plan's worker pool (bin/v8.mjs, workerPoolSwitches,
+// workerOldSpaceMiB and enterWorkerPool): V8's compiler and scavenger helper threads are
+// turned off for worker isolates only while the workers fill every core; the workers'
+// initial old generation is set within a share of the machine's memory; never against
+// what node's own command line gave, and put back when the pool ends.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enterWorkerPool, workerPoolSwitches } from '../../bin/v8.mjs';
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { enterWorkerPool, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
 
 const BOTH = ['concurrent-recompilation', 'parallel-scavenge'];
+const GIB = 2 ** 30;
+/** No memory to spare for the workers' old generations: the pool tests of the switches alone. */
+const NO_MEMORY = 0;
 
 test('with a worker on every core (or more workers than cores), both helper switches go off', () => {
   assert.equal(workerPoolSwitches(2, 2, []), BOTH);
@@ -30,7 +36,7 @@ test("a switch node's own command line gave, in any spelling, is left as given",
 
 test('entering a pool turns the switches off before its workers start; leaving turns them back on', () => {
   const set: string[] = [];
-  const leave = enterWorkerPool(2, (f: string) => set.push(f), 2, []);
+  const leave = enterWorkerPool(2, (f: string) => set.push(f), 2, [], NO_MEMORY);
   assert.equal(set, ['--no-concurrent-recompilation', '--no-parallel-scavenge']);
   leave();
   assert.equal(set, ['--no-concurrent-recompilation', '--no-parallel-scavenge', '--concurrent-recompilation', '--parallel-scavenge']);
@@ -38,10 +44,77 @@ test('entering a pool turns the switches off before its workers start; leaving t
 
 test('a pool with a core to spare, or a switch given on the command line, sets nothing for it', () => {
   const set: string[] = [];
-  enterWorkerPool(2, (f: string) => set.push(f), 4, [])();
+  enterWorkerPool(2, (f: string) => set.push(f), 4, [], NO_MEMORY)();
   assert.equal(set, []);
-  enterWorkerPool(2, (f: string) => set.push(f), 2, ['--no-parallel-scavenge', '--concurrent-recompilation'])();
+  enterWorkerPool(2, (f: string) => set.push(f), 2, ['--no-parallel-scavenge', '--concurrent-recompilation'], NO_MEMORY)();
   assert.equal(set, []);
+});
+
+test("the workers' initial old generation: 128 MiB each, within an eighth of the machine's memory", () => {
+  assert.is(workerOldSpaceMiB(2, 24 * GIB, []), 128);
+  assert.is(workerOldSpaceMiB(8, 8 * GIB, []), 128); // 1 GiB / 8 = 128
+  assert.is(workerOldSpaceMiB(16, 8 * GIB, []), 64); // each its share of 1 GiB
+  assert.is(workerOldSpaceMiB(24, 8 * GIB, []), 42);
+  // A share at or below V8's own first limit (~16 MiB) would only collect sooner: left to V8.
+  assert.is(workerOldSpaceMiB(64, 8 * GIB, []), 0);
+  assert.is(workerOldSpaceMiB(2, 0, []), 0);
+});
+
+test("a heap size node's own command line gave, in any spelling, is left as given", () => {
+  for (const given of ['--initial-old-space-size=64', '--initial_old_space_size=64', '--initial-heap-size=256', '--initial_heap_size=256']) {
+    assert.is(workerOldSpaceMiB(2, 24 * GIB, [given]), 0, given);
+  }
+  assert.is(workerOldSpaceMiB(2, 24 * GIB, ['--max-old-space-size=4096']), 128);
+});
+
+test("entering a pool sets the workers' initial old generation before they start; leaving puts V8's own back", () => {
+  const set: string[] = [];
+  const leave = enterWorkerPool(2, (f: string) => set.push(f), 4, [], 24 * GIB);
+  assert.equal(set, ['--initial-old-space-size=128']);
+  leave();
+  assert.equal(set, ['--initial-old-space-size=128', '--initial-old-space-size=0']);
+  set.length = 0;
+  enterWorkerPool(2, (f: string) => set.push(f), 2, [], 24 * GIB)();
+  assert.equal(set, ['--no-concurrent-recompilation', '--no-parallel-scavenge', '--initial-old-space-size=128', '--concurrent-recompilation', '--parallel-scavenge', '--initial-old-space-size=0']);
+  set.length = 0;
+  enterWorkerPool(2, (f: string) => set.push(f), 4, ['--initial-old-space-size=32'], 24 * GIB)();
+  assert.equal(set, []);
+});
+
+/**
+ * Full (mark-compact) collections in a new worker isolate that keeps ~48 MB of small
+ * objects, started after `flags` were set (and set back once it has ended: an isolate
+ * reads them as it starts, on its own thread, after the Worker is made).
+ */
+async function fullCollectionsInWorker(flags: string[]): Promise<number> {
+  const code = `
+    const v8 = require('node:v8');
+    const { parentPort } = require('node:worker_threads');
+    const profiler = new v8.GCProfiler();
+    profiler.start();
+    const keep = [];
+    for (let i = 0; i < 600000; i++) keep.push({ a: i, b: [i, i], c: { d: i } });
+    const stats = profiler.stop().statistics;
+    parentPort.postMessage(stats.filter((s) => s.gcType === 'MarkSweepCompact').length + (keep.length > 0 ? 0 : 1));
+  `;
+  for (const f of flags) setFlagsFromString(f);
+  const worker = new Worker(code, { eval: true });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  } finally {
+    await worker.terminate();
+    if (flags.length > 0) setFlagsFromString('--initial-old-space-size=0');
+  }
+}
+
+test("a worker isolate started after the setting has its first full collection later: what the pool relies on", async () => {
+  const v8Own = await fullCollectionsInWorker([]);
+  const set = await fullCollectionsInWorker([`--initial-old-space-size=${workerOldSpaceMiB(2, 24 * GIB, [])}`]);
+  assert.ok(v8Own >= 1, `V8's own first limit: ${v8Own} full collections`);
+  assert.is(set, 0);
 });
 
 test.run();
