@@ -610,12 +610,15 @@ class Subscriber implements Behaviour {
 
   handle(ctx: Ctx, msg: unknown): void {
     const m = msg as DownSignal | Term;
-    const sent = workSentUs(m);
     if ('kind' in m && m.kind === 'DOWN') {
       this.recorder.down(ctx.nowUs(), m, ctx.node);
       ctx.cpu(this.downCostUs);
       if (this.keepDowns) ctx.keep();
-    } else if (sent !== undefined) {
+      return;
+    }
+    // Read only of a message that is no DOWN (a DOWN has no term tag to read).
+    const sent = workSentUs(m);
+    if (sent !== undefined) {
       this.recorder.work(ctx.self, sent, ctx.nowUs());
     } else if ('t' in m && m.t === 'tuple' && m.v[0] === SPIN) {
       ctx.cpu(Number((m.v[1] as { v: bigint }).v));
