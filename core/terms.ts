@@ -245,10 +245,13 @@ function compareTuples(a: Tuple, b: Tuple, keyOrder: boolean): number {
 }
 
 function compareIdentifiers(a: Pid | Ref | Port, b: Pid | Ref | Port): number {
-  const byNode = compareCodepoints(a.node, b.node);
-  if (byNode !== 0) return byNode;
-  if (a.t === 'pid' && b.t === 'pid') return sign(a.id - b.id) || sign(a.creation - b.creation);
-  return sign(a.uid - b.uid);
+  if (a.t === 'pid' && b.t === 'pid') return comparePids(a, b);
+  return compareCodepoints(a.node, b.node) || sign(a.uid - b.uid);
+}
+
+/** Term order of two pids (`compareTerms` on them, without its walk through the term classes: a Connector sorts its pid targets by it). */
+export function comparePids(a: Pid, b: Pid): number {
+  return compareCodepoints(a.node, b.node) || sign(a.id - b.id) || sign(a.creation - b.creation);
 }
 
 function compareSameClass(a: Term, b: Term, keyOrder: boolean): number {
