@@ -27,14 +27,14 @@ import { callMessage, genServerCallExit, isDestination, type CallRequest, type C
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
-import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
-import { etsBadarg } from '../beam/ets.js';
+import { typedTable } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
-import { ComponentHeap, SHARED_BIT, sharedLive } from './memory.js';
+import { ComponentHeap } from './memory.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -540,53 +540,40 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
   return 'exit' in result ? { exit: genServerCallExit(result.exit, pid, msg, timeoutMs) } : result;
 }
 
-/**
- * A table operation: it takes effect as it begins, on the table as its owner made it
- * (badarg if the owner is dead: the table is gone); CPU per row touched. Whether the table
- * is there is read from the app's bits (memory.ts `sharedLive`, kept per tables epoch): a
- * lookup of the operation's table and one of the node's tables were ~40 M instructions of
- * the 100k herd.
- */
+/** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
-  const use = tableOf(kind);
-  if ((sharedLive(app) & use.bit) === 0) throw etsBadarg(app.simNode, use.table, kind.slice(kind.indexOf('.') + 1));
+  const use = TABLE_USE.get(kind) as TableUse;
+  typedTable(app.simNode, use.table, use.fn);
   const result = applyTableOp(app.bodies, op);
   if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
   return result;
 }
 
-/** A shared table as its operations use it: its bit in `sharedLive`'s answer, its name. */
-type TableUse = { readonly bit: number; readonly table: string };
-type Shared = keyof typeof SHARED_BIT;
-const USE = Object.fromEntries((Object.keys(SHARED_BIT) as Shared[]).map((k) => [k, { bit: SHARED_BIT[k], table: TABLE[k] }])) as Readonly<
-  Record<Shared, TableUse>
->;
+/** Which of ZenMonitor's tables each operation uses. */
+const TABLE_OF: Readonly<Record<TableOp['kind'], keyof typeof TABLE>> = {
+  'nodes.lookup': 'nodes',
+  'nodes.insert': 'nodes',
+  'references.insert': 'references',
+  'references.take': 'references',
+  'references.delete': 'references',
+  'references.match': 'references',
+  'subscribers.member': 'localSubscribers',
+  'subscribers.insert_new': 'localSubscribers',
+  'subscribers.delete': 'localSubscribers',
+  'proxy_subscribers.insert': 'proxySubscribers',
+  'proxy_subscribers.delete': 'proxySubscribers',
+  'proxy_subscribers.match': 'proxySubscribers',
+  'proxy_subscribers.match_delete': 'proxySubscribers',
+};
 
-/** Which of ZenMonitor's shared tables an operation uses (its `:ets` function is what follows the dot). */
-function tableOf(kind: TableOp['kind']): TableUse {
-  switch (kind) {
-    case 'nodes.lookup':
-    case 'nodes.insert':
-      return USE.nodes;
-    case 'references.insert':
-    case 'references.take':
-    case 'references.delete':
-    case 'references.match':
-      return USE.references;
-    case 'subscribers.member':
-    case 'subscribers.insert_new':
-    case 'subscribers.delete':
-      return USE.localSubscribers;
-    case 'proxy_subscribers.insert':
-    case 'proxy_subscribers.delete':
-    case 'proxy_subscribers.match':
-    case 'proxy_subscribers.match_delete':
-      return USE.proxySubscribers;
-    default:
-      return assertNever(kind);
-  }
-}
+/** An operation's table (its name) and the `:ets` function it is (named in a badarg). */
+type TableUse = { readonly table: string; readonly fn: string };
+
+/** Each operation's `TableUse`: one lookup an operation. */
+const TABLE_USE: ReadonlyMap<TableOp['kind'], TableUse> = new Map(
+  (Object.keys(TABLE_OF) as TableOp['kind'][]).map((k) => [k, { table: TABLE[TABLE_OF[k]], fn: k.slice(k.indexOf('.') + 1) }]),
+);
 
 /** A call just started: when the caller can block, the rest of it waits for its result (`{ok}` or `{exit}`); else its tag. */
 function waitFor(tag: Ref, blocking: boolean): unknown {

@@ -79,9 +79,6 @@ const SHARED: { readonly [K in 'references' | 'nodes' | 'localSubscribers' | 'pr
 };
 const SHARED_TABLES: readonly SharedTable[] = Object.values(SHARED);
 
-/** Each shared table's bit in `sharedLive`'s answer (its place in SHARED). */
-export const SHARED_BIT = Object.freeze(Object.fromEntries(Object.keys(SHARED).map((k, i) => [k, 1 << i]))) as { readonly [K in keyof typeof SHARED]: number };
-
 /** The components whose states hold tables (the Connectors' and the Proxy's private `monitors`): their words are kept (`statesWords`). */
 export const STATE_READ: readonly ZenProcess[] = ['connector', 'proxy'];
 
@@ -100,12 +97,12 @@ export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
 }
 
 /**
- * Which shared tables are there (a bit each, SHARED_BIT; none while its owner is
+ * Which shared tables are there (a bit each, in SHARED's order; none while its owner is
  * dead: a Tables process, or Local for Subscribers, restarting), read again only when the
  * node's tables epoch moved (a table made or dropped moves it): four lookups by name at
  * every delivery of a zen run were ~1% of a herd's CPU.
  */
-export function sharedLive(app: ZenApp): number {
+function sharedLive(app: ZenApp): number {
   const epoch = app.simNode.tablesEpoch;
   if (app.sharedEpoch !== epoch) {
     let live = 0;
