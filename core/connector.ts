@@ -15,7 +15,7 @@
 // through operations (ops.ts).
 
 import type { Pid, Ref, Term } from './terms.js';
-import { assertNever, atom, compareTerms, isAtom } from './terms.js';
+import { assertNever, atom, comparePids, compareTerms, isAtom } from './terms.js';
 import type {
   CallResult,
   Certificate,
@@ -179,9 +179,15 @@ export function penaltyMs(attempt: number): number {
   return Math.min(MAXIMUM_PENALTY_MS, BASE_PENALTY_MS * Math.round(2 ** Math.min(attempt, MAX_ATTEMPT)));
 }
 
-/** Target term order (a module-level function, not a closure per call: its optimized code lives as long as the process). */
+/**
+ * Target term order (a module-level function, not a closure per call: its optimized code
+ * lives as long as the process). Pids, nearly every target, by `comparePids`: through
+ * `compareTerms` each of a 100k sort's comparisons took ~5 calls.
+ */
 function byTarget(a: TargetEntry, b: TargetEntry): number {
-  return compareTerms(a.target, b.target);
+  const x = a.target;
+  const y = b.target;
+  return x.t === 'pid' && y.t === 'pid' ? comparePids(x, y) : compareTerms(x, y);
 }
 
 /** Every monitor, in key order (target term order, then ref order). O(n log n). */

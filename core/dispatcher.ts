@@ -37,20 +37,28 @@ export function initDispatcher(producer: Pid, env: Env): Init<DispatcherState> {
   return { state: { producer, subscription: env.makeRef() }, effects: [scheduleDemand(env)] };
 }
 
-export function* dispatcherStep(state: DispatcherState, input: DispatcherInput, env: Env): Step {
+/**
+ * The Dispatcher's step for `input`: a batch of events is its `HandleEvents` itself, not
+ * `yield*`-ed from a generator (which was resumed and suspended at each of a DOWN's two
+ * operations).
+ */
+export function dispatcherStep(state: DispatcherState, input: DispatcherInput, env: Env): Step {
   switch (input.kind) {
-    case 'generate_demand': {
-      const asked = ask(state, env.config.demand_amount, env);
-      if (asked !== undefined) yield asked;
-      yield scheduleDemand(env);
-      return;
-    }
+    case 'generate_demand':
+      return generateDemand(state, env);
     case 'events':
       invariant(input.from.tag.uid === state.subscription.uid, 'Dispatcher: events from an unknown subscription');
-      return yield* new HandleEvents(state, input.events, env);
+      return new HandleEvents(state, input.events, env);
     default:
       return assertNever(input);
   }
+}
+
+/** `handle_info(:generate_demand)`: ask for `demand_amount`, then re-arm. */
+function* generateDemand(state: DispatcherState, env: Env): Step {
+  const asked = ask(state, env.config.demand_amount, env);
+  if (asked !== undefined) yield asked;
+  yield scheduleDemand(env);
 }
 
 /**

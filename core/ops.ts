@@ -175,21 +175,22 @@ export function isTableOp(op: Op): op is TableOp {
 
 /** Performs a table operation on `tables` and returns its result (what the `:ets` call returns). */
 export function applyTableOp(tables: ZenTables, op: TableOp): unknown {
+  // Those made per monitor and per DOWN first: a switch on strings tests its cases in order.
   switch (op.kind) {
+    case 'references.insert':
+      return tables.references.insert(op.subscriber, op.ref, op.target);
+    case 'subscribers.member':
+      return tables.localSubscribers.has(op.subscriber);
+    case 'references.take':
+      return tables.references.take(op.subscriber, op.ref);
     case 'nodes.lookup':
       return tables.nodes.get(op.node);
     case 'nodes.insert':
       return tables.nodes.set(op.node, op.status);
-    case 'references.insert':
-      return tables.references.insert(op.subscriber, op.ref, op.target);
-    case 'references.take':
-      return tables.references.take(op.subscriber, op.ref);
     case 'references.delete':
       return void tables.references.take(op.subscriber, op.ref);
     case 'references.match':
       return tables.references.rowsOf(op.subscriber) satisfies ReferenceRow[];
-    case 'subscribers.member':
-      return tables.localSubscribers.has(op.subscriber);
     case 'subscribers.insert_new':
       return tables.localSubscribers.insertNew(op.subscriber);
     case 'subscribers.delete':

@@ -19,7 +19,7 @@ import type { Env, Init } from './effects.js';
 import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
 import { targetKey } from './messages.js';
 import type { Op, Step } from './ops.js';
-import { returns, stepOut, yields } from './ops.js';
+import { once, returns, stepOut, yields } from './ops.js';
 import type { ProxySubscriberRow } from './tables.js';
 import { truncate } from './truncator.js';
 import { TargetTable } from './target_table.js';
@@ -34,38 +34,89 @@ export function initProxy(_env: Env): Init<ProxyState> {
   return { state: { monitors: new TargetTable() }, effects: [] };
 }
 
-export function* proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step {
+/**
+ * The Proxy's step for `input`. Those that run once per target (a run of instructions, a
+ * subscription) are written-out steps returned as they are: `yield*`-ed from a generator,
+ * each of their operations resumed and suspended it (and the instructions' own generator).
+ */
+export function proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step {
   switch (input.kind) {
     case 'ping':
-      yield { kind: 'reply', to: input.from, value: atom('pong') };
-      return;
+      return once({ kind: 'reply', to: input.from, value: atom('pong') });
     case 'process':
-      return yield* processInstructions(state, input.connector, input.instructions, env);
+      return new ProcessInstructions(state, input.connector, input.instructions, env);
     case 'subscribe':
-      return yield* new Subscribe(state, input.connector, input.targets, env);
+      return new Subscribe(state, input.connector, input.targets, env);
     case 'DOWN':
-      return yield* targetDown(state, input, env);
+      return targetDown(state, input, env);
     default:
       return assertNever(input);
   }
 }
 
-/** `partition_instructions/1` then `process_operation/4` per run. */
-function* processInstructions(state: ProxyState, connector: Pid, instructions: readonly Instruction[], env: Env): Step {
-  let start = 0;
-  while (start < instructions.length) {
+const NO_TARGETS: readonly Target[] = Object.freeze([]);
+
+/**
+ * `partition_instructions/1` then `process_operation/4` per run. Written out, with a
+ * `stepOut` (an operation per instruction). As a generator it reads:
+ *
+ *     for (each run of instructions of one op, its targets last-first)
+ *       if (op === 'subscribe') yield* new Subscribe(state, connector, targets, env)
+ *       else for (const target of targets) yield proxy_subscribers.delete(target, connector)
+ */
+class ProcessInstructions implements Step<void> {
+  private readonly out = stepOut();
+  /** Where the next run of instructions starts. */
+  private start = 0;
+  /** The subscribe run being handled. */
+  private subscribing: Subscribe | undefined = undefined;
+  /** The unsubscribe run being handled: its targets, the next at `at`. */
+  private removing: readonly Target[] = NO_TARGETS;
+  private at = 0;
+
+  constructor(
+    private readonly state: ProxyState,
+    private readonly connector: Pid,
+    private readonly instructions: readonly Instruction[],
+    private readonly env: Env,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Op, void> {
+    for (;;) {
+      const subscribing = this.subscribing;
+      if (subscribing !== undefined) {
+        const r = subscribing.next();
+        if (r.done !== true) return r;
+        this.subscribing = undefined;
+      }
+      if (this.at < this.removing.length) {
+        return yields(this.out, { kind: 'proxy_subscribers.delete', target: this.removing[this.at++] as Target, connector: this.connector });
+      }
+      if (this.start >= this.instructions.length) return returns(this.out, undefined);
+      this.nextRun();
+    }
+  }
+
+  /** Takes the next run of instructions of one op: its targets last-first. */
+  private nextRun(): void {
+    const instructions = this.instructions;
+    const start = this.start;
     const op = (instructions[start] as Instruction).op;
     let end = start + 1;
     while (end < instructions.length && (instructions[end] as Instruction).op === op) end++;
     // Made at its size (grown from empty, a run of many took ~3 times that in all).
     const targets = new Array<Target>(end - start);
     for (let i = end - 1, k = 0; i >= start; i--) targets[k++] = (instructions[i] as Instruction).target;
-    if (op === 'subscribe') {
-      yield* new Subscribe(state, connector, targets, env);
-    } else {
-      for (const target of targets) yield { kind: 'proxy_subscribers.delete', target, connector };
+    this.start = end;
+    if (op === 'subscribe') this.subscribing = new Subscribe(this.state, this.connector, targets, this.env);
+    else {
+      this.removing = targets;
+      this.at = 0;
     }
-    start = end;
   }
 }
 

@@ -245,10 +245,13 @@ function compareTuples(a: Tuple, b: Tuple, keyOrder: boolean): number {
 }
 
 function compareIdentifiers(a: Pid | Ref | Port, b: Pid | Ref | Port): number {
-  const byNode = compareCodepoints(a.node, b.node);
-  if (byNode !== 0) return byNode;
-  if (a.t === 'pid' && b.t === 'pid') return sign(a.id - b.id) || sign(a.creation - b.creation);
-  return sign(a.uid - b.uid);
+  if (a.t === 'pid' && b.t === 'pid') return comparePids(a, b);
+  return compareCodepoints(a.node, b.node) || sign(a.uid - b.uid);
+}
+
+/** Term order of two pids (`compareTerms` on them, without its walk through the term classes: a Connector sorts its pid targets by it). */
+export function comparePids(a: Pid, b: Pid): number {
+  return compareCodepoints(a.node, b.node) || sign(a.id - b.id) || sign(a.creation - b.creation);
 }
 
 function compareSameClass(a: Term, b: Term, keyOrder: boolean): number {
@@ -457,9 +460,19 @@ function isRemote(node: string, localNode: string | undefined): boolean {
  * Off-heap bytes of refc binaries are not included: see `refcBinaries`.
  */
 export function heapWords(term: Term, localNode?: string): number {
+  // The kinds messages carry most first (pids, refs, atoms, tuples): a switch on strings
+  // tests its cases in order, and a pid was the tenth.
   switch (term.t) {
+    case 'pid':
+      return isRemote(term.node, localNode) ? REMOTE_PID_WORDS : 1;
+    case 'ref':
+      if (isRemote(term.node, localNode)) return REMOTE_REF_WORDS;
+      return term.alias === true ? LOCAL_PID_REF_WORDS : LOCAL_REF_WORDS;
     case 'atom':
       return 1;
+    case 'tuple':
+      // slot + header + elements (each element's word is counted by its own heapWords)
+      return term.v.length === 0 ? EMPTY_TUPLE_WORDS : 2 + sumWords(term.v, localNode);
     case 'int':
       // Bignum: slot + header + one word per 64 bits of magnitude.
       return term.v >= MIN_SMALL && term.v <= MAX_SMALL ? 1 : 2 + Math.ceil(absBitLength(term.v) / 64);
@@ -469,9 +482,6 @@ export function heapWords(term: Term, localNode?: string): number {
       return 1 + binaryHandleWords(term.bytes.length);
     case 'bits':
       return 1 + SUB_BIN_WORDS + binaryHandleWords(Math.ceil(term.bitSize / 8));
-    case 'tuple':
-      // slot + header + elements (each element's word is counted by its own heapWords)
-      return term.v.length === 0 ? EMPTY_TUPLE_WORDS : 2 + sumWords(term.v, localNode);
     case 'list':
       // slot + one tail word per cons cell + elements (heads); [] is an immediate.
       return 1 + term.v.length + sumWords(term.v, localNode);
@@ -480,13 +490,8 @@ export function heapWords(term: Term, localNode?: string): number {
       return term.v.length + sumWords(term.v, localNode) + heapWords(term.tail, localNode);
     case 'map':
       return mapWords(term, localNode);
-    case 'pid':
-      return isRemote(term.node, localNode) ? REMOTE_PID_WORDS : 1;
     case 'port':
       return isRemote(term.node, localNode) ? REMOTE_PORT_WORDS : 1;
-    case 'ref':
-      if (isRemote(term.node, localNode)) return REMOTE_REF_WORDS;
-      return term.alias === true ? LOCAL_PID_REF_WORDS : LOCAL_REF_WORDS;
     case 'fun':
       return FUN_WORDS;
     default:

@@ -32,9 +32,7 @@ export default defineScenario({
         sub = run.subscriber('a@127.0.0.1', {
           name: 'subscriber',
           downCostUs: p.downCostUs,
-          setup: function* (ctx) {
-            for (const t of targets) yield* run.timed.monitor(ctx, t);
-          },
+          setup: (ctx) => run.timed.monitorEach(ctx, targets),
         });
       },
     );

@@ -19,7 +19,7 @@ import { MAX_TIMER_MS } from '../beam/calls.js';
 import type { NetConfig } from '../beam/net_config.js';
 import { checkFootprint } from './footprint.js';
 import { InputError, param, parseParam, type Params, type ParamSpec, type ParamSpecs } from './params.js';
-import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
+import type { Behaviour, Ctx, DownSignal, Handling, Steps, Yielded } from '../beam/process.js';
 import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
@@ -166,6 +166,45 @@ class AtCpuTime<A, R> implements Iterator<undefined, R, unknown> {
     return this as IteratorReturnResult<R>;
   }
 }
+
+/**
+ * The steps of `start(t)` for each of `targets`, one after the other. An iterator of its
+ * own rather than a generator looping over `yield*`: a generator resumed and suspended at
+ * every step of every target saved its registers each time (with a 100k herd's set-up,
+ * the generator's storage is old, so each save went through V8's write barrier).
+ */
+class EachTarget<T> implements Iterator<Yielded, void, unknown> {
+  private at = 0;
+  /** The steps of the target being handled (`targets[at - 1]`), undefined between two. */
+  private current: Iterator<Yielded, unknown, unknown> | undefined = undefined;
+
+  constructor(
+    private readonly targets: readonly T[],
+    private readonly start: (target: T) => Steps<unknown>,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(answer?: unknown): IteratorResult<Yielded, void> {
+    let given = answer;
+    for (;;) {
+      let current = this.current;
+      if (current === undefined) {
+        if (this.at >= this.targets.length) return DONE;
+        current = this.current = this.start(this.targets[this.at++] as T)[Symbol.iterator]();
+        given = undefined; // as `yield*` starts an iterator
+      }
+      const r = current.next(given);
+      if (r.done !== true) return r;
+      this.current = undefined;
+    }
+  }
+}
+
+/** The end of an `EachTarget` (shared: nothing reads it but its `done`). */
+const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
 
 const monitorNow = (ctx: Ctx, target: Target): Ref => ctx.monitor(targetDest(target, ctx.node));
 const demonitorNow = (ctx: Ctx, ref: Ref): boolean => ctx.demonitor(ref);
@@ -496,6 +535,12 @@ export class Run {
     /** Demonitors `ref` (with `flush`, also drops a DOWN for it already queued). */
     demonitor: (ctx: Ctx, ref: Ref, flush = false): Steps<boolean> =>
       this.zen === null ? new AtCpuTime(ctx, flush ? demonitorFlushNow : demonitorNow, ref) : this.zen.timed.demonitor(ctx, ref, flush ? FLUSH : NO_FLUSH),
+    /**
+     * Monitors each of `targets` in turn: the steps of `for (const t of targets) yield*
+     * run.timed.monitor(ctx, t)`, as a handling of its own (`setup: (ctx) =>
+     * run.timed.monitorEach(ctx, targets)`) or for `yield*`.
+     */
+    monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling => new EachTarget(targets, (t) => this.timed.monitor(ctx, t)),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */
@@ -565,12 +610,15 @@ class Subscriber implements Behaviour {
 
   handle(ctx: Ctx, msg: unknown): void {
     const m = msg as DownSignal | Term;
-    const sent = workSentUs(m);
     if ('kind' in m && m.kind === 'DOWN') {
       this.recorder.down(ctx.nowUs(), m, ctx.node);
       ctx.cpu(this.downCostUs);
       if (this.keepDowns) ctx.keep();
-    } else if (sent !== undefined) {
+      return;
+    }
+    // Read only of a message that is no DOWN (a DOWN has no term tag to read).
+    const sent = workSentUs(m);
+    if (sent !== undefined) {
       this.recorder.work(ctx.self, sent, ctx.nowUs());
     } else if ('t' in m && m.t === 'tuple' && m.v[0] === SPIN) {
       ctx.cpu(Number((m.v[1] as { v: bigint }).v));

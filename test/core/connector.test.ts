@@ -463,6 +463,19 @@ test('Handles nodedown fires all monitors', () => {
   assert.equal(listMonitors(state), []);
 });
 
+test('listMonitors orders pid targets as Erlang does (node, id, creation), not by uid', () => {
+  const { env, state, sub } = setup();
+  const onB = (uid: number, id: number, creation: number): Pid => ({ t: 'pid', uid: 1_000_000 + uid, node: B, id, creation });
+  const targets: Target[] = [onB(1, 5, 1), onB(2, 3, 2), onB(3, 3, 1), { ...onB(4, 9, 1), node: A }, namedTarget('worker', B), onB(5, 4, 1)];
+  for (const t of targets) monitor(state, env, t, ref(), sub);
+  // Pids before tuples; pids by node name, then id, then creation.
+  const order = [targets[3], targets[2], targets[1], targets[5], targets[0], namedTarget('worker', B)];
+  assert.equal(
+    listMonitors(state).map((row) => row.target),
+    order,
+  );
+});
+
 test('fire everything orders targets by term order (atoms < pids < tuples)', () => {
   const { env, state, sub } = setup();
   const p = pid(B);

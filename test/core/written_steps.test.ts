@@ -1,4 +1,4 @@
-// The steps written out as state machines (core/ops.ts: `WrittenStep`, `once`) against
+// The steps written out as state machines (core/ops.ts: `stepOut`, `once`) against
 // the generators they stand for, written here as their comments give them: for random
 // inputs and table states, the same operations in the same order, the same answers read,
 // the same tables and state after.
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { dispatcherStep, initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import { metric, type Env } from '../../core/effects.js';
-import { targetKey, type Dispatch, type Target } from '../../core/messages.js';
+import { targetKey, type Dispatch, type Instruction, type Target } from '../../core/messages.js';
 import type { Op, Step } from '../../core/ops.js';
 import { initProxy, proxyStep, type ProxyState } from '../../core/proxy.js';
 import { atom, type Pid } from '../../core/terms.js';
@@ -34,6 +34,20 @@ function* subscribeAsGenerator(state: ProxyState, connector: Pid, targets: reado
     if (state.monitors.has(targetKey(target))) continue;
     state.monitors.set(targetKey(target), target);
     yield { kind: 'monitor', ref: env.makeRef(), target };
+  }
+}
+
+/** `partition_instructions/1` then `process_operation/4` per run, as core/proxy.ts's comment gives it. */
+function* processAsGenerator(state: ProxyState, connector: Pid, instructions: readonly Instruction[], env: Env): Step {
+  let start = 0;
+  while (start < instructions.length) {
+    const op = (instructions[start] as Instruction).op;
+    let end = start + 1;
+    while (end < instructions.length && (instructions[end] as Instruction).op === op) end++;
+    const targets = instructions.slice(start, end).map((i) => i.target).reverse();
+    if (op === 'subscribe') yield* subscribeAsGenerator(state, connector, targets, env);
+    else for (const target of targets) yield { kind: 'proxy_subscribers.delete', target, connector };
+    start = end;
   }
 }
 
@@ -86,6 +100,33 @@ test('the Proxy subscribe written out performs what its generator form does: the
       const a = runStep(proxyStep(w.state, { kind: 'subscribe', connector, targets }, w.env), w.env);
       const b = runStep(subscribeAsGenerator(g.state, connector, targets, g.env), g.env);
       // Refs are each env's own: compared by the order they were made in.
+      const norm = (ops: Op[], env: TestEnv) => ops.map((op) => (op.kind === 'monitor' ? { ...op, ref: env.made.indexOf(op.ref) } : op));
+      assert.equal(norm(a.ops, w.env), norm(b.ops, g.env));
+      assert.equal(w.state.monitors.values().map(targetKey).sort(), g.state.monitors.values().map(targetKey).sort());
+    }),
+    { seed: 14, numRuns: 300 },
+  );
+});
+
+test("the Proxy's instructions written out perform what their generator form does: each run of one op in turn, its targets last-first", () => {
+  // Subscribes and unsubscribes of targets from a small pool, in runs of any length; some already monitored.
+  const spec = fc.record({
+    held: fc.array(fc.nat(5), { maxLength: 4 }),
+    instructions: fc.array(fc.record({ subscribe: fc.boolean(), target: fc.nat(5) }), { maxLength: 14 }),
+  });
+  fc.assert(
+    fc.property(spec, ({ held, instructions: drawn }) => {
+      const pool = Array.from({ length: 6 }, () => pid(B));
+      const connector = pid(A);
+      const instructions: Instruction[] = drawn.map((d) => ({ op: d.subscribe ? 'subscribe' : 'unsubscribe', target: pool[d.target] as Target }));
+      const runs = [new TestEnv(B), new TestEnv(B)].map((env) => {
+        const state = initProxy(env).state;
+        for (const i of held) state.monitors.set(targetKey(pool[i] as Target), pool[i] as Target);
+        return { env, state };
+      });
+      const [w, g] = runs as [{ env: TestEnv; state: ProxyState }, { env: TestEnv; state: ProxyState }];
+      const a = runStep(proxyStep(w.state, { kind: 'process', connector, instructions }, w.env), w.env);
+      const b = runStep(processAsGenerator(g.state, connector, instructions, g.env), g.env);
       const norm = (ops: Op[], env: TestEnv) => ops.map((op) => (op.kind === 'monitor' ? { ...op, ref: env.made.indexOf(op.ref) } : op));
       assert.equal(norm(a.ops, w.env), norm(b.ops, g.env));
       assert.equal(w.state.monitors.values().map(targetKey).sort(), g.state.monitors.values().map(targetKey).sort());

@@ -47,4 +47,17 @@ test('recorder: a node\'s first and last DOWN are its earliest and latest handli
   assert.equal(r.nodes['b@h']?.downs, { delivered: 1, firstMs: 0.12, lastMs: 0.12 });
 });
 
+test("recorder: DOWNs handled on two nodes by turns count on each node (the last node's counts are kept between two DOWNs)", () => {
+  const w = new World({ seed: 1 });
+  w.addNode('a@h');
+  w.addNode('b@h');
+  const rec = new Recorder(w);
+  rec.markTrigger(0);
+  const told: [number, string][] = [[100, 'a@h'], [110, 'a@h'], [90, 'b@h'], [140, 'a@h'], [95, 'b@h'], [180, 'b@h'], [105, 'a@h']];
+  told.forEach(([us, node], i) => rec.down(us, down(i + 1), node));
+  const r = rec.result('zen', { kind: 'idle', expected: told.length, windowMs: null, estimateMs: null, capMs: null });
+  assert.equal(r.nodes['a@h']?.downs, { delivered: 4, firstMs: 0.1, lastMs: 0.14 });
+  assert.equal(r.nodes['b@h']?.downs, { delivered: 3, firstMs: 0.09, lastMs: 0.18 });
+});
+
 test.run();
