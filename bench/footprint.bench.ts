@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
-import { tuneV8 } from '../bin/v8.mjs';
+import { growHeapFor, tuneV8 } from '../bin/v8.mjs';
 import herd from '../scenarios/herd.js';
 import { FOOTPRINT } from '../sim/run/footprint.js';
 import { runScenario } from '../sim/run/runner.js';
@@ -22,12 +22,13 @@ function peakLiveBytes(mode: string, targets: number): number {
 }
 
 if (process.argv[2] === '--child') {
-  // The command's V8 settings (its heap grows as the command's does), not the full young
-  // generation it starts runs estimated at 512 MiB or more with (bin/v8.mjs): not measured with it.
+  // The command's V8 settings (its heap grows as the command's does, by the run's
+  // estimate), not the full young generation it starts runs estimated at 512 MiB or more
+  // with (bin/v8.mjs): not measured with it.
   tuneV8();
   const profiler = new v8.GCProfiler();
   profiler.start();
-  runScenario(herd as never, { params: { targets: Number(process.argv[4]) }, set: [['mode', process.argv[3] as string]] });
+  runScenario(herd as never, { params: { targets: Number(process.argv[4]) }, set: [['mode', process.argv[3] as string]], onFootprint: (bytes) => void growHeapFor(bytes) });
   const stats = (profiler.stop() as unknown as { statistics: Stat[] }).statistics;
   console.log(Math.max(...stats.map((s) => s.afterGC.heapStatistics.usedHeapSize)));
 } else {

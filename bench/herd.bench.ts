@@ -17,6 +17,7 @@ import herd from '../scenarios/herd.js';
 import type { ResultDoc } from '../sim/run/runner.js';
 import { runScenario } from '../sim/run/runner.js';
 import type { World } from '../sim/beam/world.js';
+import { growHeapFor } from '../bin/v8.mjs';
 import { bareCase, workload } from './hold.js';
 import { commandTimes, fmtInt, leastCpu, measure, type Measured } from './measure.js';
 
@@ -33,7 +34,8 @@ function herdRun(targets: number): Measured<Herd> {
     pendingTotal += kernel?.pendingTotal ?? 0;
     kernel = w.kernel;
   };
-  const m = measure(() => runScenario(herd as never, { params: { targets }, attach }));
+  // Its heap grows as the command's would for a run of its estimated size (bin/v8.mjs).
+  const m = measure(() => runScenario(herd as never, { params: { targets }, attach, onFootprint: (bytes) => void growHeapFor(bytes) }));
   pendingTotal += kernel?.pendingTotal ?? 0;
   return { ...m, value: { doc: m.value, meanPending: pendingTotal / m.value.events } };
 }

@@ -1,9 +1,10 @@
 // The V8 settings zensim runs with, set by the command line (bin/zensim.mjs) and by the
 // benchmarks (bench/run.ts, bench/footprint.bench.ts), so that `npm run bench` measures the simulator as the
-// command runs it; the ones a plan's worker pool runs with while it fills every core; and,
-// last below, the one a large run is started again with, which only node's command line
-// can give. Each is set before the isolates it is for start, or any code is optimized or
-// the heap has grown; a value given on node's own command line is kept. What the
+// command runs it; the heap growth of a run estimated to be large; the ones a plan's
+// worker pool runs with; and, last below, the one a large run is started again with,
+// which only node's command line can give. Each is set before the isolates it is for
+// start, or any code is optimized, or the run it is for has done its work; a value given
+// on node's own command line is kept. What the
 // simulation computes does not depend on them: only how fast, and in how much memory.
 import { availableParallelism, totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -14,15 +15,33 @@ const FLAGS = [
   // CPU as the run itself (10-target herd: 940 -> 670 ms of CPU, the main thread's share
   // unchanged; the 100,000-target herd: ~5% less CPU, main thread within noise).
   ['max-inlined-bytecode-size-cumulative', '200'],
-  // After each full collection the old generation may grow to twice what survived before
-  // the next one, not up to four times (V8's default factor, chosen from how fast the
-  // program allocates, reaches 4 while a simulation builds its monitors). A run's heap
-  // only grows while it sets up, so the difference is memory held as garbage: the
-  // 1,000,000-target herd peaked at 1.63-1.73 GB of RSS, the vanilla run's world still
-  // uncollected while the zen run grew; with the factor at 2, 1.05-1.12 GB, for ~4% more
-  // CPU there. The 100,000-target herd was within noise, its GC share lower.
-  ['heap-growing-percent', '100'],
 ];
+
+/**
+ * A run estimated (sim/run/footprint.ts) to peak at this many bytes or more grows its
+ * heap at most ×2 after each full collection (`growHeapFor`).
+ */
+export const LARGE_HEAP_BYTES = 512 * 2 ** 20;
+
+/**
+ * For a run estimated to peak at `bytes`: from `LARGE_HEAP_BYTES` on, after each full
+ * collection the old generation may grow to twice what survived before the next one, not
+ * up to four times (V8's default factor, chosen from how fast the program allocates,
+ * reaches 4 while a simulation builds its monitors). A run's heap only grows while it sets
+ * up, so the difference is memory held as garbage: the 1,000,000-target herd peaked at
+ * 1.63-1.73 GB of RSS, the vanilla run's world still uncollected while the zen run grew;
+ * with the factor at 2, 1.05-1.12 GB, for ~4% more CPU there. Smaller runs keep V8's own
+ * factor: at 2 the 100,000-target herd's command made a full collection more, at ~11% more
+ * CPU and no less memory (pass 21). V8 reads the factor at each collection, so it is set
+ * as the run declares its size, before its work; the command line sets it this way
+ * (bin/zensim.mjs, a run's `onFootprint`), and so does the bench. Answers whether it set
+ * it; never against node's own command line.
+ */
+export function growHeapFor(bytes, set = setFlagsFromString, execArgv = process.execArgv) {
+  if (bytes < LARGE_HEAP_BYTES || given('heap-growing-percent', execArgv)) return false;
+  set('--heap-growing-percent=100');
+  return true;
+}
 
 /** Whether node's own command line (`execArgv`) gave V8 flag `name`, in any spelling: dashes or underscores, a value, or (a switch) negated with `no-`. */
 function given(name, execArgv = process.execArgv) {

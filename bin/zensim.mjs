@@ -8,7 +8,7 @@
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freshDist } from './build.mjs';
-import { enterWorkerPool, largeRunRelaunch, tuneV8 } from './v8.mjs';
+import { enterWorkerPool, growHeapFor, largeRunRelaunch, tuneV8 } from './v8.mjs';
 
 tuneV8();
 
@@ -38,13 +38,12 @@ if (dist !== null) {
 }
 const host = {
   workerPool: (workers) => enterWorkerPool(workers),
-  ...(large === null
-    ? {}
-    : {
-        onFootprint: (bytes) => {
-          if (bytes >= large.minBytes) throw new cli.RunElsewhere(bytes);
-        },
-      }),
+  // A run's estimated peak, before its work: a large one starts again elsewhere, or here
+  // (when it may not) grows its heap in smaller steps (bin/v8.mjs).
+  onFootprint: (bytes) => {
+    if (large !== null && bytes >= large.minBytes) throw new cli.RunElsewhere(bytes);
+    growHeapFor(bytes);
+  },
 };
 try {
   process.exitCode = await cli.main(argv, host);

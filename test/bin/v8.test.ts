@@ -1,3 +1,5 @@
+// The heap growth of a run by its estimated size (bin/v8.mjs, growHeapFor): ×2 after a
+// full collection from 512 MiB on, V8's own below, never against node's command line.
 // The V8 settings of a plan's worker pool (bin/v8.mjs, workerPoolSwitches,
 // workerOldSpaceMiB and enterWorkerPool): V8's compiler and scavenger helper threads are
 // turned off for worker isolates only while the workers fill every core; the workers'
@@ -7,9 +9,26 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { enterWorkerPool, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
+import { enterWorkerPool, growHeapFor, LARGE_HEAP_BYTES, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
 
 const BOTH = ['concurrent-recompilation', 'parallel-scavenge'];
+
+test('a run estimated at 512 MiB or more grows its heap at most ×2; a smaller one keeps V8\'s own factor', () => {
+  assert.is(LARGE_HEAP_BYTES, 512 * 2 ** 20);
+  const set: string[] = [];
+  assert.is(growHeapFor(LARGE_HEAP_BYTES - 1, (f: string) => set.push(f), []), false);
+  assert.is(growHeapFor(192 * 2 ** 20, (f: string) => set.push(f), []), false); // the 100k herd's estimate
+  assert.equal(set, []);
+  assert.is(growHeapFor(LARGE_HEAP_BYTES, (f: string) => set.push(f), []), true);
+  assert.is(growHeapFor(1.3 * 2 ** 30, (f: string) => set.push(f), []), true); // the 1M herd's
+  assert.equal(set, ['--heap-growing-percent=100', '--heap-growing-percent=100']);
+});
+
+test("a growth factor node's own command line gave, in any spelling, is left as given", () => {
+  const set: string[] = [];
+  for (const given of ['--heap-growing-percent=300', '--heap_growing_percent=0']) assert.is(growHeapFor(2 ** 31, (f: string) => set.push(f), [given]), false, given);
+  assert.equal(set, []);
+});
 const GIB = 2 ** 30;
 /** No memory to spare for the workers' old generations: the pool tests of the switches alone. */
 const NO_MEMORY = 0;
