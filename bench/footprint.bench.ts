@@ -25,7 +25,7 @@ if (process.argv[2] === '--child') {
   // The command's V8 settings (its heap grows as the command's does, by the run's
   // estimate), not the full young generation it starts runs estimated at 512 MiB or more
   // with (bin/v8.mjs): not measured with it.
-  tuneV8();
+  tuneV8(true);
   const profiler = new v8.GCProfiler();
   profiler.start();
   runScenario(herd as never, { params: { targets: Number(process.argv[4]) }, set: [['mode', process.argv[3] as string]], onFootprint: (bytes) => void growHeapFor(bytes) });

@@ -9,7 +9,7 @@ import * as herd from './herd.bench.js';
 import * as kernel from './kernel.bench.js';
 import * as startup from './startup.bench.js';
 
-tuneV8(); // as the command line runs: the figures are the simulator's as users get it
+tuneV8(true); // as `zensim run` runs (its herd tells growHeapFor each run's estimate): the figures are the simulator's as users get it
 const h = herd.bench();
 const k = kernel.bench();
 const s = startup.bench();

@@ -1,6 +1,6 @@
 // Types of bin/v8.mjs (plain JavaScript: it runs before anything is built).
-/** Sets the V8 options zensim runs with, unless node's own command line gave them. */
-export function tuneV8(): void;
+/** Sets the V8 options zensim runs with, unless node's own command line gave them; `heapPerRun`: the caller tells growHeapFor each run's estimate, else the heap grows at most ×2 throughout. */
+export function tuneV8(heapPerRun?: boolean, set?: (flag: string) => void, execArgv?: readonly string[]): void;
 /** A run estimated at this many bytes or more grows its heap at most ×2 after each full collection (growHeapFor). */
 export const LARGE_HEAP_BYTES: number;
 /** For a run estimated to peak at `bytes`: from LARGE_HEAP_BYTES on, sets V8's heap growing factor to 2 (through `set`), unless node's command line gave one; answers whether it set it. */

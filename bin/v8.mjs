@@ -33,9 +33,10 @@ export const LARGE_HEAP_BYTES = 512 * 2 ** 20;
  * with the factor at 2, 1.05-1.12 GB, for ~4% more CPU there. Smaller runs keep V8's own
  * factor: at 2 the 100,000-target herd's command made a full collection more, at ~11% more
  * CPU and no less memory (pass 21). V8 reads the factor at each collection, so it is set
- * as the run declares its size, before its work; the command line sets it this way
- * (bin/zensim.mjs, a run's `onFootprint`), and so does the bench. Answers whether it set
- * it; never against node's own command line.
+ * as the run declares its size, before its work; `zensim run` sets it this way
+ * (bin/zensim.mjs, a run's `onFootprint`), and so does the bench; the other commands
+ * from their start (`tuneV8`). Answers whether it set it; never against node's own
+ * command line.
  */
 export function growHeapFor(bytes, set = setFlagsFromString, execArgv = process.execArgv) {
   if (bytes < LARGE_HEAP_BYTES || given('heap-growing-percent', execArgv)) return false;
@@ -49,8 +50,15 @@ function given(name, execArgv = process.execArgv) {
   return execArgv.some((a) => spellings.some((s) => a === s || a.startsWith(`${s}=`)));
 }
 
-export function tuneV8() {
-  for (const [name, value] of FLAGS) if (!given(name)) setFlagsFromString(`--${name}=${value}`);
+/**
+ * Sets the options above. `heapPerRun`: the caller tells `growHeapFor` each run's estimate
+ * (`zensim run`, and the benches that mirror it); otherwise (`plan`, whose runs go on in
+ * this isolate or in workers that share its settings, and `check`) any run may be large,
+ * so the heap grows at most ×2 throughout, as `growHeapFor` sets it for a large run.
+ */
+export function tuneV8(heapPerRun = false, set = setFlagsFromString, execArgv = process.execArgv) {
+  for (const [name, value] of FLAGS) if (!given(name, execArgv)) set(`--${name}=${value}`);
+  if (!heapPerRun) growHeapFor(Infinity, set, execArgv);
 }
 
 /**

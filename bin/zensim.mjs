@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { freshDist } from './build.mjs';
 import { enterWorkerPool, growHeapFor, largeRunRelaunch, tuneV8 } from './v8.mjs';
 
-tuneV8();
+// `zensim run` grows its heap by each run's estimate (onFootprint, below); plan and check as if each may be large.
+tuneV8(process.argv[2] === 'run');
 
 /** The signals a relaunched run's first process passes on; a child they end ends it by the same one. */
 const PASSED_ON = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { enterWorkerPool, growHeapFor, LARGE_HEAP_BYTES, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
+import { enterWorkerPool, growHeapFor, LARGE_HEAP_BYTES, tuneV8, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
 
 const BOTH = ['concurrent-recompilation', 'parallel-scavenge'];
 
@@ -22,6 +22,18 @@ test('a run estimated at 512 MiB or more grows its heap at most ×2; a smaller o
   assert.is(growHeapFor(LARGE_HEAP_BYTES, (f: string) => set.push(f), []), true);
   assert.is(growHeapFor(1.3 * 2 ** 30, (f: string) => set.push(f), []), true); // the 1M herd's
   assert.equal(set, ['--heap-growing-percent=100', '--heap-growing-percent=100']);
+});
+
+test('zensim run grows the heap by each run\'s estimate; plan and check (any run may be large) at most ×2 from their start', () => {
+  const set: string[] = [];
+  tuneV8(true, (f: string) => set.push(f), []);
+  assert.equal(set, ['--max-inlined-bytecode-size-cumulative=200']);
+  set.length = 0;
+  tuneV8(false, (f: string) => set.push(f), []);
+  assert.equal(set, ['--max-inlined-bytecode-size-cumulative=200', '--heap-growing-percent=100']);
+  set.length = 0;
+  tuneV8(false, (f: string) => set.push(f), ['--max_inlined_bytecode_size_cumulative=920', '--heap-growing-percent=0']);
+  assert.equal(set, []);
 });
 
 test("a growth factor node's own command line gave, in any spelling, is left as given", () => {
