@@ -26,11 +26,22 @@ function paged(key: number | string): key is number {
   return typeof key === 'number' && (key | 0) === key && key >= 0;
 }
 
-class Page<V> {
+type Page<V> = {
   /** Entries held (the page goes when none are). */
-  count = 0;
+  count: number;
   /** A value per uid of the page, undefined where none is held. */
-  readonly slots: (V | undefined)[] = new Array<V | undefined>(PAGE_SLOTS).fill(undefined);
+  readonly slots: (V | undefined)[];
+};
+
+/** A new page's slots, copied for each (never written itself). */
+const NO_SLOTS: readonly undefined[] = new Array<undefined>(PAGE_SLOTS).fill(undefined);
+
+/**
+ * A new page: an object literal with a copy of `NO_SLOTS` (a class with fields was built
+ * through V8's generic construction, and `new Array(n).fill` called into the runtime).
+ */
+function newPage<V>(): Page<V> {
+  return { count: 0, slots: NO_SLOTS.slice() };
 }
 
 /** Values must not be undefined (an undefined slot holds none). */
@@ -63,7 +74,7 @@ export class TargetTable<V> {
     }
     let page = this.pages.get(key >> PAGE_BITS);
     if (page === undefined) {
-      page = new Page<V>();
+      page = newPage<V>();
       this.pages.set(key >> PAGE_BITS, page);
     }
     const slot = key & SLOT_MASK;

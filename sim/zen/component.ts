@@ -23,7 +23,7 @@ import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
 import { initLocal, subscribeConsumer, type LocalState } from '../../core/local.js';
-import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type Msg, type Target } from '../../core/messages.js';
+import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type DeadMsg, type EventsMsg, type LocalEnqueueMsg, type Msg, type ProcessMsg, type SubscribeMsg, type Target } from '../../core/messages.js';
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
@@ -145,10 +145,13 @@ class ComponentProcess<S> implements Behaviour {
 
   handle(ctx: Ctx, msg: unknown): Handling {
     const app = this.app;
-    const input = toInput(msg);
+    // The message's kind, read once: a megamorphic lookup (see chargeItems).
+    const raw = (msg as Msg | SimCall).kind;
+    const input = raw === '$gen_call' ? callMessage((msg as SimCall).msg as CallRequest, (msg as SimCall).from) : (msg as Msg);
+    const kind = raw === '$gen_call' ? input.kind : raw;
     const cost = app.cluster.world.cost;
-    chargeItems(ctx, cost, input);
-    ctx.cpu(privateTableOps(this.comp.name, input) * cost.etsOpUs);
+    chargeItems(ctx, cost, input, kind);
+    ctx.cpu(privateTableOps(this.comp.name, input, kind) * cost.etsOpUs);
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
     this.heap.begin(input);
     const next = this.step(this.state, input as never, this.env);
@@ -158,34 +161,27 @@ class ComponentProcess<S> implements Behaviour {
   }
 }
 
-function toInput(msg: unknown): unknown {
-  if ((msg as { kind?: string }).kind !== '$gen_call') return msg;
-  const c = msg as SimCall;
-  return callMessage(c.msg as CallRequest, c.from);
-}
-
 /**
  * CPU for walking the lists a message carries: paid once by the component that builds or
  * splits off the list and once by the one that takes it in. DOWN work (certificates,
  * dispatches, events) costs `batchItemUs` an element, subscription instructions
- * (instructions, targets) `instructionItemUs`. Found by the message's kind, read once:
- * messages come in many shapes, and each read of a field a shape lacks is a megamorphic
- * lookup (five a message, two messages a monitored target).
+ * (instructions, targets) `instructionItemUs`. Found by the message's `kind`, read once (by
+ * the caller, for privateTableOps too): messages come in many shapes, and each read of a
+ * field a shape lacks is a megamorphic lookup (five a message, two a monitored target).
  */
-function chargeItems(ctx: Ctx, cost: CostModel, input: unknown): void {
-  const m = input as Msg;
-  switch (m.kind) {
+function chargeItems(ctx: Ctx, cost: CostModel, input: unknown, kind: Msg['kind']): void {
+  switch (kind) {
     case 'dead':
-      return chargeDown(ctx, cost, m.certificates.length);
+      return chargeDown(ctx, cost, (input as DeadMsg).certificates.length);
     case 'enqueue':
       // Local's `{:enqueue, dispatches}`; a Batcher's `{:enqueue, pid, reason}` carries none.
-      return 'dispatches' in m ? chargeDown(ctx, cost, m.dispatches.length) : undefined;
+      return 'dispatches' in (input as object) ? chargeDown(ctx, cost, (input as LocalEnqueueMsg).dispatches.length) : undefined;
     case 'events':
-      return chargeDown(ctx, cost, m.events.length);
+      return chargeDown(ctx, cost, (input as EventsMsg).events.length);
     case 'process':
-      return chargeInstructions(ctx, cost, m.instructions.length);
+      return chargeInstructions(ctx, cost, (input as ProcessMsg).instructions.length);
     case 'subscribe':
-      return chargeInstructions(ctx, cost, m.targets.length);
+      return chargeInstructions(ctx, cost, (input as SubscribeMsg).targets.length);
     default:
       return undefined;
   }
@@ -206,11 +202,11 @@ function chargeInstructions(ctx: Ctx, cost: CostModel, n: number): void {
  * insert) and demonitor cast (the delete, then the match); the Proxy's `insert_new` of
  * each target it subscribes to, and the delete of a target that died.
  */
-function privateTableOps(name: keyof ComponentSteps, input: unknown): number {
-  const m = input as { kind?: string; instructions?: readonly { op: string }[]; targets?: readonly unknown[] };
-  if (name === 'connector') return m.kind === 'monitor' || m.kind === 'demonitor' ? 2 : 0;
+function privateTableOps(name: keyof ComponentSteps, input: unknown, kind: string | undefined): number {
+  const m = input as { instructions?: readonly { op: string }[]; targets?: readonly unknown[] };
+  if (name === 'connector') return kind === 'monitor' || kind === 'demonitor' ? 2 : 0;
   if (name !== 'proxy') return 0;
-  switch (m.kind) {
+  switch (kind) {
     case 'process': {
       // Counted, not filtered: a sweep's instructions run to thousands.
       let subscribes = 0;
@@ -267,7 +263,7 @@ export class ProcessEnv implements Env {
 }
 
 /** What watches a step run: each operation it performs, and its end. */
-export type StepObserver = { seen(op: Op): void; done(ctx: Ctx): void };
+export type StepObserver = { seen(op: Op, kind: Op['kind']): void; done(ctx: Ctx): void };
 
 /** A synchronisation point (shared: nothing reads it but its `done`). */
 export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
@@ -359,7 +355,7 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   private perform(op: Op, kind: Op['kind']): unknown {
-    this.observer?.seen(op);
+    this.observer?.seen(op, kind);
     const out = perform(this.app, this.ctx, op, kind, true);
     if (!(out instanceof Waits)) return out;
     this.pending = out;
@@ -426,13 +422,13 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
       return undefined;
     case 'send': {
       const o = op as OpOf<'send'>;
-      chargeItems(ctx, cost, o.msg);
+      chargeItems(ctx, cost, o.msg, o.msg.kind);
       ctx.send(o.to, o.msg, o.noconnect === true ? { noconnect: true } : undefined);
       return undefined;
     }
     case 'cast_connector': {
       const o = op as OpOf<'cast_connector'>;
-      chargeItems(ctx, cost, o.msg);
+      chargeItems(ctx, cost, o.msg, o.msg.kind);
       const known = connectorFor(app, ctx, o.node);
       if (known !== undefined) return ctx.send(known, o.msg);
       return startWorker(app, ctx, connectorRegistry(o.node), blocking, sendTo(ctx, o.msg));
@@ -443,7 +439,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     }
     case 'send_named': {
       const o = op as OpOf<'send_named'>;
-      chargeItems(ctx, cost, o.msg);
+      chargeItems(ctx, cost, o.msg, o.msg.kind);
       ctx.send({ name: o.name, node: o.node }, o.msg);
       return undefined;
     }
@@ -453,7 +449,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     }
     case 'cast_batcher': {
       const o = op as OpOf<'cast_batcher'>;
-      chargeItems(ctx, cost, o.msg);
+      chargeItems(ctx, cost, o.msg, o.msg.kind);
       const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, o.connector);
       if (known !== undefined) return ctx.send(known, o.msg);
       return startWorker(app, ctx, batcherRegistry(o.connector, o.lookupTimeoutMs), blocking, sendTo(ctx, o.msg));

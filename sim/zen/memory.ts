@@ -286,12 +286,13 @@ export class ComponentHeap {
     e.events = e.dead = undefined;
   }
 
-  seen(op: Op): void {
+  /** The step performs `op`, of kind `kind` (read once by the runner: a megamorphic lookup). */
+  seen(op: Op, kind: Op['kind']): void {
     const e = this.effects;
     // Each kind read once: every read is a megamorphic lookup (operations and messages come in many shapes).
-    switch (op.kind) {
+    switch (kind) {
       case 'send_named': {
-        const msg = op.msg;
+        const msg = (op as Extract<Op, { kind: 'send_named' }>).msg;
         const kind = msg.kind;
         if (kind === 'enqueue' && 'dispatches' in msg && e.enqueued === 0) e.enqueued = msg.dispatches.length;
         else if (kind === 'process' && e.instructions === 0) e.instructions = msg.instructions.length;
@@ -301,7 +302,7 @@ export class ComponentHeap {
         e.casts++;
         return;
       case 'send': {
-        const msg = op.msg;
+        const msg = (op as Extract<Op, { kind: 'send' }>).msg;
         const kind = msg.kind;
         if (kind === 'events') e.events ??= msg.events;
         else if (kind === 'dead') e.dead ??= msg;

@@ -41,7 +41,7 @@ function handle(input: Msg): { built: number; dropped: number } {
   const heap = new ComponentHeap('connector', A, () => 0);
   const t = tally();
   heap.begin(input);
-  heap.seen({ kind: 'send_named', name: 'ZenMonitor.Local', node: A, msg: { kind: 'enqueue', dispatches: dispatches(N) } } as unknown as Op);
+  heap.seen({ kind: 'send_named', name: 'ZenMonitor.Local', node: A, msg: { kind: 'enqueue', dispatches: dispatches(N) } } as unknown as Op, 'send_named');
   heap.done(t.ctx);
   return { built: t.built(), dropped: t.dropped() };
 }
