@@ -31,7 +31,7 @@ export const LARGE_HEAP_BYTES = 512 * 2 ** 20;
  * up, so the difference is memory held as garbage: the 1,000,000-target herd peaked at
  * 1.63-1.73 GB of RSS, the vanilla run's world still uncollected while the zen run grew;
  * with the factor at 2, 1.05-1.12 GB, for ~4% more CPU there. Smaller runs keep V8's own
- * factor: at 2 the 100,000-target herd's command made a full collection more, at ~11% more
+ * factor: at 2 the 100,000-target herd's command made a full collection more, at 5-11% more
  * CPU and no less memory (pass 21). V8 reads the factor at each collection, so it is set
  * as the run declares its size, before its work; `zensim run` sets it this way
  * (bin/zensim.mjs, a run's `onFootprint`), and so does the bench; the other commands
