@@ -145,10 +145,14 @@ class ComponentProcess<S> implements Behaviour {
 
   handle(ctx: Ctx, msg: unknown): Handling {
     const app = this.app;
-    // The message's kind, read once: a megamorphic lookup (see chargeItems).
+    // The kind, read once (a megamorphic lookup: chargeItems); a call is its request's.
     const raw = (msg as Msg | SimCall).kind;
-    const input = raw === '$gen_call' ? callMessage((msg as SimCall).msg as CallRequest, (msg as SimCall).from) : (msg as Msg);
-    const kind = raw === '$gen_call' ? input.kind : raw;
+    let input = msg as Msg;
+    let kind = raw as Msg['kind'];
+    if (raw === '$gen_call') {
+      input = callMessage((msg as SimCall).msg as CallRequest, (msg as SimCall).from);
+      kind = input.kind;
+    }
     const cost = app.cluster.world.cost;
     chargeItems(ctx, cost, input, kind);
     ctx.cpu(privateTableOps(this.comp.name, input, kind) * cost.etsOpUs);
