@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, int, list, tuple, type Pid } from '../../../core/terms.js';
 import { gcReductions, HEAP_SIZES, nextHeapSize, Place, ProcHeap, type Held, type HeapBooks } from '../../../sim/beam/heap.js';
-import type { RefcBin } from '../../../sim/beam/memory.js';
-import type { Proc } from '../../../sim/beam/process.js';
+import { downEnvelope, envelope, type RefcBin } from '../../../sim/beam/memory.js';
+import type { DownSignal, Proc } from '../../../sim/beam/process.js';
 import { A, B, connect, drain, makeWorld, runUntil } from '../helpers.js';
 
 const cfg = { minHeapWords: 233, fullsweepAfter: 65_535, structBytes: 776, baseWords: 10, bufferBytes: 0 };
@@ -345,6 +345,20 @@ test('heap sizes end at the last one within max_heap_size (2^50 words on 64-bit)
   assert.is(HEAP_SIZES[22], 833_026, 'the last Fibonacci-like size; 20% steps after it');
   assert.equal(HEAP_SIZES.slice(23, 26), [999_631, 1_199_557, 1_439_468]);
   assert.ok((HEAP_SIZES[137] as number) <= 2 ** 50 && (HEAP_SIZES[137] as number) * 1.2 > 2 ** 50);
+});
+
+test('a DOWN\'s envelope (its own allocation site, memory.ts downEnvelope) is the one `envelope` makes of it, local and from the wire', () => {
+  const pid: Pid = { t: 'pid', uid: 7, node: 'b@h', id: 7, creation: 1 };
+  const ref = { t: 'ref', uid: 3, node: 'a@h', alias: false } as const;
+  const downs: DownSignal[] = [
+    { kind: 'DOWN', ref, object: pid, reason: atom('noconnection') },
+    { kind: 'DOWN', ref, object: tuple(atom('proxy'), atom('b@h')), reason: tuple(atom('shutdown'), list([int(1), int(2), atom('x')])) },
+  ];
+  for (const down of downs) {
+    for (const [node, payload] of [['a@h', 0], ['b@h', 0], ['a@h', 90]] as const) {
+      assert.equal(downEnvelope(down, node, payload), envelope(down, node, payload));
+    }
+  }
 });
 
 test.run();
