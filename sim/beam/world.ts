@@ -85,6 +85,7 @@ export class World {
   /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam); typed for objects ahead (double_fields.ts). */
   readonly procs: Proc[] = objectElements([]);
   private readonly procNodes = new NodesByProc(); // each process's node, by pid uid (`nodeOf`)
+  private lastNode: SimNode | undefined = undefined; // the node `node` found last, kept (nodes are never removed or replaced): a scenario spawns its targets one by one on one node
   readonly kinds: WorldKinds;
   readonly signals = new Signals(this);
   readonly calls = new Calls(this);
@@ -190,9 +191,9 @@ export class World {
   }
 
   node(name: string): SimNode {
-    const n = this.nodes.get(name);
+    const n = this.lastNode?.name === name ? this.lastNode : this.nodes.get(name);
     if (n === undefined) throw new RangeError(`unknown node '${name}'`);
-    return n;
+    return (this.lastNode = n);
   }
 
   proc(pid: Pid): Proc | undefined {

@@ -1023,4 +1023,17 @@ test('bad input: a send, monitor or exit to a malformed destination names it', (
   w.kernel.run();
 });
 
+test('node(name): the node of that name whichever was asked before (the last one is kept), and spawns land on it', () => {
+  const w = new World({ seed: 1 });
+  const a = w.addNode('a@h');
+  const b = w.addNode('b@h');
+  for (const [name, node] of [['a@h', a], ['a@h', a], ['b@h', b], ['a@h', a], ['b@h', b], ['b@h', b]] as const) {
+    assert.is(w.node(name), node);
+    assert.is(w.node(name), w.nodes.get(name));
+    assert.is(w.spawn(name, { handle() {} }).node, name);
+  }
+  assert.throws(() => w.node('c@h'), /unknown node 'c@h'/);
+  assert.is(w.node('b@h'), b);
+});
+
 test.run();
