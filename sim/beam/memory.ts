@@ -13,7 +13,7 @@ import { describeValue } from '../../core/config.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Behaviour, type DownSignal, type Envelope, type Monitor, type Proc } from './process.js';
-import { kindOf, refcBinariesOf, wordsOf } from './sizes.js';
+import { downWords, kindOf, refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
 export type RefcBin = { readonly size: number; refs: number; readonly bytes: Uint8Array | undefined };
@@ -66,7 +66,7 @@ export function envelopeOf(msg: unknown, kind: string | undefined, node: string,
  * instructions (10.918 -> 10.828 G, `--predictable`).
  */
 export function downEnvelope(down: DownSignal, node: string, payload: number): Envelope {
-  return { msg: down, words: wordsOf(down, 'DOWN', node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind: 'DOWN' };
+  return { msg: down, words: downWords(down, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind: 'DOWN' };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);

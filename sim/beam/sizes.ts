@@ -68,6 +68,19 @@ export function wordsOf(msg: unknown, kind: string | undefined, localNode: strin
   }
 }
 
+/**
+ * `wordsOf(down, 'DOWN', localNode)`: its ref's, object's and reason's words and the fixed
+ * rest (`{:DOWN, _, :process, _, _}`, measured once on a probe), as core's measure of a DOWN
+ * sums them (messages.ts `measureSmall`) but without its generic path, ~3 times dearer at
+ * each of a herd's 100,000 DOWNs.
+ */
+export function downWords(down: DownSignal, localNode: string): number {
+  return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + heapWords(down.reason, localNode);
+}
+
+const PROBE_DOWN: DownSignal = { kind: 'DOWN', ref: { t: 'ref', uid: 0, node: 'probe@h', alias: false }, object: atom('probe'), reason: atom('probe') };
+const DOWN_FIXED_WORDS = msgHeapWords(PROBE_DOWN as unknown as Msg, 'probe@h') - heapWords(PROBE_DOWN.ref, 'probe@h') - 2 * heapWords(atom('probe'));
+
 /** The refc binaries (over 64 bytes) `msg`, of kind `kind` (its `kindOf`), references, by identity, with their sizes; undefined when none. */
 export function refcBinariesOf(msg: unknown, kind: string | undefined): Map<Uint8Array, number> | undefined {
   if (kind === undefined) return refcBinaries(msg as Term);

@@ -347,12 +347,14 @@ test('heap sizes end at the last one within max_heap_size (2^50 words on 64-bit)
   assert.ok((HEAP_SIZES[137] as number) <= 2 ** 50 && (HEAP_SIZES[137] as number) * 1.2 > 2 ** 50);
 });
 
-test('a DOWN\'s envelope (its own allocation site, memory.ts downEnvelope) is the one `envelope` makes of it, local and from the wire', () => {
+test('a DOWN\'s envelope (its own allocation site, memory.ts downEnvelope; its words summed, sizes.ts downWords) is the one `envelope` makes of it, local and from the wire', () => {
   const pid: Pid = { t: 'pid', uid: 7, node: 'b@h', id: 7, creation: 1 };
   const ref = { t: 'ref', uid: 3, node: 'a@h', alias: false } as const;
+  const alias = { t: 'ref', uid: 4, node: 'b@h', alias: true } as const;
   const downs: DownSignal[] = [
     { kind: 'DOWN', ref, object: pid, reason: atom('noconnection') },
     { kind: 'DOWN', ref, object: tuple(atom('proxy'), atom('b@h')), reason: tuple(atom('shutdown'), list([int(1), int(2), atom('x')])) },
+    { kind: 'DOWN', ref: alias, object: pid, reason: tuple(atom('badarg'), int(2n ** 70n), pid, alias) },
   ];
   for (const down of downs) {
     for (const [node, payload] of [['a@h', 0], ['b@h', 0], ['a@h', 90]] as const) {
