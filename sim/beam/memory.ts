@@ -58,12 +58,13 @@ export function envelopeOf(msg: unknown, kind: string | undefined, node: string,
 }
 
 /**
- * `envelope(down, node, payload)` for a DOWN a monitor fires, from an object literal of its
- * own: V8 decides per literal (allocation site) whether what it makes goes straight to the
- * old generation. DOWNs queue by the thousand (the herd's 100,000 wait in the subscriber's
- * mailbox for seconds) and were copied by each young collection on the way, where
- * `envelopeOf`'s, mostly local sends handled at once, die young. The 100k herd: ~-90 M
- * instructions (10.918 -> 10.828 G, `--predictable`).
+ * `envelope(down, node, payload)` for a DOWN (a monitor's, or one ZenMonitor's dispatcher
+ * sends: world.ts `sendAt`), from an object literal of its own: V8 decides per literal
+ * (allocation site) whether what it makes goes straight to the old generation. DOWNs
+ * queue by the thousand (the herd's 100,000 wait in the subscriber's mailbox for seconds)
+ * and were copied by each young collection on the way, where `envelopeOf`'s, mostly local
+ * sends handled at once, die young. The 100k herd: ~-90 M instructions (10.918 -> 10.828 G,
+ * `--predictable`). Its words are summed by `downWords`, not core's generic measure.
  */
 export function downEnvelope(down: DownSignal, node: string, payload: number): Envelope {
   return { msg: down, words: downWords(down, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind: 'DOWN' };

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import { FRAGMENT_HEADER_BYTES, MESSAGE_REF_BYTES, type ProcHeap } from '../../../sim/beam/heap.js';
-import { refcBinBytes } from '../../../sim/beam/memory.js';
+import { envelope, refcBinBytes } from '../../../sim/beam/memory.js';
 import { EPMD_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From, Proc } from '../../../sim/beam/process.js';
 import { World } from '../../../sim/beam/world.js';
@@ -1034,6 +1034,22 @@ test('node(name): the node of that name whichever was asked before (the last one
   }
   assert.throws(() => w.node('c@h'), /unknown node 'c@h'/);
   assert.is(w.node('b@h'), b);
+});
+
+test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued as `envelope` makes it (memory.ts downEnvelope)', () => {
+  const w = new World({ seed: 1 });
+  w.addNode('a@h');
+  w.addNode('b@h');
+  // Blocked in a receive of nothing: what arrives stays queued.
+  const to = w.spawn('a@h', { init: (ctx) => void ctx.receive(() => false, Infinity), handle() {} });
+  const target = w.spawn('b@h', { handle() {} });
+  w.kernel.run({ untilUs: 10 });
+  const down: DownSignal = { kind: 'DOWN', ref: w.makeRef('a@h'), object: target, reason: tuple(atom('zen_monitor'), atom('noconnection')) };
+  w.send(to, down);
+  w.kernel.run({ untilUs: 20 });
+  const queued = (w.proc(to) as Proc).mailbox.values().map((e) => ({ msg: e.msg, words: e.words, payload: e.payload, kind: e.kind }));
+  const fresh = envelope(down, 'a@h');
+  assert.equal(queued, [{ msg: down, words: fresh.words, payload: 0, kind: 'DOWN' }]);
 });
 
 test.run();
