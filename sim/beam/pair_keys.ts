@@ -8,15 +8,23 @@ const newKeyMap = (): Map<string, string> => new Map();
 
 class PairKeys {
   private readonly byFirst = new Map<string, Map<string, string>>();
+  /** The pair asked last and its key (a pair's key never changes): sends come in runs between the same two nodes. */
+  private lastA: string | undefined = undefined;
+  private lastB: string | undefined = undefined;
+  private lastKey = '';
   constructor(private readonly make: (a: string, b: string) => string) {}
 
   of(a: string, b: string): string {
+    if (a === this.lastA && b === this.lastB) return this.lastKey;
     const inner = perPeer(this.byFirst, a, newKeyMap);
     let key = inner.get(b);
     if (key === undefined) {
       key = this.make(a, b);
       inner.set(b, key);
     }
+    this.lastA = a;
+    this.lastB = b;
+    this.lastKey = key;
     return key;
   }
 }

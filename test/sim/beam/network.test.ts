@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { atom, bin, externalBytes, int, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import type { Behaviour, DownSignal } from '../../../sim/beam/process.js';
 import type { World } from '../../../sim/beam/world.js';
+import { dirKey, pairKey, trafficKey } from '../../../sim/beam/pair_keys.js';
 import { EPMD_ROUND_TRIPS, HANDSHAKE_ROUND_TRIPS, SETUP_TIMER_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import {
   A,
@@ -1046,6 +1047,15 @@ test('prevent_overlapping_partitions: turned off, c stays connected to both', ()
   assert.ok(w.net.connected(A, C) && w.net.connected(B, C));
   assert.equal(nodedowns(wc), []);
   assert.not.ok(w.net.connected(A, B));
+});
+
+test("pair keys: each pair's own key whichever pair was asked before (the last one is kept)", () => {
+  const pairs = [['a@h', 'b@h'], ['a@h', 'b@h'], ['a@h', 'c@h'], ['b@h', 'a@h'], ['b@h', 'c@h'], ['c@h', 'b@h'], ['a@h', 'c@h']] as const;
+  for (const [x, y] of pairs) {
+    assert.is(pairKey(x, y), x < y ? `${x}|${y}` : `${y}|${x}`);
+    assert.is(dirKey(x, y), `${x}>${y}`);
+    assert.is(trafficKey(x, y), `${x}->${y}`);
+  }
 });
 
 test.run();
