@@ -552,11 +552,7 @@ function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unk
   return result;
 }
 
-/**
- * Which of ZenMonitor's tables an operation uses (the `:ets` function it is, named in a
- * badarg, follows the dot of its kind). A switch, the kinds a herd performs most first: a
- * map by kind was a lookup by string (~90 instructions) at every table operation.
- */
+/** An operation's table (its `:ets` function, named in a badarg, follows the dot of its kind); a switch, not a Map lookup by string. */
 function tableOf(kind: TableOp['kind']): string {
   switch (kind) {
     case 'references.take':
