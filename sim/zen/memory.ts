@@ -103,14 +103,16 @@ export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
  * every delivery of a zen run were ~1% of a herd's CPU.
  */
 function sharedLive(app: ZenApp): number {
-  const epoch = app.simNode.tablesEpoch;
-  if (app.sharedEpoch !== epoch) {
-    let live = 0;
-    for (let i = 0; i < SHARED_TABLES.length; i++) if (app.simNode.typedEts.has((SHARED_TABLES[i] as SharedTable).table)) live |= 1 << i;
-    app.sharedLive = live;
-    app.sharedEpoch = epoch;
-  }
-  return app.sharedLive;
+  // The look again apart: a function this small is inlined into zenTablesBytes (V8 inlines by bytecode size, in a budget its caller's size sets).
+  return app.sharedEpoch === app.simNode.tablesEpoch ? app.sharedLive : findSharedLive(app);
+}
+
+function findSharedLive(app: ZenApp): number {
+  let live = 0;
+  for (let i = 0; i < SHARED_TABLES.length; i++) if (app.simNode.typedEts.has((SHARED_TABLES[i] as SharedTable).table)) live |= 1 << i;
+  app.sharedLive = live;
+  app.sharedEpoch = app.simNode.tablesEpoch;
+  return live;
 }
 
 /** Words of a set of `rows` objects of `row` words. */
@@ -201,16 +203,18 @@ export class ZenTablesMemory implements TableMemory {
  * test/sim/beam/ets_memory_cache.test.ts.
  */
 function statesWords(app: ZenApp, cost: CostModel): number {
+  // The sums again apart, as sharedLive's look.
+  return app.statesStale || app.statesEpoch !== app.simNode.tablesEpoch ? sumStatesWords(app, cost) : app.statesWords;
+}
+
+function sumStatesWords(app: ZenApp, cost: CostModel): number {
   const epoch = app.simNode.tablesEpoch;
   if (app.statesEpoch !== epoch) {
     app.states = findStates(app);
     app.statesEpoch = epoch;
-    app.statesStale = true;
   }
-  if (app.statesStale) {
-    app.statesWords = connectorMonitorWords(app.states, cost) + proxyMonitorWords(app.states, cost);
-    app.statesStale = false;
-  }
+  app.statesWords = connectorMonitorWords(app.states, cost) + proxyMonitorWords(app.states, cost);
+  app.statesStale = false;
   return app.statesWords;
 }
 
