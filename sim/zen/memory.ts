@@ -169,14 +169,31 @@ export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
   const live = sharedLive(app);
   // Each table's words called by name, bits in SHARED's order: a loop over SHARED_TABLES
   // made one call site of four functions (~120 instructions a call, ~1% of a zen herd).
-  return (
-    8 *
-    (statesWords(app, cost) +
-      ((live & 1) !== 0 ? referencesWords(app, cost) : 0) +
+  return 8 * (statesWords(app, cost) + ((live & 1) !== 0 ? referencesWords(app, cost) : 0) + seldomWords(app, cost, live));
+}
+
+/**
+ * The words of Nodes, Subscribers and Proxy Subscribers (those of `live`), kept while
+ * `live` and their row counts stay the same: they change seldom (References, at every
+ * monitor and DOWN, is read afresh), and their two set tables' words were two calls of
+ * ~90 instructions at every read.
+ */
+function seldomWords(app: ZenApp, cost: CostModel, live: number): number {
+  const b = app.bodies;
+  const nodes = b.nodes.size;
+  const subscribers = b.localSubscribers.size;
+  const proxy = b.proxySubscribers.size;
+  if (live !== app.seldomLive || nodes !== app.nodesRows || subscribers !== app.subscribersRows || proxy !== app.proxySubscribersRows) {
+    app.seldomLive = live;
+    app.nodesRows = nodes;
+    app.subscribersRows = subscribers;
+    app.proxySubscribersRows = proxy;
+    app.seldomWords =
       ((live & 2) !== 0 ? nodesWords(app, cost) : 0) +
       ((live & 4) !== 0 ? localSubscribersWords(app, cost) : 0) +
-      ((live & 8) !== 0 ? proxySubscribersWords(app, cost) : 0))
-  );
+      ((live & 8) !== 0 ? proxySubscribersWords(app, cost) : 0);
+  }
+  return app.seldomWords;
 }
 
 /** A node's ZenMonitor tables, as the node counts them in its `ets` (node.ts TableMemory). */
