@@ -409,14 +409,13 @@ function synchronises(kind: Op['kind']): boolean {
 type OpOf<K extends Op['kind']> = Extract<Op, { readonly kind: K }>;
 
 /**
- * Performs one operation of `kind` now, at the CPU time reached; returns its result (for
- * a call from a caller that cannot block, its tag), or, when `blocking` and it must wait,
- * the rest of it (`Waits`).
+ * Performs one operation of `kind` now, at the CPU time reached; returns its result (for a
+ * call from a caller that cannot block, its tag), or, when `blocking` and it must wait, the
+ * rest of it (`Waits`). The kinds performed most come first (a switch on strings tests its
+ * cases in order): a metric, a send, a cast, a monitor, a monitor's or a DOWN's table operations.
  */
 function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: boolean): unknown {
   const cost = app.cluster.world.cost;
-  // The kinds performed most first (a metric, a send, a cast, a monitor): a switch on strings
-  // tests its cases in order, and a table operation, the default, is tested against each.
   switch (kind) {
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
@@ -441,6 +440,10 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
       const o = op as OpOf<'monitor'>;
       return ctx.monitor(targetDest(o.target, app.node), o.ref);
     }
+    case 'references.insert':
+    case 'subscribers.member':
+    case 'references.take':
+      return tableOp(app, ctx, op as TableOp, kind);
     case 'send_named': {
       const o = op as OpOf<'send_named'>;
       chargeItems(ctx, cost, o.msg, o.msg.kind);
@@ -512,9 +515,7 @@ export function connectorFor(app: ZenApp, ctx: Ctx, remote: string): Pid | undef
   return pid;
 }
 
-// What to do with a worker once a registry miss has got it. Made here, not in `perform`:
-// a closure there would make V8 allocate a context on every operation performed.
-
+/** What to do with a worker a registry miss got (made here: a closure in `perform` would cost a context per operation). */
 function sendTo(ctx: Ctx, msg: unknown): (pid: Pid) => unknown {
   return (pid) => ctx.send(pid, msg);
 }
