@@ -27,7 +27,7 @@ import { DoubleFields } from '../engine/double_fields.js';
 import type { World } from '../beam/world.js';
 import { ZEN_PROCESSES, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
 import { targetDest } from '../zen/component.js';
-import { AtCpuTime, EachAtCpuTime, EachTarget } from './timed_steps.js';
+import { AtCpuTime, EachTarget } from './timed_steps.js';
 
 export type Mode = 'zen' | 'vanilla';
 
@@ -471,7 +471,7 @@ export class Run {
      * run.timed.monitorEach(ctx, targets)`) or for `yield*`.
      */
     monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling =>
-      this.zen === null ? new EachAtCpuTime(ctx, monitorNow, targets) : new EachTarget(targets, (t) => this.timed.monitor(ctx, t)),
+      this.zen === null ? EachTarget.atCpuTime(ctx, monitorNow, targets) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */

@@ -38,32 +38,54 @@ export class AtCpuTime<A, R> implements Iterator<undefined, R, unknown> {
 }
 
 /**
- * The steps of `start(t)` for each of `targets`, one after the other. An iterator of its
- * own rather than a generator looping over `yield*`: a generator resumed and suspended at
+ * The steps for each of `targets`, one after the other: `start(t)`'s (`EachTarget.of`), or
+ * `new AtCpuTime(ctx, fn, t)`'s fused (`EachTarget.atCpuTime`). An iterator of its own
+ * rather than a generator looping over `yield*`: a generator resumed and suspended at
  * every step of every target saved its registers each time (with a 100k herd's set-up,
- * the generator's storage is old, so each save went through V8's write barrier).
+ * the generator's storage is old, so each save went through V8's write barrier). One
+ * class for both: with two, the runtime's sites that meet a handling saw a second shape
+ * when a run's second mode began, and threw away their optimized code.
  */
 export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
   private at = 0;
   /** The steps of the target being handled (`targets[at - 1]`), undefined between two. */
   private current: Iterator<Yielded, unknown, unknown> | undefined = undefined;
+  /** At CPU time: whether `targets[at - 1]` has had its synchronisation point and waits for `fn`. */
+  private synced = false;
 
-  constructor(
+  private constructor(
     private readonly targets: readonly T[],
-    private readonly start: (target: T) => Steps<unknown>,
+    private readonly start: ((target: T) => Steps<unknown>) | undefined,
+    private readonly ctx: Ctx | undefined,
+    private readonly fn: ((ctx: Ctx, target: T) => unknown) | undefined,
   ) {}
+
+  /** The steps of `start(t)` for each of `targets`. */
+  static of<T>(targets: readonly T[], start: (target: T) => Steps<unknown>): EachTarget<T> {
+    return new EachTarget(targets, start, undefined, undefined);
+  }
+
+  /**
+   * The steps of `new AtCpuTime(ctx, fn, t)` for each of `targets` (vanilla mode's
+   * `monitorEach`): a synchronisation point, then `fn(ctx, t)` at the next step. Nothing is
+   * made per target (an `AtCpuTime` was ~72 bytes each, and two iterator calls a step).
+   */
+  static atCpuTime<T>(ctx: Ctx, fn: (ctx: Ctx, target: T) => unknown, targets: readonly T[]): EachTarget<T> {
+    return new EachTarget(targets, undefined, ctx, fn);
+  }
 
   [Symbol.iterator](): this {
     return this;
   }
 
   next(answer?: unknown): IteratorResult<Yielded, void> {
+    if (this.fn !== undefined) return this.nextAtCpuTime(this.fn);
     let given = answer;
     for (;;) {
       let current = this.current;
       if (current === undefined) {
         if (this.at >= this.targets.length) return DONE;
-        current = this.current = this.start(this.targets[this.at++] as T)[Symbol.iterator]();
+        current = this.current = (this.start as (target: T) => Steps<unknown>)(this.targets[this.at++] as T)[Symbol.iterator]();
         given = undefined; // as `yield*` starts an iterator
       }
       const r = current.next(given);
@@ -71,35 +93,11 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
       this.current = undefined;
     }
   }
-}
 
-/** The end of an `EachTarget` or `EachAtCpuTime` (shared: nothing reads it but its `done`). */
-const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
-
-/**
- * The steps of `new EachTarget(targets, (t) => new AtCpuTime(ctx, fn, t))`, fused: for each
- * target a synchronisation point, then `fn(ctx, target)` at the next step (vanilla mode's
- * `monitorEach`). Nothing is made per target (an `AtCpuTime` was ~72 bytes each).
- */
-export class EachAtCpuTime<T> implements Iterator<Yielded, void, unknown> {
-  private at = 0;
-  /** Whether `targets[at - 1]` has had its synchronisation point and waits for `fn`. */
-  private synced = false;
-
-  constructor(
-    private readonly ctx: Ctx,
-    private readonly fn: (ctx: Ctx, target: T) => unknown,
-    private readonly targets: readonly T[],
-  ) {}
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  next(): IteratorResult<Yielded, void> {
+  private nextAtCpuTime(fn: (ctx: Ctx, target: T) => unknown): IteratorResult<Yielded, void> {
     if (this.synced) {
       this.synced = false;
-      this.fn(this.ctx, this.targets[this.at - 1] as T);
+      fn(this.ctx as Ctx, this.targets[this.at - 1] as T);
     }
     if (this.at >= this.targets.length) return DONE;
     this.at++;
@@ -107,3 +105,6 @@ export class EachAtCpuTime<T> implements Iterator<Yielded, void, unknown> {
     return SYNC;
   }
 }
+
+/** The end of an `EachTarget` (shared: nothing reads it but its `done`). */
+const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
