@@ -16,7 +16,7 @@ import type { Pid, Ref } from './terms.js';
 import { isAtom } from './terms.js';
 import type { Env } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
-import type { CallResult, Target } from './messages.js';
+import type { CallResult, MonitorMsg, Target } from './messages.js';
 import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
@@ -57,6 +57,8 @@ class MonitorCall implements Step<Ref> {
   private performed = 0;
   /** Made after the first operation, as upstream makes it after its metric. */
   private ref: Ref | undefined = undefined;
+  /** The cast's message, made with the ref: also the References row (tables.ts `insertRow`). */
+  private msg: MonitorMsg | undefined = undefined;
   /** The caller, read once (a runtime's env may serve whichever process it runs). */
   private readonly self: Pid;
 
@@ -78,9 +80,10 @@ class MonitorCall implements Step<Ref> {
         return yields(this.out, MONITOR_METRIC);
       case 1:
         this.ref = env.makeRef();
-        return yields(this.out, { kind: 'references.insert', subscriber: self, ref: this.ref, target });
+        this.msg = { kind: 'monitor', target, ref: this.ref, subscriber: self };
+        return yields(this.out, { kind: 'references.insert', row: this.msg });
       case 2:
-        return yields(this.out, castToConnector(env, target, { kind: 'monitor', target, ref: this.ref as Ref, subscriber: self }));
+        return yields(this.out, castToConnector(env, target, this.msg as MonitorMsg));
       case 3:
         return yields(this.out, memberRead(self));
       case 4:

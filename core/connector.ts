@@ -207,11 +207,16 @@ export function listMonitors(state: ConnectorState): MonitorRow[] {
 
 // --- monitor bookkeeping ------------------------------------------------------------
 
-/** Records the monitor; the metric of the `:subscribe` it queues for a new target. */
-function monitor(state: ConnectorState, { target, ref, subscriber }: MonitorMsg): Effect | undefined {
+/**
+ * Records the monitor; the metric of the `:subscribe` it queues for a new target. The
+ * message is kept as its row (it has the row's fields, and nothing changes either): a row
+ * made per monitor lived until its target died, copied by each scavenge until promoted.
+ */
+function monitor(state: ConnectorState, input: MonitorMsg): Effect | undefined {
+  const { target, ref } = input;
   const key = targetKey(target);
   const entry = state.monitors.get(key);
-  const row: MonitorRow = { target, ref, subscriber };
+  const row: MonitorRow = input;
   if (entry === undefined) {
     state.monitors.set(key, row);
     state.monitorCount++;

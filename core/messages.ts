@@ -323,6 +323,11 @@ type Measure = {
    * None for the dist measure, which also collects the atoms it meets at each walk.
    */
   readonly lists?: WeakMap<readonly unknown[], number>;
+  /**
+   * The last DOWN reason it measured and its size (a heap measure's): a batch of DOWNs
+   * shares one reason term, never changed. None for the dist measure (as `lists`).
+   */
+  readonly lastReason?: { term: Term | undefined; size: number };
 };
 
 const PROBE = atom('probe');
@@ -358,6 +363,7 @@ function newHeapMeasure(localNode: string): Measure {
     tuple0: HEAP_TUPLE0,
     list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
     lists: new WeakMap(),
+    lastReason: { term: undefined, size: 0 },
   };
 }
 
@@ -553,10 +559,21 @@ function measureSmall(msg: Msg, m: Measure): number | undefined {
     case 'enqueue':
       return 'dispatches' in msg ? undefined : cast2(m) + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
     case 'DOWN':
-      return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + m.term(msg.reason);
+      return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + reasonSize(m, msg.reason);
     default:
       return undefined;
   }
+}
+
+/** A DOWN's reason measured, or its size kept by the measure when it measured that same term last. */
+function reasonSize(m: Measure, reason: Term): number {
+  const last = m.lastReason;
+  if (last === undefined) return m.term(reason);
+  if (last.term !== reason) {
+    last.size = m.term(reason);
+    last.term = reason;
+  }
+  return last.size;
 }
 
 /** `{:"$gen_cast", {...}}`: measured only for casts (a measure may collect what it meets). */

@@ -24,8 +24,11 @@ export type TableOp =
   | { readonly kind: 'nodes.lookup'; readonly node: string }
   /** `:ets.insert(nodes, {node, status})`. */
   | { readonly kind: 'nodes.insert'; readonly node: string; readonly status: NodeStatus }
-  /** `:ets.insert(references, {{subscriber, ref}, target})`. */
-  | { readonly kind: 'references.insert'; readonly subscriber: Pid; readonly ref: Ref; readonly target: Target }
+  /**
+   * `:ets.insert(references, {{subscriber, ref}, target})`: `row` is kept as it is (the
+   * client hands its cast's message, which holds the same three: one object for both rows).
+   */
+  | { readonly kind: 'references.insert'; readonly row: ReferenceRow }
   /** `:ets.take(references, {subscriber, ref})`: the row, or undefined. */
   | { readonly kind: 'references.take'; readonly subscriber: Pid; readonly ref: Ref }
   /** `:ets.delete(references, {subscriber, ref})`. */
@@ -178,7 +181,7 @@ export function applyTableOp(tables: ZenTables, op: TableOp): unknown {
   // Those made per monitor and per DOWN first: a switch on strings tests its cases in order.
   switch (op.kind) {
     case 'references.insert':
-      return tables.references.insert(op.subscriber, op.ref, op.target);
+      return tables.references.insertRow(op.row);
     case 'subscribers.member':
       return tables.localSubscribers.has(op.subscriber);
     case 'references.take':

@@ -70,6 +70,16 @@ export class ReferencesTable {
 
   /** `:ets.insert({{subscriber, ref}, target})` (overwrites an existing key). */
   insert(subscriber: Pid, ref: Ref, target: Target): void {
+    this.insertRow({ subscriber, ref, target });
+  }
+
+  /**
+   * `insert` of `row`, kept as it is (never changed, by the table or its maker): the client
+   * hands the message it casts to the Connector, which keeps it as its own row, so a
+   * monitor's two rows, which live until its DOWN, are one object.
+   */
+  insertRow(row: ReferenceRow): void {
+    const { subscriber, ref } = row;
     let rows = this.bySubscriber.get(subscriber.uid);
     if (rows === undefined) {
       rows = new UidMap();
@@ -77,7 +87,7 @@ export class ReferencesTable {
     }
     // Counted by the size it grew by: a `has` first would be a second search.
     const before = rows.size;
-    rows.set(ref.uid, { subscriber, ref, target });
+    rows.set(ref.uid, row);
     this.count += rows.size - before;
   }
 

@@ -449,10 +449,6 @@ function mapWords(m: MapT, localNode: string | undefined): number {
   return 1 + overhead + contents;
 }
 
-function isRemote(node: string, localNode: string | undefined): boolean {
-  return localNode !== undefined && node !== localNode;
-}
-
 /**
  * Words the term takes on a process heap once copied there (a message in a mailbox),
  * including the word that holds it. A pid, port or reference counts as remote when
@@ -461,12 +457,14 @@ function isRemote(node: string, localNode: string | undefined): boolean {
  */
 export function heapWords(term: Term, localNode?: string): number {
   // The kinds messages carry most first (pids, refs, atoms, tuples): a switch on strings
-  // tests its cases in order, and a pid was the tenth.
+  // tests its cases in order, and a pid was the tenth. Whether a pid, ref or port is
+  // remote is tested in line: V8 called a helper for it (~37 instructions, 1.1 M calls in
+  // a 100k herd), not inlined into this function.
   switch (term.t) {
     case 'pid':
-      return isRemote(term.node, localNode) ? REMOTE_PID_WORDS : 1;
+      return localNode !== undefined && term.node !== localNode ? REMOTE_PID_WORDS : 1;
     case 'ref':
-      if (isRemote(term.node, localNode)) return REMOTE_REF_WORDS;
+      if (localNode !== undefined && term.node !== localNode) return REMOTE_REF_WORDS;
       return term.alias === true ? LOCAL_PID_REF_WORDS : LOCAL_REF_WORDS;
     case 'atom':
       return 1;
@@ -491,7 +489,7 @@ export function heapWords(term: Term, localNode?: string): number {
     case 'map':
       return mapWords(term, localNode);
     case 'port':
-      return isRemote(term.node, localNode) ? REMOTE_PORT_WORDS : 1;
+      return localNode !== undefined && term.node !== localNode ? REMOTE_PORT_WORDS : 1;
     case 'fun':
       return FUN_WORDS;
     default:

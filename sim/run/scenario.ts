@@ -19,14 +19,15 @@ import { MAX_TIMER_MS } from '../beam/calls.js';
 import type { NetConfig } from '../beam/net_config.js';
 import { checkFootprint } from './footprint.js';
 import { InputError, param, parseParam, type Params, type ParamSpec, type ParamSpecs } from './params.js';
-import type { Behaviour, Ctx, DownSignal, Handling, Steps, Yielded } from '../beam/process.js';
+import type { Behaviour, Ctx, DownSignal, Handling, Steps } from '../beam/process.js';
 import { workMsg, workSentUs, type EndKind, type NoteValue, type Recorder } from './recorder.js';
 import { drainCapMs, drainEstimateMs, type DrainCase } from './drain.js';
 import type { Rng } from '../engine/rng.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import type { World } from '../beam/world.js';
 import { ZEN_PROCESSES, type ZenCluster, type ZenProcess } from '../zen/cluster.js';
-import { SYNC, targetDest } from '../zen/component.js';
+import { targetDest } from '../zen/component.js';
+import { AtCpuTime, EachTarget } from './timed_steps.js';
 
 export type Mode = 'zen' | 'vanilla';
 
@@ -134,77 +135,6 @@ const SPIN = atom('spin');
 
 /** A process that never does anything (a monitored target sleeping forever). */
 export const sleeper: Behaviour = { handle() {} };
-
-/**
- * `fn(ctx, arg)` at the CPU time a generator handler reaches it, after a synchronisation
- * point: a plain ERTS monitor or demonitor in vanilla mode. An iterator of its own rather
- * than a generator with a closure: a herd makes one per target, and this is a third of the
- * garbage; and its own last result (`done`, `value`), 40 bytes less a target.
- */
-class AtCpuTime<A, R> implements Iterator<undefined, R, unknown> {
-  private synced = false;
-  done = false;
-  value: R | undefined = undefined;
-
-  constructor(
-    private readonly ctx: Ctx,
-    private readonly fn: (ctx: Ctx, arg: A) => R,
-    private readonly arg: A,
-  ) {}
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  next(): IteratorResult<undefined, R> {
-    if (!this.synced) {
-      this.synced = true;
-      return SYNC;
-    }
-    this.done = true;
-    this.value = this.fn(this.ctx, this.arg);
-    return this as IteratorReturnResult<R>;
-  }
-}
-
-/**
- * The steps of `start(t)` for each of `targets`, one after the other. An iterator of its
- * own rather than a generator looping over `yield*`: a generator resumed and suspended at
- * every step of every target saved its registers each time (with a 100k herd's set-up,
- * the generator's storage is old, so each save went through V8's write barrier).
- */
-class EachTarget<T> implements Iterator<Yielded, void, unknown> {
-  private at = 0;
-  /** The steps of the target being handled (`targets[at - 1]`), undefined between two. */
-  private current: Iterator<Yielded, unknown, unknown> | undefined = undefined;
-
-  constructor(
-    private readonly targets: readonly T[],
-    private readonly start: (target: T) => Steps<unknown>,
-  ) {}
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  next(answer?: unknown): IteratorResult<Yielded, void> {
-    let given = answer;
-    for (;;) {
-      let current = this.current;
-      if (current === undefined) {
-        if (this.at >= this.targets.length) return DONE;
-        current = this.current = this.start(this.targets[this.at++] as T)[Symbol.iterator]();
-        given = undefined; // as `yield*` starts an iterator
-      }
-      const r = current.next(given);
-      if (r.done !== true) return r;
-      this.current = undefined;
-    }
-  }
-}
-
-/** The end of an `EachTarget` (shared: nothing reads it but its `done`). */
-const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
 
 const monitorNow = (ctx: Ctx, target: Target): Ref => ctx.monitor(targetDest(target, ctx.node));
 const demonitorNow = (ctx: Ctx, ref: Ref): boolean => ctx.demonitor(ref);
@@ -540,7 +470,8 @@ export class Run {
      * run.timed.monitor(ctx, t)`, as a handling of its own (`setup: (ctx) =>
      * run.timed.monitorEach(ctx, targets)`) or for `yield*`.
      */
-    monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling => new EachTarget(targets, (t) => this.timed.monitor(ctx, t)),
+    monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling =>
+      this.zen === null ? EachTarget.atCpuTime(ctx, monitorNow, targets) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */

@@ -76,6 +76,12 @@ export class ZenApp {
   /** Which of its shared tables were there (a bit each, memory.ts `sharedLive`) at `simNode.tablesEpoch` `sharedEpoch`. */
   sharedLive = 0;
   sharedEpoch = -1;
+  /** The words of its seldom-changing shared tables (memory.ts `seldomWords`), with the live bits and row counts they were summed at. */
+  seldomWords = 0;
+  seldomLive = -1;
+  nodesRows = -1;
+  subscribersRows = -1;
+  proxySubscribersRows = -1;
   /** component.ts `connectorFor`'s last answer: the Connector registry's row for `connectorRemote` at `simNode.tablesEpoch` `connectorEpoch`. */
   connectorRemote = '';
   connector: Pid | undefined = undefined;

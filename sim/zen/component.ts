@@ -27,9 +27,9 @@ import { callMessage, genServerCallExit, isDestination, type CallRequest, type C
 import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
-import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
-import { typedTable } from '../beam/ets.js';
+import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
@@ -409,14 +409,13 @@ function synchronises(kind: Op['kind']): boolean {
 type OpOf<K extends Op['kind']> = Extract<Op, { readonly kind: K }>;
 
 /**
- * Performs one operation of `kind` now, at the CPU time reached; returns its result (for
- * a call from a caller that cannot block, its tag), or, when `blocking` and it must wait,
- * the rest of it (`Waits`).
+ * Performs one operation of `kind` now, at the CPU time reached; returns its result (for a
+ * call from a caller that cannot block, its tag), or, when `blocking` and it must wait, the
+ * rest of it (`Waits`). The kinds performed most come first (a switch on strings tests its
+ * cases in order): a metric, a send, a cast, a monitor, a monitor's or a DOWN's table operations.
  */
 function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: boolean): unknown {
   const cost = app.cluster.world.cost;
-  // The kinds performed most first (a metric, a send, a cast, a monitor): a switch on strings
-  // tests its cases in order, and a table operation, the default, is tested against each.
   switch (kind) {
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
@@ -441,6 +440,10 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
       const o = op as OpOf<'monitor'>;
       return ctx.monitor(targetDest(o.target, app.node), o.ref);
     }
+    case 'references.insert':
+    case 'subscribers.member':
+    case 'references.take':
+      return tableOp(app, ctx, op as TableOp, kind);
     case 'send_named': {
       const o = op as OpOf<'send_named'>;
       chargeItems(ctx, cost, o.msg, o.msg.kind);
@@ -512,17 +515,14 @@ export function connectorFor(app: ZenApp, ctx: Ctx, remote: string): Pid | undef
   return pid;
 }
 
-// What to do with a worker once a registry miss has got it. Made here, not in `perform`:
-// a closure there would make V8 allocate a context on every operation performed.
-
+/** What to do with a worker a registry miss got (made here: a closure in `perform` would cost a context per operation). */
 function sendTo(ctx: Ctx, msg: unknown): (pid: Pid) => unknown {
   return (pid) => ctx.send(pid, msg);
 }
 
 /**
- * `genServerCall` to the pid it is given. Made here, not in `perform`: a closure there
- * over `perform`'s parameters would make V8 allocate their context at every `perform`
- * (~40 bytes per event on the herd), whichever operation it runs.
+ * `genServerCall` to the pid it is given. Made here: a closure in `perform` over its
+ * parameters made V8 allocate their context at every `perform` (~40 bytes an event).
  */
 function callTo(ctx: Ctx, msg: CallRequest, timeoutMs: number, blocking: boolean): (pid: Pid) => unknown {
   return (pid) => genServerCall(ctx, pid, msg, timeoutMs, blocking);
@@ -544,38 +544,38 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
 
 /** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
-  const use = TABLE_USE.get(kind) as TableUse;
-  typedTable(app.simNode, use.table, use.fn);
+  const table = tableOf(kind);
+  if (!app.simNode.typedEts.has(table)) throw etsBadarg(app.simNode, table, kind.slice(kind.indexOf('.') + 1));
   const result = applyTableOp(app.bodies, op);
   if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
   return result;
 }
 
-/** Which of ZenMonitor's tables each operation uses. */
-const TABLE_OF: Readonly<Record<TableOp['kind'], keyof typeof TABLE>> = {
-  'nodes.lookup': 'nodes',
-  'nodes.insert': 'nodes',
-  'references.insert': 'references',
-  'references.take': 'references',
-  'references.delete': 'references',
-  'references.match': 'references',
-  'subscribers.member': 'localSubscribers',
-  'subscribers.insert_new': 'localSubscribers',
-  'subscribers.delete': 'localSubscribers',
-  'proxy_subscribers.insert': 'proxySubscribers',
-  'proxy_subscribers.delete': 'proxySubscribers',
-  'proxy_subscribers.match': 'proxySubscribers',
-  'proxy_subscribers.match_delete': 'proxySubscribers',
-};
-
-/** An operation's table (its name) and the `:ets` function it is (named in a badarg). */
-type TableUse = { readonly table: string; readonly fn: string };
-
-/** Each operation's `TableUse`: one lookup an operation. */
-const TABLE_USE: ReadonlyMap<TableOp['kind'], TableUse> = new Map(
-  (Object.keys(TABLE_OF) as TableOp['kind'][]).map((k) => [k, { table: TABLE[TABLE_OF[k]], fn: k.slice(k.indexOf('.') + 1) }]),
-);
+/** An operation's table (its `:ets` function, named in a badarg, follows the dot of its kind); a switch, not a Map lookup by string. */
+function tableOf(kind: TableOp['kind']): string {
+  switch (kind) {
+    case 'references.take':
+    case 'references.insert':
+    case 'references.delete':
+    case 'references.match':
+      return TABLE.references;
+    case 'subscribers.member':
+    case 'subscribers.insert_new':
+    case 'subscribers.delete':
+      return TABLE.localSubscribers;
+    case 'proxy_subscribers.insert':
+    case 'proxy_subscribers.delete':
+    case 'proxy_subscribers.match':
+    case 'proxy_subscribers.match_delete':
+      return TABLE.proxySubscribers;
+    case 'nodes.lookup':
+    case 'nodes.insert':
+      return TABLE.nodes;
+    default:
+      return assertNever(kind);
+  }
+}
 
 /** A call just started: when the caller can block, the rest of it waits for its result (`{ok}` or `{exit}`); else its tag. */
 function waitFor(tag: Ref, blocking: boolean): unknown {

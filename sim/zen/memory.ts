@@ -103,14 +103,16 @@ export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
  * every delivery of a zen run were ~1% of a herd's CPU.
  */
 function sharedLive(app: ZenApp): number {
-  const epoch = app.simNode.tablesEpoch;
-  if (app.sharedEpoch !== epoch) {
-    let live = 0;
-    for (let i = 0; i < SHARED_TABLES.length; i++) if (app.simNode.typedEts.has((SHARED_TABLES[i] as SharedTable).table)) live |= 1 << i;
-    app.sharedLive = live;
-    app.sharedEpoch = epoch;
-  }
-  return app.sharedLive;
+  // The look again apart: a function this small is inlined into zenTablesBytes (V8 inlines by bytecode size, in a budget its caller's size sets).
+  return app.sharedEpoch === app.simNode.tablesEpoch ? app.sharedLive : findSharedLive(app);
+}
+
+function findSharedLive(app: ZenApp): number {
+  let live = 0;
+  for (let i = 0; i < SHARED_TABLES.length; i++) if (app.simNode.typedEts.has((SHARED_TABLES[i] as SharedTable).table)) live |= 1 << i;
+  app.sharedLive = live;
+  app.sharedEpoch = app.simNode.tablesEpoch;
+  return live;
 }
 
 /** Words of a set of `rows` objects of `row` words. */
@@ -167,14 +169,31 @@ export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
   const live = sharedLive(app);
   // Each table's words called by name, bits in SHARED's order: a loop over SHARED_TABLES
   // made one call site of four functions (~120 instructions a call, ~1% of a zen herd).
-  return (
-    8 *
-    (statesWords(app, cost) +
-      ((live & 1) !== 0 ? referencesWords(app, cost) : 0) +
+  return 8 * (statesWords(app, cost) + ((live & 1) !== 0 ? referencesWords(app, cost) : 0) + seldomWords(app, cost, live));
+}
+
+/**
+ * The words of Nodes, Subscribers and Proxy Subscribers (those of `live`), kept while
+ * `live` and their row counts stay the same: they change seldom (References, at every
+ * monitor and DOWN, is read afresh), and their two set tables' words were two calls of
+ * ~90 instructions at every read.
+ */
+function seldomWords(app: ZenApp, cost: CostModel, live: number): number {
+  const b = app.bodies;
+  const nodes = b.nodes.size;
+  const subscribers = b.localSubscribers.size;
+  const proxy = b.proxySubscribers.size;
+  if (live !== app.seldomLive || nodes !== app.nodesRows || subscribers !== app.subscribersRows || proxy !== app.proxySubscribersRows) {
+    app.seldomLive = live;
+    app.nodesRows = nodes;
+    app.subscribersRows = subscribers;
+    app.proxySubscribersRows = proxy;
+    app.seldomWords =
       ((live & 2) !== 0 ? nodesWords(app, cost) : 0) +
       ((live & 4) !== 0 ? localSubscribersWords(app, cost) : 0) +
-      ((live & 8) !== 0 ? proxySubscribersWords(app, cost) : 0))
-  );
+      ((live & 8) !== 0 ? proxySubscribersWords(app, cost) : 0);
+  }
+  return app.seldomWords;
 }
 
 /** A node's ZenMonitor tables, as the node counts them in its `ets` (node.ts TableMemory). */
@@ -201,16 +220,18 @@ export class ZenTablesMemory implements TableMemory {
  * test/sim/beam/ets_memory_cache.test.ts.
  */
 function statesWords(app: ZenApp, cost: CostModel): number {
+  // The sums again apart, as sharedLive's look.
+  return app.statesStale || app.statesEpoch !== app.simNode.tablesEpoch ? sumStatesWords(app, cost) : app.statesWords;
+}
+
+function sumStatesWords(app: ZenApp, cost: CostModel): number {
   const epoch = app.simNode.tablesEpoch;
   if (app.statesEpoch !== epoch) {
     app.states = findStates(app);
     app.statesEpoch = epoch;
-    app.statesStale = true;
   }
-  if (app.statesStale) {
-    app.statesWords = connectorMonitorWords(app.states, cost) + proxyMonitorWords(app.states, cost);
-    app.statesStale = false;
-  }
+  app.statesWords = connectorMonitorWords(app.states, cost) + proxyMonitorWords(app.states, cost);
+  app.statesStale = false;
   return app.statesWords;
 }
 

@@ -55,7 +55,8 @@ test('monitor inserts the reference row, casts to the target node Connector and 
   const { ref: r, effects } = monitor(env, target);
   assert.equal(r, env.made[0]);
   assert.equal(effects, monitorEffects(env, B, target, r, true));
-  assert.equal(env.tables.references.get(env.self, r), { subscriber: env.self, ref: r, target });
+  // The row is the cast's message (one object for the References row and the Connector's).
+  assert.equal(env.tables.references.get(env.self, r), { kind: 'monitor', target, ref: r, subscriber: env.self });
 });
 
 test("monitor performs its operations in upstream's order (the row before the cast, the subscriber read after it), then stays done", () => {
