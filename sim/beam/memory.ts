@@ -12,8 +12,8 @@ import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Behaviour, type DownSignal, type Envelope, type Monitor, type Proc } from './process.js';
-import { downWords, kindOf, refcBinariesOf, wordsOf } from './sizes.js';
+import { isRemoteMonitor, type Behaviour, type Envelope, type Monitor, type Proc } from './process.js';
+import { kindOf, refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
 export type RefcBin = { readonly size: number; refs: number; readonly bytes: Uint8Array | undefined };
@@ -55,19 +55,6 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
   return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind };
-}
-
-/**
- * `envelope(down, node, payload)` for a DOWN (a monitor's, or one ZenMonitor's dispatcher
- * sends: world.ts `sendAt`), from an object literal of its own: V8 decides per literal
- * (allocation site) whether what it makes goes straight to the old generation. DOWNs
- * queue by the thousand (the herd's 100,000 wait in the subscriber's mailbox for seconds)
- * and were copied by each young collection on the way, where `envelopeOf`'s, mostly local
- * sends handled at once, die young. The 100k herd: ~-90 M instructions (10.918 -> 10.828 G,
- * `--predictable`). Its words are summed by `downWords`, not core's generic measure.
- */
-export function downEnvelope(down: DownSignal, node: string, payload: number): Envelope {
-  return { msg: down, words: downWords(down, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind: 'DOWN' };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);

@@ -19,7 +19,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
-import { downEnvelope, envelope } from './memory.js';
+import { envelope } from './memory.js';
 import { newMonitorRoster, type SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { isRemoteMonitor, Monitor, monitorPeer, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
@@ -129,7 +129,7 @@ export class Signals {
     if (!mon.active) return;
     this.dropMonitor(mon);
     const down: DownSignal = { kind: 'DOWN', ref: mon.ref, object: mon.object, reason };
-    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, downEnvelope(down, mon.watcher.pid.node, payload));
+    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelope(down, mon.watcher.pid.node, payload));
   }
 
   monitorNodeFrom(watcher: Proc, peer: string, atUs: number): void {

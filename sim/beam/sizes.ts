@@ -63,18 +63,20 @@ export function wordsOf(msg: unknown, kind: string | undefined, localNode: strin
       return heapWords(replyTerm(msg as CallReply), localNode);
     case 'EXIT':
       return heapWords(exitTerm(msg as ExitMessage), localNode);
+    case 'DOWN':
+      return downWords(msg as DownSignal, localNode);
     default:
       return msgHeapWords(msg as Msg, localNode);
   }
 }
 
 /**
- * `wordsOf(down, 'DOWN', localNode)`: its ref's, object's and reason's words and the fixed
- * rest (`{:DOWN, _, :process, _, _}`, measured once on a probe), as core's measure of a DOWN
- * sums them (messages.ts `measureSmall`) but without its generic path, ~3 times dearer at
- * each of a herd's 100,000 DOWNs.
+ * A DOWN's heap words (`wordsOf`'s 'DOWN'): its ref's, object's and reason's words and the
+ * fixed rest (`{:DOWN, _, :process, _, _}`, measured once on a probe), as core's measure of
+ * a DOWN sums them (messages.ts `measureSmall`) but without its generic path, ~3 times
+ * dearer at each of a herd's 100,000 DOWNs.
  */
-export function downWords(down: DownSignal, localNode: string): number {
+function downWords(down: DownSignal, localNode: string): number {
   return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + heapWords(down.reason, localNode);
 }
 

@@ -41,13 +41,13 @@ import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { objectElements } from '../engine/double_fields.js';
 import { Links, type ExitSig } from './links.js';
-import { checkHeapWords, downEnvelope, envelopeOf, ProcessMemory } from './memory.js';
+import { checkHeapWords, envelopeOf, ProcessMemory } from './memory.js';
 import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { WorldNet } from './world_net.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, NodesByProc, SimNode } from './node.js';
-import { isHandling, Proc, type Behaviour, type RunState, type CallResult, type Ctx, type Dest, type DownSignal, type Envelope, type Handling, type Received, type Slice } from './process.js';
+import { isHandling, Proc, type Behaviour, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
@@ -574,7 +574,7 @@ export class World {
     if (toNode === fromNode) {
       const target = this.resolveLocal(to);
       if (target === undefined) return 0;
-      const e = kind === 'DOWN' ? downEnvelope(msg as DownSignal, toNode, 0) : envelopeOf(msg, kind, toNode, 0);
+      const e = envelopeOf(msg, kind, toNode, 0);
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
       return e.words * 8;
     }

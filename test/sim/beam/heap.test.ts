@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, int, list, tuple, type Pid } from '../../../core/terms.js';
 import { gcReductions, HEAP_SIZES, nextHeapSize, Place, ProcHeap, type Held, type HeapBooks } from '../../../sim/beam/heap.js';
-import { downEnvelope, envelope, type RefcBin } from '../../../sim/beam/memory.js';
+import { envelope, type RefcBin } from '../../../sim/beam/memory.js';
+import { msgHeapWords, type Msg } from '../../../core/messages.js';
 import type { DownSignal, Proc } from '../../../sim/beam/process.js';
 import { A, B, connect, drain, makeWorld, runUntil } from '../helpers.js';
 
@@ -347,7 +348,7 @@ test('heap sizes end at the last one within max_heap_size (2^50 words on 64-bit)
   assert.ok((HEAP_SIZES[137] as number) <= 2 ** 50 && (HEAP_SIZES[137] as number) * 1.2 > 2 ** 50);
 });
 
-test('a DOWN\'s envelope (its own allocation site, memory.ts downEnvelope; its words summed, sizes.ts downWords) is the one `envelope` makes of it, local and from the wire', () => {
+test('a DOWN\'s envelope has the words core\'s generic measure gives it (sizes.ts downWords sums them from its leaves), local and from the wire', () => {
   const pid: Pid = { t: 'pid', uid: 7, node: 'b@h', id: 7, creation: 1 };
   const ref = { t: 'ref', uid: 3, node: 'a@h', alias: false } as const;
   const alias = { t: 'ref', uid: 4, node: 'b@h', alias: true } as const;
@@ -358,7 +359,8 @@ test('a DOWN\'s envelope (its own allocation site, memory.ts downEnvelope; its w
   ];
   for (const down of downs) {
     for (const [node, payload] of [['a@h', 0], ['b@h', 0], ['a@h', 90]] as const) {
-      assert.equal(downEnvelope(down, node, payload), envelope(down, node, payload));
+      const e = envelope(down, node, payload);
+      assert.equal([e.words, e.payload, e.kind], [msgHeapWords(down as unknown as Msg, node) - 1, payload, 'DOWN']);
     }
   }
 });

@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import { FRAGMENT_HEADER_BYTES, MESSAGE_REF_BYTES, type ProcHeap } from '../../../sim/beam/heap.js';
-import { envelope, refcBinBytes } from '../../../sim/beam/memory.js';
+import { refcBinBytes } from '../../../sim/beam/memory.js';
+import { msgHeapWords, type Msg } from '../../../core/messages.js';
 import { EPMD_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From, Proc } from '../../../sim/beam/process.js';
 import { World } from '../../../sim/beam/world.js';
@@ -1036,7 +1037,7 @@ test('node(name): the node of that name whichever was asked before (the last one
   assert.is(w.node('b@h'), b);
 });
 
-test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued as `envelope` makes it (memory.ts downEnvelope)', () => {
+test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued with the words core\'s generic measure gives it (sizes.ts downWords)', () => {
   const w = new World({ seed: 1 });
   w.addNode('a@h');
   w.addNode('b@h');
@@ -1048,8 +1049,7 @@ test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued
   w.send(to, down);
   w.kernel.run({ untilUs: 20 });
   const queued = (w.proc(to) as Proc).mailbox.values().map((e) => ({ msg: e.msg, words: e.words, payload: e.payload, kind: e.kind }));
-  const fresh = envelope(down, 'a@h');
-  assert.equal(queued, [{ msg: down, words: fresh.words, payload: 0, kind: 'DOWN' }]);
+  assert.equal(queued, [{ msg: down, words: msgHeapWords(down as unknown as Msg, 'a@h') - 1, payload: 0, kind: 'DOWN' }]);
 });
 
 test.run();
