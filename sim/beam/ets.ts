@@ -218,13 +218,6 @@ export function etsTable(node: SimNode, name: string): EtsTable {
   return table;
 }
 
-/** The body of the typed table `name` on `node`; a missing one is badarg (the caller crashes). */
-export function typedTable<T extends TableBody>(node: SimNode, name: string, fn: string): T {
-  const table = node.typedEts.get(name);
-  if (table === undefined) throw etsBadarg(node, name, fn);
-  return table.body as T;
-}
-
 /** `{:badarg, [{:ets, fn, [table], []}]}`: what a call on a table that is gone raises. */
 export function etsBadarg(node: SimNode, name: string, fn: string): ProcessCrash {
   const reason = tuple(atom('badarg'), list([tuple(atom('ets'), atom(fn), list([atom(name)]), list([]))]));
