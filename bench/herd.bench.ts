@@ -67,7 +67,8 @@ export function bench(): HerdFigures {
   const bare = bareCase(workload(Math.max(1, Math.round(meanPending))));
   bare.hold(Math.min(doc.events, 200_000)); // warm-up
   // The least of as many rounds as the herd's, as for the herd: its first round after the
-  // warm-up read 10-16% above the next ones (pass 23: 178-185 ms against 155-169).
+  // warm-up read 10-16% above the next ones (pass 23: 178-185 ms against 155-169): in it
+  // V8 compiles the loop again, whole this time (~20 ms of TurboFan; the warm-up's was OSR).
   const limits = Array.from({ length: ROUNDS }, () => measure(() => bare.hold(doc.events)));
   const limit = leastCpu(limits);
   console.log(`  limit: the bare heap runs ${fmtInt(doc.events)} events at ${fmtInt(meanPending)} pending in ${limit.cpuMs.toFixed(0)} ms CPU (system ${limit.systemMs.toFixed(0)} ms; least of ${ROUNDS}: ${limits.map((l) => l.cpuMs.toFixed(0)).join(', ')})`);
