@@ -77,6 +77,15 @@ export interface WireFrame {
 /** One direction's output atom cache: which atom each slot holds. */
 export class AtomCache {
   private readonly slots = new Map<number, string>();
+  /**
+   * The atom set (wire.ts interns small ones: one object per sequence) whose last use here
+   * found every atom in its slot, with its table and its bytes then; forgotten as soon as
+   * any slot changes. Sent again with nothing changed, it costs the same without a lookup:
+   * a connection carries runs of one shape (monitors, DOWNs).
+   */
+  private hitAtoms: ReadonlySet<string> | undefined = undefined;
+  private hitTable: AtomTable | undefined = undefined;
+  private hitBytes = 0;
 
   /**
    * Bytes of the header after its tag (count, flags, one entry per cache reference) for a
@@ -84,6 +93,7 @@ export class AtomCache {
    * as the sender does (new entries take their slot).
    */
   refer(atoms: ReadonlySet<string>, table: AtomTable): number {
+    if (atoms === this.hitAtoms && table === this.hitTable) return this.hitBytes;
     const n = Math.min(atoms.size, MAX_CACHE_REFS);
     let entries = 0;
     let newTextBytes = 0;
@@ -106,7 +116,12 @@ export class AtomCache {
       if (len > 255) long = true;
     }
     const flags = n > 0 ? (n >> 1) + 1 : 0;
-    return 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes + inline;
+    const bytes = 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes + inline;
+    // Every atom in its slot already: the same set costs the same until a slot changes.
+    this.hitAtoms = newEntries === 0 ? atoms : undefined;
+    this.hitTable = table;
+    this.hitBytes = bytes;
+    return bytes;
   }
 }
 

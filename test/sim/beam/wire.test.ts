@@ -55,6 +55,26 @@ test('atom cache: two atoms sharing a slot push each other out, so each use writ
   assert.is(uses('x'), 5, 'x was pushed out');
 });
 
+test('atom cache: a set sent again unchanged costs what a fresh count gives, also once a slot it used was taken', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  for (let i = 0; i < ATOM_CACHE_SLOTS; i++) table.of(`filler${i}`);
+  table.of('x'); // slot 0, the slot of filler0
+  const xs = new Set(['x', 'filler1']);
+  const other = new Set(['filler0']);
+  // What a count from the slots gives: the same atoms as a set not seen before.
+  const fresh = () => cache.refer(new Set(xs), table);
+  assert.is(cache.refer(xs, table), 1 + 2 + 2 + 2 + 1 + 7, 'both new');
+  assert.is(cache.refer(xs, table), 1 + 2 + 2);
+  assert.is(cache.refer(xs, table), 1 + 2 + 2, 'again, nothing changed');
+  assert.is(cache.refer(other, table), 1 + 1 + 1 + 1 + 7, 'filler0 takes slot 0 from x');
+  assert.is(cache.refer(xs, table), 1 + 2 + 2 + 1 + 1, 'x is written again');
+  assert.is(cache.refer(xs, table), fresh());
+  assert.is(cache.refer(other, table), 1 + 1 + 1 + 1 + 7, 'and pushes filler0 out in turn');
+  assert.is(cache.refer(other, table), 3);
+  assert.is(cache.refer(xs, table), 1 + 2 + 2 + 1 + 1);
+});
+
 test('atom cache: at most 255 references a message; the rest are written inline each time', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
