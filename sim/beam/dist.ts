@@ -8,7 +8,7 @@
 // connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
-import { newMonitorRoster } from './node.js';
+import { newMonitorRoster, type SimNode } from './node.js';
 import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
@@ -44,6 +44,8 @@ class DistFrame implements WireFrame {
 
 export class Distribution {
   private readonly frame = new DistFrame();
+  /** The node the last message was sent from (a world's nodes are never removed or replaced): sends come in runs from one node. */
+  private lastFrom: SimNode | undefined = undefined;
 
   constructor(private readonly w: World) {}
 
@@ -71,7 +73,8 @@ export class Distribution {
   }
 
   sendNow(a: DistSend): void {
-    const fromNode = this.w.nodes.get(a.from);
+    const last = this.lastFrom;
+    const fromNode = last !== undefined && last.name === a.from ? last : (this.lastFrom = this.w.nodes.get(a.from));
     if (fromNode?.up !== true) return;
     this.frame.message = a;
     this.frame.table = fromNode.atoms;
