@@ -8,11 +8,11 @@
 // connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
-import { newMonitorRoster, type SimNode } from './node.js';
+import type { SimNode } from './node.js';
 import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
-import { destTerm, perPeer } from './dest.js';
+import { destTerm } from './dest.js';
 
 /** What travels between nodes. */
 export type DistMsg =
@@ -140,7 +140,7 @@ export class Distribution {
     const mon = Monitor.of(m.ref, watcherProc, object, target);
     target.addMonitoredBy(mon);
     const node = w.nodeOf(target);
-    perPeer(node.remoteIn, from, newMonitorRoster).add(mon);
+    node.remoteIn.of(from).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
   }
 

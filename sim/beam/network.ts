@@ -117,6 +117,12 @@ export type ConnectHow = 'auto' | 'explicit';
 export class Network {
   readonly config: NetConfig;
   private readonly conns = new Map<string, Conn>();
+  /**
+   * The connection `connOf` found last (sends come in runs over one): always the current
+   * one of its pair, as a new connection of a pair is made the last one found too
+   * (connections are replaced, never removed).
+   */
+  private lastConn: Conn | undefined = undefined;
   private readonly cut = new Set<string>();
   private readonly everConnected = new Set<string>();
   private readonly latencyOverride = new Map<string, number>();
@@ -155,9 +161,18 @@ export class Network {
     retransmit: (_s: number, r: unknown, net: Network) => net.onRetransmit(r as Dir),
   };
 
+  /** The connection between `a` and `b` (either way round), if any: the last one found, else looked up by its key. */
+  private connOf(a: string, b: string): Conn | undefined {
+    const last = this.lastConn;
+    if (last !== undefined && ((last.a === a && last.b === b) || (last.a === b && last.b === a))) return last;
+    const c = this.conns.get(pairKey(a, b));
+    if (c !== undefined) this.lastConn = c;
+    return c;
+  }
+
   /** Whether `node` sees a connection to `peer` as up (`peer in Node.list()`). */
   connected(node: string, peer: string): boolean {
-    const c = this.conns.get(pairKey(node, peer));
+    const c = this.connOf(node, peer);
     return c !== undefined && c.state !== 'connecting' && upAt(c, node);
   }
 
@@ -186,7 +201,7 @@ export class Network {
    * size is taken once the connection is chosen, through its direction's atom cache.
    */
   send(from: string, to: string, payload: unknown, size: WireSize, noconnect = false): SendResult {
-    let c = this.conns.get(pairKey(from, to));
+    let c = this.connOf(from, to);
     const believes = c !== undefined && upAt(c, from);
     // A side that has not noticed its connection died writes into a dead socket.
     if (c !== undefined && believes && c.state === 'closed') return 'dropped';
@@ -219,7 +234,7 @@ export class Network {
    * under `never`, and reconnects under `once`. A failed set-up ends in `connectionDown`.
    */
   ensureConnected(from: string, to: string, how: ConnectHow = 'auto'): boolean {
-    const c = this.conns.get(pairKey(from, to));
+    const c = this.connOf(from, to);
     if (c !== undefined && (c.state === 'connecting' || (c.state === 'up' && upAt(c, from)))) return true;
     // FIX (sim/check/properties.ts found it: a monitor's DOWN went missing after a heal): a
     // side that has not yet noticed its connection died still believes it is connected, as
@@ -232,7 +247,7 @@ export class Network {
 
   /** Whether senders on `from` toward `to` are suspended (busy_dist_port). */
   busy(from: string, to: string): boolean {
-    const c = this.conns.get(pairKey(from, to));
+    const c = this.connOf(from, to);
     if (c === undefined || c.state === 'closed') return false;
     return this.queuedBytes(dirFrom(c, from)) > this.config.distBufBusyLimitBytes;
   }
@@ -256,7 +271,7 @@ export class Network {
     const k = this.host.kernel;
     for (const [x, y] of [[a, b], [b, a]] as const) {
       if (!this.cut.delete(dirKey(x, y))) continue;
-      const c = this.conns.get(pairKey(x, y));
+      const c = this.connOf(x, y);
       if (c === undefined || c.state !== 'up') continue;
       const d = dirFrom(c, x);
       const sent = this.oldestUnacked(d);
@@ -315,7 +330,7 @@ export class Network {
    * as a lost connection, so it does not cascade.
    */
   private dropConnection(a: string, b: string, informLoss: boolean): void {
-    const c = this.conns.get(pairKey(a, b));
+    const c = this.connOf(a, b);
     if (c === undefined || c.state === 'closed') return;
     const sides = [c.a, c.b].filter((s) => upAt(c, s));
     this.close(c);
@@ -355,6 +370,7 @@ export class Network {
     };
     c.dirs.push(newDir(c, from, to, true), newDir(c, to, from, false));
     this.conns.set(key, c);
+    this.lastConn = c;
     const reachable = this.host.nodeUp(to) && !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const answers = !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const { ok, delayUs: delay } = setupOutcome(this.config, this.latency(from, to), reachable, answers);
@@ -459,7 +475,7 @@ export class Network {
     const key = dirKey(from, to);
     if (this.cut.has(key)) return;
     this.cut.add(key);
-    const c = this.conns.get(pairKey(from, to));
+    const c = this.connOf(from, to);
     if (c === undefined || c.state !== 'up') return;
     const d = dirFrom(c, from);
     d.cutAtUs = this.host.kernel.nowUs;

@@ -20,7 +20,7 @@ import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
 import { envelope } from './memory.js';
-import { newMonitorRoster, type SimNode } from './node.js';
+import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { isRemoteMonitor, Monitor, monitorPeer, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
 import type { World } from './world.js';
@@ -63,7 +63,7 @@ export class Signals {
     }
     const mon = Monitor.of(ref, watcher, object, null);
     watcher.ownMonitors().set(ref.uid, mon);
-    perPeer(node.remoteOut, toNode, newMonitorRoster).add(mon);
+    node.remoteOut.of(toNode).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
     w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
     return ref;
