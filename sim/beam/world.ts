@@ -85,8 +85,6 @@ export class World {
   /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam); typed for objects ahead (double_fields.ts). */
   readonly procs: Proc[] = objectElements([]);
   private readonly procNodes = new NodesByProc(); // each process's node, by pid uid (`nodeOf`)
-  /** The behaviour spawned last, which passed `checkHeapWords` (its `heapWords` is read-only): many spawns of one behaviour are checked once. */
-  private lastSpawned: Behaviour | undefined = undefined;
   private lastNode: SimNode | undefined = undefined; // the node `node` found last, kept (nodes are never removed or replaced): a scenario spawns its targets one by one on one node
   readonly kinds: WorldKinds;
   readonly signals = new Signals(this);
@@ -236,10 +234,7 @@ export class World {
   spawn(nodeName: string, behaviour: Behaviour, opts?: { name?: string; offHeapQueue?: boolean }): Pid {
     const node = this.node(nodeName);
     if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
-    if (behaviour !== this.lastSpawned) {
-      checkHeapWords(behaviour);
-      this.lastSpawned = behaviour;
-    }
+    checkHeapWords(behaviour);
     const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
     const p = Proc.of(pid, behaviour);
     this.procs.push(p);
