@@ -8,11 +8,11 @@
 // connection's atom cache (wire.ts).
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
-import { newMonitorRoster } from './node.js';
+import type { SimNode } from './node.js';
 import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
-import { destTerm, perPeer } from './dest.js';
+import { destTerm } from './dest.js';
 
 /** What travels between nodes. */
 export type DistMsg =
@@ -44,6 +44,8 @@ class DistFrame implements WireFrame {
 
 export class Distribution {
   private readonly frame = new DistFrame();
+  /** The node the last message was sent from (a world's nodes are never removed or replaced): sends come in runs from one node. */
+  private lastFrom: SimNode | undefined = undefined;
 
   constructor(private readonly w: World) {}
 
@@ -71,7 +73,8 @@ export class Distribution {
   }
 
   sendNow(a: DistSend): void {
-    const fromNode = this.w.nodes.get(a.from);
+    const last = this.lastFrom;
+    const fromNode = last !== undefined && last.name === a.from ? last : (this.lastFrom = this.w.nodes.get(a.from));
     if (fromNode?.up !== true) return;
     this.frame.message = a;
     this.frame.table = fromNode.atoms;
@@ -137,7 +140,7 @@ export class Distribution {
     const mon = Monitor.of(m.ref, watcherProc, object, target);
     target.addMonitoredBy(mon);
     const node = w.nodeOf(target);
-    perPeer(node.remoteIn, from, newMonitorRoster).add(mon);
+    node.remoteIn.of(from).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
   }
 

@@ -314,8 +314,13 @@ const MAX_HEAP_WORDS = 1e9;
 
 /** Refuses a behaviour whose `heapWords` is not a whole number of words in range. */
 export function checkHeapWords(b: Behaviour): void {
+  if (b === lastChecked) return;
   const w = b.heapWords;
   if (w !== undefined && !(Number.isInteger(w) && w >= 0 && w <= MAX_HEAP_WORDS)) {
     throw new RangeError(`spawn: heapWords must be an integer from 0 to ${MAX_HEAP_WORDS}, got ${describeValue(w)}`);
   }
+  lastChecked = b;
 }
+
+/** The behaviour that passed last (its `heapWords` is read-only): spawns of one behaviour (a herd's targets) read it once. */
+let lastChecked: Behaviour | undefined = undefined;

@@ -13,12 +13,11 @@
 // declared the connection down while the other still thinks it is up.
 import type { Kernel } from '../engine/kernel.js';
 import type { Rng } from '../engine/rng.js';
-import { DoubleFields } from '../engine/double_fields.js';
 import { InvariantError } from '../../core/invariant.js';
 import { dirKey, pairKey, trafficKey } from './pair_keys.js';
 import { firstTickInCutUs, retransmitAtUs, rtoUs } from './tcp_retransmit.js';
-import { Ring } from './ring.js';
-import { AtomCache, type WireSize } from './wire.js';
+import { dirFrom, newConn, upAt, type Conn, type Dir } from './connection.js';
+import type { WireSize } from './wire.js';
 import { handshakeUs, setupOutcome, validateNetConfig, type NetConfig } from './net_config.js';
 
 /** What the network needs from the world around it. */
@@ -38,59 +37,6 @@ export interface NetHost {
   unbusy(node: string, peer: string): void;
 }
 
-type Dir = {
-  readonly conn: Conn;
-  readonly from: string;
-  readonly to: string;
-  /**
-   * What is on the wire, in the order sent: each arrival event takes the oldest (a
-   * direction's arrivals are scheduled in that order, never earlier than the one before,
-   * and the kernel runs same-time events in the order scheduled), so an arrival needs no
-   * record of its own.
-   */
-  readonly inFlight: Ring<unknown>;
-  /** The arrival time of each, µs, checked as it arrives: one out of order would be a bug here, not a message overtaken. */
-  readonly arrivals: Ring<number>;
-  /** The bytes of each, held again if a cut stops it (`recall`). */
-  readonly inFlightBytes: Ring<number>;
-  /** Arrival events still due for messages a cut took back (`recall`): each is skipped. */
-  recalled: number;
-  /** The output atom cache of this direction (dist header), fresh with each connection. */
-  readonly atoms: AtomCache;
-  /** When the transmitter is free again, µs. */
-  busyUntilUs: number;
-  /** Latest arrival scheduled (FIFO floor), µs: what the receiving side last read, the handshake's end at first. */
-  lastArrivalUs: number;
-  /** When the sending side last wrote (the end of its last message on the wire, the handshake's end at first), µs: a tick is sent only after a tick interval with no write. */
-  lastWriteUs: number;
-  /** Messages waiting while the direction is cut, the connection is being set up, or a heal waits for its retransmission. */
-  held: { payload: unknown; bytes: number }[];
-  heldBytes: number;
-  /** When the direction was last cut, µs. */
-  cutAtUs: number;
-  /** While cut, and until the retransmission after the heal: when the oldest byte not acknowledged was sent, µs, or -1. */
-  unackedUs: number;
-  /** The retransmission after a heal that lets the held bytes through (kernel seq), or -1. */
-  retransmitSeq: number;
-  /** Pending tick-timeout detection at the receiving side (kernel seq), or -1; and when it fires, µs. */
-  detectSeq: number;
-  detectAtUs: number;
-  unbusySeq: number;
-  /** Its counter in `Network.traffic`, found at its first message (counters are never dropped or replaced). */
-  traffic: { messages: number; bytes: number } | undefined;
-};
-
-type Conn = {
-  readonly a: string;
-  readonly b: string;
-  /** Closed is for good: a new handshake makes a new connection. */
-  state: 'connecting' | 'up' | 'closed';
-  /** Each side's view: true while that side thinks the connection is up. */
-  upAt: Map<string, boolean>;
-  dirs: Map<string, Dir>;
-  setupSeq: number;
-};
-
 export type SendResult = 'queued' | 'dropped';
 
 /** How a connection is asked for: by a send or monitor (`auto`, as dist_auto_connect allows), or by `connect_node` (`explicit`). */
@@ -99,6 +45,12 @@ export type ConnectHow = 'auto' | 'explicit';
 export class Network {
   readonly config: NetConfig;
   private readonly conns = new Map<string, Conn>();
+  /**
+   * The connection `connOf` found last (sends come in runs over one): always the current
+   * one of its pair, as a new connection of a pair is made the last one found too
+   * (connections are replaced, never removed).
+   */
+  private lastConn: Conn | undefined = undefined;
   private readonly cut = new Set<string>();
   private readonly everConnected = new Set<string>();
   private readonly latencyOverride = new Map<string, number>();
@@ -137,10 +89,19 @@ export class Network {
     retransmit: (_s: number, r: unknown, net: Network) => net.onRetransmit(r as Dir),
   };
 
+  /** The connection between `a` and `b` (either way round), if any: the last one found, else looked up by its key. */
+  private connOf(a: string, b: string): Conn | undefined {
+    const last = this.lastConn;
+    if (last !== undefined && ((last.a === a && last.b === b) || (last.a === b && last.b === a))) return last;
+    const c = this.conns.get(pairKey(a, b));
+    if (c !== undefined) this.lastConn = c;
+    return c;
+  }
+
   /** Whether `node` sees a connection to `peer` as up (`peer in Node.list()`). */
   connected(node: string, peer: string): boolean {
-    const c = this.conns.get(pairKey(node, peer));
-    return c !== undefined && c.state !== 'connecting' && c.upAt.get(node) === true;
+    const c = this.connOf(node, peer);
+    return c !== undefined && c.state !== 'connecting' && upAt(c, node);
   }
 
   /**
@@ -155,7 +116,7 @@ export class Network {
   peersOf(node: string): string[] {
     const out: string[] = [];
     for (const c of this.conns.values()) {
-      if (c.state === 'connecting' || c.upAt.get(node) !== true) continue;
+      if (c.state === 'connecting' || !upAt(c, node)) continue;
       if (c.a === node) out.push(c.b);
       else if (c.b === node) out.push(c.a);
     }
@@ -168,8 +129,8 @@ export class Network {
    * size is taken once the connection is chosen, through its direction's atom cache.
    */
   send(from: string, to: string, payload: unknown, size: WireSize, noconnect = false): SendResult {
-    let c = this.conns.get(pairKey(from, to));
-    const believes = c !== undefined && c.upAt.get(from) === true;
+    let c = this.connOf(from, to);
+    const believes = c !== undefined && upAt(c, from);
     // A side that has not noticed its connection died writes into a dead socket.
     if (c !== undefined && believes && c.state === 'closed') return 'dropped';
     if (c === undefined || (!believes && c.state !== 'connecting')) {
@@ -177,7 +138,7 @@ export class Network {
       c = this.connect(from, to, 'auto');
       if (c === undefined) return 'dropped';
     } else if (noconnect && c.state !== 'up') return 'dropped';
-    const d = c.dirs.get(from) as Dir;
+    const d = dirFrom(c, from);
     const bytes = typeof size === 'number' ? size : size.bytes(d.atoms);
     const t = (d.traffic ??= this.trafficOf(from, to));
     t.messages++;
@@ -201,22 +162,22 @@ export class Network {
    * under `never`, and reconnects under `once`. A failed set-up ends in `connectionDown`.
    */
   ensureConnected(from: string, to: string, how: ConnectHow = 'auto'): boolean {
-    const c = this.conns.get(pairKey(from, to));
-    if (c !== undefined && (c.state === 'connecting' || (c.state === 'up' && c.upAt.get(from) === true))) return true;
+    const c = this.connOf(from, to);
+    if (c !== undefined && (c.state === 'connecting' || (c.state === 'up' && upAt(c, from)))) return true;
     // FIX (sim/check/properties.ts found it: a monitor's DOWN went missing after a heal): a
     // side that has not yet noticed its connection died still believes it is connected, as
     // net_kernel does: connect_node answers true at once and nothing is set up. It used to
     // open a second connection, and the old one's pending tick timeout then signalled
     // nodedown (and :noconnection to monitors made over the new connection) on top of it.
-    if (c !== undefined && c.state === 'closed' && c.upAt.get(from) === true) return true;
+    if (c !== undefined && c.state === 'closed' && upAt(c, from)) return true;
     return this.connect(from, to, how) !== undefined;
   }
 
   /** Whether senders on `from` toward `to` are suspended (busy_dist_port). */
   busy(from: string, to: string): boolean {
-    const c = this.conns.get(pairKey(from, to));
+    const c = this.connOf(from, to);
     if (c === undefined || c.state === 'closed') return false;
-    return this.queuedBytes(c.dirs.get(from) as Dir) > this.config.distBufBusyLimitBytes;
+    return this.queuedBytes(dirFrom(c, from)) > this.config.distBufBusyLimitBytes;
   }
 
   /** Cuts `a -> b` (and `b -> a` unless `oneWay`). */
@@ -238,9 +199,9 @@ export class Network {
     const k = this.host.kernel;
     for (const [x, y] of [[a, b], [b, a]] as const) {
       if (!this.cut.delete(dirKey(x, y))) continue;
-      const c = this.conns.get(pairKey(x, y));
+      const c = this.connOf(x, y);
       if (c === undefined || c.state !== 'up') continue;
-      const d = c.dirs.get(x) as Dir;
+      const d = dirFrom(c, x);
       const sent = this.oldestUnacked(d);
       const lat = this.latency(x, y);
       const at = sent === undefined ? undefined : retransmitAtUs(sent, rtoUs(this.config.tcpRtoUs, lat), k.nowUs);
@@ -271,12 +232,12 @@ export class Network {
     for (const c of this.conns.values()) {
       if (c.state === 'closed' || (c.a !== node && c.b !== node)) continue;
       const peer = c.a === node ? c.b : c.a;
-      const peerUp = c.upAt.get(peer) === true && c.state === 'up';
+      const peerUp = upAt(c, peer) && c.state === 'up';
       // The peer's detection already running for a cut (see onDetect) keeps its time.
       this.closeKeepingDetect(c, node);
-      c.upAt.set(node, false);
+      dirFrom(c, node).up = false;
       if (!peerUp) {
-        if (c.upAt.get(peer) === true) this.sideDown(c, peer);
+        if (upAt(c, peer)) this.sideDown(c, peer);
         continue;
       }
       // The reset reaches the peer unless the way to it is cut; then only ticks tell.
@@ -297,9 +258,9 @@ export class Network {
    * as a lost connection, so it does not cascade.
    */
   private dropConnection(a: string, b: string, informLoss: boolean): void {
-    const c = this.conns.get(pairKey(a, b));
+    const c = this.connOf(a, b);
     if (c === undefined || c.state === 'closed') return;
-    const sides = [c.a, c.b].filter((s) => c.upAt.get(s) === true);
+    const sides = [c.a, c.b].filter((s) => upAt(c, s));
     this.close(c);
     for (const s of sides) this.sideDown(c, s, informLoss);
   }
@@ -316,10 +277,10 @@ export class Network {
     const old = this.conns.get(key);
     if (old !== undefined && old.state !== 'closed') {
       // The other side still believes in the old connection: a new handshake replaces it.
-      const stale = [old.a, old.b].filter((s) => old.upAt.get(s) === true);
+      const stale = [old.a, old.b].filter((s) => upAt(old, s));
       this.close(old);
       for (const s of stale) this.sideDown(old, s);
-    } else if (old !== undefined && old.upAt.get(to) === true && this.host.nodeUp(to) && !this.cut.has(dirKey(from, to))) {
+    } else if (old !== undefined && upAt(old, to) && this.host.nodeUp(to) && !this.cut.has(dirKey(from, to))) {
       // FIX (test/sim/beam/network.test.ts "restart: a quick restart's new connection is not torn
       // down by the old one's reset"): `to` has not yet noticed that the old connection died
       // (a crashed peer restarting within the reset delay). The new incarnation's handshake
@@ -328,19 +289,9 @@ export class Network {
       // where it used to fire :noconnection for monitors made over the new one.
       this.sideDown(old, to);
     }
-    const c: Conn = {
-      a: from < to ? from : to,
-      b: from < to ? to : from,
-      state: 'connecting',
-      upAt: new Map([
-        [from, true],
-        [to, false],
-      ]),
-      dirs: new Map(),
-      setupSeq: -1,
-    };
-    c.dirs.set(from, newDir(c, from, to)).set(to, newDir(c, to, from));
+    const c = newConn(from, to);
     this.conns.set(key, c);
+    this.lastConn = c;
     const reachable = this.host.nodeUp(to) && !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const answers = !this.cut.has(dirKey(from, to)) && !this.cut.has(dirKey(to, from));
     const { ok, delayUs: delay } = setupOutcome(this.config, this.latency(from, to), reachable, answers);
@@ -353,12 +304,12 @@ export class Network {
     if (c.state !== 'connecting') return;
     if (!e.ok || !this.host.nodeUp(e.to)) {
       this.close(c);
-      c.upAt.set(e.from, false);
+      dirFrom(c, e.from).up = false;
       this.host.connectionDown(e.from, e.to);
       return;
     }
     c.state = 'up';
-    c.upAt.set(e.to, true);
+    dirFrom(c, e.to).up = true;
     this.everConnected.add(pairKey(e.from, e.to));
     // Both directions of a connection are links, counted from zero: one that carries
     // nothing is reported as such, not left out.
@@ -369,7 +320,7 @@ export class Network {
     for (const side of [c.a, c.b]) {
       const peer = side === c.a ? c.b : c.a;
       // The handshake is each side's first write and read on the connection.
-      const d = c.dirs.get(side) as Dir;
+      const d = dirFrom(c, side);
       d.lastWriteUs = now;
       d.lastArrivalUs = Math.max(d.lastArrivalUs, now);
       if (!this.tickPhase.has(dirKey(side, peer))) {
@@ -412,7 +363,7 @@ export class Network {
       throw new InvariantError(`network: an arrival from ${d.from} to ${d.to} at ${this.host.kernel.nowUs} µs found the one due at ${String(at)} µs first (FIFO order broken)`);
     }
     // Sent while the connection was up: lost if it closed since, or the receiver no longer believes in it.
-    if (d.conn.state !== 'up' || d.conn.upAt.get(d.to) !== true) return;
+    if (d.conn.state !== 'up' || !upAt(d.conn, d.to)) return;
     this.host.arrive(d.from, d.to, payload);
   }
 
@@ -432,7 +383,7 @@ export class Network {
   }
 
   private flushHeld(c: Conn, from: string, to: string): void {
-    const d = c.dirs.get(from) as Dir;
+    const d = dirFrom(c, from);
     const held = d.held;
     d.held = [];
     d.heldBytes = 0;
@@ -445,15 +396,15 @@ export class Network {
     const key = dirKey(from, to);
     if (this.cut.has(key)) return;
     this.cut.add(key);
-    const c = this.conns.get(pairKey(from, to));
+    const c = this.connOf(from, to);
     if (c === undefined || c.state !== 'up') return;
-    const d = c.dirs.get(from) as Dir;
+    const d = dirFrom(c, from);
     d.cutAtUs = this.host.kernel.nowUs;
     // Cut again before the retransmission after a heal: that one is lost too (the timer backs off on).
     if (d.retransmitSeq >= 0) this.host.kernel.cancel(d.retransmitSeq);
     d.retransmitSeq = -1;
     this.recall(d);
-    if (c.upAt.get(to) === true) this.scheduleDetect(c, from, to, false);
+    if (upAt(c, to)) this.scheduleDetect(c, from, to, false);
   }
 
   /**
@@ -490,7 +441,7 @@ export class Network {
   private scheduleDetect(c: Conn, from: string, to: string, crashed: boolean): void {
     const k = this.host.kernel;
     const tick = this.tickUs();
-    const d = c.dirs.get(from) as Dir;
+    const d = dirFrom(c, from);
     if (d.detectSeq >= 0) return;
     const sendPhase = this.tickPhase.get(dirKey(from, to)) ?? 0;
     const lastTick = k.nowUs < sendPhase ? -Infinity : sendPhase + Math.floor((k.nowUs - sendPhase) / tick) * tick;
@@ -509,8 +460,8 @@ export class Network {
     const c = e.conn;
     const side = e.peer;
     const other = c.a === side ? c.b : c.a;
-    (c.dirs.get(other) as Dir).detectSeq = -1;
-    if (c.upAt.get(side) !== true) return;
+    dirFrom(c, other).detectSeq = -1;
+    if (!upAt(c, side)) return;
     const wasUp = c.state === 'up';
     // FIX (test/sim/beam/network.test.ts "partition: nodedown lands within [45 s, 75 s]"): the other
     // side's own tick-timeout detection, scheduled when the cut was made, survives this close;
@@ -519,19 +470,19 @@ export class Network {
     const pending = this.closeKeepingDetect(c, side);
     this.sideDown(c, side);
     // Closing the socket resets the other side at once if the way there is open.
-    if (wasUp && c.upAt.get(other) === true && !this.cut.has(dirKey(side, other))) {
+    if (wasUp && upAt(c, other) && !this.cut.has(dirKey(side, other))) {
       this.host.kernel.after(this.latency(side, other), this.kClose, 0, { conn: c, peer: other } satisfies DetectEvent);
-    } else if (wasUp && c.upAt.get(other) === true && !pending) {
+    } else if (wasUp && upAt(c, other) && !pending) {
       this.scheduleDetect(c, side, other, false);
     }
   }
 
   private onCloseSeen(e: DetectEvent): void {
-    if (e.conn.upAt.get(e.peer) === true) this.sideDown(e.conn, e.peer);
+    if (upAt(e.conn, e.peer)) this.sideDown(e.conn, e.peer);
   }
 
   private sideDown(c: Conn, side: string, informLoss = true): void {
-    c.upAt.set(side, false);
+    dirFrom(c, side).up = false;
     const peer = c.a === side ? c.b : c.a;
     this.host.connectionDown(side, peer);
     if (informLoss && this.config.preventOverlappingPartitions) this.preventOverlap(side, peer);
@@ -554,7 +505,7 @@ export class Network {
    * `from` (it runs on that side's own clock); true when there was one.
    */
   private closeKeepingDetect(c: Conn, from: string): boolean {
-    const d = c.dirs.get(from) as Dir;
+    const d = dirFrom(c, from);
     const seq = d.detectSeq;
     d.detectSeq = -1;
     this.close(c);
@@ -567,7 +518,8 @@ export class Network {
     c.state = 'closed';
     const k = this.host.kernel;
     if (c.setupSeq >= 0) k.cancel(c.setupSeq);
-    for (const [side, d] of c.dirs) {
+    for (const d of c.dirs) {
+      const side = d.from;
       if (d.detectSeq >= 0) k.cancel(d.detectSeq);
       d.detectSeq = -1;
       // FIX (test/sim/beam/network.test.ts "busy_dist_port: a sender suspended on a partitioned
@@ -637,11 +589,3 @@ export class Network {
 
 type SetupEvent = { conn: Conn; from: string; to: string; ok: boolean };
 type DetectEvent = { conn: Conn; peer: string; crashed?: boolean };
-
-function newDir(conn: Conn, from: string, to: string): Dir {
-  const d: Dir = { conn, from, to, inFlight: new Ring(), arrivals: new Ring(), inFlightBytes: new Ring(), recalled: 0, atoms: new AtomCache(), busyUntilUs: 0, lastArrivalUs: 0, lastWriteUs: 0, held: [], heldBytes: 0, cutAtUs: 0, unackedUs: -1, retransmitSeq: -1, detectSeq: -1, detectAtUs: 0, unbusySeq: -1, traffic: undefined };
-  DIR_DOUBLES.made(d);
-  return d;
-}
-
-const DIR_DOUBLES = new DoubleFields(['busyUntilUs', 'lastArrivalUs', 'lastWriteUs', 'cutAtUs', 'unackedUs', 'detectAtUs']);

@@ -10,7 +10,7 @@ import { KeptCores, type Host } from './host.js';
 import { MemoryBooks, newMemoryByCategory, type MemoryByCategory } from './memory.js';
 import type { Monitor, Proc } from './process.js';
 import { Ring } from './ring.js';
-import { Roster } from './roster.js';
+import { PeerRosters } from './roster.js';
 import { AtomTable } from './wire.js';
 
 /**
@@ -41,11 +41,6 @@ export function checkNodeOptions(name: string, schedulers: number | undefined, c
   }
 }
 
-/** A node's remote monitors across one connection (see Roster): `perPeer`'s `make` for `remoteOut` and `remoteIn`. */
-export function newMonitorRoster(): Roster<Monitor> {
-  return new Roster(isActive);
-}
-
 const NODE_DOUBLES = new DoubleFields(['busyUs', 'takenFreeUs', 'coreWaitUs']);
 
 export class SimNode {
@@ -66,9 +61,9 @@ export class SimNode {
   readonly messaged: Proc[] = objectElements([]);
   private readonly runQueue = new Ring<Proc>();
   /** Remote monitors held by this node's processes, per peer node, in the order they were made. */
-  readonly remoteOut = new Map<string, Roster<Monitor>>();
+  readonly remoteOut = new PeerRosters<Monitor>(isActive);
   /** Monitors held by other nodes' processes on this node's processes, per peer, in the order they arrived. */
-  readonly remoteIn = new Map<string, Roster<Monitor>>();
+  readonly remoteIn = new PeerRosters<Monitor>(isActive);
   /** Processes of this node with a link to a process on `peer`, per peer (may hold stale entries; links.ts checks). */
   readonly linkedTo = new Map<string, Set<Proc>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */

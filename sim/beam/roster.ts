@@ -71,3 +71,51 @@ export class Roster<T> {
     this.gone = 0;
   }
 }
+
+/**
+ * Rosters by peer node, each made on first use; the one asked for last is kept at hand: a
+ * node's remote monitors are made, and leave, in runs across one connection, found then
+ * without a lookup by the peer's name. Rosters are never removed but all at once (`clear`).
+ */
+export class PeerRosters<T> {
+  private readonly byPeer = new Map<string, Roster<T>>();
+  private lastPeer: string | undefined = undefined;
+  private last: Roster<T> | undefined = undefined;
+
+  constructor(private readonly isMember: (t: T) => boolean) {}
+
+  /** The roster of `peer`, if it has one. */
+  get(peer: string): Roster<T> | undefined {
+    if (peer === this.lastPeer) return this.last;
+    const r = this.byPeer.get(peer);
+    if (r !== undefined) this.keep(peer, r);
+    return r;
+  }
+
+  /** The roster of `peer`, made on first use. */
+  of(peer: string): Roster<T> {
+    let r = this.get(peer);
+    if (r === undefined) {
+      r = new Roster(this.isMember);
+      this.byPeer.set(peer, r);
+      this.keep(peer, r);
+    }
+    return r;
+  }
+
+  /** The rosters, in the order their peers were first met. */
+  values(): IterableIterator<Roster<T>> {
+    return this.byPeer.values();
+  }
+
+  clear(): void {
+    this.byPeer.clear();
+    this.lastPeer = undefined;
+    this.last = undefined;
+  }
+
+  private keep(peer: string, r: Roster<T>): void {
+    this.lastPeer = peer;
+    this.last = r;
+  }
+}

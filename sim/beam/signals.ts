@@ -19,8 +19,8 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
-import { envelope } from './memory.js';
-import { newMonitorRoster, type SimNode } from './node.js';
+import { envelope, envelopeOf } from './memory.js';
+import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { isRemoteMonitor, Monitor, monitorPeer, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
 import type { World } from './world.js';
@@ -63,7 +63,7 @@ export class Signals {
     }
     const mon = Monitor.of(ref, watcher, object, null);
     watcher.ownMonitors().set(ref.uid, mon);
-    perPeer(node.remoteOut, toNode, newMonitorRoster).add(mon);
+    node.remoteOut.of(toNode).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
     w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
     return ref;
@@ -99,7 +99,9 @@ export class Signals {
     mon.active = false;
     const w = mon.watcher;
     const cost = this.w.cost;
-    if (isRemoteMonitor(mon) && mon.target !== null) {
+    const peer = monitorPeer(mon);
+    const remote = peer !== w.pid.node; // what isRemoteMonitor answers, its peer kept for below
+    if (remote && mon.target !== null) {
       // FIX (test/sim/beam/world.test.ts "memory: monitors cost 130 bytes locally and 224 on each
       // side remotely", test/sim/beam/network.test.ts "partition: both sides get :noconnection"):
       // a resolved remote monitor is the target node's copy. Dropping it (a demonitor
@@ -115,8 +117,8 @@ export class Signals {
     w.monitors?.delete(mon.ref.uid);
     mon.target?.dropMonitoredBy(mon.ref.uid);
     const wNode = this.w.nodeOf(w);
-    if (isRemoteMonitor(mon)) {
-      wNode.remoteOut.get(monitorPeer(mon))?.left();
+    if (remote) {
+      wNode.remoteOut.get(peer)?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
     } else wNode.books.monitorBytes -= cost.localMonitorBytes;
   }
@@ -129,7 +131,8 @@ export class Signals {
     if (!mon.active) return;
     this.dropMonitor(mon);
     const down: DownSignal = { kind: 'DOWN', ref: mon.ref, object: mon.object, reason };
-    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelope(down, mon.watcher.pid.node, payload));
+    // Its kind known: not read back off the message, at a site that meets every shape.
+    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelopeOf(down, 'DOWN', mon.watcher.pid.node, payload));
   }
 
   monitorNodeFrom(watcher: Proc, peer: string, atUs: number): void {

@@ -77,8 +77,26 @@ export function wordsOf(msg: unknown, kind: string | undefined, localNode: strin
  * dearer at each of a herd's 100,000 DOWNs.
  */
 function downWords(down: DownSignal, localNode: string): number {
-  return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + heapWords(down.reason, localNode);
+  return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + reasonWords(down.reason, localNode);
 }
+
+/**
+ * The words of a DOWN's reason on `localNode`: the last reason measured is kept with its
+ * node and words, as a herd's DOWNs share one reason term (`:noconnection`), and a term
+ * never changes.
+ */
+function reasonWords(reason: Term, localNode: string): number {
+  if (reason !== lastReason || localNode !== lastReasonNode) {
+    lastReasonWords = heapWords(reason, localNode);
+    lastReason = reason;
+    lastReasonNode = localNode;
+  }
+  return lastReasonWords;
+}
+
+let lastReason: Term | undefined = undefined;
+let lastReasonNode = '';
+let lastReasonWords = 0;
 
 const PROBE_DOWN: DownSignal = { kind: 'DOWN', ref: { t: 'ref', uid: 0, node: 'probe@h', alias: false }, object: atom('probe'), reason: atom('probe') };
 const DOWN_FIXED_WORDS = msgHeapWords(PROBE_DOWN as unknown as Msg, 'probe@h') - heapWords(PROBE_DOWN.ref, 'probe@h') - 2 * heapWords(atom('probe'));

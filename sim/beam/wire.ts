@@ -77,6 +77,15 @@ export interface WireFrame {
 /** One direction's output atom cache: which atom each slot holds. */
 export class AtomCache {
   private readonly slots = new Map<number, string>();
+  /**
+   * The atom set (wire.ts interns small ones: one object per sequence) whose last use here
+   * found every atom in its slot, with its table and its bytes then; forgotten as soon as
+   * any slot changes. Sent again with nothing changed, it costs the same without a lookup:
+   * a connection carries runs of one shape (monitors, DOWNs).
+   */
+  private hitAtoms: ReadonlySet<string> | undefined = undefined;
+  private hitTable: AtomTable | undefined = undefined;
+  private hitBytes = 0;
 
   /**
    * Bytes of the header after its tag (count, flags, one entry per cache reference) for a
@@ -84,6 +93,7 @@ export class AtomCache {
    * as the sender does (new entries take their slot).
    */
   refer(atoms: ReadonlySet<string>, table: AtomTable): number {
+    if (atoms === this.hitAtoms && table === this.hitTable) return this.hitBytes;
     const n = Math.min(atoms.size, MAX_CACHE_REFS);
     let entries = 0;
     let newTextBytes = 0;
@@ -106,31 +116,69 @@ export class AtomCache {
       if (len > 255) long = true;
     }
     const flags = n > 0 ? (n >> 1) + 1 : 0;
-    return 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes + inline;
+    const bytes = 1 + flags + entries + newEntries * (long ? 2 : 1) + newTextBytes + inline;
+    // Every atom in its slot already: the same set costs the same until a slot changes.
+    this.hitAtoms = newEntries === 0 ? atoms : undefined;
+    this.hitTable = table;
+    this.hitBytes = bytes;
+    return bytes;
   }
 }
 
 /**
  * The distinct atoms of the message being measured, in first-use order (encode does not
  * nest). Not a `Set` cleared per message: V8's `clear` allocates a new table (~120 bytes
- * a message). An atom counts as met when its mark is this message's number.
+ * a message). A message's first LINEAR_ATOMS atoms are told apart by comparing names (a
+ * message has a few), further ones by a map: an atom counts as met when its mark is this
+ * message's number.
  */
 class AtomScratch {
+  /** This message's atoms in [0, count); the last message's, from there to `lastCount`, until overwritten. */
   readonly list: string[] = [];
   count = 0;
+  /** How many atoms the last message had (-1 when its measure did not end: its atoms are not known). */
+  private lastCount = -1;
+  /** This message's measure ended (`ended`). */
+  private done = false;
+  /** No atom of this message so far differs from the last message's in its place. */
+  same = true;
   private readonly marks = new Map<string, number>();
   private message = 0;
 
   /** Starts the next message's atoms. */
   reset(): void {
     this.message++;
+    this.lastCount = this.done ? this.count : -1;
+    this.done = false;
     this.count = 0;
+    this.same = true;
   }
 
   add(name: string): void {
-    if (this.marks.get(name) === this.message) return;
-    this.marks.set(name, this.message);
-    this.list[this.count++] = name;
+    const n = this.count;
+    const list = this.list;
+    if (n < LINEAR_ATOMS) {
+      for (let i = 0; i < n; i++) if (list[i] === name) return;
+    } else {
+      if (n === LINEAR_ATOMS && this.marks.get(list[0] as string) !== this.message) {
+        for (let i = 0; i < n; i++) this.marks.set(list[i] as string, this.message);
+      }
+      if (this.marks.get(name) === this.message) return;
+      this.marks.set(name, this.message);
+    }
+    if (list[n] !== name) this.same = false;
+    list[n] = name;
+    this.count = n + 1;
+  }
+
+  /** This message is measured: the next may compare its atoms with its own. */
+  ended(): void {
+    this.done = true;
+  }
+
+  /** Whether this message's atoms are the last message's, in the same order. */
+  sameAsLast(): boolean {
+    return this.same && this.count === this.lastCount;
   }
 
   /** This message's atoms as a set of their own. */
@@ -140,6 +188,9 @@ class AtomScratch {
     return out;
   }
 }
+
+/** Atoms a message tells apart by comparing names, before it marks them in a map. */
+const LINEAR_ATOMS = 8;
 
 const scratch = new AtomScratch();
 /**
@@ -152,8 +203,17 @@ let internedSets = 0;
 const INTERNED_ATOMS = 4;
 const INTERNED_SETS = 10_000;
 
+/** The set the last message's atoms got: the next one, if its atoms are the same, gets it without a walk (messages come in runs of one shape). */
+let lastSet: ReadonlySet<string> = new Set();
+
 function internAtoms(atoms: AtomScratch): ReadonlySet<string> {
-  if (atoms.count > INTERNED_ATOMS) return atoms.toSet();
+  if (!atoms.sameAsLast()) lastSet = atoms.count > INTERNED_ATOMS ? atoms.toSet() : internWalk(atoms);
+  atoms.ended();
+  return lastSet;
+}
+
+/** The interned set of `atoms` (up to INTERNED_ATOMS), found by walking the trie. */
+function internWalk(atoms: AtomScratch): ReadonlySet<string> {
   let at = interned;
   for (let i = 0; i < atoms.count; i++) {
     const a = atoms.list[i] as string;

@@ -357,6 +357,8 @@ test('a DOWN\'s envelope has the words core\'s generic measure gives it (sizes.t
     { kind: 'DOWN', ref, object: tuple(atom('proxy'), atom('b@h')), reason: tuple(atom('shutdown'), list([int(1), int(2), atom('x')])) },
     { kind: 'DOWN', ref: alias, object: pid, reason: tuple(atom('badarg'), int(2n ** 70n), pid, alias) },
   ];
+  // The same reason term again, in a DOWN of its own.
+  downs.push({ kind: 'DOWN', ref, object: pid, reason: (downs[2] as DownSignal).reason }, downs[0] as DownSignal);
   for (const down of downs) {
     for (const [node, payload] of [['a@h', 0], ['b@h', 0], ['a@h', 90]] as const) {
       const e = envelope(down, node, payload);

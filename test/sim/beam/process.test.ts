@@ -8,7 +8,7 @@ import type { Pid, Ref } from '../../../core/terms.js';
 import { Mailbox } from '../../../sim/beam/mailbox.js';
 import { isRemoteMonitor, Monitor, monitorPeer, Proc, type Envelope } from '../../../sim/beam/process.js';
 import { UidMap } from '../../../core/uid_map.js';
-import { Roster } from '../../../sim/beam/roster.js';
+import { PeerRosters, Roster } from '../../../sim/beam/roster.js';
 
 const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, born: 0, place: 0, held: false, kind: undefined });
 const msgs = (m: Mailbox): unknown[] => m.values().map((e) => e.msg);
@@ -161,6 +161,31 @@ test('roster: walk in join order skipping those gone, compaction keeps order and
   assert.throws(() => {
     for (let i = 0; i < 5000; i++) r.left();
   }, /more members left than joined/);
+});
+
+test('PeerRosters: each peer its own roster, the one kept at hand the one a lookup by name finds, none after clear', () => {
+  type M = { peer: string; in: boolean };
+  const rosters = new PeerRosters<M>((m) => m.in);
+  const byName = new Map<string, M[]>(); // what each peer's roster must hold
+  const join = (peer: string) => {
+    const m = { peer, in: true };
+    rosters.of(peer).add(m);
+    byName.set(peer, [...(byName.get(peer) ?? []), m]);
+  };
+  const check = (what: string) => {
+    for (const peer of ['a', 'b', 'c']) assert.equal(rosters.get(peer)?.members() ?? [], byName.get(peer) ?? [], `${what}: ${peer}`);
+  };
+  assert.is(rosters.get('a'), undefined);
+  for (const peer of ['a', 'a', 'b', 'a', 'c', 'c', 'b']) join(peer);
+  check('joined');
+  assert.equal([...rosters.values()].map((r) => r.size), [3, 2, 2], 'in the order the peers were first met');
+  rosters.clear();
+  byName.clear();
+  check('cleared');
+  join('b');
+  join('a');
+  join('b');
+  check('joined again');
 });
 
 test('Roster: members that all leave during a walk (a lost connection) are let go when the walk ends', () => {

@@ -2,7 +2,7 @@
 // fragments. Expected sizes are worked out byte by byte from the OTP 25 formats.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { atom, bin, float, ilist, int, list, mapOf, tuple, type Pid, type Ref } from '../../../core/terms.js';
+import { atom, bin, float, ilist, int, list, mapOf, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
 import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS, type Encoded } from '../../../sim/beam/wire.js';
 import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
 
@@ -32,6 +32,34 @@ test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 
   assert.equal(encode({ kind: 'exit', to: target, from: watcher, reason: atom('normal'), link: true }, A).control, 34);
 });
 
+test('atoms: messages of one sequence share its set; one differing in any atom gets its own', () => {
+  const exit = (from: string, reason: string) => encode({ kind: 'exit', to: pidOn(B), from: undefined, reason: atom(reason), link: false }, from).atoms;
+  const first = exit(A, 'kill');
+  assert.is(exit(A, 'kill'), first, 'the same sequence again: the same set');
+  assert.equal([...exit(A, 'kilt')], [A, B, 'kilt'], 'the last atom differs');
+  assert.equal([...exit(B, 'kill')], [B, 'kill'], 'shorter');
+  assert.equal([...exit(A, 'kill')], [A, B, 'kill']);
+  assert.is(exit(A, 'kill'), first, 'interned: the first set again');
+  assert.equal([...exit('c@h', 'kill')], ['c@h', B, 'kill'], 'the first atom differs');
+});
+
+test('atoms: a message of many atoms counts each once, in first-use order, and shares its set with the same sequence again', () => {
+  const names = Array.from({ length: 12 }, (_, i) => `a${i}`);
+  const send = (last: string) => encode({ kind: 'send', to: pidOn(B), msg: tuple(...[...names, ...names, last].map((n) => atom(n))) }, A).atoms;
+  const first = send('a3');
+  assert.equal([...first], [A, B, ...names]);
+  assert.is(send('a3'), first);
+  assert.equal([...send('z')], [A, B, ...names, 'z'], 'one more');
+  assert.equal([...send('a11')], [A, B, ...names]);
+});
+
+test('atoms: a measure that failed half-way leaves nothing the next message takes for its own', () => {
+  encode({ kind: 'exit', to: pidOn(B), from: undefined, reason: atom('kill'), link: false }, A);
+  const bad = { t: 'no such term' } as unknown as Term;
+  assert.throws(() => encode({ kind: 'send', to: pidOn(B), msg: tuple(bad) }, A), /unreachable/, 'after its sender and receiver');
+  assert.equal([...encode({ kind: 'link', from: pidOn(A), to: pidOn(B) }, A).atoms], [A, B], 'the atoms the failed one had met, and no more');
+});
+
 test('header: 131, 68, count, half a byte of flags per reference; a new entry writes its text once', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
@@ -53,6 +81,26 @@ test('atom cache: two atoms sharing a slot push each other out, so each use writ
   assert.is(uses('x'), 3);
   assert.is(uses('filler0'), 1 + 1 + 1 + 1 + 7);
   assert.is(uses('x'), 5, 'x was pushed out');
+});
+
+test('atom cache: a set sent again unchanged costs what a fresh count gives, also once a slot it used was taken', () => {
+  const cache = new AtomCache();
+  const table = new AtomTable();
+  for (let i = 0; i < ATOM_CACHE_SLOTS; i++) table.of(`filler${i}`);
+  table.of('x'); // slot 0, the slot of filler0
+  const xs = new Set(['x', 'filler1']);
+  const other = new Set(['filler0']);
+  // What a count from the slots gives: the same atoms as a set not seen before.
+  const fresh = () => cache.refer(new Set(xs), table);
+  assert.is(cache.refer(xs, table), 1 + 2 + 2 + 2 + 1 + 7, 'both new');
+  assert.is(cache.refer(xs, table), 1 + 2 + 2);
+  assert.is(cache.refer(xs, table), 1 + 2 + 2, 'again, nothing changed');
+  assert.is(cache.refer(other, table), 1 + 1 + 1 + 1 + 7, 'filler0 takes slot 0 from x');
+  assert.is(cache.refer(xs, table), 1 + 2 + 2 + 1 + 1, 'x is written again');
+  assert.is(cache.refer(xs, table), fresh());
+  assert.is(cache.refer(other, table), 1 + 1 + 1 + 1 + 7, 'and pushes filler0 out in turn');
+  assert.is(cache.refer(other, table), 3);
+  assert.is(cache.refer(xs, table), 1 + 2 + 2 + 1 + 1);
 });
 
 test('atom cache: at most 255 references a message; the rest are written inline each time', () => {

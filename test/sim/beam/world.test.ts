@@ -895,6 +895,14 @@ test('bad input: a behaviour\'s heapWords must be a whole number of words from 0
   assert.is(w.procs.length, 0);
   w.spawn(A, { heapWords: 0, handle() {} });
   assert.is(w.procs.length, 1);
+  // Checked at every spawn of a behaviour that did not pass, before and after one that did.
+  const good: Behaviour = { heapWords: 5, handle() {} };
+  const bad: Behaviour = { heapWords: -5, handle() {} };
+  for (const b of [bad, bad, good, good, bad]) {
+    if (b === good) w.spawn(A, b);
+    else assert.throws(() => w.spawn(A, b), /heapWords must be an integer from 0/);
+  }
+  assert.is(w.procs.length, 3);
 });
 
 test('a node\'s monotonic clock: its second boundaries at a phase drawn from the seed for each runtime (a restart draws again), or as given', () => {
