@@ -4,10 +4,11 @@
 // table reads and writes, GenServer casts and calls, GenRegistry get-or-start,
 // monitors, timers, flushes, stops, raises) through the process context, each at the CPU
 // time the step reaches it. A step runs as a generator handler of the world (sim/beam
-// process.ts): before every operation another process can see or race with, it yields
-// a synchronisation point, so the world runs every earlier event first; a call blocks
-// the process until its result. The client API of cluster.ts runs core's client
-// functions the same way inside the caller (`timed`), or all at once (plain handlers).
+// process.ts): before every operation another process can see or race with, every
+// earlier event runs first (it yields a synchronisation point when one is due, and goes
+// on at once when none is); a call blocks the process until its result. The client API
+// of cluster.ts runs core's client functions the same way inside the caller (`timed`),
+// or all at once (plain handlers).
 //
 // The shared tables belong to their owners (tree.ts): an operation on a table whose
 // owner is dead is badarg, and the process crashes, as upstream's would. Connectors and
@@ -277,8 +278,9 @@ export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false,
  * drives (and what the client API's `timed` form returns, for `yield*` in a caller's own
  * generator handler). Each operation the step yields is performed at the CPU time the
  * process has reached; before each one another process can see or race with, it yields a
- * synchronisation point; an operation that blocks (a call, a GenRegistry miss) yields the
- * tag it waits for, and the world answers with the result.
+ * synchronisation point when an earlier event is due (none due: it goes on); an operation
+ * that blocks (a call, a GenRegistry miss) yields the tag it waits for, and the world
+ * answers with the result.
  */
 export class StepRun<R> implements Handling, Steps<R> {
   /**
@@ -349,7 +351,11 @@ export class StepRun<R> implements Handling, Steps<R> {
       }
       const op = r.value;
       const kind = op.kind; // read once (see `synchronises`)
-      if (synchronises(kind)) {
+      // A synchronisation point that no event due by the process's CPU time precedes goes
+      // on at once: what the world does when it is yielded one (world.ts `drive`: the
+      // kernel's `advanceTo`, which moves nothing when it says no), without the round trip
+      // through it and the handlers that pass the point up (twice through them an operation).
+      if (synchronises(kind) && !this.app.cluster.world.kernel.advanceTo(this.ctx.nowUs())) {
         this.pending = op;
         this.pendingKind = kind;
         return SYNC;
