@@ -34,8 +34,8 @@ import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
-import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
-import { ComponentHeap } from './memory.js';
+import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
+import { ComponentHeap, SHARED_PLACE, sharedTableLive, sharedTableName } from './memory.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -548,36 +548,41 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
   return 'exit' in result ? { exit: genServerCallExit(result.exit, pid, msg, timeoutMs) } : result;
 }
 
-/** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
+/**
+ * A table operation: it takes effect as it begins, on the table as its owner made it
+ * (badarg if the owner is dead: whether the table is there is read from the bits memory.ts
+ * keeps while the node's tables epoch stays the same, not looked up by name); CPU per row
+ * touched. Its kind, read once by the runner, is handed on (each read is a megamorphic lookup).
+ */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
-  const table = tableOf(kind);
-  if (!app.simNode.typedEts.has(table)) throw etsBadarg(app.simNode, table, kind.slice(kind.indexOf('.') + 1));
-  const result = applyTableOp(app.bodies, op);
+  const place = tableOf(kind);
+  if (!sharedTableLive(app, place)) throw etsBadarg(app.simNode, sharedTableName(place), kind.slice(kind.indexOf('.') + 1));
+  const result = applyTableOp(app.bodies, op, kind);
   if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
-  ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
+  ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result, kind));
   return result;
 }
 
-/** An operation's table (its `:ets` function, named in a badarg, follows the dot of its kind); a switch, not a Map lookup by string. */
-function tableOf(kind: TableOp['kind']): string {
+/** An operation's table, by its place in memory.ts's shared tables (its `:ets` function, named in a badarg, follows the dot of its kind); a switch, not a Map lookup by string. */
+function tableOf(kind: TableOp['kind']): number {
   switch (kind) {
     case 'references.take':
     case 'references.insert':
     case 'references.delete':
     case 'references.match':
-      return TABLE.references;
+      return SHARED_PLACE.references;
     case 'subscribers.member':
     case 'subscribers.insert_new':
     case 'subscribers.delete':
-      return TABLE.localSubscribers;
+      return SHARED_PLACE.localSubscribers;
     case 'proxy_subscribers.insert':
     case 'proxy_subscribers.delete':
     case 'proxy_subscribers.match':
     case 'proxy_subscribers.match_delete':
-      return TABLE.proxySubscribers;
+      return SHARED_PLACE.proxySubscribers;
     case 'nodes.lookup':
     case 'nodes.insert':
-      return TABLE.nodes;
+      return SHARED_PLACE.nodes;
     default:
       return assertNever(kind);
   }
