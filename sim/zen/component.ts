@@ -35,7 +35,7 @@ import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
-import { ComponentHeap, SHARED_PLACE, sharedTableLive, sharedTableName } from './memory.js';
+import { ComponentHeap, SHARED_PLACE, sharedLive, sharedTableName } from './memory.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -141,7 +141,7 @@ class ComponentProcess<S> implements Behaviour {
     this.state = init.state;
     app.cluster.registerState(ctx.self, () => this.state);
     app.stateMade(comp.name, ctx.self);
-    return new StepRun(app, ctx, init.effects.values());
+    return new StepRun(app, ctx, init.effects.values(), app.readsState(ctx.self));
   }
 
   handle(ctx: Ctx, msg: unknown): Handling {
@@ -160,7 +160,7 @@ class ComponentProcess<S> implements Behaviour {
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
     this.heap.begin(input);
     const next = this.step(this.state, input as never, this.env);
-    const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+    const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, app.readsState(ctx.self), this.heap)) : this.run.restart(next);
     run.stepped(); // a step that is not a generator has changed its state already
     return run;
   }
@@ -290,8 +290,6 @@ export class StepRun<R> implements Handling, Steps<R> {
   private pending: Op | Waits | undefined = undefined;
   /** The kind of a pending operation, read as it came (see `synchronises`). */
   private pendingKind: Op['kind'] = 'metric';
-  /** Whether its process's state is one zenTablesBytes reads: asked once, not at every `next` (a set lookup). */
-  private readonly readsState: boolean;
   /**
    * The step's own `next`, read once a step: steps come in many shapes (each generator
    * function's objects have their own), so reading it at every call was a megamorphic lookup.
@@ -302,10 +300,15 @@ export class StepRun<R> implements Handling, Steps<R> {
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
     private step: Iterator<Op, R, unknown>,
+    /**
+     * Whether its process's state is one zenTablesBytes reads (`ZenApp.readsState`): asked
+     * once, not at every `next` (a set lookup); false for a client step, which runs in its
+     * caller, a process that holds no component state.
+     */
+    private readonly readsState: boolean,
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
   ) {
-    this.readsState = app.readsState(ctx.self);
     this.stepNext = step.next;
   }
 
@@ -374,17 +377,16 @@ export class StepRun<R> implements Handling, Steps<R> {
 }
 
 /**
- * Runs a step at once, all of it (or up to its first call, which it starts): the form for
- * a plain handler, which cannot pause. Its operations happen in program order, its sends
- * and monitors at the CPU time reached, but its reads see the tables as the handling
- * began; a GenRegistry miss has its worker started at once.
+ * Runs a client step at once, all of it (or up to its first call, which it starts): the
+ * form for a plain handler, which cannot pause. Its operations happen in program order,
+ * its sends and monitors at the CPU time reached, but its reads see the tables as the
+ * handling began; a GenRegistry miss has its worker started at once.
  */
 export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknown>): { done: R } | { call: Ref } {
   let result: unknown;
-  const readsState = app.readsState(ctx.self);
   for (;;) {
     const r = step.next(result);
-    app.stepped(readsState); // as in StepRun.next
+    app.stepped(false); // as in StepRun.next: a client step, in a caller that holds no component state
     if (r.done === true) return { done: r.value };
     const op = r.value;
     const kind = op.kind; // read once (see `synchronises`)
@@ -556,7 +558,7 @@ function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: nu
  */
 function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
   const place = tableOf(kind);
-  if (!sharedTableLive(app, place)) throw etsBadarg(app.simNode, sharedTableName(place), kind.slice(kind.indexOf('.') + 1));
+  if ((sharedLive(app) & (1 << place)) === 0) throw etsBadarg(app.simNode, sharedTableName(place), kind.slice(kind.indexOf('.') + 1));
   const result = applyTableOp(app.bodies, op, kind);
   if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
   ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result, kind));

@@ -104,14 +104,9 @@ export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
  * node's tables epoch moved (a table made or dropped moves it): four lookups by name at
  * every delivery of a zen run were ~1% of a herd's CPU.
  */
-function sharedLive(app: ZenApp): number {
+export function sharedLive(app: ZenApp): number {
   // The look again apart: a function this small is inlined into zenTablesBytes (V8 inlines by bytecode size, in a budget its caller's size sets).
   return app.sharedEpoch === app.simNode.tablesEpoch ? app.sharedLive : findSharedLive(app);
-}
-
-/** Whether the shared table at `place` (SHARED_PLACE) is there now: its bit of sharedLive, no lookup by its name. */
-export function sharedTableLive(app: ZenApp, place: number): boolean {
-  return (sharedLive(app) & (1 << place)) !== 0;
 }
 
 /** The name of the shared table at `place` (SHARED_PLACE). */
