@@ -137,7 +137,7 @@ export function once(op: Op | undefined): Step {
 }
 
 /** The table operation of kind K (the functions below may be given the kind apart, so they narrow by hand). */
-type TableOpOf<K extends TableOp['kind']> = Extract<TableOp, { readonly kind: K }>;
+export type TableOpOf<K extends TableOp['kind']> = Extract<TableOp, { readonly kind: K }>;
 
 /**
  * The number of rows an operation touches (its cost is per row): 1 for single-row calls.

@@ -11,7 +11,7 @@
 // functions the same way inside the caller (`timed`), or all at once (plain handlers).
 //
 // The shared tables belong to their owners (tree.ts): an operation on a table whose
-// owner is dead is badarg, and the process crashes, as upstream's would. Connectors and
+// owner is dead is badarg (table_op.ts), and the process crashes, as upstream's would. Connectors and
 // Batchers are found as `Connector.get_for_node/1` and `Batcher.get/1` find them: a read
 // of the GenRegistry's table in the caller (which may give a worker that just died: what
 // is sent to it is lost), and on a miss a `lookup_or_start` call that blocks the caller
@@ -25,17 +25,17 @@ import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
 import { initLocal, subscribeConsumer, type LocalState } from '../../core/local.js';
 import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type DeadMsg, type EventsMsg, type LocalEnqueueMsg, type Msg, type ProcessMsg, type SubscribeMsg, type Target } from '../../core/messages.js';
-import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
+import type { Op, Step, TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
-import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
-import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
-import { ComponentHeap, SHARED_PLACE, sharedLive, sharedTableName } from './memory.js';
+import { ComponentHeap } from './memory.js';
+import { tableOp } from './table_op.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -569,46 +569,6 @@ function genServerCall(ctx: Ctx, pid: Pid, msg: CallRequest, timeoutMs: number, 
 function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: number): Blocked {
   const result = (yield tag) as CallResult;
   return 'exit' in result ? { exit: genServerCallExit(result.exit, pid, msg, timeoutMs) } : result;
-}
-
-/**
- * A table operation: it takes effect as it begins, on the table as its owner made it
- * (badarg if the owner is dead: whether the table is there is read from the bits memory.ts
- * keeps while the node's tables epoch stays the same, not looked up by name); CPU per row
- * touched. Its kind, read once by the runner, is handed on (each read is a megamorphic lookup).
- */
-function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
-  const place = tableOf(kind);
-  if ((sharedLive(app) & (1 << place)) === 0) throw etsBadarg(app.simNode, sharedTableName(place), kind.slice(kind.indexOf('.') + 1));
-  const result = applyTableOp(app.bodies, op, kind);
-  if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
-  ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result, kind));
-  return result;
-}
-
-/** An operation's table, by its place in memory.ts's shared tables (its `:ets` function, named in a badarg, follows the dot of its kind); a switch, not a Map lookup by string. */
-function tableOf(kind: TableOp['kind']): number {
-  switch (kind) {
-    case 'references.take':
-    case 'references.insert':
-    case 'references.delete':
-    case 'references.match':
-      return SHARED_PLACE.references;
-    case 'subscribers.member':
-    case 'subscribers.insert_new':
-    case 'subscribers.delete':
-      return SHARED_PLACE.localSubscribers;
-    case 'proxy_subscribers.insert':
-    case 'proxy_subscribers.delete':
-    case 'proxy_subscribers.match':
-    case 'proxy_subscribers.match_delete':
-      return SHARED_PLACE.proxySubscribers;
-    case 'nodes.lookup':
-    case 'nodes.insert':
-      return SHARED_PLACE.nodes;
-    default:
-      return assertNever(kind);
-  }
 }
 
 /** A call just started: when the caller can block, the rest of it waits for its result (`{ok}` or `{exit}`); else its tag. */
