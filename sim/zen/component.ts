@@ -3,12 +3,12 @@
 // messages into core inputs and performing the operations its step yields (core/ops.ts:
 // table reads and writes, GenServer casts and calls, GenRegistry get-or-start,
 // monitors, timers, flushes, stops, raises) through the process context, each at the CPU
-// time the step reaches it. A step runs in its handling, and on as a generator handler of
-// the world (sim/beam process.ts) once it must wait: before every operation another
-// process can see or race with, every earlier event runs first (it yields a
-// synchronisation point when one is due, and goes on at once when none is); a call
-// blocks the process until its result. The client API of cluster.ts runs core's client
-// functions the same way inside the caller (`timed`), or all at once (plain handlers).
+// time the step reaches it. A step runs as a generator handler of the world (sim/beam
+// process.ts): before every operation another process can see or race with, every
+// earlier event runs first (it yields a synchronisation point when one is due, and goes
+// on at once when none is); a call blocks the process until its result. The client API
+// of cluster.ts runs core's client functions the same way inside the caller (`timed`),
+// or all at once (plain handlers).
 //
 // The shared tables belong to their owners (tree.ts): an operation on a table whose
 // owner is dead is badarg (table_op.ts), and the process crashes, as upstream's would. Connectors and
@@ -144,7 +144,7 @@ class ComponentProcess<S> implements Behaviour {
     return new StepRun(app, ctx, init.effects.values(), app.readsState(ctx.self));
   }
 
-  handle(ctx: Ctx, msg: unknown): Handling | undefined {
+  handle(ctx: Ctx, msg: unknown): Handling {
     const app = this.app;
     // The kind, read once (a megamorphic lookup: chargeItems); a call is its request's.
     const raw = (msg as Msg | SimCall).kind;
@@ -162,7 +162,7 @@ class ComponentProcess<S> implements Behaviour {
     const next = this.step(this.state, input as never, this.env);
     const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, app.readsState(ctx.self), this.heap)) : this.run.restart(next);
     run.stepped(); // a step that is not a generator has changed its state already
-    return run.start();
+    return run;
   }
 }
 
@@ -290,8 +290,6 @@ export class StepRun<R> implements Handling, Steps<R> {
   private pending: Op | Waits | undefined = undefined;
   /** The kind of a pending operation, read as it came (see `synchronises`). */
   private pendingKind: Op['kind'] = 'metric';
-  /** What `start` got from the step when it had to wait, handed to the world at its first `next`. */
-  private started: IteratorResult<Yielded, R> | undefined = undefined;
   /**
    * The step's own `next`, read once a step: steps come in many shapes (each generator
    * function's objects have their own), so reading it at every call was a megamorphic lookup.
@@ -323,20 +321,6 @@ export class StepRun<R> implements Handling, Steps<R> {
     this.step = step;
     this.stepNext = step.next;
     this.pending = undefined;
-    this.started = undefined;
-    return this;
-  }
-
-  /**
-   * Runs the step here, in the handling, until it ends (undefined: the handling ends as a
-   * plain handler's does, where the world would have driven it to the same end) or must
-   * wait (this run, whose first `next` hands the world what it waits for). A step that
-   * never waits, as most do, costs the world no generator handling (its slice and drive).
-   */
-  start(): this | undefined {
-    const r = this.next();
-    if (r.done === true) return undefined;
-    this.started = r;
     return this;
   }
 
@@ -346,11 +330,6 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   next(answer?: unknown): IteratorResult<Yielded, R> {
-    const started = this.started;
-    if (started !== undefined) {
-      this.started = undefined;
-      return started;
-    }
     let result = answer;
     const pending = this.pending;
     if (pending !== undefined && !(pending instanceof Waits)) {
