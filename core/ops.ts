@@ -136,11 +136,17 @@ export function once(op: Op | undefined): Step {
   return op === undefined ? NOTHING : new Once(op);
 }
 
-/** The number of rows an operation touches (its cost is per row): 1 for single-row calls. */
-export function tableOpRows(op: TableOp, result: unknown): number {
-  switch (op.kind) {
+/** The table operation of kind K (the functions below may be given the kind apart, so they narrow by hand). */
+export type TableOpOf<K extends TableOp['kind']> = Extract<TableOp, { readonly kind: K }>;
+
+/**
+ * The number of rows an operation touches (its cost is per row): 1 for single-row calls.
+ * `kind` is `op.kind`, given apart by a runtime that has read it already (as for `applyTableOp`).
+ */
+export function tableOpRows(op: TableOp, result: unknown, kind: TableOp['kind'] = op.kind): number {
+  switch (kind) {
     case 'proxy_subscribers.insert':
-      return Math.max(1, op.targets.length);
+      return Math.max(1, (op as TableOpOf<'proxy_subscribers.insert'>).targets.length);
     case 'references.match':
     case 'proxy_subscribers.match':
       return Math.max(1, (result as readonly unknown[]).length);
@@ -176,38 +182,52 @@ export function isTableOp(op: Op): op is TableOp {
   return TABLE_OP_KINDS.has(op.kind);
 }
 
-/** Performs a table operation on `tables` and returns its result (what the `:ets` call returns). */
-export function applyTableOp(tables: ZenTables, op: TableOp): unknown {
+/**
+ * Performs a table operation on `tables` and returns its result (what the `:ets` call
+ * returns). `kind` is `op.kind`, given apart by a runtime that has read it already:
+ * operations come in many shapes, and each read of their kind is a megamorphic lookup.
+ */
+export function applyTableOp(tables: ZenTables, op: TableOp, kind: TableOp['kind'] = op.kind): unknown {
   // Those made per monitor and per DOWN first: a switch on strings tests its cases in order.
-  switch (op.kind) {
+  switch (kind) {
     case 'references.insert':
-      return tables.references.insertRow(op.row);
+      return tables.references.insertRow((op as TableOpOf<'references.insert'>).row);
     case 'subscribers.member':
-      return tables.localSubscribers.has(op.subscriber);
-    case 'references.take':
-      return tables.references.take(op.subscriber, op.ref);
+      return tables.localSubscribers.has((op as TableOpOf<'subscribers.member'>).subscriber);
+    case 'references.take': {
+      const o = op as TableOpOf<'references.take'>;
+      return tables.references.take(o.subscriber, o.ref);
+    }
     case 'nodes.lookup':
-      return tables.nodes.get(op.node);
-    case 'nodes.insert':
-      return tables.nodes.set(op.node, op.status);
-    case 'references.delete':
-      return void tables.references.take(op.subscriber, op.ref);
+      return tables.nodes.get((op as TableOpOf<'nodes.lookup'>).node);
+    case 'nodes.insert': {
+      const o = op as TableOpOf<'nodes.insert'>;
+      return tables.nodes.set(o.node, o.status);
+    }
+    case 'references.delete': {
+      const o = op as TableOpOf<'references.delete'>;
+      return void tables.references.take(o.subscriber, o.ref);
+    }
     case 'references.match':
-      return tables.references.rowsOf(op.subscriber) satisfies ReferenceRow[];
+      return tables.references.rowsOf((op as TableOpOf<'references.match'>).subscriber) satisfies ReferenceRow[];
     case 'subscribers.insert_new':
-      return tables.localSubscribers.insertNew(op.subscriber);
+      return tables.localSubscribers.insertNew((op as TableOpOf<'subscribers.insert_new'>).subscriber);
     case 'subscribers.delete':
-      return tables.localSubscribers.delete(op.subscriber);
-    case 'proxy_subscribers.insert':
-      for (const target of op.targets) tables.proxySubscribers.insert(target, op.connector);
+      return tables.localSubscribers.delete((op as TableOpOf<'subscribers.delete'>).subscriber);
+    case 'proxy_subscribers.insert': {
+      const o = op as TableOpOf<'proxy_subscribers.insert'>;
+      for (const target of o.targets) tables.proxySubscribers.insert(target, o.connector);
       return undefined;
-    case 'proxy_subscribers.delete':
-      return tables.proxySubscribers.delete(op.target, op.connector);
+    }
+    case 'proxy_subscribers.delete': {
+      const o = op as TableOpOf<'proxy_subscribers.delete'>;
+      return tables.proxySubscribers.delete(o.target, o.connector);
+    }
     case 'proxy_subscribers.match':
-      return tables.proxySubscribers.rowsFor(op.target) satisfies ProxySubscriberRow[];
+      return tables.proxySubscribers.rowsFor((op as TableOpOf<'proxy_subscribers.match'>).target) satisfies ProxySubscriberRow[];
     case 'proxy_subscribers.match_delete':
-      return tables.proxySubscribers.deleteConnector(op.connector);
+      return tables.proxySubscribers.deleteConnector((op as TableOpOf<'proxy_subscribers.match_delete'>).connector);
     default:
-      return assertNever(op);
+      return assertNever(kind);
   }
 }

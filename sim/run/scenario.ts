@@ -471,7 +471,7 @@ export class Run {
      * run.timed.monitorEach(ctx, targets)`) or for `yield*`.
      */
     monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling =>
-      this.zen === null ? EachTarget.atCpuTime(ctx, monitorNow, targets) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
+      this.zen === null ? EachTarget.atCpuTime(ctx, monitorNow, targets, this.world.kernel) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */

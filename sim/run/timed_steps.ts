@@ -3,6 +3,7 @@
 // steps over many targets. Each is an iterator written out, not a generator: a herd's
 // set-up runs them once or twice per monitored target.
 import type { Ctx, Steps, Yielded } from '../beam/process.js';
+import type { Kernel } from '../engine/kernel.js';
 import { SYNC } from '../zen/component.js';
 
 /**
@@ -58,20 +59,24 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
     private readonly start: ((target: T) => Steps<unknown>) | undefined,
     private readonly ctx: Ctx | undefined,
     private readonly fn: ((ctx: Ctx, target: T) => unknown) | undefined,
+    private readonly kernel: Kernel | undefined,
   ) {}
 
   /** The steps of `start(t)` for each of `targets`. */
   static of<T>(targets: readonly T[], start: (target: T) => Steps<unknown>): EachTarget<T> {
-    return new EachTarget(targets, start, undefined, undefined);
+    return new EachTarget(targets, start, undefined, undefined, undefined);
   }
 
   /**
    * The steps of `new AtCpuTime(ctx, fn, t)` for each of `targets` (vanilla mode's
    * `monitorEach`): a synchronisation point, then `fn(ctx, t)` at the next step. Nothing is
    * made per target (an `AtCpuTime` was ~72 bytes each, and two iterator calls a step).
+   * A synchronisation point that no event due by the caller's CPU time precedes goes on at
+   * once: what the world does when it is yielded one (world.ts `drive`: `kernel`'s
+   * `advanceTo`), without the round trip through it (as component.ts `StepRun`).
    */
-  static atCpuTime<T>(ctx: Ctx, fn: (ctx: Ctx, target: T) => unknown, targets: readonly T[]): EachTarget<T> {
-    return new EachTarget(targets, undefined, ctx, fn);
+  static atCpuTime<T>(ctx: Ctx, fn: (ctx: Ctx, target: T) => unknown, targets: readonly T[], kernel: Kernel): EachTarget<T> {
+    return new EachTarget(targets, undefined, ctx, fn, kernel);
   }
 
   [Symbol.iterator](): this {
@@ -95,14 +100,21 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
   }
 
   private nextAtCpuTime(fn: (ctx: Ctx, target: T) => unknown): IteratorResult<Yielded, void> {
+    const ctx = this.ctx as Ctx;
     if (this.synced) {
       this.synced = false;
-      fn(this.ctx as Ctx, this.targets[this.at - 1] as T);
+      fn(ctx, this.targets[this.at - 1] as T);
     }
-    if (this.at >= this.targets.length) return DONE;
-    this.at++;
-    this.synced = true;
-    return SYNC;
+    const kernel = this.kernel as Kernel;
+    for (;;) {
+      if (this.at >= this.targets.length) return DONE;
+      const target = this.targets[this.at++] as T;
+      if (!kernel.advanceTo(ctx.nowUs())) {
+        this.synced = true;
+        return SYNC;
+      }
+      fn(ctx, target);
+    }
   }
 }
 

@@ -119,7 +119,7 @@ export class ZenApp {
     this.statesEpoch = -1;
   }
 
-  /** Whether `pid`'s state is one zenTablesBytes reads (known from its init on: a step's runner asks once). */
+  /** Whether `pid`'s state is one zenTablesBytes reads (known from its init on: a component's step runner asks once; a client step's caller holds none). */
   readsState(pid: Pid): boolean {
     return this.stateRead.has(pid.uid);
   }
@@ -407,7 +407,7 @@ export class ZenCluster {
 
   private timedSteps<A, B, R>(ctx: Ctx, fn: ClientFn<A, B, R>, a: A, b: B): Steps<R> {
     const app = this.callerApp(ctx);
-    return new StepRun(app, ctx, fn(envFor(app, ctx), a, b));
+    return new StepRun(app, ctx, fn(envFor(app, ctx), a, b), false);
   }
 
   private atOnce<A, B, R>(ctx: Ctx, fn: ClientFn<A, B, R>, a: A, b: B): R {

@@ -4,13 +4,14 @@
 // table reads and writes, GenServer casts and calls, GenRegistry get-or-start,
 // monitors, timers, flushes, stops, raises) through the process context, each at the CPU
 // time the step reaches it. A step runs as a generator handler of the world (sim/beam
-// process.ts): before every operation another process can see or race with, it yields
-// a synchronisation point, so the world runs every earlier event first; a call blocks
-// the process until its result. The client API of cluster.ts runs core's client
-// functions the same way inside the caller (`timed`), or all at once (plain handlers).
+// process.ts): before every operation another process can see or race with, every
+// earlier event runs first (it yields a synchronisation point when one is due, and goes
+// on at once when none is); a call blocks the process until its result. The client API
+// of cluster.ts runs core's client functions the same way inside the caller (`timed`),
+// or all at once (plain handlers).
 //
 // The shared tables belong to their owners (tree.ts): an operation on a table whose
-// owner is dead is badarg, and the process crashes, as upstream's would. Connectors and
+// owner is dead is badarg (table_op.ts), and the process crashes, as upstream's would. Connectors and
 // Batchers are found as `Connector.get_for_node/1` and `Batcher.get/1` find them: a read
 // of the GenRegistry's table in the caller (which may give a worker that just died: what
 // is sent to it is lost), and on a miss a `lookup_or_start` call that blocks the caller
@@ -24,17 +25,17 @@ import type { Env, Init } from '../../core/effects.js';
 import { inspect } from '../../core/inspect.js';
 import { initLocal, subscribeConsumer, type LocalState } from '../../core/local.js';
 import { callMessage, genServerCallExit, isDestination, type CallRequest, type CallResult, type DeadMsg, type EventsMsg, type LocalEnqueueMsg, type Msg, type ProcessMsg, type SubscribeMsg, type Target } from '../../core/messages.js';
-import { applyTableOp, tableOpRows, type Op, type Step, type TableOp } from '../../core/ops.js';
+import type { Op, Step, TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
-import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
-import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
-import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers, TABLE } from './tree.js';
+import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
 import { ComponentHeap } from './memory.js';
+import { tableOp } from './table_op.js';
 
 
 /** A core state machine, as the runtime needs to drive it; its step is the cluster's for `name`. */
@@ -140,7 +141,7 @@ class ComponentProcess<S> implements Behaviour {
     this.state = init.state;
     app.cluster.registerState(ctx.self, () => this.state);
     app.stateMade(comp.name, ctx.self);
-    return new StepRun(app, ctx, init.effects.values());
+    return new StepRun(app, ctx, init.effects.values(), app.readsState(ctx.self));
   }
 
   handle(ctx: Ctx, msg: unknown): Handling {
@@ -159,7 +160,7 @@ class ComponentProcess<S> implements Behaviour {
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
     this.heap.begin(input);
     const next = this.step(this.state, input as never, this.env);
-    const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, this.heap)) : this.run.restart(next);
+    const run = this.run === undefined ? (this.run = new StepRun(app, ctx, next, app.readsState(ctx.self), this.heap)) : this.run.restart(next);
     run.stepped(); // a step that is not a generator has changed its state already
     return run;
   }
@@ -277,8 +278,9 @@ export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false,
  * drives (and what the client API's `timed` form returns, for `yield*` in a caller's own
  * generator handler). Each operation the step yields is performed at the CPU time the
  * process has reached; before each one another process can see or race with, it yields a
- * synchronisation point; an operation that blocks (a call, a GenRegistry miss) yields the
- * tag it waits for, and the world answers with the result.
+ * synchronisation point when an earlier event is due (none due: it goes on); an operation
+ * that blocks (a call, a GenRegistry miss) yields the tag it waits for, and the world
+ * answers with the result.
  */
 export class StepRun<R> implements Handling, Steps<R> {
   /**
@@ -288,8 +290,6 @@ export class StepRun<R> implements Handling, Steps<R> {
   private pending: Op | Waits | undefined = undefined;
   /** The kind of a pending operation, read as it came (see `synchronises`). */
   private pendingKind: Op['kind'] = 'metric';
-  /** Whether its process's state is one zenTablesBytes reads: asked once, not at every `next` (a set lookup). */
-  private readonly readsState: boolean;
   /**
    * The step's own `next`, read once a step: steps come in many shapes (each generator
    * function's objects have their own), so reading it at every call was a megamorphic lookup.
@@ -300,10 +300,15 @@ export class StepRun<R> implements Handling, Steps<R> {
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
     private step: Iterator<Op, R, unknown>,
+    /**
+     * Whether its process's state is one zenTablesBytes reads (`ZenApp.readsState`): asked
+     * once, not at every `next` (a set lookup); false for a client step, which runs in its
+     * caller, a process that holds no component state.
+     */
+    private readonly readsState: boolean,
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
   ) {
-    this.readsState = app.readsState(ctx.self);
     this.stepNext = step.next;
   }
 
@@ -349,7 +354,11 @@ export class StepRun<R> implements Handling, Steps<R> {
       }
       const op = r.value;
       const kind = op.kind; // read once (see `synchronises`)
-      if (synchronises(kind)) {
+      // A synchronisation point that no event due by the process's CPU time precedes goes
+      // on at once: what the world does when it is yielded one (world.ts `drive`: the
+      // kernel's `advanceTo`, which moves nothing when it says no), without the round trip
+      // through it and the handlers that pass the point up (twice through them an operation).
+      if (synchronises(kind) && !this.app.cluster.world.kernel.advanceTo(this.ctx.nowUs())) {
         this.pending = op;
         this.pendingKind = kind;
         return SYNC;
@@ -368,17 +377,16 @@ export class StepRun<R> implements Handling, Steps<R> {
 }
 
 /**
- * Runs a step at once, all of it (or up to its first call, which it starts): the form for
- * a plain handler, which cannot pause. Its operations happen in program order, its sends
- * and monitors at the CPU time reached, but its reads see the tables as the handling
- * began; a GenRegistry miss has its worker started at once.
+ * Runs a client step at once, all of it (or up to its first call, which it starts): the
+ * form for a plain handler, which cannot pause. Its operations happen in program order,
+ * its sends and monitors at the CPU time reached, but its reads see the tables as the
+ * handling began; a GenRegistry miss has its worker started at once.
  */
 export function runAtOnce<R>(app: ZenApp, ctx: Ctx, step: Iterator<Op, R, unknown>): { done: R } | { call: Ref } {
   let result: unknown;
-  const readsState = app.readsState(ctx.self);
   for (;;) {
     const r = step.next(result);
-    app.stepped(readsState); // as in StepRun.next
+    app.stepped(false); // as in StepRun.next: a client step, in a caller that holds no component state
     if (r.done === true) return { done: r.value };
     const op = r.value;
     const kind = op.kind; // read once (see `synchronises`)
@@ -540,41 +548,6 @@ function genServerCall(ctx: Ctx, pid: Pid, msg: CallRequest, timeoutMs: number, 
 function* awaitGenServerCall(tag: Ref, pid: Pid, msg: CallRequest, timeoutMs: number): Blocked {
   const result = (yield tag) as CallResult;
   return 'exit' in result ? { exit: genServerCallExit(result.exit, pid, msg, timeoutMs) } : result;
-}
-
-/** A table operation: it takes effect as it begins, on the table as its owner made it (badarg if the owner is dead); CPU per row touched. */
-function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind']): unknown {
-  const table = tableOf(kind);
-  if (!app.simNode.typedEts.has(table)) throw etsBadarg(app.simNode, table, kind.slice(kind.indexOf('.') + 1));
-  const result = applyTableOp(app.bodies, op);
-  if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as OpOf<'proxy_subscribers.match_delete'>).connector.uid);
-  ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result));
-  return result;
-}
-
-/** An operation's table (its `:ets` function, named in a badarg, follows the dot of its kind); a switch, not a Map lookup by string. */
-function tableOf(kind: TableOp['kind']): string {
-  switch (kind) {
-    case 'references.take':
-    case 'references.insert':
-    case 'references.delete':
-    case 'references.match':
-      return TABLE.references;
-    case 'subscribers.member':
-    case 'subscribers.insert_new':
-    case 'subscribers.delete':
-      return TABLE.localSubscribers;
-    case 'proxy_subscribers.insert':
-    case 'proxy_subscribers.delete':
-    case 'proxy_subscribers.match':
-    case 'proxy_subscribers.match_delete':
-      return TABLE.proxySubscribers;
-    case 'nodes.lookup':
-    case 'nodes.insert':
-      return TABLE.nodes;
-    default:
-      return assertNever(kind);
-  }
 }
 
 /** A call just started: when the caller can block, the rest of it waits for its result (`{ok}` or `{exit}`); else its tag. */

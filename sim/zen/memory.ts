@@ -70,14 +70,16 @@ function proxySubscribersWords(app: ZenApp, cost: CostModel): number {
   return EMPTY.proxySubscribers + app.bodies.proxySubscribers.size * (ROW.proxySubscriber + cost.etsOrderedSetObjectWords);
 }
 
-/** ZenMonitor's shared tables, by the name zenTableWords gives each (in this order, a bit each in `ZenApp.sharedLive`). */
+/** ZenMonitor's shared tables, by the name zenTableWords gives each. */
 const SHARED: { readonly [K in 'references' | 'nodes' | 'localSubscribers' | 'proxySubscribers']: SharedTable } = {
   references: { table: TABLE.references, words: referencesWords },
   nodes: { table: TABLE.nodes, words: nodesWords },
   localSubscribers: { table: TABLE.localSubscribers, words: localSubscribersWords },
   proxySubscribers: { table: TABLE.proxySubscribers, words: proxySubscribersWords },
 };
-const SHARED_TABLES: readonly SharedTable[] = Object.values(SHARED);
+/** Each shared table's place: in SHARED_TABLES, and its bit in `ZenApp.sharedLive` (`1 << place`). */
+export const SHARED_PLACE: { readonly [K in keyof typeof SHARED]: number } = { references: 0, nodes: 1, localSubscribers: 2, proxySubscribers: 3 };
+const SHARED_TABLES: readonly SharedTable[] = (Object.keys(SHARED) as (keyof typeof SHARED)[]).sort((a, b) => SHARED_PLACE[a] - SHARED_PLACE[b]).map((k) => SHARED[k]);
 
 /** The components whose states hold tables (the Connectors' and the Proxy's private `monitors`): their words are kept (`statesWords`). */
 export const STATE_READ: readonly ZenProcess[] = ['connector', 'proxy'];
@@ -97,14 +99,19 @@ export function zenTableWords(app: ZenApp, cost: CostModel): ZenTableWords {
 }
 
 /**
- * Which shared tables are there (a bit each, in SHARED's order; none while its owner is
+ * Which shared tables are there (a bit each at SHARED_PLACE; none while its owner is
  * dead: a Tables process, or Local for Subscribers, restarting), read again only when the
  * node's tables epoch moved (a table made or dropped moves it): four lookups by name at
  * every delivery of a zen run were ~1% of a herd's CPU.
  */
-function sharedLive(app: ZenApp): number {
+export function sharedLive(app: ZenApp): number {
   // The look again apart: a function this small is inlined into zenTablesBytes (V8 inlines by bytecode size, in a budget its caller's size sets).
   return app.sharedEpoch === app.simNode.tablesEpoch ? app.sharedLive : findSharedLive(app);
+}
+
+/** The name of the shared table at `place` (SHARED_PLACE). */
+export function sharedTableName(place: number): string {
+  return (SHARED_TABLES[place] as SharedTable).table;
 }
 
 function findSharedLive(app: ZenApp): number {
@@ -167,7 +174,7 @@ function proxyMonitorWords(states: TableStates, cost: CostModel): number {
  */
 export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
   const live = sharedLive(app);
-  // Each table's words called by name, bits in SHARED's order: a loop over SHARED_TABLES
+  // Each table's words called by name, bits at SHARED_PLACE: a loop over SHARED_TABLES
   // made one call site of four functions (~120 instructions a call, ~1% of a zen herd).
   return 8 * (statesWords(app, cost) + ((live & 1) !== 0 ? referencesWords(app, cost) : 0) + seldomWords(app, cost, live));
 }

@@ -113,6 +113,28 @@ test('monitors a process holds behave as a Map by ref uid: in order, after compa
   same('deleted from the Map');
 });
 
+test('monitors a process holds behave as a Map when those gone leave holes: compacted around them, then in order again', () => {
+  const { mon, held, model, check } = heldAndModel();
+  const same = (what: string): void => check(what, [1, 2, 3, 6, 2998, 2999, 3000, 5999, 6000, 6001]);
+  for (let u = 1; u <= 3000; u++) {
+    const m = mon(u);
+    held.set(u, m);
+    model.set(u, m);
+  }
+  // Two of every three go, from the first on: holes among those held (compacted around them).
+  for (let u = 1; u <= 3000; u++) if (u % 3 !== 0) assert.is(held.delete(u), model.delete(u));
+  same('holes among those held');
+  for (let u = 3001; u <= 6000; u++) {
+    const m = mon(u);
+    held.set(u, m);
+    model.set(u, m);
+  }
+  same('appended after a compaction');
+  // In order from the first held: those gone are the first slots (compacted whole).
+  for (let u = 3; u <= 5000; u++) assert.is(held.delete(u), model.delete(u));
+  same('the first ones gone, in order');
+});
+
 test('monitors a process holds, emptied and refilled by turns (a call\'s monitor, a timer), behave as a Map: no entry left behind is found again', () => {
   const { mon, held, model, check } = heldAndModel();
   // Small (arrays kept when emptied) and large (arrays dropped) rounds, each emptied in turn;
