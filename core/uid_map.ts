@@ -45,8 +45,6 @@ export class UidMap<V> {
    * there, found without a bisection of a large map's keys (its cache misses).
    */
   private nextTaken = 0;
-  /** Every slot before this one is of an entry gone (they went in order: a compaction then copies the rest whole). */
-  private first = 0;
   /** Every entry, once a key came out of order. */
   private map: Map<number, V> | undefined;
 
@@ -86,7 +84,6 @@ export class UidMap<V> {
       this.vals = [];
       this.len = 0;
       this.gone = 0;
-      this.first = 0;
     }
   }
 
@@ -104,25 +101,18 @@ export class UidMap<V> {
     const h = this.nextTaken;
     const i = h < this.len && this.uids[h] === uid && this.vals[h] !== undefined ? h : this.indexOf(uid);
     if (i < 0) return undefined;
-    const vals = this.vals;
-    const v = vals[i];
-    vals[i] = undefined;
+    const v = this.vals[i];
+    this.vals[i] = undefined;
     this.nextTaken = i + 1;
     this.gone++;
-    if (i === this.first) {
-      let f = i + 1;
-      while (f < this.len && vals[f] === undefined) f++;
-      this.first = f;
-    }
     if (this.gone === this.len) {
-      if (vals.length > KEPT_SLOTS) {
+      if (this.vals.length > KEPT_SLOTS) {
         this.uids = NO_UIDS;
         this.vals = [];
       }
       this.len = 0;
       this.gone = 0;
       this.nextTaken = 0;
-      this.first = 0;
     } else if (this.gone > COMPACT_MIN && this.gone * 2 > this.len) this.compact();
     return v;
   }
@@ -170,48 +160,31 @@ export class UidMap<V> {
     return lo < this.len && uids[lo] === uid && this.vals[lo] !== undefined ? lo : -1;
   }
 
-  /**
-   * Doubles both arrays (the values' too: V8 grows an array in 1.5x steps, ~3 times its size
-   * allocated in all). Copied by builtins, not a loop: a map grows a few times, by then
-   * large, and a loop run that seldom ran unoptimized (~60 instructions an entry).
-   */
+  /** Doubles both arrays (the values' too: V8 grows an array in 1.5x steps, ~3 times its size allocated in all). */
   private grow(): void {
     const uids = doubled(this.uids, FIRST_SLOTS);
     this.uids = uids;
-    this.vals = spaced(this.vals.slice(0, this.len), uids.length);
+    const vals = new Array<V | undefined>(uids.length);
+    for (let i = 0; i < this.len; i++) vals[i] = this.vals[i];
+    this.vals = vals;
   }
 
   private compact(): void {
     const n = this.len - this.gone;
     const uids = new Float64Array(Math.max(FIRST_SLOTS, n));
-    let vals: (V | undefined)[];
-    if (this.first === this.gone) {
-      // The entries gone are the first slots (taken in order, as a batch of DOWNs takes its
-      // rows): the rest copied whole, by builtins.
-      uids.set(this.uids.subarray(this.first, this.len));
-      vals = spaced(this.vals.slice(this.first, this.len), uids.length);
-    } else {
-      vals = new Array<V | undefined>(uids.length);
-      for (let i = 0, j = 0; i < this.len; i++) {
-        const v = this.vals[i];
-        if (v === undefined) continue;
-        uids[j] = this.uids[i] as number;
-        vals[j++] = v;
-      }
+    const vals = new Array<V | undefined>(uids.length);
+    for (let i = 0, j = 0; i < this.len; i++) {
+      const v = this.vals[i];
+      if (v === undefined) continue;
+      uids[j] = this.uids[i] as number;
+      vals[j++] = v;
     }
     this.uids = uids;
     this.vals = vals;
     this.len = n;
     this.gone = 0;
     this.nextTaken = 0;
-    this.first = 0;
   }
-}
-
-/** `a` lengthened to `length` (its new slots read undefined). */
-function spaced<T>(a: (T | undefined)[], length: number): (T | undefined)[] {
-  a.length = length;
-  return a;
 }
 
 /** A copy of `a` in an array twice its length (at least `min`). */
