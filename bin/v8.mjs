@@ -103,8 +103,9 @@ const V8_FIRST_LIMIT_MIB = 16;
  * together take at most an eighth of the machine's memory (`totalBytes`), else each gets
  * its share of that, or nothing when the share is below V8's own first limit. An isolate
  * reads this as it starts, so it is set for the workers only: the command's own isolate
- * (its `--jobs 1` runs included) started before, and node's command line alone could set
- * it there. Never against a size node's command line gave.
+ * started before, and node's command line alone could set it there (so `--jobs 1` runs
+ * on a worker too: in this isolate the 100k herd's 8-run sweep took ~15% more CPU). Never
+ * against a size node's command line gave.
  */
 export function workerOldSpaceMiB(workers, totalBytes = totalmem(), execArgv = process.execArgv) {
   if (given('initial-old-space-size', execArgv) || given('initial-heap-size', execArgv)) return 0;

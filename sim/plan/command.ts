@@ -177,7 +177,7 @@ export type PlanOutcome = {
   /** Jobs run in this session, and skipped because their results were there. */
   ran: number;
   skipped: number;
-  /** Worker threads used (0: the jobs ran in this thread). */
+  /** Worker threads used (0: none, no job was left to run). */
   workers: number;
   data?: PlanData;
 };
@@ -214,17 +214,20 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
   writeAtomic(join(dir, SWEEP_FILE), `${JSON.stringify(sweep, null, 2)}\n`);
 
   const points = sweepPoints(sweep);
+  // `--jobs 1` too runs on a worker thread: a worker's isolate starts with the pool's first
+  // old-generation limit (bin/v8.mjs workerOldSpaceMiB), which this thread's, started
+  // before, cannot be given. In this thread the 100k sweep's 8 runs took ~15% more CPU
+  // (full collections a 128 MiB start does not make), for a worker's start of ~65 ms.
   const nWorkers = todo.length === 0 ? 0 : Math.min(cmd.jobs ?? availableParallelism(), todo.length);
-  const inThread = nWorkers === 1;
   err(
     `zensim plan ${sweep.scenario}: ${points.length} point${points.length === 1 ? '' : 's'} × ${sweep.seeds} seed${sweep.seeds === 1 ? '' : 's'} = ${jobs.length} runs${
       cmd.shard !== undefined ? `; shard ${cmd.shard.i}/${cmd.shard.n}: ${mine.length}` : ''
-    }; ${mine.length - todo.length} done, ${todo.length} to run${todo.length > 0 ? (inThread ? ' in this thread' : ` on ${nWorkers} worker threads`) : ''} → ${dir}\n`,
+    }; ${mine.length - todo.length} done, ${todo.length} to run${todo.length > 0 ? ` on ${nWorkers} worker thread${nWorkers === 1 ? '' : 's'}` : ''} → ${dir}\n`,
   );
   const file = join(dir, RESULTS_FILE);
   const status = await execute(
     todo.map((job) => ({ job, point: points[job.point] as Point })),
-    { scenario: resolve(cmd.scenario), set: sweep.set, workers: inThread ? 0 : nWorkers, file, hooks, err },
+    { scenario: resolve(cmd.scenario), set: sweep.set, workers: nWorkers, file, hooks, err },
   ).catch((e: unknown) => {
     // A run refused as bad input (the scenario's own mistake) before any result: the
     // directory this sweep made holds nothing of use, and goes.
@@ -232,7 +235,7 @@ export async function runPlan(cmd: PlanCommand, hooks: PlanHooks = {}): Promise<
     throw e;
   });
   const ran = status.finished;
-  const base = { dir, ran, skipped: mine.length - todo.length, workers: inThread ? 0 : nWorkers };
+  const base = { dir, ran, skipped: mine.length - todo.length, workers: nWorkers };
   if (status.interrupted) {
     err(`interrupted: ${mine.length - todo.length + ran} of ${mine.length} runs have results in ${file}; run the same command again to resume\n`);
     return { status: 'interrupted', ...base };

@@ -16,7 +16,7 @@ export type PlanCommand = {
   seedBase: number;
   constraints: string[];
   out?: string;
-  /** Worker threads (1: run in this thread). Default: os.availableParallelism(). */
+  /** Worker threads (1 too runs its jobs on a worker). Default: os.availableParallelism(). */
   jobs?: number;
   shard?: Shard;
   maxPoints: number;
@@ -47,7 +47,7 @@ export function planOptions<T>(y: Argv<T>) {
     .option('seed-base', { type: 'string', describe: 'the first seed (default 1)' })
     .option('constraint', { type: 'string', array: true, default: [] as string[], describe: CONSTRAINT_HELP })
     .option('out', { type: 'string', describe: 'output directory (default plan-<scenario name>, or plan-<name>-shard-<i>-of-<n>): sweep.json, results.jsonl, report.md, report.html, report.json, plots/; rerunning the same sweep there resumes it' })
-    .option('jobs', { type: 'string', describe: 'worker threads (default: the available cores); 1 runs the jobs in this thread' })
+    .option('jobs', { type: 'string', describe: 'worker threads (default: the available cores)' })
     .option('shard', { type: 'string', describe: 'run only slice i of n (1-based): the jobs whose index mod n is i-1; combine the shard directories with zensim merge' })
     .option('max-points', { type: 'string', describe: 'refuse a sweep of more runs (points × seeds; in this shard with --shard) than this (default 500)' })
     .option('allow-missing', { type: 'boolean', default: false, describe: ALLOW_MISSING_HELP })

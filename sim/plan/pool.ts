@@ -1,4 +1,4 @@
-// Running a plan's jobs: in this thread or on a pool of worker threads (each loads the
+// Running a plan's jobs on a pool of worker threads (one or more; each loads the
 // scenario once and runs many jobs), appending each result line whole and in job order
 // to results.jsonl (nothing finished is lost on an interrupt), with a progress bar and
 // ETA. The wall clock is read here only, for the progress bar (marked wall-clock: ok);
@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../run/params.js';
 import { AppendFile } from '../report/output.js';
 import { type Job, type JobResult, type Point, pointText, runSettings } from './sweep.js';
-import { runJob, type WorkerJob, type WorkerReply } from './worker.js';
+import type { WorkerJob, WorkerReply } from './worker.js';
 
 
 export type PlanHooks = {
@@ -36,7 +36,7 @@ export type PlanHooks = {
 export type ExecContext = {
   scenario: string;
   set: readonly (readonly [string, string])[];
-  /** 0: run in this thread. */
+  /** Worker threads (at least 1). */
   workers: number;
   file: string;
   hooks: PlanHooks;
@@ -89,22 +89,7 @@ export async function execute(todo: { job: Job; point: Point }[], ctx: ExecConte
   ticker.unref();
   try {
     progress.update(0);
-    if (ctx.workers === 0) {
-      for (let k = 0; k < todo.length; k++) {
-        // Let a signal in between jobs (a job runs to completion in this thread).
-        await new Promise((r) => setImmediate(r)); // wall-clock: ok (yields to signals, not to simulated time)
-        if (ctx.hooks.signal?.aborted === true || limitReached()) {
-          interrupted = true;
-          break;
-        }
-        const reply = await runJob(jobOf(k));
-        if (!reply.ok) throw jobError(reply, todo[k] as { job: Job; point: Point });
-        accept(k, reply.result);
-      }
-      if (limitReached() && finished < todo.length) interrupted = true;
-    } else {
-      interrupted = await pool(todo, ctx, jobOf, { accept, cut }, limitReached);
-    }
+    interrupted = await pool(todo, ctx, jobOf, { accept, cut }, limitReached);
   } finally {
     clearInterval(ticker);
     try {

@@ -1,8 +1,8 @@
 // A `zensim plan` worker thread: loads the scenario once, then runs the jobs the driver
 // (command.ts, pool.ts) posts, one at a time, and posts back each job's compact result line.
 // The driver starts it with tsx registered (workers do not inherit the main thread's
-// loader), see `startWorker` in pool.ts. `runJob` is also what the driver calls
-// when it runs jobs in its own thread (`--jobs 1`).
+// loader), see `startWorker` in pool.ts. Every sweep's jobs run in workers, `--jobs 1`'s
+// in one.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadScenario } from '../run/load.js';
 import { jobResult, type Job, type JobResult, type Point } from './sweep.js';
@@ -26,7 +26,7 @@ async function load(file: string): Promise<Scenario> {
 }
 
 /** Runs one job; never throws (a failure is a reply). */
-export async function runJob(j: WorkerJob): Promise<WorkerReply> {
+async function runJob(j: WorkerJob): Promise<WorkerReply> {
   try {
     const sc = await load(j.scenario);
     warmUp(); // once per isolate, before its first job (sim/run/warm_up.ts)

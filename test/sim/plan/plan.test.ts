@@ -522,7 +522,7 @@ function poolWatch(dir: string): { hooks: PlanHooks; calls: string[] } {
   return { hooks, calls };
 }
 
-test('a sweep on worker threads writes the same bytes as one in the main thread; the pool hook is told before the first run and left once after the last', async () => {
+test('a sweep on worker threads writes the same bytes as one on a single worker; the pool hook is told before the first run and left once after the last', async () => {
   const dir = join(TMP, 'workers');
   const { hooks, calls } = poolWatch(dir);
   const r = await runPlan(planCmd(dir, { jobs: 2 }), hooks);
@@ -531,11 +531,12 @@ test('a sweep on worker threads writes the same bytes as one in the main thread;
   assert.equal(calls, ['enter 2 after 0 results', 'leave after 6 results']);
 });
 
-test('a sweep in the main thread does not enter a worker pool', async () => {
-  const dir = join(TMP, 'in-thread');
+test('a sweep with --jobs 1 runs on one worker thread, entering the pool (its heap settings) before the first run and leaving it once after the last', async () => {
+  const dir = join(TMP, 'one-worker');
   const { hooks, calls } = poolWatch(dir);
   const r = await runPlan(planCmd(dir, { jobs: 1, seeds: 1 }), hooks);
-  assert.equal([r.status, r.workers, calls], ['complete', 0, []]);
+  assert.equal([r.status, r.ran, r.workers], ['complete', 3, 1]);
+  assert.equal(calls, ['enter 1 after 0 results', 'leave after 3 results']);
 });
 
 test('a sweep on workers cut short by its run limit leaves the pool once', async () => {
