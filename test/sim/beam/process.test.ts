@@ -68,16 +68,26 @@ function heldAndModel(): {
   mon: (uid: number) => Monitor;
   held: UidMap<Monitor>;
   model: Map<number, Monitor>;
+  /** Sets one new monitor of each uid from `first` to `last` in both, in order. */
+  put: (first: number, last: number) => void;
   check: (what: string, probes: readonly number[]) => void;
 } {
   const watcher = Proc.of(pid(0, 'a@h'), { handle() {} });
   const target = Proc.of(pid(1), { handle() {} });
   const held = new UidMap<Monitor>();
   const model = new Map<number, Monitor>();
+  const mon = (u: number): Monitor => Monitor.of(ref(u), watcher, target.pid, target);
   return {
-    mon: (u) => Monitor.of(ref(u), watcher, target.pid, target),
+    mon,
     held,
     model,
+    put: (first, last) => {
+      for (let u = first; u <= last; u++) {
+        const m = mon(u);
+        held.set(u, m);
+        model.set(u, m);
+      }
+    },
     check: (what, probes) => {
       assert.is(held.size, model.size, what);
       assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
@@ -87,13 +97,9 @@ function heldAndModel(): {
 }
 
 test('monitors a process holds behave as a Map by ref uid: in order, after compaction, and once a ref comes out of order', () => {
-  const { mon, held, model, check } = heldAndModel();
+  const { mon, held, model, put, check } = heldAndModel();
   const same = (what: string): void => check(what, [0, 1, 2, 7, 2999, 3000, 4001, 5000]);
-  for (let u = 1; u <= 4000; u++) {
-    const m = mon(u);
-    held.set(u, m);
-    model.set(u, m);
-  }
+  put(1, 4000);
   same('appended in order');
   for (let u = 1; u <= 3000; u++) assert.is(held.delete(u), model.delete(u));
   assert.is(held.delete(2), false);
@@ -114,21 +120,13 @@ test('monitors a process holds behave as a Map by ref uid: in order, after compa
 });
 
 test('monitors a process holds behave as a Map when those gone leave holes: compacted around them, then in order again', () => {
-  const { mon, held, model, check } = heldAndModel();
+  const { held, model, put, check } = heldAndModel();
   const same = (what: string): void => check(what, [1, 2, 3, 6, 2998, 2999, 3000, 5999, 6000, 6001]);
-  for (let u = 1; u <= 3000; u++) {
-    const m = mon(u);
-    held.set(u, m);
-    model.set(u, m);
-  }
+  put(1, 3000);
   // Two of every three go, from the first on: holes among those held (compacted around them).
   for (let u = 1; u <= 3000; u++) if (u % 3 !== 0) assert.is(held.delete(u), model.delete(u));
   same('holes among those held');
-  for (let u = 3001; u <= 6000; u++) {
-    const m = mon(u);
-    held.set(u, m);
-    model.set(u, m);
-  }
+  put(3001, 6000);
   same('appended after a compaction');
   // In order from the first held: those gone are the first slots (compacted whole).
   for (let u = 3; u <= 5000; u++) assert.is(held.delete(u), model.delete(u));
@@ -136,16 +134,12 @@ test('monitors a process holds behave as a Map when those gone leave holes: comp
 });
 
 test('monitors a process holds, emptied and refilled by turns (a call\'s monitor, a timer), behave as a Map: no entry left behind is found again', () => {
-  const { mon, held, model, check } = heldAndModel();
+  const { held, model, put, check } = heldAndModel();
   // Small (arrays kept when emptied) and large (arrays dropped) rounds, each emptied in turn;
   // a round's uids start below the last round's, or above them and fewer (the slots past
   // it still hold the last round's smaller uids).
   for (const [first, count] of [[10, 3], [5, 2], [50, 10], [70, 2], [100, 100], [40, 1], [41, 70], [1000, 1]] as const) {
-    for (let u = first; u < first + count; u++) {
-      const m = mon(u);
-      held.set(u, m);
-      model.set(u, m);
-    }
+    put(first, first + count - 1);
     check(`filled from ${first}`, [first - 1, first, first + 1, first + count - 1, first + count, 10, 11, 12, 55, 100, 150]);
     for (let u = first; u < first + count; u++) assert.is(held.delete(u), model.delete(u));
     check(`emptied from ${first}`, [first, 10, 12, 41, 100, 150]);
