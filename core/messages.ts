@@ -589,6 +589,14 @@ function measureMsg(msg: Msg, m: Measure): number {
   return m.term(msgToTerm(split.envelope)) - m.list(0, 0) + m.list(split.n, split.elements);
 }
 
+/**
+ * Heap words of a DOWN's reason on `localNode`, kept by that node's heap measure while
+ * DOWNs share one reason term (`reasonSize`): for a runtime that sums a DOWN's words itself.
+ */
+export function downReasonHeapWords(reason: Term, localNode: string): number {
+  return reasonSize(heapMeasure(localNode), reason);
+}
+
 /** Heap words of `msg` once copied into a mailbox on `localNode` (= heapWords(msgToTerm(msg))). O(size). */
 export function msgHeapWords(msg: Msg, localNode: string): number {
   return measureMsg(msg, heapMeasure(localNode));

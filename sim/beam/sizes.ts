@@ -5,7 +5,7 @@
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
 import { atom, heapWords, ilist, refcBinaries, tuple, type Ref, type Term } from '../../core/terms.js';
-import { distTermBytes, msgDistBytes, msgHeapWords, msgRefcBinaries, type AtomSink, type Msg } from '../../core/messages.js';
+import { distTermBytes, downReasonHeapWords, msgDistBytes, msgHeapWords, msgRefcBinaries, type AtomSink, type Msg } from '../../core/messages.js';
 import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
 
 /**
@@ -74,29 +74,12 @@ export function wordsOf(msg: unknown, kind: string | undefined, localNode: strin
  * A DOWN's heap words (`wordsOf`'s 'DOWN'): its ref's, object's and reason's words and the
  * fixed rest (`{:DOWN, _, :process, _, _}`, measured once on a probe), as core's measure of
  * a DOWN sums them (messages.ts `measureSmall`) but without its generic path, ~3 times
- * dearer at each of a herd's 100,000 DOWNs.
+ * dearer at each of a herd's 100,000 DOWNs; the reason's words as that measure keeps them
+ * (a batch of DOWNs shares one reason).
  */
 function downWords(down: DownSignal, localNode: string): number {
-  return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + reasonWords(down.reason, localNode);
+  return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + downReasonHeapWords(down.reason, localNode);
 }
-
-/**
- * The words of a DOWN's reason on `localNode`: the last reason measured is kept with its
- * node and words, as a herd's DOWNs share one reason term (`:noconnection`), and a term
- * never changes.
- */
-function reasonWords(reason: Term, localNode: string): number {
-  if (reason !== lastReason || localNode !== lastReasonNode) {
-    lastReasonWords = heapWords(reason, localNode);
-    lastReason = reason;
-    lastReasonNode = localNode;
-  }
-  return lastReasonWords;
-}
-
-let lastReason: Term | undefined = undefined;
-let lastReasonNode = '';
-let lastReasonWords = 0;
 
 const PROBE_DOWN: DownSignal = { kind: 'DOWN', ref: { t: 'ref', uid: 0, node: 'probe@h', alias: false }, object: atom('probe'), reason: atom('probe') };
 const DOWN_FIXED_WORDS = msgHeapWords(PROBE_DOWN as unknown as Msg, 'probe@h') - heapWords(PROBE_DOWN.ref, 'probe@h') - 2 * heapWords(atom('probe'));
