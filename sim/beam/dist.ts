@@ -9,15 +9,16 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, Monitor, type Dest, type Proc } from './process.js';
+import { isRemoteMonitor, TARGET_END, type Monitor } from './monitor.js';
+import type { Dest, Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
-import { destTerm } from './dest.js';
 
 /** What travels between nodes. */
 export type DistMsg =
   | { kind: 'send'; to: Dest; msg: unknown }
-  | { kind: 'monitor'; ref: Ref; watcher: Pid; target: Dest }
+  /** `mon`: the watcher's record (its ref and watcher), which the target's end joins where the signal arrives: one record a monitor. */
+  | { kind: 'monitor'; mon: Monitor; target: Dest }
   | { kind: 'demonitor'; ref: Ref; watcher: Pid; object: Term }
   | { kind: 'down'; ref: Ref; watcher: Pid; object: Term; reason: Term }
   | { kind: 'link'; from: Pid; to: Pid }
@@ -80,16 +81,14 @@ export class Distribution {
     this.frame.table = fromNode.atoms;
     const r = this.w.net.send(a.from, a.to, a, this.frame, a.noconnect);
     if (r !== 'dropped') return;
-    if (a.m.kind === 'monitor') this.monitorUnreachable(a.m);
+    if (a.m.kind === 'monitor') this.monitorUnreachable(a.m.mon);
     else if (a.m.kind === 'link') this.w.links.unreachable(a.m.from, a.m.to);
   }
 
   /** A monitor toward a node that cannot be reached fires at once with :noconnection. */
-  private monitorUnreachable(m: { ref: Ref; watcher: Pid; target: Dest }): void {
-    const w = this.w.alive(m.watcher);
-    const mon = w?.monitors?.get(m.ref.uid);
-    if (w === undefined || mon === undefined) return;
-    this.w.signals.fireMonitor(mon, NOCONNECTION, this.w.kernel.nowUs);
+  private monitorUnreachable(mon: Monitor): void {
+    if (this.w.alive(mon.watcher.pid) === undefined) return;
+    this.w.signals.fireMonitor(mon, NOCONNECTION, this.w.kernel.nowUs); // unless the watcher dropped it meanwhile
   }
 
   arrive(from: string, to: string, a: DistSend): void {
@@ -105,7 +104,7 @@ export class Distribution {
         return this.remoteMonitorArrives(from, to, m);
       case 'demonitor': {
         const mon = this.heldMonitor(from, to, m.ref, m.object);
-        if (mon !== undefined) w.signals.dropMonitor(mon);
+        if (mon !== undefined) w.signals.dropHeld(mon);
         return;
       }
       case 'down': {
@@ -128,16 +127,18 @@ export class Distribution {
     }
   }
 
-  private remoteMonitorArrives(from: string, to: string, m: { ref: Ref; watcher: Pid; target: Dest }): void {
+  private remoteMonitorArrives(from: string, to: string, m: { mon: Monitor; target: Dest }): void {
     const w = this.w;
+    const mon = m.mon;
     const target = w.resolveLocal(m.target);
-    const object = destTerm(m.target);
     if (target === undefined) {
-      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: m.ref, watcher: m.watcher, object, reason: NOPROC }, false);
+      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason: NOPROC }, false);
       return;
     }
-    const watcherProc = w.procs[m.watcher.uid] as Proc;
-    const mon = Monitor.of(m.ref, watcherProc, object, target);
+    // The target's end joins the watcher's record (whether or not the watcher still holds
+    // it: a demonitor's signal follows this one), each end's bit in `ends` its own node's.
+    mon.target = target;
+    mon.ends |= TARGET_END;
     target.addMonitoredBy(mon);
     const node = w.nodeOf(target);
     node.remoteIn.of(from).add(mon);
@@ -174,7 +175,7 @@ export class Distribution {
       }
       node.nodeWatchers.delete(peer);
     }
-    node.remoteIn.get(peer)?.forEach((mon) => w.signals.dropMonitor(mon));
+    node.remoteIn.get(peer)?.forEach((mon) => w.signals.dropHeld(mon));
     w.links.connectionDown(node, peer);
     const out = node.remoteOut.get(peer);
     if (out !== undefined) {

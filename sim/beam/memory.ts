@@ -12,7 +12,8 @@ import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
 import { Place, ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Behaviour, type Envelope, type Monitor, type Proc } from './process.js';
+import { isRemoteMonitor, type Monitor } from './monitor.js';
+import type { Behaviour, Envelope, Proc } from './process.js';
 import { kindOf, refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */

@@ -8,7 +8,8 @@ import type { Rng } from '../engine/rng.js';
 import type { EtsTable, TableBody, TypedTable } from './ets.js';
 import { KeptCores, type Host } from './host.js';
 import { MemoryBooks, newMemoryByCategory, type MemoryByCategory } from './memory.js';
-import type { Monitor, Proc } from './process.js';
+import { targetHolds, watcherHolds, type Monitor } from './monitor.js';
+import type { Proc } from './process.js';
 import { Ring } from './ring.js';
 import { PeerRosters } from './roster.js';
 import { AtomTable } from './wire.js';
@@ -23,8 +24,6 @@ export type TableMemory = {
   /** It reads typed rows or process states (ZenMonitor's), which `rowsChanged` says may have moved: the only tables summed again then. */
   readonly readsRows?: boolean;
 };
-
-const isActive = (m: Monitor): boolean => m.active;
 
 /**
  * Throws, naming it, for a node name that is not a plain atom or a scheduler count that
@@ -61,9 +60,9 @@ export class SimNode {
   readonly messaged: Proc[] = objectElements([]);
   private readonly runQueue = new Ring<Proc>();
   /** Remote monitors held by this node's processes, per peer node, in the order they were made. */
-  readonly remoteOut = new PeerRosters<Monitor>(isActive);
+  readonly remoteOut = new PeerRosters<Monitor>(watcherHolds);
   /** Monitors held by other nodes' processes on this node's processes, per peer, in the order they arrived. */
-  readonly remoteIn = new PeerRosters<Monitor>(isActive);
+  readonly remoteIn = new PeerRosters<Monitor>(targetHolds);
   /** Processes of this node with a link to a process on `peer`, per peer (may hold stale entries; links.ts checks). */
   readonly linkedTo = new Map<string, Set<Proc>>();
   /** Processes that called monitor_node(peer), per peer (count per process). */

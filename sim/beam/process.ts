@@ -6,12 +6,13 @@
 // can pause mid-way (Behaviour, Slice).
 import { inspect } from '../../core/inspect.js';
 import { UidMap } from '../../core/uid_map.js';
-import type { Atom, Pid, Ref, Term, Tuple } from '../../core/terms.js';
+import type { Pid, Ref, Term } from '../../core/terms.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { Place, ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
 import { Mailbox } from './mailbox.js';
+import type { Monitor } from './monitor.js';
 
 /**
  * How a process is spawned: a name to register it under, and `message_queue_data`
@@ -47,45 +48,6 @@ export type CallResult = {
   readonly tag: Ref;
   readonly result: { readonly ok: Term } | { readonly exit: Term };
 };
-
-/**
- * A monitor, as one end holds it: the watcher's, or (remote) the target node's copy. Five
- * words: a million targets' monitors are most of a large run's memory, so whether it is
- * remote and the node of its object are read off its object and watcher, not stored.
- */
-export type Monitor = {
-  /** Until it fires or is dropped (it is then gone from every index). */
-  active: boolean;
-  readonly ref: Ref;
-  readonly watcher: Proc;
-  /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
-  readonly object: Term;
-  /** The target process once resolved: null on the watcher's end of a remote monitor, or when it was dead. */
-  readonly target: Proc | null;
-};
-
-export const Monitor = {
-  /**
-   * A monitor, made as a plain object literal: V8 pretenures a literal's allocation site
-   * once most of what it makes survives (a herd holds its monitors to the end), so the
-   * young collector stops copying them twice each; `new` has no such site (2 million kept
-   * objects made as literals: a third of the GC time).
-   */
-  of(ref: Ref, watcher: Proc, object: Term, target: Proc | null): Monitor {
-    return { active: true, ref, watcher, object, target };
-  },
-};
-
-/** The node of a monitor's object. */
-export function monitorPeer(m: Monitor): string {
-  const o = m.object;
-  return o.t === 'pid' ? o.node : ((o as Tuple).v[1] as Atom).v;
-}
-
-/** Whether a monitor's watcher and object are on different nodes. */
-export function isRemoteMonitor(m: Monitor): boolean {
-  return monitorPeer(m) !== m.watcher.pid.node;
-}
 
 /**
  * A dead process's exit in progress (signals.ts): the monitors on it it still has to fire,

@@ -22,7 +22,8 @@ import type { ExitSig } from './links.js';
 import { envelope, envelopeOf } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import { isRemoteMonitor, Monitor, monitorPeer, type Dest, type DownSignal, type Exiting, type ExitMessage, type Proc } from './process.js';
+import { isRemoteMonitor, Monitor, monitorPeer, TARGET_END, targetHolds, WATCHER_END, watcherHolds } from './monitor.js';
+import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
 import { destNode, destTerm, perPeer } from './dest.js';
@@ -54,18 +55,18 @@ export class Signals {
     const node = w.nodeOf(watcher);
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
-      const mon = Monitor.of(ref, watcher, object, t ?? null);
+      const mon = Monitor.of(ref, watcher, object, t ?? null, WATCHER_END | TARGET_END);
       watcher.ownMonitors().set(ref.uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
       else t.addMonitoredBy(mon);
       return ref;
     }
-    const mon = Monitor.of(ref, watcher, object, null);
+    const mon = Monitor.of(ref, watcher, object, null, WATCHER_END);
     watcher.ownMonitors().set(ref.uid, mon);
     node.remoteOut.of(toNode).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
-    w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', ref, watcher: watcher.pid, target }, false);
+    w.dist.send(atUs, watcher.pid.node, toNode, { kind: 'monitor', mon, target }, false);
     return ref;
   }
 
@@ -80,7 +81,7 @@ export class Signals {
   /** Removes a monitor the watcher holds; a remote one also tells the target's node. */
   private demonitorSignal(mon: Monitor, atUs: number): void {
     const w = mon.watcher;
-    if (isRemoteMonitor(mon) && mon.active) {
+    if (isRemoteMonitor(mon) && watcherHolds(mon)) {
       this.w.dist.send(atUs, w.pid.node, monitorPeer(mon), { kind: 'demonitor', ref: mon.ref, watcher: w.pid, object: mon.object }, true);
     }
     this.dropMonitor(mon);
@@ -93,34 +94,43 @@ export class Signals {
     return true;
   }
 
-  /** Removes a monitor from every index, without a DOWN. */
+  /** The watcher's end of a monitor (both ends of a local one) goes from every index of its node, without a DOWN. */
   dropMonitor(mon: Monitor): void {
-    if (!mon.active) return;
-    mon.active = false;
+    if (!watcherHolds(mon)) return;
     const w = mon.watcher;
     const cost = this.w.cost;
     const peer = monitorPeer(mon);
-    const remote = peer !== w.pid.node; // what isRemoteMonitor answers, its peer kept for below
-    if (remote && mon.target !== null) {
-      // FIX (test/sim/beam/world.test.ts "memory: monitors cost 130 bytes locally and 224 on each
-      // side remotely", test/sim/beam/network.test.ts "partition: both sides get :noconnection"):
-      // a resolved remote monitor is the target node's copy. Dropping it (a demonitor
-      // signal, or the target's side of a lost connection) must touch only that node's books;
-      // it used to delete the watcher's monitor and charge the watcher's node too, so the
-      // watcher lost its :noconnection DOWN and its node's monitorBytes went negative.
-      const tNode = this.w.nodeOf(mon.target);
-      mon.target.dropMonitoredBy(mon.ref.uid);
-      tNode.remoteIn.get(w.pid.node)?.left();
-      tNode.books.monitorBytes -= cost.remoteMonitorBytes;
-      return;
-    }
     w.monitors?.delete(mon.ref.uid);
-    mon.target?.dropMonitoredBy(mon.ref.uid);
     const wNode = this.w.nodeOf(w);
-    if (remote) {
+    if (peer !== w.pid.node) {
+      // Remote: the target's end is its node's, which drops it when a signal or a lost connection tells it (`dropHeld`).
+      mon.ends &= TARGET_END;
       wNode.remoteOut.get(peer)?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
-    } else wNode.books.monitorBytes -= cost.localMonitorBytes;
+      return;
+    }
+    mon.ends = 0;
+    mon.target?.dropMonitoredBy(mon.ref.uid);
+    wNode.books.monitorBytes -= cost.localMonitorBytes;
+  }
+
+  /**
+   * The target node's end of a remote monitor goes (a demonitor signal, the target's
+   * exit, or the target's side of a lost connection), without a DOWN: only that node's
+   * indexes and books change. FIX (test/sim/beam/world.test.ts "memory: monitors cost 130
+   * bytes locally and 224 on each side remotely", test/sim/beam/network.test.ts "partition:
+   * both sides get :noconnection"): dropping the target's end used to delete the watcher's
+   * monitor and charge the watcher's node too, so the watcher lost its :noconnection DOWN
+   * and its node's monitorBytes went negative.
+   */
+  dropHeld(mon: Monitor): void {
+    if (!targetHolds(mon)) return;
+    mon.ends &= WATCHER_END;
+    const target = mon.target as Proc;
+    const tNode = this.w.nodeOf(target);
+    target.dropMonitoredBy(mon.ref.uid);
+    tNode.remoteIn.get(mon.watcher.pid.node)?.left();
+    tNode.books.monitorBytes -= this.w.cost.remoteMonitorBytes;
   }
 
   /**
@@ -128,7 +138,7 @@ export class Signals {
    * `payload`: the reason's bytes on the wire when it came from there (a remote DOWN).
    */
   fireMonitor(mon: Monitor, reason: Term, atUs: number, payload = 0): void {
-    if (!mon.active) return;
+    if (!watcherHolds(mon)) return;
     this.dropMonitor(mon);
     const down: DownSignal = { kind: 'DOWN', ref: mon.ref, object: mon.object, reason };
     // Its kind known: not read back off the message, at a site that meets every shape.
@@ -239,13 +249,13 @@ export class Signals {
     const last = Math.min(x.monitors.length, x.next + EXIT_MONITORS_PER_SLICE);
     for (; x.next < last; x.next++) {
       const mon = x.monitors[x.next] as Monitor;
-      if (!mon.active) continue;
+      if (!targetHolds(mon)) continue;
       cursorUs += cost.exitSignalUs;
       if (!isRemoteMonitor(mon)) {
         this.fireMonitor(mon, x.reason, Math.ceil(cursorUs));
         continue;
       }
-      this.dropMonitor(mon);
+      this.dropHeld(mon);
       const down = { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason: x.reason } as const;
       const d = w.dist.prepare(node.name, mon.watcher.pid.node, down, false);
       cursorUs += (d.control + d.payload) * cost.perByteUs;

@@ -255,7 +255,7 @@ export function encode(m: DistMsg, fromNode: string, into: Encoded = { control: 
       break;
     }
     case 'monitor':
-      control = controlBytes(distTermBytes(m.watcher, atoms), procBytes(m.target, atoms), distTermBytes(m.ref, atoms));
+      control = controlBytes(distTermBytes(m.mon.watcher.pid, atoms), procBytes(m.target, atoms), distTermBytes(m.mon.ref, atoms));
       break;
     case 'demonitor':
       control = controlBytes(distTermBytes(m.watcher, atoms), procBytes(m.object, atoms), distTermBytes(m.ref, atoms));

@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, float, ilist, int, list, mapOf, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
+import { Monitor, WATCHER_END } from '../../../sim/beam/monitor.js';
+import { Proc } from '../../../sim/beam/process.js';
 import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS, type Encoded } from '../../../sim/beam/wire.js';
 import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
 
@@ -15,9 +17,10 @@ test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 
   const watcher = pidOn(A);
   const target = pidOn(B);
   const ref = refOn(A);
-  assert.equal(plain(encode({ kind: 'monitor', ref, watcher, target }, A)), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
+  const mon = Monitor.of(ref, Proc.of(watcher, sleeper), target, null, WATCHER_END);
+  assert.equal(plain(encode({ kind: 'monitor', mon, target }, A)), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
   assert.equal(encode({ kind: 'demonitor', ref, watcher, object: target }, A).control, 55);
-  const named = encode({ kind: 'monitor', ref, watcher, target: { name: 'reg', node: B } }, A);
+  const named = encode({ kind: 'monitor', mon, target: { name: 'reg', node: B } }, A);
   assert.equal(plain(named), { control: 2 + 2 + 15 + 2 + 21, payload: 0, atoms: [A, 'reg'] }, 'a named target is its atom');
   const down = encode({ kind: 'down', ref, watcher, object: target, reason: atom('killed') }, B);
   assert.equal(plain(down), { control: 55, payload: 2, atoms: [B, A, 'killed'] });

@@ -876,6 +876,37 @@ test('memory: monitors live in system, 128 bytes locally and 200 on each side re
   assert.is(w.proc(remote)?.monitoredByCount(), 0);
 });
 
+test('monitors: a remote monitor\'s two ends share one record, each end dropped by its own node (a demonitor: the watcher\'s at once, the target\'s when the signal arrives)', () => {
+  const w = makeWorld({ net: { latencyUs: 100 } });
+  connect(w, A, B);
+  const remote = w.spawn(B, sleeper);
+  let ref: Ref | undefined;
+  const p = w.spawn(A, {
+    init(ctx) {
+      ref = ctx.monitor(remote);
+    },
+    handle(ctx, msg) {
+      if (isAtomTerm(msg, 'off')) ctx.demonitor(ref as Ref);
+    },
+  });
+  runUntil(w, w.nowUs + 5000);
+  const uid = (ref as Ref).uid;
+  const watcher = w.proc(p) as Proc;
+  const target = w.proc(remote) as Proc;
+  const mon = watcher.monitors?.get(uid);
+  assert.ok(mon !== undefined);
+  assert.is(target.monitoredByRef(uid), mon, 'the target\'s end joined the watcher\'s record');
+  w.send(p, atom('off'));
+  runUntil(w, w.nowUs + 50);
+  assert.is(watcher.monitors?.get(uid), undefined, 'the watcher\'s end is gone at once');
+  assert.is(w.node(A).books.monitorBytes, 0);
+  assert.is(target.monitoredByRef(uid), mon, 'the target\'s end is held until the demonitor signal arrives');
+  assert.is(w.node(B).books.monitorBytes, 200);
+  drain(w);
+  assert.is(target.monitoredByRef(uid), undefined);
+  assert.is(w.node(B).books.monitorBytes, 0);
+});
+
 // ---- bad input --------------------------------------------------------------------------
 
 test('bad input: schedulers must be a whole number >= 1', () => {
