@@ -33,13 +33,16 @@ export type DistSend = Encoded & { from: string; to: string; m: DistMsg; noconne
 const NOPROC = atom('noproc');
 const NOCONNECTION = atom('noconnection');
 
-/** Frames the message being sent through the sending direction's atom cache; one per Distribution, reused by every send (no closure per message). */
+/**
+ * Frames the message being sent (the network hands it back: kept here, each young message
+ * stored into this long-lived object cost a write barrier's slow path) through the sending
+ * direction's atom cache; one per Distribution, reused by every send (no closure per message).
+ */
 class DistFrame implements WireFrame {
-  message: Encoded | undefined;
   table: AtomTable | undefined;
 
-  bytes(cache: AtomCache): number {
-    return frameBytes(this.message as Encoded, cache, this.table as AtomTable);
+  bytes(cache: AtomCache, payload: unknown): number {
+    return frameBytes(payload as DistSend, cache, this.table as AtomTable);
   }
 }
 
@@ -77,7 +80,6 @@ export class Distribution {
     const last = this.lastFrom;
     const fromNode = last !== undefined && last.name === a.from ? last : (this.lastFrom = this.w.nodes.get(a.from));
     if (fromNode?.up !== true) return;
-    this.frame.message = a;
     this.frame.table = fromNode.atoms;
     const r = this.w.net.send(a.from, a.to, a, this.frame, a.noconnect);
     if (r !== 'dropped') return;

@@ -139,7 +139,7 @@ export class Network {
       if (c === undefined) return 'dropped';
     } else if (noconnect && c.state !== 'up') return 'dropped';
     const d = dirFrom(c, from);
-    const bytes = typeof size === 'number' ? size : size.bytes(d.atoms);
+    const bytes = typeof size === 'number' ? size : size.bytes(d.atoms, payload);
     const t = (d.traffic ??= this.trafficOf(from, to));
     t.messages++;
     t.bytes += bytes;

@@ -69,9 +69,9 @@ export class AtomTable {
 /** A message's size on the wire: known, or computed with the sending direction's atom cache. */
 export type WireSize = number | WireFrame;
 
-/** A message framed through the atom cache of the direction it is sent on (called at once, within the network's `send`). */
+/** A message framed through the atom cache of the direction it is sent on (called at once, within the network's `send`, with the payload it was given). */
 export interface WireFrame {
-  bytes(cache: AtomCache): number;
+  bytes(cache: AtomCache, payload: unknown): number;
 }
 
 /** One direction's output atom cache: which atom each slot holds. */
