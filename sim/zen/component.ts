@@ -34,7 +34,7 @@ import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
-import { ComponentHeap } from './memory.js';
+import { ComponentHeap, heapSees } from './memory.js';
 import { tableOp } from './table_op.js';
 
 
@@ -267,7 +267,7 @@ export class ProcessEnv implements Env {
   }
 }
 
-/** What watches a step run: each operation it performs, and its end. */
+/** What watches a step run: each operation it performs of a kind `heapSees` names, and its end. */
 export type StepObserver = { seen(op: Op, kind: Op['kind']): void; done(ctx: Ctx): void };
 
 /** A synchronisation point (shared: nothing reads it but its `done`). */
@@ -368,7 +368,8 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   private perform(op: Op, kind: Op['kind']): unknown {
-    this.observer?.seen(op, kind);
+    // Only the kinds it reads: most operations are table operations and metrics, and a call for each was ~70 instructions.
+    if (this.observer !== undefined && heapSees(kind)) this.observer.seen(op, kind);
     const out = perform(this.app, this.ctx, op, kind, true);
     if (!(out instanceof Waits)) return out;
     this.pending = out;
