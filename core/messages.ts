@@ -434,8 +434,12 @@ function measureDispatch(m: Measure, d: Dispatch): number {
 /**
  * The elements of a list of dispatches summed (a batch of DOWNs, at each hop): its
  * subscriber and reason, shared by runs of dispatches (one subscriber's, one reason for a
- * node's loss), and its atoms are measured again only when they change. A measure's sink
- * has had them all from the first dispatch on, so the atoms it meets keep their order.
+ * node's loss), and its atoms are measured again only when they change; its refs and pid
+ * objects only when their node does (a ref's also when it is an alias where the last was
+ * not, or the other way): either measure sizes them by those alone (heapWords: local or
+ * remote, a local ref's alias word; distTermBytes: the node's atom and a fixed
+ * NEWER_REFERENCE_EXT or PID_EXT). A measure's sink has had them all from the first
+ * dispatch on, so the atoms it meets keep their order.
  */
 function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   const first = ds[0];
@@ -448,6 +452,11 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   let subscriberSize = m.term(subscriber);
   let reason = first.down.reason;
   let reasonSize = m.term(reason);
+  let refNode: string | undefined;
+  let refAlias = false;
+  let refSize = 0;
+  let pidNode: string | undefined;
+  let pidSize = 0;
   for (let i = 1; i < ds.length; i++) {
     const d = ds[i] as Dispatch;
     if (d.subscriber !== subscriber) {
@@ -455,7 +464,23 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       subscriberSize = m.term(subscriber);
     }
     const down = d.down;
-    total += fixed + subscriberSize + m.term(down.ref) + m.term(down.object);
+    const ref = down.ref;
+    if (ref.node !== refNode || (ref.alias === true) !== refAlias) {
+      refNode = ref.node;
+      refAlias = ref.alias === true;
+      refSize = m.term(ref);
+    }
+    const object = down.object;
+    let objectSize: number;
+    if (object.t !== 'pid') objectSize = m.term(object);
+    else {
+      if (object.node !== pidNode) {
+        pidNode = object.node;
+        pidSize = m.term(object);
+      }
+      objectSize = pidSize;
+    }
+    total += fixed + subscriberSize + refSize + objectSize;
     if (down.reason !== reason) {
       reason = down.reason;
       reasonSize = m.term(reason);

@@ -166,6 +166,11 @@ function sampleMessages(): Msg[] {
         dispatchOf(pid(B), ref(A), pid(B), tuple(atom('zen_monitor'), atom('nodedown'))),
         dispatchOf(pid(A), ref(B), pid(A), tuple(atom('zen_monitor'), atom('nodedown'))),
         dispatchOf(pid(A), ref(B), pid(A), atom('killed')),
+        // A ref's alias word, on and off within one node; pid objects of one node and the other.
+        dispatchOf(pid(A), { ...ref(A), alias: true }, pid(B), atom('killed')),
+        dispatchOf(pid(A), { ...ref(A), alias: true }, pid(B), atom('killed')),
+        dispatchOf(pid(A), ref(A), pid(A), atom('killed')),
+        dispatchOf(pid(A), { ...ref(B), alias: true }, pid(B), atom('killed')),
       ],
       from,
     },
