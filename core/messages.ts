@@ -10,7 +10,7 @@
 // distribution's encoding, whose atoms are references into its atom cache).
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
-import { assertNever, atom, externalBytes, heapWords, ilist, int, list, refcBinaries, tuple } from './terms.js';
+import { assertNever, atom, externalBytes, heapWords, ilist, int, list, PID_EXT_FIXED, PORT_EXT_FIXED, REF_EXT_FIXED, refcBinaries, tuple } from './terms.js';
 import { inspect } from './inspect.js';
 
 // ---------------------------------------------------------------------------------------
@@ -385,11 +385,14 @@ export function distTermBytes(t: Term, atoms: AtomSink): number {
     case 'atom':
       atoms.add(t.v);
       return ATOM_CACHE_REF_BYTES;
+    // Their node's atom a cache reference, summed here: externalBytes would read the kind
+    // again (a megamorphic lookup) and test ten kinds before these.
     case 'pid':
+      return withNodeAtom(atoms, t.node, PID_EXT_FIXED);
     case 'ref':
+      return withNodeAtom(atoms, t.node, REF_EXT_FIXED);
     case 'port':
-      atoms.add(t.node);
-      return externalBytes(t, cacheRef);
+      return withNodeAtom(atoms, t.node, PORT_EXT_FIXED);
     case 'tuple':
     case 'list':
     case 'ilist':
@@ -408,7 +411,12 @@ export function distTermBytes(t: Term, atoms: AtomSink): number {
   }
 }
 
-const cacheRef = (): number => ATOM_CACHE_REF_BYTES;
+/** A pid's, ref's or port's bytes (`fixed`: its format's, less the node's atom) with its node's atom as a cache reference, collected. */
+function withNodeAtom(atoms: AtomSink, node: string, fixed: number): number {
+  atoms.add(node);
+  return fixed + ATOM_CACHE_REF_BYTES;
+}
+
 const distCompounds = new WeakMap<Term, { readonly bytes: number; readonly atoms: readonly string[] }>();
 
 /** The one dist measure (measures do not nest), pointed at each message's atom set in turn. */

@@ -543,11 +543,11 @@ const ATOM_EXT_OVERHEAD = 3;
 const SMALL_ATOM_UTF8_EXT_OVERHEAD = 2;
 const SMALL_ATOM_MAX_BYTES = 255;
 /** NEW_PID_EXT: tag + node atom + id (4) + serial (4) + creation (4). */
-const PID_EXT_FIXED = 13;
+export const PID_EXT_FIXED = 13;
 /** NEWER_REFERENCE_EXT: tag + len (2) + node atom + creation (4) + 3 id words (12). */
-const REF_EXT_FIXED = 19;
+export const REF_EXT_FIXED = 19;
 /** NEW_PORT_EXT: tag + node atom + id (4) + creation (4). */
-const PORT_EXT_FIXED = 9;
+export const PORT_EXT_FIXED = 9;
 /** NEW_FUN_EXT without free variables: size, arity, uniq(16), index, numfree, module, old index/uniq, pid. */
 const FUN_EXT_BYTES = 40;
 /** STRING_EXT holds lists of bytes (0..255) of up to 65535 elements. */

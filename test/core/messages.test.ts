@@ -196,6 +196,15 @@ test('msgHeapWords equals heapWords of the built term, on the local and on a rem
   }
 });
 
+test('distTermBytes of a pid, ref or port alone: its external format with its node atom a 2-byte cache reference, the node collected', () => {
+  const terms: Term[] = [pid(B), ref(A), { ...ref(B), alias: true }, { t: 'port', uid: 7, node: B }];
+  for (const t of terms) {
+    const atoms = new Set<string>();
+    assert.is(distTermBytes(t, atoms), externalBytes(t, () => 2), inspect(t));
+    assert.equal([...atoms], [(t as { node: string }).node], inspect(t));
+  }
+});
+
 test('msgDistBytes equals the distribution encoding of the built term, atoms as 2-byte cache references, collected once each', () => {
   for (const msg of sampleMessages()) {
     const term = msgToTerm(msg);
