@@ -312,6 +312,8 @@ export function msgToTerm(msg: Msg): Term {
 /** How one measure (heap words or external bytes) sizes terms and containers. */
 type Measure = {
   readonly term: (t: Term) => number;
+  /** `term` of an atom (what the small messages' tags are), without the walk's test of its kind. */
+  readonly atom: (a: Atom) => number;
   /** Size of a tuple's own overhead (a tuple's size less its elements'). */
   readonly tuple0: number;
   /** Size of a proper list of `n` elements whose elements sum to `elements`. */
@@ -338,6 +340,9 @@ const WIRE_TUPLE0 = externalBytes(tuple(PROBE)) - externalBytes(PROBE);
 const WIRE_NIL = externalBytes(list([]));
 const WIRE_LIST = externalBytes(list([PROBE])) - externalBytes(PROBE);
 
+const HEAP_ATOM = heapWords(PROBE);
+const heapAtomWords = (): number => HEAP_ATOM;
+
 const heapMeasures = new Map<string, Measure>();
 
 /** The last node's measure: most messages in a row are measured for the same node (a lookup by name at every message was ~1% of a herd's CPU). */
@@ -360,6 +365,7 @@ function heapMeasure(localNode: string): Measure {
 function newHeapMeasure(localNode: string): Measure {
   return {
     term: (t) => heapWords(t, localNode),
+    atom: heapAtomWords,
     tuple0: HEAP_TUPLE0,
     list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
     lists: new WeakMap(),
@@ -423,6 +429,10 @@ const distCompounds = new WeakMap<Term, { readonly bytes: number; readonly atoms
 let distAtoms: AtomSink = new Set<string>();
 const DIST_MEASURE: Measure = {
   term: (t) => distTermBytes(t, distAtoms),
+  atom: (a) => {
+    distAtoms.add(a.v);
+    return ATOM_CACHE_REF_BYTES;
+  },
   tuple0: WIRE_TUPLE0,
   // Our lists never hold small integers, so STRING_EXT never applies.
   list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
@@ -436,7 +446,7 @@ function distMeasure(atoms: AtomSink): Measure {
 /** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
 function measureDispatch(m: Measure, d: Dispatch): number {
   const down = d.down;
-  return 2 * m.tuple0 + m.term(d.subscriber) + m.term(A.DOWN) + m.term(down.ref) + m.term(A.process) + m.term(down.object) + m.term(down.reason);
+  return 2 * m.tuple0 + m.term(d.subscriber) + m.atom(A.DOWN) + m.term(down.ref) + m.atom(A.process) + m.term(down.object) + m.term(down.reason);
 }
 
 /**
@@ -455,7 +465,7 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   const kept = m.lists?.get(ds);
   if (kept !== undefined) return kept;
   let total = measureDispatch(m, first);
-  const fixed = 2 * m.tuple0 + m.term(A.DOWN) + m.term(A.process);
+  const fixed = 2 * m.tuple0 + m.atom(A.DOWN) + m.atom(A.process);
   let subscriber = first.subscriber;
   let subscriberSize = m.term(subscriber);
   let reason = first.down.reason;
@@ -524,7 +534,7 @@ function sumInstructions(m: Measure, is: readonly Instruction[]): number {
     const ins = is[i] as Instruction;
     if (ins.op !== op) {
       op = ins.op;
-      opSize = m.term(op === 'subscribe' ? A.subscribe : A.unsubscribe);
+      opSize = m.atom(op === 'subscribe' ? A.subscribe : A.unsubscribe);
     }
     const target = ins.target;
     let targetSize: number;
@@ -584,15 +594,15 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
 function measureSmall(msg: Msg, m: Measure): number | undefined {
   switch (msg.kind) {
     case 'monitor':
-      return cast2(m) + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
+      return cast2(m) + m.atom(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
     case 'demonitor':
-      return cast2(m) + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
+      return cast2(m) + m.atom(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
     case 'monitor_subscriber':
-      return cast2(m) + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
+      return cast2(m) + m.atom(A.monitor_subscriber) + m.term(msg.subscriber);
     case 'enqueue':
-      return 'dispatches' in msg ? undefined : cast2(m) + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
+      return 'dispatches' in msg ? undefined : cast2(m) + m.atom(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
     case 'DOWN':
-      return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + reasonSize(m, msg.reason);
+      return m.tuple0 + m.atom(A.DOWN) + m.term(msg.ref) + m.atom(A.process) + m.term(msg.object) + reasonSize(m, msg.reason);
     default:
       return undefined;
   }
@@ -611,7 +621,7 @@ function reasonSize(m: Measure, reason: Term): number {
 
 /** `{:"$gen_cast", {...}}`: measured only for casts (a measure may collect what it meets). */
 function cast2(m: Measure): number {
-  return 2 * m.tuple0 + m.term(A.gen_cast);
+  return 2 * m.tuple0 + m.atom(A.gen_cast);
 }
 
 function measureMsg(msg: Msg, m: Measure): number {

@@ -503,29 +503,30 @@ export function heapWords(term: Term, localNode?: string): number {
  * at the first one (most terms have none, and get no map).
  */
 export function refcBinaries(term: Term, found?: Map<Uint8Array, number>): Map<Uint8Array, number> | undefined {
+  // The kinds messages carry most first, as heapWords (a switch on strings tests its cases in order).
   switch (term.t) {
+    case 'tuple':
+    case 'list':
+      for (const t of term.v) found = refcBinaries(t, found);
+      return found;
+    case 'pid':
+    case 'ref':
+    case 'atom':
+    case 'int':
+    case 'float':
+    case 'port':
+    case 'fun':
+      return found;
     case 'bin':
     case 'bits': {
       const n = term.t === 'bin' ? term.bytes.length : Math.ceil(term.bitSize / 8);
       return n > HEAP_BINARY_MAX_BYTES ? (found ?? new Map()).set(term.bytes, n) : found;
     }
-    case 'tuple':
-    case 'list':
-      for (const t of term.v) found = refcBinaries(t, found);
-      return found;
     case 'ilist':
       for (const t of term.v) found = refcBinaries(t, found);
       return refcBinaries(term.tail, found);
     case 'map':
       for (const [k, v] of term.v) found = refcBinaries(v, refcBinaries(k, found));
-      return found;
-    case 'atom':
-    case 'int':
-    case 'float':
-    case 'pid':
-    case 'ref':
-    case 'port':
-    case 'fun':
       return found;
     default:
       return assertNever(term);
