@@ -154,7 +154,7 @@ class ComponentProcess<S> implements Behaviour {
       input = callMessage((msg as SimCall).msg as CallRequest, (msg as SimCall).from);
       kind = input.kind;
     }
-    const cost = app.cluster.world.cost;
+    const cost = app.cost;
     chargeItems(ctx, cost, input, kind);
     ctx.cpu(privateTableOps(this.comp.name, input, kind) * cost.etsOpUs);
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
@@ -358,7 +358,7 @@ export class StepRun<R> implements Handling, Steps<R> {
       // on at once: what the world does when it is yielded one (world.ts `drive`: the
       // kernel's `advanceTo`, which moves nothing when it says no), without the round trip
       // through it and the handlers that pass the point up (twice through them an operation).
-      if (synchronises(kind) && !this.app.cluster.world.kernel.advanceTo(this.ctx.nowUs())) {
+      if (synchronises(kind) && !this.app.kernel.advanceTo(this.ctx.nowUs())) {
         this.pending = op;
         this.pendingKind = kind;
         return SYNC;
@@ -424,7 +424,7 @@ type OpOf<K extends Op['kind']> = Extract<Op, { readonly kind: K }>;
  * cases in order): a metric, a send, a cast, a monitor, a monitor's or a DOWN's table operations.
  */
 function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: boolean): unknown {
-  const cost = app.cluster.world.cost;
+  const cost = app.cost;
   switch (kind) {
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
@@ -514,7 +514,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
 export function connectorFor(app: ZenApp, ctx: Ctx, remote: string): Pid | undefined {
   const epoch = app.simNode.tablesEpoch;
   if (app.connectorEpoch === epoch && app.connectorRemote === remote) {
-    ctx.cpu(app.cluster.world.cost.etsOpUs);
+    ctx.cpu(app.cost.etsOpUs);
     return app.connector;
   }
   const pid = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(remote));
