@@ -558,7 +558,7 @@ class UidSet {
 }
 
 function isSmallUid(uid: number): boolean {
-  return Number.isInteger(uid) && uid >= 0 && uid < 2 ** 31;
+  return (uid | 0) === uid && uid >= 0; // a non-negative 31-bit integer
 }
 
 /** NaN (no such value) as null. */
