@@ -10,7 +10,7 @@
 // distribution's encoding, whose atoms are references into its atom cache).
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
-import { assertNever, atom, externalBytes, heapWords, ilist, int, list, refcBinaries, tuple } from './terms.js';
+import { assertNever, atom, externalBytes, heapWords, ilist, int, list, PID_EXT_FIXED, PORT_EXT_FIXED, REF_EXT_FIXED, refcBinaries, tuple } from './terms.js';
 import { inspect } from './inspect.js';
 
 // ---------------------------------------------------------------------------------------
@@ -312,6 +312,8 @@ export function msgToTerm(msg: Msg): Term {
 /** How one measure (heap words or external bytes) sizes terms and containers. */
 type Measure = {
   readonly term: (t: Term) => number;
+  /** `term` of an atom (what the small messages' tags are), without the walk's test of its kind. */
+  readonly atom: (a: Atom) => number;
   /** Size of a tuple's own overhead (a tuple's size less its elements'). */
   readonly tuple0: number;
   /** Size of a proper list of `n` elements whose elements sum to `elements`. */
@@ -338,6 +340,9 @@ const WIRE_TUPLE0 = externalBytes(tuple(PROBE)) - externalBytes(PROBE);
 const WIRE_NIL = externalBytes(list([]));
 const WIRE_LIST = externalBytes(list([PROBE])) - externalBytes(PROBE);
 
+const HEAP_ATOM = heapWords(PROBE);
+const heapAtomWords = (): number => HEAP_ATOM;
+
 const heapMeasures = new Map<string, Measure>();
 
 /** The last node's measure: most messages in a row are measured for the same node (a lookup by name at every message was ~1% of a herd's CPU). */
@@ -360,6 +365,7 @@ function heapMeasure(localNode: string): Measure {
 function newHeapMeasure(localNode: string): Measure {
   return {
     term: (t) => heapWords(t, localNode),
+    atom: heapAtomWords,
     tuple0: HEAP_TUPLE0,
     list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
     lists: new WeakMap(),
@@ -385,11 +391,14 @@ export function distTermBytes(t: Term, atoms: AtomSink): number {
     case 'atom':
       atoms.add(t.v);
       return ATOM_CACHE_REF_BYTES;
+    // Their node's atom a cache reference, summed here: externalBytes would read the kind
+    // again (a megamorphic lookup) and test ten kinds before these.
     case 'pid':
+      return withNodeAtom(atoms, t.node, PID_EXT_FIXED);
     case 'ref':
+      return withNodeAtom(atoms, t.node, REF_EXT_FIXED);
     case 'port':
-      atoms.add(t.node);
-      return externalBytes(t, cacheRef);
+      return withNodeAtom(atoms, t.node, PORT_EXT_FIXED);
     case 'tuple':
     case 'list':
     case 'ilist':
@@ -408,13 +417,22 @@ export function distTermBytes(t: Term, atoms: AtomSink): number {
   }
 }
 
-const cacheRef = (): number => ATOM_CACHE_REF_BYTES;
+/** A pid's, ref's or port's bytes (`fixed`: its format's, less the node's atom) with its node's atom as a cache reference, collected. */
+function withNodeAtom(atoms: AtomSink, node: string, fixed: number): number {
+  atoms.add(node);
+  return fixed + ATOM_CACHE_REF_BYTES;
+}
+
 const distCompounds = new WeakMap<Term, { readonly bytes: number; readonly atoms: readonly string[] }>();
 
 /** The one dist measure (measures do not nest), pointed at each message's atom set in turn. */
 let distAtoms: AtomSink = new Set<string>();
 const DIST_MEASURE: Measure = {
   term: (t) => distTermBytes(t, distAtoms),
+  atom: (a) => {
+    distAtoms.add(a.v);
+    return ATOM_CACHE_REF_BYTES;
+  },
   tuple0: WIRE_TUPLE0,
   // Our lists never hold small integers, so STRING_EXT never applies.
   list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
@@ -428,14 +446,18 @@ function distMeasure(atoms: AtomSink): Measure {
 /** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
 function measureDispatch(m: Measure, d: Dispatch): number {
   const down = d.down;
-  return 2 * m.tuple0 + m.term(d.subscriber) + m.term(A.DOWN) + m.term(down.ref) + m.term(A.process) + m.term(down.object) + m.term(down.reason);
+  return 2 * m.tuple0 + m.term(d.subscriber) + m.atom(A.DOWN) + m.term(down.ref) + m.atom(A.process) + m.term(down.object) + m.term(down.reason);
 }
 
 /**
  * The elements of a list of dispatches summed (a batch of DOWNs, at each hop): its
  * subscriber and reason, shared by runs of dispatches (one subscriber's, one reason for a
- * node's loss), and its atoms are measured again only when they change. A measure's sink
- * has had them all from the first dispatch on, so the atoms it meets keep their order.
+ * node's loss), and its atoms are measured again only when they change; its refs and pid
+ * objects only when their node does (a ref's also when it is an alias where the last was
+ * not, or the other way): either measure sizes them by those alone (heapWords: local or
+ * remote, a local ref's alias word; distTermBytes: the node's atom and a fixed
+ * NEWER_REFERENCE_EXT or PID_EXT). A measure's sink has had them all from the first
+ * dispatch on, so the atoms it meets keep their order.
  */
 function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   const first = ds[0];
@@ -443,11 +465,16 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   const kept = m.lists?.get(ds);
   if (kept !== undefined) return kept;
   let total = measureDispatch(m, first);
-  const fixed = 2 * m.tuple0 + m.term(A.DOWN) + m.term(A.process);
+  const fixed = 2 * m.tuple0 + m.atom(A.DOWN) + m.atom(A.process);
   let subscriber = first.subscriber;
   let subscriberSize = m.term(subscriber);
   let reason = first.down.reason;
   let reasonSize = m.term(reason);
+  let refNode: string | undefined;
+  let refAlias = false;
+  let refSize = 0;
+  let pidNode: string | undefined;
+  let pidSize = 0;
   for (let i = 1; i < ds.length; i++) {
     const d = ds[i] as Dispatch;
     if (d.subscriber !== subscriber) {
@@ -455,7 +482,23 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       subscriberSize = m.term(subscriber);
     }
     const down = d.down;
-    total += fixed + subscriberSize + m.term(down.ref) + m.term(down.object);
+    const ref = down.ref;
+    if (ref.node !== refNode || (ref.alias === true) !== refAlias) {
+      refNode = ref.node;
+      refAlias = ref.alias === true;
+      refSize = m.term(ref);
+    }
+    const object = down.object;
+    let objectSize: number;
+    if (object.t !== 'pid') objectSize = m.term(object);
+    else {
+      if (object.node !== pidNode) {
+        pidNode = object.node;
+        pidSize = m.term(object);
+      }
+      objectSize = pidSize;
+    }
+    total += fixed + subscriberSize + refSize + objectSize;
     if (down.reason !== reason) {
       reason = down.reason;
       reasonSize = m.term(reason);
@@ -491,7 +534,7 @@ function sumInstructions(m: Measure, is: readonly Instruction[]): number {
     const ins = is[i] as Instruction;
     if (ins.op !== op) {
       op = ins.op;
-      opSize = m.term(op === 'subscribe' ? A.subscribe : A.unsubscribe);
+      opSize = m.atom(op === 'subscribe' ? A.subscribe : A.unsubscribe);
     }
     const target = ins.target;
     let targetSize: number;
@@ -551,15 +594,15 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
 function measureSmall(msg: Msg, m: Measure): number | undefined {
   switch (msg.kind) {
     case 'monitor':
-      return cast2(m) + m.term(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
+      return cast2(m) + m.atom(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
     case 'demonitor':
-      return cast2(m) + m.term(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
+      return cast2(m) + m.atom(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
     case 'monitor_subscriber':
-      return cast2(m) + m.term(A.monitor_subscriber) + m.term(msg.subscriber);
+      return cast2(m) + m.atom(A.monitor_subscriber) + m.term(msg.subscriber);
     case 'enqueue':
-      return 'dispatches' in msg ? undefined : cast2(m) + m.term(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
+      return 'dispatches' in msg ? undefined : cast2(m) + m.atom(A.enqueue) + m.term(msg.pid) + m.term(msg.reason);
     case 'DOWN':
-      return m.tuple0 + m.term(A.DOWN) + m.term(msg.ref) + m.term(A.process) + m.term(msg.object) + reasonSize(m, msg.reason);
+      return m.tuple0 + m.atom(A.DOWN) + m.term(msg.ref) + m.atom(A.process) + m.term(msg.object) + reasonSize(m, msg.reason);
     default:
       return undefined;
   }
@@ -578,7 +621,7 @@ function reasonSize(m: Measure, reason: Term): number {
 
 /** `{:"$gen_cast", {...}}`: measured only for casts (a measure may collect what it meets). */
 function cast2(m: Measure): number {
-  return 2 * m.tuple0 + m.term(A.gen_cast);
+  return 2 * m.tuple0 + m.atom(A.gen_cast);
 }
 
 function measureMsg(msg: Msg, m: Measure): number {

@@ -503,29 +503,30 @@ export function heapWords(term: Term, localNode?: string): number {
  * at the first one (most terms have none, and get no map).
  */
 export function refcBinaries(term: Term, found?: Map<Uint8Array, number>): Map<Uint8Array, number> | undefined {
+  // The kinds messages carry most first, as heapWords (a switch on strings tests its cases in order).
   switch (term.t) {
+    case 'tuple':
+    case 'list':
+      for (const t of term.v) found = refcBinaries(t, found);
+      return found;
+    case 'pid':
+    case 'ref':
+    case 'atom':
+    case 'int':
+    case 'float':
+    case 'port':
+    case 'fun':
+      return found;
     case 'bin':
     case 'bits': {
       const n = term.t === 'bin' ? term.bytes.length : Math.ceil(term.bitSize / 8);
       return n > HEAP_BINARY_MAX_BYTES ? (found ?? new Map()).set(term.bytes, n) : found;
     }
-    case 'tuple':
-    case 'list':
-      for (const t of term.v) found = refcBinaries(t, found);
-      return found;
     case 'ilist':
       for (const t of term.v) found = refcBinaries(t, found);
       return refcBinaries(term.tail, found);
     case 'map':
       for (const [k, v] of term.v) found = refcBinaries(v, refcBinaries(k, found));
-      return found;
-    case 'atom':
-    case 'int':
-    case 'float':
-    case 'pid':
-    case 'ref':
-    case 'port':
-    case 'fun':
       return found;
     default:
       return assertNever(term);
@@ -543,11 +544,11 @@ const ATOM_EXT_OVERHEAD = 3;
 const SMALL_ATOM_UTF8_EXT_OVERHEAD = 2;
 const SMALL_ATOM_MAX_BYTES = 255;
 /** NEW_PID_EXT: tag + node atom + id (4) + serial (4) + creation (4). */
-const PID_EXT_FIXED = 13;
+export const PID_EXT_FIXED = 13;
 /** NEWER_REFERENCE_EXT: tag + len (2) + node atom + creation (4) + 3 id words (12). */
-const REF_EXT_FIXED = 19;
+export const REF_EXT_FIXED = 19;
 /** NEW_PORT_EXT: tag + node atom + id (4) + creation (4). */
-const PORT_EXT_FIXED = 9;
+export const PORT_EXT_FIXED = 9;
 /** NEW_FUN_EXT without free variables: size, arity, uniq(16), index, numfree, module, old index/uniq, pid. */
 const FUN_EXT_BYTES = 40;
 /** STRING_EXT holds lists of bytes (0..255) of up to 65535 elements. */

@@ -238,23 +238,25 @@ export class Recorder {
 
   /** A watched subscriber on `node` handles `msg` at `nowUs` (its CPU time). */
   down(nowUs: number, msg: DownSignal, node: string): void {
-    if (this.seenRefs.has(msg.ref.uid)) {
+    if (!this.seenRefs.add(msg.ref.uid)) {
       this.duplicates++;
       return;
     }
-    this.seenRefs.add(msg.ref.uid);
     if (this.sample === null) this.sample = msg;
     this.downTimes.add(nowUs);
-    let n = node === this.lastDownNode ? this.lastNodeDowns : this.nodeDowns.get(node);
-    if (n === undefined) {
-      n = { delivered: 0, firstUs: nowUs, lastUs: nowUs };
-      this.nodeDowns.set(node, n);
+    let n = this.lastNodeDowns;
+    if (n === undefined || node !== this.lastDownNode) {
+      n = this.nodeDowns.get(node);
+      if (n === undefined) {
+        n = { delivered: 0, firstUs: nowUs, lastUs: nowUs };
+        this.nodeDowns.set(node, n);
+      }
+      this.lastDownNode = node;
+      this.lastNodeDowns = n;
     }
     n.delivered++;
     n.firstUs = Math.min(n.firstUs, nowUs);
     n.lastUs = Math.max(n.lastUs, nowUs);
-    this.lastDownNode = node;
-    this.lastNodeDowns = n;
   }
 
   /** A ticker sends :work in this run (`run.ticker`): its result reports work even if none was served. */
@@ -532,10 +534,12 @@ class UidSet {
     return word < this.bits.length && ((this.bits[word] as number) & (1 << (uid & 31))) !== 0;
   }
 
-  add(uid: number): void {
+  /** Adds `uid`: true if it was not in the set (one look where `has` then `add` took two). */
+  add(uid: number): boolean {
     if (!isSmallUid(uid)) {
+      if (this.others.has(uid)) return false;
       this.others.add(uid);
-      return;
+      return true;
     }
     const word = uid >>> 5;
     if (word >= this.bits.length) {
@@ -545,12 +549,16 @@ class UidSet {
       grown.set(this.bits);
       this.bits = grown;
     }
-    this.bits[word] = (this.bits[word] as number) | (1 << (uid & 31));
+    const bit = 1 << (uid & 31);
+    const held = this.bits[word] as number;
+    if ((held & bit) !== 0) return false;
+    this.bits[word] = held | bit;
+    return true;
   }
 }
 
 function isSmallUid(uid: number): boolean {
-  return Number.isInteger(uid) && uid >= 0 && uid < 2 ** 31;
+  return (uid | 0) === uid && uid >= 0; // a non-negative 31-bit integer
 }
 
 /** NaN (no such value) as null. */

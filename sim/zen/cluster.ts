@@ -26,7 +26,9 @@ import { NodesTable, PidSet, ProxySubscribersTable, ReferencesTable, type ZenTab
 import { cachedFromStatus, type CachedCompatibility, type Compatibility } from '../../core/connector.js';
 import type { Op } from '../../core/ops.js';
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
+import type { CostModel } from '../beam/cost.js';
 import type { SimNode } from '../beam/node.js';
+import type { Kernel } from '../engine/kernel.js';
 import type { Ctx, Steps } from '../beam/process.js';
 import { whichChildren } from '../beam/supervisor.js';
 import type { World } from '../beam/world.js';
@@ -90,6 +92,9 @@ export class ZenApp {
   env: ProcessEnv | undefined = undefined;
   /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
   private readonly stateRead = new Set<number>();
+  /** The world's cost model and kernel, at hand: a step's runner reads them at every operation (three loads through the cluster and world). */
+  readonly cost: CostModel;
+  readonly kernel: Kernel;
 
   constructor(
     readonly cluster: ZenCluster,
@@ -97,7 +102,10 @@ export class ZenApp {
     readonly creation: number,
     readonly config: ZenConfig,
     readonly simNode: SimNode,
-  ) {}
+  ) {
+    this.cost = cluster.world.cost;
+    this.kernel = cluster.world.kernel;
+  }
 
   /** ZenMonitor's shared tables as they are now; a table whose owner is dead (restarting) reads empty. */
   get tables(): ZenTables {

@@ -34,7 +34,7 @@ import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
-import { ComponentHeap } from './memory.js';
+import { ComponentHeap, heapSees } from './memory.js';
 import { tableOp } from './table_op.js';
 
 
@@ -154,7 +154,7 @@ class ComponentProcess<S> implements Behaviour {
       input = callMessage((msg as SimCall).msg as CallRequest, (msg as SimCall).from);
       kind = input.kind;
     }
-    const cost = app.cluster.world.cost;
+    const cost = app.cost;
     chargeItems(ctx, cost, input, kind);
     ctx.cpu(privateTableOps(this.comp.name, input, kind) * cost.etsOpUs);
     // Once the step ends, what it built and keeps on the process's heap (memory.ts).
@@ -267,7 +267,7 @@ export class ProcessEnv implements Env {
   }
 }
 
-/** What watches a step run: each operation it performs, and its end. */
+/** What watches a step run: each operation it performs of a kind `heapSees` names, and its end. */
 export type StepObserver = { seen(op: Op, kind: Op['kind']): void; done(ctx: Ctx): void };
 
 /** A synchronisation point (shared: nothing reads it but its `done`). */
@@ -358,7 +358,7 @@ export class StepRun<R> implements Handling, Steps<R> {
       // on at once: what the world does when it is yielded one (world.ts `drive`: the
       // kernel's `advanceTo`, which moves nothing when it says no), without the round trip
       // through it and the handlers that pass the point up (twice through them an operation).
-      if (synchronises(kind) && !this.app.cluster.world.kernel.advanceTo(this.ctx.nowUs())) {
+      if (synchronises(kind) && !this.app.kernel.advanceTo(this.ctx.nowUs())) {
         this.pending = op;
         this.pendingKind = kind;
         return SYNC;
@@ -368,7 +368,8 @@ export class StepRun<R> implements Handling, Steps<R> {
   }
 
   private perform(op: Op, kind: Op['kind']): unknown {
-    this.observer?.seen(op, kind);
+    // Only the kinds it reads: most operations are table operations and metrics, and a call for each was ~70 instructions.
+    if (this.observer !== undefined && heapSees(kind)) this.observer.seen(op, kind);
     const out = perform(this.app, this.ctx, op, kind, true);
     if (!(out instanceof Waits)) return out;
     this.pending = out;
@@ -423,7 +424,7 @@ type OpOf<K extends Op['kind']> = Extract<Op, { readonly kind: K }>;
  * cases in order): a metric, a send, a cast, a monitor, a monitor's or a DOWN's table operations.
  */
 function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: boolean): unknown {
-  const cost = app.cluster.world.cost;
+  const cost = app.cost;
   switch (kind) {
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
@@ -513,7 +514,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
 export function connectorFor(app: ZenApp, ctx: Ctx, remote: string): Pid | undefined {
   const epoch = app.simNode.tablesEpoch;
   if (app.connectorEpoch === epoch && app.connectorRemote === remote) {
-    ctx.cpu(app.cluster.world.cost.etsOpUs);
+    ctx.cpu(app.cost.etsOpUs);
     return app.connector;
   }
   const pid = GenRegistry.lookup(ctx, CONNECTOR_REGISTRY, atom(remote));

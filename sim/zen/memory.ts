@@ -289,6 +289,11 @@ type Effects = {
   dead: Msg | undefined;
 };
 
+/** Whether `ComponentHeap.seen` reads an operation of `kind` (the rest it is not told). */
+export function heapSees(kind: Op['kind']): boolean {
+  return kind === 'send' || kind === 'send_named' || kind === 'cast_batcher';
+}
+
 /**
  * What one ZenMonitor process holds on its heap between messages, and what it builds
  * while handling one: told the input (`begin`), each operation the step performs
@@ -314,7 +319,7 @@ export class ComponentHeap {
     e.events = e.dead = undefined;
   }
 
-  /** The step performs `op`, of kind `kind` (read once by the runner: a megamorphic lookup). */
+  /** The step performs `op`, of kind `kind` (read once by the runner: a megamorphic lookup); told only the kinds `heapSees` names. */
   seen(op: Op, kind: Op['kind']): void {
     const e = this.effects;
     // Each kind read once: every read is a megamorphic lookup (operations and messages come in many shapes).

@@ -20,7 +20,7 @@ export function tableOp(app: ZenApp, ctx: Ctx, op: TableOp, kind: TableOp['kind'
   if ((sharedLive(app) & (1 << place)) === 0) throw etsBadarg(app.simNode, sharedTableName(place), kind.slice(kind.indexOf('.') + 1));
   const result = applyTableOp(app.bodies, op, kind);
   if (kind === 'proxy_subscribers.match_delete') app.batchersCleanedUp.add((op as TableOpOf<'proxy_subscribers.match_delete'>).connector.uid);
-  ctx.cpu(app.cluster.world.cost.etsOpUs * tableOpRows(op, result, kind));
+  ctx.cpu(app.cost.etsOpUs * tableOpRows(op, result, kind));
   return result;
 }
 

@@ -166,6 +166,11 @@ function sampleMessages(): Msg[] {
         dispatchOf(pid(B), ref(A), pid(B), tuple(atom('zen_monitor'), atom('nodedown'))),
         dispatchOf(pid(A), ref(B), pid(A), tuple(atom('zen_monitor'), atom('nodedown'))),
         dispatchOf(pid(A), ref(B), pid(A), atom('killed')),
+        // A ref's alias word, on and off within one node; pid objects of one node and the other.
+        dispatchOf(pid(A), { ...ref(A), alias: true }, pid(B), atom('killed')),
+        dispatchOf(pid(A), { ...ref(A), alias: true }, pid(B), atom('killed')),
+        dispatchOf(pid(A), ref(A), pid(A), atom('killed')),
+        dispatchOf(pid(A), { ...ref(B), alias: true }, pid(B), atom('killed')),
       ],
       from,
     },
@@ -188,6 +193,15 @@ test('msgHeapWords equals heapWords of the built term, on the local and on a rem
     for (const node of [A, B]) {
       assert.is(msgHeapWords(msg, node), heapWords(term, node), `${msg.kind} on ${node}: ${inspect(term)}`);
     }
+  }
+});
+
+test('distTermBytes of a pid, ref or port alone: its external format with its node atom a 2-byte cache reference, the node collected', () => {
+  const terms: Term[] = [pid(B), ref(A), { ...ref(B), alias: true }, { t: 'port', uid: 7, node: B }];
+  for (const t of terms) {
+    const atoms = new Set<string>();
+    assert.is(distTermBytes(t, atoms), externalBytes(t, () => 2), inspect(t));
+    assert.equal([...atoms], [(t as { node: string }).node], inspect(t));
   }
 });
 

@@ -181,6 +181,58 @@ test('an end set again the same way moves it: a second endAt is the end; a secon
   assert.equal([drained?.end, drained?.drainEstimateMs, drained?.capMs], ['cap', 300, drainCapMs(100, 0) + 200]);
 });
 
+// The run loop asks `endReached` after every event; it compares the DOWNs delivered with a
+// count worked out where the end, the expected DOWNs and the trigger are set (Run.gateEnd),
+// and works the condition out only past it. Each script sets those in another order.
+test('the end check asked after every event gives what the condition worked out afresh gives, whatever order the script sets its end in', () => {
+  const scripts: [string, (run: Parameters<Scenario['script']>[0], t: Pid) => void, boolean][] = [
+    ['downs expected first, drained after the trigger', (run, t) => {
+      run.expectDowns(1);
+      run.at(200, () => {
+        run.trigger();
+        run.world.exit(t, atom('kill'), A);
+        run.endWhenDrained(100);
+      });
+    }, true],
+    ['drained set before the trigger', (run, t) => {
+      run.expectDowns(1);
+      run.endWhenDrained(10_000);
+      run.at(200, () => {
+        run.trigger();
+        run.world.exit(t, atom('kill'), A);
+      });
+    }, true],
+    ['a fixed end with a condition', (run) => {
+      run.when(() => false, () => {}); // the world never goes idle
+      run.at(100, () => run.endAt(1000, () => run.world.nowUs >= 400_000));
+    }, true],
+    ['a fixed end without one', (run) => {
+      run.when(() => false, () => {});
+      run.endAt(300);
+    }, false],
+  ];
+  for (const [what, script, holds] of scripts) {
+    let asked = 0;
+    let held = 0;
+    const sc = oneNode((run) => {
+      const gated = run.endReached.bind(run);
+      run.endReached = () => {
+        const r = gated();
+        assert.is(r, run.endHolds(), `${what}, at ${run.world.nowUs} µs`);
+        asked++;
+        if (r) held++;
+        return r;
+      };
+      const [t] = run.spawnMany(A, 1);
+      run.subscriber(A, { setup: (ctx) => void run.monitor(ctx, t as Pid) });
+      script(run, t as Pid);
+    });
+    runScenario(sc, { seed: 1, set: [['mode', 'vanilla']] });
+    assert.ok(asked > 2, `${what}: asked ${asked} times`);
+    assert.is(held, holds ? 1 : 0, what);
+  }
+});
+
 // The run loop compares the next event's time with the limit the run keeps (Run.limitUs),
 // worked out when the end or the window is set: each of those must work it out again.
 test('an end moved later, or a window set after a drained end, moves the limit the run stops at', () => {
