@@ -473,8 +473,7 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   let refNode: string | undefined;
   let refAlias = false;
   let refSize = 0;
-  let pidNode: string | undefined;
-  let pidSize = 0;
+  const pids: LastPid = { node: undefined, size: 0 };
   for (let i = 1; i < ds.length; i++) {
     const d = ds[i] as Dispatch;
     if (d.subscriber !== subscriber) {
@@ -488,17 +487,7 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       refAlias = ref.alias === true;
       refSize = m.term(ref);
     }
-    const object = down.object;
-    let objectSize: number;
-    if (object.t !== 'pid') objectSize = m.term(object);
-    else {
-      if (object.node !== pidNode) {
-        pidNode = object.node;
-        pidSize = m.term(object);
-      }
-      objectSize = pidSize;
-    }
-    total += fixed + subscriberSize + refSize + objectSize;
+    total += fixed + subscriberSize + refSize + sizeByNode(m, down.object, pids);
     if (down.reason !== reason) {
       reason = down.reason;
       reasonSize = m.term(reason);
@@ -507,6 +496,23 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   }
   m.lists?.set(ds, total);
   return total;
+}
+
+/** The node and size of the last pid a list's measure sized (`sizeByNode`). */
+type LastPid = { node: string | undefined; size: number };
+
+/**
+ * A term's size, a pid's measured again only when its node differs from the last pid's:
+ * either measure sizes a pid by its node alone (heapWords: local or remote; distTermBytes:
+ * its node's atom and a fixed PID_EXT), and a list's pids are mostly of one node.
+ */
+function sizeByNode(m: Measure, t: Term, last: LastPid): number {
+  if (t.t !== 'pid') return m.term(t);
+  if (t.node !== last.node) {
+    last.node = t.node;
+    last.size = m.term(t);
+  }
+  return last.size;
 }
 
 /** `{pid, reason}` */
@@ -528,25 +534,14 @@ function sumInstructions(m: Measure, is: readonly Instruction[]): number {
   let total = 0;
   let op: Instruction['op'] | undefined;
   let opSize = 0;
-  let pidNode: string | undefined;
-  let pidSize = 0;
+  const pids: LastPid = { node: undefined, size: 0 };
   for (let i = 0; i < is.length; i++) {
     const ins = is[i] as Instruction;
     if (ins.op !== op) {
       op = ins.op;
       opSize = m.atom(op === 'subscribe' ? A.subscribe : A.unsubscribe);
     }
-    const target = ins.target;
-    let targetSize: number;
-    if (target.t !== 'pid') targetSize = m.term(target);
-    else {
-      if (target.node !== pidNode) {
-        pidNode = target.node;
-        pidSize = m.term(target);
-      }
-      targetSize = pidSize;
-    }
-    total += m.tuple0 + opSize + targetSize;
+    total += m.tuple0 + opSize + sizeByNode(m, ins.target, pids);
   }
   m.lists?.set(is, total);
   return total;
