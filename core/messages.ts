@@ -470,10 +470,8 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   let subscriberSize = m.term(subscriber);
   let reason = first.down.reason;
   let reasonSize = m.term(reason);
-  let refNode: string | undefined;
-  let refAlias = false;
-  let refSize = 0;
-  const pids: LastPid = { node: undefined, size: 0 };
+  const refs = lastSized();
+  const pids = lastSized();
   for (let i = 1; i < ds.length; i++) {
     const d = ds[i] as Dispatch;
     if (d.subscriber !== subscriber) {
@@ -481,13 +479,7 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       subscriberSize = m.term(subscriber);
     }
     const down = d.down;
-    const ref = down.ref;
-    if (ref.node !== refNode || (ref.alias === true) !== refAlias) {
-      refNode = ref.node;
-      refAlias = ref.alias === true;
-      refSize = m.term(ref);
-    }
-    total += fixed + subscriberSize + refSize + sizeByNode(m, down.object, pids);
+    total += fixed + subscriberSize + sizeByNode(m, down.ref, refs) + sizeByNode(m, down.object, pids);
     if (down.reason !== reason) {
       reason = down.reason;
       reasonSize = m.term(reason);
@@ -498,18 +490,24 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   return total;
 }
 
-/** The node and size of the last pid a list's measure sized (`sizeByNode`). */
-type LastPid = { node: string | undefined; size: number };
+/** The node, alias word and size of the last pid or ref a list's measure sized (`sizeByNode`). */
+type LastSized = { node: string | undefined; alias: boolean; size: number };
+
+const lastSized = (): LastSized => ({ node: undefined, alias: false, size: 0 });
 
 /**
- * A term's size, a pid's measured again only when its node differs from the last pid's:
- * either measure sizes a pid by its node alone (heapWords: local or remote; distTermBytes:
- * its node's atom and a fixed PID_EXT), and a list's pids are mostly of one node.
+ * A term's size, a pid's or ref's measured again only when its node (a ref's also its
+ * alias word) differs from the last one's: either measure sizes them by those alone
+ * (heapWords: local or remote, a local ref's alias word; distTermBytes: the node's atom
+ * and a fixed PID_EXT or NEWER_REFERENCE_EXT), and a list's are mostly of one node. Keep
+ * one `last` per place in a list's elements (its refs, its pid objects).
  */
-function sizeByNode(m: Measure, t: Term, last: LastPid): number {
-  if (t.t !== 'pid') return m.term(t);
-  if (t.node !== last.node) {
+function sizeByNode(m: Measure, t: Term, last: LastSized): number {
+  if (t.t !== 'pid' && t.t !== 'ref') return m.term(t);
+  const alias = t.t === 'ref' && t.alias === true;
+  if (t.node !== last.node || alias !== last.alias) {
     last.node = t.node;
+    last.alias = alias;
     last.size = m.term(t);
   }
   return last.size;
@@ -534,7 +532,7 @@ function sumInstructions(m: Measure, is: readonly Instruction[]): number {
   let total = 0;
   let op: Instruction['op'] | undefined;
   let opSize = 0;
-  const pids: LastPid = { node: undefined, size: 0 };
+  const pids = lastSized();
   for (let i = 0; i < is.length; i++) {
     const ins = is[i] as Instruction;
     if (ins.op !== op) {

@@ -34,7 +34,7 @@ import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
-import { ComponentHeap, heapSees } from './memory.js';
+import { ComponentHeap, heapSees, type HeapSeenKind } from './memory.js';
 import { tableOp } from './table_op.js';
 
 
@@ -268,7 +268,7 @@ export class ProcessEnv implements Env {
 }
 
 /** What watches a step run: each operation it performs of a kind `heapSees` names, and its end. */
-export type StepObserver = { seen(op: Op, kind: Op['kind']): void; done(ctx: Ctx): void };
+export type StepObserver = { seen(op: Op, kind: HeapSeenKind): void; done(ctx: Ctx): void };
 
 /** A synchronisation point (shared: nothing reads it but its `done`). */
 export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });

@@ -11,7 +11,7 @@
 // processes own them as plain ETS tables (sim/beam/ets.ts, `read_concurrency: true`), which
 // count themselves in the node's `ets`.
 import type { Op } from '../../core/ops.js';
-import type { Pid } from '../../core/terms.js';
+import { assertNever, type Pid } from '../../core/terms.js';
 import { msgHeapWords, type Dispatch, type Msg } from '../../core/messages.js';
 import type { CostModel } from '../beam/cost.js';
 import { setBucketWords } from '../beam/ets.js';
@@ -289,8 +289,11 @@ type Effects = {
   dead: Msg | undefined;
 };
 
-/** Whether `ComponentHeap.seen` reads an operation of `kind` (the rest it is not told). */
-export function heapSees(kind: Op['kind']): boolean {
+/** The kinds of operation `ComponentHeap.seen` reads (the rest it is not told). */
+export type HeapSeenKind = 'send' | 'send_named' | 'cast_batcher';
+
+/** Whether `ComponentHeap.seen` reads an operation of `kind`. Its switch takes `HeapSeenKind` alone (exhaustive), so a kind it gains is named in the type, and here beside it. */
+export function heapSees(kind: Op['kind']): kind is HeapSeenKind {
   return kind === 'send' || kind === 'send_named' || kind === 'cast_batcher';
 }
 
@@ -320,7 +323,7 @@ export class ComponentHeap {
   }
 
   /** The step performs `op`, of kind `kind` (read once by the runner: a megamorphic lookup); told only the kinds `heapSees` names. */
-  seen(op: Op, kind: Op['kind']): void {
+  seen(op: Op, kind: HeapSeenKind): void {
     const e = this.effects;
     // Each kind read once: every read is a megamorphic lookup (operations and messages come in many shapes).
     switch (kind) {
@@ -342,7 +345,7 @@ export class ComponentHeap {
         return;
       }
       default:
-        return;
+        assertNever(kind);
     }
   }
 
