@@ -1,10 +1,12 @@
 // Types of bin/v8.mjs (plain JavaScript: it runs before anything is built).
-/** Sets the V8 options zensim runs with, unless node's own command line gave them; `heapPerRun`: the caller tells growHeapFor each run's estimate, else the heap grows at most ×2 throughout. */
+/** Sets the V8 options zensim runs with, unless node's own command line gave them; `heapPerRun`: the caller tells growHeapFor each run's estimate, else the heap is set throughout as for a large run. */
 export function tuneV8(heapPerRun?: boolean, set?: (flag: string) => void, execArgv?: readonly string[]): void;
 /** A run estimated at this many bytes or more grows its heap at most ×2 after each full collection (growHeapFor). */
 export const LARGE_HEAP_BYTES: number;
-/** For a run estimated to peak at `bytes`: from LARGE_HEAP_BYTES on, sets V8's heap growing factor to 2 (through `set`), unless node's command line gave one; answers whether it set it. */
-export function growHeapFor(bytes: number, set?: (flag: string) => void, execArgv?: readonly string[]): boolean;
+/** A run estimated at this many bytes or more has its young generation grow to its full size at its first growth (growHeapFor). */
+export const FULL_YOUNG_BYTES: number;
+/** For a run estimated to peak at `bytes`: from FULL_YOUNG_BYTES on, sets V8's young-generation growth factor to 16, from LARGE_HEAP_BYTES on its heap growing factor to 2 too (through `set`), each unless node's command line gave it; answers the flags it set. */
+export function growHeapFor(bytes: number, set?: (flag: string) => void, execArgv?: readonly string[]): string[];
 /** When `zensim run` relaunches node for a large run: from this estimated peak, with these flags; null: never (ZENSIM_LARGE_RUN_MB=0, or node's command line set the size). Throws RangeError on a bad ZENSIM_LARGE_RUN_MB. */
 export function largeRunRelaunch(env?: NodeJS.ProcessEnv): { minBytes: number; flags: string[] } | null;
 /** V8 switches (names without `--`) turned off while a plan's `workers` threads fill `cores`: none with a core to spare, none given in `execArgv`. */

@@ -24,24 +24,54 @@ const FLAGS = [
 export const LARGE_HEAP_BYTES = 512 * 2 ** 20;
 
 /**
- * For a run estimated to peak at `bytes`: from `LARGE_HEAP_BYTES` on, after each full
- * collection the old generation may grow to twice what survived before the next one, not
- * up to four times (V8's default factor, chosen from how fast the program allocates,
- * reaches 4 while a simulation builds its monitors). A run's heap only grows while it sets
- * up, so the difference is memory held as garbage: the 1,000,000-target herd peaked at
- * 1.63-1.73 GB of RSS, the vanilla run's world still uncollected while the zen run grew;
- * with the factor at 2, 1.05-1.12 GB, for ~4% more CPU there. Smaller runs keep V8's own
- * factor: at 2 the 100,000-target herd's command made a full collection more, at 5-11% more
- * CPU and no less memory (pass 21). V8 reads the factor at each collection, so it is set
- * as the run declares its size, before its work; `zensim run` sets it this way
- * (bin/zensim.mjs, a run's `onFootprint`), and so does the bench; the other commands
- * from their start (`tuneV8`). Answers whether it set it; never against node's own
- * command line.
+ * A run estimated to peak at this many bytes or more has its young generation grow to its
+ * full size at its first growth (`growHeapFor`): the 100,000-target herd (~180 MiB), not
+ * the 30,000-target one (~100 MiB) nor smaller.
+ */
+export const FULL_YOUNG_BYTES = 128 * 2 ** 20;
+
+/**
+ * V8's young generation (two semi-spaces) starts at 1 MB and, when enough survives a
+ * scavenge, grows by this factor: 16 takes it to 16 MB, its most on 64-bit, in one step,
+ * where V8's own 2 takes four (1, 2, 4, 8, 16) and starts over after a full collection
+ * has shrunk it (as each run of a process does, at the end of the one before).
+ */
+const FULL_YOUNG_GROWTH = 16;
+
+/**
+ * V8 settings for a run estimated to peak at `bytes`, set (through `set`) as the run
+ * declares its size, before its work; answers the flags it set. A setting node's own
+ * command line gave is never changed.
+ * - From `FULL_YOUNG_BYTES` on, the young generation grows to its full size at once
+ *   (`FULL_YOUNG_GROWTH`). V8 decides to make an allocation site's objects in the old
+ *   generation (pretenuring: what a run keeps, its processes, monitors and refs) only at
+ *   scavenges of a young generation at its full size; until then they are copied once or
+ *   twice and promoted. V8 reads the factor at each growth. The 100,000-target herd's
+ *   bench rounds: memory promoted 209 -> 116 MB (a 10k warm-up and three 100k rounds), GC
+ *   pauses 10.2 -> 7.3% of the wall time, CPU 650 -> 625 ms (medians over six processes
+ *   of three rounds each); its `zensim run` 1.47 -> 1.40 s of CPU (six pairs), peak RSS
+ *   +22 MB. Runs of 10,000 and 30,000 targets and `plan`'s 10k sweep: within noise. A
+ *   run small enough that its young generation never grows is untouched either way
+ *   (`largeRunRelaunch`, below, is the full size from the start: too many page faults
+ *   for a small run).
+ * - From `LARGE_HEAP_BYTES` on, after each full collection the old generation may grow to
+ *   twice what survived before the next one, not up to four times (V8's default factor,
+ *   chosen from how fast the program allocates, reaches 4 while a simulation builds its
+ *   monitors). A run's heap only grows while it sets up, so the difference is memory held
+ *   as garbage: the 1,000,000-target herd peaked at 1.63-1.73 GB of RSS, the vanilla
+ *   run's world still uncollected while the zen run grew; with the factor at 2, 1.05-1.12
+ *   GB, for ~4% more CPU there. Smaller runs keep V8's own factor: at 2 the
+ *   100,000-target herd's command made a full collection more, at 5-11% more CPU and no
+ *   less memory (pass 21). V8 reads the factor at each collection.
+ * `zensim run` sets them this way (bin/zensim.mjs, a run's `onFootprint`), and so does
+ * the bench; the other commands from their start (`tuneV8`).
  */
 export function growHeapFor(bytes, set = setFlagsFromString, execArgv = process.execArgv) {
-  if (bytes < LARGE_HEAP_BYTES || given('heap-growing-percent', execArgv)) return false;
-  set('--heap-growing-percent=100');
-  return true;
+  const flags = [];
+  if (bytes >= FULL_YOUNG_BYTES && !given('semi-space-growth-factor', execArgv)) flags.push(`--semi-space-growth-factor=${FULL_YOUNG_GROWTH}`);
+  if (bytes >= LARGE_HEAP_BYTES && !given('heap-growing-percent', execArgv)) flags.push('--heap-growing-percent=100');
+  for (const flag of flags) set(flag);
+  return flags;
 }
 
 /** Whether node's own command line (`execArgv`) gave V8 flag `name`, in any spelling: dashes or underscores, a value, or (a switch) negated with `no-`. */
@@ -54,7 +84,7 @@ function given(name, execArgv = process.execArgv) {
  * Sets the options above. `heapPerRun`: the caller tells `growHeapFor` each run's estimate
  * (`zensim run`, and the benches that mirror it); otherwise (`plan`, whose runs go on in
  * this isolate or in workers that share its settings, and `check`) any run may be large,
- * so the heap grows at most ×2 throughout, as `growHeapFor` sets it for a large run.
+ * so the heap is set throughout as `growHeapFor` sets it for a large run.
  */
 export function tuneV8(heapPerRun = false, set = setFlagsFromString, execArgv = process.execArgv) {
   for (const [name, value] of FLAGS) if (!given(name, execArgv)) set(`--${name}=${value}`);

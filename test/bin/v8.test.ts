@@ -1,5 +1,6 @@
-// The heap growth of a run by its estimated size (bin/v8.mjs, growHeapFor): ×2 after a
-// full collection from 512 MiB on, V8's own below, never against node's command line.
+// The heap settings of a run by its estimated size (bin/v8.mjs, growHeapFor): the young
+// generation at its full size at its first growth from 128 MiB on, ×2 after a full
+// collection from 512 MiB on, V8's own below, never against node's command line.
 // The V8 settings of a plan's worker pool (bin/v8.mjs, workerPoolSwitches,
 // workerOldSpaceMiB and enterWorkerPool): V8's compiler and scavenger helper threads are
 // turned off for worker isolates only while the workers fill every core; the workers'
@@ -9,37 +10,45 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { enterWorkerPool, growHeapFor, LARGE_HEAP_BYTES, tuneV8, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
+import { enterWorkerPool, FULL_YOUNG_BYTES, growHeapFor, LARGE_HEAP_BYTES, tuneV8, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
 
 const BOTH = ['concurrent-recompilation', 'parallel-scavenge'];
 
-test('a run estimated at 512 MiB or more grows its heap at most ×2; a smaller one keeps V8\'s own factor', () => {
+test('a run estimated at 128 MiB or more has its young generation grow to its full size at once; from 512 MiB its heap grows at most ×2; a smaller one keeps V8\'s own settings', () => {
+  assert.is(FULL_YOUNG_BYTES, 128 * 2 ** 20);
   assert.is(LARGE_HEAP_BYTES, 512 * 2 ** 20);
   const set: string[] = [];
-  assert.is(growHeapFor(LARGE_HEAP_BYTES - 1, (f: string) => set.push(f), []), false);
-  assert.is(growHeapFor(192 * 2 ** 20, (f: string) => set.push(f), []), false); // the 100k herd's estimate
+  const grow = (bytes: number): string[] => growHeapFor(bytes, (f: string) => set.push(f), []);
+  assert.equal(grow(64 * 2 ** 20), []); // the 10-target herd's estimate
+  assert.equal(grow(100 * 2 ** 20), []); // the 30k herd's
+  assert.equal(grow(FULL_YOUNG_BYTES - 1), []);
   assert.equal(set, []);
-  assert.is(growHeapFor(LARGE_HEAP_BYTES, (f: string) => set.push(f), []), true);
-  assert.is(growHeapFor(1.3 * 2 ** 30, (f: string) => set.push(f), []), true); // the 1M herd's
-  assert.equal(set, ['--heap-growing-percent=100', '--heap-growing-percent=100']);
+  assert.equal(grow(FULL_YOUNG_BYTES), ['--semi-space-growth-factor=16']);
+  assert.equal(grow(186 * 2 ** 20), ['--semi-space-growth-factor=16']); // the 100k herd's
+  assert.equal(grow(LARGE_HEAP_BYTES - 1), ['--semi-space-growth-factor=16']);
+  assert.equal(grow(LARGE_HEAP_BYTES), ['--semi-space-growth-factor=16', '--heap-growing-percent=100']);
+  assert.equal(grow(1.3 * 2 ** 30), ['--semi-space-growth-factor=16', '--heap-growing-percent=100']); // the 1M herd's
+  assert.equal(set, ['--semi-space-growth-factor=16', '--semi-space-growth-factor=16', '--semi-space-growth-factor=16', '--semi-space-growth-factor=16', '--heap-growing-percent=100', '--semi-space-growth-factor=16', '--heap-growing-percent=100']);
 });
 
-test('zensim run grows the heap by each run\'s estimate; plan and check (any run may be large) at most ×2 from their start', () => {
+test('zensim run grows the heap by each run\'s estimate; plan and check (any run may be large) as for a large run from their start', () => {
   const set: string[] = [];
   tuneV8(true, (f: string) => set.push(f), []);
   assert.equal(set, ['--max-inlined-bytecode-size-cumulative=200']);
   set.length = 0;
   tuneV8(false, (f: string) => set.push(f), []);
-  assert.equal(set, ['--max-inlined-bytecode-size-cumulative=200', '--heap-growing-percent=100']);
+  assert.equal(set, ['--max-inlined-bytecode-size-cumulative=200', '--semi-space-growth-factor=16', '--heap-growing-percent=100']);
   set.length = 0;
-  tuneV8(false, (f: string) => set.push(f), ['--max_inlined_bytecode_size_cumulative=920', '--heap-growing-percent=0']);
+  tuneV8(false, (f: string) => set.push(f), ['--max_inlined_bytecode_size_cumulative=920', '--heap-growing-percent=0', '--semi-space-growth-factor=4']);
   assert.equal(set, []);
 });
 
-test("a growth factor node's own command line gave, in any spelling, is left as given", () => {
+test("a growth factor node's own command line gave, in any spelling, is left as given; the other is still set", () => {
   const set: string[] = [];
-  for (const given of ['--heap-growing-percent=300', '--heap_growing_percent=0']) assert.is(growHeapFor(2 ** 31, (f: string) => set.push(f), [given]), false, given);
-  assert.equal(set, []);
+  for (const given of ['--heap-growing-percent=300', '--heap_growing_percent=0']) assert.equal(growHeapFor(2 ** 31, (f: string) => set.push(f), [given]), ['--semi-space-growth-factor=16'], given);
+  for (const given of ['--semi-space-growth-factor=2', '--semi_space_growth_factor=8']) assert.equal(growHeapFor(2 ** 31, (f: string) => set.push(f), [given]), ['--heap-growing-percent=100'], given);
+  assert.equal(growHeapFor(2 ** 31, (f: string) => set.push(f), ['--semi-space-growth-factor=2', '--heap-growing-percent=300']), []);
+  assert.equal(set, ['--semi-space-growth-factor=16', '--semi-space-growth-factor=16', '--heap-growing-percent=100', '--heap-growing-percent=100']);
 });
 const GIB = 2 ** 30;
 /** No memory to spare for the workers' old generations: the pool tests of the switches alone. */
