@@ -46,14 +46,17 @@ const FULL_YOUNG_GROWTH = 16;
  *   (`FULL_YOUNG_GROWTH`). V8 decides to make an allocation site's objects in the old
  *   generation (pretenuring: what a run keeps, its processes, monitors and refs) only at
  *   scavenges of a young generation at its full size; until then they are copied once or
- *   twice and promoted. V8 reads the factor at each growth. The 100,000-target herd's
- *   bench rounds: memory promoted 209 -> 116 MB (a 10k warm-up and three 100k rounds), GC
- *   pauses 10.2 -> 7.3% of the wall time, CPU 650 -> 625 ms (medians over six processes
- *   of three rounds each); its `zensim run` 1.47 -> 1.40 s of CPU (six pairs), peak RSS
- *   +22 MB. Runs of 10,000 and 30,000 targets and `plan`'s 10k sweep: within noise. A
- *   run small enough that its young generation never grows is untouched either way
- *   (`largeRunRelaunch`, below, is the full size from the start: too many page faults
- *   for a small run).
+ *   twice and promoted. V8 reads the factor at each growth. The 100,000-target herd, run
+ *   four times in a process: scavenges 17 -> 14 and memory they promoted 66 -> 46 MB in
+ *   the first run, 9-11 -> 7-8 and 35-39 -> 19-20 MB in the next three; in the bench's
+ *   rounds GC pauses 6.7 -> 4.7% of the wall time, CPU 671 -> 620 ms (medians over six
+ *   processes of three rounds); its `zensim run` 1,349 -> 1,311 ms of CPU (nine pairs),
+ *   peak RSS +22 MB. Part of what the collector saves goes to page faults (the old
+ *   generation holds objects a scavenge would have freed). Runs of 10,000 and 30,000
+ *   targets, `plan` and `check`: within noise. Not for smaller runs: a 10- or
+ *   1,000-target run took 30-45 ms more CPU and +21 MB of RSS (its young generation, once
+ *   grown, spread over 32 MB of fresh pages), as `largeRunRelaunch`'s full size from the
+ *   start (below) costs a small run more.
  * - From `LARGE_HEAP_BYTES` on, after each full collection the old generation may grow to
  *   twice what survived before the next one, not up to four times (V8's default factor,
  *   chosen from how fast the program allocates, reaches 4 while a simulation builds its
