@@ -38,6 +38,7 @@
 // trigger collections; message references are not taken from ERTS's per-scheduler pool.
 import { assertNever } from '../../core/terms.js';
 import { DoubleFields, objectElements } from '../engine/double_fields.js';
+import { Place, type Held } from './held.js';
 import type { RefcBin } from './memory.js';
 
 const HEAP_DOUBLES = new DoubleFields(['oldSz']);
@@ -77,28 +78,6 @@ export function nextHeapSize(size: number, offset: 0 | 1): number {
 /** gc_cost: reductions of a collection that moved `live` words and then `resized` words. */
 export function gcReductions(live: number, resized: number): number {
   return Math.max(1, Math.floor(live / 10) + Math.floor(resized / 100));
-}
-
-/** Where a holder's words are: on the heap, a queued message's fragment, a taken message's fragment. */
-export const enum Place {
-  Heap = 0,
-  Queued = 1,
-  Taken = 2,
-}
-
-/** Something that owns words on a process heap (a message, a state chunk, a handler's terms). */
-export interface Held {
-  words: number;
-  /** The owner's GC count when these words were placed. */
-  born: number;
-  place: Place;
-  /**
-   * Its bytes on the wire when it was decoded from there (0 for a local message or a
-   * state chunk): such a message holds a distribution buffer until its receiver's next GC.
-   */
-  readonly payload: number;
-  /** Refc binaries these words hold handles to. */
-  readonly bins: readonly RefcBin[] | undefined;
 }
 
 /** The node's books a heap reports its size changes to. */

@@ -10,7 +10,8 @@
 import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
-import { Place, ProcHeap, type HeapConfig } from './heap.js';
+import { Place } from './held.js';
+import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor } from './monitor.js';
 import type { Behaviour, Envelope, Proc } from './process.js';

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, int, list, tuple, type Pid } from '../../../core/terms.js';
-import { gcReductions, HEAP_SIZES, nextHeapSize, Place, ProcHeap, type Held, type HeapBooks } from '../../../sim/beam/heap.js';
+import { Place, type Held } from '../../../sim/beam/held.js';
+import { gcReductions, HEAP_SIZES, nextHeapSize, ProcHeap, type HeapBooks } from '../../../sim/beam/heap.js';
 import { envelope, type RefcBin } from '../../../sim/beam/memory.js';
 import { msgHeapWords, type Msg } from '../../../core/messages.js';
 import type { DownSignal, Proc } from '../../../sim/beam/process.js';
