@@ -90,7 +90,7 @@ export function refcBinariesOf(msg: unknown, kind: string | undefined): Map<Uint
   switch (kind) {
     case 'DOWN':
     case 'EXIT':
-      return refcBinaries((msg as DownSignal | ExitMessage).reason);
+      return reasonRefcBinaries((msg as DownSignal | ExitMessage).reason);
     case '$gen_call': {
       const request = (msg as CallRequest).msg;
       return isTerm(request) ? refcBinaries(request) : undefined;
@@ -100,6 +100,24 @@ export function refcBinariesOf(msg: unknown, kind: string | undefined): Map<Uint
     default:
       return msgRefcBinaries(msg as Msg);
   }
+}
+
+/** The reason `reasonRefcBinaries` walked last, and what it found there. */
+let lastReason: Term | undefined;
+let lastReasonBinaries: Map<Uint8Array, number> | undefined;
+
+/**
+ * The refc binaries of a DOWN's or trapped exit's reason (`refcBinaries`), walked again
+ * only for another reason than the last: the DOWNs of one exit or lost connection share
+ * one reason term (a herd's 100,000), and a term never changes. Its callers only read
+ * the map.
+ */
+export function reasonRefcBinaries(reason: Term): Map<Uint8Array, number> | undefined {
+  if (reason !== lastReason) {
+    lastReasonBinaries = refcBinaries(reason);
+    lastReason = reason;
+  }
+  return lastReasonBinaries;
 }
 
 /**
