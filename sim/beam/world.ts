@@ -623,9 +623,7 @@ export class World {
    */
   keep(p: Proc, absorb = false): void {
     const e = this.handling;
-    if (e === undefined || e.held) return;
-    if (absorb) this.mem.absorb(p, e);
-    else this.mem.keep(p, e);
+    if (e !== undefined) this.mem.keep(p, e, absorb);
   }
 
   register(p: Proc, name: string): void {
