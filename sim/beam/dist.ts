@@ -9,7 +9,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, TARGET_END, type Monitor } from './monitor.js';
+import { isRemoteMonitor, type Monitor, MonitorEnd } from './monitor.js';
 import type { Dest, Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
@@ -140,7 +140,7 @@ export class Distribution {
     // The target's end joins the watcher's record (whether or not the watcher still holds
     // it: a demonitor's signal follows this one), each end's bit in `ends` its own node's.
     mon.target = target;
-    mon.ends |= TARGET_END;
+    mon.ends |= MonitorEnd.Target;
     target.addMonitoredBy(mon);
     const node = w.nodeOf(target);
     node.remoteIn.of(from).add(mon);

@@ -101,12 +101,15 @@ export type HeapConfig = {
 
 type Region = 'queued' | 'taken' | 'young' | 'mature' | 'old';
 
-/** ErtsMessageRef (next, data, message, token, from): a queued message's entry, bytes. */
-export const MESSAGE_REF_BYTES = 40;
-/** ErlHeapFragment before its data (next, off_heap, alloc_size, used_size): ERTS_HEAP_FRAG_SIZE(0), bytes. */
-export const FRAGMENT_HEADER_BYTES = 40;
-/** sizeof(ErtsMessage): what `process_info(:memory)` adds per queued message besides its data, bytes. */
-export const QUEUED_MESSAGE_INFO_BYTES = 88;
+/** A message's bookkeeping in ERTS, bytes (a const enum: the bundle has the numbers in place, no variable read each message). */
+export const enum EntryBytes {
+  /** ErtsMessageRef (next, data, message, token, from): a queued message's entry. */
+  MessageRef = 40,
+  /** ErlHeapFragment before its data (next, off_heap, alloc_size, used_size): ERTS_HEAP_FRAG_SIZE(0). */
+  FragmentHeader = 40,
+  /** sizeof(ErtsMessage): what `process_info(:memory)` adds per queued message besides its data. */
+  QueuedMessageInfo = 88,
+}
 
 export class ProcHeap {
   heapSz: number;
@@ -176,12 +179,12 @@ export class ProcHeap {
 
   /** Queued messages' references, and fragment headers, in `processes`, bytes. */
   get entryBytes(): number {
-    return MESSAGE_REF_BYTES * (this.queuedMsgs + this.takenFrags) + FRAGMENT_HEADER_BYTES * (this.queuedFrags + this.takenFrags);
+    return EntryBytes.MessageRef * (this.queuedMsgs + this.takenFrags) + EntryBytes.FragmentHeader * (this.queuedFrags + this.takenFrags);
   }
 
   /** What `process_info(:memory)` counts for the queue besides its data: sizeof(ErtsMessage) each, bytes. */
   get queueInfoBytes(): number {
-    return QUEUED_MESSAGE_INFO_BYTES * this.queuedMsgs;
+    return EntryBytes.QueuedMessageInfo * this.queuedMsgs;
   }
 
   /** Distribution buffers held by decoded messages (in `processes`, not in `process_info`), bytes. */

@@ -11,7 +11,7 @@ import type { Proc } from './process.js';
  * read off its object and watcher, not stored.
  */
 export type Monitor = {
-  /** The ends holding it (WATCHER_END, TARGET_END; a local monitor's both, dropped together): one that fired or dropped it is gone from its node's indexes. */
+  /** The ends holding it (MonitorEnd.Watcher, MonitorEnd.Target; a local monitor's both, dropped together): one that fired or dropped it is gone from its node's indexes. */
   ends: number;
   readonly ref: Ref;
   readonly watcher: Proc;
@@ -21,9 +21,11 @@ export type Monitor = {
   target: Proc | null;
 };
 
-/** The bits of `Monitor.ends`. */
-export const WATCHER_END = 1;
-export const TARGET_END = 2;
+/** The bits of `Monitor.ends` (a const enum: the bundle has the numbers in place). */
+export const enum MonitorEnd {
+  Watcher = 1,
+  Target = 2,
+}
 
 export const Monitor = {
   /**
@@ -39,12 +41,12 @@ export const Monitor = {
 
 /** Whether the watcher still holds `m` (its node's roster of remote monitors asks). */
 export function watcherHolds(m: Monitor): boolean {
-  return (m.ends & WATCHER_END) !== 0;
+  return (m.ends & MonitorEnd.Watcher) !== 0;
 }
 
 /** Whether the target (its node) still holds `m`. */
 export function targetHolds(m: Monitor): boolean {
-  return (m.ends & TARGET_END) !== 0;
+  return (m.ends & MonitorEnd.Target) !== 0;
 }
 
 /** The node of a monitor's object. */

@@ -22,7 +22,7 @@ import type { ExitSig } from './links.js';
 import { envelope, envelopeOf } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import { isRemoteMonitor, Monitor, monitorPeer, TARGET_END, targetHolds, WATCHER_END, watcherHolds } from './monitor.js';
+import { isRemoteMonitor, Monitor, MonitorEnd, monitorPeer, targetHolds, watcherHolds } from './monitor.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
@@ -55,14 +55,14 @@ export class Signals {
     const node = w.nodeOf(watcher);
     if (toNode === watcher.pid.node) {
       const t = w.resolveLocal(target);
-      const mon = Monitor.of(ref, watcher, object, t ?? null, WATCHER_END | TARGET_END);
+      const mon = Monitor.of(ref, watcher, object, t ?? null, MonitorEnd.Watcher | MonitorEnd.Target);
       watcher.ownMonitors().set(ref.uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;
       if (t === undefined) this.fireMonitor(mon, NOPROC, atUs);
       else t.addMonitoredBy(mon);
       return ref;
     }
-    const mon = Monitor.of(ref, watcher, object, null, WATCHER_END);
+    const mon = Monitor.of(ref, watcher, object, null, MonitorEnd.Watcher);
     watcher.ownMonitors().set(ref.uid, mon);
     node.remoteOut.of(toNode).add(mon);
     node.books.monitorBytes += w.cost.remoteMonitorBytes;
@@ -104,7 +104,7 @@ export class Signals {
     const wNode = this.w.nodeOf(w);
     if (peer !== w.pid.node) {
       // Remote: the target's end is its node's, which drops it when a signal or a lost connection tells it (`dropHeld`).
-      mon.ends &= TARGET_END;
+      mon.ends &= MonitorEnd.Target;
       wNode.remoteOut.get(peer)?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
       return;
@@ -125,7 +125,7 @@ export class Signals {
    */
   dropHeld(mon: Monitor): void {
     if (!targetHolds(mon)) return;
-    mon.ends &= WATCHER_END;
+    mon.ends &= MonitorEnd.Watcher;
     const target = mon.target as Proc;
     const tNode = this.w.nodeOf(target);
     target.dropMonitoredBy(mon.ref.uid);

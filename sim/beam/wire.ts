@@ -27,18 +27,21 @@ import type { Term } from '../../core/terms.js';
 import type { DistMsg } from './dist.js';
 import { distBytesOf } from './sizes.js';
 
-/** ERTS_USE_ATOM_CACHE_SIZE: slots of a connection's output atom cache. */
-export const ATOM_CACHE_SLOTS = 2039;
-/** ERTS_MAX_INTERNAL_ATOM_CACHE_ENTRIES: cache references one message may use. */
-export const MAX_CACHE_REFS = 255;
-/** ERTS_DIST_FRAGMENT_SIZE. */
-export const FRAGMENT_BYTES = 64 * 1024;
-/** ERTS_DIST_FRAGMENT_HEADER_SIZE: magic, 'E'/'F', sequence id, fragment id. */
-export const FRAGMENT_HEADER_BYTES = 18;
-/** `inet_tcp_dist` frames every packet with a 4-byte length ({packet, 4}). */
-export const PACKET_LENGTH_BYTES = 4;
-/** Magic (131) and 'D' of an unfragmented distribution header. */
-const HEADER_TAG_BYTES = 2;
+/** The atom cache's and a frame's limits (a const enum: the bundle has the numbers in place, no variable read each message). */
+export const enum Dist {
+  /** ERTS_USE_ATOM_CACHE_SIZE: slots of a connection's output atom cache. */
+  AtomCacheSlots = 2039,
+  /** ERTS_MAX_INTERNAL_ATOM_CACHE_ENTRIES: cache references one message may use. */
+  MaxCacheRefs = 255,
+  /** ERTS_DIST_FRAGMENT_SIZE (64 KiB). */
+  FragmentBytes = 65536,
+  /** ERTS_DIST_FRAGMENT_HEADER_SIZE: magic, 'E'/'F', sequence id, fragment id. */
+  FragmentHeaderBytes = 18,
+  /** `inet_tcp_dist` frames every packet with a 4-byte length ({packet, 4}). */
+  PacketLengthBytes = 4,
+  /** Magic (131) and 'D' of an unfragmented distribution header. */
+  HeaderTagBytes = 2,
+}
 
 const utf8 = new TextEncoder();
 
@@ -94,7 +97,7 @@ export class AtomCache {
    */
   refer(atoms: ReadonlySet<string>, table: AtomTable): number {
     if (atoms === this.hitAtoms && table === this.hitTable) return this.hitBytes;
-    const n = Math.min(atoms.size, MAX_CACHE_REFS);
+    const n = Math.min(atoms.size, Dist.MaxCacheRefs);
     let entries = 0;
     let newTextBytes = 0;
     let newEntries = 0;
@@ -106,7 +109,7 @@ export class AtomCache {
         inline += inlineAtomExtra(name);
         continue;
       }
-      const slot = table.of(name) % ATOM_CACHE_SLOTS;
+      const slot = table.of(name) % Dist.AtomCacheSlots;
       entries++; // internal segment index
       if (this.slots.get(slot) === name) continue;
       this.slots.set(slot, name);
@@ -128,7 +131,7 @@ export class AtomCache {
 /**
  * The distinct atoms of the message being measured, in first-use order (encode does not
  * nest). Not a `Set` cleared per message: V8's `clear` allocates a new table (~120 bytes
- * a message). A message's first LINEAR_ATOMS atoms are told apart by comparing names (a
+ * a message). A message's first Atoms.Linear atoms are told apart by comparing names (a
  * message has a few), further ones by a map: an atom counts as met when its mark is this
  * message's number.
  */
@@ -157,10 +160,10 @@ class AtomScratch {
   add(name: string): void {
     const n = this.count;
     const list = this.list;
-    if (n < LINEAR_ATOMS) {
+    if (n < Atoms.Linear) {
       for (let i = 0; i < n; i++) if (list[i] === name) return;
     } else {
-      if (n === LINEAR_ATOMS && this.marks.get(list[0] as string) !== this.message) {
+      if (n === Atoms.Linear && this.marks.get(list[0] as string) !== this.message) {
         for (let i = 0; i < n; i++) this.marks.set(list[i] as string, this.message);
       }
       if (this.marks.get(name) === this.message) return;
@@ -189,30 +192,34 @@ class AtomScratch {
   }
 }
 
-/** Atoms a message tells apart by comparing names, before it marks them in a map. */
-const LINEAR_ATOMS = 8;
+/** How a message's atoms are told apart and shared (a const enum: the numbers in place). */
+const enum Atoms {
+  /** Atoms a message tells apart by comparing names, before it marks them in a map. */
+  Linear = 8,
+  /** The most atoms of a set `internWalk` interns. */
+  Interned = 4,
+}
 
 const scratch = new AtomScratch();
 /**
- * Atom sets of up to INTERNED_ATOMS atoms, one object per distinct sequence: messages in
+ * Atom sets of up to Atoms.Interned atoms, one object per distinct sequence: messages in
  * flight share them. Found by walking a trie, atom by atom (no key string per message).
  */
 type Interned = { set: ReadonlySet<string> | undefined; next: Map<string, Interned> | undefined };
 const interned: Interned = { set: undefined, next: undefined };
 let internedSets = 0;
-const INTERNED_ATOMS = 4;
 const INTERNED_SETS = 10_000;
 
 /** The set the last message's atoms got: the next one, if its atoms are the same, gets it without a walk (messages come in runs of one shape). */
 let lastSet: ReadonlySet<string> = new Set();
 
 function internAtoms(atoms: AtomScratch): ReadonlySet<string> {
-  if (!atoms.sameAsLast()) lastSet = atoms.count > INTERNED_ATOMS ? atoms.toSet() : internWalk(atoms);
+  if (!atoms.sameAsLast()) lastSet = atoms.count > Atoms.Interned ? atoms.toSet() : internWalk(atoms);
   atoms.ended();
   return lastSet;
 }
 
-/** The interned set of `atoms` (up to INTERNED_ATOMS), found by walking the trie. */
+/** The interned set of `atoms` (up to Atoms.Interned), found by walking the trie. */
 function internWalk(atoms: AtomScratch): ReadonlySet<string> {
   let at = interned;
   for (let i = 0; i < atoms.count; i++) {
@@ -289,12 +296,12 @@ export function frameBytes(e: Encoded, cache: AtomCache, table: AtomTable): numb
   const data = e.control + e.payload;
   // Only a message with a compound payload can come near 64 KiB, so the immediate case needs no test.
   const fragmented =
-    data > FRAGMENT_BYTES ||
-    (data + e.atoms.size * MAX_ATOM_TEXT_EXTRA > FRAGMENT_BYTES && data + atomTextBytes(e.atoms) > FRAGMENT_BYTES);
-  const fragments = fragmented ? Math.ceil(data / FRAGMENT_BYTES) : 1;
+    data > Dist.FragmentBytes ||
+    (data + e.atoms.size * MAX_ATOM_TEXT_EXTRA > Dist.FragmentBytes && data + atomTextBytes(e.atoms) > Dist.FragmentBytes);
+  const fragments = fragmented ? Math.ceil(data / Dist.FragmentBytes) : 1;
   const header = cache.refer(e.atoms, table);
-  const tag = fragmented ? FRAGMENT_HEADER_BYTES : HEADER_TAG_BYTES;
-  return fragments * PACKET_LENGTH_BYTES + tag + header + (fragments - 1) * FRAGMENT_HEADER_BYTES + data;
+  const tag = fragmented ? Dist.FragmentHeaderBytes : Dist.HeaderTagBytes;
+  return fragments * Dist.PacketLengthBytes + tag + header + (fragments - 1) * Dist.FragmentHeaderBytes + data;
 }
 
 /** The most an atom's full text adds to its 2-byte reference: 255 characters of 4 bytes, and a 2-byte length. */

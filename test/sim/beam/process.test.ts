@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Pid, Ref } from '../../../core/terms.js';
 import { Mailbox } from '../../../sim/beam/mailbox.js';
-import { isRemoteMonitor, Monitor, monitorPeer, TARGET_END, WATCHER_END } from '../../../sim/beam/monitor.js';
+import { isRemoteMonitor, Monitor, MonitorEnd, monitorPeer } from '../../../sim/beam/monitor.js';
 import { Proc, type Envelope } from '../../../sim/beam/process.js';
 import { UidMap } from '../../../core/uid_map.js';
 import { PeerRosters, Roster } from '../../../sim/beam/roster.js';
@@ -44,7 +44,7 @@ const ref = (uid: number): Ref => ({ t: 'ref', uid, node: 'a@h' });
 test('monitors held on a process: none, one, then many in the order made; dropped by ref uid', () => {
   const watcher = Proc.of(pid(0, 'a@h'), { handle() {} });
   const target = Proc.of(pid(1), { handle() {} });
-  const mons = [1, 2, 3].map((u) => Monitor.of(ref(u), watcher, target.pid, target, TARGET_END));
+  const mons = [1, 2, 3].map((u) => Monitor.of(ref(u), watcher, target.pid, target, MonitorEnd.Target));
   assert.is(target.monitoredByCount(), 0);
   target.addMonitoredBy(mons[0] as Monitor);
   assert.is(target.monitoredByRef(1), mons[0]);
@@ -77,7 +77,7 @@ function heldAndModel(): {
   const target = Proc.of(pid(1), { handle() {} });
   const held = new UidMap<Monitor>();
   const model = new Map<number, Monitor>();
-  const mon = (u: number): Monitor => Monitor.of(ref(u), watcher, target.pid, target, WATCHER_END | TARGET_END);
+  const mon = (u: number): Monitor => Monitor.of(ref(u), watcher, target.pid, target, MonitorEnd.Watcher | MonitorEnd.Target);
   return {
     mon,
     held,

@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, float, ilist, int, list, mapOf, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
-import { Monitor, WATCHER_END } from '../../../sim/beam/monitor.js';
+import { Monitor, MonitorEnd } from '../../../sim/beam/monitor.js';
 import { Proc } from '../../../sim/beam/process.js';
-import { ATOM_CACHE_SLOTS, AtomCache, AtomTable, encode, frameBytes, MAX_CACHE_REFS, type Encoded } from '../../../sim/beam/wire.js';
+import { AtomCache, AtomTable, Dist, encode, frameBytes, type Encoded } from '../../../sim/beam/wire.js';
 import { A, B, connect, makeWorld, sleeper } from '../helpers.js';
 
 const pidOn = (node: string, id = 1): Pid => ({ t: 'pid', uid: id, node, id, creation: 1 });
@@ -17,7 +17,7 @@ test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 
   const watcher = pidOn(A);
   const target = pidOn(B);
   const ref = refOn(A);
-  const mon = Monitor.of(ref, Proc.of(watcher, sleeper), target, null, WATCHER_END);
+  const mon = Monitor.of(ref, Proc.of(watcher, sleeper), target, null, MonitorEnd.Watcher);
   assert.equal(plain(encode({ kind: 'monitor', mon, target }, A)), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
   assert.equal(encode({ kind: 'demonitor', ref, watcher, object: target }, A).control, 55);
   const named = encode({ kind: 'monitor', mon, target: { name: 'reg', node: B } }, A);
@@ -77,7 +77,7 @@ test('header: 131, 68, count, half a byte of flags per reference; a new entry wr
 test('atom cache: two atoms sharing a slot push each other out, so each use writes the text again', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
-  for (let i = 0; i < ATOM_CACHE_SLOTS; i++) table.of(`filler${i}`);
+  for (let i = 0; i < Dist.AtomCacheSlots; i++) table.of(`filler${i}`);
   table.of('x'); // index 2039: slot 0, the slot of filler0
   const uses = (name: string) => cache.refer(new Set([name]), table);
   assert.is(uses('x'), 1 + 1 + 1 + 1 + 1, 'count, flags, index, length, text');
@@ -89,7 +89,7 @@ test('atom cache: two atoms sharing a slot push each other out, so each use writ
 test('atom cache: a set sent again unchanged costs what a fresh count gives, also once a slot it used was taken', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
-  for (let i = 0; i < ATOM_CACHE_SLOTS; i++) table.of(`filler${i}`);
+  for (let i = 0; i < Dist.AtomCacheSlots; i++) table.of(`filler${i}`);
   table.of('x'); // slot 0, the slot of filler0
   const xs = new Set(['x', 'filler1']);
   const other = new Set(['filler0']);
@@ -109,9 +109,9 @@ test('atom cache: a set sent again unchanged costs what a fresh count gives, als
 test('atom cache: at most 255 references a message; the rest are written inline each time', () => {
   const cache = new AtomCache();
   const table = new AtomTable();
-  const atoms = new Set(Array.from({ length: MAX_CACHE_REFS + 2 }, (_, i) => `k${i}`));
+  const atoms = new Set(Array.from({ length: Dist.MaxCacheRefs + 2 }, (_, i) => `k${i}`));
   const inline = 'k255'.length + 'k256'.length;
-  const texts = [...atoms].slice(0, MAX_CACHE_REFS).reduce((n, a) => n + 1 + a.length, 0);
+  const texts = [...atoms].slice(0, Dist.MaxCacheRefs).reduce((n, a) => n + 1 + a.length, 0);
   assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + texts + inline, 'new: each entry writes its length and text');
   assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + inline, 'cached: the two past the 255th are inline again');
 });
@@ -120,8 +120,8 @@ test('atom cache: an atom past the 255th longer than 255 bytes is inline as ATOM
   const cache = new AtomCache();
   const table = new AtomTable();
   const long = 'é'.repeat(150); // 300 bytes of UTF-8
-  const atoms = new Set([...Array.from({ length: MAX_CACHE_REFS }, (_, i) => `k${i}`), long]);
-  const texts = [...atoms].slice(0, MAX_CACHE_REFS).reduce((n, a) => n + 1 + a.length, 0);
+  const atoms = new Set([...Array.from({ length: Dist.MaxCacheRefs }, (_, i) => `k${i}`), long]);
+  const texts = [...atoms].slice(0, Dist.MaxCacheRefs).reduce((n, a) => n + 1 + a.length, 0);
   // The measure counted a 2-byte reference for it; inline it is 3 + 300 bytes.
   assert.is(cache.refer(atoms, table), 1 + (255 >> 1) + 1 + 255 + texts + 301);
 });

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, bin, int, list, termEquals, tuple, type Pid, type Ref, type Term } from '../../../core/terms.js';
-import { FRAGMENT_HEADER_BYTES, MESSAGE_REF_BYTES, type ProcHeap } from '../../../sim/beam/heap.js';
+import { EntryBytes, type ProcHeap } from '../../../sim/beam/heap.js';
 import { refcBinBytes } from '../../../sim/beam/memory.js';
 import { msgHeapWords, type Msg } from '../../../core/messages.js';
 import { EPMD_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
@@ -751,12 +751,12 @@ test('memory: a local message is built on an idle receiver\'s heap while it fits
   runUntil(w, 10);
   const h = w.proc(p)?.heap as ProcHeap;
   assert.is(h.htop, 10 + 3 + 6, 'on the heap, after the 10 words of its state');
-  assert.is(node.memory().processes, base + 2 * MESSAGE_REF_BYTES, 'the heap was there already: each queued message adds only its 40-byte reference');
+  assert.is(node.memory().processes, base + 2 * EntryBytes.MessageRef, 'the heap was there already: each queued message adds only its 40-byte reference');
   const big = list(Array.from({ length: 150 }, (_, i) => int(i))); // 300 words: no room
   w.send(p, big);
   runUntil(w, 20);
   assert.is(h.queued, 300);
-  assert.is(node.memory().processes, base + 3 * MESSAGE_REF_BYTES + FRAGMENT_HEADER_BYTES + 300 * 8, 'the third in a fragment of its own, with its header');
+  assert.is(node.memory().processes, base + 3 * EntryBytes.MessageRef + EntryBytes.FragmentHeader + 300 * 8, 'the third in a fragment of its own, with its header');
   // Dying frees the process, heap and fragments.
   w.exit(p, KILL);
   runUntil(w, 30);
@@ -790,7 +790,7 @@ test('memory: a large binary sent remotely is one copy per message, the whole pa
   const b = w.node(B);
   assert.is(b.memory().binary, 10 * refcBinBytes(100_005));
   // Each also holds its distribution buffer's bookkeeping until it collects.
-  assert.is(b.memory().processes, 11 * 2640 + 10 * (6 * 8 + w.cost.remoteMessageBufferBytes + MESSAGE_REF_BYTES), 'the hog and 10 receivers, each a 6-word ProcBin, queued (its reference)');
+  assert.is(b.memory().processes, 11 * 2640 + 10 * (6 * 8 + w.cost.remoteMessageBufferBytes + EntryBytes.MessageRef), 'the hog and 10 receivers, each a 6-word ProcBin, queued (its reference)');
 
   // Local: 10 processes on the sender's node share one refc binary.
   const w2 = hoggedWorld();
