@@ -26,8 +26,10 @@ export interface Held {
   readonly bins: readonly RefcBin[] | undefined;
 }
 
-/** A stamp's parts: the kept bit, the place's unit and the GC count's unit. */
-const enum Stamp {
+/** A stamp's parts: the kept bit, the place's unit and the GC count's unit; and a new message's stamp. */
+export const enum Stamp {
+  /** A message not placed yet: GC count 0, on the heap, not kept. */
+  New = 0,
   Kept = 1,
   PlaceUnit = 2,
   BornUnit = 8,
@@ -63,12 +65,12 @@ export function isKept(stamp: number): boolean {
   return (stamp & Stamp.Kept) !== 0;
 }
 
-/** `stamp` placed anew at GC count `born` in `place`, kept as it was. */
+/** `stamp` placed anew at GC count `born` in `place`, kept as it was (`stampOf` written out: a message's every move). */
 export function placedAt(stamp: number, born: number, place: Place): number {
-  return stampOf(born, place, isKept(stamp));
+  return born * Stamp.BornUnit + place * Stamp.PlaceUnit + (stamp & Stamp.Kept);
 }
 
 /** `stamp`, kept by its process. */
 export function keptStamp(stamp: number): number {
-  return isKept(stamp) ? stamp : stamp + Stamp.Kept;
+  return (stamp & Stamp.Kept) !== 0 ? stamp : stamp + Stamp.Kept;
 }

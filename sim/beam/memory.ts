@@ -10,7 +10,7 @@
 import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
-import { isKept, keptStamp, Place, stampOf } from './held.js';
+import { isKept, keptStamp, Stamp } from './held.js';
 import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor } from './monitor.js';
@@ -56,7 +56,7 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
-  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, stamp: stampOf(0, Place.Heap, false), kind };
+  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, stamp: Stamp.New, kind };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);

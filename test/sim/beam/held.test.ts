@@ -2,7 +2,7 @@
 // number read back the same at the bounds of the count, past 2^31 (where shifts would wrap) too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bornOf, isKept, keptStamp, MAX_BORN, Place, placedAt, placeOf, stampOf } from '../../../sim/beam/held.js';
+import { bornOf, isKept, keptStamp, MAX_BORN, Place, placedAt, placeOf, Stamp, stampOf } from '../../../sim/beam/held.js';
 
 const BORNS = [0, 1, 7, 8, 2 ** 28 - 1, 2 ** 28, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 3, MAX_BORN - 1, MAX_BORN];
 const PLACES = [Place.Heap, Place.Queued, Place.Taken];
@@ -17,6 +17,11 @@ test('stamp: every GC count from 0 to MAX_BORN, place and kept bit reads back as
       }
     }
   }
+});
+
+test('stamp: a new message is at GC count 0, on the heap, not kept', () => {
+  assert.is(Stamp.New, stampOf(0, Place.Heap, false));
+  assert.equal([bornOf(Stamp.New), placeOf(Stamp.New), isKept(Stamp.New)], [0, Place.Heap, false]);
 });
 
 test('stamp: distinct parts make distinct stamps', () => {
