@@ -10,7 +10,7 @@
 import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
-import { isKept, keptStamp, Stamp } from './held.js';
+import { Place } from './held.js';
 import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor } from './monitor.js';
@@ -56,7 +56,7 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
-  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, stamp: Stamp.New, kind };
+  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);
@@ -207,22 +207,15 @@ export class ProcessMemory {
   handlerDone(p: Proc, handled: Envelope | undefined): number {
     const h = p.heap;
     if (h === undefined) return 0;
-    if (handled !== undefined && !isKept(handled.stamp)) h.dies(handled);
+    if (handled !== undefined && !handled.held) h.dies(handled);
     return this.cpu(h.endHandler());
   }
 
-  /**
-   * `p` keeps `e` past its handler, unless it keeps it already: in its state as it is
-   * (`absorb`), or as the message it keeps instead of what it kept before.
-   */
-  keep(p: Proc, e: Envelope, absorb: boolean): void {
-    if (isKept(e.stamp)) return;
-    e.stamp = keptStamp(e.stamp);
-    if (absorb) this.heap(p).absorb(e);
-    else {
-      if (p.kept !== undefined && p.kept !== e) this.drop(p, p.kept);
-      p.kept = e;
-    }
+  /** `p` keeps `e` in its state instead of what it kept before. */
+  keep(p: Proc, e: Envelope): void {
+    if (p.kept !== undefined && p.kept !== e) this.drop(p, p.kept);
+    e.held = true;
+    p.kept = e;
   }
 
   allocate(p: Proc, words: number, count: number): number {
@@ -231,6 +224,11 @@ export class ProcessMemory {
 
   discard(p: Proc, words: number): void {
     this.heap(p).discard(words);
+  }
+
+  absorb(p: Proc, e: Envelope): void {
+    e.held = true;
+    this.heap(p).absorb(e);
   }
 
   setState(p: Proc, words: number): number {

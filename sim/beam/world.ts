@@ -623,7 +623,9 @@ export class World {
    */
   keep(p: Proc, absorb = false): void {
     const e = this.handling;
-    if (e !== undefined) this.mem.keep(p, e, absorb);
+    if (e === undefined || e.held) return;
+    if (absorb) this.mem.absorb(p, e);
+    else this.mem.keep(p, e);
   }
 
   register(p: Proc, name: string): void {
