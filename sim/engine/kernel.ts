@@ -65,7 +65,7 @@ const enum K {
   ROOM_PER_EVENT = 64,
 }
 
-const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base', 'pendingTotal']);
+const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base', 'pendingTotal', 'firstInBuckets']);
 
 /**
  * The queue is a radix heap, which fits a simulator's clock: nothing is ever scheduled
@@ -119,6 +119,12 @@ export class Kernel {
   private highMask = 0;
   /** The earliest time in each bucket (Infinity when empty). */
   private readonly bucketMin = new Float64Array(K.BUCKETS).fill(Infinity);
+  /**
+   * The earliest time in all the buckets (Infinity when all are empty): the lowest
+   * non-empty bucket's, kept as events are filed (`pushBucket`, `refill`, `rebase`) rather
+   * than found from the masks by each look at the next event (twice an event in a run).
+   */
+  private firstInBuckets = Infinity;
   /** Per slot, K.REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
   private rec = new Float64Array(K.REC * this.capacity);
   /**
@@ -271,7 +277,7 @@ export class Kernel {
       }
       // `nextTime()` written out: V8 does not inline it here (its own optimized code counts
       // what it inlined, past the size V8 always inlines), a call at every event.
-      if ((this.dueLen !== 0 ? this.base : this.earliestInBuckets()) > untilUs) {
+      if ((this.dueLen !== 0 ? this.base : this.firstInBuckets) > untilUs) {
         this.nowUs = Math.max(this.nowUs, untilUs);
         return 'time';
       }
@@ -359,21 +365,17 @@ export class Kernel {
     a[n + 1] = keys[i] as number;
     this.bucketLen[b] = n + 2;
     if (t < (this.bucketMin[b] as number)) this.bucketMin[b] = t;
+    if (t < this.firstInBuckets) this.firstInBuckets = t;
     if (b < 32) this.lowMask |= 1 << b;
     else this.highMask |= 1 << (b - 32);
   }
 
   /** The time of the next event (there is one), without moving anything. */
   private nextTime(): number {
-    return this.dueLen !== 0 ? this.base : this.earliestInBuckets();
+    return this.dueLen !== 0 ? this.base : this.firstInBuckets;
   }
 
-  /** The earliest time in the buckets (`due` is empty, and some bucket is not). */
-  private earliestInBuckets(): number {
-    return this.bucketMin[this.lowestBucket()] as number;
-  }
-
-  /** The lowest non-empty bucket (there is one). */
+  /** The lowest non-empty bucket (an empty one, 31, when none is). */
   private lowestBucket(): number {
     const low = this.lowMask;
     if (low !== 0) return 31 - Math.clz32(low & -low);
@@ -397,6 +399,9 @@ export class Kernel {
     }
     if (b < 32) this.lowMask &= ~(1 << b);
     else this.highMask &= ~(1 << (b - 32));
+    // The buckets above keep their times (Infinity when none is left: `lowestBucket` is then
+    // an empty bucket); the events moved below are filed earlier still.
+    this.firstInBuckets = this.bucketMin[this.lowestBucket()] as number;
     this.base = m;
     for (let i = 0; i < n; i += 2) {
       const t = a[i] as number;
@@ -416,6 +421,7 @@ export class Kernel {
     this.bucketLen.fill(0);
     this.bucketMin.fill(Infinity);
     this.lowMask = this.highMask = 0;
+    this.firstInBuckets = Infinity;
     this.base = this.nowUs;
     for (let i = 0; i < entries.length; i += 2) {
       const t = entries[i] as number;
