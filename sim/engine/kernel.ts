@@ -29,11 +29,20 @@ export type TraceSink = (line: string) => void;
 
 type Kind = { name: string; handler: Handler<never>; describe: Describe | undefined };
 
+/** A limit the run loop reads after every event: a field, so its owner may move it while the run goes on. */
+export type Horizon = { readonly horizonUs: number };
+
 export type RunLimit = {
   /** Stop before the first event later than this virtual time; the clock ends at it. */
   untilUs?: number;
   /** Stop as soon as this returns true (checked after every event). */
   until?: () => boolean;
+  /**
+   * Stop as `until` does (after it: 'condition', the clock left at the last event) once no
+   * pending event is at or before `horizon.horizonUs`, read after every event: a limit
+   * that may move, checked without a call.
+   */
+  horizon?: Horizon;
   /** Stop after this many events (a guard against runaway scenarios). */
   maxEvents?: number;
 };
@@ -269,20 +278,25 @@ export class Kernel {
   private loop(untilUs: number, limit: RunLimit): RunEnd {
     const maxEvents = limit.maxEvents ?? Infinity;
     const until = limit.until;
+    const horizon = limit.horizon;
     let n = 0;
+    let stepped = false;
     for (;;) {
+      // `peekUs()` written out: V8 does not inline it here (its own optimized code counts
+      // what it inlined, past the size V8 always inlines), a call at every event.
+      const next = this.size === 0 ? Infinity : this.dueLen !== 0 ? this.base : this.firstInBuckets;
+      if (stepped && horizon !== undefined && next > horizon.horizonUs) return 'condition';
       if (this.size === 0) {
         if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
         return 'idle';
       }
-      // `nextTime()` written out: V8 does not inline it here (its own optimized code counts
-      // what it inlined, past the size V8 always inlines), a call at every event.
-      if ((this.dueLen !== 0 ? this.base : this.firstInBuckets) > untilUs) {
+      if (next > untilUs) {
         this.nowUs = Math.max(this.nowUs, untilUs);
         return 'time';
       }
       if (n >= maxEvents) return 'max_events';
       if (this.step()) n++;
+      stepped = true;
       if (until !== undefined && until()) return 'condition';
     }
   }
