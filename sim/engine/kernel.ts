@@ -74,7 +74,7 @@ const enum K {
   ROOM_PER_EVENT = 64,
 }
 
-const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base', 'pendingTotal', 'firstInBuckets']);
+const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base', 'pendingTotal']);
 
 /**
  * The queue is a radix heap, which fits a simulator's clock: nothing is ever scheduled
@@ -126,14 +126,14 @@ export class Kernel {
   /** Bit b (b < 32) of lowMask, or b - 32 of highMask, is set when bucket b is not empty. */
   private lowMask = 0;
   private highMask = 0;
-  /** The earliest time in each bucket (Infinity when empty). */
-  private readonly bucketMin = new Float64Array(K.BUCKETS).fill(Infinity);
+  /** The earliest time in each bucket (Infinity when empty), and Infinity past the last (`firstBucket`'s none). */
+  private readonly bucketMin = new Float64Array(K.BUCKETS + 1).fill(Infinity);
   /**
-   * The earliest time in all the buckets (Infinity when all are empty): the lowest
-   * non-empty bucket's, kept as events are filed (`pushBucket`, `refill`, `rebase`) rather
-   * than found from the masks by each look at the next event (twice an event in a run).
+   * The lowest non-empty bucket, whose earliest time is the buckets' (K.BUCKETS when all
+   * are empty): kept as events are filed (`pushBucket`, `refill`, `rebase`) rather than
+   * found from the masks by each look at the next event (twice an event in a run).
    */
-  private firstInBuckets = Infinity;
+  private firstBucket: number = K.BUCKETS;
   /** Per slot, K.REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
   private rec = new Float64Array(K.REC * this.capacity);
   /**
@@ -284,7 +284,7 @@ export class Kernel {
     for (;;) {
       // `peekUs()` written out: V8 does not inline it here (its own optimized code counts
       // what it inlined, past the size V8 always inlines), a call at every event.
-      const next = this.size === 0 ? Infinity : this.dueLen !== 0 ? this.base : this.firstInBuckets;
+      const next = this.size === 0 ? Infinity : this.dueLen !== 0 ? this.base : (this.bucketMin[this.firstBucket] as number);
       if (stepped && horizon !== undefined && next > horizon.horizonUs) return 'condition';
       if (this.size === 0) {
         if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
@@ -379,17 +379,17 @@ export class Kernel {
     a[n + 1] = keys[i] as number;
     this.bucketLen[b] = n + 2;
     if (t < (this.bucketMin[b] as number)) this.bucketMin[b] = t;
-    if (t < this.firstInBuckets) this.firstInBuckets = t;
+    if (b < this.firstBucket) this.firstBucket = b;
     if (b < 32) this.lowMask |= 1 << b;
     else this.highMask |= 1 << (b - 32);
   }
 
   /** The time of the next event (there is one), without moving anything. */
   private nextTime(): number {
-    return this.dueLen !== 0 ? this.base : this.firstInBuckets;
+    return this.dueLen !== 0 ? this.base : (this.bucketMin[this.firstBucket] as number);
   }
 
-  /** The lowest non-empty bucket (an empty one, 31, when none is). */
+  /** The lowest non-empty bucket (there is one). */
   private lowestBucket(): number {
     const low = this.lowMask;
     if (low !== 0) return 31 - Math.clz32(low & -low);
@@ -399,7 +399,7 @@ export class Kernel {
 
   /** `due` is empty: the earliest time becomes `base`, and its bucket is redistributed. */
   private refill(): void {
-    const b = this.lowestBucket();
+    const b = this.firstBucket;
     const m = this.bucketMin[b] as number;
     const a = this.buckets[b] as Float64Array;
     const n = this.bucketLen[b] as number;
@@ -413,9 +413,8 @@ export class Kernel {
     }
     if (b < 32) this.lowMask &= ~(1 << b);
     else this.highMask &= ~(1 << (b - 32));
-    // The buckets above keep their times (Infinity when none is left: `lowestBucket` is then
-    // an empty bucket); the events moved below are filed earlier still.
-    this.firstInBuckets = this.bucketMin[this.lowestBucket()] as number;
+    // The lowest of the buckets above, unless the events moved below file one lower still.
+    this.firstBucket = (this.lowMask | this.highMask) !== 0 ? this.lowestBucket() : K.BUCKETS;
     this.base = m;
     for (let i = 0; i < n; i += 2) {
       const t = a[i] as number;
@@ -435,7 +434,7 @@ export class Kernel {
     this.bucketLen.fill(0);
     this.bucketMin.fill(Infinity);
     this.lowMask = this.highMask = 0;
-    this.firstInBuckets = Infinity;
+    this.firstBucket = K.BUCKETS;
     this.base = this.nowUs;
     for (let i = 0; i < entries.length; i += 2) {
       const t = entries[i] as number;
