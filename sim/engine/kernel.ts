@@ -27,36 +27,52 @@ export type Describe = (subject: number, arg: unknown) => Record<string, unknown
 /** One executed event, as written to a `--trace` file. */
 export type TraceSink = (line: string) => void;
 
-const REC = 2;
-
 type Kind = { name: string; handler: Handler<never>; describe: Describe | undefined };
+
+/** A limit the run loop reads after every event: a field, so its owner may move it while the run goes on. */
+export type Horizon = { readonly horizonUs: number };
 
 export type RunLimit = {
   /** Stop before the first event later than this virtual time; the clock ends at it. */
   untilUs?: number;
   /** Stop as soon as this returns true (checked after every event). */
   until?: () => boolean;
+  /**
+   * Stop as `until` does (after it: 'condition', the clock left at the last event) once no
+   * pending event is at or before `horizon.horizonUs`, read after every event: a limit
+   * that may move, checked without a call.
+   */
+  horizon?: Horizon;
   /** Stop after this many events (a guard against runaway scenarios). */
   maxEvents?: number;
 };
 export type RunEnd = 'time' | 'idle' | 'condition' | 'max_events';
 
-const TWO32 = 4294967296;
-const TWO53 = 9007199254740992;
-const INITIAL_SLOT_BITS = 10;
-const PRUNE_MIN = 1024;
-/** Bucket 0 (unused: those events are in `due`) and one per bit of a 53-bit time. */
-const BUCKETS = 54;
-const INITIAL_NUMBERS = 64;
-/** An emptied bucket (or `due`) longer than this may be given back to the GC… */
-const SPARE_NUMBERS = 1 << 15;
 /**
- * …when the buckets' total length passes this many numbers per pending event. Steady
- * workloads settle near 20 (bucket peaks and doubling slack); 64 stops the churn of
- * regrowing buckets there while bounding what a past burst leaves behind (512 bytes per
- * pending event).
+ * The kernel's constants, as a const enum: the bundle then has them as literals that V8
+ * folds into its code, where a module-level `const` is bundled as a `var` that every use
+ * loads from the module's context and checks (a few instructions each, in every event).
  */
-const ROOM_PER_EVENT = 64;
+const enum K {
+  /** Numbers per slot in `rec`. */
+  REC = 2,
+  TWO32 = 4294967296,
+  TWO53 = 9007199254740992,
+  INITIAL_SLOT_BITS = 10,
+  PRUNE_MIN = 1024,
+  /** Bucket 0 (unused: those events are in `due`) and one per bit of a 53-bit time. */
+  BUCKETS = 54,
+  INITIAL_NUMBERS = 64,
+  /** An emptied bucket (or `due`) longer than this may be given back to the GC… */
+  SPARE_NUMBERS = 1 << 15,
+  /**
+   * …when the buckets' total length passes this many numbers per pending event. Steady
+   * workloads settle near 20 (bucket peaks and doubling slack); 64 stops the churn of
+   * regrowing buckets there while bounding what a past burst leaves behind (512 bytes per
+   * pending event).
+   */
+  ROOM_PER_EVENT = 64,
+}
 
 const KERNEL_DOUBLES = new DoubleFields(['nowUs', 'base', 'pendingTotal']);
 
@@ -92,28 +108,34 @@ export class Kernel {
   private rank = 0;
   private size = 0;
   /** The number of slots, a power of two: the key's radix. */
-  private capacity = 1 << INITIAL_SLOT_BITS;
+  private capacity = 1 << K.INITIAL_SLOT_BITS;
   /** The first rank that would not fit in a key beside a slot: 2^53 / capacity. */
-  private rankLimit = TWO53 / this.capacity;
+  private rankLimit = K.TWO53 / this.capacity;
   /** No pending event is earlier; moves only to the time of an event being run. */
   private base = 0;
   /** Keys of the events at time `base`, in insertion order; [dueHead, dueLen) are pending, and both are 0 when none is. */
-  private due: Float64Array = new Float64Array(INITIAL_NUMBERS);
+  private due: Float64Array = new Float64Array(K.INITIAL_NUMBERS);
   private dueHead = 0;
   private dueLen = 0;
   /** Bucket b holds the (time, key) pairs whose highest bit differing from `base` is b - 1. */
-  private readonly buckets: Float64Array[] = Array.from({ length: BUCKETS }, () => new Float64Array(INITIAL_NUMBERS));
+  private readonly buckets: Float64Array[] = Array.from({ length: K.BUCKETS }, () => new Float64Array(K.INITIAL_NUMBERS));
   /** Numbers used in each bucket (two per event). */
-  private readonly bucketLen = new Int32Array(BUCKETS);
+  private readonly bucketLen = new Int32Array(K.BUCKETS);
   /** The buckets' total length, kept within a few times what the pending events need. */
-  private bucketRoom = BUCKETS * INITIAL_NUMBERS;
+  private bucketRoom = K.BUCKETS * K.INITIAL_NUMBERS;
   /** Bit b (b < 32) of lowMask, or b - 32 of highMask, is set when bucket b is not empty. */
   private lowMask = 0;
   private highMask = 0;
-  /** The earliest time in each bucket (Infinity when empty). */
-  private readonly bucketMin = new Float64Array(BUCKETS).fill(Infinity);
-  /** Per slot, REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
-  private rec = new Float64Array(REC * this.capacity);
+  /** The earliest time in each bucket (Infinity when empty), and Infinity past the last (`firstBucket`'s none). */
+  private readonly bucketMin = new Float64Array(K.BUCKETS + 1).fill(Infinity);
+  /**
+   * The lowest non-empty bucket, whose earliest time is the buckets' (K.BUCKETS when all
+   * are empty): kept as events are filed (`pushBucket`, `refill`, `rebase`) rather than
+   * found from the masks by each look at the next event (twice an event in a run).
+   */
+  private firstBucket: number = K.BUCKETS;
+  /** Per slot, K.REC numbers: subject, and kind * 2 + (1 when `argOf` holds an argument). */
+  private rec = new Float64Array(K.REC * this.capacity);
   /**
    * The public sequence number of a rank (needed only to check cancellations): ranks
    * below `renumbered` were given by the last renumbering to events with sequence
@@ -142,7 +164,7 @@ export class Kernel {
    */
   private cancelledMin = Infinity;
   private cancelledMax = -Infinity;
-  private pruneAt = PRUNE_MIN;
+  private pruneAt = K.PRUNE_MIN;
   // Kept as int32 (the hash only ever uses their 32 bits), so the fields stay small integers.
   private h1 = 0x811c9dc5 | 0;
   private h2 = 0x01000193;
@@ -181,7 +203,7 @@ export class Kernel {
     const s = this.seq++;
     const slot = this.free[--this.freeCount] as number;
     const rec = this.rec;
-    const r = REC * slot;
+    const r = K.REC * slot;
     rec[r] = subject;
     if (arg === undefined) {
       rec[r + 1] = 2 * kind;
@@ -256,20 +278,25 @@ export class Kernel {
   private loop(untilUs: number, limit: RunLimit): RunEnd {
     const maxEvents = limit.maxEvents ?? Infinity;
     const until = limit.until;
+    const horizon = limit.horizon;
     let n = 0;
+    let stepped = false;
     for (;;) {
+      // `peekUs()` written out: V8 does not inline it here (its own optimized code counts
+      // what it inlined, past the size V8 always inlines), a call at every event.
+      const next = this.size === 0 ? Infinity : this.dueLen !== 0 ? this.base : (this.bucketMin[this.firstBucket] as number);
+      if (stepped && horizon !== undefined && next > horizon.horizonUs) return 'condition';
       if (this.size === 0) {
         if (untilUs !== Infinity) this.nowUs = Math.max(this.nowUs, untilUs);
         return 'idle';
       }
-      // `nextTime()` written out: V8 does not inline it here (its own optimized code counts
-      // what it inlined, past the size V8 always inlines), a call at every event.
-      if ((this.dueLen !== 0 ? this.base : this.earliestInBuckets()) > untilUs) {
+      if (next > untilUs) {
         this.nowUs = Math.max(this.nowUs, untilUs);
         return 'time';
       }
       if (n >= maxEvents) return 'max_events';
       if (this.step()) n++;
+      stepped = true;
       if (until !== undefined && until()) return 'condition';
     }
   }
@@ -286,13 +313,13 @@ export class Kernel {
     const key = this.due[this.dueHead++] as number;
     if (this.dueHead === this.dueLen) {
       this.dueHead = this.dueLen = 0;
-      if (this.due.length > SPARE_NUMBERS && this.due.length > 4 * this.size) this.due = new Float64Array(INITIAL_NUMBERS);
+      if (this.due.length > K.SPARE_NUMBERS && this.due.length > 4 * this.size) this.due = new Float64Array(K.INITIAL_NUMBERS);
     }
     this.size--;
     // ToInt32 keeps the key modulo 2^32 exactly, and the slot is its low bits.
     const slot = key & (this.capacity - 1);
     const rec = this.rec;
-    const r = REC * slot;
+    const r = K.REC * slot;
     const subject = rec[r] as number;
     const kindArg = rec[r + 1] as number;
     const kind = kindArg >> 1;
@@ -310,9 +337,9 @@ export class Kernel {
     // instructions an event, and V8 does not inline it into a function of this size).
     let lo = t;
     let hi = 0;
-    if (t >= TWO32) {
-      hi = Math.floor(t / TWO32);
-      lo = t - hi * TWO32;
+    if (t >= K.TWO32) {
+      hi = Math.floor(t / K.TWO32);
+      lo = t - hi * K.TWO32;
     }
     let a = this.h1;
     let b = this.h2;
@@ -352,18 +379,14 @@ export class Kernel {
     a[n + 1] = keys[i] as number;
     this.bucketLen[b] = n + 2;
     if (t < (this.bucketMin[b] as number)) this.bucketMin[b] = t;
+    if (b < this.firstBucket) this.firstBucket = b;
     if (b < 32) this.lowMask |= 1 << b;
     else this.highMask |= 1 << (b - 32);
   }
 
   /** The time of the next event (there is one), without moving anything. */
   private nextTime(): number {
-    return this.dueLen !== 0 ? this.base : this.earliestInBuckets();
-  }
-
-  /** The earliest time in the buckets (`due` is empty, and some bucket is not). */
-  private earliestInBuckets(): number {
-    return this.bucketMin[this.lowestBucket()] as number;
+    return this.dueLen !== 0 ? this.base : (this.bucketMin[this.firstBucket] as number);
   }
 
   /** The lowest non-empty bucket (there is one). */
@@ -376,7 +399,7 @@ export class Kernel {
 
   /** `due` is empty: the earliest time becomes `base`, and its bucket is redistributed. */
   private refill(): void {
-    const b = this.lowestBucket();
+    const b = this.firstBucket;
     const m = this.bucketMin[b] as number;
     const a = this.buckets[b] as Float64Array;
     const n = this.bucketLen[b] as number;
@@ -384,12 +407,14 @@ export class Kernel {
     this.bucketMin[b] = Infinity;
     // A burst moving down through the buckets would otherwise leave each as big as the
     // burst; past a generous room per pending event, emptied buckets start small again.
-    if (a.length > SPARE_NUMBERS && this.bucketRoom > ROOM_PER_EVENT * this.size + SPARE_NUMBERS) {
-      this.buckets[b] = new Float64Array(INITIAL_NUMBERS);
-      this.bucketRoom += INITIAL_NUMBERS - a.length;
+    if (a.length > K.SPARE_NUMBERS && this.bucketRoom > K.ROOM_PER_EVENT * this.size + K.SPARE_NUMBERS) {
+      this.buckets[b] = new Float64Array(K.INITIAL_NUMBERS);
+      this.bucketRoom += K.INITIAL_NUMBERS - a.length;
     }
     if (b < 32) this.lowMask &= ~(1 << b);
     else this.highMask &= ~(1 << (b - 32));
+    // The lowest of the buckets above, unless the events moved below file one lower still.
+    this.firstBucket = (this.lowMask | this.highMask) !== 0 ? this.lowestBucket() : K.BUCKETS;
     this.base = m;
     for (let i = 0; i < n; i += 2) {
       const t = a[i] as number;
@@ -409,6 +434,7 @@ export class Kernel {
     this.bucketLen.fill(0);
     this.bucketMin.fill(Infinity);
     this.lowMask = this.highMask = 0;
+    this.firstBucket = K.BUCKETS;
     this.base = this.nowUs;
     for (let i = 0; i < entries.length; i += 2) {
       const t = entries[i] as number;
@@ -424,7 +450,7 @@ export class Kernel {
       out[j++] = this.base;
       out[j++] = this.due[i] as number;
     }
-    for (let b = 1; b < BUCKETS; b++) {
+    for (let b = 1; b < K.BUCKETS; b++) {
       const a = this.buckets[b] as Float64Array;
       const n = this.bucketLen[b] as number;
       for (let i = 0; i < n; i++) out[j++] = a[i] as number;
@@ -440,7 +466,7 @@ export class Kernel {
     const cap = this.capacity;
     const due = this.due;
     for (let i = this.dueHead; i < this.dueLen; i++) due[i] = rekeyed(due[i] as number, cap, newCapacity, sortedKeys);
-    for (let b = 1; b < BUCKETS; b++) {
+    for (let b = 1; b < K.BUCKETS; b++) {
       const a = this.buckets[b] as Float64Array;
       const n = this.bucketLen[b] as number;
       for (let i = 1; i < n; i += 2) a[i] = rekeyed(a[i] as number, cap, newCapacity, sortedKeys);
@@ -449,7 +475,7 @@ export class Kernel {
 
   /**
    * Forgets cancellations of events that already ran (a timer cancelled after it fired),
-   * so they cannot pile up. Runs after at least max(PRUNE_MIN, pending) cancels, so its
+   * so they cannot pile up. Runs after at least max(K.PRUNE_MIN, pending) cancels, so its
    * scan of the queue costs O(1) per cancel.
    */
   private pruneCancelled(): void {
@@ -465,7 +491,7 @@ export class Kernel {
       if (s < this.cancelledMin) this.cancelledMin = s;
       if (s > this.cancelledMax) this.cancelledMax = s;
     }
-    this.pruneAt = live.size + Math.max(PRUNE_MIN, this.size);
+    this.pruneAt = live.size + Math.max(K.PRUNE_MIN, this.size);
   }
 
   /** Doubles the slots (one more slot bit), re-encoding every pending key. */
@@ -473,9 +499,9 @@ export class Kernel {
     const old = this.capacity;
     const n = old * 2;
     // Ranks that would not fit beside one more slot bit are renumbered first (to 0 .. size-1).
-    if (this.rank >= TWO53 / n) this.renumber();
+    if (this.rank >= K.TWO53 / n) this.renumber();
     this.rekey(n);
-    const rec = new Float64Array(REC * n);
+    const rec = new Float64Array(K.REC * n);
     rec.set(this.rec);
     this.rec = rec;
     for (let i = old; i < n; i++) this.argOf.push(undefined);
@@ -483,7 +509,7 @@ export class Kernel {
     this.free = freeSlots(old, n);
     this.freeCount = n - old;
     this.capacity = n;
-    this.rankLimit = TWO53 / n;
+    this.rankLimit = K.TWO53 / n;
   }
 
   /**
@@ -527,9 +553,9 @@ export class Kernel {
 
 /** The bucket of time t > base: one plus the index of the highest bit where they differ. */
 function bucketOf(t: number, base: number): number {
-  if (t >= TWO32 || base >= TWO32) {
-    const th = Math.floor(t / TWO32);
-    const bh = Math.floor(base / TWO32);
+  if (t >= K.TWO32 || base >= K.TWO32) {
+    const th = Math.floor(t / K.TWO32);
+    const bh = Math.floor(base / K.TWO32);
     if (th !== bh) return 64 - Math.clz32(th ^ bh);
   }
   // ToInt32 keeps each time's low 32 bits exactly.

@@ -262,26 +262,19 @@ function startZen(zen: ZenCluster, node: string, base: Readonly<Record<string, u
 
 const CHUNK_EVENTS = 250_000;
 
-/**
- * A script that has not said when its run ends (`endWhenDrained`, `endAt`) by this
- * virtual time is stopped there, reported as `no-end` (a safety net for a script stuck
- * waiting, not a measurement cap: once an end is set, it alone governs).
- */
-export const SETUP_LIMIT_MS = 3_600_000;
-const SETUP_LIMIT_US = SETUP_LIMIT_MS * 1000;
-
 function* drive(world: World, run: Run, mode: Mode, opts: RunOptions): Generator<void, EndKind> {
   let reached = false;
-  // The script may set or move its end while the run goes on: read it live.
-  const over = () => (reached = run.endReached()) || run.isPast(world.kernel.peekUs(), SETUP_LIMIT_US);
+  // The script may set or move its end while the run goes on: the kernel reads the run's
+  // limit (its `horizonUs`) after every event, and asks its condition before that.
+  const over = () => (reached = run.endReached());
   for (;;) {
-    const untilUs = run.limitUs(SETUP_LIMIT_US);
-    const end = world.kernel.run({ untilUs, maxEvents: CHUNK_EVENTS, until: over });
+    const untilUs = run.horizonUs;
+    const end = world.kernel.run({ untilUs, maxEvents: CHUNK_EVENTS, until: over, horizon: run });
     opts.onProgress?.({ mode, virtualUs: world.nowUs, events: world.kernel.executed });
     if (end === 'max_events') {
       run.onFootprint = undefined; // past the script's start: its host is asked no more (RunOptions)
       yield;
-    } else if (end === 'condition' || run.limitUs(SETUP_LIMIT_US) <= untilUs) {
+    } else if (end === 'condition' || run.horizonUs <= untilUs) {
       return run.endKind(world.kernel.pending() === 0, reached);
     }
     // Stopped at (or idle before) a limit the script has since moved later: run on to it.

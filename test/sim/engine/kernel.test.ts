@@ -165,6 +165,28 @@ test('run({until}) stops right after the event that makes the condition true', (
   assert.is(log.length, 10);
 });
 
+test('run({horizon}) stops after the event past which nothing is due by the horizon, read as it moves; the clock stays there', () => {
+  const { k, kind, log } = logging();
+  for (let i = 1; i <= 10; i++) k.at(i * 10, kind, i);
+  const h = { horizonUs: 35 };
+  assert.is(k.run({ horizon: h }), 'condition');
+  assert.equal(log, ['1@10', '2@20', '3@30']);
+  assert.is(k.nowUs, 30);
+  // An event moves it further: read after each event, it stops the run after the one before 70.
+  const move = k.defineKind('move', () => void (h.horizonUs = 60));
+  k.at(30, move, 0);
+  assert.is(k.run({ horizon: h }), 'condition');
+  assert.equal(log, ['1@10', '2@20', '3@30', '4@40', '5@50', '6@60']);
+  // Checked only after an event: a run that starts past it runs one; then `until` is asked first.
+  let asked = 0;
+  assert.is(k.run({ horizon: h, until: () => ++asked > 0 && false }), 'condition');
+  assert.equal([log.length, asked], [7, 1]);
+  // Nothing left pending is past any horizon (the clock stays at the last event).
+  h.horizonUs = 1000;
+  assert.is(k.run({ horizon: h, untilUs: 2000 }), 'condition');
+  assert.equal([log.length, k.nowUs], [10, 100]);
+});
+
 test('run({maxEvents}) executes exactly that many events', () => {
   const { k, kind, log } = logging();
   for (let i = 0; i < 10; i++) k.at(i, kind, i);

@@ -9,9 +9,9 @@ import * as assert from 'uvu/assert';
 import { atom, bin, int, list, tuple, type Pid } from '../../../core/terms.js';
 import { drainCapMs, drainEstimateMs } from '../../../sim/run/drain.js';
 import { param } from '../../../sim/run/params.js';
-import { runScenario, SETUP_LIMIT_MS } from '../../../sim/run/runner.js';
+import { runScenario } from '../../../sim/run/runner.js';
 import { boundedDistribution, MAX_SERIES_POINTS, SERIES_KEPT_POINTS } from '../../../sim/run/recorder.js';
-import { defineScenario, type Scenario } from '../../../sim/run/scenario.js';
+import { defineScenario, SETUP_LIMIT_MS, type Scenario } from '../../../sim/run/scenario.js';
 import { summaryTable } from '../../../sim/run/summary.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
 import { defaultNetConfig } from '../../../sim/beam/net_config.js';
@@ -182,8 +182,9 @@ test('an end set again the same way moves it: a second endAt is the end; a secon
 });
 
 // The run loop asks `endReached` after every event; it compares the DOWNs delivered with a
-// count worked out where the end, the expected DOWNs and the trigger are set (Run.gateEnd),
-// and works the condition out only past it. Each script sets those in another order.
+// count, and the clock with a time (the window's close), worked out where the end, the
+// expected DOWNs, the trigger and the window are set (Run.gateEnd), and works the
+// condition out only past both. Each script sets those in another order.
 test('the end check asked after every event gives what the condition worked out afresh gives, whatever order the script sets its end in', () => {
   const scripts: [string, (run: Parameters<Scenario['script']>[0], t: Pid) => void, boolean][] = [
     ['downs expected first, drained after the trigger', (run, t) => {
@@ -200,6 +201,24 @@ test('the end check asked after every event gives what the condition worked out 
       run.at(200, () => {
         run.trigger();
         run.world.exit(t, atom('kill'), A);
+      });
+    }, true],
+    ['a window set before the drained end and the trigger, open past the last DOWN', (run, t) => {
+      run.when(() => false, () => {}); // events go on after the DOWN, while the window is open
+      run.measureFor(500);
+      run.expectDowns(1);
+      run.endWhenDrained(100);
+      run.at(200, () => void [run.trigger(), run.world.exit(t, atom('kill'), A)]);
+    }, true],
+    ['a window set again, shorter, after the drained end and the trigger', (run, t) => {
+      run.expectDowns(1);
+      run.measureFor(2000);
+      run.when(() => false, () => {});
+      run.at(200, () => {
+        run.endWhenDrained(100);
+        run.trigger();
+        run.world.exit(t, atom('kill'), A);
+        run.measureFor(300);
       });
     }, true],
     ['a fixed end with a condition', (run) => {
