@@ -21,7 +21,7 @@ import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
 import type { Op, Step } from './ops.js';
-import { returns, stepOut, yields } from './ops.js';
+import { returns, yields, type StepOut } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
@@ -41,9 +41,11 @@ export function monitor(env: Env, target: Target): Step<Ref> {
 }
 
 /**
- * `monitor`'s operations, one per `next`, in upstream's order (written out, with a `stepOut`: it runs
- * once per monitor; as a generator a call allocated ~480 bytes, written out ~230, its
- * operations and messages). As a generator it reads:
+ * `monitor`'s operations, one per `next`, in upstream's order (written out: it runs once
+ * per monitor; as a generator a call allocated ~480 bytes, written out ~200, its
+ * operations and messages). It is its own result object (a `StepOut`: `done` and `value`,
+ * rewritten by each `next`), as `once`'s steps are: a result object apart was ~24 bytes
+ * a monitor. As a generator it reads:
  *
  *     yield metric('monitor'); ref = makeRef()
  *     yield references.insert({self, ref}, target)
@@ -51,13 +53,12 @@ export function monitor(env: Env, target: Target): Step<Ref> {
  *     if (!(yield subscribers.member(self))) yield send_named(Local, {monitor_subscriber, self})
  *     return ref
  */
-class MonitorCall implements Step<Ref> {
-  private readonly out = stepOut();
+class MonitorCall implements Step<Ref>, StepOut {
+  done = false;
+  value: unknown = undefined;
   /** How many operations it has handed over so far. */
   private performed = 0;
-  /** Made after the first operation, as upstream makes it after its metric. */
-  private ref: Ref | undefined = undefined;
-  /** The cast's message, made with the ref: also the References row (tables.ts `insertRow`). */
+  /** The cast's message, made (with the ref it returns) after the first operation, as upstream makes the ref after its metric: also the References row (tables.ts `insertRow`). */
   private msg: MonitorMsg | undefined = undefined;
   /** The caller, read once (a runtime's env may serve whichever process it runs). */
   private readonly self: Pid;
@@ -77,23 +78,22 @@ class MonitorCall implements Step<Ref> {
     const { env, target, self } = this;
     switch (this.performed++) {
       case 0:
-        return yields(this.out, MONITOR_METRIC);
+        return yields(this, MONITOR_METRIC);
       case 1:
-        this.ref = env.makeRef();
-        this.msg = { kind: 'monitor', target, ref: this.ref, subscriber: self };
-        return yields(this.out, { kind: 'references.insert', row: this.msg });
+        this.msg = { kind: 'monitor', target, ref: env.makeRef(), subscriber: self };
+        return yields(this, { kind: 'references.insert', row: this.msg });
       case 2:
-        return yields(this.out, castToConnector(env, target, this.msg as MonitorMsg));
+        return yields(this, castToConnector(env, target, this.msg as MonitorMsg));
       case 3:
-        return yields(this.out, memberRead(self));
+        return yields(this, memberRead(self));
       case 4:
         // Not yet a subscriber: Local is asked to monitor the caller.
         if (!(answer as boolean)) {
-          return yields(this.out, { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
+          return yields(this, { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
         }
-        return returns(this.out, this.ref as Ref);
+        return returns(this, (this.msg as MonitorMsg).ref);
       default:
-        return returns(this.out, this.ref as Ref);
+        return returns(this, (this.msg as MonitorMsg).ref);
     }
   }
 }

@@ -186,9 +186,11 @@ export function isTableOp(op: Op): op is TableOp {
  * Performs a table operation on `tables` and returns its result (what the `:ets` call
  * returns). `kind` is `op.kind`, given apart by a runtime that has read it already:
  * operations come in many shapes, and each read of their kind is a megamorphic lookup.
+ * Only those made per monitor and per DOWN are here (a switch on strings tests its cases
+ * in order); the rest are `applyOtherTableOp`'s: a small function is optimized sooner,
+ * and a seldom kind's first coming does not throw its code away.
  */
 export function applyTableOp(tables: ZenTables, op: TableOp, kind: TableOp['kind'] = op.kind): unknown {
-  // Those made per monitor and per DOWN first: a switch on strings tests its cases in order.
   switch (kind) {
     case 'references.insert':
       return tables.references.insertRow((op as TableOpOf<'references.insert'>).row);
@@ -198,6 +200,14 @@ export function applyTableOp(tables: ZenTables, op: TableOp, kind: TableOp['kind
       const o = op as TableOpOf<'references.take'>;
       return tables.references.take(o.subscriber, o.ref);
     }
+    default:
+      return applyOtherTableOp(tables, op, kind);
+  }
+}
+
+/** `applyTableOp` of the kinds it does not perform itself (its switch exhaustive). */
+function applyOtherTableOp(tables: ZenTables, op: TableOp, kind: Exclude<TableOp['kind'], 'references.insert' | 'subscribers.member' | 'references.take'>): unknown {
+  switch (kind) {
     case 'nodes.lookup':
       return tables.nodes.get((op as TableOpOf<'nodes.lookup'>).node);
     case 'nodes.insert': {

@@ -28,7 +28,7 @@ import { callMessage, genServerCallExit, isDestination, type CallRequest, type C
 import type { Op, Step, TableOp } from '../../core/ops.js';
 import { initProxy, type ProxyState } from '../../core/proxy.js';
 import { badarg, badmatch } from '../../core/raise.js';
-import { atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } from '../../core/terms.js';
 import type { CostModel } from '../beam/cost.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
@@ -417,30 +417,34 @@ function synchronises(kind: Op['kind']): boolean {
 /** The operation of kind K (`perform` is given the kind apart, so it narrows by hand). */
 type OpOf<K extends Op['kind']> = Extract<Op, { readonly kind: K }>;
 
+/** The kinds of operation performed per monitor and per DOWN (`perform`'s own); the rest go to `performOther`. */
+type HotKind = 'metric' | 'send' | 'cast_connector' | 'monitor' | 'references.insert' | 'subscribers.member' | 'references.take';
+
 /**
  * Performs one operation of `kind` now, at the CPU time reached; returns its result (for a
  * call from a caller that cannot block, its tag), or, when `blocking` and it must wait, the
- * rest of it (`Waits`). The kinds performed most come first (a switch on strings tests its
- * cases in order): a metric, a send, a cast, a monitor, a monitor's or a DOWN's table operations.
+ * rest of it (`Waits`). Only the kinds performed per monitor and per DOWN are here, the
+ * most performed first (a switch on strings tests its cases in order); the rest are
+ * `performOther`'s: a small function is optimized sooner, and its code is not thrown away
+ * when a seldom kind first comes (each deoptimization recompiled the whole switch).
  */
 function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: boolean): unknown {
-  const cost = app.cost;
   switch (kind) {
     case 'metric':
       // instruments 2.1.1's FastCounter: an :ets.update_counter on the scheduler's table
       // (reported to statsd every 10 s by one process, not per increment). Its CPU only:
       // nothing reads the counts.
-      ctx.cpu(cost.etsOpUs);
+      ctx.cpu(app.cost.etsOpUs);
       return undefined;
     case 'send': {
       const o = op as OpOf<'send'>;
-      chargeItems(ctx, cost, o.msg, o.msg.kind);
+      chargeItems(ctx, app.cost, o.msg, o.msg.kind);
       ctx.send(o.to, o.msg, o.noconnect === true ? { noconnect: true } : undefined);
       return undefined;
     }
     case 'cast_connector': {
       const o = op as OpOf<'cast_connector'>;
-      chargeItems(ctx, cost, o.msg, o.msg.kind);
+      chargeItems(ctx, app.cost, o.msg, o.msg.kind);
       const known = connectorFor(app, ctx, o.node);
       if (known !== undefined) return ctx.send(known, o.msg);
       return startWorker(app, ctx, connectorRegistry(o.node), blocking, sendTo(ctx, o.msg));
@@ -453,9 +457,17 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     case 'subscribers.member':
     case 'references.take':
       return tableOp(app, ctx, op as TableOp, kind);
+    default:
+      return performOther(app, ctx, op, kind, blocking);
+  }
+}
+
+/** `perform` of the kinds it does not perform itself (its switch exhaustive: a kind Op gains must be named here). */
+function performOther(app: ZenApp, ctx: Ctx, op: Op, kind: Exclude<Op['kind'], HotKind>, blocking: boolean): unknown {
+  switch (kind) {
     case 'send_named': {
       const o = op as OpOf<'send_named'>;
-      chargeItems(ctx, cost, o.msg, o.msg.kind);
+      chargeItems(ctx, app.cost, o.msg, o.msg.kind);
       ctx.send({ name: o.name, node: o.node }, o.msg);
       return undefined;
     }
@@ -465,7 +477,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     }
     case 'cast_batcher': {
       const o = op as OpOf<'cast_batcher'>;
-      chargeItems(ctx, cost, o.msg, o.msg.kind);
+      chargeItems(ctx, app.cost, o.msg, o.msg.kind);
       const known = GenRegistry.lookup(ctx, BATCHER_REGISTRY, o.connector);
       if (known !== undefined) return ctx.send(known, o.msg);
       return startWorker(app, ctx, batcherRegistry(o.connector, o.lookupTimeoutMs), blocking, sendTo(ctx, o.msg));
@@ -489,7 +501,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     case 'flush_down':
       return ctx.flushDown((op as OpOf<'flush_down'>).ref);
     case 'hibernate':
-      ctx.cpu(cost.receiveUs);
+      ctx.cpu(app.cost.receiveUs);
       return ctx.hibernate();
     case 'stop':
       return ctx.stop((op as OpOf<'stop'>).reason);
@@ -499,8 +511,19 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     }
     case 'known_node':
       return ctx.isConnected((op as OpOf<'known_node'>).node);
+    case 'nodes.lookup':
+    case 'nodes.insert':
+    case 'references.delete':
+    case 'references.match':
+    case 'subscribers.insert_new':
+    case 'subscribers.delete':
+    case 'proxy_subscribers.insert':
+    case 'proxy_subscribers.delete':
+    case 'proxy_subscribers.match':
+    case 'proxy_subscribers.match_delete':
+      return tableOp(app, ctx, op as TableOp, kind);
     default:
-      return tableOp(app, ctx, op as TableOp, kind as TableOp['kind']);
+      return assertNever(kind);
   }
 }
 

@@ -67,7 +67,9 @@ test("monitor performs its operations in upstream's order (the row before the ca
     ran.ops.map((op) => op.kind),
     ['metric', 'references.insert', 'cast_connector', 'subscribers.member', 'send_named'],
   );
-  assert.equal(step.next(undefined), { done: true, value: ran.value });
+  // The step is its own result object (ops.ts StepOut): its `done` and `value` are the result.
+  const end = step.next(undefined);
+  assert.equal({ done: end.done, value: end.value }, { done: true, value: ran.value });
   env.tables.localSubscribers.insertNew(env.self);
   assert.equal(
     runStep(client.monitor(env, pid(B)), env).ops.map((op) => op.kind),
