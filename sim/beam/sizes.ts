@@ -85,7 +85,7 @@ const PROBE_DOWN: DownSignal = { kind: 'DOWN', ref: { t: 'ref', uid: 0, node: 'p
 const DOWN_FIXED_WORDS = msgHeapWords(PROBE_DOWN as unknown as Msg, 'probe@h') - heapWords(PROBE_DOWN.ref, 'probe@h') - 2 * heapWords(atom('probe'));
 
 /** The refc binaries (over 64 bytes) `msg`, of kind `kind` (its `kindOf`), references, by identity, with their sizes; undefined when none. */
-export function refcBinariesOf(msg: unknown, kind: string | undefined): Map<Uint8Array, number> | undefined {
+export function refcBinariesOf(msg: unknown, kind: string | undefined): ReadonlyMap<Uint8Array, number> | undefined {
   if (kind === undefined) return refcBinaries(msg as Term);
   switch (kind) {
     case 'DOWN':
@@ -104,15 +104,15 @@ export function refcBinariesOf(msg: unknown, kind: string | undefined): Map<Uint
 
 /** The reason `reasonRefcBinaries` walked last, and what it found there. */
 let lastReason: Term | undefined;
-let lastReasonBinaries: Map<Uint8Array, number> | undefined;
+let lastReasonBinaries: ReadonlyMap<Uint8Array, number> | undefined;
 
 /**
  * The refc binaries of a DOWN's or trapped exit's reason (`refcBinaries`), walked again
  * only for another reason than the last: the DOWNs of one exit or lost connection share
- * one reason term (a herd's 100,000), and a term never changes. Its callers only read
- * the map.
+ * one reason term (a herd's 100,000), and a term never changes. The map is shared by every
+ * DOWN of that reason: read-only, as the type says.
  */
-export function reasonRefcBinaries(reason: Term): Map<Uint8Array, number> | undefined {
+export function reasonRefcBinaries(reason: Term): ReadonlyMap<Uint8Array, number> | undefined {
   if (reason !== lastReason) {
     lastReasonBinaries = refcBinaries(reason);
     lastReason = reason;

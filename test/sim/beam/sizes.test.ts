@@ -10,7 +10,7 @@ const big = (n: number) => bin(new Uint8Array(n));
 const ref: Ref = { t: 'ref', uid: 1, node: 'a@h', alias: false };
 const down = (reason: Term): DownSignal => ({ kind: 'DOWN', ref, object: atom('x'), reason });
 
-const entries = (m: Map<Uint8Array, number> | undefined) => (m === undefined ? undefined : [...m.entries()]);
+const entries = (m: ReadonlyMap<Uint8Array, number> | undefined) => (m === undefined ? undefined : [...m.entries()]);
 
 test('reason binaries: the same as a walk of each reason, through a run of repeats and changes', () => {
   const one = tuple(atom('shutdown'), big(100));
