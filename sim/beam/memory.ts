@@ -180,6 +180,11 @@ export class ProcessMemory {
     if (offHeapQueue) p.heap = this.newHeap(p, true);
   }
 
+  /** `n` new processes on `node` (none with an off_heap queue): `spawned` `n` times. */
+  spawnedMany(node: SimNode, n: number): void {
+    node.books.processBytes += n * ProcHeap.pristineBytes(this.config());
+  }
+
   /** `e` reaches `p`'s queue (on `node`, its node): built on its heap when it is local and `p` is not running, else in a fragment. */
   arrive(p: Proc, node: SimNode, e: Envelope): void {
     node.books.attach(e);

@@ -299,13 +299,17 @@ export class NodesByProc {
     this.nodes.push(node);
   }
 
+  /** Room for processes up to uid `count - 1` (a batch of spawns): `set` then grows nothing. */
+  reserve(count: number): void {
+    if (count <= this.index.length) return;
+    const grown = new Int32Array(Math.max(count, 2 * this.index.length));
+    grown.set(this.index);
+    this.index = grown;
+  }
+
   /** Process `uid` (the next one spawned) lives on `node`. */
   set(uid: number, node: SimNode): void {
-    if (uid === this.index.length) {
-      const grown = new Int32Array(2 * uid);
-      grown.set(this.index);
-      this.index = grown;
-    }
+    if (uid === this.index.length) this.reserve(uid + 1);
     this.index[uid] = node.index;
   }
 

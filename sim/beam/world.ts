@@ -15,9 +15,10 @@
 // call or receive yielded blocks it off its scheduler until the result. Mirrors beam.md:
 // send/monitor/demonitor(:flush)/monitor_node/exit/send_after/registered names/gen calls,
 // links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
-// The world is split by seam: this file holds nodes, spawning, scheduling (generator
-// handlers included) and local delivery; handling.ts a handling's end, carry-over, crash
-// and records; mailbox.ts the message queue (a ring.ts ring, as the run queue is);
+// The world is split by seam: this file holds nodes, scheduling (generator handlers
+// included) and local delivery; spawn.ts spawning; handling.ts a handling's end,
+// carry-over, crash and records; mailbox.ts the message queue (a ring.ts ring, as the
+// run queue is);
 // roster.ts the remote monitors per peer; host.ts the cores; signals.ts monitors and
 // exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
 // timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the
@@ -41,17 +42,18 @@ import { Host, type HostOptions } from './host.js';
 import { Kernel } from '../engine/kernel.js';
 import { objectElements } from '../engine/double_fields.js';
 import { Links, type ExitSig } from './links.js';
-import { checkHeapWords, envelopeOf, ProcessMemory } from './memory.js';
+import { envelopeOf, ProcessMemory } from './memory.js';
 import { checkMessage, isTerm } from './sizes.js';
 import { Network } from './network.js';
 import { WorldNet } from './world_net.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, NodesByProc, SimNode } from './node.js';
-import { isHandling, Proc, type Behaviour, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
+import { isHandling, type Proc, type Behaviour, type SpawnOpts, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
+import { Spawner } from './spawn.js';
 import { answerOf, crashed, EXITING, handlingEndUs, INIT, MAX_CARRY_US, SliceRecords } from './handling.js';
 import { destNode, isNamed } from './dest.js';
 
@@ -85,6 +87,7 @@ export class World {
   /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam); typed for objects ahead (double_fields.ts). */
   readonly procs: Proc[] = objectElements([]);
   private readonly procNodes = new NodesByProc(); // each process's node, by pid uid (`nodeOf`)
+  private readonly spawner = new Spawner(this, this.procNodes);
   private lastNode: SimNode | undefined = undefined; // the node `node` found last, kept (nodes are never removed or replaced): a scenario spawns its targets one by one on one node
   readonly kinds: WorldKinds;
   readonly signals = new Signals(this);
@@ -231,21 +234,13 @@ export class World {
    * Spawns a process on `node` now, from outside any process. `offHeapQueue`:
    * `message_queue_data` `off_heap` (its queued messages stay out of its heap).
    */
-  spawn(nodeName: string, behaviour: Behaviour, opts?: { name?: string; offHeapQueue?: boolean }): Pid {
-    const node = this.node(nodeName);
-    if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
-    checkHeapWords(behaviour);
-    const pid: Pid = { t: 'pid', uid: this.procs.length, node: node.name, id: node.nextId++, creation: node.creation };
-    const p = Proc.of(pid, behaviour);
-    this.procs.push(p);
-    this.procNodes.set(pid.uid, node);
-    this.mem.spawned(p, node, opts?.offHeapQueue === true);
-    if (opts?.name !== undefined) this.register(p, opts.name);
-    if (behaviour.init !== undefined) {
-      p.resume = INIT;
-      this.makeRunnable(p);
-    }
-    return pid;
+  spawn(nodeName: string, behaviour: Behaviour, opts?: SpawnOpts): Pid {
+    return this.spawner.spawn(nodeName, behaviour, opts);
+  }
+
+  /** Spawns `n` processes of `behaviour` on `node` now, as `n` calls of `spawn` would (their pids, in order), the node and behaviour looked at once. */
+  spawnMany(nodeName: string, n: number, behaviour: Behaviour): Pid[] {
+    return this.spawner.spawnMany(nodeName, n, behaviour);
   }
 
   /** Sends `msg` to `to` from outside any process (a scenario driver on `fromNode`). */

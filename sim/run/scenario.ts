@@ -480,9 +480,7 @@ export class Run {
   spawnMany(node: string, n: number, behaviour: Behaviour = sleeper): Pid[] {
     this.spawned += n;
     this.footprint();
-    const pids: Pid[] = new Array(n);
-    for (let i = 0; i < n; i++) pids[i] = this.world.spawn(node, behaviour);
-    return pids;
+    return this.world.spawnMany(node, n, behaviour);
   }
 
   /**

@@ -1091,4 +1091,33 @@ test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued
   assert.equal(queued, [{ msg: down, words: msgHeapWords(down as unknown as Msg, 'a@h') - 1, payload: 0, kind: 'DOWN' }]);
 });
 
+test('spawnMany: the same processes, pids, memory and run as as many spawns', () => {
+  const withInit: Behaviour = { init: (ctx) => ctx.cpu(5), handle() {} };
+  for (const behaviour of [sleeper, withInit]) {
+    const one = makeWorld({ cost: { receiveUs: 2 } });
+    const many = makeWorld({ cost: { receiveUs: 2 } });
+    const run = (w: World, batch: boolean): Pid[] => {
+      const first = w.spawn(A, sleeper); // uids need not start at 0
+      const pids = batch ? w.spawnMany(B, 1500, behaviour) : Array.from({ length: 1500 }, () => w.spawn(B, behaviour));
+      const last = batch ? w.spawnMany(B, 1000, behaviour) : Array.from({ length: 1000 }, () => w.spawn(B, behaviour));
+      assert.equal(batch ? w.spawnMany(A, 0, behaviour) : [], []);
+      w.at(100, () => w.exit(pids[7] as Pid, KILL));
+      drain(w);
+      return [first, ...pids, ...last];
+    };
+    const a = run(one, false);
+    const b = run(many, true);
+    assert.equal(b, a);
+    for (const pid of b) assert.is(many.nodeOf(many.proc(pid) as Proc).name, pid.node);
+    assert.equal(many.node(B).memory(), one.node(B).memory());
+    assert.is(many.kernel.traceHash(), one.kernel.traceHash());
+    assert.is(many.kernel.executed, one.kernel.executed);
+  }
+  const w = makeWorld();
+  w.crash(B);
+  assert.equal(w.spawnMany(B, 0, sleeper), []);
+  assert.throws(() => w.spawnMany(B, 1, sleeper), /node 'b@h': it is down/);
+  assert.throws(() => w.spawnMany(A, 2, { heapWords: -1, handle() {} }), /heapWords/);
+});
+
 test.run();

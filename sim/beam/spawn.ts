@@ -1,0 +1,64 @@
+// Spawning (beam.md "Processes and mailboxes"): a new process gets the next pid of its
+// node, a Proc, its place in the world's process table and its node's memory books, and
+// runs its `init` (if any) at once. A batch of one behaviour (a herd's targets) looks at
+// the node and the behaviour once, and grows the world's tables once.
+import type { Pid } from '../../core/terms.js';
+import { INIT } from './handling.js';
+import { checkHeapWords } from './memory.js';
+import type { NodesByProc, SimNode } from './node.js';
+import { Proc, type Behaviour, type SpawnOpts } from './process.js';
+import type { World } from './world.js';
+
+export class Spawner {
+  constructor(
+    private readonly w: World,
+    /** The world's record of each process's node (`World.nodeOf`). */
+    private readonly procNodes: NodesByProc,
+  ) {}
+
+  /** World.spawn. */
+  spawn(nodeName: string, behaviour: Behaviour, opts: SpawnOpts | undefined): Pid {
+    const node = this.nodeFor(nodeName, behaviour);
+    const p = this.newProc(node, behaviour);
+    this.w.mem.spawned(p, node, opts?.offHeapQueue === true);
+    if (opts?.name !== undefined) this.w.register(p, opts.name);
+    if (behaviour.init !== undefined) {
+      p.resume = INIT;
+      this.w.makeRunnable(p);
+    }
+    return p.pid;
+  }
+
+  /** World.spawnMany: `n` calls of `spawn`; one by one for a behaviour with an `init` (each runs as it is spawned). */
+  spawnMany(nodeName: string, n: number, behaviour: Behaviour): Pid[] {
+    const pids: Pid[] = new Array(n);
+    if (behaviour.init !== undefined) {
+      for (let i = 0; i < n; i++) pids[i] = this.spawn(nodeName, behaviour, undefined);
+      return pids;
+    }
+    if (n === 0) return pids;
+    const node = this.nodeFor(nodeName, behaviour);
+    this.procNodes.reserve(this.w.procs.length + n);
+    for (let i = 0; i < n; i++) pids[i] = this.newProc(node, behaviour).pid;
+    this.w.mem.spawnedMany(node, n);
+    return pids;
+  }
+
+  /** The node a spawn on `nodeName` goes to, once it and the behaviour are checked. */
+  private nodeFor(nodeName: string, behaviour: Behaviour): SimNode {
+    const node = this.w.node(nodeName);
+    if (!node.up) throw new RangeError(`cannot spawn on node '${nodeName}': it is down`);
+    checkHeapWords(behaviour);
+    return node;
+  }
+
+  /** A new process on `node`, waiting, its pid the next of the node's. */
+  private newProc(node: SimNode, behaviour: Behaviour): Proc {
+    const procs = this.w.procs;
+    const pid: Pid = { t: 'pid', uid: procs.length, node: node.name, id: node.nextId++, creation: node.creation };
+    const p = Proc.of(pid, behaviour);
+    procs.push(p);
+    this.procNodes.set(pid.uid, node);
+    return p;
+  }
+}
