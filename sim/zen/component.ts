@@ -299,7 +299,8 @@ export class StepRun<R> implements Handling, Steps<R> {
   constructor(
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
-    private step: Iterator<Op, R, unknown>,
+    /** The step run; none once it has ended (what it held, as a Proxy's run of instructions, goes with it). */
+    private step: Iterator<Op, R, unknown> | undefined,
     /**
      * Whether its process's state is one zenTablesBytes reads (`ZenApp.readsState`): asked
      * once, not at every `next` (a set lookup); false for a client step, which runs in its
@@ -309,7 +310,7 @@ export class StepRun<R> implements Handling, Steps<R> {
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
   ) {
-    this.stepNext = step.next;
+    this.stepNext = (step as Iterator<Op, R, unknown>).next;
   }
 
   [Symbol.iterator](): this {
@@ -349,6 +350,7 @@ export class StepRun<R> implements Handling, Steps<R> {
       // The step's code and operation since the last look (as `stepped` says).
       this.app.stepped(this.readsState);
       if (r.done === true) {
+        this.step = undefined;
         this.observer?.done(this.ctx);
         return r;
       }

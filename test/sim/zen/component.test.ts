@@ -160,4 +160,18 @@ test('timed.connect blocks the caller until its Connector replies: :compatible f
   assert.equal(probe.log, [], 'the probe handled no message meanwhile');
 });
 
+test('a component lets go of its step once it has ended: the Proxy keeps no run of instructions between messages', () => {
+  const { world, zen } = cluster({ zen: FAST });
+  const probe = new Probe(world, zen, A);
+  for (let i = 0; i < 20; i++) probe.monitor(world.spawn(B, sleeper));
+  runForMs(world, 50);
+  assert.is(zen.app(B)?.tables.proxySubscribers.size, 20, 'the Proxy has handled the instructions');
+  // Its behaviour (started by its supervisor: wrapped, `b`) holds the StepRun of its steps.
+  type Runs = { run?: { step?: unknown }; b?: Runs };
+  const behaviour = world.proc(zen.pidOf(B, 'proxy') as Pid)?.behaviour as unknown as Runs;
+  const run = (behaviour.b ?? behaviour).run;
+  assert.ok(run !== undefined, 'the Proxy has run a step');
+  assert.is(run.step, undefined);
+});
+
 test.run();
