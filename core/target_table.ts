@@ -26,27 +26,29 @@ function paged(key: number | string): key is number {
   return typeof key === 'number' && (key | 0) === key && key >= 0;
 }
 
-type Page<V> = {
-  /** Entries held (the page goes when none are). */
-  count: number;
-  /** A value per uid of the page, undefined where none is held. */
-  readonly slots: (V | undefined)[];
-};
-
-/** A new page's slots, copied for each (never written itself). */
-const NO_SLOTS: readonly undefined[] = new Array<undefined>(PAGE_SLOTS).fill(undefined);
-
 /**
- * A new page: an object literal with a copy of `NO_SLOTS` (a class with fields was built
- * through V8's generic construction, and `new Array(n).fill` called into the runtime).
+ * A page: a value per uid of the page (a `V`, undefined where none is held), then, at
+ * `COUNT`, how many it holds (the page goes when none are). One array: an object holding
+ * the slots and the count apart was one more object kept a page (3 tables hold a page per
+ * 32 targets). Read through `slotOf` and `countOf`.
  */
-function newPage<V>(): Page<V> {
-  return { count: 0, slots: NO_SLOTS.slice() };
+type Page = unknown[];
+const COUNT = PAGE_SLOTS;
+
+/** A new page, copied for each (never written itself): `new Array(n).fill` called into the runtime. */
+const NO_SLOTS: readonly unknown[] = [...new Array<undefined>(PAGE_SLOTS).fill(undefined), 0];
+
+function slotOf<V>(page: Page, slot: number): V | undefined {
+  return page[slot] as V | undefined;
+}
+
+function countOf(page: Page): number {
+  return page[COUNT] as number;
 }
 
 /** Values must not be undefined (an undefined slot holds none). */
 export class TargetTable<V> {
-  private readonly pages = new Map<number, Page<V>>();
+  private readonly pages = new Map<number, Page>();
   /** The keys that go in no page, once there is one. */
   private named: Map<number | string, V> | undefined = undefined;
   private count = 0;
@@ -57,7 +59,8 @@ export class TargetTable<V> {
 
   get(key: number | string): V | undefined {
     if (!paged(key)) return this.named?.get(key);
-    return this.pages.get(key >> PAGE_BITS)?.slots[key & SLOT_MASK];
+    const page = this.pages.get(key >> PAGE_BITS);
+    return page === undefined ? undefined : slotOf<V>(page, key & SLOT_MASK);
   }
 
   has(key: number | string): boolean {
@@ -74,15 +77,15 @@ export class TargetTable<V> {
     }
     let page = this.pages.get(key >> PAGE_BITS);
     if (page === undefined) {
-      page = newPage<V>();
+      page = NO_SLOTS.slice();
       this.pages.set(key >> PAGE_BITS, page);
     }
     const slot = key & SLOT_MASK;
-    if (page.slots[slot] === undefined) {
-      page.count++;
+    if (page[slot] === undefined) {
+      page[COUNT] = countOf(page) + 1;
       this.count++;
     }
-    page.slots[slot] = value;
+    page[slot] = value;
   }
 
   delete(key: number | string): boolean {
@@ -93,10 +96,12 @@ export class TargetTable<V> {
     }
     const page = this.pages.get(key >> PAGE_BITS);
     const slot = key & SLOT_MASK;
-    if (page === undefined || page.slots[slot] === undefined) return false;
-    page.slots[slot] = undefined;
+    if (page === undefined || page[slot] === undefined) return false;
+    page[slot] = undefined;
     this.count--;
-    if (--page.count === 0) this.pages.delete(key >> PAGE_BITS);
+    const left = countOf(page) - 1;
+    page[COUNT] = left;
+    if (left === 0) this.pages.delete(key >> PAGE_BITS);
     return true;
   }
 
@@ -111,9 +116,8 @@ export class TargetTable<V> {
     const out = new Array<V>(this.count);
     let i = 0;
     for (const page of this.pages.values()) {
-      const slots = page.slots;
       for (let s = 0; s < PAGE_SLOTS; s++) {
-        const v = slots[s];
+        const v = slotOf<V>(page, s);
         if (v !== undefined) out[i++] = v;
       }
     }
@@ -124,9 +128,8 @@ export class TargetTable<V> {
   /** Calls `f` on each entry, in no order to rely on; `f` may delete the entry it is given, and no other. */
   forEach(f: (value: V, key: number | string) => void): void {
     for (const [n, page] of this.pages) {
-      const slots = page.slots;
       for (let i = 0; i < PAGE_SLOTS; i++) {
-        const v = slots[i];
+        const v = slotOf<V>(page, i);
         if (v !== undefined) f(v, (n << PAGE_BITS) | i);
       }
     }
