@@ -35,7 +35,7 @@ function paged(key: number | string): key is number {
 type Page = unknown[];
 const COUNT = PAGE_SLOTS;
 
-/** A new page, copied for each (never written itself): `new Array(n).fill` called into the runtime. */
+/** An empty page, never written itself: each new page is a copy of it (cheaper than `new Array(n).fill`, which calls into the runtime). */
 const NO_SLOTS: readonly unknown[] = [...new Array<undefined>(PAGE_SLOTS).fill(undefined), 0];
 
 function slotOf<V>(page: Page, slot: number): V | undefined {

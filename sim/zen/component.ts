@@ -295,12 +295,12 @@ export class StepRun<R> implements Handling, Steps<R> {
    * function's objects have their own), so reading it at every call was a megamorphic lookup.
    */
   private stepNext: (answer: unknown) => IteratorResult<Op, R>;
+  private step: Iterator<Op, R, unknown> | undefined; // none once it has ended: what it held (a Proxy's run of instructions) goes with it
 
   constructor(
     private readonly app: ZenApp,
     private readonly ctx: Ctx,
-    /** The step run; none once it has ended (what it held, as a Proxy's run of instructions, goes with it). */
-    private step: Iterator<Op, R, unknown> | undefined,
+    step: Iterator<Op, R, unknown>,
     /**
      * Whether its process's state is one zenTablesBytes reads (`ZenApp.readsState`): asked
      * once, not at every `next` (a set lookup); false for a client step, which runs in its
@@ -310,7 +310,8 @@ export class StepRun<R> implements Handling, Steps<R> {
     /** Told each operation the step performs, and when it ends. */
     private readonly observer?: StepObserver,
   ) {
-    this.stepNext = (step as Iterator<Op, R, unknown>).next;
+    this.step = step;
+    this.stepNext = step.next;
   }
 
   [Symbol.iterator](): this {
