@@ -82,10 +82,11 @@ export type CallConnectorEffect = {
 /** `GenServer.reply(from, value)`: the caller gets `{kind: 'reply', tag: from.tag, value}`. */
 export type ReplyEffect = { readonly kind: 'reply'; readonly to: From; readonly value: Term };
 /**
- * `Process.monitor(target)` under the given ref. A name monitor's DOWN names its object
- * `{name, node}` (ERTS), even when a bare atom was monitored.
+ * `Process.monitor(target)` under the given ref; without one, its ref is dropped (the
+ * Proxy's: no ref is made, its monitor keeps the uid). A name monitor's DOWN names its
+ * object `{name, node}` (ERTS), even when a bare atom was monitored.
  */
-export type MonitorEffect = { readonly kind: 'monitor'; readonly ref: Ref; readonly target: Target };
+export type MonitorEffect = { readonly kind: 'monitor'; readonly ref?: Ref; readonly target: Target };
 /** `Node.monitor(node, true)`: `{:nodedown, node}` when the connection goes down. */
 export type MonitorNodeEffect = { readonly kind: 'monitor_node'; readonly node: string };
 /** `Process.send_after(self(), msg, ms)`. */

@@ -44,9 +44,9 @@ export function proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step 
     case 'ping':
       return once({ kind: 'reply', to: input.from, value: atom('pong') });
     case 'process':
-      return new ProcessInstructions(state, input.connector, input.instructions, env);
+      return new ProcessInstructions(state, input.connector, input.instructions);
     case 'subscribe':
-      return new Subscribe(state, input.connector, input.targets, env);
+      return new Subscribe(state, input.connector, input.targets);
     case 'DOWN':
       return targetDown(state, input, env);
     default:
@@ -61,7 +61,7 @@ const NO_TARGETS: readonly Target[] = Object.freeze([]);
  * `stepOut` (an operation per instruction). As a generator it reads:
  *
  *     for (each run of instructions of one op, its targets last-first)
- *       if (op === 'subscribe') yield* new Subscribe(state, connector, targets, env)
+ *       if (op === 'subscribe') yield* new Subscribe(state, connector, targets)
  *       else for (const target of targets) yield proxy_subscribers.delete(target, connector)
  */
 class ProcessInstructions implements Step<void> {
@@ -78,7 +78,6 @@ class ProcessInstructions implements Step<void> {
     private readonly state: ProxyState,
     private readonly connector: Pid,
     private readonly instructions: readonly Instruction[],
-    private readonly env: Env,
   ) {}
 
   [Symbol.iterator](): this {
@@ -112,7 +111,7 @@ class ProcessInstructions implements Step<void> {
     const targets = new Array<Target>(end - start);
     for (let i = end - 1, k = 0; i >= start; i--) targets[k++] = (instructions[i] as Instruction).target;
     this.start = end;
-    if (op === 'subscribe') this.subscribing = new Subscribe(this.state, this.connector, targets, this.env);
+    if (op === 'subscribe') this.subscribing = new Subscribe(this.state, this.connector, targets);
     else {
       this.removing = targets;
       this.at = 0;
@@ -127,7 +126,7 @@ class ProcessInstructions implements Step<void> {
  *
  *     yield proxy_subscribers.insert(targets, connector)
  *     for (const target of targets)
- *       if (!monitors.has(target)) { monitors.set(target); yield monitor(makeRef(), target) }
+ *       if (!monitors.has(target)) { monitors.set(target); yield monitor(target) }
  */
 class Subscribe implements Step<void> {
   private readonly out = stepOut();
@@ -138,7 +137,6 @@ class Subscribe implements Step<void> {
     private readonly state: ProxyState,
     private readonly connector: Pid,
     private readonly targets: readonly Target[],
-    private readonly env: Env,
   ) {}
 
   [Symbol.iterator](): this {
@@ -157,7 +155,8 @@ class Subscribe implements Step<void> {
       const key = targetKey(target);
       if (monitors.has(key)) continue;
       monitors.set(key, target);
-      return yields(this.out, { kind: 'monitor', ref: this.env.makeRef(), target });
+      // Its ref dropped, none is made: one per target was 5.6 MB of young garbage per 100k.
+      return yields(this.out, { kind: 'monitor', target });
     }
     return returns(this.out, undefined);
   }

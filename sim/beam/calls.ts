@@ -70,7 +70,7 @@ export class Calls {
       this.resolveCall(p, { ok: (msg as CallReply).value });
       return true;
     }
-    if (e.kind === 'DOWN' && (msg as DownSignal).ref === a.monitorRef) {
+    if (e.kind === 'DOWN' && (msg as DownSignal).ref.uid === a.monitorRef.uid) {
       const reason = (msg as DownSignal).reason;
       const exit = reason === NOCONNECTION ? tuple(atom('nodedown'), atom(destNodeOfTerm(a.callee))) : reason;
       this.resolveCall(p, { exit });

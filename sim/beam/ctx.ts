@@ -68,6 +68,11 @@ export class HandlerCtx implements Ctx {
     return this.w.signals.monitorFrom(this.p, target, this.nowUs(), ref);
   }
 
+  monitorDropping(target: Dest): void {
+    this.cursorUs += this.w.cost.monitorUs;
+    this.w.signals.monitorDropping(this.p, target, this.nowUs());
+  }
+
   demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
     this.cursorUs += this.w.cost.monitorUs;
     return this.w.signals.demonitorFrom(this.p, ref, opts?.flush === true, this.nowUs());

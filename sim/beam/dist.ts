@@ -9,7 +9,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Monitor, MonitorEnd } from './monitor.js';
+import { isRemoteMonitor, type Monitor, MonitorEnd, monitorRef } from './monitor.js';
 import type { Dest, Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
@@ -134,7 +134,7 @@ export class Distribution {
     const mon = m.mon;
     const target = w.resolveLocal(m.target);
     if (target === undefined) {
-      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: mon.ref, watcher: mon.watcher.pid, object: mon.object, reason: NOPROC }, false);
+      this.send(w.kernel.nowUs, to, from, { kind: 'down', ref: monitorRef(mon), watcher: mon.watcher.pid, object: mon.object, reason: NOPROC }, false);
       return;
     }
     // The target's end joins the watcher's record (whether or not the watcher still holds
@@ -160,7 +160,7 @@ export class Distribution {
     if ((object as Pid).t === 'pid') {
       const target = this.w.procs[(object as Pid).uid];
       found = target?.pid.node === to && target.pid.creation === node.creation ? target.monitoredByRef(ref.uid) : undefined;
-    } else node.remoteIn.get(from)?.forEach((mon) => (found = mon.ref.uid === ref.uid ? mon : found));
+    } else node.remoteIn.get(from)?.forEach((mon) => (found = mon.uid === ref.uid ? mon : found));
     return found !== undefined && isRemoteMonitor(found) && found.watcher.pid.node === from ? found : undefined;
   }
 

@@ -8,12 +8,16 @@ import type { Proc } from './process.js';
  * copy of a remote one, which joins the record when the monitor signal arrives), each
  * end's hold a bit of `ends` only its node changes. Five words: a million targets' monitors
  * are most of a large run's memory, so whether it is remote and the node of its object are
- * read off its object and watcher, not stored.
+ * read off its object and watcher, not stored. Nor is its ref: it holds the ref's uid (and
+ * whether it is an alias in `ends`), and `monitorRef` makes the term where one is needed
+ * (its DOWN, a signal): the watcher's ref is seldom kept (a herd's subscriber and the Proxy
+ * drop it), and as the record's it was a third kept object per monitored target (56 bytes).
  */
 export type Monitor = {
-  /** The ends holding it (MonitorEnd.Watcher, MonitorEnd.Target; a local monitor's both, dropped together): one that fired or dropped it is gone from its node's indexes. */
+  /** The ends holding it (MonitorEnd.Watcher, MonitorEnd.Target; a local monitor's both, dropped together): one that fired or dropped it is gone from its node's indexes. And MonitorEnd.Alias for an alias ref, which no end changes. */
   ends: number;
-  readonly ref: Ref;
+  /** Its ref's uid: the ref's node is the watcher's, where `erlang:monitor` made it. */
+  readonly uid: number;
   readonly watcher: Proc;
   /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
   readonly object: Term;
@@ -25,6 +29,8 @@ export type Monitor = {
 export const enum MonitorEnd {
   Watcher = 1,
   Target = 2,
+  /** Not an end: its ref is an alias (`Ref.alias`, a gen call's monitor). */
+  Alias = 4,
 }
 
 export const Monitor = {
@@ -34,10 +40,18 @@ export const Monitor = {
    * young collector stops copying them twice each; `new` has no such site (2 million kept
    * objects made as literals: a third of the GC time).
    */
-  of(ref: Ref, watcher: Proc, object: Term, target: Proc | null, ends: number): Monitor {
-    return { ends, ref, watcher, object, target };
+  of(uid: number, watcher: Proc, object: Term, target: Proc | null, ends: number): Monitor {
+    return { ends, uid, watcher, object, target };
   },
 };
+
+/**
+ * The monitor's ref, made anew: equal to the one `erlang:monitor` returned, not the same
+ * object (refs compare by `uid`).
+ */
+export function monitorRef(m: Monitor): Ref {
+  return { t: 'ref', uid: m.uid, node: m.watcher.pid.node, alias: (m.ends & MonitorEnd.Alias) !== 0 };
+}
 
 /** Whether the watcher still holds `m` (its node's roster of remote monitors asks). */
 export function watcherHolds(m: Monitor): boolean {

@@ -177,6 +177,8 @@ export interface Ctx {
   send(to: Dest, msg: unknown, opts?: { noconnect?: boolean }): void;
   /** `erlang:monitor(process, target)`; `ref` when the caller made the ref already. */
   monitor(target: Dest, ref?: Ref): Ref;
+  /** `erlang:monitor(process, target)` whose ref the caller drops: no ref term is made. */
+  monitorDropping(target: Dest): void;
   demonitor(ref: Ref, opts?: { flush?: boolean }): boolean;
   monitorNode(node: string): void;
   /** `Process.send_after(self(), msg, ms)`; returns a timer id. */
@@ -470,8 +472,8 @@ export class Proc {
   addMonitoredBy(mon: Monitor): void {
     const m = this.watchedBy;
     if (m === undefined) this.watchedBy = mon;
-    else if (m instanceof Map) m.set(mon.ref.uid, mon);
-    else this.watchedBy = new Map([[m.ref.uid, m]]).set(mon.ref.uid, mon);
+    else if (m instanceof Map) m.set(mon.uid, mon);
+    else this.watchedBy = new Map([[m.uid, m]]).set(mon.uid, mon);
   }
 
   /** Forgets the monitor held on this process with this ref uid, if any. */
@@ -479,7 +481,7 @@ export class Proc {
     const m = this.watchedBy;
     if (m === undefined) return;
     if (!(m instanceof Map)) {
-      if (m.ref.uid === uid) this.watchedBy = undefined;
+      if (m.uid === uid) this.watchedBy = undefined;
     } else if (m.delete(uid) && m.size === 0) this.watchedBy = undefined;
   }
 
@@ -488,7 +490,7 @@ export class Proc {
     const m = this.watchedBy;
     if (m === undefined) return undefined;
     if (m instanceof Map) return m.get(uid);
-    return m.ref.uid === uid ? m : undefined;
+    return m.uid === uid ? m : undefined;
   }
 
   /** Calls `f` on each monitor held on this process, oldest first (`f` must not change them). */

@@ -228,7 +228,7 @@ class Supervisor extends GenServer {
     const ctx = this.ctx;
     const ref = ctx.monitor(pid);
     ctx.unlink(pid);
-    const isDown = (m: unknown) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref === ref;
+    const isDown = (m: unknown) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref.uid === ref.uid;
     if (ctx.take((m) => isExitOf(m, pid)) !== undefined) {
       ctx.receive(isDown, Infinity); // it had died already: its DOWN follows
       yield;

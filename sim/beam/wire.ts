@@ -262,7 +262,7 @@ export function encode(m: DistMsg, fromNode: string, into: Encoded = { control: 
       break;
     }
     case 'monitor':
-      control = controlBytes(distTermBytes(m.mon.watcher.pid, atoms), procBytes(m.target, atoms), distTermBytes(m.mon.ref, atoms));
+      control = controlBytes(distTermBytes(m.mon.watcher.pid, atoms), procBytes(m.target, atoms), refBytes(m.mon.watcher.pid.node, atoms));
       break;
     case 'demonitor':
       control = controlBytes(distTermBytes(m.watcher, atoms), procBytes(m.object, atoms), distTermBytes(m.ref, atoms));
@@ -335,6 +335,15 @@ const PID_BYTES = distTermBytes({ t: 'pid', uid: -1, node: '', id: 0, creation: 
 function pidBytes(node: string, atoms: AtomSink): number {
   atoms.add(node);
   return PID_BYTES;
+}
+
+/** NEWER_REFERENCE_EXT with its node as a cache reference. */
+const REF_BYTES = distTermBytes({ t: 'ref', uid: -1, node: '' }, new Set());
+
+/** A ref of `node`: what a monitor signal's ref costs (its record keeps the uid, not the term: `monitorRef`). */
+function refBytes(node: string, atoms: AtomSink): number {
+  atoms.add(node);
+  return REF_BYTES;
 }
 
 function atomBytes(name: string, atoms: AtomSink): number {

@@ -215,6 +215,11 @@ export class World {
     return { t: 'ref', uid: ++this.refs, node, alias: false };
   }
 
+  /** A new reference's uid, for a monitor that keeps no ref term (`Signals.monitorDropping`). */
+  newRefUid(): number {
+    return ++this.refs;
+  }
+
   /** A new pid reference on `node` (`erlang:monitor/3` with `{:alias, _}`). */
   makeAliasRef(node: string): Ref {
     return { t: 'ref', uid: ++this.refs, node, alias: true };

@@ -137,6 +137,8 @@ const SPIN = atom('spin');
 export const sleeper: Behaviour = { handle() {} };
 
 const monitorNow = (ctx: Ctx, target: Target): Ref => ctx.monitor(targetDest(target, ctx.node));
+/** `monitorEach`'s: its refs are not returned, so none is made (signals.ts `monitorDropping`). */
+const monitorDroppingNow = (ctx: Ctx, target: Target): void => ctx.monitorDropping(targetDest(target, ctx.node));
 const demonitorNow = (ctx: Ctx, ref: Ref): boolean => ctx.demonitor(ref);
 const demonitorFlushNow = (ctx: Ctx, ref: Ref): boolean => ctx.demonitor(ref, { flush: true });
 
@@ -501,7 +503,7 @@ export class Run {
      * run.timed.monitorEach(ctx, targets)`) or for `yield*`.
      */
     monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling =>
-      this.zen === null ? EachTarget.atCpuTime(ctx, monitorNow, targets, this.world.kernel) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
+      this.zen === null ? EachTarget.atCpuTime(ctx, monitorDroppingNow, targets, this.world.kernel) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */

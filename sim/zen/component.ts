@@ -454,7 +454,7 @@ function perform(app: ZenApp, ctx: Ctx, op: Op, kind: Op['kind'], blocking: bool
     }
     case 'monitor': {
       const o = op as OpOf<'monitor'>;
-      return ctx.monitor(targetDest(o.target, app.node), o.ref);
+      return o.ref === undefined ? ctx.monitorDropping(targetDest(o.target, app.node)) : ctx.monitor(targetDest(o.target, app.node), o.ref);
     }
     case 'references.insert':
     case 'subscribers.member':

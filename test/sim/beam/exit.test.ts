@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, int, type Pid } from '../../../core/terms.js';
 import { EXIT_MONITORS_PER_SLICE } from '../../../sim/beam/signals.js';
+import { monitorRef } from '../../../sim/beam/monitor.js';
 import type { DownSignal } from '../../../sim/beam/process.js';
 import { World } from '../../../sim/beam/world.js';
 import { connect, drain, KILL, recorder, sleeper, ZERO_CPU, type Got } from '../helpers.js';
@@ -111,7 +112,7 @@ test('a monitor demonitored while its target is still exiting gets no DOWN, and 
     init: (ctx) => void ctx.monitor(target),
     handle: (ctx, msg) => {
       quitterLog.push({ at: ctx.nowUs(), msg });
-      if ((msg as { v?: string }).v === 'go') for (const ref of (w.proc(ctx.self)?.monitors?.valuesArray() ?? []).map((m) => m.ref)) ctx.demonitor(ref);
+      if ((msg as { v?: string }).v === 'go') for (const ref of (w.proc(ctx.self)?.monitors?.valuesArray() ?? []).map(monitorRef)) ctx.demonitor(ref);
     },
   });
   drain(w);

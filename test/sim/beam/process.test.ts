@@ -4,7 +4,7 @@
 // (walk order, compaction).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Pid, Ref } from '../../../core/terms.js';
+import type { Pid } from '../../../core/terms.js';
 import { Mailbox } from '../../../sim/beam/mailbox.js';
 import { isRemoteMonitor, Monitor, MonitorEnd, monitorPeer } from '../../../sim/beam/monitor.js';
 import { Proc, type Envelope } from '../../../sim/beam/process.js';
@@ -39,12 +39,11 @@ test('mailbox: FIFO across wrap-around and growth, take from the middle keeps th
 });
 
 const pid = (uid: number, node = 'b@h'): Pid => ({ t: 'pid', uid, node, id: uid, creation: 1 });
-const ref = (uid: number): Ref => ({ t: 'ref', uid, node: 'a@h' });
 
 test('monitors held on a process: none, one, then many in the order made; dropped by ref uid', () => {
   const watcher = Proc.of(pid(0, 'a@h'), { handle() {} });
   const target = Proc.of(pid(1), { handle() {} });
-  const mons = [1, 2, 3].map((u) => Monitor.of(ref(u), watcher, target.pid, target, MonitorEnd.Target));
+  const mons = [1, 2, 3].map((u) => Monitor.of(u, watcher, target.pid, target, MonitorEnd.Target));
   assert.is(target.monitoredByCount(), 0);
   target.addMonitoredBy(mons[0] as Monitor);
   assert.is(target.monitoredByRef(1), mons[0]);
@@ -52,7 +51,7 @@ test('monitors held on a process: none, one, then many in the order made; droppe
   target.addMonitoredBy(mons[1] as Monitor);
   target.addMonitoredBy(mons[2] as Monitor);
   const order: number[] = [];
-  target.forEachMonitoredBy((m) => order.push(m.ref.uid));
+  target.forEachMonitoredBy((m) => order.push(m.uid));
   assert.equal(order, [1, 2, 3]);
   target.dropMonitoredBy(2);
   target.dropMonitoredBy(7);
@@ -77,7 +76,7 @@ function heldAndModel(): {
   const target = Proc.of(pid(1), { handle() {} });
   const held = new UidMap<Monitor>();
   const model = new Map<number, Monitor>();
-  const mon = (u: number): Monitor => Monitor.of(ref(u), watcher, target.pid, target, MonitorEnd.Watcher | MonitorEnd.Target);
+  const mon = (u: number): Monitor => Monitor.of(u, watcher, target.pid, target, MonitorEnd.Watcher | MonitorEnd.Target);
   return {
     mon,
     held,
@@ -91,7 +90,7 @@ function heldAndModel(): {
     },
     check: (what, probes) => {
       assert.is(held.size, model.size, what);
-      assert.equal(held.valuesArray().map((m) => m.ref.uid), [...model.keys()], what);
+      assert.equal(held.valuesArray().map((m) => m.uid), [...model.keys()], what);
       for (const u of probes) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
     },
   };

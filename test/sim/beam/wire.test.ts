@@ -17,7 +17,7 @@ test('control messages: MONITOR_P 55, DEMONITOR_P 55, PAYLOAD_MONITOR_P_EXIT 55 
   const watcher = pidOn(A);
   const target = pidOn(B);
   const ref = refOn(A);
-  const mon = Monitor.of(ref, Proc.of(watcher, sleeper), target, null, MonitorEnd.Watcher);
+  const mon = Monitor.of(ref.uid, Proc.of(watcher, sleeper), target, null, MonitorEnd.Watcher);
   assert.equal(plain(encode({ kind: 'monitor', mon, target }, A)), { control: 2 + 2 + 15 + 15 + 21, payload: 0, atoms: [A, B] });
   assert.equal(encode({ kind: 'demonitor', ref, watcher, object: target }, A).control, 55);
   const named = encode({ kind: 'monitor', mon, target: { name: 'reg', node: B } }, A);

@@ -260,7 +260,7 @@ export class Probe {
 
   /** DOWNs for `ref`. */
   downsFor(ref: Ref): DownRec[] {
-    return this.downs().filter((r) => r.msg.ref === ref);
+    return this.downs().filter((r) => r.msg.ref.uid === ref.uid);
   }
 
 }

@@ -1,0 +1,83 @@
+// A monitor's record keeps its ref's uid (and alias bit), not the Ref (sim/beam/monitor.ts):
+// the ref its DOWN, signals and introspection name is made anew, an equal term, never the
+// same object, so every match of a DOWN to a monitor must compare uids. These fail if a
+// re-made ref is made unequal (node, alias) to the one returned; world.test.ts's flush of
+// a queued DOWN by an equal copy of its ref, and the gen call and supervisor tests (a
+// caller's DOWN matched to its monitor), fail if one is compared by identity.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { atom, heapWords, type Ref } from '../../../core/terms.js';
+import type { DownSignal } from '../../../sim/beam/process.js';
+import { A, B, connect, downs, drain, KILL, makeWorld, recorder, sleeper, type Got } from '../helpers.js';
+
+test('monitor refs: a DOWN names a ref equal to the one monitor returned (local and remote, ordinary and alias), not the same object', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const local = w.spawn(A, sleeper);
+  const remote = w.spawn(B, sleeper);
+  const log: Got[] = [];
+  const refs: Ref[] = [];
+  w.spawn(A, recorder(log, undefined, (ctx) => {
+    refs.push(ctx.monitor(local), ctx.monitor(remote), ctx.monitor(local, w.makeAliasRef(A)));
+  }));
+  w.at(1000, () => w.exit(local, KILL));
+  w.at(2000, () => w.exit(remote, KILL));
+  drain(w);
+  const got = downs(log).map((d) => d.msg.ref).sort((a, b) => a.uid - b.uid);
+  assert.equal(got, refs);
+  for (let i = 0; i < refs.length; i++) assert.is.not(got[i], refs[i], 'made anew');
+  assert.is(got[2]?.alias, true, 'the alias bit kept through both ends dropping');
+  assert.is(heapWords(got[2] as Ref, A), 5, 'a pid reference is one word more: the DOWN is sized as before');
+  assert.is(heapWords(got[0] as Ref, A), 4);
+});
+
+test('monitor refs: a remote monitor of a dead pid gives :noproc naming an equal ref', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const dead = w.spawn(B, sleeper);
+  w.exit(dead, KILL);
+  drain(w);
+  const log: Got[] = [];
+  let ref: Ref | undefined;
+  w.spawn(A, recorder(log, undefined, (ctx) => void (ref = ctx.monitor(dead))));
+  drain(w);
+  const d = downs(log);
+  assert.is(d.length, 1);
+  assert.equal(d[0]?.msg.ref, ref);
+  assert.is(d[0]?.msg.reason, atom('noproc'));
+});
+
+test('monitor refs: a monitor whose ref is dropped takes the next uid; its DOWN names an ordinary ref of the watcher node', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const target = w.spawn(B, sleeper);
+  const log: Got[] = [];
+  let before: Ref | undefined;
+  w.spawn(A, recorder(log, undefined, (ctx) => {
+    before = ctx.makeRef();
+    ctx.monitorDropping(target);
+  }));
+  w.at(1000, () => w.exit(target, KILL));
+  drain(w);
+  const d = downs(log)[0]?.msg as DownSignal;
+  assert.equal(d.ref, { t: 'ref', uid: (before?.uid ?? 0) + 1, node: A, alias: false });
+});
+
+test("monitor refs: a ref made on another node than the watcher's is refused (the record keeps no node)", () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const target = w.spawn(B, sleeper);
+  let error: unknown;
+  w.spawn(A, recorder([], undefined, (ctx) => {
+    try {
+      ctx.monitor(target, w.makeRef(B));
+    } catch (e) {
+      error = e;
+    }
+  }));
+  drain(w);
+  assert.instance(error, RangeError);
+  assert.match(String(error), 'not on the watcher');
+});
+
+test.run();
