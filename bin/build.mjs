@@ -140,7 +140,7 @@ export async function build(root = ROOT) {
       // Loaded only to compile a scenario file that is not in the cache (sim/run/compile.ts).
       external: ['esbuild'],
       logLevel: 'error',
-      plugins: [asciiWidth],
+      plugins: [asciiWidth, lazyAssert],
     });
     // Files the code reads beside itself (the ExUnit export's template) go beside the bundle's chunks.
     for (const f of src.files) if (f.endsWith('.exs')) copyFileSync(join(root, f), join(tmp, basename(f)));
@@ -173,6 +173,33 @@ export default function stringWidth(s, options) {
   if (typeof s === 'string' && /^[\x20-\x7e]*$/.test(s)) return s.length;
   width ??= require('string-width').default;
   return width(s, options);
+}
+`,
+    }));
+  },
+};
+
+/**
+ * yargs checks its own invariants with node's `assert` (`strictEqual`, `notStrictEqual`),
+ * imported at its top level: loading that module costs ~48 M instructions, about as much
+ * as the rest of yargs' load (a 10-target run's command 2.0 G). Its imports in the bundle
+ * get a front that compares as `assert` does (Object.is) and loads the module only when
+ * a check fails, to throw its very error.
+ */
+const lazyAssert = {
+  name: 'lazy-assert',
+  setup(b) {
+    const NS = 'lazy-assert';
+    b.onResolve({ filter: /^(node:)?assert$/ }, () => ({ path: 'assert', namespace: NS }));
+    b.onLoad({ filter: /.*/, namespace: NS }, () => ({
+      contents: `import { createRequire } from 'node:module';
+let assert;
+const real = () => (assert ??= createRequire(import.meta.url)('node:assert'));
+export function strictEqual(actual, expected, message) {
+  if (!Object.is(actual, expected)) real().strictEqual(actual, expected, message);
+}
+export function notStrictEqual(actual, expected, message) {
+  if (Object.is(actual, expected)) real().notStrictEqual(actual, expected, message);
 }
 `,
     }));
