@@ -55,8 +55,9 @@ test('a removed source file, or one added in a new folder, makes it stale', asyn
 });
 
 test('the bundle runs the command line', async () => {
-  const { parseArgs } = (await import(pathToFileURL(join(root, 'dist/cli.js')).href)) as { parseArgs: (argv: string[]) => { kind: string } };
-  assert.is(parseArgs(['run', 'x.ts']).kind, 'run');
+  const { parseCommand } = (await import(pathToFileURL(join(root, 'dist/cli.js')).href)) as { parseCommand: (argv: string[]) => Promise<{ kind: string }> };
+  assert.is((await parseCommand(['run', 'x.ts'])).kind, 'run');
+  assert.is((await parseCommand(['run', 'x.ts', '--help'])).kind, 'print', 'yargs, loaded by the bundle when the quick path leaves a command line to it');
   // What the bundled code reads beside itself: the ExUnit export's template.
   assert.is(readFileSync(join(root, 'dist/exunit.template.exs'), 'utf8'), readFileSync(join(repo, 'sim/check/exunit.template.exs'), 'utf8'));
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main, parseArgs, progressDue, progressLine } from '../../sim/cli.js';
+import { main, progressDue, progressLine } from '../../sim/cli.js';
+import { parseArgs } from '../../sim/cli_parse.js';
 import { commandLine, InputError } from '../../sim/run/params.js';
 
 const herd = new URL('../../scenarios/herd.ts', import.meta.url).pathname;

@@ -15,7 +15,7 @@ import { loadReplay, replaySchedule, reportLines, runCheck } from '../../../sim/
 import { runSchedule } from '../../../sim/check/run.js';
 import { parseSchedule, scheduleJson, withSettings, type Schedule } from '../../../sim/check/schedule.js';
 import { connectorStep } from '../../../core/connector.js';
-import { parseArgs } from '../../../sim/cli.js';
+import { parseArgs } from '../../../sim/cli_parse.js';
 import { InputError } from '../../../sim/run/params.js';
 import { inspect } from '../../../core/inspect.js';
 import { atom } from '../../../core/terms.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseArgs } from '../../../sim/cli.js';
+import { parseArgs } from '../../../sim/cli_parse.js';
 import { InputError } from '../../../sim/run/params.js';
 import { compactRun, jobId, parseShard, shardJobs, sweepJobs, sweepPoints, type JobResult, type SweepDef } from '../../../sim/plan/sweep.js';
 import { planSummary, renderHtml, renderMarkdown } from '../../../sim/plan/report.js';
