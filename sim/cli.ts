@@ -1,7 +1,7 @@
 // The zensim command line: `parseCommand(argv)` (a plain `zensim run` by the quick path,
 // cli_quick.ts; anything else by yargs, cli_parse.ts, loaded then) and a `main()` that
-// only wires parsed commands to the library. Bad input ends with
-// one line naming the problem and exit code 2 (a flag without its value, a single-valued
+// only wires parsed commands to the library. Bad input ends with one line naming the
+// problem and exit code 2 (a flag without its value, a single-valued
 // flag given twice, a value out of range, a scenario that throws); nothing half-written
 // is left behind, also when the run is interrupted (SIGINT, SIGTERM: temporaries removed,
 // exit 130 or 143). `--json -` puts only the result document on stdout (the summary goes

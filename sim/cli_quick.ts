@@ -1,10 +1,10 @@
 // The command line's quick path: `zensim run <scenario>` with the usual options, each
 // word exactly as yargs reads it, parsed without loading yargs (cli_parse.ts). yargs'
-// load and its parse of a command line are ~95 M instructions, ~5% of a 10-target run's
-// whole command (2.03 G). Any other form (another command, `--help`, `--opt=value`, a
-// flag given twice, an unknown or misplaced word, a value that starts with '-') is left
-// to yargs, so what a command line means never depends on
-// which path read it (test/sim/cli_quick.test.ts compares the two on generated lines).
+// load and its parse of a command line were ~85 M instructions, 4% of a 10-target run's
+// whole command (2.018, 2.023 -> 1.928, 1.941 G). Any other form (another command,
+// `--help`, `--opt=value`, a flag given twice, an unknown or misplaced word, a value that
+// starts with '-') is left to yargs, so what a command line means never depends on which
+// path read it (test/sim/cli_quick.test.ts compares the two on generated lines).
 import type { CheckCommand } from './check/options.js';
 import type { MergeCommand, PlanCommand } from './plan/options.js';
 import { outputName } from './report/output.js';
