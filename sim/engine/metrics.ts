@@ -166,9 +166,10 @@ export class Histogram {
 
   private sortedValues(): Float64Array {
     if (this.sorted === null) {
-      const copy = Float64Array.from(this.data.view());
-      // Values are often added in order (a subscriber's DOWN times): one pass finds it so, and spares the sort.
-      this.sorted = inSortOrder(copy) ? copy : copy.sort();
+      // Values are often added in order (a subscriber's DOWN times): one pass finds it so,
+      // and spares the sort and the copy (0.8 MiB of fresh pages a mode of a 100k herd).
+      const values = this.data.view();
+      this.sorted = inSortOrder(values) ? values : Float64Array.from(values).sort();
     }
     return this.sorted;
   }

@@ -216,4 +216,17 @@ test('percentiles out of a larger population: values never recorded rank last (N
   assert.ok(Number.isNaN(new Histogram().percentile(50, 3)));
 });
 
+test('a histogram of 50,000 ranks values added in order and out of order the same', () => {
+  const n = 50000;
+  const inOrder = new Histogram();
+  const shuffled = new Histogram();
+  for (let i = 0; i < n; i++) inOrder.add(i);
+  for (let i = 0; i < n; i++) shuffled.add((i * 7919) % n); // 7919 is prime to n: each value once
+  for (const p of [1, 50, 90, 99, 100]) assert.is(shuffled.percentile(p), inOrder.percentile(p), `p${p}`);
+  assert.is(inOrder.percentile(99), 49499);
+  inOrder.add(-1); // out of order now: the next ranks sort a copy
+  assert.is(inOrder.percentile(1), 499);
+  assert.is(inOrder.values()[n], -1);
+});
+
 test.run();
