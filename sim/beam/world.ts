@@ -84,8 +84,8 @@ export class World {
   readonly nodes = new Map<string, SimNode>();
   /** Hosts declared with `addHost` (several nodes on one machine); a node added without one has its own. */
   readonly hosts = new Map<string, Host>();
-  /** Every process ever spawned, by pid uid, so in spawn order (internal to sim/beam); typed for objects ahead (double_fields.ts). */
-  readonly procs: Proc[] = objectElements([]);
+  /** Every process ever spawned, by pid uid (internal to sim/beam); typed for objects and holes ahead (double_fields.ts), as a large spawnMany's copy at its new size is (spawn.ts). */
+  procs: Proc[] = objectElements(new Array<Proc>(1));
   private readonly procNodes = new NodesByProc(); // each process's node, by pid uid (`nodeOf`)
   private readonly spawner = new Spawner(this, this.procNodes);
   private lastNode: SimNode | undefined = undefined; // the node `node` found last, kept (nodes are never removed or replaced): a scenario spawns its targets one by one on one node

@@ -28,14 +28,15 @@ export function asDoubles(o: object, keys: readonly string[]): void {
 
 /**
  * Has V8 hold `a`'s elements as any values (objects) from now on, as the first object
- * pushed would; answers `a`, empty. An array made empty starts typed for small integers,
- * and an object pushed into it retypes it: a function compiled while such arrays held
- * only objects is thrown away when a new one's first push comes (a node's `messaged`:
- * the real run's nodes after the warm-up's).
+ * stored would; answers `a`, emptied. An array made empty starts typed for small
+ * integers, and an object pushed into it retypes it: a function compiled while such
+ * arrays held only objects is thrown away when a new one's first push comes (a node's
+ * `messaged`: the real run's nodes after the warm-up's). `a` is `[]`, or `new Array(1)`
+ * for one typed as having holes (World.procs).
  */
 export function objectElements<T>(a: T[]): T[] {
-  if (a.length !== 0) throw new RangeError(`objectElements: the array is not empty (${a.length})`);
-  (a as unknown[]).push(null);
+  if (a.some(() => true)) throw new RangeError(`objectElements: the array is not empty (${a.length})`);
+  (a as unknown[])[0] = null;
   a.length = 0;
   return a;
 }
