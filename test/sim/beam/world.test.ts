@@ -1093,7 +1093,7 @@ test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued
   assert.equal(queued, [{ msg: down, words: msgHeapWords(down as unknown as Msg, 'a@h') - 1, payload: 0, kind: 'DOWN' }]);
 });
 
-test('spawnMany: the same processes, pids, memory and run as as many spawns', () => {
+test('spawnMany: the same processes, pids, memory and run as as many spawns (batches made at their size and grown one by one)', () => {
   const withInit: Behaviour = { init: (ctx) => ctx.cpu(5), handle() {} };
   for (const behaviour of [sleeper, withInit]) {
     const one = makeWorld({ cost: { receiveUs: 2 } });
@@ -1101,16 +1101,22 @@ test('spawnMany: the same processes, pids, memory and run as as many spawns', ()
     const run = (w: World, batch: boolean): Pid[] => {
       const first = w.spawn(A, sleeper); // uids need not start at 0
       const pids = batch ? w.spawnMany(B, 1500, behaviour) : Array.from({ length: 1500 }, () => w.spawn(B, behaviour));
+      // The world's table is made at its new size for a batch of 1,024 or more that is at
+      // least half what it holds (1500 after 1, 2000 after 1501), grown one by one for 1000.
+      const more = batch ? w.spawnMany(B, 2000, behaviour) : Array.from({ length: 2000 }, () => w.spawn(B, behaviour));
       const last = batch ? w.spawnMany(B, 1000, behaviour) : Array.from({ length: 1000 }, () => w.spawn(B, behaviour));
       assert.equal(batch ? w.spawnMany(A, 0, behaviour) : [], []);
       w.at(100, () => w.exit(pids[7] as Pid, KILL));
       drain(w);
-      return [first, ...pids, ...last];
+      return [first, ...pids, ...more, ...last];
     };
     const a = run(one, false);
     const b = run(many, true);
     assert.equal(b, a);
-    for (const pid of b) assert.is(many.nodeOf(many.proc(pid) as Proc).name, pid.node);
+    for (const pid of b) {
+      assert.is((many.proc(pid) as Proc).pid, pid);
+      assert.is(many.nodeOf(many.proc(pid) as Proc).name, pid.node);
+    }
     assert.equal(many.node(B).memory(), one.node(B).memory());
     assert.is(many.kernel.traceHash(), one.kernel.traceHash());
     assert.is(many.kernel.executed, one.kernel.executed);

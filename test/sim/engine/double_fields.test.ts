@@ -23,13 +23,16 @@ test('asDoubles refuses a name that is not a number field of the object (a field
   assert.throws(() => asDoubles({ name: 'a' }, ['name']), /field 'name' is not a number \(string\)/);
 });
 
-test('objectElements answers the same array, still empty, and refuses one that is not', () => {
+test('objectElements answers the same array, emptied, and refuses one that holds an element', () => {
   const a: object[] = [];
   assert.is(objectElements(a), a);
   assert.is(a.length, 0);
   a.push({});
   assert.is(a.length, 1);
   assert.throws(() => objectElements(a), /not empty \(1\)/);
+  const holey = new Array<object>(1); // one typed as having holes: its one hole is no element
+  assert.is(objectElements(holey), holey);
+  assert.is(holey.length, 0);
 });
 
 /** An object whose `us` counts the values stored in it. */
