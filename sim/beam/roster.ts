@@ -1,13 +1,15 @@
 // Members in the order they joined, never looked up by key: a node's remote monitors per
-// peer node (the ones its processes hold, and the ones held on them). An array that
-// forgets those who left in batches: a Map keyed by ref uid would cost each of a million
-// monitors a hash table entry, and its growth a rehash.
+// peer node (the ones its processes hold, and the ones held on them). A list that forgets
+// those who left in batches: a Map keyed by ref uid would cost each of a million monitors
+// a hash table entry, and its growth a rehash. A chunked list (chunks.ts), compacted in
+// place: a herd's 100k-member rosters were ~1,150 page faults a round grown by push.
+import { ChunkList } from './chunks.js';
 
 /** How many may have left before a compaction is considered (then: once they are over half). */
 const COMPACT_MIN = 1024;
 
 export class Roster<T> {
-  private list: T[] = [];
+  private readonly list = new ChunkList<T>();
   private gone = 0;
   /** Walks in progress: no compaction meanwhile. */
   private walking = 0;
@@ -36,7 +38,7 @@ export class Roster<T> {
   /** Drops those who left once they are over half (not during a walk: the walk ends with it). */
   private compactIfDue(): void {
     if (this.gone <= COMPACT_MIN || this.gone * 2 <= this.list.length || this.walking > 0) return;
-    this.list = this.list.filter(this.isMember);
+    this.list.retain(this.isMember);
     this.gone = 0;
   }
 
@@ -52,7 +54,7 @@ export class Roster<T> {
     this.walking++;
     try {
       for (let i = 0; i < this.list.length; i++) {
-        const t = this.list[i] as T;
+        const t = this.list.at(i);
         if (this.isMember(t)) f(t, arg as never);
       }
     } finally {
@@ -63,11 +65,15 @@ export class Roster<T> {
 
   /** The members now, in the order they joined (a snapshot). */
   members(): T[] {
-    return this.list.filter(this.isMember);
+    const out: T[] = [];
+    this.list.forEach((t) => {
+      if (this.isMember(t)) out.push(t);
+    });
+    return out;
   }
 
   clear(): void {
-    this.list = [];
+    this.list.clear();
     this.gone = 0;
   }
 }
