@@ -57,7 +57,8 @@ export function* localStep(state: LocalState, input: LocalInput, env: Env): Step
     case 'DOWN':
       return yield* subscriberDown(input, env);
     case 'enqueue':
-      state.batch.pushAll(input.dispatches);
+      // The cast's list is Local's from here (its Connector built it for this message alone).
+      state.batch.pushAll(input.dispatches as Dispatch[]);
       yield metric(METRIC_PREFIX, 'enqueue', input.dispatches.length);
       return;
     case 'ask':

@@ -1,4 +1,5 @@
 // The index-based FIFO behind every ZenMonitor batch.
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Fifo } from '../../core/fifo.js';
@@ -38,6 +39,53 @@ test('a large queue drained in small chunks stays in order while it is refilled'
   }
   for (const x of q.takeAll()) assert.is(x, expected++);
   assert.is(expected, next);
+});
+
+type FifoOp = { op: 'push'; n: number } | { op: 'pushAll'; n: number } | { op: 'take'; n: number } | { op: 'takeAll' } | { op: 'clear' };
+
+const fifoOp: fc.Arbitrary<FifoOp> = fc.oneof(
+  fc.record({ op: fc.constant('push' as const), n: fc.integer({ min: 1, max: 9000 }) }),
+  fc.record({ op: fc.constant('pushAll' as const), n: fc.integer({ min: 0, max: 5000 }) }),
+  fc.record({ op: fc.constant('take' as const), n: fc.integer({ min: -1, max: 3000 }) }),
+  fc.constant({ op: 'takeAll' as const }),
+  fc.constant({ op: 'clear' as const }),
+);
+
+test('matches a plain array queue: pushes across segments, adopted arrays, prefixes dropped in place', () => {
+  fc.assert(
+    fc.property(fc.array(fifoOp, { maxLength: 60 }), (ops) => {
+      const q = new Fifo<number>();
+      let model: number[] = [];
+      let next = 0;
+      for (const o of ops) {
+        if (o.op === 'push') {
+          for (let i = 0; i < o.n; i++) {
+            q.push(next);
+            model.push(next++);
+          }
+        } else if (o.op === 'pushAll') {
+          const items = Array.from({ length: o.n }, () => next++);
+          model.push(...items);
+          q.pushAll(items); // given up: never read again
+        } else if (o.op === 'take' || o.op === 'takeAll') {
+          const n = o.op === 'take' ? Math.max(0, o.n) : model.length;
+          const out = o.op === 'take' ? q.take(o.n) : q.takeAll();
+          assert.equal(out, model.slice(0, n));
+          model = model.slice(n);
+          // The caller owns what it took: writing it leaves the queue as it was.
+          out.push(-1);
+          out[0] = -2;
+        } else {
+          q.clear();
+          model = [];
+        }
+        assert.is(q.length, model.length);
+        assert.is(q.peek(), model[0]);
+      }
+      assert.equal(q.toArray(), model);
+    }),
+    { seed: 29, numRuns: 300 },
+  );
 });
 
 test.run();
