@@ -191,9 +191,7 @@ export class UidMap<V> {
   private grow(): void {
     const uids = doubled(this.uids, FIRST_SLOTS);
     this.uids = uids;
-    const vals = new Array<V | undefined>(uids.length);
-    for (let i = 0; i < this.len; i++) vals[i] = this.vals[i];
-    this.vals = vals;
+    this.vals = withLength(this.vals, uids.length, this.len);
   }
 
   /**
@@ -223,6 +221,18 @@ export class UidMap<V> {
     this.nextTaken = 0;
     return n;
   }
+}
+
+/**
+ * The first `count` elements of `a` in a new array of `length` (holes after them), made at
+ * its size: an array grown by pushes is copied at each of V8's 1.5x steps, and from 16k
+ * elements each copy is freshly mapped memory (UidMap's values, the kernel's argument
+ * slots, the world's process table).
+ */
+export function withLength<T>(a: readonly T[], length: number, count = a.length): T[] {
+  const b = new Array<T>(length);
+  for (let i = 0; i < count; i++) b[i] = a[i] as T;
+  return b;
 }
 
 /** A copy of `a` in an array twice its length (at least `min`). */

@@ -3,6 +3,7 @@
 // runs its `init` (if any) at once. A batch of one behaviour (a herd's targets) looks at
 // the node and the behaviour once, and grows the world's tables once.
 import type { Pid } from '../../core/terms.js';
+import { withLength } from '../../core/uid_map.js';
 import { INIT } from './handling.js';
 import { checkHeapWords } from './memory.js';
 import type { NodesByProc, SimNode } from './node.js';
@@ -40,7 +41,7 @@ export class Spawner {
     const node = this.nodeFor(nodeName, behaviour);
     const base = this.w.procs.length;
     this.procNodes.reserve(base + n);
-    if (n >= PRESIZE_MIN && 2 * n >= base) this.w.procs = withRoom(this.w.procs, n);
+    if (n >= PRESIZE_MIN && 2 * n >= base) this.w.procs = withLength(this.w.procs, base + n); // holes until spawned
     for (let i = 0; i < n; i++) pids[i] = this.newProc(node, behaviour, base + i).pid;
     this.w.mem.spawnedMany(node, n);
     return pids;
@@ -66,15 +67,8 @@ export class Spawner {
 
 /**
  * A batch of at least this many, and at least half the processes already spawned, gets
- * the world's table made at its new size (`withRoom`): one copy of the table per batch,
+ * the world's table made at its new size (`withLength`): one copy of the table per batch,
  * never more than twice the batch. Pushed one by one, V8 grew it in 1.5x steps, each a
  * fresh copy: ~3 times its size in all (the 100k herd: ~1,200 page faults a round).
  */
 const PRESIZE_MIN = 1024;
-
-/** `procs` copied into an array with room for `n` more (holes until they are spawned). */
-function withRoom(procs: readonly Proc[], n: number): Proc[] {
-  const grown = new Array<Proc>(procs.length + n);
-  for (let i = 0; i < procs.length; i++) grown[i] = procs[i] as Proc;
-  return grown;
-}
