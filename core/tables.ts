@@ -91,6 +91,20 @@ export class ReferencesTable {
     this.count += rows.size - before;
   }
 
+  /**
+   * Room for `n` more rows of `subscriber`'s, made at once (UidMap.reserve): a capacity
+   * hint that no read sees, for a caller about to monitor `n` targets (a herd's subscriber).
+   */
+  reserve(subscriber: Pid, n: number): void {
+    if (n <= 0) return;
+    let rows = this.bySubscriber.get(subscriber.uid);
+    if (rows === undefined) {
+      rows = new UidMap();
+      this.bySubscriber.set(subscriber.uid, rows);
+    }
+    rows.reserve(n);
+  }
+
   /** `:ets.member`. */
   has(subscriber: Pid, ref: Ref): boolean {
     return this.bySubscriber.get(subscriber.uid)?.has(ref.uid) ?? false;

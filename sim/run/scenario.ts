@@ -502,8 +502,15 @@ export class Run {
      * run.timed.monitor(ctx, t)`, as a handling of its own (`setup: (ctx) =>
      * run.timed.monitorEach(ctx, targets)`) or for `yield*`.
      */
-    monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling =>
-      this.zen === null ? EachTarget.atCpuTime(ctx, monitorDroppingNow, targets, this.world.kernel) : EachTarget.of(targets, (t) => this.timed.monitor(ctx, t)),
+    monitorEach: (ctx: Ctx, targets: readonly Target[]): Steps<void> & Handling => {
+      // Room for them all at once (a capacity hint, invisible to the model): see UidMap.reserve.
+      if (this.zen !== null) {
+        this.zen.reserveReferences(ctx, targets.length);
+        return EachTarget.of(targets, (t) => this.timed.monitor(ctx, t));
+      }
+      if (targets.length > 0) this.world.proc(ctx.self)?.ownMonitors().reserve(targets.length);
+      return EachTarget.atCpuTime(ctx, monitorDroppingNow, targets, this.world.kernel);
+    },
   };
 
   /** Monitors `target` from a plain handler, per mode (ZenMonitor's table reads see the tables as the handling began). */

@@ -380,6 +380,15 @@ export class ZenCluster {
       this.workerSteps(ctx, BATCHER_REGISTRY, subscriber, this.callerApp(ctx).config.batcher_lookup_timeout),
   };
 
+  /**
+   * Room in the References table for `n` more rows of the caller's, about to monitor `n`
+   * targets (ReferencesTable.reserve); none in a table whose owner is dead (it reads empty).
+   */
+  reserveReferences(ctx: Ctx, n: number): void {
+    const app = this.app(ctx.node);
+    if (app !== undefined && app.simNode.typedEts.has(TABLE.references)) app.bodies.references.reserve(ctx.self, n);
+  }
+
   /** `ZenMonitor.monitor(target)` from a plain handler: its reads see the tables as the handling began. */
   monitor(ctx: Ctx, target: Target): Ref {
     return this.atOnce(ctx, client.monitor, target, undefined);

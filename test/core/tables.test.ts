@@ -69,6 +69,24 @@ test('references: a herd of rows taken in order, then one out of order, keep tak
   assert.is(references.size, 499);
 });
 
+test('references: a reserve is seen by no read, before its rows come or after, and the rows behave as without it', () => {
+  const { references } = newZenTables();
+  const { references: model } = newZenTables();
+  const sub = pid(A);
+  references.reserve(sub, 0); // nothing to make room for
+  references.reserve(sub, 2000);
+  assert.is(references.size, 0);
+  assert.is(references.countOf(sub), 0);
+  assert.equal(references.rowsOf(sub), []);
+  const refs = Array.from({ length: 2500 }, () => ref());
+  for (const t of [references, model]) refs.forEach((r, i) => t.insert(sub, r, atom(`t${i}`))); // past the reserve too
+  for (const t of [references, model]) for (let i = 0; i < 2400; i += 3) t.take(sub, refs[i]!);
+  assert.is(references.size, model.size);
+  assert.is(references.countOf(sub), model.countOf(sub));
+  assert.equal(references.rowsOf(sub), model.rowsOf(sub));
+  assert.ok(references.has(sub, refs[1]!) && !references.has(sub, refs[0]!));
+});
+
 test('local subscribers: insert_new semantics', () => {
   const { localSubscribers } = newZenTables();
   const p = pid(A);

@@ -93,6 +93,37 @@ test('a compaction in place (holes among those held), then growth past the old s
   same('taken from both ends', [4, 8, 19_999, 20_000]);
 });
 
+test('a reserve makes both arrays once at their size; the sets after it (and past it) behave as a Map', () => {
+  const { held, put, take, same } = pair();
+  put(1, 3);
+  take(2);
+  held.reserve(10_000);
+  const { uids, vals } = inner(held);
+  assert.is(uids.length, 10_003, 'room for 10,000 after the 3 slots in use');
+  assert.is(vals.length, uids.length);
+  same('reserved', [1, 2, 3, 4]);
+  put(4, 10_003);
+  assert.is(inner(held).uids, uids, 'filled without a copy');
+  assert.is(inner(held).vals, vals, 'filled without a copy');
+  same('filled to the reserve', [1, 2, 3, 10_003, 10_004]);
+  held.reserve(5); // within what is there: nothing is made
+  put(10_004, 10_100); // past the reserve: grown as usual
+  same('past the reserve', [10_003, 10_004, 10_100, 10_101]);
+  for (let u = 4; u <= 9_000; u++) take(u);
+  same('drained', [3, 4, 9_001]);
+});
+
+test('a reserve on a map turned into a Map changes nothing', () => {
+  const { held, put, same } = pair();
+  put(10, 20);
+  put(5, 5);
+  held.reserve(1_000);
+  assert.ok(inner(held).map !== undefined);
+  assert.is(inner(held).uids.length, 0);
+  put(21, 30);
+  same('a Map', [5, 10, 30]);
+});
+
 test('a key out of order still turns a drained map into a Map, with the model\'s order', () => {
   const { held, put, take, same } = pair();
   put(100, 3_000);
