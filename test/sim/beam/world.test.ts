@@ -1128,4 +1128,19 @@ test('spawnMany: the same processes, pids, memory and run as as many spawns (bat
   assert.throws(() => w.spawnMany(A, 2, { heapWords: -1, handle() {} }), /heapWords/);
 });
 
+test('after a presized spawnMany, the table is as long as the processes spawned, each at its uid, through the spare slots and past them', () => {
+  const w = makeWorld();
+  const first = w.spawn(A, sleeper);
+  const batch = w.spawnMany(B, 2_000, sleeper);
+  assert.is(w.procs.length, 2_001, 'the spare slots are not in its length');
+  // One by one after it: into the spare slots (1,024), then past them (grown by V8).
+  const after = Array.from({ length: 1_500 }, () => w.spawn(A, sleeper));
+  const pids = [first, ...batch, ...after];
+  assert.is(w.procs.length, pids.length);
+  pids.forEach((pid, i) => {
+    assert.is(pid.uid, i);
+    assert.is((w.proc(pid) as Proc).pid, pid);
+  });
+});
+
 test.run();
