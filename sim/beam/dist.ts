@@ -188,6 +188,8 @@ export class Distribution {
       // anything else. R4: one DOWN handled at 26-37 ms, the other 99,999 from 86 ms on.
       // A walk, not a snapshot: each fired monitor leaves, and the roster compacts once,
       // after it (a snapshot and compactions at every halving copied it ~3 times).
+      // Each DOWN is an event: the kernel's slots made for them all at once (Kernel.reserve).
+      w.kernel.reserve(out.size);
       out.forEach(fireLost, { w, now, perMonitorUs: w.cost.connLossPerMonitorUs, charged: new Set<Proc>() });
     }
   }

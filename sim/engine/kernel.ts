@@ -494,11 +494,28 @@ export class Kernel {
     this.pruneAt = live.size + Math.max(K.PRUNE_MIN, this.size);
   }
 
+  /**
+   * Room for `n` more pending events, made at once (the slots grown to the power of two
+   * that holds them): a burst of a known size (a lost connection's DOWNs) otherwise doubles
+   * them step by step, each a fresh copy (vanilla's 100k nodedown: 1,024 -> 131,072 slots,
+   * ~640 page faults a warm 100k herd round; grown once, ~370). Nothing that runs changes:
+   * an event's slot orders nothing, and the trace hash folds no key.
+   */
+  reserve(n: number): void {
+    let cap = this.capacity;
+    while (cap < this.size + n) cap *= 2;
+    if (cap > this.capacity) this.growTo(cap);
+  }
+
   /** Doubles the slots (one more slot bit), re-encoding every pending key. */
   private grow(): void {
+    this.growTo(this.capacity * 2);
+  }
+
+  /** Grows the slots to `n` (a larger power of two), re-encoding every pending key. */
+  private growTo(n: number): void {
     const old = this.capacity;
-    const n = old * 2;
-    // Ranks that would not fit beside one more slot bit are renumbered first (to 0 .. size-1).
+    // Ranks that would not fit beside the new slot bits are renumbered first (to 0 .. size-1).
     if (this.rank >= K.TWO53 / n) this.renumber();
     this.rekey(n);
     const rec = new Float64Array(K.REC * n);
@@ -507,9 +524,11 @@ export class Kernel {
     // Made at its size, not pushed slot by slot (the 100k herd's queue doubles to 2^18
     // slots: ~700 page faults a round in V8's 1.5x steps).
     this.argOf = withLength(this.argOf, n).fill(undefined, old);
-    // Called only when full, so no slot is free and the stack is just the new slots.
-    this.free = freeSlots(old, n);
-    this.freeCount = n - old;
+    // The new slots under the free ones (taken first, as they would be before a `grow`).
+    const free = freeSlots(old, n);
+    free.set(this.free.subarray(0, this.freeCount), n - old);
+    this.free = free;
+    this.freeCount += n - old;
     this.capacity = n;
     this.rankLimit = K.TWO53 / n;
   }

@@ -464,6 +464,50 @@ test('the queue grows while ranks are too high for one more slot bit: renumbered
   assert.equal(log, expected);
 });
 
+/** The log and trace hash of a schedule with a burst of 5,000 events (some cancelled) amid others, with or without a reserve before the burst. */
+function burst(reserve: boolean): { log: string[]; hash: string; capacity: number } {
+  const { k, kind, log } = logging();
+  const later: number[] = [];
+  for (let i = 0; i < 700; i++) later.push(k.at(10 + (i % 13), kind, i));
+  k.run({ untilUs: 11 }); // some slots free again, others held
+  if (reserve) k.reserve(5_000);
+  const seqs: number[] = [];
+  for (let i = 0; i < 5_000; i++) seqs.push(k.at(11 + (i % 7), kind, 1_000 + i));
+  for (const i of [0, 17, 4_999]) k.cancel(seqs[i] as number);
+  k.cancel(later[699] as number);
+  k.run();
+  return { log, hash: k.traceHash(), capacity: (k as unknown as { capacity: number }).capacity };
+}
+
+test('a reserve grows the slots once to the power of two that holds them; order, cancellation and hash are those without it', () => {
+  const without = burst(false);
+  const reserved = burst(true);
+  assert.is(reserved.capacity, 8_192);
+  assert.equal(reserved.log, without.log);
+  assert.is(reserved.hash, without.hash);
+  assert.is(reserved.log.length, 700 - 1 + 5_000 - 3);
+});
+
+test('a reserve within the free slots changes nothing; one after ranks near their limit renumbers first', () => {
+  const { k, kind, log } = logging();
+  k.reserve(1_024);
+  assert.is((k as unknown as { capacity: number }).capacity, 1_024);
+  nearRankLimit(k, 1_500); // past 2^53 / 4096, the limit once reserved
+  const seqs: number[] = [];
+  for (let i = 0; i < 100; i++) seqs.push(k.at(i % 10, kind, i));
+  k.reserve(3_000);
+  assert.is((k as unknown as { capacity: number }).capacity, 4_096);
+  for (let i = 100; i < 3_100; i++) seqs.push(k.at(i % 10, kind, i));
+  for (const i of [5, 99, 100, 3_099]) k.cancel(seqs[i] as number);
+  k.run();
+  const cancelled = new Set([5, 99, 100, 3_099]);
+  const expected = Array.from({ length: 3_100 }, (_, i) => i)
+    .filter((i) => !cancelled.has(i))
+    .sort((a, b) => (a % 10) - (b % 10) || a - b)
+    .map((i) => `${i}@${i % 10}`);
+  assert.equal(log, expected);
+});
+
 test('a kind defined with an owner hands its handler that owner with every event; one handler serves two owners', () => {
   const k = new Kernel();
   const seen: string[] = [];
