@@ -190,7 +190,10 @@ export class Distribution {
       // after it (a snapshot and compactions at every halving copied it ~3 times).
       // Each DOWN is an event: the kernel's slots made for them all at once (Kernel.reserve).
       w.kernel.reserve(out.size);
-      out.forEach(fireLost, { w, now, perMonitorUs: w.cost.connLossPerMonitorUs, charged: new Set<Proc>() });
+      const loss: ConnectionLoss = { w, now, perMonitorUs: w.cost.connLossPerMonitorUs, charged: new Map<Proc, number>() };
+      out.forEach(fireLost, loss);
+      // Each watcher's mailbox made for its DOWNs at once, before they arrive (Ring.reserve).
+      loss.charged.forEach(reserveMailbox);
     }
   }
 
@@ -217,8 +220,15 @@ export class Distribution {
   }
 }
 
-/** A lost connection's walk of the monitors it fires (`connectionDown`): the watchers charged so far. */
-type ConnectionLoss = { readonly w: World; readonly now: number; readonly perMonitorUs: number; readonly charged: Set<Proc> };
+/** A lost connection's walk of the monitors it fires (`connectionDown`): the watchers charged so far, with their DOWNs. */
+type ConnectionLoss = { readonly w: World; readonly now: number; readonly perMonitorUs: number; readonly charged: Map<Proc, number> };
+
+/** A watcher given fewer DOWNs at once has its mailbox grown as they come (a ring of up to 1,024 slots is no large object). */
+const MAILBOX_RESERVE_MIN = 1024;
+
+function reserveMailbox(downs: number, watcher: Proc): void {
+  if (downs >= MAILBOX_RESERVE_MIN) watcher.ownMailbox().reserve(downs);
+}
 
 /** Fires `mon` with :noconnection and charges its watcher for taking the signal in (`connectionDown`). */
 function fireLost(mon: Monitor, loss: ConnectionLoss): void {
@@ -228,9 +238,12 @@ function fireLost(mon: Monitor, loss: ConnectionLoss): void {
   // On its RunState (a watcher has run: it made the monitor): a sum read and written
   // through an accessor was boxed twice a monitor.
   const debt = watcher.runState();
-  if (loss.charged.has(watcher)) debt.laterSignalDebtUs += loss.perMonitorUs;
-  else {
-    loss.charged.add(watcher);
+  const downs = loss.charged.get(watcher);
+  if (downs !== undefined) {
+    debt.laterSignalDebtUs += loss.perMonitorUs;
+    loss.charged.set(watcher, downs + 1);
+  } else {
+    loss.charged.set(watcher, 1);
     debt.signalDebtUs += loss.perMonitorUs;
   }
 }
