@@ -38,7 +38,7 @@
 // trigger collections; message references are not taken from ERTS's per-scheduler pool.
 import { assertNever } from '../../core/terms.js';
 import { DoubleFields, objectElements } from '../engine/double_fields.js';
-import { Place, type Held } from './held.js';
+import { at, bornOf, Place, placeAt, placeOf, type Held } from './held.js';
 import type { RefcBin } from './memory.js';
 
 const HEAP_DOUBLES = new DoubleFields(['oldSz']);
@@ -199,14 +199,13 @@ export class ProcHeap {
 
   /** A message arrives: built on the heap (`onHeap`, if more than its words are free) or in a fragment. */
   arrive(m: Held, onHeap: boolean): void {
-    m.born = this.gcs;
     this.queuedMsgs++;
     if (onHeap && !this.offHeapQueue && this.freeWords() > m.words) {
-      m.place = Place.Heap;
+      placeAt(m, this.gcs, Place.Heap);
       this.htop += m.words;
       this.live.young += m.words;
     } else {
-      m.place = Place.Queued;
+      placeAt(m, this.gcs, Place.Queued);
       this.queued += m.words;
       if (m.payload > 0) this.queuedRemote += m.words;
       this.buffersQueued += this.bufferOf(m);
@@ -226,11 +225,9 @@ export class ProcHeap {
    */
   receive(m: Held, heldThrough: boolean): number {
     this.queuedMsgs--;
-    if (m.place === Place.Queued) {
-      if (this.movedAtGc(m)) {
-        m.place = Place.Heap;
-        m.born += 1;
-      } else {
+    if (placeOf(m) === Place.Queued) {
+      if (this.movedAtGc(m)) placeAt(m, bornOf(m) + 1, Place.Heap);
+      else {
         if (this.hasOwnFragment(m)) {
           this.queuedFrags--;
           this.takenFrags++;
@@ -242,8 +239,7 @@ export class ProcHeap {
         this.buffersTaken += buffer;
         this.mbuf += m.words;
         this.live.taken += m.words;
-        m.place = Place.Taken;
-        m.born = this.gcs;
+        placeAt(m, this.gcs, Place.Taken);
       }
     }
     let reds = 0;
@@ -296,8 +292,8 @@ export class ProcHeap {
       this.place(grow);
       const last = this.state[this.state.length - 1];
       // Growth since the last GC is one chunk: it is placed, and will die, together.
-      if (last !== undefined && this.state.length > this.stateHead && last.place === Place.Heap && last.born === this.gcs && last.bins === undefined) last.words += grow;
-      else this.state.push({ words: grow, born: this.gcs, place: Place.Heap, payload: 0, bins: undefined });
+      if (last !== undefined && this.state.length > this.stateHead && placeOf(last) === Place.Heap && bornOf(last) === this.gcs && last.bins === undefined) last.words += grow;
+      else this.state.push({ words: grow, at: at(this.gcs, Place.Heap), payload: 0, bins: undefined });
     }
     let drop = this.stateWords - words;
     while (drop > 0 && this.stateHead < this.state.length) {
@@ -351,7 +347,7 @@ export class ProcHeap {
   /** A queued message leaves the queue without being handled (a flush): its entry goes. */
   unqueue(m: Held): void {
     this.queuedMsgs--;
-    if (m.place === Place.Queued && !this.movedAtGc(m) && this.hasOwnFragment(m)) this.queuedFrags--;
+    if (placeOf(m) === Place.Queued && !this.movedAtGc(m) && this.hasOwnFragment(m)) this.queuedFrags--;
     this.report();
   }
 
@@ -544,8 +540,8 @@ export class ProcHeap {
   }
 
   /** An on_heap queue's local message in a fragment was copied into the heap at the first GC after it arrived. */
-  private movedAtGc(m: { born: number; place: Place; payload: number }): boolean {
-    return m.place === Place.Queued && m.payload === 0 && !this.offHeapQueue && this.gcs > m.born;
+  private movedAtGc(m: Held): boolean {
+    return placeOf(m) === Place.Queued && m.payload === 0 && !this.offHeapQueue && this.gcs > bornOf(m);
   }
 
   /** The region of a term the process built on its heap at GC count `born`. */
@@ -555,12 +551,13 @@ export class ProcHeap {
     return this.lastMajor || n === 1 ? 'mature' : 'old';
   }
 
-  private region(m: { born: number; place: Place; payload: number }): Region {
-    let born = m.born;
-    if (m.place === Place.Queued) {
+  private region(m: Held): Region {
+    let born = bornOf(m);
+    const place = placeOf(m);
+    if (place === Place.Queued) {
       if (!this.movedAtGc(m)) return 'queued';
       born += 1;
-    } else if (m.place === Place.Taken && born === this.gcs) return 'taken';
+    } else if (place === Place.Taken && born === this.gcs) return 'taken';
     const n = this.gcs - born;
     if (n === 0) return 'young';
     return this.lastMajor || n === 1 ? 'mature' : 'old';

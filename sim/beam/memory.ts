@@ -10,7 +10,7 @@
 import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
-import { Place } from './held.js';
+import { at, At, isHeld, Place } from './held.js';
 import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor } from './monitor.js';
@@ -56,7 +56,7 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
-  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, born: 0, place: Place.Heap, held: false, kind };
+  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, at: at(0, Place.Heap), kind };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);
@@ -212,14 +212,15 @@ export class ProcessMemory {
   handlerDone(p: Proc, handled: Envelope | undefined): number {
     const h = p.heap;
     if (h === undefined) return 0;
-    if (handled !== undefined && !handled.held) h.dies(handled);
+    if (handled !== undefined && !isHeld(handled)) h.dies(handled);
     return this.cpu(h.endHandler());
   }
 
-  /** `p` keeps `e` in its state instead of what it kept before. */
+  /** `p` keeps `e` in its state instead of what it kept before (a message kept or absorbed already stays as it is). */
   keep(p: Proc, e: Envelope): void {
+    if (isHeld(e)) return;
     if (p.kept !== undefined && p.kept !== e) this.drop(p, p.kept);
-    e.held = true;
+    e.at |= At.Held;
     p.kept = e;
   }
 
@@ -231,8 +232,10 @@ export class ProcessMemory {
     this.heap(p).discard(words);
   }
 
+  /** `p` takes `e` into its state (a message kept or absorbed already stays as it is). */
   absorb(p: Proc, e: Envelope): void {
-    e.held = true;
+    if (isHeld(e)) return;
+    e.at |= At.Held;
     this.heap(p).absorb(e);
   }
 

@@ -9,7 +9,6 @@ import { UidMap } from '../../core/uid_map.js';
 import type { Pid, Ref, Term } from '../../core/terms.js';
 import { DoubleFields } from '../engine/double_fields.js';
 import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
-import type { Place } from './held.js';
 import type { ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
 import { Mailbox } from './mailbox.js';
@@ -68,11 +67,11 @@ export type Envelope = {
   readonly payload: number;
   /** The refc binaries it holds handles to (set when it reaches its receiver). */
   bins: readonly RefcBin[] | undefined;
-  /** The receiver's GC count when it was placed, and where it was placed. */
-  born: number;
-  place: Place;
-  /** Its receiver kept it, or took it into its state: it outlives its handler. */
-  held: boolean;
+  /**
+   * The receiver's GC count when it was placed, where it was placed, and whether the
+   * receiver kept it or took it into its state (it outlives its handler): held.ts `At`.
+   */
+  at: number;
   /** Its message's `kind` (sizes.ts `kindOf`: undefined for a term), read once from the message's own shape. */
   readonly kind: string | undefined;
 };

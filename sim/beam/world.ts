@@ -623,7 +623,7 @@ export class World {
    */
   keep(p: Proc, absorb = false): void {
     const e = this.handling;
-    if (e === undefined || e.held) return;
+    if (e === undefined) return;
     if (absorb) this.mem.absorb(p, e);
     else this.mem.keep(p, e);
   }

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, int, list, tuple, type Pid } from '../../../core/terms.js';
-import { Place, type Held } from '../../../sim/beam/held.js';
+import { at, Place, placeOf, type Held } from '../../../sim/beam/held.js';
 import { gcReductions, HEAP_SIZES, nextHeapSize, ProcHeap, type HeapBooks } from '../../../sim/beam/heap.js';
 import { envelope, type RefcBin } from '../../../sim/beam/memory.js';
 import { msgHeapWords, type Msg } from '../../../core/messages.js';
@@ -18,7 +18,7 @@ function books(): HeapBooks & { released: RefcBin[]; moments: number[] } {
   return { processBytes: 0, released, moments, release: (bins) => void released.push(...bins), gcMoment: (bytes) => void moments.push(bytes) };
 }
 
-const msg = (words: number, bins?: RefcBin[]): Held => ({ words, born: 0, place: Place.Heap, payload: 0, bins });
+const msg = (words: number, bins?: RefcBin[]): Held => ({ words, at: at(0, Place.Heap), payload: 0, bins });
 
 test('heap sizes: 12, 38, then Fibonacci + 1 (233, 376, 610 ... 46422), then +20%; next size and the one after', () => {
   assert.equal(HEAP_SIZES.slice(0, 17), [12, 38, 51, 90, 142, 233, 376, 610, 987, 1598, 2586, 4185, 6772, 10958, 17731, 28690, 46422]);
@@ -121,13 +121,13 @@ test('a message built on an idle heap needs room; a running receiver gets a frag
   const h = new ProcHeap(books(), cfg, false);
   const small = msg(20);
   h.arrive(small, true);
-  assert.equal([small.place, h.htop, h.queued], [Place.Heap, 30, 0]);
+  assert.equal([placeOf(small), h.htop, h.queued], [Place.Heap, 30, 0]);
   const big = msg(300);
   h.arrive(big, true);
-  assert.equal([big.place, h.queued], [Place.Queued, 300]);
+  assert.equal([placeOf(big), h.queued], [Place.Queued, 300]);
   const running = msg(5);
   h.arrive(running, false);
-  assert.is(running.place, Place.Queued);
+  assert.is(placeOf(running), Place.Queued);
 });
 
 test('taking a message whose fragment outgrows the free heap sets off a GC, paid in reductions', () => {
@@ -250,10 +250,10 @@ test('a message goes on an idle heap only if the free words exceed its size (ert
   const h = new ProcHeap(books(), cfg, false);
   const exact = msg(223); // 233 - 10: exactly the free words
   h.arrive(exact, true);
-  assert.equal([exact.place, h.queued, h.htop], [Place.Queued, 223, 10]);
+  assert.equal([placeOf(exact), h.queued, h.htop], [Place.Queued, 223, 10]);
   const fits = msg(222);
   h.arrive(fits, true);
-  assert.equal([fits.place, h.htop], [Place.Heap, 232]);
+  assert.equal([placeOf(fits), h.htop], [Place.Heap, 232]);
 });
 
 test('minor GC with a need larger than the young generation: the new heap is sized for the need at once, no resize paid (minor_collection: next_heap_size(MAX(size_before, need)))', () => {
@@ -298,7 +298,7 @@ test('a queued message flushed unhandled (demonitor with :flush) takes its entry
 
 // beam_common.c remove_message: a take that leaves the fragments over the free heap only asks
 // for a collection a few reductions on, "giving the message some time to turn into garbage".
-const remote = (words: number): Held => ({ words, born: 0, place: Place.Heap, payload: 49_329, bins: undefined });
+const remote = (words: number): Held => ({ words, at: at(0, Place.Heap), payload: 49_329, bins: undefined });
 
 test('a plain receive loop that takes a big fragment is collected as its handler ends, the message garbage: back to 233 words, no old heap (amp.exs drop: 2,640 bytes)', () => {
   const h = new ProcHeap(books(), cfg, false, 0); // a loop whose variables are all immediates
