@@ -38,7 +38,7 @@
 // trigger collections; message references are not taken from ERTS's per-scheduler pool.
 import { assertNever } from '../../core/terms.js';
 import { DoubleFields, objectElements } from '../engine/double_fields.js';
-import { at, bornOf, Place, placeAt, placeOf, type Held } from './held.js';
+import { at, binsOf, bornOf, isRemote, Place, placeAt, placeOf, type Held } from './held.js';
 import type { RefcBin } from './memory.js';
 
 const HEAP_DOUBLES = new DoubleFields(['oldSz']);
@@ -207,7 +207,7 @@ export class ProcHeap {
     } else {
       placeAt(m, this.gcs, Place.Queued);
       this.queued += m.words;
-      if (m.payload > 0) this.queuedRemote += m.words;
+      if (isRemote(m)) this.queuedRemote += m.words;
       this.buffersQueued += this.bufferOf(m);
       if (this.hasOwnFragment(m)) this.queuedFrags++;
     }
@@ -233,7 +233,7 @@ export class ProcHeap {
           this.takenFrags++;
         }
         this.queued -= m.words;
-        if (m.payload > 0) this.queuedRemote -= m.words;
+        if (isRemote(m)) this.queuedRemote -= m.words;
         const buffer = this.bufferOf(m);
         this.buffersQueued -= buffer;
         this.buffersTaken += buffer;
@@ -292,8 +292,8 @@ export class ProcHeap {
       this.place(grow);
       const last = this.state[this.state.length - 1];
       // Growth since the last GC is one chunk: it is placed, and will die, together.
-      if (last !== undefined && this.state.length > this.stateHead && placeOf(last) === Place.Heap && bornOf(last) === this.gcs && last.bins === undefined) last.words += grow;
-      else this.state.push({ words: grow, at: at(this.gcs, Place.Heap), payload: 0, bins: undefined });
+      if (last !== undefined && this.state.length > this.stateHead && placeOf(last) === Place.Heap && bornOf(last) === this.gcs && binsOf(last) === undefined) last.words += grow;
+      else this.state.push({ words: grow, at: at(this.gcs, Place.Heap), carry: 0 });
     }
     let drop = this.stateWords - words;
     while (drop > 0 && this.stateHead < this.state.length) {
@@ -358,11 +358,12 @@ export class ProcHeap {
     if (r === 'queued') {
       // A message flushed from the queue: its fragment goes with it.
       this.queued -= m.words;
-      if (m.payload > 0) this.queuedRemote -= m.words;
+      if (isRemote(m)) this.queuedRemote -= m.words;
       this.buffersQueued -= this.bufferOf(m);
       this.report();
     }
-    if (m.bins !== undefined) for (const b of m.bins) this.garbageBins.push(b);
+    const bins = binsOf(m);
+    if (bins !== undefined) for (const b of bins) this.garbageBins.push(b);
   }
 
   /** `erlang:garbage_collect/1`: a major collection now; returns its reductions. */
@@ -391,7 +392,10 @@ export class ProcHeap {
     this.books.processBytes -= this.reported;
     this.reported = 0;
     const bins = this.garbageBins;
-    for (const m of [...queued, ...this.stateChunks(), ...(kept !== undefined ? [kept] : [])]) if (m.bins !== undefined) bins.push(...m.bins);
+    for (const m of [...queued, ...this.stateChunks(), ...(kept !== undefined ? [kept] : [])]) {
+      const held = binsOf(m);
+      if (held !== undefined) bins.push(...held);
+    }
     this.garbageBins = [];
     this.books.release(bins);
   }
@@ -531,17 +535,17 @@ export class ProcHeap {
    * decoded from the wire is in its calibrated buffer; an immediate needs no fragment).
    */
   private hasOwnFragment(m: Held): boolean {
-    return m.payload === 0 && m.words > 0;
+    return !isRemote(m) && m.words > 0;
   }
 
   /** The distribution buffer `m` holds while it is queued or taken, bytes. */
   private bufferOf(m: Held): number {
-    return m.payload > 0 ? this.cfg.bufferBytes : 0;
+    return isRemote(m) ? this.cfg.bufferBytes : 0;
   }
 
   /** An on_heap queue's local message in a fragment was copied into the heap at the first GC after it arrived. */
   private movedAtGc(m: Held): boolean {
-    return placeOf(m) === Place.Queued && m.payload === 0 && !this.offHeapQueue && this.gcs > bornOf(m);
+    return placeOf(m) === Place.Queued && !isRemote(m) && !this.offHeapQueue && this.gcs > bornOf(m);
   }
 
   /** The region of a term the process built on its heap at GC count `born`. */

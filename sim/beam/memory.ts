@@ -10,7 +10,7 @@
 import { DoubleFields } from '../engine/double_fields.js';
 import type { CostModel } from './cost.js';
 import { describeValue } from '../../core/config.js';
-import { at, At, isHeld, Place } from './held.js';
+import { At, isHeld, isRemote, wireBytes } from './held.js';
 import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor } from './monitor.js';
@@ -56,7 +56,8 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
-  return { msg, words: wordsOf(msg, kind, node) - 1, payload, bins: undefined, at: at(0, Place.Heap), kind };
+  // Placed nowhere yet (GC count 0, Place.Heap: 0): heap.ts places it as it arrives.
+  return { msg, words: wordsOf(msg, kind, node) - 1, carry: payload, at: payload > 0 ? At.Remote : 0, kind };
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);
@@ -79,18 +80,19 @@ export class MemoryBooks {
   attach(e: Envelope): void {
     const found = refcBinariesOf(e.msg, e.kind);
     if (found === undefined) return;
+    const payload = wireBytes(e);
     const bins: RefcBin[] = [];
     let buffer: RefcBin | undefined;
     for (const [bytes, size] of found) {
       let b: RefcBin;
-      if (e.payload === 0) b = this.byBytes.get(bytes) ?? this.made(bytes, size);
-      else if (size > e.payload / 4) b = buffer ??= this.made(undefined, e.payload);
+      if (payload === 0) b = this.byBytes.get(bytes) ?? this.made(bytes, size);
+      else if (size > payload / 4) b = buffer ??= this.made(undefined, payload);
       else b = this.made(bytes, size);
-      if (e.payload > 0) this.byBytes.set(bytes, b);
+      if (payload > 0) this.byBytes.set(bytes, b);
       if (!bins.includes(b)) bins.push(b);
     }
     for (const b of bins) b.refs++;
-    e.bins = bins;
+    e.carry = bins;
   }
 
   /** Handles dropped (at their holder's GC or death): a binary with none left is freed. */
@@ -188,7 +190,7 @@ export class ProcessMemory {
   /** `e` reaches `p`'s queue (on `node`, its node): built on its heap when it is local and `p` is not running, else in a fragment. */
   arrive(p: Proc, node: SimNode, e: Envelope): void {
     node.books.attach(e);
-    this.heap(p).arrive(e, e.payload === 0 && p.status !== 'running');
+    this.heap(p).arrive(e, !isRemote(e) && p.status !== 'running');
   }
 
   /** `p` takes `e` out of its queue to handle it; returns the CPU of a GC that set off now (`otpLoop`: see heap.ts `receive`). */

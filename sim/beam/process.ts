@@ -62,14 +62,14 @@ export type Envelope = {
   words: number;
   /**
    * Its bytes on the wire when it was decoded from there (it then holds a distribution
-   * buffer until its receiver's next GC); 0 for a local message.
+   * buffer until its receiver's next GC; 0 for a local message), until it reaches its
+   * receiver; then the refc binaries it holds handles to, if it holds any (held.ts `binsOf`).
    */
-  readonly payload: number;
-  /** The refc binaries it holds handles to (set when it reaches its receiver). */
-  bins: readonly RefcBin[] | undefined;
+  carry: number | readonly RefcBin[];
   /**
    * The receiver's GC count when it was placed, where it was placed, and whether the
-   * receiver kept it or took it into its state (it outlives its handler): held.ts `At`.
+   * receiver kept it or took it into its state (it outlives its handler), and whether it
+   * was decoded from the wire: held.ts `At`.
    */
   at: number;
   /** Its message's `kind` (sizes.ts `kindOf`: undefined for a term), read once from the message's own shape. */

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, int, list, tuple, type Pid } from '../../../core/terms.js';
-import { at, Place, placeOf, type Held } from '../../../sim/beam/held.js';
+import { at, At, isRemote, Place, placeOf, wireBytes, type Held } from '../../../sim/beam/held.js';
 import { gcReductions, HEAP_SIZES, nextHeapSize, ProcHeap, type HeapBooks } from '../../../sim/beam/heap.js';
 import { envelope, type RefcBin } from '../../../sim/beam/memory.js';
 import { msgHeapWords, type Msg } from '../../../core/messages.js';
@@ -18,7 +18,7 @@ function books(): HeapBooks & { released: RefcBin[]; moments: number[] } {
   return { processBytes: 0, released, moments, release: (bins) => void released.push(...bins), gcMoment: (bytes) => void moments.push(bytes) };
 }
 
-const msg = (words: number, bins?: RefcBin[]): Held => ({ words, at: at(0, Place.Heap), payload: 0, bins });
+const msg = (words: number, bins?: RefcBin[]): Held => ({ words, at: at(0, Place.Heap), carry: bins ?? 0 });
 
 test('heap sizes: 12, 38, then Fibonacci + 1 (233, 376, 610 ... 46422), then +20%; next size and the one after', () => {
   assert.equal(HEAP_SIZES.slice(0, 17), [12, 38, 51, 90, 142, 233, 376, 610, 987, 1598, 2586, 4185, 6772, 10958, 17731, 28690, 46422]);
@@ -298,7 +298,7 @@ test('a queued message flushed unhandled (demonitor with :flush) takes its entry
 
 // beam_common.c remove_message: a take that leaves the fragments over the free heap only asks
 // for a collection a few reductions on, "giving the message some time to turn into garbage".
-const remote = (words: number): Held => ({ words, at: at(0, Place.Heap), payload: 49_329, bins: undefined });
+const remote = (words: number): Held => ({ words, at: at(0, Place.Heap) | At.Remote, carry: 49_329 });
 
 test('a plain receive loop that takes a big fragment is collected as its handler ends, the message garbage: back to 233 words, no old heap (amp.exs drop: 2,640 bytes)', () => {
   const h = new ProcHeap(books(), cfg, false, 0); // a loop whose variables are all immediates
@@ -363,7 +363,7 @@ test('a DOWN\'s envelope has the words core\'s generic measure gives it (sizes.t
   for (const down of downs) {
     for (const [node, payload] of [['a@h', 0], ['b@h', 0], ['a@h', 90]] as const) {
       const e = envelope(down, node, payload);
-      assert.equal([e.words, e.payload, e.kind], [msgHeapWords(down as unknown as Msg, node) - 1, payload, 'DOWN']);
+      assert.equal([e.words, wireBytes(e), isRemote(e), e.kind], [msgHeapWords(down as unknown as Msg, node) - 1, payload, payload > 0, 'DOWN']);
     }
   }
 });

@@ -11,7 +11,7 @@ import { Proc, type Envelope } from '../../../sim/beam/process.js';
 import { UidMap } from '../../../core/uid_map.js';
 import { PeerRosters, Roster } from '../../../sim/beam/roster.js';
 
-const env = (n: number): Envelope => ({ msg: n, words: 1, payload: 0, bins: undefined, at: 0, kind: undefined });
+const env = (n: number): Envelope => ({ msg: n, words: 1, carry: 0, at: 0, kind: undefined });
 const msgs = (m: Mailbox): unknown[] => m.values().map((e) => e.msg);
 
 test('mailbox: FIFO across wrap-around and growth, take from the middle keeps the order', () => {

@@ -11,6 +11,7 @@ import { refcBinBytes } from '../../../sim/beam/memory.js';
 import { msgHeapWords, type Msg } from '../../../core/messages.js';
 import { EPMD_ROUND_TRIPS } from '../../../sim/beam/net_config.js';
 import type { Behaviour, CallRequest, CallResult, Ctx, DownSignal, From, Proc } from '../../../sim/beam/process.js';
+import { wireBytes } from '../../../sim/beam/held.js';
 import { World } from '../../../sim/beam/world.js';
 import {
   A,
@@ -1089,7 +1090,7 @@ test('a DOWN sent as a message (as ZenMonitor\'s dispatcher sends one) is queued
   const down: DownSignal = { kind: 'DOWN', ref: w.makeRef('a@h'), object: target, reason: tuple(atom('zen_monitor'), atom('noconnection')) };
   w.send(to, down);
   w.kernel.run({ untilUs: 20 });
-  const queued = (w.proc(to) as Proc).mailbox.values().map((e) => ({ msg: e.msg, words: e.words, payload: e.payload, kind: e.kind }));
+  const queued = (w.proc(to) as Proc).mailbox.values().map((e) => ({ msg: e.msg, words: e.words, payload: wireBytes(e), kind: e.kind }));
   assert.equal(queued, [{ msg: down, words: msgHeapWords(down as unknown as Msg, 'a@h') - 1, payload: 0, kind: 'DOWN' }]);
 });
 
