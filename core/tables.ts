@@ -79,15 +79,10 @@ export class ReferencesTable {
    * monitor's two rows, which live until its DOWN, are one object.
    */
   insertRow(row: ReferenceRow): void {
-    const { subscriber, ref } = row;
-    let rows = this.bySubscriber.get(subscriber.uid);
-    if (rows === undefined) {
-      rows = new UidMap();
-      this.bySubscriber.set(subscriber.uid, rows);
-    }
+    const rows = this.rowsFor(row.subscriber);
     // Counted by the size it grew by: a `has` first would be a second search.
     const before = rows.size;
-    rows.set(ref.uid, row);
+    rows.set(row.ref.uid, row);
     this.count += rows.size - before;
   }
 
@@ -96,13 +91,17 @@ export class ReferencesTable {
    * hint that no read sees, for a caller about to monitor `n` targets (a herd's subscriber).
    */
   reserve(subscriber: Pid, n: number): void {
-    if (n <= 0) return;
+    if (n > 0) this.rowsFor(subscriber).reserve(n);
+  }
+
+  /** `subscriber`'s rows, an empty map made for them if it has none. */
+  private rowsFor(subscriber: Pid): UidMap<ReferenceRow> {
     let rows = this.bySubscriber.get(subscriber.uid);
     if (rows === undefined) {
       rows = new UidMap();
       this.bySubscriber.set(subscriber.uid, rows);
     }
-    rows.reserve(n);
+    return rows;
   }
 
   /** `:ets.member`. */

@@ -189,11 +189,7 @@ export class UidMap<V> {
    */
   reserve(n: number): void {
     const want = this.len + n;
-    if (this.map !== undefined || want <= this.uids.length) return;
-    const uids = new Float64Array(Math.max(FIRST_SLOTS, want));
-    uids.set(this.uids);
-    this.uids = uids;
-    this.vals = withLength(this.vals, uids.length, this.len);
+    if (this.map === undefined && want > this.uids.length) this.growTo(Math.max(FIRST_SLOTS, want));
   }
 
   /** The index of the value held with this uid, or -1. */
@@ -205,9 +201,15 @@ export class UidMap<V> {
 
   /** Doubles both arrays (the values' too: V8 grows an array in 1.5x steps, ~3 times its size allocated in all). */
   private grow(): void {
-    const uids = doubled(this.uids, FIRST_SLOTS);
+    this.growTo(Math.max(FIRST_SLOTS, 2 * this.uids.length));
+  }
+
+  /** Both arrays in `slots` slots (more than they have), the entries where they were. */
+  private growTo(slots: number): void {
+    const uids = new Float64Array(slots);
+    uids.set(this.uids);
     this.uids = uids;
-    this.vals = withLength(this.vals, uids.length, this.len);
+    this.vals = withLength(this.vals, slots, this.len);
   }
 
   /**
