@@ -253,6 +253,12 @@ export function withLength<T>(a: readonly T[], length: number, count = a.length)
   return b;
 }
 
+/** `slots` doubled until it holds `want` (itself if it does): the size a power-of-two table reserves for a burst of known size (the kernel's slots, a mailbox ring). */
+export function doubledToHold(slots: number, want: number): number {
+  while (slots < want) slots *= 2;
+  return slots;
+}
+
 /** A copy of `a` in an array twice its length (at least `min`). */
 export function doubled(a: Float64Array, min = 1): Float64Array {
   const b = new Float64Array(Math.max(min, 2 * a.length));

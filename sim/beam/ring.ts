@@ -1,6 +1,7 @@
 // A FIFO queue as a ring buffer: O(1) push and shift, and a queue that fills and drains
 // keeps its storage instead of copying or growing it (a node's run queue, a process's
 // mailbox).
+import { doubledToHold } from '../../core/uid_map.js';
 
 /** A ring's first capacity (a power of two). */
 const RING_MIN = 8;
@@ -67,8 +68,7 @@ export class Ring<T> {
    * faults a warm round at ring growth; made once, ~360).
    */
   reserve(n: number): void {
-    let slots = Math.max(RING_MIN, this.items.length);
-    while (slots < this.count + n) slots *= 2;
+    const slots = doubledToHold(Math.max(RING_MIN, this.items.length), this.count + n);
     if (slots > this.items.length) this.growTo(slots);
   }
 

@@ -18,7 +18,7 @@
 // fractional microsecond; the clock moves to each event's time, and forward inside an
 // event only to a time no pending event precedes or shares (`advanceTo`); nothing here
 // reads the wall clock.
-import { doubled, lowerBound, withLength } from '../../core/uid_map.js';
+import { doubled, doubledToHold, lowerBound, withLength } from '../../core/uid_map.js';
 import { DoubleFields } from './double_fields.js';
 
 /** Handles an event of a kind; `owner` is the one the kind was defined with (undefined if none). */
@@ -502,8 +502,7 @@ export class Kernel {
    * an event's slot orders nothing, and the trace hash folds no key.
    */
   reserve(n: number): void {
-    let cap = this.capacity;
-    while (cap < this.size + n) cap *= 2;
+    const cap = doubledToHold(this.capacity, this.size + n);
     if (cap > this.capacity) this.growTo(cap);
   }
 
