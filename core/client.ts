@@ -25,6 +25,7 @@ import { returns, yields, type StepOut } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
+import { monitorMsg } from './monitor_msg.js';
 import { raise } from './raise.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
@@ -60,6 +61,8 @@ class MonitorCall implements Step<Ref>, StepOut {
   private performed = 0;
   /** The cast's message, made (with the ref it returns) after the first operation, as upstream makes the ref after its metric: also the References row (tables.ts `insertRow`). */
   private msg: MonitorMsg | undefined = undefined;
+  /** The ref made (the message may hold only its uid: monitor_msg.ts). */
+  private ref: Ref | undefined = undefined;
   /** The caller, read once (a runtime's env may serve whichever process it runs). */
   private readonly self: Pid;
 
@@ -80,7 +83,8 @@ class MonitorCall implements Step<Ref>, StepOut {
       case 0:
         return yields(this, MONITOR_METRIC);
       case 1:
-        this.msg = { kind: 'monitor', target, ref: env.makeRef(), subscriber: self };
+        this.ref = env.makeRef();
+        this.msg = monitorMsg(target, this.ref, self);
         return yields(this, { kind: 'references.insert', row: this.msg });
       case 2:
         return yields(this, castToConnector(env, target, this.msg as MonitorMsg));
@@ -91,9 +95,9 @@ class MonitorCall implements Step<Ref>, StepOut {
         if (!(answer as boolean)) {
           return yields(this, { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
         }
-        return returns(this, (this.msg as MonitorMsg).ref);
+        return returns(this, this.ref as Ref);
       default:
-        return returns(this, (this.msg as MonitorMsg).ref);
+        return returns(this, this.ref as Ref);
     }
   }
 }

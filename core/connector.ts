@@ -38,6 +38,7 @@ import { Fifo } from './fifo.js';
 import { InvariantError } from './invariant.js';
 import { TargetTable } from './target_table.js';
 import { enqueueWithLocal } from './local.js';
+import { monitorRefUid } from './monitor_msg.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.connector';
 const BASE_PENALTY_MS = 1_000;
@@ -221,9 +222,11 @@ function mapMonitors<R>(state: ConnectorState, f: (row: MonitorRow) => R): R[] {
  * Records the monitor; the metric of the `:subscribe` it queues for a new target. The
  * message is kept as its row (it has the row's fields, and nothing changes either): a row
  * made per monitor lived until its target died, copied by each scavenge until promoted.
+ * Its ref is read as its uid (`monitorRefUid`): the row may hold only that (monitor_msg.ts).
  */
 function monitor(state: ConnectorState, input: MonitorMsg): Effect | undefined {
-  const { target, ref } = input;
+  const target = input.target;
+  const uid = monitorRefUid(input);
   const key = targetKey(target);
   const entry = state.monitors.get(key);
   const row: MonitorRow = input;
@@ -233,12 +236,12 @@ function monitor(state: ConnectorState, input: MonitorMsg): Effect | undefined {
     return enqueueInstruction(state, 'subscribe', target);
   }
   if (entry instanceof TargetMonitors) {
-    if (!entry.has(ref.uid)) state.monitorCount++;
-    entry.set(ref.uid, row);
-  } else if (entry.ref.uid === ref.uid) {
+    if (!entry.has(uid)) state.monitorCount++;
+    entry.set(uid, row);
+  } else if (monitorRefUid(entry) === uid) {
     state.monitors.set(key, row);
   } else {
-    state.monitors.set(key, new TargetMonitors(entry.target).set(entry.ref.uid, entry).set(ref.uid, row));
+    state.monitors.set(key, new TargetMonitors(entry.target).set(monitorRefUid(entry), entry).set(uid, row));
     state.monitorCount++;
   }
   return undefined;

@@ -18,6 +18,7 @@ import type { Target } from './messages.js';
 import { targetKey } from './messages.js';
 import { UidMap } from './uid_map.js';
 import { TargetTable } from './target_table.js';
+import { monitorRefUid } from './monitor_msg.js';
 
 /** A Nodes row's value: `:compatible | :unavailable | {:incompatible, enforce_until, attempt}`. */
 export type NodeStatus =
@@ -82,7 +83,7 @@ export class ReferencesTable {
     const rows = this.rowsFor(row.subscriber);
     // Counted by the size it grew by: a `has` first would be a second search.
     const before = rows.size;
-    rows.set(row.ref.uid, row);
+    rows.set(monitorRefUid(row), row);
     this.count += rows.size - before;
   }
 

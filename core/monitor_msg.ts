@@ -1,0 +1,43 @@
+// The monitor cast `{:monitor, target, ref, subscriber}` as the client makes it: also the
+// References row and the Connector's row of the monitor (one object for the three, kept
+// until the target's DOWN). The ref the client made is kept as its uid where it can be
+// made again equal (a plain ref of the subscriber's node, as `make_ref/0` in the
+// subscriber gives): `ref` makes it anew at each read (refs compare by uid, never by
+// identity), as sim/beam/monitor.ts `monitorRef` does for an ERTS monitor. As an object of
+// its own the ref was a second kept object per monitored target (56 bytes).
+
+import type { Pid, Ref } from './terms.js';
+import type { MonitorMsg, Target } from './messages.js';
+
+/** A MonitorMsg holding its ref as the uid (`monitorMsg` makes one where the ref can be remade). */
+class UidMonitorMsg implements MonitorMsg {
+  /** On the prototype (below): one word less a row. */
+  declare readonly kind: 'monitor';
+
+  constructor(
+    readonly target: Target,
+    /** The ref's uid: its node is the subscriber's, and it is no alias. */
+    readonly refUid: number,
+    readonly subscriber: Pid,
+  ) {}
+
+  get ref(): Ref {
+    return { t: 'ref', uid: this.refUid, node: this.subscriber.node, alias: false };
+  }
+}
+Object.defineProperty(UidMonitorMsg.prototype, 'kind', { value: 'monitor' });
+
+/**
+ * `{:monitor, target, ref, subscriber}`. A ref of another shape (an alias, another node's,
+ * one with no `alias` field, as tests make) is kept as it is, in a plain object.
+ */
+export function monitorMsg(target: Target, ref: Ref, subscriber: Pid): MonitorMsg {
+  if (ref.alias === false && ref.node === subscriber.node) return new UidMonitorMsg(target, ref.uid, subscriber);
+  return { kind: 'monitor', target, ref, subscriber };
+}
+
+/** The uid of a monitor cast's ref (or of a row holding one), without making the ref. */
+export function monitorRefUid(msg: { readonly ref: Ref }): number {
+  return msg instanceof UidMonitorMsg ? msg.refUid : msg.ref.uid;
+}
+

@@ -1,0 +1,72 @@
+// A monitor cast holding its ref as the uid (core/monitor_msg.ts) is the message it
+// stands for: its ref, remade at each read, equal to the one made; the same term, sizes
+// and inspect; and the Connector and References rows it becomes behave as a plain one's.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectorStep, initConnector, listMonitors } from '../../core/connector.js';
+import { inspect } from '../../core/inspect.js';
+import { msgDistBytes, msgHeapWords, msgToTerm, type MonitorMsg } from '../../core/messages.js';
+import { monitorMsg, monitorRefUid } from '../../core/monitor_msg.js';
+import { newZenTables } from '../../core/tables.js';
+import type { Pid, Ref } from '../../core/terms.js';
+import { A, B, TestEnv, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
+
+/** A ref as the runtime makes one (world.ts `makeRef`): `alias: false`, so the cast keeps its uid. */
+function simRef(node: string = A): Ref {
+  return { ...ref(node), alias: false };
+}
+
+function plain(msg: MonitorMsg): MonitorMsg {
+  return { kind: 'monitor', target: msg.target, ref: msg.ref, subscriber: msg.subscriber };
+}
+
+test('a cast holding its ref as the uid reads as the message it stands for', () => {
+  const sub = pid(A);
+  const r = simRef(A);
+  const msg = monitorMsg(pid(B), r, sub);
+  assert.is(msg.kind, 'monitor');
+  assert.equal(msg.ref, r);
+  assert.is.not(msg.ref, msg.ref, 'made anew at each read');
+  assert.is(monitorRefUid(msg), r.uid);
+  assert.equal(msgToTerm(msg), msgToTerm(plain(msg)));
+  assert.is(inspect(msgToTerm(msg)), inspect(msgToTerm(plain(msg))));
+  assert.is(msgHeapWords(msg, A), msgHeapWords(plain(msg), A));
+  const atoms = { add: (): void => undefined };
+  assert.is(msgDistBytes(msg, atoms), msgDistBytes(plain(msg), atoms));
+});
+
+test('a ref that cannot be remade equal is kept as it is, in a plain object', () => {
+  const sub = pid(A);
+  for (const r of [ref(A), { ...simRef(B) }, { ...simRef(A), alias: true }] as Ref[]) {
+    const msg = monitorMsg(pid(B), r, sub);
+    assert.equal(msg, { kind: 'monitor', target: msg.target, ref: r, subscriber: sub });
+    assert.is(msg.ref, r);
+    assert.is(monitorRefUid(msg), r.uid);
+  }
+});
+
+test('References rows and Connector rows holding ref uids behave as plain ones', () => {
+  for (const make of [(t: Pid, r: Ref, s: Pid) => monitorMsg(t, r, s), (t: Pid, r: Ref, s: Pid): MonitorMsg => ({ kind: 'monitor', target: t, ref: r, subscriber: s })]) {
+    const env = new TestEnv(A);
+    env.connected.add(B);
+    const { state } = initConnector(B, env);
+    const tables = newZenTables();
+    const sub = pid(A);
+    const t1 = pid(B);
+    const t2 = pid(B);
+    const rows = [make(t1, simRef(A), sub), make(t1, simRef(A), sub), make(t2, simRef(A), sub)];
+    for (const row of rows) {
+      tables.references.insertRow(row);
+      runStep(connectorStep(state, row, env), env);
+    }
+    assert.is(tables.references.size, 3);
+    assert.equal(tables.references.take(sub, rows[1]!.ref)?.ref, rows[1]!.ref);
+    assert.is(tables.references.has(sub, rows[1]!.ref), false);
+    assert.equal(listMonitors(state).map((row) => [row.target, row.ref]), rows.map((row) => [row.target, row.ref]));
+    const effects = noMetrics(runStep(connectorStep(state, { kind: 'demonitor', target: t1, ref: rows[0]!.ref }, env), env).effects);
+    assert.equal(effects, []);
+    assert.is(state.monitorCount, 2);
+  }
+});
+
+test.run();
