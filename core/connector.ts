@@ -38,7 +38,7 @@ import { Fifo } from './fifo.js';
 import { InvariantError } from './invariant.js';
 import { TargetTable } from './target_table.js';
 import { enqueueWithLocal } from './local.js';
-import { monitorRefUid } from './monitor_msg.js';
+import { monitorRefUid, rowDispatch } from './monitor_msg.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.connector';
 const BASE_PENALTY_MS = 1_000;
@@ -366,7 +366,7 @@ function* fireEverything(state: ConnectorState, env: Env): Step {
 /** Each monitor's `{subscriber, {:DOWN, ref, :process, target, {:zen_monitor, :nodedown}}}`, in key order. */
 function nodedownDispatches(state: ConnectorState): Dispatch[] {
   const reason = zenReason(atom('nodedown'));
-  return mapMonitors(state, (row): Dispatch => ({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason } }));
+  return mapMonitors(state, (row) => rowDispatch(row, row.target, reason));
 }
 
 function* nodedown(state: ConnectorState, env: Env): Step {
@@ -401,7 +401,7 @@ function consumeTarget(state: ConnectorState, { pid, reason }: Certificate, out:
   const wrapped = zenReason(reason);
   const rows = entry instanceof TargetMonitors ? rowsInOrder(entry) : [entry];
   for (const row of rows) {
-    out.push({ subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: pid, reason: wrapped } });
+    out.push(rowDispatch(row, pid, wrapped));
   }
   state.monitors.delete(key);
   state.monitorCount -= rows.length;

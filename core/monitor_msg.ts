@@ -4,10 +4,12 @@
 // made again equal (a plain ref of the subscriber's node, as `make_ref/0` in the
 // subscriber gives): `ref` makes it anew at each read (refs compare by uid, never by
 // identity), as sim/beam/monitor.ts `monitorRef` does for an ERTS monitor. As an object of
-// its own the ref was a second kept object per monitored target (56 bytes).
+// its own the ref was a second kept object per monitored target (56 bytes). Such a row's
+// down dispatch (`rowDispatch`) makes its DOWN when read, as well: a herd's 100,000 wait
+// in Local's batch for the whole drain.
 
-import type { Pid, Ref } from './terms.js';
-import type { MonitorMsg, Target } from './messages.js';
+import type { Pid, Ref, Term } from './terms.js';
+import type { Dispatch, DownMsg, MonitorMsg, Target } from './messages.js';
 
 /** A MonitorMsg holding its ref as the uid (`monitorMsg` makes one where the ref can be remade). */
 class UidMonitorMsg implements MonitorMsg {
@@ -41,3 +43,30 @@ export function monitorRefUid(msg: { readonly ref: Ref }): number {
   return msg instanceof UidMonitorMsg ? msg.refUid : msg.ref.uid;
 }
 
+/**
+ * The dispatch `{subscriber, {:DOWN, ref, :process, object, reason}}` of `row`'s monitor
+ * (`reason` wrapped already). For a row holding its ref's uid, an object of three words
+ * whose `down` is made at each read (its readers read it once a delivery, and measure it):
+ * a dispatch and its DOWN made at once were two objects, the DOWN's ref a third, kept in
+ * Local's batch until handed over (a herd's nodedown makes 100,000).
+ */
+export function rowDispatch(row: { readonly ref: Ref; readonly subscriber: Pid }, object: Target, reason: Term): Dispatch {
+  if (row instanceof UidMonitorMsg) return new UidDispatch(row, object, reason);
+  return { subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object, reason } };
+}
+
+class UidDispatch implements Dispatch {
+  constructor(
+    private readonly row: UidMonitorMsg,
+    private readonly object: Target,
+    private readonly reason: Term,
+  ) {}
+
+  get subscriber(): Pid {
+    return this.row.subscriber;
+  }
+
+  get down(): DownMsg {
+    return { kind: 'DOWN', ref: this.row.ref, object: this.object, reason: this.reason };
+  }
+}

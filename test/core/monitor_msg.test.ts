@@ -1,15 +1,17 @@
 // A monitor cast holding its ref as the uid (core/monitor_msg.ts) is the message it
 // stands for: its ref, remade at each read, equal to the one made; the same term, sizes
-// and inspect; and the Connector and References rows it becomes behave as a plain one's.
+// and inspect; the Connector and References rows it becomes behave as a plain one's; and
+// their down dispatches, made when read, are the plain ones.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectorStep, initConnector, listMonitors } from '../../core/connector.js';
 import { inspect } from '../../core/inspect.js';
-import { msgDistBytes, msgHeapWords, msgToTerm, type MonitorMsg } from '../../core/messages.js';
+import type { Effect } from '../../core/effects.js';
+import { msgDistBytes, msgHeapWords, msgToTerm, type Dispatch, type LocalEnqueueMsg, type MonitorMsg, type Target } from '../../core/messages.js';
 import { monitorMsg, monitorRefUid } from '../../core/monitor_msg.js';
 import { newZenTables } from '../../core/tables.js';
-import type { Pid, Ref } from '../../core/terms.js';
-import { A, B, TestEnv, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
+import { atom, type Pid, type Ref } from '../../core/terms.js';
+import { A, B, TestEnv, dispatchOf, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
 
 /** A ref as the runtime makes one (world.ts `makeRef`): `alias: false`, so the cast keeps its uid. */
 function simRef(node: string = A): Ref {
@@ -67,6 +69,35 @@ test('References rows and Connector rows holding ref uids behave as plain ones',
     assert.equal(effects, []);
     assert.is(state.monitorCount, 2);
   }
+});
+
+test("a uid row's dispatches (node loss, death certificates) read as the plain ones, their DOWN made at each read", () => {
+  const env = new TestEnv(A);
+  env.connected.add(B);
+  const { state } = initConnector(B, env);
+  const sub = pid(A);
+  const targets = [pid(B), pid(B), pid(B)];
+  const refs = targets.map(() => simRef(A));
+  targets.forEach((t, i) => runStep(connectorStep(state, monitorMsg(t, refs[i] as Ref, sub), env), env));
+  const dispatchesOf = (effects: readonly Effect[]): Dispatch[] => {
+    const enqueue = effects.find((e) => e.kind === 'send_named' && e.msg.kind === 'enqueue') as { msg: LocalEnqueueMsg };
+    return [...enqueue.msg.dispatches];
+  };
+  const dead = dispatchesOf(runStep(connectorStep(state, { kind: 'dead', node: B, certificates: [{ pid: targets[0] as Pid, reason: atom('killed') }] }, env), env).effects);
+  assert.equal(
+    dead.map((d) => ({ subscriber: d.subscriber, down: d.down })),
+    [dispatchOf(sub, refs[0] as Ref, targets[0] as Target, atom('killed'))],
+  );
+  assert.is.not(dead[0]?.down, dead[0]?.down, 'made anew at each read');
+  const lost = dispatchesOf(runStep(connectorStep(state, { kind: 'nodedown', node: B }, env), env).effects);
+  assert.equal(
+    lost.map((d) => ({ subscriber: d.subscriber, down: d.down })),
+    [1, 2].map((i) => dispatchOf(sub, refs[i] as Ref, targets[i] as Target, atom('nodedown'))),
+  );
+  const m = { add: (): void => undefined };
+  const asPlain = (ds: Dispatch[]): Dispatch[] => ds.map((d) => ({ subscriber: d.subscriber, down: d.down }));
+  assert.is(msgHeapWords({ kind: 'enqueue', dispatches: lost }, A), msgHeapWords({ kind: 'enqueue', dispatches: asPlain(lost) }, A));
+  assert.is(msgDistBytes({ kind: 'events', events: lost, from: { pid: sub, tag: refs[0] as Ref } }, m), msgDistBytes({ kind: 'events', events: asPlain(lost), from: { pid: sub, tag: refs[0] as Ref } }, m));
 });
 
 test.run();
