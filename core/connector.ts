@@ -34,7 +34,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { Step } from './ops.js';
 import { once } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
-import { Fifo } from './fifo.js';
+import { InstructionBatch } from './instruction_batch.js';
 import { InvariantError } from './invariant.js';
 import { TargetTable } from './target_table.js';
 import { enqueueWithLocal } from './local.js';
@@ -77,7 +77,7 @@ export interface ConnectorState {
   readonly monitors: TargetTable<TargetEntry>;
   monitorCount: number;
   /** Pending instructions for the remote Proxy (`batch`, `length`). */
-  readonly batch: Fifo<Instruction>;
+  readonly batch: InstructionBatch;
   remoteNodeMonitored: boolean;
   remoteProxyRef: Ref | null;
   /** The `:ping` call the Connector is blocked in, if any. */
@@ -90,7 +90,7 @@ export function initConnector(remote: string, env: Env): Init<ConnectorState> {
     remote,
     monitors: new TargetTable(),
     monitorCount: 0,
-    batch: new Fifo(),
+    batch: new InstructionBatch(),
     remoteNodeMonitored: false,
     remoteProxyRef: null,
     pending: null,
@@ -259,7 +259,7 @@ function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect
 }
 
 function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target: Target): Effect {
-  state.batch.push({ op, target });
+  state.batch.push(op, target);
   return ENQUEUED[op];
 }
 
