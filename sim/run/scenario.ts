@@ -506,6 +506,7 @@ export class Run {
       // Room for them all at once (a capacity hint, invisible to the model): see UidMap.reserve.
       if (this.zen !== null) {
         this.zen.reserveReferences(ctx, targets.length);
+        this.zen.reserveProxyMonitors(ctx, targets);
         return EachTarget.of(targets, (t) => this.timed.monitor(ctx, t));
       }
       if (targets.length > 0) this.world.proc(ctx.self)?.ownMonitors().reserve(targets.length);

@@ -389,6 +389,21 @@ export class ZenCluster {
     if (app !== undefined && app.simNode.typedEts.has(TABLE.references)) app.bodies.references.reserve(ctx.self, n);
   }
 
+  /**
+   * Room for `targets.length` more ERTS monitors in the Proxy of the node all `targets`
+   * are pids on, when it is another node's (a herd's): a capacity hint (UidMap.reserve,
+   * nothing the model reads), for a caller about to monitor them all. The Proxy monitors
+   * each target its Connectors subscribe it to, 5,000 a sweep: its map doubled 8 ->
+   * 131,072 slots for a herd's 100,000, each step a fresh copy.
+   */
+  reserveProxyMonitors(ctx: Ctx, targets: readonly Target[]): void {
+    const first = targets[0];
+    if (first === undefined || first.t !== 'pid' || first.node === ctx.node) return;
+    for (const t of targets) if (t.t !== 'pid' || t.node !== first.node) return;
+    const proxy = this.pidOf(first.node, 'proxy');
+    if (proxy !== undefined) this.world.proc(proxy)?.ownMonitors().reserve(targets.length);
+  }
+
   /** `ZenMonitor.monitor(target)` from a plain handler: its reads see the tables as the handling began. */
   monitor(ctx: Ctx, target: Target): Ref {
     return this.atOnce(ctx, client.monitor, target, undefined);
