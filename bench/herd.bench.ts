@@ -35,7 +35,7 @@ function herdRun(targets: number): Measured<Herd> {
     kernel = w.kernel;
   };
   // Its heap grows as the command's would for a run of its estimated size (bin/v8.mjs).
-  const m = measure(() => runScenario(herd as never, { params: { targets }, attach, onFootprint: (bytes) => void growHeapFor(bytes) }));
+  const m = measure(() => runScenario(herd as never, { params: { targets }, attach, reuseProcs: true, onFootprint: (bytes) => void growHeapFor(bytes) }));
   pendingTotal += kernel?.pendingTotal ?? 0;
   return { ...m, value: { doc: m.value, meanPending: pendingTotal / m.value.events } };
 }

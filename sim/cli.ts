@@ -158,7 +158,7 @@ async function simulate(cmd: RunCommand, sc: Scenario, say: (s: string) => void,
       seed: cmd.seed,
       set: cmd.set,
       ...(trace !== undefined ? { trace: (line: string) => trace.write(`${line}\n`) } : {}),
-      ...(perfetto !== undefined ? { attach: perfetto.attach.bind(perfetto) } : {}),
+      ...(perfetto !== undefined ? { attach: perfetto.attach.bind(perfetto) } : { reuseProcs: true }),
       ...(host.onFootprint !== undefined ? { onFootprint: host.onFootprint } : {}),
       // A quiet run shows no progress: nothing to compute (the number format loads ICU's data).
       ...(cmd.quiet ? {} : { onProgress: progress }),

@@ -395,6 +395,17 @@ export class Proc {
     return { __proto__: Proc.prototype, status: 'waiting', watchedBy: undefined, exitReason: undefined, run: undefined, pid, behaviour } as unknown as Proc;
   }
 
+  /** `p` made a new process, waiting, as `Proc.of` makes one: every field written, in its order (a finished run's, proc_pool.ts). */
+  static renew(p: Proc, pid: Pid, behaviour: Behaviour): Proc {
+    p.status = 'waiting';
+    p.watchedBy = undefined;
+    p.exitReason = undefined;
+    p.run = undefined;
+    (p as { pid: Pid }).pid = pid;
+    (p as { behaviour: Behaviour }).behaviour = behaviour;
+    return p;
+  }
+
   /** Links, trap_exit, parent, a pending selective receive and the like (see ProcExt): its RunState, undefined until it has run or had a message. */
   get ext(): ProcExt | undefined {
     return this.run;

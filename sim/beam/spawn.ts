@@ -8,6 +8,7 @@ import { INIT } from './handling.js';
 import { checkHeapWords } from './memory.js';
 import type { NodesByProc, SimNode } from './node.js';
 import { Proc, type Behaviour, type SpawnOpts } from './process.js';
+import { reusedProc } from './proc_pool.js';
 import type { World } from './world.js';
 
 export class Spawner {
@@ -57,8 +58,8 @@ export class Spawner {
 
   /** A new process on `node`, waiting, its pid the next of the node's; `uid` is the world's next (a slot of a presized table in a batch). */
   private newProc(node: SimNode, behaviour: Behaviour, uid = this.w.procs.length): Proc {
-    const pid: Pid = { t: 'pid', uid, node: node.name, id: node.nextId++, creation: node.creation };
-    const p = Proc.of(pid, behaviour);
+    const id = node.nextId++;
+    const p = reusedProc(uid, node.name, id, node.creation, behaviour) ?? Proc.of({ t: 'pid', uid, node: node.name, id, creation: node.creation }, behaviour);
     this.w.procs[uid] = p;
     this.procNodes.set(uid, node);
     return p;

@@ -30,7 +30,7 @@ async function runJob(j: WorkerJob): Promise<WorkerReply> {
   try {
     const sc = await load(j.scenario);
     warmUp(); // once per isolate, before its first job (sim/run/warm_up.ts)
-    const doc = runScenario(sc, { seed: j.job.seed, set: j.set });
+    const doc = runScenario(sc, { seed: j.job.seed, set: j.set, reuseProcs: true });
     return { k: j.k, ok: true, result: jobResult(j.job, j.point, doc) };
   } catch (e) {
     const err = e as Error;

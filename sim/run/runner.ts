@@ -19,6 +19,7 @@ import { Run, type ClusterSpec, type Mode, type Scenario } from './scenario.js';
 import { RunElsewhere } from './footprint.js';
 import { fnv1a64Hex } from './digest.js';
 import { World } from '../beam/world.js';
+import { releaseProcs } from '../beam/proc_pool.js';
 import { ZenCluster } from '../zen/cluster.js';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,15 @@ export type RunOptions = {
   onProgress?: (p: { mode: Mode; virtualUs: number; events: number }) => void;
   /** Called with each mode's world right after it is built, before anything runs (trace recorders hook in). */
   attach?: (world: World, mode: Mode) => void;
+  /**
+   * Gives each mode's processes that never ran (a herd's targets), once its result is
+   * complete, to this isolate's next spawns (beam/proc_pool.ts), which change them: only
+   * for a caller that reads none of the run's worlds, processes or pids afterwards, nor
+   * lets its `attach` or its scenario's closures do so (the Perfetto recorder reads the
+   * processes at its end). `zensim run` (without --perfetto), `plan`'s workers and the
+   * bench do.
+   */
+  reuseProcs?: boolean;
   /**
    * Called with the run's estimated peak memory, bytes (footprint.ts), each time its
    * script declares its size (`expectDowns`, `spawnMany`), before that work, while the
@@ -182,6 +192,7 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
   let events = 0;
   let virtualUs = 0;
   let lastWorld: World | undefined;
+  const reuse = opts.reuseProcs === true;
   for (const mode of modes) {
     const world = new World({ seed, net: { ...cluster.net, ...o.net } as Partial<NetConfig>, cost: { ...cluster.cost, ...o.cost } });
     lastWorld = world;
@@ -224,6 +235,7 @@ export function* runSteps(sc: Scenario, opts: RunOptions = {}): Generator<void, 
     hashes.push(world.kernel.traceHash());
     events += world.kernel.executed;
     virtualUs = Math.max(virtualUs, world.nowUs);
+    if (reuse) releaseProcs(world);
   }
   return {
     scenario: sc.name,
