@@ -16,6 +16,7 @@ import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { Dispatch, DispatcherInput } from './messages.js';
+import { dispatchRef } from './monitor_msg.js';
 import type { Op, Step } from './ops.js';
 import { returns, stepOut, yields } from './ops.js';
 import { invariant } from './invariant.js';
@@ -127,7 +128,7 @@ class HandleEvents implements Step<void> {
       return yields(this.out, metric(METRIC_PREFIX, 'events.processed', this.sent));
     }
     this.phase = 'taken';
-    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: e.down.ref });
+    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: dispatchRef(e) });
   }
 }
 

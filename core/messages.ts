@@ -12,6 +12,7 @@
 import type { Atom, Pid, Ref, Term } from './terms.js';
 import { assertNever, atom, externalBytes, heapWords, ilist, int, list, PID_EXT_FIXED, PORT_EXT_FIXED, REF_EXT_FIXED, refcBinaries, tuple } from './terms.js';
 import { inspect } from './inspect.js';
+import { dispatchObject, dispatchReason, dispatchRef } from './monitor_msg.js';
 
 // ---------------------------------------------------------------------------------------
 // Targets (ZenMonitor.destination)
@@ -445,8 +446,7 @@ function distMeasure(atoms: AtomSink): Measure {
 
 /** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
 function measureDispatch(m: Measure, d: Dispatch): number {
-  const down = d.down;
-  return 2 * m.tuple0 + m.term(d.subscriber) + m.atom(A.DOWN) + m.term(down.ref) + m.atom(A.process) + m.term(down.object) + m.term(down.reason);
+  return 2 * m.tuple0 + m.term(d.subscriber) + m.atom(A.DOWN) + m.term(dispatchRef(d)) + m.atom(A.process) + m.term(dispatchObject(d)) + m.term(dispatchReason(d));
 }
 
 /**
@@ -468,7 +468,7 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   const fixed = 2 * m.tuple0 + m.atom(A.DOWN) + m.atom(A.process);
   let subscriber = first.subscriber;
   let subscriberSize = m.term(subscriber);
-  let reason = first.down.reason;
+  let reason = dispatchReason(first);
   let reasonSize = m.term(reason);
   const refs = lastSized();
   const pids = lastSized();
@@ -478,10 +478,9 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       subscriber = d.subscriber;
       subscriberSize = m.term(subscriber);
     }
-    const down = d.down;
-    total += fixed + subscriberSize + sizeByNode(m, down.ref, refs) + sizeByNode(m, down.object, pids);
-    if (down.reason !== reason) {
-      reason = down.reason;
+    total += fixed + subscriberSize + sizeByNode(m, dispatchRef(d), refs) + sizeByNode(m, dispatchObject(d), pids);
+    if (dispatchReason(d) !== reason) {
+      reason = dispatchReason(d);
       reasonSize = m.term(reason);
     }
     total += reasonSize;
@@ -689,4 +688,3 @@ function carriedBy<T>(items: readonly T[], termOf: (item: T) => Term): Map<Uint8
 }
 
 const certificateReason = (c: Certificate): Term => c.reason;
-const dispatchReason = (d: Dispatch): Term => d.down.reason;

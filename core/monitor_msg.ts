@@ -57,9 +57,9 @@ export function rowDispatch(row: { readonly ref: Ref; readonly subscriber: Pid }
 
 class UidDispatch implements Dispatch {
   constructor(
-    private readonly row: UidMonitorMsg,
-    private readonly object: Target,
-    private readonly reason: Term,
+    readonly row: UidMonitorMsg,
+    readonly object: Target,
+    readonly reason: Term,
   ) {}
 
   get subscriber(): Pid {
@@ -69,4 +69,23 @@ class UidDispatch implements Dispatch {
   get down(): DownMsg {
     return { kind: 'DOWN', ref: this.row.ref, object: this.object, reason: this.reason };
   }
+}
+
+/**
+ * The ref, object and reason of a dispatch's DOWN, read without making the DOWN: a
+ * dispatch is measured at each hop (the Connector's enqueue, Local's events) and its
+ * reason walked for binaries, and the Dispatcher takes its References row by the ref
+ * before it sends the DOWN. Made at each of those reads, a herd's 100,000 DOWNs and their
+ * refs were ~30 more bytes allocated per event.
+ */
+export function dispatchRef(d: Dispatch): Ref {
+  return d instanceof UidDispatch ? d.row.ref : d.down.ref;
+}
+
+export function dispatchObject(d: Dispatch): Term {
+  return d instanceof UidDispatch ? d.object : d.down.object;
+}
+
+export function dispatchReason(d: Dispatch): Term {
+  return d instanceof UidDispatch ? d.reason : d.down.reason;
 }
