@@ -68,6 +68,6 @@ let warm = false;
 export function warmUp(): boolean {
   if (warm) return false;
   warm = true;
-  runScenario(WARM_UP);
+  runScenario(WARM_UP, { reuseProcs: true });
   return true;
 }
