@@ -479,8 +479,9 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       subscriberSize = m.term(subscriber);
     }
     total += fixed + subscriberSize + sizeByNode(m, dispatchRef(d), refs) + sizeByNode(m, dispatchObject(d), pids);
-    if (dispatchReason(d) !== reason) {
-      reason = dispatchReason(d);
+    const r = dispatchReason(d);
+    if (r !== reason) {
+      reason = r;
       reasonSize = m.term(reason);
     }
     total += reasonSize;
