@@ -25,7 +25,7 @@ import { returns, yields, type StepOut } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
-import { monitorMsg } from './monitor_msg.js';
+import { monitorMsg, uidMonitorMsg } from './monitor_msg.js';
 import { raise } from './raise.js';
 
 const METRIC_PREFIX = 'zen_monitor.local';
@@ -38,7 +38,27 @@ export type DemonitorOption = 'flush' | 'info';
  * second element is not an atom crashes the caller (after its References row is in).
  */
 export function monitor(env: Env, target: Target): Step<Ref> {
-  return new MonitorCall(env, target);
+  return new MonitorCall(env, target, true) as Step<Ref>;
+}
+
+/**
+ * `ZenMonitor.monitor/1` of many targets in turn by one caller that drops the refs (a
+ * herd's subscriber, `run.timed.monitorEach`): one step, run again from its start for each
+ * target by `of`, once the one before has ended. Its result is undefined, so no ref is made
+ * but its uid (`Env.makeRefUid`, where the env has it). Per target, a step made anew and
+ * its ref were ~140 bytes of garbage a monitor.
+ */
+export class MonitorsDropping {
+  private readonly call: MonitorCall;
+
+  constructor(readonly env: Env) {
+    this.call = new MonitorCall(env, undefined, false);
+  }
+
+  /** The step of `monitor(env, target)`, its ref dropped. */
+  of(target: Target): Step<void> {
+    return this.call.restart(target) as Step<void>;
+  }
 }
 
 /**
@@ -54,21 +74,23 @@ export function monitor(env: Env, target: Target): Step<Ref> {
  *     if (!(yield subscribers.member(self))) yield send_named(Local, {monitor_subscriber, self})
  *     return ref
  */
-class MonitorCall implements Step<Ref>, StepOut {
+class MonitorCall implements Step<Ref | undefined>, StepOut {
   done = false;
   value: unknown = undefined;
   /** How many operations it has handed over so far. */
   private performed = 0;
   /** The cast's message, made (with the ref it returns) after the first operation, as upstream makes the ref after its metric: also the References row (tables.ts `insertRow`). */
   private msg: MonitorMsg | undefined = undefined;
-  /** The ref made (the message may hold only its uid: monitor_msg.ts). */
+  /** The ref made (the message may hold only its uid: monitor_msg.ts); none when the ref is dropped. */
   private ref: Ref | undefined = undefined;
   /** The caller, read once (a runtime's env may serve whichever process it runs). */
   private readonly self: Pid;
 
   constructor(
     private readonly env: Env,
-    private readonly target: Target,
+    private target: Target | undefined,
+    /** Whether it returns the ref (false: `MonitorsDropping`'s, which makes none). */
+    private readonly keepsRef: boolean,
   ) {
     this.self = env.self;
   }
@@ -77,14 +99,24 @@ class MonitorCall implements Step<Ref>, StepOut {
     return this;
   }
 
-  next(answer: unknown): IteratorResult<Op, Ref> {
-    const { env, target, self } = this;
+  /** From its start again, for `target`. */
+  restart(target: Target): this {
+    this.target = target;
+    this.performed = 0;
+    this.done = false;
+    this.value = undefined;
+    this.msg = undefined;
+    return this;
+  }
+
+  next(answer: unknown): IteratorResult<Op, Ref | undefined> {
+    const { env, self } = this;
+    const target = this.target as Target;
     switch (this.performed++) {
       case 0:
         return yields(this, MONITOR_METRIC);
       case 1:
-        this.ref = env.makeRef();
-        this.msg = monitorMsg(target, this.ref, self);
+        this.msg = this.keepsRef || env.makeRefUid === undefined ? monitorMsg(target, (this.ref = env.makeRef()), self) : uidMonitorMsg(target, env.makeRefUid(), self);
         return yields(this, { kind: 'references.insert', row: this.msg });
       case 2:
         return yields(this, castToConnector(env, target, this.msg as MonitorMsg));
@@ -95,10 +127,14 @@ class MonitorCall implements Step<Ref>, StepOut {
         if (!(answer as boolean)) {
           return yields(this, { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
         }
-        return returns(this, this.ref as Ref);
+        return returns(this, this.result());
       default:
-        return returns(this, this.ref as Ref);
+        return returns(this, this.result());
     }
+  }
+
+  private result(): Ref | undefined {
+    return this.keepsRef ? this.ref : undefined;
   }
 }
 

@@ -34,6 +34,12 @@ export interface Env {
   readonly config: ZenConfig;
   /** `make_ref()`. */
   makeRef(): Ref;
+  /**
+   * The uid of a `make_ref()` whose ref is kept only as its uid (a ref of `self`'s node, no
+   * alias: monitor_msg.ts remakes it equal), without making the ref; none where only
+   * `makeRef` is had.
+   */
+  makeRefUid?(): number;
 }
 
 /** `send(to, msg)`; with `noconnect`, dropped silently if `to`'s node is not connected. */

@@ -38,6 +38,11 @@ export function monitorMsg(target: Target, ref: Ref, subscriber: Pid): MonitorMs
   return { kind: 'monitor', target, ref, subscriber };
 }
 
+/** `{:monitor, target, ref, subscriber}` whose ref, made on `subscriber`'s node and no alias, is `refUid`'s (its ref never made). */
+export function uidMonitorMsg(target: Target, refUid: number, subscriber: Pid): MonitorMsg {
+  return new UidMonitorMsg(target, refUid, subscriber);
+}
+
 /** The uid of a monitor cast's ref (or of a row holding one), without making the ref. */
 export function monitorRefUid(msg: { readonly ref: Ref }): number {
   return msg instanceof UidMonitorMsg ? msg.refUid : msg.ref.uid;

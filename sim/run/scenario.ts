@@ -507,7 +507,7 @@ export class Run {
       if (this.zen !== null) {
         this.zen.reserveReferences(ctx, targets.length);
         this.zen.reserveProxyMonitors(ctx, targets);
-        return EachTarget.of(targets, (t) => this.timed.monitor(ctx, t));
+        return EachTarget.of(targets, this.zen.monitorsDropping(ctx));
       }
       if (targets.length > 0) this.world.proc(ctx.self)?.ownMonitors().reserve(targets.length);
       return EachTarget.atCpuTime(ctx, monitorDroppingNow, targets, this.world.kernel);

@@ -404,6 +404,30 @@ export class ZenCluster {
     if (proxy !== undefined) this.world.proc(proxy)?.ownMonitors().reserve(targets.length);
   }
 
+  /**
+   * The steps of `timed.monitor(ctx, t)` for a caller about to monitor many targets in
+   * turn, each run once the one before has ended, their refs dropped (`run.timed
+   * .monitorEach`): one StepRun and one client step (client.ts `MonitorsDropping`) run
+   * again for each target, made anew only if the caller's app or env is another by then.
+   */
+  monitorsDropping(ctx: Ctx): (target: Target) => Steps<void> {
+    let run: StepRun<void> | undefined;
+    let monitors: client.MonitorsDropping | undefined;
+    let runApp: ZenApp | undefined;
+    return (target) => {
+      // As timedSteps, per target: the caller's app (badarg when it is gone) and env.
+      const app = this.callerApp(ctx);
+      const env = envFor(app, ctx);
+      if (run === undefined || monitors === undefined || runApp !== app || monitors.env !== env) {
+        monitors = new client.MonitorsDropping(env);
+        run = new StepRun(app, ctx, monitors.of(target), false);
+        runApp = app;
+        return run;
+      }
+      return run.restart(monitors.of(target));
+    };
+  }
+
   /** `ZenMonitor.monitor(target)` from a plain handler: its reads see the tables as the handling began. */
   monitor(ctx: Ctx, target: Target): Ref {
     return this.atOnce(ctx, client.monitor, target, undefined);

@@ -32,6 +32,7 @@ import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } fr
 import type { CostModel } from '../beam/cost.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
+import type { World } from '../beam/world.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
 import { ComponentHeap, heapSees, type HeapSeenKind } from './memory.js';
@@ -245,6 +246,7 @@ export function envFor(app: ZenApp, ctx: Ctx): Env {
 export class ProcessEnv implements Env {
   readonly node: string;
   readonly config: ZenConfig;
+  private readonly world: World;
 
   constructor(
     app: ZenApp,
@@ -252,6 +254,7 @@ export class ProcessEnv implements Env {
   ) {
     this.node = app.node;
     this.config = app.config;
+    this.world = app.cluster.world;
   }
 
   get self(): Pid {
@@ -264,6 +267,11 @@ export class ProcessEnv implements Env {
 
   makeRef(): Ref {
     return this.ctx.makeRef();
+  }
+
+  /** `ctx.makeRef()`'s uid (the world's one count of refs), the ref not made. */
+  makeRefUid(): number {
+    return this.world.newRefUid();
   }
 }
 

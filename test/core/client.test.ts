@@ -11,7 +11,8 @@ import { dispatcherStep, initDispatcher } from '../../core/dispatcher.js';
 import { initLocal, localStep } from '../../core/local.js';
 import { initProxy, proxyStep } from '../../core/proxy.js';
 import type { Effect } from '../../core/effects.js';
-import { namedTarget, type Target } from '../../core/messages.js';
+import { namedTarget, type MonitorMsg, type Target } from '../../core/messages.js';
+import type { Op } from '../../core/ops.js';
 import { atom, int, list, tuple, type Ref, type Term } from '../../core/terms.js';
 import { A, B, C, TestEnv, effectsOf, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
 
@@ -75,6 +76,44 @@ test("monitor performs its operations in upstream's order (the row before the ca
     runStep(client.monitor(env, pid(B)), env).ops.map((op) => op.kind),
     ['metric', 'references.insert', 'cast_connector', 'subscribers.member'],
   );
+});
+
+/** An env that also hands out a ref's uid alone (as the runtime's: sim/zen/component.ts ProcessEnv), `made` recording the ref each stands for. */
+class UidEnv extends TestEnv {
+  private uids = 1_000_000;
+
+  override makeRef(): Ref {
+    const r: Ref = { t: 'ref', uid: this.uids++, node: this.node, alias: false };
+    this.made.push(r);
+    return r;
+  }
+
+  makeRefUid(): number {
+    return this.makeRef().uid;
+  }
+}
+
+test('MonitorsDropping runs monitor\'s operations for each target in turn, rows equal to its, and returns no ref', () => {
+  for (const makeEnv of [() => new TestEnv(A), () => new UidEnv(A)]) {
+    const dropping = makeEnv();
+    const plainEnv = makeEnv();
+    const steps = new client.MonitorsDropping(dropping);
+    const targets = [pid(B), pid(B), pid(C), namedTarget('x', B)];
+    for (const [i, target] of targets.entries()) {
+      const ran = runStep(steps.of(target), dropping);
+      const expected = runStep(client.monitor(plainEnv, target), plainEnv);
+      assert.is(ran.value, undefined);
+      assert.equal(ran.ops.map((op) => op.kind), expected.ops.map((op) => op.kind));
+      const r = dropping.made[i] as Ref;
+      const row = dropping.tables.references.get(dropping.self, r) as MonitorMsg;
+      assert.equal({ kind: row.kind, target: row.target, ref: row.ref, subscriber: row.subscriber }, { kind: 'monitor', target, ref: r, subscriber: dropping.self });
+      // The References row is the cast's message, as monitor's.
+      const cast = ran.ops[2] as Extract<Op, { kind: 'cast_connector' }>;
+      assert.is(cast.msg, row);
+      assert.is(cast.node, (expected.ops[2] as Extract<Op, { kind: 'cast_connector' }>).node);
+    }
+    assert.is(dropping.tables.references.size, targets.length);
+  }
 });
 
 test('monitor asks for monitor_subscriber only while the caller is not in the subscriber set', () => {
