@@ -15,8 +15,7 @@ import type { Pid, Ref } from './terms.js';
 import { assertNever } from './terms.js';
 import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
-import type { Dispatch, DispatcherInput } from './messages.js';
-import { dispatchRef } from './monitor_msg.js';
+import type { Dispatch, DispatcherInput, DownMsg } from './messages.js';
 import type { Op, Step } from './ops.js';
 import { returns, stepOut, yields } from './ops.js';
 import { invariant } from './invariant.js';
@@ -82,6 +81,11 @@ class HandleEvents implements Step<void> {
   private phase: 'start' | 'take' | 'taken' | 'processed' | 'done' = 'start';
   /** The event being delivered. */
   private at = 0;
+  /**
+   * Its DOWN, made once for its take (by the DOWN's ref) and its send: a dispatch may make
+   * its DOWN at each read (monitor_msg.ts), and the take's ref made apart was ~56 bytes a DOWN.
+   */
+  private down: DownMsg | undefined = undefined;
   private sent = 0;
 
   constructor(
@@ -102,7 +106,9 @@ class HandleEvents implements Step<void> {
       case 'take':
         return this.takeNext();
       case 'taken': {
-        const { subscriber, down } = this.events[this.at++] as Dispatch;
+        const { subscriber } = this.events[this.at++] as Dispatch;
+        const down = this.down as DownMsg;
+        this.down = undefined;
         if (answer === undefined) return this.takeNext();
         this.sent++;
         this.phase = 'take';
@@ -128,7 +134,9 @@ class HandleEvents implements Step<void> {
       return yields(this.out, metric(METRIC_PREFIX, 'events.processed', this.sent));
     }
     this.phase = 'taken';
-    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: dispatchRef(e) });
+    const down = e.down;
+    this.down = down;
+    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: down.ref });
   }
 }
 

@@ -10,9 +10,9 @@
 // distribution's encoding, whose atoms are references into its atom cache).
 
 import type { Atom, Pid, Ref, Term } from './terms.js';
-import { assertNever, atom, externalBytes, heapWords, ilist, int, list, PID_EXT_FIXED, PORT_EXT_FIXED, REF_EXT_FIXED, refcBinaries, tuple } from './terms.js';
+import { assertNever, atom, externalBytes, heapWords, ilist, int, list, PID_EXT_FIXED, PORT_EXT_FIXED, REF_EXT_FIXED, refcBinaries, refHeapWords, tuple } from './terms.js';
 import { inspect } from './inspect.js';
-import { dispatchObject, dispatchReason, dispatchRef } from './monitor_msg.js';
+import { dispatchObject, dispatchReason, dispatchRefAlias, dispatchRefNode, monitorRefAlias, monitorRefNode } from './monitor_msg.js';
 
 // ---------------------------------------------------------------------------------------
 // Targets (ZenMonitor.destination)
@@ -315,6 +315,8 @@ type Measure = {
   readonly term: (t: Term) => number;
   /** `term` of an atom (what the small messages' tags are), without the walk's test of its kind. */
   readonly atom: (a: Atom) => number;
+  /** `term` of a ref made on `node` (a pid reference if `alias`), without the ref (monitor_msg.ts keeps some as their uids). */
+  readonly ref: (node: string, alias: boolean) => number;
   /** Size of a tuple's own overhead (a tuple's size less its elements'). */
   readonly tuple0: number;
   /** Size of a proper list of `n` elements whose elements sum to `elements`. */
@@ -367,6 +369,7 @@ function newHeapMeasure(localNode: string): Measure {
   return {
     term: (t) => heapWords(t, localNode),
     atom: heapAtomWords,
+    ref: (node, alias) => refHeapWords(node, alias, localNode),
     tuple0: HEAP_TUPLE0,
     list: (n, elements) => HEAP_NIL + n * HEAP_CONS + elements,
     lists: new WeakMap(),
@@ -434,6 +437,8 @@ const DIST_MEASURE: Measure = {
     distAtoms.add(a.v);
     return ATOM_CACHE_REF_BYTES;
   },
+  // NEWER_REFERENCE_EXT: an alias travels as an ordinary ref.
+  ref: (node) => withNodeAtom(distAtoms, node, REF_EXT_FIXED),
   tuple0: WIRE_TUPLE0,
   // Our lists never hold small integers, so STRING_EXT never applies.
   list: (n, elements) => (n === 0 ? WIRE_NIL : WIRE_LIST + elements),
@@ -446,7 +451,7 @@ function distMeasure(atoms: AtomSink): Measure {
 
 /** `{subscriber, {:DOWN, ref, :process, object, reason}}` */
 function measureDispatch(m: Measure, d: Dispatch): number {
-  return 2 * m.tuple0 + m.term(d.subscriber) + m.atom(A.DOWN) + m.term(dispatchRef(d)) + m.atom(A.process) + m.term(dispatchObject(d)) + m.term(dispatchReason(d));
+  return 2 * m.tuple0 + m.term(d.subscriber) + m.atom(A.DOWN) + m.ref(dispatchRefNode(d), dispatchRefAlias(d)) + m.atom(A.process) + m.term(dispatchObject(d)) + m.term(dispatchReason(d));
 }
 
 /**
@@ -478,7 +483,14 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
       subscriber = d.subscriber;
       subscriberSize = m.term(subscriber);
     }
-    total += fixed + subscriberSize + sizeByNode(m, dispatchRef(d), refs) + sizeByNode(m, dispatchObject(d), pids);
+    const refNode = dispatchRefNode(d);
+    const refAlias = dispatchRefAlias(d);
+    if (refNode !== refs.node || refAlias !== refs.alias) {
+      refs.node = refNode;
+      refs.alias = refAlias;
+      refs.size = m.ref(refNode, refAlias);
+    }
+    total += fixed + subscriberSize + refs.size + sizeByNode(m, dispatchObject(d), pids);
     const r = dispatchReason(d);
     if (r !== reason) {
       reason = r;
@@ -587,7 +599,7 @@ function splitList(msg: Msg, m: Measure): { envelope: Msg; n: number; elements: 
 function measureSmall(msg: Msg, m: Measure): number | undefined {
   switch (msg.kind) {
     case 'monitor':
-      return cast2(m) + m.atom(A.monitor) + m.term(msg.target) + m.term(msg.ref) + m.term(msg.subscriber);
+      return cast2(m) + m.atom(A.monitor) + m.term(msg.target) + m.ref(monitorRefNode(msg), monitorRefAlias(msg)) + m.term(msg.subscriber);
     case 'demonitor':
       return cast2(m) + m.atom(A.demonitor) + m.term(msg.target) + m.term(msg.ref);
     case 'monitor_subscriber':

@@ -77,16 +77,33 @@ class UidDispatch implements Dispatch {
 }
 
 /**
- * The ref, object and reason of a dispatch's DOWN, read without making the DOWN: a
- * dispatch is measured at each hop (the Connector's enqueue, Local's events) and its
- * reason walked for binaries, and the Dispatcher takes its References row by the ref
- * before it sends the DOWN. Made at each of those reads, a herd's 100,000 DOWNs and their
- * refs were ~30 more bytes allocated per event.
+ * The node a monitor cast's ref (or a row's) was made on, and whether it is an alias: what
+ * its size depends on alone, read without making the ref (the cast is measured as it is
+ * sent, and a ref made for that was ~56 bytes a monitor).
  */
-export function dispatchRef(d: Dispatch): Ref {
-  return d instanceof UidDispatch ? d.row.ref : d.down.ref;
+export function monitorRefNode(msg: MonitorMsg): string {
+  return msg instanceof UidMonitorMsg ? msg.subscriber.node : msg.ref.node;
 }
 
+export function monitorRefAlias(msg: MonitorMsg): boolean {
+  return msg instanceof UidMonitorMsg ? false : msg.ref.alias === true;
+}
+
+/** As `monitorRefNode`, of a dispatch's ref (a list of DOWNs is measured at each hop). */
+export function dispatchRefNode(d: Dispatch): string {
+  return d instanceof UidDispatch ? d.row.subscriber.node : d.down.ref.node;
+}
+
+export function dispatchRefAlias(d: Dispatch): boolean {
+  return d instanceof UidDispatch ? false : d.down.ref.alias === true;
+}
+
+/**
+ * The object and reason of a dispatch's DOWN, read without making the DOWN: a dispatch is
+ * measured at each hop (the Connector's enqueue, Local's events) and its reason walked
+ * for binaries. Made at each of those reads, a herd's 100,000 DOWNs and their refs were
+ * ~30 more bytes allocated per event.
+ */
 export function dispatchObject(d: Dispatch): Term {
   return d instanceof UidDispatch ? d.object : d.down.object;
 }

@@ -418,6 +418,12 @@ const REMOTE_PORT_WORDS = 5;
 const LOCAL_REF_WORDS = 4;
 const LOCAL_PID_REF_WORDS = 5;
 const REMOTE_REF_WORDS = 6;
+
+/** `heapWords` of a ref made on `node` (a pid reference if `alias`), without the ref term (for a holder that keeps only its uid). */
+export function refHeapWords(node: string, alias: boolean, localNode?: string): number {
+  if (localNode !== undefined && node !== localNode) return REMOTE_REF_WORDS;
+  return alias ? LOCAL_PID_REF_WORDS : LOCAL_REF_WORDS;
+}
 /** Fun without free variables: ErlFunThing, 5 words, and the word holding it (measured on
  *  erts 13.1.5: erts_debug:flat_size is 5 for `fn -> :ok end` and for `&:erlang.self/0`;
  *  the guide's "9..13 words" is older ERTS's). A closure adds its free variables. */

@@ -8,7 +8,7 @@ import { connectorStep, initConnector, listMonitors } from '../../core/connector
 import { inspect } from '../../core/inspect.js';
 import type { Effect } from '../../core/effects.js';
 import { msgDistBytes, msgHeapWords, msgToTerm, type Dispatch, type LocalEnqueueMsg, type MonitorMsg, type Target } from '../../core/messages.js';
-import { monitorMsg, monitorRefUid } from '../../core/monitor_msg.js';
+import { monitorMsg, monitorRefUid, rowDispatch } from '../../core/monitor_msg.js';
 import { newZenTables } from '../../core/tables.js';
 import { atom, type Pid, type Ref } from '../../core/terms.js';
 import { A, B, TestEnv, dispatchOf, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
@@ -98,6 +98,36 @@ test("a uid row's dispatches (node loss, death certificates) read as the plain o
   const asPlain = (ds: Dispatch[]): Dispatch[] => ds.map((d) => ({ subscriber: d.subscriber, down: d.down }));
   assert.is(msgHeapWords({ kind: 'enqueue', dispatches: lost }, A), msgHeapWords({ kind: 'enqueue', dispatches: asPlain(lost) }, A));
   assert.is(msgDistBytes({ kind: 'events', events: lost, from: { pid: sub, tag: refs[0] as Ref } }, m), msgDistBytes({ kind: 'events', events: asPlain(lost), from: { pid: sub, tag: refs[0] as Ref } }, m));
+});
+
+test('refs kept as uids measure as the refs they stand for: casts and lists of dispatches, mixed with plain ones, on any node', () => {
+  const C = 'c@host';
+  const subs = [pid(A), pid(C)];
+  const casts = [0, 1, 1, 0, 0].map((i) => monitorMsg(pid(B), simRef(subs[i]!.node), subs[i]!));
+  const plainAlias = { subscriber: subs[0]!, down: { kind: 'DOWN' as const, ref: { ...simRef(A), alias: true }, object: pid(B), reason: atom('x') } };
+  const reason = atom('nodedown');
+  const uids: Dispatch[] = casts.map((c) => rowDispatch(c, c.target, reason));
+  const mixed = [uids[0]!, plainAlias, uids[1]!, uids[2]!, plainAlias, uids[3]!, uids[4]!];
+  const asPlain = (ds: Dispatch[]): Dispatch[] => ds.map((d) => ({ subscriber: d.subscriber, down: d.down }));
+  for (const node of [A, B, C]) {
+    for (const c of casts) assert.is(msgHeapWords(c, node), msgHeapWords(plain(c), node));
+    for (const ds of [uids, mixed]) {
+      assert.is(msgHeapWords({ kind: 'enqueue', dispatches: ds }, node), msgHeapWords({ kind: 'enqueue', dispatches: asPlain(ds) }, node));
+    }
+  }
+  for (const ds of [uids, mixed]) {
+    const seen: string[] = [];
+    const plainSeen: string[] = [];
+    const from = { pid: subs[0]!, tag: simRef(A) };
+    assert.is(msgDistBytes({ kind: 'events', events: ds, from }, { add: (a: string) => seen.push(a) }), msgDistBytes({ kind: 'events', events: asPlain(ds), from }, { add: (a: string) => plainSeen.push(a) }));
+    assert.equal([...new Set(seen)], [...new Set(plainSeen)], 'the atoms met, in order');
+  }
+  for (const c of casts) {
+    const seen: string[] = [];
+    const plainSeen: string[] = [];
+    assert.is(msgDistBytes(c, { add: (a: string) => seen.push(a) }), msgDistBytes(plain(c), { add: (a: string) => plainSeen.push(a) }));
+    assert.equal(seen, plainSeen);
+  }
 });
 
 test.run();
