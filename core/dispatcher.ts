@@ -17,7 +17,7 @@ import type { Effect, Env, Init } from './effects.js';
 import { metric } from './effects.js';
 import type { Dispatch, DispatcherInput, DownMsg } from './messages.js';
 import type { Op, Step } from './ops.js';
-import { returns, stepOut, yields } from './ops.js';
+import { ENDED, handOver } from './ops.js';
 import { invariant } from './invariant.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.dispatcher';
@@ -63,7 +63,8 @@ function* generateDemand(state: DispatcherState, env: Env): Step {
 
 /**
  * `handle_events/3`: deliver what is still monitored, then refill the unfulfilled demand.
- * Written out, with a `stepOut` (two operations per DOWN; as a generator, ~80 bytes more a DOWN). As a
+ * Written out (two operations per DOWN; as a generator, ~80 bytes more a DOWN), each
+ * operation handed over in a result of its own (`handOver`: a batch lives long). As a
  * generator it reads:
  *
  *     yield metric('events.delivered', events.length)
@@ -76,7 +77,6 @@ function* generateDemand(state: DispatcherState, env: Env): Step {
  *     const asked = ask(state, min(events.length, demand_amount) - sent); if (asked) yield asked
  */
 class HandleEvents implements Step<void> {
-  private readonly out = stepOut();
   /** What the next `next` does: `taken` reads the take of `events[at]`. */
   private phase: 'start' | 'take' | 'taken' | 'processed' | 'done' = 'start';
   /** The event being delivered. */
@@ -102,7 +102,7 @@ class HandleEvents implements Step<void> {
     switch (this.phase) {
       case 'start':
         this.phase = 'take';
-        return yields(this.out, metric(METRIC_PREFIX, 'events.delivered', this.events.length));
+        return handOver(metric(METRIC_PREFIX, 'events.delivered', this.events.length));
       case 'take':
         return this.takeNext();
       case 'taken': {
@@ -112,15 +112,15 @@ class HandleEvents implements Step<void> {
         if (answer === undefined) return this.takeNext();
         this.sent++;
         this.phase = 'take';
-        return yields(this.out, { kind: 'send', to: subscriber, msg: down });
+        return handOver({ kind: 'send', to: subscriber, msg: down });
       }
       case 'processed': {
         this.phase = 'done';
         const asked = ask(this.state, Math.min(this.events.length, this.env.config.demand_amount) - this.sent, this.env);
-        return asked === undefined ? returns(this.out, undefined) : yields(this.out, asked);
+        return asked === undefined ? ENDED : handOver(asked);
       }
       case 'done':
-        return returns(this.out, undefined);
+        return ENDED;
       default:
         return assertNever(this.phase);
     }
@@ -131,12 +131,12 @@ class HandleEvents implements Step<void> {
     const e = this.events[this.at];
     if (e === undefined) {
       this.phase = 'processed';
-      return yields(this.out, metric(METRIC_PREFIX, 'events.processed', this.sent));
+      return handOver(metric(METRIC_PREFIX, 'events.processed', this.sent));
     }
     this.phase = 'taken';
     const down = e.down;
     this.down = down;
-    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: down.ref });
+    return handOver({ kind: 'references.take', subscriber: e.subscriber, ref: down.ref });
   }
 }
 

@@ -64,24 +64,20 @@ export type Op = Effect | TableOp | KnownNodeOp;
 /**
  * A step: yields operations, is answered with their results, returns R. Nearly every step
  * is a generator; those that run once per monitored target or per DOWN are written out
- * (`stepOut`, `once`). A runtime reads each result before it asks for the next, so a
- * step may hand back one result object rewritten.
+ * (a `StepOut`, `handOver`, `once`). A runtime reads each result before it asks for the
+ * next, so a step may hand back one result object rewritten.
  */
 export type Step<R = void> = Iterator<Op, R, unknown> & Iterable<Op, R, unknown>;
 
 /**
  * The result object of a step written out as a state machine instead of a `function*`,
  * for the few that run once per monitored target or per DOWN (a herd runs hundreds of
- * thousands): a generator costs its object and a result per operation; such a step, one
- * `stepOut()` that each `next` rewrites (`yields`, `returns`). Each such step shows, in
- * its comment, the generator it stands for. A field, not a base class: V8 ran a
- * subclass's `super()` through its generic construct path (~1,000 instructions a step).
+ * thousands): a generator costs its object and a result per operation; a short-lived
+ * such step is its own result, which each `next` rewrites (`yields`, `returns`), and one
+ * that lives long hands each operation over in a result of its own (`handOver`). Each
+ * such step shows, in its comment, the generator it stands for.
  */
 export type StepOut = { done: boolean; value: unknown };
-
-export function stepOut(): StepOut {
-  return { done: false, value: undefined };
-}
 
 /** `out` rewritten to hand over `op`. */
 export function yields<R>(out: StepOut, op: Op): IteratorResult<Op, R> {
@@ -98,8 +94,22 @@ export function returns<R>(out: StepOut, value: R): IteratorResult<Op, R> {
 }
 
 /**
+ * A result of its own handing over `op`, for a written-out step that lives long (the
+ * Dispatcher's batch of DOWNs, handled over many slices, is promoted to V8's old space):
+ * rewriting one result object stored a young operation into an old object at every
+ * operation, each a call of V8's write barrier (remembered set, and marking while a full
+ * collection marks); a result made anew is written as it is made, with no barrier.
+ */
+export function handOver<R>(op: Op): IteratorResult<Op, R> {
+  return { done: false, value: op };
+}
+
+/** The end of a step that returns nothing (shared: nothing reads it but its `done`). */
+export const ENDED: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
  * A step that performs `op` (none if undefined) and ends. It is its own result object
- * (`done` and `value`): one object a step, where a step with a `stepOut` would be two.
+ * (`done` and `value`): one object a step, where a step with a result apart would be two.
  */
 class Once implements Step {
   done: boolean;

@@ -19,7 +19,7 @@ import type { Env, Init } from './effects.js';
 import type { DownMsg, Instruction, ProxyInput, Target } from './messages.js';
 import { targetKey } from './messages.js';
 import type { Op, Step } from './ops.js';
-import { once, returns, stepOut, yields } from './ops.js';
+import { ENDED, handOver, once } from './ops.js';
 import type { ProxySubscriberRow } from './tables.js';
 import { truncate } from './truncator.js';
 import { TargetTable } from './target_table.js';
@@ -57,15 +57,15 @@ export function proxyStep(state: ProxyState, input: ProxyInput, env: Env): Step 
 const NO_TARGETS: readonly Target[] = Object.freeze([]);
 
 /**
- * `partition_instructions/1` then `process_operation/4` per run. Written out, with a
- * `stepOut` (an operation per instruction). As a generator it reads:
+ * `partition_instructions/1` then `process_operation/4` per run. Written out (an operation
+ * per instruction), each operation handed over in a result of its own (ops.ts `handOver`:
+ * a sweep's 5,000 instructions are handled over many slices). As a generator it reads:
  *
  *     for (each run of instructions of one op, its targets last-first)
  *       if (op === 'subscribe') yield* new Subscribe(state, connector, targets)
  *       else for (const target of targets) yield proxy_subscribers.delete(target, connector)
  */
 class ProcessInstructions implements Step<void> {
-  private readonly out = stepOut();
   /** Where the next run of instructions starts. */
   private start = 0;
   /** The subscribe run being handled. */
@@ -93,9 +93,9 @@ class ProcessInstructions implements Step<void> {
         this.subscribing = undefined;
       }
       if (this.at < this.removing.length) {
-        return yields(this.out, { kind: 'proxy_subscribers.delete', target: this.removing[this.at++] as Target, connector: this.connector });
+        return handOver({ kind: 'proxy_subscribers.delete', target: this.removing[this.at++] as Target, connector: this.connector });
       }
-      if (this.start >= this.instructions.length) return returns(this.out, undefined);
+      if (this.start >= this.instructions.length) return ENDED;
       this.nextRun();
     }
   }
@@ -121,15 +121,14 @@ class ProcessInstructions implements Step<void> {
 
 /**
  * `process_operation(:subscribe, ...)`: record the rows, then monitor the new targets.
- * Written out, with a `stepOut` (an operation per target; as a generator, a result each).
- * As a generator it reads:
+ * Written out (an operation per target), each handed over in a result of its own, as
+ * ProcessInstructions'. As a generator it reads:
  *
  *     yield proxy_subscribers.insert(targets, connector)
  *     for (const target of targets)
  *       if (!monitors.has(target)) { monitors.set(target); yield monitor(target) }
  */
 class Subscribe implements Step<void> {
-  private readonly out = stepOut();
   /** The next target to look at; -1 before the rows went in. */
   private at = -1;
 
@@ -147,7 +146,7 @@ class Subscribe implements Step<void> {
     const targets = this.targets;
     if (this.at < 0) {
       this.at = 0;
-      return yields(this.out, { kind: 'proxy_subscribers.insert', targets, connector: this.connector });
+      return handOver({ kind: 'proxy_subscribers.insert', targets, connector: this.connector });
     }
     const monitors = this.state.monitors;
     while (this.at < targets.length) {
@@ -156,9 +155,9 @@ class Subscribe implements Step<void> {
       if (monitors.has(key)) continue;
       monitors.set(key, target);
       // Its ref dropped, none is made: one per target was 5.6 MB of young garbage per 100k.
-      return yields(this.out, { kind: 'monitor', target });
+      return handOver({ kind: 'monitor', target });
     }
-    return returns(this.out, undefined);
+    return ENDED;
   }
 }
 

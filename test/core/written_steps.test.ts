@@ -1,4 +1,4 @@
-// The steps written out as state machines (core/ops.ts: `stepOut`, `once`) against
+// The steps written out as state machines (core/ops.ts: `StepOut`, `handOver`, `once`) against
 // the generators they stand for, written here as their comments give them: for random
 // inputs and table states, the same operations in the same order, the same answers read,
 // the same tables and state after.

@@ -29,7 +29,7 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: 'the Dispatcher delivers every event without taking its References row: demonitored refs get DOWNs, rows stay',
     file: 'core/dispatcher.ts',
     // The take's yield replaced by its answer, as if the row were there.
-    find: "    return yields(this.out, { kind: 'references.take', subscriber: e.subscriber, ref: down.ref });\n",
+    find: "    return handOver({ kind: 'references.take', subscriber: e.subscriber, ref: down.ref });\n",
     replace: '    return this.next(true);\n',
     expect: 'no-leaks-when-quiet',
     origin: 'first test',
