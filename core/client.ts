@@ -21,7 +21,7 @@ import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
 import type { Op, Step } from './ops.js';
-import { returns, yields, type StepOut } from './ops.js';
+import { ENDED, handOver, returns, yields, type StepOut } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
@@ -114,27 +114,35 @@ class MonitorCall implements Step<Ref | undefined>, StepOut {
     const target = this.target as Target;
     switch (this.performed++) {
       case 0:
-        return yields(this, MONITOR_METRIC);
+        return this.out(MONITOR_METRIC);
       case 1:
         this.msg = this.keepsRef || env.makeRefUid === undefined ? monitorMsg(target, (this.ref = env.makeRef()), self) : uidMonitorMsg(target, env.makeRefUid(), self);
-        return yields(this, { kind: 'references.insert', row: this.msg });
+        return this.out({ kind: 'references.insert', row: this.msg });
       case 2:
-        return yields(this, castToConnector(env, target, this.msg as MonitorMsg));
+        return this.out(castToConnector(env, target, this.msg as MonitorMsg));
       case 3:
-        return yields(this, memberRead(self));
+        return this.out(memberRead(self));
       case 4:
         // Not yet a subscriber: Local is asked to monitor the caller.
         if (!(answer as boolean)) {
-          return yields(this, { kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
+          return this.out({ kind: 'send_named', name: 'ZenMonitor.Local', node: env.node, msg: { kind: 'monitor_subscriber', subscriber: self } });
         }
-        return returns(this, this.result());
+        return this.end();
       default:
-        return returns(this, this.result());
+        return this.end();
     }
   }
 
-  private result(): Ref | undefined {
-    return this.keepsRef ? this.ref : undefined;
+  /**
+   * `op` handed over: in itself, or, run again for target after target (`MonitorsDropping`:
+   * it lives long, promoted to V8's old space), in a result of its own (ops.ts `handOver`).
+   */
+  private out(op: Op): IteratorResult<Op, Ref | undefined> {
+    return this.keepsRef ? yields(this, op) : handOver(op);
+  }
+
+  private end(): IteratorResult<Op, Ref | undefined> {
+    return this.keepsRef ? returns(this, this.ref) : ENDED;
   }
 }
 
