@@ -34,7 +34,8 @@ import { whichChildren } from '../beam/supervisor.js';
 import type { World } from '../beam/world.js';
 import { etsBadarg } from '../beam/ets.js';
 import * as GenRegistry from '../beam/gen_registry.js';
-import { envFor, lookupOrStart, runAtOnce, StepRun, type ProcessEnv } from './component.js';
+import { lookupOrStart, runAtOnce, StepRun } from './component.js';
+import { envFor, type ProcessEnv } from './env.js';
 import { applicationTree, BATCHER_REGISTRY, CONNECTOR_REGISTRY, DISPATCHER, LOCAL, PROXY, TABLE } from './tree.js';
 import { NO_STATES, STATE_READ, ZenTablesMemory, type TableStates } from './memory.js';
 
@@ -88,7 +89,7 @@ export class ZenApp {
   connectorRemote = '';
   connector: Pid | undefined = undefined;
   connectorEpoch = -1;
-  /** envFor's env of the context it was last asked for (component.ts). */
+  /** envFor's env of the context it was last asked for (env.ts). */
   env: ProcessEnv | undefined = undefined;
   /** Uids of the processes whose state zenTablesBytes reads (memory.ts STATE_READ). */
   private readonly stateRead = new Set<number>();

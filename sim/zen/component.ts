@@ -18,7 +18,6 @@
 // until the registry has started the worker (a plain handler, which cannot block, has it
 // started at once); anything but `{:ok, pid}` crashes the caller.
 import { initBatcher, type BatcherState } from '../../core/batcher.js';
-import type { ZenConfig } from '../../core/config.js';
 import { initConnector, type ConnectorState } from '../../core/connector.js';
 import { initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import type { Env, Init } from '../../core/effects.js';
@@ -32,8 +31,8 @@ import { assertNever, atom, int, list, tuple, type Pid, type Ref, type Term } fr
 import type { CostModel } from '../beam/cost.js';
 import * as GenRegistry from '../beam/gen_registry.js';
 import { ProcessCrash, type Behaviour, type CallRequest as SimCall, type Ctx, type Dest, type Handling, type Steps, type Yielded } from '../beam/process.js';
-import type { World } from '../beam/world.js';
 import type { ComponentSteps, ZenApp } from './cluster.js';
+import { envFor } from './env.js';
 import { BATCHER_REGISTRY, CONNECTOR_REGISTRY, LOCAL, newLocalSubscribers } from './tree.js';
 import { ComponentHeap, heapSees, type HeapSeenKind } from './memory.js';
 import { tableOp } from './table_op.js';
@@ -225,53 +224,6 @@ function privateTableOps(name: keyof ComponentSteps, input: unknown, kind: strin
       return 1;
     default:
       return 0;
-  }
-}
-
-/**
- * The env of whichever process `ctx` is running now. A world has one context, re-aimed
- * at each handled message, and the env reads `self` and the time from it live: so one
- * env per app and context serves every process (components and client callers alike).
- */
-export function envFor(app: ZenApp, ctx: Ctx): Env {
-  // Kept on the app, not in a map by app: the client asks once a monitor.
-  let env = app.env;
-  if (env === undefined || env.ctx !== ctx) {
-    env = new ProcessEnv(app, ctx);
-    app.env = env;
-  }
-  return env;
-}
-
-export class ProcessEnv implements Env {
-  readonly node: string;
-  readonly config: ZenConfig;
-  private readonly world: World;
-
-  constructor(
-    app: ZenApp,
-    readonly ctx: Ctx,
-  ) {
-    this.node = app.node;
-    this.config = app.config;
-    this.world = app.cluster.world;
-  }
-
-  get self(): Pid {
-    return this.ctx.self;
-  }
-
-  get nowMs(): number {
-    return Math.floor(this.ctx.nowUs() / 1000);
-  }
-
-  makeRef(): Ref {
-    return this.ctx.makeRef();
-  }
-
-  /** `ctx.makeRef()`'s uid (the world's one count of refs), the ref not made. */
-  makeRefUid(): number {
-    return this.world.newRefUid();
   }
 }
 

@@ -78,7 +78,7 @@ test("monitor performs its operations in upstream's order (the row before the ca
   );
 });
 
-/** An env that also hands out a ref's uid alone (as the runtime's: sim/zen/component.ts ProcessEnv), `made` recording the ref each stands for. */
+/** An env that also hands out a ref's uid alone (as the runtime's: sim/zen/env.ts ProcessEnv), `made` recording the ref each stands for. */
 class UidEnv extends TestEnv {
   private uids = 1_000_000;
 
