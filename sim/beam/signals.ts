@@ -22,7 +22,7 @@ import type { ExitSig } from './links.js';
 import { envelope, envelopeOf } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import { isRemoteMonitor, Monitor, MonitorEnd, monitorPeer, monitorRef, targetHolds, watcherHolds } from './monitor.js';
+import { downRefUid, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, targetHolds, watcherHolds } from './monitor.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
@@ -108,7 +108,7 @@ export class Signals {
   }
 
   flushDown(p: Proc, ref: Ref): boolean {
-    const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && (m as DownSignal).ref.uid === ref.uid);
+    const e = p.mailbox.take((m) => (m as DownSignal).kind === 'DOWN' && downRefUid(m as DownSignal) === ref.uid);
     if (e === undefined) return false;
     this.w.mem.flush(p, e);
     return true;
@@ -160,7 +160,7 @@ export class Signals {
   fireMonitor(mon: Monitor, reason: Term, atUs: number, payload = 0): void {
     if (!watcherHolds(mon)) return;
     this.dropMonitor(mon);
-    const down: DownSignal = { kind: 'DOWN', ref: monitorRef(mon), object: mon.object, reason };
+    const down = monitorDown(mon, reason);
     // Its kind known: not read back off the message, at a site that meets every shape.
     this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelopeOf(down, 'DOWN', mon.watcher.pid.node, payload));
   }

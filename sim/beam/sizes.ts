@@ -7,6 +7,7 @@
 import { atom, heapWords, ilist, refcBinaries, tuple, type Ref, type Term } from '../../core/terms.js';
 import { distTermBytes, downReasonHeapWords, msgDistBytes, msgHeapWords, msgRefcBinaries, type AtomSink, type Msg } from '../../core/messages.js';
 import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
+import { MonitorDown } from './monitor.js';
 
 /**
  * The kind of a message that passed `checkMessage`: one of the simulator's signals or
@@ -78,8 +79,22 @@ export function wordsOf(msg: unknown, kind: string | undefined, localNode: strin
  * (a batch of DOWNs shares one reason).
  */
 function downWords(down: DownSignal, localNode: string): number {
-  return DOWN_FIXED_WORDS + heapWords(down.ref, localNode) + heapWords(down.object, localNode) + downReasonHeapWords(down.reason, localNode);
+  return DOWN_FIXED_WORDS + downRefWords(down, localNode) + heapWords(down.object, localNode) + downReasonHeapWords(down.reason, localNode);
 }
+
+/** A DOWN's ref's words (`heapWords` of it), a `MonitorDown`'s read off its fields: its ref made here was young garbage at every DOWN. */
+function downRefWords(down: DownSignal, localNode: string): number {
+  if (!(down instanceof MonitorDown)) return heapWords(down.ref, localNode);
+  if (down.node !== localNode) return REF_WORDS.remote;
+  return down.alias ? REF_WORDS.alias : REF_WORDS.local;
+}
+
+/** A ref's words: of `localNode`, an alias of it, of another node. */
+const REF_WORDS = {
+  local: heapWords({ t: 'ref', uid: 0, node: 'probe@h', alias: false }, 'probe@h'),
+  alias: heapWords({ t: 'ref', uid: 0, node: 'probe@h', alias: true }, 'probe@h'),
+  remote: heapWords({ t: 'ref', uid: 0, node: 'probe@h', alias: false }, 'other@h'),
+};
 
 const PROBE_DOWN: DownSignal = { kind: 'DOWN', ref: { t: 'ref', uid: 0, node: 'probe@h', alias: false }, object: atom('probe'), reason: atom('probe') };
 const DOWN_FIXED_WORDS = msgHeapWords(PROBE_DOWN as unknown as Msg, 'probe@h') - heapWords(PROBE_DOWN.ref, 'probe@h') - 2 * heapWords(atom('probe'));

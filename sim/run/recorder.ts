@@ -14,6 +14,7 @@ import { DoubleFields } from '../engine/double_fields.js';
 import { Histogram } from '../engine/metrics.js';
 import type { MemoryByCategory } from '../beam/memory.js';
 import type { SimNode } from '../beam/node.js';
+import { downRefUid } from '../beam/monitor.js';
 import { displayName, type DownSignal, type Proc } from '../beam/process.js';
 import { Ring } from '../beam/ring.js';
 import type { World } from '../beam/world.js';
@@ -238,7 +239,7 @@ export class Recorder {
 
   /** A watched subscriber on `node` handles `msg` at `nowUs` (its CPU time). */
   down(nowUs: number, msg: DownSignal, node: string): void {
-    if (!this.seenRefs.add(msg.ref.uid)) {
+    if (!this.seenRefs.add(downRefUid(msg))) {
       this.duplicates++;
       return;
     }
