@@ -27,7 +27,10 @@ export type Dest = Pid | Named;
 /** The `from` of a gen call: the caller and the call's tag. */
 export type From = { readonly pid: Pid; readonly tag: Ref };
 
-/** ERTS's `{:DOWN, ref, :process, object, reason}`. */
+/**
+ * ERTS's `{:DOWN, ref, :process, object, reason}`. A fired monitor's is a `MonitorDown`
+ * (monitor.ts), whose `ref` is made at each read: `downRefUid` reads the uid alone.
+ */
 export type DownSignal = { readonly kind: 'DOWN'; readonly ref: Ref; readonly object: Term; readonly reason: Term };
 /** ERTS's `{:nodedown, node}` from `monitor_node/2`. */
 export type NodedownSignal = { readonly kind: 'nodedown'; readonly node: string };
