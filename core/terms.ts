@@ -419,7 +419,7 @@ const LOCAL_REF_WORDS = 4;
 const LOCAL_PID_REF_WORDS = 5;
 const REMOTE_REF_WORDS = 6;
 
-/** `heapWords` of a ref made on `node` (a pid reference if `alias`), without the ref term (for a holder that keeps only its uid). */
+/** `heapWords` of a ref made on `node` (a pid reference if `alias`), without the ref term (for a holder that keeps only its uid); `heapWords` makes the same test in line. */
 export function refHeapWords(node: string, alias: boolean, localNode?: string): number {
   if (localNode !== undefined && node !== localNode) return REMOTE_REF_WORDS;
   return alias ? LOCAL_PID_REF_WORDS : LOCAL_REF_WORDS;

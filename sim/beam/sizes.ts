@@ -4,7 +4,7 @@
 // measured by core/terms.ts; ZenMonitor's messages, and the DOWN and nodedown signals
 // they share a shape with, by core/messages.ts; the gen call envelopes this simulator
 // adds, here, as the Erlang terms they stand for.
-import { atom, heapWords, ilist, refcBinaries, tuple, type Ref, type Term } from '../../core/terms.js';
+import { atom, heapWords, ilist, refcBinaries, refHeapWords, tuple, type Ref, type Term } from '../../core/terms.js';
 import { distTermBytes, downReasonHeapWords, msgDistBytes, msgHeapWords, msgRefcBinaries, type AtomSink, type Msg } from '../../core/messages.js';
 import type { CallReply, CallRequest, DownSignal, ExitMessage, From } from './process.js';
 import { MonitorDown } from './monitor.js';
@@ -84,17 +84,8 @@ function downWords(down: DownSignal, localNode: string): number {
 
 /** A DOWN's ref's words (`heapWords` of it), a `MonitorDown`'s read off its fields: its ref made here was young garbage at every DOWN. */
 function downRefWords(down: DownSignal, localNode: string): number {
-  if (!(down instanceof MonitorDown)) return heapWords(down.ref, localNode);
-  if (down.node !== localNode) return REF_WORDS.remote;
-  return down.alias ? REF_WORDS.alias : REF_WORDS.local;
+  return down instanceof MonitorDown ? refHeapWords(down.node, down.alias, localNode) : heapWords(down.ref, localNode);
 }
-
-/** A ref's words: of `localNode`, an alias of it, of another node. */
-const REF_WORDS = {
-  local: heapWords({ t: 'ref', uid: 0, node: 'probe@h', alias: false }, 'probe@h'),
-  alias: heapWords({ t: 'ref', uid: 0, node: 'probe@h', alias: true }, 'probe@h'),
-  remote: heapWords({ t: 'ref', uid: 0, node: 'probe@h', alias: false }, 'other@h'),
-};
 
 const PROBE_DOWN: DownSignal = { kind: 'DOWN', ref: { t: 'ref', uid: 0, node: 'probe@h', alias: false }, object: atom('probe'), reason: atom('probe') };
 const DOWN_FIXED_WORDS = msgHeapWords(PROBE_DOWN as unknown as Msg, 'probe@h') - heapWords(PROBE_DOWN.ref, 'probe@h') - 2 * heapWords(atom('probe'));
