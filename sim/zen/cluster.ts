@@ -414,23 +414,21 @@ export class ZenCluster {
    * The steps of `timed.monitor(ctx, t)` for a caller about to monitor many targets in
    * turn, each run once the one before has ended, their refs dropped (`run.timed
    * .monitorEach`): one StepRun and one client step (client.ts `MonitorsDropping`) run
-   * again for each target, made anew only if the caller's app or env is another by then.
+   * again for each target, made anew only if the caller's env is another by then (an env
+   * is its app's own: envFor, so a changed app is a changed env).
    */
   monitorsDropping(ctx: Ctx): (target: Target) => Steps<void> {
-    let run: StepRun<void> | undefined;
-    let monitors: client.MonitorsDropping | undefined;
-    let runApp: ZenApp | undefined;
+    let current: { monitors: client.MonitorsDropping; run: StepRun<void> } | undefined;
     return (target) => {
       // As timedSteps, per target: the caller's app (badarg when it is gone) and env.
       const app = this.callerApp(ctx);
       const env = envFor(app, ctx);
-      if (run === undefined || monitors === undefined || runApp !== app || monitors.env !== env) {
-        monitors = new client.MonitorsDropping(env);
-        run = new StepRun(app, ctx, monitors.of(target), false);
-        runApp = app;
-        return run;
+      if (current === undefined || current.monitors.env !== env) {
+        const monitors = new client.MonitorsDropping(env);
+        current = { monitors, run: new StepRun(app, ctx, monitors.of(target), false) };
+        return current.run;
       }
-      return run.restart(monitors.of(target));
+      return current.run.restart(current.monitors.of(target));
     };
   }
 
