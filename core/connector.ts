@@ -38,7 +38,7 @@ import { InstructionBatch } from './instruction_batch.js';
 import { InvariantError } from './invariant.js';
 import { TargetTable } from './target_table.js';
 import { enqueueWithLocal } from './local.js';
-import { monitorRefUid, rowDispatch } from './monitor_msg.js';
+import { monitorRefUid, nodedownDispatch, rowDispatch } from './monitor_msg.js';
 
 const METRIC_PREFIX = 'zen_monitor.local.connector';
 const BASE_PENALTY_MS = 1_000;
@@ -365,8 +365,7 @@ function* fireEverything(state: ConnectorState, env: Env): Step {
 
 /** Each monitor's `{subscriber, {:DOWN, ref, :process, target, {:zen_monitor, :nodedown}}}`, in key order. */
 function nodedownDispatches(state: ConnectorState): Dispatch[] {
-  const reason = zenReason(atom('nodedown'));
-  return mapMonitors(state, (row) => rowDispatch(row, row.target, reason));
+  return mapMonitors(state, nodedownDispatch);
 }
 
 function* nodedown(state: ConnectorState, env: Env): Step {

@@ -6,13 +6,18 @@
 // identity), as sim/beam/monitor.ts `monitorRef` does for an ERTS monitor. As an object of
 // its own the ref was a second kept object per monitored target (56 bytes). Such a row's
 // down dispatch (`rowDispatch`) makes its DOWN when read, as well: a herd's 100,000 wait
-// in Local's batch for the whole drain.
+// in Local's batch for the whole drain; its nodedown dispatch is the row itself
+// (`nodedownDispatch`).
 
 import type { Pid, Ref, Term } from './terms.js';
+import { atom, tuple } from './terms.js';
 import type { Dispatch, DownMsg, MonitorMsg, Target } from './messages.js';
 
+/** `{:zen_monitor, :nodedown}` (messages.ts `zenReason`), one term for every nodedown dispatch: terms are never changed. */
+const NODEDOWN_REASON: Term = tuple(atom('zen_monitor'), atom('nodedown'));
+
 /** A MonitorMsg holding its ref as the uid (`monitorMsg` makes one where the ref can be remade). */
-class UidMonitorMsg implements MonitorMsg {
+class UidMonitorMsg implements MonitorMsg, Dispatch {
   /** On the prototype (below): one word less a row. */
   declare readonly kind: 'monitor';
 
@@ -25,6 +30,11 @@ class UidMonitorMsg implements MonitorMsg {
 
   get ref(): Ref {
     return { t: 'ref', uid: this.refUid, node: this.subscriber.node, alias: false };
+  }
+
+  /** Read as a Dispatch (`nodedownDispatch`): its monitor's `{:DOWN, ref, :process, target, {:zen_monitor, :nodedown}}`, made at each read. */
+  get down(): DownMsg {
+    return { kind: 'DOWN', ref: this.ref, object: this.target, reason: NODEDOWN_REASON };
   }
 }
 Object.defineProperty(UidMonitorMsg.prototype, 'kind', { value: 'monitor' });
@@ -60,6 +70,18 @@ export function rowDispatch(row: { readonly ref: Ref; readonly subscriber: Pid }
   return { subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object, reason } };
 }
 
+/**
+ * `rowDispatch(row, row.target, {:zen_monitor, :nodedown})`: a Connector's nodedown
+ * dispatches (every monitor fires). A row holding its ref's uid is its own dispatch (its
+ * `subscriber` and `down`): its References row keeps it until the Dispatcher's take
+ * anyway, and a UidDispatch made for each was a herd's 100,000 more objects kept in
+ * Local's batch for the whole drain (~24 bytes each, promoted).
+ */
+export function nodedownDispatch(row: { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid }): Dispatch {
+  if (row instanceof UidMonitorMsg) return row;
+  return { subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason: NODEDOWN_REASON } };
+}
+
 class UidDispatch implements Dispatch {
   constructor(
     readonly row: UidMonitorMsg,
@@ -91,11 +113,12 @@ export function monitorRefAlias(msg: MonitorMsg): boolean {
 
 /** As `monitorRefNode`, of a dispatch's ref (a list of DOWNs is measured at each hop). */
 export function dispatchRefNode(d: Dispatch): string {
-  return d instanceof UidDispatch ? d.row.subscriber.node : d.down.ref.node;
+  if (d instanceof UidDispatch) return d.row.subscriber.node;
+  return d instanceof UidMonitorMsg ? d.subscriber.node : d.down.ref.node;
 }
 
 export function dispatchRefAlias(d: Dispatch): boolean {
-  return d instanceof UidDispatch ? false : d.down.ref.alias === true;
+  return d instanceof UidDispatch || d instanceof UidMonitorMsg ? false : d.down.ref.alias === true;
 }
 
 /**
@@ -105,9 +128,11 @@ export function dispatchRefAlias(d: Dispatch): boolean {
  * ~30 more bytes allocated per event.
  */
 export function dispatchObject(d: Dispatch): Term {
-  return d instanceof UidDispatch ? d.object : d.down.object;
+  if (d instanceof UidDispatch) return d.object;
+  return d instanceof UidMonitorMsg ? d.target : d.down.object;
 }
 
 export function dispatchReason(d: Dispatch): Term {
-  return d instanceof UidDispatch ? d.reason : d.down.reason;
+  if (d instanceof UidDispatch) return d.reason;
+  return d instanceof UidMonitorMsg ? NODEDOWN_REASON : d.down.reason;
 }

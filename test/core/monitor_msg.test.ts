@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { connectorStep, initConnector, listMonitors } from '../../core/connector.js';
 import { inspect } from '../../core/inspect.js';
 import type { Effect } from '../../core/effects.js';
-import { msgDistBytes, msgHeapWords, msgToTerm, type Dispatch, type LocalEnqueueMsg, type MonitorMsg, type Target } from '../../core/messages.js';
-import { monitorMsg, monitorRefUid, rowDispatch } from '../../core/monitor_msg.js';
+import { msgDistBytes, msgHeapWords, msgToTerm, zenReason, type Dispatch, type LocalEnqueueMsg, type MonitorMsg, type Target } from '../../core/messages.js';
+import { monitorMsg, monitorRefUid, nodedownDispatch, rowDispatch } from '../../core/monitor_msg.js';
 import { newZenTables } from '../../core/tables.js';
 import { atom, type Pid, type Ref } from '../../core/terms.js';
 import { A, B, TestEnv, dispatchOf, noMetrics, pid, ref, runStep } from './zen_fixtures.js';
@@ -128,6 +128,25 @@ test('refs kept as uids measure as the refs they stand for: casts and lists of d
     assert.is(msgDistBytes(c, { add: (a: string) => seen.push(a) }), msgDistBytes(plain(c), { add: (a: string) => plainSeen.push(a) }));
     assert.equal(seen, plainSeen);
   }
+});
+
+test('a nodedown dispatch, the row itself where it holds its ref as the uid, is the one rowDispatch makes: its DOWN made anew at each read, the same measures', () => {
+  const sub = pid(A);
+  const reason = zenReason(atom('nodedown'));
+  const rows = [monitorMsg(pid(B), simRef(A), sub), monitorMsg(pid(B), ref(A), sub), monitorMsg(pid(B), { ...simRef(A), alias: true }, sub)];
+  assert.is(nodedownDispatch(rows[0]!), rows[0] as unknown, 'a uid row is its own dispatch');
+  const lost = rows.map(nodedownDispatch);
+  const made = rows.map((row) => rowDispatch(row, row.target, reason));
+  assert.equal(
+    lost.map((d) => ({ subscriber: d.subscriber, down: d.down })),
+    made.map((d) => ({ subscriber: d.subscriber, down: d.down })),
+  );
+  assert.is.not(lost[0]?.down, lost[0]?.down, 'made anew at each read');
+  const m = { add: (): void => undefined };
+  for (const node of [A, B]) assert.is(msgHeapWords({ kind: 'enqueue', dispatches: lost }, node), msgHeapWords({ kind: 'enqueue', dispatches: made }, node));
+  const from = { pid: sub, tag: simRef(A) };
+  assert.is(msgDistBytes({ kind: 'events', events: lost, from }, m), msgDistBytes({ kind: 'events', events: made, from }, m));
+  assert.equal(msgToTerm({ kind: 'enqueue', dispatches: lost }), msgToTerm({ kind: 'enqueue', dispatches: made }));
 });
 
 test.run();
