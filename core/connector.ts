@@ -228,10 +228,9 @@ function monitor(state: ConnectorState, input: MonitorMsg): Effect | undefined {
   const target = input.target;
   const uid = monitorRefUid(input);
   const key = targetKey(target);
-  const entry = state.monitors.get(key);
   const row: MonitorRow = input;
+  const entry = state.monitors.setNew(key, row);
   if (entry === undefined) {
-    state.monitors.set(key, row);
     state.monitorCount++;
     return enqueueInstruction(state, 'subscribe', target);
   }

@@ -75,17 +75,47 @@ export class TargetTable<V> {
       this.count += named.size - before;
       return;
     }
+    const page = this.pageOf(key);
+    const slot = key & SLOT_MASK;
+    if (page[slot] === undefined) this.filled(page);
+    page[slot] = value;
+  }
+
+  /**
+   * `key` set to `value` if it holds none; returns what it held (undefined: it was set).
+   * One page lookup where a `get` then a `set` made two: the Connector's monitor and the
+   * Proxy's subscribe ask this of each new target.
+   */
+  setNew(key: number | string, value: V): V | undefined {
+    if (!paged(key)) {
+      const held = this.named?.get(key);
+      if (held === undefined) this.set(key, value);
+      return held;
+    }
+    const page = this.pageOf(key);
+    const slot = key & SLOT_MASK;
+    const held = slotOf<V>(page, slot);
+    if (held === undefined) {
+      this.filled(page);
+      page[slot] = value;
+    }
+    return held;
+  }
+
+  /** The page of paged `key`, made if there is none. */
+  private pageOf(key: number): Page {
     let page = this.pages.get(key >> PAGE_BITS);
     if (page === undefined) {
       page = NO_SLOTS.slice();
       this.pages.set(key >> PAGE_BITS, page);
     }
-    const slot = key & SLOT_MASK;
-    if (page[slot] === undefined) {
-      page[COUNT] = countOf(page) + 1;
-      this.count++;
-    }
-    page[slot] = value;
+    return page;
+  }
+
+  /** A slot of `page` that held none is about to hold a value. */
+  private filled(page: Page): void {
+    page[COUNT] = countOf(page) + 1;
+    this.count++;
   }
 
   delete(key: number | string): boolean {

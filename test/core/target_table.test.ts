@@ -78,4 +78,23 @@ test('TargetTable: a page emptied and refilled, and forEach deleting each entry 
   assert.is(pages(t), 5); // 100 was the fourth page's only entry: it went again
 });
 
+test('TargetTable.setNew sets only a key that holds nothing and answers what it held, as a Map would', () => {
+  const t = new TargetTable<string>();
+  const m = new Map<number | string, string>();
+  // Paged uids over several pages, a page made by setNew itself, named keys and numbers kept apart.
+  const keys: (number | string)[] = [5, 37, 5, 1000, 37, ':a', ':a', 2 ** 32, 2 ** 32, -3, 64, 1000];
+  keys.forEach((k, i) => {
+    const v = `v${i}`;
+    const held = m.get(k);
+    if (held === undefined) m.set(k, v);
+    assert.is(t.setNew(k, v), held, `setNew(${k})`);
+    assert.is(t.size, m.size);
+  });
+  for (const [k, v] of m) assert.is(t.get(k), v);
+  assert.equal(sorted(t.values()), sorted([...m.values()]));
+  for (const k of m.keys()) assert.ok(t.delete(k));
+  assert.is(t.size, 0);
+  assert.is(pages(t), 0);
+});
+
 test.run();
