@@ -15,24 +15,21 @@
 // call or receive yielded blocks it off its scheduler until the result. Mirrors beam.md:
 // send/monitor/demonitor(:flush)/monitor_node/exit/send_after/registered names/gen calls,
 // links and trap_exit, :noproc and :noconnection, crash and restart with a new creation.
-// The world is split by seam: this file holds nodes, scheduling (generator handlers
-// included) and local delivery; spawn.ts spawning; handling.ts a handling's end,
-// carry-over, crash and records; mailbox.ts the message queue (a ring.ts ring, as the
-// run queue is);
-// roster.ts the remote monitors per peer; host.ts the cores; signals.ts monitors and
-// exits (a dead process's exit, in slices); links.ts links; calls.ts gen calls and
-// timers; receive.ts selective receive; proc_lib.ts synchronous starts; dist.ts the
-// distribution glue; world_net.ts the network's view of the world; memory.ts the memory
-// books of queued and kept messages; ctx.ts the process context. OTP's supervisor and
-// GenRegistry are behaviours on top (supervisor.ts, gen_registry.ts).
+// The world is split by seam: this file holds nodes, scheduling (generator handlers included) and
+// local delivery; spawn.ts spawning; handling.ts a handling's end, carry-over, crash and records;
+// mailbox.ts the message queue (a ring.ts ring, as the run queue is); roster.ts the remote monitors
+// per peer; host.ts the cores; signals.ts monitors and exits (a dead process's exit, in slices);
+// links.ts links; calls.ts gen calls and timers; receive.ts selective receive; proc_lib.ts
+// synchronous starts; dist.ts the distribution glue; world_net.ts the network's view of the world;
+// memory.ts the memory books of queued and kept messages; ctx.ts the process context. OTP's
+// supervisor and GenRegistry are behaviours on top (supervisor.ts, gen_registry.ts).
 //
-// Simplifications (README, "Model and its limits"): a handler runs to completion
-// (one message per scheduling, then the process goes to the back of the run queue), and
-// a plain (non-generator) one reads the world as its handling began; an exit signal that
-// kills a running process takes effect when its handler ends (at once if it is paused at
-// a synchronisation point); a late gen-call reply is dropped (OTP 24+ aliases). An
-// Erlang exception a handler does not catch (a ProcessCrash: badarg, badmatch, …) ends
-// its process with that reason when the handling ends.
+// Simplifications (README, "Model and its limits"): a handler runs to completion (one message per
+// scheduling, then the process goes to the back of the run queue), and a plain (non-generator)
+// one reads the world as its handling began; an exit signal that kills a running process takes
+// effect when its handler ends (at once if it is paused at a synchronisation point); a late
+// gen-call reply is dropped (OTP 24+ aliases). An Erlang exception a handler does not catch (a
+// ProcessCrash: badarg, badmatch, …) ends its process with that reason when the handling ends.
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
@@ -568,11 +565,14 @@ export class World {
    * copied (heap words × 8 locally, the encoded size remotely) for the sender's CPU cost.
    */
   sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
-    this.checkDest(to, 'send to');
+    // A process's own pid (the usual destination) is checked and resolved by one look at its process.
+    const own = typeof to === 'object' && to !== null && !isNamed(to) ? this.procs[to.uid] : undefined;
+    const isOwn = own !== undefined && own.pid === to;
+    if (!isOwn) this.checkDest(to, 'send to');
     const kind = checkMessage(msg);
     const toNode = destNode(to);
     if (toNode === fromNode) {
-      const target = this.resolveLocal(to);
+      const target = isOwn ? (own.alive ? own : undefined) : this.resolveLocal(to);
       if (target === undefined) return 0;
       const e = envelopeOf(msg, kind, toNode, 0);
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
