@@ -200,6 +200,8 @@ export class ProcHeap {
   /** A message arrives: built on the heap (`onHeap`, if more than its words are free) or in a fragment. */
   arrive(m: Held, onHeap: boolean): void {
     this.queuedMsgs++;
+    // Its change to `bytes` reported as it is made (`moved`): its entry, and a fragment's words, buffer and header.
+    let delta: number = EntryBytes.MessageRef;
     if (onHeap && !this.offHeapQueue && this.freeWords() > m.words) {
       placeAt(m, this.gcs, Place.Heap);
       this.htop += m.words;
@@ -208,10 +210,15 @@ export class ProcHeap {
       placeAt(m, this.gcs, Place.Queued);
       this.queued += m.words;
       if (isRemote(m)) this.queuedRemote += m.words;
-      this.buffersQueued += this.bufferOf(m);
-      if (this.hasOwnFragment(m)) this.queuedFrags++;
+      const buffer = this.bufferOf(m);
+      this.buffersQueued += buffer;
+      delta += 8 * m.words + buffer;
+      if (this.hasOwnFragment(m)) {
+        this.queuedFrags++;
+        delta += EntryBytes.FragmentHeader;
+      }
     }
-    this.report();
+    this.moved(delta);
   }
 
   /**
@@ -225,12 +232,16 @@ export class ProcHeap {
    */
   receive(m: Held, heldThrough: boolean): number {
     this.queuedMsgs--;
+    // Its change to `bytes` (`moved`): its entry goes, unless its fragment stays (taken, with
+    // its entry); its words and buffer move from the queue to the taken fragments.
+    let delta: number = -EntryBytes.MessageRef;
     if (placeOf(m) === Place.Queued) {
       if (this.movedAtGc(m)) placeAt(m, bornOf(m) + 1, Place.Heap);
       else {
         if (this.hasOwnFragment(m)) {
           this.queuedFrags--;
           this.takenFrags++;
+          delta = 0;
         }
         this.queued -= m.words;
         if (isRemote(m)) this.queuedRemote -= m.words;
@@ -242,13 +253,16 @@ export class ProcHeap {
         placeAt(m, this.gcs, Place.Taken);
       }
     }
-    let reds = 0;
     if (this.freeWords() < this.mbuf) {
-      if (heldThrough) reds = this.gc(0);
-      else this.gcOnLeave = true;
+      if (heldThrough) {
+        const reds = this.gc(0);
+        this.report();
+        return reds;
+      }
+      this.gcOnLeave = true;
     }
-    this.report();
-    return reds;
+    this.moved(delta);
+    return 0;
   }
 
   /** The handler builds `count` terms of `words` each (garbage once it returns); returns GC reductions. */
@@ -622,5 +636,14 @@ export class ProcHeap {
     const bytes = this.bytes;
     this.books.processBytes += bytes - this.reported;
     this.reported = bytes;
+  }
+
+  /**
+   * `report` of a change of `delta` bytes the caller worked out (a message's arrival or
+   * take: reading `bytes` again, nine fields, at each was ~40 instructions a message).
+   */
+  private moved(delta: number): void {
+    this.books.processBytes += delta;
+    this.reported += delta;
   }
 }
