@@ -469,6 +469,16 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
   if (first === undefined) return 0;
   const kept = m.lists?.get(ds);
   if (kept !== undefined) return kept;
+  return keepSum(m, ds, dispatchesTotal(m, ds, first));
+}
+
+/**
+ * `sumDispatches`'s walk, a function of its own: V8 compiled the long loop on the stack
+ * (OSR) before a call had reached the line after it, and that code left for the
+ * interpreter at the line at each new batch (101 times in a 100k herd's warm-up or
+ * rounds, `--trace-deopt`); here nothing follows the loop but its result.
+ */
+function dispatchesTotal(m: Measure, ds: readonly Dispatch[], first: Dispatch): number {
   let total = measureDispatch(m, first);
   const fixed = 2 * m.tuple0 + m.atom(A.DOWN) + m.atom(A.process);
   let subscriber = first.subscriber;
@@ -498,7 +508,6 @@ function sumDispatches(m: Measure, ds: readonly Dispatch[]): number {
     }
     total += reasonSize;
   }
-  m.lists?.set(ds, total);
   return total;
 }
 
@@ -553,8 +562,7 @@ function sumInstructions(m: Measure, is: readonly Instruction[]): number {
     }
     total += m.tuple0 + opSize + sizeByNode(m, ins.target, pids);
   }
-  m.lists?.set(is, total);
-  return total;
+  return keepSum(m, is, total);
 }
 
 /** The elements of `items` summed with `measure` (always the same one for a given list: its elements' kind's). */
@@ -565,7 +573,12 @@ function sumOf<T>(m: Measure, items: readonly T[], measure: (m: Measure, item: T
   let total = 0;
   // Indexed: a `for...of` here made an iterator result per item (a batch of 1000 DOWNs, measured at each hop).
   for (let i = 0; i < items.length; i++) total += measure(m, items[i] as T);
-  m.lists?.set(items, total);
+  return keepSum(m, items, total);
+}
+
+/** A list's element sum, kept where the measure keeps them (`lists`): the three sums above end here. */
+function keepSum(m: Measure, list: readonly unknown[], total: number): number {
+  m.lists?.set(list, total);
   return total;
 }
 
