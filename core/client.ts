@@ -176,10 +176,10 @@ class RowOps {
   private readonly insertOut: IteratorYieldResult<Op>;
   private readonly castOut: IteratorYieldResult<Op>;
 
-  /** Made at the first target's `row`. */
+  /** Made at the first target's `row`; the cast's node is its target's, set by `castOf` before each hand-over. */
   constructor(row: MonitorMsg) {
     this.insert = { kind: 'references.insert', row };
-    this.cast = { kind: 'cast_connector', node: row.subscriber.node, msg: row };
+    this.cast = { kind: 'cast_connector', node: '', msg: row };
     this.insertOut = { done: false, value: this.insert };
     this.castOut = { done: false, value: this.cast };
   }
