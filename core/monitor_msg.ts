@@ -13,7 +13,12 @@ import type { Pid, Ref, Term } from './terms.js';
 import { atom, tuple } from './terms.js';
 import type { Dispatch, DownMsg, MonitorMsg, Target } from './messages.js';
 
-/** `{:zen_monitor, :nodedown}` (messages.ts `zenReason`), one term for every nodedown dispatch: terms are never changed. */
+/**
+ * `{:zen_monitor, :nodedown}`, as messages.ts `zenReason(atom('nodedown'))` makes it, one
+ * term for every nodedown dispatch (terms are never changed). Built here, not by
+ * `zenReason`: messages.ts imports this module, and a constant made at load from an import
+ * of it would meet the cycle.
+ */
 const NODEDOWN_REASON: Term = tuple(atom('zen_monitor'), atom('nodedown'));
 
 /** A MonitorMsg holding its ref as the uid (`monitorMsg` makes one where the ref can be remade). */
