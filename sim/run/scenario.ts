@@ -264,6 +264,7 @@ export class Run {
     if (this.downsDeclared) throw new Error(`run.expectDowns(${n}): called twice (first with ${this.expectedDowns}); a run declares every DOWN it expects in one call`);
     this.downsDeclared = true;
     this.expectedDowns = n;
+    this.recorder.expectDowns(n);
     this.gateEnd();
     this.heldBytesEach = opts.heldBytesEach ?? 0;
     this.footprint();

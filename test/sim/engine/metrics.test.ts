@@ -95,6 +95,19 @@ test('a histogram grows past its first buffer', () => {
   assert.equal(h.summary(), { count: 100_000, mean: 50_000.5, min: 1, p50: 50_000, p90: 90_000, p99: 99_000, max: 100_000 });
 });
 
+test('a reserved histogram holds what an unreserved one does, past its reserve and before it', () => {
+  const values = Array.from({ length: 300 }, (_, i) => (i * 37) % 101);
+  for (const reserved of [0, 5, 100, 300, 1000]) {
+    const h = new Histogram();
+    h.add(values[0] as number);
+    h.reserve(reserved); // after a value: it is kept
+    for (const v of values.slice(1)) h.add(v);
+    const plain = histogramOf(values);
+    assert.equal(Array.from(h.values()), values, `reserve ${reserved}`);
+    assert.equal(h.summary(), plain.summary(), `reserve ${reserved}`);
+  }
+});
+
 test('an empty histogram gives NaN statistics and a null summary', () => {
   const h = new Histogram();
   assert.is(h.count, 0);
