@@ -236,7 +236,11 @@ function applyOtherTableOp(tables: ZenTables, op: TableOp, kind: Exclude<TableOp
       return tables.localSubscribers.delete((op as TableOpOf<'subscribers.delete'>).subscriber);
     case 'proxy_subscribers.insert': {
       const o = op as TableOpOf<'proxy_subscribers.insert'>;
-      for (const target of o.targets) tables.proxySubscribers.insert(target, o.connector);
+      // Indexed: it runs once a subscribe (5,000 targets), mostly before V8 optimizes it,
+      // where a `for...of` made an iterator result per target (4.3 MB a warm zen 100k run:
+      // V8's sampling heap profiler).
+      const targets = o.targets;
+      for (let i = 0; i < targets.length; i++) tables.proxySubscribers.insert(targets[i] as Target, o.connector);
       return undefined;
     }
     case 'proxy_subscribers.delete': {
