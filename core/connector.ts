@@ -191,6 +191,16 @@ function byTarget(a: TargetEntry, b: TargetEntry): number {
   return x.t === 'pid' && y.t === 'pid' ? comparePids(x, y) : compareTerms(x, y);
 }
 
+/**
+ * Whether `entries` are in target order already (the table's pages come in the order they
+ * were made: a herd's targets, monitored in spawn order, mostly are): then the sort, which
+ * V8 does in a copy of the array (800 KB freshly made at a 100k nodedown), is spared.
+ */
+function inTargetOrder(entries: readonly TargetEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (byTarget(entries[i - 1] as TargetEntry, entries[i] as TargetEntry) > 0) return false;
+  return true;
+}
+
 /** Every monitor, in key order (target term order, then ref order). O(n log n). */
 export function listMonitors(state: ConnectorState): MonitorRow[] {
   return mapMonitors(state, (row) => row);
@@ -203,7 +213,8 @@ export function listMonitors(state: ConnectorState): MonitorRow[] {
  * took ~200 page faults (800 KB freshly mapped), and two passes over them.
  */
 function mapMonitors<R>(state: ConnectorState, f: (row: MonitorRow) => R): R[] {
-  const entries = state.monitors.values().sort(byTarget);
+  const entries = state.monitors.values();
+  if (!inTargetOrder(entries)) entries.sort(byTarget);
   // As many monitors as targets: each entry gives one row, so out[n] is written after entries[n] is read.
   const out = state.monitorCount === entries.length ? (entries as unknown as R[]) : new Array<R>(state.monitorCount);
   let n = 0;
