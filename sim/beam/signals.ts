@@ -229,15 +229,15 @@ export class Signals {
     const now = w.kernel.nowUs;
     if (p.timers !== undefined) cancelTimers(p, w);
     if (p.awaiting !== null) w.kernel.cancel(p.awaiting.timerSeq);
-    const monitors = p.monitors;
-    if (monitors !== undefined && monitors.size > 0) {
-      // Indexed: this runs once per death, often before it is optimized, where for...of makes a result per monitor.
-      const list = monitors.valuesArray();
-      for (let i = 0; i < list.length; i++) {
-        const mon = list[i] as Monitor;
-        if (node.up) this.demonitorSignal(mon, now);
-        else this.dropMonitor(mon);
-      }
+    const ext = p.ext;
+    const monitors = ext?.monitors;
+    if (ext !== undefined && monitors !== undefined && monitors.size > 0) {
+      // Taken off the dead process and walked as they are (each drop finds no map to delete
+      // its monitor from), not copied first: the copy of a crashed node's Proxy's 100,000
+      // monitors was ~200 page faults a warm 100k herd round.
+      ext.monitors = undefined;
+      if (node.up) monitors.forEachValue((mon) => this.demonitorSignal(mon, now));
+      else monitors.forEachValue((mon) => this.dropMonitor(mon));
     }
     if (node.up) {
       this.w.links.died(p, reason);

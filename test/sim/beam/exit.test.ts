@@ -127,4 +127,24 @@ test('a monitor demonitored while its target is still exiting gets no DOWN, and 
   assert.is(Math.max(...log.map((g) => g.at - t0)), 4500 + LATENCY + 1);
 });
 
+test("a dying watcher's own monitors all go, local and remote, its node up (demonitored) or crashed", () => {
+  for (const crash of [false, true]) {
+    const w = world(1);
+    const local = Array.from({ length: 3 }, () => w.spawn(A, sleeper));
+    const remote = Array.from({ length: 3 }, () => w.spawn(T, sleeper));
+    const watcher = w.spawn(A, { init: (ctx) => [...local, ...remote].forEach((t) => void ctx.monitor(t)), handle() {} });
+    drain(w);
+    assert.is(w.proc(watcher)?.monitorCount(), 6);
+    assert.ok(w.node(T).books.monitorBytes > 0);
+    if (crash) w.crash(A);
+    else w.exit(watcher, KILL);
+    drain(w);
+    assert.is(w.proc(watcher)?.monitorCount(), 0, `crash ${crash}`);
+    for (const t of [...local, ...remote]) assert.is(w.proc(t)?.monitoredByCount(), 0, `crash ${crash}`);
+    // Every monitor left both nodes' books (the remote ones by their demonitor signals, or the lost connection).
+    assert.is(w.node(A).books.monitorBytes, 0, `crash ${crash}`);
+    assert.is(w.node(T).books.monitorBytes, 0, `crash ${crash}`);
+  }
+});
+
 test.run();
