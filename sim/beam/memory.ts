@@ -13,7 +13,7 @@ import { describeValue } from '../../core/config.js';
 import { At, isHeld, isRemote, wireBytes } from './held.js';
 import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Monitor } from './monitor.js';
+import { isRemoteMonitor, type Monitor, type MonitorDown } from './monitor.js';
 import type { Behaviour, Envelope, Proc } from './process.js';
 import { kindOf, refcBinariesOf, wordsOf } from './sizes.js';
 
@@ -58,6 +58,14 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
   // Placed nowhere yet (GC count 0, Place.Heap: 0): heap.ts places it as it arrives.
   return { msg, words: wordsOf(msg, kind, node) - 1, carry: payload, at: payload > 0 ? At.Remote : 0, kind };
+}
+
+/** `envelopeOf` a fired monitor's DOWN: the DOWN itself, given its envelope's fields (monitor.ts `MonitorDown`). */
+export function downEnvelope(down: MonitorDown, node: string, payload: number): Envelope {
+  down.words = wordsOf(down, 'DOWN', node) - 1;
+  down.carry = payload;
+  down.at = payload > 0 ? At.Remote : 0;
+  return down;
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);

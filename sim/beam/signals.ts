@@ -19,7 +19,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { dropTablesOf } from './ets.js';
 import type { ExitSig } from './links.js';
-import { envelope, envelopeOf } from './memory.js';
+import { downEnvelope, envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { downRefUid, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, targetHolds, watcherHolds } from './monitor.js';
@@ -160,9 +160,8 @@ export class Signals {
   fireMonitor(mon: Monitor, reason: Term, atUs: number, payload = 0): void {
     if (!watcherHolds(mon)) return;
     this.dropMonitor(mon);
-    const down = monitorDown(mon, reason);
-    // Its kind known: not read back off the message, at a site that meets every shape.
-    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, envelopeOf(down, 'DOWN', mon.watcher.pid.node, payload));
+    // The DOWN is its own envelope (monitor.ts `MonitorDown`).
+    this.w.kernel.at(atUs, this.w.kinds.deliver, mon.watcher.uid, downEnvelope(monitorDown(mon, reason), mon.watcher.pid.node, payload));
   }
 
   monitorNodeFrom(watcher: Proc, peer: string, atUs: number): void {

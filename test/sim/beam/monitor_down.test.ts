@@ -7,7 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, type Pid, type Ref } from '../../../core/terms.js';
 import { downRefUid, MonitorDown } from '../../../sim/beam/monitor.js';
-import type { DownSignal } from '../../../sim/beam/process.js';
+import { isRemote, wireBytes } from '../../../sim/beam/held.js';
+import { envelope } from '../../../sim/beam/memory.js';
+import type { DownSignal, Proc } from '../../../sim/beam/process.js';
 import { wordsOf } from '../../../sim/beam/sizes.js';
 import type { World } from '../../../sim/beam/world.js';
 import { A, B, connect, downs, drain, isAtomTerm, KILL, makeWorld, recorder, sleeper, type Got } from '../helpers.js';
@@ -71,6 +73,32 @@ test('monitor DOWN: queued remote and lost-connection DOWNs are flushed by equal
   drain(w);
   assert.equal(flushed, [true, true]);
   assert.equal(downs(log), [], 'both taken out before being handled');
+});
+
+test('monitor DOWN: it is its own envelope, queued with the words and wire bytes an envelope of the four-field DOWN gets (a remote one decoded from the wire)', () => {
+  const { w, remote, lost } = onB();
+  const local = w.spawn(A, sleeper);
+  // Blocked in a receive of nothing: what arrives stays queued.
+  const p = w.spawn(A, { init: (ctx) => [local, remote, lost].forEach((t) => void ctx.monitor(t)), handle: (ctx) => void ctx.receive(() => false, Infinity) });
+  drain(w);
+  w.send(p, atom('block'));
+  w.at(w.nowUs + 1000, () => w.exit(local, KILL));
+  w.at(w.nowUs + 2000, () => w.exit(remote, KILL));
+  w.at(w.nowUs + 50_000, () => w.crash(B));
+  drain(w);
+  const queued = (w.proc(p) as Proc).mailbox.values();
+  assert.equal(queued.map((e) => ((e.msg as DownSignal).object as Pid).id), [local, remote, lost].map((t) => t.id));
+  for (const [i, e] of queued.entries()) {
+    const d = e.msg as MonitorDown;
+    assert.is(e, d, 'the DOWN is its envelope');
+    assert.is(e.kind, 'DOWN');
+    assert.not.ok(Object.keys(d).includes('msg'), 'msg is not a field of its own (no cycle for a deep compare)');
+    const plainEnv = envelope(plain(d), A, wireBytes(e));
+    assert.is(e.words, plainEnv.words);
+    // Only the killed remote target's came from the wire: a lost connection's is made on the watcher's node.
+    assert.is(isRemote(e), i === 1);
+    assert.is(wireBytes(e) > 0, i === 1);
+  }
 });
 
 test.run();
