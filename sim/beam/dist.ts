@@ -188,8 +188,8 @@ export class Distribution {
       // anything else. R4: one DOWN handled at 26-37 ms, the other 99,999 from 86 ms on.
       // A walk, not a snapshot: each fired monitor leaves, and the roster compacts once,
       // after it (a snapshot and compactions at every halving copied it ~3 times).
-      // Each DOWN is an event: the kernel's slots made for them all at once (Kernel.reserve).
-      w.kernel.reserve(out.size);
+      // Each DOWN is an event: the kernel's slots (and its queue of the events now) made for them all at once (Kernel.reserve).
+      w.kernel.reserve(out.size, now);
       const loss: ConnectionLoss = { w, now, perMonitorUs: w.cost.connLossPerMonitorUs, charged: new Map<Proc, number>() };
       out.forEach(fireLost, loss);
       // Each watcher's mailbox made for its DOWNs at once, before they arrive (Ring.reserve).

@@ -499,11 +499,14 @@ export class Kernel {
    * that holds them): a burst of a known size (a lost connection's DOWNs) otherwise doubles
    * them step by step, each a fresh copy (vanilla's 100k nodedown: 1,024 -> 131,072 slots,
    * ~640 page faults a warm 100k herd round; grown once, ~370). Nothing that runs changes:
-   * an event's slot orders nothing, and the trace hash folds no key.
+   * an event's slot orders nothing, and the trace hash folds no key. A burst all at
+   * `atUs`, the time being run (`base`: the lost connection's DOWNs, at once), waits in
+   * `due`, made at its size at once too, not doubled from 64 numbers up, each a fresh copy.
    */
-  reserve(n: number): void {
+  reserve(n: number, atUs?: number): void {
     const cap = doubledToHold(this.capacity, this.size + n);
     if (cap > this.capacity) this.growTo(cap);
+    if (atUs === this.base && this.dueLen + n > this.due.length) this.due = doubled(this.due, doubledToHold(this.due.length, this.dueLen + n));
   }
 
   /** Doubles the slots (one more slot bit), re-encoding every pending key. */

@@ -488,6 +488,31 @@ test('a reserve grows the slots once to the power of two that holds them; order,
   assert.is(reserved.log.length, 700 - 1 + 5_000 - 3);
 });
 
+/** A burst of 5,000 events at the time being run, scheduled by an event (as a lost connection's DOWNs are), with or without a reserve at that time first. */
+function burstNow(reserve: boolean): { log: string[]; hash: string; due: number } {
+  const { k, kind, log } = logging();
+  const burster = k.defineKind('burst', () => {
+    if (reserve) k.reserve(5_000, k.nowUs);
+    for (let i = 0; i < 5_000; i++) k.at(k.nowUs + (i % 3 === 0 ? 1 : 0), kind, i);
+  });
+  for (let i = 0; i < 10; i++) k.at(20, kind, 10_000 + i);
+  k.at(20, burster, 0);
+  k.at(20, kind, 20_000);
+  k.run();
+  return { log, hash: k.traceHash(), due: (k as unknown as { due: Float64Array }).due.length };
+}
+
+test('a reserve at the time being run makes the queue of that time at once; order and hash are those without it', () => {
+  const without = burstNow(false);
+  const reserved = burstNow(true);
+  assert.equal(reserved.log, without.log);
+  assert.is(reserved.hash, without.hash);
+  assert.is(reserved.log.length, 10 + 5_000 + 1);
+  assert.equal(reserved.log.slice(10, 12), ['20000@20', '1@20'], 'the burst after what was queued before it');
+  assert.is(reserved.due, 8_192, 'made at once for all 5,000 (the 3,334 of this time took 4,096 doubled)');
+  assert.is(without.due, 4_096);
+});
+
 test('a reserve within the free slots changes nothing; one after ranks near their limit renumbers first', () => {
   const { k, kind, log } = logging();
   k.reserve(1_024);
