@@ -83,8 +83,7 @@ export function rowDispatch(row: { readonly ref: Ref; readonly subscriber: Pid }
  * Local's batch for the whole drain (~24 bytes each, promoted).
  */
 export function nodedownDispatch(row: { readonly target: Target; readonly ref: Ref; readonly subscriber: Pid }): Dispatch {
-  if (row instanceof UidMonitorMsg) return row;
-  return { subscriber: row.subscriber, down: { kind: 'DOWN', ref: row.ref, object: row.target, reason: NODEDOWN_REASON } };
+  return row instanceof UidMonitorMsg ? row : rowDispatch(row, row.target, NODEDOWN_REASON);
 }
 
 class UidDispatch implements Dispatch {
