@@ -56,16 +56,25 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
-  // Placed nowhere yet (GC count 0, Place.Heap: 0): heap.ts places it as it arrives.
-  return { msg, words: wordsOf(msg, kind, node) - 1, carry: payload, at: payload > 0 ? At.Remote : 0, kind };
+  return { msg, words: flatWords(msg, kind, node), carry: payload, at: unplaced(payload), kind };
 }
 
 /** `envelopeOf` a fired monitor's DOWN: the DOWN itself, given its envelope's fields (monitor.ts `MonitorDown`). */
 export function downEnvelope(down: MonitorDown, node: string, payload: number): Envelope {
-  down.words = wordsOf(down, 'DOWN', node) - 1;
+  down.words = flatWords(down, 'DOWN', node);
   down.carry = payload;
-  down.at = payload > 0 ? At.Remote : 0;
+  down.at = unplaced(payload);
   return down;
+}
+
+/** A message's flat size on `node`: its heap words less the word that points at it (the queue's). */
+function flatWords(msg: unknown, kind: string | undefined, node: string): number {
+  return wordsOf(msg, kind, node) - 1;
+}
+
+/** An envelope's `at` before it arrives: placed nowhere yet (GC count 0, Place.Heap: 0; heap.ts places it as it arrives), decoded from the wire if it has a payload. */
+function unplaced(payload: number): number {
+  return payload > 0 ? At.Remote : 0;
 }
 
 const BOOKS_DOUBLES = new DoubleFields(['processBytes', 'gcPeakProcessBytes']);
