@@ -9,7 +9,7 @@
 import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
-import { isRemoteMonitor, type Monitor, MonitorEnd, monitorRef } from './monitor.js';
+import { isRemoteMonitor, type Monitor, MonitorEnd, monitorRef, monitorUid, setEnd } from './monitor.js';
 import type { Dest, Proc } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
@@ -138,9 +138,9 @@ export class Distribution {
       return;
     }
     // The target's end joins the watcher's record (whether or not the watcher still holds
-    // it: a demonitor's signal follows this one), each end's bit in `ends` its own node's.
+    // it: a demonitor's signal follows this one), each end's bit in its `key` its own node's.
     mon.target = target;
-    mon.ends |= MonitorEnd.Target;
+    setEnd(mon, MonitorEnd.Target);
     target.addMonitoredBy(mon);
     const node = w.nodeOf(target);
     node.remoteIn.of(from).add(mon);
@@ -160,7 +160,7 @@ export class Distribution {
     if ((object as Pid).t === 'pid') {
       const target = this.w.procs[(object as Pid).uid];
       found = target?.pid.node === to && target.pid.creation === node.creation ? target.monitoredByRef(ref.uid) : undefined;
-    } else node.remoteIn.get(from)?.forEach((mon) => (found = mon.uid === ref.uid ? mon : found));
+    } else node.remoteIn.get(from)?.forEach((mon) => (found = monitorUid(mon) === ref.uid ? mon : found));
     return found !== undefined && isRemoteMonitor(found) && found.watcher.pid.node === from ? found : undefined;
   }
 

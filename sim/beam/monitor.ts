@@ -7,18 +7,23 @@ import type { DownSignal, Envelope, Proc } from './process.js';
 /**
  * A monitor: one record for both its ends (the watcher's, and the target's: its node's
  * copy of a remote one, which joins the record when the monitor signal arrives), each
- * end's hold a bit of `ends` only its node changes. Five words: a million targets' monitors
- * are most of a large run's memory, so whether it is remote and the node of its object are
- * read off its object and watcher, not stored. Nor is its ref: it holds the ref's uid (and
- * whether it is an alias in `ends`), and `monitorRef` makes the term where one is needed
- * (its DOWN, a signal): the watcher's ref is seldom kept (a herd's subscriber and the Proxy
- * drop it), and as the record's it was a third kept object per monitored target (56 bytes).
+ * end's hold a bit only its node changes. Four words: a million targets' monitors are most
+ * of a large run's memory, so whether it is remote and the node of its object are read off
+ * its object and watcher, not stored. Nor is its ref: it holds the ref's uid (and whether
+ * it is an alias), and `monitorRef` makes the term where one is needed (its DOWN, a
+ * signal): the watcher's ref is seldom kept (a herd's subscriber and the Proxy drop it),
+ * and as the record's it was a third kept object per monitored target (56 bytes).
  */
 export type Monitor = {
-  /** The ends holding it (MonitorEnd.Watcher, MonitorEnd.Target; a local monitor's both, dropped together): one that fired or dropped it is gone from its node's indexes. And MonitorEnd.Alias for an alias ref, which no end changes. */
-  ends: number;
-  /** Its ref's uid: the ref's node is the watcher's, where `erlang:monitor` made it. */
-  readonly uid: number;
+  /**
+   * Its ref's uid times 8 plus its ends' bits (MonitorEnd): `monitorUid` and `holds` read
+   * them; a bit is added or taken off, not or-ed or masked (a key past 2^31 is a double,
+   * exact up to 2^53). The uid's node is the watcher's, where `erlang:monitor` made it.
+   * The uid and the ends were two fields of a five-word record (64 bytes, 56 now): the
+   * 200,000 monitors a 100k herd's round keeps are made in fresh old-space pages, each
+   * first touch of a 4 KiB page a fault (~2,700 a warm round under `monitorOf`).
+   */
+  key: number;
   readonly watcher: Proc;
   /** The monitored object as the DOWN will name it (a pid, or `{name, node}`). */
   readonly object: Term;
@@ -26,12 +31,33 @@ export type Monitor = {
   target: Proc | null;
 };
 
-/** The bits of `Monitor.ends` (a const enum: the bundle has the numbers in place). */
+/** The bits of a monitor's `key` below its uid (a const enum: the bundle has the numbers in place). */
 export const enum MonitorEnd {
+  /** The watcher holds it: its end is in its node's indexes (a local monitor's both ends go together). */
   Watcher = 1,
+  /** The target (its node) holds it; an end that fired or dropped it is gone from its node's indexes. */
   Target = 2,
-  /** Not an end: its ref is an alias (`Ref.alias`, a gen call's monitor). */
+  /** Not an end: its ref is an alias (`Ref.alias`, a gen call's monitor), which no end changes. */
   Alias = 4,
+}
+
+/** The bits of `key` that are not the uid. */
+const BITS = 7;
+
+/** Monitor `m`'s ref's uid. */
+export function monitorUid(m: Monitor): number {
+  const k = m.key;
+  return (k - (k & BITS)) / 8;
+}
+
+/** Whether monitor `m` has the bit `end` (MonitorEnd). */
+export function holds(m: Monitor, end: MonitorEnd): boolean {
+  return (m.key & end) !== 0;
+}
+
+/** Monitor `m` gains the bit `end`. */
+export function setEnd(m: Monitor, end: MonitorEnd): void {
+  if ((m.key & end) === 0) m.key += end;
 }
 
 export const Monitor = {
@@ -42,7 +68,7 @@ export const Monitor = {
    * objects made as literals: a third of the GC time).
    */
   of(uid: number, watcher: Proc, object: Term, target: Proc | null, ends: number): Monitor {
-    return { ends, uid, watcher, object, target };
+    return { key: uid * 8 + ends, watcher, object, target };
   },
 };
 
@@ -51,7 +77,7 @@ export const Monitor = {
  * object (refs compare by `uid`).
  */
 export function monitorRef(m: Monitor): Ref {
-  return { t: 'ref', uid: m.uid, node: m.watcher.pid.node, alias: (m.ends & MonitorEnd.Alias) !== 0 };
+  return { t: 'ref', uid: monitorUid(m), node: m.watcher.pid.node, alias: holds(m, MonitorEnd.Alias) };
 }
 
 /**
@@ -106,7 +132,7 @@ Object.defineProperty(MonitorDown.prototype, 'msg', {
 
 /** The DOWN of monitor `m` fired with `reason`. */
 export function monitorDown(m: Monitor, reason: Term): MonitorDown {
-  return new MonitorDown(m.uid, m.watcher.pid.node, (m.ends & MonitorEnd.Alias) !== 0, m.object, reason);
+  return new MonitorDown(monitorUid(m), m.watcher.pid.node, holds(m, MonitorEnd.Alias), m.object, reason);
 }
 
 /** The uid of a DOWN's ref, without making the ref of a `MonitorDown`. */
@@ -116,12 +142,12 @@ export function downRefUid(d: DownSignal): number {
 
 /** Whether the watcher still holds `m` (its node's roster of remote monitors asks). */
 export function watcherHolds(m: Monitor): boolean {
-  return (m.ends & MonitorEnd.Watcher) !== 0;
+  return holds(m, MonitorEnd.Watcher);
 }
 
 /** Whether the target (its node) still holds `m`. */
 export function targetHolds(m: Monitor): boolean {
-  return (m.ends & MonitorEnd.Target) !== 0;
+  return holds(m, MonitorEnd.Target);
 }
 
 /** The node of a monitor's object. */

@@ -12,7 +12,7 @@ import type { EtsOpts, EtsTable, EtsType, TableBody } from './ets.js';
 import type { ProcHeap } from './heap.js';
 import type { RefcBin } from './memory.js';
 import { Mailbox } from './mailbox.js';
-import type { Monitor } from './monitor.js';
+import { type Monitor, monitorUid } from './monitor.js';
 
 /**
  * How a process is spawned: a name to register it under, and `message_queue_data`
@@ -485,8 +485,8 @@ export class Proc {
   addMonitoredBy(mon: Monitor): void {
     const m = this.watchedBy;
     if (m === undefined) this.watchedBy = mon;
-    else if (m instanceof Map) m.set(mon.uid, mon);
-    else this.watchedBy = new Map([[m.uid, m]]).set(mon.uid, mon);
+    else if (m instanceof Map) m.set(monitorUid(mon), mon);
+    else this.watchedBy = new Map([[monitorUid(m), m]]).set(monitorUid(mon), mon);
   }
 
   /** Forgets the monitor held on this process with this ref uid, if any. */
@@ -494,7 +494,7 @@ export class Proc {
     const m = this.watchedBy;
     if (m === undefined) return;
     if (!(m instanceof Map)) {
-      if (m.uid === uid) this.watchedBy = undefined;
+      if (monitorUid(m) === uid) this.watchedBy = undefined;
     } else if (m.delete(uid) && m.size === 0) this.watchedBy = undefined;
   }
 
@@ -503,7 +503,7 @@ export class Proc {
     const m = this.watchedBy;
     if (m === undefined) return undefined;
     if (m instanceof Map) return m.get(uid);
-    return m.uid === uid ? m : undefined;
+    return monitorUid(m) === uid ? m : undefined;
   }
 
   /** Calls `f` on each monitor held on this process, oldest first (`f` must not change them). */

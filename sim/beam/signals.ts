@@ -22,7 +22,7 @@ import type { ExitSig } from './links.js';
 import { downEnvelope, envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import { downRefUid, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, targetHolds, watcherHolds } from './monitor.js';
+import { downRefUid, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, monitorUid, targetHolds, watcherHolds } from './monitor.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
@@ -116,21 +116,24 @@ export class Signals {
 
   /** The watcher's end of a monitor (both ends of a local one) goes from every index of its node, without a DOWN. */
   dropMonitor(mon: Monitor): void {
-    if (!watcherHolds(mon)) return;
+    const key = mon.key;
+    if ((key & MonitorEnd.Watcher) === 0) return;
     const w = mon.watcher;
     const cost = this.w.cost;
     const peer = monitorPeer(mon);
-    w.monitors?.delete(mon.uid);
+    const uid = monitorUid(mon);
+    w.monitors?.delete(uid);
     const wNode = this.w.nodeOf(w);
+    // The bits it holds taken off its key (monitor.ts `Monitor.key`).
     if (peer !== w.pid.node) {
       // Remote: the target's end is its node's, which drops it when a signal or a lost connection tells it (`dropHeld`).
-      mon.ends &= ~MonitorEnd.Watcher;
+      mon.key = key - MonitorEnd.Watcher;
       wNode.remoteOut.get(peer)?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
       return;
     }
-    mon.ends &= MonitorEnd.Alias;
-    mon.target?.dropMonitoredBy(mon.uid);
+    mon.key = key - (key & (MonitorEnd.Watcher | MonitorEnd.Target));
+    mon.target?.dropMonitoredBy(uid);
     wNode.books.monitorBytes -= cost.localMonitorBytes;
   }
 
@@ -145,10 +148,10 @@ export class Signals {
    */
   dropHeld(mon: Monitor): void {
     if (!targetHolds(mon)) return;
-    mon.ends &= ~MonitorEnd.Target;
+    mon.key -= MonitorEnd.Target;
     const target = mon.target as Proc;
     const tNode = this.w.nodeOf(target);
-    target.dropMonitoredBy(mon.uid);
+    target.dropMonitoredBy(monitorUid(mon));
     tNode.remoteIn.get(mon.watcher.pid.node)?.left();
     tNode.books.monitorBytes -= this.w.cost.remoteMonitorBytes;
   }
@@ -312,7 +315,7 @@ function exitOrder(p: Proc): Monitor[] {
   remote.sort((a, b) => {
     const an = a.watcher.pid.node;
     const bn = b.watcher.pid.node;
-    return an < bn ? -1 : an > bn ? 1 : a.uid - b.uid;
+    return an < bn ? -1 : an > bn ? 1 : monitorUid(a) - monitorUid(b);
   });
   return local.length === 0 ? remote : local.concat(remote);
 }

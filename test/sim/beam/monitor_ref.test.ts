@@ -7,7 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, heapWords, type Ref } from '../../../core/terms.js';
-import type { DownSignal } from '../../../sim/beam/process.js';
+import { holds, Monitor, MonitorEnd, monitorRef, monitorUid, setEnd } from '../../../sim/beam/monitor.js';
+import type { DownSignal, Proc } from '../../../sim/beam/process.js';
 import { A, B, connect, downs, drain, KILL, makeWorld, recorder, sleeper, type Got } from '../helpers.js';
 
 test('monitor refs: a DOWN names a ref equal to the one monitor returned (local and remote, ordinary and alias), not the same object', () => {
@@ -78,6 +79,36 @@ test("monitor refs: a ref made on another node than the watcher's is refused (th
   drain(w);
   assert.instance(error, RangeError);
   assert.match(String(error), 'not on the watcher');
+});
+
+
+test('monitor records: the uid and the ends share one number (key), exact past a small integer', () => {
+  const w = makeWorld();
+  connect(w, A, B);
+  const watcher = w.proc(w.spawn(A, sleeper)) as Proc;
+  const local = w.proc(w.spawn(A, sleeper)) as Proc;
+  const remote = w.proc(w.spawn(B, sleeper)) as Proc;
+  for (const uid of [1, 2 ** 28 - 1, 2 ** 28, 2 ** 40 + 3]) {
+    const l = Monitor.of(uid, watcher, local.pid, local, MonitorEnd.Watcher | MonitorEnd.Target | MonitorEnd.Alias);
+    assert.is(monitorUid(l), uid);
+    assert.ok(holds(l, MonitorEnd.Watcher) && holds(l, MonitorEnd.Target) && holds(l, MonitorEnd.Alias));
+    w.signals.dropMonitor(l);
+    w.signals.dropMonitor(l);
+    assert.ok(!holds(l, MonitorEnd.Watcher) && !holds(l, MonitorEnd.Target), `${uid}: a local monitor's both ends dropped, once`);
+    assert.is(monitorUid(l), uid, `${uid}: the uid kept through its ends' changes`);
+    assert.equal(monitorRef(l), { t: 'ref', uid, node: A, alias: true });
+    const r = Monitor.of(uid, watcher, remote.pid, null, MonitorEnd.Watcher);
+    r.target = remote;
+    setEnd(r, MonitorEnd.Target);
+    setEnd(r, MonitorEnd.Target);
+    w.signals.dropMonitor(r);
+    assert.ok(!holds(r, MonitorEnd.Watcher) && holds(r, MonitorEnd.Target), `${uid}: the watcher's end of a remote one dropped, the target's kept`);
+    w.signals.dropHeld(r);
+    w.signals.dropHeld(r);
+    assert.ok(!holds(r, MonitorEnd.Target) && !holds(r, MonitorEnd.Alias), `${uid}: its target's end dropped once`);
+    assert.is(monitorUid(r), uid);
+    assert.equal(monitorRef(r), { t: 'ref', uid, node: A, alias: false });
+  }
 });
 
 test.run();

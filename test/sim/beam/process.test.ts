@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Pid } from '../../../core/terms.js';
 import { Mailbox } from '../../../sim/beam/mailbox.js';
-import { isRemoteMonitor, Monitor, MonitorEnd, monitorPeer } from '../../../sim/beam/monitor.js';
+import { isRemoteMonitor, Monitor, MonitorEnd, monitorPeer, monitorUid } from '../../../sim/beam/monitor.js';
 import { Proc, type Envelope } from '../../../sim/beam/process.js';
 import { UidMap } from '../../../core/uid_map.js';
 import { PeerRosters, Roster } from '../../../sim/beam/roster.js';
@@ -51,7 +51,7 @@ test('monitors held on a process: none, one, then many in the order made; droppe
   target.addMonitoredBy(mons[1] as Monitor);
   target.addMonitoredBy(mons[2] as Monitor);
   const order: number[] = [];
-  target.forEachMonitoredBy((m) => order.push(m.uid));
+  target.forEachMonitoredBy((m) => order.push(monitorUid(m)));
   assert.equal(order, [1, 2, 3]);
   target.dropMonitoredBy(2);
   target.dropMonitoredBy(7);
@@ -90,7 +90,7 @@ function heldAndModel(): {
     },
     check: (what, probes) => {
       assert.is(held.size, model.size, what);
-      assert.equal(held.valuesArray().map((m) => m.uid), [...model.keys()], what);
+      assert.equal(held.valuesArray().map(monitorUid), [...model.keys()], what);
       for (const u of probes) assert.is(held.get(u), model.get(u), `${what}: get ${u}`);
     },
   };
