@@ -6,7 +6,7 @@
 // bisection (the keys typed, both doubled as they fill, kept for the next entries when a
 // small map empties), without a Map's four words or so an entry and its rehash at every
 // doubling and halving; a key older than the newest held (a ref made earlier and given
-// to `monitor`) turns them into a Map.
+// to `monitor`), or one that is no 32-bit integer, turns them into a Map.
 
 /**
  * How many may be gone before the arrays are compacted (then: once they are over half, in
@@ -21,7 +21,7 @@ const COMPACT_MIN = 1024;
 const KEPT_SLOTS = 64;
 
 /** The keys of a map with none of its own yet (never written: a set grows it first). */
-const NO_UIDS = new Float64Array(0);
+const NO_UIDS = new Int32Array(0);
 /** The first capacity of the keys. */
 const FIRST_SLOTS = 8;
 
@@ -34,9 +34,12 @@ export class UidMap<V> {
    * The keys, increasing (those of entries gone included, until a compaction); slots from
    * `len` on are spare. A typed array, doubled as it fills: its storage is outside the JS
    * heap, so a large map's keys are neither copied by the young collector nor regrown by
-   * V8's 1.5× steps.
+   * V8's 1.5× steps. 32-bit (uids are counts from 1, a world's refs and pids): a 100k
+   * herd's three large maps (its subscriber's References rows or monitors, the Proxy's
+   * monitors) were 800 KB of fresh pages each a mode, ~200 page faults; a key that does
+   * not fit turns the map into a Map (`set`).
    */
-  private uids: Float64Array = NO_UIDS;
+  private uids: Int32Array = NO_UIDS;
   /** The value of each uid, undefined once gone (and in every spare slot). */
   private vals: (V | undefined)[] = [];
   /** Slots in use, entries gone included. */
@@ -74,7 +77,7 @@ export class UidMap<V> {
       return;
     }
     const n = this.len;
-    if (n === 0 || uid > (this.uids[n - 1] as number)) {
+    if ((n === 0 || uid > (this.uids[n - 1] as number)) && (uid | 0) === uid) {
       let at = n;
       if (n === this.uids.length) {
         // Half or more gone (taken from the front, as a queue): packed where they are.
@@ -206,7 +209,7 @@ export class UidMap<V> {
 
   /** Both arrays in `slots` slots (more than they have), the entries where they were. */
   private growTo(slots: number): void {
-    const uids = new Float64Array(slots);
+    const uids = new Int32Array(slots);
     uids.set(this.uids);
     this.uids = uids;
     this.vals = withLength(this.vals, slots, this.len);

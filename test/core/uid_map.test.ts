@@ -1,12 +1,12 @@
 // UidMap against a plain Map as its model: drained from the front (the head moves, the
 // arrays stay), refilled, packed in place when full, cut to size under a quarter, turned
-// into a Map by a key out of order, and a seeded run of random operations.
+// into a Map by a key out of order or past its 32-bit keys, and a seeded run of random operations.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UidMap } from '../../core/uid_map.js';
 
 /** The arrays a UidMap holds (private: read here to see which path was taken). */
-type Inner = { uids: Float64Array; vals: unknown[]; len: number; head: number; map: Map<number, unknown> | undefined };
+type Inner = { uids: Int32Array; vals: unknown[]; len: number; head: number; map: Map<number, unknown> | undefined };
 const inner = (m: UidMap<number>): Inner => m as unknown as Inner;
 
 /** A UidMap and its model, set and taken together, and a check that they agree. */
@@ -134,6 +134,26 @@ test('a key out of order still turns a drained map into a Map, with the model\'s
   take(2_500);
   put(3_001, 3_010);
   same('taken from and appended to the Map', [2_500, 3_010]);
+});
+
+test('a key its 32-bit keys cannot hold (past 2^31 - 1, or no integer) turns the map into a Map, with the model\'s order', () => {
+  const top = 2 ** 31 - 1;
+  const { held, put, take, same } = pair();
+  put(top - 3, top); // the largest keys held in the arrays
+  assert.is(inner(held).map, undefined);
+  assert.equal([...inner(held).uids.subarray(0, 4)], [top - 3, top - 2, top - 1, top]);
+  put(top + 1, top + 2); // newer, but too large: a Map from now on
+  assert.ok(inner(held).map !== undefined);
+  same('a Map', [top - 3, top, top + 1, top + 2, top + 3]);
+  take(top + 1);
+  take(top - 3);
+  same('taken from the Map', [top - 3, top + 1, top + 2]);
+  const halves = pair();
+  halves.put(1, 3);
+  halves.held.set(3.5, -3.5); // no integer (never a uid), newer than the last: kept as a Map keeps it
+  assert.ok(inner(halves.held).map !== undefined);
+  assert.is(halves.held.get(3.5), -3.5);
+  assert.equal(halves.held.valuesArray(), [-1, -2, -3, -3.5]);
 });
 
 test('random sets and takes (mostly in order, from the front or anywhere) agree with a Map', () => {
