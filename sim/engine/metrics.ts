@@ -11,32 +11,52 @@
 // unit last (`latencyUs`, `mailboxPeak`, `bytesSent`).
 import { DoubleFields } from './double_fields.js';
 
-/** A growable list of doubles, so a million samples cost 8 MB and no boxing. */
+/**
+ * A growable list of numbers, so a million samples cost 8 MB and no boxing; 4 MB while
+ * every one is a 32-bit integer (the run's times and latencies are whole µs): its values
+ * then live in an Int32Array, copied into a Float64Array at the first that is not (-0
+ * included). A 100k herd's DOWN times were 1.5 MiB of fresh typed arrays a warm round
+ * (both modes), ~390 page faults.
+ */
 class Doubles {
-  private a = new Float64Array(16);
+  private a: Int32Array | Float64Array = new Int32Array(16);
+  /** Whether `a` is still the Int32Array (every value so far a 32-bit integer). */
+  private ints = true;
   length = 0;
 
   push(x: number): void {
-    if (this.length === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.ints && !isInt32(x)) this.toDoubles(this.a.length);
+    if (this.length === this.a.length) this.grow(this.a.length * 2);
     this.a[this.length++] = x;
   }
 
   /** Room for `n` values in all, made at once (a capacity hint: nothing read changes). */
   reserve(n: number): void {
-    if (n <= this.a.length) return;
-    const b = new Float64Array(n);
+    if (n > this.a.length) this.grow(n);
+  }
+
+  /** A view of the values (valid until the next push). */
+  view(): Int32Array | Float64Array {
+    return this.a.subarray(0, this.length);
+  }
+
+  private grow(slots: number): void {
+    const b = this.ints ? new Int32Array(slots) : new Float64Array(slots);
     b.set(this.a.subarray(0, this.length));
     this.a = b;
   }
 
-  /** A view of the values (valid until the next push). */
-  view(): Float64Array {
-    return this.a.subarray(0, this.length);
+  private toDoubles(slots: number): void {
+    const b = new Float64Array(slots);
+    b.set(this.a.subarray(0, this.length));
+    this.a = b;
+    this.ints = false;
   }
+}
+
+/** Whether an Int32Array holds `x` as it is (not -0: it would come back +0). */
+function isInt32(x: number): boolean {
+  return (x | 0) === x && (x !== 0 || 1 / x > 0);
 }
 
 /** A count that only goes up. */
@@ -101,7 +121,7 @@ const HISTOGRAM_DOUBLES = new DoubleFields(['sum']);
  */
 export class Histogram {
   private readonly data = new Doubles();
-  private sorted: Float64Array | null = null;
+  private sorted: Int32Array | Float64Array | null = null;
   private sum = 0;
   private lo = Infinity;
   private hi = -Infinity;
@@ -161,7 +181,7 @@ export class Histogram {
   }
 
   /** The values in the order they were added (a view: do not keep it across `add`). */
-  values(): Float64Array {
+  values(): Int32Array | Float64Array {
     return this.data.view();
   }
 
@@ -180,19 +200,20 @@ export class Histogram {
     };
   }
 
-  private sortedValues(): Float64Array {
+  private sortedValues(): Int32Array | Float64Array {
     if (this.sorted === null) {
       // Values are often added in order (a subscriber's DOWN times): one pass finds it so,
       // and spares the sort and the copy (0.8 MiB of fresh pages a mode of a 100k herd).
       const values = this.data.view();
-      this.sorted = inSortOrder(values) ? values : Float64Array.from(values).sort();
+      // A copy of the view sorted as a typed array sorts: numerically (-0 first, NaN last).
+      this.sorted = inSortOrder(values) ? values : values.slice().sort();
     }
     return this.sorted;
   }
 }
 
-/** Whether `a` is in the order `Float64Array.prototype.sort` puts it in (-0 before +0, NaN last: a NaN is never taken as in order). */
-function inSortOrder(a: Float64Array): boolean {
+/** Whether `a` is in the order a typed array's `sort` puts it in (-0 before +0, NaN last: a NaN is never taken as in order). */
+function inSortOrder(a: ArrayLike<number>): boolean {
   for (let i = 1; i < a.length; i++) {
     const x = a[i - 1] as number;
     const y = a[i] as number;

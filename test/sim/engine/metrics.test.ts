@@ -108,6 +108,30 @@ test('a reserved histogram holds what an unreserved one does, past its reserve a
   }
 });
 
+test('a histogram of whole numbers holds them as it holds any: past 32 bits, a fraction or -0 coming after them, reserved or not', () => {
+  const wholes = Array.from({ length: 40 }, (_, i) => (i * 13) % 29);
+  for (const odd of [2 ** 31, -(2 ** 31) - 1, 0.5, -0, NaN]) {
+    for (const reserved of [0, 20, 100]) {
+      const values = [...wholes.slice(0, 20), odd, ...wholes.slice(20)];
+      const h = new Histogram();
+      h.reserve(reserved);
+      for (const v of values) h.add(v);
+      const got = Array.from(h.values());
+      assert.is(got.length, values.length, `${odd}, reserve ${reserved}`);
+      values.forEach((v, i) => assert.ok(Object.is(got[i], v), `${odd}, reserve ${reserved}: value ${i}`));
+      const sorted = Float64Array.from(values).sort();
+      for (const p of [1, 50, 51, 90, 100]) {
+        const rank = Math.max(1, Math.ceil((p * values.length) / 100));
+        assert.ok(Object.is(h.percentile(p), sorted[rank - 1]), `${odd}, reserve ${reserved}: p${p}`);
+      }
+    }
+  }
+  const ints = new Histogram();
+  for (let i = 10; i >= 0; i--) ints.add(i); // whole numbers out of order: sorted as they are
+  assert.is(ints.percentile(50), 5);
+  assert.ok(ints.values() instanceof Int32Array);
+});
+
 test('an empty histogram gives NaN statistics and a null summary', () => {
   const h = new Histogram();
   assert.is(h.count, 0);
