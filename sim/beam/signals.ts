@@ -116,8 +116,8 @@ export class Signals {
 
   /** The watcher's end of a monitor (both ends of a local one) goes from every index of its node, without a DOWN. */
   dropMonitor(mon: Monitor): void {
+    if (!watcherHolds(mon)) return;
     const key = mon.key;
-    if ((key & MonitorEnd.Watcher) === 0) return;
     const w = mon.watcher;
     const cost = this.w.cost;
     const peer = monitorPeer(mon);

@@ -25,7 +25,7 @@ class Doubles {
   length = 0;
 
   push(x: number): void {
-    if (this.ints && !isInt32(x)) this.toDoubles(this.a.length);
+    if (this.ints && !isInt32(x)) this.toDoubles();
     if (this.length === this.a.length) this.grow(this.a.length * 2);
     this.a[this.length++] = x;
   }
@@ -46,11 +46,10 @@ class Doubles {
     this.a = b;
   }
 
-  private toDoubles(slots: number): void {
-    const b = new Float64Array(slots);
-    b.set(this.a.subarray(0, this.length));
-    this.a = b;
+  /** The values so far copied into a Float64Array of as many slots, for good. */
+  private toDoubles(): void {
     this.ints = false;
+    this.grow(this.a.length);
   }
 }
 
