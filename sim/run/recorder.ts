@@ -151,7 +151,7 @@ export function workSentUs(msg: unknown): number | undefined {
 
 const RECORDER_DOUBLES = new DoubleFields(['triggerUs']);
 
-/** The most DOWN times reserved at once (8 MB): a declared count past it grows by doubling as they come. */
+/** The most DOWN times reserved at once (4 MB as whole µs, 8 MB once any is not: metrics.ts `Doubles`): a declared count past it grows by doubling as they come. */
 const MAX_RESERVED_DOWNS = 1 << 20;
 
 export class Recorder {
