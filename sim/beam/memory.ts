@@ -56,7 +56,23 @@ export function envelope(msg: unknown, node: string, payload = 0): Envelope {
 
 /** `envelope` for a message whose kind (`kindOf`) the caller read already (`checkMessage`'s answer). */
 export function envelopeOf(msg: unknown, kind: string | undefined, node: string, payload: number): Envelope {
-  return { msg, words: flatWords(msg, kind, node), carry: payload, at: unplaced(payload), kind };
+  return new SentEnvelope(msg, flatWords(msg, kind, node), payload, unplaced(payload), kind);
+}
+
+/**
+ * An envelope made by `new`, not as a literal: V8 pretenures a literal's allocation site
+ * once most of what it makes survives a scavenge (a burst of casts waiting in a mailbox), and
+ * then made every envelope of the process in old space, where each kept its message (a
+ * Dispatcher's DOWNs, a sweep's instructions) alive until the next full collection.
+ */
+class SentEnvelope implements Envelope {
+  constructor(
+    readonly msg: unknown,
+    public words: number,
+    public carry: number | readonly RefcBin[],
+    public at: number,
+    readonly kind: string | undefined,
+  ) {}
 }
 
 /** `envelopeOf` a fired monitor's DOWN: the DOWN itself, given its envelope's fields (monitor.ts `MonitorDown`). */
