@@ -26,12 +26,23 @@ class UidMonitorMsg implements MonitorMsg, Dispatch {
   /** On the prototype (below): one word less a row. */
   declare readonly kind: 'monitor';
 
-  constructor(
-    readonly target: Target,
-    /** The ref's uid: its node is the subscriber's, and it is no alias. */
-    readonly refUid: number,
-    readonly subscriber: Pid,
-  ) {}
+  declare readonly target: Target;
+  /** The ref's uid: its node is the subscriber's, and it is no alias. */
+  declare readonly refUid: number;
+  declare readonly subscriber: Pid;
+
+  /** Made by `UidMonitorMsg.of`. */
+  private constructor() {}
+
+  /**
+   * A row, made as an object literal with this class's prototype: V8 pretenures a
+   * literal's allocation site once most of what it makes survives (sim/beam/monitor.ts
+   * `Monitor.of`), and a herd keeps each row until its target's DOWN; `new` has no such
+   * site, so the young collector copied each row twice.
+   */
+  static of(target: Target, refUid: number, subscriber: Pid): UidMonitorMsg {
+    return { __proto__: UidMonitorMsg.prototype, target, refUid, subscriber } as unknown as UidMonitorMsg;
+  }
 
   get ref(): Ref {
     return { t: 'ref', uid: this.refUid, node: this.subscriber.node, alias: false };
@@ -49,13 +60,13 @@ Object.defineProperty(UidMonitorMsg.prototype, 'kind', { value: 'monitor' });
  * one with no `alias` field, as tests make) is kept as it is, in a plain object.
  */
 export function monitorMsg(target: Target, ref: Ref, subscriber: Pid): MonitorMsg {
-  if (ref.alias === false && ref.node === subscriber.node) return new UidMonitorMsg(target, ref.uid, subscriber);
+  if (ref.alias === false && ref.node === subscriber.node) return UidMonitorMsg.of(target, ref.uid, subscriber);
   return { kind: 'monitor', target, ref, subscriber };
 }
 
 /** `{:monitor, target, ref, subscriber}` whose ref, made on `subscriber`'s node and no alias, is `refUid`'s (its ref never made). */
 export function uidMonitorMsg(target: Target, refUid: number, subscriber: Pid): MonitorMsg {
-  return new UidMonitorMsg(target, refUid, subscriber);
+  return UidMonitorMsg.of(target, refUid, subscriber);
 }
 
 /** The uid of a monitor cast's ref (or of a row holding one), without making the ref. */

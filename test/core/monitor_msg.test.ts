@@ -149,4 +149,17 @@ test('a nodedown dispatch, the row itself where it holds its ref as the uid, is 
   assert.equal(msgToTerm({ kind: 'enqueue', dispatches: lost }), msgToTerm({ kind: 'enqueue', dispatches: made }));
 });
 
+test('a uid row, made as a literal with its class\'s prototype, has the three fields a row had, its kind on the prototype, and is its own nodedown dispatch', () => {
+  const sub = pid(A);
+  const r = simRef(A);
+  const target = pid(B);
+  const row = monitorMsg(target, r, sub);
+  assert.equal(Object.keys(row), ['target', 'refUid', 'subscriber']);
+  assert.ok(!Object.prototype.hasOwnProperty.call(row, 'kind'));
+  assert.is(row.kind, 'monitor');
+  assert.is(row.target, target);
+  assert.is(row.subscriber, sub);
+  assert.is(nodedownDispatch(row), row);
+});
+
 test.run();
