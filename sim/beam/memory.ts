@@ -61,9 +61,12 @@ export function envelopeOf(msg: unknown, kind: string | undefined, node: string,
 
 /**
  * An envelope made by `new`, not as a literal: V8 pretenures a literal's allocation site
- * once most of what it makes survives a scavenge (a burst of casts waiting in a mailbox), and
- * then made every envelope of the process in old space, where each kept its message (a
- * Dispatcher's DOWNs, a sweep's instructions) alive until the next full collection.
+ * once most of what it makes survives scavenges, and then made every envelope of the
+ * process in old space, where each kept its message (a Dispatcher's DOWNs, a sweep's
+ * instructions) alive until the next full collection. So in 6 of 15 processes of warm
+ * zen 100k rounds a round took 12,000-13,500 page faults instead of ~5,000: ~30 MB more
+ * in old space (an allocation-sampling profile: envelopes 13.6 MB, DOWNs 11.4, a sweep's
+ * instructions 4.1).
  */
 class SentEnvelope implements Envelope {
   constructor(
