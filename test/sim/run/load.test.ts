@@ -1,11 +1,14 @@
 // Loading scenario files (sim/run/load.ts, compile.ts): a file anywhere, with no
 // package.json beside it, imports `zensim` and its own TypeScript helpers; an edit is
-// seen at once (the compile cache is keyed by content); a syntax error names its line.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// seen at once (the compile cache is keyed by content); a syntax error names its line;
+// its source map lies beside its bundle.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { compileScenario } from '../../../sim/run/compile.js';
 import { loadScenario } from '../../../sim/run/load.js';
 import { InputError } from '../../../sim/run/params.js';
 import { runScenario } from '../../../sim/run/runner.js';
@@ -52,6 +55,30 @@ test('a syntax error is one line naming the file, line and column', async () => 
     assert.match((e as Error).message, /^cannot load scenario .*bad\.ts: .*bad\.ts:2:9: /);
     assert.not.match((e as Error).message, /\n/);
   }
+});
+
+test('the bundle has its source map beside it, and a throw in the scenario names its own line', async () => {
+  writeFileSync(join(dir, 'throws.ts'), `import { defineScenario } from 'zensim';
+type P = { x: number };
+export default defineScenario({
+  name: 'throws',
+  description: 'throws in its script',
+  params: {},
+  cluster: () => ({ nodes: [{ name: 'a@h', schedulers: 1 }] }),
+  script: (run) => {
+    const p: P = { x: 1 };
+    if (p.x === 1) throw new Error('boom');
+    run.endAt(100);
+  },
+});
+`);
+  const bundle = fileURLToPath(await compileScenario(join(dir, 'throws.ts')));
+  const text = readFileSync(bundle, 'utf8');
+  assert.ok(text.endsWith(`//# sourceMappingURL=${basename(bundle)}.map\n`));
+  assert.not.match(text, /base64/);
+  assert.is(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')).version, 3);
+  const sc = await loadScenario(join(dir, 'throws.ts'));
+  assert.throws(() => runScenario(sc, { set: [['mode', 'vanilla']] }), (e: Error) => e instanceof InputError && /throws\.ts:10:26: boom/.test(e.message));
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
