@@ -38,7 +38,7 @@ const CACHE_FORMAT = 2;
 const inputText = (f: string): string => readFileSync(f, 'latin1');
 
 /** A cache key's or a bundle's digest: it only tells this machine's files apart (digest.ts). */
-const digest = (data: string | Buffer): string => fnv1a64Hex(typeof data === 'string' ? Buffer.from(data) : data);
+const digest = (text: string): string => fnv1a64Hex(Buffer.from(text));
 
 function cacheDir(): string {
   const dir = join(tmpdir(), `zensim-${process.getuid?.() ?? 'user'}`, 'scenarios');
@@ -124,12 +124,13 @@ export async function compileScenario(file: string): Promise<string> {
 /** The name the bundle is built under: its map's comment is written again for the name the cache gives it. */
 const MAPPED = 'scenario.mjs';
 
-/** The bundle's text without its map's comment, and its map's. */
+/** The bundle's text without its map's comment, and its map's (esbuild gives both, or the build is broken: never an empty bundle cached). */
 function bundleAndMap(files: { path: string; text: string }[]): [string, string] {
-  const code = files.find((f) => !f.path.endsWith('.map'))?.text ?? '';
-  const map = files.find((f) => f.path.endsWith('.map'))?.text ?? '';
+  const code = files.find((f) => !f.path.endsWith('.map'));
+  const map = files.find((f) => f.path.endsWith('.map'));
+  if (code === undefined || map === undefined) throw new Error(`esbuild gave ${files.length} output files, not a bundle and its source map`);
   const comment = `//# sourceMappingURL=${MAPPED}.map\n`;
-  return [code.endsWith(comment) ? code.slice(0, -comment.length) : code, map];
+  return [code.text.endsWith(comment) ? code.text.slice(0, -comment.length) : code.text, map.text];
 }
 
 type EsbuildMessage = { text: string; location: { file: string; line: number; column: number } | null };
