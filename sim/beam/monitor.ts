@@ -60,6 +60,11 @@ export function setEnd(m: Monitor, end: MonitorEnd): void {
   if ((m.key & end) === 0) m.key += end;
 }
 
+/** Monitor `m` loses those of the bits `ends` (MonitorEnd) it has. */
+export function dropEnds(m: Monitor, ends: number): void {
+  m.key -= m.key & ends;
+}
+
 export const Monitor = {
   /**
    * A monitor, made as a plain object literal: V8 pretenures a literal's allocation site

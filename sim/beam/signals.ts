@@ -22,7 +22,7 @@ import type { ExitSig } from './links.js';
 import { downEnvelope, envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
-import { downRefUid, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, monitorUid, targetHolds, watcherHolds } from './monitor.js';
+import { downRefUid, dropEnds, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, monitorUid, targetHolds, watcherHolds } from './monitor.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
@@ -117,22 +117,20 @@ export class Signals {
   /** The watcher's end of a monitor (both ends of a local one) goes from every index of its node, without a DOWN. */
   dropMonitor(mon: Monitor): void {
     if (!watcherHolds(mon)) return;
-    const key = mon.key;
     const w = mon.watcher;
     const cost = this.w.cost;
     const peer = monitorPeer(mon);
     const uid = monitorUid(mon);
     w.monitors?.delete(uid);
     const wNode = this.w.nodeOf(w);
-    // The bits it holds taken off its key (monitor.ts `Monitor.key`).
     if (peer !== w.pid.node) {
       // Remote: the target's end is its node's, which drops it when a signal or a lost connection tells it (`dropHeld`).
-      mon.key = key - MonitorEnd.Watcher;
+      dropEnds(mon, MonitorEnd.Watcher);
       wNode.remoteOut.get(peer)?.left();
       wNode.books.monitorBytes -= cost.remoteMonitorBytes;
       return;
     }
-    mon.key = key - (key & (MonitorEnd.Watcher | MonitorEnd.Target));
+    dropEnds(mon, MonitorEnd.Watcher | MonitorEnd.Target);
     mon.target?.dropMonitoredBy(uid);
     wNode.books.monitorBytes -= cost.localMonitorBytes;
   }
@@ -148,7 +146,7 @@ export class Signals {
    */
   dropHeld(mon: Monitor): void {
     if (!targetHolds(mon)) return;
-    mon.key -= MonitorEnd.Target;
+    dropEnds(mon, MonitorEnd.Target);
     const target = mon.target as Proc;
     const tNode = this.w.nodeOf(target);
     target.dropMonitoredBy(monitorUid(mon));
