@@ -86,19 +86,29 @@ export function monitorRef(m: Monitor): Ref {
 }
 
 /**
- * A fired monitor's DOWN, `{:DOWN, ref, :process, object, reason}`, holding its ref as the
- * monitor record does (uid, node, alias bit): the ref is made at each read of `ref`, equal
- * to `monitorRef`'s (refs compare by uid), and `downRefUid` reads the uid without making
- * it. A herd's 100,000 :noconnection DOWNs wait in the subscriber's mailbox for the whole
- * drain: as a DOWN literal and its ref (two objects, 112 bytes) V8 pretenured them into
- * fresh old-space pages (~1,300 page faults a warm 100k round under `fireMonitor`); one
- * object of 64 bytes, made young and promoted, the vanilla mode's warm round took ~7,250
- * faults -> ~4,380 (medians of 20 rounds, fm.mts). The cold single run's collector does
- * more (callgrind +0.35-0.45 G of ~10.8 G: promoted during marking, they are marked).
+ * A fired monitor's DOWN, `{:DOWN, ref, :process, object, reason}`, holding the fired
+ * monitor's record and the reason: its ref's uid, node and alias bit and its object are
+ * read off the record (none of which changes once it has fired), the ref made at each
+ * read of `ref`, equal to `monitorRef`'s (refs compare by uid), and `downRefUid` reads
+ * the uid without making it. A herd's 100,000 :noconnection DOWNs wait in the
+ * subscriber's mailbox for the whole drain: as a DOWN literal and its ref (two objects,
+ * 112 bytes) V8 pretenured them into fresh old-space pages (~1,300 page faults a warm
+ * 100k round under `fireMonitor`); one object made young and promoted, the vanilla mode's
+ * warm round took ~7,250 faults -> ~4,380 (medians of 20 rounds, fm.mts).
  * It is its own envelope too (memory.ts `downEnvelope`: its words, carry and place on the
  * receiver; `msg` is itself, on the prototype): a DOWN and an envelope were two objects
- * of 64 bytes, one is 88 (the vanilla 100k herd, 3 runs: scavenges 36 -> 29, 43.0 -> 39.2
- * MB promoted; callgrind 4.61 -> 4.50 G a run).
+ * of 64 bytes, one is 88 holding the ref's uid, node and alias bit and the object (the
+ * vanilla 100k herd, 3 runs: scavenges 36 -> 29, 43.0 -> 39.2 MB promoted), 64 holding
+ * the record instead: the 1,000,000-target herd's million DOWNs, in flight through its
+ * drain, are each copied twice by the scavenger (in the young generation, then
+ * promoted): its burst's promoted bytes ~90 -> ~80 MB, the command's page faults median
+ * 187.5k -> 178.2k, CPU 8.90 -> 8.47 s, its largest process's peak RSS 540-726 -> 548-565
+ * MiB (nine alternating pairs under load; GC share unchanged, 12.8 -> 12.7%). The record
+ * keeps its target alive while the DOWN waits: a crashed node's processes, garbage from
+ * the crash, live until the DOWN is taken, and a full collection before then marks them
+ * (the 1M command makes none during its drain; the cold vanilla 100k run's callgrind
+ * +1.1%, nearly all marking and sweeping: 4.45 -> 4.50 G, two pairs; both modes 9.74 ->
+ * 9.57 and 9.70 -> 9.68 G).
  */
 export class MonitorDown implements DownSignal, Envelope {
   /** On the prototype (below): one word less a DOWN. */
@@ -111,13 +121,29 @@ export class MonitorDown implements DownSignal, Envelope {
   at = 0;
 
   constructor(
-    readonly uid: number,
-    /** Its ref's node: the watcher's. */
-    readonly node: string,
-    readonly alias: boolean,
-    readonly object: Term,
+    /** The monitor that fired (it fires once). */
+    private readonly mon: Monitor,
     readonly reason: Term,
   ) {}
+
+  /** Its ref's uid. */
+  get uid(): number {
+    return monitorUid(this.mon);
+  }
+
+  /** Its ref's node: the watcher's. */
+  get node(): string {
+    return this.mon.watcher.pid.node;
+  }
+
+  /** Whether its ref is an alias. */
+  get alias(): boolean {
+    return holds(this.mon, MonitorEnd.Alias);
+  }
+
+  get object(): Term {
+    return this.mon.object;
+  }
 
   get ref(): Ref {
     return { t: 'ref', uid: this.uid, node: this.node, alias: this.alias };
@@ -137,7 +163,7 @@ Object.defineProperty(MonitorDown.prototype, 'msg', {
 
 /** The DOWN of monitor `m` fired with `reason`. */
 export function monitorDown(m: Monitor, reason: Term): MonitorDown {
-  return new MonitorDown(monitorUid(m), m.watcher.pid.node, holds(m, MonitorEnd.Alias), m.object, reason);
+  return new MonitorDown(m, reason);
 }
 
 /** The uid of a DOWN's ref, without making the ref of a `MonitorDown`. */

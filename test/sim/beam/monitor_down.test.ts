@@ -2,11 +2,12 @@
 // `MonitorDown`), its ref and object read off the record: these fail if what a reader
 // sees of it (its fields, its ref's uid without the ref, its JSON, its size, a flush by
 // an equal ref) differs from the four-field DOWN `{kind, ref, object, reason}` it stands
-// for, for a local DOWN, a remote one (over the wire) and a lost connection's.
+// for, for a local DOWN, a remote one (over the wire) and a lost connection's, and as its
+// record's ends change after it fired.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atom, type Pid, type Ref } from '../../../core/terms.js';
-import { downRefUid, MonitorDown } from '../../../sim/beam/monitor.js';
+import { dropEnds, downRefUid, Monitor, monitorDown, MonitorEnd, MonitorDown, setEnd } from '../../../sim/beam/monitor.js';
 import { isRemote, wireBytes } from '../../../sim/beam/held.js';
 import { envelope } from '../../../sim/beam/memory.js';
 import type { DownSignal, Proc } from '../../../sim/beam/process.js';
@@ -98,6 +99,25 @@ test('monitor DOWN: it is its own envelope, queued with the words and wire bytes
     // Only the killed remote target's came from the wire: a lost connection's is made on the watcher's node.
     assert.is(isRemote(e), i === 1);
     assert.is(wireBytes(e) > 0, i === 1);
+  }
+});
+
+test('monitor DOWN: read off its fired record, it keeps its ref and object as the record\'s ends change after (its target\'s node dropping its end)', () => {
+  const w = makeWorld();
+  const watcher = w.proc(w.spawn(A, sleeper)) as Proc;
+  const target = w.spawn(A, sleeper);
+  for (const alias of [false, true]) {
+    const mon = Monitor.of(41, watcher, target, null, MonitorEnd.Watcher | MonitorEnd.Target | (alias ? MonitorEnd.Alias : 0));
+    dropEnds(mon, MonitorEnd.Watcher);
+    const d = monitorDown(mon, atom('noconnection'));
+    const before = JSON.stringify(d);
+    dropEnds(mon, MonitorEnd.Target);
+    setEnd(mon, MonitorEnd.Target);
+    dropEnds(mon, MonitorEnd.Watcher | MonitorEnd.Target);
+    assert.is(JSON.stringify(d), before);
+    assert.equal(d.ref, { t: 'ref', uid: 41, node: A, alias });
+    assert.is(downRefUid(d), 41);
+    assert.is(d.object, target);
   }
 });
 
