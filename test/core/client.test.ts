@@ -116,6 +116,22 @@ test('MonitorsDropping runs monitor\'s operations for each target in turn, rows 
   }
 });
 
+test('MonitorsDropping hands its operations over, and ends, in results none of which is frozen (a frozen result has a map of its own: ops.ts ENDED)', () => {
+  const env = new UidEnv(A);
+  const steps = new client.MonitorsDropping(env);
+  for (const target of [pid(B), pid(C)]) {
+    const it = steps.of(target);
+    let r = it.next(undefined);
+    const results: unknown[] = [r];
+    while (r.done !== true) {
+      r = it.next(r.value.kind === 'subscribers.member' ? true : undefined);
+      results.push(r);
+    }
+    assert.ok(results.length > 1);
+    for (const x of results) assert.not.ok(Object.isFrozen(x));
+  }
+});
+
 test('monitor asks for monitor_subscriber only while the caller is not in the subscriber set', () => {
   const env = new TestEnv(A);
   monitor(env, pid(B));
