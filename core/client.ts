@@ -21,7 +21,7 @@ import { targetNode } from './messages.js';
 import type { CachedCompatibility, Compatibility } from './connector.js';
 import { cachedFromStatus } from './connector.js';
 import type { Op, Step } from './ops.js';
-import { ENDED, handOver, returns, yields, type StepOut } from './ops.js';
+import { ENDED, handOver, returns, stepOut, yields } from './ops.js';
 import type { NodeStatus, ReferenceRow } from './tables.js';
 import { inspect } from './inspect.js';
 import { castToConnector } from './local.js';
@@ -64,9 +64,9 @@ export class MonitorsDropping {
 /**
  * `monitor`'s operations, one per `next`, in upstream's order (written out: it runs once
  * per monitor; as a generator a call allocated ~480 bytes, written out ~200, its
- * operations and messages). It is its own result object (a `StepOut`: `done` and `value`,
- * rewritten by each `next`), as `once`'s steps are: a result object apart was ~24 bytes
- * a monitor. As a generator it reads:
+ * operations and messages). It rewrites one result of its own (ops.ts `stepOut`) at each
+ * `next`; it was its own result, ~8 bytes less a monitor, but a map more where every
+ * step's result is read (ops.ts `StepOut`). As a generator it reads:
  *
  *     yield metric('monitor'); ref = makeRef()
  *     yield references.insert({self, ref}, target)
@@ -74,9 +74,9 @@ export class MonitorsDropping {
  *     if (!(yield subscribers.member(self))) yield send_named(Local, {monitor_subscriber, self})
  *     return ref
  */
-class MonitorCall implements Step<Ref | undefined>, StepOut {
-  done = false;
-  value: unknown = undefined;
+class MonitorCall implements Step<Ref | undefined> {
+  /** Its result, rewritten by each `next` (`monitor`'s; `MonitorsDropping`'s hands over results of their own: `out`). */
+  private readonly result = stepOut();
   /** How many operations it has handed over so far. */
   private performed = 0;
   /** The cast's message, made (with the ref it returns) after the first operation, as upstream makes the ref after its metric: also the References row (tables.ts `insertRow`). */
@@ -105,8 +105,6 @@ class MonitorCall implements Step<Ref | undefined>, StepOut {
   restart(target: Target): this {
     this.target = target;
     this.performed = 0;
-    this.done = false;
-    this.value = undefined;
     this.msg = undefined;
     return this;
   }
@@ -116,11 +114,11 @@ class MonitorCall implements Step<Ref | undefined>, StepOut {
     const target = this.target as Target;
     switch (this.performed++) {
       case 0:
-        return this.outShared(MONITOR_METRIC_OUT);
+        return MONITOR_METRIC_OUT;
       case 1: {
         const msg = this.keepsRef || env.makeRefUid === undefined ? monitorMsg(target, (this.ref = env.makeRef()), self) : uidMonitorMsg(target, env.makeRefUid(), self);
         this.msg = msg;
-        if (this.keepsRef) return yields(this, { kind: 'references.insert', row: msg });
+        if (this.keepsRef) return yields(this.result, { kind: 'references.insert', row: msg });
         return (this.rowOps ??= new RowOps(msg)).insertOf(msg);
       }
       case 2: {
@@ -130,7 +128,7 @@ class MonitorCall implements Step<Ref | undefined>, StepOut {
         return node === undefined ? this.out(castToConnector(env, target, msg)) : (this.rowOps as RowOps).castOf(node, msg);
       }
       case 3:
-        return this.outShared(memberReadOut(self));
+        return memberReadOut(self);
       case 4:
         // Not yet a subscriber: Local is asked to monitor the caller.
         if (!(answer as boolean)) {
@@ -143,20 +141,15 @@ class MonitorCall implements Step<Ref | undefined>, StepOut {
   }
 
   /**
-   * `op` handed over: in itself, or, run again for target after target (`MonitorsDropping`:
+   * `op` handed over: in its result, or, run again for target after target (`MonitorsDropping`:
    * it lives long, promoted to V8's old space), in a result of its own (ops.ts `handOver`).
    */
   private out(op: Op): IteratorResult<Op, Ref | undefined> {
-    return this.keepsRef ? yields(this, op) : handOver(op);
-  }
-
-  /** As `out`, of an operation that never changes handed over in its own shared result (`shared`): none made. */
-  private outShared(shared: IteratorYieldResult<Op>): IteratorResult<Op, Ref | undefined> {
-    return this.keepsRef ? yields(this, shared.value) : shared;
+    return this.keepsRef ? yields(this.result, op) : handOver(op);
   }
 
   private end(): IteratorResult<Op, Ref | undefined> {
-    return this.keepsRef ? returns(this, this.ref) : ENDED;
+    return this.keepsRef ? returns(this.result, this.ref) : ENDED;
   }
 }
 

@@ -31,8 +31,8 @@ import type {
 import { namedTarget, regNameAtom, targetKey, zenReason } from './messages.js';
 import type { Effect, Env, Init } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
-import type { Step } from './ops.js';
-import { once } from './ops.js';
+import type { Op, Step } from './ops.js';
+import { handOver, onceOut } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { InstructionBatch } from './instruction_batch.js';
 import { InvariantError } from './invariant.js';
@@ -151,9 +151,9 @@ function checkCounts(state: ConnectorState): void {
 }
 
 /** The `once` step of a monitor or demonitor, the counts checked after its change. */
-function checkedOnce(state: ConnectorState, op: Effect | undefined): Step {
+function checkedOnce(state: ConnectorState, out: IteratorYieldResult<Op> | undefined): Step {
   checkCounts(state);
-  return once(op);
+  return onceOut(out);
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */
@@ -230,12 +230,13 @@ function mapMonitors<R>(state: ConnectorState, f: (row: MonitorRow) => R): R[] {
 // --- monitor bookkeeping ------------------------------------------------------------
 
 /**
- * Records the monitor; the metric of the `:subscribe` it queues for a new target. The
- * message is kept as its row (it has the row's fields, and nothing changes either): a row
- * made per monitor lived until its target died, copied by each scavenge until promoted.
+ * Records the monitor; the metric of the `:subscribe` it queues for a new target (in its
+ * result, made once: `ENQUEUED`). The message is kept as its row (it has the row's fields,
+ * and nothing changes either): a row made per monitor lived until its target died, copied
+ * by each scavenge until promoted.
  * Its ref is read as its uid (`monitorRefUid`): the row may hold only that (monitor_msg.ts).
  */
-function monitor(state: ConnectorState, input: MonitorMsg): Effect | undefined {
+function monitor(state: ConnectorState, input: MonitorMsg): IteratorYieldResult<Op> | undefined {
   const target = input.target;
   const uid = monitorRefUid(input);
   const key = targetKey(target);
@@ -257,8 +258,8 @@ function monitor(state: ConnectorState, input: MonitorMsg): Effect | undefined {
   return undefined;
 }
 
-/** Drops the monitor; the metric of the `:unsubscribe` it queues when its target has no more. */
-function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect | undefined {
+/** Drops the monitor; the metric of the `:unsubscribe` it queues when its target has no more (in its result). */
+function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): IteratorYieldResult<Op> | undefined {
   const key = targetKey(target);
   const entry = state.monitors.get(key);
   if (entry instanceof TargetMonitors ? entry.delete(ref.uid) : entry?.ref.uid === ref.uid) {
@@ -268,15 +269,15 @@ function demonitor(state: ConnectorState, { target, ref }: DemonitorMsg): Effect
   return state.monitors.has(key) ? undefined : enqueueInstruction(state, 'unsubscribe', target);
 }
 
-function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target: Target): Effect {
+function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target: Target): IteratorYieldResult<Op> {
   state.batch.push(op, target);
   return ENQUEUED[op];
 }
 
-/** The `enqueue` increment of each instruction, made once (one per monitored target). */
-const ENQUEUED: Readonly<Record<Instruction['op'], Effect>> = {
-  subscribe: Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:subscribe']))),
-  unsubscribe: Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:unsubscribe']))),
+/** The `enqueue` increment of each instruction, handed over in a result, both made once (one per monitored target). */
+const ENQUEUED: Readonly<Record<Instruction['op'], IteratorYieldResult<Op>>> = {
+  subscribe: handOver(Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:subscribe'])))) as IteratorYieldResult<Op>,
+  unsubscribe: handOver(Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:unsubscribe'])))) as IteratorYieldResult<Op>,
 };
 
 // --- compatibility --------------------------------------------------------------------

@@ -118,5 +118,5 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
   }
 }
 
-/** The end of an `EachTarget` (shared: nothing reads it but its `done`). */
-const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+/** The end of an `EachTarget` (shared, not frozen: of the one result shape, core/ops.ts `StepOut`). */
+const DONE: IteratorReturnResult<void> = { done: true, value: undefined };

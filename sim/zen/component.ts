@@ -230,8 +230,8 @@ function privateTableOps(name: keyof ComponentSteps, input: unknown, kind: strin
 /** What watches a step run: each operation it performs of a kind `heapSees` names, and its end. */
 export type StepObserver = { seen(op: Op, kind: HeapSeenKind): void; done(ctx: Ctx): void };
 
-/** A synchronisation point (shared: nothing reads it but its `done`). */
-export const SYNC: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
+/** A synchronisation point (shared, not frozen: of the one result shape, core/ops.ts `StepOut`). */
+export const SYNC: IteratorYieldResult<undefined> = { done: false, value: undefined };
 
 /**
  * One core step run inside the process `ctx` is running, as a generator handler the world

@@ -1,17 +1,20 @@
 // The steps written out as state machines (core/ops.ts: `StepOut`, `handOver`, `once`) against
 // the generators they stand for, written here as their comments give them: for random
 // inputs and table states, the same operations in the same order, the same answers read,
-// the same tables and state after.
+// the same tables and state after; and every result they hand over of one shape (`StepOut`).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
+import { connectorStep, initConnector } from '../../core/connector.js';
 import { dispatcherStep, initDispatcher, type DispatcherState } from '../../core/dispatcher.js';
 import { metric, type Env } from '../../core/effects.js';
 import { targetKey, type Dispatch, type Instruction, type Target } from '../../core/messages.js';
-import type { Step } from '../../core/ops.js';
+import * as client from '../../core/client.js';
+import { ENDED, once, type Op, type Step } from '../../core/ops.js';
+import { monitorMsg } from '../../core/monitor_msg.js';
 import { initProxy, proxyStep, type ProxyState } from '../../core/proxy.js';
 import { atom, type Pid } from '../../core/terms.js';
-import { A, B, TestEnv, dispatchOf, pid, ref, runStep } from './zen_fixtures.js';
+import { A, B, C, TestEnv, dispatchOf, pid, ref, runStep } from './zen_fixtures.js';
 
 /** `handle_events/3` as core/dispatcher.ts's comment gives it. */
 function* handleEventsAsGenerator(state: DispatcherState, events: readonly Dispatch[], env: Env): Step {
@@ -130,6 +133,52 @@ test("the Proxy's instructions written out perform what their generator form doe
     }),
     { seed: 14, numRuns: 300 },
   );
+});
+
+/** `step`, its results kept in `results` as it hands them over. */
+function recorded<R>(step: Iterator<Op, R, unknown>, results: object[]): Iterator<Op, R, unknown> {
+  return {
+    next(answer: unknown): IteratorResult<Op, R> {
+      const r = step.next(answer);
+      assert.is.not(r, step as unknown); // a step that is its own result is a map of its own
+      results.push(r);
+      return r;
+    },
+  };
+}
+
+test('every written-out step hands over and ends in results of one shape: plain objects of own keys done then value, unfrozen (ops.ts StepOut)', () => {
+  const env = new TestEnv(A);
+  const results: object[] = [ENDED];
+  const dropping = new client.MonitorsDropping(env);
+  const state = initDispatcher(pid(A), env).state;
+  const down = dispatchOf(env.self, ref(A), pid(B), atom('killed'));
+  env.tables.references.insert(env.self, down.down.ref, pid(B));
+  const proxy = initProxy(new TestEnv(B)).state;
+  const targets: Target[] = [pid(B), pid(C), pid(B)];
+  const connector = initConnector(B, env).state;
+  const monitored = monitorMsg(pid(B), ref(A), env.self);
+  const steps: Iterator<Op, unknown, unknown>[] = [
+    once(undefined),
+    once(metric('zen_monitor.local', 'monitor')),
+    client.monitor(env, pid(B)),
+    client.monitor(env, pid(C)),
+    dropping.of(pid(B)),
+    dropping.of(pid(C)),
+    dispatcherStep(state, { kind: 'events', events: [down, down], from: { pid: state.producer, tag: state.subscription } }, env),
+    connectorStep(connector, monitored, env),
+    connectorStep(connector, monitorMsg(pid(B), ref(A), env.self), env),
+    connectorStep(connector, { kind: 'demonitor', target: monitored.target, ref: monitored.ref }, env),
+    proxyStep(proxy, { kind: 'subscribe', connector: pid(A), targets }, env),
+    proxyStep(proxy, { kind: 'process', connector: pid(A), instructions: targets.map((target) => ({ op: 'unsubscribe', target })) }, env),
+  ];
+  for (const step of steps) runStep(recorded(step, results), env);
+  assert.ok(results.length > 20);
+  for (const r of results) {
+    assert.equal(Object.keys(r), ['done', 'value']);
+    assert.is(Object.getPrototypeOf(r), Object.prototype);
+    assert.not.ok(Object.isFrozen(r));
+  }
 });
 
 test.run();

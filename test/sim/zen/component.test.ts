@@ -6,7 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { namedTarget } from '../../../core/messages.js';
 import { atom, type Pid } from '../../../core/terms.js';
+import { ENDED } from '../../../core/ops.js';
 import { defaultCostModel } from '../../../sim/beam/cost.js';
+import { SYNC } from '../../../sim/zen/component.js';
 import { sleeper } from '../helpers.js';
 import { A, B, C, cluster, Probe, runForMs, zenDown } from './harness.js';
 
@@ -172,6 +174,14 @@ test('a component lets go of its step once it has ended: the Proxy keeps no run 
   const run = (behaviour.b ?? behaviour).run;
   assert.ok(run !== undefined, 'the Proxy has run a step');
   assert.is(run.step, undefined);
+});
+
+test("the runtime's synchronisation point is of the one shape of a written-out step's results (core/ops.ts StepOut): own keys done then value, unfrozen, as ENDED", () => {
+  for (const r of [SYNC, ENDED]) {
+    assert.equal(Object.keys(r), ['done', 'value']);
+    assert.is(Object.getPrototypeOf(r), Object.prototype);
+    assert.not.ok(Object.isFrozen(r));
+  }
 });
 
 test.run();
