@@ -123,7 +123,9 @@ export function handOver<R>(op: Op): IteratorResult<Op, R> {
  * the runtime's one read of every step's `done` and `value` (sim/zen/component.ts
  * `StepRun.next`) met five maps in a herd (`--log-ic`), past the four V8 checks inline:
  * each read was a megamorphic lookup. Unfrozen, four (the herd's callgrind, side by side:
- * 30k 5.140 -> 5.122 and 5.093 -> 5.078 G, 100k 9.557 -> 9.514 and 9.636 -> 9.532 G).
+ * 30k 5.140 -> 5.122 and 5.093 -> 5.078 G, 100k 9.557 -> 9.514 and 9.636 -> 9.532 G);
+ * with every written-out step's results of its shape (`StepOut`), two. It also ends
+ * sim/run/timed_steps.ts `EachTarget`.
  */
 export const ENDED: IteratorReturnResult<undefined> = { done: true, value: undefined };
 

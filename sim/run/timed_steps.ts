@@ -2,6 +2,7 @@
 // ERTS monitor or demonitor at the CPU time the handler reaches it), and `monitorEach`'s
 // steps over many targets. Each is an iterator written out, not a generator: a herd's
 // set-up runs them once or twice per monitored target.
+import { ENDED } from '../../core/ops.js';
 import type { Ctx, Steps, Yielded } from '../beam/process.js';
 import type { Kernel } from '../engine/kernel.js';
 import { SYNC } from '../zen/component.js';
@@ -89,7 +90,7 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
     for (;;) {
       let current = this.current;
       if (current === undefined) {
-        if (this.at >= this.targets.length) return DONE;
+        if (this.at >= this.targets.length) return ENDED;
         current = this.current = (this.start as (target: T) => Steps<unknown>)(this.targets[this.at++] as T)[Symbol.iterator]();
         given = undefined; // as `yield*` starts an iterator
       }
@@ -107,7 +108,7 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
     }
     const kernel = this.kernel as Kernel;
     for (;;) {
-      if (this.at >= this.targets.length) return DONE;
+      if (this.at >= this.targets.length) return ENDED;
       const target = this.targets[this.at++] as T;
       if (!kernel.advanceTo(ctx.nowUs())) {
         this.synced = true;
@@ -117,6 +118,3 @@ export class EachTarget<T> implements Iterator<Yielded, void, unknown> {
     }
   }
 }
-
-/** The end of an `EachTarget` (shared, not frozen: of the one result shape, core/ops.ts `StepOut`). */
-const DONE: IteratorReturnResult<void> = { done: true, value: undefined };
