@@ -88,8 +88,8 @@ export function monitorRef(m: Monitor): Ref {
 /**
  * A fired monitor's DOWN, `{:DOWN, ref, :process, object, reason}`, holding the fired
  * monitor's record and the reason: its ref's uid, node and alias bit and its object are
- * read off the record (none of which changes once it has fired), the ref made at each
- * read of `ref`, equal to `monitorRef`'s (refs compare by uid), and `downRefUid` reads
+ * read off the record (none of which changes once it has fired), the ref made anew at
+ * each read of `ref` (`monitorRef` of the record: refs compare by uid), and `downRefUid` reads
  * the uid without making it. A herd's 100,000 :noconnection DOWNs wait in the
  * subscriber's mailbox for the whole drain: as a DOWN literal and its ref (two objects,
  * 112 bytes) V8 pretenured them into fresh old-space pages (~1,300 page faults a warm
@@ -146,7 +146,7 @@ export class MonitorDown implements DownSignal, Envelope {
   }
 
   get ref(): Ref {
-    return { t: 'ref', uid: this.uid, node: this.node, alias: this.alias };
+    return monitorRef(this.mon);
   }
 
   /** As JSON, the fields a DOWN of four has. */
