@@ -41,8 +41,12 @@ export class Spawner {
     if (n === 0) return pids;
     const node = this.nodeFor(nodeName, behaviour);
     const base = this.w.procs.length;
-    this.procNodes.reserve(base + n);
-    if (n >= PRESIZE_MIN && 2 * n >= base) this.w.procs = withRoom(this.w.procs, base + n); // holes until spawned
+    const presize = n >= PRESIZE_MIN && 2 * n >= base;
+    // The node index gets the table's spare slots too: reserved at base + n exactly, the
+    // spawn after a herd's targets (its subscriber) doubled it (a fresh Int32Array of
+    // 200,000 and a copy: ~84 page faults a mode at 100k).
+    this.procNodes.reserve(base + n + (presize ? SPAWN_ROOM : 0));
+    if (presize) this.w.procs = withRoom(this.w.procs, base + n); // holes until spawned
     for (let i = 0; i < n; i++) pids[i] = this.newProc(node, behaviour, base + i).pid;
     this.w.mem.spawnedMany(node, n);
     return pids;

@@ -1129,7 +1129,7 @@ test('spawnMany: the same processes, pids, memory and run as as many spawns (bat
   assert.throws(() => w.spawnMany(A, 2, { heapWords: -1, handle() {} }), /heapWords/);
 });
 
-test('after a presized spawnMany, the table is as long as the processes spawned, each at its uid, through the spare slots and past them', () => {
+test('after a presized spawnMany, the table is as long as the processes spawned, each at its uid and node, through the spare slots and past them', () => {
   const w = makeWorld();
   const first = w.spawn(A, sleeper);
   const batch = w.spawnMany(B, 2_000, sleeper);
@@ -1141,6 +1141,7 @@ test('after a presized spawnMany, the table is as long as the processes spawned,
   pids.forEach((pid, i) => {
     assert.is(pid.uid, i);
     assert.is((w.proc(pid) as Proc).pid, pid);
+    assert.is(w.nodeOf(w.proc(pid) as Proc).name, pid.node, 'the node index, reserved with the spare slots, grown past them');
   });
 });
 
