@@ -67,14 +67,15 @@ export class Signals {
 
   private monitorOf(watcher: Proc, target: Dest, atUs: number, given: Ref | undefined): Monitor {
     const w = this.w;
-    w.checkDest(target, 'monitor of');
+    const own = w.ownerOf(target);
+    if (own === undefined) w.checkDest(target, 'monitor of');
     const uid = given === undefined ? w.newRefUid() : given.uid;
     const alias = given?.alias === true ? MonitorEnd.Alias : 0;
     const toNode = destNode(target);
-    const object = destTerm(target);
+    const object = own !== undefined ? own.pid : destTerm(target);
     const node = w.nodeOf(watcher);
     if (toNode === watcher.pid.node) {
-      const t = w.resolveLocal(target);
+      const t = own !== undefined ? (own.alive ? own : undefined) : w.resolveLocal(target);
       const mon = Monitor.of(uid, watcher, object, t ?? null, MonitorEnd.Watcher | MonitorEnd.Target | alias);
       watcher.ownMonitors().set(uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;

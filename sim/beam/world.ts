@@ -322,9 +322,8 @@ export class World {
   }
 
   /** Queues `p` on its node's run queue (internal to sim/beam). */
-  makeRunnable(p: Proc): void {
+  makeRunnable(p: Proc, node: SimNode = this.nodeOf(p)): void {
     p.status = 'runnable';
-    const node = this.nodeOf(p);
     node.enqueueRunnable(p);
     this.wake(node);
   }
@@ -565,20 +564,28 @@ export class World {
    * copied (heap words × 8 locally, the encoded size remotely) for the sender's CPU cost.
    */
   sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
-    // A process's own pid (the usual destination) is checked and resolved by one look at its process.
-    const own = typeof to === 'object' && to !== null && !isNamed(to) ? this.procs[to.uid] : undefined;
-    const isOwn = own !== undefined && own.pid === to;
-    if (!isOwn) this.checkDest(to, 'send to');
+    const own = this.ownerOf(to);
+    if (own === undefined) this.checkDest(to, 'send to');
     const kind = checkMessage(msg);
     const toNode = destNode(to);
     if (toNode === fromNode) {
-      const target = isOwn ? (own.alive ? own : undefined) : this.resolveLocal(to);
+      const target = own !== undefined ? (own.alive ? own : undefined) : this.resolveLocal(to);
       if (target === undefined) return 0;
       const e = envelopeOf(msg, kind, toNode, 0);
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
       return e.words * 8;
     }
     return this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect);
+  }
+
+  /**
+   * The process `to` is the own pid object of (the usual destination of a send or a
+   * monitor), else undefined: such a pid is checked and resolved by this one look at its
+   * process, without `checkDest` and `resolveLocal`.
+   */
+  ownerOf(to: Dest): Proc | undefined {
+    const own = typeof to === 'object' && to !== null && !isNamed(to) ? this.procs[to.uid] : undefined;
+    return own !== undefined && own.pid === to ? own : undefined;
   }
 
   /** The live process a local destination names, if any. */
@@ -613,7 +620,7 @@ export class World {
         node.peakMailboxProc = p;
       }
     }
-    if (p.status === 'waiting' && p.hasWork() && !r.suspended) this.makeRunnable(p);
+    if (p.status === 'waiting' && p.hasWork() && !r.suspended) this.makeRunnable(p, node);
     if (this.onDeliver !== undefined) this.onDeliver(p, e.msg, node);
   }
 
