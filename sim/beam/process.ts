@@ -271,6 +271,11 @@ export interface Ctx {
 /** The mailbox every process starts with, shared while empty (nothing is ever pushed to it): a process gets its own at its first message, which a million sleeping targets never get. */
 const EMPTY_MAILBOX = new Mailbox();
 
+/** A process's first mailbox of its own (`Proc.ownMailbox`). */
+function firstMailbox(r: RunState): Mailbox {
+  return (r.mailbox = new Mailbox());
+}
+
 export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
 
 /** Labels of processes (`proc_lib:set_label/1`: a Connector's peer, a GenRegistry): kept aside, so a process pays nothing for it. */
@@ -424,11 +429,14 @@ export class Proc {
     return this.run === undefined ? EMPTY_MAILBOX : this.run.mailbox;
   }
 
-  /** Its own mailbox, made at its first message (the one place messages are queued: world.deliver). */
+  /**
+   * Its own mailbox, made at its first message (the one place messages are queued:
+   * world.deliver). The making is apart: this look is then small enough for V8 to inline
+   * into `deliver` (a call at every delivery, ~40 instructions, while it made one inline).
+   */
   ownMailbox(): Mailbox {
     const r = this.runState();
-    if (r.mailbox === EMPTY_MAILBOX) r.mailbox = new Mailbox();
-    return r.mailbox;
+    return r.mailbox !== EMPTY_MAILBOX ? r.mailbox : firstMailbox(r);
   }
 
   get heap(): ProcHeap | undefined {

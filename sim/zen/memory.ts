@@ -186,20 +186,23 @@ export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
  * ~90 instructions at every read.
  */
 function seldomWords(app: ZenApp, cost: CostModel, live: number): number {
+  // The look again apart, as sharedLive's (a call at each read, ~65 instructions).
   const b = app.bodies;
-  const nodes = b.nodes.size;
-  const subscribers = b.localSubscribers.size;
-  const proxy = b.proxySubscribers.size;
-  if (live !== app.seldomLive || nodes !== app.nodesRows || subscribers !== app.subscribersRows || proxy !== app.proxySubscribersRows) {
-    app.seldomLive = live;
-    app.nodesRows = nodes;
-    app.subscribersRows = subscribers;
-    app.proxySubscribersRows = proxy;
-    app.seldomWords =
-      ((live & 2) !== 0 ? nodesWords(app, cost) : 0) +
-      ((live & 4) !== 0 ? localSubscribersWords(app, cost) : 0) +
-      ((live & 8) !== 0 ? proxySubscribersWords(app, cost) : 0);
-  }
+  return live === app.seldomLive && b.nodes.size === app.nodesRows && b.localSubscribers.size === app.subscribersRows && b.proxySubscribers.size === app.proxySubscribersRows
+    ? app.seldomWords
+    : sumSeldomWords(app, cost, live);
+}
+
+function sumSeldomWords(app: ZenApp, cost: CostModel, live: number): number {
+  const b = app.bodies;
+  app.seldomLive = live;
+  app.nodesRows = b.nodes.size;
+  app.subscribersRows = b.localSubscribers.size;
+  app.proxySubscribersRows = b.proxySubscribers.size;
+  app.seldomWords =
+    ((live & 2) !== 0 ? nodesWords(app, cost) : 0) +
+    ((live & 4) !== 0 ? localSubscribersWords(app, cost) : 0) +
+    ((live & 8) !== 0 ? proxySubscribersWords(app, cost) : 0);
   return app.seldomWords;
 }
 
