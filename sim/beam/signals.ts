@@ -26,7 +26,7 @@ import { downRefUid, dropEnds, isRemoteMonitor, Monitor, monitorDown, MonitorEnd
 import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
-import { destNode, destTerm, perPeer } from './dest.js';
+import { destNode, destTerm, ownerOf, perPeer } from './dest.js';
 
 const NORMAL = atom('normal');
 /** A node's monitor_node watchers of one peer: the count of each process's calls. */
@@ -67,7 +67,7 @@ export class Signals {
 
   private monitorOf(watcher: Proc, target: Dest, atUs: number, given: Ref | undefined): Monitor {
     const w = this.w;
-    const own = w.ownerOf(target);
+    const own = ownerOf(w.procs, target);
     if (own === undefined) w.checkDest(target, 'monitor of');
     const uid = given === undefined ? w.newRefUid() : given.uid;
     const alias = given?.alias === true ? MonitorEnd.Alias : 0;

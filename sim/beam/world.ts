@@ -52,7 +52,7 @@ import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
 import { Spawner } from './spawn.js';
 import { answerOf, crashed, EXITING, handlingEndUs, INIT, MAX_CARRY_US, SliceRecords } from './handling.js';
-import { destNode, isNamed } from './dest.js';
+import { destNode, isNamed, ownerOf } from './dest.js';
 
 export type WorldOptions = {
   seed: number | string;
@@ -564,7 +564,7 @@ export class World {
    * copied (heap words × 8 locally, the encoded size remotely) for the sender's CPU cost.
    */
   sendAt(atUs: number, fromNode: string, to: Dest, msg: unknown, noconnect: boolean): number {
-    const own = this.ownerOf(to);
+    const own = ownerOf(this.procs, to);
     if (own === undefined) this.checkDest(to, 'send to');
     const kind = checkMessage(msg);
     const toNode = destNode(to);
@@ -576,16 +576,6 @@ export class World {
       return e.words * 8;
     }
     return this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect);
-  }
-
-  /**
-   * The process `to` is the own pid object of (the usual destination of a send or a
-   * monitor), else undefined: such a pid is checked and resolved by this one look at its
-   * process, without `checkDest` and `resolveLocal`.
-   */
-  ownerOf(to: Dest): Proc | undefined {
-    const own = typeof to === 'object' && to !== null && !isNamed(to) ? this.procs[to.uid] : undefined;
-    return own !== undefined && own.pid === to ? own : undefined;
   }
 
   /** The live process a local destination names, if any. */
