@@ -30,7 +30,7 @@
 // effect when its handler ends (at once if it is paused at a synchronisation point); a late
 // gen-call reply is dropped (OTP 24+ aliases). An Erlang exception a handler does not catch (a
 // ProcessCrash: badarg, badmatch, …) ends its process with that reason when the handling ends.
-import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, comparePids, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
@@ -196,9 +196,10 @@ export class World {
     return (this.lastNode = n);
   }
 
+  /** The process `pid` names: its own pid object (the usual case, no field compared) or an equal term (pids compare by value). */
   proc(pid: Pid): Proc | undefined {
     const p = this.procs[pid.uid];
-    return p !== undefined && p.pid === pid ? p : undefined;
+    return p !== undefined && (p.pid === pid || comparePids(p.pid, pid) === 0) ? p : undefined;
   }
 
   /** The live process a pid names, if any. */
@@ -302,9 +303,7 @@ export class World {
   checkDest(d: Dest, what: string): void {
     if (typeof d !== 'object' || d === null) throw new RangeError(`${what} a malformed destination: ${String(d)}`);
     if ('t' in d) {
-      const p = d.t === 'pid' && Number.isInteger(d.uid) ? this.procs[d.uid] : undefined;
-      // The process's own pid object (the usual case) needs no field compared.
-      if (p === undefined || (p.pid !== d && (p.pid.node !== d.node || p.pid.id !== d.id || p.pid.creation !== d.creation))) {
+      if (d.t !== 'pid' || !Number.isInteger(d.uid) || this.proc(d) === undefined) {
         throw new RangeError(`${what} a malformed pid: ${JSON.stringify(d)}`);
       }
     } else if (typeof d.name !== 'string' || d.name === '' || !this.nodes.has(d.node)) {

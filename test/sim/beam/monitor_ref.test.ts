@@ -48,6 +48,26 @@ test('monitor refs: a remote monitor of a dead pid gives :noproc naming an equal
   assert.is(d[0]?.msg.reason, atom('noproc'));
 });
 
+test("monitor refs: a local pid monitored by its process's own pid object or by an equal copy gives the same DOWN, alive (its exit reason) or dead (:noproc)", () => {
+  // signals.ts monitorOf resolves a process's own pid object by one look (dest.ts
+  // ownerOf) and any other destination through the world's checks: the two must agree.
+  // Pids compare by value: an equal copy was accepted by checkDest but resolved as no
+  // process (world.proc compared identity), so its monitor fired :noproc at once.
+  const w = makeWorld();
+  const alive = w.spawn(A, sleeper);
+  const dead = w.spawn(A, sleeper);
+  w.exit(dead, KILL);
+  drain(w);
+  const log: Got[] = [];
+  w.spawn(A, recorder(log, undefined, (ctx) => {
+    for (const pid of [alive, { ...alive }, dead, { ...dead }]) ctx.monitor(pid);
+  }));
+  w.at(1000, () => w.exit(alive, KILL));
+  drain(w);
+  const got = downs(log).map((d) => [d.msg.object, d.msg.reason]);
+  assert.equal(got, [[dead, atom('noproc')], [dead, atom('noproc')], [alive, atom('killed')], [alive, atom('killed')]]);
+});
+
 test('monitor refs: a monitor whose ref is dropped takes the next uid; its DOWN names an ordinary ref of the watcher node', () => {
   const w = makeWorld();
   connect(w, A, B);

@@ -101,6 +101,21 @@ test('scheduling: a handler takes at least 1 µs on the clock; fractional CPU ca
   assert.equal(log2.map((g) => g.at), [0, 1, 2]);
 });
 
+test('sends: a pid is a value: a send to an equal copy of a live pid, local or remote, is delivered as to the pid itself', () => {
+  // world.proc compared identity: a copy passed checkDest and was then dropped as a dead
+  // process's message (nothing in a shipped scenario makes one: their traceHashes hold).
+  const w = makeWorld();
+  connect(w, A, B);
+  const log: Got[] = [];
+  const local = w.spawn(A, recorder(log));
+  const remote = w.spawn(B, recorder(log));
+  w.spawn(A, recorder([], undefined, (ctx) => {
+    for (const to of [local, { ...local }, remote, { ...remote }]) ctx.send(to, atom('hi'));
+  }));
+  drain(w);
+  assert.is(log.length, 4);
+});
+
 test('scheduling: a mailbox is FIFO', () => {
   const w = makeWorld();
   const log: Got[] = [];
