@@ -37,6 +37,11 @@ export const INIT: CallResult = { kind: 'call_result', tag: { t: 'ref', uid: -1,
 
 const SLICE_DOUBLES = new DoubleFields(['startUs', 'cursorUs']);
 
+/** The message that began the current stretch of a generator handling. */
+export function sliceMsg(s: Slice): unknown {
+  return s.envelope !== undefined ? s.envelope.msg : s.msg;
+}
+
 /** Records of generator handlings: the one of the last that ended is given to the next that begins. */
 export class SliceRecords {
   private spare: Slice | undefined;
@@ -45,7 +50,7 @@ export class SliceRecords {
   take(it: Handling, startUs: number, msg: unknown, envelope: Envelope | undefined): Slice {
     const s = this.spare;
     if (s === undefined) {
-      const made: Slice = { it, next: it.next, startUs, msg, envelope, cursorUs: 0, call: null };
+      const made: Slice = { it, next: it.next, startUs, msg: envelope === undefined ? msg : undefined, envelope, cursorUs: 0, call: null };
       SLICE_DOUBLES.made(made);
       return made;
     }
@@ -53,7 +58,7 @@ export class SliceRecords {
     s.it = it;
     s.next = it.next;
     s.startUs = startUs;
-    s.msg = msg;
+    s.msg = envelope === undefined ? msg : undefined;
     s.envelope = envelope;
     s.cursorUs = 0;
     s.call = null;

@@ -155,8 +155,13 @@ export type Slice = {
    * handling was a megamorphic lookup.
    */
   next: Handling['next'];
-  /** When its current stretch on a scheduler began, µs, and the message that began it. */
+  /** When its current stretch on a scheduler began, µs, and the message that began it (handling.ts `sliceMsg`). */
   startUs: number;
+  /**
+   * That message when it has no envelope (a call result), else undefined: the envelope's
+   * message stored again cost a write barrier a handling (a young value into the reused
+   * old record).
+   */
   msg: unknown;
   /** The envelope being handled, for `ctx.keep()` (none for a call result). */
   envelope: Envelope | undefined;

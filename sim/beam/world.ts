@@ -51,7 +51,7 @@ import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
 import { Signals } from './signals.js';
 import { Spawner } from './spawn.js';
-import { answerOf, crashed, EXITING, handlingEndUs, INIT, MAX_CARRY_US, SliceRecords } from './handling.js';
+import { answerOf, crashed, EXITING, handlingEndUs, INIT, MAX_CARRY_US, SliceRecords, sliceMsg } from './handling.js';
 import { destNode, isNamed, ownerOf } from './dest.js';
 
 export type WorldOptions = {
@@ -436,9 +436,9 @@ export class World {
       crashed(p, e);
     } finally {
       this.inHandler = false;
-      this.handling = undefined;
     }
     if (!isHandling(r)) {
+      this.handling = undefined; // else `drive` goes on with it (set again there: a write barrier a handling)
       // A collection its take left due runs now (heap.ts `receive`), charged to this handling.
       ctx.cpu(this.mem.handlerDone(p, e));
       this.endSlice(p, node, startUs, msg);
@@ -453,7 +453,6 @@ export class World {
    */
   private drive(p: Proc, node: SimNode, s: Slice, input: unknown, run: RunState): void {
     const ctx = this.ctx;
-    this.handling = s.envelope;
     this.inHandler = true;
     try {
       for (let r = s.next.call(s.it, input); r.done !== true; r = s.next.call(s.it, input)) {
@@ -491,7 +490,7 @@ export class World {
     }
     // Ended, or blocked in a call (the world lets go of the message it handles then).
     ctx.cpu(this.mem.handlerDone(p, s.envelope));
-    this.endSlice(p, node, s.startUs, s.msg);
+    this.endSlice(p, node, s.startUs, sliceMsg(s));
     // Ended: nothing refers to its record any more (no resume event: it ran on from there).
     if (run.slice !== s) this.slices.give(s);
   }
@@ -504,13 +503,14 @@ export class World {
     r.slice = null;
     if (p.alive) {
       this.ctx.enter(p, s.cursorUs);
+      this.handling = s.envelope;
       this.drive(p, node, s, undefined, r);
       return;
     }
     const durUs = Math.max(1, this.kernel.nowUs - s.startUs);
     node.busyUs += this.kernel.nowUs - r.runFromUs;
     r.cpuEndUs = this.kernel.nowUs;
-    this.onSlice?.(p, s.startUs, durUs, s.msg);
+    this.onSlice?.(p, s.startUs, durUs, sliceMsg(s));
     this.threadDone(node, r);
     this.startNext(node);
   }

@@ -347,4 +347,35 @@ test("handlings of different kinds one after another each run with their own `ne
   assert.equal(log, ['gen 0 before', 'gen 0 after', 'steps 2', 'steps 1', 'steps 0', 'gen 2 before', 'gen 2 after']);
 });
 
+test('a generator handler paused at a sync point keeps the message it handles, and its handling is reported with it', () => {
+  // world.ts: `drive` goes on with the envelope its caller set (runOne, resumeSlice); a
+  // record holds the message only when it has no envelope (handling.ts `sliceMsg`).
+  const { w } = tableWorld();
+  const writer = w.spawn(A, {
+    *handle(ctx) {
+      ctx.cpu(10);
+      yield;
+    },
+  });
+  let resumedAt = -1;
+  const reader = w.spawn(A, {
+    *handle(ctx) {
+      ctx.cpu(20);
+      yield; // the writer's sync point at 10 µs comes first: the reader pauses
+      resumedAt = w.nowUs;
+      ctx.keep();
+    },
+  });
+  const stretches: unknown[] = [];
+  w.onSlice = (p, _startUs, _durUs, msg) => void (p.pid === reader && stretches.push(msg));
+  w.at(1000, () => {
+    w.send(reader, GO);
+    w.send(writer, GO);
+  });
+  drain(w);
+  assert.is(resumedAt, 1020);
+  assert.equal(w.proc(reader)?.kept?.msg, GO);
+  assert.ok(stretches.length === 1 && stretches.every((m) => m === GO), JSON.stringify(stretches));
+});
+
 test.run();
