@@ -7,6 +7,7 @@ import { atom, tuple, type Ref, type Term } from '../../core/terms.js';
 import { UidMap } from '../../core/uid_map.js';
 import { envelope } from './memory.js';
 import type { CallReply, CallResult, Dest, DownSignal, Envelope, From, Proc } from './process.js';
+import { ProcStatus } from './process.js';
 import { type World } from './world.js';
 import { destTerm } from './dest.js';
 
@@ -90,7 +91,7 @@ export class Calls {
     if (a.timerSeq >= 0) this.w.kernel.cancel(a.timerSeq);
     p.awaiting = null;
     p.resume = { kind: 'call_result', tag: a.tag, result };
-    if (p.status === 'waiting') this.w.makeRunnable(p);
+    if (p.status === ProcStatus.Waiting) this.w.makeRunnable(p);
   }
 
   replyFrom(p: Proc, from: From, value: Term, atUs: number): void {

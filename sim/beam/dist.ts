@@ -11,6 +11,7 @@ import { envelope } from './memory.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor, MonitorEnd, monitorRef, monitorUid, setEnd } from './monitor.js';
 import type { Dest, Proc } from './process.js';
+import { ProcStatus } from './process.js';
 import { encode, frameBytes, NO_ATOMS, type AtomCache, type AtomTable, type Encoded, type WireFrame } from './wire.js';
 import { type World } from './world.js';
 
@@ -228,7 +229,7 @@ export class Distribution {
       if (p.suspended !== peer) continue;
       p.suspended = undefined;
       node.suspendedProcs.delete(p);
-      if (p.status === 'waiting' && p.hasWork()) w.makeRunnable(p);
+      if (p.status === ProcStatus.Waiting && p.hasWork()) w.makeRunnable(p);
     }
   }
 

@@ -15,6 +15,7 @@ import { ProcHeap, type HeapConfig } from './heap.js';
 import type { SimNode } from './node.js';
 import { isRemoteMonitor, type Monitor, type MonitorDown } from './monitor.js';
 import type { Behaviour, Envelope, Proc } from './process.js';
+import { ProcStatus } from './process.js';
 import { kindOf, refcBinariesOf, wordsOf } from './sizes.js';
 
 /** A refc binary on a node: its size and how many handles point at it. */
@@ -226,7 +227,7 @@ export class ProcessMemory {
   /** `e` reaches `p`'s queue (on `node`, its node): built on its heap when it is local and `p` is not running, else in a fragment. */
   arrive(p: Proc, node: SimNode, e: Envelope): void {
     node.books.attach(e);
-    this.heap(p).arrive(e, !isRemote(e) && p.status !== 'running');
+    this.heap(p).arrive(e, !isRemote(e) && p.status !== ProcStatus.Running);
   }
 
   /** `p` takes `e` out of its queue to handle it; returns the CPU of a GC that set off now (`otpLoop`: see heap.ts `receive`). */

@@ -281,7 +281,16 @@ function firstMailbox(r: RunState): Mailbox {
   return (r.mailbox = new Mailbox());
 }
 
-export type ProcStatus = 'waiting' | 'runnable' | 'running' | 'dead';
+/**
+ * Where a process is on its node's schedulers (a const enum: small integers, which V8
+ * stores with no write barrier; a status string stored while V8 marks called it).
+ */
+export const enum ProcStatus {
+  Waiting,
+  Runnable,
+  Running,
+  Dead,
+}
 
 /** Labels of processes (`proc_lib:set_label/1`: a Connector's peer, a GenRegistry): kept aside, so a process pays nothing for it. */
 const labels = new WeakMap<Proc, string>();
@@ -405,12 +414,12 @@ export class Proc {
 
   /** A new process, waiting: an object literal (V8 can pretenure it, as `Monitor.of`'s) with this class's prototype (setting it is a runtime call per process, ~50 ns, that a monitor no longer pays). */
   static of(pid: Pid, behaviour: Behaviour): Proc {
-    return { __proto__: Proc.prototype, status: 'waiting', watchedBy: undefined, exitReason: undefined, run: undefined, pid, behaviour } as unknown as Proc;
+    return { __proto__: Proc.prototype, status: ProcStatus.Waiting, watchedBy: undefined, exitReason: undefined, run: undefined, pid, behaviour } as unknown as Proc;
   }
 
   /** `p` made a new process, waiting, as `Proc.of` makes one: every field written, in its order (a finished run's, proc_pool.ts). */
   static renew(p: Proc, pid: Pid, behaviour: Behaviour): Proc {
-    p.status = 'waiting';
+    p.status = ProcStatus.Waiting;
     p.watchedBy = undefined;
     p.exitReason = undefined;
     p.run = undefined;
@@ -541,7 +550,7 @@ export class Proc {
   }
 
   get alive(): boolean {
-    return this.status !== 'dead';
+    return this.status !== ProcStatus.Dead;
   }
 
   /** Paused at a synchronisation point: it holds its scheduler, and a kill takes effect at once. */

@@ -8,6 +8,7 @@
 // child shutdown wait on.
 import { atom, tuple, type Ref, type Term } from '../../core/terms.js';
 import type { Envelope, Proc, Received } from './process.js';
+import { ProcStatus } from './process.js';
 import type { World } from './world.js';
 
 const TIMEOUT = atom('timeout');
@@ -52,7 +53,7 @@ export class Receives {
     if (!timedOut && r.timerId !== undefined) this.w.calls.cancelTimerOf(p, r.timerId);
     (p.ext as NonNullable<Proc['ext']>).receiving = null;
     p.resume = { kind: 'received', tag: r.tag, msg: timedOut ? undefined : e.msg } satisfies Received;
-    if (p.status === 'waiting') this.w.makeRunnable(p);
+    if (p.status === ProcStatus.Waiting) this.w.makeRunnable(p);
     return true;
   }
 }

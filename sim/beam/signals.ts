@@ -24,6 +24,7 @@ import type { SimNode } from './node.js';
 import type { DistSend } from './dist.js';
 import { downRefUid, dropEnds, isRemoteMonitor, Monitor, monitorDown, MonitorEnd, monitorPeer, monitorRef, monitorUid, targetHolds, watcherHolds } from './monitor.js';
 import type { Dest, DownSignal, Exiting, ExitMessage, Proc } from './process.js';
+import { ProcStatus } from './process.js';
 import type { World } from './world.js';
 import { handlingEndUs } from './handling.js';
 import { destNode, destTerm, ownerOf, perPeer } from './dest.js';
@@ -210,7 +211,7 @@ export class Signals {
    * at a synchronisation point dies now: it does nothing more).
    */
   private kill(p: Proc, reason: Term): void {
-    if (p.status === 'running' && !p.pausedAtSync()) p.stopReason = reason;
+    if (p.status === ProcStatus.Running && !p.pausedAtSync()) p.stopReason = reason;
     else this.bury(p, reason);
   }
 
@@ -221,8 +222,8 @@ export class Signals {
   bury(p: Proc, reason: Term): void {
     if (!p.alive) return;
     const w = this.w;
-    const queued = p.status === 'runnable';
-    p.status = 'dead';
+    const queued = p.status === ProcStatus.Runnable;
+    p.status = ProcStatus.Dead;
     p.exitReason = reason;
     w.onExit?.(p, reason);
     const node = w.nodeOf(p);

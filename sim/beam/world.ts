@@ -45,7 +45,7 @@ import { Network } from './network.js';
 import { WorldNet } from './world_net.js';
 import { defaultNetConfig, type NetConfig } from './net_config.js';
 import { checkNodeOptions, NodesByProc, SimNode } from './node.js';
-import { isHandling, type Proc, type Behaviour, type SpawnOpts, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
+import { isHandling, ProcStatus, type Proc, type Behaviour, type SpawnOpts, type RunState, type CallResult, type Ctx, type Dest, type Envelope, type Handling, type Received, type Slice } from './process.js';
 import { ProcLib } from './proc_lib.js';
 import { Receives } from './receive.js';
 import { RngRoot } from '../engine/rng.js';
@@ -322,7 +322,7 @@ export class World {
 
   /** Queues `p` on its node's run queue (internal to sim/beam). */
   makeRunnable(p: Proc, node: SimNode = this.nodeOf(p)): void {
-    p.status = 'runnable';
+    p.status = ProcStatus.Runnable;
     node.enqueueRunnable(p);
     this.wake(node);
   }
@@ -351,13 +351,13 @@ export class World {
       if (p === undefined) break;
       const r = p.runState();
       if (r.exiting === undefined) {
-        if (p.status !== 'runnable') {
+        if (p.status !== ProcStatus.Runnable) {
           node.dropRunnable();
           continue;
         }
         if (!p.hasWork() || r.suspended) {
           node.dropRunnable();
-          p.status = 'waiting';
+          p.status = ProcStatus.Waiting;
           continue;
         }
       }
@@ -395,7 +395,7 @@ export class World {
 
   /** Handles one message of `p` on a scheduler of `node` (a generator handler may pause). */
   private runOne(p: Proc, node: SimNode, run: RunState): void {
-    p.status = 'running';
+    p.status = ProcStatus.Running;
     let msg: unknown;
     let e: Envelope | undefined;
     let gcUs = 0;
@@ -546,12 +546,12 @@ export class World {
       // An exit that has monitors left goes to the back of the run queue, as ERTS's does.
       if (x.next < x.monitors.length) node.enqueueRunnable(p);
       else r.exiting = undefined;
-    } else if (p.status === 'running') {
+    } else if (p.status === ProcStatus.Running) {
       if (r.stopReason !== undefined) this.signals.bury(p, r.stopReason);
       else if (p.hasWork() && !r.suspended) {
-        p.status = 'runnable';
+        p.status = ProcStatus.Runnable;
         node.enqueueRunnable(p);
-      } else p.status = 'waiting';
+      } else p.status = ProcStatus.Waiting;
     }
     this.startNext(node);
   }
@@ -609,7 +609,7 @@ export class World {
         node.peakMailboxProc = p;
       }
     }
-    if (p.status === 'waiting' && p.hasWork() && !r.suspended) this.makeRunnable(p, node);
+    if (p.status === ProcStatus.Waiting && p.hasWork() && !r.suspended) this.makeRunnable(p, node);
     if (this.onDeliver !== undefined) this.onDeliver(p, e.msg, node);
   }
 
