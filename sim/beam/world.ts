@@ -30,7 +30,7 @@
 // effect when its handler ends (at once if it is paused at a synchronisation point); a late
 // gen-call reply is dropped (OTP 24+ aliases). An Erlang exception a handler does not catch (a
 // ProcessCrash: badarg, badmatch, …) ends its process with that reason when the handling ends.
-import { atom, comparePids, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
@@ -196,10 +196,12 @@ export class World {
     return (this.lastNode = n);
   }
 
-  /** The process `pid` names: its own pid object (the usual case, no field compared) or an equal term (pids compare by value). */
+  /** The process `pid` names: its own pid object (the usual case, no field compared) or an equal term (pids compare by value: node, id, creation). */
   proc(pid: Pid): Proc | undefined {
     const p = this.procs[pid.uid];
-    return p !== undefined && (p.pid === pid || comparePids(p.pid, pid) === 0) ? p : undefined;
+    if (p === undefined || p.pid === pid) return p;
+    const own = p.pid;
+    return own.node === pid.node && own.id === pid.id && own.creation === pid.creation ? p : undefined;
   }
 
   /** The live process a pid names, if any. */
@@ -438,7 +440,7 @@ export class World {
       this.inHandler = false;
     }
     if (!isHandling(r)) {
-      this.handling = undefined; // else `drive` goes on with it (set again there: a write barrier a handling)
+      this.handling = undefined; // else `drive` goes on with it: stored once a handling (each store of a young envelope into the old World is a write barrier)
       // A collection its take left due runs now (heap.ts `receive`), charged to this handling.
       ctx.cpu(this.mem.handlerDone(p, e));
       this.endSlice(p, node, startUs, msg);

@@ -1068,6 +1068,8 @@ test('bad input: a send, monitor or exit to a malformed destination names it', (
   const wrongNode = { ...real, node: 'zz@h' };
   assert.throws(() => w.send(forged, atom('x'), A), /send to a malformed pid: .*9999/);
   assert.throws(() => w.send(wrongNode, atom('x'), A), /send to a malformed pid: .*zz@h/);
+  // A pid copy is compared field by field (pids are values): one without its node is named, not a TypeError.
+  assert.throws(() => w.send({ ...real, node: undefined } as unknown as Pid, atom('x'), A), /send to a malformed pid: \{"t":"pid","uid":0,"id":0/);
   assert.throws(() => w.send({ name: 'srv', node: 'nowhere@h' }, atom('x'), A), /send to a malformed name: .*nowhere@h/);
   assert.throws(() => w.send({ name: '', node: A }, atom('x'), A), /malformed name/);
   assert.throws(() => w.exit(forged, atom('kill'), A), /exit signal to a malformed pid/);
