@@ -76,7 +76,7 @@ export class Signals {
     const object = own !== undefined ? own.pid : destTerm(target);
     const node = w.nodeOf(watcher);
     if (toNode === watcher.pid.node) {
-      const t = own !== undefined ? (own.alive ? own : undefined) : w.resolveLocal(target);
+      const t = w.resolveLocal(target, own);
       const mon = Monitor.of(uid, watcher, object, t ?? null, MonitorEnd.Watcher | MonitorEnd.Target | alias);
       watcher.ownMonitors().set(uid, mon);
       node.books.monitorBytes += w.cost.localMonitorBytes;

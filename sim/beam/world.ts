@@ -570,7 +570,7 @@ export class World {
     const kind = checkMessage(msg);
     const toNode = destNode(to);
     if (toNode === fromNode) {
-      const target = own !== undefined ? (own.alive ? own : undefined) : this.resolveLocal(to);
+      const target = this.resolveLocal(to, own);
       if (target === undefined) return 0;
       const e = envelopeOf(msg, kind, toNode, 0);
       this.kernel.at(atUs, this.kinds.deliver, target.uid, e);
@@ -579,8 +579,9 @@ export class World {
     return this.dist.send(atUs, fromNode, toNode, { kind: 'send', to, msg }, noconnect);
   }
 
-  /** The live process a local destination names, if any. */
-  resolveLocal(to: Dest): Proc | undefined {
+  /** The live process a local destination names, if any (`own`: its `ownerOf`, when the caller looked already). */
+  resolveLocal(to: Dest, own?: Proc): Proc | undefined {
+    if (own !== undefined) return own.alive ? own : undefined;
     if (isNamed(to)) {
       const node = this.nodes.get(to.node);
       return node?.up === true ? node.registered.get(to.name) : undefined;
