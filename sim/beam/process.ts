@@ -446,7 +446,7 @@ export class Proc {
   /**
    * Its own mailbox, made at its first message (the one place messages are queued:
    * world.deliver). The making is apart: this look is then small enough for V8 to inline
-   * into `deliver` (a call at every delivery, ~40 instructions, while it made one inline).
+   * into `deliver` (it was a call at every delivery, ~40 instructions, while it made the mailbox inline).
    */
   ownMailbox(): Mailbox {
     const r = this.runState();

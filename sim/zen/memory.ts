@@ -186,13 +186,14 @@ export function zenTablesBytes(app: ZenApp, cost: CostModel): number {
  * ~90 instructions at every read.
  */
 function seldomWords(app: ZenApp, cost: CostModel, live: number): number {
-  // The look again apart, as sharedLive's (a call at each read, ~65 instructions).
+  // The check alone, small enough for V8 to inline, as sharedLive's; the sum apart (a call at each read was ~65 instructions).
   const b = app.bodies;
   return live === app.seldomLive && b.nodes.size === app.nodesRows && b.localSubscribers.size === app.subscribersRows && b.proxySubscribers.size === app.proxySubscribersRows
     ? app.seldomWords
     : sumSeldomWords(app, cost, live);
 }
 
+/** The seldom-changed tables' words summed again, and the sizes they were summed at kept (`seldomWords`). */
 function sumSeldomWords(app: ZenApp, cost: CostModel, live: number): number {
   const b = app.bodies;
   app.seldomLive = live;
