@@ -197,7 +197,7 @@ class RowOps {
  * results a target's monitor handed over are these two shared ones (a warm zen 100k round
  * allocated 124 MB, 114.7 with them: V8's sampling heap profiler, collected objects included).
  */
-const MONITOR_METRIC_OUT: IteratorYieldResult<Op> = handOver(metric(METRIC_PREFIX, 'monitor')) as IteratorYieldResult<Op>;
+const MONITOR_METRIC_OUT: IteratorYieldResult<Op> = handOver(metric(METRIC_PREFIX, 'monitor'));
 
 type MemberRead = { readonly kind: 'subscribers.member'; readonly subscriber: Pid };
 let lastMemberReadOut: IteratorYieldResult<MemberRead> | undefined;

@@ -276,8 +276,8 @@ function enqueueInstruction(state: ConnectorState, op: Instruction['op'], target
 
 /** The `enqueue` increment of each instruction, handed over in a result, both made once (one per monitored target). */
 const ENQUEUED: Readonly<Record<Instruction['op'], IteratorYieldResult<Op>>> = {
-  subscribe: handOver(Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:subscribe'])))) as IteratorYieldResult<Op>,
-  unsubscribe: handOver(Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:unsubscribe'])))) as IteratorYieldResult<Op>,
+  subscribe: handOver(Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:subscribe'])))),
+  unsubscribe: handOver(Object.freeze(metric(METRIC_PREFIX, 'enqueue', 1, Object.freeze(['op:unsubscribe'])))),
 };
 
 // --- compatibility --------------------------------------------------------------------

@@ -113,7 +113,7 @@ export function returns<R>(out: StepOut, value: R): IteratorResult<Op, R> {
  * operation, each a call of V8's write barrier (remembered set, and marking while a full
  * collection marks); a result made anew is written as it is made, with no barrier.
  */
-export function handOver<R>(op: Op): IteratorResult<Op, R> {
+export function handOver(op: Op): IteratorYieldResult<Op> {
   return { done: false, value: op };
 }
 
@@ -155,7 +155,7 @@ const NOTHING: Step = new Once(undefined);
 
 /** The step of a handling that performs at most one operation and reads no answer (see `Once`). */
 export function once(op: Op | undefined): Step {
-  return op === undefined ? NOTHING : new Once(handOver(op) as IteratorYieldResult<Op>);
+  return op === undefined ? NOTHING : new Once(handOver(op));
 }
 
 /**
