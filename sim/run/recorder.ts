@@ -389,22 +389,8 @@ export class Recorder {
     const triggered = this.triggerUs >= 0;
     const t0 = Math.max(0, this.triggerUs);
     const ms = (us: number) => round3((us - t0) / 1000);
-    const counts: number[] = [];
     const times = this.downTimes.values();
-    let beforeTrigger = 0;
-    // Indexed: this runs once per run, so mostly before V8 optimizes it, and a for...of
-    // there makes an iterator result per DOWN.
-    for (let i = 0; i < times.length; i++) {
-      const t = times[i] as number;
-      // Without a trigger, every DOWN came before it.
-      if (t < t0 || !triggered) {
-        beforeTrigger++;
-        continue;
-      }
-      const b = Math.floor((t - t0) / 1000 / TIMELINE_BUCKET_MS);
-      while (counts.length <= b) counts.push(0);
-      counts[b] = (counts[b] as number) + 1;
-    }
+    const { counts, beforeTrigger } = downTimeline(times, triggered ? t0 : Infinity);
     const delivered = this.downTimes.count;
     // A run that never triggered never did what its expected DOWNs were to follow from: none
     // of those it got can be told to be theirs, so every expected one is missing.
@@ -481,8 +467,8 @@ export class Recorder {
     // Room for every latency at once (a capacity hint): grown from 16 by doubling, a 100k
     // herd's ~10,000 a mode made ~380 KB of typed arrays a warm round for their ~160 KB.
     h.reserve(this.workSentAt.length);
+    addInWindow(h, this.workSentAt, this.workLatencyUs, t0, windowEndUs);
     const inWindow = (sent: number) => sent >= t0 && sent < windowEndUs;
-    for (let i = 0; i < this.workSentAt.length; i++) if (inWindow(this.workSentAt[i] as number)) h.add(this.workLatencyUs[i] as number);
     let queued = 0;
     for (const [uid, q] of this.workQueued) {
       if (this.world.procs[uid]?.alive !== true) continue;
@@ -540,6 +526,42 @@ export class Recorder {
 /** NaN (no such value) as null. */
 function orNull(x: number | null): number | null {
   return x === null || Number.isNaN(x) ? null : x;
+}
+
+/**
+ * DOWNs per TIMELINE_BUCKET_MS from the trigger at `t0` (µs; Infinity: no trigger, every
+ * DOWN came before it), and how many came before it. This loop and `addInWindow`'s, over
+ * a run's DOWNs and :work messages (~10,000 each in a 10,000-target herd, ~11,000 :work
+ * in a 10-target one), are functions of their own: they run once a mode, so a fresh
+ * isolate's first runs optimize them on the stack (OSR), and compiling a loop alone is
+ * cheap where compiling the whole of `Recorder.result` or `workResult` around it was not
+ * (`--trace-opt`, a plan worker's isolate: ~35 and ~25 ms of TurboFan, the loops alone
+ * ~6 and ~1; `result`'s code was also thrown away at each later run, at a call of the
+ * closure it makes per call).
+ */
+function downTimeline(times: ArrayLike<number>, t0: number): { counts: number[]; beforeTrigger: number } {
+  const counts: number[] = [];
+  let beforeTrigger = 0;
+  // Indexed: a for...of makes an iterator result per DOWN.
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i] as number;
+    if (t < t0) {
+      beforeTrigger++;
+      continue;
+    }
+    const b = Math.floor((t - t0) / 1000 / TIMELINE_BUCKET_MS);
+    while (counts.length <= b) counts.push(0);
+    counts[b] = (counts[b] as number) + 1;
+  }
+  return { counts, beforeTrigger };
+}
+
+/** Adds to `h` the latency of each :work message sent in [t0, windowEndUs). */
+function addInWindow(h: Histogram, sentAt: ArrayLike<number>, latencyUs: ArrayLike<number>, t0: number, windowEndUs: number): void {
+  for (let i = 0; i < sentAt.length; i++) {
+    const sent = sentAt[i] as number;
+    if (sent >= t0 && sent < windowEndUs) h.add(latencyUs[i] as number);
+  }
 }
 
 function countBelow(values: ArrayLike<number>, limit: number): number {
