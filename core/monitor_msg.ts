@@ -42,7 +42,7 @@ class UidMonitorMsg implements MonitorMsg, Dispatch {
    * of 5 warm zen 100k rounds 214-310 -> 85-140 ms (with memory.ts `SentEnvelope`).
    */
   static of(target: Target, refUid: number, subscriber: Pid): UidMonitorMsg {
-    return { __proto__: UidMonitorMsg.prototype, target, refUid, subscriber } as unknown as UidMonitorMsg;
+    return { __proto__: UID_MONITOR_MSG_PROTOTYPE, target, refUid, subscriber } as unknown as UidMonitorMsg;
   }
 
   get ref(): Ref {
@@ -55,6 +55,8 @@ class UidMonitorMsg implements MonitorMsg, Dispatch {
   }
 }
 Object.defineProperty(UidMonitorMsg.prototype, 'kind', { value: 'monitor' });
+/** `UidMonitorMsg.prototype`, read once (as sim/beam/process.ts `PROC_PROTOTYPE`: read at each row, a generic load). */
+const UID_MONITOR_MSG_PROTOTYPE: object = UidMonitorMsg.prototype;
 
 /**
  * `{:monitor, target, ref, subscriber}`. A ref of another shape (an alias, another node's,

@@ -414,7 +414,7 @@ export class Proc {
 
   /** A new process, waiting: an object literal (V8 can pretenure it, as `Monitor.of`'s) with this class's prototype (setting it is a runtime call per process, ~50 ns, that a monitor no longer pays). */
   static of(pid: Pid, behaviour: Behaviour): Proc {
-    return { __proto__: Proc.prototype, status: ProcStatus.Waiting, watchedBy: undefined, exitReason: undefined, run: undefined, pid, behaviour } as unknown as Proc;
+    return { __proto__: PROC_PROTOTYPE, status: ProcStatus.Waiting, watchedBy: undefined, exitReason: undefined, run: undefined, pid, behaviour } as unknown as Proc;
   }
 
   /** `p` made a new process, waiting, as `Proc.of` makes one: every field written, in its order (a finished run's, proc_pool.ts). */
@@ -645,3 +645,5 @@ export class Proc {
     if (v !== empty || this.run !== undefined) this.runState()[key] = v;
   }
 }
+
+const PROC_PROTOTYPE: object = Proc.prototype; // read once: in `Proc.of` a generic load (a function's prototype, which V8's optimized code does not inline) at every process made
