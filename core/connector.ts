@@ -32,7 +32,7 @@ import { namedTarget, regNameAtom, targetKey, zenReason } from './messages.js';
 import type { Effect, Env, Init } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { Op, Step } from './ops.js';
-import { handOver, onceOut } from './ops.js';
+import { handOver, Once, onceOut } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { InstructionBatch } from './instruction_batch.js';
 import { InvariantError } from './invariant.js';
@@ -82,6 +82,8 @@ export interface ConnectorState {
   remoteProxyRef: Ref | null;
   /** The `:ping` call the Connector is blocked in, if any. */
   pending: PendingPing | null;
+  /** The step of each monitor and demonitor cast, handed out again (ops.ts `Once.again`). */
+  readonly once: Once;
 }
 
 /** `init/1`: an empty Connector for `remote`, with its first sweep scheduled. */
@@ -94,6 +96,7 @@ export function initConnector(remote: string, env: Env): Init<ConnectorState> {
     remoteNodeMonitored: false,
     remoteProxyRef: null,
     pending: null,
+    once: new Once(undefined),
   };
   return { state, effects: [scheduleSweep(env)] };
 }
@@ -153,7 +156,7 @@ function checkCounts(state: ConnectorState): void {
 /** The `once` step of a monitor or demonitor, the counts checked after its change. */
 function checkedOnce(state: ConnectorState, out: IteratorYieldResult<Op> | undefined): Step {
   checkCounts(state);
-  return onceOut(out);
+  return out === undefined ? onceOut(out) : state.once.again(out);
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */

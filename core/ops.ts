@@ -135,10 +135,21 @@ export const ENDED: IteratorReturnResult<undefined> = { done: true, value: undef
  * changes handed over in a result made once: the Connector's per-monitor increments), so
  * such a step is its one field, 16 bytes (as its own result it was 24).
  */
-class Once implements Step {
+export class Once implements Step {
   constructor(private out: IteratorYieldResult<Op> | undefined) {}
 
   [Symbol.iterator](): this {
+    return this;
+  }
+
+  /**
+   * This step, made to hand over `out` again: for a process whose `once` steps each run to
+   * their end before its next handling begins (a GenServer's), one kept `Once` serves them
+   * all. The Connector's per-target casts made one each: 32 bytes of young garbage a
+   * monitored target. `out` is a result made once (`onceOut`), never a young object.
+   */
+  again(out: IteratorYieldResult<Op> | undefined): this {
+    this.out = out;
     return this;
   }
 
