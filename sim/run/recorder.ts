@@ -468,11 +468,10 @@ export class Recorder {
     // herd's ~10,000 a mode made ~380 KB of typed arrays a warm round for their ~160 KB.
     h.reserve(this.workSentAt.length);
     addInWindow(h, this.workSentAt, this.workLatencyUs, t0, windowEndUs);
-    const inWindow = (sent: number) => sent >= t0 && sent < windowEndUs;
     let queued = 0;
     for (const [uid, q] of this.workQueued) {
       if (this.world.procs[uid]?.alive !== true) continue;
-      for (const sent of q.values()) if (inWindow(sent)) queued++;
+      for (const sent of q.values()) if (inWindow(sent, t0, windowEndUs)) queued++;
     }
     const ms = (us: number) => orNull(round3(us / 1000));
     const outOf = h.count + queued;
@@ -560,8 +559,13 @@ function downTimeline(times: ArrayLike<number>, t0: number): { counts: number[];
 function addInWindow(h: Histogram, sentAt: ArrayLike<number>, latencyUs: ArrayLike<number>, t0: number, windowEndUs: number): void {
   for (let i = 0; i < sentAt.length; i++) {
     const sent = sentAt[i] as number;
-    if (sent >= t0 && sent < windowEndUs) h.add(latencyUs[i] as number);
+    if (inWindow(sent, t0, windowEndUs)) h.add(latencyUs[i] as number);
   }
+}
+
+/** Whether a :work message sent at `sent` (µs) counts in the window [t0, windowEndUs). */
+function inWindow(sent: number, t0: number, windowEndUs: number): boolean {
+  return sent >= t0 && sent < windowEndUs;
 }
 
 function countBelow(values: ArrayLike<number>, limit: number): number {
