@@ -47,9 +47,19 @@ export class Spawner {
     // 200,000 and a copy: ~84 page faults a mode at 100k).
     this.procNodes.reserve(base + n + (presize ? SPAWN_ROOM : 0));
     if (presize) this.w.procs = withRoom(this.w.procs, base + n); // holes until spawned
-    for (let i = 0; i < n; i++) pids[i] = this.newProc(node, behaviour, base + i).pid;
+    this.newProcs(pids, node, behaviour, base);
     this.w.mem.spawnedMany(node, n);
     return pids;
+  }
+
+  /**
+   * `pids.length` new processes on `node`, uids from `base`, their pids into `pids`. A
+   * method of its own: V8 optimizes a herd's loop mid-loop (on-stack replacement), before
+   * the code after it has run; with that code inside, the optimized loop bailed out there
+   * at once, in each mode of a fresh isolate's first run.
+   */
+  private newProcs(pids: Pid[], node: SimNode, behaviour: Behaviour, base: number): void {
+    for (let i = 0; i < pids.length; i++) pids[i] = this.newProc(node, behaviour, base + i).pid;
   }
 
   /** The node a spawn on `nodeName` goes to, once it and the behaviour are checked. */
