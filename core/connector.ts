@@ -32,7 +32,7 @@ import { namedTarget, regNameAtom, targetKey, zenReason } from './messages.js';
 import type { Effect, Env, Init } from './effects.js';
 import { DEFAULT_CALL_TIMEOUT_MS, metric } from './effects.js';
 import type { Op, Step } from './ops.js';
-import { handOver, Once, onceOut } from './ops.js';
+import { handOver, Once } from './ops.js';
 import type { NodeStatus, ZenTables } from './tables.js';
 import { InstructionBatch } from './instruction_batch.js';
 import { InvariantError } from './invariant.js';
@@ -156,7 +156,7 @@ function checkCounts(state: ConnectorState): void {
 /** The `once` step of a monitor or demonitor, the counts checked after its change. */
 function checkedOnce(state: ConnectorState, out: IteratorYieldResult<Op> | undefined): Step {
   checkCounts(state);
-  return out === undefined ? onceOut(out) : state.once.again(out);
+  return state.once.again(out);
 }
 
 /** `Connector.cached_compatibility/1` on a Nodes row (`status`, undefined for none) read at `nowMs`. */

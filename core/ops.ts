@@ -145,8 +145,9 @@ export class Once implements Step {
   /**
    * This step, made to hand over `out` again: for a process whose `once` steps each run to
    * their end before its next handling begins (a GenServer's), one kept `Once` serves them
-   * all. The Connector's per-target casts made one each: 32 bytes of young garbage a
-   * monitored target. `out` is a result made once (`onceOut`), never a young object.
+   * all. The Connector's per-target casts made one each (as a `function*`, a generator and
+   * its results, ~250 bytes): 32 bytes of young garbage a monitored target. `out` is a
+   * result made once, never a young object; undefined, the step ends at once.
    */
   again(out: IteratorYieldResult<Op> | undefined): this {
     this.out = out;
@@ -167,15 +168,6 @@ const NOTHING: Step = new Once(undefined);
 /** The step of a handling that performs at most one operation and reads no answer (see `Once`). */
 export function once(op: Op | undefined): Step {
   return op === undefined ? NOTHING : new Once(handOver(op));
-}
-
-/**
- * `once` of the operation handed over in `out` (a result made once, shared: its operation
- * never changes): the Connector's per-monitor casts, one a target, would each make a
- * generator and its results (~250 bytes) as a `function*`; this is 16, or nothing at all.
- */
-export function onceOut(out: IteratorYieldResult<Op> | undefined): Step {
-  return out === undefined ? NOTHING : new Once(out);
 }
 
 /** The table operation of kind K (the functions below may be given the kind apart, so they narrow by hand). */
