@@ -25,20 +25,20 @@
 // ~308 -> ~286 compilations (~22 deoptimizations -> ~19); its second ~41 -> ~32.
 import type { Pid } from '../../core/terms.js';
 import { defineScenario, type Scenario } from './scenario.js';
-import { runScenario } from './runner.js';
+import { runScenario, type ResultDoc } from './runner.js';
 
 /** Targets of the warm-up herd: each mode's paths of a monitor, a DOWN and a batch dispatched, with a few of each. */
 export const WARM_UP_TARGETS = 20;
 /** ms of :work served by the warm-up's subscriber, half before its crash. */
 export const WARM_UP_WORK_MS = 20;
 /** ZenMonitor's sizes in the warm-up: below its targets, so that its sweeps and demands take part of what is queued. */
-export const WARM_UP_ZEN: readonly (readonly [string, string])[] = [
+const WARM_UP_ZEN: readonly (readonly [string, string])[] = [
   ['zen.demand_amount', '4'],
   ['zen.connector_chunk_size', '8'],
   ['zen.batcher_chunk_size', '8'],
 ];
 
-export const WARM_UP: Scenario = defineScenario({
+const WARM_UP: Scenario = defineScenario({
   name: 'warm-up',
   description: 'a small herd in both modes, run once by a fresh isolate before its first run (sim/run/warm_up.ts)',
   params: {},
@@ -82,6 +82,11 @@ let warm = false;
 export function warmUp(): boolean {
   if (warm) return false;
   warm = true;
-  runScenario(WARM_UP, { reuseProcs: true, set: WARM_UP_ZEN });
+  runWarmUp(true);
   return true;
+}
+
+/** Runs the warm-up herd with its ZenMonitor sizes (`WARM_UP_ZEN`), as `warmUp` runs it; `reuseProcs` as `runScenario`'s. */
+export function runWarmUp(reuseProcs = false): ResultDoc {
+  return runScenario(WARM_UP, { reuseProcs, set: WARM_UP_ZEN });
 }

@@ -6,11 +6,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScenario } from '../../../sim/run/runner.js';
-import { WARM_UP, WARM_UP_TARGETS, WARM_UP_WORK_MS, WARM_UP_ZEN, warmUp } from '../../../sim/run/warm_up.js';
+import { runWarmUp, WARM_UP_TARGETS, WARM_UP_WORK_MS, warmUp } from '../../../sim/run/warm_up.js';
 import { tinyHerd } from './tiny_herd.js';
 
 test('the warm-up herd drains in both modes, every DOWN delivered and every :work of its ticker served', () => {
-  const doc = runScenario(WARM_UP, { set: WARM_UP_ZEN });
+  const doc = runWarmUp();
   assert.equal(
     doc.runs.map((r) => [r.mode, r.end, r.truncated, r.downs.delivered, r.downs.missing, r.work?.handled]),
     [
@@ -21,7 +21,7 @@ test('the warm-up herd drains in both modes, every DOWN delivered and every :wor
 });
 
 test("the warm-up's scheduler threads wait for its host's one core, in both modes (the paths of a shared host under contention warmed too)", () => {
-  const doc = runScenario(WARM_UP, { set: WARM_UP_ZEN });
+  const doc = runWarmUp();
   for (const r of doc.runs) {
     const waitedMs = Object.values(r.nodes).reduce((sum, n) => sum + n.cpu.coreWaitMs, 0);
     assert.ok(waitedMs > 0, `${r.mode}: no thread waited for a core after the trigger`);
@@ -36,7 +36,7 @@ test('warmUp runs the warm-up once per isolate', () => {
 test('a run after the warm-up gives the same result document as before it', () => {
   const sc = tinyHerd();
   const before = JSON.stringify(runScenario(sc, { seed: 7, params: { targets: 30 } }));
-  runScenario(WARM_UP, { set: WARM_UP_ZEN });
+  runWarmUp();
   const after = JSON.stringify(runScenario(sc, { seed: 7, params: { targets: 30 } }));
   assert.is(after, before);
 });
