@@ -163,22 +163,34 @@ export function enterWorkerPool(workers, set = setFlagsFromString, cores = avail
   };
 }
 
+/** A large run's semi-space size, MB (`largeRunRelaunch`). */
+const LARGE_RUN_SEMI_SPACE_MB = 32;
+
 /**
- * V8's young generation at its full size from a process's start (16 MB semi-spaces, the
- * most it grows to on 64-bit), for runs estimated (sim/run/footprint.ts) to peak at
+ * V8's young generation fixed at 32 MB semi-spaces from a process's start (twice the 16 MB
+ * it grows to at most on 64-bit), for runs estimated (sim/run/footprint.ts) to peak at
  * `minBytes` or more: `zensim run` relaunches node with it there (bin/zensim.mjs). V8
- * reads this size only as a heap is set up, so it must be on node's command line. V8
- * decides to make an allocation site's objects in the old generation (pretenuring) only
- * at collections of a young generation at its full size; left to grow (1 MB doubling to
- * 16 over the first seconds of a herd) it reaches that size too, yet the kept records are
- * copied about twice as much: which decisions the early collections fix is not
- * established, the effect is measured. The 1,000,000-target herd: GC pauses 3.5-4.2 s -> 1.9-2.2 s, peak
- * RSS 1.02-1.28 -> 0.87-0.89 GB (two pairs of runs). Not for small runs: a 10-target herd
- * took ~250 ms more CPU (twice the page faults, its allocations spread over 32 MB), and
- * the 100,000-target command gained nothing measurable (GC 284-412 against 306-336 ms).
- * The relaunch costs a second node start (~0.3 s of CPU). ZENSIM_LARGE_RUN_MB sets the
- * threshold in MiB (0: never); null when node's own command line gave the size or a
- * debugger (--inspect), or the threshold is 0.
+ * reads these sizes only as a heap is set up, so they must be on node's command line.
+ * - At its full size from the start: V8 decides to make an allocation site's objects in
+ *   the old generation (pretenuring) only at collections of a young generation at its
+ *   full size; left to grow (1 MB doubling to 16 over the first seconds of a herd) it
+ *   reaches that size too, yet the kept records are copied about twice as much: which
+ *   decisions the early collections fix is not established, the effect is measured. The
+ *   1,000,000-target herd at 16 MB from the start: GC pauses 3.5-4.2 s -> 1.9-2.2 s, peak
+ *   RSS 1.02-1.28 -> 0.87-0.89 GB (two pairs of runs, pass 7).
+ * - 32 MB rather than 16: what a large run's scavenges copy is what is in flight (queued
+ *   DOWNs, the casts in the Connector's mailbox), and twice the room lets twice as much of
+ *   it die before a scavenge. The 1,000,000-target herd, seven alternating pairs (pass 40):
+ *   GC pauses 511-656 -> 422-510 ms (9.5-11.2% -> 8.2-9.4% of the wall), user CPU
+ *   5.9-6.5 -> 5.5-6.0 s, peak RSS +30-60 MB; 64 MB was no better than 32 (three runs,
+ *   +100-160 MB). At 400,000 targets GC within noise, CPU 2.65-2.80 -> 2.57-2.67 s, RSS
+ *   +66 MB (five pairs).
+ * Not for small runs: a 10-target herd took ~250 ms more CPU at 16 MB from the start (twice
+ * the page faults, its allocations spread over 32 MB), and the 100,000-target command
+ * gained nothing measurable (GC 284-412 against 306-336 ms). The relaunch costs a second
+ * node start (~0.3 s of CPU). ZENSIM_LARGE_RUN_MB sets the threshold in MiB (0: never);
+ * null when node's own command line gave a semi-space size or a debugger (--inspect), or
+ * the threshold is 0.
  */
 export function largeRunRelaunch(env = process.env) {
   const text = env.ZENSIM_LARGE_RUN_MB;
@@ -186,6 +198,6 @@ export function largeRunRelaunch(env = process.env) {
   if (Number.isNaN(mb)) throw new RangeError(`ZENSIM_LARGE_RUN_MB must be a whole number of MiB (0: never relaunch), got '${text}'`);
   // Never under a debugger: the process it is attached to runs the command.
   const debugged = process.execArgv.some((a) => /^--(inspect|debug)/.test(a));
-  if (mb === 0 || given('min-semi-space-size') || debugged) return null;
-  return { minBytes: mb * 2 ** 20, flags: ['--min-semi-space-size=16'] };
+  if (mb === 0 || given('min-semi-space-size') || given('max-semi-space-size') || debugged) return null;
+  return { minBytes: mb * 2 ** 20, flags: [`--min-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`, `--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`] };
 }

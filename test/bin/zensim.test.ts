@@ -1,7 +1,7 @@
 // The installed command (bin/zensim.mjs), run as a user runs it: from the build (made
 // or refreshed on the spot if it is missing or stale), on a scenario file outside the
 // repository with no package.json beside it; and a large run started again in a node
-// with V8's young generation at full size (bin/v8.mjs, largeRunRelaunch).
+// with V8's young generation fixed at 32 MB semi-spaces (bin/v8.mjs, largeRunRelaunch).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -39,11 +39,14 @@ test("zensim run of a cached scenario loads none of node:crypto, node:worker_thr
   for (const m of ['crypto', 'worker_threads', 'child_process']) assert.not.ok(loaded.includes(m), `${m} was loaded`);
 });
 
-/** Preloaded into the command (`node --import`): each node process it starts appends its pid and node options to ARGV_PROBE. */
+/** Preloaded into the command (`node --import`): each node process it starts appends its pid, node options and V8's new-space size (one semi-space, bytes) to ARGV_PROBE. */
 const probe = join(dir, 'argv-probe.mjs');
-writeFileSync(probe, `import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.ARGV_PROBE, JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');\n`);
+writeFileSync(
+  probe,
+  `import { appendFileSync } from 'node:fs';\nimport { getHeapSpaceStatistics } from 'node:v8';\nconst newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;\nappendFileSync(process.env.ARGV_PROBE, JSON.stringify({ pid: process.pid, execArgv: process.execArgv, newSpace }) + '\\n');\n`,
+);
 const herd = new URL('../../scenarios/herd.ts', import.meta.url).pathname;
-type Started = { pid: number; execArgv: string[] };
+type Started = { pid: number; execArgv: string[]; newSpace: number };
 const started = (file: string): Started[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Started) : []);
 
 function probed(args: string[], largeMb: string, tag: string): { status: number | null; out: string; err: string; procs: Started[] } {
@@ -52,22 +55,27 @@ function probed(args: string[], largeMb: string, tag: string): { status: number 
   return { status: r.status, out: r.stdout, err: r.stderr, procs: started(file) };
 }
 
-test('a run estimated at ZENSIM_LARGE_RUN_MB or more is started again in a node with the young generation at full size, with the same result', () => {
+test('a run estimated at ZENSIM_LARGE_RUN_MB or more is started again in a node with 32 MB semi-spaces, with the same result', () => {
   const args = ['run', herd, '--set', 'targets=20', '--json', '-', '--quiet'];
   const here = probed(args, '0', 'never');
   const again = probed(args, '1', 'always');
   assert.is(here.status, 0, here.err);
   assert.is(again.status, 0, again.err);
   assert.equal(here.procs.map((p) => p.execArgv), [['--import', probe]], 'ZENSIM_LARGE_RUN_MB=0: never started again');
-  assert.equal(again.procs.map((p) => p.execArgv), [['--import', probe], ['--import', probe, '--min-semi-space-size=16']]);
+  assert.equal(again.procs.map((p) => p.execArgv), [['--import', probe], ['--import', probe, '--min-semi-space-size=32', '--max-semi-space-size=32']]);
+  assert.equal(again.procs.map((p) => p.newSpace), [here.procs[0]?.newSpace, 32 * 2 ** 20], "V8 took the size: the second process's semi-space is 32 MB from its start");
+  assert.ok((here.procs[0]?.newSpace ?? Infinity) < 32 * 2 ** 20, "the first process's young generation is V8's own");
   const hash = (out: string) => (JSON.parse(out) as { traceHash: string }).traceHash;
   assert.is(hash(again.out), hash(here.out));
   assert.is(again.err, '', 'nothing said twice');
   // Below the default threshold (512 MiB), and with the size on node's own command line: one process.
   assert.is(probed(args, '', 'default').procs.length, 1);
-  const given = spawnSync(process.execPath, ['--min-semi-space-size=16', '--import', probe, bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ARGV_PROBE: join(dir, 'given.jsonl'), ZENSIM_LARGE_RUN_MB: '1' } });
-  assert.is(given.status, 0, given.stderr);
-  assert.is(started(join(dir, 'given.jsonl')).length, 1);
+  for (const [k, flag] of ['--min-semi-space-size=16', '--max-semi-space-size=8'].entries()) {
+    const file = join(dir, `given-${k}.jsonl`);
+    const given = spawnSync(process.execPath, [flag, '--import', probe, bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ARGV_PROBE: file, ZENSIM_LARGE_RUN_MB: '1' } });
+    assert.is(given.status, 0, given.stderr);
+    assert.is(started(file).length, 1, `${flag} on node's command line: one process`);
+  }
 });
 
 /** How many of V8's optimizing compiles a `zensim plan` made in line and in the background (`--trace-opt`), and its results. */
