@@ -163,8 +163,38 @@ export function enterWorkerPool(workers, set = setFlagsFromString, cores = avail
   };
 }
 
-/** A large run's semi-space size, MB (`largeRunRelaunch`). */
+/**
+ * A large run's semi-space size, MB, twice V8's most on 64-bit: `largeRunRelaunch`'s
+ * relaunched node has it from its start, `largeWorkerRuns`' plan workers may grow to it.
+ */
 const LARGE_RUN_SEMI_SPACE_MB = 32;
+
+/**
+ * Where a plan's runs estimated (sim/run/footprint.ts) at `LARGE_HEAP_BYTES` or more go:
+ * to worker isolates whose young generation may grow to 32 MB semi-spaces, not V8's 16
+ * (PlanHooks.largeRuns). An isolate reads that size as its heap is set up, and a run's
+ * estimate is known only at its script's start, in a worker already running: so the
+ * pool starts such a worker again after `enter()`, and the run in it (what it computes
+ * does not depend on the heap). `enter` answers what puts V8's own size back, called
+ * once the workers have all ended. A sweep of two runs of the 1,000,000-target herd
+ * (three alternating rounds against pass 39's code): `--jobs 1` 11.42-11.79 -> 11.02-11.14
+ * s of CPU, 9.92-10.09 -> 9.58-9.66 s of wall; `--jobs 2` 11.85-12.11 -> 11.61-11.76 s of
+ * CPU, its wall within noise (6.20-6.52 -> 6.21-6.31 s), the workers started again
+ * included (~0.2 s each: a start and a warm-up).
+ * Not for smaller runs: 32 MB for every worker cost the 100,000-target sweep's `--jobs 2`
+ * 0.05-0.25 s of CPU (+17,000 page faults) and the 10,000-target one's 0.02-0.06 s, for
+ * nothing back. Null when node's own command line gave a semi-space size.
+ */
+export function largeWorkerRuns(set = setFlagsFromString, execArgv = process.execArgv) {
+  if (given('max-semi-space-size', execArgv) || given('min-semi-space-size', execArgv)) return null;
+  return {
+    minBytes: LARGE_HEAP_BYTES,
+    enter: () => {
+      set(`--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`);
+      return () => set('--max-semi-space-size=0');
+    },
+  };
+}
 
 /**
  * V8's young generation fixed at 32 MB semi-spaces from a process's start (twice the 16 MB

@@ -8,7 +8,7 @@
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freshDist } from './build.mjs';
-import { enterWorkerPool, growHeapFor, largeRunRelaunch, tuneV8 } from './v8.mjs';
+import { enterWorkerPool, growHeapFor, largeRunRelaunch, largeWorkerRuns, tuneV8 } from './v8.mjs';
 
 // `zensim run` grows its heap by each run's estimate (onFootprint, below); plan and check as if each may be large.
 tuneV8(process.argv[2] === 'run');
@@ -37,8 +37,10 @@ if (dist !== null) {
   register();
   cli = await import('../sim/cli.ts');
 }
+const largeRuns = largeWorkerRuns();
 const host = {
   workerPool: (workers) => enterWorkerPool(workers),
+  ...(largeRuns !== null ? { largeRuns } : {}),
   // A run's estimated peak, before its work: a large one starts again elsewhere, or here
   // (when it may not) grows its heap in smaller steps (bin/v8.mjs).
   onFootprint: (bytes) => {

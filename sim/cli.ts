@@ -51,7 +51,8 @@ function guardPipes(): void {
  * What the process running the CLI provides (bin/zensim.mjs). `onFootprint`: told a
  * run's estimated peak memory before its work (RunOptions); it may throw `RunElsewhere`
  * to have the run started again in another process, which `main` then throws.
- * `workerPool`: told as a plan's worker threads start, and when they have ended (PlanHooks).
+ * `workerPool`: told as a plan's worker threads start, and when they have ended;
+ * `largeRuns`: where a plan's large runs go (PlanHooks).
  */
 /** process.stdout, guarded against a closed pipe. */
 function stdout(): NodeJS.WriteStream {
@@ -65,7 +66,7 @@ function stderr(): NodeJS.WriteStream {
   return process.stderr;
 }
 
-export type CliHost = Pick<RunOptions, 'onFootprint'> & Pick<PlanHooks, 'workerPool'>;
+export type CliHost = Pick<RunOptions, 'onFootprint'> & Pick<PlanHooks, 'workerPool' | 'largeRuns'>;
 
 export { RunElsewhere } from './run/footprint.js';
 
@@ -80,7 +81,7 @@ export async function main(argv: string[], host: CliHost = {}): Promise<number> 
       return 0;
     }
     // plan, merge and check are loaded when they run: a `zensim run` does not load them.
-    if (cmd.kind === 'plan') return await (await import('./plan/command.js')).runPlanCommand(cmd, host.workerPool);
+    if (cmd.kind === 'plan') return await (await import('./plan/command.js')).runPlanCommand(cmd, host);
     if (cmd.kind === 'merge') return await (await import('./plan/command.js')).runMergeCommand(cmd);
     if (cmd.kind === 'check') return await (await import('./check/command.js')).runCheckCommand(cmd);
     return await runCommand(cmd, host);

@@ -351,10 +351,10 @@ function exitCode(r: PlanOutcome): number {
 
 /**
  * `zensim plan`: exit 0 when done (or the shard is), 1 when nothing meets the constraints, 130 when interrupted.
- * `workerPool`: the process's hook for a pool of worker threads (PlanHooks).
+ * `host`: the process's hooks for a pool of worker threads and its large runs (PlanHooks).
  */
-export function runPlanCommand(cmd: PlanCommand, workerPool?: PlanHooks['workerPool']): Promise<number> {
-  return withSignals(async (signal) => exitCode(await runPlan(cmd, { signal, ...(workerPool !== undefined ? { workerPool } : {}) })));
+export function runPlanCommand(cmd: PlanCommand, host: Pick<PlanHooks, 'workerPool' | 'largeRuns'> = {}): Promise<number> {
+  return withSignals(async (signal) => exitCode(await runPlan(cmd, { ...host, signal })));
 }
 
 /** `zensim merge`: exit 0 when the merged sweep is complete, 1 when runs are missing or nothing meets the constraints. */

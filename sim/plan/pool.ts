@@ -31,6 +31,14 @@ export type PlanHooks = {
    * command line sets V8's helper threads for the pool there (bin/v8.mjs, enterWorkerPool).
    */
   workerPool?: (workers: number) => () => void;
+  /**
+   * Runs estimated (sim/run/footprint.ts) at `minBytes` or more run on workers started
+   * after `enter()` (the command line sets V8's young generation for them there, bin/v8.mjs
+   * largeWorkerRuns): a worker started before finds out at such a run's start, before its
+   * work, and hands it back; the pool enters once, ends that worker and starts another in
+   * its place with the same job. What `enter` answers is called once the workers have all ended.
+   */
+  largeRuns?: { minBytes: number; enter: () => () => void };
 };
 
 export type ExecContext = {
@@ -153,17 +161,27 @@ function pool(
     let failed: { k: number; error: Error } | undefined;
     const leavePool = ctx.hooks.workerPool?.(ctx.workers);
     /**
-     * Workers told to end before the pool does (their exits are expected): each as soon
-     * as no job is left for it, so that its end (its isolate's heap given back: 13-16 ms
-     * for one worker, 37-41 ms for two at once) overlaps the runs still going on the
-     * other workers instead of following the last of them.
+     * Workers told to end before the pool does, whose exits are expected: one left without
+     * a job while others still run (its end, its isolate's heap given back, took 13-16 ms
+     * for one worker and 37-41 ms for two at once, and now overlaps their runs instead of
+     * following the last of them), and one that handed a large run back.
      */
-    const retired = new Set<Worker>();
+    const ended = new Set<Worker>();
+    const end = (w: Worker) => {
+      ended.add(w);
+      void w.terminate();
+    };
+    const large = ctx.hooks.largeRuns;
+    /** Workers started after `large.enter()`. */
+    const big = new Set<Worker>();
+    /** What puts `large.enter()`'s settings back once the workers have ended; set at the first large run. */
+    let leaveLarge: (() => void) | undefined;
     const settle = (interrupted: boolean, error?: Error) => {
       if (settled) return;
       settled = true;
       ctx.hooks.signal?.removeEventListener('abort', onAbort);
       void Promise.all(workers.map((w) => w.terminate())).then(() => {
+        leaveLarge?.();
         leavePool?.();
         return error !== undefined ? rejectP(error) : resolveP(interrupted);
       });
@@ -180,31 +198,41 @@ function pool(
       results.cut(k);
       settleIfDone();
     };
+    /** Job k to worker w; a worker started before `large.enter()` hands a large run back. */
+    const post = (w: Worker, k: number) => {
+      busy.set(w, k);
+      w.postMessage(large !== undefined && !big.has(w) ? { ...jobOf(k), elsewhereAt: large.minBytes } : jobOf(k));
+    };
     const give = (w: Worker) => {
       if (next >= todo.length || failed !== undefined) {
-        if (busy.size > 0) {
-          retired.add(w);
-          void w.terminate();
-        }
+        if (busy.size > 0) end(w);
         return settleIfDone();
       }
-      const k = next++;
-      busy.set(w, k);
-      w.postMessage(jobOf(k));
+      post(w, next++);
     };
-    if (ctx.hooks.signal?.aborted === true) return settle(true);
-    ctx.hooks.signal?.addEventListener('abort', onAbort);
-    for (let i = 0; i < ctx.workers; i++) {
+    /** Worker `at` handed job k back: it ends, and one started after `large.enter()` runs k in its place. */
+    const startOver = (at: number, k: number) => {
+      leaveLarge ??= large?.enter();
+      end(workers[at] as Worker);
+      const w = start(at);
+      if (w === undefined) return;
+      big.add(w);
+      post(w, k);
+    };
+    /** Starts worker `at` (in `workers`), or settles with why it could not. */
+    const start = (at: number): Worker | undefined => {
       let w: Worker;
       try {
         w = startWorker();
       } catch (e) {
-        return settle(false, e as Error);
+        settle(false, e as Error);
+        return undefined;
       }
-      workers.push(w);
+      workers[at] = w;
       w.on('message', (reply: WorkerReply) => {
         if (settled) return;
         busy.delete(w);
+        if (reply.ok === 'elsewhere') return startOver(at, reply.k);
         if (!reply.ok) return fail(reply.k, jobError(reply, todo[reply.k] as { job: Job; point: Point }));
         try {
           results.accept(reply.k, reply.result);
@@ -216,8 +244,15 @@ function pool(
       });
       w.on('error', (e) => settle(false, new Error(`a plan worker failed: ${e.stack ?? String(e)}`)));
       w.on('exit', (code) => {
-        if (!settled && !retired.has(w)) settle(false, new Error(`a plan worker exited (code ${code})`));
+        if (!settled && !ended.has(w)) settle(false, new Error(`a plan worker exited (code ${code})`));
       });
+      return w;
+    };
+    if (ctx.hooks.signal?.aborted === true) return settle(true);
+    ctx.hooks.signal?.addEventListener('abort', onAbort);
+    for (let i = 0; i < ctx.workers; i++) {
+      const w = start(i);
+      if (w === undefined) return;
       give(w);
     }
   });

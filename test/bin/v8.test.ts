@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { enterWorkerPool, FULL_YOUNG_BYTES, growHeapFor, LARGE_HEAP_BYTES, tuneV8, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
+import { enterWorkerPool, FULL_YOUNG_BYTES, growHeapFor, LARGE_HEAP_BYTES, largeWorkerRuns, tuneV8, workerOldSpaceMiB, workerPoolSwitches } from '../../bin/v8.mjs';
 
 const BOTH = ['concurrent-recompilation', 'parallel-scavenge'];
 
@@ -119,6 +119,18 @@ test("entering a pool sets the workers' initial old generation before they start
   set.length = 0;
   enterWorkerPool(2, (f: string) => set.push(f), 4, ['--initial-old-space-size=32'], 24 * GIB)();
   assert.equal(set, []);
+});
+
+test("a plan's runs estimated at 512 MiB or more go to workers with 32 MB semi-spaces, put back once they have ended; none against a size node's command line gave", () => {
+  const set: string[] = [];
+  const large = largeWorkerRuns((f: string) => set.push(f), []);
+  assert.is(large?.minBytes, LARGE_HEAP_BYTES);
+  assert.equal(set, [], 'nothing until a large run is found');
+  const leave = large?.enter();
+  assert.equal(set, ['--max-semi-space-size=32']);
+  leave?.();
+  assert.equal(set, ['--max-semi-space-size=32', '--max-semi-space-size=0']);
+  for (const given of ['--max-semi-space-size=64', '--max_semi_space_size=8', '--min-semi-space-size=16']) assert.is(largeWorkerRuns((f: string) => set.push(f), [given]), null, given);
 });
 
 /**

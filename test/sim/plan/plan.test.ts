@@ -539,6 +539,26 @@ test('a sweep with --jobs 1 runs on one worker thread, entering the pool (its he
   assert.equal(calls, ['enter 1 after 0 results', 'leave after 3 results']);
 });
 
+test('runs estimated at largeRuns.minBytes or more are handed back by the workers started before, and run on workers started after its one enter: the same bytes, left once after the last run', async () => {
+  const dir = join(TMP, 'large-runs');
+  const { hooks, calls } = poolWatch(dir);
+  const largeRuns = {
+    minBytes: 1, // every run is large
+    enter: () => {
+      calls.push(`enter large after ${lines(dir).length} results`);
+      return () => calls.push(`leave large after ${lines(dir).length} results`);
+    },
+  };
+  const r = await runPlan(planCmd(dir, { jobs: 2 }), { ...hooks, largeRuns });
+  assert.equal([r.status, r.ran, r.workers], ['complete', 6, 2]);
+  for (const f of ['results.jsonl', 'sweep.json', 'report.json', 'report.md', 'report.html']) assert.is(read(dir, f), read(REF, f), f);
+  assert.equal(calls, ['enter 2 after 0 results', 'enter large after 0 results', 'leave large after 6 results', 'leave after 6 results']);
+  const small = join(TMP, 'large-runs-none');
+  const watched = poolWatch(small);
+  await runPlan(planCmd(small, { jobs: 1, seeds: 1 }), { ...watched.hooks, largeRuns: { ...largeRuns, minBytes: 2 ** 40 } });
+  assert.equal(watched.calls, ['enter 1 after 0 results', 'leave after 3 results'], 'no run that large: no worker started again');
+});
+
 test('a sweep on workers cut short by its run limit leaves the pool once', async () => {
   const dir = join(TMP, 'pool-cut');
   const { hooks, calls } = poolWatch(dir);
