@@ -38,8 +38,9 @@ export function footprintBytes(processes: number, downs: number, mode: Mode, hel
 
 /**
  * Thrown by a run's `onFootprint` (RunOptions) to stop it at its start, before its work,
- * so that its host runs it again elsewhere (the command line, in a node with a young
- * generation at full size: bin/v8.mjs). The runner passes it through as it is.
+ * so that its host runs it again elsewhere with a larger young generation (bin/v8.mjs):
+ * the command line in a node of its own, a plan's pool on a worker started after. The
+ * runner passes it through as it is.
  */
 export class RunElsewhere extends Error {
   constructor(readonly estimateBytes: number) {
