@@ -15,5 +15,5 @@ export function workerPoolSwitches(workers: number, cores?: number, execArgv?: r
 export function workerOldSpaceMiB(workers: number, totalBytes?: number, execArgv?: readonly string[]): number;
 /** Turns off `workerPoolSwitches` and sets `workerOldSpaceMiB` for a pool of `workers` threads about to start (through `set`); answers what puts them back once they have all ended. */
 export function enterWorkerPool(workers: number, set?: (flag: string) => void, cores?: number, execArgv?: readonly string[], totalBytes?: number): () => void;
-/** Where a plan's runs estimated at `minBytes` or more go: to workers started after `enter()` sets their young generation's semi-spaces to 32 MB (through `set`); `enter` answers what puts V8's own back. Null when `execArgv` gave a semi-space size. */
+/** Where a plan's runs estimated at `minBytes` or more go: to workers started after `enter()` lets their young generation's semi-spaces grow to 32 MB (through `set`); `enter` answers what puts V8's own back. Null when `execArgv` gave a semi-space size. */
 export function largeWorkerRuns(set?: (flag: string) => void, execArgv?: readonly string[]): { minBytes: number; enter: () => () => void } | null;

@@ -169,6 +169,11 @@ export function enterWorkerPool(workers, set = setFlagsFromString, cores = avail
  */
 const LARGE_RUN_SEMI_SPACE_MB = 32;
 
+/** Whether node's own command line gave a semi-space size (least or most): a large run's is then left as given. */
+function semiSpaceGiven(execArgv = process.execArgv) {
+  return given('min-semi-space-size', execArgv) || given('max-semi-space-size', execArgv);
+}
+
 /**
  * Where a plan's runs estimated (sim/run/footprint.ts) at `LARGE_HEAP_BYTES` or more go:
  * to worker isolates whose young generation may grow to 32 MB semi-spaces, not V8's 16
@@ -186,7 +191,7 @@ const LARGE_RUN_SEMI_SPACE_MB = 32;
  * nothing back. Null when node's own command line gave a semi-space size.
  */
 export function largeWorkerRuns(set = setFlagsFromString, execArgv = process.execArgv) {
-  if (given('max-semi-space-size', execArgv) || given('min-semi-space-size', execArgv)) return null;
+  if (semiSpaceGiven(execArgv)) return null;
   return {
     minBytes: LARGE_HEAP_BYTES,
     enter: () => {
@@ -228,6 +233,6 @@ export function largeRunRelaunch(env = process.env) {
   if (Number.isNaN(mb)) throw new RangeError(`ZENSIM_LARGE_RUN_MB must be a whole number of MiB (0: never relaunch), got '${text}'`);
   // Never under a debugger: the process it is attached to runs the command.
   const debugged = process.execArgv.some((a) => /^--(inspect|debug)/.test(a));
-  if (mb === 0 || given('min-semi-space-size') || given('max-semi-space-size') || debugged) return null;
+  if (mb === 0 || semiSpaceGiven() || debugged) return null;
   return { minBytes: mb * 2 ** 20, flags: [`--min-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`, `--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`] };
 }
