@@ -17,7 +17,7 @@
 // - `toJSON` sorts map pairs in map-key order and writes structs as {"t":"struct"}.
 
 import { createHash } from 'node:crypto';
-import { assertNever, atom, compareMapKeys } from './terms.js';
+import { assertNever, atom, compareMapKeys, samePid } from './terms.js';
 import type { Bin, Bits, Fun, MapT, Pid, Port, Ref, Term } from './terms.js';
 import { inspectFloat } from './inspect.js';
 
@@ -342,10 +342,8 @@ function sameIdentity(a: Term, b: Pid | Ref | Port | Fun): boolean {
   if (a === b) return true;
   if (a.t !== b.t) return false;
   switch (b.t) {
-    case 'pid': {
-      const p = a as Pid;
-      return p.node === b.node && p.id === b.id && p.creation === b.creation;
-    }
+    case 'pid':
+      return samePid(a as Pid, b);
     case 'ref':
     case 'port':
       return (a as Ref | Port).node === b.node && (a as Ref | Port).uid === b.uid;

@@ -249,6 +249,14 @@ function compareIdentifiers(a: Pid | Ref | Port, b: Pid | Ref | Port): number {
   return compareCodepoints(a.node, b.node) || sign(a.uid - b.uid);
 }
 
+/**
+ * Whether two pids are the same process's (pids are values: node, id and creation), field
+ * by field: a malformed pid (one without its node) is simply unequal, never a TypeError.
+ */
+export function samePid(a: Pid, b: Pid): boolean {
+  return a.node === b.node && a.id === b.id && a.creation === b.creation;
+}
+
 /** Term order of two pids (`compareTerms` on them, without its walk through the term classes: a Connector sorts its pid targets by it). */
 export function comparePids(a: Pid, b: Pid): number {
   return compareCodepoints(a.node, b.node) || sign(a.id - b.id) || sign(a.creation - b.creation);

@@ -30,7 +30,7 @@
 // effect when its handler ends (at once if it is paused at a synchronisation point); a late
 // gen-call reply is dropped (OTP 24+ aliases). An Erlang exception a handler does not catch (a
 // ProcessCrash: badarg, badmatch, …) ends its process with that reason when the handling ends.
-import { atom, type Pid, type Ref, type Term } from '../../core/terms.js';
+import { atom, samePid, type Pid, type Ref, type Term } from '../../core/terms.js';
 import { Calls, type TimerArg } from './calls.js';
 import { defaultCostModel, type CostModel } from './cost.js';
 import { HandlerCtx } from './ctx.js';
@@ -199,9 +199,7 @@ export class World {
   /** The process `pid` names: its own pid object (the usual case, no field compared) or an equal term (pids compare by value: node, id, creation). */
   proc(pid: Pid): Proc | undefined {
     const p = this.procs[pid.uid];
-    if (p === undefined || p.pid === pid) return p;
-    const own = p.pid;
-    return own.node === pid.node && own.id === pid.id && own.creation === pid.creation ? p : undefined;
+    return p === undefined || p.pid === pid || samePid(p.pid, pid) ? p : undefined;
   }
 
   /** The live process a pid names, if any. */
