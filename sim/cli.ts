@@ -47,13 +47,6 @@ function guardPipes(): void {
   }
 }
 
-/**
- * What the process running the CLI provides (bin/zensim.mjs). `onFootprint`: told a
- * run's estimated peak memory before its work (RunOptions); it may throw `RunElsewhere`
- * to have the run started again in another process, which `main` then throws.
- * `workerPool`: told as a plan's worker threads start, and when they have ended;
- * `largeRuns`: where a plan's large runs go (PlanHooks).
- */
 /** process.stdout, guarded against a closed pipe. */
 function stdout(): NodeJS.WriteStream {
   guardPipes();
@@ -66,6 +59,13 @@ function stderr(): NodeJS.WriteStream {
   return process.stderr;
 }
 
+/**
+ * What the process running the CLI provides (bin/zensim.mjs). `onFootprint`: told a
+ * run's estimated peak memory before its work (RunOptions); it may throw `RunElsewhere`
+ * to have the run started again in another process, which `main` then throws.
+ * `workerPool`: told as a plan's worker threads start, and when they have ended;
+ * `largeRuns`: where a plan's large runs go (PlanHooks).
+ */
 export type CliHost = Pick<RunOptions, 'onFootprint'> & Pick<PlanHooks, 'workerPool' | 'largeRuns'>;
 
 export { RunElsewhere } from './run/footprint.js';
